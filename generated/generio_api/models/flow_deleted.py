@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+T = TypeVar("T", bound="FlowDeleted")
+
+
+@_attrs_define
+class FlowDeleted:
+    """The body of a successful `DELETE /flows/{flow_id}`.
+
+    Attributes:
+        flow_id (str): The deleted flow's identifier.
+        deleted (bool): Always true.
+    """
+
+    flow_id: str
+    deleted: bool
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        flow_id = self.flow_id
+
+        deleted = self.deleted
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "flow_id": flow_id,
+                "deleted": deleted,
+            }
+        )
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        d = dict(src_dict)
+        flow_id = d.pop("flow_id")
+
+        deleted = d.pop("deleted")
+
+        flow_deleted = cls(
+            flow_id=flow_id,
+            deleted=deleted,
+        )
+
+        flow_deleted.additional_properties = d
+        return flow_deleted
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

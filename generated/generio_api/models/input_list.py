@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+if TYPE_CHECKING:
+    from ..models.asset import Asset
+
+
+T = TypeVar("T", bound="InputList")
+
+
+@_attrs_define
+class InputList:
+    """The body of `GET /flows/{flow_id}/inputs`.
+
+    Attributes:
+        flow_id (str):
+        inputs (list[Asset]):
+    """
+
+    flow_id: str
+    inputs: list[Asset]
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        flow_id = self.flow_id
+
+        inputs = []
+        for inputs_item_data in self.inputs:
+            inputs_item = inputs_item_data.to_dict()
+            inputs.append(inputs_item)
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "flow_id": flow_id,
+                "inputs": inputs,
+            }
+        )
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.asset import Asset  # noqa: PLC0415
+
+        d = dict(src_dict)
+        flow_id = d.pop("flow_id")
+
+        inputs = []
+        _inputs = d.pop("inputs")
+        for inputs_item_data in _inputs:
+            inputs_item = Asset.from_dict(inputs_item_data)
+
+            inputs.append(inputs_item)
+
+        input_list = cls(
+            flow_id=flow_id,
+            inputs=inputs,
+        )
+
+        input_list.additional_properties = d
+        return input_list
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

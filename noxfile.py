@@ -1,0 +1,111 @@
+"""Every routine task of generio as a nox session. `nox` runs the default ones."""
+
+from __future__ import annotations
+
+import difflib
+import filecmp
+import shutil
+import tempfile
+from pathlib import Path
+
+import nox
+
+ROOT = Path(__file__).parent
+PYPROJECT = nox.project.load_toml("pyproject.toml")
+SPEC = ROOT / "openapi.json"
+GENERATOR_CONFIG = ROOT / "openapi-python-client.yaml"
+GENERATED = ROOT / "generated" / "generio_api"
+
+nox.options.sessions = ["tests", "lint", "types", "check_generated"]
+nox.options.reuse_venv = "yes"
+nox.options.error_on_missing_interpreters = True
+
+
+def _group(name: str) -> list[str]:
+    return list(nox.project.dependency_groups(PYPROJECT, name))
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Run the test suite against the local emulator (soak-sized runs excluded)."""
+    session.install("-e", ".[cli,emulator]", *_group("test"))
+    session.run("pytest", "-m", "not soak", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """Ruff lint and format check (generated/ is excluded in pyproject.toml)."""
+    session.install(*_group("lint"))
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session
+def types(session: nox.Session) -> None:
+    """mypy --strict on the facade, with the generated package and extras installed."""
+    session.install("-e", ".[cli,emulator]", *_group("types"))
+    session.run("mypy")
+
+
+def _generate(session: nox.Session, dest: Path) -> None:
+    """Regenerate the low-level client into dest (a package folder, wiped first)."""
+    if dest.exists():
+        # --overwrite only wipes api/ and models/; stale files elsewhere would survive.
+        shutil.rmtree(dest)
+    session.run(
+        "openapi-python-client",
+        "generate",
+        "--path",
+        str(SPEC),
+        "--meta",
+        "none",
+        "--output-path",
+        str(dest),
+        "--overwrite",
+        "--fail-on-warning",
+        "--config",
+        str(GENERATOR_CONFIG),
+    )
+    # --meta none writes no py.typed; the package is typed, so say so.
+    (dest / "py.typed").write_text("")
+    shutil.rmtree(dest / ".ruff_cache", ignore_errors=True)
+
+
+@nox.session
+def generate(session: nox.Session) -> None:
+    """Regenerate generated/generio_api from openapi.json with the pinned generator."""
+    session.install(*_group("generate"))
+    _generate(session, GENERATED)
+
+
+def _tree(root: Path) -> set[str]:
+    return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
+
+
+@nox.session
+def check_generated(session: nox.Session) -> None:
+    """Fail, printing the diff, when generated/ differs from a fresh regeneration."""
+    session.install(*_group("generate"))
+    with tempfile.TemporaryDirectory() as tmp:
+        fresh = Path(tmp) / "generio_api"
+        _generate(session, fresh)
+        committed, expected = _tree(GENERATED), _tree(fresh)
+        problems: list[str] = []
+        problems += [f"only in generated/: {p}" for p in sorted(committed - expected)]
+        problems += [f"missing from generated/: {p}" for p in sorted(expected - committed)]
+        for rel in sorted(committed & expected):
+            old, new = GENERATED / rel, fresh / rel
+            if not filecmp.cmp(old, new, shallow=False):
+                problems += difflib.unified_diff(
+                    old.read_text().splitlines(),
+                    new.read_text().splitlines(),
+                    f"generated/generio_api/{rel}",
+                    f"regenerated/{rel}",
+                    lineterm="",
+                )
+        if problems:
+            session.error(
+                "generated/ drifted from openapi.json; run `nox -s generate` and commit:\n"
+                + "\n".join(problems)
+            )
+        session.log(f"generated/ matches openapi.json ({len(expected)} files)")
