@@ -11,9 +11,9 @@ def main(argv: list[str] | None = None) -> int:
     """Print the version; the full command line lands with the CLI."""
     args = sys.argv[1:] if argv is None else argv
     if args in ([], ["--version"]):
-        print(f"generio {__version__}")  # noqa: T201
+        print(f"generio {__version__}")
         return 0
-    print("generio: unknown command", file=sys.stderr)  # noqa: T201
+    print("generio: unknown command", file=sys.stderr)
     return 2
 
 

@@ -1,0 +1,306 @@
+"""The one error hierarchy of generio.
+
+Every expected failure surfaces as one of these, never as a raw httpx, KeyError or
+JSONDecodeError::
+
+    GenerioError
+    ├── ConfigurationError        (also ValueError)   bad client settings
+    ├── InputError                (also ValueError)   bad local input: file, MIME type, data URI
+    ├── APIError                                       talking to the service failed
+    │   ├── APIConnectionError                         no usable response (reset, DNS, TLS)
+    │   │   └── APITimeoutError   (also TimeoutError)
+    │   └── APIStatusError                             the service answered with an error
+    │       ├── AuthenticationError      401
+    │       ├── PermissionDeniedError    403
+    │       ├── NotFoundError            404
+    │       ├── ConflictError            409
+    │       ├── ValidationError          422 (field errors parsed)
+    │       ├── RateLimitError           429
+    │       └── ServerError              5xx, or a body generio cannot parse
+    ├── FlowFailed                                     a flow ended failed or aborted
+    └── WaitTimeout               (also TimeoutError) waiting gave up; the flow runs on
+
+Messages say what went wrong and what to do. None of them ever contains the API key: errors
+are built from the method, the path, the status and the body, never from request headers.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+if TYPE_CHECKING:
+    from generio._models import Asset, Flow
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "ConfigurationError",
+    "ConflictError",
+    "FieldError",
+    "FlowFailed",
+    "GenerioError",
+    "InputError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "ServerError",
+    "ValidationError",
+    "WaitTimeout",
+    "error_from_response",
+    "parse_retry_after",
+]
+
+_BODY_SNIPPET = 200
+
+
+class GenerioError(Exception):
+    """Base of every error generio raises on purpose."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class ConfigurationError(GenerioError, ValueError):
+    """The client was built with settings that cannot work (no key, insecure URL, ...)."""
+
+
+class InputError(GenerioError, ValueError):
+    """A local input is unusable: missing or empty file, unsupported MIME type, bad data URI."""
+
+
+class APIError(GenerioError):
+    """Talking to the Flows API failed. Carries the request's method and path."""
+
+    def __init__(self, message: str, *, method: str, path: str) -> None:
+        super().__init__(message)
+        self.method = method
+        self.path = path
+
+
+class APIConnectionError(APIError):
+    """No usable response arrived: connection refused or reset, DNS or TLS failure."""
+
+
+class APITimeoutError(APIConnectionError, TimeoutError):
+    """The request did not complete within the client's timeout."""
+
+
+class APIStatusError(APIError):
+    """The service answered with an error status (or a body generio cannot read)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str,
+        path: str,
+        status_code: int,
+        detail: Any = None,
+        body: str = "",
+    ) -> None:
+        super().__init__(message, method=method, path=path)
+        self.status_code = status_code
+        #: The server's ``detail`` (a string, or the list of 422 errors), when it sent one.
+        self.detail = detail
+        #: The start of the raw body, for diagnostics.
+        self.body = body
+
+
+class AuthenticationError(APIStatusError):
+    """401: the API key is missing or wrong."""
+
+
+class PermissionDeniedError(APIStatusError):
+    """403: the key is valid but may not do this."""
+
+
+class NotFoundError(APIStatusError):
+    """404: no such template, flow or asset."""
+
+
+class ConflictError(APIStatusError):
+    """409: the flow's state forbids the request (start twice, upload after start, ...)."""
+
+
+@attrs.frozen
+class FieldError:
+    """One entry of a 422 body: where (``loc``), what (``msg``) and the error ``type``."""
+
+    loc: tuple[str | int, ...]
+    msg: str
+    type: str
+
+    def __str__(self) -> str:
+        where = ".".join(str(part) for part in self.loc) or "request"
+        return f"{where}: {self.msg}"
+
+
+class ValidationError(APIStatusError):
+    """422: the service rejected the request's parameters or body; see ``errors``."""
+
+    def __init__(self, message: str, *, errors: Sequence[FieldError], **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.errors: tuple[FieldError, ...] = tuple(errors)
+
+
+class RateLimitError(APIStatusError):
+    """429: too many requests; ``retry_after`` is the server's hint in seconds, if any."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
+class ServerError(APIStatusError):
+    """5xx, or a response body generio cannot parse (an HTML proxy page, truncated JSON)."""
+
+
+class FlowFailed(GenerioError):
+    """A flow ended ``failed`` or ``aborted``; carries the flow and its partial outputs."""
+
+    def __init__(self, flow: Flow, outputs: Sequence[Asset] = ()) -> None:
+        self.flow = flow
+        self.outputs: tuple[Asset, ...] = tuple(outputs)
+        reasons = sorted({a.error for a in self.outputs if a.error})
+        why = f": {'; '.join(reasons)}" if reasons else ""
+        super().__init__(
+            f"flow {flow.id} ended {flow.state}{why}. "
+            f"{len(self.outputs)} partial output(s) are in .outputs; "
+            "check the inputs and parameters, then run it again."
+        )
+
+
+class WaitTimeout(GenerioError, TimeoutError):
+    """Waiting for a flow gave up. The flow is left running; wait again or abort it."""
+
+    def __init__(self, flow_id: str, timeout: float, last: Flow | None = None) -> None:
+        self.flow_id = flow_id
+        self.timeout = timeout
+        self.last = last
+        state = f" (last state {last.state}, progress {last.progress:.0%})" if last else ""
+        super().__init__(
+            f"flow {flow_id} did not finish within {timeout:g} s{state}. It is still running: "
+            f"call wait({flow_id!r}) again, or abort({flow_id!r}) to stop it."
+        )
+
+
+_STATUS_CLASSES: Mapping[int, type[APIStatusError]] = {
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    422: ValidationError,
+    429: RateLimitError,
+}
+
+_ADVICE: Mapping[type[APIStatusError], str] = {
+    AuthenticationError: "check the API key (argument api_key or $GENERIO_API_KEY)",
+    PermissionDeniedError: "check that this key's account may use this resource",
+    NotFoundError: "check the id or name; list them to see what exists",
+    ConflictError: "check the flow's state first (get it) and retry only what the state allows",
+    ValidationError: "fix the fields listed above",
+    RateLimitError: "slow down, or raise max_retries to let generio wait and retry",
+    ServerError: "this is on the service's side; retry later",
+}
+
+
+def _parse_field_errors(detail: Any) -> list[FieldError]:
+    errors: list[FieldError] = []
+    if not isinstance(detail, list):
+        return errors
+    for item in detail:
+        if not isinstance(item, Mapping):
+            continue
+        loc = item.get("loc")
+        loc_list = loc if isinstance(loc, list) else []
+        loc_parts = tuple(p for p in loc_list if isinstance(p, str | int))
+        errors.append(FieldError(loc_parts, str(item.get("msg", "")), str(item.get("type", ""))))
+    return errors
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP date), or None."""
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def error_from_response(
+    method: str,
+    path: str,
+    status_code: int,
+    content: bytes,
+    headers: Mapping[str, str],
+    *,
+    unparseable: bool = False,
+) -> APIStatusError:
+    """Build the typed error for a response; shared by the sync and async clients.
+
+    Args:
+        method: the request's HTTP method.
+        path: the request's path (no host, no query string with secrets).
+        status_code: the response status.
+        content: the raw response body.
+        headers: the response headers (for ``Retry-After``).
+        unparseable: the status was a success but the body could not be parsed.
+    """
+    text = content.decode("utf-8", errors="replace")
+    detail: Any = None
+    try:
+        parsed = json.loads(text) if text else None
+    except ValueError:
+        parsed = None
+    if isinstance(parsed, Mapping):
+        detail = parsed.get("detail")
+
+    cls: type[APIStatusError]
+    if unparseable or status_code < 400 or status_code >= 500:
+        cls = ServerError
+    else:
+        cls = _STATUS_CLASSES.get(status_code, APIStatusError)
+
+    if unparseable or (parsed is None and text):
+        what = f"an unreadable body (not the JSON the API documents, starts {text[:60].strip()!r})"
+    elif isinstance(detail, str):
+        what = detail
+    elif cls is ValidationError:
+        what = "; ".join(str(e) for e in _parse_field_errors(detail)) or "invalid request"
+    else:
+        what = "no detail given"
+
+    advice = _ADVICE.get(cls, "see the status code and detail")
+    message = f"{method} {path} failed with HTTP {status_code}: {what}. What to do: {advice}."
+    common: dict[str, Any] = {
+        "method": method,
+        "path": path,
+        "status_code": status_code,
+        "detail": detail,
+        "body": text[:_BODY_SNIPPET],
+    }
+    if cls is ValidationError:
+        return ValidationError(message, errors=_parse_field_errors(detail), **common)
+    if cls is RateLimitError:
+        retry_after = parse_retry_after(headers.get("retry-after"))
+        return RateLimitError(message, retry_after=retry_after, **common)
+    return cls(message, **common)
