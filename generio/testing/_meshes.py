@@ -1,0 +1,214 @@
+"""The 3D models the emulator hands out, and sample GLBs for tests.
+
+A box for a prompt, a textured quad for an image.
+
+Every model passes the Khronos glTF validator without errors: POSITION accessors carry exact
+``min``/``max``, normals are unit length, index data sits in its own bufferView, and images
+are PNG or JPEG bufferViews.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+from collections.abc import Sequence
+from typing import Any
+
+from generio.testing._glb import ARRAY_BUFFER, ELEMENT_ARRAY_BUFFER, BinaryBuilder, pack_glb
+from generio.testing._images import ImageInfo, make_png
+
+__all__ = ["image_model", "prompt_model", "sample_glb"]
+
+_FLOAT = 5126
+_USHORT = 5123
+_GENERATOR = "generio emulator"
+
+# The unit box: per face a normal and two in-plane axes; four corners each.
+_FACES = (
+    ((1, 0, 0), (0, 1, 0), (0, 0, 1)),
+    ((-1, 0, 0), (0, 0, 1), (0, 1, 0)),
+    ((0, 1, 0), (0, 0, 1), (1, 0, 0)),
+    ((0, -1, 0), (1, 0, 0), (0, 0, 1)),
+    ((0, 0, 1), (1, 0, 0), (0, 1, 0)),
+    ((0, 0, -1), (0, 1, 0), (1, 0, 0)),
+)
+
+
+def _floats(values: Sequence[tuple[float, ...]]) -> bytes:
+    return b"".join(struct.pack(f"<{len(v)}f", *v) for v in values)
+
+
+def _accessor(view: int, component: int, count: int, kind: str, **extra: Any) -> dict[str, Any]:
+    return {"bufferView": view, "componentType": component, "count": count, "type": kind, **extra}
+
+
+def _mesh_document(
+    builder: BinaryBuilder,
+    positions: list[tuple[float, float, float]],
+    normals: list[tuple[float, float, float]],
+    uvs: list[tuple[float, float]] | None,
+    indices: list[int],
+    material: dict[str, Any],
+    extras: dict[str, Any],
+) -> dict[str, Any]:
+    """Build a one-node, one-primitive glTF document whose data goes into ``builder``."""
+    # min/max must equal the stored float32 values exactly, so compute them after rounding.
+    stored = [struct.unpack("<3f", struct.pack("<3f", *p)) for p in positions]
+    accessors = [
+        _accessor(
+            builder.add(_floats(positions), target=ARRAY_BUFFER),
+            _FLOAT,
+            len(positions),
+            "VEC3",
+            min=[min(p[i] for p in stored) for i in range(3)],
+            max=[max(p[i] for p in stored) for i in range(3)],
+        ),
+        _accessor(builder.add(_floats(normals), target=ARRAY_BUFFER), _FLOAT, len(normals), "VEC3"),
+    ]
+    attributes = {"POSITION": 0, "NORMAL": 1}
+    if uvs is not None:
+        view = builder.add(_floats(uvs), target=ARRAY_BUFFER)
+        accessors.append(_accessor(view, _FLOAT, len(uvs), "VEC2"))
+        attributes["TEXCOORD_0"] = 2
+    index_data = struct.pack(f"<{len(indices)}H", *indices)
+    index_view = builder.add(index_data, target=ELEMENT_ARRAY_BUFFER)
+    accessors.append(_accessor(index_view, _USHORT, len(indices), "SCALAR"))
+    primitive = {"attributes": attributes, "indices": len(accessors) - 1, "material": 0}
+    return {
+        "asset": {"version": "2.0", "generator": _GENERATOR, "extras": extras},
+        "scene": 0,
+        "scenes": [{"nodes": [0]}],
+        "nodes": [{"mesh": 0, "name": "model"}],
+        "meshes": [{"primitives": [primitive], "name": "model"}],
+        "materials": [material],
+        "accessors": accessors,
+    }
+
+
+def _add_texture(document: dict[str, Any], builder: BinaryBuilder, image: bytes, mime: str) -> None:
+    """Embed an image as the material's base colour texture."""
+    document["images"] = [{"bufferView": builder.add(image), "mimeType": mime}]
+    document["samplers"] = [{"magFilter": 9729, "minFilter": 9987}]
+    document["textures"] = [{"source": 0, "sampler": 0}]
+    document["materials"][0]["pbrMetallicRoughness"]["baseColorTexture"] = {"index": 0}
+
+
+def _box(size: float) -> tuple[list[Any], list[Any], list[Any], list[int]]:
+    positions: list[tuple[float, float, float]] = []
+    normals: list[tuple[float, float, float]] = []
+    uvs: list[tuple[float, float]] = []
+    indices: list[int] = []
+    h = size / 2
+    for normal, u, v in _FACES:
+        base = len(positions)
+        for su, sv in ((-1, -1), (1, -1), (1, 1), (-1, 1)):
+            positions.append(
+                tuple(h * (normal[i] + su * u[i] + sv * v[i]) for i in range(3))  # type: ignore[arg-type]
+            )
+            normals.append(tuple(float(c) for c in normal))  # type: ignore[arg-type]
+            uvs.append(((su + 1) / 2, (1 - sv) / 2))
+        indices += [base, base + 1, base + 2, base, base + 2, base + 3]
+    return positions, normals, uvs, indices
+
+
+def _colour(text: str) -> tuple[int, int, int]:
+    digest = hashlib.sha256(text.encode()).digest()
+    return digest[0], digest[1], digest[2]
+
+
+def prompt_model(prompt: str, parameters: dict[str, Any]) -> bytes:
+    """Make a box coloured after the prompt, textured when ``parameters["texture"]``.
+
+    The prompt and parameters are recorded in ``asset.extras``.
+    """
+    red, green, blue = _colour(prompt)
+    material: dict[str, Any] = {
+        "name": "generated",
+        "pbrMetallicRoughness": {
+            "baseColorFactor": [red / 255, green / 255, blue / 255, 1.0],
+            "metallicFactor": 0.0,
+            "roughnessFactor": 0.8,
+        },
+    }
+    texture = bool(parameters.get("texture", True))
+    positions, normals, uvs, indices = _box(1.0)
+    builder = BinaryBuilder()
+    extras = {"prompt": prompt, "template": "model_generate_fromprompt", "parameters": parameters}
+    document = _mesh_document(
+        builder, positions, normals, uvs if texture else None, indices, material, extras
+    )
+    if texture:
+        side = 16 if parameters.get("quality") == "high" else 4
+        _add_texture(document, builder, make_png(side, side, (red, green, blue, 255)), "image/png")
+    document["bufferViews"] = builder.views
+    return pack_glb(document, builder.getvalue())
+
+
+def image_model(
+    image: bytes, info: ImageInfo, declared_mime: str, parameters: dict[str, Any]
+) -> bytes:
+    """Make a quad with the image as its texture, in the image's aspect ratio.
+
+    TIFF and WEBP are not glTF 2.0 core image types: the quad then carries a placeholder PNG
+    and ``asset.extras`` says why, keeping the output valid for every viewer.
+    """
+    extras: dict[str, Any] = {
+        "template": "model_generate_fromimage",
+        "parameters": parameters,
+        "source_mime": declared_mime,
+        "source_bytes": len(image),
+    }
+    if info.embeddable and info.mime is not None:
+        texture, mime, width, height = image, info.mime, info.width, info.height
+    else:
+        texture, mime, width, height = make_png(8, 8), "image/png", 1, 1
+        extras["placeholder"] = True
+        extras["placeholder_reason"] = (
+            f"{info.mime or declared_mime} is not an image type glTF 2.0 can embed"
+            if info.mime
+            else "the image data could not be recognised"
+        )
+    scale = max(width, height)
+    w, h = width / scale / 2, height / scale / 2
+    positions = [(-w, -h, 0.0), (w, -h, 0.0), (w, h, 0.0), (-w, h, 0.0)]
+    normals = [(0.0, 0.0, 1.0)] * 4
+    uvs = [(0.0, 1.0), (1.0, 1.0), (1.0, 0.0), (0.0, 0.0)]
+    material: dict[str, Any] = {
+        "name": "image",
+        "doubleSided": True,
+        "pbrMetallicRoughness": {"metallicFactor": 0.0, "roughnessFactor": 1.0},
+    }
+    builder = BinaryBuilder()
+    document = _mesh_document(
+        builder, positions, normals, uvs, [0, 1, 2, 0, 2, 3], material, extras
+    )
+    _add_texture(document, builder, texture, mime)
+    document["bufferViews"] = builder.views
+    return pack_glb(document, builder.getvalue())
+
+
+def sample_glb(min_bytes: int = 0) -> bytes:
+    """Make a valid GLB to upload to ``model_optimize``, of at least ``min_bytes``.
+
+    The padding is a point cloud at the origin in a second mesh, so the file stays free of
+    validator errors at any size (the benchmarks push ~200 MB through the emulator).
+    """
+    positions, normals, _, indices = _box(2.0)
+    material: dict[str, Any] = {"name": "sample", "pbrMetallicRoughness": {"metallicFactor": 0.0}}
+    builder = BinaryBuilder()
+    document = _mesh_document(
+        builder, positions, normals, None, indices, material, {"sample": True}
+    )
+    padding_points = max(0, min_bytes - 1500) // 12
+    if padding_points:
+        view = builder.add(bytes(12 * padding_points), target=ARRAY_BUFFER)
+        zero = [0.0, 0.0, 0.0]
+        document["accessors"].append(
+            _accessor(view, _FLOAT, padding_points, "VEC3", min=zero, max=zero)
+        )
+        points = {"attributes": {"POSITION": len(document["accessors"]) - 1}, "mode": 0}
+        document["meshes"].append({"primitives": [points], "name": "padding"})
+        document["nodes"].append({"mesh": 1, "name": "padding"})
+        document["scenes"][0]["nodes"].append(1)
+    document["bufferViews"] = builder.views
+    return pack_glb(document, builder.getvalue())
