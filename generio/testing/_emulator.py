@@ -1,0 +1,208 @@
+"""``Emulator``: a faithful local GENERIO Flows API over real loopback HTTP.
+
+One object, two ways to run: in a background thread of this process (the default; control
+calls go straight to the state), or in a child process (``process=True``) for benchmarks
+where client and server must not share a GIL (control calls go over admin HTTP routes).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+from collections.abc import Callable, Iterable
+from types import TracebackType
+
+from generio.testing._control import Control, ProcessControl, ThreadControl
+from generio.testing._faults import Fault, FaultKind, FaultRecord
+from generio.testing._ledger import LedgerEntry
+
+__all__ = ["Emulator"]
+
+
+class Emulator:
+    """The Flows API on ``127.0.0.1``, with faults on demand and a ledger of flows.
+
+    All twelve operations, the flow lifecycle, valid GLB outputs, seeded fault injection
+    and a ledger of every flow created.
+
+    Use it as a context manager (``with Emulator(flow_seconds=0.2) as emu: ...``) or call
+    :meth:`start` and :meth:`stop`. Point a client at :attr:`base_url` with :attr:`api_key`.
+
+    Args:
+        api_key: The key clients must send as ``Authorization: Bearer <key>``; random when
+            not given.
+        flow_seconds: How long a flow takes from start to completion (progress grows
+            linearly over it).
+        seed: Seeds fault injection, so the same requests meet the same faults.
+        faults: Faults active from the start (and again after :meth:`reset`).
+        host: The address to listen on.
+        port: The port; 0 picks a free one.
+        process: Serve from a child process instead of a thread of this one.
+
+    Raises:
+        ValueError: For a negative ``flow_seconds``.
+    """
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        flow_seconds: float = 5.0,
+        seed: int | None = None,
+        faults: Iterable[Fault] = (),
+        host: str = "127.0.0.1",
+        port: int = 0,
+        process: bool = False,
+    ) -> None:
+        if flow_seconds < 0:
+            raise ValueError(f"flow_seconds cannot be negative, not {flow_seconds}")
+        self.api_key: str = api_key or f"emu-{secrets.token_urlsafe(24)}"
+        self.process = process
+        self._flow_seconds = float(flow_seconds)
+        self._seed = seed
+        self._faults = list(faults)
+        self._host = host
+        self._port = port
+        self._control: Control | None = None
+
+    def __repr__(self) -> str:
+        where = self._control.base_url if self._control else "stopped"
+        return f"Emulator({where}, process={self.process})"
+
+    def __enter__(self) -> Emulator:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def running(self) -> bool:
+        """Whether the server is up."""
+        return self._control is not None
+
+    def _running(self) -> Control:
+        if self._control is None:
+            raise RuntimeError("the emulator is not running; call start() or use `with`")
+        return self._control
+
+    @property
+    def base_url(self) -> str:
+        """``http://127.0.0.1:<port>``, the URL to give a client.
+
+        Raises:
+            RuntimeError: When the emulator is not running.
+        """
+        return self._running().base_url
+
+    def start(self) -> Emulator:
+        """Start serving and return self; a restarted emulator starts empty.
+
+        Raises:
+            RuntimeError: When it is already running or the server did not come up.
+            OSError: When the port cannot be bound.
+        """
+        if self._control is not None:
+            raise RuntimeError("the emulator is already running")
+        kind = ProcessControl if self.process else ThreadControl
+        self._control = kind(
+            self.api_key, self._flow_seconds, self._seed, self._faults, self._host, self._port
+        )
+        return self
+
+    def serve_forever(self, on_ready: Callable[[str], None] | None = None) -> None:
+        """Serve in this (main) thread until Ctrl-C or SIGTERM, as ``generio emulator`` does.
+
+        Args:
+            on_ready: Called with :attr:`base_url` once the port is bound.
+
+        Raises:
+            RuntimeError: When the emulator is already running.
+            OSError: When the port cannot be bound.
+        """
+        if self._control is not None:
+            raise RuntimeError("the emulator is already running")
+        from generio.testing._core import Core  # heavy: fastapi and uvicorn
+        from generio.testing._server import ServerHandle
+
+        core = Core(self.api_key, self._flow_seconds, self._seed, self._faults)
+        handle = ServerHandle(core, self._host, self._port)
+        if on_ready is not None:
+            on_ready(handle.base_url)
+        # uvicorn shuts down gracefully on Ctrl-C, then re-raises it: that is our normal exit.
+        with contextlib.suppress(KeyboardInterrupt):
+            handle.serve_forever()
+
+    def stop(self) -> None:
+        """Stop serving and close every connection; does nothing when not running."""
+        control, self._control = self._control, None
+        if control is not None:
+            control.stop()
+
+    @property
+    def flow_seconds(self) -> float:
+        """How long flows started from now on take; :meth:`reset` restores the initial value."""
+        return self._running().get_flow_seconds() if self._control else self._flow_seconds
+
+    @flow_seconds.setter
+    def flow_seconds(self, seconds: float) -> None:
+        if seconds < 0:
+            raise ValueError(f"flow_seconds cannot be negative, not {seconds}")
+        self._running().set_flow_seconds(float(seconds))
+
+    def add_fault(
+        self,
+        kind: FaultKind | str | Fault,
+        operation: str = "*",
+        *,
+        rate: float = 1.0,
+        count: int | None = None,
+        retry_after: int = 1,
+        http_date: bool = False,
+        delay: float = 5.0,
+        state: str = "queued",
+    ) -> Fault:
+        """Inject a fault from now on (see :class:`Fault` for the arguments); returns it.
+
+        Raises:
+            ValueError: For an invalid fault.
+            RuntimeError: When the emulator is not running.
+        """
+        fault = (
+            kind
+            if isinstance(kind, Fault)
+            else Fault(kind, operation, rate, count, retry_after, http_date, delay, state)
+        )
+        self._running().add_fault(fault)
+        return fault
+
+    def clear_faults(self) -> None:
+        """Stop injecting faults (the log stays)."""
+        self._running().clear_faults()
+
+    @property
+    def faults(self) -> list[Fault]:
+        """The faults currently configured."""
+        return self._running().faults()
+
+    @property
+    def fault_log(self) -> list[FaultRecord]:
+        """Every fault injected since start or the last :meth:`reset`, oldest first."""
+        return self._running().fault_log()
+
+    @property
+    def ledger(self) -> list[LedgerEntry]:
+        """Every flow created since start or the last :meth:`reset` (deleted ones too)."""
+        return self._running().ledger()
+
+    def reset(self) -> None:
+        """Go back to a fresh start.
+
+        No flows, an empty ledger and fault log, the constructor's faults and
+        ``flow_seconds``, fault generators re-seeded.
+        """
+        self._running().reset()

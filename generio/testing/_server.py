@@ -1,0 +1,130 @@
+"""Serving the emulator with uvicorn: in a background thread, or in the foreground.
+
+The listening socket is bound here (port 0 picks a free one), so the port is known before
+uvicorn starts. uvicorn keeps each connection's protocol object in its server state; the
+middleware finds a request's transport there by client address, to reset or drop it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import time
+from typing import Any
+
+import uvicorn
+
+from generio.testing._app import build_app
+from generio.testing._core import Core
+from generio.testing._middleware import EmulatorMiddleware
+
+__all__ = ["ServerHandle"]
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, telling the middleware to let go of held-back responses on a signal."""
+
+    def __init__(self, config: uvicorn.Config, middleware: EmulatorMiddleware) -> None:
+        super().__init__(config)
+        self.middleware = middleware
+
+    def handle_exit(self, sig: int, frame: Any) -> None:
+        self.middleware.close()
+        super().handle_exit(sig, frame)
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+class ServerHandle:
+    """One emulator's HTTP server, bound but not yet serving.
+
+    Args:
+        core: What the server serves.
+        host: The address to listen on.
+        port: The port; 0 picks a free one.
+        log_config: uvicorn's logging setup; None leaves the process's logging alone.
+
+    Raises:
+        OSError: When the address cannot be bound (e.g. the port is taken).
+    """
+
+    def __init__(
+        self, core: Core, host: str, port: int, log_config: dict[str, Any] | None = None
+    ) -> None:
+        self.middleware = EmulatorMiddleware(build_app(core), core)
+        self.socket = _bind(host, port)
+        self.host = host
+        self.port: int = self.socket.getsockname()[1]
+        config = uvicorn.Config(
+            self.middleware,
+            log_config=log_config,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            # Clients must not rewrite scope["client"]: it is how a connection is found.
+            proxy_headers=False,
+            timeout_graceful_shutdown=2,
+        )
+        self.server = _Server(config, self.middleware)
+        self.middleware.find_transport = self._find_transport
+        self._thread: threading.Thread | None = None
+
+    @property
+    def base_url(self) -> str:
+        """``http://host:port``."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    def _find_transport(self, client: Any) -> asyncio.Transport | None:
+        for connection in list(self.server.server_state.connections):
+            if getattr(connection, "client", None) == client:
+                transport: asyncio.Transport | None = getattr(connection, "transport", None)
+                return transport
+        return None
+
+    def start(self, timeout: float = 10.0) -> None:
+        """Serve in a daemon thread; return once uvicorn accepts connections.
+
+        Raises:
+            RuntimeError: When the server did not come up within ``timeout`` seconds.
+        """
+        self._thread = threading.Thread(
+            target=self.server.run,
+            kwargs={"sockets": [self.socket]},
+            name=f"generio-emulator-{self.port}",
+            daemon=True,
+        )
+        self._thread.start()
+        deadline = time.monotonic() + timeout
+        while not self.server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"the emulator did not start on {self.base_url}")
+            time.sleep(0.002)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop serving: held-back responses are dropped, open connections closed."""
+        self.middleware.close()
+        self.server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+        self.socket.close()
+
+    def serve_forever(self) -> None:
+        """Serve in this (main) thread until SIGINT or SIGTERM."""
+        try:
+            self.server.run(sockets=[self.socket])
+        finally:
+            self.socket.close()
