@@ -1,0 +1,175 @@
+"""The one retry policy of generio, pure and shared by every transport and job.
+
+Who retries what:
+
+* The retry transports (``_transport.py``) retry any request whose outcome is safe to repeat:
+  GET, HEAD, OPTIONS, PUT, PATCH and DELETE on a connection failure, a timeout or a status
+  in :data:`RETRY_STATUSES`; a POST only when it provably never reached the server (the
+  connection could not be made, or a 429 said "not now"). ``client.low_level`` goes through
+  the same transports, so it gets the same retries.
+* The facade's jobs handle what a transport must not: a POST whose outcome is ambiguous
+  (a read timeout, a connection dropped after sending, a 5xx). They first look for what the
+  lost attempt may have created, and only then retry (see ``_create.py``).
+
+Both draw on one :class:`Budget` per logical call, found through a context variable, so the
+two layers never multiply each other's retries: ``max_retries=2`` means at most two extra
+attempts for one call of the public API, whoever makes them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+from collections.abc import Iterator
+from contextvars import ContextVar
+
+import attrs
+import httpx
+
+__all__ = [
+    "BACKOFF_BASE",
+    "BACKOFF_MAX",
+    "RETRY_AFTER_MAX",
+    "RETRY_STATUSES",
+    "Budget",
+    "budget_scope",
+    "current_budget",
+    "delay",
+    "delays_disabled",
+    "is_unsent",
+    "jitter",
+    "set_delays_disabled",
+    "should_retry",
+]
+
+#: Statuses that say "try again": the request was not (or not fully) handled.
+RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+#: Methods whose repetition has no extra effect on the Flows API (PATCH start/abort and
+#: DELETE are made idempotent in effect by the facade; see ``_jobs.py``).
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"})
+#: First backoff ceiling in seconds; doubles with every retry.
+BACKOFF_BASE = 0.5
+#: Largest backoff ceiling in seconds.
+BACKOFF_MAX = 8.0
+#: Longest ``Retry-After`` we honour in seconds; a longer hint is cut to this.
+RETRY_AFTER_MAX = 30.0
+
+# Failures that happen before a single byte of the request left this machine.
+_UNSENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+# Transport failures worth another attempt (a bad URL or protocol is not).
+_TRANSIENT = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
+
+_delays_disabled = False
+
+
+def jitter() -> float:
+    """Return a uniform random number in [0, 1): generio's only randomness, patchable."""
+    return random.random()  # noqa: S311 - jitter, not cryptography
+
+
+def set_delays_disabled(disabled: bool) -> bool:
+    """Switch every retry and poll delay to zero (``generio.testing.no_delays``).
+
+    Returns:
+        The previous setting, so a caller can restore it.
+    """
+    global _delays_disabled
+    previous, _delays_disabled = _delays_disabled, disabled
+    return previous
+
+
+def delays_disabled() -> bool:
+    """Whether :func:`set_delays_disabled` zeroed the delays."""
+    return _delays_disabled
+
+
+def is_unsent(error: BaseException) -> bool:
+    """Whether a transport failure provably happened before the request was sent."""
+    return isinstance(error, _UNSENT)
+
+
+def should_retry(method: str, outcome: int | BaseException, attempt: int, max_retries: int) -> bool:
+    """Decide whether one more attempt is allowed and safe.
+
+    Args:
+        method: the request's HTTP method.
+        outcome: the response status, or the exception the attempt raised.
+        attempt: how many retries this logical call has made so far.
+        max_retries: how many it may make in all.
+    """
+    if attempt >= max_retries:
+        return False
+    if isinstance(outcome, int):
+        if outcome not in RETRY_STATUSES:
+            return False
+        # A 429 means the service refused before doing anything; anything else may have
+        # been half done, which only the facade can check for a POST.
+        return method.upper() in IDEMPOTENT_METHODS or outcome == 429
+    if not isinstance(outcome, _TRANSIENT):
+        return False
+    return method.upper() in IDEMPOTENT_METHODS or is_unsent(outcome)
+
+
+def delay(attempt: int, retry_after: float | None = None) -> float:
+    """Seconds to wait before retry number ``attempt`` (1 for the first retry).
+
+    Exponential backoff with full jitter (a random point between 0 and the ceiling) spreads
+    clients that failed together. A ``Retry-After`` hint from the server wins, capped at
+    :data:`RETRY_AFTER_MAX` so one odd header cannot stall a call for hours.
+    """
+    if _delays_disabled:
+        return 0.0
+    if retry_after is not None:
+        return min(max(retry_after, 0.0), RETRY_AFTER_MAX)
+    ceiling: float = min(BACKOFF_MAX, BACKOFF_BASE * 2.0 ** max(attempt - 1, 0))
+    return ceiling * jitter()
+
+
+@attrs.define
+class Budget:
+    """The retries left to one logical call, shared by the transport and the facade.
+
+    Attributes:
+        max_retries: extra attempts allowed in all.
+        used: extra attempts made so far.
+    """
+
+    max_retries: int
+    used: int = 0
+
+    @property
+    def retried(self) -> bool:
+        """Whether any attempt of this call was repeated (then a 409 or 404 may be ours)."""
+        return self.used > 0
+
+    def allows(self, method: str, outcome: int | BaseException) -> bool:
+        """Whether the policy and the remaining budget allow another attempt."""
+        return should_retry(method, outcome, self.used, self.max_retries)
+
+    def take(self) -> int:
+        """Spend one retry; returns its number (1 for the first), for :func:`delay`."""
+        self.used += 1
+        return self.used
+
+    @property
+    def exhausted(self) -> bool:
+        """Whether no retry is left."""
+        return self.used >= self.max_retries
+
+
+_BUDGET: ContextVar[Budget | None] = ContextVar("generio_retry_budget", default=None)
+
+
+def current_budget() -> Budget | None:
+    """Return the budget of the logical call in progress here, if the facade set one."""
+    return _BUDGET.get()
+
+
+@contextlib.contextmanager
+def budget_scope(budget: Budget) -> Iterator[Budget]:
+    """Make ``budget`` the one transports draw from while the block runs."""
+    token = _BUDGET.set(budget)
+    try:
+        yield budget
+    finally:
+        _BUDGET.reset(token)
