@@ -18,6 +18,7 @@ JSONDecodeError::
     │       ├── RateLimitError           429
     │       └── ServerError              5xx, or a body generio cannot parse
     ├── FlowFailed                                     a flow ended failed or aborted
+    ├── FlowNotStarted                                 waiting on a flow nobody started
     └── WaitTimeout               (also TimeoutError) waiting gave up; the flow runs on
 
 Messages say what went wrong and what to do. None of them ever contains the API key: errors
@@ -47,6 +48,7 @@ __all__ = [
     "ConflictError",
     "FieldError",
     "FlowFailed",
+    "FlowNotStarted",
     "GenerioError",
     "InputError",
     "NotFoundError",
@@ -177,6 +179,18 @@ class FlowFailed(GenerioError):
             f"flow {flow.id} ended {flow.state}{why}. "
             f"{len(self.outputs)} partial output(s) are in .outputs; "
             "check the inputs and parameters, then run it again."
+        )
+
+
+class FlowNotStarted(GenerioError):
+    """A flow to wait for is still ``created``: without a start it would never finish."""
+
+    def __init__(self, flow: Flow) -> None:
+        self.flow = flow
+        super().__init__(
+            f"flow {flow.id} is in state 'created': it was created without inputs and never "
+            f"started, so waiting for it would never end. Upload its inputs "
+            f"(upload_input({flow.id!r}, ...)), then start({flow.id!r}), then wait."
         )
 
 
