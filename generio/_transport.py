@@ -1,0 +1,219 @@
+"""httpx transports that retry, log and keep the last response; sync and async.
+
+The retry policy is :mod:`generio._retry`; this module only applies it around a real
+transport, so the generated low-level client gets exactly the retries the facade gets. The
+bookkeeping of one attempt (classify, log, decide, wait how long) is :class:`_Attempts`,
+shared by both transports; what remains per side is the I/O: send, close, sleep.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections.abc import Iterator
+from contextvars import ContextVar
+
+import httpx
+
+from generio._errors import parse_retry_after
+from generio._retry import Budget, current_budget, delay
+
+__all__ = [
+    "AsyncClientTransport",
+    "AsyncRetryTransport",
+    "ClientTransport",
+    "RetryTransport",
+    "async_capture_hook",
+    "capture_hook",
+    "captured_responses",
+]
+
+logger = logging.getLogger("generio")
+
+
+class _Attempts:
+    """The state of one request's attempts: which budget, how many, what to log."""
+
+    def __init__(self, request: httpx.Request, max_retries: int) -> None:
+        # The facade puts one budget per logical call in the context; a bare low-level call
+        # gets its own.
+        self.budget = current_budget() or Budget(max_retries)
+        self.method = request.method
+        self.path = request.url.path
+        self.started = time.monotonic()
+
+    def begin(self) -> None:
+        """Note the start of an attempt, for the elapsed time in the log."""
+        self.started = time.monotonic()
+
+    def after(self, outcome: httpx.Response | Exception) -> float | None:
+        """Log an attempt's outcome; return the delay before a retry, or None to stop."""
+        elapsed = time.monotonic() - self.started
+        attempt = self.budget.used + 1
+        retry_after = None
+        if isinstance(outcome, httpx.Response):
+            status: int | Exception = outcome.status_code
+            retry_after = parse_retry_after(outcome.headers.get("retry-after"))
+            logger.debug(
+                "%s %s -> %d in %.3fs (attempt %d)",
+                self.method,
+                self.path,
+                outcome.status_code,
+                elapsed,
+                attempt,
+            )
+        else:
+            status = outcome
+            logger.debug(
+                "%s %s -> %s in %.3fs (attempt %d)",
+                self.method,
+                self.path,
+                type(outcome).__name__,
+                elapsed,
+                attempt,
+            )
+        if not self.budget.allows(self.method, status):
+            return None
+        wait = delay(self.budget.take(), retry_after)
+        logger.debug(
+            "retrying %s %s in %.2fs (retry %d of %d)",
+            self.method,
+            self.path,
+            wait,
+            self.budget.used,
+            self.budget.max_retries,
+        )
+        return wait
+
+
+class RetryTransport(httpx.BaseTransport):
+    """Wraps a transport: retries what :mod:`generio._retry` allows, logs each attempt.
+
+    A request body must be replayable for a retry: httpx re-iterates ``json=``/``content=``
+    bytes, and generio's streamed bodies are re-iterable factories (``_inputs.JsonBody``).
+
+    Args:
+        inner: the transport that does the I/O.
+        max_retries: the budget of a request sent outside a facade call (``low_level``).
+    """
+
+    def __init__(self, inner: httpx.BaseTransport, max_retries: int) -> None:
+        self._inner = inner
+        self._max_retries = max_retries
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        """Send ``request``, retrying within the budget."""
+        attempts = _Attempts(request, self._max_retries)
+        while True:
+            attempts.begin()
+            try:
+                response = self._inner.handle_request(request)
+            except httpx.TransportError as exc:
+                wait = attempts.after(exc)
+                if wait is None:
+                    raise
+                time.sleep(wait)
+                continue
+            wait = attempts.after(response)
+            if wait is None:
+                return response
+            response.close()
+            time.sleep(wait)
+
+    def close(self) -> None:
+        """Close the inner transport."""
+        self._inner.close()
+
+
+class AsyncRetryTransport(httpx.AsyncBaseTransport):
+    """The async :class:`RetryTransport`; sleeps without blocking the event loop."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, max_retries: int) -> None:
+        self._inner = inner
+        self._max_retries = max_retries
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """Send ``request``, retrying within the budget."""
+        import anyio  # httpx depends on anyio; imported here to keep `import generio` light
+
+        attempts = _Attempts(request, self._max_retries)
+        while True:
+            attempts.begin()
+            try:
+                response = await self._inner.handle_async_request(request)
+            except httpx.TransportError as exc:
+                wait = attempts.after(exc)
+                if wait is None:
+                    raise
+                await anyio.sleep(wait)
+                continue
+            wait = attempts.after(response)
+            if wait is None:
+                return response
+            await response.aclose()
+            await anyio.sleep(wait)
+
+    async def aclose(self) -> None:
+        """Close the inner transport."""
+        await self._inner.aclose()
+
+
+class ClientTransport(httpx.BaseTransport):
+    """Sends through a user's own ``httpx.Client`` (its proxies, TLS, mounts and hooks).
+
+    generio builds its own client around this, so it never mutates the user's: auth, base
+    URL, retries, logging and timeouts stay generio's, everything below is the user's.
+    """
+
+    def __init__(self, client: httpx.Client) -> None:
+        self._client = client
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        """Hand the request to the user's client, keeping the body streamed."""
+        return self._client.send(request, stream=True)
+
+    def close(self) -> None:
+        """Leave the user's client open: its owner closes it."""
+
+
+class AsyncClientTransport(httpx.AsyncBaseTransport):
+    """The async :class:`ClientTransport`, over a user's ``httpx.AsyncClient``."""
+
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self._client = client
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """Hand the request to the user's client, keeping the body streamed."""
+        return await self._client.send(request, stream=True)
+
+    async def aclose(self) -> None:
+        """Leave the user's client open: its owner closes it."""
+
+
+# The generated client parses inside its own functions and loses the response when parsing
+# fails (an HTML 502 page, truncated JSON). A response hook keeps it for the error message.
+_CAPTURED: ContextVar[list[httpx.Response] | None] = ContextVar("generio_captured", default=None)
+
+
+def capture_hook(response: httpx.Response) -> None:
+    """Response event hook: remember the response for the call in progress, if one asks."""
+    box = _CAPTURED.get()
+    if box is not None:
+        box.append(response)
+
+
+async def async_capture_hook(response: httpx.Response) -> None:
+    """Do what :func:`capture_hook` does, for the async client."""
+    capture_hook(response)
+
+
+@contextlib.contextmanager
+def captured_responses() -> Iterator[list[httpx.Response]]:
+    """Collect the responses received while the block runs (the last one is the answer)."""
+    box: list[httpx.Response] = []
+    token = _CAPTURED.set(box)
+    try:
+        yield box
+    finally:
+        _CAPTURED.reset(token)

@@ -1,0 +1,132 @@
+"""Building the httpx clients and the generated client a facade client talks through.
+
+Layers, outside in: the generated ``generio_api.Client`` (``client.low_level``), generio's own
+httpx client (base URL, :class:`~generio._config.BearerAuth`, timeouts, the response hook
+that keeps raw answers for error messages), the retry transport, and the real I/O — either
+httpx's own transport, or the user's ``http_client`` through an adapter. The user's client
+is never modified: generio only sends through it.
+
+The generated client gets only the side it can use (the sync client for :class:`Generio`,
+the async one for :class:`AsyncGenerio`); the other side is a stub that refuses with a
+clear message instead of silently sending unauthenticated requests.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from generio._config import BearerAuth, NotGiven, Settings
+from generio._errors import ConfigurationError
+from generio._transport import (
+    AsyncClientTransport,
+    AsyncRetryTransport,
+    ClientTransport,
+    RetryTransport,
+    async_capture_hook,
+    capture_hook,
+)
+from generio._version import __version__
+
+if TYPE_CHECKING:
+    from generio_api import Client
+
+__all__ = ["build_async", "build_sync", "effective_timeout"]
+
+_USER_AGENT = f"generio-python/{__version__}"
+
+
+class _WrongSide(httpx.BaseTransport, httpx.AsyncBaseTransport):
+    """The transport of the low-level client's unused side: says which client to use."""
+
+    def __init__(self, use: str) -> None:
+        self._use = use
+
+    def _refuse(self) -> httpx.Response:
+        raise ConfigurationError(f"this low-level client is wired for {self._use} calls only.")
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        """Refuse."""
+        return self._refuse()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """Refuse."""
+        return self._refuse()
+
+
+def effective_timeout(
+    settings: Settings, timeout: object, user: httpx.Client | httpx.AsyncClient | None
+) -> httpx.Timeout | None:
+    """Pick the user's client's timeout when none was passed to generio, else ours."""
+    if user is not None and isinstance(timeout, NotGiven):
+        return user.timeout
+    return settings.timeout
+
+
+def _options(settings: Settings, timeout: httpx.Timeout | None, user: Any) -> dict[str, Any]:
+    headers = dict(user.headers) if user is not None else {}
+    headers["User-Agent"] = _USER_AGENT
+    return {
+        "base_url": settings.base_url,
+        "auth": BearerAuth(settings.api_key),
+        "timeout": timeout,
+        "headers": headers,
+        "follow_redirects": False,  # a redirect must not carry the key to another host
+    }
+
+
+def build_sync(
+    settings: Settings, timeout: httpx.Timeout | None, user: httpx.Client | None
+) -> tuple[httpx.Client, Client]:
+    """Generio's httpx client and the generated client over it, for :class:`Generio`.
+
+    Raises:
+        ConfigurationError: ``user`` is not an ``httpx.Client``.
+    """
+    from generio_api import Client
+
+    if user is not None and not isinstance(user, httpx.Client):
+        raise ConfigurationError(
+            f"http_client must be an httpx.Client for Generio, not {type(user).__name__} "
+            "(an httpx.AsyncClient goes with AsyncGenerio)."
+        )
+    inner: httpx.BaseTransport = httpx.HTTPTransport() if user is None else ClientTransport(user)
+    http = httpx.Client(
+        **_options(settings, timeout, user),
+        transport=RetryTransport(inner, settings.max_retries),
+        event_hooks={"response": [capture_hook]},
+    )
+    low = Client(base_url=settings.base_url, timeout=timeout)
+    low.set_httpx_client(http)
+    low.set_async_httpx_client(httpx.AsyncClient(transport=_WrongSide("sync (Generio)")))
+    return http, low
+
+
+def build_async(
+    settings: Settings, timeout: httpx.Timeout | None, user: httpx.AsyncClient | None
+) -> tuple[httpx.AsyncClient, Client]:
+    """Do what :func:`build_sync` does, for :class:`AsyncGenerio`.
+
+    Raises:
+        ConfigurationError: ``user`` is not an ``httpx.AsyncClient``.
+    """
+    from generio_api import Client
+
+    if user is not None and not isinstance(user, httpx.AsyncClient):
+        raise ConfigurationError(
+            f"http_client must be an httpx.AsyncClient for AsyncGenerio, not "
+            f"{type(user).__name__} (an httpx.Client goes with Generio)."
+        )
+    inner: httpx.AsyncBaseTransport = (
+        httpx.AsyncHTTPTransport() if user is None else AsyncClientTransport(user)
+    )
+    http = httpx.AsyncClient(
+        **_options(settings, timeout, user),
+        transport=AsyncRetryTransport(inner, settings.max_retries),
+        event_hooks={"response": [async_capture_hook]},
+    )
+    low = Client(base_url=settings.base_url, timeout=timeout)
+    low.set_async_httpx_client(http)
+    low.set_httpx_client(httpx.Client(transport=_WrongSide("async (AsyncGenerio)")))
+    return http, low
