@@ -1,0 +1,123 @@
+"""Jobs as generators of effects: the logic once, the I/O in two thin drivers.
+
+A multi-step job (wait, run, create with reconciliation, download) is a generator that
+yields *effects* — "make this API call", "sleep this long", "stream this download" — and
+receives each effect's result (or has its exception thrown in). It does no I/O itself, so
+the same job runs under :class:`~generio.Generio` (whose driver performs effects with
+blocking calls) and :class:`~generio.AsyncGenerio` (whose driver awaits them).
+
+Interruption: when a ``KeyboardInterrupt`` or a task cancellation reaches a job, the job may
+still yield clean-up effects (abort the flow it created) before re-raising. The drivers run
+those in *cleanup* mode: the async one shields them from the cancellation, with a deadline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Generic, TypeAlias, TypeVar
+
+import attrs
+
+from generio._retry import Budget
+
+if TYPE_CHECKING:
+    from generio._operations import Operation
+
+__all__ = ["Call", "Download", "Effect", "Job", "Sleep", "Stepper"]
+
+T = TypeVar("T")
+
+
+@attrs.frozen
+class Call(Generic[T]):
+    """Perform one API operation within ``budget``; the result is the parsed object.
+
+    Attributes:
+        op: what to send and how to read the answer.
+        budget: the retry budget of the logical call this request belongs to.
+    """
+
+    op: Operation[T]
+    budget: Budget
+
+
+@attrs.frozen
+class Sleep:
+    """Wait ``seconds`` (a poll interval or a retry backoff)."""
+
+    seconds: float
+
+
+@attrs.frozen
+class Download:
+    """Stream ``GET path`` into a new file in ``directory``; the result is the Path.
+
+    Attributes:
+        path: the output's URL path.
+        asset_id: the output's id, which names the file.
+        directory: where the file goes; nothing is written outside it.
+        taken: file names already used in this batch.
+        budget: the retry budget of this download.
+    """
+
+    path: str
+    asset_id: str
+    directory: Path
+    taken: frozenset[str]
+    budget: Budget
+
+
+Effect: TypeAlias = Call[Any] | Sleep | Download
+#: A job: yields effects, receives their results, returns its value.
+Job: TypeAlias = Generator[Effect, Any, T]
+
+
+class Stepper(Generic[T]):
+    """Advances a job: feeds results and errors in, hands the next effect out.
+
+    The sync and async drivers differ only in how they perform an effect::
+
+        stepper = Stepper(job)
+        while (effect := stepper.advance()) is not None:
+            try:
+                stepper.succeed(perform(effect, stepper.cleanup))
+            except BaseException as exc:
+                stepper.fail(exc)
+        return stepper.result
+    """
+
+    __slots__ = ("_error", "_job", "_value", "cleanup", "result")
+
+    def __init__(self, job: Job[T]) -> None:
+        self._job = job
+        self._value: Any = None
+        self._error: BaseException | None = None
+        #: True once an interruption reached the job: what it still yields is clean-up.
+        self.cleanup = False
+        self.result: T
+
+    def advance(self) -> Effect | None:
+        """Resume the job; its next effect, or None when it returned (see ``result``).
+
+        Raises:
+            BaseException: whatever the job raises, including an error fed in and re-raised.
+        """
+        error, self._error = self._error, None
+        try:
+            effect = self._job.send(self._value) if error is None else self._job.throw(error)
+        except StopIteration as stop:
+            self.result = stop.value
+            return None
+        return effect
+
+    def succeed(self, value: object) -> None:
+        """Record the last effect's result, for the next :meth:`advance`."""
+        self._value = value
+
+    def fail(self, error: BaseException) -> None:
+        """Record the last effect's exception, thrown in by the next :meth:`advance`."""
+        self._value = None
+        self._error = error
+        if not isinstance(error, Exception):  # KeyboardInterrupt, CancelledError, ...
+            self.cleanup = True
