@@ -1,0 +1,129 @@
+"""MIME types of assets: from content (magic bytes), from a file name, or given explicitly.
+
+The Flows API labels every asset with a MIME type inside its data URI, and templates accept
+only some types, so a wrong label is a rejected upload. Content is more trustworthy than a
+name (``scan.png`` may well be a JPEG), but an explicit choice by the caller wins over both.
+Everything here is pure and works on a short head of the file, never the whole file.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "SNIFF_BYTES",
+    "detect",
+    "extension_for",
+    "guess_from_name",
+    "normalize",
+    "sniff",
+]
+
+#: How many leading bytes :func:`sniff` needs to recognise every format it knows.
+SNIFF_BYTES = 16
+
+# (offset, magic) pairs per type; every pair must match.
+_MAGIC: tuple[tuple[str, tuple[tuple[int, bytes], ...]], ...] = (
+    ("image/png", ((0, b"\x89PNG\r\n\x1a\n"),)),
+    ("image/jpeg", ((0, b"\xff\xd8\xff"),)),
+    ("image/tiff", ((0, b"II*\x00"),)),  # little-endian TIFF
+    ("image/tiff", ((0, b"MM\x00*"),)),  # big-endian TIFF
+    ("image/tiff", ((0, b"II+\x00"),)),  # little-endian BigTIFF
+    ("image/tiff", ((0, b"MM\x00+"),)),  # big-endian BigTIFF
+    ("image/webp", ((0, b"RIFF"), (8, b"WEBP"))),
+    ("image/gif", ((0, b"GIF87a"),)),
+    ("image/gif", ((0, b"GIF89a"),)),
+    ("model/gltf-binary", ((0, b"glTF"),)),
+)
+
+_BY_EXTENSION: dict[str, str] = {
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".tif": "image/tiff",
+    ".tiff": "image/tiff",
+    ".webp": "image/webp",
+    ".gif": "image/gif",
+    ".glb": "model/gltf-binary",
+    ".gltf": "model/gltf+json",
+    ".txt": "text/plain",
+}
+
+_EXTENSION_FOR: dict[str, str] = {
+    "model/gltf-binary": ".glb",
+    "model/gltf+json": ".gltf",
+    "image/png": ".png",
+    "image/jpeg": ".jpg",
+    "image/tiff": ".tiff",
+    "image/webp": ".webp",
+    "image/gif": ".gif",
+    "text/plain": ".txt",
+}
+
+# Spellings seen in the wild (and in one version of the vendor's docs) for one type.
+_ALIASES: dict[str, str] = {
+    "image/jpg": "image/jpeg",
+    "image/pjpeg": "image/jpeg",
+    "image/tif": "image/tiff",
+}
+
+
+def sniff(head: bytes) -> str | None:
+    """Return the MIME type that ``head``'s magic bytes announce, or None if unknown.
+
+    Args:
+        head: the first bytes of the content; :data:`SNIFF_BYTES` are enough, more is fine.
+    """
+    for mime, parts in _MAGIC:
+        if all(head[offset : offset + len(magic)] == magic for offset, magic in parts):
+            return mime
+    return None
+
+
+def guess_from_name(name: str) -> str | None:
+    r"""Return the MIME type that a file name's extension suggests (case-insensitive), or None.
+
+    Args:
+        name: a file name or path (``/`` or ``\`` separated); only the part after the last
+            dot of the last component counts.
+    """
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    dot = base.rfind(".")
+    if dot <= 0:  # no dot, or a hidden file such as ".png" that has no extension
+        return None
+    return _BY_EXTENSION.get(base[dot:].lower())
+
+
+def normalize(mime: str) -> str:
+    """Return ``mime`` lower-cased, without parameters or whitespace, with aliases resolved.
+
+    ``"Image/JPG; charset=x "`` becomes ``"image/jpeg"``: the service compares types as
+    plain strings, and generio always sends the canonical spelling.
+    """
+    bare = mime.split(";", 1)[0].strip().lower()
+    return _ALIASES.get(bare, bare)
+
+
+def extension_for(mime: str) -> str:
+    """Return the file extension (with its dot) to save content of type ``mime`` under.
+
+    Unknown types get ``.bin`` so that a download is never saved under a misleading name.
+    """
+    return _EXTENSION_FOR.get(normalize(mime), ".bin")
+
+
+def detect(head: bytes, name: str | None = None, explicit: str | None = None) -> str | None:
+    """Decide an asset's MIME type: ``explicit`` wins, then the content, then the name.
+
+    Args:
+        head: the first bytes of the content (see :data:`SNIFF_BYTES`).
+        name: the file's name or path, if there is one.
+        explicit: the type the caller asked for; returned normalized, unchecked.
+
+    Returns:
+        The normalized MIME type, or None when nothing tells.
+    """
+    if explicit is not None and explicit.strip():
+        return normalize(explicit)
+    found = sniff(head)
+    if found is None and name:
+        found = guess_from_name(name)
+    return found
