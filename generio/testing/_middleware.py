@@ -148,6 +148,10 @@ class EmulatorMiddleware:
             headers = ((b"retry-after", _retry_after(fault)),)
             await _respond(send, 503, _detail("Service temporarily unavailable"), headers=headers)
         elif kind is FaultKind.CONNECTION_RESET:
+            # Read the whole request first: a client still writing would see the reset as a
+            # failed write and report it less clearly than a reset while awaiting the answer.
+            while (await receive()).get("more_body", False):
+                pass
             await self._drop(scope, receive, reset=True)
         else:
             messages = await self._execute(scope, receive)

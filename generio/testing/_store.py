@@ -101,8 +101,18 @@ class Store:
         with self._lock:
             self._flows[flow.flow_id] = flow
             self._ledger.append(flow)
-        state = "starting" if flow.inputs else "created"
-        return flow_json(flow, Snapshot(state, state, 0.0, None))
+        return flow_json(flow, self._just_changed(flow, moment))
+
+    @staticmethod
+    def _just_changed(flow: Flow, moment: float) -> Snapshot:
+        """Return the state a create or start answers with.
+
+        Never past ``starting``, even with a zero flow_seconds, as the service documents.
+        """
+        snap = flow.snapshot(moment)
+        if snap.state in TERMINAL:
+            return Snapshot("starting", "starting", 0.0, None)
+        return snap
 
     def get(self, flow_id: str) -> dict[str, Any]:
         """Return the Flow object."""
@@ -159,7 +169,7 @@ class Store:
                 if not flow.inputs:
                     raise Conflict(f"Flow {flow_id!r} has no inputs; upload one before starting")
                 self._start(flow, moment)
-                return flow_json(flow, Snapshot("starting", "starting", 0.0, None))
+                return flow_json(flow, self._just_changed(flow, moment))
             if state not in ("starting", "running"):
                 raise Conflict(
                     f"Flow {flow_id!r} is {state}; only starting or running flows can be aborted"
