@@ -1,0 +1,71 @@
+"""Helpers of the emulator's tests: data URIs and a thin client over plain httpx."""
+
+from __future__ import annotations
+
+import base64
+import time
+from typing import Any
+
+import httpx
+
+from generio.testing import Emulator
+
+FLOW_SECONDS = 0.2
+TERMINAL = {"completed", "aborted", "failed"}
+
+
+def data_uri(mime: str, payload: bytes) -> str:
+    """Encode bytes as the data URI the API expects."""
+    return f"data:{mime};base64,{base64.b64encode(payload).decode()}"
+
+
+def decode_data_uri(uri: str) -> bytes:
+    """Decode a data URI the emulator sent."""
+    header, _, payload = uri.partition(",")
+    assert header.endswith(";base64")
+    return base64.b64decode(payload, validate=True)
+
+
+class Api:
+    """A thin helper over an httpx client authenticated for one emulator."""
+
+    def __init__(self, client: httpx.Client, emulator: Emulator) -> None:
+        self.client = client
+        self.emulator = emulator
+
+    def create(
+        self,
+        template: str = "model_generate_fromprompt",
+        inputs: list[dict[str, Any]] | None = None,
+        **fields: Any,
+    ) -> dict[str, Any]:
+        """Create a flow and return its JSON, failing the test on a non-200."""
+        body: dict[str, Any] = {"template": template, **fields}
+        if inputs is not None:
+            body["inputs"] = inputs
+        response = self.client.post("/flows", json=body)
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    def flow(self, flow_id: str) -> dict[str, Any]:
+        """Read a flow, failing the test on a non-200."""
+        response = self.client.get(f"/flows/{flow_id}")
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    def wait(
+        self, flow_id: str, states: set[str] | None = None, timeout: float = 5.0
+    ) -> dict[str, Any]:
+        """Poll until the flow is in one of ``states`` (terminal by default)."""
+        wanted = states or TERMINAL
+        deadline = time.monotonic() + timeout
+        while True:
+            flow = self.flow(flow_id)
+            if flow["state"] in wanted:
+                return flow
+            assert time.monotonic() < deadline, f"flow stuck in {flow['state']}"
+            time.sleep(0.01)
+
+    def patch(self, flow_id: str, action: str) -> httpx.Response:
+        """Send a start or abort action."""
+        return self.client.patch(f"/flows/{flow_id}", json={"action": action})
