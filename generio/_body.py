@@ -1,0 +1,165 @@
+"""JSON request bodies that stream their inputs, with an exact Content-Length.
+
+A 200 MB file becomes a ~270 MB data URI inside a JSON string. Building that string (and its
+UTF-8 copy) would need half a gigabyte; instead a body is a list of parts: small JSON pieces
+made by ``json.dumps``, and inputs whose data URI ``_data_uri.iter_encode`` produces chunk by
+chunk while httpx sends. The length is computed up front, so the request carries a
+``Content-Length`` (no chunked encoding, which some proxies refuse).
+
+A :class:`JsonBody` is a factory, not a one-shot generator: each iteration opens files and
+rewinds streams anew, so a retry can send the same body again.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from typing import Any
+
+from generio import _data_uri
+from generio._errors import InputError
+from generio._inputs import Prepared
+
+__all__ = ["AsyncJsonBody", "JsonBody", "create_body", "dumps", "upload_body"]
+
+_CHUNK = 3 * 256 * 1024  # raw bytes per encoded chunk; a multiple of 3 keeps base64 seamless
+_TEXT_SLICE = 1024 * 1024
+# Characters a JSON string must escape; a long data URI has none and is sent as it is.
+_NEEDS_ESCAPE = re.compile(r'[\x00-\x1f"\\]')
+_SMALL_TEXT = 64 * 1024
+
+
+def dumps(value: Any, what: str) -> bytes:
+    """``value`` as compact JSON bytes.
+
+    Raises:
+        InputError: the value is not JSON (a set, a datetime, NaN...).
+    """
+    try:
+        return json.dumps(value, separators=(",", ":"), allow_nan=False).encode()
+    except (TypeError, ValueError) as exc:
+        raise InputError(
+            f"{what} must be JSON (dicts, lists, str, numbers, bools, None): {exc}"
+        ) from None
+
+
+def _plain_text(text: str) -> bool:
+    """Whether ``text`` can stand in a JSON string as it is (long data URIs can)."""
+    return len(text) > _SMALL_TEXT and text.isascii() and not _NEEDS_ESCAPE.search(text)
+
+
+def _wire_length(item: Prepared) -> int:
+    if item.text is not None:
+        if _plain_text(item.text):
+            return len(item.text) + 2
+        return len(dumps(item.text, "input"))
+    return _data_uri.encoded_length(item.size, item.mime_type) + 2
+
+
+def _wire(item: Prepared) -> Iterator[bytes]:
+    """Yield the input's value as a JSON string literal, in chunks."""
+    if item.text is not None:
+        if not _plain_text(item.text):
+            yield dumps(item.text, "input")
+            return
+        yield b'"'
+        for start in range(0, len(item.text), _TEXT_SLICE):
+            yield item.text[start : start + _TEXT_SLICE].encode("ascii")
+        yield b'"'
+        return
+    yield b'"'
+    expected = _data_uri.encoded_length(item.size, item.mime_type)
+    sent = 0
+    for stream in item.open_raw():
+        for chunk in _data_uri.iter_encode(stream, item.mime_type, chunk_size=_CHUNK):
+            sent += len(chunk)
+            if sent > expected:
+                break
+            yield chunk
+    if sent != expected:
+        # The declared Content-Length would be wrong; better to stop than to send garbage.
+        raise InputError(f"{item.label} changed size while it was being sent; send it again.")
+    yield b'"'
+
+
+class JsonBody:
+    """A re-iterable JSON body made of byte parts and streamed inputs.
+
+    Args:
+        parts: JSON fragments (bytes) and inputs, in order.
+    """
+
+    def __init__(self, parts: Sequence[bytes | Prepared]) -> None:
+        self._parts = tuple(parts)
+        self.length = sum(
+            len(part) if isinstance(part, bytes) else _wire_length(part) for part in self._parts
+        )
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """The headers that describe this body."""
+        return {"Content-Type": "application/json", "Content-Length": str(self.length)}
+
+    def __iter__(self) -> Iterator[bytes]:
+        for part in self._parts:
+            if isinstance(part, bytes):
+                yield part
+            else:
+                yield from _wire(part)
+
+    def for_async(self) -> AsyncJsonBody:
+        """Return the same body for ``httpx.AsyncClient``, which wants an async iterable."""
+        return AsyncJsonBody(self)
+
+
+class AsyncJsonBody:
+    """A :class:`JsonBody` as a re-iterable async iterable.
+
+    httpx picks the stream type by the protocol the content offers, so one object cannot
+    serve both clients.
+    """
+
+    def __init__(self, body: JsonBody) -> None:
+        self._body = body
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        # File reads are short (chunks of < 1 MB) and local: not worth a worker thread.
+        for chunk in self._body:
+            yield chunk
+
+
+def _input_parts(item: Prepared) -> list[bytes | Prepared]:
+    parts: list[bytes | Prepared] = [b'{"data":', item]
+    if item.additional is not None:
+        parts.append(b',"additional":' + dumps(item.additional, "an input's additional"))
+    parts.append(b"}")
+    return parts
+
+
+def create_body(
+    template: str,
+    parameters: Mapping[str, Any] | None,
+    additional: Any,
+    inputs: Sequence[Prepared],
+) -> JsonBody:
+    """Build the body of ``POST /flows``; fields left as None are not sent."""
+    parts: list[bytes | Prepared] = [b'{"template":' + dumps(template, "template")]
+    if parameters is not None:
+        parts.append(b',"parameters":' + dumps(dict(parameters), "parameters"))
+    if additional is not None:
+        parts.append(b',"additional":' + dumps(additional, "additional"))
+    if inputs:
+        parts.append(b',"inputs":[')
+        for index, item in enumerate(inputs):
+            if index:
+                parts.append(b",")
+            parts.extend(_input_parts(item))
+        parts.append(b"]")
+    parts.append(b"}")
+    return JsonBody(parts)
+
+
+def upload_body(item: Prepared) -> JsonBody:
+    """Build the body of ``POST /flows/{flow_id}/inputs``."""
+    return JsonBody(_input_parts(item))
