@@ -1,0 +1,296 @@
+"""Creating flows and uploading inputs without ever doing it twice.
+
+The service bills every created flow and does not de-duplicate requests. A ``POST`` whose
+answer was lost (a read timeout, a connection dropped after sending, a 5xx, a 200 whose
+body arrived cut) may or may not have done its work, so it is never simply repeated:
+
+1. look for what the lost attempt may have created — for ``POST /flows`` a flow with the
+   same template, parameters, ``additional`` and inputs, created after this call began
+   (less :data:`CLOCK_SKEW`), that no call of this client has claimed; for
+   ``POST /flows/{id}/inputs`` an input that was not there before the first attempt;
+2. adopt it if found;
+3. otherwise repeat the POST, within the call's retry budget.
+
+Claims are per client: every id a call returns is claimed first, so two concurrent
+identical calls can never both adopt the same flow. If a call's own successful answer names
+a flow another call already adopted, it looks for the one that call's lost attempt created.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import attrs
+
+from generio._body import create_body, upload_body
+from generio._effects import Call, Job, Sleep
+from generio._errors import (
+    APIConnectionError,
+    APIStatusError,
+    InputError,
+    RateLimitError,
+    ServerError,
+)
+from generio._inputs import Prepared, check_accepted, needs_fetch, prepare
+from generio._models import Asset, Flow, Template
+from generio._operations import (
+    create_flow_op,
+    get_flow_op,
+    get_input_op,
+    get_output_op,
+    get_template_op,
+    list_flows_op,
+    list_inputs_op,
+    upload_input_op,
+)
+from generio._retry import Budget, delay, is_unsent
+from generio._state import ClientState
+
+__all__ = [
+    "CLOCK_SKEW",
+    "create_job",
+    "is_ambiguous",
+    "prepare_job",
+    "prepare_local",
+    "template_job",
+    "upload_job",
+]
+
+#: How far the service's clock may be behind ours when matching "created after we began".
+CLOCK_SKEW = timedelta(seconds=30)
+#: Statuses after which a POST may or may not have been carried out.
+_AMBIGUOUS_STATUSES = frozenset({408, 500, 502, 503, 504})
+
+
+def is_ambiguous(error: BaseException) -> bool:
+    """Whether a failed POST may have been carried out anyway."""
+    if isinstance(error, APIConnectionError):
+        return not is_unsent(error.__cause__) if error.__cause__ else True
+    if isinstance(error, ServerError):  # a 5xx, or a 2xx whose body could not be read
+        return True
+    return isinstance(error, APIStatusError) and error.status_code in _AMBIGUOUS_STATUSES
+
+
+def template_job(state: ClientState, template: str | Template) -> Job[Template]:
+    """Resolve a template by name, id or object; fetched once per client."""
+    if isinstance(template, Template):
+        return template
+    if not isinstance(template, str) or not template:
+        raise InputError(f"template must be a template name, id or Template, not {template!r}.")
+    cached = state.cached_template(template)
+    if cached is not None:
+        return cached
+    found: Template = yield Call(get_template_op(template), state.budget())
+    state.remember([found])
+    return found
+
+
+def prepare_local(
+    sources: Sequence[object], *, mime_type: str | None = None, additional: Any = None
+) -> dict[int, Prepared]:
+    """Check every input that needs no request, before anything is asked of the service.
+
+    Raises:
+        InputError: an input is missing, empty, of an unknown type or kind.
+    """
+    return {
+        index: prepare(source, mime_type=mime_type, additional=additional)
+        for index, source in enumerate(sources)
+        if needs_fetch(source) is None
+    }
+
+
+def prepare_job(
+    state: ClientState,
+    sources: Sequence[object],
+    local: Mapping[int, Prepared],
+    template: Template,
+    *,
+    mime_type: str | None = None,
+    additional: Any = None,
+) -> Job[list[Prepared]]:
+    """Complete :func:`prepare_local` and check every input against the template.
+
+    Assets that came without data are fetched first.
+
+    Raises:
+        InputError: an input is unusable or not accepted by the template.
+    """
+    prepared: list[Prepared] = []
+    for index, source in enumerate(sources):
+        item = local.get(index)
+        if item is None:
+            fetched = yield from _fetch(state, source)
+            item = prepare(fetched, mime_type=mime_type, additional=additional)
+        check_accepted(item, template, index if len(sources) > 1 else None)
+        prepared.append(item)
+    return prepared
+
+
+def _fetch(state: ClientState, source: object) -> Job[Asset]:
+    """Fetch the content of an asset that came without it (from a listing)."""
+    assert isinstance(source, Asset)  # noqa: S101 - needs_fetch said so
+    if source.flow_id is None or source.kind not in ("input", "output"):
+        raise InputError(
+            f"asset {source.id} carries no data and no flow to fetch it from; "
+            "pass one returned by flows.output() or flows.input()."
+        )
+    builder = get_output_op if source.kind == "output" else get_input_op
+    asset: Asset = yield Call(builder(source.flow_id, source.id), state.budget())
+    return asset
+
+
+@attrs.frozen
+class _Signature:
+    """What identifies the flow a ``POST /flows`` was to create."""
+
+    template: str
+    parameters: Mapping[str, Any]
+    additional: Any
+    input_extras: tuple[Any, ...]
+
+    def matches(self, flow: Flow, since: datetime) -> bool:
+        return (
+            flow.template == self.template
+            and flow.created_at >= since
+            and flow.additional == self.additional
+            and all(flow.parameters.get(k, _MISSING) == v for k, v in self.parameters.items())
+        )
+
+
+_MISSING = object()
+
+
+def create_job(
+    state: ClientState,
+    template: str | Template,
+    sources: Sequence[object],
+    parameters: Mapping[str, Any] | None,
+    additional: Any,
+) -> Job[Flow]:
+    """Create a flow (started at once when it has inputs), never twice.
+
+    Raises:
+        InputError: bad inputs or parameters, found before anything is created.
+        APIError: the service refused, or was unreachable within the retry budget.
+    """
+    if parameters is not None and not isinstance(parameters, Mapping):
+        raise InputError(f"parameters must be a mapping of names to values, not {parameters!r}.")
+    local = prepare_local(sources)  # a missing file fails before any request
+    resolved = yield from template_job(state, template)
+    prepared = yield from prepare_job(state, sources, local, resolved)
+    body = create_body(resolved.name, parameters, additional, prepared)
+    signature = _Signature(
+        resolved.name, dict(parameters or {}), additional, tuple(p.additional for p in prepared)
+    )
+    began = datetime.now(UTC) - CLOCK_SKEW
+    budget = state.budget()
+    while True:
+        failure: Exception | None = None
+        try:
+            flow: Flow = yield Call(create_flow_op(body), budget)
+            if state.claim(flow.id):
+                return flow
+        except (APIConnectionError, APIStatusError) as exc:
+            if not is_ambiguous(exc):
+                raise
+            failure = exc
+        found = yield from _find_flow(state, signature, began, budget, failure)
+        if found is not None:
+            return found
+        if failure is not None:
+            yield from _backoff(budget, failure)
+
+
+def _find_flow(
+    state: ClientState,
+    signature: _Signature,
+    since: datetime,
+    budget: Budget,
+    failure: Exception | None,
+) -> Job[Flow | None]:
+    """Find and claim the unclaimed flow a lost ``POST /flows`` created, if any."""
+    try:
+        flows: list[Flow] = yield Call(list_flows_op(None, "created_at"), budget)
+        for flow in flows:
+            if state.is_claimed(flow.id) or not signature.matches(flow, since):
+                continue
+            if signature.input_extras:
+                inputs: list[Asset] = yield Call(list_inputs_op(flow.id, False), budget)
+                if tuple(a.additional for a in inputs) != signature.input_extras:
+                    continue
+            if state.claim(flow.id):
+                return flow
+    except (APIConnectionError, APIStatusError) as exc:
+        raise _unknown_outcome("POST /flows", "a flow", failure or exc) from exc
+    return None
+
+
+def _unknown_outcome(what: str, thing: str, cause: Exception) -> APIConnectionError:
+    """Build the error for a POST whose effect could not be checked (no retry)."""
+    method, _, path = what.partition(" ")
+    return APIConnectionError(
+        f"{what} failed ({cause}) and checking whether it created {thing} failed too, so "
+        f"generio did not retry it (a retry could create {thing} twice). What to do: list "
+        "them to see whether it exists before trying again.",
+        method=method,
+        path=path,
+    )
+
+
+def _backoff(budget: Budget, failure: Exception) -> Job[None]:
+    """Wait before repeating a POST that provably did nothing, or give up."""
+    if budget.exhausted:
+        raise failure
+    retry_after = failure.retry_after if isinstance(failure, RateLimitError) else None
+    yield Sleep(delay(budget.take(), retry_after))
+
+
+def upload_job(
+    state: ClientState,
+    flow_id: str,
+    source: object,
+    additional: Any,
+    mime_type: str | None,
+) -> Job[Asset]:
+    """Add one input to a flow in ``created``, never twice.
+
+    Raises:
+        InputError: the input is unusable or not accepted by the flow's template.
+        APIError: the service refused (409 when the flow is past ``created``), or was
+            unreachable within the retry budget.
+    """
+    local = prepare_local([source], mime_type=mime_type, additional=additional)
+    flow: Flow = yield Call(get_flow_op(flow_id), state.budget())
+    template = yield from template_job(state, flow.template)
+    prepared = yield from prepare_job(
+        state, [source], local, template, mime_type=mime_type, additional=additional
+    )
+    body = upload_body(prepared[0])
+    budget = state.budget()
+    before: list[Asset] = yield Call(list_inputs_op(flow_id, False), budget)
+    known = {asset.id for asset in before}
+    path = f"POST /flows/{flow_id}/inputs"
+    while True:
+        failure: Exception | None = None
+        try:
+            asset: Asset = yield Call(upload_input_op(flow_id, body), budget)
+            if state.claim(asset.id):
+                return asset
+        except (APIConnectionError, APIStatusError) as exc:
+            if not is_ambiguous(exc):
+                raise
+            failure = exc
+        try:
+            after: list[Asset] = yield Call(list_inputs_op(flow_id, False), budget)
+        except (APIConnectionError, APIStatusError) as exc:
+            raise _unknown_outcome(path, "an input", failure or exc) from exc
+        for candidate in after:
+            if candidate.id in known or candidate.additional != additional:
+                continue
+            if state.claim(candidate.id):
+                return candidate
+        if failure is not None:
+            yield from _backoff(budget, failure)

@@ -1,0 +1,265 @@
+"""The facade's logic as jobs (see ``_effects.py``): one generator per public call.
+
+The sync and async clients only build these and drive them; nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+
+from generio._create import create_job
+from generio._downloads import download_outputs_job
+from generio._effects import Call, Job, Sleep
+from generio._errors import (
+    ConflictError,
+    FlowFailed,
+    FlowNotStarted,
+    GenerioError,
+    InputError,
+    NotFoundError,
+    WaitTimeout,
+)
+from generio._models import Asset, Flow, RunResult, Template
+from generio._operations import (
+    Operation,
+    delete_flow_op,
+    get_flow_op,
+    get_output_op,
+    get_template_op,
+    list_outputs_op,
+    list_templates_op,
+    update_flow_op,
+)
+from generio._polling import NOT_STARTED_STATE, Observation, next_delay
+from generio._state import ClientState
+
+__all__ = [
+    "ProgressCallback",
+    "abort_job",
+    "as_sources",
+    "call",
+    "delete_job",
+    "get_template_job",
+    "list_templates_job",
+    "run_job",
+    "start_job",
+    "wait_job",
+]
+
+logger = logging.getLogger("generio")
+T = TypeVar("T")
+
+#: Called with the flow each time its state or progress changes while waiting.
+ProgressCallback = Callable[[Flow], object]
+
+_ABORTED = frozenset({"aborting", "aborted"})
+
+
+def call(state: ClientState, op: Operation[T]) -> Job[T]:
+    """One request as a whole logical call, with its own retry budget."""
+    result: T = yield Call(op, state.budget())
+    return result
+
+
+def list_templates_job(state: ClientState) -> Job[list[Template]]:
+    """All templates; refreshes the client's cache."""
+    templates: list[Template] = yield Call(list_templates_op(), state.budget())
+    state.remember(templates)
+    return templates
+
+
+def get_template_job(state: ClientState, id_or_name: str) -> Job[Template]:
+    """One template, always fetched; refreshes the cache."""
+    template: Template = yield Call(get_template_op(id_or_name), state.budget())
+    state.remember([template])
+    return template
+
+
+def start_job(state: ClientState, flow_id: str) -> Job[Flow]:
+    """Start a flow created without inputs.
+
+    A retried start that meets 409 most likely met its own first attempt's success (the
+    answer was lost): if the flow is now past ``created``, that counts as started. Without a
+    retry, a 409 is the caller's mistake and is raised.
+    """
+    budget = state.budget()
+    try:
+        flow: Flow = yield Call(update_flow_op(flow_id, "start"), budget)
+    except ConflictError:
+        if not budget.retried:
+            raise
+        flow = yield Call(get_flow_op(flow_id), state.budget())
+        if flow.state == NOT_STARTED_STATE:
+            raise
+    return flow
+
+
+def abort_job(state: ClientState, flow_id: str) -> Job[Flow]:
+    """Abort a starting or running flow.
+
+    A retried abort that meets 409 on an aborting or aborted flow counts as done, as in
+    :func:`start_job`.
+    """
+    budget = state.budget()
+    try:
+        flow: Flow = yield Call(update_flow_op(flow_id, "abort"), budget)
+    except ConflictError:
+        if not budget.retried:
+            raise
+        flow = yield Call(get_flow_op(flow_id), state.budget())
+        if flow.state not in _ABORTED:
+            raise
+    return flow
+
+
+def delete_job(state: ClientState, flow_id: str) -> Job[None]:
+    """Delete a flow; a retried delete that meets 404 met its own first attempt's success."""
+    budget = state.budget()
+    try:
+        yield Call(delete_flow_op(flow_id), budget)
+    except NotFoundError:
+        if not budget.retried:
+            raise
+
+
+def wait_job(
+    state: ClientState,
+    flow_id: str,
+    *,
+    timeout: float | None,
+    on_progress: ProgressCallback | None,
+    first: Flow | None = None,
+) -> Job[Flow]:
+    """Poll until the flow is terminal; see ``_polling.py`` for when.
+
+    Args:
+        state: the client's state.
+        flow_id: the flow to wait for.
+        timeout: seconds to wait at most; None waits as long as it takes.
+        on_progress: called with the flow on every change of state or progress.
+        first: an observation already made (the answer of create), saving a request.
+
+    Raises:
+        WaitTimeout: the timeout passed; the flow keeps running.
+        FlowNotStarted: the flow sits in ``created``; nothing would ever finish it.
+    """
+    if timeout is not None and (isinstance(timeout, bool) or timeout < 0):
+        raise InputError(f"timeout must be a number of seconds >= 0 or None, not {timeout!r}.")
+    deadline = None if timeout is None else time.monotonic() + timeout
+    history: list[Observation] = []
+    last: Flow | None = None
+    flow = first
+    while True:
+        if flow is None:
+            flow = yield Call(get_flow_op(flow_id), state.budget())
+        now = time.monotonic()
+        history.append(Observation(now, flow.progress))
+        if on_progress is not None and (
+            last is None or (flow.state, flow.progress) != (last.state, last.progress)
+        ):
+            on_progress(flow)
+        last = flow
+        if flow.is_terminal:
+            return flow
+        if flow.state == NOT_STARTED_STATE:
+            raise FlowNotStarted(flow)
+        pause = next_delay(history, now, state.poll)
+        if deadline is not None:
+            if now >= deadline:
+                raise WaitTimeout(flow_id, float(timeout or 0), flow)
+            pause = min(pause, deadline - now)
+        logger.debug(
+            "flow %s is %s at %.0f%%; next look in %.2fs",
+            flow_id,
+            flow.state,
+            flow.progress * 100,
+            pause,
+        )
+        yield Sleep(pause)
+        flow = None
+
+
+def as_sources(inputs: object) -> list[object]:
+    """One input or a sequence of them, as a list (None is no input)."""
+    if inputs is None:
+        return []
+    single = (str, bytes, bytearray, memoryview, os.PathLike, Asset)
+    if isinstance(inputs, single) or hasattr(inputs, "read"):
+        return [inputs]
+    if isinstance(inputs, Iterable):
+        return list(inputs)
+    return [inputs]
+
+
+def _abort_quietly(state: ClientState, flow_id: str) -> Job[None]:
+    """Best-effort abort after an interruption; its own failure must not hide the cause."""
+    try:
+        yield Call(update_flow_op(flow_id, "abort"), state.budget())
+        logger.debug("aborted flow %s after an interruption", flow_id)
+    except GenerioError as exc:
+        logger.debug("could not abort flow %s after an interruption: %s", flow_id, exc)
+
+
+def _partial_outputs(state: ClientState, flow_id: str) -> Job[list[Asset]]:
+    try:
+        outputs: list[Asset] = yield Call(list_outputs_op(flow_id, False), state.budget())
+    except GenerioError:
+        return []
+    return outputs
+
+
+def _outputs_with_data(state: ClientState, flow_id: str) -> Job[list[Asset]]:
+    """Every ready output with its content: one listing, single fetches where it lacked data."""
+    listed: list[Asset] = yield Call(list_outputs_op(flow_id, True), state.budget())
+    outputs = []
+    for asset in listed:
+        if asset.has_data or (asset.status is not None and not asset.is_ready):
+            outputs.append(asset)
+        else:
+            outputs.append((yield Call(get_output_op(flow_id, asset.id), state.budget())))
+    return outputs
+
+
+def run_job(
+    state: ClientState,
+    template: str | Template,
+    inputs: object,
+    *,
+    parameters: Mapping[str, Any] | None,
+    additional: Any,
+    out_dir: str | os.PathLike[str] | None,
+    timeout: float | None,
+    on_progress: ProgressCallback | None,
+) -> Job[RunResult]:
+    """Create, wait, collect: the whole of :meth:`Generio.run`.
+
+    Raises:
+        InputError: bad inputs, before anything is created.
+        FlowFailed: the flow ended ``failed`` or ``aborted`` (with its partial outputs).
+        WaitTimeout: the timeout passed; the flow keeps running.
+    """
+    sources = as_sources(inputs)
+    if not sources:
+        raise InputError("run() needs at least one input (a prompt, a file, bytes...).")
+    flow = yield from create_job(state, template, sources, parameters, additional)
+    try:
+        flow = yield from wait_job(
+            state, flow.id, timeout=timeout, on_progress=on_progress, first=flow
+        )
+    except Exception:
+        raise  # a timeout or an error while polling: the flow is left as it is
+    except BaseException:
+        # Ctrl-C or a cancelled task: nobody is left to collect the result, so stop paying.
+        yield from _abort_quietly(state, flow.id)
+        raise
+    if flow.is_failed:
+        raise FlowFailed(flow, (yield from _partial_outputs(state, flow.id)))
+    if out_dir is not None:
+        outputs, paths = yield from download_outputs_job(state, flow.id, Path(out_dir))
+        return RunResult(flow, tuple(outputs), tuple(paths))
+    return RunResult(flow, tuple((yield from _outputs_with_data(state, flow.id))))
