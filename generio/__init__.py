@@ -1,5 +1,94 @@
-"""generio: the Python SDK for the GENERIO Flows API."""
+"""generio: the Python SDK for the GENERIO Flows API.
 
+>>> from generio import Generio
+>>> with Generio() as client:  # the key from $GENERIO_API_KEY
+...     result = client.run("model_generate_fromprompt", "a wooden chair", out_dir="models")
+...     print(result.paths)
+
+``Generio`` and ``AsyncGenerio`` (and the generated client below them) load on first use, so
+``import generio`` stays about as light as ``import httpx``.
+"""
+
+from typing import TYPE_CHECKING, Any
+
+from generio._errors import (
+    APIConnectionError,
+    APIError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    ConfigurationError,
+    ConflictError,
+    FieldError,
+    FlowFailed,
+    FlowNotStarted,
+    GenerioError,
+    InputError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    ServerError,
+    ValidationError,
+    WaitTimeout,
+)
+from generio._models import Asset, Flow, RunResult, Template
 from generio._version import __version__
 
-__all__ = ["__version__"]
+if TYPE_CHECKING:
+    from generio import _data_uri as data_uri
+    from generio._async_client import AsyncGenerio
+    from generio._client import Generio
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APIStatusError",
+    "APITimeoutError",
+    "Asset",
+    "AsyncGenerio",
+    "AuthenticationError",
+    "ConfigurationError",
+    "ConflictError",
+    "FieldError",
+    "Flow",
+    "FlowFailed",
+    "FlowNotStarted",
+    "Generio",
+    "GenerioError",
+    "InputError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "RunResult",
+    "ServerError",
+    "Template",
+    "ValidationError",
+    "WaitTimeout",
+    "__version__",
+    "data_uri",
+]
+
+# name -> (module, attribute or None for the module itself)
+_LAZY = {
+    "AsyncGenerio": ("generio._async_client", "AsyncGenerio"),
+    "Generio": ("generio._client", "Generio"),
+    "data_uri": ("generio._data_uri", None),
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Load the clients and ``data_uri`` on first access (PEP 562)."""
+    try:
+        module_name, attribute = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module 'generio' has no attribute {name!r}") from None
+    import importlib
+
+    module = importlib.import_module(module_name)
+    value = module if attribute is None else getattr(module, attribute)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -14,6 +14,7 @@ running emulator, fault-free with fast flows, reset before each test.
 
 from __future__ import annotations
 
+from generio.testing._delays import no_delays
 from generio.testing._emulator import Emulator
 from generio.testing._faults import Fault, FaultKind, FaultRecord
 from generio.testing._images import make_jpeg as sample_jpeg
@@ -29,6 +30,7 @@ __all__ = [
     "FaultKind",
     "FaultRecord",
     "LedgerEntry",
+    "no_delays",
     "sample_glb",
     "sample_jpeg",
     "sample_png",

@@ -1,0 +1,349 @@
+""":class:`AsyncGenerio`, the asyncio (and trio) client: a thin async driver of the jobs.
+
+Same surface as :class:`~generio.Generio`, awaited, plus :meth:`AsyncGenerio.run_many`.
+The jobs (``_jobs.py``, ``_create.py``, ``_downloads.py``) are shared; only the performing
+of effects differs. Async work uses anyio, which httpx already depends on, so generio runs
+under asyncio and trio alike.
+"""
+
+from __future__ import annotations
+
+import builtins
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import Any, TypeVar
+
+import httpx
+
+from generio._config import NOT_GIVEN, NotGiven, resolve_settings
+from generio._create import create_job, upload_job
+from generio._downloads import OutputWriter, check_download, download_op, download_outputs_job
+from generio._effects import Download, Effect, Job, Sleep, Stepper
+from generio._errors import InputError
+from generio._jobs import (
+    ProgressCallback,
+    abort_job,
+    as_sources,
+    call,
+    delete_job,
+    get_template_job,
+    list_templates_job,
+    run_job,
+    start_job,
+    wait_job,
+)
+from generio._models import Asset, Flow, RunResult, Template
+from generio._operations import (
+    finish_detailed,
+    finish_raw,
+    get_flow_op,
+    get_input_op,
+    get_output_op,
+    list_flows_op,
+    list_inputs_op,
+    list_outputs_op,
+    translate,
+)
+from generio._retry import budget_scope
+from generio._state import ClientState
+from generio._wiring import build_async, effective_timeout
+
+__all__ = ["AsyncFlows", "AsyncGenerio", "AsyncTemplates"]
+
+T = TypeVar("T")
+#: How long clean-up after a cancellation (aborting the flow) may take, shielded.
+CLEANUP_SECONDS = 10.0
+
+
+class AsyncTemplates:
+    """``client.templates`` of :class:`AsyncGenerio`; see :class:`~generio._client.Templates`."""
+
+    def __init__(self, client: AsyncGenerio) -> None:
+        self._client = client
+
+    async def list(self) -> list[Template]:
+        """Return all templates the account can use (refreshing the template cache)."""
+        return await self._client._drive(list_templates_job(self._client._state))
+
+    async def get(self, id_or_name: str) -> Template:
+        """Return one template by id or name. Raises ``NotFoundError`` when none matches."""
+        return await self._client._drive(get_template_job(self._client._state, id_or_name))
+
+
+class AsyncFlows:
+    """``client.flows`` of :class:`AsyncGenerio`.
+
+    Each method is the awaitable twin of the same method of :class:`~generio._client.Flows`,
+    with the same arguments and errors.
+    """
+
+    def __init__(self, client: AsyncGenerio) -> None:
+        self._client = client
+        self._state = client._state
+
+    async def create(
+        self,
+        template: str | Template,
+        *,
+        inputs: object = None,
+        parameters: Mapping[str, Any] | None = None,
+        additional: Any = None,
+    ) -> Flow:
+        """Create a flow (started at once when it has inputs), never twice."""
+        return await self._client._drive(
+            create_job(self._state, template, as_sources(inputs), parameters, additional)
+        )
+
+    async def get(self, flow_id: str) -> Flow:
+        """Return the flow's current state and progress."""
+        return await self._client._drive(call(self._state, get_flow_op(flow_id)))
+
+    async def list(self, *, state: str | None = None, sort_by: str | None = None) -> list[Flow]:
+        """Return the account's flows, optionally filtered by state and sorted."""
+        return await self._client._drive(call(self._state, list_flows_op(state, sort_by)))
+
+    async def upload_input(
+        self,
+        flow_id: str,
+        source: object,
+        *,
+        additional: Any = None,
+        mime_type: str | None = None,
+    ) -> Asset:
+        """Add one input to a flow in ``created``, streamed, never twice."""
+        return await self._client._drive(
+            upload_job(self._state, flow_id, source, additional, mime_type)
+        )
+
+    async def start(self, flow_id: str) -> Flow:
+        """Start a flow created without inputs."""
+        return await self._client._drive(start_job(self._state, flow_id))
+
+    async def abort(self, flow_id: str) -> Flow:
+        """Abort a starting or running flow."""
+        return await self._client._drive(abort_job(self._state, flow_id))
+
+    async def delete(self, flow_id: str) -> None:
+        """Delete a flow and its assets, irreversibly."""
+        await self._client._drive(delete_job(self._state, flow_id))
+
+    async def inputs(self, flow_id: str, *, include_data: bool = False) -> builtins.list[Asset]:
+        """Return the flow's inputs."""
+        op = list_inputs_op(flow_id, include_data)
+        return await self._client._drive(call(self._state, op))
+
+    async def input(self, flow_id: str, asset_id: str) -> Asset:
+        """Return one input, with its content."""
+        return await self._client._drive(call(self._state, get_input_op(flow_id, asset_id)))
+
+    async def outputs(self, flow_id: str, *, include_data: bool = False) -> builtins.list[Asset]:
+        """Return a finished flow's outputs."""
+        op = list_outputs_op(flow_id, include_data)
+        return await self._client._drive(call(self._state, op))
+
+    async def output(self, flow_id: str, asset_id: str) -> Asset:
+        """Return one output with its content (``.data``, ``.mime_type``)."""
+        return await self._client._drive(call(self._state, get_output_op(flow_id, asset_id)))
+
+    async def wait(
+        self,
+        flow_id: str,
+        *,
+        timeout: float | None = None,  # noqa: ASYNC109 - the public surface takes timeout=
+        on_progress: ProgressCallback | None = None,
+    ) -> Flow:
+        """Wait until the flow finishes, polling adaptively."""
+        return await self._client._drive(
+            wait_job(self._state, flow_id, timeout=timeout, on_progress=on_progress)
+        )
+
+    async def download_outputs(
+        self, flow_id: str, out_dir: str | os.PathLike[str]
+    ) -> builtins.list[Path]:
+        """Stream every ready output of a finished flow into ``out_dir``."""
+        job = download_outputs_job(self._state, flow_id, Path(out_dir))
+        return (await self._client._drive(job))[1]
+
+
+class AsyncGenerio:
+    """The GENERIO Flows API client for asyncio and trio.
+
+    Takes the same arguments as :class:`~generio.Generio`, with ``http_client`` an
+    ``httpx.AsyncClient``. Use one client per event loop.
+
+    Raises:
+        ConfigurationError: no API key, a malformed or insecure base URL, a bad setting.
+    """
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        *,
+        timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
+        max_retries: int = 2,
+        http_client: httpx.AsyncClient | None = None,
+        allow_insecure: bool = False,
+    ) -> None:
+        settings = resolve_settings(
+            api_key,
+            base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            allow_insecure=allow_insecure,
+        )
+        self._state = ClientState(settings)
+        self._http, self._low = build_async(
+            settings, effective_timeout(settings, timeout, http_client), http_client
+        )
+        #: Templates: ``await list()``, ``await get()``.
+        self.templates = AsyncTemplates(self)
+        #: Flows: create, follow, collect.
+        self.flows = AsyncFlows(self)
+
+    @property
+    def base_url(self) -> str:
+        """The service's URL."""
+        return self._state.settings.base_url
+
+    @property
+    def low_level(self) -> Any:
+        """The generated ``generio_api.Client``, wired like this client.
+
+        Use the ``asyncio*`` functions of ``generio_api.api`` with it.
+        """
+        return self._low
+
+    async def run(
+        self,
+        template: str | Template,
+        inputs: object,
+        *,
+        parameters: Mapping[str, Any] | None = None,
+        additional: Any = None,
+        out_dir: str | os.PathLike[str] | None = None,
+        timeout: float | None = None,  # noqa: ASYNC109 - the public surface takes timeout=
+        on_progress: ProgressCallback | None = None,
+    ) -> RunResult:
+        """Run a template on inputs and collect the outputs; see :meth:`Generio.run`.
+
+        Cancelling the task while it waits aborts the flow (shielded, at most
+        :data:`CLEANUP_SECONDS`), then lets the cancellation through.
+        """
+        return await self._drive(
+            run_job(
+                self._state,
+                template,
+                inputs,
+                parameters=parameters,
+                additional=additional,
+                out_dir=out_dir,
+                timeout=timeout,
+                on_progress=on_progress,
+            )
+        )
+
+    async def run_many(
+        self, jobs: Iterable[Mapping[str, Any]], *, concurrency: int = 8
+    ) -> list[RunResult | Exception]:
+        """Run many :meth:`run` calls, at most ``concurrency`` at a time.
+
+        Args:
+            jobs: each a mapping of :meth:`run`'s arguments, e.g.
+                ``{"template": "model_generate_fromprompt", "inputs": ["a chair"]}``.
+            concurrency: how many run at once.
+
+        Returns:
+            One entry per job, in order: its :class:`RunResult`, or the exception it raised
+            (a failed job does not stop the others).
+
+        Raises:
+            InputError: ``concurrency`` is not a positive integer.
+        """
+        import anyio
+
+        if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+            raise InputError(f"concurrency must be an integer >= 1, not {concurrency!r}.")
+        pending = list(enumerate(jobs))
+        results: list[RunResult | Exception] = [InputError("not run") for _ in range(len(pending))]
+        queue = iter(pending)
+
+        async def worker() -> None:
+            for index, job in queue:
+                try:
+                    results[index] = await self.run(**job)
+                except Exception as exc:  # noqa: BLE001 - returned as the job's result
+                    results[index] = exc
+
+        async with anyio.create_task_group() as group:
+            for _ in range(min(concurrency, len(pending))):
+                group.start_soon(worker)
+        return results
+
+    async def aclose(self) -> None:
+        """Close the connections generio opened (not those of your ``http_client``)."""
+        await self._http.aclose()
+
+    async def __aenter__(self) -> AsyncGenerio:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    def __repr__(self) -> str:
+        return f"AsyncGenerio(base_url={self.base_url!r})"
+
+    # --- the driver -----------------------------------------------------------------
+
+    async def _drive(self, job: Job[T]) -> T:
+        """Run a job to its end, awaiting its effects."""
+        stepper = Stepper(job)
+        while (effect := stepper.advance()) is not None:
+            try:
+                stepper.succeed(await self._perform(effect, cleanup=stepper.cleanup))
+            except BaseException as exc:  # noqa: BLE001 - the job decides; it re-raises
+                stepper.fail(exc)
+        return stepper.result
+
+    async def _perform(self, effect: Effect, *, cleanup: bool) -> Any:
+        import anyio
+
+        if not cleanup:
+            return await self._perform_now(effect)
+        # The task is being cancelled: clean-up must still reach the service, briefly.
+        with anyio.CancelScope(shield=True, deadline=anyio.current_time() + CLEANUP_SECONDS):
+            return await self._perform_now(effect)
+        return None  # the deadline passed  # pragma: no cover
+
+    async def _perform_now(self, effect: Effect) -> Any:
+        import anyio
+
+        if isinstance(effect, Sleep):
+            await anyio.sleep(effect.seconds)
+            return None
+        if isinstance(effect, Download):
+            return await self._download(effect)
+        op = effect.op
+        with budget_scope(effect.budget), translate(op):
+            if op.endpoint is None:
+                return finish_raw(op, await self._http.request(**op.raw_request(asynchronous=True)))
+            response = await op.endpoint.asyncio_detailed(*op.args, client=self._low, **op.kwargs)
+            return finish_detailed(op, response)
+
+    async def _download(self, effect: Download) -> Path:
+        with budget_scope(effect.budget), translate(download_op(effect)):
+            async with self._http.stream("GET", effect.path) as response:
+                if not response.is_success:
+                    await response.aread()
+                check_download(effect, response)
+                with OutputWriter(effect, response.headers.get("content-type", "")) as writer:
+                    async for chunk in response.aiter_bytes():
+                        writer.feed(chunk)
+                    return writer.finish()

@@ -1,0 +1,404 @@
+""":class:`Generio`, the blocking client: a thin driver of the jobs in ``_jobs.py``.
+
+Every public method builds a job and drives it; the driver performs each effect with a
+blocking call. The logic (what to request, retries, reconciliation, polling) lives in the
+jobs and pure modules, shared with :class:`~generio.AsyncGenerio`.
+"""
+
+from __future__ import annotations
+
+import builtins
+import os
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import Any, TypeVar
+
+import httpx
+
+from generio._config import NOT_GIVEN, NotGiven, resolve_settings
+from generio._create import create_job, upload_job
+from generio._downloads import OutputWriter, check_download, download_op, download_outputs_job
+from generio._effects import Download, Effect, Job, Sleep, Stepper
+from generio._jobs import (
+    ProgressCallback,
+    abort_job,
+    as_sources,
+    call,
+    delete_job,
+    get_template_job,
+    list_templates_job,
+    run_job,
+    start_job,
+    wait_job,
+)
+from generio._models import Asset, Flow, RunResult, Template
+from generio._operations import (
+    finish_detailed,
+    finish_raw,
+    get_flow_op,
+    get_input_op,
+    get_output_op,
+    list_flows_op,
+    list_inputs_op,
+    list_outputs_op,
+    translate,
+)
+from generio._retry import budget_scope
+from generio._state import ClientState
+from generio._wiring import build_sync, effective_timeout
+
+__all__ = ["Flows", "Generio", "Templates"]
+
+T = TypeVar("T")
+
+
+class Templates:
+    """``client.templates``: the blueprints flows are made from."""
+
+    def __init__(self, client: Generio) -> None:
+        self._client = client
+
+    def list(self) -> list[Template]:
+        """Return all templates the account can use (refreshing the template cache)."""
+        return self._client._drive(list_templates_job(self._client._state))
+
+    def get(self, id_or_name: str) -> Template:
+        """Return one template by id or name, e.g. ``"model_generate_fromimage"``.
+
+        Raises:
+            NotFoundError: no template has this id or name.
+        """
+        return self._client._drive(get_template_job(self._client._state, id_or_name))
+
+
+class Flows:
+    """``client.flows``: create, follow and collect flows."""
+
+    def __init__(self, client: Generio) -> None:
+        self._client = client
+        self._state = client._state
+
+    def create(
+        self,
+        template: str | Template,
+        *,
+        inputs: object = None,
+        parameters: Mapping[str, Any] | None = None,
+        additional: Any = None,
+    ) -> Flow:
+        """Create a flow; with inputs it starts by itself, without it waits for uploads.
+
+        Args:
+            template: a template name or id, or a :class:`Template`.
+            inputs: one input or a list (see :meth:`upload_input` for the kinds), or None.
+            parameters: the template's parameters; omitted ones take their defaults.
+            additional: any JSON to keep with the flow.
+
+        Raises:
+            InputError: an input is unusable or not accepted by the template (nothing is
+                created).
+            ValidationError: the service rejected the parameters.
+
+        A retry after an ambiguous failure never creates a second flow: see ``_create.py``.
+        """
+        return self._client._drive(
+            create_job(self._state, template, as_sources(inputs), parameters, additional)
+        )
+
+    def get(self, flow_id: str) -> Flow:
+        """Return the flow's current state and progress.
+
+        Raises:
+            NotFoundError: no such flow.
+        """
+        return self._client._drive(call(self._state, get_flow_op(flow_id)))
+
+    def list(self, *, state: str | None = None, sort_by: str | None = None) -> list[Flow]:
+        """Return the account's flows.
+
+        Args:
+            state: only flows in this state (``created``, ``running``, ``completed``, ...).
+            sort_by: ``created_at`` (the default), ``state``, ``progress``, ``started_at``
+                or ``finished_at``; ascending.
+
+        Raises:
+            InputError: ``sort_by`` is not one of those fields.
+        """
+        return self._client._drive(call(self._state, list_flows_op(state, sort_by)))
+
+    def upload_input(
+        self,
+        flow_id: str,
+        source: object,
+        *,
+        additional: Any = None,
+        mime_type: str | None = None,
+    ) -> Asset:
+        """Add one input to a flow created without inputs (state ``created``).
+
+        Args:
+            flow_id: the flow.
+            source: a prompt (``str``), a data URI (``str`` starting ``data:``), a
+                :class:`pathlib.Path`, ``bytes``, a binary file object, or an :class:`Asset`
+                of another flow. Files are streamed, never loaded whole.
+            additional: any JSON to keep with the input (copied to its output).
+            mime_type: the MIME type, when detection from content and name is not wanted.
+
+        Raises:
+            InputError: the input is unusable or not accepted by the flow's template.
+            ConflictError: the flow is no longer ``created``.
+        """
+        return self._client._drive(upload_job(self._state, flow_id, source, additional, mime_type))
+
+    def start(self, flow_id: str) -> Flow:
+        """Start a flow created without inputs, once its inputs are uploaded.
+
+        Raises:
+            ConflictError: the flow is not in ``created`` (a retried start that finds the
+                flow started by its own first attempt counts as success).
+        """
+        return self._client._drive(start_job(self._state, flow_id))
+
+    def abort(self, flow_id: str) -> Flow:
+        """Abort a ``starting`` or ``running`` flow; returns it (``aborting`` or ``aborted``).
+
+        Raises:
+            ConflictError: the flow has already finished.
+        """
+        return self._client._drive(abort_job(self._state, flow_id))
+
+    def delete(self, flow_id: str) -> None:
+        """Delete a flow and all its assets, irreversibly (not while it runs).
+
+        Raises:
+            ConflictError: the flow is running; abort it first.
+            NotFoundError: no such flow (a retried delete whose first attempt deleted it
+                succeeds instead).
+        """
+        self._client._drive(delete_job(self._state, flow_id))
+
+    def inputs(self, flow_id: str, *, include_data: bool = False) -> builtins.list[Asset]:
+        """Return the flow's inputs; with ``include_data`` each carries its content."""
+        return self._client._drive(call(self._state, list_inputs_op(flow_id, include_data)))
+
+    def input(self, flow_id: str, asset_id: str) -> Asset:
+        """Return one input, with its content in ``.data``."""
+        return self._client._drive(call(self._state, get_input_op(flow_id, asset_id)))
+
+    def outputs(self, flow_id: str, *, include_data: bool = False) -> builtins.list[Asset]:
+        """Return a finished flow's outputs; with ``include_data`` each carries its content.
+
+        Raises:
+            ConflictError: the flow has not finished yet.
+        """
+        return self._client._drive(call(self._state, list_outputs_op(flow_id, include_data)))
+
+    def output(self, flow_id: str, asset_id: str) -> Asset:
+        """Return one output with its content: ``.data`` (bytes) and ``.mime_type``.
+
+        Raises:
+            ConflictError: the flow has not finished yet.
+        """
+        return self._client._drive(call(self._state, get_output_op(flow_id, asset_id)))
+
+    def wait(
+        self,
+        flow_id: str,
+        *,
+        timeout: float | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> Flow:
+        """Wait until the flow finishes; returns it in its terminal state.
+
+        Polls adaptively: just after the finish its progress predicts (``_polling.py``).
+
+        Args:
+            flow_id: the flow.
+            timeout: seconds to wait at most; None waits as long as it takes.
+            on_progress: called with the flow each time its state or progress changes.
+
+        Raises:
+            WaitTimeout: ``timeout`` passed; the flow keeps running.
+            FlowNotStarted: the flow is in ``created`` and nobody started it.
+        """
+        return self._client._drive(
+            wait_job(self._state, flow_id, timeout=timeout, on_progress=on_progress)
+        )
+
+    def download_outputs(
+        self, flow_id: str, out_dir: str | os.PathLike[str]
+    ) -> builtins.list[Path]:
+        """Stream every ready output of a finished flow into files; return their paths.
+
+        Files are named ``<asset id>.<ext>`` inside ``out_dir`` (created if missing); each
+        appears only once complete.
+
+        Raises:
+            ConflictError: the flow has not finished yet.
+            InputError: ``out_dir`` cannot be a directory.
+        """
+        job = download_outputs_job(self._state, flow_id, Path(out_dir))
+        return self._client._drive(job)[1]
+
+
+class Generio:
+    """The GENERIO Flows API client (blocking). Safe to share between threads.
+
+    Args:
+        api_key: the API key; ``$GENERIO_API_KEY`` when None.
+        base_url: the service's URL; ``$GENERIO_BASE_URL``, else https://flows.generio.ai.
+        timeout: per-request timeout in seconds or an ``httpx.Timeout`` (default 30 s, 10 s
+            to connect); None for none at all.
+        max_retries: extra attempts per call on failures that are safe to retry.
+        http_client: your own ``httpx.Client`` (proxies, certificates, limits). generio sends
+            through it without modifying it, and still adds the base URL, auth, its
+            timeout (yours when ``timeout`` is not given), retries and logging. Do not set
+            ``auth`` on it. You close it.
+        allow_insecure: allow plain ``http://`` to a non-loopback host.
+
+    Raises:
+        ConfigurationError: no API key, a malformed or insecure base URL, a bad setting.
+    """
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        *,
+        timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
+        max_retries: int = 2,
+        http_client: httpx.Client | None = None,
+        allow_insecure: bool = False,
+    ) -> None:
+        settings = resolve_settings(
+            api_key,
+            base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            allow_insecure=allow_insecure,
+        )
+        self._state = ClientState(settings)
+        self._http, self._low = build_sync(
+            settings, effective_timeout(settings, timeout, http_client), http_client
+        )
+        #: Templates: ``list()``, ``get()``.
+        self.templates = Templates(self)
+        #: Flows: create, follow, collect.
+        self.flows = Flows(self)
+
+    @property
+    def base_url(self) -> str:
+        """The service's URL."""
+        return self._state.settings.base_url
+
+    @property
+    def low_level(self) -> Any:
+        """The generated ``generio_api.Client``, wired like this client.
+
+        It sends with this client's key, URL, timeouts and retries; pass it as ``client=``
+        to the ``sync*`` functions of ``generio_api.api``.
+        """
+        return self._low
+
+    def run(
+        self,
+        template: str | Template,
+        inputs: object,
+        *,
+        parameters: Mapping[str, Any] | None = None,
+        additional: Any = None,
+        out_dir: str | os.PathLike[str] | None = None,
+        timeout: float | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> RunResult:
+        """Run a template on inputs and collect the outputs, in one call.
+
+        Checks the inputs, creates the flow with them (it starts by itself), waits, then
+        writes the outputs to ``out_dir`` (``.paths``) or, without one, returns them with
+        their content in ``.data``. Ctrl-C while waiting aborts the flow, then re-raises.
+
+        Args:
+            template: a template name or id, or a :class:`Template`.
+            inputs: one input or a list (see :meth:`Flows.upload_input` for the kinds).
+            parameters: the template's parameters.
+            additional: any JSON to keep with the flow.
+            out_dir: where to write the outputs; None keeps them in memory.
+            timeout: seconds to wait for the flow at most.
+            on_progress: called with the flow each time its state or progress changes.
+
+        Raises:
+            InputError: an input is unusable (nothing is created).
+            FlowFailed: the flow ended ``failed`` or ``aborted``; carries partial outputs.
+            WaitTimeout: ``timeout`` passed; the flow keeps running.
+        """
+        return self._drive(
+            run_job(
+                self._state,
+                template,
+                inputs,
+                parameters=parameters,
+                additional=additional,
+                out_dir=out_dir,
+                timeout=timeout,
+                on_progress=on_progress,
+            )
+        )
+
+    def close(self) -> None:
+        """Close the connections generio opened (not those of your ``http_client``)."""
+        self._http.close()
+
+    def __enter__(self) -> Generio:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Generio(base_url={self.base_url!r})"
+
+    # --- the driver -----------------------------------------------------------------
+
+    def _drive(self, job: Job[T]) -> T:
+        """Run a job to its end, performing its effects with blocking calls."""
+        stepper = Stepper(job)
+        while (effect := stepper.advance()) is not None:
+            try:
+                stepper.succeed(self._perform(effect))
+            except BaseException as exc:  # noqa: BLE001 - the job decides; it re-raises
+                stepper.fail(exc)
+        return stepper.result
+
+    def _perform(self, effect: Effect) -> Any:
+        if isinstance(effect, Sleep):
+            time.sleep(effect.seconds)
+            return None
+        if isinstance(effect, Download):
+            return self._download(effect)
+        op = effect.op
+        with budget_scope(effect.budget), translate(op):
+            if op.endpoint is None:
+                return finish_raw(op, self._http.request(**op.raw_request()))
+            response = op.endpoint.sync_detailed(*op.args, client=self._low, **op.kwargs)
+            return finish_detailed(op, response)
+
+    def _download(self, effect: Download) -> Path:
+        with (
+            budget_scope(effect.budget),
+            translate(download_op(effect)),
+            self._http.stream("GET", effect.path) as response,
+        ):
+            if not response.is_success:
+                response.read()
+            check_download(effect, response)
+            with OutputWriter(effect, response.headers.get("content-type", "")) as writer:
+                for chunk in response.iter_bytes():
+                    writer.feed(chunk)
+                return writer.finish()
