@@ -1,0 +1,1042 @@
+"""Data URIs, the way the Flows API carries files inside JSON.
+
+A file travels as ``data:<MIME type>;base64,<base64 data>`` in a JSON string; a text prompt
+travels as a plain string without that prefix. Assets can be hundreds of megabytes, so
+besides the whole-value helpers (:func:`encode`, :func:`decode`) this module streams:
+
+* uploads: :func:`iter_encode` yields a data URI piece by piece and :func:`encoded_length`
+  gives its exact length up front (for ``Content-Length``);
+* downloads: :class:`DataFieldExtractor` reads an asset's JSON body chunk by chunk and hands
+  out the decoded file while it arrives, with :class:`Base64StreamDecoder` underneath.
+
+Streaming needs memory in proportion to the chunk size, never to the file size. Base64 is
+strict everywhere: standard alphabet, ``=`` padding only at the end, no whitespace.
+
+Malformed input raises :class:`DecodeError`, an :class:`~generio.InputError` (and so a
+``ValueError``); callers that decode what the service sent may re-raise it as theirs.
+"""
+
+from __future__ import annotations
+
+import binascii
+import functools
+import json
+import os
+import re
+import stat
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, BinaryIO, NamedTuple, Protocol, TypeVar
+
+from generio._errors import InputError
+from generio._mime import SNIFF_BYTES, detect, normalize
+
+__all__ = [
+    "Base64StreamDecoder",
+    "DataFieldExtractor",
+    "DecodeError",
+    "decode",
+    "encode",
+    "encoded_length",
+    "iter_encode",
+    "parse_header",
+]
+
+_FORM = "data:<MIME type>;base64,<base64 data>"
+_RAW_CHUNK = 3 * 1024 * 1024  # a multiple of 3: no padding inside a stream
+_B64_CHUNK = 1024 * 1024  # a multiple of 4, for decoding long strings piecewise
+_MAX_HEADER = 256  # a header longer than this is not one the service sends
+_TCHARS = r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"  # RFC 2045 token
+_MIME_RE = re.compile(rf"{_TCHARS}/{_TCHARS}")
+_HEADER_RE = re.compile(
+    rf"data:({_TCHARS}/{_TCHARS})(?:;{_TCHARS}={_TCHARS})*;base64,", re.IGNORECASE
+)
+_URI_LIKE_RE = re.compile(rf"data:{_TCHARS}/{_TCHARS}(?:;[^,]*)?(?:,|\Z)", re.IGNORECASE)
+
+
+class DecodeError(InputError):
+    """Data that should be a base64 data URI (or an asset's JSON body holding one) is not.
+
+    Raised for a malformed header, invalid or truncated base64, and a JSON body that is
+    malformed or was cut short.
+    """
+
+
+def _preview(text: str | bytes, limit: int = 48) -> str:
+    short = text[:limit]
+    return repr(short) + ("..." if len(text) > limit else "")
+
+
+def _header_problem(uri: str) -> str:
+    """Say what is wrong with the start of ``uri`` and what the right form is."""
+    what = f"not a valid data URI (it starts {_preview(uri)})"
+    lower = uri[:_MAX_HEADER].lower()
+    if not lower.startswith("data:"):
+        why = "it must start with 'data:'"
+    elif lower.startswith(("data:;", "data:,")):
+        why = "it has no MIME type after 'data:'"
+    elif re.match(rf"data:{_TCHARS}/{_TCHARS},base64;", lower):
+        why = (
+            "it uses the form 'data:<type>,base64;...' that one page of the vendor's docs shows "
+            "by mistake; ';base64' goes before the comma"
+        )
+    elif "," not in lower:
+        why = "there is no ',' between the header and the data"
+    elif ";base64," not in lower.split(",", 1)[0] + ",":
+        why = "it lacks ';base64' before the ',' (generio reads base64 data URIs only)"
+    else:
+        why = "its MIME type or parameters are malformed"
+    return f"{what}: {why}. The form is {_FORM}, e.g. 'data:image/png;base64,iVBORw0KGgo...'."
+
+
+def parse_header(uri_prefix: str) -> str:
+    """Return the normalized MIME type from the ``data:<mime>;base64,`` start of a data URI.
+
+    Args:
+        uri_prefix: the data URI, or at least its start up to and including the first ``,``.
+            ``data:`` and ``;base64`` are matched case-insensitively; parameters such as
+            ``;charset=utf-8`` before ``;base64`` are allowed and dropped.
+
+    Raises:
+        DecodeError: the start is not a base64 data URI header; the message says why.
+    """
+    comma = uri_prefix.find(",", 0, _MAX_HEADER)
+    match = _HEADER_RE.fullmatch(uri_prefix[: comma + 1]) if comma >= 0 else None
+    if match is None:
+        raise DecodeError(_header_problem(uri_prefix))
+    return normalize(match.group(1))
+
+
+def _prefix(mime_type: str) -> bytes:
+    mime = normalize(mime_type)
+    if not _MIME_RE.fullmatch(mime):
+        raise InputError(
+            f"{mime_type!r} is not a MIME type; pass one such as 'image/png' or "
+            "'model/gltf-binary'."
+        )
+    return f"data:{mime};base64,".encode("ascii")
+
+
+def encoded_length(size: int, mime_type: str) -> int:
+    """Return the exact length of the data URI of ``size`` raw bytes of type ``mime_type``.
+
+    It equals the total length of what :func:`iter_encode` yields, so a streamed body can
+    announce its ``Content-Length``.
+
+    Raises:
+        InputError: ``mime_type`` is not a MIME type.
+        ValueError: ``size`` is negative.
+    """
+    if size < 0:
+        raise ValueError(f"size must be >= 0, got {size}")
+    return len(_prefix(mime_type)) + 4 * ((size + 2) // 3)
+
+
+# -- Building a large str or bytes with one copy --------------------------------------------
+#
+# A str or bytes can only be built from parts that all exist at once, so the obvious code
+# ("".join of the pieces) writes every byte twice into fresh memory; on 64 MB that alone costs
+# about half of base64's own time. On CPython we instead create the result uninitialised
+# (PyUnicode_New, PyBytes_FromStringAndSize(NULL, n): the documented way for C code to fill a
+# new object before anyone sees it) and copy each piece into it while it is still in cache.
+# The layout is checked by reading known objects before anything is written; elsewhere, or
+# if a check fails, the plain join is used.
+
+
+class _RawBuilders(NamedTuple):
+    new_str: Callable[[int, int], str]
+    str_offset: int
+    new_bytes: Callable[[Any, int], bytes]
+    bytes_offset: int
+    memmove: Callable[[int, Any, int], Any]
+
+
+_FAST_MIN = 1 << 20  # below this, the plain join is as fast
+
+
+@functools.cache
+def _raw_builders() -> _RawBuilders | None:
+    if sys.implementation.name != "cpython":
+        return None
+    try:
+        import ctypes  # here: only large values pay for importing it
+
+        api = ctypes.pythonapi
+        new_str = ctypes.PYFUNCTYPE(ctypes.py_object, ctypes.c_ssize_t, ctypes.c_uint32)(
+            ("PyUnicode_New", api)
+        )
+        new_bytes = ctypes.PYFUNCTYPE(ctypes.py_object, ctypes.c_void_p, ctypes.c_ssize_t)(
+            ("PyBytes_FromStringAndSize", api)
+        )
+        builders = _RawBuilders(
+            new_str, sys.getsizeof("") - 1, new_bytes, sys.getsizeof(b"") - 1, ctypes.memmove
+        )
+        probe = "".join(["generio", "-probe-", str(os.getpid())])
+        if ctypes.string_at(id(probe) + builders.str_offset, len(probe)) != probe.encode():
+            return None
+        probe_b = probe.encode()
+        if ctypes.string_at(id(probe_b) + builders.bytes_offset, len(probe_b)) != probe_b:
+            return None
+        s = new_str(8, 127)
+        ctypes.memmove(id(s) + builders.str_offset, b"abcdefgh", 8)
+        b = new_bytes(None, 8)
+        ctypes.memmove(id(b) + builders.bytes_offset, b"abcdefgh", 8)
+        if s != "abcdefgh" or b != b"abcdefgh" or not s.isascii():
+            return None
+    except Exception:  # noqa: BLE001  (any surprise here only means: use the plain way)
+        return None
+    return builders
+
+
+class _SizeMismatch(Exception):
+    """The pieces did not add up to the announced size."""
+
+
+_T = TypeVar("_T", str, bytes)
+
+
+def _fill(result: _T, offset: int, pieces: Iterable[bytes], builders: _RawBuilders) -> _T:
+    """Copy ``pieces`` into the fresh, uninitialised ``result``; they must fill it exactly.
+
+    Raises:
+        _SizeMismatch: the pieces are too long (nothing is written past the end) or short.
+    """
+    pos = id(result) + offset
+    end = pos + len(result)
+    for piece in pieces:
+        size = len(piece)
+        if pos + size > end:
+            raise _SizeMismatch
+        builders.memmove(pos, piece, size)
+        pos += size
+    if pos != end:
+        raise _SizeMismatch
+    return result
+
+
+def _join_ascii(pieces: Iterable[bytes], total: int) -> str:
+    """Join ASCII pieces whose lengths add up to ``total`` into one str.
+
+    Only for pieces known to be ASCII (headers checked by ``_MIME_RE``, base64 output):
+    the in-place str is created as ASCII and is not checked again.
+
+    Raises:
+        _SizeMismatch: they do not add up to ``total``.
+    """
+    builders = _raw_builders() if total >= _FAST_MIN else None
+    if builders is not None:
+        return _fill(builders.new_str(total, 127), builders.str_offset, pieces, builders)
+    joined = "".join([piece.decode("ascii") for piece in pieces])
+    if len(joined) != total:
+        raise _SizeMismatch
+    return joined
+
+
+# -- Encoding ------------------------------------------------------------------------------
+
+
+class _Reader(Protocol):
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+def _raw_chunks(stream: _Reader, chunk_size: int) -> Iterator[memoryview | bytes]:
+    """Yield the stream in chunks of exactly ``chunk_size`` bytes, the last one shorter.
+
+    Short reads (pipes, sockets, raw files) are topped up, so every chunk but the last has
+    the full size. A yielded memoryview is only valid until the next chunk is asked for.
+    """
+    readinto = getattr(stream, "readinto", None)
+    if readinto is None:
+        yield from _read_chunks(stream, chunk_size)
+        return
+    buffer = bytearray(chunk_size)
+    view = memoryview(buffer)
+    while True:
+        filled = 0
+        while filled < chunk_size:
+            got = readinto(view[filled:])
+            if got is None:
+                raise InputError(
+                    "the stream is non-blocking and had no data ready; pass a blocking "
+                    "binary file object"
+                )
+            if not got:
+                break
+            filled += got
+        if filled:
+            yield view[:filled]
+        if filled < chunk_size:
+            return
+
+
+def _read_chunks(stream: _Reader, chunk_size: int) -> Iterator[bytes]:
+    pending = bytearray()
+    while True:
+        data = stream.read(chunk_size - len(pending))
+        if isinstance(data, str):
+            raise InputError("the stream gives text, not bytes; open the file in binary mode 'rb'")
+        if not data:
+            break
+        pending += data
+        if len(pending) == chunk_size:
+            yield bytes(pending)
+            pending.clear()
+    if pending:
+        yield bytes(pending)
+
+
+def iter_encode(
+    stream: BinaryIO, mime_type: str, *, chunk_size: int = _RAW_CHUNK
+) -> Iterator[bytes]:
+    """Yield the data URI of ``stream``'s content as ASCII bytes, in pieces.
+
+    The first piece is the ``data:<mime>;base64,`` header, then each piece is the base64 of
+    ``chunk_size`` raw bytes (the last may be shorter), so pieces simply concatenate and
+    memory stays near ``chunk_size`` whatever the stream's length. The MIME type is
+    checked at once, not on the first ``next()``.
+
+    Args:
+        stream: a binary, blocking file object, read from its current position to its end.
+        mime_type: the content's type; normalized (``image/jpg`` becomes ``image/jpeg``).
+        chunk_size: raw bytes per piece; a positive multiple of 3.
+
+    Raises:
+        InputError: ``mime_type`` is not a MIME type, or the stream gives text.
+        ValueError: ``chunk_size`` is not a positive multiple of 3.
+    """
+    if chunk_size <= 0 or chunk_size % 3:
+        raise ValueError(f"chunk_size must be a positive multiple of 3, got {chunk_size}")
+    return _iter_encode(stream, _prefix(mime_type), chunk_size)
+
+
+def _iter_encode(stream: _Reader, prefix: bytes, chunk_size: int) -> Iterator[bytes]:
+    yield prefix
+    b2a = binascii.b2a_base64
+    for chunk in _raw_chunks(stream, chunk_size):
+        yield b2a(chunk, newline=False)
+
+
+class _Prepended:
+    """A binary stream that serves ``head`` first, then the rest of ``stream``."""
+
+    def __init__(self, head: bytes, stream: _Reader) -> None:
+        self._head = memoryview(head)
+        self._stream = stream
+
+    def read(self, size: int = -1, /) -> bytes:
+        if self._head:
+            head = bytes(self._head if size < 0 else self._head[:size])
+            self._head = self._head[len(head) :]
+            return head
+        return self._stream.read(size)
+
+    def readinto(self, buffer: memoryview) -> int | None:
+        if self._head:
+            size = min(len(buffer), len(self._head))
+            buffer[:size] = self._head[:size]
+            self._head = self._head[size:]
+            return size
+        readinto = getattr(self._stream, "readinto", None)
+        if readinto is not None:
+            got: int | None = readinto(buffer)
+            return got
+        data = self._stream.read(len(buffer))
+        if isinstance(data, str):
+            raise InputError("the stream gives text, not bytes; open the file in binary mode 'rb'")
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def _read_head(stream: _Reader) -> bytes:
+    head = b""
+    while len(head) < SNIFF_BYTES:
+        data = stream.read(SNIFF_BYTES - len(head))
+        if isinstance(data, str):
+            raise InputError("the stream gives text, not bytes; open the file in binary mode 'rb'")
+        if not data:
+            break
+        head += data
+    return head
+
+
+def _require_mime(head: bytes, name: str | None, explicit: str | None, what: str) -> str:
+    mime = detect(head, name, explicit)
+    if mime is None:
+        raise InputError(
+            f"cannot tell the MIME type of {what}: its content is no format generio "
+            "recognises and its name has no known extension. Pass mime_type=..., "
+            "e.g. mime_type='image/png'."
+        )
+    return mime
+
+
+def encode(
+    source: bytes | bytearray | memoryview | os.PathLike[str] | BinaryIO,
+    mime_type: str | None = None,
+) -> str:
+    """Return the data URI ``data:<mime>;base64,<data>`` of a file or bytes.
+
+    The whole URI is built in memory (about 4/3 of the content); for large uploads use
+    :func:`iter_encode`, which streams.
+
+    Args:
+        source: the content: bytes-like, a path (``pathlib.Path``), or a binary file object
+            read from its current position. A ``str`` is refused: strings are text prompts.
+        mime_type: the content's type; detected from the content, then the file name, if
+            not given.
+
+    Raises:
+        InputError: ``source`` is a ``str``, a missing file, a directory, unreadable or
+            empty; the MIME type cannot be detected; or ``mime_type`` is not a MIME type.
+    """
+    if isinstance(source, str):
+        raise InputError(
+            f"encode() got a str ({_preview(source, 40)}). Strings are text prompts and are "
+            "sent as they are; to send a file, pass pathlib.Path(...) instead."
+        )
+    if isinstance(source, bytes | bytearray | memoryview):
+        return _encode_memory(source, mime_type)
+    if isinstance(source, os.PathLike):
+        return _encode_path(source, mime_type)
+    if callable(getattr(source, "read", None)):
+        return _encode_stream(source, mime_type)
+    raise InputError(
+        f"cannot encode a {type(source).__name__}; pass bytes, a pathlib.Path or a binary "
+        "file object."
+    )
+
+
+def _encode_memory(source: bytes | bytearray | memoryview, mime_type: str | None) -> str:
+    try:
+        view = memoryview(source).cast("B")
+    except TypeError as exc:
+        raise InputError(f"cannot encode this buffer ({exc}); pass contiguous bytes.") from exc
+    with view:
+        if not view.nbytes:
+            raise InputError("the data to encode is empty; an asset needs content.")
+        mime = _require_mime(bytes(view[:SNIFF_BYTES]), None, mime_type, "the data")
+        total = encoded_length(view.nbytes, mime)
+        step = 768 * 1024  # a multiple of 3, and cache-sized
+
+        def pieces() -> Iterator[bytes]:
+            yield _prefix(mime)
+            for start in range(0, view.nbytes, step):
+                yield binascii.b2a_base64(view[start : start + step], newline=False)
+
+        return _join_ascii(pieces(), total)
+
+
+def _encode_path(source: os.PathLike[str], mime_type: str | None) -> str:
+    path = os.fspath(source)
+    try:
+        stream = open(path, "rb")  # noqa: SIM115  (closed by the with below)
+    except FileNotFoundError:
+        raise InputError(
+            f"file not found: {path!r} (relative paths start at {os.getcwd()!r}); check the path."
+        ) from None
+    except OSError as exc:
+        if os.path.isdir(path):  # IsADirectoryError, or PermissionError on Windows
+            raise InputError(f"{path!r} is a directory; pass the path of a file in it.") from None
+        raise InputError(f"cannot read {path!r}: {exc.strerror or exc}.") from None
+    with stream:
+        info = os.fstat(stream.fileno())
+        size = info.st_size if stat.S_ISREG(info.st_mode) else None
+        return _encode_stream(stream, mime_type, what=repr(path), name=path, size=size)
+
+
+def _encode_stream(
+    stream: _Reader,
+    mime_type: str | None,
+    *,
+    what: str | None = None,
+    name: str | None = None,
+    size: int | None = None,
+) -> str:
+    """Encode from the stream's position; ``size`` is its total size when known (a file)."""
+    if name is None:
+        stream_name = getattr(stream, "name", None)
+        name = stream_name if isinstance(stream_name, str) else None
+    what = what or (repr(name) if name else "the stream")
+    head = _read_head(stream)
+    if not head:
+        raise InputError(
+            f"{what} is empty; an asset needs content. Check that it was fully written."
+        )
+    mime = _require_mime(head, name, mime_type, what)
+    pieces = _iter_encode(_Prepended(head, stream), _prefix(mime), _RAW_CHUNK)
+    if size is None:  # unknown size: gather the pieces, then count them
+        parts = list(pieces)
+        return _join_ascii(parts, sum(map(len, parts)))
+    try:
+        return _join_ascii(pieces, encoded_length(size, mime))
+    except _SizeMismatch:
+        raise InputError(
+            f"{what} changed size while it was read; encode it again once it is complete."
+        ) from None
+
+
+# -- Decoding ------------------------------------------------------------------------------
+
+_BASE64_RULES = (
+    "the data must be standard base64 (A-Z a-z 0-9 + /) with '=' padding only at its end "
+    "and no whitespace or line breaks"
+)
+
+
+_BASE64_CHARS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
+
+
+def _base64_error(exc: ValueError) -> DecodeError:
+    return DecodeError(f"invalid base64 data ({exc}): {_BASE64_RULES}.")
+
+
+def decode(uri: str) -> tuple[str, bytes]:
+    """Return ``(mime_type, data)`` from a data URI ``data:<mime>;base64,<data>``.
+
+    Args:
+        uri: the whole data URI. The base64 is read strictly (see :class:`DecodeError`).
+
+    Raises:
+        DecodeError: ``uri`` is not a str, its header is malformed (no ``data:`` prefix, no
+            ``;base64,``, the ``data:<type>,base64;`` form from one docs page), or its base64
+            is invalid or badly padded. The message says what the right form is.
+    """
+    if not isinstance(uri, str):
+        raise DecodeError(f"a data URI is a str, got {type(uri).__name__}.")
+    mime = parse_header(uri)
+    start = uri.index(",") + 1
+    try:
+        return mime, _decode_base64_str(uri, start)
+    except ValueError as exc:  # binascii.Error, non-ASCII text
+        raise _base64_error(exc) from None
+    except _SizeMismatch:
+        raise DecodeError(
+            f"invalid base64 data ('=' padding before the end): {_BASE64_RULES}."
+        ) from None
+
+
+def _decode_base64_str(text: str, start: int) -> bytes:
+    """Decode ``text[start:]`` strictly; large inputs without copying the text first."""
+    length = len(text) - start
+    builders = _raw_builders() if length >= _FAST_MIN else None
+    if builders is None or length % 4 or not length:
+        return binascii.a2b_base64(text[start:], strict_mode=True)
+    total = length // 4 * 3 - (text.endswith("=")) - (text.endswith("=="))
+    a2b = binascii.a2b_base64
+    pieces = (
+        a2b(text[i : i + _B64_CHUNK], strict_mode=True) for i in range(start, len(text), _B64_CHUNK)
+    )
+    # A piece shorter than 3/4 of its text had padding inside: the sizes then disagree.
+    return _fill(builders.new_bytes(None, total), builders.bytes_offset, pieces, builders)
+
+
+class Base64StreamDecoder:
+    """Strict base64 decoding of text that arrives in pieces of any size.
+
+    Each :meth:`feed` decodes every complete 4-character group and keeps the 0-3 leftover
+    characters for the next one, so memory follows the piece size. Call :meth:`finish` at
+    the end: it is what detects truncated input.
+
+    Raises:
+        DecodeError: from :meth:`feed` or :meth:`finish`, on invalid characters, misplaced
+            padding or data after padding, or input that ends mid-group.
+    """
+
+    __slots__ = ("_done", "_padded", "_tail")
+
+    def __init__(self) -> None:
+        self._tail = b""
+        self._padded = False  # a group with '=' was decoded: nothing may follow
+        self._done = False
+
+    def _decode(self, span: bytes | memoryview) -> bytes:
+        if self._padded:
+            raise DecodeError(f"invalid base64 data (data after '=' padding): {_BASE64_RULES}.")
+        try:
+            out = binascii.a2b_base64(span, strict_mode=True)
+        except ValueError as exc:
+            raise _base64_error(exc) from None
+        if span[-1] == 0x3D:  # "="
+            self._padded = True
+        return out
+
+    def _check_tail(self) -> None:
+        # Left-over characters are checked now, so that a bad one is reported as invalid
+        # rather than, at finish(), as a truncation.
+        if not _BASE64_CHARS.issuperset(self._tail):
+            raise _base64_error(ValueError("Only base64 data is allowed"))
+
+    def feed(self, chunk: bytes | bytearray | memoryview | str) -> bytes:
+        """Decode what ``chunk`` completes and return those bytes (maybe ``b""``)."""
+        if self._done:
+            raise RuntimeError("feed() after finish()")
+        if isinstance(chunk, str):
+            try:
+                chunk = chunk.encode("ascii")
+            except UnicodeEncodeError:
+                raise DecodeError(f"invalid base64 data (non-ASCII): {_BASE64_RULES}.") from None
+        view = memoryview(chunk)
+        if not view.nbytes:
+            return b""
+        if view.ndim != 1 or view.itemsize != 1:
+            view = view.cast("B")
+        head = b""
+        start = 0
+        if self._tail:
+            need = 4 - len(self._tail)
+            if view.nbytes < need:
+                self._tail += view.tobytes()
+                self._check_tail()
+                return b""
+            head = self._decode(self._tail + view[:need].tobytes())
+            self._tail = b""
+            start = need
+        end = start + (view.nbytes - start) // 4 * 4
+        body = self._decode(view[start:end]) if end > start else b""
+        if end < view.nbytes:
+            if self._padded:
+                self._decode(b"====")  # raises: data after padding
+            self._tail = view[end:].tobytes()
+            self._check_tail()
+        return head + body if head else body
+
+    def finish(self) -> bytes:
+        """Check that the input ended on a group boundary; returns ``b""``.
+
+        Raises:
+            DecodeError: 1-3 characters were left over (truncated, or padding missing).
+        """
+        self._done = True
+        if self._tail:
+            raise DecodeError(
+                f"the base64 data ends in the middle of a 4-character group "
+                f"({len(self._tail)} character(s) left over): it was cut short or lacks its "
+                "'=' padding."
+            )
+        return b""
+
+
+# -- Streaming the "data" field out of an asset's JSON body --------------------------------
+
+_STRUCTURAL = re.compile(rb'["{}\[\],:]')
+_STRING_SPECIAL = re.compile(rb'["\\]')
+_NON_WHITESPACE = re.compile(rb"[^ \t\n\r]")
+_HEX4 = re.compile(rb"[0-9A-Fa-f]{4}")
+_NOT_SLASH_ESCAPE = re.compile(rb"\\(?:[^/]|\Z)")  # an escape other than \/
+_SIMPLE_ESCAPES = {ord(k): v for k, v in zip('"\\/bfnrt', '"\\/\b\f\n\r\t', strict=True)}
+_MAX_FIELDS = 16 * 1024 * 1024
+
+# Where the scanner is. Everything but the "data" string is copied to ``_fields``.
+_JSON, _STRING, _BEFORE_DATA, _DATA_HEAD, _DATA_BASE64, _DATA_TEXT = range(6)
+
+
+def _unescape(escape: bytes) -> str:
+    r"""Decode one complete JSON escape (``\n``, ``\/``, ``\u00e9``, ...)."""
+    if escape[1] == 0x75:  # \uXXXX
+        if not _HEX4.fullmatch(escape[2:6]):
+            raise DecodeError(f"invalid JSON escape {_preview(escape)} in the 'data' value.")
+        return chr(int(escape[2:6], 16))
+    char = _SIMPLE_ESCAPES.get(escape[1])
+    if char is None:
+        raise DecodeError(f"invalid JSON escape {_preview(escape)} in the 'data' value.")
+    return char
+
+
+class DataFieldExtractor:
+    r"""Read an asset's JSON body in chunks, streaming its ``"data"`` out as decoded bytes.
+
+    A body such as ``{"asset_id": "a1", "status": "ready", "data": "data:model/gltf-binary;
+    base64,Z2xURg...", "error": null}`` may be hundreds of megabytes, nearly all in
+    ``data``. Feed it in chunks split anywhere; once the value's ``data:<mime>;base64,``
+    header is complete, ``on_mime`` gets the MIME type, then ``on_data`` gets the decoded
+    bytes as they arrive. The big string is never held. The other top-level fields (small)
+    are collected and returned parsed by :meth:`close`, which also detects a body cut short.
+
+    A ``data`` string that is not a data URI (a text prompt) is reported as ``text/plain``:
+    ``on_data`` gets its UTF-8 bytes once it is complete, and :attr:`text` holds it. A value
+    that starts ``data:<type>/<subtype>`` but is no base64 data URI is an error, not text.
+    JSON escapes are honoured everywhere, including ``\/`` inside the base64.
+
+    Args:
+        on_data: receives the decoded content, in order, in pieces of any size.
+        on_mime: receives the MIME type once, before the first ``on_data``.
+        max_field_bytes: limit for the other fields together and for a text value; a body
+            over it is refused rather than held in memory.
+
+    Attributes:
+        mime_type: the content's normalized MIME type, once known.
+        text: the value, when ``data`` was a plain string.
+        data_kind: ``"missing"``, ``"null"``, ``"data_uri"`` or ``"text"``; final after
+            :meth:`close`.
+        size: how many bytes ``on_data`` has received.
+
+    Raises:
+        DecodeError: from :meth:`feed` or :meth:`close`: malformed JSON or data URI, invalid
+            base64, a body that ended early, fields over ``max_field_bytes``. After one, the
+            extractor is spent and raises again.
+    """
+
+    def __init__(
+        self,
+        on_data: Callable[[bytes], None],
+        *,
+        on_mime: Callable[[str], None] | None = None,
+        max_field_bytes: int = _MAX_FIELDS,
+    ) -> None:
+        self._on_data = on_data
+        self._on_mime = on_mime
+        self._limit = max_field_bytes
+        self.mime_type: str | None = None
+        self.text: str | None = None
+        self.data_kind = "missing"
+        self.size = 0
+        self._state = _JSON
+        self._fields = bytearray()  # the body with the data string replaced by null
+        self._depth = 0
+        self._root_is_object = False
+        self._root_done = False
+        self._expect_key = False
+        self._key_start = -1  # where the key being read starts in _fields, or -1
+        self._last_key: str | None = None
+        self._escaped = False  # a backslash ended the last chunk inside a string
+        self._carry = b""  # an escape cut by a chunk boundary inside the data string
+        self._head = bytearray()  # raw start of the data string, until the header is known
+        self._head_text: list[str] = []
+        self._text = bytearray()
+        self._decoder = Base64StreamDecoder()
+        self._error: DecodeError | None = None
+        self._result: dict[str, Any] | None = None
+
+    # -- feeding
+
+    def feed(self, chunk: bytes | bytearray | memoryview) -> None:
+        """Consume the next piece of the body (any size, split anywhere)."""
+        if self._error is not None:
+            raise DecodeError(self._error.message)
+        if self._result is not None:
+            raise RuntimeError("feed() after close()")
+        buf = chunk if isinstance(chunk, bytes) else bytes(chunk)
+        if self._carry:
+            buf = self._carry + buf
+            self._carry = b""
+        try:
+            pos, end = 0, len(buf)
+            while pos < end:
+                state = self._state
+                if state == _DATA_BASE64:
+                    pos = self._scan_base64(buf, pos)
+                elif state == _JSON:
+                    pos = self._scan_json(buf, pos)
+                elif state == _STRING:
+                    pos = self._scan_string(buf, pos)
+                elif state == _BEFORE_DATA:
+                    pos = self._scan_before_data(buf, pos)
+                elif state == _DATA_HEAD:
+                    pos = self._scan_head(buf, pos)
+                else:
+                    pos = self._scan_text(buf, pos)
+        except DecodeError as exc:
+            self._error = exc
+            raise
+
+    def _keep(self, piece: bytes | memoryview) -> None:
+        if len(self._fields) + len(piece) > self._limit:
+            raise DecodeError(
+                f"the asset body's fields other than 'data' exceed {self._limit} bytes; this "
+                "is not an asset the API sends (raise max_field_bytes if it really is)."
+            )
+        self._fields += piece
+
+    def _scan_json(self, buf: bytes, pos: int) -> int:
+        """Outside strings: copy up to the next structural character and act on it."""
+        match = _STRUCTURAL.search(buf, pos)
+        if match is None:
+            self._keep(buf[pos:])
+            return len(buf)
+        at = match.start()
+        self._keep(buf[pos : at + 1])
+        char = buf[at]
+        top = self._depth == 1 and self._root_is_object and not self._root_done
+        if char == 0x22:  # "
+            self._state = _STRING
+            if top and self._expect_key:
+                self._key_start = len(self._fields) - 1
+                self._expect_key = False
+        elif char in b"{[":
+            if self._depth == 0 and not self._root_done:
+                self._root_is_object = char == 0x7B
+                self._expect_key = True
+            self._depth += 1
+        elif char in b"}]":
+            self._depth -= 1
+            if self._depth <= 0:
+                self._root_done = True
+        elif char == 0x2C and top:  # ,
+            self._expect_key = True
+        elif char == 0x3A and top:  # :
+            if self._last_key == "data":
+                self._state = _BEFORE_DATA
+            self._last_key = None
+        return at + 1
+
+    def _string_end(self, buf: bytes, pos: int) -> int:
+        """Index of the quote that closes the string being read, or -1 if ``buf`` ends first.
+
+        A chunk that ends on a backslash sets ``_escaped``, so that the next chunk's first
+        byte is skipped.
+        """
+        if self._escaped:
+            self._escaped = False
+            pos += 1
+        while True:
+            match = _STRING_SPECIAL.search(buf, pos)
+            if match is None:
+                return -1
+            at = match.start()
+            if buf[at] == 0x22:
+                return at
+            if at + 1 == len(buf):
+                self._escaped = True
+                return -1
+            pos = at + 2
+
+    def _scan_string(self, buf: bytes, pos: int) -> int:
+        """Inside a string other than data: copy it, find its end, note keys."""
+        quote = self._string_end(buf, pos)
+        if quote < 0:
+            self._keep(buf[pos:])
+            return len(buf)
+        self._keep(buf[pos : quote + 1])
+        self._state = _JSON
+        if self._key_start >= 0:
+            self._end_key()
+        return quote + 1
+
+    def _end_key(self) -> None:
+        try:
+            key = json.loads(self._fields[self._key_start :])
+        except ValueError as exc:
+            raise DecodeError(f"the asset body is not valid JSON (a key: {exc}).") from None
+        self._key_start = -1
+        if key == "data" and self.data_kind != "missing":
+            raise DecodeError("the asset body has two 'data' fields.")
+        self._last_key = key
+
+    def _scan_before_data(self, buf: bytes, pos: int) -> int:
+        match = _NON_WHITESPACE.search(buf, pos)
+        if match is None:
+            self._keep(buf[pos:])
+            return len(buf)
+        at = match.start()
+        self._keep(buf[pos:at])
+        if buf[at] != 0x22:  # null, or something invalid that close() will refuse
+            self.data_kind = "other"
+            self._state = _JSON
+            return at
+        self._keep(b"null")  # stands in for the string in the fields close() parses
+        self.data_kind = "pending"
+        self._state = _DATA_HEAD
+        return at + 1
+
+    def _scan_head(self, buf: bytes, pos: int) -> int:
+        """Read the data string character by character until its kind is known."""
+        end = len(buf)
+        while pos < end:
+            byte = buf[pos]
+            if byte == 0x22:
+                self._decide_head(closed=True)
+                if self._state == _DATA_BASE64:  # a header, then nothing
+                    self._emit_decoded(self._decoder.finish())
+                    self._state = _JSON
+                return pos + 1
+            width = 1
+            if byte == 0x5C:
+                width = 6 if pos + 1 < end and buf[pos + 1] == 0x75 else 2
+                if pos + width > end:
+                    self._carry = buf[pos:]
+                    return end
+                char = _unescape(buf[pos : pos + width])
+            else:
+                char = chr(byte)  # a non-ASCII byte is not in any header; as latin-1 is fine
+            self._head += buf[pos : pos + width]
+            self._head_text.append(char)
+            pos += width
+            if self._decide_head(closed=False):
+                return pos
+        return end
+
+    def _decide_head(self, *, closed: bool) -> bool:
+        """Settle the data string's kind if its start tells; True when settled.
+
+        ``data:<type>/<subtype>...,`` is a data URI: valid as base64, or an error (after a
+        few more characters, to name the docs' wrong ``,base64;`` form). Anything else,
+        such as a prompt that starts "data: a chair", is text.
+        """
+        head = "".join(self._head_text)
+        if not closed and len(head) < 5 and "data:".startswith(head.lower()):
+            return False
+        if head[:5].lower() != "data:":
+            return self._become_text(closed)
+        comma = head.find(",")
+        if comma >= 0:
+            match = _HEADER_RE.fullmatch(head[: comma + 1])
+            if match is not None:
+                self._become_data(normalize(match.group(1)))
+                return True
+            if not _URI_LIKE_RE.match(head[: comma + 1]):
+                return self._become_text(closed)
+            if closed or len(head) > comma + len("base64;"):
+                raise DecodeError(f"the asset's 'data' is {_header_problem(head)}")
+            return False
+        if closed and _URI_LIKE_RE.match(head):
+            raise DecodeError(f"the asset's 'data' is {_header_problem(head)}")
+        if closed or len(self._head) >= _MAX_HEADER:
+            return self._become_text(closed)
+        return False
+
+    def _become_data(self, mime: str) -> None:
+        self.mime_type = mime
+        self.data_kind = "data_uri"
+        self._state = _DATA_BASE64
+        self._head = bytearray()
+        self._head_text = []
+        if self._on_mime is not None:
+            self._on_mime(mime)
+
+    def _become_text(self, closed: bool) -> bool:
+        self._text = self._head
+        self._head = bytearray()
+        self._head_text = []
+        self._state = _DATA_TEXT
+        if closed:
+            self._end_text()
+        return True
+
+    def _scan_text(self, buf: bytes, pos: int) -> int:
+        """Inside a plain-text data value: keep it (bounded) until its end."""
+        quote = self._string_end(buf, pos)
+        piece = buf[pos:] if quote < 0 else buf[pos:quote]
+        if len(self._text) + len(piece) > self._limit:
+            raise DecodeError(
+                f"the asset's text 'data' exceeds {self._limit} bytes; raise max_field_bytes "
+                "if it really is that long."
+            )
+        self._text += piece
+        if quote < 0:
+            return len(buf)
+        self._end_text()
+        return quote + 1
+
+    def _end_text(self) -> None:
+        try:
+            text = json.loads(b'"' + bytes(self._text) + b'"')
+        except ValueError as exc:
+            raise DecodeError(f"the asset's 'data' is not a valid JSON string ({exc}).") from None
+        self._text = bytearray()
+        self._state = _JSON
+        self.text = text
+        self.mime_type = "text/plain"
+        self.data_kind = "text"
+        if self._on_mime is not None:
+            self._on_mime(self.mime_type)
+        self._emit_decoded(text.encode("utf-8"))
+
+    def _emit_decoded(self, data: bytes) -> None:
+        if data:
+            self.size += len(data)
+            self._on_data(data)
+
+    def _emit(self, base64_text: bytes | memoryview) -> None:
+        if len(base64_text):
+            self._emit_decoded(self._decoder.feed(base64_text))
+
+    def _scan_base64(self, buf: bytes, pos: int) -> int:
+        """Inside the base64: hand spans to the decoder, unescaping only where needed."""
+        end = len(buf)
+        quote = buf.find(b'"', pos)
+        stop = end if quote < 0 else quote
+        if quote < 0:  # an escape cut by the chunk's end waits for the next chunk
+            cut = buf.rfind(b"\\", max(pos, end - 5), end)
+            if cut >= 0 and cut + (6 if buf[cut + 1 : cut + 2] == b"u" else 2) > end:
+                self._carry = buf[cut:]
+                stop = cut
+        if buf.find(b"\\", pos, stop) < 0:
+            self._emit(memoryview(buf)[pos:stop])
+        elif _NOT_SLASH_ESCAPE.search(buf, pos, stop) is None:
+            # Servers that escape "/" as "\/" (JSON allows it) do it all through the base64;
+            # when no other escape is there, dropping every backslash undoes them in one pass.
+            self._emit(buf[pos:stop].translate(None, b"\\"))
+        else:
+            self._emit_escaped(buf, pos, stop)
+        if quote < 0:
+            return end
+        self._emit_decoded(self._decoder.finish())
+        self._state = _JSON
+        return quote + 1
+
+    def _emit_escaped(self, buf: bytes, pos: int, stop: int) -> None:
+        r"""Unescape slowly: the rare escapes other than ``\/`` (all invalid but ``\uXXXX``)."""
+        view = memoryview(buf)
+        while pos < stop:
+            slash = buf.find(b"\\", pos, stop)
+            if slash < 0:
+                self._emit(view[pos:stop])
+                return
+            self._emit(view[pos:slash])
+            width = 6 if buf[slash + 1 : slash + 2] == b"u" else 2
+            if slash + width > stop:  # an escaped quote, or a backslash cut off by one
+                raise DecodeError(
+                    f"invalid base64 data (it contains a quote or backslash): {_BASE64_RULES}."
+                )
+            char = _unescape(buf[slash : slash + width])
+            if not char.isascii():
+                raise DecodeError(f"invalid base64 data (it contains {char!r}): {_BASE64_RULES}.")
+            self._emit(char.encode("ascii"))
+            pos = slash + width
+
+    # -- closing
+
+    def close(self) -> dict[str, Any]:
+        """Check that the body was complete and return its top-level fields but ``data``.
+
+        Raises:
+            DecodeError: the body ended early (mid-value or mid-structure), is not valid
+                JSON, is not an object, or its ``data`` is neither a string nor null.
+        """
+        if self._error is not None:
+            raise DecodeError(self._error.message)
+        if self._result is not None:
+            return dict(self._result)
+        try:
+            self._result = self._close()
+        except DecodeError as exc:
+            self._error = exc
+            raise
+        return dict(self._result)
+
+    def _close(self) -> dict[str, Any]:
+        if self._state != _JSON or self._escaped or self._carry:
+            where = "inside the 'data' value" if self._state >= _BEFORE_DATA else "inside a string"
+            raise DecodeError(
+                f"the asset body ended {where}: the download was cut short; try it again."
+            )
+        try:
+            fields = json.loads(self._fields)
+        except (ValueError, RecursionError) as exc:
+            raise DecodeError(
+                f"the asset body is incomplete or not valid JSON ({exc}); if the download "
+                "was cut short, try it again."
+            ) from None
+        if not isinstance(fields, dict):
+            raise DecodeError(
+                f"the asset body is JSON but not an object (a {type(fields).__name__})."
+            )
+        value = fields.pop("data", None)
+        if self.data_kind == "other":
+            if value is not None:
+                raise DecodeError(
+                    f"the asset's 'data' is a {type(value).__name__}; expected a data URI "
+                    "string or null."
+                )
+            self.data_kind = "null"
+        return fields
