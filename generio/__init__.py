@@ -9,7 +9,7 @@
 ``import generio`` stays about as light as ``import httpx``.
 """
 
-from typing import TYPE_CHECKING, Any
+import typing as _typing
 
 from generio._errors import (
     APIConnectionError,
@@ -34,7 +34,7 @@ from generio._errors import (
 from generio._models import Asset, Flow, RunResult, Template
 from generio._version import __version__
 
-if TYPE_CHECKING:
+if _typing.TYPE_CHECKING:
     from generio import _data_uri as data_uri
     from generio._async_client import AsyncGenerio
     from generio._client import Generio
@@ -76,7 +76,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> _typing.Any:
     """Load the clients and ``data_uri`` on first access (PEP 562)."""
     try:
         module_name, attribute = _LAZY[name]

@@ -156,11 +156,27 @@ class _Signature:
             flow.template == self.template
             and flow.created_at >= since
             and flow.additional == self.additional
-            and all(flow.parameters.get(k, _MISSING) == v for k, v in self.parameters.items())
+            and all(_same(flow.parameters.get(k, _MISSING), v) for k, v in self.parameters.items())
         )
 
 
 _MISSING = object()
+
+
+def _same(stored: object, sent: object) -> bool:
+    """Whether a parameter the service stored is the one that was sent.
+
+    Allows for the service coercing scalars ("3" to 3, "true" to True): a missed match
+    would mean a duplicate flow.
+    """
+    if stored == sent:
+        return True
+    scalars = (str, int, float, bool)
+    return (
+        isinstance(stored, scalars)
+        and isinstance(sent, scalars)
+        and str(stored).lower() == str(sent).lower()
+    )
 
 
 def create_job(

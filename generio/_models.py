@@ -9,7 +9,7 @@ the data-URI encoding behind ``.data`` and ``.mime_type``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -196,7 +196,14 @@ def _text(value: object) -> str | None:
 
 
 def _time(value: object) -> datetime | None:
-    return value if isinstance(value, datetime) else None
+    if not isinstance(value, datetime):
+        return None
+    # A time without a zone is taken as UTC, so times always compare with each other.
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _never() -> datetime:
+    raise TypeError("created_at is not a date-time")
 
 
 def _plain(value: object) -> Any:
@@ -219,7 +226,7 @@ def flow_from_api(m: api.Flow) -> Flow:
         progress=float(progress),
         parameters=dict(parameters) if isinstance(parameters, Mapping) else {},
         additional=_plain(m.additional),
-        created_at=m.created_at,
+        created_at=_time(m.created_at) or _never(),
         started_at=_time(m.started_at),
         finished_at=_time(m.finished_at),
     )
