@@ -1,0 +1,65 @@
+"""Helpers of the facade's tests: a blocking view of the async client, small payloads."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+from anyio.from_thread import BlockingPortal
+
+from generio import Generio
+
+#: Flow duration for the emulator in these tests: short, but long enough to poll twice.
+FLOW_SECONDS = 0.2
+KEY = "sk-secret-test-key-7f3a9c"
+PROMPT_TEMPLATE = "model_generate_fromprompt"
+IMAGE_TEMPLATE = "model_generate_fromimage"
+OPTIMIZE_TEMPLATE = "model_optimize"
+
+
+class Blocking:
+    """Calls an async object's coroutine methods through a portal, as if they blocked.
+
+    ``client.flows`` and ``client.templates`` come back wrapped too, so a test written for
+    ``Generio`` runs unchanged against ``AsyncGenerio``.
+    """
+
+    def __init__(self, target: Any, portal: BlockingPortal) -> None:
+        self._target = target
+        self._portal = portal
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._target, name)
+        if name in ("flows", "templates"):
+            return Blocking(attr, self._portal)
+        if inspect.iscoroutinefunction(attr):
+            return functools.partial(self._call, attr)
+        return attr
+
+    def _call(self, method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        return self._portal.call(functools.partial(method, *args, **kwargs))
+
+    def __repr__(self) -> str:
+        return repr(self._target)
+
+
+def mock_client(handler: Callable[[httpx.Request], httpx.Response], **kwargs: Any) -> Generio:
+    """Build a blocking client whose requests go to ``handler`` (through generio's retries)."""
+    http = httpx.Client(transport=httpx.MockTransport(handler))
+    return Generio(KEY, "https://flows.example", http_client=http, **kwargs)
+
+
+FLOW_JSON: dict[str, Any] = {
+    "flow_id": "f1",
+    "template": PROMPT_TEMPLATE,
+    "parameters": {"quality": "high", "seed": -1, "texture": True},
+    "additional": None,
+    "state": "running",
+    "progress": 0.5,
+    "created_at": "2026-01-01T00:00:00.000000Z",
+    "started_at": "2026-01-01T00:00:00.000000Z",
+    "finished_at": None,
+}

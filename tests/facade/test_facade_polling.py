@@ -1,0 +1,99 @@
+"""The pure polling decisions of ``_polling.py``, and a simulation against a 5 s loop."""
+
+from __future__ import annotations
+
+import statistics
+
+import pytest
+
+from generio import _polling, _retry
+from generio._polling import Observation, PollSettings, next_delay
+
+S = PollSettings()
+
+
+@pytest.fixture(autouse=True)
+def _real_delays(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Undo the suite's zero-delay switch and make jitter zero, for exact numbers."""
+    monkeypatch.setattr(_retry, "_delays_disabled", False)
+    monkeypatch.setattr(_polling, "jitter", lambda: 0.0)
+
+
+def test_first_delay_without_progress() -> None:
+    """With no progress seen yet, the second look comes after the first delay."""
+    assert next_delay([Observation(0.0, 0.0)], 0.0) == S.first_delay
+
+
+def test_delay_grows_while_nothing_moves() -> None:
+    """A flow that stays at zero is looked at less and less often."""
+    history = [Observation(float(i), 0.0) for i in range(3)]
+    assert next_delay(history, 2.0) == pytest.approx(S.first_delay * S.growth**2)
+
+
+def test_poll_just_after_estimated_finish() -> None:
+    """Half done after 1 s means done at 2 s: poll at 2 s plus the margin."""
+    history = [Observation(0.0, 0.0), Observation(1.0, 0.5)]
+    assert next_delay(history, 1.0) == pytest.approx(1.0 + S.margin)
+
+
+def test_long_estimate_capped() -> None:
+    """An estimate far away is checked again after max_interval at most."""
+    history = [Observation(0.0, 0.0), Observation(1.0, 0.01)]
+    assert next_delay(history, 1.0) == S.max_interval
+
+
+def test_rate_from_two_positive_looks() -> None:
+    """With two looks above zero, their rate wins over the time before work began."""
+    history = [Observation(0.0, 0.0), Observation(5.0, 0.1), Observation(6.0, 0.2)]
+    # 0.1 per second from the 5 s look: done at 14 s.
+    assert next_delay(history, 6.0) == pytest.approx(8.0 + S.margin)
+
+
+def test_stalled_flow_backs_off() -> None:
+    """Past the estimate and unmoved, each look waits twice as long as the one before."""
+    history = [Observation(0.0, 0.0), Observation(1.0, 0.5), Observation(2.1, 1.0)]
+    first = next_delay(history, 2.1)
+    assert first == S.min_interval
+    history.append(Observation(2.3, 1.0))
+    history.append(Observation(2.7, 1.0))
+    assert next_delay(history, 2.7) == pytest.approx(S.min_interval * 4)
+
+
+def test_jitter_is_small_and_positive(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Jitter only delays, by at most 5 % of the delay and 0.25 s."""
+    monkeypatch.setattr(_polling, "jitter", lambda: 0.999)
+    delay = next_delay([Observation(0.0, 0.0)], 0.0)
+    assert S.first_delay < delay <= S.first_delay * 1.05
+
+
+def test_delays_disabled_gives_zero(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The testing switch makes every poll immediate."""
+    monkeypatch.setattr(_retry, "_delays_disabled", True)
+    assert next_delay([Observation(0.0, 0.0)], 0.0) == 0.0
+
+
+def _adaptive(duration: float) -> tuple[int, float]:
+    """Count GETs and latency of wait() on a flow with linear progress, started at t=0."""
+    now, gets = 0.0, 1  # wait() looks at once
+    history = [Observation(0.0, 0.0)]
+    while True:
+        now += next_delay(history, now)
+        gets += 1
+        if now >= duration:
+            return gets, now - duration
+        history.append(Observation(now, now / duration))
+
+
+def _fixed(duration: float, interval: float = 5.0) -> tuple[int, float]:
+    """Count GETs and latency of the docs' loop: look, sleep 5 s, look again..."""
+    looks = int(duration // interval) + 2
+    return looks, (looks - 1) * interval - duration
+
+
+def test_simulated_flows_beat_the_fixed_loop() -> None:
+    """On flows of 2-20 s: latency far below the 5 s loop's, no more GETs than it makes."""
+    durations = [2 + 0.5 * i for i in range(37)]
+    ours = [_adaptive(d) for d in durations]
+    base = [_fixed(d) for d in durations]
+    assert statistics.median(o[1] for o in ours) <= 0.2 * statistics.median(b[1] for b in base)
+    assert sum(o[0] for o in ours) <= 1.2 * sum(b[0] for b in base)

@@ -1,0 +1,143 @@
+"""run(): the one-call path, chaining outputs into inputs, failures and interruption."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from facade_helpers import IMAGE_TEMPLATE, OPTIMIZE_TEMPLATE, PROMPT_TEMPLATE
+
+from generio import FlowFailed, Generio, RunResult, WaitTimeout
+from generio.testing import Emulator, sample_glb, sample_jpeg, sample_png
+
+
+def test_run_in_memory(client: Generio, emu: Emulator) -> None:
+    """Without out_dir, run() returns outputs whose .data holds the model."""
+    progress: list[float] = []
+    result = client.run(
+        PROMPT_TEMPLATE, "a wooden chair", on_progress=lambda f: progress.append(f.progress)
+    )
+    assert isinstance(result, RunResult)
+    assert result.flow.state == "completed"
+    assert result.paths == ()
+    assert len(result.outputs) == 1
+    assert result.outputs[0].mime_type == "model/gltf-binary"
+    assert result.outputs[0].data is not None
+    assert result.outputs[0].data[:4] == b"glTF"
+    assert progress[-1] == 1.0
+    assert len(emu.ledger) == 1
+
+
+def test_run_to_directory(client: Generio, tmp_path: Path) -> None:
+    """With out_dir, run() writes each output to a file and fills .paths."""
+    result = client.run(IMAGE_TEMPLATE, [sample_png(), sample_jpeg()], out_dir=tmp_path / "o")
+    assert len(result.paths) == 2
+    assert all(p.parent == tmp_path / "o" and p.suffix == ".glb" for p in result.paths)
+    assert all(p.read_bytes()[:4] == b"glTF" for p in result.paths)
+    assert all(a.data is None for a in result.outputs)
+
+
+def test_run_accepts_every_input_kind(client: Generio, tmp_path: Path) -> None:
+    """A Path, bytes, a file object and a data URI all become inputs."""
+    png = tmp_path / "view.png"
+    png.write_bytes(sample_png())
+    from generio import data_uri
+
+    inputs = [png, sample_jpeg(), io.BytesIO(sample_png()), data_uri.encode(sample_png())]
+    result = client.run(IMAGE_TEMPLATE, inputs)
+    assert len(result.outputs) == 4
+
+
+def test_chain_generate_then_optimize(client: Generio, emu: Emulator) -> None:
+    """An output Asset feeds the next flow as it is, without a local re-encode."""
+    generated = client.run(PROMPT_TEMPLATE, "a round table")
+    optimized = client.run(
+        OPTIMIZE_TEMPLATE, generated.outputs[0], parameters={"polygon_count": 500}
+    )
+    assert optimized.outputs[0].data is not None
+    assert optimized.outputs[0].data[:4] == b"glTF"
+    assert [e.template for e in emu.ledger] == [PROMPT_TEMPLATE, OPTIMIZE_TEMPLATE]
+
+
+def test_chain_from_asset_without_data(client: Generio, tmp_path: Path) -> None:
+    """An output Asset listed without data is fetched, then passed on."""
+    generated = client.run(PROMPT_TEMPLATE, "a sofa", out_dir=tmp_path)
+    assert generated.outputs[0].data is None
+    optimized = client.run(OPTIMIZE_TEMPLATE, generated.outputs[0])
+    assert optimized.flow.state == "completed"
+
+
+def test_run_failed_flow_raises_with_partial_outputs(client: Generio, emu: Emulator) -> None:
+    """A flow that ends failed raises FlowFailed carrying the flow and its outputs."""
+    emu.add_fault("fail_flow", "create_flow")
+    with pytest.raises(FlowFailed) as caught:
+        client.run(OPTIMIZE_TEMPLATE, [sample_glb(), sample_glb()])
+    failure = caught.value
+    assert failure.flow.state == "failed"
+    assert len(failure.outputs) == 2
+    assert failure.outputs[-1].error
+    assert "failed" in str(failure)
+
+
+def test_run_timeout_leaves_flow_running(client: Generio, emu: Emulator) -> None:
+    """run(timeout=0) raises WaitTimeout and does not abort the flow."""
+    emu.flow_seconds = 30
+    with pytest.raises(WaitTimeout) as caught:
+        client.run(PROMPT_TEMPLATE, "a cupboard", timeout=0)
+    assert client.flows.get(caught.value.flow_id).state in ("starting", "running")
+
+
+def test_run_keyboard_interrupt_aborts(sync_client: Generio, emu: Emulator) -> None:
+    """Ctrl-C while waiting aborts the flow run() created, then propagates."""
+    emu.flow_seconds = 30
+
+    def interrupt(_flow: object) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        sync_client.run(PROMPT_TEMPLATE, "a chest", on_progress=interrupt)
+    (entry,) = emu.ledger
+    assert entry.state in ("aborting", "aborted")
+
+
+@pytest.mark.anyio
+async def test_async_run_cancelled_aborts(emu: Emulator) -> None:
+    """Cancelling the task running run() aborts its flow, shielded, then cancels."""
+    import anyio
+
+    from generio import AsyncGenerio
+
+    emu.flow_seconds = 30
+    started = anyio.Event()
+    async with (
+        AsyncGenerio(emu.api_key, emu.base_url) as client,
+        anyio.create_task_group() as group,
+    ):
+
+        async def go() -> None:
+            await client.run(PROMPT_TEMPLATE, "a crate", on_progress=lambda _f: started.set())
+
+        group.start_soon(go)
+        await started.wait()
+        group.cancel_scope.cancel()
+    (entry,) = emu.ledger
+    assert entry.state in ("aborting", "aborted")
+
+
+@pytest.mark.anyio
+async def test_run_many_keeps_order_and_failures(emu: Emulator) -> None:
+    """run_many returns one result per job in order, a failure as its exception."""
+    from generio import AsyncGenerio, InputError
+
+    jobs = [
+        {"template": PROMPT_TEMPLATE, "inputs": [f"object {i}"], "additional": i} for i in range(5)
+    ]
+    jobs.insert(2, {"template": IMAGE_TEMPLATE, "inputs": ["not an image"]})
+    async with AsyncGenerio(emu.api_key, emu.base_url) as client:
+        results = await client.run_many(jobs, concurrency=3)
+    assert len(results) == 6
+    assert isinstance(results[2], InputError)
+    ok = [r for r in results if isinstance(r, RunResult)]
+    assert [r.flow.additional for r in ok] == [0, 1, 2, 3, 4]
+    assert len(emu.ledger) == 5
