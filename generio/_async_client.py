@@ -17,7 +17,8 @@ from typing import Any, TypeVar
 
 import httpx
 
-from generio._config import NOT_GIVEN, NotGiven, resolve_settings
+from generio._base import ClientBase
+from generio._config import NOT_GIVEN, NotGiven
 from generio._create import create_job, upload_job
 from generio._downloads import OutputWriter, check_download, download_op, download_outputs_job
 from generio._effects import Download, Effect, Job, Sleep, Stepper
@@ -30,7 +31,6 @@ from generio._jobs import (
     delete_job,
     get_template_job,
     list_templates_job,
-    run_job,
     start_job,
     wait_job,
 )
@@ -47,7 +47,6 @@ from generio._operations import (
     translate,
 )
 from generio._retry import budget_scope
-from generio._state import ClientState
 from generio._wiring import build_async, effective_timeout
 
 __all__ = ["AsyncFlows", "AsyncGenerio", "AsyncTemplates"]
@@ -167,7 +166,7 @@ class AsyncFlows:
         return (await self._client._drive(job))[1]
 
 
-class AsyncGenerio:
+class AsyncGenerio(ClientBase):
     """The GENERIO Flows API client for asyncio and trio.
 
     Takes the same arguments as :class:`~generio.Generio`, with ``http_client`` an
@@ -187,14 +186,13 @@ class AsyncGenerio:
         http_client: httpx.AsyncClient | None = None,
         allow_insecure: bool = False,
     ) -> None:
-        settings = resolve_settings(
+        settings = self._configure(
             api_key,
             base_url,
             timeout=timeout,
             max_retries=max_retries,
             allow_insecure=allow_insecure,
         )
-        self._state = ClientState(settings)
         self._http, self._low = build_async(
             settings, effective_timeout(settings, timeout, http_client), http_client
         )
@@ -202,19 +200,6 @@ class AsyncGenerio:
         self.templates = AsyncTemplates(self)
         #: Flows: create, follow, collect.
         self.flows = AsyncFlows(self)
-
-    @property
-    def base_url(self) -> str:
-        """The service's URL."""
-        return self._state.settings.base_url
-
-    @property
-    def low_level(self) -> Any:
-        """The generated ``generio_api.Client``, wired like this client.
-
-        Use the ``asyncio*`` functions of ``generio_api.api`` with it.
-        """
-        return self._low
 
     async def run(
         self,
@@ -233,16 +218,7 @@ class AsyncGenerio:
         :data:`CLEANUP_SECONDS`), then lets the cancellation through.
         """
         return await self._drive(
-            run_job(
-                self._state,
-                template,
-                inputs,
-                parameters=parameters,
-                additional=additional,
-                out_dir=out_dir,
-                timeout=timeout,
-                on_progress=on_progress,
-            )
+            self._run_job(template, inputs, parameters, additional, out_dir, timeout, on_progress)
         )
 
     async def run_many(
@@ -296,9 +272,6 @@ class AsyncGenerio:
         tb: TracebackType | None,
     ) -> None:
         await self.aclose()
-
-    def __repr__(self) -> str:
-        return f"AsyncGenerio(base_url={self.base_url!r})"
 
     # --- the driver -----------------------------------------------------------------
 

@@ -17,7 +17,8 @@ from typing import Any, TypeVar
 
 import httpx
 
-from generio._config import NOT_GIVEN, NotGiven, resolve_settings
+from generio._base import ClientBase
+from generio._config import NOT_GIVEN, NotGiven
 from generio._create import create_job, upload_job
 from generio._downloads import OutputWriter, check_download, download_op, download_outputs_job
 from generio._effects import Download, Effect, Job, Sleep, Stepper
@@ -29,7 +30,6 @@ from generio._jobs import (
     delete_job,
     get_template_job,
     list_templates_job,
-    run_job,
     start_job,
     wait_job,
 )
@@ -46,7 +46,6 @@ from generio._operations import (
     translate,
 )
 from generio._retry import budget_scope
-from generio._state import ClientState
 from generio._wiring import build_sync, effective_timeout
 
 __all__ = ["Flows", "Generio", "Templates"]
@@ -243,7 +242,7 @@ class Flows:
         return self._client._drive(job)[1]
 
 
-class Generio:
+class Generio(ClientBase):
     """The GENERIO Flows API client (blocking). Safe to share between threads.
 
     Args:
@@ -272,14 +271,13 @@ class Generio:
         http_client: httpx.Client | None = None,
         allow_insecure: bool = False,
     ) -> None:
-        settings = resolve_settings(
+        settings = self._configure(
             api_key,
             base_url,
             timeout=timeout,
             max_retries=max_retries,
             allow_insecure=allow_insecure,
         )
-        self._state = ClientState(settings)
         self._http, self._low = build_sync(
             settings, effective_timeout(settings, timeout, http_client), http_client
         )
@@ -287,20 +285,6 @@ class Generio:
         self.templates = Templates(self)
         #: Flows: create, follow, collect.
         self.flows = Flows(self)
-
-    @property
-    def base_url(self) -> str:
-        """The service's URL."""
-        return self._state.settings.base_url
-
-    @property
-    def low_level(self) -> Any:
-        """The generated ``generio_api.Client``, wired like this client.
-
-        It sends with this client's key, URL, timeouts and retries; pass it as ``client=``
-        to the ``sync*`` functions of ``generio_api.api``.
-        """
-        return self._low
 
     def run(
         self,
@@ -334,16 +318,7 @@ class Generio:
             WaitTimeout: ``timeout`` passed; the flow keeps running.
         """
         return self._drive(
-            run_job(
-                self._state,
-                template,
-                inputs,
-                parameters=parameters,
-                additional=additional,
-                out_dir=out_dir,
-                timeout=timeout,
-                on_progress=on_progress,
-            )
+            self._run_job(template, inputs, parameters, additional, out_dir, timeout, on_progress)
         )
 
     def close(self) -> None:
@@ -360,9 +335,6 @@ class Generio:
         tb: TracebackType | None,
     ) -> None:
         self.close()
-
-    def __repr__(self) -> str:
-        return f"Generio(base_url={self.base_url!r})"
 
     # --- the driver -----------------------------------------------------------------
 

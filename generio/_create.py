@@ -18,9 +18,9 @@ a flow another call already adopted, it looks for the one that call's lost attem
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
@@ -36,6 +36,7 @@ from generio._errors import (
 from generio._inputs import Prepared, check_accepted, needs_fetch, prepare
 from generio._models import Asset, Flow, Template
 from generio._operations import (
+    Operation,
     create_flow_op,
     get_flow_op,
     get_input_op,
@@ -203,17 +204,51 @@ def create_job(
     )
     began = datetime.now(UTC) - CLOCK_SKEW
     budget = state.budget()
+    return (
+        yield from _post_once(
+            state,
+            budget,
+            create_flow_op(body),
+            lambda: _find_flow(state, signature, began, budget),
+            "a flow",
+        )
+    )
+
+
+C = TypeVar("C", Flow, Asset)
+
+
+def _post_once(
+    state: ClientState,
+    budget: Budget,
+    op: Operation[C],
+    find: Callable[[], Job[C | None]],
+    thing: str,
+) -> Job[C]:
+    """Send a POST that must take effect once: reconcile before any repeat.
+
+    Args:
+        state: the client's state (claims).
+        budget: the logical call's retry budget.
+        op: the POST.
+        find: looks for (and claims) what a lost attempt created.
+        thing: what the POST creates, for messages.
+    """
     while True:
         failure: Exception | None = None
         try:
-            flow: Flow = yield Call(create_flow_op(body), budget)
-            if state.claim(flow.id):
-                return flow
+            created: C = yield Call(op, budget)
+            if state.claim(created.id):
+                return created
+            # A concurrent call of this client adopted our flow: find the one it left.
         except (APIConnectionError, APIStatusError) as exc:
             if not is_ambiguous(exc):
                 raise
             failure = exc
-        found = yield from _find_flow(state, signature, began, budget, failure)
+        try:
+            found = yield from find()
+        except (APIConnectionError, APIStatusError) as exc:
+            raise _unknown_outcome(op, thing, failure or exc) from exc
         if found is not None:
             return found
         if failure is not None:
@@ -221,38 +256,43 @@ def create_job(
 
 
 def _find_flow(
-    state: ClientState,
-    signature: _Signature,
-    since: datetime,
-    budget: Budget,
-    failure: Exception | None,
+    state: ClientState, signature: _Signature, since: datetime, budget: Budget
 ) -> Job[Flow | None]:
     """Find and claim the unclaimed flow a lost ``POST /flows`` created, if any."""
-    try:
-        flows: list[Flow] = yield Call(list_flows_op(None, "created_at"), budget)
-        for flow in flows:
-            if state.is_claimed(flow.id) or not signature.matches(flow, since):
+    flows: list[Flow] = yield Call(list_flows_op(None, "created_at"), budget)
+    for flow in flows:
+        if state.is_claimed(flow.id) or not signature.matches(flow, since):
+            continue
+        if signature.input_extras:
+            inputs: list[Asset] = yield Call(list_inputs_op(flow.id, False), budget)
+            if tuple(a.additional for a in inputs) != signature.input_extras:
                 continue
-            if signature.input_extras:
-                inputs: list[Asset] = yield Call(list_inputs_op(flow.id, False), budget)
-                if tuple(a.additional for a in inputs) != signature.input_extras:
-                    continue
-            if state.claim(flow.id):
-                return flow
-    except (APIConnectionError, APIStatusError) as exc:
-        raise _unknown_outcome("POST /flows", "a flow", failure or exc) from exc
+        if state.claim(flow.id):
+            return flow
     return None
 
 
-def _unknown_outcome(what: str, thing: str, cause: Exception) -> APIConnectionError:
+def _find_input(
+    state: ClientState, flow_id: str, known: set[str], additional: Any, budget: Budget
+) -> Job[Asset | None]:
+    """Find and claim an input a lost upload added: one not there before, unclaimed."""
+    after: list[Asset] = yield Call(list_inputs_op(flow_id, False), budget)
+    for candidate in after:
+        if candidate.id in known or candidate.additional != additional:
+            continue
+        if state.claim(candidate.id):
+            return candidate
+    return None
+
+
+def _unknown_outcome(op: Operation[Any], thing: str, cause: Exception) -> APIConnectionError:
     """Build the error for a POST whose effect could not be checked (no retry)."""
-    method, _, path = what.partition(" ")
     return APIConnectionError(
-        f"{what} failed ({cause}) and checking whether it created {thing} failed too, so "
-        f"generio did not retry it (a retry could create {thing} twice). What to do: list "
-        "them to see whether it exists before trying again.",
-        method=method,
-        path=path,
+        f"{op.method} {op.path} failed ({cause}) and checking whether it created {thing} "
+        f"failed too, so generio did not retry it (a retry could create {thing} twice). "
+        "What to do: list them to see whether it exists before trying again.",
+        method=op.method,
+        path=op.path,
     )
 
 
@@ -288,25 +328,12 @@ def upload_job(
     budget = state.budget()
     before: list[Asset] = yield Call(list_inputs_op(flow_id, False), budget)
     known = {asset.id for asset in before}
-    path = f"POST /flows/{flow_id}/inputs"
-    while True:
-        failure: Exception | None = None
-        try:
-            asset: Asset = yield Call(upload_input_op(flow_id, body), budget)
-            if state.claim(asset.id):
-                return asset
-        except (APIConnectionError, APIStatusError) as exc:
-            if not is_ambiguous(exc):
-                raise
-            failure = exc
-        try:
-            after: list[Asset] = yield Call(list_inputs_op(flow_id, False), budget)
-        except (APIConnectionError, APIStatusError) as exc:
-            raise _unknown_outcome(path, "an input", failure or exc) from exc
-        for candidate in after:
-            if candidate.id in known or candidate.additional != additional:
-                continue
-            if state.claim(candidate.id):
-                return candidate
-        if failure is not None:
-            yield from _backoff(budget, failure)
+    return (
+        yield from _post_once(
+            state,
+            budget,
+            upload_input_op(flow_id, body),
+            lambda: _find_input(state, flow_id, known, additional, budget),
+            "an input",
+        )
+    )

@@ -80,6 +80,27 @@ def get_template_job(state: ClientState, id_or_name: str) -> Job[Template]:
     return template
 
 
+# A PATCH action whose first attempt's answer was lost and whose retry met 409 was done by
+# that first attempt if the flow is now where the action leads.
+_ACTION_DONE: dict[str, Callable[[str], bool]] = {
+    "start": lambda flow_state: flow_state != NOT_STARTED_STATE,
+    "abort": lambda flow_state: flow_state in _ABORTED,
+}
+
+
+def _action_job(state: ClientState, flow_id: str, action: str) -> Job[Flow]:
+    budget = state.budget()
+    try:
+        flow: Flow = yield Call(update_flow_op(flow_id, action), budget)
+    except ConflictError:
+        if not budget.retried:
+            raise  # no retry happened: the 409 answers the caller's own request
+        flow = yield Call(get_flow_op(flow_id), state.budget())
+        if not _ACTION_DONE[action](flow.state):
+            raise
+    return flow
+
+
 def start_job(state: ClientState, flow_id: str) -> Job[Flow]:
     """Start a flow created without inputs.
 
@@ -87,16 +108,7 @@ def start_job(state: ClientState, flow_id: str) -> Job[Flow]:
     answer was lost): if the flow is now past ``created``, that counts as started. Without a
     retry, a 409 is the caller's mistake and is raised.
     """
-    budget = state.budget()
-    try:
-        flow: Flow = yield Call(update_flow_op(flow_id, "start"), budget)
-    except ConflictError:
-        if not budget.retried:
-            raise
-        flow = yield Call(get_flow_op(flow_id), state.budget())
-        if flow.state == NOT_STARTED_STATE:
-            raise
-    return flow
+    return _action_job(state, flow_id, "start")
 
 
 def abort_job(state: ClientState, flow_id: str) -> Job[Flow]:
@@ -105,16 +117,7 @@ def abort_job(state: ClientState, flow_id: str) -> Job[Flow]:
     A retried abort that meets 409 on an aborting or aborted flow counts as done, as in
     :func:`start_job`.
     """
-    budget = state.budget()
-    try:
-        flow: Flow = yield Call(update_flow_op(flow_id, "abort"), budget)
-    except ConflictError:
-        if not budget.retried:
-            raise
-        flow = yield Call(get_flow_op(flow_id), state.budget())
-        if flow.state not in _ABORTED:
-            raise
-    return flow
+    return _action_job(state, flow_id, "abort")
 
 
 def delete_job(state: ClientState, flow_id: str) -> Job[None]:

@@ -265,36 +265,30 @@ def delete_flow_op(flow_id: str) -> Operation[None]:
     )
 
 
-def _assets(flow_id: str, kind: str) -> Callable[[Any], list[Asset]]:
-    def parse(m: Any) -> list[Asset]:
-        items = m.inputs if kind == "input" else m.outputs
-        return [asset_from_api(a, flow_id=flow_id, kind=kind) for a in items]
+def _list_assets_op(flow_id: str, kind: str, include_data: bool) -> Operation[list[Asset]]:
+    endpoint, field = (list_inputs, "inputs") if kind == "input" else (list_outputs, "outputs")
 
-    return parse
+    def parse(m: Any) -> list[Asset]:
+        return [asset_from_api(a, flow_id=flow_id, kind=kind) for a in getattr(m, field)]
+
+    return Operation(
+        "GET",
+        f"/flows/{quote_id(flow_id)}/{field}",
+        parse,
+        endpoint,
+        args=(flow_id,),
+        kwargs={"include_data": bool(include_data)},
+    )
 
 
 def list_inputs_op(flow_id: str, include_data: bool) -> Operation[list[Asset]]:
     """``GET /flows/{flow_id}/inputs``."""
-    return Operation(
-        "GET",
-        f"/flows/{quote_id(flow_id)}/inputs",
-        _assets(flow_id, "input"),
-        list_inputs,
-        args=(flow_id,),
-        kwargs={"include_data": bool(include_data)},
-    )
+    return _list_assets_op(flow_id, "input", include_data)
 
 
 def list_outputs_op(flow_id: str, include_data: bool) -> Operation[list[Asset]]:
     """``GET /flows/{flow_id}/outputs``."""
-    return Operation(
-        "GET",
-        f"/flows/{quote_id(flow_id)}/outputs",
-        _assets(flow_id, "output"),
-        list_outputs,
-        args=(flow_id,),
-        kwargs={"include_data": bool(include_data)},
-    )
+    return _list_assets_op(flow_id, "output", include_data)
 
 
 def _one(flow_id: str, asset_id: str, kind: str) -> Callable[[Any], Asset]:
