@@ -22,7 +22,7 @@ from collections.abc import Sequence
 
 import attrs
 
-from generio._retry import delays_disabled, jitter
+from generio import _retry
 
 __all__ = [
     "FAILED_STATES",
@@ -117,7 +117,7 @@ def next_delay(
         now: the current ``time.monotonic()``.
         settings: tuning; the defaults when None.
     """
-    if delays_disabled():
+    if _retry.delays_disabled():
         return 0.0
     s = settings or PollSettings()
     pair = _rate_pair(history)
@@ -135,4 +135,5 @@ def next_delay(
     if stalled and pair is not None:
         base = max(base, s.min_interval * 2**stalled)
     bounded = min(max(base, s.min_interval), s.max_interval)
-    return bounded + jitter() * min(s.jitter * bounded, 0.25)
+    # Through the module, so patching _retry.jitter reaches every random choice.
+    return bounded + _retry.jitter() * min(s.jitter * bounded, 0.25)

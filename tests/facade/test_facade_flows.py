@@ -13,6 +13,7 @@ from generio import (
     Generio,
     NotFoundError,
     Template,
+    ValidationError,
     WaitTimeout,
 )
 from generio.testing import Emulator, sample_glb, sample_png
@@ -122,6 +123,14 @@ def test_delete_running_is_conflict(client: Generio) -> None:
     flow = client.flows.create(PROMPT_TEMPLATE, inputs=["a stool"])
     with pytest.raises(ConflictError, match="What to do"):
         client.flows.delete(flow.id)
+
+
+def test_bad_parameters_are_validation_errors(client: Generio, emu: Emulator) -> None:
+    """Parameters the service rejects come back as ValidationError with field errors."""
+    with pytest.raises(ValidationError) as caught:
+        client.flows.create(PROMPT_TEMPLATE, inputs=["a hat"], parameters={"quality": "ultra"})
+    assert any("quality" in str(error) for error in caught.value.errors)
+    assert emu.ledger == []
 
 
 def test_start_twice_is_conflict(client: Generio) -> None:

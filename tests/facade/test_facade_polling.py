@@ -6,7 +6,7 @@ import statistics
 
 import pytest
 
-from generio import _polling, _retry
+from generio import _retry
 from generio._polling import Observation, PollSettings, next_delay
 
 S = PollSettings()
@@ -16,7 +16,7 @@ S = PollSettings()
 def _real_delays(monkeypatch: pytest.MonkeyPatch) -> None:
     """Undo the suite's zero-delay switch and make jitter zero, for exact numbers."""
     monkeypatch.setattr(_retry, "_delays_disabled", False)
-    monkeypatch.setattr(_polling, "jitter", lambda: 0.0)
+    monkeypatch.setattr(_retry, "jitter", lambda: 0.0)
 
 
 def test_first_delay_without_progress() -> None:
@@ -61,7 +61,7 @@ def test_stalled_flow_backs_off() -> None:
 
 def test_jitter_is_small_and_positive(monkeypatch: pytest.MonkeyPatch) -> None:
     """Jitter only delays, by at most 5 % of the delay and 0.25 s."""
-    monkeypatch.setattr(_polling, "jitter", lambda: 0.999)
+    monkeypatch.setattr(_retry, "jitter", lambda: 0.999)
     delay = next_delay([Observation(0.0, 0.0)], 0.0)
     assert S.first_delay < delay <= S.first_delay * 1.05
 
