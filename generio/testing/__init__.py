@@ -1,15 +1,39 @@
 """A local emulator of the GENERIO Flows API, for tests, demos and benchmarks.
 
 Needs the ``emulator`` extra (``pip install 'generio[emulator]'``); importing this package
-does not load fastapi or uvicorn, starting an :class:`Emulator` does.
+does not load fastapi or uvicorn, starting an :class:`Emulator` does. The emulator serves
+every operation of ``openapi.json`` on 127.0.0.1 over real HTTP, with the documented flow
+lifecycle, valid GLB outputs, seeded fault injection and a ledger of every flow created.
 
->>> from generio.testing import Emulator
->>> with Emulator(flow_seconds=0.2) as emu:  # doctest: +SKIP
-...     client = httpx.Client(base_url=emu.base_url,
-...                           headers={"Authorization": f"Bearer {emu.api_key}"})
+Start one in a background thread (``process=True`` serves from a child process instead,
+with the same Python API, so client and server do not share a GIL)::
 
-Pytest users get a ``generio_emulator`` fixture from the plugin generio registers: a
-running emulator, fault-free with fast flows, reset before each test.
+    from generio.testing import Emulator
+
+    with Emulator(flow_seconds=0.2, seed=1) as emu:
+        client = httpx.Client(base_url=emu.base_url,
+                              headers={"Authorization": f"Bearer {emu.api_key}"})
+        emu.add_fault("rate_limit", "get_flow", rate=0.5, retry_after=1)
+        emu.add_fault("lost_response", "create_flow", count=1)
+        ...
+        assert len(emu.ledger) == 1          # every flow ever created, deleted ones too
+        print(emu.fault_log)                 # what was injected, where and when
+        emu.reset()                          # back to a fresh start
+
+Pytest: installing generio registers a plugin with a ``generio_emulator`` fixture, a
+running emulator (one per session) that is fault-free, has fast flows and is reset
+before each test that uses it. The ini option ``generio_emulator_flow_seconds`` (default
+0.1) sets how long its flows take::
+
+    def test_my_code(generio_emulator):
+        run_my_code(base_url=generio_emulator.base_url, api_key=generio_emulator.api_key)
+        assert len(generio_emulator.ledger) == 1
+
+Shell: ``generio emulator --port 8765 --api-key KEY --flow-seconds 5`` serves until
+Ctrl-C (needs the ``cli`` extra too).
+
+:func:`sample_glb`, :func:`sample_png` and :func:`sample_jpeg` make valid inputs, and
+:func:`no_delays` zeroes generio's own retry and poll delays in tests.
 """
 
 from __future__ import annotations
