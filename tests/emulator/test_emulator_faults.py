@@ -291,5 +291,7 @@ def test_the_ledger_counts_duplicates_a_retry_creates(seeded: Emulator) -> None:
             assert entry.completed_at == entry.finished_at
             assert entry.started_at is not None
             assert entry.completed_at is not None
-            assert (entry.completed_at - entry.started_at).total_seconds() == pytest.approx(0.1)
+            assert (entry.completed_at - entry.started_at).total_seconds() == pytest.approx(
+                0.1, abs=2e-6
+            )
             assert not entry.deleted
