@@ -19,14 +19,12 @@ Malformed input raises :class:`DecodeError`, an :class:`~generio.InputError` (an
 from __future__ import annotations
 
 import binascii
-import functools
 import json
 import os
 import re
 import stat
-import sys
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any, BinaryIO, NamedTuple, Protocol, TypeVar
+from typing import Any, BinaryIO, Protocol
 
 from generio._errors import InputError
 from generio._mime import SNIFF_BYTES, detect, normalize
@@ -48,7 +46,6 @@ _RAW_CHUNK = 3 * 1024 * 1024  # a multiple of 3: no padding inside a stream
 # buffers are reused by the allocator (warm in cache, no page faults), large enough that the
 # per-piece Python overhead vanishes. Measured on 64 MB: 48 KiB pieces take a third less
 # time than 768 KiB ones.
-_B64_CHUNK = 64 * 1024  # base64 characters per piece when decoding; a multiple of 4
 _RAW_PIECE = 48 * 1024  # raw bytes per piece when encoding; a multiple of 3
 _MAX_HEADER = 256  # a header longer than this is not one the service sends
 _TCHARS = r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"  # RFC 2045 token
@@ -137,100 +134,22 @@ def encoded_length(size: int, mime_type: str) -> int:
     return len(_prefix(mime_type)) + 4 * ((size + 2) // 3)
 
 
-# -- Building a large str or bytes with one copy --------------------------------------------
-#
-# A str or bytes can only be built from parts that all exist at once, so the obvious code
-# ("".join of the pieces) writes every byte twice into fresh memory; on 64 MB that alone costs
-# about half of base64's own time. On CPython we instead create the result uninitialised
-# (PyUnicode_New, PyBytes_FromStringAndSize(NULL, n): the documented way for C code to fill a
-# new object before anyone sees it) and copy each piece into it while it is still in cache.
-# The layout is checked by reading known objects before anything is written; elsewhere, or
-# if a check fails, the plain join is used.
-
-
-class _RawBuilders(NamedTuple):
-    new_str: Callable[[int, int], str]
-    str_offset: int
-    new_bytes: Callable[[Any, int], bytes]
-    bytes_offset: int
-    memmove: Callable[[int, Any, int], Any]
-
-
-_FAST_MIN = 1 << 20  # below this, the plain join is as fast
-
-
-@functools.cache
-def _raw_builders() -> _RawBuilders | None:
-    if sys.implementation.name != "cpython":
-        return None
-    try:
-        import ctypes  # here: only large values pay for importing it
-
-        api = ctypes.pythonapi
-        new_str = ctypes.PYFUNCTYPE(ctypes.py_object, ctypes.c_ssize_t, ctypes.c_uint32)(
-            ("PyUnicode_New", api)
-        )
-        new_bytes = ctypes.PYFUNCTYPE(ctypes.py_object, ctypes.c_void_p, ctypes.c_ssize_t)(
-            ("PyBytes_FromStringAndSize", api)
-        )
-        builders = _RawBuilders(
-            new_str, sys.getsizeof("") - 1, new_bytes, sys.getsizeof(b"") - 1, ctypes.memmove
-        )
-        probe = "".join(["generio", "-probe-", str(os.getpid())])
-        if ctypes.string_at(id(probe) + builders.str_offset, len(probe)) != probe.encode():
-            return None
-        probe_b = probe.encode()
-        if ctypes.string_at(id(probe_b) + builders.bytes_offset, len(probe_b)) != probe_b:
-            return None
-        s = new_str(8, 127)
-        ctypes.memmove(id(s) + builders.str_offset, b"abcdefgh", 8)
-        b = new_bytes(None, 8)
-        ctypes.memmove(id(b) + builders.bytes_offset, b"abcdefgh", 8)
-        if s != "abcdefgh" or b != b"abcdefgh" or not s.isascii():
-            return None
-    except Exception:  # noqa: BLE001  (any surprise here only means: use the plain way)
-        return None
-    return builders
+# -- Joining pieces ------------------------------------------------------------------------
 
 
 class _SizeMismatch(Exception):
     """The pieces did not add up to the announced size."""
 
 
-_T = TypeVar("_T", str, bytes)
-
-
-def _fill(result: _T, offset: int, pieces: Iterable[bytes], builders: _RawBuilders) -> _T:
-    """Copy ``pieces`` into the fresh, uninitialised ``result``; they must fill it exactly.
-
-    Raises:
-        _SizeMismatch: the pieces are too long (nothing is written past the end) or short.
-    """
-    pos = id(result) + offset
-    end = pos + len(result)
-    for piece in pieces:
-        size = len(piece)
-        if pos + size > end:
-            raise _SizeMismatch
-        builders.memmove(pos, piece, size)
-        pos += size
-    if pos != end:
-        raise _SizeMismatch
-    return result
-
-
 def _join_ascii(pieces: Iterable[bytes], total: int) -> str:
     """Join ASCII pieces whose lengths add up to ``total`` into one str.
 
-    Only for pieces known to be ASCII (headers checked by ``_MIME_RE``, base64 output):
-    the in-place str is created as ASCII and is not checked again.
+    A str result costs one bytes-to-str copy that ``base64.b64encode`` (which returns bytes)
+    does not pay; streamed uploads use :func:`iter_encode` and never build this str.
 
     Raises:
         _SizeMismatch: they do not add up to ``total``.
     """
-    builders = _raw_builders() if total >= _FAST_MIN else None
-    if builders is not None:
-        return _fill(builders.new_str(total, 127), builders.str_offset, pieces, builders)
     joined = "".join([piece.decode("ascii") for piece in pieces])
     if len(joined) != total:
         raise _SizeMismatch
@@ -520,18 +439,8 @@ def decode(uri: str) -> tuple[str, bytes]:
 
 
 def _decode_base64_str(text: str, start: int) -> bytes:
-    """Decode ``text[start:]`` strictly; large inputs without copying the text first."""
-    length = len(text) - start
-    builders = _raw_builders() if length >= _FAST_MIN else None
-    if builders is None or length % 4 or not length:
-        return binascii.a2b_base64(text[start:], strict_mode=True)
-    total = length // 4 * 3 - (text.endswith("=")) - (text.endswith("=="))
-    a2b = binascii.a2b_base64
-    pieces = (
-        a2b(text[i : i + _B64_CHUNK], strict_mode=True) for i in range(start, len(text), _B64_CHUNK)
-    )
-    # A piece shorter than 3/4 of its text had padding inside: the sizes then disagree.
-    return _fill(builders.new_bytes(None, total), builders.bytes_offset, pieces, builders)
+    """Decode ``text[start:]`` strictly (``a2b_base64`` reads ASCII str directly)."""
+    return binascii.a2b_base64(text[start:], strict_mode=True)
 
 
 class Base64StreamDecoder:

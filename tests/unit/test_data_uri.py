@@ -7,7 +7,6 @@ import base64
 import io
 import json
 import os
-import sys
 import tracemalloc
 from collections.abc import Iterator
 from pathlib import Path
@@ -39,19 +38,6 @@ fuzz = settings(
 )
 
 
-@pytest.fixture(params=["fast", "plain"])
-def build_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Run a test through both ways of building large results: in place, and by joining."""
-    if request.param == "fast":
-        if _data_uri._raw_builders() is None:
-            pytest.skip("in-place building is CPython-only")
-        monkeypatch.setattr(_data_uri, "_FAST_MIN", 0)
-        monkeypatch.setattr(_data_uri, "_B64_CHUNK", 8)
-    else:
-        monkeypatch.setattr(_data_uri, "_raw_builders", lambda: None)
-    return str(request.param)
-
-
 def b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
@@ -60,14 +46,14 @@ def b64(data: bytes) -> str:
 
 
 @pytest.mark.parametrize("kind", [bytes, bytearray, memoryview])
-def test_encode_bytes_like_detects_type(kind: type, build_path: str) -> None:
+def test_encode_bytes_like_detects_type(kind: type) -> None:
     """Bytes-like content is encoded whole, its type sniffed from the content."""
     uri = encode(kind(PNG))
     assert uri == "data:image/png;base64," + b64(PNG)
     assert type(uri) is str
 
 
-def test_encode_explicit_type_wins_and_is_normalized(build_path: str) -> None:
+def test_encode_explicit_type_wins_and_is_normalized() -> None:
     """An explicit MIME type overrides detection and is sent in canonical form."""
     assert encode(PNG, "Image/JPG").startswith("data:image/jpeg;base64,")
     assert encode(b"plain words", mime_type="text/plain") == "data:text/plain;base64," + b64(
@@ -75,7 +61,7 @@ def test_encode_explicit_type_wins_and_is_normalized(build_path: str) -> None:
     )
 
 
-def test_encode_non_byte_memoryview(build_path: str) -> None:
+def test_encode_non_byte_memoryview() -> None:
     """A typed buffer (array of ints) is encoded as its raw bytes."""
     data = array.array("i", [1, 2, 3, 4])
     assert encode(memoryview(data), "application/octet-stream") == (
@@ -121,7 +107,7 @@ def test_encode_empty_bytes_is_refused() -> None:
         encode(b"", "image/png")
 
 
-def test_encode_path_detects_from_content_then_name(tmp_path: Path, build_path: str) -> None:
+def test_encode_path_detects_from_content_then_name(tmp_path: Path) -> None:
     """A path's content decides its type; the name only when the content says nothing."""
     (tmp_path / "misnamed.jpg").write_bytes(PNG)
     (tmp_path / "prompt.txt").write_bytes(b"a chair")
@@ -129,7 +115,7 @@ def test_encode_path_detects_from_content_then_name(tmp_path: Path, build_path: 
     assert encode(tmp_path / "prompt.txt") == "data:text/plain;base64," + b64(b"a chair")
 
 
-def test_encode_large_path_round_trips(tmp_path: Path, build_path: str) -> None:
+def test_encode_large_path_round_trips(tmp_path: Path) -> None:
     """A file several read-chunks long is encoded exactly."""
     data = GLB + os.urandom(100_003)
     (tmp_path / "m.glb").write_bytes(data)
@@ -177,7 +163,7 @@ def test_encode_undetectable_file_names_it(tmp_path: Path) -> None:
         encode(tmp_path / "data.xyz")
 
 
-def test_encode_binary_stream_from_its_position(build_path: str) -> None:
+def test_encode_binary_stream_from_its_position() -> None:
     """A file object is encoded from its current position, its name used for the type."""
     stream = io.BytesIO(b"skip" + PNG)
     stream.seek(4)
@@ -217,13 +203,13 @@ class Trickle:
         return chunk
 
 
-def test_encode_short_reads_are_topped_up(build_path: str) -> None:
+def test_encode_short_reads_are_topped_up() -> None:
     """A stream that trickles bytes still encodes exactly."""
     data = GLB * 50
     assert decode(encode(Trickle(data))) == ("model/gltf-binary", data)  # type: ignore[arg-type]
 
 
-def test_encode_detects_a_file_changing_size(build_path: str) -> None:
+def test_encode_detects_a_file_changing_size() -> None:
     """Content shorter or longer than the announced size is refused, not mislabelled."""
     for size in (len(PNG) - 5, len(PNG) + 5):
         with pytest.raises(InputError, match="changed size"):
@@ -242,18 +228,6 @@ def test_encode_decode_round_trip(data: bytes) -> None:
     uri = encode(data, "application/octet-stream")
     assert uri == "data:application/octet-stream;base64," + b64(data)
     assert decode(uri) == ("application/octet-stream", data)
-
-
-@given(data=st.binary(min_size=1, max_size=500))
-@fuzz
-def test_decode_fast_path_matches_stdlib(data: bytes) -> None:
-    """Decoding in place, piece by piece, equals stdlib base64."""
-    if _data_uri._raw_builders() is None:
-        return
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(_data_uri, "_FAST_MIN", 0)
-        patch.setattr(_data_uri, "_B64_CHUNK", 8)
-        assert decode("data:a/b;base64," + b64(data)) == ("a/b", data)
 
 
 @pytest.mark.parametrize(
@@ -323,14 +297,14 @@ BASE64_ERRORS = [
 
 
 @pytest.mark.parametrize(("payload", "why"), BASE64_ERRORS)
-def test_invalid_base64_is_refused(payload: str, why: str, build_path: str) -> None:
+def test_invalid_base64_is_refused(payload: str, why: str) -> None:
     """Strict base64: bad characters, padding or length are refused with the reason."""
     with pytest.raises(DecodeError, match="standard base64") as info:
         decode("data:image/png;base64," + payload)
     assert why in str(info.value)
 
 
-def test_padding_inside_a_long_payload_is_refused(build_path: str) -> None:
+def test_padding_inside_a_long_payload_is_refused() -> None:
     """'=' padding followed by more groups is refused even when decoded piecewise."""
     for payload in ("QUJDQQ==QUJD", "QUJDQUJDQQ==QUJDQUJD", "QQ==" * 5):
         with pytest.raises(DecodeError):
@@ -836,9 +810,3 @@ def test_extractor_streams_before_close() -> None:
     extractor.feed(body[len(body) // 2 :])
     assert extractor.close() == {"z": 1}
     assert sink.data == payload
-
-
-def test_in_place_building_is_available_on_cpython() -> None:
-    """On CPython the fast path's layout checks pass, so benchmarks measure it."""
-    if sys.implementation.name == "cpython":
-        assert _data_uri._raw_builders() is not None
