@@ -8,6 +8,7 @@ the data-URI encoding behind ``.data`` and ``.mime_type``.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -206,11 +207,18 @@ def _never() -> datetime:
     raise TypeError("created_at is not a date-time")
 
 
-def _plain(value: object) -> Any:
-    """Unset and missing JSON both become None."""
+@functools.cache
+def _unset_type() -> type:
+    # Imported on first parse, not with `import generio`: the generated package is the
+    # clients' business and loads with them.
     from generio_api.types import Unset
 
-    return None if isinstance(value, Unset) else value
+    return Unset
+
+
+def _plain(value: object) -> Any:
+    """Unset and missing JSON both become None."""
+    return None if isinstance(value, _unset_type()) else value
 
 
 def flow_from_api(m: api.Flow) -> Flow:
