@@ -26,6 +26,7 @@ from generio import _retry
 
 __all__ = [
     "FAILED_STATES",
+    "MAX_JITTER",
     "NOT_STARTED_STATE",
     "TERMINAL_STATES",
     "Observation",
@@ -38,6 +39,9 @@ __all__ = [
 TERMINAL_STATES = frozenset({"completed", "aborted", "failed"})
 #: Terminal states that mean the outputs are missing or partial.
 FAILED_STATES = frozenset({"aborted", "failed"})
+#: Seconds of jitter at most. Estimates already spread polls per flow; jitter only keeps
+#: clients that started together apart, and every bit of it is latency after a finish.
+MAX_JITTER = 0.05
 #: A flow created without inputs sits here until someone starts it.
 NOT_STARTED_STATE = "created"
 
@@ -57,15 +61,16 @@ class PollSettings:
         min_interval: the shortest delay between two polls.
         max_interval: the longest delay between two polls.
         margin: seconds added after the estimated finish, to land just after it.
-        jitter: largest random addition, as a fraction of the delay (at most 0.25 s).
+        jitter: largest random addition, as a fraction of the delay (at most
+            :data:`MAX_JITTER` seconds: it adds straight to the latency after a finish).
     """
 
     first_delay: float = 1.0
     growth: float = 1.5
     min_interval: float = 0.2
     max_interval: float = 10.0
-    margin: float = 0.1
-    jitter: float = 0.05
+    margin: float = 0.05
+    jitter: float = 0.02
 
 
 @attrs.frozen
@@ -136,4 +141,4 @@ def next_delay(
         base = max(base, s.min_interval * 2**stalled)
     bounded = min(max(base, s.min_interval), s.max_interval)
     # Through the module, so patching _retry.jitter reaches every random choice.
-    return bounded + _retry.jitter() * min(s.jitter * bounded, 0.25)
+    return bounded + _retry.jitter() * min(s.jitter * bounded, MAX_JITTER)

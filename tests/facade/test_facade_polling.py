@@ -6,7 +6,7 @@ import statistics
 
 import pytest
 
-from generio import _retry
+from generio import _polling, _retry
 from generio._polling import Observation, PollSettings, next_delay
 
 S = PollSettings()
@@ -60,10 +60,12 @@ def test_stalled_flow_backs_off() -> None:
 
 
 def test_jitter_is_small_and_positive(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Jitter only delays, by at most 5 % of the delay and 0.25 s."""
+    """Jitter only delays, by at most 2 % of the delay and 0.05 s."""
     monkeypatch.setattr(_retry, "jitter", lambda: 0.999)
     delay = next_delay([Observation(0.0, 0.0)], 0.0)
-    assert S.first_delay < delay <= S.first_delay * 1.05
+    assert S.first_delay < delay <= S.first_delay + 0.02
+    far = next_delay([Observation(0.0, 0.0), Observation(1.0, 0.01)], 1.0)
+    assert S.max_interval < far <= S.max_interval + _polling.MAX_JITTER
 
 
 def test_delays_disabled_gives_zero(monkeypatch: pytest.MonkeyPatch) -> None:
