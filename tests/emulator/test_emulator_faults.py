@@ -146,6 +146,7 @@ def test_fail_flow_fails_the_flow_with_partial_outputs(api: Api) -> None:
 def test_unknown_state_is_reported_for_part_of_the_run(api: Api) -> None:
     """unknown_state shows the given state first, then the real ones to completion."""
     api.emulator.add_fault("unknown_state", "create_flow", state="queued")
+    api.emulator.flow_seconds = 0.6
     flow = api.create(inputs=[{"data": "a chair"}])
     seen = [flow["state"]]
     while seen[-1] != "completed":
