@@ -334,3 +334,25 @@ def test_two_hundred_concurrent_flows(api: Api, emu: Emulator) -> None:
     for flow_id in ids:
         assert api.wait(flow_id)["state"] == "completed"
     assert len([e for e in emu.ledger if e.completed_at is not None]) == 200
+
+
+def test_an_empty_input_list_does_not_start_the_flow(api: Api) -> None:
+    """`inputs: []` is the same as no inputs: the flow waits in `created`."""
+    assert api.create(inputs=[])["state"] == "created"
+
+
+def test_aborted_and_failed_flows_can_be_deleted(api: Api, emu: Emulator) -> None:
+    """Delete is allowed in the terminal states aborted and failed too."""
+    emu.flow_seconds = 1.0
+    aborted = api.create(inputs=PROMPT)["flow_id"]
+    api.patch(aborted, "abort")
+    emu.add_fault("fail_flow", count=1)
+    emu.flow_seconds = FLOW_SECONDS
+    failed = api.create(inputs=PROMPT)["flow_id"]
+    assert api.wait(aborted)["state"] == "aborted"
+    assert api.wait(failed)["state"] == "failed"
+    for flow_id in (aborted, failed):
+        assert api.client.delete(f"/flows/{flow_id}").status_code == 200
+        assert api.client.get(f"/flows/{flow_id}").status_code == 404
+    states = {entry.flow_id: (entry.state, entry.deleted) for entry in emu.ledger}
+    assert states == {aborted: ("aborted", True), failed: ("failed", True)}
