@@ -31,6 +31,7 @@ from generio._jobs import (
     delete_job,
     get_template_job,
     list_templates_job,
+    prefetch_templates_job,
     start_job,
     wait_job,
 )
@@ -243,6 +244,8 @@ class AsyncGenerio(ClientBase):
         if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
             raise InputError(f"concurrency must be an integer >= 1, not {concurrency!r}.")
         pending = list(enumerate(jobs))
+        if len(pending) > 1:
+            await self._drive(prefetch_templates_job(self._state, [job for _, job in pending]))
         results: list[RunResult | Exception] = [InputError("not run") for _ in range(len(pending))]
         queue = iter(pending)
 

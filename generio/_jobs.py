@@ -46,6 +46,7 @@ __all__ = [
     "delete_job",
     "get_template_job",
     "list_templates_job",
+    "prefetch_templates_job",
     "run_job",
     "start_job",
     "wait_job",
@@ -71,6 +72,22 @@ def list_templates_job(state: ClientState) -> Job[list[Template]]:
     templates: list[Template] = yield Call(list_templates_op(), state.budget())
     state.remember(templates)
     return templates
+
+
+def prefetch_templates_job(state: ClientState, jobs: Iterable[object]) -> Job[None]:
+    """Fill the template cache once before many runs start together.
+
+    Without it, every concurrent first run misses the cache and fetches its template: one
+    request per job at the moment the service is busiest. A failure here is ignored: each
+    job then meets (and reports) it on its own.
+    """
+    names = {job.get("template") for job in jobs if isinstance(job, Mapping)} - {None}
+    if not any(isinstance(n, str) and state.cached_template(n) is None for n in names):
+        return
+    try:
+        yield from list_templates_job(state)
+    except GenerioError as exc:
+        logger.debug("could not prefetch templates: %s", exc)
 
 
 def get_template_job(state: ClientState, id_or_name: str) -> Job[Template]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 from pathlib import Path
 
 import pytest
@@ -141,3 +142,19 @@ async def test_run_many_keeps_order_and_failures(emu: Emulator) -> None:
     ok = [r for r in results if isinstance(r, RunResult)]
     assert [r.flow.additional for r in ok] == [0, 1, 2, 3, 4]
     assert len(emu.ledger) == 5
+
+
+@pytest.mark.anyio
+async def test_run_many_fetches_templates_once(
+    emu: Emulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Concurrent first runs share one template listing instead of one fetch each."""
+    from generio import AsyncGenerio
+
+    caplog.set_level(logging.DEBUG, logger="generio")
+    jobs = [{"template": PROMPT_TEMPLATE, "inputs": [f"thing {i}"]} for i in range(4)]
+    async with AsyncGenerio(emu.api_key, emu.base_url) as client:
+        await client.run_many(jobs, concurrency=4)
+    fetches = [m for m in caplog.messages if m.startswith("GET /templates")]
+    assert len(fetches) == 1
+    assert fetches[0].startswith("GET /templates -> 200")
