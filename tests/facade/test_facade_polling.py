@@ -99,3 +99,19 @@ def test_simulated_flows_beat_the_fixed_loop() -> None:
     base = [_fixed(d) for d in durations]
     assert statistics.median(o[1] for o in ours) <= 0.2 * statistics.median(b[1] for b in base)
     assert sum(o[0] for o in ours) <= 1.2 * sum(b[0] for b in base)
+
+
+def test_no_delays_switch_nests_and_restores() -> None:
+    """generio.testing.no_delays() zeroes poll and retry delays, then restores them."""
+    from generio.testing import no_delays
+
+    history = [Observation(0.0, 0.0)]
+    assert next_delay(history, 0.0) == S.first_delay
+    with no_delays():
+        assert next_delay(history, 0.0) == 0.0
+        assert _retry.delay(1, 5.0) == 0.0
+        with no_delays():
+            pass
+        assert _retry.delays_disabled()
+    assert not _retry.delays_disabled()
+    assert next_delay(history, 0.0) == S.first_delay
