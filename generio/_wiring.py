@@ -81,33 +81,45 @@ def _options(settings: Settings, timeout: httpx.Timeout | None, user: Any) -> di
     }
 
 
+def _check_user(user: object, kind: type, owner: str, other: str) -> None:
+    if user is not None and not isinstance(user, kind):
+        raise ConfigurationError(
+            f"http_client must be an httpx.{kind.__name__} for {owner}, not "
+            f"{type(user).__name__} (the other kind of httpx client goes with {other})."
+        )
+
+
+def _low_level(
+    settings: Settings, timeout: httpx.Timeout | None, http: httpx.Client | httpx.AsyncClient
+) -> Client:
+    from generio_api import Client
+
+    low = Client(base_url=settings.base_url, timeout=timeout)
+    if isinstance(http, httpx.Client):
+        low.set_httpx_client(http)
+        low.set_async_httpx_client(httpx.AsyncClient(transport=_WrongSide("sync (Generio)")))
+    else:
+        low.set_async_httpx_client(http)
+        low.set_httpx_client(httpx.Client(transport=_WrongSide("async (AsyncGenerio)")))
+    return low
+
+
 def build_sync(
     settings: Settings, timeout: httpx.Timeout | None, user: httpx.Client | None
 ) -> tuple[httpx.Client, Client]:
-    """Generio's httpx client and the generated client over it, for :class:`Generio`.
+    """Build our httpx client and the generated client over it, for :class:`Generio`.
 
     Raises:
         ConfigurationError: ``user`` is not an ``httpx.Client``.
     """
-    from generio_api import Client
-
-    if user is not None and not isinstance(user, httpx.Client):
-        raise ConfigurationError(
-            f"http_client must be an httpx.Client for Generio, not {type(user).__name__} "
-            "(an httpx.AsyncClient goes with AsyncGenerio)."
-        )
-    inner: httpx.BaseTransport = (
-        httpx.HTTPTransport(limits=_LIMITS) if user is None else ClientTransport(user)
-    )
+    _check_user(user, httpx.Client, "Generio", "AsyncGenerio")
+    inner = httpx.HTTPTransport(limits=_LIMITS) if user is None else ClientTransport(user)
     http = httpx.Client(
         **_options(settings, timeout, user),
         transport=RetryTransport(inner, settings.max_retries),
         event_hooks={"response": [capture_hook]},
     )
-    low = Client(base_url=settings.base_url, timeout=timeout)
-    low.set_httpx_client(http)
-    low.set_async_httpx_client(httpx.AsyncClient(transport=_WrongSide("sync (Generio)")))
-    return http, low
+    return http, _low_level(settings, timeout, http)
 
 
 def _remember_missing_sniffio() -> None:
@@ -131,23 +143,12 @@ def build_async(
     Raises:
         ConfigurationError: ``user`` is not an ``httpx.AsyncClient``.
     """
-    from generio_api import Client
-
+    _check_user(user, httpx.AsyncClient, "AsyncGenerio", "Generio")
     _remember_missing_sniffio()
-    if user is not None and not isinstance(user, httpx.AsyncClient):
-        raise ConfigurationError(
-            f"http_client must be an httpx.AsyncClient for AsyncGenerio, not "
-            f"{type(user).__name__} (an httpx.Client goes with Generio)."
-        )
-    inner: httpx.AsyncBaseTransport = (
-        httpx.AsyncHTTPTransport(limits=_LIMITS) if user is None else AsyncClientTransport(user)
-    )
+    inner = httpx.AsyncHTTPTransport(limits=_LIMITS) if user is None else AsyncClientTransport(user)
     http = httpx.AsyncClient(
         **_options(settings, timeout, user),
         transport=AsyncRetryTransport(inner, settings.max_retries),
         event_hooks={"response": [async_capture_hook]},
     )
-    low = Client(base_url=settings.base_url, timeout=timeout)
-    low.set_async_httpx_client(http)
-    low.set_httpx_client(httpx.Client(transport=_WrongSide("async (AsyncGenerio)")))
-    return http, low
+    return http, _low_level(settings, timeout, http)
