@@ -7,13 +7,20 @@ client may be used from several threads; no lock is ever held across a request.
 from __future__ import annotations
 
 import threading
+import time
 
 from generio._config import Settings
 from generio._models import Template
 from generio._polling import PollSettings
 from generio._retry import Budget
 
-__all__ = ["ClientState"]
+__all__ = ["CLAIM_RETENTION", "ClientState"]
+
+#: Seconds a claim is kept. Reconciliation only looks at what was created since its call
+#: began (less the clock skew allowance), and no call lasts anywhere near this long; older
+#: claims are forgotten so a long-lived client's memory stays bounded.
+CLAIM_RETENTION = 3600.0
+_PRUNE_EVERY = 1024
 
 
 class ClientState:
@@ -31,7 +38,7 @@ class ClientState:
         self._templates: dict[str, Template] = {}
         # Ids of flows and inputs this client created or adopted after an ambiguous failure:
         # a reconciliation must never hand the same one to two calls.
-        self._claimed: set[str] = set()
+        self._claimed: dict[str, float] = {}  # id -> when claimed (monotonic)
 
     def budget(self) -> Budget:
         """Return a fresh retry budget for one logical call."""
@@ -51,10 +58,14 @@ class ClientState:
 
     def claim(self, resource_id: str) -> bool:
         """Mark a flow or input as this client's; False if a call already claimed it."""
+        now = time.monotonic()
         with self._lock:
             if resource_id in self._claimed:
                 return False
-            self._claimed.add(resource_id)
+            self._claimed[resource_id] = now
+            if len(self._claimed) % _PRUNE_EVERY == 0:
+                cutoff = now - CLAIM_RETENTION
+                self._claimed = {k: t for k, t in self._claimed.items() if t >= cutoff}
             return True
 
     def is_claimed(self, resource_id: str) -> bool:
