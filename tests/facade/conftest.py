@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import anyio.from_thread
+import httpx
 import pytest
-from facade_helpers import FLOW_SECONDS, Blocking
+from facade_helpers import FLOW_SECONDS, KEY, MOCK_URL, Blocking, MockFactory
 
 from generio import AsyncGenerio, Generio
 from generio._retry import set_delays_disabled
@@ -63,3 +64,26 @@ def client(request: pytest.FixtureRequest, emu: Emulator) -> Iterator[Generio]:
 
 async def _make_async(emu: Emulator) -> AsyncGenerio:
     return AsyncGenerio(emu.api_key, emu.base_url)
+
+
+@pytest.fixture(params=["sync", "async"])
+def make_client(request: pytest.FixtureRequest) -> Iterator[MockFactory]:
+    """Build clients of each kind over a given transport (MockTransport or a stub)."""
+    if request.param == "sync":
+
+        def make_sync(transport: httpx.BaseTransport, **kwargs: object) -> Generio:
+            http = httpx.Client(transport=transport)
+            return Generio(KEY, MOCK_URL, http_client=http, **kwargs)  # type: ignore[arg-type]
+
+        yield make_sync
+        return
+    with anyio.from_thread.start_blocking_portal("asyncio") as portal:
+
+        def make_async(transport: httpx.AsyncBaseTransport, **kwargs: object) -> Generio:
+            async def build() -> AsyncGenerio:
+                http = httpx.AsyncClient(transport=transport)
+                return AsyncGenerio(KEY, MOCK_URL, http_client=http, **kwargs)  # type: ignore[arg-type]
+
+            return Blocking(portal.call(build), portal)  # type: ignore[return-value]
+
+        yield make_async

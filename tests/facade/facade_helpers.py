@@ -45,11 +45,22 @@ class Blocking:
     def __repr__(self) -> str:
         return repr(self._target)
 
+    def __enter__(self) -> Blocking:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._portal.call(self._target.aclose)
+
 
 def mock_client(handler: Callable[[httpx.Request], httpx.Response], **kwargs: Any) -> Generio:
     """Build a blocking client whose requests go to ``handler`` (through generio's retries)."""
     http = httpx.Client(transport=httpx.MockTransport(handler))
-    return Generio(KEY, "https://flows.example", http_client=http, **kwargs)
+    return Generio(KEY, MOCK_URL, http_client=http, **kwargs)
+
+
+MOCK_URL = "https://flows.example"
+#: Builds a client of one kind over a transport: ``make(transport, **client_kwargs)``.
+MockFactory = Callable[..., Generio]
 
 
 FLOW_JSON: dict[str, Any] = {

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from facade_helpers import FLOW_JSON, KEY
+from facade_helpers import FLOW_JSON, KEY, MockFactory
 
 from generio import ConflictError, Generio, ServerError
 
@@ -18,7 +18,7 @@ GLB = b"glTF" + bytes(range(256)) * 64
 FID = "f1"
 
 
-class StreamingTransport(httpx.BaseTransport):
+class StreamingTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
     """Answers from a route table; consumes request bodies chunk by chunk, keeping a hash."""
 
     def __init__(self, routes: dict[str, Callable[[], httpx.Response]]) -> None:
@@ -33,6 +33,18 @@ class StreamingTransport(httpx.BaseTransport):
             size += len(chunk)
         if size:
             self.bodies.append((size, digest.hexdigest()))
+        return self._answer(request)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """Read the whole request body piecewise, then answer from the table."""
+        size = 0
+        async for chunk in request.stream:  # type: ignore[union-attr]
+            size += len(chunk)
+        if size:
+            self.bodies.append((size, ""))
+        return self._answer(request)
+
+    def _answer(self, request: httpx.Request) -> httpx.Response:
         path = request.url.raw_path.decode().split("?")[0]
         return self.routes[f"{request.method} {path}"]()
 
@@ -47,7 +59,7 @@ def _outputs(*assets: dict[str, object]) -> Callable[[], httpx.Response]:
     return lambda: httpx.Response(200, json={"flow_id": FID, "outputs": list(assets)})
 
 
-def test_raw_binary_body_written_as_is(tmp_path: Path) -> None:
+def test_raw_binary_body_written_as_is(make_client: MockFactory, tmp_path: Path) -> None:
     """A non-JSON answer (as the vendor's quickstart assumes) is the file itself."""
     routes = {
         f"GET /flows/{FID}/outputs": _outputs({"id": "o1", "status": "available"}),
@@ -55,8 +67,7 @@ def test_raw_binary_body_written_as_is(tmp_path: Path) -> None:
             200, content=GLB, headers={"content-type": "model/gltf-binary"}
         ),
     }
-    client, _ = _client(routes)
-    with client:
+    with make_client(StreamingTransport(routes), max_retries=0) as client:
         (path,) = client.flows.download_outputs(FID, tmp_path)
         one = client.flows.output(FID, "o1")
     assert path == tmp_path / "o1.glb"
@@ -65,7 +76,7 @@ def test_raw_binary_body_written_as_is(tmp_path: Path) -> None:
     assert one.mime_type == "model/gltf-binary"
 
 
-def test_both_id_spellings_and_statuses(tmp_path: Path) -> None:
+def test_both_id_spellings_and_statuses(make_client: MockFactory, tmp_path: Path) -> None:
     """Outputs named by asset_id or id, ready or available, download; error ones do not."""
     uri = "data:model/gltf-binary;base64," + base64.b64encode(GLB).decode()
     routes = {
@@ -79,8 +90,7 @@ def test_both_id_spellings_and_statuses(tmp_path: Path) -> None:
             200, json={"id": "a2", "status": "available", "data": uri}
         ),
     }
-    client, _ = _client(routes)
-    with client:
+    with make_client(StreamingTransport(routes), max_retries=0) as client:
         outputs = client.flows.outputs(FID)
         paths = client.flows.download_outputs(FID, tmp_path)
     assert [o.id for o in outputs] == ["a1", "a2", "a3"]
@@ -89,7 +99,7 @@ def test_both_id_spellings_and_statuses(tmp_path: Path) -> None:
     assert [p.name for p in paths] == ["a1.glb", "a2.glb"]
 
 
-def test_hostile_asset_id_stays_inside(tmp_path: Path) -> None:
+def test_hostile_asset_id_stays_inside(make_client: MockFactory, tmp_path: Path) -> None:
     """An asset id full of path tricks still lands inside out_dir."""
     evil = "../../escape"
     uri = "data:model/gltf-binary;base64," + base64.b64encode(GLB).decode()
@@ -100,42 +110,47 @@ def test_hostile_asset_id_stays_inside(tmp_path: Path) -> None:
         ),
     }
     out = tmp_path / "out"
-    client, _ = _client(routes)
-    with client:
+    with make_client(StreamingTransport(routes), max_retries=0) as client:
         (path,) = client.flows.download_outputs(FID, out)
     assert path.parent == out
     assert path.read_bytes() == GLB
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
 
-def test_body_without_data_is_server_error(tmp_path: Path) -> None:
+def test_body_without_data_is_server_error(make_client: MockFactory, tmp_path: Path) -> None:
     """A 200 whose JSON has no data is a ServerError, and leaves no file."""
     routes = {
         f"GET /flows/{FID}/outputs": _outputs({"asset_id": "a1", "status": "ready"}),
         f"GET /flows/{FID}/outputs/a1": lambda: httpx.Response(200, json={"data": None}),
     }
-    client, _ = _client(routes)
-    with client, pytest.raises(ServerError, match="no data"):
+    with (
+        make_client(StreamingTransport(routes), max_retries=0) as client,
+        pytest.raises(ServerError, match="no data"),
+    ):
         client.flows.download_outputs(FID, tmp_path)
     assert list(tmp_path.iterdir()) == []
 
 
-def test_download_conflict_before_finish(tmp_path: Path) -> None:
+def test_download_conflict_before_finish(make_client: MockFactory, tmp_path: Path) -> None:
     """Outputs of an unfinished flow: the service's 409 comes through as ConflictError."""
     routes = {f"GET /flows/{FID}/outputs": lambda: httpx.Response(409, json={"detail": "running"})}
-    client, _ = _client(routes)
-    with client, pytest.raises(ConflictError, match="running"):
+    with (
+        make_client(StreamingTransport(routes), max_retries=0) as client,
+        pytest.raises(ConflictError, match="running"),
+    ):
         client.flows.download_outputs(FID, tmp_path)
 
 
-def test_out_dir_that_is_a_file(tmp_path: Path) -> None:
+def test_out_dir_that_is_a_file(make_client: MockFactory, tmp_path: Path) -> None:
     """An out_dir that is a file is an InputError, before any request."""
     from generio import InputError
 
     target = tmp_path / "file"
     target.write_bytes(b"x")
-    client, _ = _client({})
-    with client, pytest.raises(InputError, match="not a directory"):
+    with (
+        make_client(StreamingTransport({}), max_retries=0) as client,
+        pytest.raises(InputError, match="not a directory"),
+    ):
         client.flows.download_outputs(FID, target)
 
 

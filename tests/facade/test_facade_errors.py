@@ -7,7 +7,7 @@ from email.utils import formatdate
 
 import httpx
 import pytest
-from facade_helpers import FLOW_JSON, mock_client
+from facade_helpers import FLOW_JSON, MockFactory, mock_client
 
 from generio import (
     APIConnectionError,
@@ -24,13 +24,15 @@ from generio import (
 HTML_502 = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
 
 
-def _answer(status: int, content: bytes, content_type: str = "application/json", **headers: str):
+def _answer(
+    status: int, content: bytes, content_type: str = "application/json", **headers: str
+) -> httpx.MockTransport:
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(
             status, content=content, headers={"content-type": content_type, **headers}
         )
 
-    return handler
+    return httpx.MockTransport(handler)
 
 
 @pytest.mark.parametrize(
@@ -48,11 +50,11 @@ def _answer(status: int, content: bytes, content_type: str = "application/json",
     ids=["html-502", "truncated", "520", "499", "422-string", "missing-fields", "list", "404-html"],
 )
 def test_unparseable_answers_become_server_error(
-    status: int, content: bytes, content_type: str
+    make_client: MockFactory, status: int, content: bytes, content_type: str
 ) -> None:
     """Bodies the generated parser chokes on become a ServerError naming status and path."""
     with (
-        mock_client(_answer(status, content, content_type), max_retries=0) as client,
+        make_client(_answer(status, content, content_type), max_retries=0) as client,
         pytest.raises(ServerError) as caught,
     ):
         client.flows.get("f1")
@@ -63,21 +65,21 @@ def test_unparseable_answers_become_server_error(
     assert not isinstance(error.__cause__, ServerError)
 
 
-def test_documented_statuses_map_to_classes() -> None:
+def test_documented_statuses_map_to_classes(make_client: MockFactory) -> None:
     """401, 404 and 422 with FastAPI's body become their own classes."""
     with (
-        mock_client(_answer(401, b'{"detail": "Invalid API key"}')) as client,
+        make_client(_answer(401, b'{"detail": "Invalid API key"}')) as client,
         pytest.raises(AuthenticationError, match="Invalid API key"),
     ):
         client.templates.list()
     with (
-        mock_client(_answer(404, b'{"detail": "Flow \'x\' not found"}')) as client,
+        make_client(_answer(404, b'{"detail": "Flow \'x\' not found"}')) as client,
         pytest.raises(NotFoundError, match="not found"),
     ):
         client.flows.get("x")
     body = {"detail": [{"loc": ["query", "sort_by"], "msg": "bad value", "type": "enum"}]}
     with (
-        mock_client(_answer(422, json.dumps(body).encode())) as client,
+        make_client(_answer(422, json.dumps(body).encode())) as client,
         pytest.raises(ValidationError) as caught,
     ):
         client.flows.list()
@@ -85,7 +87,7 @@ def test_documented_statuses_map_to_classes() -> None:
     assert "query.sort_by: bad value" in str(caught.value)
 
 
-def test_rate_limit_after_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_rate_limit_after_retries(make_client: MockFactory) -> None:
     """429 after the budget is spent is a RateLimitError with the server's hint."""
     calls: list[int] = []
 
@@ -93,7 +95,10 @@ def test_rate_limit_after_retries(monkeypatch: pytest.MonkeyPatch) -> None:
         calls.append(1)
         return httpx.Response(429, json={"detail": "slow down"}, headers={"retry-after": "7"})
 
-    with mock_client(handler, max_retries=2) as client, pytest.raises(RateLimitError) as caught:
+    with (
+        make_client(httpx.MockTransport(handler), max_retries=2) as client,
+        pytest.raises(RateLimitError) as caught,
+    ):
         client.flows.get("f1")
     assert caught.value.retry_after == 7.0
     assert len(calls) == 3
@@ -117,14 +122,14 @@ def test_retry_after_http_date_is_honoured(monkeypatch: pytest.MonkeyPatch) -> N
     assert waits[1] == _retry.RETRY_AFTER_MAX
 
 
-def test_transport_failures_become_connection_errors() -> None:
+def test_transport_failures_become_connection_errors(make_client: MockFactory) -> None:
     """A refused connection and a timeout become APIConnectionError / APITimeoutError."""
 
     def refuse(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError("connection refused", request=request)
 
     with (
-        mock_client(refuse, max_retries=1) as client,
+        make_client(httpx.MockTransport(refuse), max_retries=1) as client,
         pytest.raises(APIConnectionError, match="GET /flows/f1") as caught,
     ):
         client.flows.get("f1")
@@ -134,13 +139,13 @@ def test_transport_failures_become_connection_errors() -> None:
         raise httpx.ReadTimeout("timed out", request=request)
 
     with (
-        mock_client(slow, max_retries=1) as client,
+        make_client(httpx.MockTransport(slow), max_retries=1) as client,
         pytest.raises(APITimeoutError, match="timeout"),
     ):
         client.flows.get("f1")
 
 
-def test_get_retried_until_success() -> None:
+def test_get_retried_until_success(make_client: MockFactory) -> None:
     """A GET answered 503 twice then 200 succeeds within max_retries=2."""
     answers = iter([httpx.Response(503), httpx.Response(502, content=HTML_502), None])
 
@@ -148,11 +153,11 @@ def test_get_retried_until_success() -> None:
         answer = next(answers)
         return answer or httpx.Response(200, json=FLOW_JSON)
 
-    with mock_client(handler) as client:
+    with make_client(httpx.MockTransport(handler)) as client:
         assert client.flows.get("f1").progress == 0.5
 
 
-def test_post_5xx_reconciled_not_blindly_retried() -> None:
+def test_post_5xx_reconciled_not_blindly_retried(make_client: MockFactory) -> None:
     """A 503 on POST /flows is checked with a listing before any second POST."""
     seen: list[str] = []
 
@@ -164,7 +169,10 @@ def test_post_5xx_reconciled_not_blindly_retried() -> None:
             return httpx.Response(503, json={"detail": "busy"})
         return httpx.Response(200, json={"flows": []})
 
-    with mock_client(handler, max_retries=1) as client, pytest.raises(ServerError):
+    with (
+        make_client(httpx.MockTransport(handler), max_retries=1) as client,
+        pytest.raises(ServerError),
+    ):
         client.flows.create("model_generate_fromprompt", inputs=["a chair"])
     assert seen == [
         "GET /templates/model_generate_fromprompt",
@@ -175,10 +183,10 @@ def test_post_5xx_reconciled_not_blindly_retried() -> None:
     ]
 
 
-def test_error_without_detail_still_says_what_to_do() -> None:
+def test_error_without_detail_still_says_what_to_do(make_client: MockFactory) -> None:
     """An error status with an empty body still names method, path, status and advice."""
     with (
-        mock_client(_answer(403, b""), max_retries=0) as client,
+        make_client(_answer(403, b""), max_retries=0) as client,
         pytest.raises(APIStatusError, match=r"GET /flows/f1 failed with HTTP 403.*What to do"),
     ):
         client.flows.get("f1")
