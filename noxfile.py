@@ -109,3 +109,10 @@ def check_generated(session: nox.Session) -> None:
                 + "\n".join(problems)
             )
         session.log(f"generated/ matches openapi.json ({len(expected)} files)")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Benchmarks: one table of ratios against baselines measured in the same run."""
+    session.install(".[emulator]")
+    session.run("python", "benchmarks/run.py", *session.posargs)

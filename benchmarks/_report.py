@@ -1,0 +1,79 @@
+"""One row per benchmark: a measured figure, its baseline from the same run, and the target."""
+
+from __future__ import annotations
+
+import json
+import platform
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class Row:
+    name: str
+    measure: str
+    value: float
+    baseline: float
+    unit: str
+    ratio: float
+    target: str
+    met: bool
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def ratio_row(
+    name: str,
+    measure: str,
+    value: float,
+    baseline: float,
+    unit: str,
+    limit: float,
+    *,
+    higher_is_better: bool = False,
+    **details: Any,
+) -> Row:
+    """A row whose target is a ratio value/baseline at most (or at least) `limit`."""
+    ratio = value / baseline if baseline else float("inf")
+    met = ratio >= limit if higher_is_better else ratio <= limit
+    target = f"{'≥' if higher_is_better else '≤'} {limit:g}×"
+    return Row(name, measure, value, baseline, unit, ratio, target, met, dict(details))
+
+
+def print_table(rows: list[Row]) -> None:
+    header = ("row", "measure", "value", "baseline", "ratio", "target", "met")
+    lines = [header] + [
+        (
+            r.name,
+            r.measure,
+            f"{r.value:.4g} {r.unit}",
+            f"{r.baseline:.4g} {r.unit}",
+            f"{r.ratio:.3f}×",
+            r.target,
+            "yes" if r.met else "NO",
+        )
+        for r in rows
+    ]
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    for i, line in enumerate(lines):
+        print("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)))
+        if i == 0:
+            print("  ".join("-" * w for w in widths))
+
+
+def write_json(rows: list[Row], directory: Path) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    doc = {
+        "when": stamp,
+        "machine": {
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "cpus": __import__("os").cpu_count(),
+        },
+        "rows": [asdict(r) for r in rows],
+    }
+    path = directory / "latest.json"
+    path.write_text(json.dumps(doc, indent=2) + "\n")
+    return path
