@@ -18,13 +18,14 @@ a flow another call already adopted, it looks for the one that call's lost attem
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 import attrs
 
-from generio._body import create_body, upload_body
+from generio._body import create_body, dumps, upload_body
 from generio._effects import Call, Job, Sleep
 from generio._errors import (
     APIConnectionError,
@@ -164,6 +165,11 @@ class _Signature:
 _MISSING = object()
 
 
+def _as_json(value: Any, what: str) -> Any:
+    """``value`` after a JSON round trip, as the service will hand it back."""
+    return json.loads(dumps(value, what))
+
+
 def _same(stored: object, sent: object) -> bool:
     """Whether a parameter the service stored is the one that was sent.
 
@@ -195,12 +201,19 @@ def create_job(
     """
     if parameters is not None and not isinstance(parameters, Mapping):
         raise InputError(f"parameters must be a mapping of names to values, not {parameters!r}.")
+    # As the service will store and return them (tuples become lists...), checked as JSON
+    # before any request; reconciliation compares these.
+    sent_parameters = _as_json(dict(parameters or {}), "parameters")
+    sent_additional = _as_json(additional, "additional")
     local = prepare_local(sources)  # a missing file fails before any request
     resolved = yield from template_job(state, template)
     prepared = yield from prepare_job(state, sources, local, resolved)
     body = create_body(resolved.name, parameters, additional, prepared)
     signature = _Signature(
-        resolved.name, dict(parameters or {}), additional, tuple(p.additional for p in prepared)
+        resolved.name,
+        sent_parameters,
+        sent_additional,
+        tuple(_as_json(p.additional, "an input's additional") for p in prepared),
     )
     began = datetime.now(UTC) - CLOCK_SKEW
     budget = state.budget()
@@ -325,6 +338,7 @@ def upload_job(
         state, [source], local, template, mime_type=mime_type, additional=additional
     )
     body = upload_body(prepared[0])
+    sent_additional = _as_json(additional, "additional")
     budget = state.budget()
     before: list[Asset] = yield Call(list_inputs_op(flow_id, False), budget)
     known = {asset.id for asset in before}
@@ -333,7 +347,7 @@ def upload_job(
             state,
             budget,
             upload_input_op(flow_id, body),
-            lambda: _find_input(state, flow_id, known, additional, budget),
+            lambda: _find_input(state, flow_id, known, sent_additional, budget),
             "an input",
         )
     )

@@ -162,3 +162,17 @@ def test_delete_whose_answer_was_lost(client: Generio, emu: Emulator) -> None:
     emu.add_fault("lost_response", "delete_flow", count=1)
     assert client.flows.delete(flow.id) is None
     assert emu.ledger[0].deleted
+
+
+def test_reconcile_compares_json_as_stored(client: Generio, emu: Emulator) -> None:
+    """Values that change in a JSON round trip (tuples) still match: no second flow."""
+    emu.add_fault("lost_response", "create_flow", count=1)
+    flow = client.flows.create(
+        PROMPT_TEMPLATE, inputs=["a rug"], parameters={"seed": 3}, additional={"pair": (1, 2)}
+    )
+    assert flow.additional == {"pair": [1, 2]}
+    assert [e.flow_id for e in emu.ledger] == [flow.id]
+    emu.add_fault("lost_response", "upload_input", count=1)
+    created = client.flows.create(IMAGE_TEMPLATE)
+    asset = client.flows.upload_input(created.id, sample_png(), additional=("front", 1))
+    assert [a.id for a in client.flows.inputs(created.id)] == [asset.id]
