@@ -67,7 +67,9 @@ ASSET = {
 }
 
 
-def _client(respond: Callable[[httpx.Request], httpx.Response]) -> tuple[Client, list[httpx.Request]]:
+def _client(
+    respond: Callable[[httpx.Request], httpx.Response],
+) -> tuple[Client, list[httpx.Request]]:
     seen: list[httpx.Request] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -100,38 +102,123 @@ def _json(body: Any, status: int = 200) -> Callable[[httpx.Request], httpx.Respo
 
 # (name, call, response body, method, path, query, request body)
 CASES: list[tuple[str, Callable[[Client], Any], Any, str, str, dict[str, str], Any]] = [
-    ("list_templates", lambda c: list_templates.sync(client=c), {"templates": [TEMPLATE]},
-     "GET", "/templates", {}, None),
-    ("get_template", lambda c: get_template.sync("model_optimize", client=c), TEMPLATE,
-     "GET", "/templates/model_optimize", {}, None),
-    ("list_flows", lambda c: list_flows.sync(
-        client=c, filter_by=FlowStateFilter.COMPLETED, sort_by=FlowSortField.PROGRESS),
-     {"flows": [FLOW]}, "GET", "/flows", {"filter_by": "completed", "sort_by": "progress"}, None),
-    ("create_flow", lambda c: create_flow.sync(client=c, body=FlowCreate(
-        template="model_generate_fromprompt", parameters={"seed": 42}, additional=[1, "x"],
-        inputs=[Input(data="a red chair", additional={"n": 1})])),
-     FLOW, "POST", "/flows", {},
-     {"template": "model_generate_fromprompt", "parameters": {"seed": 42}, "additional": [1, "x"],
-      "inputs": [{"data": "a red chair", "additional": {"n": 1}}]}),
+    (
+        "list_templates",
+        lambda c: list_templates.sync(client=c),
+        {"templates": [TEMPLATE]},
+        "GET",
+        "/templates",
+        {},
+        None,
+    ),
+    (
+        "get_template",
+        lambda c: get_template.sync("model_optimize", client=c),
+        TEMPLATE,
+        "GET",
+        "/templates/model_optimize",
+        {},
+        None,
+    ),
+    (
+        "list_flows",
+        lambda c: list_flows.sync(
+            client=c, filter_by=FlowStateFilter.COMPLETED, sort_by=FlowSortField.PROGRESS
+        ),
+        {"flows": [FLOW]},
+        "GET",
+        "/flows",
+        {"filter_by": "completed", "sort_by": "progress"},
+        None,
+    ),
+    (
+        "create_flow",
+        lambda c: create_flow.sync(
+            client=c,
+            body=FlowCreate(
+                template="model_generate_fromprompt",
+                parameters={"seed": 42},
+                additional=[1, "x"],
+                inputs=[Input(data="a red chair", additional={"n": 1})],
+            ),
+        ),
+        FLOW,
+        "POST",
+        "/flows",
+        {},
+        {
+            "template": "model_generate_fromprompt",
+            "parameters": {"seed": 42},
+            "additional": [1, "x"],
+            "inputs": [{"data": "a red chair", "additional": {"n": 1}}],
+        },
+    ),
     ("get_flow", lambda c: get_flow.sync(FID, client=c), FLOW, "GET", f"/flows/{FID}", {}, None),
-    ("update_flow", lambda c: update_flow.sync(FID, client=c, body=FlowAction(action=Action.ABORT)),
-     FLOW, "PATCH", f"/flows/{FID}", {}, {"action": "abort"}),
-    ("delete_flow", lambda c: delete_flow.sync(FID, client=c), {"flow_id": FID, "deleted": True},
-     "DELETE", f"/flows/{FID}", {}, None),
-    ("list_inputs", lambda c: list_inputs.sync(FID, client=c, include_data=True),
-     {"flow_id": FID, "inputs": [ASSET]}, "GET", f"/flows/{FID}/inputs",
-     {"include_data": "true"}, None),
-    ("upload_input", lambda c: upload_input.sync(FID, client=c, body=Input(
-        data="data:image/png;base64,iVBORw0KGgo=", additional=None)),
-     {**ASSET, "data": None}, "POST", f"/flows/{FID}/inputs", {},
-     {"data": "data:image/png;base64,iVBORw0KGgo=", "additional": None}),
-    ("get_input", lambda c: get_input.sync(FID, AID, client=c), ASSET,
-     "GET", f"/flows/{FID}/inputs/{AID}", {}, None),
-    ("list_outputs", lambda c: list_outputs.sync(FID, client=c),
-     {"flow_id": FID, "outputs": [ASSET]}, "GET", f"/flows/{FID}/outputs",
-     {"include_data": "false"}, None),
-    ("get_output", lambda c: get_output.sync(FID, AID, client=c), ASSET,
-     "GET", f"/flows/{FID}/outputs/{AID}", {}, None),
+    (
+        "update_flow",
+        lambda c: update_flow.sync(FID, client=c, body=FlowAction(action=Action.ABORT)),
+        FLOW,
+        "PATCH",
+        f"/flows/{FID}",
+        {},
+        {"action": "abort"},
+    ),
+    (
+        "delete_flow",
+        lambda c: delete_flow.sync(FID, client=c),
+        {"flow_id": FID, "deleted": True},
+        "DELETE",
+        f"/flows/{FID}",
+        {},
+        None,
+    ),
+    (
+        "list_inputs",
+        lambda c: list_inputs.sync(FID, client=c, include_data=True),
+        {"flow_id": FID, "inputs": [ASSET]},
+        "GET",
+        f"/flows/{FID}/inputs",
+        {"include_data": "true"},
+        None,
+    ),
+    (
+        "upload_input",
+        lambda c: upload_input.sync(
+            FID, client=c, body=Input(data="data:image/png;base64,iVBORw0KGgo=", additional=None)
+        ),
+        {**ASSET, "data": None},
+        "POST",
+        f"/flows/{FID}/inputs",
+        {},
+        {"data": "data:image/png;base64,iVBORw0KGgo=", "additional": None},
+    ),
+    (
+        "get_input",
+        lambda c: get_input.sync(FID, AID, client=c),
+        ASSET,
+        "GET",
+        f"/flows/{FID}/inputs/{AID}",
+        {},
+        None,
+    ),
+    (
+        "list_outputs",
+        lambda c: list_outputs.sync(FID, client=c),
+        {"flow_id": FID, "outputs": [ASSET]},
+        "GET",
+        f"/flows/{FID}/outputs",
+        {"include_data": "false"},
+        None,
+    ),
+    (
+        "get_output",
+        lambda c: get_output.sync(FID, AID, client=c),
+        ASSET,
+        "GET",
+        f"/flows/{FID}/outputs/{AID}",
+        {},
+        None,
+    ),
 ]
 
 
@@ -208,7 +295,7 @@ def test_nullable_fields_parse_to_none() -> None:
 
 @pytest.mark.parametrize("value", [None, 1, "text", [1, 2], {"a": {"b": None}}, True])
 def test_free_form_json_round_trips(value: Any) -> None:
-    """additional is any JSON, null included, in both directions."""
+    """Additional is any JSON, null included, in both directions."""
     body = FlowCreate(template="model_optimize", additional=value).to_dict()
     assert body["additional"] == value
     assert Flow.from_dict({**FLOW, "additional": value}).additional == value
@@ -229,8 +316,11 @@ def test_documented_error_bodies_are_parsed(status: int, detail: str) -> None:
 
 def test_validation_error_body_is_parsed() -> None:
     """A FastAPI 422 body parses into HTTPValidationError with its locations."""
-    body = {"detail": [{"type": "missing", "loc": ["body", "template"], "msg": "Field required",
-                        "input": {}}]}
+    body = {
+        "detail": [
+            {"type": "missing", "loc": ["body", "template"], "msg": "Field required", "input": {}}
+        ]
+    }
     client, _ = _client(_json(body, 422))
     response = create_flow.sync_detailed(client=client, body=FlowCreate(template=""))
     assert response.status_code == 422

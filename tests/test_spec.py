@@ -19,32 +19,116 @@ SORT_FIELDS = ["state", "status", "progress", "created_at", "started_at", "finis
 # parameters: name -> (location, type, default, allowed values or None)
 OPERATIONS = [
     ("get", "/templates", "list_templates", "templates", None, "TemplateList", {401}, {}),
-    ("get", "/templates/{template_id}", "get_template", "templates", None, "Template",
-     {401, 404, 422}, {"template_id": ("path", "string", None, None)}),
-    ("get", "/flows", "list_flows", "flows", None, "FlowList", {401, 422},
-     {"filter_by": ("query", "string", None, STATE_FILTER),
-      "sort_by": ("query", "string", "created_at", SORT_FIELDS)}),
+    (
+        "get",
+        "/templates/{template_id}",
+        "get_template",
+        "templates",
+        None,
+        "Template",
+        {401, 404, 422},
+        {"template_id": ("path", "string", None, None)},
+    ),
+    (
+        "get",
+        "/flows",
+        "list_flows",
+        "flows",
+        None,
+        "FlowList",
+        {401, 422},
+        {
+            "filter_by": ("query", "string", None, STATE_FILTER),
+            "sort_by": ("query", "string", "created_at", SORT_FIELDS),
+        },
+    ),
     ("post", "/flows", "create_flow", "flows", "FlowCreate", "Flow", {401, 404, 422}, {}),
-    ("get", "/flows/{flow_id}", "get_flow", "flows", None, "Flow", {401, 404, 422},
-     {"flow_id": ("path", "string", None, None)}),
-    ("patch", "/flows/{flow_id}", "update_flow", "flows", "FlowAction", "Flow",
-     {401, 404, 409, 422}, {"flow_id": ("path", "string", None, None)}),
-    ("delete", "/flows/{flow_id}", "delete_flow", "flows", None, "FlowDeleted",
-     {401, 404, 409, 422}, {"flow_id": ("path", "string", None, None)}),
-    ("get", "/flows/{flow_id}/inputs", "list_inputs", "inputs", None, "InputList",
-     {401, 404, 422}, {"flow_id": ("path", "string", None, None),
-                       "include_data": ("query", "boolean", False, None)}),
-    ("post", "/flows/{flow_id}/inputs", "upload_input", "inputs", "Input", "Asset",
-     {401, 404, 409, 422}, {"flow_id": ("path", "string", None, None)}),
-    ("get", "/flows/{flow_id}/inputs/{asset_id}", "get_input", "inputs", None, "Asset",
-     {401, 404, 422}, {"flow_id": ("path", "string", None, None),
-                       "asset_id": ("path", "string", None, None)}),
-    ("get", "/flows/{flow_id}/outputs", "list_outputs", "outputs", None, "OutputList",
-     {401, 404, 409, 422}, {"flow_id": ("path", "string", None, None),
-                            "include_data": ("query", "boolean", False, None)}),
-    ("get", "/flows/{flow_id}/outputs/{asset_id}", "get_output", "outputs", None, "Asset",
-     {401, 404, 409, 422}, {"flow_id": ("path", "string", None, None),
-                            "asset_id": ("path", "string", None, None)}),
+    (
+        "get",
+        "/flows/{flow_id}",
+        "get_flow",
+        "flows",
+        None,
+        "Flow",
+        {401, 404, 422},
+        {"flow_id": ("path", "string", None, None)},
+    ),
+    (
+        "patch",
+        "/flows/{flow_id}",
+        "update_flow",
+        "flows",
+        "FlowAction",
+        "Flow",
+        {401, 404, 409, 422},
+        {"flow_id": ("path", "string", None, None)},
+    ),
+    (
+        "delete",
+        "/flows/{flow_id}",
+        "delete_flow",
+        "flows",
+        None,
+        "FlowDeleted",
+        {401, 404, 409, 422},
+        {"flow_id": ("path", "string", None, None)},
+    ),
+    (
+        "get",
+        "/flows/{flow_id}/inputs",
+        "list_inputs",
+        "inputs",
+        None,
+        "InputList",
+        {401, 404, 422},
+        {
+            "flow_id": ("path", "string", None, None),
+            "include_data": ("query", "boolean", False, None),
+        },
+    ),
+    (
+        "post",
+        "/flows/{flow_id}/inputs",
+        "upload_input",
+        "inputs",
+        "Input",
+        "Asset",
+        {401, 404, 409, 422},
+        {"flow_id": ("path", "string", None, None)},
+    ),
+    (
+        "get",
+        "/flows/{flow_id}/inputs/{asset_id}",
+        "get_input",
+        "inputs",
+        None,
+        "Asset",
+        {401, 404, 422},
+        {"flow_id": ("path", "string", None, None), "asset_id": ("path", "string", None, None)},
+    ),
+    (
+        "get",
+        "/flows/{flow_id}/outputs",
+        "list_outputs",
+        "outputs",
+        None,
+        "OutputList",
+        {401, 404, 409, 422},
+        {
+            "flow_id": ("path", "string", None, None),
+            "include_data": ("query", "boolean", False, None),
+        },
+    ),
+    (
+        "get",
+        "/flows/{flow_id}/outputs/{asset_id}",
+        "get_output",
+        "outputs",
+        None,
+        "Asset",
+        {401, 404, 409, 422},
+        {"flow_id": ("path", "string", None, None), "asset_id": ("path", "string", None, None)},
+    ),
 ]
 
 
@@ -54,7 +138,10 @@ def _resolve(schema: dict[str, Any]) -> dict[str, Any]:
         (schema,) = [s for s in schema["anyOf"] if s.get("type") != "null"]
     if "$ref" in schema:
         name = schema["$ref"].rsplit("/", 1)[1]
-        return {**SPEC["components"]["schemas"][name], **{k: v for k, v in schema.items() if k != "$ref"}}
+        return {
+            **SPEC["components"]["schemas"][name],
+            **{k: v for k, v in schema.items() if k != "$ref"},
+        }
     return schema
 
 
@@ -160,27 +247,38 @@ def test_every_schema_has_an_example_that_validates(name: str) -> None:
 
 
 def test_flow_states_and_asset_status_accept_unknown_values() -> None:
-    """state and status are 'known enum or any string', so new values stay parseable."""
+    """State and status are 'known enum or any string', so new values stay parseable."""
     flow = SPEC["components"]["schemas"]["Flow"]["properties"]["state"]
     asset = SPEC["components"]["schemas"]["Asset"]["properties"]["status"]
     for prop, enum in ((flow, "FlowState"), (asset, "AssetStatus")):
         assert prop["anyOf"] == [{"$ref": f"#/components/schemas/{enum}"}, {"type": "string"}]
     assert SPEC["components"]["schemas"]["FlowState"]["enum"] == [
-        "created", "starting", "running", "aborting", "completed", "aborted", "failed",
+        "created",
+        "starting",
+        "running",
+        "aborting",
+        "completed",
+        "aborted",
+        "failed",
     ]
 
 
 def test_nullable_fields_are_written_as_fastapi_writes_them() -> None:
     """Optional timestamps and asset fields are anyOf [..., {type: null}]."""
     schemas = SPEC["components"]["schemas"]
-    for model, field in [("Flow", "started_at"), ("Flow", "finished_at"),
-                         ("Asset", "data"), ("Asset", "error"), ("Asset", "processed"),
-                         ("FlowCreate", "inputs")]:
+    for model, field in [
+        ("Flow", "started_at"),
+        ("Flow", "finished_at"),
+        ("Asset", "data"),
+        ("Asset", "error"),
+        ("Asset", "processed"),
+        ("FlowCreate", "inputs"),
+    ]:
         assert {"type": "null"} in schemas[model]["properties"][field]["anyOf"], (model, field)
 
 
 def test_free_form_fields_accept_any_json() -> None:
-    """additional and parameters carry no type: any JSON, null included."""
+    """Additional and parameters carry no type: any JSON, null included."""
     schemas = SPEC["components"]["schemas"]
     for model in ("Flow", "FlowCreate", "Input", "Asset"):
         assert "type" not in schemas[model]["properties"]["additional"]
