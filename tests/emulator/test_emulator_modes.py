@@ -138,7 +138,7 @@ def test_the_fixture_was_reset_after_the_previous_test(generio_emulator: Emulato
 
 
 def _python(code: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # noqa: S603 - our own interpreter
+    return subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=60
     )
 
@@ -174,7 +174,7 @@ def test_the_shell_command_serves_until_ctrl_c(tmp_path: Path) -> None:
         port = probe.getsockname()[1]
     command = [sys.executable, "-m", "generio", "emulator", "--port", str(port)]
     command += ["--api-key", "KEY", "--flow-seconds", "0.1"]
-    process = subprocess.Popen(  # noqa: S603 - our own interpreter and CLI
+    process = subprocess.Popen(
         command, stdout=subprocess.PIPE, text=True, cwd=tmp_path
     )
     try:
@@ -236,7 +236,7 @@ def test_a_busy_port_is_reported(tmp_path: Path) -> None:
         taken.listen()
         port = taken.getsockname()[1]
         env = {**os.environ, "GENERIO_EMULATOR_API_KEY": "k"}
-        result = subprocess.run(  # noqa: S603 - our own interpreter and CLI
+        result = subprocess.run(
             [sys.executable, "-m", "generio", "emulator", "--port", str(port)],
             capture_output=True,
             text=True,

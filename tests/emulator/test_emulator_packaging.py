@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_an_installed_wheel_serves_the_committed_spec(tmp_path: Path) -> None:
     """The built wheel holds generio/testing/openapi.json, which its emulator serves."""
-    build = subprocess.run(  # noqa: S603 - our interpreter's pip, this repository
+    build = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(ROOT)],
         capture_output=True,
         text=True,
@@ -34,7 +34,7 @@ def test_an_installed_wheel_serves_the_committed_spec(tmp_path: Path) -> None:
         "with t.Emulator() as emu:\n"
         "    print(len(httpx.get(emu.base_url + '/openapi.json').content))\n"
     )
-    result = subprocess.run(  # noqa: S603 - our interpreter
+    result = subprocess.run(
         [sys.executable, "-c", code],
         capture_output=True,
         text=True,
