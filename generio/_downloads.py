@@ -21,7 +21,7 @@ from typing import IO
 
 import httpx
 
-from generio import _data_uri, _files, _mime
+from generio import _extract, _files, _mime
 from generio._effects import Call, Download, Job, Sleep
 from generio._errors import APIConnectionError, InputError, ServerError, error_from_response
 from generio._models import Asset
@@ -67,10 +67,10 @@ class OutputWriter:
         self._stack = contextlib.ExitStack()
         self._file: IO[bytes] | None = None
         self.path: Path | None = None
-        self._extractor: _data_uri.DataFieldExtractor | None = None
+        self._extractor: _extract.DataFieldExtractor | None = None
         self._raw_type: str | None = None
         if _is_json(content_type):
-            self._extractor = _data_uri.DataFieldExtractor(self._write, on_mime=self._open)
+            self._extractor = _extract.DataFieldExtractor(self._write, on_mime=self._open)
         else:
             self._raw_type = content_type.split(";")[0].strip().lower()
 

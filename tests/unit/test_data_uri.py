@@ -19,7 +19,6 @@ from hypothesis import strategies as st
 from generio import _data_uri
 from generio._data_uri import (
     Base64StreamDecoder,
-    DataFieldExtractor,
     DecodeError,
     decode,
     encode,
@@ -28,6 +27,7 @@ from generio._data_uri import (
     parse_header,
 )
 from generio._errors import InputError
+from generio._extract import DataFieldExtractor
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(64))
 GLB = b"glTF\x02\x00\x00\x00" + bytes(range(200))
