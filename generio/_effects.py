@@ -9,17 +9,23 @@ blocking calls) and :class:`~generio.AsyncGenerio` (whose driver awaits them).
 Interruption: when a ``KeyboardInterrupt`` or a task cancellation reaches a job, the job may
 still yield clean-up effects (abort the flow it created) before re-raising. The drivers run
 those in *cleanup* mode: the async one shields them from the cancellation, with a deadline.
+
+Unreadable answers: a 2xx whose body cannot be parsed (JSON cut short on the way) reaches
+no transport retry, since the transport saw a success. For an idempotent request the
+:class:`Stepper` repeats the call itself, within its budget, before the job sees an error;
+a POST's cut answer goes to the job, which reconciles (``_create.py``).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Generator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeAlias, TypeVar
 
 import attrs
 
-from generio._retry import Budget
+from generio._retry import Budget, delay, rereads_unreadable
 
 if TYPE_CHECKING:
     from generio._operations import Operation
@@ -27,6 +33,7 @@ if TYPE_CHECKING:
 __all__ = ["Call", "Download", "Effect", "Job", "Sleep", "Stepper"]
 
 T = TypeVar("T")
+logger = logging.getLogger("generio")
 
 
 @attrs.frozen
@@ -87,12 +94,15 @@ class Stepper(Generic[T]):
         return stepper.result
     """
 
-    __slots__ = ("_error", "_job", "_value", "cleanup", "result")
+    __slots__ = ("_error", "_job", "_last", "_replay", "_value", "cleanup", "result")
 
     def __init__(self, job: Job[T]) -> None:
         self._job = job
         self._value: Any = None
         self._error: BaseException | None = None
+        self._last: Effect | None = None
+        #: Effects to hand out before resuming the job: a backoff and a repeated call.
+        self._replay: list[Effect] = []
         #: True once an interruption reached the job: what it still yields is clean-up.
         self.cleanup = False
         self.result: T
@@ -103,12 +113,16 @@ class Stepper(Generic[T]):
         Raises:
             BaseException: whatever the job raises, including an error fed in and re-raised.
         """
+        if self._replay:
+            self._last = self._replay.pop(0)
+            return self._last
         error, self._error = self._error, None
         try:
             effect = self._job.send(self._value) if error is None else self._job.throw(error)
         except StopIteration as stop:
             self.result = stop.value
             return None
+        self._last = effect
         return effect
 
     def succeed(self, value: object) -> None:
@@ -116,8 +130,26 @@ class Stepper(Generic[T]):
         self._value = value
 
     def fail(self, error: BaseException) -> None:
-        """Record the last effect's exception, thrown in by the next :meth:`advance`."""
+        """Record the last effect's exception, thrown in by the next :meth:`advance`.
+
+        An idempotent call whose 2xx answer could not be read is repeated instead, after a
+        backoff, while its budget allows.
+        """
         self._value = None
+        self._replay = []
+        last = self._last
+        if isinstance(last, Call) and rereads_unreadable(last.op.method, error, last.budget):
+            wait = delay(last.budget.take())
+            logger.debug(
+                "retrying %s %s in %.2fs: its answer could not be read (retry %d of %d)",
+                last.op.method,
+                last.op.path,
+                wait,
+                last.budget.used,
+                last.budget.max_retries,
+            )
+            self._replay = [Sleep(wait), last]
+            return
         self._error = error
         if not isinstance(error, Exception):  # KeyboardInterrupt, CancelledError, ...
             self.cleanup = True

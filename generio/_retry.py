@@ -10,6 +10,9 @@ Who retries what:
 * The facade's jobs handle what a transport must not: a POST whose outcome is ambiguous
   (a read timeout, a connection dropped after sending, a 5xx). They first look for what the
   lost attempt may have created, and only then retry (see ``_create.py``).
+* A 2xx whose body cannot be read (JSON cut short) looks like a success to the transport;
+  the job driver repeats such a call when its method is idempotent
+  (:func:`rereads_unreadable`, used by ``_effects.Stepper``).
 
 Both draw on one :class:`Budget` per logical call, found through a context variable, so the
 two layers never multiply each other's retries: ``max_retries=2`` means at most two extra
@@ -26,6 +29,8 @@ from contextvars import ContextVar
 import attrs
 import httpx
 
+from generio._errors import ServerError
+
 __all__ = [
     "BACKOFF_BASE",
     "BACKOFF_MAX",
@@ -38,6 +43,7 @@ __all__ = [
     "delays_disabled",
     "is_unsent",
     "jitter",
+    "rereads_unreadable",
     "set_delays_disabled",
     "should_retry",
 ]
@@ -108,6 +114,20 @@ def should_retry(method: str, outcome: int | BaseException, attempt: int, max_re
     if not isinstance(outcome, _TRANSIENT):
         return False
     return method.upper() in IDEMPOTENT_METHODS or is_unsent(outcome)
+
+
+def rereads_unreadable(method: str, error: BaseException, budget: Budget) -> bool:
+    """Whether to repeat a call whose successful answer could not be read.
+
+    Such an answer (a 2xx with JSON cut short, or not JSON at all) says the request was
+    carried out, so only an idempotent method may be repeated; the budget must allow it.
+    """
+    return (
+        isinstance(error, ServerError)
+        and 200 <= error.status_code < 300
+        and method.upper() in IDEMPOTENT_METHODS
+        and not budget.exhausted
+    )
 
 
 def delay(attempt: int, retry_after: float | None = None) -> float:

@@ -1,0 +1,85 @@
+"""Regressions the reliability suite found in the facade, each pinned by its own test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import anyio.from_thread
+import pytest
+from facade_helpers import IMAGE_TEMPLATE, PROMPT_TEMPLATE, Blocking
+
+from generio import AsyncGenerio, Generio, ServerError
+from generio.testing import Emulator, sample_png
+
+
+@pytest.fixture(params=["sync", "async"])
+def client(request: pytest.FixtureRequest, emu: Emulator) -> Iterator[Generio]:
+    """Open a client of each kind on the emulator, both used with blocking calls."""
+    if request.param == "sync":
+        with Generio(emu.api_key, emu.base_url) as sync:
+            yield sync
+        return
+    with anyio.from_thread.start_blocking_portal("asyncio") as portal:
+
+        async def build() -> AsyncGenerio:
+            return AsyncGenerio(emu.api_key, emu.base_url)
+
+        aclient = portal.call(build)
+        try:
+            yield Blocking(aclient, portal)  # type: ignore[misc]
+        finally:
+            portal.call(aclient.aclose)
+
+
+@pytest.mark.parametrize(
+    "operation", ["get_flow", "list_outputs", "get_template", "get_output", "list_flows"]
+)
+def test_cut_answer_to_a_get_is_retried(client: Generio, emu: Emulator, operation: str) -> None:
+    """A 200 whose JSON arrived cut, answering a GET, is asked again instead of failing run()."""
+    if operation == "get_output":
+        done = client.run(PROMPT_TEMPLATE, "a chair")
+        emu.add_fault("truncated_json", operation, count=1)
+        one = client.flows.output(done.flow.id, done.outputs[0].id)
+        assert one.data == done.outputs[0].data
+        assert [r.operation for r in emu.fault_log] == [operation]
+        return
+    emu.add_fault("truncated_json", operation, count=1)
+    if operation == "list_flows":
+        assert client.flows.list() == []
+    else:
+        result = client.run(PROMPT_TEMPLATE, "a chair")
+        assert result.flow.state == "completed"
+        assert result.outputs[0].data is not None
+    assert [r.operation for r in emu.fault_log] == [operation]
+
+
+def test_cut_answer_to_start_and_delete_is_retried(client: Generio, emu: Emulator) -> None:
+    """PATCH start and DELETE whose answers arrived cut are retried, and count as done."""
+    flow = client.flows.create(IMAGE_TEMPLATE)
+    client.flows.upload_input(flow.id, sample_png())
+    emu.add_fault("truncated_json", "update_flow", count=1)
+    assert client.flows.start(flow.id).state in ("starting", "running", "completed")
+    client.flows.wait(flow.id)
+    emu.add_fault("truncated_json", "delete_flow", count=1)
+    assert client.flows.delete(flow.id) is None
+    assert emu.ledger[0].deleted
+    assert len(emu.fault_log) == 2
+
+
+def test_cut_answers_to_a_get_within_the_budget_only(emu: Emulator) -> None:
+    """Cut answers beyond max_retries still end in the ServerError that names them."""
+    emu.add_fault("truncated_json", "get_template")
+    with (
+        Generio(emu.api_key, emu.base_url, max_retries=2) as client,
+        pytest.raises(ServerError, match="unreadable body"),
+    ):
+        client.templates.get(PROMPT_TEMPLATE)
+    assert len(emu.fault_log) == 3
+
+
+def test_cut_answer_to_a_post_is_not_repeated_blindly(client: Generio, emu: Emulator) -> None:
+    """A POST /flows answered with cut JSON is reconciled, never simply sent again."""
+    emu.add_fault("truncated_json", "create_flow", count=1)
+    emu.add_fault("truncated_json", "list_flows", count=1)
+    flow = client.flows.create(PROMPT_TEMPLATE, inputs=["a lamp"])
+    assert [e.flow_id for e in emu.ledger] == [flow.id]
