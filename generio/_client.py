@@ -313,7 +313,8 @@ class Generio(ClientBase):
             on_progress: called with the flow each time its state or progress changes.
 
         Raises:
-            InputError: an input is unusable (nothing is created).
+            InputError: an input, ``timeout`` or ``out_dir`` is unusable (nothing is
+                created).
             FlowFailed: the flow ended ``failed`` or ``aborted``; carries partial outputs.
             WaitTimeout: ``timeout`` passed; the flow keeps running.
         """

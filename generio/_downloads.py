@@ -29,7 +29,13 @@ from generio._operations import Operation, list_outputs_op, quote_id
 from generio._retry import delay
 from generio._state import ClientState
 
-__all__ = ["OutputWriter", "check_download", "download_op", "download_outputs_job"]
+__all__ = [
+    "OutputWriter",
+    "check_download",
+    "download_op",
+    "download_outputs_job",
+    "prepare_directory",
+]
 
 _JSON_SUFFIXES = ("/json", "+json")
 
@@ -140,7 +146,12 @@ class OutputWriter:
         return self.path
 
 
-def _prepare_directory(out_dir: Path) -> Path:
+def prepare_directory(out_dir: Path) -> Path:
+    """Create ``out_dir`` (with parents) if missing; return it.
+
+    Raises:
+        InputError: it exists and is not a directory, or it cannot be created.
+    """
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except FileExistsError:
@@ -181,7 +192,7 @@ def download_outputs_job(
         InputError: ``out_dir`` cannot be a directory.
         ConflictError: the flow has not finished yet.
     """
-    directory = _prepare_directory(out_dir)
+    directory = prepare_directory(out_dir)
     outputs: list[Asset] = yield Call(list_outputs_op(flow_id, False), state.budget())
     taken: set[str] = set()
     paths: list[Path] = []

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from generio._create import create_job
-from generio._downloads import download_outputs_job
+from generio._downloads import download_outputs_job, prepare_directory
 from generio._effects import Call, Job, Sleep
 from generio._errors import (
     ConflictError,
@@ -147,6 +147,18 @@ def delete_job(state: ClientState, flow_id: str) -> Job[None]:
             raise
 
 
+def _check_timeout(timeout: float | None) -> None:
+    """Refuse a wait timeout that is not a number of seconds >= 0 (None: no limit).
+
+    Raises:
+        InputError: naming the bad value.
+    """
+    if timeout is None:
+        return
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout >= 0:
+        raise InputError(f"timeout must be a number of seconds >= 0 or None, not {timeout!r}.")
+
+
 def wait_job(
     state: ClientState,
     flow_id: str,
@@ -168,8 +180,7 @@ def wait_job(
         WaitTimeout: the timeout passed; the flow keeps running.
         FlowNotStarted: the flow sits in ``created``; nothing would ever finish it.
     """
-    if timeout is not None and (isinstance(timeout, bool) or timeout < 0):
-        raise InputError(f"timeout must be a number of seconds >= 0 or None, not {timeout!r}.")
+    _check_timeout(timeout)
     deadline = None if timeout is None else time.monotonic() + timeout
     history: list[Observation] = []
     last: Flow | None = None
@@ -259,13 +270,17 @@ def run_job(
     """Create, wait, collect: the whole of :meth:`Generio.run`.
 
     Raises:
-        InputError: bad inputs, before anything is created.
+        InputError: bad inputs, timeout or out_dir, before anything is created.
         FlowFailed: the flow ended ``failed`` or ``aborted`` (with its partial outputs).
         WaitTimeout: the timeout passed; the flow keeps running.
     """
     sources = as_sources(inputs)
     if not sources:
         raise InputError("run() needs at least one input (a prompt, a file, bytes...).")
+    # Checked before the flow is created: found after it, they would cost a billed flow.
+    _check_timeout(timeout)
+    if out_dir is not None:
+        prepare_directory(Path(out_dir))
     flow = yield from create_job(state, template, sources, parameters, additional)
     try:
         flow = yield from wait_job(

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import anyio.from_thread
 import pytest
 from facade_helpers import IMAGE_TEMPLATE, PROMPT_TEMPLATE, Blocking
 
-from generio import AsyncGenerio, Generio, ServerError
+from generio import AsyncGenerio, Generio, InputError, ServerError
 from generio.testing import Emulator, sample_png
 
 
@@ -83,3 +85,30 @@ def test_cut_answer_to_a_post_is_not_repeated_blindly(client: Generio, emu: Emul
     emu.add_fault("truncated_json", "list_flows", count=1)
     flow = client.flows.create(PROMPT_TEMPLATE, inputs=["a lamp"])
     assert [e.flow_id for e in emu.ledger] == [flow.id]
+
+
+@pytest.mark.parametrize("bad", ["timeout", "out_dir-file", "out_dir-under-file"])
+def test_run_checks_its_arguments_before_creating(
+    client: Generio, emu: Emulator, tmp_path: Path, bad: str
+) -> None:
+    """A bad timeout or out_dir fails run() before a flow is created (and billed)."""
+    blocker = tmp_path / "file"
+    blocker.write_bytes(b"x")
+    arguments: dict[str, Any] = {
+        "timeout": {"timeout": -1},
+        "out_dir-file": {"out_dir": blocker},
+        "out_dir-under-file": {"out_dir": blocker / "models"},
+    }[bad]
+    with pytest.raises(InputError, match=r"timeout|out_dir"):
+        client.run(PROMPT_TEMPLATE, "a chair", **arguments)
+    assert emu.ledger == []
+
+
+@pytest.mark.parametrize("timeout", ["5", float("nan"), True])
+def test_run_refuses_a_timeout_that_is_no_number(
+    client: Generio, emu: Emulator, timeout: object
+) -> None:
+    """A timeout that is not a number of seconds is an InputError, not a TypeError."""
+    with pytest.raises(InputError, match="timeout must be a number of seconds"):
+        client.run(PROMPT_TEMPLATE, "a chair", timeout=timeout)  # type: ignore[arg-type]
+    assert emu.ledger == []
