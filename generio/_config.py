@@ -119,6 +119,13 @@ def _check_base_url(base_url: str, allow_insecure: bool) -> str:
 
 
 def _check_key(api_key: str | None) -> str:
+    if api_key is not None and not isinstance(api_key, str):
+        # Said without the value: an error message must never carry the key.
+        hint = " (decode it first)" if isinstance(api_key, bytes | bytearray) else ""
+        raise ConfigurationError(
+            f"api_key must be a str, not {type(api_key).__name__}{hint}; pass the key as "
+            f"text or set ${ENV_API_KEY}."
+        )
     if api_key is None or not api_key.strip():
         raise ConfigurationError(
             f"no API key: pass api_key= to the client or set ${ENV_API_KEY}. "

@@ -10,7 +10,7 @@ import anyio.from_thread
 import pytest
 from facade_helpers import IMAGE_TEMPLATE, PROMPT_TEMPLATE, Blocking
 
-from generio import AsyncGenerio, Generio, InputError, ServerError
+from generio import AsyncGenerio, ConfigurationError, Generio, InputError, ServerError
 from generio.testing import Emulator, sample_png
 
 
@@ -112,3 +112,13 @@ def test_run_refuses_a_timeout_that_is_no_number(
     with pytest.raises(InputError, match="timeout must be a number of seconds"):
         client.run(PROMPT_TEMPLATE, "a chair", timeout=timeout)  # type: ignore[arg-type]
     assert emu.ledger == []
+
+
+@pytest.mark.parametrize("key", [b"sk-bytes-key-93b1", 93131, ["sk-in-a-list-93b1"]])
+@pytest.mark.parametrize("cls", [Generio, AsyncGenerio])
+def test_api_key_that_is_no_str(cls: type[Generio], key: object) -> None:
+    """A key of the wrong type is a ConfigurationError naming the type, never the key."""
+    with pytest.raises(ConfigurationError, match="api_key must be a str") as caught:
+        cls(key, "https://flows.example")  # type: ignore[arg-type]
+    assert "93b1" not in str(caught.value)
+    assert "93131" not in str(caught.value)
