@@ -307,14 +307,17 @@ class AsyncGenerio(ClientBase):
         if isinstance(effect, Download):
             return await self._download(effect)
         op = effect.op
-        with budget_scope(effect.budget), translate(op):
+        with budget_scope(effect.budget), translate(op, self._state.settings.api_key):
             if op.endpoint is None:
                 return finish_raw(op, await self._http.request(**op.raw_request(asynchronous=True)))
             response = await op.endpoint.asyncio_detailed(*op.args, client=self._low, **op.kwargs)
             return finish_detailed(op, response)
 
     async def _download(self, effect: Download) -> Path:
-        with budget_scope(effect.budget), translate(download_op(effect)):
+        with (
+            budget_scope(effect.budget),
+            translate(download_op(effect), self._state.settings.api_key),
+        ):
             async with self._http.stream("GET", effect.path) as response:
                 if not response.is_success:
                     await response.aread()

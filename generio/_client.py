@@ -356,7 +356,7 @@ class Generio(ClientBase):
         if isinstance(effect, Download):
             return self._download(effect)
         op = effect.op
-        with budget_scope(effect.budget), translate(op):
+        with budget_scope(effect.budget), translate(op, self._state.settings.api_key):
             if op.endpoint is None:
                 return finish_raw(op, self._http.request(**op.raw_request()))
             response = op.endpoint.sync_detailed(*op.args, client=self._low, **op.kwargs)
@@ -365,7 +365,7 @@ class Generio(ClientBase):
     def _download(self, effect: Download) -> Path:
         with (
             budget_scope(effect.budget),
-            translate(download_op(effect)),
+            translate(download_op(effect), self._state.settings.api_key),
             self._http.stream("GET", effect.path) as response,
         ):
             if not response.is_success:

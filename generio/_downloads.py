@@ -23,7 +23,13 @@ import httpx
 
 from generio import _extract, _files, _mime
 from generio._effects import Call, Download, Job, Sleep
-from generio._errors import APIConnectionError, InputError, ServerError, error_from_response
+from generio._errors import (
+    APIConnectionError,
+    InputError,
+    ServerError,
+    error_from_response,
+    hide_secrets,
+)
 from generio._models import Asset
 from generio._operations import Operation, list_outputs_op, quote_id
 from generio._retry import delay
@@ -96,8 +102,8 @@ class OutputWriter:
 
     def _bad_body(self, why: str) -> ServerError:
         return ServerError(
-            f"GET {self._effect.path} answered 200 but {why}. What to do: this is on the "
-            "service's side; retry later.",
+            f"GET {self._effect.path} answered 200 but {hide_secrets(why)}. What to do: this is "
+            "on the service's side; retry later.",
             method="GET",
             path=self._effect.path,
             status_code=200,

@@ -22,13 +22,17 @@ JSONDecodeError::
     └── WaitTimeout               (also TimeoutError) waiting gave up; the flow runs on
 
 Messages say what went wrong and what to do. None of them ever contains the API key: errors
-are built from the method, the path, the status and the body, never from request headers.
+are built from the method, the path, the status and the body, never from request headers;
+and a body that echoes the key (a proxy's error page quoting the request's headers) has it
+replaced by ``***`` while the clients build errors inside :func:`hiding`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
@@ -58,10 +62,37 @@ __all__ = [
     "ValidationError",
     "WaitTimeout",
     "error_from_response",
+    "hide_secrets",
+    "hiding",
     "parse_retry_after",
 ]
 
 _BODY_SNIPPET = 200
+#: Shorter strings cannot be told apart from ordinary words of a body; they are not hidden.
+_MIN_SECRET = 8
+_SECRETS: ContextVar[tuple[str, ...]] = ContextVar("generio_secrets", default=())
+
+
+@contextlib.contextmanager
+def hiding(secret: str | None) -> Iterator[None]:
+    """While the block runs, text from the service shows ``***`` wherever ``secret`` was."""
+    if not secret or len(secret) < _MIN_SECRET:
+        yield
+        return
+    # The key as it appears in JSON too, should it hold a quote or a backslash.
+    forms = tuple(dict.fromkeys((secret, json.dumps(secret)[1:-1])))
+    token = _SECRETS.set(_SECRETS.get() + forms)
+    try:
+        yield
+    finally:
+        _SECRETS.reset(token)
+
+
+def hide_secrets(text: str) -> str:
+    """Return ``text`` with the secrets of the enclosing :func:`hiding` blocks as ``***``."""
+    for secret in _SECRETS.get():
+        text = text.replace(secret, "***")
+    return text
 
 
 class GenerioError(Exception):
@@ -279,7 +310,7 @@ def error_from_response(
         headers: the response headers (for ``Retry-After``).
         unparseable: the status was a success but the body could not be parsed.
     """
-    text = content.decode("utf-8", errors="replace")
+    text = hide_secrets(content.decode("utf-8", errors="replace"))
     detail: Any = None
     try:
         parsed = json.loads(text) if text else None

@@ -36,6 +36,8 @@ from generio._errors import (
     GenerioError,
     InputError,
     error_from_response,
+    hide_secrets,
+    hiding,
 )
 from generio._models import Asset, Flow, Template, asset_from_api, flow_from_api
 from generio._models import template_from_api as _template
@@ -148,7 +150,8 @@ def connection_error(op: Operation[Any], exc: Exception) -> APIConnectionError:
             path=op.path,
         )
     return APIConnectionError(
-        f"{op.method} {op.path} failed without a response ({type(exc).__name__}: {exc}). "
+        f"{op.method} {op.path} failed without a response "
+        f"({type(exc).__name__}: {hide_secrets(str(exc))}). "
         "What to do: check the network and the base URL, then retry.",
         method=op.method,
         path=op.path,
@@ -156,14 +159,18 @@ def connection_error(op: Operation[Any], exc: Exception) -> APIConnectionError:
 
 
 @contextlib.contextmanager
-def translate(op: Operation[Any]) -> Iterator[None]:
+def translate(op: Operation[Any], secret: str | None = None) -> Iterator[None]:
     """Turn what escapes one request of ``op`` into generio's errors.
+
+    Args:
+        op: the operation the request belongs to.
+        secret: the API key, hidden from errors built from what the service sent.
 
     Raises:
         APIConnectionError: the transport failed (``APITimeoutError`` for a timeout).
         ServerError: the answer could not be parsed.
     """
-    with captured_responses() as seen:
+    with captured_responses() as seen, hiding(secret):
         try:
             yield
         except GenerioError:

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import traceback
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import anyio.from_thread
+import httpx
 import pytest
-from facade_helpers import IMAGE_TEMPLATE, PROMPT_TEMPLATE, Blocking
+from facade_helpers import IMAGE_TEMPLATE, MOCK_URL, PROMPT_TEMPLATE, Blocking
 
-from generio import AsyncGenerio, ConfigurationError, Generio, InputError, ServerError
+from generio import (
+    AsyncGenerio,
+    ConfigurationError,
+    Generio,
+    GenerioError,
+    InputError,
+    ServerError,
+)
 from generio.testing import Emulator, sample_png
 
 
@@ -122,3 +131,61 @@ def test_api_key_that_is_no_str(cls: type[Generio], key: object) -> None:
         cls(key, "https://flows.example")  # type: ignore[arg-type]
     assert "93b1" not in str(caught.value)
     assert "93131" not in str(caught.value)
+
+
+REFLECTED_KEY = "sk-live-reflected-5c2e91"
+
+
+def _reflecting(request: httpx.Request) -> httpx.Response:
+    """Answer as a misconfigured proxy would: with the request's credentials in the body."""
+    auth = request.headers["authorization"]
+    path = request.url.path
+    if path == "/flows/html":
+        return httpx.Response(
+            401, text=f"<p>denied: {auth}</p>", headers={"content-type": "text/html"}
+        )
+    if path == "/flows/detail":
+        return httpx.Response(403, json={"detail": f"key {auth} is revoked"})
+    if path == "/flows/fields":
+        error = {"loc": ["header", "authorization"], "msg": f"bad value {auth}", "type": "x"}
+        return httpx.Response(422, json={"detail": [error]})
+    if path == "/flows/cut":
+        return httpx.Response(200, content=f'{{"flow_id": "{auth}'.encode())
+    if path.endswith("/outputs"):
+        return httpx.Response(200, json={"flow_id": "dl", "outputs": [{"asset_id": "a1"}]})
+    return httpx.Response(
+        404, text=f"no such output for {auth}", headers={"content-type": "text/plain"}
+    )
+
+
+@pytest.mark.parametrize("where", ["html", "detail", "fields", "cut", "download"])
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_key_echoed_by_the_server_is_hidden(tmp_path: Path, kind: str, where: str) -> None:
+    """A body that echoes the Authorization header shows *** in the error, never the key."""
+    with anyio.from_thread.start_blocking_portal("asyncio") as portal:
+        if kind == "sync":
+            client: Any = Generio(
+                REFLECTED_KEY,
+                MOCK_URL,
+                http_client=httpx.Client(transport=httpx.MockTransport(_reflecting)),
+                max_retries=0,
+            )
+        else:
+
+            async def build() -> AsyncGenerio:
+                transport = httpx.MockTransport(_reflecting)
+                http = httpx.AsyncClient(transport=transport)
+                return AsyncGenerio(REFLECTED_KEY, MOCK_URL, http_client=http, max_retries=0)
+
+            client = Blocking(portal.call(build), portal)
+        act = (
+            (lambda: client.flows.download_outputs("dl", tmp_path))
+            if where == "download"
+            else (lambda: client.flows.get(where))
+        )
+        with pytest.raises(GenerioError) as caught:
+            act()
+    error = caught.value
+    texts = [str(error), repr(error), repr(vars(error)), *traceback.format_exception(error)]
+    assert not [text for text in texts if REFLECTED_KEY in text]
+    assert "***" in str(error)
