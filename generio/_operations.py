@@ -113,10 +113,16 @@ def quote_id(value: str) -> str:
     """Quote an id as a path segment.
 
     Raises:
-        InputError: the id is not a non-empty string.
+        InputError: the id is not a non-empty string, or is ``.`` or ``..``: URLs drop such
+            path segments (httpx does too), so the request would reach another resource.
     """
     if not isinstance(value, str) or not value:
         raise InputError(f"an id must be a non-empty str, not {value!r}.")
+    if value in (".", ".."):
+        raise InputError(
+            f"an id cannot be '.' or '..' (got {value!r}): in a URL it would address another "
+            "resource; check where the id came from."
+        )
     return quote(value, safe="")
 
 

@@ -189,3 +189,41 @@ def test_key_echoed_by_the_server_is_hidden(tmp_path: Path, kind: str, where: st
     texts = [str(error), repr(error), repr(vars(error)), *traceback.format_exception(error)]
     assert not [text for text in texts if REFLECTED_KEY in text]
     assert "***" in str(error)
+
+
+@pytest.mark.parametrize("flow_id", [".", ".."])
+@pytest.mark.parametrize("method", ["get", "delete", "abort", "outputs"])
+def test_dot_segment_ids_are_refused(emu: Emulator, flow_id: str, method: str) -> None:
+    """An id of . or .. would reach another URL (httpx drops dot segments): refused locally."""
+    seen: list[str] = []
+
+    def spy(request: httpx.Request) -> None:
+        seen.append(f"{request.method} {request.url.raw_path.decode()}")
+
+    http = httpx.Client(event_hooks={"request": [spy]})
+    with (
+        Generio(emu.api_key, emu.base_url, http_client=http) as client,
+        pytest.raises(InputError, match=r"'\.' or '\.\.'"),
+    ):
+        getattr(client.flows, method)(flow_id)
+    http.close()
+    assert seen == []
+
+
+def test_dot_segment_asset_id_downloads_nothing(tmp_path: Path) -> None:
+    """A listed output named .. is refused instead of fetching /flows/f1 in its place."""
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.raw_path.decode())
+        outputs = [{"asset_id": "..", "status": "ready"}]
+        return httpx.Response(200, json={"flow_id": "f1", "outputs": outputs})
+
+    http = httpx.Client(transport=httpx.MockTransport(handler))
+    with (
+        Generio("sk-dots-key-0001", MOCK_URL, http_client=http) as client,
+        pytest.raises(InputError, match=r"'\.\.'"),
+    ):
+        client.flows.download_outputs("f1", tmp_path / "out")
+    assert seen == ["/flows/f1/outputs?include_data=false"]
+    assert list((tmp_path / "out").iterdir()) == []
