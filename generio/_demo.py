@@ -1,0 +1,200 @@
+"""The demo: a local emulator of the Flows API, three flows through the facade, GLB files.
+
+``generio demo`` and ``nox -s demo`` (the README's first command) run :func:`run_demo`. It is
+the code a user writes against the real service — ``Generio(...).run(...)`` — with only the
+URL and key taken from an in-process :class:`~generio.testing.Emulator`, so it works on a
+fresh machine with no account and no network:
+
+1. text to 3D: ``model_generate_fromprompt`` on a prompt;
+2. image to 3D: ``model_generate_fromimage`` on a PNG made on the spot (saved beside the
+   models, so the input can be looked at too);
+3. optimise: ``model_optimize`` fed the output :class:`~generio.Asset` of step 2 as it
+   came back (chaining without saving and re-reading), with a ``polygon_count``.
+
+Each step's outputs land in their own folder under ``out_dir``, named by asset id as the
+facade names them. Needs the ``emulator`` extra; drawing progress is left to the caller
+(the CLI passes its rich bar), so this module needs neither typer nor rich.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+import attrs
+
+from generio import Asset, Flow, InputError
+
+if TYPE_CHECKING:
+    from generio import Generio
+
+__all__ = [
+    "DEMO_FLOW_SECONDS",
+    "POLYGON_COUNT",
+    "PROMPT",
+    "SEED",
+    "DemoResult",
+    "DemoStep",
+    "Tracker",
+    "run_demo",
+]
+
+#: Long enough to watch a bar move, short enough to wait for three times.
+DEMO_FLOW_SECONDS = 3.0
+PROMPT = "a small wooden chair with a curved back"
+SEED = 42
+POLYGON_COUNT = 5000
+
+#: Given a step's label, a context manager around that step's flow giving its
+#: ``on_progress`` callback (or None for no display).
+Tracker: TypeAlias = Callable[[str], AbstractContextManager[Callable[[Flow], object] | None]]
+
+
+@attrs.frozen
+class DemoStep:
+    """One finished flow of the demo.
+
+    Attributes:
+        title: what the step shows (``"text to 3D"``).
+        template: the template it ran.
+        flow_id: the flow's id on the emulator.
+        paths: the GLB files it saved.
+    """
+
+    title: str
+    template: str
+    flow_id: str
+    paths: tuple[Path, ...]
+
+
+@attrs.frozen
+class DemoResult:
+    """What the demo did.
+
+    Attributes:
+        out_dir: the folder everything was saved under.
+        input_image: the PNG given to step 2.
+        steps: the three steps, in order.
+    """
+
+    out_dir: Path
+    input_image: Path
+    steps: tuple[DemoStep, ...]
+
+    @property
+    def paths(self) -> tuple[Path, ...]:
+        """Every GLB file saved, in step order."""
+        return tuple(path for step in self.steps for path in step.paths)
+
+
+def _no_display(_label: str) -> AbstractContextManager[None]:
+    return contextlib.nullcontext()
+
+
+def _write_image(out_dir: Path) -> Path:
+    from generio.testing import sample_png
+
+    image = out_dir / "input.png"
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        image.write_bytes(sample_png(64, 64))
+    except OSError as exc:
+        raise InputError(f"cannot write the demo's input image {image}: {exc}") from None
+    return image
+
+
+class _Steps:
+    """Runs the steps one after another, narrating and drawing each the same way."""
+
+    def __init__(
+        self, client: Generio, out_dir: Path, track: Tracker, say: Callable[[str], object]
+    ) -> None:
+        self.client = client
+        self.out_dir = out_dir
+        self.track = track
+        self.say = say
+        self.done: list[DemoStep] = []
+
+    def run(
+        self,
+        title: str,
+        template: str,
+        source: object,
+        what: str,
+        parameters: Mapping[str, Any],
+        folder: str,
+    ) -> tuple[Asset, ...]:
+        """Run one step through ``Generio.run``; return its outputs (to chain them)."""
+        number = len(self.done) + 1
+        settings = "".join(f", {k}={v}" for k, v in parameters.items())
+        self.say(f"{number}/3  {title}: {template} on {what}{settings}")
+        with self.track(f"{number}/3 {title}") as on_progress:
+            result = self.client.run(
+                template,
+                source,
+                parameters=parameters,
+                out_dir=self.out_dir / folder,
+                on_progress=on_progress,
+            )
+        self.done.append(DemoStep(title, template, result.flow.id, result.paths))
+        for path in result.paths:
+            self.say(f"     flow {result.flow.id} {result.flow.state}: saved {path}")
+        return result.outputs
+
+
+def run_demo(
+    out_dir: str | os.PathLike[str],
+    *,
+    flow_seconds: float = DEMO_FLOW_SECONDS,
+    track: Tracker | None = None,
+    say: Callable[[str], object] | None = None,
+) -> DemoResult:
+    """Start an emulator, run the three flows through a ``Generio`` client, save the GLBs.
+
+    Args:
+        out_dir: where to save the input image and each step's models (created if missing).
+        flow_seconds: how long each emulated flow takes.
+        track: draws each flow's progress; none when None.
+        say: receives one line per event worth telling a person; silent when None.
+
+    Raises:
+        ImportError: the ``emulator`` extra is not installed.
+        InputError: ``out_dir`` cannot be written.
+        FlowFailed: a flow failed (not expected from a fault-free emulator).
+    """
+    from generio import Generio
+    from generio.testing import Emulator
+
+    out = Path(out_dir)
+    tell = say or (lambda _line: None)
+    with (
+        Emulator(flow_seconds=flow_seconds) as emulator,
+        Generio(emulator.api_key, emulator.base_url) as client,
+    ):
+        tell(f"emulator of the GENERIO Flows API serving {emulator.base_url}")
+        steps = _Steps(client, out, track or _no_display, tell)
+        steps.run(
+            "text to 3D",
+            "model_generate_fromprompt",
+            PROMPT,
+            f"the prompt {PROMPT!r}",
+            {"seed": SEED},
+            "1-text-to-3d",
+        )
+        image = _write_image(out)
+        models = steps.run(
+            "image to 3D", "model_generate_fromimage", image, str(image), {}, "2-image-to-3d"
+        )
+        steps.run(
+            "optimise",
+            "model_optimize",
+            models[0],
+            "the model of step 2",
+            {"polygon_count": POLYGON_COUNT},
+            "3-optimized",
+        )
+    return DemoResult(out, image, tuple(steps.done))
