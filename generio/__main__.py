@@ -1,4 +1,8 @@
-"""`python -m generio` and the `generio` console script."""
+"""`python -m generio` and the `generio` console script.
+
+The command line lives in the ``cli`` extra; without it, ``generio`` still answers
+``--version`` and otherwise says in one line how to install the extra (exit code 2).
+"""
 
 from __future__ import annotations
 
@@ -6,11 +10,12 @@ import sys
 
 from generio._version import __version__
 
-_CLI_MODULES = frozenset({"typer", "click", "rich"})
+# What the `cli` extra brings; an ImportError of anything else is a real bug, not a hint.
+_CLI_MODULES = frozenset({"typer", "rich"})
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the command line (the ``cli`` extra); without it, print a hint and return 2."""
+    """Run the command line with ``argv`` (``sys.argv[1:]`` when None); return the exit code."""
     args = sys.argv[1:] if argv is None else argv
     try:
         from generio._cli import app
@@ -20,7 +25,11 @@ def main(argv: list[str] | None = None) -> int:
         if args == ["--version"]:
             print(f"generio {__version__}")
             return 0
-        print("generio: the command line needs typer: install generio[cli]", file=sys.stderr)
+        print(
+            "generio: error: the command line is not installed: install generio[cli] "
+            "(pip install 'generio[cli]')",
+            file=sys.stderr,
+        )
         return 2
     try:
         app(args=args, prog_name="generio")

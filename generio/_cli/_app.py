@@ -1,0 +1,118 @@
+"""The ``generio`` Typer app: global options, and every command registered in one place.
+
+Commands live in modules by subject; here each is wrapped by :func:`guarded` (expected
+errors become one line and an exit code) and registered, so the command tree reads top to
+bottom. Nothing heavy is imported here: ``generio --help`` loads typer and this package's
+modules only; clients, rich and the emulator load inside the commands that use them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Annotated, Any
+
+import typer
+
+from generio._cli import _catalog, _flows, _local, _run
+from generio._cli._common import Globals, enable_debug_log, guarded
+from generio._version import __version__
+
+__all__ = ["app"]
+
+_EXIT_CODES = (
+    "Exit codes: 0 success; 1 the flow failed, was aborted or timed out; 2 usage error "
+    "(also an unusable input); 3 API or configuration error (auth, not found, conflict, "
+    "network...); 130 interrupted (run aborts its flow first)."
+)
+
+app = typer.Typer(
+    name="generio",
+    help="The GENERIO Flows API from the shell: prompts, images and 3D models into 3D models "
+    "(GLB).",
+    epilog=_EXIT_CODES,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+flows_app = typer.Typer(
+    name="flows",
+    help="List, inspect, start, abort, delete, wait for, fill and download flows.",
+    epilog=_EXIT_CODES,
+    no_args_is_help=True,
+)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"generio {__version__}")
+        raise typer.Exit
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    api_key: Annotated[
+        str | None,
+        typer.Option(
+            "--api-key",
+            help="The API key (default: $GENERIO_API_KEY, which keeps it out of the process list).",
+            show_default=False,
+        ),
+    ] = None,
+    base_url: Annotated[
+        str | None,
+        typer.Option(
+            "--base-url",
+            help="The service's URL (default: $GENERIO_BASE_URL, else https://flows.generio.ai).",
+            show_default=False,
+        ),
+    ] = None,
+    timeout: Annotated[
+        float | None,
+        typer.Option(
+            "--timeout",
+            help="Seconds each HTTP request may take (default: 30, 10 to connect).",
+            show_default=False,
+        ),
+    ] = None,
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "-v",
+            "--verbose",
+            help="Log requests, retries and polling to stderr (the API key is never shown).",
+        ),
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version."
+        ),
+    ] = False,
+) -> None:
+    """Run the GENERIO Flows API from the shell."""
+    ctx.obj = Globals(api_key=api_key, base_url=base_url, timeout=timeout)
+    if verbose:
+        # The key is only read here to mask it, should it ever reach a log line.
+        enable_debug_log(ctx, api_key or os.environ.get("GENERIO_API_KEY"))
+
+
+def _add(group: typer.Typer, command: Callable[..., Any], name: str) -> None:
+    group.command(name)(guarded(command))
+
+
+_add(app, _catalog.templates, "templates")
+_add(app, _catalog.template, "template")
+_add(app, _run.run, "run")
+app.add_typer(flows_app)
+_add(flows_app, _flows.list_flows, "list")
+_add(flows_app, _flows.get, "get")
+_add(flows_app, _flows.start, "start")
+_add(flows_app, _flows.abort, "abort")
+_add(flows_app, _flows.delete, "delete")
+_add(flows_app, _flows.wait, "wait")
+_add(flows_app, _flows.download, "download")
+_add(flows_app, _flows.upload, "upload")
+_add(app, _local.demo, "demo")
+_add(app, _local.emulator, "emulator")

@@ -1,0 +1,181 @@
+"""``generio flows ...``: list, inspect, start, abort, delete, wait for, fill and collect flows.
+
+One facade call per command. ``wait`` draws the same bar as ``run``; Ctrl-C only stops the
+waiting here (the flow was not created by this command, so it is left running).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from generio._cli._catalog import JsonOption
+from generio._cli._common import (
+    EXIT_FLOW,
+    EXIT_INTERRUPTED,
+    emit_json,
+    error,
+    note,
+    open_client,
+    say,
+)
+from generio._cli._progress import FlowBar
+from generio._cli._render import asset_json, flow_json, flow_text, flows_text
+
+__all__ = [
+    "SortField",
+    "StateFilter",
+    "abort",
+    "delete",
+    "download",
+    "get",
+    "list_flows",
+    "start",
+    "upload",
+    "wait",
+]
+
+
+class StateFilter(StrEnum):
+    """The states ``GET /flows`` filters by (the spec's ``FlowStateFilter``)."""
+
+    CREATED = "created"
+    RUNNING = "running"
+    ABORTING = "aborting"
+    COMPLETED = "completed"
+    ABORTED = "aborted"
+    FAILED = "failed"
+
+
+class SortField(StrEnum):
+    """The fields ``GET /flows`` sorts by (the spec's ``FlowSortField``)."""
+
+    STATE = "state"
+    STATUS = "status"
+    PROGRESS = "progress"
+    CREATED_AT = "created_at"
+    STARTED_AT = "started_at"
+    FINISHED_AT = "finished_at"
+
+
+FlowId = Annotated[str, typer.Argument(metavar="ID", help="The flow's id.", show_default=False)]
+OutDir = Annotated[
+    Path, typer.Option("-o", "--out-dir", file_okay=False, help="Where to save the outputs.")
+]
+
+
+def _show(flow_data: object, text: str, as_json: bool) -> None:
+    if as_json:
+        emit_json(flow_data)
+    else:
+        say(text)
+
+
+def list_flows(
+    ctx: typer.Context,
+    state: Annotated[
+        StateFilter | None,
+        typer.Option("--state", help="Only flows in this state.", show_default=False),
+    ] = None,
+    sort_by: Annotated[
+        SortField | None,
+        typer.Option(
+            "--sort-by", help="Sort by this field (created_at when not given).", show_default=False
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List the account's flows."""
+    flows = open_client(ctx).flows.list(
+        state=None if state is None else state.value,
+        sort_by=None if sort_by is None else sort_by.value,
+    )
+    _show([flow_json(f) for f in flows], flows_text(flows), as_json)
+
+
+def get(ctx: typer.Context, flow_id: FlowId, as_json: JsonOption = False) -> None:
+    """Show a flow: its state, progress, parameters and times."""
+    flow = open_client(ctx).flows.get(flow_id)
+    _show(flow_json(flow), flow_text(flow), as_json)
+
+
+def start(ctx: typer.Context, flow_id: FlowId, as_json: JsonOption = False) -> None:
+    """Start a flow created without inputs, once its inputs are uploaded."""
+    flow = open_client(ctx).flows.start(flow_id)
+    _show(flow_json(flow), flow_text(flow), as_json)
+
+
+def abort(ctx: typer.Context, flow_id: FlowId, as_json: JsonOption = False) -> None:
+    """Abort a starting or running flow."""
+    flow = open_client(ctx).flows.abort(flow_id)
+    _show(flow_json(flow), flow_text(flow), as_json)
+
+
+def delete(ctx: typer.Context, flow_id: FlowId, as_json: JsonOption = False) -> None:
+    """Delete a flow and all its files, irreversibly (not while it runs)."""
+    open_client(ctx).flows.delete(flow_id)
+    _show({"id": flow_id, "deleted": True}, f"deleted flow {flow_id}", as_json)
+
+
+def wait(
+    ctx: typer.Context,
+    flow_id: FlowId,
+    timeout: Annotated[
+        float | None,
+        typer.Option(
+            "--timeout",
+            min=0.0,
+            help="Seconds to wait at most (exit code 1 after; the flow keeps running).",
+            show_default=False,
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Wait for a flow to finish, showing its progress; exit code 1 unless it completed."""
+    client = open_client(ctx)
+    try:
+        with FlowBar(flow_id) as bar:
+            flow = client.flows.wait(flow_id, timeout=timeout, on_progress=bar)
+    except KeyboardInterrupt:
+        note(f"interrupted; flow {flow_id} keeps running (abort it: generio flows abort {flow_id})")
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    _show(flow_json(flow), flow_text(flow), as_json)
+    if flow.is_failed:
+        error(f"flow {flow.id} ended {flow.state}")
+        raise typer.Exit(EXIT_FLOW)
+
+
+def download(
+    ctx: typer.Context, flow_id: FlowId, out_dir: OutDir = Path("."), as_json: JsonOption = False
+) -> None:
+    """Save a finished flow's outputs as files (partial ones of a failed flow too)."""
+    paths = open_client(ctx).flows.download_outputs(flow_id, out_dir)
+    text = "\n".join(f"saved {p}" for p in paths) or f"flow {flow_id} has no outputs to save"
+    _show({"id": flow_id, "paths": [str(p) for p in paths]}, text, as_json)
+
+
+def upload(
+    ctx: typer.Context,
+    flow_id: FlowId,
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            metavar="FILE...",
+            exists=True,
+            dir_okay=False,
+            readable=True,
+            help="Files to add as inputs, in order.",
+            show_default=False,
+        ),
+    ],
+    as_json: JsonOption = False,
+) -> None:
+    """Add input files to a flow created without inputs; then start it."""
+    client = open_client(ctx)
+    assets = [client.flows.upload_input(flow_id, path) for path in files]
+    lines = [f"uploaded {path} as input {a.id}" for path, a in zip(files, assets, strict=True)]
+    lines.append(f"start it: generio flows start {flow_id}")
+    _show([asset_json(a) for a in assets], "\n".join(lines), as_json)

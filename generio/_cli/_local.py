@@ -1,0 +1,131 @@
+"""The commands that need no account: ``generio emulator`` and ``generio demo``.
+
+Both need the ``emulator`` extra; without it they say how to install it (exit code 2).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from generio._cli._common import EXIT_FLOW, EXIT_USAGE, error, say
+from generio._cli._progress import FlowBar
+from generio._cli._render import columns, size_text
+from generio._demo import DEMO_FLOW_SECONDS, PROMPT, SEED, DemoResult
+
+__all__ = ["demo", "emulator"]
+
+_EMULATOR_MODULES = frozenset({"fastapi", "starlette", "pydantic", "pydantic_core", "uvicorn"})
+
+
+def _missing_emulator(exc: ImportError) -> bool:
+    return (exc.name or "").split(".")[0] in _EMULATOR_MODULES
+
+
+def emulator(
+    port: Annotated[int, typer.Option(help="Port to listen on (0 picks a free one).")] = 8765,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    api_key: Annotated[
+        str | None,
+        typer.Option(
+            "--api-key",
+            envvar="GENERIO_EMULATOR_API_KEY",
+            help="The key clients must send as a Bearer token; random when not given.",
+        ),
+    ] = None,
+    flow_seconds: Annotated[
+        float, typer.Option(min=0.0, help="Seconds a flow takes from start to completion.")
+    ] = 5.0,
+    seed: Annotated[int | None, typer.Option(help="Seed for fault injection.")] = None,
+    fault: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--fault",
+            help="Inject faults: KIND[:OPERATION[:RATE]], e.g. rate_limit:get_flow:0.2. "
+            "Repeatable.",
+        ),
+    ] = None,
+) -> None:
+    """Serve a local emulator of the Flows API until Ctrl-C."""
+    from generio.testing import Emulator, Fault
+
+    try:
+        faults = [Fault(*_fault_parts(spec)) for spec in fault or []]
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--fault") from None
+
+    def ready(base_url: str) -> None:
+        shown = "as given" if api_key else server.api_key
+        say(f"GENERIO emulator serving {base_url} (API key: {shown}); Ctrl-C stops it.")
+
+    server = Emulator(
+        api_key=api_key, flow_seconds=flow_seconds, seed=seed, faults=faults, host=host, port=port
+    )
+    # These two messages go to stdout, as this command has always printed them (its
+    # tests pin that); every other command reports errors on stderr.
+    try:
+        server.serve_forever(on_ready=ready)
+    except ImportError as exc:
+        if not _missing_emulator(exc):
+            raise
+        say("generio emulator needs the emulator extra: pip install 'generio[emulator]'")
+        raise typer.Exit(EXIT_USAGE) from None
+    except OSError as exc:
+        say(f"generio emulator cannot listen on {host}:{port}: {exc.strerror or exc}")
+        raise typer.Exit(EXIT_FLOW) from None
+
+
+def _fault_parts(spec: str) -> tuple[str, str, float]:
+    """Split ``KIND[:OPERATION[:RATE]]`` into Fault's first three arguments."""
+    kind, _, rest = spec.partition(":")
+    operation, _, rate = rest.partition(":")
+    try:
+        return kind, operation or "*", float(rate) if rate else 1.0
+    except ValueError:
+        raise ValueError(f"rate {rate!r} in {spec!r} is not a number") from None
+
+
+def _summary(result: DemoResult) -> str:
+    rows = [
+        (f"{n}/3 {step.title}", str(path), size_text(path.stat().st_size))
+        for n, step in enumerate(result.steps, 1)
+        for path in step.paths
+    ]
+    return "\n".join(
+        [
+            "",
+            f"done: {len(rows)} models (GLB) saved under {result.out_dir}",
+            columns(rows, "  "),
+            "open them in any glTF viewer. The same against the real service, with your key "
+            "in $GENERIO_API_KEY:",
+            f'  generio run model_generate_fromprompt "{PROMPT}" -p seed={SEED}',
+        ]
+    )
+
+
+def demo(
+    out_dir: Annotated[
+        Path,
+        typer.Option("-o", "--out-dir", file_okay=False, help="Where to save the models."),
+    ] = Path("generio-demo"),
+    flow_seconds: Annotated[
+        float, typer.Option(min=0.0, help="Seconds each emulated flow takes.")
+    ] = DEMO_FLOW_SECONDS,
+) -> None:
+    """Run the demo: a local emulator; text to 3D, image to 3D, then optimise; GLBs saved.
+
+    Needs no account or network: the flows run on an emulator in this process, driven
+    through the same client calls as against the real service.
+    """
+    from generio._demo import run_demo
+
+    try:
+        result = run_demo(out_dir, flow_seconds=flow_seconds, track=FlowBar, say=say)
+    except ImportError as exc:
+        if not _missing_emulator(exc):
+            raise
+        error("the demo needs the emulator extra: pip install 'generio[cli,emulator]'")
+        raise typer.Exit(EXIT_USAGE) from None
+    say(_summary(result))

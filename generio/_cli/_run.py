@@ -1,0 +1,157 @@
+"""``generio run``: one template on inputs, with a live bar, the outputs saved to files.
+
+The facade's ``run()`` does the work (create, wait, download) and aborts its flow when
+Ctrl-C interrupts the wait; this command only types the arguments, draws the bar and says
+what happened. ``--no-wait`` is ``flows.create()``: a flow with inputs starts by itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from generio import FlowFailed
+from generio._cli._args import parse_parameters, read_inputs
+from generio._cli._catalog import JsonOption, resolve_template
+from generio._cli._common import EXIT_INTERRUPTED, emit_json, note, open_client, say
+from generio._cli._progress import FlowBar
+from generio._cli._render import asset_json, flow_json
+
+if TYPE_CHECKING:
+    from generio import Asset, Flow
+
+__all__ = ["run"]
+
+
+def _result_json(flow: Flow, outputs: Sequence[Asset], paths: Sequence[Path]) -> dict[str, Any]:
+    return {
+        "flow": flow_json(flow),
+        "outputs": [asset_json(a) for a in outputs],
+        "paths": [str(p) for p in paths],
+    }
+
+
+def _interrupted(flow: Flow | None) -> str:
+    """Say what Ctrl-C left behind, by the last state the bar saw."""
+    if flow is None:
+        return (
+            "interrupted while creating the flow; if the service created it, it runs on "
+            "(see: generio flows list)"
+        )
+    if flow.is_terminal:
+        return (
+            f"interrupted while saving the outputs of flow {flow.id}; "
+            f"get them with: generio flows download {flow.id}"
+        )
+    return f"interrupted; aborting flow {flow.id} (check: generio flows get {flow.id})"
+
+
+class _Announcing:
+    """The bar as ``on_progress``, plus one line naming the flow when it first appears.
+
+    The line tells people which flow Ctrl-C would abort, and tells a supervising process
+    (or a test) that waiting has begun. The flow is recorded before anything is printed,
+    so a Ctrl-C landing at any point after the line is reported against that flow.
+    """
+
+    def __init__(self, bar: FlowBar) -> None:
+        self.bar = bar
+        self.flow: Flow | None = None
+
+    def __call__(self, flow: Flow) -> None:
+        first = self.flow is None
+        self.flow = flow
+        if first:
+            self.bar.note(f"generio: flow {flow.id} is {flow.state}; Ctrl-C aborts it")
+        self.bar(flow)
+
+
+def run(
+    ctx: typer.Context,
+    template: Annotated[
+        str,
+        typer.Argument(
+            metavar="TEMPLATE",
+            help="The template's name or id, e.g. model_generate_fromprompt.",
+            show_default=False,
+        ),
+    ],
+    inputs: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="INPUT...",
+            help="A file when the path exists, otherwise a text prompt.",
+            show_default=False,
+        ),
+    ],
+    params: Annotated[
+        list[str] | None,
+        typer.Option(
+            "-p",
+            "--param",
+            metavar="NAME=VALUE",
+            help="A template parameter, typed by the template (-p seed=42 -p texture=false). "
+            "Repeatable.",
+            show_default=False,
+        ),
+    ] = None,
+    out_dir: Annotated[
+        Path, typer.Option("-o", "--out-dir", file_okay=False, help="Where to save the outputs.")
+    ] = Path("."),
+    no_wait: Annotated[
+        bool, typer.Option("--no-wait", help="Create the flow, print its id and return.")
+    ] = False,
+    timeout: Annotated[
+        float | None,
+        typer.Option(
+            "--timeout",
+            min=0.0,
+            help="Seconds to wait for the flow at most (it keeps running after; exit code 1).",
+            show_default=False,
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Run a template on inputs, show its progress, save its outputs.
+
+    Ctrl-C while waiting aborts the flow. Exit code 1 when the flow fails or is aborted.
+    """
+    client = open_client(ctx)
+    found = resolve_template(client, template)
+    parameters = parse_parameters(found, params or [])
+    sources = read_inputs(inputs, found)
+    if no_wait:
+        flow = client.flows.create(found, inputs=sources, parameters=parameters)
+        if as_json:
+            emit_json({"flow": flow_json(flow)})
+        else:
+            say(f"flow {flow.id} is {flow.state}; follow it: generio flows wait {flow.id}")
+        return
+    bar = FlowBar(found.name)
+    watch = _Announcing(bar)
+    try:
+        with bar:
+            result = client.run(
+                found,
+                sources,
+                parameters=parameters,
+                out_dir=out_dir,
+                timeout=timeout,
+                on_progress=watch,
+            )
+    except KeyboardInterrupt:
+        note(_interrupted(watch.flow))
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    except FlowFailed as exc:
+        if as_json:
+            emit_json(_result_json(exc.flow, exc.outputs, ()))
+        raise
+    if as_json:
+        emit_json(_result_json(result.flow, result.outputs, result.paths))
+        return
+    say(f"flow {result.flow.id} {result.flow.state}")
+    for path in result.paths:
+        say(f"saved {path}")
