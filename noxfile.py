@@ -116,3 +116,14 @@ def bench(session: nox.Session) -> None:
     """Benchmarks: one table of ratios against baselines measured in the same run."""
     session.install(".[emulator]")
     session.run("python", "benchmarks/run.py", *session.posargs)
+
+
+@nox.session
+def demo(session: nox.Session) -> None:
+    """The main job: an emulator, a prompt and an image into models, GLBs in ./generio-demo/.
+
+    Installs the package as a user would (not editable), with the extras the demo needs.
+    `nox -s demo -- -o DIR` saves elsewhere; `-- --flow-seconds 1` makes it quicker.
+    """
+    session.install(".[cli,emulator]")
+    session.run("generio", "demo", *session.posargs)
