@@ -33,6 +33,16 @@ def tests(session: nox.Session) -> None:
 
 
 @nox.session
+def soak(session: nox.Session) -> None:
+    """The full fault soak: 300 runs under ~20% faults, printed figures (tests/reliability).
+
+    $GENERIO_SOAK_FLOWS sets the number of runs, $GENERIO_SOAK_SEED the faults drawn.
+    """
+    session.install("-e", ".[cli,emulator]", *_group("test"))
+    session.run("pytest", "-m", "soak", "-rP", "tests/reliability", *session.posargs)
+
+
+@nox.session
 def lint(session: nox.Session) -> None:
     """Ruff lint and format check (generated/ is excluded in pyproject.toml)."""
     session.install(*_group("lint"))
