@@ -1,0 +1,71 @@
+"""The demo: `generio demo` end to end, and `run_demo` as a library function."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
+
+import pytest
+from cli_helpers import IMAGE_TEMPLATE, OPTIMIZE_TEMPLATE, PROMPT_TEMPLATE, is_glb
+from typer.testing import CliRunner
+
+from generio import Flow
+from generio._cli import app
+from generio._demo import run_demo
+
+
+def test_demo_command_saves_models(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`generio demo` saves three valid GLBs under ./generio-demo and prints their paths."""
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["demo", "--flow-seconds", "0.2"], catch_exceptions=False)
+    assert result.exit_code == 0
+    models = sorted((tmp_path / "generio-demo").rglob("*.glb"))
+    assert [m.parent.name for m in models] == ["1-text-to-3d", "2-image-to-3d", "3-optimized"]
+    assert all(is_glb(m) for m in models)
+    for model in models:
+        assert str(model.relative_to(tmp_path)) in result.stdout
+    assert "done: 3 models (GLB) saved under generio-demo" in result.stdout
+    assert (tmp_path / "generio-demo" / "input.png").read_bytes().startswith(b"\x89PNG")
+    # the same bar as `run`, once per step
+    assert result.stderr.count("completed") >= 3
+
+
+def test_demo_out_dir_option(tmp_path: Path) -> None:
+    """-o DIR puts the demo's files there."""
+    out = tmp_path / "elsewhere"
+    result = CliRunner().invoke(app, ["demo", "-o", str(out), "--flow-seconds", "0.1"])
+    assert result.exit_code == 0
+    assert len(list(out.rglob("*.glb"))) == 3
+
+
+def test_run_demo_chains_the_steps(tmp_path: Path) -> None:
+    """run_demo runs the three templates in order and reports each step's files."""
+    lines: list[str] = []
+    result = run_demo(tmp_path, flow_seconds=0.1, say=lines.append)
+    assert [s.template for s in result.steps] == [
+        PROMPT_TEMPLATE,
+        IMAGE_TEMPLATE,
+        OPTIMIZE_TEMPLATE,
+    ]
+    assert len(result.paths) == 3
+    assert all(p.is_file() and p.is_relative_to(tmp_path) for p in result.paths)
+    assert result.input_image == tmp_path / "input.png"
+    assert any("polygon_count=5000" in line for line in lines)
+
+
+def test_run_demo_reports_progress_per_step(tmp_path: Path) -> None:
+    """The tracker is entered once per step and sees each flow reach 'completed'."""
+    seen: dict[str, list[str]] = {}
+
+    def track(label: str) -> AbstractContextManager[Callable[[Flow], object]]:
+        @contextmanager
+        def step() -> Iterator[Callable[[Flow], object]]:
+            states = seen.setdefault(label, [])
+            yield lambda flow: states.append(flow.state)
+
+        return step()
+
+    run_demo(tmp_path, flow_seconds=0.1, track=track)
+    assert list(seen) == ["1/3 text to 3D", "2/3 image to 3D", "3/3 optimise"]
+    assert all(states[-1] == "completed" for states in seen.values())

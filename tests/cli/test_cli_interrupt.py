@@ -1,0 +1,89 @@
+"""Ctrl-C: `run` aborts the flow it created and exits 130; `flows wait` leaves it running."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cli_helpers import PROMPT_TEMPLATE, SLOW_FLOW_SECONDS, Cli
+
+from generio import Flow, Generio
+from generio._cli._progress import FlowBar
+from generio.testing import Emulator
+
+# A shell may start the test run with SIGINT ignored (a background job), and children
+# inherit that; restoring Python's own handler makes the child react as a terminal's would.
+_CHILD = (
+    "import signal, sys\n"
+    "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
+    "from generio.__main__ import main\n"
+    "sys.exit(main())\n"
+)
+
+
+def test_sigint_aborts_the_flow_and_exits_130(
+    emu: Emulator, subprocess_env: dict[str, str], tmp_path: Path
+) -> None:
+    """SIGINT while `generio run` waits: the flow is aborted, the exit code is 130."""
+    emu.flow_seconds = SLOW_FLOW_SECONDS
+    child = subprocess.Popen(
+        [sys.executable, "-c", _CHILD, "run", PROMPT_TEMPLATE, "a slow chair", "-o", str(tmp_path)],
+        env=subprocess_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert child.stderr is not None
+        waiting = child.stderr.readline()  # printed once the flow exists and waiting began
+        assert "Ctrl-C aborts it" in waiting
+        child.send_signal(signal.SIGINT)
+        out, err = child.communicate(timeout=60)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.communicate()
+    assert child.returncode == 130
+    (entry,) = emu.ledger
+    assert entry.flow_id in waiting
+    assert entry.state in ("aborting", "aborted")
+    assert f"interrupted; aborting flow {entry.flow_id}" in err
+    assert "Traceback" not in err
+    assert out == ""
+
+
+def _interrupt_on_first_update(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the bar raise KeyboardInterrupt on its first update, as Ctrl-C would there."""
+
+    def interrupted(self: FlowBar, flow: Flow) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(FlowBar, "__call__", interrupted)
+
+
+def test_interrupted_run_aborts_in_process(
+    cli: Cli, emu: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A KeyboardInterrupt while run waits aborts the flow and exits 130."""
+    emu.flow_seconds = SLOW_FLOW_SECONDS
+    _interrupt_on_first_update(monkeypatch)
+    result = cli("run", PROMPT_TEMPLATE, "an interrupted chair")
+    assert result.exit_code == 130
+    (entry,) = emu.ledger
+    assert entry.state in ("aborting", "aborted")
+
+
+def test_interrupted_wait_leaves_the_flow_running(
+    cli: Cli, client: Generio, emu: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C during `flows wait` exits 130 and does not abort a flow it did not create."""
+    emu.flow_seconds = SLOW_FLOW_SECONDS
+    flow_id = client.flows.create(PROMPT_TEMPLATE, inputs="a patient chair").id
+    _interrupt_on_first_update(monkeypatch)
+    result = cli("flows", "wait", flow_id)
+    assert result.exit_code == 130
+    assert f"flow {flow_id} keeps running" in result.stderr
+    assert client.flows.get(flow_id).state in ("starting", "running")
