@@ -1,0 +1,318 @@
+"""Helpers of the reliability suite: soak jobs and faults, a log watcher, key scanning.
+
+The soak's fault mix, in numbers. Every request meets one of nine request faults with
+probability :data:`FAULT_SHARE` (0.2), each kind an equal share of it; every created flow
+meets ``unknown_state`` with probability 0.2 and ``fail_flow`` with 0.05. The emulator rolls
+its rules in order and the first that fires wins, so rule ``j`` (from 0) of ``k`` gets the
+conditional rate ``q / (1 - j q)`` with ``q = share / k``: each kind then fires on exactly
+``q`` of the requests.
+
+Why ``max_retries`` = :data:`SOAK_MAX_RETRIES` (15) survives that. Each fault costs one
+retry of the logical call it hits (a transport retry, a reconciliation round of a POST or
+a restarted download), so a call fails only when more than 15 of its attempts fault. A
+plain call needs one good attempt: it fails with probability ``0.2**16`` (6.6e-12). The
+worst call, a ``POST /flows`` whose answer is lost, needs up to three good requests (the
+POST, a listing, an inputs listing), so it fails with at most ``C(19, 3) * 0.2**16``
+(6.4e-9). A 300-flow soak makes about 5,000 calls: the chance that any of them gives up is
+below 1e-5. On top of the random mix, :func:`soak_faults` adds one sure injection of each
+kind on each of the four operations every run depends on (see :data:`COVERED_OPERATIONS`),
+so a small run covers the whole grid too; those 36 add at most 9 to any one call.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import threading
+import traceback
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from generio import GenerioError, data_uri
+from generio.testing import Fault, sample_glb, sample_jpeg, sample_png
+
+PROMPT_TEMPLATE = "model_generate_fromprompt"
+IMAGE_TEMPLATE = "model_generate_fromimage"
+OPTIMIZE_TEMPLATE = "model_optimize"
+
+#: Share of requests that meet a fault in the soak.
+FAULT_SHARE = 0.2
+#: Request faults of the soak: every kind the emulator has, ``Retry-After`` in both forms.
+CLIENT_TIMEOUT = 1.0
+#: ``slow`` holds an answer back longer than the client waits for it.
+SLOW_DELAY = 1.5
+SOAK_MAX_RETRIES = 15
+#: Flow duration in the soak: short, yet polled several times (unknown_state shows).
+SOAK_FLOW_SECONDS = 0.03
+#: Operations every run() uses, on which every request fault kind is injected at least once.
+COVERED_OPERATIONS = ("create_flow", "get_flow", "list_outputs", "get_output")
+#: Request fault kinds, one rule each (rate_limit twice: seconds, then an HTTP date).
+REQUEST_FAULTS: tuple[Fault, ...] = (
+    Fault("rate_limit", retry_after=1),
+    Fault("rate_limit", retry_after=1, http_date=True),
+    Fault("server_error"),
+    Fault("bad_gateway"),
+    Fault("unavailable", retry_after=1, http_date=True),
+    Fault("connection_reset"),
+    Fault("slow", delay=SLOW_DELAY),
+    Fault("lost_response"),
+    Fault("truncated_json"),
+)
+REQUEST_KINDS = tuple(sorted({f.kind.value for f in REQUEST_FAULTS}))
+#: Sure-shot rate per operation: high where a run makes few such requests.
+_COVERAGE_RATE = {"create_flow": 0.3, "get_flow": 0.1, "list_outputs": 0.3, "get_output": 0.3}
+
+
+def _with_rate(fault: Fault, operation: str, rate: float, count: int | None) -> Fault:
+    return Fault(
+        fault.kind,
+        operation,
+        rate,
+        count,
+        fault.retry_after,
+        fault.http_date,
+        fault.delay,
+        fault.state,
+    )
+
+
+def equal_shares(faults: Sequence[Fault], share: float, operation: str = "*") -> list[Fault]:
+    """Give each fault the conditional rate under which each fires on ``share / len`` of draws.
+
+    The emulator rolls rules in order and stops at the first that fires, so rule ``j`` sees
+    only the draws the ``j`` before it let through: ``1 - j q`` of them.
+    """
+    q = share / len(faults)
+    return [_with_rate(fault, operation, q / (1 - j * q), None) for j, fault in enumerate(faults)]
+
+
+def soak_faults() -> list[Fault]:
+    """Return the soak's faults, in the order the emulator should roll them."""
+    sure = [
+        _with_rate(fault, operation, _COVERAGE_RATE[operation], 1)
+        for operation in COVERED_OPERATIONS
+        for fault in REQUEST_FAULTS
+    ]
+    flow_faults = [
+        Fault("unknown_state", "create_flow", rate=0.5, count=1, state="queued"),
+        Fault("fail_flow", "create_flow", rate=0.25, count=1),
+        Fault("unknown_state", "create_flow", rate=0.2, state="queued"),
+        Fault("fail_flow", "create_flow", rate=0.05 / (1 - 0.2)),
+    ]
+    return sure + equal_shares(REQUEST_FAULTS, FAULT_SHARE) + flow_faults
+
+
+@dataclass(frozen=True)
+class InputFiles:
+    """Input files on disk that the soak's jobs pass as ``pathlib.Path``."""
+
+    png: Path
+    jpeg: Path
+    glb: Path
+
+    @classmethod
+    def write(cls, directory: Path) -> InputFiles:
+        """Write the files into ``directory`` (created)."""
+        directory.mkdir(parents=True, exist_ok=True)
+        files = cls(directory / "front.png", directory / "side.jpg", directory / "model.glb")
+        files.png.write_bytes(sample_png())
+        files.jpeg.write_bytes(sample_jpeg())
+        files.glb.write_bytes(sample_glb(min_bytes=192 * 1024))
+        return files
+
+
+@dataclass(frozen=True)
+class SoakJob:
+    """One job of the soak: the same arguments for the reference and the faulty run.
+
+    Attributes:
+        index: its position; also marks its flow through ``additional``.
+        template: the template's name.
+        parameters: the template's parameters.
+        via_async: run through ``AsyncGenerio.run_many`` rather than ``Generio.run``.
+        in_memory: keep the outputs in memory instead of writing them to an out_dir.
+    """
+
+    index: int
+    template: str
+    parameters: dict[str, Any]
+    via_async: bool
+    in_memory: bool
+
+    def inputs(self, files: InputFiles) -> list[object]:
+        """Build the job's inputs afresh (a file object can be read by one run only)."""
+        i = self.index
+        kind = i % 6
+        if kind == 0:
+            return [f"a wooden chair number {i}"]
+        if kind == 1:
+            return [f"a lamp {i}", f"a table {i}"]
+        if kind == 2:
+            return [files.png, sample_jpeg()]
+        if kind == 3:
+            return [io.BytesIO(sample_png()), data_uri.encode(files.jpeg.read_bytes())]
+        if kind == 4:
+            return [files.glb]
+        return [f"a tree {i}", files.png.name]  # a str that looks like a file is a prompt
+
+    def additional(self, tag: str) -> dict[str, Any]:
+        """Return the ``additional`` that marks this job's flow in the ledger."""
+        return {"reliability": tag, "job": self.index}
+
+
+def soak_jobs(count: int) -> list[SoakJob]:
+    """Build ``count`` jobs over all three templates; a third go through the async client."""
+    jobs = []
+    for i in range(count):
+        kind = i % 6
+        template = {2: IMAGE_TEMPLATE, 3: IMAGE_TEMPLATE, 4: OPTIMIZE_TEMPLATE}.get(
+            kind, PROMPT_TEMPLATE
+        )
+        parameters: dict[str, Any]
+        if template == OPTIMIZE_TEMPLATE:
+            parameters = {"polygon_count": 1000 + i}
+        else:
+            parameters = {"quality": ("low", "high")[i % 2], "seed": i, "texture": i % 4 != 1}
+        jobs.append(SoakJob(i, template, parameters, via_async=i % 3 == 2, in_memory=i % 5 == 4))
+    return jobs
+
+
+class LogWatch(logging.Handler):
+    """A handler that scans every record for secrets and counts generio's request lines.
+
+    Attributes:
+        secrets: strings that must never appear.
+        leaks: descriptions of the records that contained one.
+        records: how many records were seen.
+        attempts: generio's attempt lines, by outcome (status code or exception name).
+        retries: generio's "retrying" lines.
+    """
+
+    def __init__(self, secrets: tuple[str, ...]) -> None:
+        super().__init__(logging.DEBUG)
+        self.secrets = secrets
+        self.leaks: list[str] = []
+        self.records = 0
+        self.attempts: Counter[str] = Counter()
+        self.retries = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Scan the record's message, arguments and traceback; count request lines."""
+        self.records += 1
+        texts = [record.getMessage(), repr(record.args), str(record.msg)]
+        if record.exc_info and record.exc_info[1] is not None:
+            texts += traceback.format_exception(record.exc_info[1])
+        if record.exc_text:
+            texts.append(record.exc_text)
+        for secret in self.secrets:
+            if any(secret in text for text in texts):
+                self.leaks.append(f"{record.name}: {record.getMessage()[:200]}")
+        if record.name != "generio" or not isinstance(record.args, tuple):
+            return
+        if str(record.msg).startswith("retrying"):
+            self.retries += 1
+        elif "(attempt %d)" in str(record.msg):
+            self.attempts[str(record.args[2])] += 1
+
+
+#: The loggers the secrets check turns to DEBUG (with the root logger).
+WATCHED_LOGGERS = ("generio", "httpx", "httpcore")
+
+
+@contextmanager
+def watch_logs(*secrets: str, isolate: bool = False) -> Iterator[LogWatch]:
+    """Turn every logger that matters to DEBUG and watch what they emit for ``secrets``.
+
+    Args:
+        secrets: strings no record may contain.
+        isolate: keep generio's, httpx's and httpcore's records from reaching the root
+            logger's other handlers (pytest's capture would hoard tens of thousands).
+    """
+    watch = LogWatch(tuple(s for s in secrets if s))
+    root = logging.getLogger()
+    named = [logging.getLogger(name) for name in WATCHED_LOGGERS]
+    loggers = [root, *named]
+    saved = [(logger.level, logger.propagate) for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.DEBUG)
+    hooked = [root, *named] if isolate else [root]
+    for logger in hooked:
+        logger.addHandler(watch)
+    if isolate:
+        for logger in named:
+            logger.propagate = False
+    try:
+        yield watch
+    finally:
+        for logger in hooked:
+            logger.removeHandler(watch)
+        for logger, (level, propagate) in zip(loggers, saved, strict=True):
+            logger.setLevel(level)
+            logger.propagate = propagate
+
+
+def exception_texts(error: BaseException) -> list[str]:
+    """Return every text an exception shows: its chained traceback and, per link, str and repr.
+
+    generio's own errors add their attributes (message, body, detail...).
+    """
+    texts = ["".join(traceback.format_exception(error))]
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        texts += [str(current), repr(current)]
+        if isinstance(current, GenerioError):
+            texts.append(repr(vars(current)))
+        current = current.__cause__ or current.__context__
+    return texts
+
+
+def files_containing(root: Path, secret: str) -> list[Path]:
+    """Return the files under ``root`` whose bytes contain ``secret``."""
+    needle = secret.encode()
+    return [p for p in root.rglob("*") if p.is_file() and needle in p.read_bytes()]
+
+
+def tree(root: Path) -> list[str]:
+    """Return every file under ``root``, relative and sorted (hidden temporaries included)."""
+    if not root.exists():
+        return []
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
+
+
+def in_thread(function: Callable[[], Any]) -> Callable[[], Any]:
+    """Start ``function`` in a thread now; the returned callable joins it and gives its result.
+
+    Raises:
+        BaseException: whatever ``function`` raised, when joined.
+    """
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = function()
+        except BaseException as exc:  # handed to the joiner
+            box["error"] = exc
+
+    thread = threading.Thread(target=target, name="soak-async", daemon=True)
+    thread.start()
+
+    def join() -> Any:
+        thread.join()
+        if "error" in box:
+            raise box["error"]
+        return box["value"]
+
+    return join
+
+
+def env_int(name: str, default: int) -> int:
+    """Read a positive integer setting from the environment."""
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
