@@ -262,6 +262,23 @@ def _soak(size: int, tmp_path: Path, record_property: Any) -> None:
     assert not problems, "\n".join(f"{name}: {items[:20]}" for name, items in problems.items())
 
 
+def test_emulator_outputs_are_deterministic(tmp_path: Path) -> None:
+    """The same job gives the same bytes on another emulator, later, under other flow ids."""
+    jobs = soak_jobs(6)  # one of each kind of input and template
+    files = InputFiles.write(tmp_path / "inputs")
+    runs = []
+    for seed, seconds in ((1, 0.0), (2, 0.05)):
+        with Emulator(flow_seconds=seconds, seed=seed) as emu:
+            runs.append(run_jobs(emu, jobs, files, f"run-{seed}", None))
+    first, second = runs
+    for index, outcome in first.items():
+        assert outcome.error is None
+        assert outcome.outputs
+        assert outcome.outputs == second[index].outputs
+        assert outcome.flow_id != second[index].flow_id
+        assert all(outcome.flow_id.encode() not in data for data in outcome.outputs)
+
+
 def test_soak_default_size(tmp_path: Path, record_property: Any) -> None:
     """A small soak: every job survives 20% faults, byte-identical, one flow each, no leftovers."""
     _soak(DEFAULT_FLOWS, tmp_path, record_property)
