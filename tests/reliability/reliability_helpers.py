@@ -8,15 +8,20 @@ conditional rate ``q / (1 - j q)`` with ``q = share / k``: each kind then fires 
 ``q`` of the requests.
 
 Why ``max_retries`` = :data:`SOAK_MAX_RETRIES` (15) survives that. Each fault costs one
-retry of the logical call it hits (a transport retry, a reconciliation round of a POST or
-a restarted download), so a call fails only when more than 15 of its attempts fault. A
-plain call needs one good attempt: it fails with probability ``0.2**16`` (6.6e-12). The
-worst call, a ``POST /flows`` whose answer is lost, needs up to three good requests (the
-POST, a listing, an inputs listing), so it fails with at most ``C(19, 3) * 0.2**16``
-(6.4e-9). A 300-flow soak makes about 5,000 calls: the chance that any of them gives up is
-below 1e-5. On top of the random mix, :func:`soak_faults` adds one sure injection of each
-kind on each of the four operations every run depends on (see :data:`COVERED_OPERATIONS`),
-so a small run covers the whole grid too; those 36 add at most 9 to any one call.
+retry of the logical call it hits (a transport retry, a reconciliation round of a POST, a
+repeated read of a cut answer, a restarted download), so a call fails only when more than
+15 of its attempts fault. A plain call (one GET) needs one good attempt: it fails with
+probability ``0.2**16`` = 6.6e-12. The worst call, a ``POST /flows`` whose answer is lost,
+needs at most three good requests (the POST, the listing, an inputs listing), so it fails
+with at most ``C(19, 3) * 0.2**16`` = 6.4e-9. A 300-job soak makes about 3,000 calls (3,600
+requests), 300 of them creates: the chance that any call gives up is about
+300 * 6.4e-9 + 2,700 * 6.6e-12, under 2e-6. (With the default ``max_retries=2`` a plain call
+would fail with 0.2**3 = 0.8%: some 20 failed runs per soak.)
+
+On top of the random mix, :func:`soak_faults` adds one sure injection of each request kind
+on each operation in :data:`COVERED_OPERATIONS`, and of ``unknown_state`` and ``fail_flow``,
+so that even the 24-job default run covers the whole grid. Those are nine per operation, so
+a call meeting all nine of its operation's still keeps six retries for the random faults.
 """
 
 from __future__ import annotations
