@@ -89,6 +89,15 @@ def _header_problem(uri: str) -> str:
     return f"{what}: {why}. The form is {_FORM}, e.g. 'data:image/png;base64,iVBORw0KGgo...'."
 
 
+def looks_like_data_uri(text: str) -> bool:
+    """Whether ``text`` starts like a data URI (``data:<type>/<subtype>`` then ``;`` or ``,``).
+
+    Such a text is meant as a file, so a malformed one is an error to report, not a prompt;
+    ``"data: a red chair"`` does not look like one.
+    """
+    return _URI_LIKE_RE.match(text[:_MAX_HEADER]) is not None
+
+
 def parse_header(uri_prefix: str) -> str:
     """Return the normalized MIME type from the ``data:<mime>;base64,`` start of a data URI.
 

@@ -149,12 +149,9 @@ def _read_binary(stream: IO[bytes], label: str, size: int = -1) -> bytes:
 
 
 def _from_text(text: str, explicit: str | None, additional: Any, label: str | None) -> Prepared:
-    header = None
-    if text.startswith("data:"):
-        try:
-            header = _data_uri.parse_header(text)
-        except (InputError, ValueError):
-            header = None  # "data: a red chair" is a prompt that happens to start so
+    # "data: a red chair" is a prompt that happens to start so; "data:image/png,base64;..."
+    # is a file whose URI is malformed, and parse_header says what the right form is.
+    header = _data_uri.parse_header(text) if _data_uri.looks_like_data_uri(text) else None
     if header is None:
         if not text.strip():
             raise InputError("an empty prompt cannot be an input; describe the model.")
