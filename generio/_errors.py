@@ -308,7 +308,7 @@ def error_from_response(
         status_code: the response status.
         content: the raw response body.
         headers: the response headers (for ``Retry-After``).
-        unparseable: the status was a success but the body could not be parsed.
+        unparseable: the body could not be parsed as the API documents it.
     """
     text = hide_secrets(content.decode("utf-8", errors="replace"))
     detail: Any = None
@@ -320,7 +320,9 @@ def error_from_response(
         detail = parsed.get("detail")
 
     cls: type[APIStatusError]
-    if unparseable or status_code < 400 or status_code >= 500:
+    # The status decides the class: a 404 whose body is a proxy's HTML page is still a 404.
+    # Only a success whose body cannot be read is the service's fault (ServerError).
+    if status_code < 400 or status_code >= 500:
         cls = ServerError
     else:
         cls = _STATUS_CLASSES.get(status_code, APIStatusError)

@@ -36,29 +36,34 @@ def _answer(
 
 
 @pytest.mark.parametrize(
-    ("status", "content", "content_type"),
+    ("status", "content", "content_type", "expected"),
     [
-        (502, HTML_502, "text/html"),
-        (200, json.dumps(FLOW_JSON).encode()[:40], "application/json"),
-        (520, b'{"detail": "origin error"}', "application/json"),
-        (499, b"client closed", "text/plain"),
-        (422, b'{"detail": "flow_id is malformed"}', "application/json"),
-        (200, b'{"flow_id": "f1"}', "application/json"),
-        (200, b"[1, 2]", "application/json"),
-        (404, HTML_502, "text/html"),
+        (502, HTML_502, "text/html", ServerError),
+        (200, json.dumps(FLOW_JSON).encode()[:40], "application/json", ServerError),
+        (520, b'{"detail": "origin error"}', "application/json", ServerError),
+        (499, b"client closed", "text/plain", APIStatusError),
+        (422, b'{"detail": "flow_id is malformed"}', "application/json", ValidationError),
+        (200, b'{"flow_id": "f1"}', "application/json", ServerError),
+        (200, b"[1, 2]", "application/json", ServerError),
+        (404, HTML_502, "text/html", NotFoundError),
     ],
     ids=["html-502", "truncated", "520", "499", "422-string", "missing-fields", "list", "404-html"],
 )
-def test_unparseable_answers_become_server_error(
-    make_client: MockFactory, status: int, content: bytes, content_type: str
+def test_unparseable_answers_become_typed_errors(
+    make_client: MockFactory,
+    status: int,
+    content: bytes,
+    content_type: str,
+    expected: type[APIStatusError],
 ) -> None:
-    """Bodies the generated parser chokes on become a ServerError naming status and path."""
+    """Bodies the generated parser chokes on: the status picks the class (2xx: ServerError)."""
     with (
         make_client(_answer(status, content, content_type), max_retries=0) as client,
-        pytest.raises(ServerError) as caught,
+        pytest.raises(APIStatusError) as caught,
     ):
         client.flows.get("f1")
     error = caught.value
+    assert type(error) is expected
     assert error.status_code == status
     assert error.path == "/flows/f1"
     assert str(status) in str(error)
