@@ -40,6 +40,9 @@ def _bind(host: str, port: int) -> socket.socket:
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
+        # Listen now, not when uvicorn starts: a client that connects as soon as the port is
+        # announced is queued instead of refused.
+        sock.listen(2048)
     except OSError:
         sock.close()
         raise

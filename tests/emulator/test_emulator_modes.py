@@ -174,9 +174,7 @@ def test_the_shell_command_serves_until_ctrl_c(tmp_path: Path) -> None:
         port = probe.getsockname()[1]
     command = [sys.executable, "-m", "generio", "emulator", "--port", str(port)]
     command += ["--api-key", "KEY", "--flow-seconds", "0.1"]
-    process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, text=True, cwd=tmp_path
-    )
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=tmp_path)
     try:
         assert process.stdout is not None
         banner = process.stdout.readline()
