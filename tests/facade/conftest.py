@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import anyio.from_thread
 import httpx
 import pytest
-from facade_helpers import FLOW_SECONDS, KEY, MOCK_URL, Blocking, MockFactory
+from facade_helpers import FLOW_SECONDS, KEY, MOCK_URL, Blocking, MockFactory, either_client
 
 from generio import AsyncGenerio, Generio
 from generio._retry import set_delays_disabled
@@ -50,20 +50,8 @@ def sync_client(emu: Emulator) -> Iterator[Generio]:
 @pytest.fixture(params=["sync", "async"])
 def client(request: pytest.FixtureRequest, emu: Emulator) -> Iterator[Generio]:
     """Open a client of each kind on the emulator, both used with blocking calls."""
-    if request.param == "sync":
-        with Generio(emu.api_key, emu.base_url) as client:
-            yield client
-        return
-    with anyio.from_thread.start_blocking_portal("asyncio") as portal:
-        aclient = portal.call(lambda: _make_async(emu))
-        try:
-            yield Blocking(aclient, portal)  # type: ignore[misc]
-        finally:
-            portal.call(aclient.aclose)
-
-
-async def _make_async(emu: Emulator) -> AsyncGenerio:
-    return AsyncGenerio(emu.api_key, emu.base_url)
+    with either_client(request.param, emu) as client:
+        yield client
 
 
 @pytest.fixture(params=["sync", "async"])

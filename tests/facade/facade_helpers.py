@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
+import anyio.from_thread
 import httpx
 from anyio.from_thread import BlockingPortal
 
-from generio import Generio
+from generio import AsyncGenerio, Generio
+from generio.testing import Emulator
 
 #: Flow duration for the emulator in these tests: short, but long enough to poll twice.
 FLOW_SECONDS = 0.2
@@ -74,3 +77,22 @@ FLOW_JSON: dict[str, Any] = {
     "started_at": "2026-01-01T00:00:00.000000Z",
     "finished_at": None,
 }
+
+
+async def _make_async(emu: Emulator) -> AsyncGenerio:
+    return AsyncGenerio(emu.api_key, emu.base_url)
+
+
+@contextlib.contextmanager
+def either_client(kind: str, emu: Emulator) -> Iterator[Generio]:
+    """Open a ``Generio`` (kind "sync") or a blocking view of an ``AsyncGenerio``."""
+    if kind == "sync":
+        with Generio(emu.api_key, emu.base_url) as client:
+            yield client
+        return
+    with anyio.from_thread.start_blocking_portal("asyncio") as portal:
+        aclient = portal.call(_make_async, emu)
+        try:
+            yield Blocking(aclient, portal)  # type: ignore[misc]
+        finally:
+            portal.call(aclient.aclose)

@@ -10,7 +10,7 @@ from typing import Any
 import anyio.from_thread
 import httpx
 import pytest
-from facade_helpers import IMAGE_TEMPLATE, MOCK_URL, PROMPT_TEMPLATE, Blocking
+from facade_helpers import IMAGE_TEMPLATE, MOCK_URL, PROMPT_TEMPLATE, Blocking, either_client
 
 from generio import (
     AsyncGenerio,
@@ -26,20 +26,8 @@ from generio.testing import Emulator, sample_png
 @pytest.fixture(params=["sync", "async"])
 def client(request: pytest.FixtureRequest, emu: Emulator) -> Iterator[Generio]:
     """Open a client of each kind on the emulator, both used with blocking calls."""
-    if request.param == "sync":
-        with Generio(emu.api_key, emu.base_url) as sync:
-            yield sync
-        return
-    with anyio.from_thread.start_blocking_portal("asyncio") as portal:
-
-        async def build() -> AsyncGenerio:
-            return AsyncGenerio(emu.api_key, emu.base_url)
-
-        aclient = portal.call(build)
-        try:
-            yield Blocking(aclient, portal)  # type: ignore[misc]
-        finally:
-            portal.call(aclient.aclose)
+    with either_client(request.param, emu) as client:
+        yield client
 
 
 @pytest.mark.parametrize(
