@@ -170,6 +170,14 @@ class _Reader(Protocol):
     def read(self, size: int = -1, /) -> bytes: ...
 
 
+def _read_bytes(stream: _Reader, size: int) -> bytes:
+    """``stream.read(size)``, refusing a text-mode stream with a message that says what to do."""
+    data = stream.read(size)
+    if isinstance(data, str):
+        raise InputError("the stream gives text, not bytes; open the file in binary mode 'rb'")
+    return data
+
+
 def _raw_chunks(stream: _Reader, chunk_size: int) -> Iterator[memoryview | bytes]:
     """Yield the stream in chunks of exactly ``chunk_size`` bytes, the last one shorter.
 
@@ -203,9 +211,7 @@ def _raw_chunks(stream: _Reader, chunk_size: int) -> Iterator[memoryview | bytes
 def _read_chunks(stream: _Reader, chunk_size: int) -> Iterator[bytes]:
     pending = bytearray()
     while True:
-        data = stream.read(chunk_size - len(pending))
-        if isinstance(data, str):
-            raise InputError("the stream gives text, not bytes; open the file in binary mode 'rb'")
+        data = _read_bytes(stream, chunk_size - len(pending))
         if not data:
             break
         pending += data
@@ -271,9 +277,7 @@ class _Prepended:
         if readinto is not None:
             got: int | None = readinto(buffer)
             return got
-        data = self._stream.read(len(buffer))
-        if isinstance(data, str):
-            raise InputError("the stream gives text, not bytes; open the file in binary mode 'rb'")
+        data = _read_bytes(self._stream, len(buffer))
         buffer[: len(data)] = data
         return len(data)
 
@@ -281,9 +285,7 @@ class _Prepended:
 def _read_head(stream: _Reader) -> bytes:
     head = b""
     while len(head) < SNIFF_BYTES:
-        data = stream.read(SNIFF_BYTES - len(head))
-        if isinstance(data, str):
-            raise InputError("the stream gives text, not bytes; open the file in binary mode 'rb'")
+        data = _read_bytes(stream, SNIFF_BYTES - len(head))
         if not data:
             break
         head += data
