@@ -90,11 +90,12 @@ def test_unreachable_service_exits_3(cli: Cli) -> None:
     assert result.stderr.startswith("generio: error: ")
 
 
-def test_bad_timeout_exits_3(cli: Cli) -> None:
-    """A --timeout the client refuses is a configuration error: exit 3."""
-    result = cli("--timeout", "-1", "templates")
-    assert result.exit_code == 3
-    assert "timeout" in result.stderr
+def test_bad_request_timeout_is_a_usage_error(cli: Cli) -> None:
+    """A --request-timeout that is not a positive number is refused by name: exit 2."""
+    result = cli("--request-timeout", "-1", "templates")
+    assert result.exit_code == 2
+    assert "--request-timeout" in result.stderr
+    assert "httpx" not in result.stderr
 
 
 @pytest.mark.parametrize("key_from", ["option", "environment"])
