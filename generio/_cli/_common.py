@@ -39,7 +39,6 @@ from generio import (
     InputError,
     WaitTimeout,
 )
-
 from generio._cli._words import cli_words
 
 if TYPE_CHECKING:

@@ -1,8 +1,9 @@
 """``generio flows ...``: create, list, inspect, start, abort, delete, wait for, fill, collect.
 
 One facade call per command. ``create`` prints the flow id alone on stdout, so
-``FLOW_ID=$(generio flows create ...)`` captures it; what people read goes to stderr. ``wait`` draws the same bar as ``run``; Ctrl-C only stops the
-waiting here (the flow was not created by this command, so it is left running).
+``FLOW_ID=$(generio flows create ...)`` captures it; what people read goes to stderr.
+``wait`` draws the same bar as ``run``; Ctrl-C only stops the waiting here (the flow was
+not created by this command, so it is left running).
 """
 
 from __future__ import annotations
@@ -233,7 +234,10 @@ def wait(
 
 
 def download(
-    ctx: typer.Context, flow_id: FlowId, out_dir: OutDirOption = Path("."), as_json: JsonOption = False
+    ctx: typer.Context,
+    flow_id: FlowId,
+    out_dir: OutDirOption = Path("."),
+    as_json: JsonOption = False,
 ) -> None:
     """Save a finished flow's outputs as files (partial ones of a failed flow too)."""
     paths = open_client(ctx).flows.download_outputs(flow_id, out_dir)

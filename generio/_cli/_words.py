@@ -18,13 +18,19 @@ __all__ = ["cli_words", "plain_choices"]
 # Fixed phrases of generio's own messages (generio/_config.py, _errors.py, _inputs.py,
 # _operations.py, _jobs.py, _downloads.py), most specific first.
 _PHRASES: tuple[tuple[str, str], ...] = (
-    ("pass api_key= to the client or set $GENERIO_API_KEY", "pass --api-key or set $GENERIO_API_KEY"),
+    (
+        "pass api_key= to the client or set $GENERIO_API_KEY",
+        "pass --api-key or set $GENERIO_API_KEY",
+    ),
     ("(argument api_key or $GENERIO_API_KEY)", "(--api-key or $GENERIO_API_KEY)"),
     ("(argument base_url or $GENERIO_BASE_URL)", "(--base-url or $GENERIO_BASE_URL)"),
     ("pass the key as api_key= instead", "give the key with --api-key or $GENERIO_API_KEY instead"),
     ("pass allow_insecure=True", "pass --allow-insecure"),
     ("give the client a longer timeout=", "pass a longer --request-timeout"),
-    ("raise max_retries to let generio wait and retry", "raise --max-retries to let generio wait and retry"),
+    (
+        "raise max_retries to let generio wait and retry",
+        "raise --max-retries to let generio wait and retry",
+    ),
     (
         "This template takes a text prompt: pass it as a str.",
         "This template takes a text prompt: give the prompt as an INPUT that is not the name "
@@ -34,11 +40,14 @@ _PHRASES: tuple[tuple[str, str], ...] = (
         "A str is sent as a text prompt: pass files as pathlib.Path.",
         "An INPUT that names no existing file is sent as a text prompt: check the file's path.",
     ),
-    ("check the flow's state first (get it)", "check the flow's state first (generio flows get ID)"),
+    (
+        "check the flow's state first (get it)",
+        "check the flow's state first (generio flows get ID)",
+    ),
 )
 
 # Where a 422 points (pydantic's ``loc``, as FieldError prints it) -> the option behind it.
-_LOCATIONS: tuple[tuple[re.Pattern[str], str], ...] = (
+_LOCATIONS: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...] = (
     (re.compile(r"\bbody\.parameters\.([\w-]+): "), r"-p \1: "),
     (re.compile(r"\bbody\.parameters: "), "-p: "),
     (re.compile(r"\bbody\.additional: "), "--additional: "),
@@ -69,7 +78,9 @@ def _choices(match: re.Match[str]) -> str:
     return f"must be one of: {plain_choices(_QUOTED.findall(match[1]))}"
 
 
-def _sub(pattern: re.Pattern[str], replacement: str | Callable[[re.Match[str]], str], text: str) -> str:
+def _sub(
+    pattern: re.Pattern[str], replacement: str | Callable[[re.Match[str]], str], text: str
+) -> str:
     return pattern.sub(replacement, text)
 
 
