@@ -140,14 +140,15 @@ def _without_cli_extra(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_without_cli_extra_prints_hint(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Without typer, `generio` prints how to install the cli extra and returns 2."""
+    """Without typer, `generio` names the cli extra and both ways to install it; returns 2."""
     _without_cli_extra(monkeypatch)
     assert entry.main(["templates"]) == 2
     captured = capsys.readouterr()
     assert captured.out == ""
     assert captured.err.strip() == (
-        "generio: error: the command line is not installed: install generio[cli] "
-        "(pip install 'generio[cli]')"
+        "generio: error: the command line needs the 'cli' extra, which is not installed "
+        "(typer is missing). From a clone of the repository: pip install '.[cli]'; "
+        "from a package index: pip install 'generio[cli]'."
     )
 
 
