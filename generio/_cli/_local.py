@@ -40,11 +40,11 @@ def _log_line(line: str) -> None:
 
 def emulator(
     port: Annotated[
-        int, typer.Option(metavar="PORT", help="Port to listen on (0 picks a free one).")
+        int, typer.Option("--port", metavar="PORT", help="Port to listen on (0 picks a free one).")
     ] = 8765,
-    host: Annotated[str, typer.Option(metavar="ADDRESS", help="Address to listen on.")] = (
-        "127.0.0.1"
-    ),
+    host: Annotated[
+        str, typer.Option("--host", metavar="ADDRESS", help="Address to listen on.")
+    ] = ("127.0.0.1"),
     api_key: Annotated[
         str | None,
         typer.Option(
@@ -57,10 +57,15 @@ def emulator(
     flow_seconds: Annotated[
         float,
         typer.Option(
-            metavar="SECONDS", min=0.0, help="Seconds a flow takes from start to completion."
+            "--flow-seconds",
+            metavar="SECONDS",
+            min=0.0,
+            help="Seconds a flow takes from start to completion.",
         ),
     ] = 5.0,
-    seed: Annotated[int | None, typer.Option(metavar="N", help="Seed for fault injection.")] = None,
+    seed: Annotated[
+        int | None, typer.Option("--seed", metavar="N", help="Seed for fault injection.")
+    ] = None,
     fault: Annotated[
         list[str] | None,
         typer.Option(
