@@ -68,7 +68,7 @@ def _free_port() -> int:
 
 
 def _shell_env() -> dict[str, str]:
-    """The user's shell: generio on PATH, and no GENERIO_* settings until the README sets them."""
+    """Build the user's shell: generio on PATH, no GENERIO_* settings until the README sets them."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("GENERIO_")}
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     return env
