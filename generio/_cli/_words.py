@@ -93,6 +93,7 @@ def cli_words(message: str) -> str:
     for pattern, replacement in _LOCATIONS:
         text = _sub(pattern, replacement, text)
     text = _sub(_INPUT_SHOULD_BE, _choices, text)
+    text = text.replace("Input should be ", "must be ")
     text = _sub(
         _LIBRARY_SETTING,
         lambda m: f"--request-timeout must be a positive number of seconds, not {m[1]}",
