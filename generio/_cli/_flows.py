@@ -165,7 +165,10 @@ def list_flows(
     state: Annotated[
         StateFilter | None,
         typer.Option(
-            "--state", metavar="STATE", help="Only flows in this state.", show_default=False
+            "--state",
+            metavar="STATE",
+            help=f"Only flows in this state: {', '.join(StateFilter)}.",
+            show_default=False,
         ),
     ] = None,
     sort_by: Annotated[
@@ -173,7 +176,7 @@ def list_flows(
         typer.Option(
             "--sort-by",
             metavar="FIELD",
-            help="Sort by this field (created_at when not given).",
+            help=f"Sort by this field: {', '.join(SortField)} (default: created_at).",
             show_default=False,
         ),
     ] = None,

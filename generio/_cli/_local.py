@@ -141,10 +141,15 @@ def _summary(result: DemoResult) -> str:
 def demo(
     out_dir: Annotated[
         Path,
-        typer.Option("-o", "--out-dir", file_okay=False, help="Where to save the models."),
+        typer.Option(
+            "-o", "--out-dir", metavar="DIR", file_okay=False, help="Where to save the models."
+        ),
     ] = Path("generio-demo"),
     flow_seconds: Annotated[
-        float, typer.Option(min=0.0, help="Seconds each emulated flow takes.")
+        float,
+        typer.Option(
+            "--flow-seconds", metavar="SECONDS", min=0.0, help="Seconds each emulated flow takes."
+        ),
     ] = DEMO_FLOW_SECONDS,
 ) -> None:
     """Run the demo: a local emulator; text to 3D, image to 3D, then optimise; GLBs saved.

@@ -15,6 +15,7 @@ this works with typer's vendored click and with click itself.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -27,12 +28,34 @@ def _plain(pieces: Iterable[str]) -> list[str]:
     return [piece.replace("{", "").replace("}", "") for piece in pieces]
 
 
+_NOT_ONE_OF = re.compile(r"^'(?P<value>.*)' is not one of ")
+
+
+def _plain_choice_error(exc: Exception) -> None:
+    """Reword click's "'x' is not one of 'a', 'b'." as "x is not one of: a, b"."""
+    message = getattr(exc, "message", None)
+    choices = getattr(getattr(getattr(exc, "param", None), "type", None), "choices", None)
+    found = _NOT_ONE_OF.match(message) if isinstance(message, str) else None
+    if found and choices:
+        names = [str(getattr(c, "value", c)) for c in choices]
+        exc.message = f"{found['value']} is not one of: {', '.join(names)}"  # type: ignore[attr-defined]
+
+
 class Command(TyperCommand):
     """A typer command whose usage line reads ``TEMPLATE INPUT...``."""
 
     def collect_usage_pieces(self, ctx: Any) -> list[str]:
         """Typer's pieces without the braces it puts around required arguments."""
         return _plain(super().collect_usage_pieces(ctx))
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        """Parse as click does; a value outside a choice lists the choices plainly."""
+        try:
+            result: list[str] = super().parse_args(ctx, args)
+        except Exception as exc:
+            _plain_choice_error(exc)
+            raise
+        return result
 
 
 class Group(TyperGroup):

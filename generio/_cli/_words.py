@@ -41,6 +41,14 @@ _PHRASES: tuple[tuple[str, str], ...] = (
         "An INPUT that names no existing file is sent as a text prompt: check the file's path.",
     ),
     (
+        "pass mime_type= (for example 'image/png' or 'model/gltf-binary').",
+        "give the file the extension of its type (.png, .jpg, .tif, .webp or .glb).",
+    ),
+    (
+        "Pass mime_type=..., e.g. mime_type='image/png'.",
+        "Give the file the extension of its type (.png, .jpg, .tif, .webp or .glb).",
+    ),
+    (
         "check the flow's state first (get it)",
         "check the flow's state first (generio flows get ID)",
     ),
