@@ -49,17 +49,20 @@ def test_ctrl_c_during_start_up_exits_130_without_traceback(delay: float) -> Non
     time.sleep(delay)
     child.send_signal(signal.SIGINT)
     out, err = child.communicate(timeout=60)
-    # Before Python installs its own handler, SIGINT ends the process as a shell's Ctrl-C
-    # does (-2, which a shell reports as 130); after it, generio exits 130 itself.
-    assert child.returncode in (130, -signal.SIGINT), err
     assert out == ""
-    if "Traceback" in err:  # landed in the interpreter's or the wrapper's own start-up
+    if "Traceback" in err:
+        # It landed in the interpreter's start-up (site, .pth files) or the wrapper's own
+        # imports, which Python reports its own way: no frame of it may be generio's.
         frames = [ln for ln in err.splitlines() if ln.strip().startswith("File ")]
+        assert frames
         assert not any("_generio_launch" in f or "/generio/" in f for f in frames), err
     elif child.returncode == 130:
         assert err.strip() == "generio: interrupted"
     else:
-        assert err == ""  # killed by the signal before Python could even catch it
+        # Before Python installs its own handler, SIGINT ends the process as a shell's
+        # Ctrl-C does (-2, which a shell reports as 130), silently.
+        assert child.returncode == -signal.SIGINT, err
+        assert err == ""
 
 
 def test_failure_before_the_flow_leaves_no_progress_line(cli: Cli, emu: Emulator) -> None:
