@@ -44,7 +44,7 @@ def emulator(
     ] = 8765,
     host: Annotated[
         str, typer.Option("--host", metavar="ADDRESS", help="Address to listen on.")
-    ] = ("127.0.0.1"),
+    ] = "127.0.0.1",
     api_key: Annotated[
         str | None,
         typer.Option(

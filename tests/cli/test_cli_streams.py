@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import socket
 import subprocess
@@ -237,3 +238,34 @@ def test_help_via_runner_is_unchanged_by_streams() -> None:
     result = CliRunner().invoke(app, ["--help"])
     assert result.exit_code == 0
     assert result.stderr == ""
+
+
+_BAR = (
+    "import sys\n"
+    "from datetime import UTC, datetime\n"
+    "from generio import Flow\n"
+    "from generio._cli._progress import FlowBar\n"
+    "flow = Flow('f1', 'tpl', 'running', 0.5, {}, None, datetime.now(UTC))\n"
+    "try:\n"
+    "    with FlowBar('tpl') as bar:\n"
+    "        bar(flow)\n"
+    "        if sys.argv[1] == 'fail':\n"
+    "            raise RuntimeError\n"
+    "except RuntimeError:\n"
+    "    pass\n"
+)
+
+
+@pytest.mark.parametrize("ending", ["fail", "ok"])
+def test_terminal_bar_is_removed_after_an_error(ending: str) -> None:
+    """On a terminal the live bar is erased when the command fails, and kept when it ends."""
+    env = {**os.environ, "TTY_COMPATIBLE": "1", "FORCE_TERMINAL": "1"}  # rich: a terminal
+    done = subprocess.run(
+        [sys.executable, "-c", _BAR, ending],
+        capture_output=True, text=True, env=env, timeout=60, check=True,
+    )  # fmt: skip
+    drawn = done.stderr
+    assert "running" in drawn  # the bar was drawn, live
+    tail = drawn[drawn.rindex("running") :]
+    erased = "\x1b[1A\x1b[2K" in tail  # cursor up, erase the line: the bar is gone
+    assert erased == (ending == "fail"), repr(tail)
