@@ -51,15 +51,6 @@ def test_readme_example_runs(code: str, tmp_path: Path, generio_emulator: Emulat
     assert generio_emulator.api_key not in done.stdout + done.stderr
 
 
-def _port_free(port: int) -> bool:
-    with socket.socket() as probe:
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -82,6 +73,31 @@ def test_readme_has_shell_blocks() -> None:
     assert "|" not in SHELL_BLOCKS[2].replace("||", "")  # no `get|start|abort` pipes
 
 
+def _start_readme_emulator(
+    cwd: Path, env: dict[str, str]
+) -> tuple[subprocess.Popen[str], list[str]]:
+    """Start the README's emulator line; on a port another process holds, a free one."""
+    blocks = list(SHELL_BLOCKS)
+    for _attempt in range(3):
+        server = subprocess.Popen(
+            ["bash", "-c", f"exec {blocks[0].strip()}"],
+            cwd=cwd,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert server.stdout is not None
+        ready = server.stdout.readline()
+        if "GENERIO emulator serving http://127.0.0.1:" in ready:
+            return server, blocks
+        _, err = server.communicate(timeout=30)
+        assert "cannot listen" in err, err  # the only reason to try again
+        port = str(_free_port())
+        blocks = [b.replace(str(README_PORT), port) for b in SHELL_BLOCKS]
+    raise AssertionError("no free port for the README's emulator")
+
+
 @pytest.mark.skipif(shutil.which("bash") is None, reason="the README's shell is bash")
 def test_readme_shell_blocks_run(tmp_path: Path) -> None:
     """The README's emulator line serves; its CLI lines then run as written, one shell script.
@@ -89,24 +105,10 @@ def test_readme_shell_blocks_run(tmp_path: Path) -> None:
     The emulator is started exactly as written; only when another process already holds its
     port is the port number swapped for a free one in every block.
     """
-    blocks = list(SHELL_BLOCKS)
-    if not _port_free(README_PORT):
-        port = str(_free_port())
-        blocks = [b.replace(str(README_PORT), port) for b in blocks]
     (tmp_path / "photo.png").write_bytes(sample_png(16, 16))  # "any PNG or JPEG of yours"
     env = _shell_env()
-    server = subprocess.Popen(
-        ["bash", "-c", f"exec {blocks[0].strip()}"],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    server, blocks = _start_readme_emulator(tmp_path, env)
     try:
-        assert server.stdout is not None
-        ready = server.stdout.readline()
-        assert "GENERIO emulator serving http://127.0.0.1:" in ready, server.stderr.read()
         script = "set -euo pipefail\n" + blocks[1] + blocks[2]
         done = subprocess.run(
             ["bash", "-c", script],
