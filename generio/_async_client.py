@@ -48,6 +48,7 @@ from generio._operations import (
     translate,
 )
 from generio._retry import budget_scope
+from generio._run import OnInterrupt
 from generio._wiring import build_async, effective_timeout
 
 __all__ = ["AsyncFlows", "AsyncGenerio", "AsyncTemplates"]
@@ -90,10 +91,18 @@ class AsyncFlows:
         inputs: object = None,
         parameters: Mapping[str, Any] | None = None,
         additional: Any = None,
+        idempotency_key: str | None = None,
     ) -> Flow:
         """Create a flow (started at once when it has inputs), never twice."""
         return await self._client._drive(
-            create_job(self._state, template, as_sources(inputs), parameters, additional)
+            create_job(
+                self._state,
+                template,
+                as_sources(inputs),
+                parameters,
+                additional,
+                idempotency_key,
+            )
         )
 
     async def get(self, flow_id: str) -> Flow:
@@ -212,6 +221,8 @@ class AsyncGenerio(ClientBase):
         out_dir: str | os.PathLike[str] | None = None,
         timeout: float | None = None,  # noqa: ASYNC109 - the public surface takes timeout=
         on_progress: ProgressCallback | None = None,
+        idempotency_key: str | None = None,
+        on_interrupt: OnInterrupt = "abort",
     ) -> RunResult:
         """Run a template on inputs and collect the outputs; see :meth:`Generio.run`.
 
@@ -219,7 +230,17 @@ class AsyncGenerio(ClientBase):
         :data:`CLEANUP_SECONDS`), then lets the cancellation through.
         """
         return await self._drive(
-            self._run_job(template, inputs, parameters, additional, out_dir, timeout, on_progress)
+            self._run_job(
+                template,
+                inputs,
+                parameters,
+                additional,
+                out_dir,
+                timeout,
+                on_progress,
+                idempotency_key,
+                on_interrupt,
+            )
         )
 
     async def run_many(

@@ -46,6 +46,7 @@ from generio._operations import (
     translate,
 )
 from generio._retry import budget_scope
+from generio._run import OnInterrupt
 from generio._wiring import build_sync, effective_timeout
 
 __all__ = ["Flows", "Generio", "Templates"]
@@ -86,6 +87,7 @@ class Flows:
         inputs: object = None,
         parameters: Mapping[str, Any] | None = None,
         additional: Any = None,
+        idempotency_key: str | None = None,
     ) -> Flow:
         """Create a flow; with inputs it starts by itself, without it waits for uploads.
 
@@ -93,17 +95,36 @@ class Flows:
             template: a template name or id, or a :class:`Template`.
             inputs: one input or a list (see :meth:`upload_input` for the kinds), or None.
             parameters: the template's parameters; omitted ones take their defaults.
-            additional: any JSON to keep with the flow.
+            additional: any JSON to keep with the flow; ``flow.additional`` reads it back
+                exactly.
+            idempotency_key: your key for this request. A later create with the same key,
+                from any client or process, returns this flow instead of creating one.
+                None: a random key, which still makes retries exact.
 
         Raises:
             InputError: an input is unusable or not accepted by the template (nothing is
                 created).
+            IdempotencyConflictError: the key was used before for a different template,
+                parameters or inputs (nothing is created).
             ValidationError: the service rejected the parameters.
 
-        A retry after an ambiguous failure never creates a second flow: see ``_create.py``.
+        The key travels in the flow's ``additional`` under :data:`generio.IDEMPOTENCY_FIELD`
+        (a dict gets that one entry added; any other value is wrapped as
+        ``{IDEMPOTENCY_FIELD: {"key", "fingerprint", "value": <yours>}}``) and is removed
+        from every Flow generio returns. With your key, generio first lists the flows
+        (``GET /flows``; when list entries lack ``additional``, ``GET /flows/{id}`` for
+        those of the same template) to find it. A retry after an ambiguous failure looks
+        for the flow with the call's key and never creates a second one (``_create.py``).
         """
         return self._client._drive(
-            create_job(self._state, template, as_sources(inputs), parameters, additional)
+            create_job(
+                self._state,
+                template,
+                as_sources(inputs),
+                parameters,
+                additional,
+                idempotency_key,
+            )
         )
 
     def get(self, flow_id: str) -> Flow:
@@ -296,12 +317,15 @@ class Generio(ClientBase):
         out_dir: str | os.PathLike[str] | None = None,
         timeout: float | None = None,
         on_progress: ProgressCallback | None = None,
+        idempotency_key: str | None = None,
+        on_interrupt: OnInterrupt = "abort",
     ) -> RunResult:
         """Run a template on inputs and collect the outputs, in one call.
 
         Checks the inputs, creates the flow with them (it starts by itself), waits, then
         writes the outputs to ``out_dir`` (``.paths``) or, without one, returns them with
-        their content in ``.data``. Ctrl-C while waiting aborts the flow, then re-raises.
+        their content in ``.data``. Ctrl-C at any point aborts the flow it created (see
+        ``on_interrupt``), then re-raises.
 
         Args:
             template: a template name or id, or a :class:`Template`.
@@ -311,15 +335,32 @@ class Generio(ClientBase):
             out_dir: where to write the outputs; None keeps them in memory.
             timeout: seconds to wait for the flow at most.
             on_progress: called with the flow each time its state or progress changes.
+            idempotency_key: your key for this run (see :meth:`Flows.create`): a run with
+                the same key picks up the flow it made instead of creating another.
+            on_interrupt: what happens to the flow when the run is interrupted
+                (``KeyboardInterrupt``, cancellation, an exception from ``on_progress``):
+                ``"abort"`` it, or ``"keep"`` it running for a keyed re-run. The exception
+                is re-raised with ``generio_flow_id`` (the flow's id, or None) and a note.
 
         Raises:
-            InputError: an input, ``timeout`` or ``out_dir`` is unusable (nothing is
-                created).
+            InputError: an input, ``timeout``, ``out_dir`` or the key is unusable (nothing
+                is created).
+            IdempotencyConflictError: the key was used for a different request.
             FlowFailed: the flow ended ``failed`` or ``aborted``; carries partial outputs.
             WaitTimeout: ``timeout`` passed; the flow keeps running.
         """
         return self._drive(
-            self._run_job(template, inputs, parameters, additional, out_dir, timeout, on_progress)
+            self._run_job(
+                template,
+                inputs,
+                parameters,
+                additional,
+                out_dir,
+                timeout,
+                on_progress,
+                idempotency_key,
+                on_interrupt,
+            )
         )
 
     def close(self) -> None:
