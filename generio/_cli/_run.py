@@ -1,8 +1,8 @@
 """``generio run``: one template on inputs, with a live bar, the outputs saved to files.
 
 The facade's ``run()`` does the work (create, wait, download) and aborts its flow when
-Ctrl-C interrupts the wait; this command only types the arguments, draws the bar and says
-what happened. ``--no-wait`` is ``flows.create()``: a flow with inputs starts by itself.
+Ctrl-C interrupts it, even while the create request is in flight; this command only types
+the arguments, draws the bar and says what happened. ``--no-wait`` is ``flows.create()``: a flow with inputs starts by itself.
 """
 
 from __future__ import annotations
@@ -34,19 +34,17 @@ def _result_json(flow: Flow, outputs: Sequence[Asset], paths: Sequence[Path]) ->
     }
 
 
-def _interrupted(flow: Flow | None) -> str:
-    """Say what Ctrl-C left behind, by the last state the bar saw."""
-    if flow is None:
+def _interrupted(exc: BaseException, seen: Flow | None) -> str:
+    """Say what Ctrl-C left behind: run() aborted its flow, if it had made one."""
+    flow_id = getattr(exc, "generio_flow_id", seen.id if seen else None)
+    if flow_id is None:
+        return "interrupted before a flow was created; nothing runs on"
+    if seen is not None and seen.id == flow_id and seen.is_terminal:
         return (
-            "interrupted while creating the flow; if the service created it, it runs on "
-            "(see: generio flows list)"
+            f"interrupted while saving the outputs of flow {flow_id}; "
+            f"get them with: generio flows download {flow_id}"
         )
-    if flow.is_terminal:
-        return (
-            f"interrupted while saving the outputs of flow {flow.id}; "
-            f"get them with: generio flows download {flow.id}"
-        )
-    return f"interrupted; aborting flow {flow.id} (check: generio flows get {flow.id})"
+    return f"interrupted; aborting flow {flow_id} (check: generio flows get {flow_id})"
 
 
 class _Announcing:
@@ -113,18 +111,31 @@ def run(
             show_default=False,
         ),
     ] = None,
+    idempotency_key: Annotated[
+        str | None,
+        typer.Option(
+            "--idempotency-key",
+            metavar="KEY",
+            help="Your key for this run: running again with the same key picks up the flow "
+            "it made instead of creating (and paying for) another.",
+            show_default=False,
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Run a template on inputs, show its progress, save its outputs.
 
-    Ctrl-C while waiting aborts the flow. Exit code 1 when the flow fails or is aborted.
+    Ctrl-C at any moment aborts the flow it created (exit code 130). Exit code 1 when the
+    flow fails or is aborted.
     """
     client = open_client(ctx)
     found = resolve_template(client, template)
     parameters = parse_parameters(found, params or [])
     sources = read_inputs(inputs, found)
     if no_wait:
-        flow = client.flows.create(found, inputs=sources, parameters=parameters)
+        flow = client.flows.create(
+            found, inputs=sources, parameters=parameters, idempotency_key=idempotency_key
+        )
         if as_json:
             emit_json({"flow": flow_json(flow)})
         else:
@@ -141,9 +152,10 @@ def run(
                 out_dir=out_dir,
                 timeout=timeout,
                 on_progress=watch,
+                idempotency_key=idempotency_key,
             )
-    except KeyboardInterrupt:
-        note(_interrupted(watch.flow))
+    except KeyboardInterrupt as exc:
+        note(_interrupted(exc, watch.flow))
         raise typer.Exit(EXIT_INTERRUPTED) from None
     except FlowFailed as exc:
         if as_json:
