@@ -2,7 +2,8 @@
 
 The facade's ``run()`` does the work (create, wait, download) and aborts its flow when
 Ctrl-C interrupts it, even while the create request is in flight; this command only types
-the arguments, draws the bar and says what happened. ``--no-wait`` is ``flows.create()``: a flow with inputs starts by itself.
+the arguments, draws the bar and says what happened. ``--no-wait`` is ``flows.create()``:
+a flow with inputs starts by itself.
 """
 
 from __future__ import annotations
