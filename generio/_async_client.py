@@ -283,7 +283,18 @@ class AsyncGenerio(ClientBase):
         return results
 
     async def aclose(self) -> None:
-        """Close the connections generio opened (not those of your ``http_client``)."""
+        """Close the connections generio opened (not those of your ``http_client``).
+
+        Waits first (at most :data:`CLEANUP_SECONDS`) for interrupted runs still aborting
+        their flows: ``asyncio.gather`` lets its caller go on (and close the client) as soon
+        as the first of its cancelled tasks ends.
+        """
+        import anyio
+
+        deadline = anyio.current_time() + CLEANUP_SECONDS
+        while self._state.cleaning_up and anyio.current_time() < deadline:
+            with anyio.CancelScope(shield=True):
+                await anyio.sleep(0.01)
         await self._http.aclose()
 
     async def __aenter__(self) -> AsyncGenerio:
@@ -302,12 +313,20 @@ class AsyncGenerio(ClientBase):
     async def _drive(self, job: Job[T]) -> T:
         """Run a job to its end, awaiting its effects."""
         stepper = Stepper(job)
-        while (effect := stepper.advance()) is not None:
-            try:
-                stepper.succeed(await self._perform(effect, cleanup=stepper.cleanup))
-            except BaseException as exc:  # noqa: BLE001 - the job decides; it re-raises
-                stepper.fail(exc)
-        return stepper.result
+        counted = False
+        try:
+            while (effect := stepper.advance()) is not None:
+                if stepper.cleanup and not counted:
+                    counted = True
+                    self._state.cleanup_started()
+                try:
+                    stepper.succeed(await self._perform(effect, cleanup=stepper.cleanup))
+                except BaseException as exc:  # noqa: BLE001 - the job decides; it re-raises
+                    stepper.fail(exc)
+            return stepper.result
+        finally:
+            if counted:
+                self._state.cleanup_ended()
 
     async def _perform(self, effect: Effect, *, cleanup: bool) -> Any:
         import anyio
@@ -315,8 +334,18 @@ class AsyncGenerio(ClientBase):
         if not cleanup:
             return await self._perform_now(effect)
         # The task is being cancelled: clean-up must still reach the service, briefly.
-        with anyio.CancelScope(shield=True, deadline=anyio.current_time() + CLEANUP_SECONDS):
-            return await self._perform_now(effect)
+        deadline = anyio.current_time() + CLEANUP_SECONDS
+        with anyio.CancelScope(shield=True, deadline=deadline) as scope:
+            while True:
+                try:
+                    return await self._perform_now(effect)
+                except anyio.get_cancelled_exc_class():
+                    # A shield holds off anyio's cancellations, not a native asyncio
+                    # task.cancel() (a gather tearing down, asyncio.run's final sweep):
+                    # such a one breaks this step, which is repeated (they are all
+                    # idempotent: a lookup, an abort) until the deadline.
+                    if scope.cancel_called or anyio.current_time() >= deadline:
+                        raise
         return None  # the deadline passed  # pragma: no cover
 
     async def _perform_now(self, effect: Effect) -> Any:

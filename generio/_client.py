@@ -52,6 +52,8 @@ from generio._wiring import build_sync, effective_timeout
 __all__ = ["Flows", "Generio", "Templates"]
 
 T = TypeVar("T")
+#: How long close() waits for interrupted runs of other threads to abort their flows.
+_CLEANUP_SECONDS = 10.0
 
 
 class Templates:
@@ -364,7 +366,14 @@ class Generio(ClientBase):
         )
 
     def close(self) -> None:
-        """Close the connections generio opened (not those of your ``http_client``)."""
+        """Close the connections generio opened (not those of your ``http_client``).
+
+        Waits first (at most 10 s) for runs in other threads that are still aborting their
+        flows after an interruption.
+        """
+        deadline = time.monotonic() + _CLEANUP_SECONDS
+        while self._state.cleaning_up and time.monotonic() < deadline:
+            time.sleep(0.01)
         self._http.close()
 
     def __enter__(self) -> Generio:
@@ -383,12 +392,20 @@ class Generio(ClientBase):
     def _drive(self, job: Job[T]) -> T:
         """Run a job to its end, performing its effects with blocking calls."""
         stepper = Stepper(job)
-        while (effect := stepper.advance()) is not None:
-            try:
-                stepper.succeed(self._perform(effect))
-            except BaseException as exc:  # noqa: BLE001 - the job decides; it re-raises
-                stepper.fail(exc)
-        return stepper.result
+        counted = False
+        try:
+            while (effect := stepper.advance()) is not None:
+                if stepper.cleanup and not counted:
+                    counted = True
+                    self._state.cleanup_started()
+                try:
+                    stepper.succeed(self._perform(effect))
+                except BaseException as exc:  # noqa: BLE001 - the job decides; it re-raises
+                    stepper.fail(exc)
+            return stepper.result
+        finally:
+            if counted:
+                self._state.cleanup_ended()
 
     def _perform(self, effect: Effect) -> Any:
         if isinstance(effect, Sleep):

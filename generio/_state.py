@@ -48,6 +48,8 @@ class ClientState:
         self._keys_in_use: set[str] = set()
         # flow id -> its marker, for flows whose ``additional`` a listing left out.
         self._markers: dict[str, Any] = {}
+        # Jobs cleaning up after an interruption: closing the client waits for them.
+        self._cleanups = 0
 
     def budget(self) -> Budget:
         """Return a fresh retry budget for one logical call."""
@@ -106,3 +108,19 @@ class ClientState:
             if len(self._markers) >= _MARKERS_KEPT:
                 del self._markers[next(iter(self._markers))]
             self._markers[flow_id] = marker
+
+    def cleanup_started(self) -> None:
+        """Count a job that began cleaning up after an interruption (aborting its flow)."""
+        with self._lock:
+            self._cleanups += 1
+
+    def cleanup_ended(self) -> None:
+        """Count one clean-up as done."""
+        with self._lock:
+            self._cleanups -= 1
+
+    @property
+    def cleaning_up(self) -> bool:
+        """Whether any job of this client is still cleaning up."""
+        with self._lock:
+            return self._cleanups > 0
