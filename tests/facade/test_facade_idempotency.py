@@ -237,3 +237,29 @@ def test_run_many_jobs_take_idempotency_keys(emu: Emulator) -> None:
     first, second = anyio.run(main)
     assert [r.flow.id for r in first] == [r.flow.id for r in second]
     assert len(emu.ledger) == 3
+
+
+def test_keys_hold_when_list_entries_lack_additional(emu: Emulator) -> None:
+    """A listing without additional: the key is found by reading the flows one by one."""
+    from variant_server import ListWithoutAdditional
+
+    with ListWithoutAdditional(emu) as proxy, Generio(emu.api_key, proxy.base_url) as client:
+        other = client.flows.create(PROMPT_TEMPLATE, inputs="someone else's chair")
+        first = client.flows.create(PROMPT_TEMPLATE, inputs="a sofa", idempotency_key="v-1")
+        proxy.requests.clear()
+        again = client.flows.create(PROMPT_TEMPLATE, inputs="a sofa", idempotency_key="v-1")
+        assert again.id == first.id
+        assert again.additional is None
+        # One listing, then the flow with the key read whole; `other` was read by the first
+        # call's look-up, and a flow's additional never changes, so it is not read again.
+        assert proxy.requests == ["GET /flows", f"GET /flows/{first.id}"]
+        # A lost answer is adopted the same way; the client remembers what it read.
+        emu.add_fault("lost_response", "create_flow", count=1)
+        proxy.requests.clear()
+        lost = client.flows.create(PROMPT_TEMPLATE, inputs="a lost sofa")
+        reads = [r for r in proxy.requests if r.startswith("GET /flows/")]
+        assert reads == [f"GET /flows/{lost.id}"]
+        with pytest.raises(IdempotencyConflictError):
+            client.flows.create(PROMPT_TEMPLATE, inputs="a chaise", idempotency_key="v-1")
+    assert len(emu.ledger) == 3
+    assert [f.id for f in (other, first, lost)] == [e.flow_id for e in emu.ledger]
