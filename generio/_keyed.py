@@ -48,16 +48,24 @@ def _content_digest(item: Prepared) -> str:
         return digest.hexdigest()
     digest.update(b"file\0" + item.mime_type.encode() + b"\0")
     if item.text is not None:  # a data URI: hash what it decodes to
-        decoder = _data_uri.Base64StreamDecoder()
-        start = item.text.index(",") + 1
-        for begin in range(start, len(item.text), _SLICE):
-            digest.update(decoder.feed(item.text[begin : begin + _SLICE]))
-        decoder.finish()
-        return digest.hexdigest()
+        try:
+            return _decoded_digest(digest, item.text)
+        except _data_uri.DecodeError:
+            # Not valid base64: the service will say so (422); its text identifies it.
+            return hashlib.sha256(b"text\0" + item.text.encode("utf-8")).hexdigest()
     for stream in item.open_raw():
         while chunk := stream.read(_READ):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def _decoded_digest(digest: Any, uri: str) -> str:
+    decoder = _data_uri.Base64StreamDecoder()
+    start = uri.index(",") + 1
+    for begin in range(start, len(uri), _SLICE):
+        digest.update(decoder.feed(uri[begin : begin + _SLICE]))
+    decoder.finish()
+    return str(digest.hexdigest())
 
 
 def fingerprint(template: str, parameters: Any, inputs: Sequence[Prepared]) -> str:
