@@ -249,8 +249,10 @@ class AsyncGenerio(ClientBase):
         """Run many :meth:`run` calls, at most ``concurrency`` at a time.
 
         Args:
-            jobs: each a mapping of :meth:`run`'s arguments, e.g.
+            jobs: each a mapping of :meth:`run`'s arguments (``idempotency_key`` and
+                ``on_interrupt`` included), e.g.
                 ``{"template": "model_generate_fromprompt", "inputs": ["a chair"]}``.
+                Cancelling run_many aborts the flows of the jobs under way.
             concurrency: how many run at once.
 
         Returns:
