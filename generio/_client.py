@@ -110,24 +110,14 @@ class Flows:
                 parameters or inputs (nothing is created).
             ValidationError: the service rejected the parameters.
 
-        The key travels in the flow's ``additional`` under :data:`generio.IDEMPOTENCY_FIELD`
-        (a dict gets that one entry added; any other value is wrapped as
-        ``{IDEMPOTENCY_FIELD: {"key", "fingerprint", "value": <yours>}}``) and is removed
-        from every Flow generio returns. With your key, generio first lists the flows
-        (``GET /flows``; when list entries lack ``additional``, ``GET /flows/{id}`` for
-        those of the same template) to find it. A retry after an ambiguous failure looks
-        for the flow with the call's key and never creates a second one (``_create.py``).
+        The key travels in ``additional`` under :data:`generio.IDEMPOTENCY_FIELD` and is
+        removed from every Flow returned (wire shape: ``_idempotency.py``; requests made to
+        find a key: ``_keyed.py``). A retry after an ambiguous failure adopts only the flow
+        with the call's key.
         """
-        return self._client._drive(
-            create_job(
-                self._state,
-                template,
-                as_sources(inputs),
-                parameters,
-                additional,
-                idempotency_key,
-            )
-        )
+        sources = as_sources(inputs)
+        job = create_job(self._state, template, sources, parameters, additional, idempotency_key)
+        return self._client._drive(job)
 
     def get(self, flow_id: str) -> Flow:
         """Return the flow's current state and progress.
@@ -351,19 +341,11 @@ class Generio(ClientBase):
             FlowFailed: the flow ended ``failed`` or ``aborted``; carries partial outputs.
             WaitTimeout: ``timeout`` passed; the flow keeps running.
         """
-        return self._drive(
-            self._run_job(
-                template,
-                inputs,
-                parameters,
-                additional,
-                out_dir,
-                timeout,
-                on_progress,
-                idempotency_key,
-                on_interrupt,
-            )
-        )
+        job = self._run_job(
+            template, inputs, parameters, additional, out_dir, timeout, on_progress,
+            idempotency_key, on_interrupt,
+        )  # fmt: skip
+        return self._drive(job)
 
     def close(self) -> None:
         """Close the connections generio opened (not those of your ``http_client``).
