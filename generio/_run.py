@@ -33,7 +33,7 @@ from generio._models import Asset, Flow, RunResult, Template
 from generio._operations import get_output_op, list_outputs_op, update_flow_op
 from generio._state import ClientState
 
-__all__ = ["ON_INTERRUPT", "OnInterrupt", "run_job"]
+__all__ = ["ON_INTERRUPT", "OnInterrupt", "abandon_job", "run_job"]
 
 logger = logging.getLogger("generio")
 OnInterrupt = Literal["abort", "keep"]
@@ -77,6 +77,20 @@ def _find_quietly(state: ClientState, progress: CreateProgress) -> Job[Flow | No
     except GenerioError as exc:
         logger.debug("could not look for the flow with key %s: %s", progress.key, exc)
         return None
+
+
+def abandon_job(state: ClientState, key: str, template: str) -> Job[str | None]:
+    """Abort the flow an interrupted create with ``key`` may have made; returns its id.
+
+    For callers of ``flows.create`` that were interrupted (the CLI's ``run --no-wait``);
+    best effort, never raises an API error.
+    """
+    progress = CreateProgress(key, posted=True, template=template)
+    flow = yield from _find_quietly(state, progress)
+    if flow is None or flow.is_terminal:
+        return None if flow is None else flow.id
+    yield from _abort_quietly(state, flow.id)
+    return flow.id
 
 
 def _clean_up(

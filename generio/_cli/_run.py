@@ -20,9 +20,10 @@ from generio._cli._catalog import JsonOption, resolve_template
 from generio._cli._common import EXIT_INTERRUPTED, emit_json, note, open_client, say
 from generio._cli._progress import FlowBar
 from generio._cli._render import asset_json, flow_json
+from generio._idempotency import new_key
 
 if TYPE_CHECKING:
-    from generio import Asset, Flow
+    from generio import Asset, Flow, Generio, Template
 
 __all__ = ["run"]
 
@@ -46,6 +47,35 @@ def _interrupted(exc: BaseException, seen: Flow | None) -> str:
             f"get them with: generio flows download {flow_id}"
         )
     return f"interrupted; aborting flow {flow_id} (check: generio flows get {flow_id})"
+
+
+def _create(
+    client: Generio,
+    template: Template,
+    sources: list[Any],
+    parameters: dict[str, Any],
+    key: str | None,
+) -> Flow:
+    """``flows.create`` that, on Ctrl-C while the create is in flight, aborts what it made.
+
+    The create always uses a key (a random one when none is given), so the flow can be
+    found by it when the answer never arrives.
+    """
+    key = key or new_key()
+    try:
+        return client.flows.create(
+            template, inputs=sources, parameters=parameters, idempotency_key=key
+        )
+    except KeyboardInterrupt:
+        from generio._run import abandon_job  # loads the generated client: not for --help
+
+        flow_id = client._drive(abandon_job(client._state, key, template.name))
+        note(
+            "interrupted before a flow was created"
+            if flow_id is None
+            else f"interrupted; aborting flow {flow_id} (check: generio flows get {flow_id})"
+        )
+        raise typer.Exit(EXIT_INTERRUPTED) from None
 
 
 class _Announcing:
@@ -134,9 +164,7 @@ def run(
     parameters = parse_parameters(found, params or [])
     sources = read_inputs(inputs, found)
     if no_wait:
-        flow = client.flows.create(
-            found, inputs=sources, parameters=parameters, idempotency_key=idempotency_key
-        )
+        flow = _create(client, found, sources, parameters, idempotency_key)
         if as_json:
             emit_json({"flow": flow_json(flow)})
         else:

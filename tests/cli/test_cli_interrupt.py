@@ -89,16 +89,18 @@ def test_interrupted_wait_leaves_the_flow_running(
     assert client.flows.get(flow_id).state in ("starting", "running")
 
 
+@pytest.mark.parametrize("extra", [[], ["--no-wait"]], ids=["run", "no-wait"])
 def test_sigint_while_the_create_is_in_flight_aborts_the_flow(
-    emu: Emulator, subprocess_env: dict[str, str], tmp_path: Path
+    emu: Emulator, subprocess_env: dict[str, str], tmp_path: Path, extra: list[str]
 ) -> None:
     """SIGINT while POST /flows awaits its answer: the flow is found by key and aborted."""
     import time
 
     emu.flow_seconds = SLOW_FLOW_SECONDS
     emu.add_fault("slow", "create_flow", delay=20)  # the flow exists, its answer is held
+    command = ["run", PROMPT_TEMPLATE, "a held chair", "-o", str(tmp_path), *extra]
     child = subprocess.Popen(
-        [sys.executable, "-c", _CHILD, "run", PROMPT_TEMPLATE, "a held chair", "-o", str(tmp_path)],
+        [sys.executable, "-c", _CHILD, *command],
         env=subprocess_env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
