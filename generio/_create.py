@@ -247,6 +247,7 @@ def _post_flow(
                 raise
             failure = exc
         else:
+            state.remember_marker(created.id, marker)  # look-ups need not read it again
             return created
         try:
             found = yield from find_keyed(state, marker.key, template, progress.began, budget)
