@@ -23,6 +23,7 @@ from generio._errors import (
     FlowFailed,
     FlowNotStarted,
     GenerioError,
+    IdempotencyConflictError,
     InputError,
     MissingExtraError,
     NotFoundError,
@@ -32,6 +33,7 @@ from generio._errors import (
     ValidationError,
     WaitTimeout,
 )
+from generio._idempotency import IDEMPOTENCY_FIELD
 from generio._models import Asset, Flow, RunResult, Template
 from generio._version import __version__
 
@@ -40,7 +42,7 @@ if _typing.TYPE_CHECKING:
     from generio._async_client import AsyncGenerio
     from generio._client import Generio
 
-__all__ = [
+__all__ = [  # noqa: RUF022 - plain sorted(), as tests/test_public_api.py checks
     "APIConnectionError",
     "APIError",
     "APIStatusError",
@@ -56,6 +58,8 @@ __all__ = [
     "FlowNotStarted",
     "Generio",
     "GenerioError",
+    "IDEMPOTENCY_FIELD",
+    "IdempotencyConflictError",
     "InputError",
     "MissingExtraError",
     "NotFoundError",

@@ -48,6 +48,7 @@ from generio._operations import (
     translate,
 )
 from generio._retry import budget_scope
+from generio._run import OnInterrupt
 from generio._wiring import build_async, effective_timeout
 
 __all__ = ["AsyncFlows", "AsyncGenerio", "AsyncTemplates"]
@@ -90,10 +91,18 @@ class AsyncFlows:
         inputs: object = None,
         parameters: Mapping[str, Any] | None = None,
         additional: Any = None,
+        idempotency_key: str | None = None,
     ) -> Flow:
         """Create a flow (started at once when it has inputs), never twice."""
         return await self._client._drive(
-            create_job(self._state, template, as_sources(inputs), parameters, additional)
+            create_job(
+                self._state,
+                template,
+                as_sources(inputs),
+                parameters,
+                additional,
+                idempotency_key,
+            )
         )
 
     async def get(self, flow_id: str) -> Flow:
@@ -212,6 +221,8 @@ class AsyncGenerio(ClientBase):
         out_dir: str | os.PathLike[str] | None = None,
         timeout: float | None = None,  # noqa: ASYNC109 - the public surface takes timeout=
         on_progress: ProgressCallback | None = None,
+        idempotency_key: str | None = None,
+        on_interrupt: OnInterrupt = "abort",
     ) -> RunResult:
         """Run a template on inputs and collect the outputs; see :meth:`Generio.run`.
 
@@ -219,7 +230,17 @@ class AsyncGenerio(ClientBase):
         :data:`CLEANUP_SECONDS`), then lets the cancellation through.
         """
         return await self._drive(
-            self._run_job(template, inputs, parameters, additional, out_dir, timeout, on_progress)
+            self._run_job(
+                template,
+                inputs,
+                parameters,
+                additional,
+                out_dir,
+                timeout,
+                on_progress,
+                idempotency_key,
+                on_interrupt,
+            )
         )
 
     async def run_many(
@@ -228,8 +249,10 @@ class AsyncGenerio(ClientBase):
         """Run many :meth:`run` calls, at most ``concurrency`` at a time.
 
         Args:
-            jobs: each a mapping of :meth:`run`'s arguments, e.g.
+            jobs: each a mapping of :meth:`run`'s arguments (``idempotency_key`` and
+                ``on_interrupt`` included), e.g.
                 ``{"template": "model_generate_fromprompt", "inputs": ["a chair"]}``.
+                Cancelling run_many aborts the flows of the jobs under way.
             concurrency: how many run at once.
 
         Returns:
@@ -262,7 +285,18 @@ class AsyncGenerio(ClientBase):
         return results
 
     async def aclose(self) -> None:
-        """Close the connections generio opened (not those of your ``http_client``)."""
+        """Close the connections generio opened (not those of your ``http_client``).
+
+        Waits first (at most :data:`CLEANUP_SECONDS`) for interrupted runs still aborting
+        their flows: ``asyncio.gather`` lets its caller go on (and close the client) as soon
+        as the first of its cancelled tasks ends.
+        """
+        import anyio
+
+        deadline = anyio.current_time() + CLEANUP_SECONDS
+        while self._state.cleaning_up and anyio.current_time() < deadline:
+            with anyio.CancelScope(shield=True):
+                await anyio.sleep(0.01)
         await self._http.aclose()
 
     async def __aenter__(self) -> AsyncGenerio:
@@ -281,12 +315,20 @@ class AsyncGenerio(ClientBase):
     async def _drive(self, job: Job[T]) -> T:
         """Run a job to its end, awaiting its effects."""
         stepper = Stepper(job)
-        while (effect := stepper.advance()) is not None:
-            try:
-                stepper.succeed(await self._perform(effect, cleanup=stepper.cleanup))
-            except BaseException as exc:  # noqa: BLE001 - the job decides; it re-raises
-                stepper.fail(exc)
-        return stepper.result
+        counted = False
+        try:
+            while (effect := stepper.advance()) is not None:
+                if stepper.cleanup and not counted:
+                    counted = True
+                    self._state.cleanup_started()
+                try:
+                    stepper.succeed(await self._perform(effect, cleanup=stepper.cleanup))
+                except BaseException as exc:  # noqa: BLE001 - the job decides; it re-raises
+                    stepper.fail(exc)
+            return stepper.result
+        finally:
+            if counted:
+                self._state.cleanup_ended()
 
     async def _perform(self, effect: Effect, *, cleanup: bool) -> Any:
         import anyio
@@ -294,8 +336,18 @@ class AsyncGenerio(ClientBase):
         if not cleanup:
             return await self._perform_now(effect)
         # The task is being cancelled: clean-up must still reach the service, briefly.
-        with anyio.CancelScope(shield=True, deadline=anyio.current_time() + CLEANUP_SECONDS):
-            return await self._perform_now(effect)
+        deadline = anyio.current_time() + CLEANUP_SECONDS
+        with anyio.CancelScope(shield=True, deadline=deadline) as scope:
+            while True:
+                try:
+                    return await self._perform_now(effect)
+                except anyio.get_cancelled_exc_class():
+                    # A shield holds off anyio's cancellations, not a native asyncio
+                    # task.cancel() (a gather tearing down, asyncio.run's final sweep):
+                    # such a one breaks this step, which is repeated (they are all
+                    # idempotent: a lookup, an abort) until the deadline.
+                    if scope.cancel_called or anyio.current_time() >= deadline:
+                        raise
         return None  # the deadline passed  # pragma: no cover
 
     async def _perform_now(self, effect: Effect) -> Any:

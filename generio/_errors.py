@@ -6,6 +6,7 @@ JSONDecodeError::
     GenerioError
     ├── ConfigurationError        (also ValueError)   bad client settings
     ├── InputError                (also ValueError)   bad local input: file, MIME type, data URI
+    │   └── IdempotencyConflictError                   a key reused for a different request
     ├── APIError                                       talking to the service failed
     │   ├── APIConnectionError                         no usable response (reset, DNS, TLS)
     │   │   └── APITimeoutError   (also TimeoutError)
@@ -54,6 +55,7 @@ __all__ = [
     "FlowFailed",
     "FlowNotStarted",
     "GenerioError",
+    "IdempotencyConflictError",
     "InputError",
     "NotFoundError",
     "PermissionDeniedError",
@@ -109,6 +111,24 @@ class ConfigurationError(GenerioError, ValueError):
 
 class InputError(GenerioError, ValueError):
     """A local input is unusable: missing or empty file, unsupported MIME type, bad data URI."""
+
+
+class IdempotencyConflictError(InputError):
+    """An idempotency key was used before for a different request; nothing was created.
+
+    Attributes:
+        key: the key.
+        flow_id: the flow created earlier with this key.
+    """
+
+    def __init__(self, key: str, flow_id: str) -> None:
+        self.key = key
+        self.flow_id = flow_id
+        super().__init__(
+            f"idempotency key {key!r} was already used for flow {flow_id} with a different "
+            "template, parameters or inputs, so nothing was created. Use a new key for a new "
+            f"request, or the same arguments to get flow {flow_id} back."
+        )
 
 
 class APIError(GenerioError):

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from generio._idempotency import ABSENT, marker_of, public_additional
 from generio._polling import FAILED_STATES, is_terminal
 
 if TYPE_CHECKING:
@@ -63,6 +64,9 @@ class Flow:
     created_at: datetime
     started_at: datetime | None = None
     finished_at: datetime | None = None
+    # The idempotency marker removed from ``additional`` (``_idempotency.py``): a Marker,
+    # None, or ABSENT when the answer left ``additional`` out. Not part of the public value.
+    _marker: Any = attrs.field(default=None, repr=False, eq=False)
 
     @property
     def is_terminal(self) -> bool:
@@ -233,10 +237,11 @@ def flow_from_api(m: api.Flow) -> Flow:
         state=str(m.state),  # a StrEnum of a known state, or the raw string of a new one
         progress=float(progress),
         parameters=dict(parameters) if isinstance(parameters, Mapping) else {},
-        additional=_plain(m.additional),
+        additional=public_additional(_plain(m.additional)),
         created_at=_time(m.created_at) or _never(),
         started_at=_time(m.started_at),
         finished_at=_time(m.finished_at),
+        marker=ABSENT if isinstance(m.additional, _unset_type()) else marker_of(m.additional),
     )
 
 
