@@ -37,16 +37,15 @@ from generio._jobs import (
 )
 from generio._models import Asset, Flow, RunResult, Template
 from generio._operations import (
-    finish_detailed,
     finish_raw,
     get_flow_op,
     get_input_op,
     get_output_op,
-    list_flows_op,
     list_inputs_op,
     list_outputs_op,
     translate,
 )
+from generio._pages import list_flows_job
 from generio._retry import budget_scope
 from generio._wiring import build_async, effective_timeout
 
@@ -102,7 +101,7 @@ class AsyncFlows:
 
     async def list(self, *, state: str | None = None, sort_by: str | None = None) -> list[Flow]:
         """Return the account's flows, optionally filtered by state and sorted."""
-        return await self._client._drive(call(self._state, list_flows_op(state, sort_by)))
+        return await self._client._drive(list_flows_job(self._state, state, sort_by))
 
     async def upload_input(
         self,
@@ -308,10 +307,7 @@ class AsyncGenerio(ClientBase):
             return await self._download(effect)
         op = effect.op
         with budget_scope(effect.budget), translate(op, self._state.settings.api_key):
-            if op.endpoint is None:
-                return finish_raw(op, await self._http.request(**op.raw_request(asynchronous=True)))
-            response = await op.endpoint.asyncio_detailed(*op.args, client=self._low, **op.kwargs)
-            return finish_detailed(op, response)
+            return finish_raw(op, await self._http.request(**op.raw_request(asynchronous=True)))
 
     async def _download(self, effect: Download) -> Path:
         with (

@@ -35,16 +35,15 @@ from generio._jobs import (
 )
 from generio._models import Asset, Flow, RunResult, Template
 from generio._operations import (
-    finish_detailed,
     finish_raw,
     get_flow_op,
     get_input_op,
     get_output_op,
-    list_flows_op,
     list_inputs_op,
     list_outputs_op,
     translate,
 )
+from generio._pages import list_flows_job
 from generio._retry import budget_scope
 from generio._wiring import build_sync, effective_timeout
 
@@ -125,7 +124,7 @@ class Flows:
         Raises:
             InputError: ``sort_by`` is not one of those fields.
         """
-        return self._client._drive(call(self._state, list_flows_op(state, sort_by)))
+        return self._client._drive(list_flows_job(self._state, state, sort_by))
 
     def upload_input(
         self,
@@ -357,10 +356,7 @@ class Generio(ClientBase):
             return self._download(effect)
         op = effect.op
         with budget_scope(effect.budget), translate(op, self._state.settings.api_key):
-            if op.endpoint is None:
-                return finish_raw(op, self._http.request(**op.raw_request()))
-            response = op.endpoint.sync_detailed(*op.args, client=self._low, **op.kwargs)
-            return finish_detailed(op, response)
+            return finish_raw(op, self._http.request(**op.raw_request()))
 
     def _download(self, effect: Download) -> Path:
         with (

@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 import attrs
 
 from generio._body import create_body, dumps, upload_body
+from generio._degrade import degraded
 from generio._effects import Call, Job, Sleep
 from generio._errors import (
     APIConnectionError,
@@ -35,7 +36,7 @@ from generio._errors import (
     ServerError,
 )
 from generio._inputs import Prepared, check_accepted, needs_fetch, prepare
-from generio._models import Asset, Flow, Template
+from generio._models import Asset, Flow, Template, unknown_template
 from generio._operations import (
     Operation,
     create_flow_op,
@@ -43,10 +44,10 @@ from generio._operations import (
     get_input_op,
     get_output_op,
     get_template_op,
-    list_flows_op,
     list_inputs_op,
     upload_input_op,
 )
+from generio._pages import list_flows_job
 from generio._retry import Budget, delay, is_unsent
 from generio._state import ClientState
 
@@ -84,7 +85,15 @@ def template_job(state: ClientState, template: str | Template) -> Job[Template]:
     cached = state.cached_template(template)
     if cached is not None:
         return cached
-    found: Template = yield Call(get_template_op(template), state.budget())
+    try:
+        found: Template = yield Call(get_template_op(template), state.budget())
+    except ServerError as exc:
+        if not 200 <= exc.status_code < 300:
+            raise
+        # A success whose body we cannot read: our guess of the template's shape is wrong.
+        # Local checks step aside and the service judges the request (see _inputs.py).
+        degraded("template_unreadable", f"Template {template!r} could not be read: {exc}")
+        return unknown_template(template)
     state.remember([found])
     return found
 
@@ -156,7 +165,7 @@ class _Signature:
     def matches(self, flow: Flow, since: datetime) -> bool:
         return (
             flow.template == self.template
-            and flow.created_at >= since
+            and (flow.created_at is None or flow.created_at >= since)
             and flow.additional == self.additional
             and all(_same(flow.parameters.get(k, _MISSING), v) for k, v in self.parameters.items())
         )
@@ -272,7 +281,7 @@ def _find_flow(
     state: ClientState, signature: _Signature, since: datetime, budget: Budget
 ) -> Job[Flow | None]:
     """Find and claim the unclaimed flow a lost ``POST /flows`` created, if any."""
-    flows: list[Flow] = yield Call(list_flows_op(None, "created_at"), budget)
+    flows = yield from list_flows_job(state, None, "created_at", budget)
     for flow in flows:
         if state.is_claimed(flow.id) or not signature.matches(flow, since):
             continue

@@ -22,6 +22,7 @@ from typing import IO
 import httpx
 
 from generio import _extract, _files, _mime
+from generio._degrade import degraded
 from generio._effects import Call, Download, Job, Sleep
 from generio._errors import (
     APIConnectionError,
@@ -82,7 +83,9 @@ class OutputWriter:
         self._extractor: _extract.DataFieldExtractor | None = None
         self._raw_type: str | None = None
         if _is_json(content_type):
-            self._extractor = _extract.DataFieldExtractor(self._write, on_mime=self._open)
+            self._extractor = _extract.DataFieldExtractor(
+                self._write, on_mime=self._open, accept_misprint=True
+            )
         else:
             self._raw_type = content_type.split(";")[0].strip().lower()
 
@@ -192,7 +195,8 @@ def download_outputs_job(
 
     Returns:
         The outputs as listed (without data) and the files written, in the same order;
-        outputs that are not ready (``error``) get no file.
+        outputs that failed (``error``) get no file. Any other status, even one this version
+        does not know, is downloaded: an output is never silently dropped.
 
     Raises:
         InputError: ``out_dir`` cannot be a directory.
@@ -203,7 +207,13 @@ def download_outputs_job(
     taken: set[str] = set()
     paths: list[Path] = []
     for asset in outputs:
-        if asset.status is not None and not asset.is_ready:
+        if asset.is_failed:
             continue
+        if asset.status is not None and not asset.is_ready:
+            degraded(
+                f"asset_status.{asset.status}",
+                f"An output's status {asset.status!r} "
+                "is not one generio knows; it is downloaded as ready.",
+            )
         paths.append((yield from _download_one(state, flow_id, asset.id, directory, taken)))
     return outputs, paths

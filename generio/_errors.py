@@ -140,13 +140,22 @@ class APIStatusError(APIError):
         status_code: int,
         detail: Any = None,
         body: str = "",
+        code: str | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(message, method=method, path=path)
         self.status_code = status_code
-        #: The server's ``detail`` (a string, or the list of 422 errors), when it sent one.
+        #: The server's words: its ``detail`` (a string, or the list of 422 errors), or the
+        #: message of another error shape (``{"error": {"message"}}``, ``{"message"}``...).
         self.detail = detail
         #: The start of the raw body, for diagnostics.
         self.body = body
+        #: The server's machine-readable error code, when it gave one.
+        self.code = code
+        #: The response's headers (lower-case names).
+        self.headers: dict[str, str] = {k.lower(): v for k, v in (headers or {}).items()}
+        #: The service's id of the request (``x-request-id`` or ``request-id``), for support.
+        self.request_id = self.headers.get("x-request-id") or self.headers.get("request-id")
 
 
 class AuthenticationError(APIStatusError):
@@ -259,18 +268,93 @@ _ADVICE: Mapping[type[APIStatusError], str] = {
 }
 
 
-def _parse_field_errors(detail: Any) -> list[FieldError]:
-    errors: list[FieldError] = []
-    if not isinstance(detail, list):
-        return errors
-    for item in detail:
-        if not isinstance(item, Mapping):
-            continue
-        loc = item.get("loc")
-        loc_list = loc if isinstance(loc, list) else []
-        loc_parts = tuple(p for p in loc_list if isinstance(p, str | int))
-        errors.append(FieldError(loc_parts, str(item.get("msg", "")), str(item.get("type", ""))))
-    return errors
+def _field_error(item: object, name: object = None) -> FieldError | None:
+    """One field error: FastAPI's ``{loc, msg, type}`` or ``{field, message, code}``."""
+    if isinstance(item, str):
+        return FieldError((str(name),) if name is not None else (), item, "")
+    if not isinstance(item, Mapping):
+        return None
+    loc = item.get("loc", item.get("field", item.get("name", item.get("path", name))))
+    if isinstance(loc, str):
+        loc = loc.split(".") if "." in loc and "loc" not in item else [loc]
+    parts = tuple(p for p in loc if isinstance(p, str | int)) if isinstance(loc, list) else ()
+    msg = item.get("msg", item.get("message", item.get("detail", "")))
+    kind = item.get("type", item.get("code", ""))
+    return FieldError(parts, str(msg), str(kind))
+
+
+def _parse_field_errors(value: Any) -> list[FieldError]:
+    """Field errors from a list of entries, or a mapping of field name -> message(s)."""
+    found: list[FieldError | None] = []
+    if isinstance(value, list):
+        found = [_field_error(item) for item in value]
+    elif isinstance(value, Mapping):
+        for name, entry in value.items():
+            entries = entry if isinstance(entry, list) else [entry]
+            found += [_field_error(e, name) for e in entries]
+    return [error for error in found if error is not None]
+
+
+@attrs.frozen
+class _Words:
+    """What the server said, whatever the shape of its error body."""
+
+    message: str | None = None
+    code: str | None = None
+    errors: tuple[FieldError, ...] = ()
+    detail: Any = None
+
+
+def _text_of(value: object) -> str | None:
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def _code_of(value: object) -> str | None:
+    return str(value) if isinstance(value, str | int) and not isinstance(value, bool) else None
+
+
+def _words(parsed: object) -> _Words:
+    """Read what the server said from any common error body.
+
+    FastAPI ``detail`` (str or list), ``{"error": {code, message, fields}}``,
+    ``{"error": "..."}``, ``{"message": ...}`` and ``{"errors": [...]}``.
+    """
+    if isinstance(parsed, str):
+        return _Words(_text_of(parsed), detail=parsed)
+    if isinstance(parsed, list):
+        errors = tuple(_parse_field_errors(parsed))
+        return _Words("; ".join(map(str, errors)) or None, errors=errors, detail=parsed)
+    if not isinstance(parsed, Mapping):
+        return _Words()
+    code = _code_of(parsed.get("code") or parsed.get("error_code"))
+    if "detail" in parsed:
+        detail = parsed["detail"]
+        if isinstance(detail, Mapping):
+            inner = _words(detail)
+            return attrs.evolve(inner, code=inner.code or code, detail=detail)
+        if isinstance(detail, list):
+            errors = tuple(_parse_field_errors(detail))
+            text = "; ".join(map(str, errors)) or None
+            return _Words(text, code, errors, detail)
+        return _Words(_text_of(detail), code, detail=detail)
+    error = parsed.get("error")
+    if isinstance(error, Mapping):
+        inner = _words({k: v for k, v in error.items() if k != "error"})
+        fields = error.get("fields", error.get("details", error.get("errors")))
+        errors = tuple(_parse_field_errors(fields)) or inner.errors
+        message = _text_of(error.get("message")) or inner.message
+        return _Words(message, inner.code or code, errors, message)
+    message = _text_of(parsed.get("message")) or _text_of(parsed.get("error_description"))
+    error_text = _text_of(error)
+    if error_text is not None:
+        # {"error": "invalid_token", "message": "..."}: the short word is the code.
+        if message is not None:
+            return _Words(message, code or error_text, detail=message)
+        return _Words(error_text, code, detail=error_text)
+    errors = tuple(_parse_field_errors(parsed.get("errors")))
+    if message is None and errors:
+        message = "; ".join(map(str, errors))
+    return _Words(message, code, errors, message)
 
 
 def parse_retry_after(value: str | None) -> float | None:
@@ -302,22 +386,30 @@ def error_from_response(
 ) -> APIStatusError:
     """Build the typed error for a response; shared by the sync and async clients.
 
+    The server's words are kept whatever the shape of its body: FastAPI's ``detail`` (a
+    string or a list of field errors), ``{"error": {"code", "message", "fields"}}``,
+    ``{"message"}``, ``{"error": "..."}`` or plain text. ``.code`` holds its error code when
+    it gave one; field errors of either shape land in a :class:`ValidationError`'s
+    ``.errors``; ``.request_id`` and ``.headers`` come from the response's headers.
+
     Args:
         method: the request's HTTP method.
         path: the request's path (no host, no query string with secrets).
         status_code: the response status.
         content: the raw response body.
-        headers: the response headers (for ``Retry-After``).
+        headers: the response headers (``Retry-After``, the request id; all are kept).
         unparseable: the body could not be parsed as the API documents it.
     """
     text = hide_secrets(content.decode("utf-8", errors="replace"))
-    detail: Any = None
     try:
-        parsed = json.loads(text) if text else None
+        parsed = json.loads(text) if text.strip() else None
     except ValueError:
         parsed = None
-    if isinstance(parsed, Mapping):
-        detail = parsed.get("detail")
+    words = _words(parsed)
+    html = text.lstrip()[:1] == "<"
+    if parsed is None and text.strip() and not html and not unparseable:
+        # Plain text: the server's words as they are (first line, bounded).
+        words = _Words(text.strip().splitlines()[0][:_BODY_SNIPPET], detail=text.strip())
 
     cls: type[APIStatusError]
     # The status decides the class: a 404 whose body is a proxy's HTML page is still a 404.
@@ -327,12 +419,12 @@ def error_from_response(
     else:
         cls = _STATUS_CLASSES.get(status_code, APIStatusError)
 
-    if unparseable or (parsed is None and text):
+    if unparseable or (html and parsed is None):
         what = f"an unreadable body (not the JSON the API documents, starts {text[:60].strip()!r})"
-    elif isinstance(detail, str):
-        what = detail
+    elif words.message is not None:
+        what = words.message if words.code is None else f"{words.message} (code {words.code})"
     elif cls is ValidationError:
-        what = "; ".join(str(e) for e in _parse_field_errors(detail)) or "invalid request"
+        what = "invalid request"
     else:
         what = "no detail given"
 
@@ -342,11 +434,13 @@ def error_from_response(
         "method": method,
         "path": path,
         "status_code": status_code,
-        "detail": detail,
+        "detail": words.detail,
         "body": text[:_BODY_SNIPPET],
+        "code": words.code,
+        "headers": {k: hide_secrets(v) for k, v in headers.items()},
     }
     if cls is ValidationError:
-        return ValidationError(message, errors=_parse_field_errors(detail), **common)
+        return ValidationError(message, errors=words.errors, **common)
     if cls is RateLimitError:
         retry_after = parse_retry_after(headers.get("retry-after"))
         return RateLimitError(message, retry_after=retry_after, **common)
