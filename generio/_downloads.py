@@ -41,6 +41,7 @@ __all__ = [
     "check_download",
     "download_op",
     "download_outputs_job",
+    "note_status",
     "prepare_directory",
 ]
 
@@ -155,6 +156,15 @@ class OutputWriter:
         return self.path
 
 
+def note_status(asset: Asset) -> None:
+    """Log (once) an output status generio does not know; such an output is still fetched."""
+    if asset.status is not None and not asset.is_ready and asset.status != "processing":
+        degraded(
+            f"asset_status.{asset.status}",
+            f"An output's status {asset.status!r} is not one generio knows; read as ready.",
+        )
+
+
 def prepare_directory(out_dir: Path) -> Path:
     """Create ``out_dir`` (with parents) if missing; return it.
 
@@ -209,11 +219,6 @@ def download_outputs_job(
     for asset in outputs:
         if asset.is_failed:
             continue
-        if asset.status is not None and not asset.is_ready:
-            degraded(
-                f"asset_status.{asset.status}",
-                f"An output's status {asset.status!r} "
-                "is not one generio knows; it is downloaded as ready.",
-            )
+        note_status(asset)
         paths.append((yield from _download_one(state, flow_id, asset.id, directory, taken)))
     return outputs, paths

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from generio._conflicts import is_conflict_status, judge_action, judge_delete
 from generio._create import create_job
-from generio._downloads import download_outputs_job, prepare_directory
+from generio._downloads import download_outputs_job, note_status, prepare_directory
 from generio._effects import Call, Job, Sleep
 from generio._errors import (
     APIStatusError,
@@ -249,6 +249,7 @@ def _outputs_with_data(state: ClientState, flow_id: str) -> Job[list[Asset]]:
     listed: list[Asset] = yield Call(list_outputs_op(flow_id, True), state.budget())
     outputs = []
     for asset in listed:
+        note_status(asset)
         if asset.has_data or asset.is_failed:
             outputs.append(asset)
         else:
