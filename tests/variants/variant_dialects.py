@@ -153,8 +153,9 @@ def _data_only(reply: Reply) -> None:
 
 
 def _queued(reply: Reply) -> None:
+    """A state this version does not know, 'queued', for the first half of a run."""
     for flow in _each(reply, "flow"):
-        if flow.get("state") == "starting":
+        if flow.get("state") in ("starting", "running") and flow.get("progress", 0) < 0.5:
             flow["state"] = "queued"
 
 
