@@ -57,7 +57,7 @@ def _pick(data: Mapping[str, Any], names: Sequence[str], kind: str) -> Any:
     for index, name in enumerate(names):
         if name in data:
             if index:
-                degraded(f"{kind}.{name}", f"A {kind} names {names[0]!r} {name!r}.")
+                degraded(f"{kind}.{name}", f"A {kind} calls its {names[0]!r} field {name!r}.")
             return data[name]
     return None
 

@@ -27,26 +27,26 @@ PNG = (
 
 @pytest.fixture
 def dialect() -> str:
-    """The dialect of the test (parametrized indirectly)."""
+    """Name the dialect of the test (tests parametrize it)."""
     return "template_aliases"
 
 
 @pytest.fixture
 def server(emu: Emulator, dialect: str) -> Iterator[VariantServer]:
-    """The emulator behind a proxy speaking ``dialect``."""
+    """Serve the emulator behind a proxy speaking ``dialect``."""
     with VariantServer(emu, dialect) as variant:
         yield variant
 
 
 @pytest.fixture
 def client(server: VariantServer) -> Iterator[Generio]:
-    """A blocking client on the variant server."""
+    """Open a blocking client on the variant server."""
     with Generio(server.emulator.api_key, server.base_url) as generio:
         yield generio
 
 
 def _finished(client: Generio) -> tuple[str, str]:
-    """A completed flow's id and its output's id."""
+    """Run a flow to its end; return its id and its output's id."""
     result = client.run(PROMPT_TEMPLATE, "a chair", timeout=60)
     return result.flow.id, result.outputs[0].id
 
@@ -137,7 +137,7 @@ def test_delete_accepts_any_success_body(client: Generio, emu: Emulator) -> None
 def test_actions_answered_with_no_flow_fetch_it(
     client: Generio, server: VariantServer, emu: Emulator
 ) -> None:
-    """start and abort answered with something other than a flow return the flow (a GET)."""
+    """Start and abort answered with something other than a flow return the flow (a GET)."""
     emu.flow_seconds = 30
     flow = client.flows.create(PROMPT_TEMPLATE)
     client.flows.upload_input(flow.id, "a chair")
@@ -228,7 +228,7 @@ def test_outputs_read_in_every_form(client: Generio, tmp_path: object) -> None:
 def test_misprinted_data_uri_is_still_refused_when_sending(
     client: Generio, server: VariantServer
 ) -> None:
-    """generio reads the misprint but never sends it: the upload fails before any request."""
+    """Generio reads the misprint but never sends it: the upload fails before any request."""
     import base64
 
     flow = client.flows.create(IMAGE_TEMPLATE)

@@ -33,7 +33,7 @@ WARNS = {
 
 @contextlib.contextmanager
 def open_client(kind: str, server: VariantServer) -> Iterator[Generio]:
-    """A ``Generio``, or a blocking view of an ``AsyncGenerio``, on the variant server."""
+    """Open a ``Generio``, or a blocking view of an ``AsyncGenerio``, on the variant server."""
     key = server.emulator.api_key
     if kind == "sync":
         with Generio(key, server.base_url) as client:

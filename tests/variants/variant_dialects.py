@@ -44,7 +44,7 @@ Rewrite = Callable[[Reply], None]
 
 
 def _each(reply: Reply, kind: str) -> list[dict[str, Any]]:
-    """The objects of ``kind`` (flow, template, asset) in a success answer."""
+    """Return the objects of ``kind`` (flow, template, asset) in a success answer."""
     if reply.status >= 300 or reply.body is None:
         return []
     singles = {"flow": FLOW_OPS, "template": TEMPLATE_OPS, "asset": ASSET_OPS}[kind]
@@ -153,7 +153,7 @@ def _data_only(reply: Reply) -> None:
 
 
 def _queued(reply: Reply) -> None:
-    """A state this version does not know, 'queued', for the first half of a run."""
+    """Report a state this version does not know, 'queued', for half a run."""
     for flow in _each(reply, "flow"):
         if flow.get("state") in ("starting", "running") and flow.get("progress", 0) < 0.5:
             flow["state"] = "queued"
@@ -170,11 +170,19 @@ def _sparse(reply: Reply) -> None:
 
 
 def _field_errors(detail: object) -> list[dict[str, str]]:
-    return [
-        {"field": ".".join(str(p) for p in e["loc"][1:]), "message": e["msg"], "code": e["type"]}
-        for e in detail
-        if isinstance(e, dict)
-    ] if isinstance(detail, list) else []
+    return (
+        [
+            {
+                "field": ".".join(str(p) for p in e["loc"][1:]),
+                "message": e["msg"],
+                "code": e["type"],
+            }
+            for e in detail
+            if isinstance(e, dict)
+        ]
+        if isinstance(detail, list)
+        else []
+    )
 
 
 def _words(body: object) -> str:
@@ -204,7 +212,9 @@ def _error_shape(shape: str) -> Rewrite:
 
 #: name -> the rewrites of the dialect. Pagination is done by the server (it needs pages).
 DIALECTS: dict[str, tuple[Rewrite, ...]] = {
-    "template_aliases": (_rename("template", template_id="id", input_types="inputs", output_types="outputs"),),
+    "template_aliases": (
+        _rename("template", template_id="id", input_types="inputs", output_types="outputs"),
+    ),
     "template_parameter_list": (_params_as_list,),
     "template_unreadable": (_unreadable_template,),
     "template_without_types": (_template_without_types,),
@@ -245,7 +255,7 @@ LIST_DIALECTS = (
 
 
 def encode(reply: Reply) -> bytes:
-    """The answer's body as bytes."""
+    """Return the answer's body as bytes."""
     if reply.raw is not None:
         return reply.raw
     if reply.body is None:
