@@ -46,6 +46,7 @@ __all__ = [
 ]
 
 _JSON_SUFFIXES = ("/json", "+json")
+_OCTETS = "application/octet-stream"
 
 
 def download_op(effect: Download) -> Operation[None]:
@@ -63,7 +64,7 @@ def check_download(effect: Download, response: httpx.Response) -> None:
 
 def _is_json(content_type: str) -> bool:
     kind = content_type.split(";")[0].strip().lower()
-    return not kind or kind.endswith(_JSON_SUFFIXES)
+    return kind.endswith(_JSON_SUFFIXES)
 
 
 class OutputWriter:
@@ -83,12 +84,35 @@ class OutputWriter:
         self.path: Path | None = None
         self._extractor: _extract.DataFieldExtractor | None = None
         self._raw_type: str | None = None
-        if _is_json(content_type):
-            self._extractor = _extract.DataFieldExtractor(
-                self._write, on_mime=self._open, accept_misprint=True
-            )
+        kind = content_type.split(";")[0].strip().lower()
+        # Without a telling Content-Type the body's first bytes say JSON or raw, and what type.
+        self._undecided = b"" if kind in ("", _OCTETS) else None
+        if self._undecided is not None:
+            pass
+        elif _is_json(kind):
+            self._start_json()
         else:
-            self._raw_type = content_type.split(";")[0].strip().lower()
+            self._raw_type = kind
+
+    def _start_json(self) -> None:
+        self._extractor = _extract.DataFieldExtractor(
+            self._write, on_mime=self._open, accept_misprint=True
+        )
+
+    def _decide(self, chunk: bytes) -> bytes | None:
+        """Buffer the start of a body without Content-Type until its kind shows."""
+        assert self._undecided is not None  # noqa: S101 - only called while undecided
+        head = self._undecided + chunk
+        if not head.strip() and len(head) < _mime.SNIFF_BYTES:
+            self._undecided = head
+            return None
+        self._undecided = None
+        if head.lstrip()[:1] in (b"{", b"["):
+            self._start_json()
+        else:
+            self._raw_type = _mime.detect(head[: _mime.SNIFF_BYTES]) or _OCTETS
+            self._open(self._raw_type)
+        return head
 
     def __enter__(self) -> OutputWriter:
         self._stack.__enter__()
@@ -132,6 +156,11 @@ class OutputWriter:
         Raises:
             ServerError: the body is not what the API documents.
         """
+        if self._undecided is not None:
+            decided = self._decide(chunk)
+            if decided is None:
+                return
+            chunk = decided
         if self._extractor is None:
             self._write(chunk)
             return

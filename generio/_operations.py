@@ -212,15 +212,12 @@ def finish_raw(op: Operation[T], response: httpx.Response) -> T:
     content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
     if op.binary is not None and content_type and not content_type.endswith(_JSON_TYPES):
         return op.binary(response.content, content_type)
-    if not response.content.strip():
+    content = response.content
+    if not content.strip():
         return op.parse(None)
-    try:
-        body = response.json()
-    except ValueError:
-        if op.binary is None:
-            raise
-        return op.binary(response.content, content_type)
-    return op.parse(body)
+    if op.binary is not None and not content_type and content.lstrip()[:1] not in (b"{", b"["):
+        return op.binary(content, content_type)  # no Content-Type, and no JSON either
+    return op.parse(response.json())
 
 
 # --- the operations -------------------------------------------------------------------

@@ -104,3 +104,42 @@ def test_generated_client_reads_other_optional_gaps(emu: Emulator) -> None:
         assert isinstance(missing, ErrorDetail)
         assert missing.detail is UNSET
         assert missing.additional_properties["error"]["code"] == "E404"
+
+
+GLB = b"glTF\x02\x00\x00\x00" + bytes(range(64))
+OUTPUTS = {"flow_id": "f1", "outputs": [{"asset_id": "a1", "status": "ready"}]}
+
+
+def _single_output(content: bytes, content_type: str | None) -> httpx.MockTransport:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/outputs"):
+            return httpx.Response(200, json=OUTPUTS)
+        headers = {"content-type": content_type} if content_type else {}
+        return httpx.Response(200, content=content, headers=headers)
+
+    return httpx.MockTransport(handler)
+
+
+@pytest.mark.parametrize(
+    ("content", "content_type"),
+    [
+        (GLB, "model/gltf-binary"),
+        (GLB, None),
+        (GLB, "application/octet-stream"),
+        (
+            b'{"data": "data:model/gltf-binary;base64,Z2xURgIAAAAAAQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyAhIiMkJSYnKCkqKywtLi8wMTIzNDU2Nzg5Ojs8PT4/"}',
+            None,
+        ),
+    ],
+    ids=["typed-raw", "untyped-raw", "octet-stream", "untyped-json"],
+)
+def test_single_output_in_any_body(
+    content: bytes, content_type: str | None, tmp_path: object
+) -> None:
+    """Raw bytes (typed, untyped, octet-stream) or JSON without a type: the same GLB."""
+    http = httpx.Client(transport=_single_output(content, content_type))
+    with Generio("sk-test-key-123456", MOCK_URL, http_client=http) as client:
+        one = client.flows.output("f1", "a1")
+        paths = client.flows.download_outputs("f1", tmp_path)  # type: ignore[arg-type]
+    assert (one.data, one.mime_type) == (GLB, "model/gltf-binary")
+    assert [(p.name, p.read_bytes()) for p in paths] == [("a1.glb", GLB)]
