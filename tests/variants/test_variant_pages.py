@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import logging
+from base64 import b64encode
 
 import httpx
 import pytest
@@ -127,7 +129,9 @@ def _single_output(content: bytes, content_type: str | None) -> httpx.MockTransp
         (GLB, None),
         (GLB, "application/octet-stream"),
         (
-            b'{"data": "data:model/gltf-binary;base64,Z2xURgIAAAAAAQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyAhIiMkJSYnKCkqKywtLi8wMTIzNDU2Nzg5Ojs8PT4/"}',
+            json.dumps(
+                {"data": "data:model/gltf-binary;base64," + b64encode(GLB).decode()}
+            ).encode(),
             None,
         ),
     ],
