@@ -37,7 +37,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 
-import attrs
+from generio._error_body import FieldError, Words, read_words
 
 if TYPE_CHECKING:
     from generio._models import Asset, Flow
@@ -174,19 +174,6 @@ class ConflictError(APIStatusError):
     """409: the flow's state forbids the request (start twice, upload after start, ...)."""
 
 
-@attrs.frozen
-class FieldError:
-    """One entry of a 422 body: where (``loc``), what (``msg``) and the error ``type``."""
-
-    loc: tuple[str | int, ...]
-    msg: str
-    type: str
-
-    def __str__(self) -> str:
-        where = ".".join(str(part) for part in self.loc) or "request"
-        return f"{where}: {self.msg}"
-
-
 class ValidationError(APIStatusError):
     """422: the service rejected the request's parameters or body; see ``errors``."""
 
@@ -268,95 +255,6 @@ _ADVICE: Mapping[type[APIStatusError], str] = {
 }
 
 
-def _field_error(item: object, name: object = None) -> FieldError | None:
-    """One field error: FastAPI's ``{loc, msg, type}`` or ``{field, message, code}``."""
-    if isinstance(item, str):
-        return FieldError((str(name),) if name is not None else (), item, "")
-    if not isinstance(item, Mapping):
-        return None
-    loc = item.get("loc", item.get("field", item.get("name", item.get("path", name))))
-    if isinstance(loc, str):
-        loc = loc.split(".") if "." in loc and "loc" not in item else [loc]
-    parts = tuple(p for p in loc if isinstance(p, str | int)) if isinstance(loc, list) else ()
-    msg = item.get("msg", item.get("message", item.get("detail", "")))
-    kind = item.get("type", item.get("code", ""))
-    return FieldError(parts, str(msg), str(kind))
-
-
-def _parse_field_errors(value: Any) -> list[FieldError]:
-    """Field errors from a list of entries, or a mapping of field name -> message(s)."""
-    found: list[FieldError | None] = []
-    if isinstance(value, list):
-        found = [_field_error(item) for item in value]
-    elif isinstance(value, Mapping):
-        for name, entry in value.items():
-            entries = entry if isinstance(entry, list) else [entry]
-            found += [_field_error(e, name) for e in entries]
-    return [error for error in found if error is not None]
-
-
-@attrs.frozen
-class _Words:
-    """What the server said, whatever the shape of its error body."""
-
-    message: str | None = None
-    code: str | None = None
-    errors: tuple[FieldError, ...] = ()
-    detail: Any = None
-
-
-def _text_of(value: object) -> str | None:
-    return value.strip() if isinstance(value, str) and value.strip() else None
-
-
-def _code_of(value: object) -> str | None:
-    return str(value) if isinstance(value, str | int) and not isinstance(value, bool) else None
-
-
-def _words(parsed: object) -> _Words:
-    """Read what the server said from any common error body.
-
-    FastAPI ``detail`` (str or list), ``{"error": {code, message, fields}}``,
-    ``{"error": "..."}``, ``{"message": ...}`` and ``{"errors": [...]}``.
-    """
-    if isinstance(parsed, str):
-        return _Words(_text_of(parsed), detail=parsed)
-    if isinstance(parsed, list):
-        errors = tuple(_parse_field_errors(parsed))
-        return _Words("; ".join(map(str, errors)) or None, errors=errors, detail=parsed)
-    if not isinstance(parsed, Mapping):
-        return _Words()
-    code = _code_of(parsed.get("code") or parsed.get("error_code"))
-    if "detail" in parsed:
-        detail = parsed["detail"]
-        if isinstance(detail, Mapping):
-            inner = _words(detail)
-            return attrs.evolve(inner, code=inner.code or code, detail=detail)
-        if isinstance(detail, list):
-            errors = tuple(_parse_field_errors(detail))
-            text = "; ".join(map(str, errors)) or None
-            return _Words(text, code, errors, detail)
-        return _Words(_text_of(detail), code, detail=detail)
-    error = parsed.get("error")
-    if isinstance(error, Mapping):
-        inner = _words({k: v for k, v in error.items() if k != "error"})
-        fields = error.get("fields", error.get("details", error.get("errors")))
-        errors = tuple(_parse_field_errors(fields)) or inner.errors
-        message = _text_of(error.get("message")) or inner.message
-        return _Words(message, inner.code or code, errors, message)
-    message = _text_of(parsed.get("message")) or _text_of(parsed.get("error_description"))
-    error_text = _text_of(error)
-    if error_text is not None:
-        # {"error": "invalid_token", "message": "..."}: the short word is the code.
-        if message is not None:
-            return _Words(message, code or error_text, detail=message)
-        return _Words(error_text, code, detail=error_text)
-    errors = tuple(_parse_field_errors(parsed.get("errors")))
-    if message is None and errors:
-        message = "; ".join(map(str, errors))
-    return _Words(message, code, errors, message)
-
-
 def parse_retry_after(value: str | None) -> float | None:
     """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP date), or None."""
     if value is None:
@@ -405,11 +303,11 @@ def error_from_response(
         parsed = json.loads(text) if text.strip() else None
     except ValueError:
         parsed = None
-    words = _words(parsed)
+    words = read_words(parsed)
     html = text.lstrip()[:1] == "<"
     if parsed is None and text.strip() and not html and not unparseable:
         # Plain text: the server's words as they are (first line, bounded).
-        words = _Words(text.strip().splitlines()[0][:_BODY_SNIPPET], detail=text.strip())
+        words = Words(text.strip().splitlines()[0][:_BODY_SNIPPET], detail=text.strip())
 
     cls: type[APIStatusError]
     # The status decides the class: a 404 whose body is a proxy's HTML page is still a 404.
