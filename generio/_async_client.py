@@ -19,6 +19,7 @@ import httpx
 
 from generio._base import ClientBase
 from generio._config import NOT_GIVEN, NotGiven
+from generio._conflicts import judged
 from generio._create import create_job, upload_job
 from generio._downloads import OutputWriter, check_download, download_op, download_outputs_job
 from generio._effects import Download, Effect, Job, Sleep, Stepper
@@ -112,9 +113,8 @@ class AsyncFlows:
         mime_type: str | None = None,
     ) -> Asset:
         """Add one input to a flow in ``created``, streamed, never twice."""
-        return await self._client._drive(
-            upload_job(self._state, flow_id, source, additional, mime_type)
-        )
+        job = upload_job(self._state, flow_id, source, additional, mime_type)
+        return await self._client._drive(judged(self._state, flow_id, "upload an input", job))
 
     async def start(self, flow_id: str) -> Flow:
         """Start a flow created without inputs."""
@@ -139,12 +139,13 @@ class AsyncFlows:
 
     async def outputs(self, flow_id: str, *, include_data: bool = False) -> builtins.list[Asset]:
         """Return a finished flow's outputs."""
-        op = list_outputs_op(flow_id, include_data)
-        return await self._client._drive(call(self._state, op))
+        job = call(self._state, list_outputs_op(flow_id, include_data))
+        return await self._client._drive(judged(self._state, flow_id, "read outputs", job))
 
     async def output(self, flow_id: str, asset_id: str) -> Asset:
         """Return one output with its content (``.data``, ``.mime_type``)."""
-        return await self._client._drive(call(self._state, get_output_op(flow_id, asset_id)))
+        job = call(self._state, get_output_op(flow_id, asset_id))
+        return await self._client._drive(judged(self._state, flow_id, "read outputs", job))
 
     async def wait(
         self,
@@ -163,7 +164,7 @@ class AsyncFlows:
     ) -> builtins.list[Path]:
         """Stream every ready output of a finished flow into ``out_dir``."""
         job = download_outputs_job(self._state, flow_id, Path(out_dir))
-        return (await self._client._drive(job))[1]
+        return (await self._client._drive(judged(self._state, flow_id, "read outputs", job)))[1]
 
 
 class AsyncGenerio(ClientBase):

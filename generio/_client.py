@@ -19,6 +19,7 @@ import httpx
 
 from generio._base import ClientBase
 from generio._config import NOT_GIVEN, NotGiven
+from generio._conflicts import judged
 from generio._create import create_job, upload_job
 from generio._downloads import OutputWriter, check_download, download_op, download_outputs_job
 from generio._effects import Download, Effect, Job, Sleep, Stepper
@@ -148,7 +149,8 @@ class Flows:
             InputError: the input is unusable or not accepted by the flow's template.
             ConflictError: the flow is no longer ``created``.
         """
-        return self._client._drive(upload_job(self._state, flow_id, source, additional, mime_type))
+        job = upload_job(self._state, flow_id, source, additional, mime_type)
+        return self._client._drive(judged(self._state, flow_id, "upload an input", job))
 
     def start(self, flow_id: str) -> Flow:
         """Start a flow created without inputs, once its inputs are uploaded.
@@ -191,7 +193,8 @@ class Flows:
         Raises:
             ConflictError: the flow has not finished yet.
         """
-        return self._client._drive(call(self._state, list_outputs_op(flow_id, include_data)))
+        job = call(self._state, list_outputs_op(flow_id, include_data))
+        return self._client._drive(judged(self._state, flow_id, "read outputs", job))
 
     def output(self, flow_id: str, asset_id: str) -> Asset:
         """Return one output with its content: ``.data`` (bytes) and ``.mime_type``.
@@ -199,7 +202,8 @@ class Flows:
         Raises:
             ConflictError: the flow has not finished yet.
         """
-        return self._client._drive(call(self._state, get_output_op(flow_id, asset_id)))
+        job = call(self._state, get_output_op(flow_id, asset_id))
+        return self._client._drive(judged(self._state, flow_id, "read outputs", job))
 
     def wait(
         self,
@@ -238,7 +242,7 @@ class Flows:
             InputError: ``out_dir`` cannot be a directory.
         """
         job = download_outputs_job(self._state, flow_id, Path(out_dir))
-        return self._client._drive(job)[1]
+        return self._client._drive(judged(self._state, flow_id, "read outputs", job))[1]
 
 
 class Generio(ClientBase):

@@ -17,6 +17,7 @@ A 409 without a retry needs no look: it already says conflict.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeVar
 
 from generio._effects import Call, Job
 from generio._errors import APIStatusError, ConflictError, GenerioError, NotFoundError
@@ -25,7 +26,16 @@ from generio._operations import get_flow_op
 from generio._polling import TERMINAL_STATES
 from generio._state import ClientState
 
-__all__ = ["CONFLICT_STATUSES", "as_conflict", "is_conflict_status", "judge_action", "judge_delete"]
+__all__ = [
+    "CONFLICT_STATUSES",
+    "as_conflict",
+    "is_conflict_status",
+    "judge_action",
+    "judge_delete",
+    "judged",
+]
+
+T = TypeVar("T")
 
 #: Statuses a service may use to refuse what the flow's state forbids.
 CONFLICT_STATUSES = frozenset({400, 409, 412, 423})
@@ -36,6 +46,8 @@ _ALLOWED: dict[str, frozenset[str]] = {
     "start": frozenset({"created"}),
     "abort": frozenset({"starting", "running"}),
     "delete": frozenset({"created"}) | TERMINAL_STATES,
+    "upload an input": frozenset({"created"}),
+    "read outputs": TERMINAL_STATES,
 }
 #: Whether the flow's state shows that an action was already carried out.
 _DONE: dict[str, Callable[[str], bool]] = {
@@ -50,7 +62,7 @@ def is_conflict_status(error: APIStatusError) -> bool:
 
 
 def _proves_conflict(request: str, state: str) -> bool:
-    if request == "start":
+    if request in ("start", "upload an input"):
         return state != "created"  # any other state, known or not, is past created
     return state in _KNOWN and state not in _ALLOWED[request]
 
@@ -60,8 +72,8 @@ def as_conflict(error: APIStatusError, flow: Flow, request: str) -> ConflictErro
     if isinstance(error, ConflictError):
         return error
     conflict = ConflictError(
-        f"{error.message} The flow {flow.id} is {flow.state}, which does not allow "
-        f"{request}: a state conflict (HTTP {error.status_code}).",
+        f"{error.message} The flow {flow.id} is {flow.state}: it cannot {request} now "
+        f"(a state conflict, though answered HTTP {error.status_code}).",
         method=error.method,
         path=error.path,
         status_code=error.status_code,
@@ -127,3 +139,31 @@ def judge_delete(
     if _proves_conflict("delete", flow.state):
         raise as_conflict(error, flow, "delete")
     raise error
+
+
+def judged(state: ClientState, flow_id: str, request: str, job: Job[T]) -> Job[T]:
+    """Run ``job`` (an upload, a read of outputs); judge a refusal by the flow's state.
+
+    Args:
+        state: the client's state.
+        flow_id: the flow the request is about.
+        request: ``"upload an input"`` or ``"read outputs"``, for the judgement and messages.
+        job: the request's job.
+
+    Raises:
+        ConflictError: refused with a conflict status, and the flow's state forbids it.
+    """
+    try:
+        return (yield from job)
+    except ConflictError:
+        raise
+    except APIStatusError as exc:
+        if not is_conflict_status(exc):
+            raise
+        try:
+            flow = yield from _look(state, flow_id, exc)
+        except NotFoundError:
+            raise exc from None
+        if _proves_conflict(request, flow.state):
+            raise as_conflict(exc, flow, request) from None
+        raise

@@ -158,17 +158,24 @@ CONFLICTS = [("conflict_400", 400), ("conflict_412", 412), ("conflict_423", 423)
 def test_a_conflict_by_any_status_is_a_conflict_error(
     client: Generio, emu: Emulator, status: int
 ) -> None:
-    """Starting a running flow, or deleting it, is a ConflictError keeping the status."""
+    """Start, delete, upload or outputs refused on a running flow: a ConflictError."""
     emu.flow_seconds = 30
     flow = client.flows.create(PROMPT_TEMPLATE, inputs="a chair")
     with pytest.raises(ConflictError) as started:
         client.flows.start(flow.id)
     assert started.value.status_code == status
-    assert "does not allow start" in str(started.value)
+    assert "cannot start now" in str(started.value)
     with pytest.raises(ConflictError) as deleted:
         client.flows.delete(flow.id)
     assert deleted.value.status_code == status
     assert not emu.ledger[0].deleted
+    with pytest.raises(ConflictError, match="cannot upload an input") as uploaded:
+        client.flows.upload_input(flow.id, "another chair")
+    assert uploaded.value.status_code == status
+    with pytest.raises(ConflictError, match="cannot read outputs") as early:
+        client.flows.outputs(flow.id)
+    assert early.value.status_code == status
+    assert (early.value.request_id or "").startswith("req-")
 
 
 @pytest.mark.parametrize(
