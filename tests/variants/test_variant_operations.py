@@ -87,6 +87,17 @@ def test_input_check_still_runs_when_the_template_is_readable(
     assert server.count("POST", "/flows") == 0
 
 
+@pytest.mark.parametrize("dialect", ["bare_lists", "ids_as_id", "sparse_fields"])
+def test_every_list_and_asset_reads_in_other_shapes(client: Generio) -> None:
+    """templates.list, inputs and outputs read as bare arrays, with ``id``, or sparse."""
+    assert {t.name for t in client.templates.list()} >= {PROMPT_TEMPLATE, IMAGE_TEMPLATE}
+    flow_id, asset_id = _finished(client)
+    inputs = client.flows.inputs(flow_id, include_data=True)
+    assert [a.data for a in inputs] == [b"a chair"]
+    assert client.flows.input(flow_id, inputs[0].id).data == b"a chair"
+    assert [a.id for a in client.flows.outputs(flow_id)] == [asset_id]
+
+
 # --- lists ----------------------------------------------------------------------------
 
 
@@ -179,10 +190,10 @@ def test_a_conflict_by_any_status_is_a_conflict_error(
 
 
 @pytest.mark.parametrize(
-    ("dialect", "status"), [*CONFLICTS, ("flow_status", 409), ("patch_not_a_flow", 409)]
+    "dialect", ["conflict_400", "conflict_412", "conflict_423", "flow_status", "patch_not_a_flow"]
 )
 def test_recovery_after_a_lost_action_answer(
-    client: Generio, server: VariantServer, emu: Emulator, status: int
+    client: Generio, server: VariantServer, emu: Emulator
 ) -> None:
     """A start or abort carried out but answered 500 is retried; the refusal proves success."""
     emu.flow_seconds = 30
@@ -193,12 +204,12 @@ def test_recovery_after_a_lost_action_answer(
     server.lose_next("update_flow")
     assert client.flows.abort(flow.id).state in ("aborting", "aborted")
     assert server.count("PATCH", f"/flows/{flow.id}") == 4
-    assert status in (400, 409, 412, 423)
+    assert emu.ledger[0].state in ("aborting", "aborted")
 
 
-@pytest.mark.parametrize(("dialect", "status"), CONFLICTS)
+@pytest.mark.parametrize("dialect", ["conflict_400", "conflict_412", "conflict_423", "delete_204"])
 def test_recovery_after_a_lost_delete_answer(
-    client: Generio, server: VariantServer, emu: Emulator, status: int
+    client: Generio, server: VariantServer, emu: Emulator
 ) -> None:
     """A delete carried out but answered 500 is retried; its 404 proves success."""
     flow = client.flows.create(PROMPT_TEMPLATE)
@@ -206,7 +217,6 @@ def test_recovery_after_a_lost_delete_answer(
     assert client.flows.delete(flow.id) is None
     assert emu.ledger[0].deleted
     assert server.count("DELETE", f"/flows/{flow.id}") == 2
-    assert status >= 400
 
 
 # --- outputs --------------------------------------------------------------------------
