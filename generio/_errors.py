@@ -327,7 +327,12 @@ def error_from_response(
         what = "no detail given"
 
     advice = _ADVICE.get(cls, "see the status code and detail")
-    message = f"{method} {path} failed with HTTP {status_code}: {what}. What to do: {advice}."
+    kept = {k.lower(): hide_secrets(v) for k, v in headers.items()}
+    request_id = kept.get("x-request-id") or kept.get("request-id")
+    quoted = f" (request id {request_id})" if request_id else ""
+    message = (
+        f"{method} {path} failed with HTTP {status_code}{quoted}: {what}. What to do: {advice}."
+    )
     common: dict[str, Any] = {
         "method": method,
         "path": path,
@@ -335,7 +340,7 @@ def error_from_response(
         "detail": words.detail,
         "body": text[:_BODY_SNIPPET],
         "code": words.code,
-        "headers": {k: hide_secrets(v) for k, v in headers.items()},
+        "headers": kept,
     }
     if cls is ValidationError:
         return ValidationError(message, errors=words.errors, **common)

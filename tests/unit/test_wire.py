@@ -214,6 +214,7 @@ def test_error_bodies_keep_the_servers_words(body: object, code: str | None) -> 
     assert "Flow 'f9' not found" in str(error)
     assert error.code == code
     assert error.request_id == "req-42"
+    assert "request id req-42" in str(error)  # quotable to the service's support
     assert error.headers["content-type"] == "application/json"
 
 
