@@ -92,8 +92,9 @@ def template_job(state: ClientState, template: str | Template) -> Job[Template]:
             raise
         # A success whose body we cannot read: our guess of the template's shape is wrong.
         # Local checks step aside and the service judges the request (see _inputs.py).
+        # Remembered, so a batch does not ask (and retry) again for every flow.
         degraded("template_unreadable", f"Template {template!r} could not be read: {exc}")
-        return unknown_template(template)
+        found = unknown_template(template)
     state.remember([found])
     return found
 

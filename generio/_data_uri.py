@@ -25,6 +25,7 @@ import stat
 from collections.abc import Iterable, Iterator
 from typing import BinaryIO, Protocol
 
+from generio._degrade import degraded
 from generio._errors import InputError
 from generio._mime import SNIFF_BYTES, detect, normalize
 
@@ -102,8 +103,6 @@ def repair_misprint(uri: str) -> str:
     match = _MISPRINT_RE.match(uri, 0, _MAX_HEADER)
     if match is None:
         return uri
-    from generio._degrade import degraded
-
     degraded("misprinted_data_uri", "A data URI came as 'data:<type>,base64;...'; read anyway.")
     return f"data:{match.group(1)};base64,{uri[match.end() :]}"
 

@@ -76,6 +76,9 @@ def test_input_check_steps_aside_when_the_template_cannot_be_read(
     assert "data URI" in str(caught.value)  # the service's own words
     assert server.count("POST", "/flows") == 1
     assert emu.ledger == []
+    asked = server.count("GET", f"/templates/{IMAGE_TEMPLATE}")
+    assert client.flows.create(IMAGE_TEMPLATE, inputs=PNG).state in ("starting", "running")
+    assert server.count("GET", f"/templates/{IMAGE_TEMPLATE}") == asked  # not asked again
 
 
 def test_input_check_still_runs_when_the_template_is_readable(
