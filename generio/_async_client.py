@@ -19,6 +19,7 @@ import httpx
 
 from generio._base import ClientBase
 from generio._config import NOT_GIVEN, NotGiven
+from generio._conflicts import judged
 from generio._create import create_job, upload_job
 from generio._downloads import OutputWriter, check_download, download_op, download_outputs_job
 from generio._effects import Download, Effect, Job, Sleep, Stepper
@@ -37,16 +38,15 @@ from generio._jobs import (
 )
 from generio._models import Asset, Flow, RunResult, Template
 from generio._operations import (
-    finish_detailed,
     finish_raw,
     get_flow_op,
     get_input_op,
     get_output_op,
-    list_flows_op,
     list_inputs_op,
     list_outputs_op,
     translate,
 )
+from generio._pages import list_flows_job
 from generio._retry import budget_scope
 from generio._run import OnInterrupt
 from generio._wiring import build_async, effective_timeout
@@ -111,7 +111,7 @@ class AsyncFlows:
 
     async def list(self, *, state: str | None = None, sort_by: str | None = None) -> list[Flow]:
         """Return the account's flows, optionally filtered by state and sorted."""
-        return await self._client._drive(call(self._state, list_flows_op(state, sort_by)))
+        return await self._client._drive(list_flows_job(self._state, state, sort_by))
 
     async def upload_input(
         self,
@@ -122,9 +122,8 @@ class AsyncFlows:
         mime_type: str | None = None,
     ) -> Asset:
         """Add one input to a flow in ``created``, streamed, never twice."""
-        return await self._client._drive(
-            upload_job(self._state, flow_id, source, additional, mime_type)
-        )
+        job = upload_job(self._state, flow_id, source, additional, mime_type)
+        return await self._client._drive(judged(self._state, flow_id, "upload an input", job))
 
     async def start(self, flow_id: str) -> Flow:
         """Start a flow created without inputs."""
@@ -149,12 +148,13 @@ class AsyncFlows:
 
     async def outputs(self, flow_id: str, *, include_data: bool = False) -> builtins.list[Asset]:
         """Return a finished flow's outputs."""
-        op = list_outputs_op(flow_id, include_data)
-        return await self._client._drive(call(self._state, op))
+        job = call(self._state, list_outputs_op(flow_id, include_data))
+        return await self._client._drive(judged(self._state, flow_id, "read outputs", job))
 
     async def output(self, flow_id: str, asset_id: str) -> Asset:
         """Return one output with its content (``.data``, ``.mime_type``)."""
-        return await self._client._drive(call(self._state, get_output_op(flow_id, asset_id)))
+        job = call(self._state, get_output_op(flow_id, asset_id))
+        return await self._client._drive(judged(self._state, flow_id, "read outputs", job))
 
     async def wait(
         self,
@@ -173,7 +173,7 @@ class AsyncFlows:
     ) -> builtins.list[Path]:
         """Stream every ready output of a finished flow into ``out_dir``."""
         job = download_outputs_job(self._state, flow_id, Path(out_dir))
-        return (await self._client._drive(job))[1]
+        return (await self._client._drive(judged(self._state, flow_id, "read outputs", job)))[1]
 
 
 class AsyncGenerio(ClientBase):
@@ -360,10 +360,7 @@ class AsyncGenerio(ClientBase):
             return await self._download(effect)
         op = effect.op
         with budget_scope(effect.budget), translate(op, self._state.settings.api_key):
-            if op.endpoint is None:
-                return finish_raw(op, await self._http.request(**op.raw_request(asynchronous=True)))
-            response = await op.endpoint.asyncio_detailed(*op.args, client=self._low, **op.kwargs)
-            return finish_detailed(op, response)
+            return finish_raw(op, await self._http.request(**op.raw_request(asynchronous=True)))
 
     async def _download(self, effect: Download) -> Path:
         with (

@@ -19,6 +19,7 @@ import httpx
 
 from generio._base import ClientBase
 from generio._config import NOT_GIVEN, NotGiven
+from generio._conflicts import judged
 from generio._create import create_job, upload_job
 from generio._downloads import OutputWriter, check_download, download_op, download_outputs_job
 from generio._effects import Download, Effect, Job, Sleep, Stepper
@@ -35,16 +36,15 @@ from generio._jobs import (
 )
 from generio._models import Asset, Flow, RunResult, Template
 from generio._operations import (
-    finish_detailed,
     finish_raw,
     get_flow_op,
     get_input_op,
     get_output_op,
-    list_flows_op,
     list_inputs_op,
     list_outputs_op,
     translate,
 )
+from generio._pages import list_flows_job
 from generio._retry import budget_scope
 from generio._run import OnInterrupt
 from generio._wiring import build_sync, effective_timeout
@@ -138,7 +138,7 @@ class Flows:
         Raises:
             InputError: ``sort_by`` is not one of those fields.
         """
-        return self._client._drive(call(self._state, list_flows_op(state, sort_by)))
+        return self._client._drive(list_flows_job(self._state, state, sort_by))
 
     def upload_input(
         self,
@@ -162,7 +162,8 @@ class Flows:
             InputError: the input is unusable or not accepted by the flow's template.
             ConflictError: the flow is no longer ``created``.
         """
-        return self._client._drive(upload_job(self._state, flow_id, source, additional, mime_type))
+        job = upload_job(self._state, flow_id, source, additional, mime_type)
+        return self._client._drive(judged(self._state, flow_id, "upload an input", job))
 
     def start(self, flow_id: str) -> Flow:
         """Start a flow created without inputs, once its inputs are uploaded.
@@ -205,7 +206,8 @@ class Flows:
         Raises:
             ConflictError: the flow has not finished yet.
         """
-        return self._client._drive(call(self._state, list_outputs_op(flow_id, include_data)))
+        job = call(self._state, list_outputs_op(flow_id, include_data))
+        return self._client._drive(judged(self._state, flow_id, "read outputs", job))
 
     def output(self, flow_id: str, asset_id: str) -> Asset:
         """Return one output with its content: ``.data`` (bytes) and ``.mime_type``.
@@ -213,7 +215,8 @@ class Flows:
         Raises:
             ConflictError: the flow has not finished yet.
         """
-        return self._client._drive(call(self._state, get_output_op(flow_id, asset_id)))
+        job = call(self._state, get_output_op(flow_id, asset_id))
+        return self._client._drive(judged(self._state, flow_id, "read outputs", job))
 
     def wait(
         self,
@@ -252,7 +255,7 @@ class Flows:
             InputError: ``out_dir`` cannot be a directory.
         """
         job = download_outputs_job(self._state, flow_id, Path(out_dir))
-        return self._client._drive(job)[1]
+        return self._client._drive(judged(self._state, flow_id, "read outputs", job))[1]
 
 
 class Generio(ClientBase):
@@ -397,10 +400,7 @@ class Generio(ClientBase):
             return self._download(effect)
         op = effect.op
         with budget_scope(effect.budget), translate(op, self._state.settings.api_key):
-            if op.endpoint is None:
-                return finish_raw(op, self._http.request(**op.raw_request()))
-            response = op.endpoint.sync_detailed(*op.args, client=self._low, **op.kwargs)
-            return finish_detailed(op, response)
+            return finish_raw(op, self._http.request(**op.raw_request()))
 
     def _download(self, effect: Download) -> Path:
         with (

@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 import attrs
 
 from generio._body import JsonBody, create_body, dumps, upload_body
+from generio._degrade import degraded
 from generio._effects import Call, Job, Sleep
 from generio._errors import (
     APIConnectionError,
@@ -40,7 +41,7 @@ from generio._errors import (
 from generio._idempotency import Marker, check_key, new_key, wire_additional
 from generio._inputs import Prepared, check_accepted, needs_fetch, prepare, unwrap
 from generio._keyed import check_same, find_keyed, fingerprint
-from generio._models import Asset, Flow, Template
+from generio._models import Asset, Flow, Template, unknown_template
 from generio._operations import (
     Operation,
     create_flow_op,
@@ -89,7 +90,16 @@ def template_job(state: ClientState, template: str | Template) -> Job[Template]:
     cached = state.cached_template(template)
     if cached is not None:
         return cached
-    found: Template = yield Call(get_template_op(template), state.budget())
+    try:
+        found: Template = yield Call(get_template_op(template), state.budget())
+    except ServerError as exc:
+        if not 200 <= exc.status_code < 300:
+            raise
+        # A success whose body we cannot read: our guess of the template's shape is wrong.
+        # Local checks step aside and the service judges the request (see _inputs.py).
+        # Remembered, so a batch does not ask (and retry) again for every flow.
+        degraded("template_unreadable", f"Template {template!r} could not be read: {exc}")
+        found = unknown_template(template)
     state.remember([found])
     return found
 

@@ -269,9 +269,14 @@ def prepare(source: object, *, mime_type: str | None = None, additional: Any = N
 def check_accepted(prepared: Prepared, template: Template, position: int | None = None) -> None:
     """Refuse an input whose MIME type the template does not accept, before any upload.
 
+    The accepted types are our reading of the template: when the service named none (or
+    the template could not be read), the check steps aside and the service judges.
+
     Raises:
         InputError: naming the input, its type, the template and the types it accepts.
     """
+    if not template.input_types_known:
+        return
     accepted = {_mime.normalize(t) for t in template.input_types}
     if prepared.mime_type in accepted:
         return
