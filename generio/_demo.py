@@ -12,8 +12,9 @@ fresh machine with no account and no network:
    came back (chaining without saving and re-reading), with a ``polygon_count``.
 
 Each step's outputs land in their own folder under ``out_dir``, named by asset id as the
-facade names them. Needs the ``emulator`` extra; drawing progress is left to the caller
-(the CLI passes its rich bar), so this module needs neither typer nor rich.
+facade names them; ``index.html`` beside them shows every model in a 3D viewer. Needs the
+``emulator`` extra; drawing progress is left to the caller (the CLI passes its rich bar), so
+this module needs neither typer nor rich.
 """
 
 from __future__ import annotations
@@ -197,4 +198,8 @@ def run_demo(
             {"polygon_count": POLYGON_COUNT},
             "3-optimized",
         )
-    return DemoResult(out, image, tuple(steps.done))
+    result = DemoResult(out, image, tuple(steps.done))
+    from generio._preview import write_demo_page
+
+    tell(f"every model side by side, offline: open {write_demo_page(result)}")
+    return result
