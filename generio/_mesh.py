@@ -19,7 +19,7 @@ def to_trimesh(asset: Asset) -> Any:
     """Load an asset's GLB as a ``trimesh.Scene`` (nodes, meshes, materials and textures).
 
     A scene, not one mesh, because a GLB may hold several meshes with transforms; call
-    ``.to_geometry()`` (trimesh 4.5+) or ``.dump(concatenate=True)`` for a single mesh.
+    ``.to_geometry()`` for a single mesh with the transforms applied.
 
     Raises:
         ImportError: trimesh is not installed; the message says how to install it.
