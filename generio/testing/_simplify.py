@@ -173,6 +173,14 @@ def simplify_glb(
     """
     if document.get("extensionsRequired"):
         raise ValueError(f"required extensions {document['extensionsRequired']} are not supported")
+    parts = sum(
+        1
+        for mesh in document.get("meshes") or []
+        for primitive in mesh.get("primitives") or []
+        if primitive.get("mode", _TRIANGLES) == _TRIANGLES
+    )
+    if polygon_count < parts:
+        raise ValueError(f"{parts} triangle primitives need a polygon_count of at least {parts}")
     reader = _Reader(document, binary)
     total = max(triangle_count(document), 1)
     builder = BinaryBuilder()
