@@ -36,16 +36,30 @@ _LOCK = threading.Lock()
 
 def triangle_count(document: dict[str, Any]) -> int:
     """Triangles in every triangle-list primitive, from the JSON alone (no data read)."""
+    return sum(
+        _primitive_triangles(document, primitive)
+        for mesh in document.get("meshes") or []
+        for primitive in mesh.get("primitives") or []
+        if primitive.get("mode", _TRIANGLES) == _TRIANGLES
+    )
+
+
+def _primitive_triangles(document: dict[str, Any], primitive: dict[str, Any]) -> int:
     accessors = document.get("accessors") or []
-    total = 0
-    for mesh in document.get("meshes") or []:
-        for primitive in mesh.get("primitives") or []:
-            if primitive.get("mode", _TRIANGLES) != _TRIANGLES:
-                continue
-            index = primitive.get("indices", primitive.get("attributes", {}).get("POSITION"))
-            if isinstance(index, int) and 0 <= index < len(accessors):
-                total += int(accessors[index].get("count", 0)) // 3
-    return total
+    index = primitive.get("indices", primitive.get("attributes", {}).get("POSITION"))
+    if isinstance(index, int) and 0 <= index < len(accessors):
+        return int(accessors[index].get("count", 0)) // 3
+    return 0
+
+
+def _shares(counts: list[int], budget: int) -> list[int]:
+    """Split ``budget`` triangles between primitives by size: each gets one or more."""
+    total = max(sum(counts), 1)
+    shares = [max(1, budget * count // total) for count in counts]
+    while sum(shares) > budget:  # the ones raised to 1 are paid for by the largest
+        largest = max(range(len(shares)), key=shares.__getitem__)
+        shares[largest] -= 1
+    return shares
 
 
 class _Reader:
@@ -173,16 +187,18 @@ def simplify_glb(
     """
     if document.get("extensionsRequired"):
         raise ValueError(f"required extensions {document['extensionsRequired']} are not supported")
-    parts = sum(
-        1
+    counts = [
+        _primitive_triangles(document, primitive)
         for mesh in document.get("meshes") or []
         for primitive in mesh.get("primitives") or []
         if primitive.get("mode", _TRIANGLES) == _TRIANGLES
-    )
-    if polygon_count < parts:
-        raise ValueError(f"{parts} triangle primitives need a polygon_count of at least {parts}")
+    ]
+    if polygon_count < len(counts):
+        raise ValueError(
+            f"{len(counts)} triangle primitives need a polygon_count of at least {len(counts)}"
+        )
+    shares = iter(_shares(counts, polygon_count))
     reader = _Reader(document, binary)
-    total = max(triangle_count(document), 1)
     builder = BinaryBuilder()
     result = {
         k: copy.deepcopy(v)
@@ -209,7 +225,7 @@ def simplify_glb(
                     if "TEXCOORD_0" in old
                     else None
                 )
-                share = max(1, polygon_count * len(triangles) // total)
+                share = next(shares)
                 part = _simplify_part(positions, triangles, uvs, min(share, len(triangles)))
                 primitive["attributes"] = _write_part(builder, accessors, part, uvs is not None)
                 index_kind = "<u4" if len(part.positions) > 65535 else "<u2"

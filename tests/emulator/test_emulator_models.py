@@ -15,8 +15,9 @@ import numpy as np
 import pytest
 from emulator_helpers import Api, data_uri, decode_data_uri
 
-from generio.testing import sample_png
+from generio.testing import sample_glb, sample_png
 from generio.testing._images import encode_png
+from generio.testing._simplify import _shares
 
 PROMPT = "model_generate_fromprompt"
 IMAGE = "model_generate_fromimage"
@@ -57,11 +58,12 @@ class Model:
 
     @property
     def triangles(self) -> int:
-        """Triangles over all primitives."""
+        """Triangles over all triangle primitives."""
         return sum(
             self.document["accessors"][p["indices"]]["count"] // 3
             for mesh in self.document["meshes"]
             for p in mesh["primitives"]
+            if p.get("mode", 4) == 4
         )
 
     @property
@@ -178,3 +180,27 @@ def test_optimize_simplifies_an_image_relief(api: Api) -> None:
     assert Model(relief).triangles > 5000
     after = Model(_output(api, OPTIMIZE, data_uri("model/gltf-binary", relief), polygon_count=1000))
     assert 300 < after.triangles <= 1000
+
+
+def test_optimize_keeps_points_and_simplifies_the_triangles(api: Api) -> None:
+    """The sample's box (12 triangles) goes to at most 6; its point-cloud padding is kept."""
+    source = Model(sample_glb(5000))
+    after = Model(
+        _output(api, OPTIMIZE, data_uri("model/gltf-binary", sample_glb(5000)), polygon_count=6)
+    )
+    box = after.document["meshes"][0]["primitives"][0]
+    assert 1 <= after.document["accessors"][box["indices"]]["count"] // 3 <= 6
+    (points,) = after.document["meshes"][1]["primitives"]
+    assert points["mode"] == 0
+    count = after.document["accessors"][points["attributes"]["POSITION"]]["count"]
+    assert count == source.document["accessors"][-1]["count"]
+
+
+@pytest.mark.parametrize(
+    ("counts", "budget"), [([1000, 1, 1], 10), ([1000, 1, 1], 3), ([5120], 500), ([7, 7], 9)]
+)
+def test_the_triangle_budget_is_shared_without_exceeding_it(counts: list[int], budget: int) -> None:
+    """Every primitive gets at least one triangle, and the shares never add up past the budget."""
+    shares = _shares(counts, budget)
+    assert sum(shares) <= budget
+    assert min(shares) >= 1
