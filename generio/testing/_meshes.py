@@ -170,14 +170,13 @@ def mesh_document(
 
 
 @functools.lru_cache(maxsize=16)
-def _pattern(colour: tuple[int, int, int], side: int, bands: int) -> bytes:
-    """Paint a texture of diagonal bands of ``colour``, lighter and darker, as a PNG."""
+def _pattern(side: int, bands: int) -> bytes:
+    """Paint light and darker grey diagonal bands as a PNG; the material's colour tints it."""
     import numpy as np
 
     y, x = np.mgrid[0:side, 0:side]
-    shade = 0.75 + 0.25 * np.sign(np.sin((x + y) * np.pi * bands / side))
-    rgb = np.clip(np.array(colour, np.float64)[None, None, :] * shade[..., None] + 30, 0, 255)
-    rgba = np.dstack([rgb.astype(np.uint8), np.full((side, side), 255, np.uint8)])
+    grey = (210 + 45 * np.sign(np.sin((x + y) * np.pi * bands / side))).clip(0, 255)
+    rgba = np.dstack([grey, grey, grey, np.full((side, side), 255)]).astype(np.uint8)
     return encode_png(side, side, rgba.tobytes())
 
 
@@ -189,9 +188,8 @@ def _prompt_glb(prompt: str, quality: str, seed: int, texture: bool, extras_json
     material: dict[str, Any] = {
         "name": "generated",
         "pbrMetallicRoughness": {
-            "baseColorFactor": [1.0, 1.0, 1.0, 1.0]
-            if texture
-            else [red / 255, green / 255, blue / 255, 1.0],
+            # The texture is grey bands: glTF multiplies it by this colour.
+            "baseColorFactor": [red / 255, green / 255, blue / 255, 1.0],
             "metallicFactor": 0.0,
             "roughnessFactor": 0.8,
         },
@@ -202,7 +200,7 @@ def _prompt_glb(prompt: str, quality: str, seed: int, texture: bool, extras_json
     document = mesh_document(builder, shape(prompt, seed, quality), texture, material, extras)
     if texture:
         side = 128 if quality == "high" else 32
-        image = _pattern((red, green, blue), side, 3 + seed % 5 if seed >= 0 else 4)
+        image = _pattern(side, 3 + seed % 5 if seed >= 0 else 4)
         _add_texture(document, builder, image, "image/png")
     document["bufferViews"] = builder.views
     return pack_glb(document, builder.getvalue())

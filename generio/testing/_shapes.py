@@ -15,6 +15,7 @@ image's brightness (Pillow reads PNG, JPEG, TIFF and WEBP).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import re
@@ -72,6 +73,7 @@ def _rng(prompt: str, seed: int) -> np.random.Generator:
     return np.random.default_rng(int.from_bytes(digest[:8], "little"))
 
 
+@functools.lru_cache(maxsize=32)
 def _grid(nu: int, nv: int) -> tuple[FloatArray, FloatArray, IndexArray]:
     """Return the (u, v) of a grid's vertices and its triangles, wound counter-clockwise."""
     u, v = np.meshgrid(np.linspace(0, 1, nu + 1), np.linspace(0, 1, nv + 1), indexing="xy")
@@ -79,6 +81,8 @@ def _grid(nu: int, nv: int) -> tuple[FloatArray, FloatArray, IndexArray]:
     i = (np.arange(nv)[:, None] * row + np.arange(nu)[None, :]).ravel()
     quads = np.stack([i, i + 1, i + row + 1, i, i + row + 1, i + row], axis=1)
     triangles = quads.reshape(-1, 3).astype(np.uint32)
+    for array in (u, v, triangles):
+        array.flags.writeable = False  # cached: shared by every mesh of this size
     return u.ravel().astype(np.float32), v.ravel().astype(np.float32), triangles
 
 
@@ -98,13 +102,14 @@ def _normals(positions: FloatArray, triangles: IndexArray) -> FloatArray:
     return unit
 
 
-def _surface(nu: int, nv: int, points: Any) -> Mesh:
+def _surface(nu: int, nv: int, points: Any, *, normals: bool = True) -> Mesh:
     """Build a grid part whose vertex positions ``points(u, v)`` gives as ``(x, y, z)``."""
     u, v, triangles = _grid(nu, nv)
     x, y, z = points(u.astype(np.float64), v.astype(np.float64))
     positions = np.stack([x, y, z], axis=1).astype(np.float32)
     uvs = np.stack([u, 1 - v], axis=1).astype(np.float32)
-    return Mesh(positions, _normals(positions, triangles), uvs, triangles)
+    shading = _normals(positions, triangles) if normals else np.zeros_like(positions)
+    return Mesh(positions, shading, uvs, triangles)
 
 
 def _merge(parts: list[Mesh]) -> Mesh:
@@ -122,7 +127,13 @@ def _signed_power(x: Any, e: float) -> Any:
 
 
 def _rounded_box(
-    nu: int, nv: int, size: tuple[float, float, float], at: tuple[float, float, float], e: float
+    nu: int,
+    nv: int,
+    size: tuple[float, float, float],
+    at: tuple[float, float, float],
+    e: float,
+    *,
+    normals: bool = True,
 ) -> Mesh:
     """Build a superellipsoid: ``e`` near 0.2 is a box with rounded edges, 1.0 an ellipsoid."""
 
@@ -135,7 +146,7 @@ def _rounded_box(
             at[2] - size[2] / 2 * ring * _signed_power(np.sin(theta), e),
         )
 
-    return _surface(nu, nv, points)
+    return _surface(nu, nv, points, normals=normals)
 
 
 def _chair(rng: np.random.Generator, n: int) -> Mesh:
@@ -143,16 +154,21 @@ def _chair(rng: np.random.Generator, n: int) -> Mesh:
     width, depth = rng.uniform(0.8, 1.1), rng.uniform(0.8, 1.0)
     seat_y, leg = rng.uniform(0.45, 0.6), rng.uniform(0.06, 0.1)
     curve = rng.uniform(0.05, 0.25)
-    parts = [_rounded_box(n, n // 2, (width, 0.08, depth), (0, seat_y, 0), 0.3)]
+    parts = [_rounded_box(n, n // 2, (width, 0.08, depth), (0, seat_y, 0), 0.3, normals=False)]
     for sx in (-1, 1):
         for sz in (-1, 1):
             corner = (sx * (width / 2 - leg), seat_y / 2, sz * (depth / 2 - leg))
-            parts.append(_rounded_box(n // 2, n // 2, (leg, seat_y, leg), corner, 0.4))
-    back = _rounded_box(n, n, (width, 0.7, 0.07), (0, seat_y + 0.38, -depth / 2 + 0.04), 0.3)
-    bend = back.positions.copy()
-    bend[:, 2] -= curve * (bend[:, 0] / (width / 2)) ** 2  # the curved back
-    parts.append(Mesh(bend, _normals(bend, back.triangles), back.uvs, back.triangles))
-    return _merge(parts)
+            leg_part = _rounded_box(n // 2, n // 2, (leg, seat_y, leg), corner, 0.4, normals=False)
+            parts.append(leg_part)
+    back_at = (0, seat_y + 0.38, -depth / 2 + 0.04)
+    back = _rounded_box(n, n, (width, 0.7, 0.07), back_at, 0.3, normals=False)
+    back.positions[:, 2] -= curve * (back.positions[:, 0] / (width / 2)) ** 2  # curved
+    parts.append(back)
+    # The parts share no vertex: normals of the whole are each part's normals, in one pass.
+    chair = _merge(parts)
+    return Mesh(
+        chair.positions, _normals(chair.positions, chair.triangles), chair.uvs, chair.triangles
+    )
 
 
 def _detail(rng: np.random.Generator, terms: int = 3) -> Any:
