@@ -210,8 +210,9 @@ def prompt_model(prompt: str, parameters: dict[str, Any]) -> bytes:
     """Make the model for a prompt: a shape picked by the prompt's words (see ``_shapes``).
 
     Deterministic in (prompt, quality, seed, texture); ``texture`` adds UVs and a banded
-    texture in the prompt's colour. The prompt, parameters and shape family are recorded in
-    ``asset.extras``. Results are cached, as flows repeat prompts.
+    grey texture that the material's colour (from the prompt) tints. The prompt, parameters
+    and shape family are recorded in ``asset.extras``. Results are cached, as flows repeat
+    prompts.
     """
     extras = {"prompt": prompt, "template": "model_generate_fromprompt", "parameters": parameters}
     return _prompt_glb(
