@@ -177,10 +177,14 @@ def write_page(
         InputError: the page cannot be written there.
     """
     target = Path(path)
+    partial = target.with_name(f".{target.name}.part")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(render_page(items, title=title), encoding="utf-8")
+        # Written beside, then moved into place: a reader never sees half a page.
+        partial.write_text(render_page(items, title=title), encoding="utf-8")
+        partial.replace(target)
     except OSError as exc:
+        partial.unlink(missing_ok=True)
         raise InputError(f"cannot write the preview page {target}: {exc}") from None
     return target
 

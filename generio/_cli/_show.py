@@ -50,7 +50,9 @@ def preview(
     ],
     output: Annotated[
         Path,
-        typer.Option("-o", "--output", dir_okay=False, help="Where to write the page."),
+        typer.Option(
+            "-o", "--output", metavar="FILE", dir_okay=False, help="Where to write the page."
+        ),
     ] = Path("generio-preview.html"),
     open_page: Annotated[
         bool, typer.Option("--open", help="Open the page in the default web browser.")
