@@ -28,7 +28,7 @@ def _group(name: str) -> list[str]:
 @nox.session
 def tests(session: nox.Session) -> None:
     """Run the test suite against the local emulator (soak-sized runs excluded)."""
-    session.install("-e", ".[cli,emulator]", *_group("test"))
+    session.install("-e", ".[cli,emulator,mesh]", *_group("test"))
     session.run("pytest", "-m", "not soak", *session.posargs)
 
 
@@ -38,7 +38,7 @@ def soak(session: nox.Session) -> None:
 
     $GENERIO_SOAK_FLOWS sets the number of runs, $GENERIO_SOAK_SEED the faults drawn.
     """
-    session.install("-e", ".[cli,emulator]", *_group("test"))
+    session.install("-e", ".[cli,emulator,mesh]", *_group("test"))
     session.run("pytest", "-m", "soak", "-rP", "tests/reliability", *session.posargs)
 
 
@@ -53,7 +53,7 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def types(session: nox.Session) -> None:
     """mypy --strict on the facade, with the generated package and extras installed."""
-    session.install("-e", ".[cli,emulator]", *_group("types"))
+    session.install("-e", ".[cli,emulator,mesh]", *_group("types"))
     session.run("mypy")
 
 

@@ -181,6 +181,23 @@ class Asset:
         """Return the content as the API sends it (a data URI or prompt text), for chaining."""
         return self._payload if isinstance(self._payload, str) else None
 
+    def to_trimesh(self) -> Any:
+        """Load the model into ``trimesh`` (extra ``mesh``): a ``trimesh.Scene``.
+
+        Raises:
+            ImportError: trimesh is not installed (``pip install 'generio[mesh]'``).
+            InputError: the asset has no data, or it is not a GLB.
+        """
+        from generio._mesh import to_trimesh
+
+        return to_trimesh(self)
+
+    def _repr_html_(self) -> str:
+        """Jupyter: an interactive viewer up to a size cap (see ``generio._preview``)."""
+        from generio._preview import asset_html
+
+        return asset_html(self)
+
 
 @attrs.frozen
 class RunResult:
@@ -195,6 +212,12 @@ class RunResult:
     flow: Flow
     outputs: tuple[Asset, ...]
     paths: tuple[Path, ...] = ()
+
+    def _repr_html_(self) -> str:
+        """Jupyter: every output model in a viewer, up to a size cap."""
+        from generio._preview import result_html
+
+        return result_html(self)
 
 
 def _decode_payload(payload: str | bytes) -> bytes:
