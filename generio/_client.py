@@ -18,10 +18,25 @@ from typing import Any, TypeVar
 import httpx
 
 from generio._base import ClientBase
-from generio._config import NOT_GIVEN, NotGiven
+from generio._config import (
+    DEFAULT_DOWNLOAD_TIMEOUT,
+    DEFAULT_MAX_DOWNLOAD_BYTES,
+    DEFAULT_MAX_RESPONSE_BYTES,
+    NOT_GIVEN,
+    NotGiven,
+    Secret,
+)
 from generio._create import create_job, upload_job
-from generio._downloads import OutputWriter, check_download, download_op, download_outputs_job
+from generio._bounded import body_limit
+from generio._downloads import (
+    DownloadLimits,
+    OutputWriter,
+    check_download,
+    download_op,
+    download_outputs_job,
+)
 from generio._effects import Download, Effect, Job, Sleep, Stepper
+from generio._errors import ClientClosedError
 from generio._jobs import (
     ProgressCallback,
     abort_job,
@@ -270,13 +285,22 @@ class Generio(ClientBase):
         max_retries: int = 2,
         http_client: httpx.Client | None = None,
         allow_insecure: bool = False,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        max_download_bytes: int = DEFAULT_MAX_DOWNLOAD_BYTES,
+        download_timeout: float | None = DEFAULT_DOWNLOAD_TIMEOUT,
     ) -> None:
+        # Wrapped at once: from here on no frame holds the raw key (tracebacks with locals).
+        key = Secret.wrap(api_key)
+        del api_key
         settings = self._configure(
-            api_key,
+            key,
             base_url,
             timeout=timeout,
             max_retries=max_retries,
             allow_insecure=allow_insecure,
+            max_response_bytes=max_response_bytes,
+            max_download_bytes=max_download_bytes,
+            download_timeout=download_timeout,
         )
         self._http, self._low = build_sync(
             settings, effective_timeout(settings, timeout, http_client), http_client
@@ -340,7 +364,14 @@ class Generio(ClientBase):
     # --- the driver -----------------------------------------------------------------
 
     def _drive(self, job: Job[T]) -> T:
-        """Run a job to its end, performing its effects with blocking calls."""
+        """Run a job to its end, performing its effects with blocking calls.
+
+        Raises:
+            ClientClosedError: the client was closed.
+        """
+        if self._http.is_closed:
+            job.close()
+            raise ClientClosedError("Generio")
         stepper = Stepper(job)
         while (effect := stepper.advance()) is not None:
             try:
@@ -359,19 +390,26 @@ class Generio(ClientBase):
         with budget_scope(effect.budget), translate(op, self._state.settings.api_key):
             if op.endpoint is None:
                 return finish_raw(op, self._http.request(**op.raw_request()))
-            response = op.endpoint.sync_detailed(*op.args, client=self._low, **op.kwargs)
-            return finish_detailed(op, response)
+            # No local holds the answer: its body may echo the key (tracebacks with locals).
+            return finish_detailed(
+                op, op.endpoint.sync_detailed(*op.args, client=self._low, **op.kwargs)
+            )
 
     def _download(self, effect: Download) -> Path:
+        limits = DownloadLimits.start(self._state.settings)
         with (
             budget_scope(effect.budget),
             translate(download_op(effect), self._state.settings.api_key),
-            self._http.stream("GET", effect.path) as response,
+            body_limit(limits.body()),
+            self._http.stream(
+                "GET", effect.path, timeout=limits.request_timeout(self._http.timeout)
+            ) as response,
         ):
             if not response.is_success:
                 response.read()
             check_download(effect, response)
-            with OutputWriter(effect, response.headers.get("content-type", "")) as writer:
+            content_type = response.headers.get("content-type", "")
+            with OutputWriter(effect, content_type, limits) as writer:
                 for chunk in response.iter_bytes():
                     writer.feed(chunk)
                 return writer.finish()

@@ -9,6 +9,7 @@ JSONDecodeError::
     ├── APIError                                       talking to the service failed
     │   ├── APIConnectionError                         no usable response (reset, DNS, TLS)
     │   │   └── APITimeoutError   (also TimeoutError)
+    │   │       └── DownloadTimeoutError                a download past download_timeout
     │   └── APIStatusError                             the service answered with an error
     │       ├── AuthenticationError      401
     │       ├── PermissionDeniedError    403
@@ -17,6 +18,9 @@ JSONDecodeError::
     │       ├── ValidationError          422 (field errors parsed)
     │       ├── RateLimitError           429
     │       └── ServerError              5xx, or a body generio cannot parse
+    │           └── ResponseTooLargeError  an answer past max_response/download_bytes
+    ├── ClientClosedError     (also RuntimeError) the client was closed
+    ├── WrongEventLoopError   (also RuntimeError) an AsyncGenerio used from another loop
     ├── FlowFailed                                     a flow ended failed or aborted
     ├── FlowNotStarted                                 waiting on a flow nobody started
     └── WaitTimeout               (also TimeoutError) waiting gave up; the flow runs on
@@ -39,6 +43,8 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from generio._secret import Secret
+
 if TYPE_CHECKING:
     from generio._models import Asset, Flow
 
@@ -48,8 +54,10 @@ __all__ = [
     "APIStatusError",
     "APITimeoutError",
     "AuthenticationError",
+    "ClientClosedError",
     "ConfigurationError",
     "ConflictError",
+    "DownloadTimeoutError",
     "FieldError",
     "FlowFailed",
     "FlowNotStarted",
@@ -58,9 +66,11 @@ __all__ = [
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
+    "ResponseTooLargeError",
     "ServerError",
     "ValidationError",
     "WaitTimeout",
+    "WrongEventLoopError",
     "error_from_response",
     "hide_secrets",
     "hiding",
@@ -68,20 +78,21 @@ __all__ = [
 ]
 
 _BODY_SNIPPET = 200
-#: Shorter strings cannot be told apart from ordinary words of a body; they are not hidden.
-_MIN_SECRET = 8
-_SECRETS: ContextVar[tuple[str, ...]] = ContextVar("generio_secrets", default=())
+_SECRETS: ContextVar[tuple[Secret, ...]] = ContextVar("generio_secrets", default=())
 
 
 @contextlib.contextmanager
-def hiding(secret: str | None) -> Iterator[None]:
-    """While the block runs, text from the service shows ``***`` wherever ``secret`` was."""
-    if not secret or len(secret) < _MIN_SECRET:
+def hiding(secret: Secret | None) -> Iterator[None]:
+    """While the block runs, text from the service shows ``***`` wherever ``secret`` was.
+
+    Escaped echoes count too: JSON-escaped, HTML-escaped and URL-quoted forms are hidden
+    (:meth:`Secret.forms`). Only the wrapper is kept here, never the raw text, so this
+    frame shows nothing in a traceback formatted with its locals.
+    """
+    if secret is None or not secret.forms():
         yield
         return
-    # The key as it appears in JSON too, should it hold a quote or a backslash.
-    forms = tuple(dict.fromkeys((secret, json.dumps(secret)[1:-1])))
-    token = _SECRETS.set(_SECRETS.get() + forms)
+    token = _SECRETS.set((*_SECRETS.get(), secret))
     try:
         yield
     finally:
@@ -91,7 +102,7 @@ def hiding(secret: str | None) -> Iterator[None]:
 def hide_secrets(text: str) -> str:
     """Return ``text`` with the secrets of the enclosing :func:`hiding` blocks as ``***``."""
     for secret in _SECRETS.get():
-        text = text.replace(secret, "***")
+        text = secret.hide(text)
     return text
 
 
@@ -129,7 +140,11 @@ class APITimeoutError(APIConnectionError, TimeoutError):
 
 
 class APIStatusError(APIError):
-    """The service answered with an error status (or a body generio cannot read)."""
+    """The service answered with an error status (or a body generio cannot read).
+
+    ``retry_after`` is the server's ``Retry-After`` hint in seconds, when it sent one (a 503
+    may carry one as well as a 429); generio waits that long before any retry.
+    """
 
     def __init__(
         self,
@@ -140,9 +155,11 @@ class APIStatusError(APIError):
         status_code: int,
         detail: Any = None,
         body: str = "",
+        retry_after: float | None = None,
     ) -> None:
         super().__init__(message, method=method, path=path)
         self.status_code = status_code
+        self.retry_after = retry_after
         #: The server's ``detail`` (a string, or the list of 422 errors), when it sent one.
         self.detail = detail
         #: The start of the raw body, for diagnostics.
@@ -189,14 +206,47 @@ class ValidationError(APIStatusError):
 class RateLimitError(APIStatusError):
     """429: too many requests; ``retry_after`` is the server's hint in seconds, if any."""
 
-    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
-        super().__init__(message, **kwargs)
-        self.retry_after = retry_after
-
 
 class ServerError(APIStatusError):
     """5xx, or a response body generio cannot parse (an HTML proxy page, truncated JSON)."""
 
+
+class ResponseTooLargeError(ServerError):
+    """An answer went past the client's limit: ``max_response_bytes`` for JSON answers,
+    ``max_download_bytes`` for one downloaded output (decompressed bytes count).
+
+    The rest of the body is not read, nothing is saved, and the call is not retried (the
+    same answer would come again). ``limit`` is the limit in bytes that was passed.
+    """
+
+    def __init__(self, message: str, *, limit: int, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.limit = limit
+
+
+class DownloadTimeoutError(APITimeoutError):
+    """A download took longer than the client's ``download_timeout``; nothing was saved."""
+
+
+class ClientClosedError(GenerioError, RuntimeError):
+    """The client was closed (``close()``, ``aclose()`` or its ``with`` block ended)."""
+
+    def __init__(self, client: str) -> None:
+        super().__init__(
+            f"this {client} is closed and cannot send requests. What to do: create a new "
+            f"{client}, and close it only when you are done with it (use it in a with block)."
+        )
+
+
+class WrongEventLoopError(GenerioError, RuntimeError):
+    """An :class:`~generio.AsyncGenerio` was used from an event loop other than its own."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "this AsyncGenerio was first used in another event loop; its connections belong "
+            "there. What to do: create one AsyncGenerio per event loop, inside the loop that "
+            "uses it (e.g. inside the function you pass to asyncio.run)."
+        )
 
 class FlowFailed(GenerioError):
     """A flow ended ``failed`` or ``aborted``; carries the flow and its partial outputs."""
@@ -314,7 +364,7 @@ def error_from_response(
     detail: Any = None
     try:
         parsed = json.loads(text) if text else None
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: hostile nesting
         parsed = None
     if isinstance(parsed, Mapping):
         detail = parsed.get("detail")
@@ -347,7 +397,6 @@ def error_from_response(
     }
     if cls is ValidationError:
         return ValidationError(message, errors=_parse_field_errors(detail), **common)
-    if cls is RateLimitError:
-        retry_after = parse_retry_after(headers.get("retry-after"))
-        return RateLimitError(message, retry_after=retry_after, **common)
+    # Any status may carry a hint (a 503 with Retry-After): honoured before any retry.
+    common["retry_after"] = parse_retry_after(headers.get("retry-after"))
     return cls(message, **common)

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from generio._bounded import ACCEPT_ENCODING
 from generio._config import BearerAuth, NotGiven, Settings
 from generio._errors import ConfigurationError
 from generio._transport import (
@@ -72,6 +73,8 @@ def effective_timeout(
 def _options(settings: Settings, timeout: httpx.Timeout | None, user: Any) -> dict[str, Any]:
     headers = dict(user.headers) if user is not None else {}
     headers["User-Agent"] = _USER_AGENT
+    # Only what generio decompresses itself, in bounded pieces (_bounded.py).
+    headers["Accept-Encoding"] = ACCEPT_ENCODING
     return {
         "base_url": settings.base_url,
         "auth": BearerAuth(settings.api_key),
@@ -116,7 +119,7 @@ def build_sync(
     inner = httpx.HTTPTransport(limits=_LIMITS) if user is None else ClientTransport(user)
     http = httpx.Client(
         **_options(settings, timeout, user),
-        transport=RetryTransport(inner, settings.max_retries),
+        transport=RetryTransport(inner, settings.max_retries, settings.max_response_bytes),
         event_hooks={"response": [capture_hook]},
     )
     return http, _low_level(settings, timeout, http)
@@ -148,7 +151,7 @@ def build_async(
     inner = httpx.AsyncHTTPTransport(limits=_LIMITS) if user is None else AsyncClientTransport(user)
     http = httpx.AsyncClient(
         **_options(settings, timeout, user),
-        transport=AsyncRetryTransport(inner, settings.max_retries),
+        transport=AsyncRetryTransport(inner, settings.max_retries, settings.max_response_bytes),
         event_hooks={"response": [async_capture_hook]},
     )
     return http, _low_level(settings, timeout, http)

@@ -528,7 +528,7 @@ CASES: list[Case] = [
          ("cannot be '.' or '..'",)),
     Case("unknown-sort-field", "local", lambda c: c.default.flows.list(sort_by="size"),
          InputError, ("sort_by must be one of", "created_at")),
-    Case("run-many-zero-concurrency", "local", _run_many([], 0), InputError,
+    Case("run-many-zero-concurrency", "local", _run_many([], 0), ConfigurationError,
          ("concurrency must be an integer >= 1",), kinds=("async",)),
     Case("run-many-bad-job-among-good", "emulator",
          _run_many([{"template": PROMPT, "inputs": "a cup"}, {"template": IMAGE, "inputs": "a"}],
