@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import httpx
 
 from generio._base import ClientBase
+from generio._bounded import body_limit
 from generio._config import (
     DEFAULT_DOWNLOAD_TIMEOUT,
     DEFAULT_MAX_DOWNLOAD_BYTES,
@@ -27,7 +28,6 @@ from generio._config import (
     Secret,
 )
 from generio._create import create_job, upload_job
-from generio._bounded import body_limit
 from generio._downloads import (
     DownloadLimits,
     OutputWriter,

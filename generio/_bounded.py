@@ -35,6 +35,7 @@ PIECE: Final = 64 * 1024
 ACCEPT_ENCODING: Final = "gzip, deflate"
 _GZIP = frozenset({"gzip", "x-gzip"})
 _KNOWN = _GZIP | {"deflate"}
+_STREAM_HINT = ", or use download_outputs(), which streams outputs to files"
 
 
 @attrs.frozen
@@ -205,8 +206,7 @@ def bound(request: httpx.Request, response: httpx.Response, default: Limit) -> h
         f"{method} {path} answered with more than {limit.limit} bytes (decompressed), the "
         f"client's {limit.setting}. The rest was not read and nothing was kept. What to do: "
         f"if so large an answer is expected, create the client with a larger {limit.setting}"
-        + (" or use download_outputs(), which streams to files" if "response" in limit.setting else "")
-        + ".",
+        f"{_STREAM_HINT if limit.setting == 'max_response_bytes' else ''}.",
         limit=limit.limit,
         method=method,
         path=path,

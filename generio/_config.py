@@ -175,7 +175,7 @@ def _check_key(api_key: Secret | None) -> Secret:
 
 
 def _seconds(value: object) -> float | None:
-    """A positive, finite number of seconds as a float; None when it is not one."""
+    """Return a positive, finite number of seconds as a float; None when it is not one."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     try:
@@ -220,8 +220,7 @@ def _check_download_timeout(value: object) -> float | None:
     seconds = _seconds(value)
     if seconds is None:
         raise ConfigurationError(
-            f"download_timeout must be a positive, finite number of seconds or None, "
-            f"not {value!r}."
+            f"download_timeout must be a positive, finite number of seconds or None, not {value!r}."
         )
     return seconds
 

@@ -72,17 +72,17 @@ class DownloadLimits:
 
     @classmethod
     def start(cls, settings: Settings) -> DownloadLimits:
-        """The limits of an attempt that starts now."""
+        """Return the limits of an attempt that starts now."""
         timeout = settings.download_timeout
         deadline = None if timeout is None else time.monotonic() + timeout
         return cls(settings.max_download_bytes, timeout, deadline)
 
     def body(self) -> Limit:
-        """The body's ceiling, decompressed: the file as base64 inside its JSON."""
+        """Return the body's ceiling, decompressed: the file as base64 inside its JSON."""
         return Limit(self.max_bytes // 3 * 4 + 4 + _ENVELOPE, "max_download_bytes")
 
     def request_timeout(self, client: httpx.Timeout | None) -> httpx.Timeout | None:
-        """The client's timeouts, with no single wait longer than the whole deadline.
+        """Return the client's timeouts, none longer than the whole deadline.
 
         A server that stops sending (or never starts) is then cut off in time even when the
         client has no read timeout; one that trickles is caught by :meth:`OutputWriter.feed`.

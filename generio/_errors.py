@@ -212,8 +212,10 @@ class ServerError(APIStatusError):
 
 
 class ResponseTooLargeError(ServerError):
-    """An answer went past the client's limit: ``max_response_bytes`` for JSON answers,
-    ``max_download_bytes`` for one downloaded output (decompressed bytes count).
+    """An answer went past the client's size limit; decompressed bytes count.
+
+    The limit is ``max_response_bytes`` for JSON answers, ``max_download_bytes`` for one
+    downloaded output.
 
     The rest of the body is not read, nothing is saved, and the call is not retried (the
     same answer would come again). ``limit`` is the limit in bytes that was passed.
@@ -247,6 +249,7 @@ class WrongEventLoopError(GenerioError, RuntimeError):
             "there. What to do: create one AsyncGenerio per event loop, inside the loop that "
             "uses it (e.g. inside the function you pass to asyncio.run)."
         )
+
 
 class FlowFailed(GenerioError):
     """A flow ended ``failed`` or ``aborted``; carries the flow and its partial outputs."""

@@ -40,8 +40,8 @@ from generio._errors import (
     hiding,
 )
 from generio._models import Asset, Flow, Template, asset_from_api, flow_from_api
-from generio._secret import Secret
 from generio._models import template_from_api as _template
+from generio._secret import Secret
 from generio._transport import captured_responses
 
 __all__ = [

@@ -79,9 +79,9 @@ class Secret:
         return None
 
     def forms(self) -> tuple[str, ...]:
-        """The secret as it may appear when a server echoes it, escaped or not.
+        """Return the secret as it may appear when a server echoes it, escaped or not.
 
-        Raw, JSON-escaped (with and without ``\\/``), HTML-escaped, URL-quoted (``%XX`` in
+        Raw, JSON-escaped (also with the slash escaped), HTML-escaped, URL-quoted (``%XX`` in
         either case, ``+`` for spaces or not). Empty when the secret is too short to hide.
         """
         value = self.__value
