@@ -31,7 +31,6 @@ from generio._errors import (
     APIConnectionError,
     APIStatusError,
     InputError,
-    RateLimitError,
     ServerError,
 )
 from generio._inputs import Prepared, check_accepted, needs_fetch, prepare
@@ -310,10 +309,14 @@ def _unknown_outcome(op: Operation[Any], thing: str, cause: Exception) -> APICon
 
 
 def _backoff(budget: Budget, failure: Exception) -> Job[None]:
-    """Wait before repeating a POST that provably did nothing, or give up."""
+    """Wait before repeating a POST that provably did nothing, or give up.
+
+    A ``Retry-After`` the failure carried (a 429, or a 503 that says when) is honoured, as
+    the transports honour it for every other retry.
+    """
     if budget.exhausted:
         raise failure
-    retry_after = failure.retry_after if isinstance(failure, RateLimitError) else None
+    retry_after = failure.retry_after if isinstance(failure, APIStatusError) else None
     yield Sleep(delay(budget.take(), retry_after))
 
 

@@ -122,6 +122,14 @@ async def _parse(
     template: TemplateSpec, data: str, loc: tuple[str | int, ...], errors: list[dict[str, Any]]
 ) -> ParsedInput | None:
     try:
+        data.encode("utf-8")
+    except UnicodeEncodeError:
+        # JSON's \ud800 escapes decode to lone surrogates: refused here with a 422, not
+        # stored to fail every later answer that carries them with a 500.
+        shown = data[:64].encode("utf-8", "backslashreplace").decode("utf-8")
+        errors.append(_value_error(loc, shown, "the data is not valid Unicode (lone surrogate)"))
+        return None
+    try:
         return await _maybe_thread(len(data), parse_input, template, data)
     except ValueError as exc:
         errors.append(_value_error(loc, data, str(exc)))

@@ -90,11 +90,14 @@ def test_unreachable_service_exits_3(cli: Cli) -> None:
     assert result.stderr.startswith("generio: error: ")
 
 
-def test_bad_timeout_exits_3(cli: Cli) -> None:
-    """A --timeout the client refuses is a configuration error: exit 3."""
-    result = cli("--timeout", "-1", "templates")
+@pytest.mark.parametrize("value", ["-1", "nan", "inf", "-inf"])
+def test_bad_timeout_exits_3(cli: Cli, value: str) -> None:
+    """A --timeout the client refuses (negative, NaN, infinite) is exit 3, no traceback."""
+    result = cli("--timeout", value, "templates")
     assert result.exit_code == 3
     assert "timeout" in result.stderr
+    assert "Traceback" not in result.output
+    assert "ValueError" not in result.output
 
 
 @pytest.mark.parametrize("key_from", ["option", "environment"])
