@@ -131,8 +131,10 @@ class BoundedStream(httpx.SyncByteStream, httpx.AsyncByteStream):
         codings: list[str],
         limit: Limit,
         error: ResponseTooLargeError,
+        refusal: ServerError | None = None,
     ) -> None:
         self._inner = inner
+        self._refusal = refusal
         # Content-Encoding lists codings in the order they were applied: undo the last first.
         self._inflaters = [_Inflater(c) for c in reversed(codings)]
         self._limit = limit
@@ -147,6 +149,8 @@ class BoundedStream(httpx.SyncByteStream, httpx.AsyncByteStream):
 
     def __iter__(self) -> Iterator[bytes]:
         assert isinstance(self._inner, httpx.SyncByteStream)  # noqa: S101 - sync transport
+        if self._refusal is not None:
+            raise self._refusal
         for data in self._inner:
             for piece in _through(self._inflaters, data):
                 yield self._counted(piece)
@@ -155,6 +159,8 @@ class BoundedStream(httpx.SyncByteStream, httpx.AsyncByteStream):
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         assert isinstance(self._inner, httpx.AsyncByteStream)  # noqa: S101 - async transport
+        if self._refusal is not None:
+            raise self._refusal
         async for data in self._inner:
             for piece in _through(self._inflaters, data):
                 yield self._counted(piece)
@@ -185,16 +191,16 @@ def bound(request: httpx.Request, response: httpx.Response, default: Limit) -> h
         response: the transport's answer, its body not read yet.
         default: the limit when no :func:`body_limit` block is active.
 
-    Raises:
-        ServerError: the body uses a content coding generio did not ask for.
+    A body in a content coding generio did not ask for is refused (a ``ServerError``) when
+    it is read: httpx would decompress it whole.
     """
     limit = _LIMIT.get() or default
     method, path = request.method, request.url.path
     codings = _codings(response)
     unknown = [c for c in codings if c not in _KNOWN]
+    refusal = None
     if unknown:
-        response.close()
-        raise ServerError(
+        refusal = ServerError(
             f"{method} {path} answered with Content-Encoding {', '.join(unknown)!r}, which "
             f"generio did not ask for (it accepts {ACCEPT_ENCODING}). What to do: this is on "
             "the service's (or a proxy's) side; report it.",
@@ -202,6 +208,7 @@ def bound(request: httpx.Request, response: httpx.Response, default: Limit) -> h
             path=path,
             status_code=response.status_code,
         )
+        codings = []
     error = ResponseTooLargeError(
         f"{method} {path} answered with more than {limit.limit} bytes (decompressed), the "
         f"client's {limit.setting}. The rest was not read and nothing was kept. What to do: "
@@ -212,9 +219,9 @@ def bound(request: httpx.Request, response: httpx.Response, default: Limit) -> h
         path=path,
         status_code=response.status_code,
     )
-    if codings:
+    if codings or refusal is not None:
         del response.headers["content-encoding"]
         if "content-length" in response.headers:
             del response.headers["content-length"]
-    response.stream = BoundedStream(response.stream, codings, limit, error)
+    response.stream = BoundedStream(response.stream, codings, limit, error, refusal)
     return response
