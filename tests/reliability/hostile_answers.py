@@ -85,14 +85,14 @@ def gzip_bomb(decoded_bytes: int) -> bytes:
 
 
 def endless_json(_: httpx.Request) -> httpx.Response:
-    """A JSON answer whose body never ends."""
+    """Answer with JSON whose body never ends."""
     return httpx.Response(
         200, headers={"content-type": "application/json"}, stream=EndlessStream(head=b'{"a": "')
     )
 
 
 def bomb_json(decoded_bytes: int) -> Handler:
-    """A gzip-encoded JSON answer that inflates to ``decoded_bytes``."""
+    """Answer with gzip-encoded JSON that inflates to ``decoded_bytes``."""
     body = gzip_bomb(decoded_bytes)
 
     def handler(_: httpx.Request) -> httpx.Response:
@@ -148,27 +148,27 @@ def outputs_then(output: Callable[[], httpx.Response], data: object = None) -> H
 
 
 def endless_download() -> httpx.Response:
-    """An output whose base64 never ends."""
+    """Answer an output whose base64 never ends."""
     head = b'{"asset_id": "a1", "data": "data:model/gltf-binary;base64,'
     stream = EndlessStream(piece=b"A" * _PIECE, head=head)
     return httpx.Response(200, headers={"content-type": "application/json"}, stream=stream)
 
 
 def bomb_download() -> httpx.Response:
-    """An output as a raw body that inflates far past the limit."""
+    """Answer an output as a raw body that inflates far past the limit."""
     headers = {"content-type": "model/gltf-binary", "content-encoding": "gzip"}
     body = gzip.compress(bytes(8 * SMALL_LIMIT))
     return httpx.Response(200, headers=headers, stream=Chunks(body))
 
 
 def trickle_download() -> httpx.Response:
-    """An output whose bytes come slowly, forever."""
+    """Answer an output whose bytes come slowly, forever."""
     stream = EndlessStream(piece=b"x" * 16, pause=0.05)
     return httpx.Response(200, headers={"content-type": "model/gltf-binary"}, stream=stream)
 
 
 def output_json(data: str) -> Callable[[], httpx.Response]:
-    """An output answer carrying ``data``."""
+    """Answer an output carrying ``data``."""
     body = {"asset_id": "a1", "status": "ready", "data": data}
     return lambda: httpx.Response(200, json=body)
 
@@ -177,7 +177,7 @@ GOOD_GLB_URI = "data:model/gltf-binary;base64," + base64.b64encode(b"glTF" + byt
 
 
 def echo_key(escape: Callable[[str], str]) -> Handler:
-    """A 401 page that echoes the Authorization header, escaped with ``escape``."""
+    """Answer 401 with a page echoing the Authorization header, escaped with ``escape``."""
 
     def handler(request: httpx.Request) -> httpx.Response:
         page = f"<html>401: credentials {escape(request.headers['authorization'])} rejected"

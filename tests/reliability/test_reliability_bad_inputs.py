@@ -542,9 +542,11 @@ def _no_files_sent_once(ctx: Ctx, error: object) -> None:
 def _escaped_echo(label: str) -> Case:
     escape = ESCAPES[label]
     return Case(
-        f"key-echoed-{label}", "mock",
+        f"key-echoed-{label}",
+        "mock",
         lambda c: c.mock(echo_key(escape), api_key=ESCAPED_KEY).flows.get("f1"),
-        AuthenticationError, ("HTTP 401", "***"),
+        AuthenticationError,
+        ("HTTP 401", "***"),
         secrets=(ESCAPED_KEY, escape(ESCAPED_KEY), escape("Bearer " + ESCAPED_KEY)),
     )
 
