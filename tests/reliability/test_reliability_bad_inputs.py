@@ -51,6 +51,7 @@ from reliability_helpers import (
     PROMPT_TEMPLATE,
     exception_texts,
     files_containing,
+    locals_texts,
     tree,
     watch_logs,
 )
@@ -954,9 +955,15 @@ def test_bad_input(case: Case, kind: Kind, ctx_factory: Callable[[Kind], Ctx]) -
     if case.check is not None:
         case.check(ctx, outcome)
     texts = [*([] if error is None else exception_texts(error)), *map(repr, ctx.clients)]
+    # Tracebacks formatted with their frames' locals (the URL's password is the caller's
+    # own argument, in frames that check it; the keys are wrapped before any check).
+    with_locals = [] if error is None else locals_texts(error)
     for secret in secrets:
         assert not [t for t in texts if secret in t], f"{case.id} shows {secret!r}"
         assert files_containing(ctx.tmp, secret) == []
+        if secret != URL_PASSWORD:
+            shown = [t for t in with_locals if secret in t]
+            assert not shown, f"{case.id} shows {secret!r} in locals: {shown[0][:300]}"
     assert watch.leaks == []
     assert watch.records > 0 or case.via == "local"
 
