@@ -36,9 +36,10 @@ __all__ = [
 DEFAULT_BASE_URL: Final = "https://flows.generio.ai"
 #: The generated client waits forever by default; a stuck connection must not hang a script.
 DEFAULT_TIMEOUT: Final = httpx.Timeout(30.0, connect=10.0)
-#: Largest JSON answer read, decompressed: room for a ~380 MB output sent inline as a data
-#: URI (``output()``, ``outputs(include_data=True)``, ``run()`` without ``out_dir``).
-DEFAULT_MAX_RESPONSE_BYTES: Final = 512 * 1024 * 1024
+#: Largest JSON answer read, decompressed: room for a ~190 MB output sent inline as a data
+#: URI (``output()``, ``outputs(include_data=True)``, ``run()`` without ``out_dir``); larger
+#: outputs stream to files with ``download_outputs`` / ``run(out_dir=...)``.
+DEFAULT_MAX_RESPONSE_BYTES: Final = 256 * 1024 * 1024
 #: Largest output file a download writes (the service's models are far smaller).
 DEFAULT_MAX_DOWNLOAD_BYTES: Final = 1024 * 1024 * 1024
 #: Longest one output's download may take, in seconds (1 GiB at under 1 MB/s).

@@ -138,10 +138,12 @@ def test_any_answer_to_any_operation(
         httpx.Client(transport=httpx.MockTransport(handler)) as user,
         Generio(KEY, MOCK_URL, http_client=user, max_retries=1) as client,
     ):
+        error: GenerioError | None = None
         try:
             _content(OPERATIONS[operation](client, tmp_path / "out"))
         except GenerioError as exc:
-            assert KEY not in str(exc)
-            # InputError is the caller's mistake; a bad answer is never one.
-            assert operation in JUDGES_INPUTS or not isinstance(exc, InputError), repr(exc)
+            error = exc
     assert sent, "the operation sent no request"
+    assert KEY not in str(error)
+    # InputError is the caller's mistake; a bad answer is never one.
+    assert operation in JUDGES_INPUTS or not isinstance(error, InputError), repr(error)
