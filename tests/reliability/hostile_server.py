@@ -38,7 +38,7 @@ class Hostile(BaseHTTPRequestHandler):
     bomb = b""
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib's name
+    def log_message(self, format: str, *args: object) -> None:
         """Stay quiet."""
 
     def _head(self, content_type: str, length: int | None = None, **extra: str) -> None:

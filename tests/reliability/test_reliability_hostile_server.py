@@ -48,14 +48,14 @@ def _both(url: str, act: Callable[[Any], Any], **kwargs: Any) -> list[BaseExcept
     with Generio(KEY, url, **kwargs) as client:
         try:
             act(client)
-        except Exception as exc:  # noqa: BLE001 - collected for the assertions
+        except Exception as exc:
             errors.append(exc)
 
     async def run_async() -> None:
         async with AsyncGenerio(KEY, url, **kwargs) as client:
             try:
                 await act(client)
-            except Exception as exc:  # noqa: BLE001 - collected for the assertions
+            except Exception as exc:
                 errors.append(exc)
 
     anyio.run(run_async)
