@@ -1,6 +1,7 @@
 """`nox -s bench`: every benchmark row against its baseline measured in the same run.
 
-Usage: python benchmarks/run.py [ROW ...]   (rows: overhead latency upload codec batch import)
+Usage: python benchmarks/run.py [ROW ...]
+(rows: overhead latency memory hostile codec batch import)
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+import bench_hostile
 import bench_local
 import bench_memory
 import bench_server
@@ -20,6 +22,7 @@ BENCHES: dict[str, Callable[[], list[Row]]] = {
     "overhead": bench_server.call_overhead,
     "latency": bench_server.completion_latency,
     "memory": bench_memory.memory,
+    "hostile": bench_hostile.hostile,
     "codec": bench_local.codec,
     "batch": bench_server.batch,
     "import": bench_local.import_time,
