@@ -71,7 +71,8 @@ def effective_timeout(
 
 
 def _options(settings: Settings, timeout: httpx.Timeout | None, user: Any) -> dict[str, Any]:
-    headers = dict(user.headers) if user is not None else {}
+    # httpx.Headers: case-insensitive, so ours replace the user client's defaults.
+    headers = httpx.Headers(user.headers if user is not None else None)
     headers["User-Agent"] = _USER_AGENT
     # Only what generio decompresses itself, in bounded pieces (_bounded.py).
     headers["Accept-Encoding"] = ACCEPT_ENCODING
