@@ -20,11 +20,11 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "facade"))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "reliability"))
 
-from facade_helpers import FLOW_JSON, MOCK_URL  # noqa: E402
-from hostile_answers import Chunks  # noqa: E402
+from facade_helpers import FLOW_JSON, MOCK_URL
+from hostile_answers import Chunks
 
-from generio import Generio, ResponseTooLargeError  # noqa: E402
-from generio._bounded import PIECE  # noqa: E402
+from generio import Generio, ResponseTooLargeError
+from generio._bounded import PIECE
 
 # Large enough to span several network chunks and decompressed pieces.
 BODY = json.dumps({**FLOW_JSON, "additional": {"notes": "x" * (3 * PIECE)}}).encode()
