@@ -114,6 +114,24 @@ def test_a_body_that_is_not_text_is_422_too(api: Api) -> None:
     assert error["loc"] == ["body", 0]
 
 
+@pytest.mark.parametrize("path", ["/flows", "created"])
+def test_a_prompt_with_a_lone_surrogate_is_422_at_creation(api: Api, path: str) -> None:
+    """A JSON-escaped lone surrogate in an input is a 422 when sent, never a 500 later."""
+    headers = {"Content-Type": "application/json"}
+    data = '{"data": "a \\ud800 chair"}'
+    if path == "/flows":
+        body = '{"template": "model_generate_fromprompt", "inputs": [' + data + "]}"
+    else:
+        created = api.client.post("/flows", json={"template": "model_generate_fromprompt"})
+        path, body = f"/flows/{created.json()['flow_id']}/inputs", data
+    response = api.client.post(path, content=body.encode(), headers=headers)
+    (error,) = _detail(response, 422)
+    assert error["msg"] == "Value error, the data is not valid Unicode (lone surrogate)"
+    assert error["loc"][-1] == "data"
+    listed = api.client.get("/flows")
+    assert listed.status_code == 200
+
+
 def test_missing_and_mistyped_fields(api: Api) -> None:
     """Missing and wrongly typed fields get pydantic's errors, located in the body."""
     assert _detail(api.client.post("/flows", json={}), 422) == [
