@@ -193,7 +193,9 @@ class AsyncGenerio(ClientBase):
     """The GENERIO Flows API client for asyncio and trio.
 
     Takes the same arguments as :class:`~generio.Generio`, with ``http_client`` an
-    ``httpx.AsyncClient``. Use one client per event loop.
+    ``httpx.AsyncClient``. Use one client per event loop: a call from a loop other than the
+    one it was first used in raises ``WrongEventLoopError``; after :meth:`aclose`, calls
+    raise ``ClientClosedError``.
 
     Raises:
         ConfigurationError: no API key, a malformed or insecure base URL, a bad setting.
