@@ -27,7 +27,7 @@ import httpx
 
 from generio._errors import ResponseTooLargeError, ServerError
 
-__all__ = ["ACCEPT_ENCODING", "PIECE", "Limit", "body_limit", "bound"]
+__all__ = ["ACCEPT_ENCODING", "PIECE", "Limit", "body_limit", "bound", "too_large"]
 
 #: Largest piece of decompressed data produced at once.
 PIECE: Final = 64 * 1024
@@ -130,21 +130,21 @@ class BoundedStream(httpx.SyncByteStream, httpx.AsyncByteStream):
         inner: httpx.SyncByteStream | httpx.AsyncByteStream,
         codings: list[str],
         limit: Limit,
-        error: ResponseTooLargeError,
+        where: tuple[str, str, int],
         refusal: ServerError | None = None,
     ) -> None:
         self._inner = inner
         self._refusal = refusal
+        self._where = where
         # Content-Encoding lists codings in the order they were applied: undo the last first.
         self._inflaters = [_Inflater(c) for c in reversed(codings)]
         self._limit = limit
-        self._error = error
         self._count = 0
 
     def _counted(self, piece: bytes) -> bytes:
         self._count += len(piece)
         if self._count > self._limit.limit:
-            raise self._error
+            raise too_large(*self._where, self._limit)
         return piece
 
     def __iter__(self) -> Iterator[bytes]:
@@ -183,6 +183,28 @@ def _codings(response: httpx.Response) -> list[str]:
     return [v.strip().lower() for v in values if v.strip().lower() not in {"", "identity"}]
 
 
+def too_large(method: str, path: str, status: int, limit: Limit) -> ResponseTooLargeError:
+    """Return the error of an answer past ``limit``."""
+    hint = _STREAM_HINT if limit.setting == "max_response_bytes" else ""
+    return ResponseTooLargeError(
+        f"{method} {path} answered with more than {limit.limit} bytes (decompressed), the "
+        f"client's {limit.setting}. The rest was not read and nothing was kept. What to do: "
+        f"if so large an answer is expected, create the client with a larger "
+        f"{limit.setting}{hint}.",
+        limit=limit.limit,
+        method=method,
+        path=path,
+        status_code=status,
+    )
+
+
+def _declared_length(response: httpx.Response) -> int | None:
+    try:
+        return int(response.headers["content-length"])
+    except (KeyError, ValueError):
+        return None
+
+
 def bound(request: httpx.Request, response: httpx.Response, default: Limit) -> httpx.Response:
     """Make ``response``'s body decompress in pieces and stop past the limit in force.
 
@@ -209,19 +231,16 @@ def bound(request: httpx.Request, response: httpx.Response, default: Limit) -> h
             status_code=response.status_code,
         )
         codings = []
-    error = ResponseTooLargeError(
-        f"{method} {path} answered with more than {limit.limit} bytes (decompressed), the "
-        f"client's {limit.setting}. The rest was not read and nothing was kept. What to do: "
-        f"if so large an answer is expected, create the client with a larger {limit.setting}"
-        f"{_STREAM_HINT if limit.setting == 'max_response_bytes' else ''}.",
-        limit=limit.limit,
-        method=method,
-        path=path,
-        status_code=response.status_code,
-    )
+    elif not codings:
+        # Plain bodies are framed by Content-Length (h11 reads no more): one within the
+        # limit needs no counting.
+        length = _declared_length(response)
+        if length is not None and 0 <= length <= limit.limit:
+            return response
     if codings or refusal is not None:
         del response.headers["content-encoding"]
         if "content-length" in response.headers:
             del response.headers["content-length"]
-    response.stream = BoundedStream(response.stream, codings, limit, error, refusal)
+    where = (method, path, response.status_code)
+    response.stream = BoundedStream(response.stream, codings, limit, where, refusal)
     return response

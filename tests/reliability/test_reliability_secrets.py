@@ -128,3 +128,47 @@ def test_plain_http_to_another_host_needs_opt_in(cls: type[Generio], url: str) -
         local = cls(KEY, loopback)
         assert local.base_url == loopback
         _close(local)
+
+
+def test_the_key_is_held_in_a_redacted_wrapper() -> None:
+    """Settings hold a Secret: redacted repr/str, no pickling, unwrapped only by the auth."""
+    import pickle
+
+    from generio._secret import Secret
+
+    client = Generio(KEY, "https://flows.example")
+    secret = client._state.settings.api_key
+    _close(client)
+    assert isinstance(secret, Secret)
+    assert repr(secret) == str(secret) == "Secret('***')"
+    assert f"{secret}" == "Secret('***')"
+    assert secret.reveal() == KEY
+    with pytest.raises(TypeError, match="cannot be pickled"):
+        pickle.dumps(secret)
+
+
+def test_escaped_forms_of_the_key_are_hidden() -> None:
+    """URL-quoted (either case), HTML- and JSON-escaped echoes all become ***."""
+    import html
+    import json
+    from urllib.parse import quote, quote_plus
+
+    from generio._secret import Secret
+
+    raw = "sk-live+9f/8e&7d<6c>'5b\"4a é"
+    secret = Secret(raw)
+    forms = [
+        raw,
+        quote(raw, safe=""),
+        quote(raw, safe="").lower(),
+        quote(raw),
+        quote_plus(raw),
+        html.escape(raw),
+        html.escape(raw, quote=False),
+        json.dumps(raw)[1:-1],
+        json.dumps(raw)[1:-1].replace("/", "\\/"),
+        json.dumps(raw, ensure_ascii=False)[1:-1],
+    ]
+    for form in forms:
+        assert secret.hide(f"<p>key={form};</p>") == "<p>key=***;</p>", form
+    assert Secret("short").hide("short") == "short"  # too short to tell from a word
