@@ -14,14 +14,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import anyio
 import httpx
 import pytest
 from facade_helpers import FLOW_JSON, MOCK_URL
 from hostile_answers import HUGE_PROGRESS, INVALID_UTF8, TOO_MANY_DIGITS, deep_nesting
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from reliability_helpers import locals_texts
 
-from generio import Asset, Generio, GenerioError, InputError, RunResult
+from generio import Asset, AsyncGenerio, Generio, GenerioError, InputError, RunResult
 
 KEY = "sk-live-hypothesis-5e1f0c"
 PROMPT = "model_generate_fromprompt"
@@ -115,17 +117,43 @@ OPERATIONS: dict[str, Callable[[Generio, Path], object]] = {
 JUDGES_INPUTS = {"flows.create", "flows.upload_input", "run", "run.out_dir"}
 
 
+def _sync(handler: Any, operation: str, out: Path) -> None:
+    with (
+        httpx.Client(transport=httpx.MockTransport(handler)) as user,
+        Generio(KEY, MOCK_URL, http_client=user, max_retries=1) as client,
+    ):
+        _content(OPERATIONS[operation](client, out))
+
+
+def _async(handler: Any, operation: str, out: Path) -> None:
+    async def run() -> None:
+        async with (
+            httpx.AsyncClient(transport=httpx.MockTransport(handler)) as user,
+            AsyncGenerio(KEY, MOCK_URL, http_client=user, max_retries=1) as client,
+        ):
+            _content(await OPERATIONS[operation](client, out))  # type: ignore[arg-type]
+
+    anyio.run(run)
+
+
+@pytest.mark.parametrize("kind", [_sync, _async], ids=["sync", "async"])
 @pytest.mark.parametrize("operation", sorted(OPERATIONS))
 @settings(
-    max_examples=40,
+    max_examples=30,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(answers=st.lists(ANSWERS, min_size=1, max_size=4))
 def test_any_answer_to_any_operation(
-    operation: str, answers: list[tuple[int, str, bytes]], tmp_path: Path
+    kind: Callable[[Any, str, Path], None],
+    operation: str,
+    answers: list[tuple[int, str, bytes]],
+    tmp_path: Path,
 ) -> None:
-    """Whatever the service answers, an operation returns or raises a GenerioError."""
+    """Whatever the service answers, an operation returns or raises a GenerioError.
+
+    The error shows no key, not even in a traceback formatted with its frames' locals.
+    """
     sent: list[int] = []
 
     def handler(_: httpx.Request) -> httpx.Response:
@@ -134,16 +162,13 @@ def test_any_answer_to_any_operation(
         headers = {"content-type": content_type} if content_type else {}
         return httpx.Response(status, headers=headers, content=body)
 
-    with (
-        httpx.Client(transport=httpx.MockTransport(handler)) as user,
-        Generio(KEY, MOCK_URL, http_client=user, max_retries=1) as client,
-    ):
-        error: GenerioError | None = None
-        try:
-            _content(OPERATIONS[operation](client, tmp_path / "out"))
-        except GenerioError as exc:
-            error = exc
+    error: GenerioError | None = None
+    try:
+        kind(handler, operation, tmp_path / "out")
+    except GenerioError as exc:
+        error = exc
     assert sent, "the operation sent no request"
     assert KEY not in str(error)
+    assert not [t for t in ([] if error is None else locals_texts(error)) if KEY in t]
     # InputError is the caller's mistake; a bad answer is never one.
     assert operation in JUDGES_INPUTS or not isinstance(error, InputError), repr(error)
