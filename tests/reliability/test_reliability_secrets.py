@@ -172,3 +172,54 @@ def test_escaped_forms_of_the_key_are_hidden() -> None:
     for form in forms:
         assert secret.hide(f"<p>key={form};</p>") == "<p>key=***;</p>", form
     assert Secret("short").hide("short") == "short"  # too short to tell from a word
+
+
+# A transport function compiled under a library's file name, holding the request's
+# Authorization header in a local when the connection breaks, as httpcore's frames do
+# (its h11 ``Request`` event carries the headers). Frames of tests are skipped by the
+# locals scan, so the frame must look like a library's.
+_LIBRARY_FRAME = """
+import httpx
+
+def send(request):
+    header_line = b"Authorization: " + request.headers["authorization"].encode()
+    raise httpx.WriteError("connection reset while sending the headers")
+"""
+
+
+@pytest.mark.parametrize("cls", [Generio, AsyncGenerio])
+def test_connection_error_hides_the_key_held_by_library_frames(cls: type[Generio]) -> None:
+    """The causes of a connection error lose their frames: no local shows the key."""
+    import httpx
+    from reliability_helpers import locals_texts
+
+    namespace: dict[str, object] = {}
+    exec(compile(_LIBRARY_FRAME, "/usr/lib/site-packages/httpcore/_send.py", "exec"), namespace)  # noqa: S102 - our own source
+    transport = httpx.MockTransport(namespace["send"])  # type: ignore[arg-type]
+    errors: list[BaseException] = []
+    if cls is Generio:
+        with (
+            httpx.Client(transport=transport) as user,
+            Generio(KEY, "https://flows.example", http_client=user, max_retries=0) as client,
+        ):
+            try:
+                client.flows.get("f1")
+            except GenerioError as exc:
+                errors.append(exc)
+    else:
+
+        async def run() -> None:
+            async with (
+                httpx.AsyncClient(transport=transport) as user,
+                AsyncGenerio(KEY, "https://flows.example", http_client=user, max_retries=0) as c,
+            ):
+                try:
+                    await c.flows.get("f1")
+                except GenerioError as exc:
+                    errors.append(exc)
+
+        anyio.run(run)
+    (error,) = errors
+    assert "WriteError" in str(error)
+    assert isinstance(error.__cause__, httpx.WriteError)
+    assert not [text for text in locals_texts(error) if KEY in text]
