@@ -132,6 +132,24 @@ def test_a_prompt_with_a_lone_surrogate_is_422_at_creation(api: Api, path: str) 
     assert listed.status_code == 200
 
 
+def test_lone_surrogates_in_additional_are_kept_and_answered(api: Api) -> None:
+    """``additional`` holding a lone surrogate is stored and sent back escaped, never a 500."""
+    headers = {"Content-Type": "application/json"}
+    body = (
+        '{"template": "model_generate_fromprompt", "additional": {"x": "\\ud800"}, '
+        '"inputs": [{"data": "a chair", "additional": "\\udc00"}]}'
+    )
+    created = api.client.post("/flows", content=body.encode(), headers=headers)
+    assert created.status_code == 200, created.text
+    flow_id = created.json()["flow_id"]
+    assert '"\\ud800"' in created.text
+    for path in ("", "/inputs", "/inputs?include_data=true"):
+        answer = api.client.get(f"/flows/{flow_id}{path}")
+        assert answer.status_code == 200, (path, answer.text)
+    assert api.client.get(f"/flows/{flow_id}").json()["additional"] == {"x": "\ud800"}
+    assert api.client.get(f"/flows/{flow_id}/inputs").json()["inputs"][0]["additional"] == "\udc00"
+
+
 def test_missing_and_mistyped_fields(api: Api) -> None:
     """Missing and wrongly typed fields get pydantic's errors, located in the body."""
     assert _detail(api.client.post("/flows", json={}), 422) == [
