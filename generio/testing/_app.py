@@ -61,9 +61,9 @@ class FlowActionBody(BaseModel):
 
 
 def _dumps(value: Any, **options: Any) -> str:
-    """JSON text that UTF-8 can carry: escaped as ASCII when a lone surrogate is stored.
+    """Return JSON text UTF-8 can carry: escaped as ASCII when a lone surrogate is stored.
 
-    JSON's ``\\ud800`` escapes decode to lone surrogates (in ``additional``, say); written
+    JSON's ``ud800``-style escapes decode to lone surrogates (in ``additional``, say); written
     unescaped they could not be encoded, and every answer carrying them would be a 500.
     """
     text = json.dumps(value, ensure_ascii=False, **options)
