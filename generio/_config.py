@@ -30,6 +30,7 @@ __all__ = [
     "NotGiven",
     "Secret",
     "Settings",
+    "check_timeout",
     "resolve_settings",
 ]
 
@@ -186,24 +187,31 @@ def _seconds(value: object) -> float | None:
     return seconds if math.isfinite(seconds) and seconds > 0 else None
 
 
-def _check_timeout(timeout: float | httpx.Timeout | NotGiven | None) -> httpx.Timeout | None:
+def check_timeout(
+    timeout: float | httpx.Timeout | NotGiven | None, name: str = "timeout"
+) -> httpx.Timeout | None:
+    """Return the timeout as an ``httpx.Timeout`` (or None), checked part by part.
+
+    Raises:
+        ConfigurationError: a NaN, infinite, zero or negative number of seconds.
+    """
     if isinstance(timeout, NotGiven):
         return DEFAULT_TIMEOUT
     if timeout is None:
         return timeout
     if isinstance(timeout, httpx.Timeout):
-        for name in ("connect", "read", "write", "pool"):
-            part = getattr(timeout, name)
+        for part_name in ("connect", "read", "write", "pool"):
+            part = getattr(timeout, part_name)
             if part is not None and _seconds(part) is None:
                 raise ConfigurationError(
-                    f"timeout's {name} must be a positive, finite number of seconds or None, "
-                    f"not {part!r}."
+                    f"{name}'s {part_name} must be a positive, finite number of seconds or "
+                    f"None, not {part!r}."
                 )
         return timeout
     seconds = _seconds(timeout)
     if seconds is None:
         raise ConfigurationError(
-            f"timeout must be a positive number of seconds, an httpx.Timeout or None, "
+            f"{name} must be a positive number of seconds, an httpx.Timeout or None, "
             f"not {timeout!r} (NaN and infinity are not; None waits forever)."
         )
     return httpx.Timeout(seconds, connect=min(seconds, 10.0))
@@ -267,7 +275,7 @@ def resolve_settings(
     return Settings(
         api_key=key,
         base_url=url,
-        timeout=_check_timeout(timeout),
+        timeout=check_timeout(timeout),
         max_retries=max_retries,
         max_response_bytes=_check_bytes("max_response_bytes", max_response_bytes),
         max_download_bytes=_check_bytes("max_download_bytes", max_download_bytes),

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from generio._bounded import ACCEPT_ENCODING
-from generio._config import BearerAuth, NotGiven, Settings
+from generio._config import BearerAuth, NotGiven, Settings, check_timeout
 from generio._errors import ConfigurationError
 from generio._transport import (
     AsyncClientTransport,
@@ -64,9 +64,13 @@ class _WrongSide(httpx.BaseTransport, httpx.AsyncBaseTransport):
 def effective_timeout(
     settings: Settings, timeout: object, user: httpx.Client | httpx.AsyncClient | None
 ) -> httpx.Timeout | None:
-    """Pick the user's client's timeout when none was passed to generio, else ours."""
+    """Pick the user's client's timeout when none was passed to generio, else ours.
+
+    Raises:
+        ConfigurationError: the user's client's timeout has a NaN or infinite part.
+    """
     if user is not None and isinstance(timeout, NotGiven):
-        return user.timeout
+        return check_timeout(user.timeout, "http_client's timeout")
     return settings.timeout
 
 

@@ -584,6 +584,16 @@ def _other_kind(ctx: Ctx) -> httpx.Client | httpx.AsyncClient:
     return user
 
 
+def _user_client_with_nan_timeout(ctx: Ctx) -> object:
+    """Build a client over the user's httpx client whose read timeout is NaN."""
+    timeout = httpx.Timeout(5.0, read=math.nan)
+    user = (
+        httpx.Client(timeout=timeout) if ctx.kind == "sync" else httpx.AsyncClient(timeout=timeout)
+    )
+    ctx.users.append(user)
+    return ctx.client(http_client=user)
+
+
 def _closed_file(ctx: Ctx) -> object:
     handle = ctx.file("closed.png", sample_png()).open("rb")
     handle.close()
@@ -883,6 +893,8 @@ CASES: list[Case] = [
     Case("httpx-timeout-with-nan", "local",
          lambda c: c.client(timeout=httpx.Timeout(5.0, read=math.nan)), ConfigurationError,
          ("timeout's read must be a positive, finite number",)),
+    Case("http-client-with-nan-timeout", "local", _user_client_with_nan_timeout,
+         ConfigurationError, ("http_client's timeout's read must be a positive",)),
     Case("fractional-max-retries", "local", lambda c: c.client(max_retries=1.5),
          ConfigurationError, ("max_retries must be an integer >= 0",)),
     Case("bool-max-retries", "local", lambda c: c.client(max_retries=True),
