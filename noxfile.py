@@ -128,7 +128,11 @@ def check_generated(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Benchmarks: one table of ratios against baselines measured in the same run."""
+    """Benchmarks: one table of ratios against baselines measured in the same run.
+
+    Results go to benchmarks/results/local/ (untracked); `nox -s bench -- --record` also
+    updates benchmarks/results/latest.json, the figures the README quotes.
+    """
     session.install(".[emulator]")
     session.run("python", "benchmarks/run.py", *session.posargs)
 

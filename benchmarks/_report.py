@@ -62,7 +62,8 @@ def print_table(rows: list[Row]) -> None:
             print("  ".join("-" * w for w in widths))
 
 
-def write_json(rows: list[Row], directory: Path) -> Path:
+def write_json(rows: list[Row], directory: Path, name: str | None = None) -> Path:
+    """Write the run to directory/name (default: one file per run, named by its UTC time)."""
     directory.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     doc = {
@@ -74,6 +75,6 @@ def write_json(rows: list[Row], directory: Path) -> Path:
         },
         "rows": [asdict(r) for r in rows],
     }
-    path = directory / "latest.json"
+    path = directory / (name or f"bench-{stamp}.json")
     path.write_text(json.dumps(doc, indent=2) + "\n")
     return path

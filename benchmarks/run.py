@@ -1,7 +1,11 @@
 """`nox -s bench`: every benchmark row against its baseline measured in the same run.
 
-Usage: python benchmarks/run.py [ROW ...]
-(rows: overhead latency memory hostile codec batch import)
+Usage: python benchmarks/run.py [--record] [ROW ...]
+       (rows: overhead latency memory hostile codec batch import)
+
+Results go to benchmarks/results/local/ (ignored by git), one file per run, so running the
+benchmarks never changes a tracked file. --record also writes benchmarks/results/latest.json,
+the committed figures the README quotes.
 """
 
 from __future__ import annotations
@@ -29,7 +33,12 @@ BENCHES: dict[str, Callable[[], list[Row]]] = {
 }
 
 
-def main(names: list[str]) -> int:
+RESULTS = Path(__file__).parent / "results"
+
+
+def main(args: list[str]) -> int:
+    record = "--record" in args
+    names = [a for a in args if a != "--record"]
     unknown = set(names) - set(BENCHES)
     if unknown:
         print(f"unknown rows: {', '.join(sorted(unknown))}; choose from {', '.join(BENCHES)}")
@@ -40,8 +49,11 @@ def main(names: list[str]) -> int:
         rows += BENCHES[name]()
     print()
     print_table(rows)
-    path = write_json(rows, Path(__file__).parent / "results")
-    print(f"\nwritten to {path}")
+    path = write_json(rows, RESULTS / "local")
+    print(f"\nwritten to {path} (not tracked; --record to update {RESULTS / 'latest.json'})")
+    if record:
+        recorded = write_json(rows, RESULTS, "latest.json")
+        print(f"recorded in {recorded}")
     return 0
 
 

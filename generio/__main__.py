@@ -1,36 +1,73 @@
 """`python -m generio` and the `generio` console script.
 
 The command line lives in the ``cli`` extra; without it, ``generio`` still answers
-``--version`` and otherwise says in one line how to install the extra (exit code 2).
+``--version`` and otherwise says which extra is missing and how to install it (exit code 2).
+
+Ctrl-C at any moment ends with exit code 130 and one line, never a traceback. The console
+script starts in ``_generio_launch`` (outside this package), which catches Ctrl-C while
+generio and typer are still being imported; here, a Ctrl-C outside a command's own handling
+(parsing, closing) is caught too.
 """
 
 from __future__ import annotations
 
+import signal
 import sys
+from collections.abc import Callable
+from typing import Any
 
 from generio._version import __version__
 
-# What the `cli` extra brings; an ImportError of anything else is a real bug, not a hint.
-_CLI_MODULES = frozenset({"typer", "rich"})
+#: What a SIGINT handler may be, as ``signal.signal`` returns it.
+Handler = Callable[[int, Any], Any] | int | signal.Handlers | None
+
+EXIT_INTERRUPTED = 130
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the command line with ``argv`` (``sys.argv[1:]`` when None); return the exit code."""
-    args = sys.argv[1:] if argv is None else argv
+def interrupted() -> int:
+    """Say so on stderr and return the exit code of an interrupted command."""
+    try:
+        sys.stderr.write("\ngenerio: interrupted\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):  # stderr closed: the exit code says it
+        pass
+    return EXIT_INTERRUPTED
+
+
+def main(argv: list[str] | None = None, *, sigint: Handler = None) -> int:
+    """Run the command line with ``argv`` (``sys.argv[1:]`` when None); return the exit code.
+
+    Args:
+        argv: the arguments after the program name.
+        sigint: the SIGINT handler to put back once the command line is loaded (the
+            launcher's start-up handler exits at once; commands handle Ctrl-C themselves).
+    """
+    try:
+        return _main(sys.argv[1:] if argv is None else argv, sigint)
+    except KeyboardInterrupt:
+        return interrupted()
+
+
+def _main(args: list[str], sigint: Handler) -> int:
+    from generio._errors import MissingExtraError
+    from generio._extras import CLI_MODULES
+
     try:
         from generio._cli import app
     except ImportError as exc:
-        if (exc.name or "").split(".")[0] not in _CLI_MODULES:
+        if (exc.name or "").split(".")[0] not in CLI_MODULES:
             raise
         if args == ["--version"]:
             print(f"generio {__version__}")
             return 0
         print(
-            "generio: error: the command line is not installed: install generio[cli] "
-            "(pip install 'generio[cli]')",
+            f"generio: error: {MissingExtraError('the command line', 'cli', exc.name)}",
             file=sys.stderr,
         )
         return 2
+    finally:
+        if sigint is not None:
+            signal.signal(signal.SIGINT, sigint)
     try:
         app(args=args, prog_name="generio")
     except SystemExit as exc:

@@ -11,8 +11,10 @@ fresh machine with no account and no network:
 3. optimise: ``model_optimize`` fed the output :class:`~generio.Asset` of step 2 as it
    came back (chaining without saving and re-reading), with a ``polygon_count``.
 
-Each step's outputs land in their own folder under ``out_dir``, named by asset id as the
-facade names them. Needs the ``emulator`` extra; drawing progress is left to the caller
+The files get names a person recognises, all in ``out_dir``: ``chair.png`` (the input of
+step 2), ``chair.glb``, ``chair-from-image.glb`` and ``chair-optimised.glb``. A rerun replaces
+its own files (each is written beside its final name, then moved into place) instead of
+adding more. Needs the ``emulator`` extra; drawing progress is left to the caller
 (the CLI passes its rich bar), so this module needs neither typer nor rich.
 """
 
@@ -34,6 +36,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEMO_FLOW_SECONDS",
+    "NAME",
     "POLYGON_COUNT",
     "PROMPT",
     "SEED",
@@ -46,6 +49,8 @@ __all__ = [
 #: Long enough to watch a bar move, short enough to wait for three times.
 DEMO_FLOW_SECONDS = 3.0
 PROMPT = "a small wooden chair with a curved back"
+#: What the files are called: the thing the prompt describes.
+NAME = "chair"
 SEED = 42
 POLYGON_COUNT = 5000
 
@@ -95,16 +100,31 @@ def _no_display(_label: str) -> AbstractContextManager[None]:
     return contextlib.nullcontext()
 
 
+def _replace(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` whole, replacing the file a previous run left there."""
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial.write_bytes(data)
+        os.replace(partial, path)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise InputError(f"cannot write the demo's file {path}: {exc.strerror or exc}") from None
+
+
 def _write_image(out_dir: Path) -> Path:
     from generio.testing import sample_png
 
-    image = out_dir / "input.png"
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        image.write_bytes(sample_png(64, 64))
-    except OSError as exc:
-        raise InputError(f"cannot write the demo's input image {image}: {exc}") from None
+    image = out_dir / f"{NAME}.png"
+    _replace(image, sample_png(64, 64))
     return image
+
+
+def _file_names(stem: str, count: int) -> list[str]:
+    """``chair.glb``; ``chair-1.glb``, ``chair-2.glb``... when a step makes several."""
+    if count == 1:
+        return [f"{stem}.glb"]
+    return [f"{stem}-{n}.glb" for n in range(1, count + 1)]
 
 
 class _Steps:
@@ -126,22 +146,25 @@ class _Steps:
         source: object,
         what: str,
         parameters: Mapping[str, Any],
-        folder: str,
+        stem: str,
     ) -> tuple[Asset, ...]:
-        """Run one step through ``Generio.run``; return its outputs (to chain them)."""
+        """Run one step through ``Generio.run``; save its outputs as ``stem.glb``.
+
+        Returns the outputs, to chain them into the next step.
+        """
         number = len(self.done) + 1
         settings = "".join(f", {k}={v}" for k, v in parameters.items())
         self.say(f"{number}/3  {title}: {template} on {what}{settings}")
         with self.track(f"{number}/3 {title}") as on_progress:
             result = self.client.run(
-                template,
-                source,
-                parameters=parameters,
-                out_dir=self.out_dir / folder,
-                on_progress=on_progress,
+                template, source, parameters=parameters, on_progress=on_progress
             )
-        self.done.append(DemoStep(title, template, result.flow.id, result.paths))
-        for path in result.paths:
+        contents = [o.data for o in result.outputs if o.data is not None]
+        paths = [self.out_dir / name for name in _file_names(stem, len(contents))]
+        for path, data in zip(paths, contents, strict=True):
+            _replace(path, data)
+        self.done.append(DemoStep(title, template, result.flow.id, tuple(paths)))
+        for path in paths:
             self.say(f"     flow {result.flow.id} {result.flow.state}: saved {path}")
         return result.outputs
 
@@ -156,7 +179,8 @@ def run_demo(
     """Start an emulator, run the three flows through a ``Generio`` client, save the GLBs.
 
     Args:
-        out_dir: where to save the input image and each step's models (created if missing).
+        out_dir: where to save the input image and each step's model (created if missing);
+            files of an earlier run with the same names are replaced.
         flow_seconds: how long each emulated flow takes.
         track: draws each flow's progress; none when None.
         say: receives one line per event worth telling a person; silent when None.
@@ -183,11 +207,11 @@ def run_demo(
             PROMPT,
             f"the prompt {PROMPT!r}",
             {"seed": SEED},
-            "1-text-to-3d",
+            NAME,
         )
         image = _write_image(out)
         models = steps.run(
-            "image to 3D", "model_generate_fromimage", image, str(image), {}, "2-image-to-3d"
+            "image to 3D", "model_generate_fromimage", image, str(image), {}, f"{NAME}-from-image"
         )
         steps.run(
             "optimise",
@@ -195,6 +219,6 @@ def run_demo(
             models[0],
             "the model of step 2",
             {"polygon_count": POLYGON_COUNT},
-            "3-optimized",
+            f"{NAME}-optimised",
         )
     return DemoResult(out, image, tuple(steps.done))

@@ -403,3 +403,26 @@ def error_from_response(
     # Any status may carry a hint (a 503 with Retry-After): honoured before any retry.
     common["retry_after"] = parse_retry_after(headers.get("retry-after"))
     return cls(message, **common)
+
+
+class MissingExtraError(GenerioError, ImportError):
+    """A feature needs an optional extra (``cli``, ``emulator``) that is not installed.
+
+    An ``ImportError`` too, so code that guards an optional import keeps working. Says which
+    extra and how to install it, from a clone and from a package index.
+
+    Attributes:
+        extra: the extra's name(s) as pip spells them, e.g. ``emulator`` or ``cli,emulator``.
+        feature: what needs it.
+    """
+
+    def __init__(self, feature: str, extra: str, missing: str | None = None) -> None:
+        self.extra = extra
+        self.feature = feature
+        what = f" ({missing} is missing)" if missing else ""
+        super().__init__(
+            f"{feature} needs the {extra!r} extra, which is not installed{what}. "
+            f"From a clone of the repository: pip install '.[{extra}]'; "
+            f"from a package index: pip install 'generio[{extra}]'."
+        )
+        self.name = missing

@@ -1,19 +1,27 @@
-"""The README's Python examples run as written against the emulator."""
+"""The README's examples run as written against the emulator: Python blocks and shell blocks."""
 
 from __future__ import annotations
 
 import os
 import re
+import shutil
+import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from generio.testing import Emulator
+from generio.testing import Emulator, sample_png
 
 README = Path(__file__).parent.parent / "README.md"
-BLOCKS = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.DOTALL)
+TEXT = README.read_text()
+BLOCKS = re.findall(r"```python\n(.*?)```", TEXT, flags=re.DOTALL)
+#: ```shell blocks are what a user pastes; ```console blocks are set-up (CI runs those).
+SHELL_BLOCKS = re.findall(r"```shell\n(.*?)```", TEXT, flags=re.DOTALL)
+#: The port the README's emulator listens on.
+README_PORT = 8765
 
 
 def test_readme_has_examples() -> None:
@@ -41,3 +49,93 @@ def test_readme_example_runs(code: str, tmp_path: Path, generio_emulator: Emulat
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip(), "every example prints what it did"
     assert generio_emulator.api_key not in done.stdout + done.stderr
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+def _shell_env() -> dict[str, str]:
+    """Build the user's shell: generio on PATH, no GENERIO_* settings until the README sets them."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GENERIO_")}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    return env
+
+
+def test_readme_has_shell_blocks() -> None:
+    """The CLI section is three ```shell blocks: the emulator, the settings, the commands."""
+    assert len(SHELL_BLOCKS) == 3
+    assert SHELL_BLOCKS[0].strip().startswith("generio emulator ")
+    assert SHELL_BLOCKS[1].strip().startswith("export GENERIO_BASE_URL=")
+    assert "|" not in SHELL_BLOCKS[2].replace("||", "")  # no `get|start|abort` pipes
+
+
+def _start_readme_emulator(
+    cwd: Path, env: dict[str, str]
+) -> tuple[subprocess.Popen[str], list[str]]:
+    """Start the README's emulator line; on a port another process holds, a free one."""
+    blocks = list(SHELL_BLOCKS)
+    for _attempt in range(3):
+        server = subprocess.Popen(
+            ["bash", "-c", f"exec {blocks[0].strip()}"],
+            cwd=cwd,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert server.stdout is not None
+        ready = server.stdout.readline()
+        if "GENERIO emulator serving http://127.0.0.1:" in ready:
+            return server, blocks
+        _, err = server.communicate(timeout=30)
+        assert "cannot listen" in err, err  # the only reason to try again
+        port = str(_free_port())
+        blocks = [b.replace(str(README_PORT), port) for b in SHELL_BLOCKS]
+    raise AssertionError("no free port for the README's emulator")
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="the README's shell is bash")
+def test_readme_shell_blocks_run(tmp_path: Path) -> None:
+    """The README's emulator line serves; its CLI lines then run as written, one shell script.
+
+    The emulator is started exactly as written; only when another process already holds its
+    port is the port number swapped for a free one in every block.
+    """
+    (tmp_path / "photo.png").write_bytes(sample_png(16, 16))  # "any PNG or JPEG of yours"
+    env = _shell_env()
+    server, blocks = _start_readme_emulator(tmp_path, env)
+    try:
+        script = "set -euo pipefail\n" + blocks[1] + blocks[2]
+        done = subprocess.run(
+            ["bash", "-c", script],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=240,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        assert "Traceback" not in done.stderr
+    finally:
+        server.send_signal(signal.SIGINT)
+        try:
+            _, log = server.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            _, log = server.communicate()
+    assert server.returncode == 0
+    # One line per request on the emulator's stderr, e.g. "12:00:01 POST /flows 200 3 ms".
+    assert re.search(r"^\d\d:\d\d:\d\d POST /flows 200 \d+ ms$", log, flags=re.MULTILINE), log
+    assert re.search(r"^\d\d:\d\d:\d\d PATCH /flows/\w+ 200 ", log, flags=re.MULTILINE)
+    assert "KEY" not in log
+    assert len(list((tmp_path / "models").glob("*.glb"))) == 3  # two runs and one download
+    assert sorted(p.name for p in (tmp_path / "generio-demo").glob("*.glb")) == [
+        "chair-from-image.glb",
+        "chair-optimised.glb",
+        "chair.glb",
+    ]

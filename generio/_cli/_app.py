@@ -8,6 +8,7 @@ modules only; clients, rich and the emulator load inside the commands that use t
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable
 from typing import Annotated, Any
@@ -15,7 +16,8 @@ from typing import Annotated, Any
 import typer
 
 from generio._cli import _catalog, _flows, _local, _run
-from generio._cli._common import Globals, enable_debug_log, guarded
+from generio._cli._common import Globals, enable_debug_log, guarded, note
+from generio._cli._parsing import Command, Group, RootGroup
 from generio._version import __version__
 
 __all__ = ["app"]
@@ -29,17 +31,22 @@ _EXIT_CODES = (
 app = typer.Typer(
     name="generio",
     help="The GENERIO Flows API from the shell: prompts, images and 3D models into 3D models "
-    "(GLB).",
+    "(GLB). Global options go before or after the command.",
     epilog=_EXIT_CODES,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    # Plain help: usage and options as they are typed, no rich type columns.
+    rich_markup_mode=None,
+    cls=RootGroup,
 )
 
 flows_app = typer.Typer(
     name="flows",
-    help="List, inspect, start, abort, delete, wait for, fill and download flows.",
+    help="Create, list, inspect, start, abort, delete, wait for, fill and download flows.",
     epilog=_EXIT_CODES,
     no_args_is_help=True,
+    rich_markup_mode=None,
+    cls=Group,
 )
 
 
@@ -56,6 +63,7 @@ def _root(
         str | None,
         typer.Option(
             "--api-key",
+            metavar="KEY",
             help="The API key (default: $GENERIO_API_KEY, which keeps it out of the process list).",
             show_default=False,
         ),
@@ -64,18 +72,43 @@ def _root(
         str | None,
         typer.Option(
             "--base-url",
+            metavar="URL",
             help="The service's URL (default: $GENERIO_BASE_URL, else https://flows.generio.ai).",
             show_default=False,
         ),
     ] = None,
-    timeout: Annotated[
+    request_timeout: Annotated[
         float | None,
         typer.Option(
-            "--timeout",
-            help="Seconds each HTTP request may take (default: 30, 10 to connect).",
+            "--request-timeout",
+            metavar="SECONDS",
+            help="Seconds each HTTP request may take (default: 30, 10 to connect). Waiting for "
+            "a flow is --wait-timeout, on run and flows wait.",
             show_default=False,
         ),
     ] = None,
+    old_timeout: Annotated[
+        float | None,
+        typer.Option("--timeout", metavar="SECONDS", hidden=True, show_default=False),
+    ] = None,
+    max_retries: Annotated[
+        int | None,
+        typer.Option(
+            "--max-retries",
+            metavar="N",
+            min=0,
+            help="Extra attempts per request on failures that are safe to retry (default: 2).",
+            show_default=False,
+        ),
+    ] = None,
+    allow_insecure: Annotated[
+        bool,
+        typer.Option(
+            "--allow-insecure",
+            help="Allow plain http:// to a host that is not loopback (the key travels "
+            "unencrypted: only on a trusted network).",
+        ),
+    ] = False,
     verbose: Annotated[
         bool,
         typer.Option(
@@ -92,20 +125,36 @@ def _root(
     ] = False,
 ) -> None:
     """Run the GENERIO Flows API from the shell."""
-    ctx.obj = Globals(api_key=api_key, base_url=base_url, timeout=timeout)
+    if old_timeout is not None:
+        note("--timeout before the command is deprecated: use --request-timeout")
+        request_timeout = old_timeout if request_timeout is None else request_timeout
+    # `not 0 < t < inf` also refuses NaN, for which every comparison is false.
+    if request_timeout is not None and not 0 < request_timeout < math.inf:
+        raise typer.BadParameter(
+            f"{request_timeout:g} is not a positive, finite number of seconds",
+            param_hint="'--request-timeout'",
+        )
+    ctx.obj = Globals(
+        api_key=api_key,
+        base_url=base_url,
+        timeout=request_timeout,
+        max_retries=max_retries,
+        allow_insecure=allow_insecure,
+    )
     if verbose:
         # The key is only read here to mask it, should it ever reach a log line.
         enable_debug_log(ctx, api_key or os.environ.get("GENERIO_API_KEY"))
 
 
 def _add(group: typer.Typer, command: Callable[..., Any], name: str) -> None:
-    group.command(name)(guarded(command))
+    group.command(name, cls=Command)(guarded(command))
 
 
 _add(app, _catalog.templates, "templates")
 _add(app, _catalog.template, "template")
 _add(app, _run.run, "run")
 app.add_typer(flows_app)
+_add(flows_app, _flows.create, "create")
 _add(flows_app, _flows.list_flows, "list")
 _add(flows_app, _flows.get, "get")
 _add(flows_app, _flows.start, "start")

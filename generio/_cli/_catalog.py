@@ -8,17 +8,13 @@ import typer
 
 from generio import NotFoundError
 from generio._cli._common import UsageProblem, emit_json, open_client, say
+from generio._cli._options import JsonOption
 from generio._cli._render import template_json, template_text, templates_text
 
 if TYPE_CHECKING:
     from generio import Generio, Template
 
 __all__ = ["JsonOption", "resolve_template", "template", "templates"]
-
-#: ``--json`` as every command spells it.
-JsonOption = Annotated[
-    bool, typer.Option("--json", help="Print machine-readable JSON (only) on stdout.")
-]
 
 
 def resolve_template(client: Generio, name: str) -> Template:

@@ -32,7 +32,6 @@ import typer
 
 from generio import (
     APIError,
-    AuthenticationError,
     ConfigurationError,
     FlowFailed,
     FlowNotStarted,
@@ -40,6 +39,7 @@ from generio import (
     InputError,
     WaitTimeout,
 )
+from generio._cli._words import cli_words
 
 if TYPE_CHECKING:
     from generio import Flow, Generio
@@ -84,12 +84,16 @@ class Globals:
     Attributes:
         api_key: ``--api-key``; None lets the client read ``$GENERIO_API_KEY``.
         base_url: ``--base-url``; None lets the client read ``$GENERIO_BASE_URL``.
-        timeout: ``--timeout``, seconds per request; None keeps the client's default.
+        timeout: ``--request-timeout``, seconds per request; None keeps the client's default.
+        max_retries: ``--max-retries``; None keeps the client's default.
+        allow_insecure: ``--allow-insecure``: plain http to a host that is not loopback.
     """
 
     api_key: str | None = attrs.field(repr=False)
     base_url: str | None
     timeout: float | None
+    max_retries: int | None = None
+    allow_insecure: bool = False
 
 
 def _globals(ctx: typer.Context) -> Globals:
@@ -113,7 +117,12 @@ def open_client(ctx: typer.Context) -> Generio:
     options = _globals(ctx)
     # The client's timeout=None means "no timeout at all": pass it only when given.
     extra: dict[str, Any] = {} if options.timeout is None else {"timeout": options.timeout}
-    return ctx.with_resource(Generio(options.api_key, options.base_url, **extra))
+    if options.max_retries is not None:
+        extra["max_retries"] = options.max_retries
+    client = Generio(
+        options.api_key, options.base_url, allow_insecure=options.allow_insecure, **extra
+    )
+    return ctx.with_resource(client)
 
 
 def say(text: str) -> None:
@@ -168,8 +177,14 @@ def failure(exc: GenerioError | UsageProblem) -> tuple[int, str]:
     """Return the exit code and the one-line message for an expected error.
 
     The facade's messages are kept, except where they speak Python (``.outputs``,
-    ``wait(...)``): those flow errors are retold with the command to run instead.
+    ``wait(...)``): those flow errors are retold with the command to run instead, and
+    every other message is put in the CLI's words (:func:`cli_words`).
     """
+    code, message = _failure(exc)
+    return code, cli_words(message)
+
+
+def _failure(exc: GenerioError | UsageProblem) -> tuple[int, str]:
     if isinstance(exc, UsageProblem | InputError):
         return EXIT_USAGE, str(exc)
     if isinstance(exc, FlowFailed):
@@ -178,9 +193,7 @@ def failure(exc: GenerioError | UsageProblem) -> tuple[int, str]:
         return EXIT_FLOW, _wait_timeout(exc)
     if isinstance(exc, FlowNotStarted):
         return EXIT_FLOW, _not_started(exc.flow)
-    if isinstance(exc, AuthenticationError | ConfigurationError):
-        return EXIT_API, f"{exc} (command line: --api-key, --base-url, --timeout)"
-    if isinstance(exc, APIError):
+    if isinstance(exc, ConfigurationError | APIError):
         return EXIT_API, str(exc)
     return EXIT_FLOW, str(exc)
 

@@ -1,26 +1,39 @@
-"""``generio flows ...``: list, inspect, start, abort, delete, wait for, fill and collect flows.
+"""``generio flows ...``: create, list, inspect, start, abort, delete, wait for, fill, collect.
 
-One facade call per command. ``wait`` draws the same bar as ``run``; Ctrl-C only stops the
-waiting here (the flow was not created by this command, so it is left running).
+One facade call per command. ``create`` prints the flow id alone on stdout, so
+``FLOW_ID=$(generio flows create ...)`` captures it; what people read goes to stderr.
+``wait`` draws the same bar as ``run``; Ctrl-C only stops the waiting here (the flow was
+not created by this command, so it is left running).
 """
 
 from __future__ import annotations
 
+import json
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from generio._cli._catalog import JsonOption
+from generio._cli._args import parse_parameters, read_inputs
+from generio._cli._catalog import resolve_template
 from generio._cli._common import (
     EXIT_FLOW,
     EXIT_INTERRUPTED,
+    UsageProblem,
     emit_json,
     error,
     note,
     open_client,
     say,
+)
+from generio._cli._options import (
+    JsonOption,
+    OldTimeoutOption,
+    OutDirOption,
+    ParamsOption,
+    WaitTimeoutOption,
+    wait_seconds,
 )
 from generio._cli._progress import FlowBar
 from generio._cli._render import asset_json, flow_json, flow_text, flows_text
@@ -29,6 +42,7 @@ __all__ = [
     "SortField",
     "StateFilter",
     "abort",
+    "create",
     "delete",
     "download",
     "get",
@@ -62,8 +76,13 @@ class SortField(StrEnum):
 
 
 FlowId = Annotated[str, typer.Argument(metavar="ID", help="The flow's id.", show_default=False)]
-OutDir = Annotated[
-    Path, typer.Option("-o", "--out-dir", file_okay=False, help="Where to save the outputs.")
+TemplateArg = Annotated[
+    str,
+    typer.Argument(
+        metavar="TEMPLATE",
+        help="The template's name or id, e.g. model_generate_fromprompt.",
+        show_default=False,
+    ),
 ]
 
 
@@ -74,16 +93,91 @@ def _show(flow_data: object, text: str, as_json: bool) -> None:
         say(text)
 
 
+def _json_argument(text: str | None) -> dict[str, Any]:
+    """``{"additional": value}`` for ``--additional JSON``; nothing when not given."""
+    if text is None:
+        return {}
+    try:
+        return {"additional": json.loads(text)}
+    except ValueError as exc:
+        raise UsageProblem(f"--additional {text!r} is not JSON: {exc}") from None
+
+
+def create(
+    ctx: typer.Context,
+    template: TemplateArg,
+    inputs: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="[INPUT...]",
+            help="A file when the path exists, otherwise a text prompt. None: the flow stays "
+            "'created' for flows upload and flows start.",
+            show_default=False,
+        ),
+    ] = None,
+    params: ParamsOption = None,
+    additional: Annotated[
+        str | None,
+        typer.Option(
+            "--additional",
+            metavar="JSON",
+            help='Any JSON to keep with the flow, e.g. \'{"sku": "L-1"}\'.',
+            show_default=False,
+        ),
+    ] = None,
+    idempotency_key: Annotated[
+        str | None,
+        typer.Option(
+            "--idempotency-key",
+            metavar="KEY",
+            help="Your key for this flow: creating again with the same key returns the flow "
+            "already created instead of a second (billed) one.",
+            show_default=False,
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Create a flow and print its id; with no INPUT it waits for uploads and a start."""
+    client = open_client(ctx)
+    found = resolve_template(client, template)
+    parameters = parse_parameters(found, params or [])
+    sources = read_inputs(inputs or [], found)
+    extra = _json_argument(additional)
+    if idempotency_key is not None:
+        # Passed only when given, so this works with clients that predate the option.
+        extra["idempotency_key"] = idempotency_key
+    flow = client.flows.create(found, inputs=sources or None, parameters=parameters, **extra)
+    if as_json:
+        emit_json(flow_json(flow))
+    else:
+        say(flow.id)
+    if sources:
+        note(f"flow {flow.id} is {flow.state}; follow it: generio flows wait {flow.id}")
+    else:
+        note(
+            f"flow {flow.id} is {flow.state}; add inputs: generio flows upload {flow.id} "
+            f"FILE..., then: generio flows start {flow.id}"
+        )
+
+
 def list_flows(
     ctx: typer.Context,
     state: Annotated[
         StateFilter | None,
-        typer.Option("--state", help="Only flows in this state.", show_default=False),
+        typer.Option(
+            "--state",
+            metavar="STATE",
+            help=f"Only flows in this state: {', '.join(StateFilter)}.",
+            show_default=False,
+        ),
     ] = None,
     sort_by: Annotated[
         SortField | None,
         typer.Option(
-            "--sort-by", help="Sort by this field (created_at when not given).", show_default=False
+            "--sort-by",
+            metavar="FIELD",
+            help=f"Sort by this field: {', '.join(SortField)} (default: created_at).",
+            show_default=False,
         ),
     ] = None,
     as_json: JsonOption = False,
@@ -123,18 +217,12 @@ def delete(ctx: typer.Context, flow_id: FlowId, as_json: JsonOption = False) -> 
 def wait(
     ctx: typer.Context,
     flow_id: FlowId,
-    timeout: Annotated[
-        float | None,
-        typer.Option(
-            "--timeout",
-            min=0.0,
-            help="Seconds to wait at most (exit code 1 after; the flow keeps running).",
-            show_default=False,
-        ),
-    ] = None,
+    wait_timeout: WaitTimeoutOption = None,
+    old_timeout: OldTimeoutOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Wait for a flow to finish, showing its progress; exit code 1 unless it completed."""
+    timeout = wait_seconds(wait_timeout, old_timeout)
     client = open_client(ctx)
     try:
         with FlowBar(flow_id) as bar:
@@ -149,7 +237,10 @@ def wait(
 
 
 def download(
-    ctx: typer.Context, flow_id: FlowId, out_dir: OutDir = Path("."), as_json: JsonOption = False
+    ctx: typer.Context,
+    flow_id: FlowId,
+    out_dir: OutDirOption = Path("."),
+    as_json: JsonOption = False,
 ) -> None:
     """Save a finished flow's outputs as files (partial ones of a failed flow too)."""
     paths = open_client(ctx).flows.download_outputs(flow_id, out_dir)

@@ -1,15 +1,19 @@
 """The commands that need no account: ``generio emulator`` and ``generio demo``.
 
-Both need the ``emulator`` extra; without it they say how to install it (exit code 2).
+Both need the ``emulator`` extra; without it they say which extra and how to install it,
+from a clone and from a package index (stderr, exit code 2). The emulator logs one line per
+request to stderr (``--quiet`` turns that off); its address goes to stdout.
 """
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
+from generio import MissingExtraError
 from generio._cli._common import EXIT_FLOW, EXIT_USAGE, error, say
 from generio._cli._progress import FlowBar
 from generio._cli._render import columns, size_text
@@ -24,32 +28,63 @@ def _missing_emulator(exc: ImportError) -> bool:
     return (exc.name or "").split(".")[0] in _EMULATOR_MODULES
 
 
+def _needs_emulator(feature: str, exc: ImportError) -> NoReturn:
+    """Say which extra is missing and how to install it (stderr); exit code 2."""
+    error(str(MissingExtraError(feature, "emulator", exc.name)))
+    raise typer.Exit(EXIT_USAGE) from None
+
+
+def _log_line(line: str) -> None:
+    typer.echo(f"{time.strftime('%H:%M:%S')} {line}", err=True)
+
+
 def emulator(
-    port: Annotated[int, typer.Option(help="Port to listen on (0 picks a free one).")] = 8765,
-    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[
+        int, typer.Option("--port", metavar="PORT", help="Port to listen on (0 picks a free one).")
+    ] = 8765,
+    host: Annotated[
+        str, typer.Option("--host", metavar="ADDRESS", help="Address to listen on.")
+    ] = "127.0.0.1",
     api_key: Annotated[
         str | None,
         typer.Option(
             "--api-key",
+            metavar="KEY",
             envvar="GENERIO_EMULATOR_API_KEY",
             help="The key clients must send as a Bearer token; random when not given.",
         ),
     ] = None,
     flow_seconds: Annotated[
-        float, typer.Option(min=0.0, help="Seconds a flow takes from start to completion.")
+        float,
+        typer.Option(
+            "--flow-seconds",
+            metavar="SECONDS",
+            min=0.0,
+            help="Seconds a flow takes from start to completion.",
+        ),
     ] = 5.0,
-    seed: Annotated[int | None, typer.Option(help="Seed for fault injection.")] = None,
+    seed: Annotated[
+        int | None, typer.Option("--seed", metavar="N", help="Seed for fault injection.")
+    ] = None,
     fault: Annotated[
         list[str] | None,
         typer.Option(
             "--fault",
-            help="Inject faults: KIND[:OPERATION[:RATE]], e.g. rate_limit:get_flow:0.2. "
-            "Repeatable.",
+            metavar="KIND[:OPERATION[:RATE]]",
+            help="Inject faults, e.g. rate_limit:get_flow:0.2. Repeatable.",
         ),
     ] = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Do not log each request to stderr.")
+    ] = False,
 ) -> None:
-    """Serve a local emulator of the Flows API until Ctrl-C."""
-    from generio.testing import Emulator, Fault
+    """Serve a local emulator of the Flows API until Ctrl-C, logging each request to stderr."""
+    try:
+        from generio.testing import Emulator, Fault
+    except ImportError as exc:
+        if not _missing_emulator(exc):
+            raise
+        _needs_emulator("generio emulator", exc)
 
     try:
         faults = [Fault(*_fault_parts(spec)) for spec in fault or []]
@@ -60,20 +95,18 @@ def emulator(
         shown = "as given" if api_key else server.api_key
         say(f"GENERIO emulator serving {base_url} (API key: {shown}); Ctrl-C stops it.")
 
-    server = Emulator(
-        api_key=api_key, flow_seconds=flow_seconds, seed=seed, faults=faults, host=host, port=port
-    )
-    # These two messages go to stdout, as this command has always printed them (its
-    # tests pin that); every other command reports errors on stderr.
     try:
-        server.serve_forever(on_ready=ready)
+        server = Emulator(
+            api_key=api_key, flow_seconds=flow_seconds, seed=seed, faults=faults, host=host,
+            port=port,
+        )  # fmt: skip
+        server.serve_forever(on_ready=ready, on_request=None if quiet else _log_line)
     except ImportError as exc:
-        if not _missing_emulator(exc):
+        if not isinstance(exc, MissingExtraError) and not _missing_emulator(exc):
             raise
-        say("generio emulator needs the emulator extra: pip install 'generio[emulator]'")
-        raise typer.Exit(EXIT_USAGE) from None
+        _needs_emulator("generio emulator", exc)
     except OSError as exc:
-        say(f"generio emulator cannot listen on {host}:{port}: {exc.strerror or exc}")
+        error(f"the emulator cannot listen on {host}:{port}: {exc.strerror or exc}")
         raise typer.Exit(EXIT_FLOW) from None
 
 
@@ -108,10 +141,15 @@ def _summary(result: DemoResult) -> str:
 def demo(
     out_dir: Annotated[
         Path,
-        typer.Option("-o", "--out-dir", file_okay=False, help="Where to save the models."),
+        typer.Option(
+            "-o", "--out-dir", metavar="DIR", file_okay=False, help="Where to save the models."
+        ),
     ] = Path("generio-demo"),
     flow_seconds: Annotated[
-        float, typer.Option(min=0.0, help="Seconds each emulated flow takes.")
+        float,
+        typer.Option(
+            "--flow-seconds", metavar="SECONDS", min=0.0, help="Seconds each emulated flow takes."
+        ),
     ] = DEMO_FLOW_SECONDS,
 ) -> None:
     """Run the demo: a local emulator; text to 3D, image to 3D, then optimise; GLBs saved.
@@ -124,8 +162,7 @@ def demo(
     try:
         result = run_demo(out_dir, flow_seconds=flow_seconds, track=FlowBar, say=say)
     except ImportError as exc:
-        if not _missing_emulator(exc):
+        if not isinstance(exc, MissingExtraError) and not _missing_emulator(exc):
             raise
-        error("the demo needs the emulator extra: pip install 'generio[cli,emulator]'")
-        raise typer.Exit(EXIT_USAGE) from None
+        _needs_emulator("generio demo", exc)
     say(_summary(result))

@@ -2,7 +2,8 @@
 
 The facade's ``run()`` does the work (create, wait, download) and aborts its flow when
 Ctrl-C interrupts the wait; this command only types the arguments, draws the bar and says
-what happened. ``--no-wait`` is ``flows.create()``: a flow with inputs starts by itself.
+what happened. ``--no-wait`` is ``flows.create()``: a flow with inputs starts by itself;
+it prints the flow id alone on stdout (``FLOW_ID=$(generio run ... --no-wait)``).
 """
 
 from __future__ import annotations
@@ -15,8 +16,16 @@ import typer
 
 from generio import FlowFailed
 from generio._cli._args import parse_parameters, read_inputs
-from generio._cli._catalog import JsonOption, resolve_template
+from generio._cli._catalog import resolve_template
 from generio._cli._common import EXIT_INTERRUPTED, emit_json, note, open_client, say
+from generio._cli._options import (
+    JsonOption,
+    OldTimeoutOption,
+    OutDirOption,
+    ParamsOption,
+    WaitTimeoutOption,
+    wait_seconds,
+)
 from generio._cli._progress import FlowBar
 from generio._cli._render import asset_json, flow_json
 
@@ -87,38 +96,25 @@ def run(
             show_default=False,
         ),
     ],
-    params: Annotated[
-        list[str] | None,
-        typer.Option(
-            "-p",
-            "--param",
-            metavar="NAME=VALUE",
-            help="A template parameter, typed by the template (-p seed=42 -p texture=false). "
-            "Repeatable.",
-            show_default=False,
-        ),
-    ] = None,
-    out_dir: Annotated[
-        Path, typer.Option("-o", "--out-dir", file_okay=False, help="Where to save the outputs.")
-    ] = Path("."),
+    params: ParamsOption = None,
+    out_dir: OutDirOption = Path("."),
     no_wait: Annotated[
-        bool, typer.Option("--no-wait", help="Create the flow, print its id and return.")
-    ] = False,
-    timeout: Annotated[
-        float | None,
+        bool,
         typer.Option(
-            "--timeout",
-            min=0.0,
-            help="Seconds to wait for the flow at most (it keeps running after; exit code 1).",
-            show_default=False,
+            "--no-wait",
+            help="Create the flow, print its id alone on stdout and return: "
+            "FLOW_ID=$(generio run ... --no-wait).",
         ),
-    ] = None,
+    ] = False,
+    wait_timeout: WaitTimeoutOption = None,
+    old_timeout: OldTimeoutOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Run a template on inputs, show its progress, save its outputs.
 
     Ctrl-C while waiting aborts the flow. Exit code 1 when the flow fails or is aborted.
     """
+    timeout = wait_seconds(wait_timeout, old_timeout)
     client = open_client(ctx)
     found = resolve_template(client, template)
     parameters = parse_parameters(found, params or [])
@@ -128,7 +124,8 @@ def run(
         if as_json:
             emit_json({"flow": flow_json(flow)})
         else:
-            say(f"flow {flow.id} is {flow.state}; follow it: generio flows wait {flow.id}")
+            say(flow.id)
+        note(f"flow {flow.id} is {flow.state}; follow it: generio flows wait {flow.id}")
         return
     bar = FlowBar(found.name)
     watch = _Announcing(bar)

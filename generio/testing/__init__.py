@@ -1,7 +1,9 @@
 """A local emulator of the GENERIO Flows API, for tests, demos and benchmarks.
 
-Needs the ``emulator`` extra (``pip install 'generio[emulator]'``); importing this package
-does not load fastapi or uvicorn, starting an :class:`Emulator` does. The emulator serves
+Needs the ``emulator`` extra (``pip install '.[emulator]'`` from a clone, ``pip install
+'generio[emulator]'`` from a package index); importing this package does not load fastapi
+or uvicorn, starting an :class:`Emulator` does, and without the extra ``Emulator()`` raises
+:class:`~generio.MissingExtraError` saying so. The emulator serves
 every operation of ``openapi.json`` on 127.0.0.1 over real HTTP, with the documented flow
 lifecycle, valid GLB outputs, seeded fault injection and a ledger of every flow created.
 
@@ -30,7 +32,8 @@ before each test that uses it. The ini option ``generio_emulator_flow_seconds`` 
         assert len(generio_emulator.ledger) == 1
 
 Shell: ``generio emulator --port 8765 --api-key KEY --flow-seconds 5`` serves until
-Ctrl-C (needs the ``cli`` extra too).
+Ctrl-C, logging one line per request to stderr (``--quiet`` for none; needs the ``cli``
+extra too).
 
 :func:`sample_glb`, :func:`sample_png` and :func:`sample_jpeg` make valid inputs, and
 :func:`no_delays` zeroes generio's own retry and poll delays in tests.

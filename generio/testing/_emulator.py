@@ -12,6 +12,7 @@ import secrets
 from collections.abc import Callable, Iterable
 from types import TracebackType
 
+from generio._extras import EMULATOR_MODULES, require_extra
 from generio.testing._control import Control, ProcessControl, ThreadControl
 from generio.testing._faults import Fault, FaultKind, FaultRecord
 from generio.testing._ledger import LedgerEntry
@@ -41,6 +42,7 @@ class Emulator:
 
     Raises:
         ValueError: For a negative ``flow_seconds``.
+        MissingExtraError: When the ``emulator`` extra (fastapi, uvicorn) is not installed.
     """
 
     def __init__(
@@ -54,6 +56,7 @@ class Emulator:
         port: int = 0,
         process: bool = False,
     ) -> None:
+        require_extra("generio.testing.Emulator", "emulator", EMULATOR_MODULES)
         if flow_seconds < 0:
             raise ValueError(f"flow_seconds cannot be negative, not {flow_seconds}")
         self.api_key: str = api_key or f"emu-{secrets.token_urlsafe(24)}"
@@ -114,11 +117,16 @@ class Emulator:
         )
         return self
 
-    def serve_forever(self, on_ready: Callable[[str], None] | None = None) -> None:
+    def serve_forever(
+        self,
+        on_ready: Callable[[str], None] | None = None,
+        on_request: Callable[[str], object] | None = None,
+    ) -> None:
         """Serve in this (main) thread until Ctrl-C or SIGTERM, as ``generio emulator`` does.
 
         Args:
             on_ready: Called with :attr:`base_url` once the port is bound.
+            on_request: Called with one line (``GET /flows 200 3 ms``) per request served.
 
         Raises:
             RuntimeError: When the emulator is already running.
@@ -130,7 +138,7 @@ class Emulator:
         from generio.testing._server import ServerHandle
 
         core = Core(self.api_key, self._flow_seconds, self._seed, self._faults)
-        handle = ServerHandle(core, self._host, self._port)
+        handle = ServerHandle(core, self._host, self._port, on_request=on_request)
         if on_ready is not None:
             on_ready(handle.base_url)
         # uvicorn shuts down gracefully on Ctrl-C, then re-raises it: that is our normal exit.

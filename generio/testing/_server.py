@@ -11,10 +11,12 @@ import asyncio
 import socket
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import uvicorn
 
+from generio.testing._access import AccessLog
 from generio.testing._app import build_app
 from generio.testing._core import Core
 from generio.testing._middleware import EmulatorMiddleware
@@ -57,20 +59,27 @@ class ServerHandle:
         host: The address to listen on.
         port: The port; 0 picks a free one.
         log_config: uvicorn's logging setup; None leaves the process's logging alone.
+        on_request: receives one line per request answered (or dropped); None logs nothing.
 
     Raises:
         OSError: When the address cannot be bound (e.g. the port is taken).
     """
 
     def __init__(
-        self, core: Core, host: str, port: int, log_config: dict[str, Any] | None = None
+        self,
+        core: Core,
+        host: str,
+        port: int,
+        log_config: dict[str, Any] | None = None,
+        on_request: Callable[[str], object] | None = None,
     ) -> None:
         self.middleware = EmulatorMiddleware(build_app(core), core)
+        app: Any = self.middleware if on_request is None else AccessLog(self.middleware, on_request)
         self.socket = _bind(host, port)
         self.host = host
         self.port: int = self.socket.getsockname()[1]
         config = uvicorn.Config(
-            self.middleware,
+            app,
             log_config=log_config,
             log_level="warning",
             access_log=False,

@@ -14,21 +14,38 @@ from generio import Flow
 from generio._cli import app
 from generio._demo import run_demo
 
+DEMO_MODELS = ["chair-from-image.glb", "chair-optimised.glb", "chair.glb"]
+
 
 def test_demo_command_saves_models(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """`generio demo` saves three valid GLBs under ./generio-demo and prints their paths."""
+    """`generio demo` saves three valid GLBs with readable names under ./generio-demo."""
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(app, ["demo", "--flow-seconds", "0.2"], catch_exceptions=False)
     assert result.exit_code == 0
-    models = sorted((tmp_path / "generio-demo").rglob("*.glb"))
-    assert [m.parent.name for m in models] == ["1-text-to-3d", "2-image-to-3d", "3-optimized"]
+    demo = tmp_path / "generio-demo"
+    models = sorted(demo.rglob("*.glb"))
+    assert [m.name for m in models] == DEMO_MODELS
+    assert all(m.parent == demo for m in models)
     assert all(is_glb(m) for m in models)
     for model in models:
         assert str(model.relative_to(tmp_path)) in result.stdout
     assert "done: 3 models (GLB) saved under generio-demo" in result.stdout
-    assert (tmp_path / "generio-demo" / "input.png").read_bytes().startswith(b"\x89PNG")
+    assert (demo / "chair.png").read_bytes().startswith(b"\x89PNG")
     # the same bar as `run`, once per step
     assert result.stderr.count("completed") >= 3
+
+
+def test_demo_rerun_replaces_its_files(tmp_path: Path) -> None:
+    """A second demo run replaces its own files instead of adding new ones."""
+    out = tmp_path / "demo"
+    first = CliRunner().invoke(app, ["demo", "-o", str(out), "--flow-seconds", "0.05"])
+    assert first.exit_code == 0
+    before = {p.name: p.stat().st_mtime_ns for p in out.iterdir()}
+    second = CliRunner().invoke(app, ["demo", "-o", str(out), "--flow-seconds", "0.05"])
+    assert second.exit_code == 0
+    after = {p.name: p.stat().st_mtime_ns for p in out.iterdir()}
+    assert sorted(after) == sorted(before) == sorted([*DEMO_MODELS, "chair.png"])
+    assert all(after[name] >= before[name] for name in after)
 
 
 def test_demo_out_dir_option(tmp_path: Path) -> None:
@@ -50,7 +67,12 @@ def test_run_demo_chains_the_steps(tmp_path: Path) -> None:
     ]
     assert len(result.paths) == 3
     assert all(p.is_file() and p.is_relative_to(tmp_path) for p in result.paths)
-    assert result.input_image == tmp_path / "input.png"
+    assert result.input_image == tmp_path / "chair.png"
+    assert [p.name for p in result.paths] == [
+        "chair.glb",
+        "chair-from-image.glb",
+        "chair-optimised.glb",
+    ]
     assert any("polygon_count=5000" in line for line in lines)
 
 

@@ -90,14 +90,14 @@ def test_unreachable_service_exits_3(cli: Cli) -> None:
     assert result.stderr.startswith("generio: error: ")
 
 
-@pytest.mark.parametrize("value", ["-1", "nan", "inf", "-inf"])
-def test_bad_timeout_exits_3(cli: Cli, value: str) -> None:
-    """A --timeout the client refuses (negative, NaN, infinite) is exit 3, no traceback."""
-    result = cli("--timeout", value, "templates")
-    assert result.exit_code == 3
-    assert "timeout" in result.stderr
+@pytest.mark.parametrize("value", ["-1", "0", "nan", "inf", "-inf"])
+def test_bad_request_timeout_is_a_usage_error(cli: Cli, value: str) -> None:
+    """A --request-timeout that is not a positive, finite number is refused by name: exit 2."""
+    result = cli("--request-timeout", value, "templates")
+    assert result.exit_code == 2
+    assert "--request-timeout" in result.stderr
+    assert "httpx" not in result.stderr
     assert "Traceback" not in result.output
-    assert "ValueError" not in result.output
 
 
 @pytest.mark.parametrize("key_from", ["option", "environment"])
@@ -142,14 +142,15 @@ def _without_cli_extra(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_without_cli_extra_prints_hint(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Without typer, `generio` prints how to install the cli extra and returns 2."""
+    """Without typer, `generio` names the cli extra and both ways to install it; returns 2."""
     _without_cli_extra(monkeypatch)
     assert entry.main(["templates"]) == 2
     captured = capsys.readouterr()
     assert captured.out == ""
     assert captured.err.strip() == (
-        "generio: error: the command line is not installed: install generio[cli] "
-        "(pip install 'generio[cli]')"
+        "generio: error: the command line needs the 'cli' extra, which is not installed "
+        "(typer is missing). From a clone of the repository: pip install '.[cli]'; "
+        "from a package index: pip install 'generio[cli]'."
     )
 
 

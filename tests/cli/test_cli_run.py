@@ -127,13 +127,14 @@ def test_unusable_input_is_a_usage_error(cli: Cli, emu: Emulator, png: Path) -> 
 def test_no_wait_prints_flow_and_returns(
     cli: Cli, emu: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """--no-wait creates the flow, prints how to follow it, saves nothing."""
+    """--no-wait prints only the flow id on stdout, how to follow it on stderr, saves nothing."""
     emu.flow_seconds = SLOW_FLOW_SECONDS
     monkeypatch.chdir(tmp_path)
     result = cli("run", PROMPT_TEMPLATE, "a shelf", "--no-wait")
     assert result.exit_code == 0
     (entry,) = emu.ledger
-    assert f"generio flows wait {entry.flow_id}" in result.stdout
+    assert result.stdout == f"{entry.flow_id}\n"
+    assert f"generio flows wait {entry.flow_id}" in result.stderr
     assert entry.state in ("starting", "running")
     assert list(tmp_path.iterdir()) == []
 
@@ -169,9 +170,9 @@ def test_failed_flow_json_still_reports_the_flow(cli: Cli, emu: Emulator) -> Non
 
 
 def test_wait_timeout_exits_1_and_leaves_flow_running(cli: Cli, emu: Emulator) -> None:
-    """--timeout passing exits 1, says the flow keeps running, and does not abort it."""
+    """--wait-timeout passing exits 1, says the flow keeps running, and does not abort it."""
     emu.flow_seconds = SLOW_FLOW_SECONDS
-    result = cli("run", PROMPT_TEMPLATE, "a slow table", "--timeout", "0")
+    result = cli("run", PROMPT_TEMPLATE, "a slow table", "--wait-timeout", "0")
     assert result.exit_code == 1
     (entry,) = emu.ledger
     assert "keeps running" in result.stderr

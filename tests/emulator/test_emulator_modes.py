@@ -223,12 +223,13 @@ def test_version_and_missing_typer_hint() -> None:
     )
     assert result.returncode == 2
     assert "version 0" in result.stdout
-    assert "install generio[cli]" in result.stderr
+    assert "pip install 'generio[cli]'" in result.stderr
+    assert "pip install '.[cli]'" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
 
 
 def test_a_busy_port_is_reported(tmp_path: Path) -> None:
-    """The shell command says so, and exits 1, when its port is taken."""
+    """The shell command says so on stderr, and exits 1, when its port is taken."""
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
@@ -244,7 +245,8 @@ def test_a_busy_port_is_reported(tmp_path: Path) -> None:
             cwd=tmp_path,
         )
     assert result.returncode == 1
-    assert "cannot listen" in result.stdout
+    assert "cannot listen" in result.stderr
+    assert result.stdout == ""
 
 
 def test_child_reports_its_address_as_json() -> None:
