@@ -25,6 +25,7 @@ from generio._errors import (
     FlowFailed,
     FlowNotStarted,
     GenerioError,
+    IdempotencyConflictError,
     InputError,
     MissingExtraError,
     NotFoundError,
@@ -36,6 +37,7 @@ from generio._errors import (
     WaitTimeout,
     WrongEventLoopError,
 )
+from generio._idempotency import IDEMPOTENCY_FIELD
 from generio._models import Asset, Flow, RunResult, Template
 from generio._version import __version__
 
@@ -44,7 +46,7 @@ if _typing.TYPE_CHECKING:
     from generio._async_client import AsyncGenerio
     from generio._client import Generio
 
-__all__ = [
+__all__ = [  # noqa: RUF022 - plain sorted(), as tests/test_public_api.py checks
     "APIConnectionError",
     "APIError",
     "APIStatusError",
@@ -62,6 +64,8 @@ __all__ = [
     "FlowNotStarted",
     "Generio",
     "GenerioError",
+    "IDEMPOTENCY_FIELD",
+    "IdempotencyConflictError",
     "InputError",
     "MissingExtraError",
     "NotFoundError",

@@ -27,6 +27,7 @@ from generio._config import (
     NotGiven,
     Secret,
 )
+from generio._conflicts import judged
 from generio._create import create_job, upload_job
 from generio._downloads import (
     DownloadLimits,
@@ -56,17 +57,17 @@ from generio._jobs import (
 )
 from generio._models import Asset, Flow, RunResult, Template
 from generio._operations import (
-    finish_detailed,
     finish_raw,
     get_flow_op,
     get_input_op,
     get_output_op,
-    list_flows_op,
     list_inputs_op,
     list_outputs_op,
     translate,
 )
+from generio._pages import list_flows_job
 from generio._retry import budget_scope
+from generio._run import OnInterrupt
 from generio._wiring import build_async, effective_timeout
 
 if TYPE_CHECKING:
@@ -112,10 +113,18 @@ class AsyncFlows:
         inputs: object = None,
         parameters: Mapping[str, Any] | None = None,
         additional: Any = None,
+        idempotency_key: str | None = None,
     ) -> Flow:
         """Create a flow (started at once when it has inputs), never twice."""
         return await self._client._drive(
-            create_job(self._state, template, as_sources(inputs), parameters, additional)
+            create_job(
+                self._state,
+                template,
+                as_sources(inputs),
+                parameters,
+                additional,
+                idempotency_key,
+            )
         )
 
     async def get(self, flow_id: str) -> Flow:
@@ -124,7 +133,7 @@ class AsyncFlows:
 
     async def list(self, *, state: str | None = None, sort_by: str | None = None) -> list[Flow]:
         """Return the account's flows, optionally filtered by state and sorted."""
-        return await self._client._drive(call(self._state, list_flows_op(state, sort_by)))
+        return await self._client._drive(list_flows_job(self._state, state, sort_by))
 
     async def upload_input(
         self,
@@ -135,9 +144,8 @@ class AsyncFlows:
         mime_type: str | None = None,
     ) -> Asset:
         """Add one input to a flow in ``created``, streamed, never twice."""
-        return await self._client._drive(
-            upload_job(self._state, flow_id, source, additional, mime_type)
-        )
+        job = upload_job(self._state, flow_id, source, additional, mime_type)
+        return await self._client._drive(judged(self._state, flow_id, "upload an input", job))
 
     async def start(self, flow_id: str) -> Flow:
         """Start a flow created without inputs."""
@@ -162,12 +170,13 @@ class AsyncFlows:
 
     async def outputs(self, flow_id: str, *, include_data: bool = False) -> builtins.list[Asset]:
         """Return a finished flow's outputs."""
-        op = list_outputs_op(flow_id, include_data)
-        return await self._client._drive(call(self._state, op))
+        job = call(self._state, list_outputs_op(flow_id, include_data))
+        return await self._client._drive(judged(self._state, flow_id, "read outputs", job))
 
     async def output(self, flow_id: str, asset_id: str) -> Asset:
         """Return one output with its content (``.data``, ``.mime_type``)."""
-        return await self._client._drive(call(self._state, get_output_op(flow_id, asset_id)))
+        job = call(self._state, get_output_op(flow_id, asset_id))
+        return await self._client._drive(judged(self._state, flow_id, "read outputs", job))
 
     async def wait(
         self,
@@ -186,7 +195,7 @@ class AsyncFlows:
     ) -> builtins.list[Path]:
         """Stream every ready output of a finished flow into ``out_dir``."""
         job = download_outputs_job(self._state, flow_id, Path(out_dir))
-        return (await self._client._drive(job))[1]
+        return (await self._client._drive(judged(self._state, flow_id, "read outputs", job)))[1]
 
 
 class AsyncGenerio(ClientBase):
@@ -247,6 +256,8 @@ class AsyncGenerio(ClientBase):
         out_dir: str | os.PathLike[str] | None = None,
         timeout: float | None = None,  # noqa: ASYNC109 - the public surface takes timeout=
         on_progress: ProgressCallback | None = None,
+        idempotency_key: str | None = None,
+        on_interrupt: OnInterrupt = "abort",
     ) -> RunResult:
         """Run a template on inputs and collect the outputs; see :meth:`Generio.run`.
 
@@ -254,7 +265,17 @@ class AsyncGenerio(ClientBase):
         :data:`CLEANUP_SECONDS`), then lets the cancellation through.
         """
         return await self._drive(
-            self._run_job(template, inputs, parameters, additional, out_dir, timeout, on_progress)
+            self._run_job(
+                template,
+                inputs,
+                parameters,
+                additional,
+                out_dir,
+                timeout,
+                on_progress,
+                idempotency_key,
+                on_interrupt,
+            )
         )
 
     async def run_many(
@@ -263,8 +284,10 @@ class AsyncGenerio(ClientBase):
         """Run many :meth:`run` calls, at most ``concurrency`` at a time.
 
         Args:
-            jobs: each a mapping of :meth:`run`'s arguments, e.g.
+            jobs: each a mapping of :meth:`run`'s arguments (``idempotency_key`` and
+                ``on_interrupt`` included), e.g.
                 ``{"template": "model_generate_fromprompt", "inputs": ["a chair"]}``.
+                Cancelling run_many aborts the flows of the jobs under way.
             concurrency: how many run at once.
 
         Returns:
@@ -299,7 +322,18 @@ class AsyncGenerio(ClientBase):
         return results
 
     async def aclose(self) -> None:
-        """Close the connections generio opened (not those of your ``http_client``)."""
+        """Close the connections generio opened (not those of your ``http_client``).
+
+        Waits first (at most :data:`CLEANUP_SECONDS`) for interrupted runs still aborting
+        their flows: ``asyncio.gather`` lets its caller go on (and close the client) as soon
+        as the first of its cancelled tasks ends.
+        """
+        import anyio
+
+        deadline = anyio.current_time() + CLEANUP_SECONDS
+        while self._state.cleaning_up and anyio.current_time() < deadline:
+            with anyio.CancelScope(shield=True):
+                await anyio.sleep(0.01)
         await self._http.aclose()
 
     async def __aenter__(self) -> AsyncGenerio:
@@ -340,12 +374,20 @@ class AsyncGenerio(ClientBase):
             job.close()
             raise
         stepper = Stepper(job)
-        while (effect := stepper.advance()) is not None:
-            try:
-                stepper.succeed(await self._perform(effect, cleanup=stepper.cleanup))
-            except BaseException as exc:  # noqa: BLE001 - the job decides; it re-raises
-                stepper.fail(exc)
-        return stepper.result
+        counted = False
+        try:
+            while (effect := stepper.advance()) is not None:
+                if stepper.cleanup and not counted:
+                    counted = True
+                    self._state.cleanup_started()
+                try:
+                    stepper.succeed(await self._perform(effect, cleanup=stepper.cleanup))
+                except BaseException as exc:  # noqa: BLE001 - the job decides; it re-raises
+                    stepper.fail(exc)
+            return stepper.result
+        finally:
+            if counted:
+                self._state.cleanup_ended()
 
     async def _perform(self, effect: Effect, *, cleanup: bool) -> Any:
         import anyio
@@ -353,8 +395,18 @@ class AsyncGenerio(ClientBase):
         if not cleanup:
             return await self._perform_now(effect)
         # The task is being cancelled: clean-up must still reach the service, briefly.
-        with anyio.CancelScope(shield=True, deadline=anyio.current_time() + CLEANUP_SECONDS):
-            return await self._perform_now(effect)
+        deadline = anyio.current_time() + CLEANUP_SECONDS
+        with anyio.CancelScope(shield=True, deadline=deadline) as scope:
+            while True:
+                try:
+                    return await self._perform_now(effect)
+                except anyio.get_cancelled_exc_class():
+                    # A shield holds off anyio's cancellations, not a native asyncio
+                    # task.cancel() (a gather tearing down, asyncio.run's final sweep):
+                    # such a one breaks this step, which is repeated (they are all
+                    # idempotent: a lookup, an abort) until the deadline.
+                    if scope.cancel_called or anyio.current_time() >= deadline:
+                        raise
         return None  # the deadline passed  # pragma: no cover
 
     async def _perform_now(self, effect: Effect) -> Any:
@@ -367,12 +419,7 @@ class AsyncGenerio(ClientBase):
             return await self._download(effect)
         op = effect.op
         with budget_scope(effect.budget), translate(op, self._state.settings.api_key):
-            if op.endpoint is None:
-                return finish_raw(op, await self._http.request(**op.raw_request(asynchronous=True)))
-            # No local holds the answer: its body may echo the key (tracebacks with locals).
-            return finish_detailed(
-                op, await op.endpoint.asyncio_detailed(*op.args, client=self._low, **op.kwargs)
-            )
+            return finish_raw(op, await self._http.request(**op.raw_request(asynchronous=True)))
 
     async def _download(self, effect: Download) -> Path:
         limits = DownloadLimits.start(self._state.settings)

@@ -12,8 +12,9 @@ from typing import Any
 
 from generio._config import Secret, Settings, resolve_settings
 from generio._effects import Job
-from generio._jobs import ProgressCallback, run_job
+from generio._jobs import ProgressCallback
 from generio._models import RunResult, Template
+from generio._run import OnInterrupt, run_job
 from generio._state import ClientState
 
 __all__ = ["ClientBase"]
@@ -71,6 +72,8 @@ class ClientBase:
         out_dir: str | os.PathLike[str] | None,
         timeout: float | None,
         on_progress: ProgressCallback | None,
+        idempotency_key: str | None,
+        on_interrupt: OnInterrupt,
     ) -> Job[RunResult]:
         return run_job(
             self._state,
@@ -81,4 +84,6 @@ class ClientBase:
             out_dir=out_dir,
             timeout=timeout,
             on_progress=on_progress,
+            idempotency_key=idempotency_key,
+            on_interrupt=on_interrupt,
         )

@@ -27,6 +27,7 @@ from generio._config import (
     NotGiven,
     Secret,
 )
+from generio._conflicts import judged
 from generio._create import create_job, upload_job
 from generio._downloads import (
     DownloadLimits,
@@ -50,22 +51,24 @@ from generio._jobs import (
 )
 from generio._models import Asset, Flow, RunResult, Template
 from generio._operations import (
-    finish_detailed,
     finish_raw,
     get_flow_op,
     get_input_op,
     get_output_op,
-    list_flows_op,
     list_inputs_op,
     list_outputs_op,
     translate,
 )
+from generio._pages import list_flows_job
 from generio._retry import budget_scope
+from generio._run import OnInterrupt
 from generio._wiring import build_sync, effective_timeout
 
 __all__ = ["Flows", "Generio", "Templates"]
 
 T = TypeVar("T")
+#: How long close() waits for interrupted runs of other threads to abort their flows.
+_CLEANUP_SECONDS = 10.0
 
 
 class Templates:
@@ -101,6 +104,7 @@ class Flows:
         inputs: object = None,
         parameters: Mapping[str, Any] | None = None,
         additional: Any = None,
+        idempotency_key: str | None = None,
     ) -> Flow:
         """Create a flow; with inputs it starts by itself, without it waits for uploads.
 
@@ -108,18 +112,27 @@ class Flows:
             template: a template name or id, or a :class:`Template`.
             inputs: one input or a list (see :meth:`upload_input` for the kinds), or None.
             parameters: the template's parameters; omitted ones take their defaults.
-            additional: any JSON to keep with the flow.
+            additional: any JSON to keep with the flow; ``flow.additional`` reads it back
+                exactly.
+            idempotency_key: your key for this request. A later create with the same key,
+                from any client or process, returns this flow instead of creating one.
+                None: a random key, which still makes retries exact.
 
         Raises:
             InputError: an input is unusable or not accepted by the template (nothing is
                 created).
+            IdempotencyConflictError: the key was used before for a different template,
+                parameters or inputs (nothing is created).
             ValidationError: the service rejected the parameters.
 
-        A retry after an ambiguous failure never creates a second flow: see ``_create.py``.
+        The key travels in ``additional`` under :data:`generio.IDEMPOTENCY_FIELD` and is
+        removed from every Flow returned (wire shape: ``_idempotency.py``; requests made to
+        find a key: ``_keyed.py``). A retry after an ambiguous failure adopts only the flow
+        with the call's key.
         """
-        return self._client._drive(
-            create_job(self._state, template, as_sources(inputs), parameters, additional)
-        )
+        sources = as_sources(inputs)
+        job = create_job(self._state, template, sources, parameters, additional, idempotency_key)
+        return self._client._drive(job)
 
     def get(self, flow_id: str) -> Flow:
         """Return the flow's current state and progress.
@@ -140,7 +153,7 @@ class Flows:
         Raises:
             InputError: ``sort_by`` is not one of those fields.
         """
-        return self._client._drive(call(self._state, list_flows_op(state, sort_by)))
+        return self._client._drive(list_flows_job(self._state, state, sort_by))
 
     def upload_input(
         self,
@@ -164,7 +177,8 @@ class Flows:
             InputError: the input is unusable or not accepted by the flow's template.
             ConflictError: the flow is no longer ``created``.
         """
-        return self._client._drive(upload_job(self._state, flow_id, source, additional, mime_type))
+        job = upload_job(self._state, flow_id, source, additional, mime_type)
+        return self._client._drive(judged(self._state, flow_id, "upload an input", job))
 
     def start(self, flow_id: str) -> Flow:
         """Start a flow created without inputs, once its inputs are uploaded.
@@ -207,7 +221,8 @@ class Flows:
         Raises:
             ConflictError: the flow has not finished yet.
         """
-        return self._client._drive(call(self._state, list_outputs_op(flow_id, include_data)))
+        job = call(self._state, list_outputs_op(flow_id, include_data))
+        return self._client._drive(judged(self._state, flow_id, "read outputs", job))
 
     def output(self, flow_id: str, asset_id: str) -> Asset:
         """Return one output with its content: ``.data`` (bytes) and ``.mime_type``.
@@ -215,7 +230,8 @@ class Flows:
         Raises:
             ConflictError: the flow has not finished yet.
         """
-        return self._client._drive(call(self._state, get_output_op(flow_id, asset_id)))
+        job = call(self._state, get_output_op(flow_id, asset_id))
+        return self._client._drive(judged(self._state, flow_id, "read outputs", job))
 
     def wait(
         self,
@@ -254,7 +270,7 @@ class Flows:
             InputError: ``out_dir`` cannot be a directory.
         """
         job = download_outputs_job(self._state, flow_id, Path(out_dir))
-        return self._client._drive(job)[1]
+        return self._client._drive(judged(self._state, flow_id, "read outputs", job))[1]
 
 
 class Generio(ClientBase):
@@ -329,12 +345,15 @@ class Generio(ClientBase):
         out_dir: str | os.PathLike[str] | None = None,
         timeout: float | None = None,
         on_progress: ProgressCallback | None = None,
+        idempotency_key: str | None = None,
+        on_interrupt: OnInterrupt = "abort",
     ) -> RunResult:
         """Run a template on inputs and collect the outputs, in one call.
 
         Checks the inputs, creates the flow with them (it starts by itself), waits, then
         writes the outputs to ``out_dir`` (``.paths``) or, without one, returns them with
-        their content in ``.data``. Ctrl-C while waiting aborts the flow, then re-raises.
+        their content in ``.data``. Ctrl-C at any point aborts the flow it created (see
+        ``on_interrupt``), then re-raises.
 
         Args:
             template: a template name or id, or a :class:`Template`.
@@ -344,19 +363,35 @@ class Generio(ClientBase):
             out_dir: where to write the outputs; None keeps them in memory.
             timeout: seconds to wait for the flow at most.
             on_progress: called with the flow each time its state or progress changes.
+            idempotency_key: your key for this run (see :meth:`Flows.create`): a run with
+                the same key picks up the flow it made instead of creating another.
+            on_interrupt: what happens to the flow when the run is interrupted
+                (``KeyboardInterrupt``, cancellation, an exception from ``on_progress``):
+                ``"abort"`` it, or ``"keep"`` it running for a keyed re-run. The exception
+                is re-raised with ``generio_flow_id`` (the flow's id, or None) and a note.
 
         Raises:
-            InputError: an input, ``timeout`` or ``out_dir`` is unusable (nothing is
-                created).
+            InputError: an input, ``timeout``, ``out_dir`` or the key is unusable (nothing
+                is created).
+            IdempotencyConflictError: the key was used for a different request.
             FlowFailed: the flow ended ``failed`` or ``aborted``; carries partial outputs.
             WaitTimeout: ``timeout`` passed; the flow keeps running.
         """
-        return self._drive(
-            self._run_job(template, inputs, parameters, additional, out_dir, timeout, on_progress)
-        )
+        job = self._run_job(
+            template, inputs, parameters, additional, out_dir, timeout, on_progress,
+            idempotency_key, on_interrupt,
+        )  # fmt: skip
+        return self._drive(job)
 
     def close(self) -> None:
-        """Close the connections generio opened (not those of your ``http_client``)."""
+        """Close the connections generio opened (not those of your ``http_client``).
+
+        Waits first (at most 10 s) for runs in other threads that are still aborting their
+        flows after an interruption.
+        """
+        deadline = time.monotonic() + _CLEANUP_SECONDS
+        while self._state.cleaning_up and time.monotonic() < deadline:
+            time.sleep(0.01)
         self._http.close()
 
     def __enter__(self) -> Generio:
@@ -382,12 +417,20 @@ class Generio(ClientBase):
             job.close()
             raise ClientClosedError("Generio")
         stepper = Stepper(job)
-        while (effect := stepper.advance()) is not None:
-            try:
-                stepper.succeed(self._perform(effect))
-            except BaseException as exc:  # noqa: BLE001 - the job decides; it re-raises
-                stepper.fail(exc)
-        return stepper.result
+        counted = False
+        try:
+            while (effect := stepper.advance()) is not None:
+                if stepper.cleanup and not counted:
+                    counted = True
+                    self._state.cleanup_started()
+                try:
+                    stepper.succeed(self._perform(effect))
+                except BaseException as exc:  # noqa: BLE001 - the job decides; it re-raises
+                    stepper.fail(exc)
+            return stepper.result
+        finally:
+            if counted:
+                self._state.cleanup_ended()
 
     def _perform(self, effect: Effect) -> Any:
         if isinstance(effect, Sleep):
@@ -397,12 +440,7 @@ class Generio(ClientBase):
             return self._download(effect)
         op = effect.op
         with budget_scope(effect.budget), translate(op, self._state.settings.api_key):
-            if op.endpoint is None:
-                return finish_raw(op, self._http.request(**op.raw_request()))
-            # No local holds the answer: its body may echo the key (tracebacks with locals).
-            return finish_detailed(
-                op, op.endpoint.sync_detailed(*op.args, client=self._low, **op.kwargs)
-            )
+            return finish_raw(op, self._http.request(**op.raw_request()))
 
     def _download(self, effect: Download) -> Path:
         limits = DownloadLimits.start(self._state.settings)

@@ -2,18 +2,21 @@
 
 The service bills every created flow and does not de-duplicate requests. A ``POST`` whose
 answer was lost (a read timeout, a connection dropped after sending, a 5xx, a 200 whose
-body arrived cut) may or may not have done its work, so it is never simply repeated:
+body arrived cut) may or may not have done its work, so it is never simply repeated.
 
-1. look for what the lost attempt may have created — for ``POST /flows`` a flow with the
-   same template, parameters, ``additional`` and inputs, created after this call began
-   (less :data:`CLOCK_SKEW`), that no call of this client has claimed; for
-   ``POST /flows/{id}/inputs`` an input that was not there before the first attempt;
-2. adopt it if found;
-3. otherwise repeat the POST, within the call's retry budget.
+``POST /flows`` always carries an idempotency key in the flow's ``additional``
+(``_idempotency.py``): the caller's, or a fresh random one per logical call.
 
-Claims are per client: every id a call returns is claimed first, so two concurrent
-identical calls can never both adopt the same flow. If a call's own successful answer names
-a flow another call already adopted, it looks for the one that call's lost attempt created.
+1. With the caller's key, first look for a flow created with it, by any client or process
+   (``_keyed.find_keyed``): same fingerprint, it is returned and nothing is created; another
+   fingerprint, :class:`~generio.IdempotencyConflictError`. A random key is new, so it
+   needs no look. Calls of one client with the same key take turns.
+2. After an ambiguous failure, look for the flow carrying this call's key, created since
+   the call began (less :data:`CLOCK_SKEW`), and adopt it; nothing else is ever adopted.
+3. Otherwise repeat the POST, within the call's retry budget.
+
+``POST /flows/{id}/inputs`` has no key: a lost upload is reconciled by looking for an input
+that was not there before the first attempt and that no call of this client has claimed.
 """
 
 from __future__ import annotations
@@ -25,7 +28,8 @@ from typing import Any, TypeVar
 
 import attrs
 
-from generio._body import create_body, dumps, upload_body
+from generio._body import JsonBody, create_body, dumps, upload_body
+from generio._degrade import degraded
 from generio._effects import Call, Job, Sleep
 from generio._errors import (
     APIConnectionError,
@@ -33,8 +37,10 @@ from generio._errors import (
     InputError,
     ServerError,
 )
-from generio._inputs import Prepared, check_accepted, needs_fetch, prepare
-from generio._models import Asset, Flow, Template
+from generio._idempotency import Marker, check_key, new_key, wire_additional
+from generio._inputs import Prepared, check_accepted, needs_fetch, prepare, unwrap
+from generio._keyed import check_same, find_keyed, fingerprint
+from generio._models import Asset, Flow, Template, unknown_template
 from generio._operations import (
     Operation,
     create_flow_op,
@@ -42,7 +48,6 @@ from generio._operations import (
     get_input_op,
     get_output_op,
     get_template_op,
-    list_flows_op,
     list_inputs_op,
     upload_input_op,
 )
@@ -51,6 +56,7 @@ from generio._state import ClientState
 
 __all__ = [
     "CLOCK_SKEW",
+    "CreateProgress",
     "create_job",
     "is_ambiguous",
     "prepare_job",
@@ -83,7 +89,16 @@ def template_job(state: ClientState, template: str | Template) -> Job[Template]:
     cached = state.cached_template(template)
     if cached is not None:
         return cached
-    found: Template = yield Call(get_template_op(template), state.budget())
+    try:
+        found: Template = yield Call(get_template_op(template), state.budget())
+    except ServerError as exc:
+        if not 200 <= exc.status_code < 300:
+            raise
+        # A success whose body we cannot read: our guess of the template's shape is wrong.
+        # Local checks step aside and the service judges the request (see _inputs.py).
+        # Remembered, so a batch does not ask (and retry) again for every flow.
+        degraded("template_unreadable", f"Template {template!r} could not be read: {exc}")
+        found = unknown_template(template)
     state.remember([found])
     return found
 
@@ -123,8 +138,9 @@ def prepare_job(
     for index, source in enumerate(sources):
         item = local.get(index)
         if item is None:
-            fetched = yield from _fetch(state, source)
-            item = prepare(fetched, mime_type=mime_type, additional=additional)
+            data, own = unwrap(source, additional)
+            fetched = yield from _fetch(state, data)
+            item = prepare(fetched, mime_type=mime_type, additional=own)
         check_accepted(item, template, index if len(sources) > 1 else None)
         prepared.append(item)
     return prepared
@@ -143,46 +159,28 @@ def _fetch(state: ClientState, source: object) -> Job[Asset]:
     return asset
 
 
-@attrs.frozen
-class _Signature:
-    """What identifies the flow a ``POST /flows`` was to create."""
+@attrs.define
+class CreateProgress:
+    """How far a create got, for ``run()``'s clean-up after an interruption.
 
-    template: str
-    parameters: Mapping[str, Any]
-    additional: Any
-    input_extras: tuple[Any, ...]
+    Attributes:
+        key: the idempotency key the create uses.
+        explicit: whether the caller gave it (then an earlier flow with it is looked for).
+        posted: whether a ``POST /flows`` may have been sent (then a flow may exist).
+        began: the earliest creation time a flow of this call can have.
+        template: the resolved template's name, once known.
+    """
 
-    def matches(self, flow: Flow, since: datetime) -> bool:
-        return (
-            flow.template == self.template
-            and flow.created_at >= since
-            and flow.additional == self.additional
-            and all(_same(flow.parameters.get(k, _MISSING), v) for k, v in self.parameters.items())
-        )
-
-
-_MISSING = object()
+    key: str
+    explicit: bool = False
+    posted: bool = False
+    began: datetime = attrs.field(factory=lambda: datetime.now(UTC) - CLOCK_SKEW)
+    template: str | None = None
 
 
 def _as_json(value: Any, what: str) -> Any:
     """``value`` after a JSON round trip, as the service will hand it back."""
     return json.loads(dumps(value, what))
-
-
-def _same(stored: object, sent: object) -> bool:
-    """Whether a parameter the service stored is the one that was sent.
-
-    Allows for the service coercing scalars ("3" to 3, "true" to True): a missed match
-    would mean a duplicate flow.
-    """
-    if stored == sent:
-        return True
-    scalars = (str, int, float, bool)
-    return (
-        isinstance(stored, scalars)
-        and isinstance(sent, scalars)
-        and str(stored).lower() == str(sent).lower()
-    )
 
 
 def create_job(
@@ -191,40 +189,82 @@ def create_job(
     sources: Sequence[object],
     parameters: Mapping[str, Any] | None,
     additional: Any,
+    idempotency_key: str | None = None,
+    progress: CreateProgress | None = None,
 ) -> Job[Flow]:
-    """Create a flow (started at once when it has inputs), never twice.
+    """Create a flow (started at once when it has inputs), at most once per key.
+
+    Args:
+        state: the client's state.
+        template: a template name, id or object.
+        sources: the inputs.
+        parameters: the template's parameters.
+        additional: the caller's JSON for the flow.
+        idempotency_key: the caller's key; None makes a random one.
+        progress: the key to use, filled in as the create goes (``run()`` uses it to
+            clean up); replaces ``idempotency_key``.
 
     Raises:
-        InputError: bad inputs or parameters, found before anything is created.
+        InputError: bad inputs, parameters or key, found before anything is created.
+        IdempotencyConflictError: the key was used for a different request.
         APIError: the service refused, or was unreachable within the retry budget.
     """
     if parameters is not None and not isinstance(parameters, Mapping):
         raise InputError(f"parameters must be a mapping of names to values, not {parameters!r}.")
-    # As the service will store and return them (tuples become lists...), checked as JSON
-    # before any request; reconciliation compares these.
+    if progress is None:
+        explicit = idempotency_key is not None
+        progress = CreateProgress(check_key(idempotency_key) if explicit else new_key(), explicit)
+    key, explicit = progress.key, progress.explicit
     sent_parameters = _as_json(dict(parameters or {}), "parameters")
-    sent_additional = _as_json(additional, "additional")
+    dumps(additional, "additional")
     local = prepare_local(sources)  # a missing file fails before any request
     resolved = yield from template_job(state, template)
     prepared = yield from prepare_job(state, sources, local, resolved)
-    body = create_body(resolved.name, parameters, additional, prepared)
-    signature = _Signature(
-        resolved.name,
-        sent_parameters,
-        sent_additional,
-        tuple(_as_json(p.additional, "an input's additional") for p in prepared),
-    )
-    began = datetime.now(UTC) - CLOCK_SKEW
+    marker = Marker(key, fingerprint(resolved.name, sent_parameters, prepared))
+    body = create_body(resolved.name, parameters, wire_additional(additional, marker), prepared)
+    progress.template = resolved.name
+    if not explicit:
+        return (yield from _post_flow(state, body, marker, progress))
+    while not state.hold_key(key):  # a call of this client is creating with this key now
+        yield Sleep(_KEY_TURN)
+    try:
+        existing = yield from find_keyed(state, key, resolved.name, None, state.budget())
+        if existing is not None:
+            return check_same(existing, marker)
+        return (yield from _post_flow(state, body, marker, progress))
+    finally:
+        state.release_key(key)
+
+
+#: Seconds between looks while another call of this client holds the same key.
+_KEY_TURN = 0.02
+
+
+def _post_flow(
+    state: ClientState, body: JsonBody, marker: Marker, progress: CreateProgress
+) -> Job[Flow]:
+    """Send ``POST /flows``; after an ambiguous failure adopt the flow with our key, if any."""
+    op = create_flow_op(body)
     budget = state.budget()
-    return (
-        yield from _post_once(
-            state,
-            budget,
-            create_flow_op(body),
-            lambda: _find_flow(state, signature, began, budget),
-            "a flow",
-        )
-    )
+    template = progress.template or ""
+    while True:
+        progress.posted = True
+        try:
+            created: Flow = yield Call(op, budget)
+        except (APIConnectionError, APIStatusError) as exc:
+            if not is_ambiguous(exc):
+                raise
+            failure = exc
+        else:
+            state.remember_marker(created.id, marker)  # look-ups need not read it again
+            return created
+        try:
+            found = yield from find_keyed(state, marker.key, template, progress.began, budget)
+        except (APIConnectionError, APIStatusError) as exc:
+            raise _unknown_outcome(op, "a flow", failure) from exc
+        if found is not None:
+            return check_same(found, marker)
+        yield from _backoff(budget, failure)
 
 
 C = TypeVar("C", Flow, Asset)
@@ -265,23 +305,6 @@ def _post_once(
             return found
         if failure is not None:
             yield from _backoff(budget, failure)
-
-
-def _find_flow(
-    state: ClientState, signature: _Signature, since: datetime, budget: Budget
-) -> Job[Flow | None]:
-    """Find and claim the unclaimed flow a lost ``POST /flows`` created, if any."""
-    flows: list[Flow] = yield Call(list_flows_op(None, "created_at"), budget)
-    for flow in flows:
-        if state.is_claimed(flow.id) or not signature.matches(flow, since):
-            continue
-        if signature.input_extras:
-            inputs: list[Asset] = yield Call(list_inputs_op(flow.id, False), budget)
-            if tuple(a.additional for a in inputs) != signature.input_extras:
-                continue
-        if state.claim(flow.id):
-            return flow
-    return None
 
 
 def _find_input(
@@ -341,7 +364,7 @@ def upload_job(
         state, [source], local, template, mime_type=mime_type, additional=additional
     )
     body = upload_body(prepared[0])
-    sent_additional = _as_json(additional, "additional")
+    sent_additional = _as_json(prepared[0].additional, "additional")
     budget = state.budget()
     before: list[Asset] = yield Call(list_inputs_op(flow_id, False), budget)
     known = {asset.id for asset in before}

@@ -27,6 +27,7 @@ import httpx
 from generio import _extract, _files, _mime
 from generio._bounded import Limit
 from generio._config import Settings
+from generio._degrade import degraded
 from generio._effects import Call, Download, Job, Sleep
 from generio._errors import (
     APIConnectionError,
@@ -48,6 +49,7 @@ __all__ = [
     "check_download",
     "download_op",
     "download_outputs_job",
+    "note_status",
     "prepare_directory",
 ]
 
@@ -102,6 +104,9 @@ class DownloadLimits:
         )
 
 
+_OCTETS = "application/octet-stream"
+
+
 def download_op(effect: Download) -> Operation[None]:
     """Describe a download as an operation, for error messages and translation."""
     return Operation("GET", effect.path, lambda _m: None)
@@ -117,7 +122,7 @@ def check_download(effect: Download, response: httpx.Response) -> None:
 
 def _is_json(content_type: str) -> bool:
     kind = content_type.split(";")[0].strip().lower()
-    return not kind or kind.endswith(_JSON_SUFFIXES)
+    return kind.endswith(_JSON_SUFFIXES)
 
 
 class OutputWriter:
@@ -140,10 +145,35 @@ class OutputWriter:
         self.path: Path | None = None
         self._extractor: _extract.DataFieldExtractor | None = None
         self._raw_type: str | None = None
-        if _is_json(content_type):
-            self._extractor = _extract.DataFieldExtractor(self._write, on_mime=self._open)
+        kind = content_type.split(";")[0].strip().lower()
+        # Without a telling Content-Type the body's first bytes say JSON or raw, and what type.
+        self._undecided = b"" if kind in ("", _OCTETS) else None
+        if self._undecided is not None:
+            pass
+        elif _is_json(kind):
+            self._start_json()
         else:
-            self._raw_type = content_type.split(";")[0].strip().lower()
+            self._raw_type = kind
+
+    def _start_json(self) -> None:
+        self._extractor = _extract.DataFieldExtractor(
+            self._write, on_mime=self._open, accept_misprint=True
+        )
+
+    def _decide(self, chunk: bytes) -> bytes | None:
+        """Buffer the start of a body without Content-Type until its kind shows."""
+        assert self._undecided is not None  # noqa: S101 - only called while undecided
+        head = self._undecided + chunk
+        if not head.strip() and len(head) < _mime.SNIFF_BYTES:
+            self._undecided = head
+            return None
+        self._undecided = None
+        if head.lstrip()[:1] in (b"{", b"["):
+            self._start_json()
+        else:
+            self._raw_type = _mime.detect(head[: _mime.SNIFF_BYTES]) or _OCTETS
+            self._open(self._raw_type)
+        return head
 
     def __enter__(self) -> OutputWriter:
         self._stack.__enter__()
@@ -220,6 +250,11 @@ class OutputWriter:
             DownloadTimeoutError: the download passed its ``download_timeout``.
         """
         self._check_deadline()
+        if self._undecided is not None:
+            decided = self._decide(chunk)
+            if decided is None:
+                return
+            chunk = decided
         if self._extractor is None:
             self._write(chunk)
             return
@@ -242,6 +277,15 @@ class OutputWriter:
         if self.path is None:
             raise self._bad_body("its body held no data")
         return self.path
+
+
+def note_status(asset: Asset) -> None:
+    """Log (once) an output status generio does not know; such an output is still fetched."""
+    if asset.status is not None and not asset.is_ready and asset.status != "processing":
+        degraded(
+            f"asset_status.{asset.status}",
+            f"An output's status {asset.status!r} is not one generio knows; read as ready.",
+        )
 
 
 def prepare_directory(out_dir: Path) -> Path:
@@ -285,7 +329,8 @@ def download_outputs_job(
 
     Returns:
         The outputs as listed (without data) and the files written, in the same order;
-        outputs that are not ready (``error``) get no file.
+        outputs that failed (``error``) get no file. Any other status, even one this version
+        does not know, is downloaded: an output is never silently dropped.
 
     Raises:
         InputError: ``out_dir`` cannot be a directory.
@@ -296,7 +341,8 @@ def download_outputs_job(
     taken: set[str] = set()
     paths: list[Path] = []
     for asset in outputs:
-        if asset.status is not None and not asset.is_ready:
+        if asset.is_failed:
             continue
+        note_status(asset)
         paths.append((yield from _download_one(state, flow_id, asset.id, directory, taken)))
     return outputs, paths

@@ -7,8 +7,10 @@ the same job runs under :class:`~generio.Generio` (whose driver performs effects
 blocking calls) and :class:`~generio.AsyncGenerio` (whose driver awaits them).
 
 Interruption: when a ``KeyboardInterrupt`` or a task cancellation reaches a job, the job may
-still yield clean-up effects (abort the flow it created) before re-raising. The drivers run
-those in *cleanup* mode: the async one shields them from the cancellation, with a deadline.
+still yield clean-up effects (find the flow by its key, abort it) before re-raising. The
+drivers run those in *cleanup* mode: the async one shields them from the cancellation, with a
+deadline, and repeats a step a native asyncio cancellation broke; closing a client waits for
+clean-ups still running (``ClientState.cleaning_up``).
 
 Unreadable answers: a 2xx whose body cannot be parsed (JSON cut short on the way) reaches
 no transport retry, since the transport saw a success. For an idempotent request the

@@ -6,6 +6,7 @@ JSONDecodeError::
     GenerioError
     ├── ConfigurationError        (also ValueError)   bad client settings
     ├── InputError                (also ValueError)   bad local input: file, MIME type, data URI
+    │   └── IdempotencyConflictError                   a key reused for a different request
     ├── APIError                                       talking to the service failed
     │   ├── APIConnectionError                         no usable response (reset, DNS, TLS)
     │   │   └── APITimeoutError   (also TimeoutError)
@@ -41,8 +42,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 
-import attrs
-
+from generio._error_body import FieldError, Words, read_words
 from generio._secret import Secret
 
 if TYPE_CHECKING:
@@ -62,6 +62,7 @@ __all__ = [
     "FlowFailed",
     "FlowNotStarted",
     "GenerioError",
+    "IdempotencyConflictError",
     "InputError",
     "NotFoundError",
     "PermissionDeniedError",
@@ -122,6 +123,24 @@ class InputError(GenerioError, ValueError):
     """A local input is unusable: missing or empty file, unsupported MIME type, bad data URI."""
 
 
+class IdempotencyConflictError(InputError):
+    """An idempotency key was used before for a different request; nothing was created.
+
+    Attributes:
+        key: the key.
+        flow_id: the flow created earlier with this key.
+    """
+
+    def __init__(self, key: str, flow_id: str) -> None:
+        self.key = key
+        self.flow_id = flow_id
+        super().__init__(
+            f"idempotency key {key!r} was already used for flow {flow_id} with a different "
+            "template, parameters or inputs, so nothing was created. Use a new key for a new "
+            f"request, or the same arguments to get flow {flow_id} back."
+        )
+
+
 class APIError(GenerioError):
     """Talking to the Flows API failed. Carries the request's method and path."""
 
@@ -155,15 +174,24 @@ class APIStatusError(APIError):
         status_code: int,
         detail: Any = None,
         body: str = "",
+        code: str | None = None,
+        headers: Mapping[str, str] | None = None,
         retry_after: float | None = None,
     ) -> None:
         super().__init__(message, method=method, path=path)
         self.status_code = status_code
         self.retry_after = retry_after
-        #: The server's ``detail`` (a string, or the list of 422 errors), when it sent one.
+        #: The server's words: its ``detail`` (a string, or the list of 422 errors), or the
+        #: message of another error shape (``{"error": {"message"}}``, ``{"message"}``...).
         self.detail = detail
         #: The start of the raw body, for diagnostics.
         self.body = body
+        #: The server's machine-readable error code, when it gave one.
+        self.code = code
+        #: The response's headers (lower-case names).
+        self.headers: dict[str, str] = {k.lower(): v for k, v in (headers or {}).items()}
+        #: The service's id of the request (``x-request-id`` or ``request-id``), for support.
+        self.request_id = self.headers.get("x-request-id") or self.headers.get("request-id")
 
 
 class AuthenticationError(APIStatusError):
@@ -180,19 +208,6 @@ class NotFoundError(APIStatusError):
 
 class ConflictError(APIStatusError):
     """409: the flow's state forbids the request (start twice, upload after start, ...)."""
-
-
-@attrs.frozen
-class FieldError:
-    """One entry of a 422 body: where (``loc``), what (``msg``) and the error ``type``."""
-
-    loc: tuple[str | int, ...]
-    msg: str
-    type: str
-
-    def __str__(self) -> str:
-        where = ".".join(str(part) for part in self.loc) or "request"
-        return f"{where}: {self.msg}"
 
 
 class ValidationError(APIStatusError):
@@ -312,20 +327,6 @@ _ADVICE: Mapping[type[APIStatusError], str] = {
 }
 
 
-def _parse_field_errors(detail: Any) -> list[FieldError]:
-    errors: list[FieldError] = []
-    if not isinstance(detail, list):
-        return errors
-    for item in detail:
-        if not isinstance(item, Mapping):
-            continue
-        loc = item.get("loc")
-        loc_list = loc if isinstance(loc, list) else []
-        loc_parts = tuple(p for p in loc_list if isinstance(p, str | int))
-        errors.append(FieldError(loc_parts, str(item.get("msg", "")), str(item.get("type", ""))))
-    return errors
-
-
 def parse_retry_after(value: str | None) -> float | None:
     """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP date), or None."""
     if value is None:
@@ -355,22 +356,30 @@ def error_from_response(
 ) -> APIStatusError:
     """Build the typed error for a response; shared by the sync and async clients.
 
+    The server's words are kept whatever the shape of its body: FastAPI's ``detail`` (a
+    string or a list of field errors), ``{"error": {"code", "message", "fields"}}``,
+    ``{"message"}``, ``{"error": "..."}`` or plain text. ``.code`` holds its error code when
+    it gave one; field errors of either shape land in a :class:`ValidationError`'s
+    ``.errors``; ``.request_id`` and ``.headers`` come from the response's headers.
+
     Args:
         method: the request's HTTP method.
         path: the request's path (no host, no query string with secrets).
         status_code: the response status.
         content: the raw response body.
-        headers: the response headers (for ``Retry-After``).
+        headers: the response headers (``Retry-After``, the request id; all are kept).
         unparseable: the body could not be parsed as the API documents it.
     """
     text = hide_secrets(content.decode("utf-8", errors="replace"))
-    detail: Any = None
     try:
-        parsed = json.loads(text) if text else None
+        parsed = json.loads(text) if text.strip() else None
     except (ValueError, RecursionError):  # RecursionError: hostile nesting
         parsed = None
-    if isinstance(parsed, Mapping):
-        detail = parsed.get("detail")
+    words = read_words(parsed)
+    html = text.lstrip()[:1] == "<"
+    if parsed is None and text.strip() and not html and not unparseable:
+        # Plain text: the server's words as they are (first line, bounded).
+        words = Words(text.strip().splitlines()[0][:_BODY_SNIPPET], detail=text.strip())
 
     cls: type[APIStatusError]
     # The status decides the class: a 404 whose body is a proxy's HTML page is still a 404.
@@ -380,26 +389,33 @@ def error_from_response(
     else:
         cls = _STATUS_CLASSES.get(status_code, APIStatusError)
 
-    if unparseable or (parsed is None and text):
+    if unparseable or (html and parsed is None):
         what = f"an unreadable body (not the JSON the API documents, starts {text[:60].strip()!r})"
-    elif isinstance(detail, str):
-        what = detail
+    elif words.message is not None:
+        what = words.message if words.code is None else f"{words.message} (code {words.code})"
     elif cls is ValidationError:
-        what = "; ".join(str(e) for e in _parse_field_errors(detail)) or "invalid request"
+        what = "invalid request"
     else:
         what = "no detail given"
 
     advice = _ADVICE.get(cls, "see the status code and detail")
-    message = f"{method} {path} failed with HTTP {status_code}: {what}. What to do: {advice}."
+    kept = {k.lower(): hide_secrets(v) for k, v in headers.items()}
+    request_id = kept.get("x-request-id") or kept.get("request-id")
+    quoted = f" (request id {request_id})" if request_id else ""
+    message = (
+        f"{method} {path} failed with HTTP {status_code}{quoted}: {what}. What to do: {advice}."
+    )
     common: dict[str, Any] = {
         "method": method,
         "path": path,
         "status_code": status_code,
-        "detail": detail,
+        "detail": words.detail,
         "body": text[:_BODY_SNIPPET],
+        "code": words.code,
+        "headers": kept,
     }
     if cls is ValidationError:
-        return ValidationError(message, errors=_parse_field_errors(detail), **common)
+        return ValidationError(message, errors=words.errors, **common)
     # Any status may carry a hint (a 503 with Retry-After): honoured before any retry.
     common["retry_after"] = parse_retry_after(headers.get("retry-after"))
     return cls(message, **common)

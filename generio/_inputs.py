@@ -8,6 +8,9 @@ Accepted sources:
 * :class:`os.PathLike`, ``bytes``/``bytearray``/``memoryview``, or a binary file object.
 * an :class:`~generio.Asset` of another flow: its data URI travels as it came, without a
   decode and re-encode (one without data is fetched first, see ``_jobs.py``).
+* the API's own shape, a mapping ``{"data": <any of the above>, "additional": <JSON>}``:
+  that one input with its own ``additional`` (copied by the service to its output). Any
+  other mapping, and a set, is refused: iterating one would send its keys as prompts.
 
 Every problem a user can fix (missing, directory, empty, unknown type, type not accepted by
 the template) is an :class:`~generio.InputError` raised before anything is created. Files and
@@ -18,7 +21,7 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Set
 from pathlib import Path
 from typing import IO, Any, BinaryIO, TypeAlias, cast
 
@@ -28,12 +31,67 @@ from generio import _data_uri, _mime
 from generio._errors import InputError
 from generio._models import PROMPT_MIME, Asset, Template, mime_of_payload
 
-__all__ = ["InputSource", "Prepared", "check_accepted", "needs_fetch", "prepare"]
+__all__ = [
+    "INPUT_KEYS",
+    "InputSource",
+    "Prepared",
+    "check_accepted",
+    "check_shape",
+    "needs_fetch",
+    "prepare",
+    "unwrap",
+]
 
 #: What ``inputs=`` and ``upload_input`` take.
 InputSource: TypeAlias = str | bytes | bytearray | memoryview | os.PathLike[str] | IO[bytes] | Asset
 
 _HEAD = 512  # enough for every signature _mime.sniff knows
+#: The keys of an input given in the API's own shape.
+INPUT_KEYS = frozenset({"data", "additional"})
+_NO_ADDITIONAL: Any = object()
+
+
+def check_shape(source: object) -> None:
+    """Refuse, before any request, a mapping that is not ``{"data", "additional"}``, or a set.
+
+    Raises:
+        InputError: naming the keys found and the shape expected.
+    """
+    if isinstance(source, Mapping):
+        keys = set(source)
+        if "data" not in keys or not keys <= INPUT_KEYS:
+            raise InputError(
+                f"an input given as a mapping must be {{'data': <input>, 'additional': "
+                f"<JSON>}} ('additional' optional), not one with keys {sorted(map(str, keys))}. "
+                "Pass several inputs as a list."
+            )
+        if isinstance(source["data"], Mapping | Set):
+            raise InputError("an input's 'data' cannot itself be a mapping or a set.")
+    elif isinstance(source, Set):
+        raise InputError(
+            "inputs cannot be a set: its order is random, so outputs would not match inputs. "
+            "Pass a list."
+        )
+
+
+def unwrap(source: object, additional: Any = None) -> tuple[object, Any]:
+    """Split an input into its data and its ``additional`` (the mapping's own wins).
+
+    Raises:
+        InputError: a badly shaped mapping or a set (see :func:`check_shape`), or an
+            ``additional`` given both in the mapping and as an argument.
+    """
+    check_shape(source)
+    if not isinstance(source, Mapping):
+        return source, additional
+    own = source.get("additional", _NO_ADDITIONAL)
+    if own is _NO_ADDITIONAL:
+        return source["data"], additional
+    if additional is not None:
+        raise InputError(
+            "additional was given twice: in the input mapping and as an argument; give it once."
+        )
+    return source["data"], own
 
 
 @attrs.frozen
@@ -182,6 +240,8 @@ def _from_text(text: str, explicit: str | None, additional: Any, label: str | No
 
 def needs_fetch(source: object) -> Asset | None:
     """Return the asset whose content must be fetched before it can be an input, if any."""
+    if isinstance(source, Mapping):
+        source = source.get("data")
     if isinstance(source, Asset) and source.wire_value() is None and source.data is None:
         return source
     return None
@@ -199,6 +259,7 @@ def prepare(source: object, *, mime_type: str | None = None, additional: Any = N
         InputError: missing or unreadable file, directory, empty content, unknown type, a
             source of an unsupported kind, or an asset without content.
     """
+    source, additional = unwrap(source, additional)
     if isinstance(source, Asset):
         wire = source.wire_value()
         label = f"asset {source.id}"
@@ -224,9 +285,14 @@ def prepare(source: object, *, mime_type: str | None = None, additional: Any = N
 def check_accepted(prepared: Prepared, template: Template, position: int | None = None) -> None:
     """Refuse an input whose MIME type the template does not accept, before any upload.
 
+    The accepted types are our reading of the template: when the service named none (or
+    the template could not be read), the check steps aside and the service judges.
+
     Raises:
         InputError: naming the input, its type, the template and the types it accepts.
     """
+    if not template.input_types_known:
+        return
     accepted = {_mime.normalize(t) for t in template.input_types}
     if prepared.mime_type in accepted:
         return

@@ -9,33 +9,34 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping
-from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
-from generio._create import create_job
-from generio._downloads import download_outputs_job, prepare_directory
+from generio._conflicts import is_conflict_status, judge_action, judge_delete
 from generio._effects import Call, Job, Sleep
 from generio._errors import (
-    ConflictError,
-    FlowFailed,
+    APIError,
+    APIStatusError,
+    AuthenticationError,
     FlowNotStarted,
     GenerioError,
     InputError,
     NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
     WaitTimeout,
 )
-from generio._models import Asset, Flow, RunResult, Template
+from generio._inputs import check_shape
+from generio._models import Asset, Flow, Template
 from generio._operations import (
     Operation,
     delete_flow_op,
     get_flow_op,
-    get_output_op,
     get_template_op,
-    list_outputs_op,
     list_templates_op,
     update_flow_op,
 )
 from generio._polling import NOT_STARTED_STATE, Observation, next_delay
+from generio._retry import delay
 from generio._state import ClientState
 
 __all__ = [
@@ -47,7 +48,6 @@ __all__ = [
     "get_template_job",
     "list_templates_job",
     "prefetch_templates_job",
-    "run_job",
     "start_job",
     "wait_job",
 ]
@@ -57,8 +57,6 @@ T = TypeVar("T")
 
 #: Called with the flow each time its state or progress changes while waiting.
 ProgressCallback = Callable[[Flow], object]
-
-_ABORTED = frozenset({"aborting", "aborted"})
 
 
 def call(state: ClientState, op: Operation[T]) -> Job[T]:
@@ -97,33 +95,26 @@ def get_template_job(state: ClientState, id_or_name: str) -> Job[Template]:
     return template
 
 
-# A PATCH action whose first attempt's answer was lost and whose retry met 409 was done by
-# that first attempt if the flow is now where the action leads.
-_ACTION_DONE: dict[str, Callable[[str], bool]] = {
-    "start": lambda flow_state: flow_state != NOT_STARTED_STATE,
-    "abort": lambda flow_state: flow_state in _ABORTED,
-}
-
-
 def _action_job(state: ClientState, flow_id: str, action: str) -> Job[Flow]:
     budget = state.budget()
     try:
-        flow: Flow = yield Call(update_flow_op(flow_id, action), budget)
-    except ConflictError:
-        if not budget.retried:
-            raise  # no retry happened: the 409 answers the caller's own request
-        flow = yield Call(get_flow_op(flow_id), state.budget())
-        if not _ACTION_DONE[action](flow.state):
+        flow: Flow | None = yield Call(update_flow_op(flow_id, action), budget)
+    except APIStatusError as exc:
+        if not is_conflict_status(exc):
             raise
+        return (yield from judge_action(state, flow_id, action, exc, retried=budget.retried))
+    if flow is None:  # a success that is not a flow: the caller wants the flow
+        flow = yield Call(get_flow_op(flow_id), state.budget())
     return flow
 
 
 def start_job(state: ClientState, flow_id: str) -> Job[Flow]:
     """Start a flow created without inputs.
 
-    A retried start that meets 409 most likely met its own first attempt's success (the
-    answer was lost): if the flow is now past ``created``, that counts as started. Without a
-    retry, a 409 is the caller's mistake and is raised.
+    A refusal (409, or the 400/412/423 another service may pick) is judged by the flow's
+    state: after a retry, a flow past ``created`` was started by the first attempt, whose
+    answer was lost, and that counts as started; otherwise a state that forbids the start
+    is a :class:`ConflictError`. See ``_conflicts.py``.
     """
     return _action_job(state, flow_id, "start")
 
@@ -131,23 +122,31 @@ def start_job(state: ClientState, flow_id: str) -> Job[Flow]:
 def abort_job(state: ClientState, flow_id: str) -> Job[Flow]:
     """Abort a starting or running flow.
 
-    A retried abort that meets 409 on an aborting or aborted flow counts as done, as in
+    A refused abort on an aborting or aborted flow after a retry counts as done, as in
     :func:`start_job`.
     """
     return _action_job(state, flow_id, "abort")
 
 
 def delete_job(state: ClientState, flow_id: str) -> Job[None]:
-    """Delete a flow; a retried delete that meets 404 met its own first attempt's success."""
+    """Delete a flow; any 2xx answer is a success.
+
+    A retried delete that meets 404 met its own first attempt's success. A refusal with a
+    conflict status is judged by the flow's state (see ``_conflicts.py``).
+    """
     budget = state.budget()
     try:
         yield Call(delete_flow_op(flow_id), budget)
     except NotFoundError:
         if not budget.retried:
             raise
+    except APIStatusError as exc:
+        if not is_conflict_status(exc):
+            raise
+        yield from judge_delete(state, flow_id, exc, retried=budget.retried)
 
 
-def _check_timeout(timeout: float | None) -> None:
+def check_timeout(timeout: float | None) -> None:
     """Refuse a wait timeout that is not a number of seconds >= 0 (None: no limit).
 
     Raises:
@@ -180,14 +179,31 @@ def wait_job(
         WaitTimeout: the timeout passed; the flow keeps running.
         FlowNotStarted: the flow sits in ``created``; nothing would ever finish it.
     """
-    _check_timeout(timeout)
+    check_timeout(timeout)
     deadline = None if timeout is None else time.monotonic() + timeout
     history: list[Observation] = []
     last: Flow | None = None
     flow = first
+    failures = 0
     while True:
         if flow is None:
-            flow = yield Call(get_flow_op(flow_id), state.budget())
+            try:
+                flow = yield Call(get_flow_op(flow_id), state.budget())
+            except _DEFINITE:
+                raise
+            except APIError as exc:
+                # A paid flow is never given up for a poll that failed: back off, look again.
+                failures += 1
+                pause = _poll_backoff(failures, exc)
+                if deadline is not None:
+                    now = time.monotonic()
+                    if now >= deadline:
+                        raise WaitTimeout(flow_id, float(timeout or 0), last or first) from exc
+                    pause = min(pause, deadline - now)
+                logger.debug("polling flow %s failed (%s); next look in %.2fs", flow_id, exc, pause)
+                yield Sleep(pause)
+                continue
+            failures = 0
         now = time.monotonic()
         history.append(Observation(now, flow.progress))
         if on_progress is not None and (
@@ -215,86 +231,34 @@ def wait_job(
         flow = None
 
 
+#: Answers that end a wait at once: no later poll can succeed.
+_DEFINITE = (AuthenticationError, PermissionDeniedError, NotFoundError)
+
+
+def _poll_backoff(failures: int, error: Exception) -> float:
+    """Seconds before the next poll after ``failures`` failed ones in a row."""
+    retry_after = error.retry_after if isinstance(error, RateLimitError) else None
+    return delay(min(failures, 8), retry_after)
+
+
 def as_sources(inputs: object) -> list[object]:
-    """One input or a sequence of them, as a list (None is no input)."""
+    """One input or a sequence of them, as a list (None is no input).
+
+    A mapping is one input in the API's shape (``{"data": ..., "additional": ...}``), never
+    a collection of its keys.
+
+    Raises:
+        InputError: a mapping of another shape, or a set (nothing is sent).
+    """
     if inputs is None:
         return []
-    single = (str, bytes, bytearray, memoryview, os.PathLike, Asset)
+    single = (str, bytes, bytearray, memoryview, os.PathLike, Asset, Mapping)
+    check_shape(inputs)
     if isinstance(inputs, single) or hasattr(inputs, "read"):
         return [inputs]
     if isinstance(inputs, Iterable):
-        return list(inputs)
+        sources = list(inputs)
+        for source in sources:
+            check_shape(source)
+        return sources
     return [inputs]
-
-
-def _abort_quietly(state: ClientState, flow_id: str) -> Job[None]:
-    """Best-effort abort after an interruption; its own failure must not hide the cause."""
-    try:
-        yield Call(update_flow_op(flow_id, "abort"), state.budget())
-        logger.debug("aborted flow %s after an interruption", flow_id)
-    except GenerioError as exc:
-        logger.debug("could not abort flow %s after an interruption: %s", flow_id, exc)
-
-
-def _partial_outputs(state: ClientState, flow_id: str) -> Job[list[Asset]]:
-    try:
-        outputs: list[Asset] = yield Call(list_outputs_op(flow_id, False), state.budget())
-    except GenerioError:
-        return []
-    return outputs
-
-
-def _outputs_with_data(state: ClientState, flow_id: str) -> Job[list[Asset]]:
-    """Every ready output with its content: one listing, single fetches where it lacked data."""
-    listed: list[Asset] = yield Call(list_outputs_op(flow_id, True), state.budget())
-    outputs = []
-    for asset in listed:
-        if asset.has_data or (asset.status is not None and not asset.is_ready):
-            outputs.append(asset)
-        else:
-            outputs.append((yield Call(get_output_op(flow_id, asset.id), state.budget())))
-    return outputs
-
-
-def run_job(
-    state: ClientState,
-    template: str | Template,
-    inputs: object,
-    *,
-    parameters: Mapping[str, Any] | None,
-    additional: Any,
-    out_dir: str | os.PathLike[str] | None,
-    timeout: float | None,
-    on_progress: ProgressCallback | None,
-) -> Job[RunResult]:
-    """Create, wait, collect: the whole of :meth:`Generio.run`.
-
-    Raises:
-        InputError: bad inputs, timeout or out_dir, before anything is created.
-        FlowFailed: the flow ended ``failed`` or ``aborted`` (with its partial outputs).
-        WaitTimeout: the timeout passed; the flow keeps running.
-    """
-    sources = as_sources(inputs)
-    if not sources:
-        raise InputError("run() needs at least one input (a prompt, a file, bytes...).")
-    # Checked before the flow is created: found after it, they would cost a billed flow.
-    _check_timeout(timeout)
-    if out_dir is not None:
-        prepare_directory(Path(out_dir))
-    flow = yield from create_job(state, template, sources, parameters, additional)
-    try:
-        flow = yield from wait_job(
-            state, flow.id, timeout=timeout, on_progress=on_progress, first=flow
-        )
-    except Exception:
-        raise  # a timeout or an error while polling: the flow is left as it is
-    except BaseException:
-        # Ctrl-C or a cancelled task: nobody is left to collect the result, so stop paying.
-        yield from _abort_quietly(state, flow.id)
-        raise
-    if flow.is_failed:
-        raise FlowFailed(flow, (yield from _partial_outputs(state, flow.id)))
-    if out_dir is not None:
-        outputs, paths = yield from download_outputs_job(state, flow.id, Path(out_dir))
-        return RunResult(flow, tuple(outputs), tuple(paths))
-    return RunResult(flow, tuple((yield from _outputs_with_data(state, flow.id))))

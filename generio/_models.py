@@ -8,32 +8,30 @@ the data-URI encoding behind ``.data`` and ``.mime_type``.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import attrs
 
 from generio._polling import FAILED_STATES, is_terminal
 
-if TYPE_CHECKING:
-    from generio_api import models as api
-
 __all__ = [
+    "FAILED_ASSET_STATUSES",
     "READY_STATUSES",
     "Asset",
     "Flow",
     "RunResult",
     "Template",
-    "asset_from_api",
-    "flow_from_api",
-    "template_from_api",
+    "mime_of_payload",
+    "unknown_template",
 ]
 
 #: Asset statuses that mean the data can be fetched; the vendor's pages use both words.
 READY_STATUSES = frozenset({"ready", "available"})
+#: Asset statuses that mean it failed; any other status counts as ready when data comes.
+FAILED_ASSET_STATUSES = frozenset({"error", "failed"})
 PROMPT_MIME = "text/plain"
 
 
@@ -49,7 +47,7 @@ class Flow:
         progress: from 0.0 to 1.0; it only grows.
         parameters: the template's parameters after defaults were applied.
         additional: the JSON attached to the flow when it was created, or None.
-        created_at: when the flow was created (UTC).
+        created_at: when the flow was created (UTC), or None if the service did not say.
         started_at: when it started, or None.
         finished_at: when it reached a terminal state, or None.
     """
@@ -60,9 +58,12 @@ class Flow:
     progress: float
     parameters: Mapping[str, Any]
     additional: Any
-    created_at: datetime
+    created_at: datetime | None = None
     started_at: datetime | None = None
     finished_at: datetime | None = None
+    # The idempotency marker removed from ``additional`` (``_idempotency.py``): a Marker,
+    # None, or ABSENT when the answer left ``additional`` out. Not part of the public value.
+    _marker: Any = attrs.field(default=None, repr=False, eq=False)
 
     @property
     def is_terminal(self) -> bool:
@@ -88,6 +89,10 @@ class Template:
         input_types: the MIME types it accepts as inputs.
         output_types: the MIME types of its outputs.
         category: where it sits in the catalogue, when the service says.
+        input_types_known: False when the service named no input types: local checks of
+            inputs against ``input_types`` then step aside and the service judges.
+        parameters_known: False when the service sent no parameters field: local checks
+            of parameter names and types then step aside too.
     """
 
     id: str
@@ -97,6 +102,22 @@ class Template:
     input_types: tuple[str, ...]
     output_types: tuple[str, ...]
     category: str | None = None
+    input_types_known: bool = True
+    parameters_known: bool = True
+
+
+def unknown_template(name: str) -> Template:
+    """Return a template known only by its name: nothing of it can be checked locally."""
+    return Template(
+        id=name,
+        name=name,
+        description="",
+        parameters={},
+        input_types=(),
+        output_types=(),
+        input_types_known=False,
+        parameters_known=False,
+    )
 
 
 @attrs.frozen
@@ -132,6 +153,11 @@ class Asset:
     def is_ready(self) -> bool:
         """Whether the data can be fetched (status ``ready`` or ``available``)."""
         return self.status in READY_STATUSES
+
+    @property
+    def is_failed(self) -> bool:
+        """Whether the service says the asset failed (status ``error`` or ``failed``)."""
+        return self.status in FAILED_ASSET_STATUSES
 
     @property
     def has_data(self) -> bool:
@@ -181,7 +207,7 @@ def _decode_payload(payload: str | bytes, asset: Asset) -> bytes:
     from generio._errors import InputError, ServerError
 
     try:
-        return _data_uri.decode(payload)[1]
+        return _data_uri.decode(_data_uri.repair_misprint(payload))[1]
     except InputError as exc:
         path = f"/flows/{asset.flow_id}/{asset.kind or 'asset'}s/{asset.id}"
         raise ServerError(
@@ -201,97 +227,4 @@ def mime_of_payload(payload: str | bytes | None) -> str | None:
         return PROMPT_MIME
     from generio import _data_uri
 
-    return _data_uri.parse_header(payload)
-
-
-def _text(value: object) -> str | None:
-    return value if isinstance(value, str) else None
-
-
-def _time(value: object) -> datetime | None:
-    if not isinstance(value, datetime):
-        return None
-    # A time without a zone is taken as UTC, so times always compare with each other.
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
-def _never() -> datetime:
-    raise TypeError("created_at is not a date-time")
-
-
-@functools.cache
-def _unset_type() -> type:
-    # Imported on first parse, not with `import generio`: the generated package is the
-    # clients' business and loads with them.
-    from generio_api.types import Unset
-
-    return Unset
-
-
-def _plain(value: object) -> Any:
-    """Unset and missing JSON both become None."""
-    return None if isinstance(value, _unset_type()) else value
-
-
-def flow_from_api(m: api.Flow) -> Flow:
-    """Our :class:`Flow` from the generated model (``state`` kept as a plain string)."""
-    parameters = _plain(m.parameters)
-    progress = m.progress
-    if isinstance(progress, bool) or not isinstance(progress, int | float):
-        raise TypeError(f"progress is not a number: {progress!r}")
-    return Flow(
-        id=str(m.flow_id),
-        template=str(m.template),
-        state=str(m.state),  # a StrEnum of a known state, or the raw string of a new one
-        progress=float(progress),
-        parameters=dict(parameters) if isinstance(parameters, Mapping) else {},
-        additional=_plain(m.additional),
-        created_at=_time(m.created_at) or _never(),
-        started_at=_time(m.started_at),
-        finished_at=_time(m.finished_at),
-    )
-
-
-def template_from_api(m: api.Template) -> Template:
-    """Our :class:`Template` from the generated model."""
-    return Template(
-        id=str(m.template_id),
-        name=str(m.name),
-        description=str(m.description),
-        parameters=m.parameters.to_dict(),
-        input_types=tuple(str(t) for t in m.input_types),
-        output_types=tuple(str(t) for t in m.output_types),
-        category=_text(m.category),
-    )
-
-
-def asset_from_api(
-    m: api.Asset, *, flow_id: str | None, kind: str | None, default_id: str | None = None
-) -> Asset:
-    """Our :class:`Asset` from the generated model; ``asset_id`` and ``id`` both accepted.
-
-    Args:
-        m: the generated model.
-        flow_id: the flow it belongs to.
-        kind: ``"input"`` or ``"output"``.
-        default_id: the id to assume when the answer names none (a single asset fetched
-            by its id may come back as only ``{"data": ...}``).
-
-    Raises:
-        KeyError: the asset has no identifier under either name, and no default.
-    """
-    asset_id = _text(m.asset_id) or _text(m.id) or default_id
-    if not asset_id:
-        raise KeyError("asset_id")
-    status = _plain(m.status)
-    payload = _text(_plain(m.data))
-    return Asset(
-        id=asset_id,
-        status=None if status is None else str(status),
-        mime_type=mime_of_payload(payload),
-        additional=_plain(m.additional),
-        error=_text(_plain(m.error)),
-        flow_id=flow_id,
-        kind=kind,
-        payload=payload,
-    )
+    return _data_uri.parse_header(_data_uri.repair_misprint(payload))

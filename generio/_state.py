@@ -1,4 +1,4 @@
-"""What one client keeps between calls: settings, the template cache, claimed ids.
+"""What one client keeps between calls: settings, templates, claimed ids, keys in use.
 
 Shared by the sync and async clients and handed to every job. Thread-safe, because a sync
 client may be used from several threads; no lock is ever held across a request.
@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Any
 
 from generio._config import Settings
+from generio._idempotency import ABSENT
 from generio._models import Template
 from generio._polling import PollSettings
 from generio._retry import Budget
@@ -21,6 +23,8 @@ __all__ = ["CLAIM_RETENTION", "ClientState"]
 #: claims are forgotten so a long-lived client's memory stays bounded.
 CLAIM_RETENTION = 3600.0
 _PRUNE_EVERY = 1024
+#: Markers of flows read one by one (``_keyed.py``) kept at most; oldest dropped first.
+_MARKERS_KEPT = 10_000
 
 
 class ClientState:
@@ -39,6 +43,13 @@ class ClientState:
         # Ids of flows and inputs this client created or adopted after an ambiguous failure:
         # a reconciliation must never hand the same one to two calls.
         self._claimed: dict[str, float] = {}  # id -> when claimed (monotonic)
+        # Idempotency keys a call of this client is creating a flow with right now: a
+        # concurrent call with the same key waits for it, then finds its flow.
+        self._keys_in_use: set[str] = set()
+        # flow id -> its marker, for flows whose ``additional`` a listing left out.
+        self._markers: dict[str, Any] = {}
+        # Jobs cleaning up after an interruption: closing the client waits for them.
+        self._cleanups = 0
 
     def budget(self) -> Budget:
         """Return a fresh retry budget for one logical call."""
@@ -72,3 +83,44 @@ class ClientState:
         """Whether a call of this client already claimed the id."""
         with self._lock:
             return resource_id in self._claimed
+
+    def hold_key(self, key: str) -> bool:
+        """Reserve an idempotency key for one call; False while another call holds it."""
+        with self._lock:
+            if key in self._keys_in_use:
+                return False
+            self._keys_in_use.add(key)
+            return True
+
+    def release_key(self, key: str) -> None:
+        """Release a key reserved by :meth:`hold_key`."""
+        with self._lock:
+            self._keys_in_use.discard(key)
+
+    def known_marker(self, flow_id: str) -> Any:
+        """Return the marker read before for this flow, or ABSENT if never read."""
+        with self._lock:
+            return self._markers.get(flow_id, ABSENT)
+
+    def remember_marker(self, flow_id: str, marker: Any) -> None:
+        """Remember a flow's marker (its ``additional`` never changes)."""
+        with self._lock:
+            if len(self._markers) >= _MARKERS_KEPT:
+                del self._markers[next(iter(self._markers))]
+            self._markers[flow_id] = marker
+
+    def cleanup_started(self) -> None:
+        """Count a job that began cleaning up after an interruption (aborting its flow)."""
+        with self._lock:
+            self._cleanups += 1
+
+    def cleanup_ended(self) -> None:
+        """Count one clean-up as done."""
+        with self._lock:
+            self._cleanups -= 1
+
+    @property
+    def cleaning_up(self) -> bool:
+        """Whether any job of this client is still cleaning up."""
+        with self._lock:
+            return self._cleanups > 0

@@ -1,9 +1,10 @@
 """``generio run``: one template on inputs, with a live bar, the outputs saved to files.
 
 The facade's ``run()`` does the work (create, wait, download) and aborts its flow when
-Ctrl-C interrupts the wait; this command only types the arguments, draws the bar and says
-what happened. ``--no-wait`` is ``flows.create()``: a flow with inputs starts by itself;
-it prints the flow id alone on stdout (``FLOW_ID=$(generio run ... --no-wait)``).
+Ctrl-C interrupts it, even while the create request is in flight; this command only types
+the arguments, draws the bar and says what happened. ``--no-wait`` is ``flows.create()``:
+a flow with inputs starts by itself; it prints the flow id alone on stdout
+(``FLOW_ID=$(generio run ... --no-wait)``).
 """
 
 from __future__ import annotations
@@ -28,9 +29,10 @@ from generio._cli._options import (
 )
 from generio._cli._progress import FlowBar
 from generio._cli._render import asset_json, flow_json
+from generio._idempotency import new_key
 
 if TYPE_CHECKING:
-    from generio import Asset, Flow
+    from generio import Asset, Flow, Generio, Template
 
 __all__ = ["run"]
 
@@ -43,19 +45,46 @@ def _result_json(flow: Flow, outputs: Sequence[Asset], paths: Sequence[Path]) ->
     }
 
 
-def _interrupted(flow: Flow | None) -> str:
-    """Say what Ctrl-C left behind, by the last state the bar saw."""
-    if flow is None:
+def _interrupted(exc: BaseException, seen: Flow | None) -> str:
+    """Say what Ctrl-C left behind: run() aborted its flow, if it had made one."""
+    flow_id = getattr(exc, "generio_flow_id", seen.id if seen else None)
+    if flow_id is None:
+        return "interrupted before a flow was created; nothing runs on"
+    if seen is not None and seen.id == flow_id and seen.is_terminal:
         return (
-            "interrupted while creating the flow; if the service created it, it runs on "
-            "(see: generio flows list)"
+            f"interrupted while saving the outputs of flow {flow_id}; "
+            f"get them with: generio flows download {flow_id}"
         )
-    if flow.is_terminal:
-        return (
-            f"interrupted while saving the outputs of flow {flow.id}; "
-            f"get them with: generio flows download {flow.id}"
+    return f"interrupted; aborting flow {flow_id} (check: generio flows get {flow_id})"
+
+
+def _create(
+    client: Generio,
+    template: Template,
+    sources: list[Any],
+    parameters: dict[str, Any],
+    key: str | None,
+) -> Flow:
+    """``flows.create`` that, on Ctrl-C while the create is in flight, aborts what it made.
+
+    The create always uses a key (a random one when none is given), so the flow can be
+    found by it when the answer never arrives.
+    """
+    key = key or new_key()
+    try:
+        return client.flows.create(
+            template, inputs=sources, parameters=parameters, idempotency_key=key
         )
-    return f"interrupted; aborting flow {flow.id} (check: generio flows get {flow.id})"
+    except KeyboardInterrupt:
+        from generio._run import abandon_job  # loads the generated client: not for --help
+
+        flow_id = client._drive(abandon_job(client._state, key, template.name))
+        note(
+            "interrupted before a flow was created"
+            if flow_id is None
+            else f"interrupted; aborting flow {flow_id} (check: generio flows get {flow_id})"
+        )
+        raise typer.Exit(EXIT_INTERRUPTED) from None
 
 
 class _Announcing:
@@ -108,11 +137,22 @@ def run(
     ] = False,
     wait_timeout: WaitTimeoutOption = None,
     old_timeout: OldTimeoutOption = None,
+    idempotency_key: Annotated[
+        str | None,
+        typer.Option(
+            "--idempotency-key",
+            metavar="KEY",
+            help="Your key for this run: running again with the same key picks up the flow "
+            "it made instead of creating (and paying for) another.",
+            show_default=False,
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Run a template on inputs, show its progress, save its outputs.
 
-    Ctrl-C while waiting aborts the flow. Exit code 1 when the flow fails or is aborted.
+    Ctrl-C at any moment aborts the flow it created (exit code 130). Exit code 1 when the
+    flow fails or is aborted.
     """
     timeout = wait_seconds(wait_timeout, old_timeout)
     client = open_client(ctx)
@@ -120,7 +160,7 @@ def run(
     parameters = parse_parameters(found, params or [])
     sources = read_inputs(inputs, found)
     if no_wait:
-        flow = client.flows.create(found, inputs=sources, parameters=parameters)
+        flow = _create(client, found, sources, parameters, idempotency_key)
         if as_json:
             emit_json({"flow": flow_json(flow)})
         else:
@@ -138,9 +178,10 @@ def run(
                 out_dir=out_dir,
                 timeout=timeout,
                 on_progress=watch,
+                idempotency_key=idempotency_key,
             )
-    except KeyboardInterrupt:
-        note(_interrupted(watch.flow))
+    except KeyboardInterrupt as exc:
+        note(_interrupted(exc, watch.flow))
         raise typer.Exit(EXIT_INTERRUPTED) from None
     except FlowFailed as exc:
         if as_json:

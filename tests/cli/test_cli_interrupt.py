@@ -87,3 +87,53 @@ def test_interrupted_wait_leaves_the_flow_running(
     assert result.exit_code == 130
     assert f"flow {flow_id} keeps running" in result.stderr
     assert client.flows.get(flow_id).state in ("starting", "running")
+
+
+@pytest.mark.parametrize("extra", [[], ["--no-wait"]], ids=["run", "no-wait"])
+def test_sigint_while_the_create_is_in_flight_aborts_the_flow(
+    emu: Emulator, subprocess_env: dict[str, str], tmp_path: Path, extra: list[str]
+) -> None:
+    """SIGINT while POST /flows awaits its answer: the flow is found by key and aborted."""
+    import time
+
+    emu.flow_seconds = SLOW_FLOW_SECONDS
+    emu.add_fault("slow", "create_flow", delay=20)  # the flow exists, its answer is held
+    command = ["run", PROMPT_TEMPLATE, "a held chair", "-o", str(tmp_path), *extra]
+    child = subprocess.Popen(
+        [sys.executable, "-c", _CHILD, *command],
+        env=subprocess_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not emu.ledger:
+            assert time.monotonic() < deadline, "the flow was never created"
+            time.sleep(0.02)
+        child.send_signal(signal.SIGINT)
+        out, err = child.communicate(timeout=60)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.communicate()
+    assert child.returncode == 130
+    (entry,) = emu.ledger
+    assert entry.state in ("aborting", "aborted")
+    assert f"aborting flow {entry.flow_id}" in err
+    assert "Traceback" not in err
+    assert out == ""
+
+
+def test_run_with_an_idempotency_key_reuses_the_flow(cli: Cli, emu: Emulator) -> None:
+    """`run --idempotency-key` twice: one flow; the second run collects it again."""
+    first = cli("run", PROMPT_TEMPLATE, "a keyed chair", "--idempotency-key", "cli-1", "--json")
+    second = cli("run", PROMPT_TEMPLATE, "a keyed chair", "--idempotency-key", "cli-1", "--json")
+    assert first.exit_code == second.exit_code == 0
+    (entry,) = emu.ledger
+    assert entry.flow_id in first.stdout
+    assert entry.flow_id in second.stdout
+    other = cli("run", PROMPT_TEMPLATE, "another chair", "--idempotency-key", "cli-1")
+    assert other.exit_code == 2
+    assert "cli-1" in other.stderr
+    assert len(emu.ledger) == 1

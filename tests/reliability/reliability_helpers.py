@@ -166,8 +166,21 @@ class SoakJob:
         return [f"a tree {i}", files.png.name]  # a str that looks like a file is a prompt
 
     def additional(self, tag: str) -> dict[str, Any]:
-        """Return the ``additional`` that marks this job's flow in the ledger."""
-        return {"reliability": tag, "job": self.index}
+        """Return the ``additional`` of the run: the same for every job of a run.
+
+        Jobs of one template share template, parameters and ``additional`` and differ only
+        in their inputs, so a create that adopted another job's flow (one made from other
+        inputs) shows as outputs that differ from the reference.
+        """
+        return {"reliability": tag}
+
+
+#: Parameters by template, shared by all jobs of a template.
+SOAK_PARAMETERS: dict[str, dict[str, Any]] = {
+    PROMPT_TEMPLATE: {"quality": "low", "seed": 7, "texture": True},
+    IMAGE_TEMPLATE: {"quality": "high", "seed": 11, "texture": False},
+    OPTIMIZE_TEMPLATE: {"polygon_count": 1000},
+}
 
 
 def soak_jobs(count: int) -> list[SoakJob]:
@@ -178,11 +191,7 @@ def soak_jobs(count: int) -> list[SoakJob]:
         template = {2: IMAGE_TEMPLATE, 3: IMAGE_TEMPLATE, 4: OPTIMIZE_TEMPLATE}.get(
             kind, PROMPT_TEMPLATE
         )
-        parameters: dict[str, Any]
-        if template == OPTIMIZE_TEMPLATE:
-            parameters = {"polygon_count": 1000 + i}
-        else:
-            parameters = {"quality": ("low", "high")[i % 2], "seed": i, "texture": i % 4 != 1}
+        parameters = dict(SOAK_PARAMETERS[template])
         jobs.append(SoakJob(i, template, parameters, via_async=i % 3 == 2, in_memory=i % 5 == 4))
     return jobs
 

@@ -163,14 +163,19 @@ def check_soak(
             found.mismatches.append(f"job {index} (flow {outcome.flow_id})")
         expected_files += [p.relative_to(out_root).as_posix() for p in outcome.paths]
 
-    per_job = Counter(
-        entry.additional.get("job")
+    # Jobs share template, parameters and additional: a flow belongs to the job that
+    # returned it, and no two jobs may return the same one.
+    per_flow = Counter(o.flow_id for o in outcomes.values() if o.flow_id is not None)
+    for flow_id, jobs in per_flow.items():
+        if jobs != 1:
+            found.duplicates.append(f"flow {flow_id} returned by {jobs} jobs")
+    soak_flows = [
+        entry
         for entry in ledger
         if isinstance(entry.additional, dict) and entry.additional.get("reliability") == "soak"
-    )
-    for index in outcomes:
-        if per_job[index] != 1:
-            found.duplicates.append(f"job {index}: {per_job[index]} flows")
+    ]
+    if len(soak_flows) != len(outcomes):
+        found.duplicates.append(f"{len(soak_flows)} flows for {len(outcomes)} jobs")
     returned = {o.flow_id for o in outcomes.values()}
     for entry in ledger:
         if entry.flow_id not in returned:

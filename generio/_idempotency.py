@@ -1,0 +1,131 @@
+"""Idempotency keys on the wire: where a flow carries its key, and how it is removed again.
+
+The Flows service has no idempotency key, but it stores a flow's ``additional`` and returns
+it. Every ``POST /flows`` the facade sends carries a key (the caller's, or a fresh random
+one per logical call) and a fingerprint of what was asked, under one reserved name,
+:data:`IDEMPOTENCY_FIELD`, of ``additional``:
+
+* a dict ``additional`` gets that one key added::
+
+      {"project": "chairs", "_generio_idempotency": {"key": "...", "fingerprint": "sha256:..."}}
+
+* any other value (``None``, a list, a string, a number) is wrapped, and travels as the
+  marker's ``"value"``::
+
+      {"_generio_idempotency": {"key": "...", "fingerprint": "sha256:...", "value": [1, 2]}}
+
+Every :class:`~generio.Flow` the facade returns has the marker removed again
+(:func:`public_additional`): ``flow.additional`` reads back exactly what the caller passed.
+A dict ``additional`` that already holds :data:`IDEMPOTENCY_FIELD` is refused.
+
+This module is pure (no requests); the lookups are in ``_keyed.py``.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from typing import Any, Final
+
+import attrs
+
+from generio._errors import InputError
+
+__all__ = [
+    "ABSENT",
+    "IDEMPOTENCY_FIELD",
+    "MAX_KEY_LENGTH",
+    "Marker",
+    "check_key",
+    "marker_of",
+    "new_key",
+    "public_additional",
+    "wire_additional",
+]
+
+#: The reserved name, inside a flow's ``additional``, of generio's idempotency marker.
+IDEMPOTENCY_FIELD: Final = "_generio_idempotency"
+#: Longest idempotency key accepted, in characters.
+MAX_KEY_LENGTH: Final = 255
+#: Stands for "the answer did not include ``additional`` at all" (a list that omits it).
+ABSENT: Final = "<absent>"
+
+
+@attrs.frozen
+class Marker:
+    """The key and fingerprint a flow was created with.
+
+    Attributes:
+        key: the idempotency key.
+        fingerprint: ``sha256:<hex>`` of the template, parameters and inputs.
+    """
+
+    key: str
+    fingerprint: str
+
+
+def new_key() -> str:
+    """Return a fresh random key for one logical call (128 bits)."""
+    return f"auto-{secrets.token_hex(16)}"
+
+
+def check_key(key: object) -> str:
+    """Return the caller's key, checked.
+
+    Raises:
+        InputError: the key is not a non-empty str of at most :data:`MAX_KEY_LENGTH`
+            printable characters.
+    """
+    if not isinstance(key, str) or not key.strip():
+        raise InputError(f"idempotency_key must be a non-empty str, not {key!r}.")
+    if len(key) > MAX_KEY_LENGTH or not key.isprintable():
+        raise InputError(
+            f"idempotency_key must be at most {MAX_KEY_LENGTH} printable characters "
+            f"(got {len(key)}); use e.g. a UUID or your own job id."
+        )
+    return key
+
+
+def wire_additional(additional: Any, marker: Marker) -> dict[str, Any]:
+    """Return the ``additional`` to send: the caller's value with the marker added.
+
+    Raises:
+        InputError: a dict ``additional`` already uses :data:`IDEMPOTENCY_FIELD`.
+    """
+    stamp: dict[str, Any] = {"key": marker.key, "fingerprint": marker.fingerprint}
+    if isinstance(additional, Mapping):
+        if IDEMPOTENCY_FIELD in additional:
+            raise InputError(
+                f"additional cannot hold the key {IDEMPOTENCY_FIELD!r}: generio reserves it "
+                "for the idempotency key. Rename that entry."
+            )
+        return {**additional, IDEMPOTENCY_FIELD: stamp}
+    return {IDEMPOTENCY_FIELD: {**stamp, "value": additional}}
+
+
+def _stamp(raw: Any) -> Mapping[str, Any] | None:
+    if not isinstance(raw, Mapping):
+        return None
+    stamp = raw.get(IDEMPOTENCY_FIELD)
+    if isinstance(stamp, Mapping) and isinstance(stamp.get("key"), str):
+        return stamp
+    return None
+
+
+def marker_of(raw: Any) -> Marker | None:
+    """Return the marker a flow's stored ``additional`` carries, if any."""
+    stamp = _stamp(raw)
+    if stamp is None:
+        return None
+    fingerprint = stamp.get("fingerprint")
+    return Marker(stamp["key"], fingerprint if isinstance(fingerprint, str) else "")
+
+
+def public_additional(raw: Any) -> Any:
+    """Return a flow's ``additional`` as its creator passed it: the marker removed."""
+    stamp = _stamp(raw)
+    if stamp is None:
+        return raw
+    if "value" in stamp:
+        return stamp["value"]
+    return {name: value for name, value in raw.items() if name != IDEMPOTENCY_FIELD}

@@ -1,0 +1,219 @@
+"""``run()`` as a job: create, wait, collect; and what an interruption leaves behind.
+
+If ``run()`` cannot return its result because it was interrupted — ``KeyboardInterrupt``, a
+cancelled task, or an exception raised by the caller's own code (``on_progress``) — nobody
+is left to collect the flow, so by default it is aborted (``on_interrupt="abort"``), or left
+running (``"keep"``) for a keyed re-run to pick up. Either way the original exception goes
+on, with:
+
+* ``exc.generio_flow_id``: the flow's id, or None when no flow was found;
+* a note (PEP 678) saying whether the flow was aborted or kept, and how to pick it up.
+
+An interruption while ``POST /flows`` is in flight is covered too: the flow, if the request
+created one, is found by this call's idempotency key (``_keyed.py``) and then aborted. The
+drivers run this clean-up shielded from the cancellation (``_effects.py``).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from generio._create import CreateProgress, create_job
+from generio._downloads import download_outputs_job, note_status, prepare_directory
+from generio._effects import Call, Job
+from generio._errors import FlowFailed, GenerioError, InputError
+from generio._idempotency import check_key, new_key
+from generio._jobs import ProgressCallback, as_sources, check_timeout, wait_job
+from generio._keyed import find_keyed
+from generio._models import Asset, Flow, RunResult, Template
+from generio._operations import get_output_op, list_outputs_op, update_flow_op
+from generio._state import ClientState
+
+__all__ = ["ON_INTERRUPT", "OnInterrupt", "abandon_job", "run_job"]
+
+logger = logging.getLogger("generio")
+OnInterrupt = Literal["abort", "keep"]
+ON_INTERRUPT: tuple[OnInterrupt, ...] = ("abort", "keep")
+
+
+class _Guarded:
+    """The caller's ``on_progress``, remembering an exception it raised."""
+
+    def __init__(self, callback: ProgressCallback) -> None:
+        self.callback = callback
+        self.raised: BaseException | None = None
+
+    def __call__(self, flow: Flow) -> object:
+        try:
+            return self.callback(flow)
+        except BaseException as exc:
+            self.raised = exc
+            raise
+
+
+def _abort_quietly(state: ClientState, flow_id: str) -> Job[str | None]:
+    """Abort after an interruption; returns why it failed, or None. Never raises."""
+    try:
+        yield Call(update_flow_op(flow_id, "abort"), state.budget())
+    except GenerioError as exc:
+        logger.debug("could not abort flow %s after an interruption: %s", flow_id, exc)
+        return str(exc)
+    logger.debug("aborted flow %s after an interruption", flow_id)
+    return None
+
+
+def _find_quietly(state: ClientState, progress: CreateProgress) -> Job[Flow | None]:
+    """Find the flow an interrupted create may have made; None when none (or no answer)."""
+    try:
+        return (
+            yield from find_keyed(
+                state, progress.key, progress.template or "", progress.began, state.budget()
+            )
+        )
+    except GenerioError as exc:
+        logger.debug("could not look for the flow with key %s: %s", progress.key, exc)
+        return None
+
+
+def abandon_job(state: ClientState, key: str, template: str) -> Job[str | None]:
+    """Abort the flow an interrupted create with ``key`` may have made; returns its id.
+
+    For callers of ``flows.create`` that were interrupted (the CLI's ``run --no-wait``);
+    best effort, never raises an API error.
+    """
+    progress = CreateProgress(key, posted=True, template=template)
+    flow = yield from _find_quietly(state, progress)
+    if flow is None or flow.is_terminal:
+        return None if flow is None else flow.id
+    yield from _abort_quietly(state, flow.id)
+    return flow.id
+
+
+def _clean_up(
+    state: ClientState,
+    flow: Flow | None,
+    progress: CreateProgress,
+    on_interrupt: OnInterrupt,
+    error: BaseException,
+) -> Job[None]:
+    """Abort (or keep) the flow of an interrupted run; mark the exception with what happened."""
+    if flow is None and progress.posted:
+        flow = yield from _find_quietly(state, progress)
+    again = f"run(..., idempotency_key={progress.key!r})"
+    if flow is None:
+        where = "while creating the flow" if progress.posted else "before any flow was created"
+        note = f"generio: run() was interrupted {where}; no flow with its key was found."
+    elif flow.is_terminal:
+        note = (
+            f"generio: run() was interrupted after flow {flow.id} ended {flow.state}; "
+            f"collect its outputs with flows.download_outputs({flow.id!r}, ...)."
+        )
+    elif on_interrupt == "keep":
+        note = (
+            f"generio: run() was interrupted; flow {flow.id} was kept running "
+            f"(on_interrupt='keep'). Pick it up with flows.wait({flow.id!r}) or {again}."
+        )
+    else:
+        failed = yield from _abort_quietly(state, flow.id)
+        note = (
+            f"generio: run() was interrupted; flow {flow.id} was aborted."
+            if failed is None
+            else f"generio: run() was interrupted; aborting flow {flow.id} failed ({failed}). "
+            f"Abort it with flows.abort({flow.id!r}), or pick it up with {again}."
+        )
+    _mark(error, flow.id if flow is not None else None, note)
+
+
+def _mark(error: BaseException, flow_id: str | None, note: str) -> None:
+    """Attach the flow id and a note; some exception types refuse attributes."""
+    try:
+        error.generio_flow_id = flow_id  # type: ignore[attr-defined]
+    except (AttributeError, TypeError):  # pragma: no cover - a slotted exception type
+        logger.debug("cannot set generio_flow_id on %r", error)
+    error.add_note(note)
+
+
+def _partial_outputs(state: ClientState, flow_id: str) -> Job[list[Asset]]:
+    try:
+        outputs: list[Asset] = yield Call(list_outputs_op(flow_id, False), state.budget())
+    except GenerioError:
+        return []
+    return outputs
+
+
+def _outputs_with_data(state: ClientState, flow_id: str) -> Job[list[Asset]]:
+    """Every ready output with its content: one listing, single fetches where it lacked data."""
+    listed: list[Asset] = yield Call(list_outputs_op(flow_id, True), state.budget())
+    outputs = []
+    for asset in listed:
+        note_status(asset)
+        if asset.has_data or asset.is_failed:
+            outputs.append(asset)
+        else:
+            outputs.append((yield Call(get_output_op(flow_id, asset.id), state.budget())))
+    return outputs
+
+
+def _collect(
+    state: ClientState, flow: Flow, out_dir: str | os.PathLike[str] | None
+) -> Job[RunResult]:
+    """Collect a finished flow's outputs, in files or in memory; FlowFailed if it failed."""
+    if flow.is_failed:
+        raise FlowFailed(flow, (yield from _partial_outputs(state, flow.id)))
+    if out_dir is not None:
+        outputs, paths = yield from download_outputs_job(state, flow.id, Path(out_dir))
+        return RunResult(flow, tuple(outputs), tuple(paths))
+    return RunResult(flow, tuple((yield from _outputs_with_data(state, flow.id))))
+
+
+def run_job(
+    state: ClientState,
+    template: str | Template,
+    inputs: object,
+    *,
+    parameters: Mapping[str, Any] | None,
+    additional: Any,
+    out_dir: str | os.PathLike[str] | None,
+    timeout: float | None,
+    on_progress: ProgressCallback | None,
+    idempotency_key: str | None = None,
+    on_interrupt: OnInterrupt = "abort",
+) -> Job[RunResult]:
+    """Create, wait, collect: the whole of :meth:`Generio.run`.
+
+    Raises:
+        InputError: bad inputs, key, timeout or out_dir, before anything is created.
+        IdempotencyConflictError: the key was used for a different request.
+        FlowFailed: the flow ended ``failed`` or ``aborted`` (with its partial outputs).
+        WaitTimeout: the timeout passed; the flow keeps running.
+    """
+    sources = as_sources(inputs)
+    if not sources:
+        raise InputError("run() needs at least one input (a prompt, a file, bytes...).")
+    if on_interrupt not in ON_INTERRUPT:
+        raise InputError(f"on_interrupt must be 'abort' or 'keep', not {on_interrupt!r}.")
+    # Checked before the flow is created: found after it, they would cost a billed flow.
+    check_timeout(timeout)
+    if out_dir is not None:
+        prepare_directory(Path(out_dir))
+    explicit = idempotency_key is not None
+    progress = CreateProgress(check_key(idempotency_key) if explicit else new_key(), explicit)
+    guarded = _Guarded(on_progress) if on_progress is not None else None
+    flow: Flow | None = None
+    try:
+        flow = yield from create_job(
+            state, template, sources, parameters, additional, progress=progress
+        )
+        flow = yield from wait_job(state, flow.id, timeout=timeout, on_progress=guarded, first=flow)
+        return (yield from _collect(state, flow, out_dir))
+    except BaseException as exc:
+        # A timeout or an API error leaves the flow as it is (the error says so); an
+        # interruption means nobody is left to collect the result.
+        if isinstance(exc, Exception) and (guarded is None or exc is not guarded.raised):
+            raise
+        yield from _clean_up(state, flow, progress, on_interrupt, exc)
+        raise
