@@ -287,18 +287,12 @@ class Generio(ClientBase):
             timeout (yours when ``timeout`` is not given), retries and logging. Do not set
             ``auth`` on it. You close it.
         allow_insecure: allow plain ``http://`` to a non-loopback host.
-        max_response_bytes: the largest JSON answer read, decompressed (default 256 MiB);
-            past it, ``ResponseTooLargeError``.
-        max_download_bytes: the largest file one downloaded output may become (default
-            1 GiB); past it, ``ResponseTooLargeError`` and no file.
-        download_timeout: seconds one output's download may take (default 1800; None for
-            no limit); past it, ``DownloadTimeoutError`` and no file.
+        max_response_bytes, max_download_bytes, download_timeout: limits on answers and
+            downloads (README, "Limits"); past one, a ``ResponseTooLargeError`` or
+            ``DownloadTimeoutError``, and no file.
 
     Raises:
-        ConfigurationError: no API key, a malformed or insecure base URL, a bad setting
-            (a NaN, infinite or negative timeout, a non-integer ``max_retries``, ...).
-
-    After :meth:`close`, calls raise ``ClientClosedError``.
+        ConfigurationError: no API key, a bad base URL or setting (a NaN timeout, ...).
     """
 
     def __init__(

@@ -34,16 +34,14 @@ replaced by ``***`` while the clients build errors inside :func:`hiding`.
 
 from __future__ import annotations
 
-import contextlib
 import json
-from collections.abc import Iterator, Mapping, Sequence
-from contextvars import ContextVar
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 
 from generio._error_body import FieldError, Words, read_words
-from generio._secret import Secret
+from generio._secret import hide_secrets, hiding
 
 if TYPE_CHECKING:
     from generio._models import Asset, Flow
@@ -79,32 +77,6 @@ __all__ = [
 ]
 
 _BODY_SNIPPET = 200
-_SECRETS: ContextVar[tuple[Secret, ...]] = ContextVar("generio_secrets", default=())
-
-
-@contextlib.contextmanager
-def hiding(secret: Secret | None) -> Iterator[None]:
-    """While the block runs, text from the service shows ``***`` wherever ``secret`` was.
-
-    Escaped echoes count too: JSON-escaped, HTML-escaped and URL-quoted forms are hidden
-    (:meth:`Secret.forms`). Only the wrapper is kept here, never the raw text, so this
-    frame shows nothing in a traceback formatted with its locals.
-    """
-    if secret is None or not secret.forms():
-        yield
-        return
-    token = _SECRETS.set((*_SECRETS.get(), secret))
-    try:
-        yield
-    finally:
-        _SECRETS.reset(token)
-
-
-def hide_secrets(text: str) -> str:
-    """Return ``text`` with the secrets of the enclosing :func:`hiding` blocks as ``***``."""
-    for secret in _SECRETS.get():
-        text = secret.hide(text)
-    return text
 
 
 class GenerioError(Exception):

@@ -10,12 +10,15 @@ kept in a local variable of a frame that can raise.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
+from collections.abc import Iterator
+from contextvars import ContextVar
 from typing import Final
 from urllib.parse import quote, quote_plus
 
-__all__ = ["MIN_HIDDEN", "REDACTED", "Secret"]
+__all__ = ["MIN_HIDDEN", "REDACTED", "Secret", "hide_secrets", "hiding"]
 
 REDACTED: Final = "***"
 #: Shorter secrets cannot be told apart from ordinary words of a body; they are not hidden.
@@ -115,3 +118,31 @@ def _lower_hex(quoted: str) -> str:
     """``%2F`` → ``%2f``: servers differ in the case of their percent-escapes."""
     parts = quoted.split("%")
     return parts[0] + "".join("%" + p[:2].lower() + p[2:] for p in parts[1:])
+
+
+_SECRETS: ContextVar[tuple[Secret, ...]] = ContextVar("generio_secrets", default=())
+
+
+@contextlib.contextmanager
+def hiding(secret: Secret | None) -> Iterator[None]:
+    """While the block runs, text from the service shows ``***`` wherever ``secret`` was.
+
+    Escaped echoes count too: JSON-escaped, HTML-escaped and URL-quoted forms are hidden
+    (:meth:`Secret.forms`). Only the wrapper is kept here, never the raw text, so this
+    frame shows nothing in a traceback formatted with its locals.
+    """
+    if secret is None or not secret.forms():
+        yield
+        return
+    token = _SECRETS.set((*_SECRETS.get(), secret))
+    try:
+        yield
+    finally:
+        _SECRETS.reset(token)
+
+
+def hide_secrets(text: str) -> str:
+    """Return ``text`` with the secrets of the enclosing :func:`hiding` blocks as ``***``."""
+    for secret in _SECRETS.get():
+        text = secret.hide(text)
+    return text
