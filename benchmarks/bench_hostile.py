@@ -17,7 +17,7 @@ from pathlib import Path
 
 from _report import Row
 
-from generio._config import DEFAULT_MAX_RESPONSE_BYTES
+from generio._http.settings import DEFAULT_MAX_RESPONSE_BYTES
 
 SERVER = Path(__file__).resolve().parent.parent / "tests" / "reliability" / "hostile_server.py"
 WORKER = Path(__file__).with_name("_hostile_worker.py")

@@ -41,7 +41,7 @@ def codec() -> list[Row]:
     assert data_uri.decode(uri) == ("model/gltf-binary", raw)
 
     # The streaming codec that uploads and downloads use (never one 85 MB str).
-    from generio._data_uri import Base64StreamDecoder, iter_encode
+    from generio._payload.data_uri import Base64StreamDecoder, iter_encode
 
     def stream_encode() -> None:
         for _ in iter_encode(io.BytesIO(raw), "model/gltf-binary"):

@@ -37,14 +37,14 @@ from generio._errors import (
     WaitTimeout,
     WrongEventLoopError,
 )
-from generio._idempotency import IDEMPOTENCY_FIELD
+from generio._jobs.idempotency import IDEMPOTENCY_FIELD
 from generio._models import Asset, Flow, RunResult, Template
 from generio._version import __version__
 
 if _typing.TYPE_CHECKING:
-    from generio import _data_uri as data_uri
     from generio._async_client import AsyncGenerio
     from generio._client import Generio
+    from generio._payload import data_uri
 
 __all__ = [  # noqa: RUF022 - plain sorted(), as tests/test_public_api.py checks
     "APIConnectionError",
@@ -86,7 +86,7 @@ __all__ = [  # noqa: RUF022 - plain sorted(), as tests/test_public_api.py checks
 _LAZY = {
     "AsyncGenerio": ("generio._async_client", "AsyncGenerio"),
     "Generio": ("generio._client", "Generio"),
-    "data_uri": ("generio._data_uri", None),
+    "data_uri": ("generio._payload.data_uri", None),
 }
 
 

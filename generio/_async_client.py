@@ -1,9 +1,9 @@
-""":class:`AsyncGenerio`, the asyncio (and trio) client: a thin async driver of the jobs.
+""":class:`AsyncGenerio`, the asyncio (and trio) client: its public surface.
 
 Same surface as :class:`~generio.Generio`, awaited, plus :meth:`AsyncGenerio.run_many`.
-The jobs (``_jobs.py``, ``_create.py``, ``_downloads.py``) are shared; only the performing
-of effects differs. Async work uses anyio, which httpx already depends on, so generio runs
-under asyncio and trio alike.
+Every method builds a job (``generio._jobs``, shared with the blocking client) and hands it
+to the async driver (``generio._drivers.asynchronous``). Async work uses anyio, which httpx
+already depends on, so generio runs under asyncio and trio alike.
 """
 
 from __future__ import annotations
@@ -13,13 +13,22 @@ import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import httpx
 
 from generio._base import ClientBase
-from generio._bounded import body_limit
-from generio._config import (
+from generio._drivers.asynchronous import CLEANUP_SECONDS, AsyncDriver
+from generio._errors import ConfigurationError, GenerioError
+from generio._http.clients import build_async, effective_timeout
+from generio._http.operations import (
+    get_flow_op,
+    get_input_op,
+    get_output_op,
+    list_inputs_op,
+    list_outputs_op,
+)
+from generio._http.settings import (
     DEFAULT_DOWNLOAD_TIMEOUT,
     DEFAULT_MAX_DOWNLOAD_BYTES,
     DEFAULT_MAX_RESPONSE_BYTES,
@@ -27,57 +36,28 @@ from generio._config import (
     NotGiven,
     Secret,
 )
-from generio._conflicts import judged
-from generio._create import create_job, upload_job
-from generio._downloads import (
-    DownloadLimits,
-    OutputWriter,
-    check_download,
-    download_op,
-    download_outputs_job,
-)
-from generio._effects import Download, Effect, Job, Sleep, Stepper
-from generio._errors import (
-    ClientClosedError,
-    ConfigurationError,
-    GenerioError,
-    WrongEventLoopError,
-)
-from generio._jobs import (
-    ProgressCallback,
+from generio._jobs.calls import (
     abort_job,
     as_sources,
-    call,
     delete_job,
     get_template_job,
     list_templates_job,
     prefetch_templates_job,
+    request_job,
     start_job,
-    wait_job,
 )
+from generio._jobs.conflicts import judged
+from generio._jobs.create import create_job, upload_job
+from generio._jobs.downloads import download_outputs_job
+from generio._jobs.effects import Job
+from generio._jobs.pages import list_flows_job
+from generio._jobs.run import OnInterrupt
+from generio._jobs.wait import ProgressCallback, wait_job
 from generio._models import Asset, Flow, RunResult, Template
-from generio._operations import (
-    finish_raw,
-    get_flow_op,
-    get_input_op,
-    get_output_op,
-    list_inputs_op,
-    list_outputs_op,
-    translate,
-)
-from generio._pages import list_flows_job
-from generio._retry import budget_scope
-from generio._run import OnInterrupt
-from generio._wiring import build_async, effective_timeout
-
-if TYPE_CHECKING:
-    import anyio.lowlevel
 
 __all__ = ["AsyncFlows", "AsyncGenerio", "AsyncTemplates"]
 
 T = TypeVar("T")
-#: How long clean-up after a cancellation (aborting the flow) may take, shielded.
-CLEANUP_SECONDS = 10.0
 
 
 class AsyncTemplates:
@@ -129,7 +109,7 @@ class AsyncFlows:
 
     async def get(self, flow_id: str) -> Flow:
         """Return the flow's current state and progress."""
-        return await self._client._drive(call(self._state, get_flow_op(flow_id)))
+        return await self._client._drive(request_job(self._state, get_flow_op(flow_id)))
 
     async def list(self, *, state: str | None = None, sort_by: str | None = None) -> list[Flow]:
         """Return the account's flows, optionally filtered by state and sorted."""
@@ -162,20 +142,20 @@ class AsyncFlows:
     async def inputs(self, flow_id: str, *, include_data: bool = False) -> builtins.list[Asset]:
         """Return the flow's inputs."""
         op = list_inputs_op(flow_id, include_data)
-        return await self._client._drive(call(self._state, op))
+        return await self._client._drive(request_job(self._state, op))
 
     async def input(self, flow_id: str, asset_id: str) -> Asset:
         """Return one input, with its content."""
-        return await self._client._drive(call(self._state, get_input_op(flow_id, asset_id)))
+        return await self._client._drive(request_job(self._state, get_input_op(flow_id, asset_id)))
 
     async def outputs(self, flow_id: str, *, include_data: bool = False) -> builtins.list[Asset]:
         """Return a finished flow's outputs."""
-        job = call(self._state, list_outputs_op(flow_id, include_data))
+        job = request_job(self._state, list_outputs_op(flow_id, include_data))
         return await self._client._drive(judged(self._state, flow_id, "read outputs", job))
 
     async def output(self, flow_id: str, asset_id: str) -> Asset:
         """Return one output with its content (``.data``, ``.mime_type``)."""
-        job = call(self._state, get_output_op(flow_id, asset_id))
+        job = request_job(self._state, get_output_op(flow_id, asset_id))
         return await self._client._drive(judged(self._state, flow_id, "read outputs", job))
 
     async def wait(
@@ -223,8 +203,6 @@ class AsyncGenerio(ClientBase):
         max_download_bytes: int = DEFAULT_MAX_DOWNLOAD_BYTES,
         download_timeout: float | None = DEFAULT_DOWNLOAD_TIMEOUT,
     ) -> None:
-        #: The event loop of the first call: the connections belong to it.
-        self._loop: anyio.lowlevel.EventLoopToken | None = None
         # Wrapped at once: from here on no frame holds the raw key (tracebacks with locals).
         key = Secret.wrap(api_key)
         del api_key
@@ -241,6 +219,7 @@ class AsyncGenerio(ClientBase):
         self._http, self._low = build_async(
             settings, effective_timeout(settings, timeout, http_client), http_client
         )
+        self._driver = AsyncDriver(self._http, self._state)
         #: Templates: ``await list()``, ``await get()``.
         self.templates = AsyncTemplates(self)
         #: Flows: create, follow, collect.
@@ -347,94 +326,6 @@ class AsyncGenerio(ClientBase):
     ) -> None:
         await self.aclose()
 
-    # --- the driver -----------------------------------------------------------------
-
-    def _check_usable(self) -> None:
-        """Refuse a closed client, or one whose connections belong to another event loop.
-
-        Raises:
-            ClientClosedError: the client was closed.
-            WrongEventLoopError: the client was first used in another event loop.
-        """
-        import anyio.lowlevel
-
-        if self._http.is_closed:
-            raise ClientClosedError("AsyncGenerio")
-        token = anyio.lowlevel.current_token()
-        if self._loop is None:
-            self._loop = token
-        elif self._loop != token:
-            raise WrongEventLoopError()
-
     async def _drive(self, job: Job[T]) -> T:
-        """Run a job to its end, awaiting its effects (see :meth:`_check_usable`)."""
-        try:
-            self._check_usable()
-        except GenerioError:
-            job.close()
-            raise
-        stepper = Stepper(job)
-        counted = False
-        try:
-            while (effect := stepper.advance()) is not None:
-                if stepper.cleanup and not counted:
-                    counted = True
-                    self._state.cleanup_started()
-                try:
-                    stepper.succeed(await self._perform(effect, cleanup=stepper.cleanup))
-                except BaseException as exc:  # noqa: BLE001 - the job decides; it re-raises
-                    stepper.fail(exc)
-            return stepper.result
-        finally:
-            if counted:
-                self._state.cleanup_ended()
-
-    async def _perform(self, effect: Effect, *, cleanup: bool) -> Any:
-        import anyio
-
-        if not cleanup:
-            return await self._perform_now(effect)
-        # The task is being cancelled: clean-up must still reach the service, briefly.
-        deadline = anyio.current_time() + CLEANUP_SECONDS
-        with anyio.CancelScope(shield=True, deadline=deadline) as scope:
-            while True:
-                try:
-                    return await self._perform_now(effect)
-                except anyio.get_cancelled_exc_class():
-                    # A shield holds off anyio's cancellations, not a native asyncio
-                    # task.cancel() (a gather tearing down, asyncio.run's final sweep):
-                    # such a one breaks this step, which is repeated (they are all
-                    # idempotent: a lookup, an abort) until the deadline.
-                    if scope.cancel_called or anyio.current_time() >= deadline:
-                        raise
-        return None  # the deadline passed  # pragma: no cover
-
-    async def _perform_now(self, effect: Effect) -> Any:
-        import anyio
-
-        if isinstance(effect, Sleep):
-            await anyio.sleep(effect.seconds)
-            return None
-        if isinstance(effect, Download):
-            return await self._download(effect)
-        op = effect.op
-        with budget_scope(effect.budget), translate(op, self._state.settings.api_key):
-            return finish_raw(op, await self._http.request(**op.raw_request(asynchronous=True)))
-
-    async def _download(self, effect: Download) -> Path:
-        limits = DownloadLimits.start(self._state.settings)
-        timeout = limits.request_timeout(self._http.timeout)
-        with (
-            budget_scope(effect.budget),
-            translate(download_op(effect), self._state.settings.api_key),
-            body_limit(limits.body()),
-        ):
-            async with self._http.stream("GET", effect.path, timeout=timeout) as response:
-                if not response.is_success:
-                    await response.aread()
-                check_download(effect, response)
-                content_type = response.headers.get("content-type", "")
-                with OutputWriter(effect, content_type, limits) as writer:
-                    async for chunk in response.aiter_bytes():
-                        writer.feed(chunk)
-                    return writer.finish()
+        """Run a job to its end (``generio._drivers.asynchronous``)."""
+        return await self._driver.drive(job)

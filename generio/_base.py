@@ -10,12 +10,12 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from generio._config import Secret, Settings, resolve_settings
-from generio._effects import Job
-from generio._jobs import ProgressCallback
+from generio._http.settings import Secret, Settings, resolve_settings
+from generio._jobs.effects import Job
+from generio._jobs.run import OnInterrupt, run_job
+from generio._jobs.state import ClientState
+from generio._jobs.wait import ProgressCallback
 from generio._models import RunResult, Template
-from generio._run import OnInterrupt, run_job
-from generio._state import ClientState
 
 __all__ = ["ClientBase"]
 

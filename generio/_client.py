@@ -1,4 +1,4 @@
-""":class:`Generio`, the blocking client: a thin driver of the jobs in ``_jobs.py``.
+""":class:`Generio`, the blocking client: its public surface.
 
 Every public method builds a job and drives it; the driver performs each effect with a
 blocking call. The logic (what to request, retries, reconciliation, polling) lives in the
@@ -18,8 +18,16 @@ from typing import Any, TypeVar
 import httpx
 
 from generio._base import ClientBase
-from generio._bounded import body_limit
-from generio._config import (
+from generio._drivers.sync import SyncDriver
+from generio._http.clients import build_sync, effective_timeout
+from generio._http.operations import (
+    get_flow_op,
+    get_input_op,
+    get_output_op,
+    list_inputs_op,
+    list_outputs_op,
+)
+from generio._http.settings import (
     DEFAULT_DOWNLOAD_TIMEOUT,
     DEFAULT_MAX_DOWNLOAD_BYTES,
     DEFAULT_MAX_RESPONSE_BYTES,
@@ -27,42 +35,23 @@ from generio._config import (
     NotGiven,
     Secret,
 )
-from generio._conflicts import judged
-from generio._create import create_job, upload_job
-from generio._downloads import (
-    DownloadLimits,
-    OutputWriter,
-    check_download,
-    download_op,
-    download_outputs_job,
-)
-from generio._effects import Download, Effect, Job, Sleep, Stepper
-from generio._errors import ClientClosedError
-from generio._jobs import (
-    ProgressCallback,
+from generio._jobs.calls import (
     abort_job,
     as_sources,
-    call,
     delete_job,
     get_template_job,
     list_templates_job,
+    request_job,
     start_job,
-    wait_job,
 )
+from generio._jobs.conflicts import judged
+from generio._jobs.create import create_job, upload_job
+from generio._jobs.downloads import download_outputs_job
+from generio._jobs.effects import Job
+from generio._jobs.pages import list_flows_job
+from generio._jobs.run import OnInterrupt
+from generio._jobs.wait import ProgressCallback, wait_job
 from generio._models import Asset, Flow, RunResult, Template
-from generio._operations import (
-    finish_raw,
-    get_flow_op,
-    get_input_op,
-    get_output_op,
-    list_inputs_op,
-    list_outputs_op,
-    translate,
-)
-from generio._pages import list_flows_job
-from generio._retry import budget_scope
-from generio._run import OnInterrupt
-from generio._wiring import build_sync, effective_timeout
 
 __all__ = ["Flows", "Generio", "Templates"]
 
@@ -126,8 +115,8 @@ class Flows:
             ValidationError: the service rejected the parameters.
 
         The key travels in ``additional`` under :data:`generio.IDEMPOTENCY_FIELD` and is
-        removed from every Flow returned (wire shape: ``_idempotency.py``; requests made to
-        find a key: ``_keyed.py``). A retry after an ambiguous failure adopts only the flow
+        removed from every Flow returned (wire shape: ``_jobs/idempotency.py``; requests made to
+        find a key: ``_jobs/keyed.py``). A retry after an ambiguous failure adopts only the flow
         with the call's key.
         """
         sources = as_sources(inputs)
@@ -140,7 +129,7 @@ class Flows:
         Raises:
             NotFoundError: no such flow.
         """
-        return self._client._drive(call(self._state, get_flow_op(flow_id)))
+        return self._client._drive(request_job(self._state, get_flow_op(flow_id)))
 
     def list(self, *, state: str | None = None, sort_by: str | None = None) -> list[Flow]:
         """Return the account's flows.
@@ -209,11 +198,11 @@ class Flows:
 
     def inputs(self, flow_id: str, *, include_data: bool = False) -> builtins.list[Asset]:
         """Return the flow's inputs; with ``include_data`` each carries its content."""
-        return self._client._drive(call(self._state, list_inputs_op(flow_id, include_data)))
+        return self._client._drive(request_job(self._state, list_inputs_op(flow_id, include_data)))
 
     def input(self, flow_id: str, asset_id: str) -> Asset:
         """Return one input, with its content in ``.data``."""
-        return self._client._drive(call(self._state, get_input_op(flow_id, asset_id)))
+        return self._client._drive(request_job(self._state, get_input_op(flow_id, asset_id)))
 
     def outputs(self, flow_id: str, *, include_data: bool = False) -> builtins.list[Asset]:
         """Return a finished flow's outputs; with ``include_data`` each carries its content.
@@ -221,7 +210,7 @@ class Flows:
         Raises:
             ConflictError: the flow has not finished yet.
         """
-        job = call(self._state, list_outputs_op(flow_id, include_data))
+        job = request_job(self._state, list_outputs_op(flow_id, include_data))
         return self._client._drive(judged(self._state, flow_id, "read outputs", job))
 
     def output(self, flow_id: str, asset_id: str) -> Asset:
@@ -230,7 +219,7 @@ class Flows:
         Raises:
             ConflictError: the flow has not finished yet.
         """
-        job = call(self._state, get_output_op(flow_id, asset_id))
+        job = request_job(self._state, get_output_op(flow_id, asset_id))
         return self._client._drive(judged(self._state, flow_id, "read outputs", job))
 
     def wait(
@@ -242,7 +231,7 @@ class Flows:
     ) -> Flow:
         """Wait until the flow finishes; returns it in its terminal state.
 
-        Polls adaptively: just after the finish its progress predicts (``_polling.py``).
+        Polls adaptively: just after the finish its progress predicts (``_jobs/polling.py``).
 
         Args:
             flow_id: the flow.
@@ -324,6 +313,7 @@ class Generio(ClientBase):
         self._http, self._low = build_sync(
             settings, effective_timeout(settings, timeout, http_client), http_client
         )
+        self._driver = SyncDriver(self._http, self._state)
         #: Templates: ``list()``, ``get()``.
         self.templates = Templates(self)
         #: Flows: create, follow, collect.
@@ -399,58 +389,6 @@ class Generio(ClientBase):
     ) -> None:
         self.close()
 
-    # --- the driver -----------------------------------------------------------------
-
     def _drive(self, job: Job[T]) -> T:
-        """Run a job to its end, performing its effects with blocking calls.
-
-        Raises:
-            ClientClosedError: the client was closed.
-        """
-        if self._http.is_closed:
-            job.close()
-            raise ClientClosedError("Generio")
-        stepper = Stepper(job)
-        counted = False
-        try:
-            while (effect := stepper.advance()) is not None:
-                if stepper.cleanup and not counted:
-                    counted = True
-                    self._state.cleanup_started()
-                try:
-                    stepper.succeed(self._perform(effect))
-                except BaseException as exc:  # noqa: BLE001 - the job decides; it re-raises
-                    stepper.fail(exc)
-            return stepper.result
-        finally:
-            if counted:
-                self._state.cleanup_ended()
-
-    def _perform(self, effect: Effect) -> Any:
-        if isinstance(effect, Sleep):
-            time.sleep(effect.seconds)
-            return None
-        if isinstance(effect, Download):
-            return self._download(effect)
-        op = effect.op
-        with budget_scope(effect.budget), translate(op, self._state.settings.api_key):
-            return finish_raw(op, self._http.request(**op.raw_request()))
-
-    def _download(self, effect: Download) -> Path:
-        limits = DownloadLimits.start(self._state.settings)
-        with (
-            budget_scope(effect.budget),
-            translate(download_op(effect), self._state.settings.api_key),
-            body_limit(limits.body()),
-            self._http.stream(
-                "GET", effect.path, timeout=limits.request_timeout(self._http.timeout)
-            ) as response,
-        ):
-            if not response.is_success:
-                response.read()
-            check_download(effect, response)
-            content_type = response.headers.get("content-type", "")
-            with OutputWriter(effect, content_type, limits) as writer:
-                for chunk in response.iter_bytes():
-                    writer.feed(chunk)
-                return writer.finish()
+        """Run a job to its end (``generio._drivers.sync``)."""
+        return self._driver.drive(job)

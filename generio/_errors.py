@@ -41,7 +41,7 @@ from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 
 from generio._error_body import FieldError, Words, read_words
-from generio._secret import hide_secrets, hiding
+from generio._http.secret import hide_secrets, hiding
 
 if TYPE_CHECKING:
     from generio._models import Asset, Flow

@@ -15,18 +15,33 @@ from typing import Any
 
 import attrs
 
-from generio._polling import FAILED_STATES, is_terminal
-
 __all__ = [
     "FAILED_ASSET_STATUSES",
+    "FAILED_STATES",
+    "NOT_STARTED_STATE",
     "READY_STATUSES",
+    "TERMINAL_STATES",
     "Asset",
     "Flow",
     "RunResult",
     "Template",
+    "is_terminal",
     "mime_of_payload",
     "unknown_template",
 ]
+
+#: States after which a flow never changes again.
+TERMINAL_STATES = frozenset({"completed", "aborted", "failed"})
+#: Terminal states that mean the outputs are missing or partial.
+FAILED_STATES = frozenset({"aborted", "failed"})
+#: A flow created without inputs sits here until someone starts it.
+NOT_STARTED_STATE = "created"
+
+
+def is_terminal(state: str) -> bool:
+    """Whether a flow in ``state`` is done; unknown states count as still running."""
+    return state in TERMINAL_STATES
+
 
 #: Asset statuses that mean the data can be fetched; the vendor's pages use both words.
 READY_STATUSES = frozenset({"ready", "available"})
@@ -61,7 +76,7 @@ class Flow:
     created_at: datetime | None = None
     started_at: datetime | None = None
     finished_at: datetime | None = None
-    # The idempotency marker removed from ``additional`` (``_idempotency.py``): a Marker,
+    # The idempotency marker removed from ``additional`` (``_jobs/idempotency.py``): a Marker,
     # None, or ABSENT when the answer left ``additional`` out. Not part of the public value.
     _marker: Any = attrs.field(default=None, repr=False, eq=False)
 
@@ -226,8 +241,8 @@ def _decode_payload(payload: str | bytes, asset: Asset) -> bytes:
         return payload
     if not payload.startswith("data:"):
         return payload.encode("utf-8", errors="surrogatepass")
-    from generio import _data_uri
     from generio._errors import InputError, ServerError
+    from generio._payload import data_uri as _data_uri
 
     try:
         return _data_uri.decode(_data_uri.repair_misprint(payload))[1]
@@ -248,6 +263,6 @@ def mime_of_payload(payload: str | bytes | None) -> str | None:
         return None
     if not payload.startswith("data:"):
         return PROMPT_MIME
-    from generio import _data_uri
+    from generio._payload import data_uri as _data_uri
 
     return _data_uri.parse_header(_data_uri.repair_misprint(payload))

@@ -29,7 +29,7 @@ from generio._cli._options import (
 )
 from generio._cli._progress import FlowBar
 from generio._cli._render import asset_json, flow_json
-from generio._idempotency import new_key
+from generio._jobs.idempotency import new_key
 
 if TYPE_CHECKING:
     from generio import Asset, Flow, Generio, Template
@@ -76,7 +76,7 @@ def _create(
             template, inputs=sources, parameters=parameters, idempotency_key=key
         )
     except KeyboardInterrupt:
-        from generio._run import abandon_job  # loads the generated client: not for --help
+        from generio._jobs.run import abandon_job  # loads the generated client: not for --help
 
         flow_id = client._drive(abandon_job(client._state, key, template.name))
         note(

@@ -15,8 +15,9 @@ from collections.abc import Callable
 
 __all__ = ["cli_words", "plain_choices"]
 
-# Fixed phrases of generio's own messages (generio/_config.py, _errors.py, _inputs.py,
-# _operations.py, _jobs.py, _downloads.py), most specific first.
+# Fixed phrases of generio's own messages (generio/_errors.py, generio/_http/settings.py,
+# _http/operations.py, _payload/inputs.py, _jobs/calls.py, _jobs/wait.py,
+# _jobs/downloads.py), most specific first.
 _PHRASES: tuple[tuple[str, str], ...] = (
     (
         "pass api_key= to the client or set $GENERIO_API_KEY",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
-from generio._retry import set_delays_disabled
+from generio._http.policy import set_delays_disabled
 
 __all__ = ["no_delays"]
 

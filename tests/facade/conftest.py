@@ -15,7 +15,7 @@ import pytest
 from facade_helpers import FLOW_SECONDS, KEY, MOCK_URL, Blocking, MockFactory, either_client
 
 from generio import AsyncGenerio, Generio
-from generio._retry import set_delays_disabled
+from generio._http.policy import set_delays_disabled
 from generio.testing import Emulator
 
 

@@ -10,8 +10,8 @@ import pytest
 from facade_helpers import IMAGE_TEMPLATE, OPTIMIZE_TEMPLATE, PROMPT_TEMPLATE
 
 from generio import Asset, Generio, InputError, data_uri
-from generio._body import create_body, upload_body
-from generio._inputs import prepare
+from generio._payload.body import create_body, upload_body
+from generio._payload.inputs import prepare
 from generio.testing import Emulator, sample_glb, sample_jpeg, sample_png
 
 

@@ -1,4 +1,4 @@
-"""The pure polling decisions of ``_polling.py``, and a simulation against a 5 s loop."""
+"""The pure polling decisions of ``_jobs/polling.py``, and a simulation against a 5 s loop."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ import statistics
 
 import pytest
 
-from generio import _polling, _retry
-from generio._polling import Observation, PollSettings, next_delay
+from generio._http import policy as _retry
+from generio._jobs.calls import polling as _polling
+from generio._jobs.polling import Observation, PollSettings, next_delay
 
 S = PollSettings()
 

@@ -1,12 +1,12 @@
-"""The pure retry policy of ``_retry.py``: what is retried, how long to wait, one budget."""
+"""The pure retry policy of ``_http/policy.py``: what is retried, how long to wait, one budget."""
 
 from __future__ import annotations
 
 import httpx
 import pytest
 
-from generio import _retry
-from generio._retry import Budget, budget_scope, current_budget, delay, should_retry
+from generio._http import policy as _retry
+from generio._http.policy import Budget, budget_scope, current_budget, delay, should_retry
 
 REQ = httpx.Request("POST", "https://x/flows")
 

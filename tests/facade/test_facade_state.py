@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from generio import _state
-from generio._config import resolve_settings
+from generio._http.settings import resolve_settings
+from generio._jobs.calls import state as _state
+from generio._jobs.state import ClientState
 from generio._models import Template
-from generio._state import ClientState
 
 
 def _state_for_test() -> ClientState:

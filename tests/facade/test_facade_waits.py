@@ -8,7 +8,7 @@ import pytest
 from facade_helpers import PROMPT_TEMPLATE
 
 from generio import AuthenticationError, Generio, NotFoundError, WaitTimeout
-from generio._retry import set_delays_disabled
+from generio._http.policy import set_delays_disabled
 from generio.testing import Emulator
 
 # Share of GET /flows/{id} requests that fail, by kind (each rule rolls on what the ones

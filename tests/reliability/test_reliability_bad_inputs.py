@@ -528,7 +528,7 @@ def _repr_works(_: Ctx, text: str) -> None:
 def _post_503_retry_after(ctx: Ctx) -> list[Any]:
     from unittest import mock
 
-    from generio import _create
+    from generio._jobs.calls import create as _create
 
     posts: list[httpx.Request] = []
     with mock.patch.object(_create, "delay", wraps=_create.delay) as delay:

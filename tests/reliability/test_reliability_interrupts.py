@@ -22,7 +22,7 @@ import anyio
 import pytest
 
 from generio import AsyncGenerio, Generio
-from generio._effects import Call, Effect, Sleep
+from generio._jobs.effects import Call, Effect, Sleep
 from generio.testing import Emulator, LedgerEntry
 
 PROMPT = "model_generate_fromprompt"

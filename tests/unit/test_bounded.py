@@ -1,7 +1,7 @@
 """Bodies generio decompresses itself: gzip and deflate (zlib or raw), chained, in pieces.
 
 generio asks only for gzip and deflate and undoes them in its transport, in pieces, so
-that a limit counts decompressed bytes (``_bounded.py``). These check that honest
+that a limit counts decompressed bytes (``_http/bounded.py``). These check that honest
 compressed answers still read exactly as before, through the whole client.
 """
 
@@ -24,7 +24,7 @@ from facade_helpers import FLOW_JSON, MOCK_URL
 from hostile_answers import Chunks
 
 from generio import Generio, ResponseTooLargeError
-from generio._bounded import PIECE
+from generio._http.bounded import PIECE
 
 # Large enough to span several network chunks and decompressed pieces.
 BODY = json.dumps({**FLOW_JSON, "additional": {"notes": "x" * (3 * PIECE)}}).encode()

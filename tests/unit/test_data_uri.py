@@ -16,8 +16,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generio import _data_uri
-from generio._data_uri import (
+from generio._errors import InputError
+from generio._payload import data_uri as _data_uri
+from generio._payload.data_uri import (
     Base64StreamDecoder,
     DecodeError,
     decode,
@@ -26,8 +27,7 @@ from generio._data_uri import (
     iter_encode,
     parse_header,
 )
-from generio._errors import InputError
-from generio._extract import DataFieldExtractor
+from generio._payload.extract import DataFieldExtractor
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(64))
 GLB = b"glTF\x02\x00\x00\x00" + bytes(range(200))

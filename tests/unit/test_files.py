@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generio import _files
 from generio._errors import InputError
-from generio._files import atomic_writer, safe_filename
+from generio._payload import files as _files
+from generio._payload.files import atomic_writer, safe_filename
 
 SAFE = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*")
 RESERVED = {"CON", "PRN", "AUX", "NUL"} | {f"{d}{n}" for d in ("COM", "LPT") for n in range(10)}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from generio import _mime
+from generio._payload import mime as _mime
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from generio._degrade import forget_degradations
-from generio._retry import set_delays_disabled
+from generio._http.policy import set_delays_disabled
 from generio.testing import Emulator
 
 # The facade's helpers (a blocking view of the async client) serve these tests too.

@@ -15,7 +15,8 @@ from generio_api.models import ErrorDetail, Flow, FlowDeleted, FlowList, Templat
 from generio_api.types import UNSET
 from variant_server import VariantServer
 
-from generio import Generio, _pages
+from generio import Generio
+from generio._jobs.calls import pages as _pages
 from generio.testing import Emulator
 
 

@@ -141,7 +141,7 @@ def _misprinted_data(reply: Reply) -> None:
 
 def _raw_output(reply: Reply) -> None:
     if reply.op == "get_output" and reply.status == 200:
-        from generio._data_uri import decode
+        from generio._payload.data_uri import decode
 
         mime, data = decode(reply.body["data"])
         reply.raw, reply.body, reply.content_type = data, None, mime

@@ -17,7 +17,7 @@ import attrs
 import httpx
 
 from generio._errors import ConfigurationError
-from generio._secret import Secret
+from generio._http.secret import Secret
 
 __all__ = [
     "DEFAULT_BASE_URL",

@@ -1,7 +1,7 @@
 """Building the httpx clients and the generated client a facade client talks through.
 
 Layers, outside in: the generated ``generio_api.Client`` (``client.low_level``), generio's own
-httpx client (base URL, :class:`~generio._config.BearerAuth`, timeouts, the response hook
+httpx client (base URL, :class:`~generio._http.settings.BearerAuth`, timeouts, the response hook
 that keeps raw answers for error messages), the retry transport, and the real I/O — either
 httpx's own transport, or the user's ``http_client`` through an adapter. The user's client
 is never modified: generio only sends through it.
@@ -19,10 +19,9 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from generio._bounded import ACCEPT_ENCODING
-from generio._config import BearerAuth, NotGiven, Settings, check_timeout
 from generio._errors import ConfigurationError
-from generio._transport import (
+from generio._http.bounded import ACCEPT_ENCODING
+from generio._http.retrying import (
     AsyncClientTransport,
     AsyncRetryTransport,
     ClientTransport,
@@ -30,6 +29,7 @@ from generio._transport import (
     async_capture_hook,
     capture_hook,
 )
+from generio._http.settings import BearerAuth, NotGiven, Settings, check_timeout
 from generio._version import __version__
 
 if TYPE_CHECKING:
@@ -78,7 +78,7 @@ def _options(settings: Settings, timeout: httpx.Timeout | None, user: Any) -> di
     # httpx.Headers: case-insensitive, so ours replace the user client's defaults.
     headers = httpx.Headers(user.headers if user is not None else None)
     headers["User-Agent"] = _USER_AGENT
-    # Only what generio decompresses itself, in bounded pieces (_bounded.py).
+    # Only what generio decompresses itself, in bounded pieces (_http/bounded.py).
     headers["Accept-Encoding"] = ACCEPT_ENCODING
     return {
         "base_url": settings.base_url,

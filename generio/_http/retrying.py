@@ -1,6 +1,6 @@
 """httpx transports that retry, log and keep the last response; sync and async.
 
-The retry policy is :mod:`generio._retry`; this module only applies it around a real
+The retry policy is :mod:`generio._http.policy`; this module only applies it around a real
 transport, so the generated low-level client gets exactly the retries the facade gets. The
 bookkeeping of one attempt (classify, log, decide, wait how long) is :class:`_Attempts`,
 shared by both transports; what remains per side is the I/O: send, close, sleep.
@@ -16,9 +16,9 @@ from contextvars import ContextVar
 
 import httpx
 
-from generio._bounded import Limit, bound
 from generio._errors import parse_retry_after
-from generio._retry import Budget, current_budget, delay
+from generio._http.bounded import Limit, bound
+from generio._http.policy import Budget, current_budget, delay
 
 __all__ = [
     "AsyncClientTransport",
@@ -89,12 +89,12 @@ class _Attempts:
 
 
 class RetryTransport(httpx.BaseTransport):
-    """Wraps a transport: retries what :mod:`generio._retry` allows, logs each attempt.
+    """Wraps a transport: retries what :mod:`generio._http.policy` allows, logs each attempt.
 
     A request body must be replayable for a retry: httpx re-iterates ``json=``/``content=``
     bytes, and generio's streamed bodies are re-iterable factories (``_inputs.JsonBody``).
 
-    The answer it returns is bounded (:func:`generio._bounded.bound`): decompressed here in
+    The answer it returns is bounded (:func:`generio._http.bounded.bound`): decompressed here in
     small pieces and cut off past ``max_response_bytes``.
 
     Args:

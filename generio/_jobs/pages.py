@@ -17,12 +17,13 @@ from typing import TypeVar
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from generio._degrade import degraded
-from generio._effects import Call, Job
+from generio._http.operations import Operation, list_flows_op, page_op
+from generio._http.policy import Budget
+from generio._jobs.effects import Job
+from generio._jobs.retries import call
+from generio._jobs.state import ClientState
 from generio._models import Flow
-from generio._operations import Operation, list_flows_op, page_op
-from generio._retry import Budget
-from generio._state import ClientState
-from generio._wire import Page
+from generio._payload.wire import Page
 
 __all__ = ["MAX_PAGES", "list_all_job", "list_flows_job", "resolve_link"]
 
@@ -69,7 +70,7 @@ def list_all_job(
     items: list[T] = []
     seen: set[str] = set()
     for _ in range(MAX_PAGES):
-        page: Page[T] = yield Call(op, budget)
+        page: Page[T] = yield from call(op, budget)
         items.extend(page.items)
         if page.next is None:
             return items

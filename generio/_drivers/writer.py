@@ -1,4 +1,4 @@
-"""Streaming outputs to files: bounded memory, safe names, no partial files.
+"""The download half a driver performs: limits, the status check, and the file writer.
 
 ``GET /flows/{id}/outputs/{asset_id}`` answers JSON whose ``data`` is a data URI of the whole
 model (a 200 MB GLB is a 270 MB string). :class:`OutputWriter` never holds it: the body's
@@ -8,8 +8,8 @@ becomes the output only once complete. A raw binary body (a non-JSON Content-Typ
 vendor's quickstart assumes) is written as it is, its MIME type from the Content-Type.
 
 The file is named from the asset id and the MIME type's extension by ``safe_filename``, so a
-hostile id cannot escape ``out_dir``. A download that breaks off is started again from
-scratch within the retry budget; the broken attempt leaves nothing behind.
+hostile id cannot escape ``out_dir``. The job that asks for downloads (and retries one that
+broke off) is ``generio._jobs.downloads``.
 """
 
 from __future__ import annotations
@@ -24,13 +24,7 @@ from typing import IO
 import attrs
 import httpx
 
-from generio import _extract, _files, _mime
-from generio._bounded import Limit
-from generio._config import Settings
-from generio._degrade import degraded
-from generio._effects import Call, Download, Job, Sleep
 from generio._errors import (
-    APIConnectionError,
     DownloadTimeoutError,
     InputError,
     ResponseTooLargeError,
@@ -38,20 +32,15 @@ from generio._errors import (
     error_from_response,
     hide_secrets,
 )
-from generio._models import Asset
-from generio._operations import Operation, list_outputs_op, quote_id
-from generio._retry import delay
-from generio._state import ClientState
+from generio._http.bounded import Limit
+from generio._http.operations import Operation
+from generio._http.settings import Settings
+from generio._jobs.effects import Download
+from generio._payload import extract as _extract
+from generio._payload import files as _files
+from generio._payload import mime as _mime
 
-__all__ = [
-    "DownloadLimits",
-    "OutputWriter",
-    "check_download",
-    "download_op",
-    "download_outputs_job",
-    "note_status",
-    "prepare_directory",
-]
+__all__ = ["DownloadLimits", "OutputWriter", "check_download", "download_op"]
 
 _JSON_SUFFIXES = ("/json", "+json")
 #: Room for the JSON around an output's base64 (its other fields, whitespace).
@@ -277,72 +266,3 @@ class OutputWriter:
         if self.path is None:
             raise self._bad_body("its body held no data")
         return self.path
-
-
-def note_status(asset: Asset) -> None:
-    """Log (once) an output status generio does not know; such an output is still fetched."""
-    if asset.status is not None and not asset.is_ready and asset.status != "processing":
-        degraded(
-            f"asset_status.{asset.status}",
-            f"An output's status {asset.status!r} is not one generio knows; read as ready.",
-        )
-
-
-def prepare_directory(out_dir: Path) -> Path:
-    """Create ``out_dir`` (with parents) if missing; return it.
-
-    Raises:
-        InputError: it exists and is not a directory, or it cannot be created.
-    """
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except FileExistsError:
-        raise InputError(f"out_dir '{out_dir}' exists and is not a directory.") from None
-    except OSError as exc:
-        raise InputError(f"out_dir '{out_dir}' cannot be created: {exc.strerror or exc}.") from None
-    return out_dir
-
-
-def _download_one(
-    state: ClientState, flow_id: str, asset_id: str, directory: Path, taken: set[str]
-) -> Job[Path]:
-    """One output to one file; a download that broke off starts again from scratch."""
-    budget = state.budget()
-    path = f"/flows/{quote_id(flow_id)}/outputs/{quote_id(asset_id)}"
-    while True:
-        try:
-            written: Path = yield Download(path, asset_id, directory, frozenset(taken), budget)
-        except (APIConnectionError, ServerError) as exc:
-            # Past a limit, a new attempt would only meet it again.
-            if budget.exhausted or isinstance(exc, ResponseTooLargeError | DownloadTimeoutError):
-                raise
-            yield Sleep(delay(budget.take()))
-            continue
-        taken.add(written.name)
-        return written
-
-
-def download_outputs_job(
-    state: ClientState, flow_id: str, out_dir: Path
-) -> Job[tuple[list[Asset], list[Path]]]:
-    """Every ready output of a finished flow into ``out_dir`` (created if missing).
-
-    Returns:
-        The outputs as listed (without data) and the files written, in the same order;
-        outputs that failed (``error``) get no file. Any other status, even one this version
-        does not know, is downloaded: an output is never silently dropped.
-
-    Raises:
-        InputError: ``out_dir`` cannot be a directory.
-        ConflictError: the flow has not finished yet.
-    """
-    directory = prepare_directory(out_dir)
-    outputs: list[Asset] = yield Call(list_outputs_op(flow_id, False), state.budget())
-    taken: set[str] = set()
-    paths: list[Path] = []
-    for asset in outputs:
-        if asset.is_failed:
-            continue
-        note_status(asset)
-        paths.append((yield from _download_one(state, flow_id, asset.id, directory, taken)))
-    return outputs, paths

@@ -1,8 +1,8 @@
 """Each API operation as data: what to send, and how to read the answer into our objects.
 
 Every operation is a plain httpx request (small JSON bodies, or a streamed
-:class:`~generio._body.JsonBody` for uploads) whose answer is read from plain JSON by the
-tolerant reader in ``_wire.py``: the generated models stay for ``client.low_level`` only,
+:class:`~generio._payload.body.JsonBody` for uploads) whose answer is read from plain JSON by the
+tolerant reader in ``_payload/wire.py``: the generated models stay for ``client.low_level`` only,
 since they refuse answers that name or shape a field otherwise. Any 2xx is a success (an
 empty body included), and the single-output download also accepts a raw binary body. Every
 failure becomes one of generio's errors:
@@ -15,31 +15,19 @@ failure becomes one of generio's errors:
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Generic, TypeVar
 from urllib.parse import quote
 
 import attrs
-import httpx
-from generio_api import models as api
 
-from generio import _mime
-from generio._body import JsonBody
 from generio._errors import (
-    APIConnectionError,
-    APIStatusError,
-    APITimeoutError,
-    GenerioError,
     InputError,
-    error_from_response,
-    hide_secrets,
-    hiding,
 )
 from generio._models import Asset, Flow, Template
-from generio._secret import Secret
-from generio._transport import captured_responses
-from generio._wire import (
+from generio._payload import mime as _mime
+from generio._payload.body import JsonBody
+from generio._payload.wire import (
     Page,
     asset_from_json,
     flow_from_json,
@@ -52,10 +40,8 @@ from generio._wire import (
 __all__ = [
     "SORT_FIELDS",
     "Operation",
-    "connection_error",
     "create_flow_op",
     "delete_flow_op",
-    "finish_raw",
     "get_flow_op",
     "get_input_op",
     "get_output_op",
@@ -66,15 +52,14 @@ __all__ = [
     "list_templates_op",
     "page_op",
     "quote_id",
-    "scrubbed",
-    "translate",
     "update_flow_op",
     "upload_input_op",
 ]
 
 T = TypeVar("T")
-SORT_FIELDS = tuple(field.value for field in api.FlowSortField)
-_JSON_TYPES = ("application/json", "+json")
+#: The fields ``GET /flows`` sorts by (the spec's ``FlowSortField``; ``tests/test_spec.py``
+#: checks the two agree). Spelled out so a plain request does not load the generated client.
+SORT_FIELDS = ("state", "status", "progress", "created_at", "started_at", "finished_at")
 _OCTETS = "application/octet-stream"
 
 
@@ -82,7 +67,7 @@ _OCTETS = "application/octet-stream"
 class Operation(Generic[T]):
     """One request and the reading of its answer.
 
-    Every answer is read from plain JSON by the tolerant reader (``_wire.py``), not by the
+    Every answer is read from plain JSON by the tolerant reader (``_payload/wire.py``), not by the
     generated models, which would refuse a field named otherwise or a missing one.
 
     Attributes:
@@ -132,139 +117,6 @@ def quote_id(value: str) -> str:
             "resource; check where the id came from."
         )
     return quote(value, safe="")
-
-
-def _unparseable(op: Operation[Any], response: httpx.Response) -> APIStatusError:
-    return error_from_response(
-        op.method,
-        op.path,
-        response.status_code,
-        response.content,
-        response.headers,
-        unparseable=True,
-    )
-
-
-def _was_read(response: httpx.Response) -> bool:
-    """Whether the answer's body was read (parsing happens only after that)."""
-    try:
-        _ = response.content
-    except httpx.ResponseNotRead:
-        return False
-    return True
-
-
-def connection_error(op: Operation[Any], exc: Exception) -> APIConnectionError:
-    """Our error for a transport failure (no usable response)."""
-    if isinstance(exc, httpx.TimeoutException):
-        return APITimeoutError(
-            f"{op.method} {op.path} timed out ({type(exc).__name__}). What to do: retry later, "
-            "or give the client a longer timeout=.",
-            method=op.method,
-            path=op.path,
-        )
-    return APIConnectionError(
-        f"{op.method} {op.path} failed without a response "
-        f"({type(exc).__name__}: {hide_secrets(str(exc))}). "
-        "What to do: check the network and the base URL, then retry.",
-        method=op.method,
-        path=op.path,
-    )
-
-
-#: What reading a hostile answer can raise, besides parsing's ValueError: KeyError and
-#: IndexError (LookupError), TypeError, AttributeError, OverflowError (ArithmeticError:
-#: a number too large for a float) and RecursionError (JSON nested thousands deep).
-_UNREADABLE = (ValueError, LookupError, TypeError, AttributeError, ArithmeticError, RecursionError)
-
-
-def scrubbed(exc: BaseException) -> BaseException:
-    """Drop the tracebacks of a foreign exception and what it chains, and hide secrets.
-
-    httpx's and httpcore's frames hold the request's headers (the key) and the raw answer
-    (which may echo it) in their locals, which a traceback formatted with locals would
-    show. The exception's type and message stay as the cause of generio's error.
-    """
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        current.__traceback__ = None
-        current.args = tuple(hide_secrets(a) if isinstance(a, str) else a for a in current.args)
-        current = current.__cause__ or current.__context__
-    return exc
-
-
-@contextlib.contextmanager
-def translate(op: Operation[Any], secret: Secret | None = None) -> Iterator[None]:
-    """Turn what escapes one request of ``op`` into generio's errors.
-
-    Args:
-        op: the operation the request belongs to.
-        secret: the API key, hidden from errors built from what the service sent.
-
-    Raises:
-        APIConnectionError: the transport failed (``APITimeoutError`` for a timeout).
-        ServerError: the answer could not be parsed.
-    """
-    with captured_responses() as seen, hiding(secret):
-        try:
-            yield
-        except GenerioError:
-            raise
-        except httpx.RequestError as exc:
-            raise connection_error(op, exc) from scrubbed(exc)
-        except httpx.StreamError as exc:
-            raise connection_error(op, exc) from scrubbed(exc)
-        except _UNREADABLE as exc:
-            if not seen or not _was_read(seen[-1]):
-                raise  # not a failure to parse an answer: a bug that must stay visible
-            raise _unparseable(op, seen[-1]) from scrubbed(exc)
-
-
-def _status_error(
-    op: Operation[Any], status: int, content: bytes, headers: Any
-) -> APIStatusError | None:
-    if 200 <= status < 300:
-        return None
-    return error_from_response(op.method, op.path, status, content, headers)
-
-
-def _parsed(read: Callable[[], T]) -> T:
-    """Run a parse; a malformed data URI, id or MIME type *in an answer* is the service's.
-
-    ``InputError`` means the caller's mistake, so it becomes the ``ValueError`` of an
-    unreadable answer, which :func:`translate` turns into a ``ServerError``.
-    """
-    try:
-        return read()
-    except InputError as exc:
-        raise ValueError(f"the answer holds bad data: {exc}") from None
-
-
-def finish_raw(op: Operation[T], response: httpx.Response) -> T:
-    """Our object from an answer (already read), or the error it stands for.
-
-    Any 2xx is a success: an empty body reaches ``parse`` as None, so an operation whose
-    answer carries nothing we need (DELETE answering 204) succeeds.
-    """
-    error = _status_error(op, response.status_code, response.content, response.headers)
-    if error is not None:
-        raise error
-    content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
-    binary = op.binary
-    if binary is not None and content_type and not content_type.endswith(_JSON_TYPES):
-        return _parsed(lambda: binary(response.content, content_type))
-    if not response.content.strip():
-        return _parsed(lambda: op.parse(None))
-    if (
-        binary is not None
-        and not content_type
-        and response.content.lstrip()[:1] not in (b"{", b"[")
-    ):
-        # No Content-Type, and no JSON either.
-        return _parsed(lambda: binary(response.content, content_type))
-    return _parsed(lambda: op.parse(response.json()))
 
 
 # --- the operations -------------------------------------------------------------------
@@ -353,7 +205,7 @@ def list_outputs_op(flow_id: str, include_data: bool) -> Operation[list[Asset]]:
     return _list_assets_op(flow_id, "output", include_data)
 
 
-def _one(flow_id: str, asset_id: str, kind: str) -> Callable[[Any], Asset]:
+def _single_asset_reader(flow_id: str, asset_id: str, kind: str) -> Callable[[Any], Asset]:
     # The docs say a single output's answer may hold only "data": the id is the one we asked.
     return lambda body: asset_from_json(body, flow_id=flow_id, kind=kind, default_id=asset_id)
 
@@ -363,7 +215,7 @@ def get_input_op(flow_id: str, asset_id: str) -> Operation[Asset]:
     return Operation(
         "GET",
         f"/flows/{quote_id(flow_id)}/inputs/{quote_id(asset_id)}",
-        _one(flow_id, asset_id, "input"),
+        _single_asset_reader(flow_id, asset_id, "input"),
     )
 
 
@@ -385,7 +237,7 @@ def get_output_op(flow_id: str, asset_id: str) -> Operation[Asset]:
     return Operation(
         "GET",
         f"/flows/{quote_id(flow_id)}/outputs/{quote_id(asset_id)}",
-        _one(flow_id, asset_id, "output"),
+        _single_asset_reader(flow_id, asset_id, "output"),
         binary=binary,
     )
 

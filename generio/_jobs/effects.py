@@ -1,10 +1,11 @@
 """Jobs as generators of effects: the logic once, the I/O in two thin drivers.
 
 A multi-step job (wait, run, create with reconciliation, download) is a generator that
-yields *effects* — "make this API call", "sleep this long", "stream this download" — and
-receives each effect's result (or has its exception thrown in). It does no I/O itself, so
-the same job runs under :class:`~generio.Generio` (whose driver performs effects with
-blocking calls) and :class:`~generio.AsyncGenerio` (whose driver awaits them).
+yields *effects* — "make this API call", "sleep this long", "stream this download", "do this
+local file work" — and receives each effect's result (or has its exception thrown in). It
+does no I/O itself, so the same job runs under :class:`~generio.Generio` and
+:class:`~generio.AsyncGenerio` (drivers in ``generio._drivers``), and under a fake driver
+in the unit tests.
 
 Interruption: when a ``KeyboardInterrupt`` or a task cancellation reaches a job, the job may
 still yield clean-up effects (find the flow by its key, abort it) before re-raising. The
@@ -12,30 +13,37 @@ drivers run those in *cleanup* mode: the async one shields them from the cancell
 deadline, and repeats a step a native asyncio cancellation broke; closing a client waits for
 clean-ups still running (``ClientState.cleaning_up``).
 
-Unreadable answers: a 2xx whose body cannot be parsed (JSON cut short on the way) reaches
-no transport retry, since the transport saw a success. For an idempotent request the
-:class:`Stepper` repeats the call itself, within its budget, before the job sees an error;
-a POST's cut answer goes to the job, which reconciles (``_create.py``).
+Retries are decided by the jobs (``retries.py``), never here: the :class:`Stepper` only
+feeds results and errors in.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Generator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeAlias, TypeVar
 
 import attrs
 
-from generio._retry import Budget, delay, rereads_unreadable
+from generio._http.policy import Budget
 
 if TYPE_CHECKING:
-    from generio._operations import Operation
+    from generio._http.operations import Operation
 
-__all__ = ["Call", "Download", "Effect", "Job", "Sleep", "Stepper"]
+__all__ = [
+    "Call",
+    "Download",
+    "Effect",
+    "Job",
+    "Local",
+    "Sleep",
+    "Stepper",
+    "download",
+    "local",
+    "perform_local",
+]
 
 T = TypeVar("T")
-logger = logging.getLogger("generio")
 
 
 @attrs.frozen
@@ -77,15 +85,48 @@ class Download:
     budget: Budget
 
 
-Effect: TypeAlias = Call[Any] | Sleep | Download
+class Local(Generic[T]):
+    """Local file work a job needs done (make a directory, read input files' heads).
+
+    A job yields it rather than touching the disk, so the job stays a pure description;
+    the drivers call :meth:`perform` (see :func:`perform_local`), a fake driver may answer
+    it from a script instead.
+    """
+
+    def perform(self) -> T:
+        """Do the work; the result is sent back into the job."""
+        raise NotImplementedError
+
+
+Effect: TypeAlias = Call[Any] | Sleep | Download | Local[Any]
 #: A job: yields effects, receives their results, returns its value.
 Job: TypeAlias = Generator[Effect, Any, T]
+
+
+def local(work: Local[T]) -> Generator[Local[T], Any, T]:
+    """Have ``work`` done by the driver; the result comes back typed.
+
+    Use as ``result = yield from local(work)``.
+    """
+    result: T = yield work
+    return result
+
+
+def download(effect: Download) -> Generator[Download, Any, Path]:
+    """Have the driver stream ``effect`` to a file; the result is the file's path."""
+    path: Path = yield effect
+    return path
+
+
+def perform_local(effect: Local[T]) -> T:
+    """Perform a :class:`Local` effect here and now, as both real drivers do."""
+    return effect.perform()
 
 
 class Stepper(Generic[T]):
     """Advances a job: feeds results and errors in, hands the next effect out.
 
-    The sync and async drivers differ only in how they perform an effect::
+    The drivers differ only in how they perform an effect::
 
         stepper = Stepper(job)
         while (effect := stepper.advance()) is not None:
@@ -94,17 +135,16 @@ class Stepper(Generic[T]):
             except BaseException as exc:
                 stepper.fail(exc)
         return stepper.result
+
+    It holds no policy: whether a failed effect is tried again is the job's decision.
     """
 
-    __slots__ = ("_error", "_job", "_last", "_replay", "_value", "cleanup", "result")
+    __slots__ = ("_error", "_job", "_value", "cleanup", "result")
 
     def __init__(self, job: Job[T]) -> None:
         self._job = job
         self._value: Any = None
         self._error: BaseException | None = None
-        self._last: Effect | None = None
-        #: Effects to hand out before resuming the job: a backoff and a repeated call.
-        self._replay: list[Effect] = []
         #: True once an interruption reached the job: what it still yields is clean-up.
         self.cleanup = False
         self.result: T
@@ -115,16 +155,12 @@ class Stepper(Generic[T]):
         Raises:
             BaseException: whatever the job raises, including an error fed in and re-raised.
         """
-        if self._replay:
-            self._last = self._replay.pop(0)
-            return self._last
         error, self._error = self._error, None
         try:
             effect = self._job.send(self._value) if error is None else self._job.throw(error)
         except StopIteration as stop:
             self.result = stop.value
             return None
-        self._last = effect
         return effect
 
     def succeed(self, value: object) -> None:
@@ -132,26 +168,8 @@ class Stepper(Generic[T]):
         self._value = value
 
     def fail(self, error: BaseException) -> None:
-        """Record the last effect's exception, thrown in by the next :meth:`advance`.
-
-        An idempotent call whose 2xx answer could not be read is repeated instead, after a
-        backoff, while its budget allows.
-        """
+        """Record the last effect's exception, thrown in by the next :meth:`advance`."""
         self._value = None
-        self._replay = []
-        last = self._last
-        if isinstance(last, Call) and rereads_unreadable(last.op.method, error, last.budget):
-            wait = delay(last.budget.take())
-            logger.debug(
-                "retrying %s %s in %.2fs: its answer could not be read (retry %d of %d)",
-                last.op.method,
-                last.op.path,
-                wait,
-                last.budget.used,
-                last.budget.max_retries,
-            )
-            self._replay = [Sleep(wait), last]
-            return
         self._error = error
         if not isinstance(error, Exception):  # KeyboardInterrupt, CancelledError, ...
             self.cleanup = True

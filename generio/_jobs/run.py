@@ -10,8 +10,8 @@ on, with:
 * a note (PEP 678) saying whether the flow was aborted or kept, and how to pick it up.
 
 An interruption while ``POST /flows`` is in flight is covered too: the flow, if the request
-created one, is found by this call's idempotency key (``_keyed.py``) and then aborted. The
-drivers run this clean-up shielded from the cancellation (``_effects.py``).
+created one, is found by this call's idempotency key (``_jobs/keyed.py``) and then aborted. The
+drivers run this clean-up shielded from the cancellation (``_jobs/effects.py``).
 """
 
 from __future__ import annotations
@@ -22,16 +22,18 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from generio._create import CreateProgress, create_job
-from generio._downloads import download_outputs_job, note_status, prepare_directory
-from generio._effects import Call, Job
 from generio._errors import FlowFailed, GenerioError, InputError
-from generio._idempotency import check_key, new_key
-from generio._jobs import ProgressCallback, as_sources, check_timeout, wait_job
-from generio._keyed import find_keyed
+from generio._http.operations import get_output_op, list_outputs_op, update_flow_op
+from generio._jobs.calls import as_sources
+from generio._jobs.create import CreateProgress, create_job
+from generio._jobs.downloads import PrepareDir, download_outputs_job, note_status
+from generio._jobs.effects import Job, local
+from generio._jobs.idempotency import check_key, new_key
+from generio._jobs.keyed import find_keyed
+from generio._jobs.retries import call
+from generio._jobs.state import ClientState
+from generio._jobs.wait import ProgressCallback, check_timeout, wait_job
 from generio._models import Asset, Flow, RunResult, Template
-from generio._operations import get_output_op, list_outputs_op, update_flow_op
-from generio._state import ClientState
 
 __all__ = ["ON_INTERRUPT", "OnInterrupt", "abandon_job", "run_job"]
 
@@ -58,7 +60,7 @@ class _Guarded:
 def _abort_quietly(state: ClientState, flow_id: str) -> Job[str | None]:
     """Abort after an interruption; returns why it failed, or None. Never raises."""
     try:
-        yield Call(update_flow_op(flow_id, "abort"), state.budget())
+        yield from call(update_flow_op(flow_id, "abort"), state.budget())
     except GenerioError as exc:
         logger.debug("could not abort flow %s after an interruption: %s", flow_id, exc)
         return str(exc)
@@ -139,7 +141,7 @@ def _mark(error: BaseException, flow_id: str | None, note: str) -> None:
 
 def _partial_outputs(state: ClientState, flow_id: str) -> Job[list[Asset]]:
     try:
-        outputs: list[Asset] = yield Call(list_outputs_op(flow_id, False), state.budget())
+        outputs: list[Asset] = yield from call(list_outputs_op(flow_id, False), state.budget())
     except GenerioError:
         return []
     return outputs
@@ -147,14 +149,14 @@ def _partial_outputs(state: ClientState, flow_id: str) -> Job[list[Asset]]:
 
 def _outputs_with_data(state: ClientState, flow_id: str) -> Job[list[Asset]]:
     """Every ready output with its content: one listing, single fetches where it lacked data."""
-    listed: list[Asset] = yield Call(list_outputs_op(flow_id, True), state.budget())
+    listed: list[Asset] = yield from call(list_outputs_op(flow_id, True), state.budget())
     outputs = []
     for asset in listed:
         note_status(asset)
         if asset.has_data or asset.is_failed:
             outputs.append(asset)
         else:
-            outputs.append((yield Call(get_output_op(flow_id, asset.id), state.budget())))
+            outputs.append((yield from call(get_output_op(flow_id, asset.id), state.budget())))
     return outputs
 
 
@@ -199,7 +201,7 @@ def run_job(
     # Checked before the flow is created: found after it, they would cost a billed flow.
     check_timeout(timeout)
     if out_dir is not None:
-        prepare_directory(Path(out_dir))
+        yield from local(PrepareDir(Path(out_dir)))
     explicit = idempotency_key is not None
     progress = CreateProgress(check_key(idempotency_key) if explicit else new_key(), explicit)
     guarded = _Guarded(on_progress) if on_progress is not None else None

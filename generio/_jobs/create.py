@@ -5,7 +5,7 @@ answer was lost (a read timeout, a connection dropped after sending, a 5xx, a 20
 body arrived cut) may or may not have done its work, so it is never simply repeated.
 
 ``POST /flows`` always carries an idempotency key in the flow's ``additional``
-(``_idempotency.py``): the caller's, or a fresh random one per logical call.
+(``_jobs/idempotency.py``): the caller's, or a fresh random one per logical call.
 
 1. With the caller's key, first look for a flow created with it, by any client or process
    (``_keyed.find_keyed``): same fingerprint, it is returned and nothing is created; another
@@ -28,20 +28,14 @@ from typing import Any, TypeVar
 
 import attrs
 
-from generio._body import JsonBody, create_body, dumps, upload_body
 from generio._degrade import degraded
-from generio._effects import Call, Job, Sleep
 from generio._errors import (
     APIConnectionError,
     APIStatusError,
     InputError,
     ServerError,
 )
-from generio._idempotency import Marker, check_key, new_key, wire_additional
-from generio._inputs import Prepared, check_accepted, needs_fetch, prepare, unwrap
-from generio._keyed import check_same, find_keyed, fingerprint
-from generio._models import Asset, Flow, Template, unknown_template
-from generio._operations import (
+from generio._http.operations import (
     Operation,
     create_flow_op,
     get_flow_op,
@@ -51,12 +45,20 @@ from generio._operations import (
     list_inputs_op,
     upload_input_op,
 )
-from generio._retry import Budget, delay, is_unsent
-from generio._state import ClientState
+from generio._http.policy import Budget, is_unsent
+from generio._jobs.effects import Job, Local, Sleep, local
+from generio._jobs.idempotency import Marker, check_key, new_key, wire_additional
+from generio._jobs.keyed import Fingerprint, check_same, find_keyed
+from generio._jobs.retries import call, retry_post
+from generio._jobs.state import ClientState
+from generio._models import Asset, Flow, Template, unknown_template
+from generio._payload.body import JsonBody, create_body, dumps, upload_body
+from generio._payload.inputs import Prepared, check_accepted, needs_fetch, prepare, unwrap
 
 __all__ = [
     "CLOCK_SKEW",
     "CreateProgress",
+    "ReadInputs",
     "create_job",
     "is_ambiguous",
     "prepare_job",
@@ -90,12 +92,12 @@ def template_job(state: ClientState, template: str | Template) -> Job[Template]:
     if cached is not None:
         return cached
     try:
-        found: Template = yield Call(get_template_op(template), state.budget())
+        found: Template = yield from call(get_template_op(template), state.budget())
     except ServerError as exc:
         if not 200 <= exc.status_code < 300:
             raise
         # A success whose body we cannot read: our guess of the template's shape is wrong.
-        # Local checks step aside and the service judges the request (see _inputs.py).
+        # Local checks step aside and the service judges the request (see _payload/inputs.py).
         # Remembered, so a batch does not ask (and retry) again for every flow.
         degraded("template_unreadable", f"Template {template!r} could not be read: {exc}")
         found = unknown_template(template)
@@ -116,6 +118,32 @@ def prepare_local(
         for index, source in enumerate(sources)
         if needs_fetch(source) is None
     }
+
+
+@attrs.frozen(eq=False)
+class ReadInputs(Local[dict[int, Prepared]]):
+    """Check the inputs that need no request (reading a file's size and first bytes).
+
+    A local effect (see :class:`~generio._jobs.effects.Local`): the job asks, the driver
+    reads. The result is :func:`prepare_local`'s.
+
+    Attributes:
+        sources: the inputs, as given.
+        mime_type: the caller's MIME type, for one upload.
+        additional: the caller's JSON, for one upload.
+    """
+
+    sources: tuple[object, ...]
+    mime_type: str | None = None
+    additional: Any = None
+
+    def perform(self) -> dict[int, Prepared]:
+        """Prepare the local inputs.
+
+        Raises:
+            InputError: an input is missing, empty, of an unknown type or kind.
+        """
+        return prepare_local(self.sources, mime_type=self.mime_type, additional=self.additional)
 
 
 def prepare_job(
@@ -155,7 +183,7 @@ def _fetch(state: ClientState, source: object) -> Job[Asset]:
             "pass one returned by flows.output() or flows.input()."
         )
     builder = get_output_op if source.kind == "output" else get_input_op
-    asset: Asset = yield Call(builder(source.flow_id, source.id), state.budget())
+    asset: Asset = yield from call(builder(source.flow_id, source.id), state.budget())
     return asset
 
 
@@ -217,10 +245,12 @@ def create_job(
     key, explicit = progress.key, progress.explicit
     sent_parameters = _as_json(dict(parameters or {}), "parameters")
     dumps(additional, "additional")
-    local = prepare_local(sources)  # a missing file fails before any request
+    # A missing file fails before any request.
+    ready = yield from local(ReadInputs(tuple(sources)))
     resolved = yield from template_job(state, template)
-    prepared = yield from prepare_job(state, sources, local, resolved)
-    marker = Marker(key, fingerprint(resolved.name, sent_parameters, prepared))
+    prepared = yield from prepare_job(state, sources, ready, resolved)
+    digest = yield from local(Fingerprint(resolved.name, sent_parameters, tuple(prepared)))
+    marker = Marker(key, digest)
     body = create_body(resolved.name, parameters, wire_additional(additional, marker), prepared)
     progress.template = resolved.name
     if not explicit:
@@ -250,7 +280,7 @@ def _post_flow(
     while True:
         progress.posted = True
         try:
-            created: Flow = yield Call(op, budget)
+            created: Flow = yield from call(op, budget)
         except (APIConnectionError, APIStatusError) as exc:
             if not is_ambiguous(exc):
                 raise
@@ -264,7 +294,7 @@ def _post_flow(
             raise _unknown_outcome(op, "a flow", failure) from exc
         if found is not None:
             return check_same(found, marker)
-        yield from _backoff(budget, failure)
+        yield from retry_post(budget, failure)
 
 
 C = TypeVar("C", Flow, Asset)
@@ -289,7 +319,7 @@ def _post_once(
     while True:
         failure: Exception | None = None
         try:
-            created: C = yield Call(op, budget)
+            created: C = yield from call(op, budget)
             if state.claim(created.id):
                 return created
             # A concurrent call of this client adopted our flow: find the one it left.
@@ -304,14 +334,14 @@ def _post_once(
         if found is not None:
             return found
         if failure is not None:
-            yield from _backoff(budget, failure)
+            yield from retry_post(budget, failure)
 
 
 def _find_input(
     state: ClientState, flow_id: str, known: set[str], additional: Any, budget: Budget
 ) -> Job[Asset | None]:
     """Find and claim an input a lost upload added: one not there before, unclaimed."""
-    after: list[Asset] = yield Call(list_inputs_op(flow_id, False), budget)
+    after: list[Asset] = yield from call(list_inputs_op(flow_id, False), budget)
     for candidate in after:
         if candidate.id in known or candidate.additional != additional:
             continue
@@ -331,18 +361,6 @@ def _unknown_outcome(op: Operation[Any], thing: str, cause: Exception) -> APICon
     )
 
 
-def _backoff(budget: Budget, failure: Exception) -> Job[None]:
-    """Wait before repeating a POST that provably did nothing, or give up.
-
-    A ``Retry-After`` the failure carried (a 429, or a 503 that says when) is honoured, as
-    the transports honour it for every other retry.
-    """
-    if budget.exhausted:
-        raise failure
-    retry_after = failure.retry_after if isinstance(failure, APIStatusError) else None
-    yield Sleep(delay(budget.take(), retry_after))
-
-
 def upload_job(
     state: ClientState,
     flow_id: str,
@@ -357,16 +375,16 @@ def upload_job(
         APIError: the service refused (409 when the flow is past ``created``), or was
             unreachable within the retry budget.
     """
-    local = prepare_local([source], mime_type=mime_type, additional=additional)
-    flow: Flow = yield Call(get_flow_op(flow_id), state.budget())
+    ready = yield from local(ReadInputs((source,), mime_type, additional))
+    flow: Flow = yield from call(get_flow_op(flow_id), state.budget())
     template = yield from template_job(state, flow.template)
     prepared = yield from prepare_job(
-        state, [source], local, template, mime_type=mime_type, additional=additional
+        state, [source], ready, template, mime_type=mime_type, additional=additional
     )
     body = upload_body(prepared[0])
     sent_additional = _as_json(prepared[0].additional, "additional")
     budget = state.budget()
-    before: list[Asset] = yield Call(list_inputs_op(flow_id, False), budget)
+    before: list[Asset] = yield from call(list_inputs_op(flow_id, False), budget)
     known = {asset.id for asset in before}
     return (
         yield from _post_once(

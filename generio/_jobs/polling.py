@@ -22,7 +22,13 @@ from collections.abc import Sequence
 
 import attrs
 
-from generio import _retry
+from generio._http import policy as _retry
+from generio._models import (  # re-exported: the states are the models' own
+    FAILED_STATES,
+    NOT_STARTED_STATE,
+    TERMINAL_STATES,
+    is_terminal,
+)
 
 __all__ = [
     "FAILED_STATES",
@@ -35,20 +41,9 @@ __all__ = [
     "next_delay",
 ]
 
-#: States after which a flow never changes again.
-TERMINAL_STATES = frozenset({"completed", "aborted", "failed"})
-#: Terminal states that mean the outputs are missing or partial.
-FAILED_STATES = frozenset({"aborted", "failed"})
 #: Seconds of jitter at most. Estimates already spread polls per flow; jitter only keeps
 #: clients that started together apart, and every bit of it is latency after a finish.
 MAX_JITTER = 0.05
-#: A flow created without inputs sits here until someone starts it.
-NOT_STARTED_STATE = "created"
-
-
-def is_terminal(state: str) -> bool:
-    """Whether a flow in ``state`` is done; unknown states count as still running."""
-    return state in TERMINAL_STATES
 
 
 @attrs.frozen

@@ -18,7 +18,7 @@ Every :class:`~generio.Flow` the facade returns has the marker removed again
 (:func:`public_additional`): ``flow.additional`` reads back exactly what the caller passed.
 A dict ``additional`` that already holds :data:`IDEMPOTENCY_FIELD` is refused.
 
-This module is pure (no requests); the lookups are in ``_keyed.py``.
+This module is pure (no requests); the lookups are in ``_jobs/keyed.py``.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Fingerprints, and finding the flow that carries a key (see ``_idempotency.py``).
+"""Fingerprints, and finding the flow that carries a key (see ``_jobs/idempotency.py``).
 
 The fingerprint is ``sha256`` over the template's name, the parameters as sent and, per
 input, a digest of its content and its ``additional``. Content digests are cheap for big
@@ -24,20 +24,23 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from generio import _data_uri
-from generio._effects import Call, Job
+import attrs
+
 from generio._errors import IdempotencyConflictError, NotFoundError
-from generio._idempotency import ABSENT, Marker
-from generio._inputs import Prepared
+from generio._http.operations import get_flow_op
+from generio._http.policy import Budget
+from generio._jobs.effects import Job, Local
+from generio._jobs.idempotency import ABSENT, Marker
+from generio._jobs.pages import list_flows_job
+from generio._jobs.retries import call
+from generio._jobs.state import ClientState
 from generio._models import Flow
-from generio._operations import get_flow_op
-from generio._pages import list_flows_job
-from generio._retry import Budget
-from generio._state import ClientState
+from generio._payload import data_uri as _data_uri
+from generio._payload.inputs import Prepared
 
 _LATEST = datetime.max.replace(tzinfo=UTC)
 
-__all__ = ["check_same", "find_keyed", "fingerprint"]
+__all__ = ["Fingerprint", "check_same", "find_keyed", "fingerprint"]
 
 _READ = 1024 * 1024
 _SLICE = 4 * 1024 * 1024  # characters of base64 per decoded slice: a multiple of 4
@@ -82,6 +85,25 @@ def fingerprint(template: str, parameters: Any, inputs: Sequence[Prepared]) -> s
     return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
 
 
+@attrs.frozen(eq=False)
+class Fingerprint(Local[str]):
+    """Compute :func:`fingerprint` (hashing input files) as a local effect the driver performs.
+
+    Attributes:
+        template: the template's name.
+        parameters: the parameters as sent.
+        inputs: the prepared inputs.
+    """
+
+    template: str
+    parameters: Any
+    inputs: tuple[Prepared, ...]
+
+    def perform(self) -> str:
+        """Hash what the create asks for."""
+        return fingerprint(self.template, self.parameters, self.inputs)
+
+
 def check_same(found: Flow, marker: Marker) -> Flow:
     """Return the flow found under the key, if it was made from the same request.
 
@@ -122,13 +144,13 @@ def find_keyed(
             marker = state.known_marker(flow.id)
             if marker is ABSENT:
                 try:
-                    flow = yield Call(get_flow_op(flow.id), state.budget())
+                    flow = yield from call(get_flow_op(flow.id), state.budget())
                 except NotFoundError:
                     continue  # deleted since it was listed
                 marker = flow._marker
                 state.remember_marker(flow.id, marker)
             elif isinstance(marker, Marker) and marker.key == key:
-                flow = yield Call(get_flow_op(flow.id), state.budget())
+                flow = yield from call(get_flow_op(flow.id), state.budget())
         if isinstance(marker, Marker) and marker.key == key:
             found.append(flow)
     # A flow without a creation time sorts last; among equals the listing's order holds.

@@ -4,7 +4,7 @@ The key is held by :class:`Secret` from the moment a client receives it. Its ``r
 ``str`` are redacted, so no repr of a setting, a client, a log argument or a traceback
 formatted with its frames' locals (``traceback``'s ``capture_locals``, rich's
 ``show_locals``) can show it. The raw text is read back in one place only, where the
-``Authorization`` header is built (:class:`~generio._config.BearerAuth`), and it is never
+``Authorization`` header is built (:class:`~generio._http.settings.BearerAuth`), and it is never
 kept in a local variable of a frame that can raise.
 """
 

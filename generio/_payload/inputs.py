@@ -7,14 +7,14 @@ Accepted sources:
   file name cannot silently become a prompt.
 * :class:`os.PathLike`, ``bytes``/``bytearray``/``memoryview``, or a binary file object.
 * an :class:`~generio.Asset` of another flow: its data URI travels as it came, without a
-  decode and re-encode (one without data is fetched first, see ``_jobs.py``).
+  decode and re-encode (one without data is fetched first, see ``_jobs/calls.py``).
 * the API's own shape, a mapping ``{"data": <any of the above>, "additional": <JSON>}``:
   that one input with its own ``additional`` (copied by the service to its output). Any
   other mapping, and a set, is refused: iterating one would send its keys as prompts.
 
 Every problem a user can fix (missing, directory, empty, unknown type, type not accepted by
 the template) is an :class:`~generio.InputError` raised before anything is created. Files and
-streams are not read here beyond their first bytes: ``_body.py`` streams them at send time.
+streams are not read here beyond their first bytes: ``_payload/body.py`` streams them at send time.
 """
 
 from __future__ import annotations
@@ -27,9 +27,10 @@ from typing import IO, Any, BinaryIO, TypeAlias, cast
 
 import attrs
 
-from generio import _data_uri, _mime
 from generio._errors import InputError
 from generio._models import PROMPT_MIME, Asset, Template, mime_of_payload
+from generio._payload import data_uri as _data_uri
+from generio._payload import mime as _mime
 
 __all__ = [
     "INPUT_KEYS",
@@ -127,7 +128,7 @@ class Prepared:
     def open_raw(self) -> Iterator[BinaryIO]:
         """Yield (once) a binary stream at the content's start; a file is opened anew.
 
-        A generator rather than a context manager so ``_body.py`` can stream from it lazily.
+        A generator rather than a context manager so ``_payload/body.py`` can stream from it lazily.
         """
         if self.path is not None:
             with self.path.open("rb") as handle:

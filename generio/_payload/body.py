@@ -17,9 +17,9 @@ import re
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from typing import Any
 
-from generio import _data_uri
 from generio._errors import InputError
-from generio._inputs import Prepared
+from generio._payload import data_uri as _data_uri
+from generio._payload.inputs import Prepared
 
 __all__ = ["AsyncJsonBody", "JsonBody", "create_body", "dumps", "upload_body"]
 

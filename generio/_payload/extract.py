@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from generio._data_uri import (
+from generio._payload.data_uri import (
     _BASE64_RULES,
     _HEADER_RE,
     _MAX_HEADER,
@@ -25,7 +25,7 @@ from generio._data_uri import (
     parse_header,
     repair_misprint,
 )
-from generio._mime import normalize
+from generio._payload.mime import normalize
 
 __all__ = ["DataFieldExtractor"]
 

@@ -19,12 +19,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from generio._effects import Call, Job
 from generio._errors import APIStatusError, ConflictError, GenerioError, NotFoundError
+from generio._http.operations import get_flow_op
+from generio._jobs.effects import Job
+from generio._jobs.polling import TERMINAL_STATES
+from generio._jobs.retries import call
+from generio._jobs.state import ClientState
 from generio._models import Flow
-from generio._operations import get_flow_op
-from generio._polling import TERMINAL_STATES
-from generio._state import ClientState
 
 __all__ = [
     "CONFLICT_STATUSES",
@@ -89,7 +90,7 @@ def as_conflict(error: APIStatusError, flow: Flow, request: str) -> ConflictErro
 def _look(state: ClientState, flow_id: str, error: APIStatusError) -> Job[Flow]:
     """Fetch the flow to judge ``error``; if that fails too, ``error`` stands."""
     try:
-        flow: Flow = yield Call(get_flow_op(flow_id), state.budget())
+        flow: Flow = yield from call(get_flow_op(flow_id), state.budget())
     except NotFoundError:
         raise
     except GenerioError:

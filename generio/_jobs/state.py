@@ -10,11 +10,11 @@ import threading
 import time
 from typing import Any
 
-from generio._config import Settings
-from generio._idempotency import ABSENT
+from generio._http.policy import Budget
+from generio._http.settings import Settings
+from generio._jobs.idempotency import ABSENT
+from generio._jobs.polling import PollSettings
 from generio._models import Template
-from generio._polling import PollSettings
-from generio._retry import Budget
 
 __all__ = ["CLAIM_RETENTION", "ClientState"]
 
@@ -23,7 +23,7 @@ __all__ = ["CLAIM_RETENTION", "ClientState"]
 #: claims are forgotten so a long-lived client's memory stays bounded.
 CLAIM_RETENTION = 3600.0
 _PRUNE_EVERY = 1024
-#: Markers of flows read one by one (``_keyed.py``) kept at most; oldest dropped first.
+#: Markers of flows read one by one (``_jobs/keyed.py``) kept at most; oldest dropped first.
 _MARKERS_KEPT = 10_000
 
 

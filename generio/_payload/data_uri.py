@@ -7,7 +7,7 @@ besides the whole-value helpers (:func:`encode`, :func:`decode`) this module str
 * uploads: :func:`iter_encode` yields a data URI piece by piece and :func:`encoded_length`
   gives its exact length up front (for ``Content-Length``);
 * downloads: :class:`Base64StreamDecoder` decodes base64 that arrives in pieces (the
-  scanner of asset bodies in ``generio._extract`` feeds it).
+  scanner of asset bodies in ``generio._payload.extract`` feeds it).
 
 Streaming needs memory in proportion to the chunk size, never to the file size. Base64 is
 strict everywhere: standard alphabet, ``=`` padding only at the end, no whitespace.
@@ -27,7 +27,7 @@ from typing import BinaryIO, Protocol
 
 from generio._degrade import degraded
 from generio._errors import InputError
-from generio._mime import SNIFF_BYTES, detect, normalize
+from generio._payload.mime import SNIFF_BYTES, detect, normalize
 
 __all__ = [
     "Base64StreamDecoder",

@@ -2,14 +2,14 @@
 
 Who retries what:
 
-* The retry transports (``_transport.py``) retry any request whose outcome is safe to repeat:
+* The retry transports (``_http/retrying.py``) retry any request whose outcome is safe to repeat:
   GET, HEAD, OPTIONS, PUT, PATCH and DELETE on a connection failure, a timeout or a status
   in :data:`RETRY_STATUSES`; a POST only when it provably never reached the server (the
   connection could not be made, or a 429 said "not now"). ``client.low_level`` goes through
   the same transports, so it gets the same retries.
 * The facade's jobs handle what a transport must not: a POST whose outcome is ambiguous
   (a read timeout, a connection dropped after sending, a 5xx). They first look for what the
-  lost attempt may have created, and only then retry (see ``_create.py``).
+  lost attempt may have created, and only then retry (see ``_jobs/create.py``).
 * A 2xx whose body cannot be read (JSON cut short) looks like a success to the transport;
   the job driver repeats such a call when its method is idempotent
   (:func:`rereads_unreadable`, used by ``_effects.Stepper``).
@@ -51,7 +51,7 @@ __all__ = [
 #: Statuses that say "try again": the request was not (or not fully) handled.
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 #: Methods whose repetition has no extra effect on the Flows API (PATCH start/abort and
-#: DELETE are made idempotent in effect by the facade; see ``_jobs.py``).
+#: DELETE are made idempotent in effect by the facade; see ``_jobs/calls.py``).
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"})
 #: First backoff ceiling in seconds; doubles with every retry.
 BACKOFF_BASE = 0.5

@@ -1,0 +1,167 @@
+"""Answers into results and errors: what a driver does with each request of a job.
+
+:func:`generio_errors` wraps one request: whatever escapes it (an httpx failure, a parse
+that choked on a hostile answer) leaves as one of generio's errors, with the API key hidden.
+:func:`read_answer` turns a read response into the operation's result, or the error its
+status stands for.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
+
+import httpx
+
+from generio._errors import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    GenerioError,
+    InputError,
+    error_from_response,
+    hide_secrets,
+    hiding,
+)
+from generio._http.operations import Operation
+from generio._http.retrying import captured_responses
+from generio._http.secret import Secret
+
+__all__ = ["connection_error", "generio_errors", "read_answer", "scrubbed"]
+
+T = TypeVar("T")
+_JSON_TYPES = ("application/json", "+json")
+
+
+def _unparseable(op: Operation[Any], response: httpx.Response) -> APIStatusError:
+    return error_from_response(
+        op.method,
+        op.path,
+        response.status_code,
+        response.content,
+        response.headers,
+        unparseable=True,
+    )
+
+
+def _was_read(response: httpx.Response) -> bool:
+    """Whether the answer's body was read (parsing happens only after that)."""
+    try:
+        _ = response.content
+    except httpx.ResponseNotRead:
+        return False
+    return True
+
+
+def connection_error(op: Operation[Any], exc: Exception) -> APIConnectionError:
+    """Our error for a transport failure (no usable response)."""
+    if isinstance(exc, httpx.TimeoutException):
+        return APITimeoutError(
+            f"{op.method} {op.path} timed out ({type(exc).__name__}). What to do: retry later, "
+            "or give the client a longer timeout=.",
+            method=op.method,
+            path=op.path,
+        )
+    return APIConnectionError(
+        f"{op.method} {op.path} failed without a response "
+        f"({type(exc).__name__}: {hide_secrets(str(exc))}). "
+        "What to do: check the network and the base URL, then retry.",
+        method=op.method,
+        path=op.path,
+    )
+
+
+#: What reading a hostile answer can raise, besides parsing's ValueError: KeyError and
+#: IndexError (LookupError), TypeError, AttributeError, OverflowError (ArithmeticError:
+#: a number too large for a float) and RecursionError (JSON nested thousands deep).
+_UNREADABLE = (ValueError, LookupError, TypeError, AttributeError, ArithmeticError, RecursionError)
+
+
+def scrubbed(exc: BaseException) -> BaseException:
+    """Drop the tracebacks of a foreign exception and what it chains, and hide secrets.
+
+    httpx's and httpcore's frames hold the request's headers (the key) and the raw answer
+    (which may echo it) in their locals, which a traceback formatted with locals would
+    show. The exception's type and message stay as the cause of generio's error.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        current.__traceback__ = None
+        current.args = tuple(hide_secrets(a) if isinstance(a, str) else a for a in current.args)
+        current = current.__cause__ or current.__context__
+    return exc
+
+
+@contextlib.contextmanager
+def generio_errors(op: Operation[Any], secret: Secret | None = None) -> Iterator[None]:
+    """Turn what escapes one request of ``op`` into generio's errors.
+
+    Args:
+        op: the operation the request belongs to.
+        secret: the API key, hidden from errors built from what the service sent.
+
+    Raises:
+        APIConnectionError: the transport failed (``APITimeoutError`` for a timeout).
+        ServerError: the answer could not be parsed.
+    """
+    with captured_responses() as seen, hiding(secret):
+        try:
+            yield
+        except GenerioError:
+            raise
+        except httpx.RequestError as exc:
+            raise connection_error(op, exc) from scrubbed(exc)
+        except httpx.StreamError as exc:
+            raise connection_error(op, exc) from scrubbed(exc)
+        except _UNREADABLE as exc:
+            if not seen or not _was_read(seen[-1]):
+                raise  # not a failure to parse an answer: a bug that must stay visible
+            raise _unparseable(op, seen[-1]) from scrubbed(exc)
+
+
+def _status_error(
+    op: Operation[Any], status: int, content: bytes, headers: Any
+) -> APIStatusError | None:
+    if 200 <= status < 300:
+        return None
+    return error_from_response(op.method, op.path, status, content, headers)
+
+
+def _parsed(read: Callable[[], T]) -> T:
+    """Run a parse; a malformed data URI, id or MIME type *in an answer* is the service's.
+
+    ``InputError`` means the caller's mistake, so it becomes the ``ValueError`` of an
+    unreadable answer, which :func:`generio_errors` turns into a ``ServerError``.
+    """
+    try:
+        return read()
+    except InputError as exc:
+        raise ValueError(f"the answer holds bad data: {exc}") from None
+
+
+def read_answer(op: Operation[T], response: httpx.Response) -> T:
+    """Our object from an answer (already read), or the error it stands for.
+
+    Any 2xx is a success: an empty body reaches ``parse`` as None, so an operation whose
+    answer carries nothing we need (DELETE answering 204) succeeds.
+    """
+    error = _status_error(op, response.status_code, response.content, response.headers)
+    if error is not None:
+        raise error
+    content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
+    binary = op.binary
+    if binary is not None and content_type and not content_type.endswith(_JSON_TYPES):
+        return _parsed(lambda: binary(response.content, content_type))
+    if not response.content.strip():
+        return _parsed(lambda: op.parse(None))
+    if (
+        binary is not None
+        and not content_type
+        and response.content.lstrip()[:1] not in (b"{", b"[")
+    ):
+        # No Content-Type, and no JSON either.
+        return _parsed(lambda: binary(response.content, content_type))
+    return _parsed(lambda: op.parse(response.json()))

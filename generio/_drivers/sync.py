@@ -1,0 +1,91 @@
+"""The blocking driver: performs each effect of a job with a blocking call."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+
+from generio._drivers.answers import generio_errors, read_answer
+from generio._drivers.writer import DownloadLimits, OutputWriter, check_download, download_op
+from generio._errors import ClientClosedError
+from generio._http.bounded import body_limit
+from generio._http.policy import budget_scope
+from generio._jobs.effects import Download, Effect, Job, Local, Sleep, Stepper, perform_local
+from generio._jobs.state import ClientState
+
+__all__ = ["SyncDriver"]
+
+T = TypeVar("T")
+
+
+class SyncDriver:
+    """Runs jobs for :class:`~generio.Generio`: no policy, only I/O.
+
+    Args:
+        http: the client's httpx client (retrying, bounded transports).
+        state: the client's state (settings, clean-up count).
+    """
+
+    def __init__(self, http: httpx.Client, state: ClientState) -> None:
+        self._http = http
+        self._state = state
+
+    def drive(self, job: Job[T]) -> T:
+        """Run a job to its end, performing its effects with blocking calls.
+
+        Raises:
+            ClientClosedError: the client was closed.
+        """
+        if self._http.is_closed:
+            job.close()
+            raise ClientClosedError("Generio")
+        stepper = Stepper(job)
+        counted = False
+        try:
+            while (effect := stepper.advance()) is not None:
+                if stepper.cleanup and not counted:
+                    counted = True
+                    self._state.cleanup_started()
+                try:
+                    stepper.succeed(self.perform(effect))
+                except BaseException as exc:  # noqa: BLE001 - the job decides; it re-raises
+                    stepper.fail(exc)
+            return stepper.result
+        finally:
+            if counted:
+                self._state.cleanup_ended()
+
+    def perform(self, effect: Effect) -> Any:
+        """Perform one effect; its result (or its exception) goes back to the job."""
+        if isinstance(effect, Sleep):
+            time.sleep(effect.seconds)
+            return None
+        if isinstance(effect, Download):
+            return self._download(effect)
+        if isinstance(effect, Local):
+            return perform_local(effect)
+        op = effect.op
+        with budget_scope(effect.budget), generio_errors(op, self._state.settings.api_key):
+            return read_answer(op, self._http.request(**op.raw_request()))
+
+    def _download(self, effect: Download) -> Path:
+        limits = DownloadLimits.start(self._state.settings)
+        with (
+            budget_scope(effect.budget),
+            generio_errors(download_op(effect), self._state.settings.api_key),
+            body_limit(limits.body()),
+            self._http.stream(
+                "GET", effect.path, timeout=limits.request_timeout(self._http.timeout)
+            ) as response,
+        ):
+            if not response.is_success:
+                response.read()
+            check_download(effect, response)
+            content_type = response.headers.get("content-type", "")
+            with OutputWriter(effect, content_type, limits) as writer:
+                for chunk in response.iter_bytes():
+                    writer.feed(chunk)
+                return writer.finish()

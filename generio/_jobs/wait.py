@@ -1,0 +1,125 @@
+"""Waiting for a flow: poll until it is terminal, riding out failed polls.
+
+When to look again is decided by ``polling.py`` (progress-rate estimates); how long to back
+off after a failed poll by ``retries.poll_pause``. A paid flow is never given up for a poll
+that failed: only a definite answer (the key is refused, the flow is gone) or the caller's
+``timeout`` ends the wait early.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+from generio._errors import (
+    APIError,
+    AuthenticationError,
+    FlowNotStarted,
+    InputError,
+    NotFoundError,
+    PermissionDeniedError,
+    WaitTimeout,
+)
+from generio._http.operations import get_flow_op
+from generio._jobs.effects import Job, Sleep
+from generio._jobs.polling import Observation, next_delay
+from generio._jobs.retries import call, poll_pause
+from generio._jobs.state import ClientState
+from generio._models import NOT_STARTED_STATE, Flow
+
+__all__ = ["ProgressCallback", "check_timeout", "wait_job"]
+
+logger = logging.getLogger("generio")
+
+#: Called with the flow each time its state or progress changes while waiting.
+ProgressCallback = Callable[[Flow], object]
+
+
+def check_timeout(timeout: float | None) -> None:
+    """Refuse a wait timeout that is not a number of seconds >= 0 (None: no limit).
+
+    Raises:
+        InputError: naming the bad value.
+    """
+    if timeout is None:
+        return
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout >= 0:
+        raise InputError(f"timeout must be a number of seconds >= 0 or None, not {timeout!r}.")
+
+
+def wait_job(
+    state: ClientState,
+    flow_id: str,
+    *,
+    timeout: float | None,
+    on_progress: ProgressCallback | None,
+    first: Flow | None = None,
+) -> Job[Flow]:
+    """Poll until the flow is terminal; see ``_jobs/polling.py`` for when.
+
+    Args:
+        state: the client's state.
+        flow_id: the flow to wait for.
+        timeout: seconds to wait at most; None waits as long as it takes.
+        on_progress: called with the flow on every change of state or progress.
+        first: an observation already made (the answer of create), saving a request.
+
+    Raises:
+        WaitTimeout: the timeout passed; the flow keeps running.
+        FlowNotStarted: the flow sits in ``created``; nothing would ever finish it.
+    """
+    check_timeout(timeout)
+    deadline = None if timeout is None else time.monotonic() + timeout
+    history: list[Observation] = []
+    last: Flow | None = None
+    flow = first
+    failures = 0
+    while True:
+        if flow is None:
+            try:
+                flow = yield from call(get_flow_op(flow_id), state.budget())
+            except _DEFINITE:
+                raise
+            except APIError as exc:
+                # A paid flow is never given up for a poll that failed: back off, look again.
+                failures += 1
+                pause = poll_pause(failures, exc)
+                if deadline is not None:
+                    now = time.monotonic()
+                    if now >= deadline:
+                        raise WaitTimeout(flow_id, float(timeout or 0), last or first) from exc
+                    pause = min(pause, deadline - now)
+                logger.debug("polling flow %s failed (%s); next look in %.2fs", flow_id, exc, pause)
+                yield Sleep(pause)
+                continue
+            failures = 0
+        now = time.monotonic()
+        history.append(Observation(now, flow.progress))
+        if on_progress is not None and (
+            last is None or (flow.state, flow.progress) != (last.state, last.progress)
+        ):
+            on_progress(flow)
+        last = flow
+        if flow.is_terminal:
+            return flow
+        if flow.state == NOT_STARTED_STATE:
+            raise FlowNotStarted(flow)
+        pause = next_delay(history, now, state.poll)
+        if deadline is not None:
+            if now >= deadline:
+                raise WaitTimeout(flow_id, float(timeout or 0), flow)
+            pause = min(pause, deadline - now)
+        logger.debug(
+            "flow %s is %s at %.0f%%; next look in %.2fs",
+            flow_id,
+            flow.state,
+            flow.progress * 100,
+            pause,
+        )
+        yield Sleep(pause)
+        flow = None
+
+
+#: Answers that end a wait at once: no later poll can succeed.
+_DEFINITE = (AuthenticationError, PermissionDeniedError, NotFoundError)
