@@ -10,11 +10,13 @@ builds the typed error from those.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import attrs
 
-__all__ = ["FieldError", "Words", "read_words"]
+__all__ = ["FieldError", "Words", "parse_retry_after", "read_words"]
 
 
 @attrs.frozen
@@ -117,3 +119,21 @@ def read_words(parsed: object) -> Words:
     if message is None and errors:
         message = "; ".join(map(str, errors))
     return Words(message, code, errors, message)
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP date), or None."""
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())

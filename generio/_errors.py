@@ -36,11 +36,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 
-from generio._error_body import FieldError, Words, read_words
+from generio._error_body import FieldError, Words, parse_retry_after, read_words
 from generio._http.secret import hide_secrets, hiding
 
 if TYPE_CHECKING:
@@ -297,24 +295,6 @@ _ADVICE: Mapping[type[APIStatusError], str] = {
     RateLimitError: "slow down, or raise max_retries to let generio wait and retry",
     ServerError: "this is on the service's side; retry later",
 }
-
-
-def parse_retry_after(value: str | None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP date), or None."""
-    if value is None:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def error_from_response(

@@ -16,7 +16,7 @@ from contextvars import ContextVar
 
 import httpx
 
-from generio._errors import parse_retry_after
+from generio._error_body import parse_retry_after
 from generio._http.bounded import Limit, bound
 from generio._http.policy import Budget, current_budget, delay
 

@@ -20,14 +20,25 @@ from __future__ import annotations
 
 import binascii
 import os
-import re
 import stat
 from collections.abc import Iterable, Iterator
 from typing import BinaryIO, Protocol
 
-from generio._degrade import degraded
 from generio._errors import InputError
+from generio._payload.base64_stream import (
+    _BASE64_RULES,
+    Base64StreamDecoder,
+    _base64_error,
+)
 from generio._payload.mime import SNIFF_BYTES, detect, normalize
+from generio._payload.uri_header import (
+    _MIME_RE,
+    DecodeError,
+    _preview,
+    parse_header,
+    repair_misprint,
+)
+from generio._payload.uri_header import looks_like_data_uri as looks_like_data_uri
 
 __all__ = [
     "Base64StreamDecoder",
@@ -47,91 +58,6 @@ _RAW_CHUNK = 3 * 1024 * 1024  # a multiple of 3: no padding inside a stream
 # per-piece Python overhead vanishes. Measured on 64 MB: 48 KiB pieces take a third less
 # time than 768 KiB ones.
 _RAW_PIECE = 48 * 1024  # raw bytes per piece when encoding; a multiple of 3
-_MAX_HEADER = 256  # a header longer than this is not one the service sends
-_TCHARS = r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"  # RFC 2045 token
-_MIME_RE = re.compile(rf"{_TCHARS}/{_TCHARS}")
-_HEADER_RE = re.compile(
-    rf"data:({_TCHARS}/{_TCHARS})(?:;{_TCHARS}={_TCHARS})*;base64,", re.IGNORECASE
-)
-_URI_LIKE_RE = re.compile(rf"data:{_TCHARS}/{_TCHARS}(?:;[^,]*)?(?:,|\Z)", re.IGNORECASE)
-
-
-class DecodeError(InputError):
-    """Data that should be a base64 data URI (or an asset's JSON body holding one) is not.
-
-    Raised for a malformed header, invalid or truncated base64, and a JSON body that is
-    malformed or was cut short.
-    """
-
-
-def _preview(text: str | bytes, limit: int = 48) -> str:
-    short = text[:limit]
-    return repr(short) + ("..." if len(text) > limit else "")
-
-
-def _header_problem(uri: str) -> str:
-    """Say what is wrong with the start of ``uri`` and what the right form is."""
-    what = f"not a valid data URI (it starts {_preview(uri)})"
-    lower = uri[:_MAX_HEADER].lower()
-    if not lower.startswith("data:"):
-        why = "it must start with 'data:'"
-    elif lower.startswith(("data:;", "data:,")):
-        why = "it has no MIME type after 'data:'"
-    elif re.match(rf"data:{_TCHARS}/{_TCHARS},base64;", lower):
-        why = (
-            "it uses the form 'data:<type>,base64;...' that one page of the vendor's docs shows "
-            "by mistake; ';base64' goes before the comma"
-        )
-    elif "," not in lower:
-        why = "there is no ',' between the header and the data"
-    elif ";base64," not in lower.split(",", 1)[0] + ",":
-        why = "it lacks ';base64' before the ',' (generio reads base64 data URIs only)"
-    else:
-        why = "its MIME type or parameters are malformed"
-    return f"{what}: {why}. The form is {_FORM}, e.g. 'data:image/png;base64,iVBORw0KGgo...'."
-
-
-_MISPRINT_RE = re.compile(rf"data:({_TCHARS}/{_TCHARS}(?:;{_TCHARS}={_TCHARS})*),base64;", re.I)
-
-
-def repair_misprint(uri: str) -> str:
-    """Return ``uri`` in the right form when it uses the docs' misprint ``data:<type>,base64;``.
-
-    For reading what the service sends only: generio never sends the misprinted form
-    (:func:`parse_header` refuses it). Anything else comes back unchanged.
-    """
-    match = _MISPRINT_RE.match(uri, 0, _MAX_HEADER)
-    if match is None:
-        return uri
-    degraded("misprinted_data_uri", "A data URI came as 'data:<type>,base64;...'; read anyway.")
-    return f"data:{match.group(1)};base64,{uri[match.end() :]}"
-
-
-def looks_like_data_uri(text: str) -> bool:
-    """Whether ``text`` starts like a data URI (``data:<type>/<subtype>`` then ``;`` or ``,``).
-
-    Such a text is meant as a file, so a malformed one is an error to report, not a prompt;
-    ``"data: a red chair"`` does not look like one.
-    """
-    return _URI_LIKE_RE.match(text[:_MAX_HEADER]) is not None
-
-
-def parse_header(uri_prefix: str) -> str:
-    """Return the normalized MIME type from the ``data:<mime>;base64,`` start of a data URI.
-
-    Args:
-        uri_prefix: the data URI, or at least its start up to and including the first ``,``.
-            ``data:`` and ``;base64`` are matched case-insensitively; parameters such as
-            ``;charset=utf-8`` before ``;base64`` are allowed and dropped.
-
-    Raises:
-        DecodeError: the start is not a base64 data URI header; the message says why.
-    """
-    comma = uri_prefix.find(",", 0, _MAX_HEADER)
-    match = _HEADER_RE.fullmatch(uri_prefix[: comma + 1]) if comma >= 0 else None
-    if match is None:
-        raise DecodeError(_header_problem(uri_prefix))
-    return normalize(match.group(1))
 
 
 def _prefix(mime_type: str) -> bytes:
@@ -427,18 +353,6 @@ def _encode_stream(
 
 # -- Decoding ------------------------------------------------------------------------------
 
-_BASE64_RULES = (
-    "the data must be standard base64 (A-Z a-z 0-9 + /) with '=' padding only at its end "
-    "and no whitespace or line breaks"
-)
-
-
-_BASE64_CHARS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
-
-
-def _base64_error(exc: ValueError) -> DecodeError:
-    return DecodeError(f"invalid base64 data ({exc}): {_BASE64_RULES}.")
-
 
 def decode(uri: str) -> tuple[str, bytes]:
     """Return ``(mime_type, data)`` from a data URI ``data:<mime>;base64,<data>``.
@@ -468,89 +382,3 @@ def decode(uri: str) -> tuple[str, bytes]:
 def _decode_base64_str(text: str, start: int) -> bytes:
     """Decode ``text[start:]`` strictly (``a2b_base64`` reads ASCII str directly)."""
     return binascii.a2b_base64(text[start:], strict_mode=True)
-
-
-class Base64StreamDecoder:
-    """Strict base64 decoding of text that arrives in pieces of any size.
-
-    Each :meth:`feed` decodes every complete 4-character group and keeps the 0-3 leftover
-    characters for the next one, so memory follows the piece size. Call :meth:`finish` at
-    the end: it is what detects truncated input.
-
-    Raises:
-        DecodeError: from :meth:`feed` or :meth:`finish`, on invalid characters, misplaced
-            padding or data after padding, or input that ends mid-group.
-    """
-
-    __slots__ = ("_done", "_padded", "_tail")
-
-    def __init__(self) -> None:
-        self._tail = b""
-        self._padded = False  # a group with '=' was decoded: nothing may follow
-        self._done = False
-
-    def _decode(self, span: bytes | memoryview) -> bytes:
-        if self._padded:
-            raise DecodeError(f"invalid base64 data (data after '=' padding): {_BASE64_RULES}.")
-        try:
-            out = binascii.a2b_base64(span, strict_mode=True)
-        except ValueError as exc:
-            raise _base64_error(exc) from None
-        if span[-1] == 0x3D:  # "="
-            self._padded = True
-        return out
-
-    def _check_tail(self) -> None:
-        # Left-over characters are checked now, so that a bad one is reported as invalid
-        # rather than, at finish(), as a truncation.
-        if not _BASE64_CHARS.issuperset(self._tail):
-            raise _base64_error(ValueError("Only base64 data is allowed"))
-
-    def feed(self, chunk: bytes | bytearray | memoryview | str) -> bytes:
-        """Decode what ``chunk`` completes and return those bytes (maybe ``b""``)."""
-        if self._done:
-            raise RuntimeError("feed() after finish()")
-        if isinstance(chunk, str):
-            try:
-                chunk = chunk.encode("ascii")
-            except UnicodeEncodeError:
-                raise DecodeError(f"invalid base64 data (non-ASCII): {_BASE64_RULES}.") from None
-        view = memoryview(chunk)
-        if not view.nbytes:
-            return b""
-        if view.ndim != 1 or view.itemsize != 1:
-            view = view.cast("B")
-        head = b""
-        start = 0
-        if self._tail:
-            need = 4 - len(self._tail)
-            if view.nbytes < need:
-                self._tail += view.tobytes()
-                self._check_tail()
-                return b""
-            head = self._decode(self._tail + view[:need].tobytes())
-            self._tail = b""
-            start = need
-        end = start + (view.nbytes - start) // 4 * 4
-        body = self._decode(view[start:end]) if end > start else b""
-        if end < view.nbytes:
-            if self._padded:
-                self._decode(b"====")  # raises: data after padding
-            self._tail = view[end:].tobytes()
-            self._check_tail()
-        return head + body if head else body
-
-    def finish(self) -> bytes:
-        """Check that the input ended on a group boundary; returns ``b""``.
-
-        Raises:
-            DecodeError: 1-3 characters were left over (truncated, or padding missing).
-        """
-        self._done = True
-        if self._tail:
-            raise DecodeError(
-                f"the base64 data ends in the middle of a 4-character group "
-                f"({len(self._tail)} character(s) left over): it was cut short or lacks its "
-                "'=' padding."
-            )
-        return b""

@@ -18,8 +18,8 @@ from generio import (
     RateLimitError,
     ServerError,
     ValidationError,
-    _retry,
 )
+from generio._http import policy as _retry
 
 HTML_502 = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
 
