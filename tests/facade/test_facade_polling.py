@@ -7,7 +7,7 @@ import statistics
 import pytest
 
 from generio._http import policy as _retry
-from generio._jobs.calls import polling as _polling
+from generio._jobs import polling as _polling
 from generio._jobs.polling import Observation, PollSettings, next_delay
 
 S = PollSettings()

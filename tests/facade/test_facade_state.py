@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from generio._http.settings import resolve_settings
-from generio._jobs.calls import state as _state
+from generio._jobs import state as _state
 from generio._jobs.state import ClientState
 from generio._models import Template
 

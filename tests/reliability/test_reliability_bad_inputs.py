@@ -528,10 +528,10 @@ def _repr_works(_: Ctx, text: str) -> None:
 def _post_503_retry_after(ctx: Ctx) -> list[Any]:
     from unittest import mock
 
-    from generio._jobs.calls import create as _create
+    from generio._jobs import retries as _retries
 
     posts: list[httpx.Request] = []
-    with mock.patch.object(_create, "delay", wraps=_create.delay) as delay:
+    with mock.patch.object(_retries, "delay", wraps=_retries.delay) as delay:
         ctx.mock(post_503_then_created(posts, "7")).flows.create(PROMPT, inputs=["a vase"])
     return [len(posts), *delay.call_args_list]
 

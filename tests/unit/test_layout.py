@@ -14,11 +14,11 @@ MAX_LINES = 400
 SKIP_PARTS = {"_preview_assets"}
 
 
-def _modules() -> Iterator[tuple[str, Path]]:
-    for path in sorted(PACKAGE.rglob("*.py")):
+def _modules(root: Path = PACKAGE) -> Iterator[tuple[str, Path]]:
+    for path in sorted(root.rglob("*.py")):
         if SKIP_PARTS & set(path.parts):
             continue
-        parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+        parts = list(path.relative_to(root.parent).with_suffix("").parts)
         if parts[-1] == "__init__":
             parts.pop()
         yield ".".join(parts), path
@@ -134,39 +134,48 @@ def test_no_module_over_400_lines() -> None:
     assert long == {}
 
 
-def _private_reaches() -> list[str]:
-    """List imports of a private name (``_x``) from another package of generio."""
+def _private_reaches(root: Path = PACKAGE) -> list[str]:
+    """List imports of a private name (``_x``) owned by another package than the importer's.
+
+    A name's owner is the package of the module it is imported from; a private *module*
+    (``from generio import _errors``) is owned by the package it sits in.
+    """
+    modules = dict(_modules(root))
     found = []
-    for name, path in _modules():
+    for name, path in modules.items():
         here = _package_of(name, path)
-        for target, names in _imports_anywhere(path):
-            if not target.startswith("generio"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.ImportFrom) or node.level or not node.module:
                 continue
-            for imported in names:
-                if not imported.startswith("_") or imported.startswith("__"):
+            if node.module.split(".")[0] != root.name:
+                continue
+            for alias in node.names:
+                if not alias.name.startswith("_") or alias.name.startswith("__"):
                     continue
-                # The private name is a module (``from generio import _errors``): its package
-                # is the target; otherwise the name lives in module ``target``.
-                owner = (
-                    target
-                    if f"{target}.{imported}" in dict(_modules())
-                    else (target.rpartition(".")[0] if target.count(".") > 1 else target)
-                )
-                if f"{target}.{imported}" in dict(_modules()):
-                    owner = target
+                source = node.module
+                if f"{source}.{alias.name}" in modules:
+                    owner = source
+                elif source in modules:
+                    owner = _package_of(source, modules[source])
                 else:
-                    owner = _package_of(target, PACKAGE.parent / (target.replace(".", "/") + ".py"))
+                    owner = source
                 if owner != here:
-                    found.append(f"{name}: from {target} import {imported}")
+                    found.append(f"{name}: from {source} import {alias.name}")
     return found
 
 
-def _imports_anywhere(path: Path) -> Iterator[tuple[str, list[str]]]:
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            yield node.module, [alias.name for alias in node.names]
-
-
 def test_no_private_name_crosses_a_package() -> None:
-    """A module imports another package's underscore names never; shared names are public."""
+    """No module imports another package's underscore names; shared names are public."""
     assert _private_reaches() == []
+
+
+def test_the_private_scan_finds_a_reach(tmp_path: Path) -> None:
+    """The scan reports a private name taken from another package, and allows its own."""
+    root = tmp_path / "pkg"
+    (root / "_a").mkdir(parents=True)
+    (root / "__init__.py").write_text("")
+    (root / "_a" / "__init__.py").write_text("")
+    (root / "_a" / "one.py").write_text("_HIDDEN = 1\n")
+    (root / "_a" / "two.py").write_text("from pkg._a.one import _HIDDEN\n")
+    (root / "three.py").write_text("from pkg._a.one import _HIDDEN\n")
+    assert _private_reaches(root) == ["pkg.three: from pkg._a.one import _HIDDEN"]

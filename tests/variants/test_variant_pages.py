@@ -16,7 +16,7 @@ from generio_api.types import UNSET
 from variant_server import VariantServer
 
 from generio import Generio
-from generio._jobs.calls import pages as _pages
+from generio._jobs import pages as _pages
 from generio.testing import Emulator
 
 

@@ -1,0 +1,251 @@
+"""The jobs' logic through a fake driver: create-and-adopt, wait and download, no HTTP."""
+
+from __future__ import annotations
+
+import json
+import types
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fake_driver import FakeClock, FakeDriver, Step, calls, new_state
+
+from generio import (
+    APIConnectionError,
+    IdempotencyConflictError,
+    ResponseTooLargeError,
+    ServerError,
+    WaitTimeout,
+)
+from generio._errors import error_from_response
+from generio._http.operations import get_flow_op, update_flow_op
+from generio._jobs import wait as wait_module
+from generio._jobs.create import create_job
+from generio._jobs.downloads import PrepareDir, download_outputs_job
+from generio._jobs.effects import Call, Download, Sleep
+from generio._jobs.retries import call
+from generio._jobs.wait import wait_job
+
+TEMPLATE = "model_generate_fromprompt"
+TEMPLATE_JSON = {"template_id": "t1", "name": TEMPLATE, "input_types": ["text/plain"]}
+
+
+def _server_error(method: str, path: str, status: int = 502) -> ServerError:
+    error = error_from_response(method, path, status, b"<html>bad gateway</html>", {})
+    assert isinstance(error, ServerError)
+    return error
+
+
+def _lost(method: str, path: str) -> APIConnectionError:
+    """Build a failure after the request left: the service may have carried it out."""
+    return APIConnectionError(f"{method} {path} failed", method=method, path=path)
+
+
+class PostedFlow:
+    """Records the POST /flows body, then fails it as a lost answer would."""
+
+    def __init__(self) -> None:
+        self.body: dict[str, Any] | None = None
+
+    def fail(self, effect: Call[Any]) -> Any:
+        """Keep the body, then fail as an answer lost on the way back."""
+        assert effect.op.body is not None
+        self.body = json.loads(b"".join(effect.op.body))
+        raise _lost("POST", "/flows")
+
+    def as_listed(self, flow_id: str = "f-made", **changes: Any) -> dict[str, Any]:
+        """Return the flow the lost POST created, as ``GET /flows`` lists it."""
+        assert self.body is not None
+        return {
+            "flow_id": flow_id,
+            "state": "running",
+            "template": TEMPLATE,
+            "created_at": datetime.now(UTC).isoformat(),
+            "additional": self.body["additional"],
+        } | changes
+
+
+def test_a_keyed_create_adopts_the_flow_its_lost_post_made() -> None:
+    """After an ambiguous POST, the flow carrying the call's key is adopted, not re-created."""
+    posted = PostedFlow()
+    driver = FakeDriver(
+        [
+            Step(f"GET /templates/{TEMPLATE}", TEMPLATE_JSON),
+            Step("GET /flows", {"flows": []}),  # the caller's key: any earlier flow with it?
+            Step("POST /flows", posted.fail),
+            Step("GET /flows", lambda _call: _page([posted.as_listed()])),
+        ]
+    )
+    job = create_job(new_state(), TEMPLATE, ["a chair"], None, {"n": 1}, "my-key-0001")
+    flow = driver.drive(job)
+    driver.assert_done()
+    assert flow.id == "f-made"
+    assert flow.additional == {"n": 1}  # the key's stamp is removed from what the caller sees
+    assert calls(driver).count("POST /flows") == 1
+
+
+def test_a_random_key_create_adopts_too_and_never_posts_twice() -> None:
+    """Without the caller's key, the random key still finds what the lost POST made."""
+    posted = PostedFlow()
+    driver = FakeDriver(
+        [
+            Step(f"GET /templates/{TEMPLATE}", TEMPLATE_JSON),
+            Step("POST /flows", posted.fail),
+            Step("GET /flows", lambda _call: _page([posted.as_listed("f-random")])),
+        ]
+    )
+    flow = driver.drive(create_job(new_state(), TEMPLATE, ["a chair"], None, None))
+    driver.assert_done()
+    assert flow.id == "f-random"
+
+
+def test_a_lost_post_that_made_nothing_is_sent_again() -> None:
+    """No flow carries the key: the POST provably did nothing, so it is repeated once."""
+    posted = PostedFlow()
+    made = {"flow_id": "f-second", "state": "starting", "template": TEMPLATE}
+    driver = FakeDriver(
+        [
+            Step(f"GET /templates/{TEMPLATE}", TEMPLATE_JSON),
+            Step("POST /flows", posted.fail),
+            Step("GET /flows", {"flows": []}),
+            Step("POST /flows", made),
+        ]
+    )
+    flow = driver.drive(create_job(new_state(), TEMPLATE, ["a chair"], None, None))
+    driver.assert_done()
+    assert flow.id == "f-second"
+    assert len(driver.slept) == 1  # one backoff before the repeat, from retries.retry_post
+
+
+def test_a_key_found_with_another_request_is_a_conflict() -> None:
+    """A flow under the caller's key but with another fingerprint is refused, nothing sent."""
+    other = {"_generio_idempotency": {"key": "my-key-0001", "fingerprint": "sha256:other"}}
+    listed = {"flow_id": "f-old", "state": "completed", "template": TEMPLATE, "additional": other}
+    driver = FakeDriver(
+        [
+            Step(f"GET /templates/{TEMPLATE}", TEMPLATE_JSON),
+            Step("GET /flows", {"flows": [listed]}),
+        ]
+    )
+    with pytest.raises(IdempotencyConflictError):
+        driver.drive(create_job(new_state(), TEMPLATE, ["a chair"], None, None, "my-key-0001"))
+    driver.assert_done()
+    assert "POST /flows" not in calls(driver)
+
+
+def _page(flows: list[dict[str, Any]]) -> Any:
+    from generio._http.operations import list_flows_op
+
+    return list_flows_op(None, "created_at").parse({"flows": flows})
+
+
+def _flow(state: str, progress: float) -> dict[str, Any]:
+    return {"flow_id": "f1", "state": state, "progress": progress, "template": TEMPLATE}
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    """Give the wait job a clock moved only by the fake driver's sleeps."""
+    fake = FakeClock()
+    monkeypatch.setattr(wait_module, "time", types.SimpleNamespace(monotonic=fake.monotonic))
+    return fake
+
+
+def test_wait_rides_out_transient_poll_failures(clock: FakeClock) -> None:
+    """Failed polls (a dropped connection, a 503) are waited out; the flow is followed on."""
+    driver = FakeDriver(
+        [
+            Step("GET /flows/f1", _flow("running", 0.2)),
+            Step("GET /flows/f1", _lost("GET", "/flows/f1")),
+            Step("GET /flows/f1", _server_error("GET", "/flows/f1", 503)),
+            Step("GET /flows/f1", _flow("running", 0.8)),
+            Step("GET /flows/f1", _flow("completed", 1.0)),
+        ],
+        clock,
+    )
+    seen: list[tuple[str, float]] = []
+    job = wait_job(
+        new_state(), "f1", timeout=None, on_progress=lambda f: seen.append((f.state, f.progress))
+    )
+    flow = driver.drive(job)
+    driver.assert_done()
+    assert flow.state == "completed"
+    assert seen == [("running", 0.2), ("running", 0.8), ("completed", 1.0)]
+    assert len(driver.slept) == 4  # one pause after each look that did not end the wait
+
+
+def test_wait_gives_up_at_its_deadline(clock: FakeClock) -> None:
+    """A flow that never moves ends the wait with WaitTimeout when the timeout has passed."""
+    start = clock.now
+    driver = FakeDriver([Step("GET /flows/f1", _flow("running", 0.1)) for _ in range(200)], clock)
+    with pytest.raises(WaitTimeout) as caught:
+        driver.drive(wait_job(new_state(), "f1", timeout=30.0, on_progress=None))
+    assert caught.value.last is not None
+    assert caught.value.last.state == "running"
+    assert clock.now - start == pytest.approx(30.0)  # the last pause stops at the deadline
+    assert 3 <= len(driver.slept) < 200
+
+
+def test_download_retries_a_broken_transfer_and_skips_failed_outputs(tmp_path: Path) -> None:
+    """A download that broke off is started again; a failed output gets no file."""
+    out = tmp_path / "out"
+    written = out / "a1.glb"
+    outputs = {
+        "outputs": [
+            {"asset_id": "a0", "status": "error"},
+            {"asset_id": "a1", "status": "ready"},
+        ]
+    }
+    driver = FakeDriver(
+        [
+            Step("GET /flows/f1/outputs", outputs),
+            Step("DOWNLOAD /flows/f1/outputs/a1", _lost("GET", "/flows/f1/outputs/a1")),
+            Step("DOWNLOAD /flows/f1/outputs/a1", written),
+        ]
+    )
+    listed, paths = driver.drive(download_outputs_job(new_state(), "f1", out))
+    driver.assert_done()
+    assert [a.id for a in listed] == ["a0", "a1"]
+    assert paths == [written]
+    assert out.is_dir()  # made by the PrepareDir effect, performed by the driver
+    assert isinstance(driver.effects[0], PrepareDir)
+    downloads = [e for e in driver.effects if isinstance(e, Download)]
+    assert [d.directory for d in downloads] == [out, out]
+    assert isinstance(driver.effects[driver.effects.index(downloads[0]) + 1], Sleep)
+
+
+def test_download_past_a_limit_is_not_tried_again(tmp_path: Path) -> None:
+    """An output over max_download_bytes would be so again: raised at once, no retry."""
+    too_large = ResponseTooLargeError(
+        "too large", limit=10, method="GET", path="/x", status_code=200
+    )
+    driver = FakeDriver(
+        [
+            Step("GET /flows/f1/outputs", {"outputs": [{"asset_id": "a1", "status": "ready"}]}),
+            Step("DOWNLOAD /flows/f1/outputs/a1", too_large),
+        ]
+    )
+    with pytest.raises(ResponseTooLargeError):
+        driver.drive(download_outputs_job(new_state(), "f1", tmp_path))
+    driver.assert_done()
+    assert driver.slept == []
+
+
+def test_an_unreadable_answer_is_asked_again_only_when_idempotent() -> None:
+    """A 2xx cut short is re-read for a GET (within budget) and handed over for a POST-like."""
+    cut = _server_error("GET", "/flows/f1", 200)
+    driver = FakeDriver([Step("GET /flows/f1", cut), Step("GET /flows/f1", _flow("running", 0.5))])
+    flow = driver.drive(call(get_flow_op("f1"), new_state().budget()))
+    driver.assert_done()
+    assert flow.progress == 0.5
+    assert len(driver.slept) == 1
+
+    exhausted = FakeDriver([Step("GET /flows/f1", cut)] * 3)
+    with pytest.raises(ServerError):
+        exhausted.drive(call(get_flow_op("f1"), new_state(max_retries=2).budget()))
+    exhausted.assert_done()
+
+    patch = FakeDriver([Step("PATCH /flows/f1", _server_error("PATCH", "/flows/f1", 200))])
+    with pytest.raises(ServerError):
+        patch.drive(call(update_flow_op("f1", "start"), new_state(max_retries=0).budget()))
