@@ -39,12 +39,12 @@ from generio._errors import (
 )
 from generio._jobs.idempotency import IDEMPOTENCY_FIELD
 from generio._models import Asset, Flow, RunResult, Template
-from generio._version import __version__
 
 if _typing.TYPE_CHECKING:
     from generio._async_client import AsyncGenerio
     from generio._client import Generio
     from generio._payload import data_uri
+    from generio._version import __version__
 
 __all__ = [  # noqa: RUF022 - plain sorted(), as tests/test_public_api.py checks
     "APIConnectionError",
@@ -86,12 +86,13 @@ __all__ = [  # noqa: RUF022 - plain sorted(), as tests/test_public_api.py checks
 _LAZY = {
     "AsyncGenerio": ("generio._async_client", "AsyncGenerio"),
     "Generio": ("generio._client", "Generio"),
+    "__version__": ("generio._version", "__version__"),
     "data_uri": ("generio._payload.data_uri", None),
 }
 
 
 def __getattr__(name: str) -> _typing.Any:
-    """Load the clients and ``data_uri`` on first access (PEP 562)."""
+    """Load the clients, ``data_uri`` and ``__version__`` on first access (PEP 562)."""
     try:
         module_name, attribute = _LAZY[name]
     except KeyError:

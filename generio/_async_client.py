@@ -47,11 +47,10 @@ from generio._jobs.calls import (
     start_job,
 )
 from generio._jobs.conflicts import judged
-from generio._jobs.create import create_job, upload_job
 from generio._jobs.downloads import download_outputs_job
 from generio._jobs.effects import Job
+from generio._jobs.options import OnInterrupt
 from generio._jobs.pages import list_flows_job
-from generio._jobs.run import OnInterrupt
 from generio._jobs.wait import ProgressCallback, wait_job
 from generio._models import Asset, Flow, RunResult, Template
 
@@ -96,6 +95,8 @@ class AsyncFlows:
         idempotency_key: str | None = None,
     ) -> Flow:
         """Create a flow (started at once when it has inputs), never twice."""
+        from generio._jobs.create import create_job  # loaded on first create
+
         return await self._client._drive(
             create_job(
                 self._state,
@@ -124,6 +125,8 @@ class AsyncFlows:
         mime_type: str | None = None,
     ) -> Asset:
         """Add one input to a flow in ``created``, streamed, never twice."""
+        from generio._jobs.create import upload_job
+
         job = upload_job(self._state, flow_id, source, additional, mime_type)
         return await self._client._drive(judged(self._state, flow_id, "upload an input", job))
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from generio._http.settings import Secret, Settings, resolve_settings
 from generio._jobs.effects import Job
-from generio._jobs.run import OnInterrupt, run_job
+from generio._jobs.options import OnInterrupt
 from generio._jobs.state import ClientState
 from generio._jobs.wait import ProgressCallback
 from generio._models import RunResult, Template
@@ -75,6 +75,8 @@ class ClientBase:
         idempotency_key: str | None,
         on_interrupt: OnInterrupt,
     ) -> Job[RunResult]:
+        from generio._jobs.run import run_job  # the heaviest job: loaded on first run
+
         return run_job(
             self._state,
             template,

@@ -45,11 +45,10 @@ from generio._jobs.calls import (
     start_job,
 )
 from generio._jobs.conflicts import judged
-from generio._jobs.create import create_job, upload_job
 from generio._jobs.downloads import download_outputs_job
 from generio._jobs.effects import Job
+from generio._jobs.options import OnInterrupt
 from generio._jobs.pages import list_flows_job
-from generio._jobs.run import OnInterrupt
 from generio._jobs.wait import ProgressCallback, wait_job
 from generio._models import Asset, Flow, RunResult, Template
 
@@ -119,6 +118,8 @@ class Flows:
         find a key: ``_jobs/keyed.py``). A retry after an ambiguous failure adopts only the flow
         with the call's key.
         """
+        from generio._jobs.create import create_job  # loaded on first create
+
         sources = as_sources(inputs)
         job = create_job(self._state, template, sources, parameters, additional, idempotency_key)
         return self._client._drive(job)
@@ -166,6 +167,8 @@ class Flows:
             InputError: the input is unusable or not accepted by the flow's template.
             ConflictError: the flow is no longer ``created``.
         """
+        from generio._jobs.create import upload_job
+
         job = upload_job(self._state, flow_id, source, additional, mime_type)
         return self._client._drive(judged(self._state, flow_id, "upload an input", job))
 

@@ -1,10 +1,29 @@
-"""The installed distribution's version, read once from its metadata."""
+"""The installed distribution's version, read from its metadata on first use.
 
-from importlib.metadata import PackageNotFoundError, version
+Reading it means ``importlib.metadata`` and a scan of the installed distributions, which
+would be a third of generio's import time; ``__version__`` is computed when first asked for.
+"""
 
-try:
-    __version__ = version("generio")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0.0.0+unknown"
+import functools
+from typing import Any
 
-__all__ = ["__version__"]
+__all__ = ["version"]  # and ``__version__``, computed on access
+
+
+@functools.cache
+def version() -> str:
+    """Return generio's version, ``0.0.0+unknown`` in a source tree never installed."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as distribution_version
+
+    try:
+        return distribution_version("generio")
+    except PackageNotFoundError:
+        return "0.0.0+unknown"
+
+
+def __getattr__(name: str) -> Any:
+    """Compute ``__version__`` on first access (PEP 562)."""
+    if name == "__version__":
+        return version()
+    raise AttributeError(f"module 'generio._version' has no attribute {name!r}")

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import httpx
 
 from generio._drivers.answers import generio_errors, read_answer
-from generio._drivers.writer import DownloadLimits, OutputWriter, check_download, download_op
 from generio._errors import ClientClosedError, GenerioError, WrongEventLoopError
 from generio._http.bounded import body_limit
 from generio._http.policy import budget_scope
@@ -115,6 +114,14 @@ class AsyncDriver:
             return read_answer(op, await self._http.request(**op.raw_request(asynchronous=True)))
 
     async def _download(self, effect: Download) -> Path:
+        # The writer (JSON scanning, base64, safe files) loads on the first download.
+        from generio._drivers.writer import (
+            DownloadLimits,
+            OutputWriter,
+            check_download,
+            download_op,
+        )
+
         limits = DownloadLimits.start(self._state.settings)
         timeout = limits.request_timeout(self._http.timeout)
         with (

@@ -9,7 +9,6 @@ from typing import Any, TypeVar
 import httpx
 
 from generio._drivers.answers import generio_errors, read_answer
-from generio._drivers.writer import DownloadLimits, OutputWriter, check_download, download_op
 from generio._errors import ClientClosedError
 from generio._http.bounded import body_limit
 from generio._http.policy import budget_scope
@@ -72,6 +71,14 @@ class SyncDriver:
             return read_answer(op, self._http.request(**op.raw_request()))
 
     def _download(self, effect: Download) -> Path:
+        # The writer (JSON scanning, base64, safe files) loads on the first download.
+        from generio._drivers.writer import (
+            DownloadLimits,
+            OutputWriter,
+            check_download,
+            download_op,
+        )
+
         limits = DownloadLimits.start(self._state.settings)
         with (
             budget_scope(effect.budget),

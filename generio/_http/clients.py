@@ -30,14 +30,13 @@ from generio._http.retrying import (
     capture_hook,
 )
 from generio._http.settings import BearerAuth, NotGiven, Settings, check_timeout
-from generio._version import __version__
+from generio._version import version
 
 if TYPE_CHECKING:
     from generio_api import Client
 
 __all__ = ["build_async", "build_sync", "effective_timeout"]
 
-_USER_AGENT = f"generio-python/{__version__}"
 # httpx keeps only 20 idle connections; run_many or many threads polling at once would then
 # reconnect for most requests. Keep as many idle as may be open.
 _LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=100)
@@ -77,7 +76,7 @@ def effective_timeout(
 def _options(settings: Settings, timeout: httpx.Timeout | None, user: Any) -> dict[str, Any]:
     # httpx.Headers: case-insensitive, so ours replace the user client's defaults.
     headers = httpx.Headers(user.headers if user is not None else None)
-    headers["User-Agent"] = _USER_AGENT
+    headers["User-Agent"] = f"generio-python/{version()}"
     # Only what generio decompresses itself, in bounded pieces (_http/bounded.py).
     headers["Accept-Encoding"] = ACCEPT_ENCODING
     return {

@@ -16,7 +16,7 @@ failure becomes one of generio's errors:
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from urllib.parse import quote
 
 import attrs
@@ -26,7 +26,6 @@ from generio._errors import (
 )
 from generio._models import Asset, Flow, Template
 from generio._payload import mime as _mime
-from generio._payload.body import JsonBody
 from generio._payload.wire import (
     Page,
     asset_from_json,
@@ -36,6 +35,9 @@ from generio._payload.wire import (
     page_of,
     template_from_json,
 )
+
+if TYPE_CHECKING:
+    from generio._payload.body import JsonBody
 
 __all__ = [
     "SORT_FIELDS",

@@ -28,7 +28,6 @@ from generio._jobs.effects import Job
 from generio._jobs.retries import call
 from generio._jobs.state import ClientState
 from generio._models import Asset, Flow, Template
-from generio._payload.inputs import check_shape
 
 __all__ = [
     "abort_job",
@@ -140,6 +139,9 @@ def as_sources(inputs: object) -> list[object]:
     Raises:
         InputError: a mapping of another shape, or a set (nothing is sent).
     """
+    # The input checks (and the data-URI codec) load on the first call that has inputs.
+    from generio._payload.inputs import check_shape
+
     if inputs is None:
         return []
     single = (str, bytes, bytearray, memoryview, os.PathLike, Asset, Mapping)

@@ -20,7 +20,7 @@ import logging
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from generio._errors import FlowFailed, GenerioError, InputError
 from generio._http.operations import get_output_op, list_outputs_op, update_flow_op
@@ -30,6 +30,7 @@ from generio._jobs.downloads import PrepareDir, download_outputs_job, note_statu
 from generio._jobs.effects import Job, local
 from generio._jobs.idempotency import check_key, new_key
 from generio._jobs.keyed import find_keyed
+from generio._jobs.options import ON_INTERRUPT, OnInterrupt
 from generio._jobs.retries import call
 from generio._jobs.state import ClientState
 from generio._jobs.wait import ProgressCallback, check_timeout, wait_job
@@ -38,8 +39,6 @@ from generio._models import Asset, Flow, RunResult, Template
 __all__ = ["ON_INTERRUPT", "OnInterrupt", "abandon_job", "run_job"]
 
 logger = logging.getLogger("generio")
-OnInterrupt = Literal["abort", "keep"]
-ON_INTERRUPT: tuple[OnInterrupt, ...] = ("abort", "keep")
 
 
 class _Guarded:

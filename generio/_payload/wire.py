@@ -28,7 +28,7 @@ import attrs
 from generio._degrade import degraded, forget_degradations
 from generio._jobs.idempotency import ABSENT, marker_of, public_additional
 from generio._models import Asset, Flow, Template, mime_of_payload
-from generio._payload.data_uri import repair_misprint
+from generio._payload.uri_header import repair_misprint
 
 __all__ = [
     "Page",
