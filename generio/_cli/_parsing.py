@@ -24,7 +24,8 @@ from typer.core import TyperCommand, TyperGroup
 __all__ = ["Command", "Group", "RootGroup", "hoist_global_options"]
 
 
-def _plain(pieces: Iterable[str]) -> list[str]:
+def _without_braces(pieces: Iterable[str]) -> list[str]:
+    """Drop the braces typer puts around required arguments in a usage line."""
     return [piece.replace("{", "").replace("}", "") for piece in pieces]
 
 
@@ -46,7 +47,7 @@ class Command(TyperCommand):
 
     def collect_usage_pieces(self, ctx: Any) -> list[str]:
         """Typer's pieces without the braces it puts around required arguments."""
-        return _plain(super().collect_usage_pieces(ctx))
+        return _without_braces(super().collect_usage_pieces(ctx))
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         """Parse as click does; a value outside a choice lists the choices plainly."""
@@ -63,7 +64,7 @@ class Group(TyperGroup):
 
     def collect_usage_pieces(self, ctx: Any) -> list[str]:
         """Typer's pieces without braces."""
-        return _plain(super().collect_usage_pieces(ctx))
+        return _without_braces(super().collect_usage_pieces(ctx))
 
 
 def _options(command: Any, ctx: Any) -> dict[str, bool]:

@@ -102,9 +102,10 @@ class FlowBar:
             if flow.is_terminal:
                 self._progress.stop_task(self._task)  # freezes the elapsed time
             return
-        self._plain(flow)
+        self._print_line(flow)
 
-    def _plain(self, flow: Flow) -> None:
+    def _print_line(self, flow: Flow) -> None:
+        """Without a bar (not a terminal): a line on a new state, each 25 %, or every 10 s."""
         now = time.monotonic()
         last = self._last
         due = (
