@@ -59,8 +59,8 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-#: The fields ``GET /flows`` sorts by (the spec's ``FlowSortField``; ``tests/test_spec.py``
-#: checks the two agree). Spelled out so a plain request does not load the generated client.
+#: The fields ``GET /flows`` sorts by: the spec's ``FlowSortField``, spelled out so a plain
+#: request does not load the generated client (``tests/unit/test_operations.py`` compares).
 SORT_FIELDS = ("state", "status", "progress", "created_at", "started_at", "finished_at")
 _OCTETS = "application/octet-stream"
 

@@ -2,17 +2,17 @@
 
 Who retries what:
 
-* The retry transports (``_http/retrying.py``) retry any request whose outcome is safe to repeat:
-  GET, HEAD, OPTIONS, PUT, PATCH and DELETE on a connection failure, a timeout or a status
-  in :data:`RETRY_STATUSES`; a POST only when it provably never reached the server (the
-  connection could not be made, or a 429 said "not now"). ``client.low_level`` goes through
-  the same transports, so it gets the same retries.
-* The facade's jobs handle what a transport must not: a POST whose outcome is ambiguous
-  (a read timeout, a connection dropped after sending, a 5xx). They first look for what the
-  lost attempt may have created, and only then retry (see ``_jobs/create.py``).
-* A 2xx whose body cannot be read (JSON cut short) looks like a success to the transport;
-  the job driver repeats such a call when its method is idempotent
-  (:func:`rereads_unreadable`, used by ``_effects.Stepper``).
+* The retry transports (``_http/retrying.py``) retry any request whose outcome is safe to
+  repeat: GET, HEAD, OPTIONS, PUT, PATCH and DELETE on a connection failure, a timeout or a
+  status in :data:`RETRY_STATUSES`; a POST only when it provably never reached the server
+  (the connection could not be made, or a 429 said "not now"). ``client.low_level`` goes
+  through the same transports, so it gets the same retries.
+* Everything else is decided by the jobs, in one module (``_jobs/retries.py``): a POST whose
+  outcome is ambiguous (a read timeout, a connection dropped after sending, a 5xx) is
+  repeated only after the jobs looked for what the lost attempt may have created
+  (``_jobs/create.py``); a 2xx whose body cannot be read (JSON cut short) looks like a
+  success to the transport, and is asked again when its method is idempotent
+  (:func:`rereads_unreadable`); a broken download starts again. The drivers retry nothing.
 
 Both draw on one :class:`Budget` per logical call, found through a context variable, so the
 two layers never multiply each other's retries: ``max_retries=2`` means at most two extra
