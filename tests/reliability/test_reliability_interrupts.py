@@ -22,6 +22,8 @@ import anyio
 import pytest
 
 from generio import AsyncGenerio, Generio
+from generio._drivers.asynchronous import AsyncDriver
+from generio._drivers.sync import SyncDriver
 from generio._jobs.effects import Call, Effect, Sleep
 from generio.testing import Emulator, LedgerEntry
 
@@ -97,9 +99,9 @@ def test_keyboard_interrupt_at_every_step(
 ) -> None:
     """Ctrl-C at each step of a blocking run(): its flow is aborted, the error names it."""
     fired: list[bool] = []
-    real = Generio._perform
+    real = SyncDriver.perform
 
-    def perform(self: Generio, effect: Effect) -> Any:
+    def perform(self: SyncDriver, effect: Effect) -> Any:
         if fired or not trigger(effect):
             return real(self, effect)
         fired.append(True)
@@ -107,7 +109,7 @@ def test_keyboard_interrupt_at_every_step(
             real(self, effect)
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(Generio, "_perform", perform)
+    monkeypatch.setattr(SyncDriver, "perform", perform)
     with (
         Generio(slowish.api_key, slowish.base_url) as client,
         pytest.raises(KeyboardInterrupt) as caught,
@@ -126,10 +128,10 @@ def test_task_cancelled_at_every_step(
     after: bool,
 ) -> None:
     """A task cancelled at each step of an async run(): its flow is aborted, shielded."""
-    real = AsyncGenerio._perform_now
+    real = AsyncDriver._perform_now
     reached: list[anyio.Event] = []
 
-    async def perform_now(self: AsyncGenerio, effect: Effect) -> Any:
+    async def perform_now(self: AsyncDriver, effect: Effect) -> Any:
         if not reached or reached[0].is_set() or not trigger(effect):
             return await real(self, effect)
         if after:
@@ -138,7 +140,7 @@ def test_task_cancelled_at_every_step(
         await anyio.sleep_forever()  # where the cancellation lands
         return None
 
-    monkeypatch.setattr(AsyncGenerio, "_perform_now", perform_now)
+    monkeypatch.setattr(AsyncDriver, "_perform_now", perform_now)
     caught: list[BaseException] = []
 
     async def main() -> None:
