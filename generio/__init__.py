@@ -5,8 +5,8 @@
 ...     result = client.run("model_generate_fromprompt", "a wooden chair", out_dir="models")
 ...     print(result.paths)
 
-``Generio`` and ``AsyncGenerio`` (and the generated client below them) load on first use, so
-``import generio`` stays about as light as ``import httpx``.
+``Generio``, ``AsyncGenerio``, the batch types (and the generated client below them) load on
+first use, so ``import generio`` stays about as light as ``import httpx``.
 """
 
 import typing as _typing
@@ -40,6 +40,7 @@ from generio._version import __version__
 if _typing.TYPE_CHECKING:
     from generio import _data_uri as data_uri
     from generio._async_client import AsyncGenerio
+    from generio._batch import BatchProgress, Job, JobError, Step
     from generio._client import Generio
 
 __all__ = [  # noqa: RUF022 - plain sorted(), as tests/test_public_api.py checks
@@ -50,6 +51,7 @@ __all__ = [  # noqa: RUF022 - plain sorted(), as tests/test_public_api.py checks
     "Asset",
     "AsyncGenerio",
     "AuthenticationError",
+    "BatchProgress",
     "ConfigurationError",
     "ConflictError",
     "FieldError",
@@ -61,12 +63,15 @@ __all__ = [  # noqa: RUF022 - plain sorted(), as tests/test_public_api.py checks
     "IDEMPOTENCY_FIELD",
     "IdempotencyConflictError",
     "InputError",
+    "Job",
+    "JobError",
     "MissingExtraError",
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
     "RunResult",
     "ServerError",
+    "Step",
     "Template",
     "ValidationError",
     "WaitTimeout",
@@ -77,6 +82,10 @@ __all__ = [  # noqa: RUF022 - plain sorted(), as tests/test_public_api.py checks
 # name -> (module, attribute or None for the module itself)
 _LAZY = {
     "AsyncGenerio": ("generio._async_client", "AsyncGenerio"),
+    "BatchProgress": ("generio._batch", "BatchProgress"),
+    "Job": ("generio._batch", "Job"),
+    "JobError": ("generio._batch", "JobError"),
+    "Step": ("generio._batch", "Step"),
     "Generio": ("generio._client", "Generio"),
     "data_uri": ("generio._data_uri", None),
 }

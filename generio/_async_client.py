@@ -1,6 +1,6 @@
 """:class:`AsyncGenerio`, the asyncio (and trio) client: a thin async driver of the jobs.
 
-Same surface as :class:`~generio.Generio`, awaited, plus :meth:`AsyncGenerio.run_many`.
+Same surface as :class:`~generio.Generio`, awaited (batches: ``_batch_async.py``).
 The jobs (``_jobs.py``, ``_create.py``, ``_downloads.py``) are shared; only the performing
 of effects differs. Async work uses anyio, which httpx already depends on, so generio runs
 under asyncio and trio alike.
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import builtins
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
@@ -18,11 +18,11 @@ from typing import Any, TypeVar
 import httpx
 
 from generio._base import ClientBase
+from generio._batch_async import AsyncBatches
 from generio._config import NOT_GIVEN, NotGiven
 from generio._create import create_job, upload_job
 from generio._downloads import OutputWriter, check_download, download_op, download_outputs_job
 from generio._effects import Download, Effect, Job, Sleep, Stepper
-from generio._errors import InputError
 from generio._jobs import (
     ProgressCallback,
     abort_job,
@@ -31,7 +31,6 @@ from generio._jobs import (
     delete_job,
     get_template_job,
     list_templates_job,
-    prefetch_templates_job,
     start_job,
     wait_job,
 )
@@ -176,7 +175,7 @@ class AsyncFlows:
         return (await self._client._drive(job))[1]
 
 
-class AsyncGenerio(ClientBase):
+class AsyncGenerio(AsyncBatches, ClientBase):
     """The GENERIO Flows API client for asyncio and trio.
 
     Takes the same arguments as :class:`~generio.Generio`, with ``http_client`` an
@@ -242,47 +241,6 @@ class AsyncGenerio(ClientBase):
                 on_interrupt,
             )
         )
-
-    async def run_many(
-        self, jobs: Iterable[Mapping[str, Any]], *, concurrency: int = 8
-    ) -> list[RunResult | Exception]:
-        """Run many :meth:`run` calls, at most ``concurrency`` at a time.
-
-        Args:
-            jobs: each a mapping of :meth:`run`'s arguments (``idempotency_key`` and
-                ``on_interrupt`` included), e.g.
-                ``{"template": "model_generate_fromprompt", "inputs": ["a chair"]}``.
-                Cancelling run_many aborts the flows of the jobs under way.
-            concurrency: how many run at once.
-
-        Returns:
-            One entry per job, in order: its :class:`RunResult`, or the exception it raised
-            (a failed job does not stop the others).
-
-        Raises:
-            InputError: ``concurrency`` is not a positive integer.
-        """
-        import anyio
-
-        if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
-            raise InputError(f"concurrency must be an integer >= 1, not {concurrency!r}.")
-        pending = list(enumerate(jobs))
-        if len(pending) > 1:
-            await self._drive(prefetch_templates_job(self._state, [job for _, job in pending]))
-        results: list[RunResult | Exception] = [InputError("not run") for _ in range(len(pending))]
-        queue = iter(pending)
-
-        async def worker() -> None:
-            for index, job in queue:
-                try:
-                    results[index] = await self.run(**job)
-                except Exception as exc:  # noqa: BLE001 - returned as the job's result
-                    results[index] = exc
-
-        async with anyio.create_task_group() as group:
-            for _ in range(min(concurrency, len(pending))):
-                group.start_soon(worker)
-        return results
 
     async def aclose(self) -> None:
         """Close the connections generio opened (not those of your ``http_client``).

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 import httpx
 
 from generio._base import ClientBase
+from generio._batch_sync import SyncBatches
 from generio._config import NOT_GIVEN, NotGiven
 from generio._create import create_job, upload_job
 from generio._downloads import OutputWriter, check_download, download_op, download_outputs_job
@@ -255,7 +256,7 @@ class Flows:
         return self._client._drive(job)[1]
 
 
-class Generio(ClientBase):
+class Generio(SyncBatches, ClientBase):
     """The GENERIO Flows API client (blocking). Safe to share between threads.
 
     Args:
