@@ -110,7 +110,7 @@ def test_concurrency_bounds_the_jobs_running(emu: Emulator, kind: str) -> None:
 
 
 def test_estimate_is_the_jobs_left_at_the_rate_so_far() -> None:
-    """BatchProgress.remaining: None before any job ended, then left × elapsed / finished."""
+    """BatchProgress.remaining: None before any job ended, then left * elapsed / finished."""
     now = [100.0]
     tracker = Tracker(4, clock=lambda: now[0])
     tracker.start()
@@ -178,7 +178,7 @@ def test_chained_steps_feed_outputs_forward(emu: Emulator, kind: str) -> None:
     results = run_many(kind, emu, jobs, concurrency=2)
     assert all(isinstance(r, RunResult) for r in results)
     with Generio(emu.api_key, emu.base_url) as client:
-        for i, result in enumerate(results):
+        for result in results:
             first, second = result.steps
             assert result.flow == second
             assert (first.template, second.template) == (PROMPT_TEMPLATE, OPTIMIZE_TEMPLATE)
@@ -304,7 +304,7 @@ def test_faults_during_a_chained_batch(emu: Emulator, kind: str) -> None:
 @pytest.mark.parametrize(
     ("job", "words"),
     [
-        ({"template": PROMPT_TEMPLATE, "inputs": "x", "paramters": {}}, "did you mean 'parameters'"),
+        ({"template": PROMPT_TEMPLATE, "inputs": "x", "paramters": {}}, "mean 'parameters'"),
         ({"template": PROMPT_TEMPLATE, "inputs": "x", "idempotency": "k"}, "unknown key"),
         ({"inputs": "x"}, "has no 'template'"),
         ({"template": PROMPT_TEMPLATE}, "has no 'inputs'"),
@@ -357,7 +357,7 @@ def _slow_jobs(keys: bool = False) -> list[Any]:
 
 @pytest.mark.parametrize("mode", ["abort", "keep"])
 def test_leaving_the_loop_early_stops_the_jobs_in_flight(emu: Emulator, mode: str) -> None:
-    """break out of iter_run_many: the flows in flight are aborted, or kept with "keep"."""
+    """Breaking out of iter_run_many: the flows in flight are aborted, or kept with "keep"."""
     emu.flow_seconds = 60
     with Generio(emu.api_key, emu.base_url) as client:
         batch = client.iter_run_many(_slow_jobs(), concurrency=3, on_interrupt=mode)  # type: ignore[arg-type]
@@ -413,7 +413,7 @@ def test_cancelled_async_batch(emu: Emulator, mode: str) -> None:
                 await client.run_many(_slow_jobs(), concurrency=3, on_interrupt=mode)  # type: ignore[arg-type]
 
             group.start_soon(go)
-            while len(emu.ledger) < 2:
+            while len(emu.ledger) < 2:  # noqa: ASYNC110 - the emulator has no event to await
                 await anyio.sleep(0.02)
             group.cancel_scope.cancel()
 
