@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import contextlib
 import math
-from collections.abc import AsyncGenerator, Iterable, Mapping
-from typing import TYPE_CHECKING, Any, cast
+from collections.abc import AsyncGenerator, Iterable
+from typing import TYPE_CHECKING, cast
 
 from generio._batch import (
     BatchCallback,
@@ -48,7 +48,7 @@ class AsyncBatches:
 
     async def run_many(
         self,
-        jobs: Iterable[Job] | Iterable[Mapping[str, Any]],
+        jobs: Iterable[Job],
         *,
         concurrency: int = 8,
         on_progress: BatchCallback | None = None,
@@ -71,7 +71,7 @@ class AsyncBatches:
 
     def iter_run_many(
         self,
-        jobs: Iterable[Job] | Iterable[Mapping[str, Any]],
+        jobs: Iterable[Job],
         *,
         concurrency: int = 8,
         on_progress: BatchCallback | None = None,

@@ -19,7 +19,7 @@ import threading
 from collections import deque
 from collections.abc import Generator, Iterable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from generio._batch import (
     BatchCallback,
@@ -71,7 +71,7 @@ class SyncBatches:
 
     def run_many(
         self,
-        jobs: Iterable[Job] | Iterable[Mapping[str, Any]],
+        jobs: Iterable[Job],
         *,
         concurrency: int = 8,
         on_progress: BatchCallback | None = None,
@@ -113,7 +113,7 @@ class SyncBatches:
 
     def iter_run_many(
         self,
-        jobs: Iterable[Job] | Iterable[Mapping[str, Any]],
+        jobs: Iterable[Job],
         *,
         concurrency: int = 8,
         on_progress: BatchCallback | None = None,
