@@ -52,7 +52,7 @@ from generio import Generio, Job
 
 jobs: list[Job] = [
     {"template": "model_generate_fromprompt", "inputs": "a", "paramters": {"seed": 1}},
-    {"template": "model_generate_fromprompt", "inputs": "b", "then": {"template": "t", "parameter": {}}},
+    {"template": "model_optimize", "inputs": "b", "then": {"template": "t", "parameter": 1}},
     {"inputs": "no template"},
 ]
 with Generio() as client:
