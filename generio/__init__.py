@@ -40,7 +40,8 @@ from generio._version import __version__
 if _typing.TYPE_CHECKING:
     from generio import _data_uri as data_uri
     from generio._async_client import AsyncGenerio
-    from generio._batch import BatchProgress, Job, JobError, Step
+    from generio._batch import Job, JobError, Step
+    from generio._batch_progress import BatchProgress
     from generio._client import Generio
 
 __all__ = [  # noqa: RUF022 - plain sorted(), as tests/test_public_api.py checks
@@ -82,7 +83,7 @@ __all__ = [  # noqa: RUF022 - plain sorted(), as tests/test_public_api.py checks
 # name -> (module, attribute or None for the module itself)
 _LAZY = {
     "AsyncGenerio": ("generio._async_client", "AsyncGenerio"),
-    "BatchProgress": ("generio._batch", "BatchProgress"),
+    "BatchProgress": ("generio._batch_progress", "BatchProgress"),
     "Job": ("generio._batch", "Job"),
     "JobError": ("generio._batch", "JobError"),
     "Step": ("generio._batch", "Step"),

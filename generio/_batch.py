@@ -11,7 +11,7 @@ schedule is built here:
 * :func:`chain_job` is one job as one effect generator (``_effects.py``): ``run()``'s job
   per step, each step's inputs the previous step's outputs as :class:`~generio.Asset`
   objects (their data URIs travel as they came: nothing is decoded or written locally);
-* :class:`Tracker` counts queued, running, done and failed jobs and estimates the time left.
+* the counts and the estimate of the time left are in ``_batch_progress.py``.
 
 Keys of a chain: step 1 uses the job's key itself (so ``run(..., idempotency_key=key)`` and a
 one-step job with that key are the same request), step ``n`` > 1 uses ``f"{key}/then/{n-1}"``.
@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import difflib
 import os
-import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Required, TypedDict
 
@@ -38,13 +37,11 @@ from generio._run import ON_INTERRUPT, OnInterrupt, run_job
 from generio._state import ClientState
 
 __all__ = [
-    "BatchProgress",
     "Job",
     "JobError",
     "Outcome",
     "Plan",
     "Step",
-    "Tracker",
     "as_outcome",
     "chain_job",
     "check_concurrency",
@@ -189,14 +186,14 @@ def _unknown(where: str, names: Iterable[object], known: frozenset[str]) -> None
         )
 
 
-def _steps(index: int, then: object) -> list[Mapping[str, Any]]:
+def _steps(job: str, then: object) -> list[Mapping[str, Any]]:
     if then is None:
         return []
     steps = [then] if isinstance(then, Mapping) else then
     if isinstance(steps, str | bytes) or not isinstance(steps, Sequence):
-        raise InputError(f"job {index}: then must be a step (a dict) or a list of them.")
+        raise InputError(f"{job}: then must be a step (a dict) or a list of them.")
     for number, step in enumerate(steps, start=1):
-        where = f"job {index}, step {number + 1} (then)"
+        where = f"{job}, step {number + 1} (then)"
         if not isinstance(step, Mapping):
             raise InputError(f"{where} must be a dict like {{'template': ...}}, not {step!r}.")
         if "inputs" in step:
@@ -209,24 +206,26 @@ def _steps(index: int, then: object) -> list[Mapping[str, Any]]:
     return list(steps)
 
 
-def _plan(index: int, job: object, on_interrupt: OnInterrupt, new_key: Callable[[], str]) -> Plan:
+def _plan(
+    index: int, job: object, on_interrupt: OnInterrupt, new_key: Callable[[], str], name: str
+) -> Plan:
     if not isinstance(job, Mapping):
-        raise InputError(f"job {index} must be a dict of run()'s arguments, not {job!r}.")
-    _unknown(f"job {index}", job, JOB_KEYS)
+        raise InputError(f"{name} must be a dict of run()'s arguments, not {job!r}.")
+    _unknown(name, job, JOB_KEYS)
     for required in ("template", "inputs"):
         if required not in job:
-            raise InputError(f"job {index} has no {required!r}.")
-    steps = [job, *_steps(index, job.get("then"))]
+            raise InputError(f"{name} has no {required!r}.")
+    steps = [job, *_steps(name, job.get("then"))]
     explicit = job.get("idempotency_key") is not None
     key = check_key(job["idempotency_key"]) if explicit else new_key()
     if len(steps) > 1 and len(key) > MAX_KEY_LENGTH - _SUFFIX_ROOM:
         raise InputError(
-            f"job {index}: a chained job's idempotency_key may have at most "
+            f"{name}: a chained job's idempotency_key may have at most "
             f"{MAX_KEY_LENGTH - _SUFFIX_ROOM} characters (its steps add '/then/<n>')."
         )
     mode = job.get("on_interrupt", on_interrupt)
     if mode not in ON_INTERRUPT:
-        raise InputError(f"job {index}: on_interrupt must be 'abort' or 'keep', not {mode!r}.")
+        raise InputError(f"{name}: on_interrupt must be 'abort' or 'keep', not {mode!r}.")
     return Plan(
         index=index,
         key=key,
@@ -252,8 +251,15 @@ def plan_jobs(
     jobs: Iterable[Job] | Iterable[Mapping[str, Any]],
     on_interrupt: OnInterrupt,
     new_key: Callable[[], str],
+    name: Callable[[int], str] = "job {}".format,
 ) -> list[Plan]:
     """Check every job and give it its key, before anything is sent.
+
+    Args:
+        jobs: the jobs.
+        on_interrupt: the batch's ``on_interrupt``, for jobs without their own.
+        new_key: makes the key of a job without one.
+        name: how messages name the job at an index (the CLI says "line 3").
 
     Raises:
         InputError: a job is not a dict, has an unknown or missing key, a bad ``then``,
@@ -263,7 +269,7 @@ def plan_jobs(
         raise InputError(f"on_interrupt must be 'abort' or 'keep', not {on_interrupt!r}.")
     if isinstance(jobs, Mapping):
         raise InputError("run_many takes a list of jobs; wrap a single job in a list.")
-    return [_plan(index, job, on_interrupt, new_key) for index, job in enumerate(jobs)]
+    return [_plan(index, job, on_interrupt, new_key, name(index)) for index, job in enumerate(jobs)]
 
 
 def template_names(plans: Sequence[Plan]) -> list[dict[str, object]]:
@@ -318,81 +324,3 @@ def chain_job(state: ClientState, plan: Plan) -> EffectJob[RunResult]:
         inputs = list(result.outputs)
     assert result is not None  # noqa: S101 - a plan has at least one step
     return RunResult(result.flow, result.outputs, result.paths, steps=tuple(flows))
-
-
-@attrs.frozen
-class BatchProgress:
-    """How a batch is going, given to run_many's ``on_progress`` on every change.
-
-    Attributes:
-        total: jobs in the batch.
-        queued: jobs not started yet.
-        running: jobs under way.
-        done: jobs that returned a result.
-        failed: jobs that ended in an error.
-        elapsed: seconds since the batch began.
-        remaining: estimated seconds until the last job ends (None until one has ended).
-        job: the index of the job that just started or ended (None for the first report).
-    """
-
-    total: int
-    queued: int
-    running: int
-    done: int
-    failed: int
-    elapsed: float
-    remaining: float | None
-    job: int | None = None
-
-    @property
-    def finished(self) -> int:
-        """Jobs that ended, either way."""
-        return self.done + self.failed
-
-
-class Tracker:
-    """The batch's counts; the estimate is the jobs left at the rate jobs ended so far."""
-
-    def __init__(self, total: int, clock: Callable[[], float] = time.monotonic) -> None:
-        self._clock = clock
-        self._began = clock()
-        self.total = total
-        self.running = 0
-        self.done = 0
-        self.failed = 0
-
-    def start(self) -> None:
-        """Count a job that began."""
-        self.running += 1
-
-    def end(self, ok: bool) -> None:
-        """Count a job that ended with a result (``ok``) or an error."""
-        self.running -= 1
-        if ok:
-            self.done += 1
-        else:
-            self.failed += 1
-
-    def snapshot(self, job: int | None = None) -> BatchProgress:
-        """Return the counts now, with the estimate of the time left."""
-        elapsed = max(0.0, self._clock() - self._began)
-        finished = self.done + self.failed
-        remaining: float | None = None
-        if finished == self.total:
-            remaining = 0.0
-        elif finished and elapsed > 0:
-            remaining = (self.total - finished) * elapsed / finished
-        return BatchProgress(
-            total=self.total,
-            queued=self.total - finished - self.running,
-            running=self.running,
-            done=self.done,
-            failed=self.failed,
-            elapsed=elapsed,
-            remaining=remaining,
-            job=job,
-        )
-
-
-#: Called with the batch's counts on every change.
-BatchCallback = Callable[[BatchProgress], object]

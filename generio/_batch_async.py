@@ -19,17 +19,16 @@ from collections.abc import AsyncGenerator, Iterable
 from typing import TYPE_CHECKING, cast
 
 from generio._batch import (
-    BatchCallback,
     Job,
     Outcome,
     Plan,
-    Tracker,
     as_outcome,
     chain_job,
     check_concurrency,
     plan_jobs,
     template_names,
 )
+from generio._batch_progress import BatchCallback, Tracker
 from generio._idempotency import new_key
 from generio._jobs import prefetch_templates_job
 from generio._run import OnInterrupt

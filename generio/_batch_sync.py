@@ -22,17 +22,16 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING, TypeVar, cast
 
 from generio._batch import (
-    BatchCallback,
     Job,
     Outcome,
     Plan,
-    Tracker,
     as_outcome,
     chain_job,
     check_concurrency,
     plan_jobs,
     template_names,
 )
+from generio._batch_progress import BatchCallback, Tracker
 from generio._effects import Job as EffectJob
 from generio._effects import Sleep, Stepper
 from generio._idempotency import new_key

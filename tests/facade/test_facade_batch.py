@@ -22,7 +22,7 @@ from generio import (
     JobError,
     RunResult,
 )
-from generio._batch import Tracker
+from generio._batch_progress import Tracker
 from generio.testing import Emulator
 
 KINDS = ["sync", "async"]
