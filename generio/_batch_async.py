@@ -29,6 +29,7 @@ from generio._batch import (
     template_names,
 )
 from generio._batch_progress import BatchCallback, Tracker
+from generio._batch_sync import interrupted_note
 from generio._idempotency import new_key
 from generio._jobs import prefetch_templates_job
 from generio._run import OnInterrupt
@@ -106,6 +107,7 @@ async def _iterate(
         on_progress(tracker.snapshot())
     send, receive = anyio.create_memory_object_stream[_Event](math.inf)
     queue = iter(plans)
+    stopped: list[BaseException] = []
 
     async def worker() -> None:
         for plan in queue:
@@ -114,21 +116,43 @@ async def _iterate(
                 outcome: Outcome = await client._drive(chain_job(client._state, plan))
             except Exception as exc:  # noqa: BLE001 - the job's result
                 outcome = as_outcome(plan.index, exc)
+            except BaseException as exc:
+                stopped.append(exc)  # cancelled: run()'s clean-up marked it
+                raise
             send.send_nowait((plan.index, outcome))
 
+    error: BaseException | None = None
     with send, receive:
         async with anyio.create_task_group() as group:
             for _ in range(min(concurrency, len(plans))):
                 group.start_soon(worker)
-            ended = 0
-            while ended < len(plans):
-                index, outcome = await receive.receive()
-                if outcome is None:
-                    tracker.start()
-                else:
-                    ended += 1
-                    tracker.end(not isinstance(outcome, BaseException))
-                if on_progress is not None:
-                    on_progress(tracker.snapshot(index))
-                if outcome is not None:
-                    yield index, outcome
+            try:
+                ended = 0
+                while ended < len(plans):
+                    index, outcome = await receive.receive()
+                    if outcome is None:
+                        tracker.start()
+                    else:
+                        ended += 1
+                        tracker.end(not isinstance(outcome, BaseException))
+                    if on_progress is not None:
+                        on_progress(tracker.snapshot(index))
+                    if outcome is not None:
+                        yield index, outcome
+            except anyio.get_cancelled_exc_class():
+                raise
+            except BaseException as exc:  # noqa: BLE001 - re-raised once the workers stopped
+                # Closed early, or the caller's on_progress raised: stop the workers (their
+                # clean-up runs shielded), then let the exception out as it was, not in a
+                # group.
+                error = exc
+                group.cancel_scope.cancel()
+    if error is not None:
+        if not isinstance(error, GeneratorExit):
+            interrupted_note(error, stopped, _mode(plans))
+        raise error
+
+
+def _mode(plans: list[Plan]) -> str:
+    modes = {plan.on_interrupt for plan in plans}
+    return modes.pop() if len(modes) == 1 else "abort"

@@ -421,3 +421,45 @@ def test_cancelled_async_batch(emu: Emulator, mode: str) -> None:
     states = {e.state for e in emu.ledger}
     assert len(emu.ledger) == 2
     assert states <= ({"aborting", "aborted"} if mode == "abort" else {"starting", "running"})
+
+
+@pytest.mark.parametrize("mode", ["abort", "keep"])
+def test_closing_the_async_iterator_early_stops_the_jobs(emu: Emulator, mode: str) -> None:
+    """aclosing() an async iter_run_many left early: flows aborted or kept, no exception group."""
+    emu.flow_seconds = 60
+
+    async def main() -> None:
+        async with AsyncGenerio(emu.api_key, emu.base_url) as client:
+            batch = client.iter_run_many(_slow_jobs(), concurrency=3, on_interrupt=mode)  # type: ignore[arg-type]
+            async with contextlib.aclosing(batch):
+                async for index, result in batch:
+                    assert (index, type(result)) == (0, InputError)
+                    while len(emu.ledger) < 2:  # noqa: ASYNC110 - no event to await
+                        await anyio.sleep(0.02)
+                    break
+
+    anyio.run(main)
+    states = {e.state for e in emu.ledger}
+    assert len(emu.ledger) == 2
+    assert states <= ({"aborting", "aborted"} if mode == "abort" else {"starting", "running"})
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_batch_callback_that_raises_stops_the_batch(emu: Emulator, kind: str) -> None:
+    """The batch's on_progress raising: the exception comes out as it was, flows aborted."""
+    emu.flow_seconds = 60
+
+    def on_progress(progress: BatchProgress) -> None:
+        if progress.failed:  # job 0 gave up waiting: the other two flows exist by then
+            raise ValueError("my batch callback broke")
+
+    jobs: list[Any] = [{"template": PROMPT_TEMPLATE, "inputs": "a timed sofa", "timeout": 2}]
+    jobs += [{"template": PROMPT_TEMPLATE, "inputs": f"a stopped sofa {i}"} for i in range(2)]
+    with pytest.raises(ValueError, match="batch callback broke") as caught:
+        run_many(kind, emu, jobs, concurrency=3, on_progress=on_progress)
+    assert "the batch was interrupted" in caught.value.__notes__[-1]
+    states = sorted(e.state for e in emu.ledger)
+    assert len(states) == 3
+    # Job 0's flow runs on (a wait that times out leaves its flow); the others stopped.
+    assert sum(s in ("starting", "running") for s in states) == 1
+    assert sum(s in ("aborting", "aborted") for s in states) == 2
