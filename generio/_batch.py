@@ -45,6 +45,7 @@ __all__ = [
     "as_outcome",
     "chain_job",
     "check_concurrency",
+    "interrupted_note",
     "plan_jobs",
     "step_key",
 ]
@@ -270,6 +271,21 @@ def plan_jobs(
     if isinstance(jobs, Mapping):
         raise InputError("run_many takes a list of jobs; wrap a single job in a list.")
     return [_plan(index, job, on_interrupt, new_key, name(index)) for index, job in enumerate(jobs)]
+
+
+def interrupted_note(error: BaseException, stopped: list[BaseException], mode: str) -> None:
+    """Tell the batch's exception which flows were in flight and what became of them."""
+    ids = [flow_id for e in stopped if (flow_id := getattr(e, "generio_flow_id", None)) is not None]
+    try:
+        error.generio_flow_ids = ids  # type: ignore[attr-defined]
+    except (AttributeError, TypeError):  # pragma: no cover - a slotted exception type
+        return
+    fate = "left running (on_interrupt='keep')" if mode == "keep" else "aborted"
+    listed = ", ".join(ids) if ids else "none"
+    error.add_note(
+        f"generio: the batch was interrupted; flows of the jobs in flight ({listed}) were "
+        f"{fate}. Finished jobs keep their flows; keyed jobs pick theirs up when run again."
+    )
 
 
 def template_names(plans: Sequence[Plan]) -> list[dict[str, object]]:

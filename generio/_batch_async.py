@@ -25,11 +25,11 @@ from generio._batch import (
     as_outcome,
     chain_job,
     check_concurrency,
+    interrupted_note,
     plan_jobs,
     template_names,
 )
 from generio._batch_progress import BatchCallback, Tracker
-from generio._batch_sync import interrupted_note
 from generio._idempotency import new_key
 from generio._jobs import prefetch_templates_job
 from generio._run import OnInterrupt

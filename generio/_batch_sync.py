@@ -28,6 +28,7 @@ from generio._batch import (
     as_outcome,
     chain_job,
     check_concurrency,
+    interrupted_note,
     plan_jobs,
     template_names,
 )
@@ -41,28 +42,13 @@ from generio._run import OnInterrupt
 if TYPE_CHECKING:
     from generio._client import Generio
 
-__all__ = ["BatchStopped", "SyncBatches", "interrupted_note"]
+__all__ = ["BatchStopped", "SyncBatches"]
 
 T = TypeVar("T")
 
 
 class BatchStopped(BaseException):
     """Thrown into a job whose batch was interrupted: ``run()`` cleans up, then it ends."""
-
-
-def interrupted_note(error: BaseException, stopped: list[BaseException], mode: str) -> None:
-    """Tell the batch's exception which flows were in flight and what became of them."""
-    ids = [flow_id for e in stopped if (flow_id := getattr(e, "generio_flow_id", None)) is not None]
-    try:
-        error.generio_flow_ids = ids  # type: ignore[attr-defined]
-    except (AttributeError, TypeError):  # pragma: no cover - a slotted exception type
-        return
-    fate = "left running (on_interrupt='keep')" if mode == "keep" else "aborted"
-    listed = ", ".join(ids) if ids else "none"
-    error.add_note(
-        f"generio: the batch was interrupted; flows of the jobs in flight ({listed}) were "
-        f"{fate}. Finished jobs keep their flows; keyed jobs pick theirs up when run again."
-    )
 
 
 class SyncBatches:
