@@ -13,16 +13,36 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
 from generio._base import ClientBase
 from generio._batch_async import AsyncBatches
-from generio._config import NOT_GIVEN, NotGiven
+from generio._bounded import body_limit
+from generio._config import (
+    DEFAULT_DOWNLOAD_TIMEOUT,
+    DEFAULT_MAX_DOWNLOAD_BYTES,
+    DEFAULT_MAX_RESPONSE_BYTES,
+    NOT_GIVEN,
+    NotGiven,
+    Secret,
+)
+from generio._conflicts import judged
 from generio._create import create_job, upload_job
-from generio._downloads import OutputWriter, check_download, download_op, download_outputs_job
+from generio._downloads import (
+    DownloadLimits,
+    OutputWriter,
+    check_download,
+    download_op,
+    download_outputs_job,
+)
 from generio._effects import Download, Effect, Job, Sleep, Stepper
+from generio._errors import (
+    ClientClosedError,
+    GenerioError,
+    WrongEventLoopError,
+)
 from generio._jobs import (
     ProgressCallback,
     abort_job,
@@ -36,19 +56,21 @@ from generio._jobs import (
 )
 from generio._models import Asset, Flow, RunResult, Template
 from generio._operations import (
-    finish_detailed,
     finish_raw,
     get_flow_op,
     get_input_op,
     get_output_op,
-    list_flows_op,
     list_inputs_op,
     list_outputs_op,
     translate,
 )
+from generio._pages import list_flows_job
 from generio._retry import budget_scope
 from generio._run import OnInterrupt
 from generio._wiring import build_async, effective_timeout
+
+if TYPE_CHECKING:
+    import anyio.lowlevel
 
 __all__ = ["AsyncFlows", "AsyncGenerio", "AsyncTemplates"]
 
@@ -110,7 +132,7 @@ class AsyncFlows:
 
     async def list(self, *, state: str | None = None, sort_by: str | None = None) -> list[Flow]:
         """Return the account's flows, optionally filtered by state and sorted."""
-        return await self._client._drive(call(self._state, list_flows_op(state, sort_by)))
+        return await self._client._drive(list_flows_job(self._state, state, sort_by))
 
     async def upload_input(
         self,
@@ -121,9 +143,8 @@ class AsyncFlows:
         mime_type: str | None = None,
     ) -> Asset:
         """Add one input to a flow in ``created``, streamed, never twice."""
-        return await self._client._drive(
-            upload_job(self._state, flow_id, source, additional, mime_type)
-        )
+        job = upload_job(self._state, flow_id, source, additional, mime_type)
+        return await self._client._drive(judged(self._state, flow_id, "upload an input", job))
 
     async def start(self, flow_id: str) -> Flow:
         """Start a flow created without inputs."""
@@ -148,12 +169,13 @@ class AsyncFlows:
 
     async def outputs(self, flow_id: str, *, include_data: bool = False) -> builtins.list[Asset]:
         """Return a finished flow's outputs."""
-        op = list_outputs_op(flow_id, include_data)
-        return await self._client._drive(call(self._state, op))
+        job = call(self._state, list_outputs_op(flow_id, include_data))
+        return await self._client._drive(judged(self._state, flow_id, "read outputs", job))
 
     async def output(self, flow_id: str, asset_id: str) -> Asset:
         """Return one output with its content (``.data``, ``.mime_type``)."""
-        return await self._client._drive(call(self._state, get_output_op(flow_id, asset_id)))
+        job = call(self._state, get_output_op(flow_id, asset_id))
+        return await self._client._drive(judged(self._state, flow_id, "read outputs", job))
 
     async def wait(
         self,
@@ -172,14 +194,16 @@ class AsyncFlows:
     ) -> builtins.list[Path]:
         """Stream every ready output of a finished flow into ``out_dir``."""
         job = download_outputs_job(self._state, flow_id, Path(out_dir))
-        return (await self._client._drive(job))[1]
+        return (await self._client._drive(judged(self._state, flow_id, "read outputs", job)))[1]
 
 
 class AsyncGenerio(AsyncBatches, ClientBase):
     """The GENERIO Flows API client for asyncio and trio.
 
     Takes the same arguments as :class:`~generio.Generio`, with ``http_client`` an
-    ``httpx.AsyncClient``. Use one client per event loop.
+    ``httpx.AsyncClient``. Use one client per event loop: a call from a loop other than the
+    one it was first used in raises ``WrongEventLoopError``; after :meth:`aclose`, calls
+    raise ``ClientClosedError``.
 
     Raises:
         ConfigurationError: no API key, a malformed or insecure base URL, a bad setting.
@@ -194,13 +218,24 @@ class AsyncGenerio(AsyncBatches, ClientBase):
         max_retries: int = 2,
         http_client: httpx.AsyncClient | None = None,
         allow_insecure: bool = False,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        max_download_bytes: int = DEFAULT_MAX_DOWNLOAD_BYTES,
+        download_timeout: float | None = DEFAULT_DOWNLOAD_TIMEOUT,
     ) -> None:
+        #: The event loop of the first call: the connections belong to it.
+        self._loop: anyio.lowlevel.EventLoopToken | None = None
+        # Wrapped at once: from here on no frame holds the raw key (tracebacks with locals).
+        key = Secret.wrap(api_key)
+        del api_key
         settings = self._configure(
-            api_key,
+            key,
             base_url,
             timeout=timeout,
             max_retries=max_retries,
             allow_insecure=allow_insecure,
+            max_response_bytes=max_response_bytes,
+            max_download_bytes=max_download_bytes,
+            download_timeout=download_timeout,
         )
         self._http, self._low = build_async(
             settings, effective_timeout(settings, timeout, http_client), http_client
@@ -270,8 +305,30 @@ class AsyncGenerio(AsyncBatches, ClientBase):
 
     # --- the driver -----------------------------------------------------------------
 
+    def _check_usable(self) -> None:
+        """Refuse a closed client, or one whose connections belong to another event loop.
+
+        Raises:
+            ClientClosedError: the client was closed.
+            WrongEventLoopError: the client was first used in another event loop.
+        """
+        import anyio.lowlevel
+
+        if self._http.is_closed:
+            raise ClientClosedError("AsyncGenerio")
+        token = anyio.lowlevel.current_token()
+        if self._loop is None:
+            self._loop = token
+        elif self._loop != token:
+            raise WrongEventLoopError()
+
     async def _drive(self, job: Job[T]) -> T:
-        """Run a job to its end, awaiting its effects."""
+        """Run a job to its end, awaiting its effects (see :meth:`_check_usable`)."""
+        try:
+            self._check_usable()
+        except GenerioError:
+            job.close()
+            raise
         stepper = Stepper(job)
         counted = False
         try:
@@ -318,21 +375,22 @@ class AsyncGenerio(AsyncBatches, ClientBase):
             return await self._download(effect)
         op = effect.op
         with budget_scope(effect.budget), translate(op, self._state.settings.api_key):
-            if op.endpoint is None:
-                return finish_raw(op, await self._http.request(**op.raw_request(asynchronous=True)))
-            response = await op.endpoint.asyncio_detailed(*op.args, client=self._low, **op.kwargs)
-            return finish_detailed(op, response)
+            return finish_raw(op, await self._http.request(**op.raw_request(asynchronous=True)))
 
     async def _download(self, effect: Download) -> Path:
+        limits = DownloadLimits.start(self._state.settings)
+        timeout = limits.request_timeout(self._http.timeout)
         with (
             budget_scope(effect.budget),
             translate(download_op(effect), self._state.settings.api_key),
+            body_limit(limits.body()),
         ):
-            async with self._http.stream("GET", effect.path) as response:
+            async with self._http.stream("GET", effect.path, timeout=timeout) as response:
                 if not response.is_success:
                     await response.aread()
                 check_download(effect, response)
-                with OutputWriter(effect, response.headers.get("content-type", "")) as writer:
+                content_type = response.headers.get("content-type", "")
+                with OutputWriter(effect, content_type, limits) as writer:
                     async for chunk in response.aiter_bytes():
                         writer.feed(chunk)
                     return writer.finish()

@@ -10,9 +10,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-import httpx
-
-from generio._config import NotGiven, Settings, resolve_settings
+from generio._config import Secret, Settings, resolve_settings
 from generio._effects import Job
 from generio._jobs import ProgressCallback
 from generio._models import RunResult, Template
@@ -28,27 +26,18 @@ class ClientBase:
     _state: ClientState
     _low: Any
 
-    def _configure(
-        self,
-        api_key: str | None,
-        base_url: str | None,
-        *,
-        timeout: float | httpx.Timeout | NotGiven | None,
-        max_retries: int,
-        allow_insecure: bool,
-    ) -> Settings:
+    def _configure(self, api_key: Secret | None, base_url: str | None, **options: Any) -> Settings:
         """Resolve and check the settings, and start the client's state.
+
+        Args:
+            api_key: the key, already wrapped: no frame that can raise holds it raw.
+            base_url: the service's URL, or None.
+            options: the constructor's other settings (see :func:`resolve_settings`).
 
         Raises:
             ConfigurationError: no API key, a malformed or insecure base URL, a bad setting.
         """
-        settings = resolve_settings(
-            api_key,
-            base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            allow_insecure=allow_insecure,
-        )
+        settings = resolve_settings(api_key, base_url, **options)
         self._state = ClientState(settings)
         return settings
 
@@ -68,7 +57,11 @@ class ClientBase:
         return self._low
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(base_url={self.base_url!r})"
+        # Works on a client whose constructor failed half way (tracebacks call it).
+        state = getattr(self, "_state", None)
+        if state is None:
+            return f"{type(self).__name__}(<not configured>)"
+        return f"{type(self).__name__}(base_url={state.settings.base_url!r})"
 
     def _run_job(
         self,

@@ -29,7 +29,7 @@ from typing import Any, Required, TypedDict
 import attrs
 
 from generio._effects import Job as EffectJob
-from generio._errors import GenerioError, InputError
+from generio._errors import ConfigurationError, GenerioError, InputError
 from generio._idempotency import MAX_KEY_LENGTH, check_key
 from generio._jobs import ProgressCallback
 from generio._models import Flow, RunResult, Template
@@ -169,10 +169,10 @@ def check_concurrency(concurrency: object) -> int:
     """Return ``concurrency``, checked.
 
     Raises:
-        InputError: it is not an integer >= 1.
+        ConfigurationError: it is not an integer >= 1 (a setting, as on main's run_many).
     """
     if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
-        raise InputError(f"concurrency must be an integer >= 1, not {concurrency!r}.")
+        raise ConfigurationError(f"concurrency must be an integer >= 1, not {concurrency!r}.")
     return concurrency
 
 

@@ -84,8 +84,8 @@ class AsyncBatches:
         batch (flows in flight aborted or kept as ``on_interrupt`` says).
 
         Raises:
-            InputError: ``concurrency`` or a job is unusable, at the call, before any
-                request.
+            ConfigurationError: ``concurrency`` is not an integer >= 1 (at the call).
+            InputError: a job is unusable, at the call, before any request.
         """
         check_concurrency(concurrency)
         plans = plan_jobs(jobs, on_interrupt, new_key)

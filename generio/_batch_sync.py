@@ -35,6 +35,7 @@ from generio._batch import (
 from generio._batch_progress import BatchCallback, Tracker
 from generio._effects import Job as EffectJob
 from generio._effects import Sleep, Stepper
+from generio._errors import ClientClosedError
 from generio._idempotency import new_key
 from generio._jobs import prefetch_templates_job
 from generio._run import OnInterrupt
@@ -83,8 +84,10 @@ class SyncBatches:
             is its ``__cause__``): one job's failure never stops the others.
 
         Raises:
-            InputError: ``concurrency`` or a job is unusable (an unknown key, no template),
-                before any request.
+            ConfigurationError: ``concurrency`` is not an integer >= 1.
+            InputError: a job is unusable (an unknown key, no template), before any
+                request.
+            ClientClosedError: the client was closed.
         """
         results: list[Outcome | None] = []
         iterator = self.iter_run_many(
@@ -110,10 +113,13 @@ class SyncBatches:
         jobs in flight are aborted or kept as ``on_interrupt`` says.
 
         Raises:
-            InputError: ``concurrency`` or a job is unusable, at the call, before any
-                request.
+            ConfigurationError: ``concurrency`` is not an integer >= 1 (at the call).
+            InputError: a job is unusable, at the call, before any request.
+            ClientClosedError: the client was closed.
         """
         client = cast("Generio", self)
+        if client._http.is_closed:
+            raise ClientClosedError("Generio")
         check_concurrency(concurrency)
         plans = plan_jobs(jobs, on_interrupt, new_key)
         if len(plans) > 1:
@@ -190,6 +196,9 @@ def _drive_stoppable(client: Generio, job: EffectJob[T], stop: threading.Event) 
 
     Pauses (polling, backoff) wait on the flag, so a stop never waits out a poll interval.
     """
+    if client._http.is_closed:  # closed by another thread while the batch ran
+        job.close()
+        raise ClientClosedError("Generio")
     stepper = Stepper(job)
     counted = False
     try:

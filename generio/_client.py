@@ -19,10 +19,26 @@ import httpx
 
 from generio._base import ClientBase
 from generio._batch_sync import SyncBatches
-from generio._config import NOT_GIVEN, NotGiven
+from generio._bounded import body_limit
+from generio._config import (
+    DEFAULT_DOWNLOAD_TIMEOUT,
+    DEFAULT_MAX_DOWNLOAD_BYTES,
+    DEFAULT_MAX_RESPONSE_BYTES,
+    NOT_GIVEN,
+    NotGiven,
+    Secret,
+)
+from generio._conflicts import judged
 from generio._create import create_job, upload_job
-from generio._downloads import OutputWriter, check_download, download_op, download_outputs_job
+from generio._downloads import (
+    DownloadLimits,
+    OutputWriter,
+    check_download,
+    download_op,
+    download_outputs_job,
+)
 from generio._effects import Download, Effect, Job, Sleep, Stepper
+from generio._errors import ClientClosedError
 from generio._jobs import (
     ProgressCallback,
     abort_job,
@@ -36,16 +52,15 @@ from generio._jobs import (
 )
 from generio._models import Asset, Flow, RunResult, Template
 from generio._operations import (
-    finish_detailed,
     finish_raw,
     get_flow_op,
     get_input_op,
     get_output_op,
-    list_flows_op,
     list_inputs_op,
     list_outputs_op,
     translate,
 )
+from generio._pages import list_flows_job
 from generio._retry import budget_scope
 from generio._run import OnInterrupt
 from generio._wiring import build_sync, effective_timeout
@@ -139,7 +154,7 @@ class Flows:
         Raises:
             InputError: ``sort_by`` is not one of those fields.
         """
-        return self._client._drive(call(self._state, list_flows_op(state, sort_by)))
+        return self._client._drive(list_flows_job(self._state, state, sort_by))
 
     def upload_input(
         self,
@@ -163,7 +178,8 @@ class Flows:
             InputError: the input is unusable or not accepted by the flow's template.
             ConflictError: the flow is no longer ``created``.
         """
-        return self._client._drive(upload_job(self._state, flow_id, source, additional, mime_type))
+        job = upload_job(self._state, flow_id, source, additional, mime_type)
+        return self._client._drive(judged(self._state, flow_id, "upload an input", job))
 
     def start(self, flow_id: str) -> Flow:
         """Start a flow created without inputs, once its inputs are uploaded.
@@ -206,7 +222,8 @@ class Flows:
         Raises:
             ConflictError: the flow has not finished yet.
         """
-        return self._client._drive(call(self._state, list_outputs_op(flow_id, include_data)))
+        job = call(self._state, list_outputs_op(flow_id, include_data))
+        return self._client._drive(judged(self._state, flow_id, "read outputs", job))
 
     def output(self, flow_id: str, asset_id: str) -> Asset:
         """Return one output with its content: ``.data`` (bytes) and ``.mime_type``.
@@ -214,7 +231,8 @@ class Flows:
         Raises:
             ConflictError: the flow has not finished yet.
         """
-        return self._client._drive(call(self._state, get_output_op(flow_id, asset_id)))
+        job = call(self._state, get_output_op(flow_id, asset_id))
+        return self._client._drive(judged(self._state, flow_id, "read outputs", job))
 
     def wait(
         self,
@@ -253,7 +271,7 @@ class Flows:
             InputError: ``out_dir`` cannot be a directory.
         """
         job = download_outputs_job(self._state, flow_id, Path(out_dir))
-        return self._client._drive(job)[1]
+        return self._client._drive(judged(self._state, flow_id, "read outputs", job))[1]
 
 
 class Generio(SyncBatches, ClientBase):
@@ -270,9 +288,12 @@ class Generio(SyncBatches, ClientBase):
             timeout (yours when ``timeout`` is not given), retries and logging. Do not set
             ``auth`` on it. You close it.
         allow_insecure: allow plain ``http://`` to a non-loopback host.
+        max_response_bytes, max_download_bytes, download_timeout: limits on answers and
+            downloads (README, "Limits"); past one, a ``ResponseTooLargeError`` or
+            ``DownloadTimeoutError``, and no file.
 
     Raises:
-        ConfigurationError: no API key, a malformed or insecure base URL, a bad setting.
+        ConfigurationError: no API key, a bad base URL or setting (a NaN timeout, ...).
     """
 
     def __init__(
@@ -284,13 +305,22 @@ class Generio(SyncBatches, ClientBase):
         max_retries: int = 2,
         http_client: httpx.Client | None = None,
         allow_insecure: bool = False,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        max_download_bytes: int = DEFAULT_MAX_DOWNLOAD_BYTES,
+        download_timeout: float | None = DEFAULT_DOWNLOAD_TIMEOUT,
     ) -> None:
+        # Wrapped at once: from here on no frame holds the raw key (tracebacks with locals).
+        key = Secret.wrap(api_key)
+        del api_key
         settings = self._configure(
-            api_key,
+            key,
             base_url,
             timeout=timeout,
             max_retries=max_retries,
             allow_insecure=allow_insecure,
+            max_response_bytes=max_response_bytes,
+            max_download_bytes=max_download_bytes,
+            download_timeout=download_timeout,
         )
         self._http, self._low = build_sync(
             settings, effective_timeout(settings, timeout, http_client), http_client
@@ -373,7 +403,14 @@ class Generio(SyncBatches, ClientBase):
     # --- the driver -----------------------------------------------------------------
 
     def _drive(self, job: Job[T]) -> T:
-        """Run a job to its end, performing its effects with blocking calls."""
+        """Run a job to its end, performing its effects with blocking calls.
+
+        Raises:
+            ClientClosedError: the client was closed.
+        """
+        if self._http.is_closed:
+            job.close()
+            raise ClientClosedError("Generio")
         stepper = Stepper(job)
         counted = False
         try:
@@ -398,21 +435,23 @@ class Generio(SyncBatches, ClientBase):
             return self._download(effect)
         op = effect.op
         with budget_scope(effect.budget), translate(op, self._state.settings.api_key):
-            if op.endpoint is None:
-                return finish_raw(op, self._http.request(**op.raw_request()))
-            response = op.endpoint.sync_detailed(*op.args, client=self._low, **op.kwargs)
-            return finish_detailed(op, response)
+            return finish_raw(op, self._http.request(**op.raw_request()))
 
     def _download(self, effect: Download) -> Path:
+        limits = DownloadLimits.start(self._state.settings)
         with (
             budget_scope(effect.budget),
             translate(download_op(effect), self._state.settings.api_key),
-            self._http.stream("GET", effect.path) as response,
+            body_limit(limits.body()),
+            self._http.stream(
+                "GET", effect.path, timeout=limits.request_timeout(self._http.timeout)
+            ) as response,
         ):
             if not response.is_success:
                 response.read()
             check_download(effect, response)
-            with OutputWriter(effect, response.headers.get("content-type", "")) as writer:
+            content_type = response.headers.get("content-type", "")
+            with OutputWriter(effect, content_type, limits) as writer:
                 for chunk in response.iter_bytes():
                     writer.feed(chunk)
                 return writer.finish()

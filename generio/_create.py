@@ -29,18 +29,18 @@ from typing import Any, TypeVar
 import attrs
 
 from generio._body import JsonBody, create_body, dumps, upload_body
+from generio._degrade import degraded
 from generio._effects import Call, Job, Sleep
 from generio._errors import (
     APIConnectionError,
     APIStatusError,
     InputError,
-    RateLimitError,
     ServerError,
 )
 from generio._idempotency import Marker, check_key, new_key, wire_additional
 from generio._inputs import Prepared, check_accepted, needs_fetch, prepare, unwrap
 from generio._keyed import check_same, find_keyed, fingerprint
-from generio._models import Asset, Flow, Template
+from generio._models import Asset, Flow, Template, unknown_template
 from generio._operations import (
     Operation,
     create_flow_op,
@@ -89,7 +89,16 @@ def template_job(state: ClientState, template: str | Template) -> Job[Template]:
     cached = state.cached_template(template)
     if cached is not None:
         return cached
-    found: Template = yield Call(get_template_op(template), state.budget())
+    try:
+        found: Template = yield Call(get_template_op(template), state.budget())
+    except ServerError as exc:
+        if not 200 <= exc.status_code < 300:
+            raise
+        # A success whose body we cannot read: our guess of the template's shape is wrong.
+        # Local checks step aside and the service judges the request (see _inputs.py).
+        # Remembered, so a batch does not ask (and retry) again for every flow.
+        degraded("template_unreadable", f"Template {template!r} could not be read: {exc}")
+        found = unknown_template(template)
     state.remember([found])
     return found
 
@@ -323,10 +332,14 @@ def _unknown_outcome(op: Operation[Any], thing: str, cause: Exception) -> APICon
 
 
 def _backoff(budget: Budget, failure: Exception) -> Job[None]:
-    """Wait before repeating a POST that provably did nothing, or give up."""
+    """Wait before repeating a POST that provably did nothing, or give up.
+
+    A ``Retry-After`` the failure carried (a 429, or a 503 that says when) is honoured, as
+    the transports honour it for every other retry.
+    """
     if budget.exhausted:
         raise failure
-    retry_after = failure.retry_after if isinstance(failure, RateLimitError) else None
+    retry_after = failure.retry_after if isinstance(failure, APIStatusError) else None
     yield Sleep(delay(budget.take(), retry_after))
 
 

@@ -25,6 +25,7 @@ import stat
 from collections.abc import Iterable, Iterator
 from typing import BinaryIO, Protocol
 
+from generio._degrade import degraded
 from generio._errors import InputError
 from generio._mime import SNIFF_BYTES, detect, normalize
 
@@ -36,6 +37,7 @@ __all__ = [
     "encoded_length",
     "iter_encode",
     "parse_header",
+    "repair_misprint",
 ]
 
 _FORM = "data:<MIME type>;base64,<base64 data>"
@@ -87,6 +89,22 @@ def _header_problem(uri: str) -> str:
     else:
         why = "its MIME type or parameters are malformed"
     return f"{what}: {why}. The form is {_FORM}, e.g. 'data:image/png;base64,iVBORw0KGgo...'."
+
+
+_MISPRINT_RE = re.compile(rf"data:({_TCHARS}/{_TCHARS}(?:;{_TCHARS}={_TCHARS})*),base64;", re.I)
+
+
+def repair_misprint(uri: str) -> str:
+    """Return ``uri`` in the right form when it uses the docs' misprint ``data:<type>,base64;``.
+
+    For reading what the service sends only: generio never sends the misprinted form
+    (:func:`parse_header` refuses it). Anything else comes back unchanged.
+    """
+    match = _MISPRINT_RE.match(uri, 0, _MAX_HEADER)
+    if match is None:
+        return uri
+    degraded("misprinted_data_uri", "A data URI came as 'data:<type>,base64;...'; read anyway.")
+    return f"data:{match.group(1)};base64,{uri[match.end() :]}"
 
 
 def looks_like_data_uri(text: str) -> bool:

@@ -15,17 +15,25 @@ scratch within the retry budget; the broken attempt leaves nothing behind.
 from __future__ import annotations
 
 import contextlib
+import math
+import time
 from pathlib import Path
 from types import TracebackType
 from typing import IO
 
+import attrs
 import httpx
 
 from generio import _extract, _files, _mime
+from generio._bounded import Limit
+from generio._config import Settings
+from generio._degrade import degraded
 from generio._effects import Call, Download, Job, Sleep
 from generio._errors import (
     APIConnectionError,
+    DownloadTimeoutError,
     InputError,
+    ResponseTooLargeError,
     ServerError,
     error_from_response,
     hide_secrets,
@@ -36,14 +44,67 @@ from generio._retry import delay
 from generio._state import ClientState
 
 __all__ = [
+    "DownloadLimits",
     "OutputWriter",
     "check_download",
     "download_op",
     "download_outputs_job",
+    "note_status",
     "prepare_directory",
 ]
 
 _JSON_SUFFIXES = ("/json", "+json")
+#: Room for the JSON around an output's base64 (its other fields, whitespace).
+_ENVELOPE = 1024 * 1024
+
+
+@attrs.frozen
+class DownloadLimits:
+    """The ceilings of one download attempt: its file's size and its deadline.
+
+    Attributes:
+        max_bytes: the largest file (``max_download_bytes``).
+        timeout: seconds the attempt may take (``download_timeout``), or None.
+        deadline: the ``time.monotonic()`` by which it must be done, or None.
+    """
+
+    max_bytes: int
+    timeout: float | None
+    deadline: float | None
+
+    @classmethod
+    def start(cls, settings: Settings) -> DownloadLimits:
+        """Return the limits of an attempt that starts now."""
+        timeout = settings.download_timeout
+        deadline = None if timeout is None else time.monotonic() + timeout
+        return cls(settings.max_download_bytes, timeout, deadline)
+
+    def body(self) -> Limit:
+        """Return the body's ceiling, decompressed: the file as base64 inside its JSON."""
+        return Limit(self.max_bytes // 3 * 4 + 4 + _ENVELOPE, "max_download_bytes")
+
+    def request_timeout(self, client: httpx.Timeout | None) -> httpx.Timeout | None:
+        """Return the client's timeouts, none longer than the whole deadline.
+
+        A server that stops sending (or never starts) is then cut off in time even when the
+        client has no read timeout; one that trickles is caught by :meth:`OutputWriter.feed`.
+        """
+        if self.timeout is None:
+            return client
+        base = client if client is not None else httpx.Timeout(None)
+
+        def capped(value: float | None) -> float:
+            return min(math.inf if value is None else value, self.timeout or math.inf)
+
+        return httpx.Timeout(
+            connect=capped(base.connect),
+            read=capped(base.read),
+            write=capped(base.write),
+            pool=capped(base.pool),
+        )
+
+
+_OCTETS = "application/octet-stream"
 
 
 def download_op(effect: Download) -> Operation[None]:
@@ -61,7 +122,7 @@ def check_download(effect: Download, response: httpx.Response) -> None:
 
 def _is_json(content_type: str) -> bool:
     kind = content_type.split(";")[0].strip().lower()
-    return not kind or kind.endswith(_JSON_SUFFIXES)
+    return kind.endswith(_JSON_SUFFIXES)
 
 
 class OutputWriter:
@@ -72,19 +133,47 @@ class OutputWriter:
     Args:
         effect: the download (directory, asset id, names taken, path for messages).
         content_type: the answer's Content-Type.
+        limits: the file's largest size and the attempt's deadline.
     """
 
-    def __init__(self, effect: Download, content_type: str) -> None:
+    def __init__(self, effect: Download, content_type: str, limits: DownloadLimits) -> None:
         self._effect = effect
+        self._limits = limits
+        self._written = 0
         self._stack = contextlib.ExitStack()
         self._file: IO[bytes] | None = None
         self.path: Path | None = None
         self._extractor: _extract.DataFieldExtractor | None = None
         self._raw_type: str | None = None
-        if _is_json(content_type):
-            self._extractor = _extract.DataFieldExtractor(self._write, on_mime=self._open)
+        kind = content_type.split(";")[0].strip().lower()
+        # Without a telling Content-Type the body's first bytes say JSON or raw, and what type.
+        self._undecided = b"" if kind in ("", _OCTETS) else None
+        if self._undecided is not None:
+            pass
+        elif _is_json(kind):
+            self._start_json()
         else:
-            self._raw_type = content_type.split(";")[0].strip().lower()
+            self._raw_type = kind
+
+    def _start_json(self) -> None:
+        self._extractor = _extract.DataFieldExtractor(
+            self._write, on_mime=self._open, accept_misprint=True
+        )
+
+    def _decide(self, chunk: bytes) -> bytes | None:
+        """Buffer the start of a body without Content-Type until its kind shows."""
+        assert self._undecided is not None  # noqa: S101 - only called while undecided
+        head = self._undecided + chunk
+        if not head.strip() and len(head) < _mime.SNIFF_BYTES:
+            self._undecided = head
+            return None
+        self._undecided = None
+        if head.lstrip()[:1] in (b"{", b"["):
+            self._start_json()
+        else:
+            self._raw_type = _mime.detect(head[: _mime.SNIFF_BYTES]) or _OCTETS
+            self._open(self._raw_type)
+        return head
 
     def __enter__(self) -> OutputWriter:
         self._stack.__enter__()
@@ -110,6 +199,12 @@ class OutputWriter:
         )
 
     def _open(self, mime: str) -> None:
+        extractor = self._extractor
+        if extractor is not None and extractor.data_kind == "text":
+            text = extractor.text or ""
+            if text[:5].lower() == "data:":
+                # A malformed data URI, not text: the service's error, never a .txt file.
+                raise self._bad_body(f"its 'data' is a malformed data URI ({text[:40]!r}...)")
         directory = self._effect.directory
         # A copy of the names taken: a failed attempt must not use up a name.
         name = _files.safe_filename(
@@ -120,14 +215,46 @@ class OutputWriter:
 
     def _write(self, data: bytes) -> None:
         assert self._file is not None  # noqa: S101 - on_mime comes before any data
+        self._written += len(data)
+        if self._written > self._limits.max_bytes:
+            raise ResponseTooLargeError(
+                f"GET {self._effect.path}: the output is larger than "
+                f"{self._limits.max_bytes} bytes, the client's max_download_bytes. Nothing "
+                "was saved. What to do: if so large an output is expected, create the client "
+                "with a larger max_download_bytes.",
+                limit=self._limits.max_bytes,
+                method="GET",
+                path=self._effect.path,
+                status_code=200,
+            )
         self._file.write(data)
+
+    def _check_deadline(self) -> None:
+        deadline = self._limits.deadline
+        if deadline is not None and time.monotonic() > deadline:
+            raise DownloadTimeoutError(
+                f"GET {self._effect.path}: the download took longer than "
+                f"{self._limits.timeout:g} s, the client's download_timeout. Nothing was "
+                "saved. What to do: retry later, or create the client with a longer "
+                "download_timeout.",
+                method="GET",
+                path=self._effect.path,
+            )
 
     def feed(self, chunk: bytes) -> None:
         """Take the next chunk of the body.
 
         Raises:
             ServerError: the body is not what the API documents.
+            ResponseTooLargeError: the output grew past ``max_download_bytes``.
+            DownloadTimeoutError: the download passed its ``download_timeout``.
         """
+        self._check_deadline()
+        if self._undecided is not None:
+            decided = self._decide(chunk)
+            if decided is None:
+                return
+            chunk = decided
         if self._extractor is None:
             self._write(chunk)
             return
@@ -150,6 +277,15 @@ class OutputWriter:
         if self.path is None:
             raise self._bad_body("its body held no data")
         return self.path
+
+
+def note_status(asset: Asset) -> None:
+    """Log (once) an output status generio does not know; such an output is still fetched."""
+    if asset.status is not None and not asset.is_ready and asset.status != "processing":
+        degraded(
+            f"asset_status.{asset.status}",
+            f"An output's status {asset.status!r} is not one generio knows; read as ready.",
+        )
 
 
 def prepare_directory(out_dir: Path) -> Path:
@@ -176,8 +312,9 @@ def _download_one(
     while True:
         try:
             written: Path = yield Download(path, asset_id, directory, frozenset(taken), budget)
-        except (APIConnectionError, ServerError):
-            if budget.exhausted:
+        except (APIConnectionError, ServerError) as exc:
+            # Past a limit, a new attempt would only meet it again.
+            if budget.exhausted or isinstance(exc, ResponseTooLargeError | DownloadTimeoutError):
                 raise
             yield Sleep(delay(budget.take()))
             continue
@@ -192,7 +329,8 @@ def download_outputs_job(
 
     Returns:
         The outputs as listed (without data) and the files written, in the same order;
-        outputs that are not ready (``error``) get no file.
+        outputs that failed (``error``) get no file. Any other status, even one this version
+        does not know, is downloaded: an output is never silently dropped.
 
     Raises:
         InputError: ``out_dir`` cannot be a directory.
@@ -203,7 +341,8 @@ def download_outputs_job(
     taken: set[str] = set()
     paths: list[Path] = []
     for asset in outputs:
-        if asset.status is not None and not asset.is_ready:
+        if asset.is_failed:
             continue
+        note_status(asset)
         paths.append((yield from _download_one(state, flow_id, asset.id, directory, taken)))
     return outputs, paths

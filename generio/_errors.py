@@ -10,6 +10,7 @@ JSONDecodeError::
     ├── APIError                                       talking to the service failed
     │   ├── APIConnectionError                         no usable response (reset, DNS, TLS)
     │   │   └── APITimeoutError   (also TimeoutError)
+    │   │       └── DownloadTimeoutError                a download past download_timeout
     │   └── APIStatusError                             the service answered with an error
     │       ├── AuthenticationError      401
     │       ├── PermissionDeniedError    403
@@ -18,6 +19,9 @@ JSONDecodeError::
     │       ├── ValidationError          422 (field errors parsed)
     │       ├── RateLimitError           429
     │       └── ServerError              5xx, or a body generio cannot parse
+    │           └── ResponseTooLargeError  an answer past max_response/download_bytes
+    ├── ClientClosedError     (also RuntimeError) the client was closed
+    ├── WrongEventLoopError   (also RuntimeError) an AsyncGenerio used from another loop
     ├── FlowFailed                                     a flow ended failed or aborted
     ├── FlowNotStarted                                 waiting on a flow nobody started
     └── WaitTimeout               (also TimeoutError) waiting gave up; the flow runs on
@@ -30,15 +34,14 @@ replaced by ``***`` while the clients build errors inside :func:`hiding`.
 
 from __future__ import annotations
 
-import contextlib
 import json
-from collections.abc import Iterator, Mapping, Sequence
-from contextvars import ContextVar
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 
-import attrs
+from generio._error_body import FieldError, Words, read_words
+from generio._secret import hide_secrets, hiding
 
 if TYPE_CHECKING:
     from generio._models import Asset, Flow
@@ -49,8 +52,10 @@ __all__ = [
     "APIStatusError",
     "APITimeoutError",
     "AuthenticationError",
+    "ClientClosedError",
     "ConfigurationError",
     "ConflictError",
+    "DownloadTimeoutError",
     "FieldError",
     "FlowFailed",
     "FlowNotStarted",
@@ -60,9 +65,11 @@ __all__ = [
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
+    "ResponseTooLargeError",
     "ServerError",
     "ValidationError",
     "WaitTimeout",
+    "WrongEventLoopError",
     "error_from_response",
     "hide_secrets",
     "hiding",
@@ -70,31 +77,6 @@ __all__ = [
 ]
 
 _BODY_SNIPPET = 200
-#: Shorter strings cannot be told apart from ordinary words of a body; they are not hidden.
-_MIN_SECRET = 8
-_SECRETS: ContextVar[tuple[str, ...]] = ContextVar("generio_secrets", default=())
-
-
-@contextlib.contextmanager
-def hiding(secret: str | None) -> Iterator[None]:
-    """While the block runs, text from the service shows ``***`` wherever ``secret`` was."""
-    if not secret or len(secret) < _MIN_SECRET:
-        yield
-        return
-    # The key as it appears in JSON too, should it hold a quote or a backslash.
-    forms = tuple(dict.fromkeys((secret, json.dumps(secret)[1:-1])))
-    token = _SECRETS.set(_SECRETS.get() + forms)
-    try:
-        yield
-    finally:
-        _SECRETS.reset(token)
-
-
-def hide_secrets(text: str) -> str:
-    """Return ``text`` with the secrets of the enclosing :func:`hiding` blocks as ``***``."""
-    for secret in _SECRETS.get():
-        text = text.replace(secret, "***")
-    return text
 
 
 class GenerioError(Exception):
@@ -149,7 +131,11 @@ class APITimeoutError(APIConnectionError, TimeoutError):
 
 
 class APIStatusError(APIError):
-    """The service answered with an error status (or a body generio cannot read)."""
+    """The service answered with an error status (or a body generio cannot read).
+
+    ``retry_after`` is the server's ``Retry-After`` hint in seconds, when it sent one (a 503
+    may carry one as well as a 429); generio waits that long before any retry.
+    """
 
     def __init__(
         self,
@@ -160,13 +146,24 @@ class APIStatusError(APIError):
         status_code: int,
         detail: Any = None,
         body: str = "",
+        code: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        retry_after: float | None = None,
     ) -> None:
         super().__init__(message, method=method, path=path)
         self.status_code = status_code
-        #: The server's ``detail`` (a string, or the list of 422 errors), when it sent one.
+        self.retry_after = retry_after
+        #: The server's words: its ``detail`` (a string, or the list of 422 errors), or the
+        #: message of another error shape (``{"error": {"message"}}``, ``{"message"}``...).
         self.detail = detail
         #: The start of the raw body, for diagnostics.
         self.body = body
+        #: The server's machine-readable error code, when it gave one.
+        self.code = code
+        #: The response's headers (lower-case names).
+        self.headers: dict[str, str] = {k.lower(): v for k, v in (headers or {}).items()}
+        #: The service's id of the request (``x-request-id`` or ``request-id``), for support.
+        self.request_id = self.headers.get("x-request-id") or self.headers.get("request-id")
 
 
 class AuthenticationError(APIStatusError):
@@ -185,19 +182,6 @@ class ConflictError(APIStatusError):
     """409: the flow's state forbids the request (start twice, upload after start, ...)."""
 
 
-@attrs.frozen
-class FieldError:
-    """One entry of a 422 body: where (``loc``), what (``msg``) and the error ``type``."""
-
-    loc: tuple[str | int, ...]
-    msg: str
-    type: str
-
-    def __str__(self) -> str:
-        where = ".".join(str(part) for part in self.loc) or "request"
-        return f"{where}: {self.msg}"
-
-
 class ValidationError(APIStatusError):
     """422: the service rejected the request's parameters or body; see ``errors``."""
 
@@ -209,13 +193,49 @@ class ValidationError(APIStatusError):
 class RateLimitError(APIStatusError):
     """429: too many requests; ``retry_after`` is the server's hint in seconds, if any."""
 
-    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
-        super().__init__(message, **kwargs)
-        self.retry_after = retry_after
-
 
 class ServerError(APIStatusError):
     """5xx, or a response body generio cannot parse (an HTML proxy page, truncated JSON)."""
+
+
+class ResponseTooLargeError(ServerError):
+    """An answer went past the client's size limit; decompressed bytes count.
+
+    The limit is ``max_response_bytes`` for JSON answers, ``max_download_bytes`` for one
+    downloaded output.
+
+    The rest of the body is not read, nothing is saved, and the call is not retried (the
+    same answer would come again). ``limit`` is the limit in bytes that was passed.
+    """
+
+    def __init__(self, message: str, *, limit: int, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.limit = limit
+
+
+class DownloadTimeoutError(APITimeoutError):
+    """A download took longer than the client's ``download_timeout``; nothing was saved."""
+
+
+class ClientClosedError(GenerioError, RuntimeError):
+    """The client was closed (``close()``, ``aclose()`` or its ``with`` block ended)."""
+
+    def __init__(self, client: str) -> None:
+        super().__init__(
+            f"this {client} is closed and cannot send requests. What to do: create a new "
+            f"{client}, and close it only when you are done with it (use it in a with block)."
+        )
+
+
+class WrongEventLoopError(GenerioError, RuntimeError):
+    """An :class:`~generio.AsyncGenerio` was used from an event loop other than its own."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "this AsyncGenerio was first used in another event loop; its connections belong "
+            "there. What to do: create one AsyncGenerio per event loop, inside the loop that "
+            "uses it (e.g. inside the function you pass to asyncio.run)."
+        )
 
 
 class FlowFailed(GenerioError):
@@ -279,20 +299,6 @@ _ADVICE: Mapping[type[APIStatusError], str] = {
 }
 
 
-def _parse_field_errors(detail: Any) -> list[FieldError]:
-    errors: list[FieldError] = []
-    if not isinstance(detail, list):
-        return errors
-    for item in detail:
-        if not isinstance(item, Mapping):
-            continue
-        loc = item.get("loc")
-        loc_list = loc if isinstance(loc, list) else []
-        loc_parts = tuple(p for p in loc_list if isinstance(p, str | int))
-        errors.append(FieldError(loc_parts, str(item.get("msg", "")), str(item.get("type", ""))))
-    return errors
-
-
 def parse_retry_after(value: str | None) -> float | None:
     """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP date), or None."""
     if value is None:
@@ -322,22 +328,30 @@ def error_from_response(
 ) -> APIStatusError:
     """Build the typed error for a response; shared by the sync and async clients.
 
+    The server's words are kept whatever the shape of its body: FastAPI's ``detail`` (a
+    string or a list of field errors), ``{"error": {"code", "message", "fields"}}``,
+    ``{"message"}``, ``{"error": "..."}`` or plain text. ``.code`` holds its error code when
+    it gave one; field errors of either shape land in a :class:`ValidationError`'s
+    ``.errors``; ``.request_id`` and ``.headers`` come from the response's headers.
+
     Args:
         method: the request's HTTP method.
         path: the request's path (no host, no query string with secrets).
         status_code: the response status.
         content: the raw response body.
-        headers: the response headers (for ``Retry-After``).
+        headers: the response headers (``Retry-After``, the request id; all are kept).
         unparseable: the body could not be parsed as the API documents it.
     """
     text = hide_secrets(content.decode("utf-8", errors="replace"))
-    detail: Any = None
     try:
-        parsed = json.loads(text) if text else None
-    except ValueError:
+        parsed = json.loads(text) if text.strip() else None
+    except (ValueError, RecursionError):  # RecursionError: hostile nesting
         parsed = None
-    if isinstance(parsed, Mapping):
-        detail = parsed.get("detail")
+    words = read_words(parsed)
+    html = text.lstrip()[:1] == "<"
+    if parsed is None and text.strip() and not html and not unparseable:
+        # Plain text: the server's words as they are (first line, bounded).
+        words = Words(text.strip().splitlines()[0][:_BODY_SNIPPET], detail=text.strip())
 
     cls: type[APIStatusError]
     # The status decides the class: a 404 whose body is a proxy's HTML page is still a 404.
@@ -347,29 +361,35 @@ def error_from_response(
     else:
         cls = _STATUS_CLASSES.get(status_code, APIStatusError)
 
-    if unparseable or (parsed is None and text):
+    if unparseable or (html and parsed is None):
         what = f"an unreadable body (not the JSON the API documents, starts {text[:60].strip()!r})"
-    elif isinstance(detail, str):
-        what = detail
+    elif words.message is not None:
+        what = words.message if words.code is None else f"{words.message} (code {words.code})"
     elif cls is ValidationError:
-        what = "; ".join(str(e) for e in _parse_field_errors(detail)) or "invalid request"
+        what = "invalid request"
     else:
         what = "no detail given"
 
     advice = _ADVICE.get(cls, "see the status code and detail")
-    message = f"{method} {path} failed with HTTP {status_code}: {what}. What to do: {advice}."
+    kept = {k.lower(): hide_secrets(v) for k, v in headers.items()}
+    request_id = kept.get("x-request-id") or kept.get("request-id")
+    quoted = f" (request id {request_id})" if request_id else ""
+    message = (
+        f"{method} {path} failed with HTTP {status_code}{quoted}: {what}. What to do: {advice}."
+    )
     common: dict[str, Any] = {
         "method": method,
         "path": path,
         "status_code": status_code,
-        "detail": detail,
+        "detail": words.detail,
         "body": text[:_BODY_SNIPPET],
+        "code": words.code,
+        "headers": kept,
     }
     if cls is ValidationError:
-        return ValidationError(message, errors=_parse_field_errors(detail), **common)
-    if cls is RateLimitError:
-        retry_after = parse_retry_after(headers.get("retry-after"))
-        return RateLimitError(message, retry_after=retry_after, **common)
+        return ValidationError(message, errors=words.errors, **common)
+    # Any status may carry a hint (a 503 with Retry-After): honoured before any retry.
+    common["retry_after"] = parse_retry_after(headers.get("retry-after"))
     return cls(message, **common)
 
 

@@ -22,6 +22,8 @@ from generio._data_uri import (
     DecodeError,
     _header_problem,
     _preview,
+    parse_header,
+    repair_misprint,
 )
 from generio._mime import normalize
 
@@ -71,6 +73,8 @@ class DataFieldExtractor:
         on_mime: receives the MIME type once, before the first ``on_data``.
         max_field_bytes: limit for the other fields together and for a text value; a body
             over it is refused rather than held in memory.
+        accept_misprint: read the docs' misprinted ``data:<type>,base64;...`` form too (for
+            answers of the service; never for what generio sends).
 
     Attributes:
         mime_type: the content's normalized MIME type, once known.
@@ -91,8 +95,10 @@ class DataFieldExtractor:
         *,
         on_mime: Callable[[str], None] | None = None,
         max_field_bytes: int = _MAX_FIELDS,
+        accept_misprint: bool = False,
     ) -> None:
         self._on_data = on_data
+        self._accept_misprint = accept_misprint
         self._on_mime = on_mime
         self._limit = max_field_bytes
         self.mime_type: str | None = None
@@ -294,6 +300,11 @@ class DataFieldExtractor:
                 return True
             if not _URI_LIKE_RE.match(head[: comma + 1]):
                 return self._become_text(closed)
+            if self._accept_misprint and len(head) == comma + len(",base64;"):
+                repaired = repair_misprint(head)
+                if repaired != head:  # the docs' 'data:<type>,base64;' form, read anyway
+                    self._become_data(parse_header(repaired))
+                    return True
             if closed or len(head) > comma + len("base64;"):
                 raise DecodeError(f"the asset's 'data' is {_header_problem(head)}")
             return False

@@ -11,11 +11,12 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import TypeVar
 
+from generio._conflicts import is_conflict_status, judge_action, judge_delete
 from generio._effects import Call, Job, Sleep
 from generio._errors import (
     APIError,
+    APIStatusError,
     AuthenticationError,
-    ConflictError,
     FlowNotStarted,
     GenerioError,
     InputError,
@@ -57,8 +58,6 @@ T = TypeVar("T")
 #: Called with the flow each time its state or progress changes while waiting.
 ProgressCallback = Callable[[Flow], object]
 
-_ABORTED = frozenset({"aborting", "aborted"})
-
 
 def call(state: ClientState, op: Operation[T]) -> Job[T]:
     """One request as a whole logical call, with its own retry budget."""
@@ -96,33 +95,26 @@ def get_template_job(state: ClientState, id_or_name: str) -> Job[Template]:
     return template
 
 
-# A PATCH action whose first attempt's answer was lost and whose retry met 409 was done by
-# that first attempt if the flow is now where the action leads.
-_ACTION_DONE: dict[str, Callable[[str], bool]] = {
-    "start": lambda flow_state: flow_state != NOT_STARTED_STATE,
-    "abort": lambda flow_state: flow_state in _ABORTED,
-}
-
-
 def _action_job(state: ClientState, flow_id: str, action: str) -> Job[Flow]:
     budget = state.budget()
     try:
-        flow: Flow = yield Call(update_flow_op(flow_id, action), budget)
-    except ConflictError:
-        if not budget.retried:
-            raise  # no retry happened: the 409 answers the caller's own request
-        flow = yield Call(get_flow_op(flow_id), state.budget())
-        if not _ACTION_DONE[action](flow.state):
+        flow: Flow | None = yield Call(update_flow_op(flow_id, action), budget)
+    except APIStatusError as exc:
+        if not is_conflict_status(exc):
             raise
+        return (yield from judge_action(state, flow_id, action, exc, retried=budget.retried))
+    if flow is None:  # a success that is not a flow: the caller wants the flow
+        flow = yield Call(get_flow_op(flow_id), state.budget())
     return flow
 
 
 def start_job(state: ClientState, flow_id: str) -> Job[Flow]:
     """Start a flow created without inputs.
 
-    A retried start that meets 409 most likely met its own first attempt's success (the
-    answer was lost): if the flow is now past ``created``, that counts as started. Without a
-    retry, a 409 is the caller's mistake and is raised.
+    A refusal (409, or the 400/412/423 another service may pick) is judged by the flow's
+    state: after a retry, a flow past ``created`` was started by the first attempt, whose
+    answer was lost, and that counts as started; otherwise a state that forbids the start
+    is a :class:`ConflictError`. See ``_conflicts.py``.
     """
     return _action_job(state, flow_id, "start")
 
@@ -130,20 +122,28 @@ def start_job(state: ClientState, flow_id: str) -> Job[Flow]:
 def abort_job(state: ClientState, flow_id: str) -> Job[Flow]:
     """Abort a starting or running flow.
 
-    A retried abort that meets 409 on an aborting or aborted flow counts as done, as in
+    A refused abort on an aborting or aborted flow after a retry counts as done, as in
     :func:`start_job`.
     """
     return _action_job(state, flow_id, "abort")
 
 
 def delete_job(state: ClientState, flow_id: str) -> Job[None]:
-    """Delete a flow; a retried delete that meets 404 met its own first attempt's success."""
+    """Delete a flow; any 2xx answer is a success.
+
+    A retried delete that meets 404 met its own first attempt's success. A refusal with a
+    conflict status is judged by the flow's state (see ``_conflicts.py``).
+    """
     budget = state.budget()
     try:
         yield Call(delete_flow_op(flow_id), budget)
     except NotFoundError:
         if not budget.retried:
             raise
+    except APIStatusError as exc:
+        if not is_conflict_status(exc):
+            raise
+        yield from judge_delete(state, flow_id, exc, retried=budget.retried)
 
 
 def check_timeout(timeout: float | None) -> None:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from generio import _data_uri
@@ -30,9 +30,12 @@ from generio._errors import IdempotencyConflictError, NotFoundError
 from generio._idempotency import ABSENT, Marker
 from generio._inputs import Prepared
 from generio._models import Flow
-from generio._operations import get_flow_op, list_flows_op
+from generio._operations import get_flow_op
+from generio._pages import list_flows_job
 from generio._retry import Budget
 from generio._state import ClientState
+
+_LATEST = datetime.max.replace(tzinfo=UTC)
 
 __all__ = ["check_same", "find_keyed", "fingerprint"]
 
@@ -107,10 +110,10 @@ def find_keyed(
         since: only flows created at or after this (None: all).
         budget: the retry budget of the lookup.
     """
-    flows: list[Flow] = yield Call(list_flows_op(None, "created_at"), budget)
+    flows = yield from list_flows_job(state, None, "created_at", budget)
     found: list[Flow] = []
     for flow in flows:
-        if since is not None and flow.created_at < since:
+        if since is not None and flow.created_at is not None and flow.created_at < since:
             continue
         marker = flow._marker
         if marker is ABSENT:
@@ -128,4 +131,5 @@ def find_keyed(
                 flow = yield Call(get_flow_op(flow.id), state.budget())
         if isinstance(marker, Marker) and marker.key == key:
             found.append(flow)
-    return min(found, key=lambda f: f.created_at) if found else None
+    # A flow without a creation time sorts last; among equals the listing's order holds.
+    return min(found, key=lambda f: f.created_at or _LATEST) if found else None

@@ -8,33 +8,30 @@ the data-URI encoding behind ``.data`` and ``.mime_type``.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import attrs
 
-from generio._idempotency import ABSENT, marker_of, public_additional
 from generio._polling import FAILED_STATES, is_terminal
 
-if TYPE_CHECKING:
-    from generio_api import models as api
-
 __all__ = [
+    "FAILED_ASSET_STATUSES",
     "READY_STATUSES",
     "Asset",
     "Flow",
     "RunResult",
     "Template",
-    "asset_from_api",
-    "flow_from_api",
-    "template_from_api",
+    "mime_of_payload",
+    "unknown_template",
 ]
 
 #: Asset statuses that mean the data can be fetched; the vendor's pages use both words.
 READY_STATUSES = frozenset({"ready", "available"})
+#: Asset statuses that mean it failed; any other status counts as ready when data comes.
+FAILED_ASSET_STATUSES = frozenset({"error", "failed"})
 PROMPT_MIME = "text/plain"
 
 
@@ -50,7 +47,7 @@ class Flow:
         progress: from 0.0 to 1.0; it only grows.
         parameters: the template's parameters after defaults were applied.
         additional: the JSON attached to the flow when it was created, or None.
-        created_at: when the flow was created (UTC).
+        created_at: when the flow was created (UTC), or None if the service did not say.
         started_at: when it started, or None.
         finished_at: when it reached a terminal state, or None.
     """
@@ -61,7 +58,7 @@ class Flow:
     progress: float
     parameters: Mapping[str, Any]
     additional: Any
-    created_at: datetime
+    created_at: datetime | None = None
     started_at: datetime | None = None
     finished_at: datetime | None = None
     # The idempotency marker removed from ``additional`` (``_idempotency.py``): a Marker,
@@ -92,6 +89,10 @@ class Template:
         input_types: the MIME types it accepts as inputs.
         output_types: the MIME types of its outputs.
         category: where it sits in the catalogue, when the service says.
+        input_types_known: False when the service named no input types: local checks of
+            inputs against ``input_types`` then step aside and the service judges.
+        parameters_known: False when the service sent no parameters field: local checks
+            of parameter names and types then step aside too.
     """
 
     id: str
@@ -101,6 +102,22 @@ class Template:
     input_types: tuple[str, ...]
     output_types: tuple[str, ...]
     category: str | None = None
+    input_types_known: bool = True
+    parameters_known: bool = True
+
+
+def unknown_template(name: str) -> Template:
+    """Return a template known only by its name: nothing of it can be checked locally."""
+    return Template(
+        id=name,
+        name=name,
+        description="",
+        parameters={},
+        input_types=(),
+        output_types=(),
+        input_types_known=False,
+        parameters_known=False,
+    )
 
 
 @attrs.frozen
@@ -138,6 +155,11 @@ class Asset:
         return self.status in READY_STATUSES
 
     @property
+    def is_failed(self) -> bool:
+        """Whether the service says the asset failed (status ``error`` or ``failed``)."""
+        return self.status in FAILED_ASSET_STATUSES
+
+    @property
     def has_data(self) -> bool:
         """Whether the content came with the asset (no request needed to read it)."""
         return self._payload is not None
@@ -147,17 +169,35 @@ class Asset:
         """The content as bytes, decoded on first access; None when not fetched.
 
         Raises:
-            InputError: the service sent a malformed data URI.
+            ServerError: the service sent a malformed data URI (it is the service's error,
+                not the caller's, so not an ``InputError``).
         """
         if self._payload is None:
             return None
         if not self._decoded:
-            self._decoded.append(_decode_payload(self._payload))
+            self._decoded.append(_decode_payload(self._payload, self))
         return self._decoded[0]
 
     def wire_value(self) -> str | None:
         """Return the content as the API sends it (a data URI or prompt text), for chaining."""
         return self._payload if isinstance(self._payload, str) else None
+
+    def to_trimesh(self) -> Any:
+        """Load the model into ``trimesh`` (extra ``mesh``): a ``trimesh.Scene``.
+
+        Raises:
+            ImportError: trimesh is not installed (``pip install 'generio[mesh]'``).
+            InputError: the asset has no data, or it is not a GLB.
+        """
+        from generio._mesh import to_trimesh
+
+        return to_trimesh(self)
+
+    def _repr_html_(self) -> str:
+        """Jupyter: an interactive viewer up to a size cap (see ``generio._preview``)."""
+        from generio._preview import asset_html
+
+        return asset_html(self)
 
 
 @attrs.frozen
@@ -179,15 +219,32 @@ class RunResult:
         default=attrs.Factory(lambda self: (self.flow,), takes_self=True)
     )
 
+    def _repr_html_(self) -> str:
+        """Jupyter: every output model in a viewer, up to a size cap."""
+        from generio._preview import result_html
 
-def _decode_payload(payload: str | bytes) -> bytes:
+        return result_html(self)
+
+
+def _decode_payload(payload: str | bytes, asset: Asset) -> bytes:
     if isinstance(payload, bytes):
         return payload
     if not payload.startswith("data:"):
-        return payload.encode("utf-8")
+        return payload.encode("utf-8", errors="surrogatepass")
     from generio import _data_uri
+    from generio._errors import InputError, ServerError
 
-    return _data_uri.decode(payload)[1]
+    try:
+        return _data_uri.decode(_data_uri.repair_misprint(payload))[1]
+    except InputError as exc:
+        path = f"/flows/{asset.flow_id}/{asset.kind or 'asset'}s/{asset.id}"
+        raise ServerError(
+            f"GET {path} answered 200 but its data is {exc} What to do: this is on the "
+            "service's side; fetch it again later.",
+            method="GET",
+            path=path,
+            status_code=200,
+        ) from None
 
 
 def mime_of_payload(payload: str | bytes | None) -> str | None:
@@ -198,98 +255,4 @@ def mime_of_payload(payload: str | bytes | None) -> str | None:
         return PROMPT_MIME
     from generio import _data_uri
 
-    return _data_uri.parse_header(payload)
-
-
-def _text(value: object) -> str | None:
-    return value if isinstance(value, str) else None
-
-
-def _time(value: object) -> datetime | None:
-    if not isinstance(value, datetime):
-        return None
-    # A time without a zone is taken as UTC, so times always compare with each other.
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
-def _never() -> datetime:
-    raise TypeError("created_at is not a date-time")
-
-
-@functools.cache
-def _unset_type() -> type:
-    # Imported on first parse, not with `import generio`: the generated package is the
-    # clients' business and loads with them.
-    from generio_api.types import Unset
-
-    return Unset
-
-
-def _plain(value: object) -> Any:
-    """Unset and missing JSON both become None."""
-    return None if isinstance(value, _unset_type()) else value
-
-
-def flow_from_api(m: api.Flow) -> Flow:
-    """Our :class:`Flow` from the generated model (``state`` kept as a plain string)."""
-    parameters = _plain(m.parameters)
-    progress = m.progress
-    if isinstance(progress, bool) or not isinstance(progress, int | float):
-        raise TypeError(f"progress is not a number: {progress!r}")
-    return Flow(
-        id=str(m.flow_id),
-        template=str(m.template),
-        state=str(m.state),  # a StrEnum of a known state, or the raw string of a new one
-        progress=float(progress),
-        parameters=dict(parameters) if isinstance(parameters, Mapping) else {},
-        additional=public_additional(_plain(m.additional)),
-        created_at=_time(m.created_at) or _never(),
-        started_at=_time(m.started_at),
-        finished_at=_time(m.finished_at),
-        marker=ABSENT if isinstance(m.additional, _unset_type()) else marker_of(m.additional),
-    )
-
-
-def template_from_api(m: api.Template) -> Template:
-    """Our :class:`Template` from the generated model."""
-    return Template(
-        id=str(m.template_id),
-        name=str(m.name),
-        description=str(m.description),
-        parameters=m.parameters.to_dict(),
-        input_types=tuple(str(t) for t in m.input_types),
-        output_types=tuple(str(t) for t in m.output_types),
-        category=_text(m.category),
-    )
-
-
-def asset_from_api(
-    m: api.Asset, *, flow_id: str | None, kind: str | None, default_id: str | None = None
-) -> Asset:
-    """Our :class:`Asset` from the generated model; ``asset_id`` and ``id`` both accepted.
-
-    Args:
-        m: the generated model.
-        flow_id: the flow it belongs to.
-        kind: ``"input"`` or ``"output"``.
-        default_id: the id to assume when the answer names none (a single asset fetched
-            by its id may come back as only ``{"data": ...}``).
-
-    Raises:
-        KeyError: the asset has no identifier under either name, and no default.
-    """
-    asset_id = _text(m.asset_id) or _text(m.id) or default_id
-    if not asset_id:
-        raise KeyError("asset_id")
-    status = _plain(m.status)
-    payload = _text(_plain(m.data))
-    return Asset(
-        id=asset_id,
-        status=None if status is None else str(status),
-        mime_type=mime_of_payload(payload),
-        additional=_plain(m.additional),
-        error=_text(_plain(m.error)),
-        flow_id=flow_id,
-        kind=kind,
-        payload=payload,
-    )
+    return _data_uri.parse_header(_data_uri.repair_misprint(payload))

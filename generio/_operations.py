@@ -1,15 +1,16 @@
 """Each API operation as data: what to send, and how to read the answer into our objects.
 
-Most operations go through the generated client (``generio_api``); the two that upload files
-send a streamed :class:`~generio._body.JsonBody` instead, and the single-output download also
-accepts a raw binary body. Either way the answer is checked and parsed by the pure functions
-here, and every failure becomes one of generio's errors:
+Every operation is a plain httpx request (small JSON bodies, or a streamed
+:class:`~generio._body.JsonBody` for uploads) whose answer is read from plain JSON by the
+tolerant reader in ``_wire.py``: the generated models stay for ``client.low_level`` only,
+since they refuse answers that name or shape a field otherwise. Any 2xx is a success (an
+empty body included), and the single-output download also accepts a raw binary body. Every
+failure becomes one of generio's errors:
 
 * a transport failure → :class:`~generio.APIConnectionError` / :class:`~generio.APITimeoutError`;
 * an error status → the class :func:`~generio._errors.error_from_response` picks;
-* anything the generated parser chokes on (an HTML 502 page, truncated JSON, a status code
-  Python's ``HTTPStatus`` does not know, a 422 whose ``detail`` is a string) →
-  :class:`~generio.ServerError` built from the raw response, kept by a response hook.
+* an answer the reader cannot use (an HTML page with a 200, truncated JSON, a flow without
+  an id) → :class:`~generio.ServerError` built from the raw response, kept by a response hook.
 """
 
 from __future__ import annotations
@@ -22,12 +23,8 @@ from urllib.parse import quote
 import attrs
 import httpx
 from generio_api import models as api
-from generio_api.api.flows import delete_flow, get_flow, list_flows, update_flow
-from generio_api.api.inputs import get_input, list_inputs
-from generio_api.api.outputs import list_outputs
-from generio_api.api.templates import get_template, list_templates
-from generio_api.types import Response
 
+from generio import _mime
 from generio._body import JsonBody
 from generio._errors import (
     APIConnectionError,
@@ -39,9 +36,18 @@ from generio._errors import (
     hide_secrets,
     hiding,
 )
-from generio._models import Asset, Flow, Template, asset_from_api, flow_from_api
-from generio._models import template_from_api as _template
+from generio._models import Asset, Flow, Template
+from generio._secret import Secret
 from generio._transport import captured_responses
+from generio._wire import (
+    Page,
+    asset_from_json,
+    flow_from_json,
+    flow_or_none,
+    items_of,
+    page_of,
+    template_from_json,
+)
 
 __all__ = [
     "SORT_FIELDS",
@@ -49,7 +55,6 @@ __all__ = [
     "connection_error",
     "create_flow_op",
     "delete_flow_op",
-    "finish_detailed",
     "finish_raw",
     "get_flow_op",
     "get_input_op",
@@ -59,7 +64,9 @@ __all__ = [
     "list_inputs_op",
     "list_outputs_op",
     "list_templates_op",
+    "page_op",
     "quote_id",
+    "scrubbed",
     "translate",
     "update_flow_op",
     "upload_input_op",
@@ -68,45 +75,46 @@ __all__ = [
 T = TypeVar("T")
 SORT_FIELDS = tuple(field.value for field in api.FlowSortField)
 _JSON_TYPES = ("application/json", "+json")
+_OCTETS = "application/octet-stream"
 
 
 @attrs.frozen
 class Operation(Generic[T]):
     """One request and the reading of its answer.
 
+    Every answer is read from plain JSON by the tolerant reader (``_wire.py``), not by the
+    generated models, which would refuse a field named otherwise or a missing one.
+
     Attributes:
         method: the HTTP method.
-        path: the URL path (quoted), for raw requests, errors and logs.
-        parse: turns the generated model of a 200 answer into our object.
-        endpoint: the generated module to call (``sync_detailed``/``asyncio_detailed``), or
-            None for a raw request.
-        args: positional arguments of the generated function.
-        kwargs: keyword arguments of the generated function.
-        body: a raw request's streamed JSON body.
-        model: the generated model class a raw request's JSON answer is read with.
-        binary: reads a raw 200 answer that is not JSON (its bytes and Content-Type).
+        path: the URL path (quoted; a followed page's link may add a query string), for the
+            request, errors and logs.
+        parse: turns a 2xx answer's JSON (None for an empty body) into our object.
+        params: the query string's parameters.
+        json: a small JSON request body.
+        body: a streamed JSON request body (uploads).
+        binary: reads a 2xx answer that is not JSON (its bytes and Content-Type).
     """
 
     method: str
     path: str
     parse: Callable[[Any], T]
-    endpoint: Any = None
-    args: tuple[Any, ...] = ()
-    kwargs: Mapping[str, Any] = attrs.field(factory=dict)
+    params: Mapping[str, Any] = attrs.field(factory=dict)
+    json: Any = None
     body: JsonBody | None = None
-    model: Any = None
     binary: Callable[[bytes, str], T] | None = None
 
     def raw_request(self, *, asynchronous: bool = False) -> dict[str, Any]:
-        """Keyword arguments of ``httpx.(Async)Client.request`` for a raw operation."""
-        if self.body is None:
-            return {"method": self.method, "url": self.path}
-        return {
-            "method": self.method,
-            "url": self.path,
-            "content": self.body.for_async() if asynchronous else self.body,
-            "headers": self.body.headers,
-        }
+        """Keyword arguments of ``httpx.(Async)Client.request`` for this operation."""
+        request: dict[str, Any] = {"method": self.method, "url": self.path}
+        if self.params:
+            request["params"] = dict(self.params)
+        if self.json is not None:
+            request["json"] = self.json
+        if self.body is not None:
+            request["content"] = self.body.for_async() if asynchronous else self.body
+            request["headers"] = self.body.headers
+        return request
 
 
 def quote_id(value: str) -> str:
@@ -164,8 +172,31 @@ def connection_error(op: Operation[Any], exc: Exception) -> APIConnectionError:
     )
 
 
+#: What reading a hostile answer can raise, besides parsing's ValueError: KeyError and
+#: IndexError (LookupError), TypeError, AttributeError, OverflowError (ArithmeticError:
+#: a number too large for a float) and RecursionError (JSON nested thousands deep).
+_UNREADABLE = (ValueError, LookupError, TypeError, AttributeError, ArithmeticError, RecursionError)
+
+
+def scrubbed(exc: BaseException) -> BaseException:
+    """Drop the tracebacks of a foreign exception and what it chains, and hide secrets.
+
+    httpx's and httpcore's frames hold the request's headers (the key) and the raw answer
+    (which may echo it) in their locals, which a traceback formatted with locals would
+    show. The exception's type and message stay as the cause of generio's error.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        current.__traceback__ = None
+        current.args = tuple(hide_secrets(a) if isinstance(a, str) else a for a in current.args)
+        current = current.__cause__ or current.__context__
+    return exc
+
+
 @contextlib.contextmanager
-def translate(op: Operation[Any], secret: str | None = None) -> Iterator[None]:
+def translate(op: Operation[Any], secret: Secret | None = None) -> Iterator[None]:
     """Turn what escapes one request of ``op`` into generio's errors.
 
     Args:
@@ -182,36 +213,58 @@ def translate(op: Operation[Any], secret: str | None = None) -> Iterator[None]:
         except GenerioError:
             raise
         except httpx.RequestError as exc:
-            raise connection_error(op, exc) from exc
+            raise connection_error(op, exc) from scrubbed(exc)
         except httpx.StreamError as exc:
-            raise connection_error(op, exc) from exc
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise connection_error(op, exc) from scrubbed(exc)
+        except _UNREADABLE as exc:
             if not seen or not _was_read(seen[-1]):
                 raise  # not a failure to parse an answer: a bug that must stay visible
-            raise _unparseable(op, seen[-1]) from exc
+            raise _unparseable(op, seen[-1]) from scrubbed(exc)
 
 
-def _check_status(op: Operation[Any], status: int, content: bytes, headers: Any) -> None:
-    if not 200 <= status < 300:
-        raise error_from_response(op.method, op.path, status, content, headers)
+def _status_error(
+    op: Operation[Any], status: int, content: bytes, headers: Any
+) -> APIStatusError | None:
+    if 200 <= status < 300:
+        return None
+    return error_from_response(op.method, op.path, status, content, headers)
 
 
-def finish_detailed(op: Operation[T], response: Response[Any]) -> T:
-    """Our object from a generated ``*_detailed`` answer, or the error it stands for."""
-    _check_status(op, int(response.status_code), response.content, response.headers)
-    parsed = response.parsed
-    if parsed is None or isinstance(parsed, api.ErrorDetail | api.HTTPValidationError):
-        raise TypeError("a success status with an error body")
-    return op.parse(parsed)
+def _parsed(read: Callable[[], T]) -> T:
+    """Run a parse; a malformed data URI, id or MIME type *in an answer* is the service's.
+
+    ``InputError`` means the caller's mistake, so it becomes the ``ValueError`` of an
+    unreadable answer, which :func:`translate` turns into a ``ServerError``.
+    """
+    try:
+        return read()
+    except InputError as exc:
+        raise ValueError(f"the answer holds bad data: {exc}") from None
 
 
 def finish_raw(op: Operation[T], response: httpx.Response) -> T:
-    """Our object from a raw answer (already read), or the error it stands for."""
-    _check_status(op, response.status_code, response.content, response.headers)
+    """Our object from an answer (already read), or the error it stands for.
+
+    Any 2xx is a success: an empty body reaches ``parse`` as None, so an operation whose
+    answer carries nothing we need (DELETE answering 204) succeeds.
+    """
+    error = _status_error(op, response.status_code, response.content, response.headers)
+    if error is not None:
+        raise error
     content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
-    if op.binary is not None and content_type and not content_type.endswith(_JSON_TYPES):
-        return op.binary(response.content, content_type)
-    return op.parse(op.model.from_dict(response.json()))
+    binary = op.binary
+    if binary is not None and content_type and not content_type.endswith(_JSON_TYPES):
+        return _parsed(lambda: binary(response.content, content_type))
+    if not response.content.strip():
+        return _parsed(lambda: op.parse(None))
+    if (
+        binary is not None
+        and not content_type
+        and response.content.lstrip()[:1] not in (b"{", b"[")
+    ):
+        # No Content-Type, and no JSON either.
+        return _parsed(lambda: binary(response.content, content_type))
+    return _parsed(lambda: op.parse(response.json()))
 
 
 # --- the operations -------------------------------------------------------------------
@@ -220,77 +273,73 @@ def finish_raw(op: Operation[T], response: httpx.Response) -> T:
 def list_templates_op() -> Operation[list[Template]]:
     """``GET /templates``."""
     return Operation(
-        "GET", "/templates", lambda m: [_template(t) for t in m.templates], list_templates
+        "GET",
+        "/templates",
+        lambda body: [template_from_json(t) for t in items_of(body, "templates")],
     )
 
 
 def get_template_op(id_or_name: str) -> Operation[Template]:
     """``GET /templates/{id_or_name}``."""
-    return Operation(
-        "GET", f"/templates/{quote_id(id_or_name)}", _template, get_template, args=(id_or_name,)
-    )
+    return Operation("GET", f"/templates/{quote_id(id_or_name)}", template_from_json)
 
 
-def list_flows_op(state: str | None, sort_by: str | None) -> Operation[list[Flow]]:
-    """``GET /flows``; an unknown ``state`` goes to the server, which knows the valid ones.
+def _flow_page(body: object) -> Page[Flow]:
+    return page_of(body, "flows", flow_from_json)
+
+
+def list_flows_op(state: str | None, sort_by: str | None) -> Operation[Page[Flow]]:
+    """``GET /flows``, its first page; an unknown ``state`` goes to the server, which knows.
 
     Raises:
         InputError: ``sort_by`` is not a field the API sorts by.
     """
-    kwargs: dict[str, Any] = {}
+    params: dict[str, Any] = {}
     if state is not None:
-        kwargs["filter_by"] = state
+        params["filter_by"] = state
     if sort_by is not None:
         if sort_by not in SORT_FIELDS:
             raise InputError(f"sort_by must be one of {', '.join(SORT_FIELDS)}, not {sort_by!r}.")
-        kwargs["sort_by"] = api.FlowSortField(sort_by)
-    return Operation(
-        "GET", "/flows", lambda m: [flow_from_api(f) for f in m.flows], list_flows, kwargs=kwargs
-    )
+        params["sort_by"] = sort_by
+    return Operation("GET", "/flows", _flow_page, params=params)
+
+
+def page_op(op: Operation[Page[T]], path: str) -> Operation[Page[T]]:
+    """Return the same list operation for the page at ``path`` (the link's path and query)."""
+    return Operation("GET", path, op.parse)
 
 
 def get_flow_op(flow_id: str) -> Operation[Flow]:
     """``GET /flows/{flow_id}``."""
-    return Operation("GET", f"/flows/{quote_id(flow_id)}", flow_from_api, get_flow, args=(flow_id,))
+    return Operation("GET", f"/flows/{quote_id(flow_id)}", flow_from_json)
 
 
 def create_flow_op(body: JsonBody) -> Operation[Flow]:
     """``POST /flows`` with a streamed body."""
-    return Operation("POST", "/flows", flow_from_api, body=body, model=api.Flow)
+    return Operation("POST", "/flows", flow_from_json, body=body)
 
 
-def update_flow_op(flow_id: str, action: str) -> Operation[Flow]:
-    """``PATCH /flows/{flow_id}`` with ``{"action": action}``."""
-    return Operation(
-        "PATCH",
-        f"/flows/{quote_id(flow_id)}",
-        flow_from_api,
-        update_flow,
-        args=(flow_id,),
-        kwargs={"body": api.FlowAction(action=api.Action(action))},
-    )
+def update_flow_op(flow_id: str, action: str) -> Operation[Flow | None]:
+    """``PATCH /flows/{flow_id}`` with ``{"action": action}``; None when the answer is no flow."""
+    return Operation("PATCH", f"/flows/{quote_id(flow_id)}", flow_or_none, json={"action": action})
 
 
 def delete_flow_op(flow_id: str) -> Operation[None]:
-    """``DELETE /flows/{flow_id}``."""
-    return Operation(
-        "DELETE", f"/flows/{quote_id(flow_id)}", lambda _m: None, delete_flow, args=(flow_id,)
-    )
+    """``DELETE /flows/{flow_id}``; any 2xx answer (204, empty, any JSON) is a success."""
+    return Operation("DELETE", f"/flows/{quote_id(flow_id)}", lambda _body: None)
 
 
 def _list_assets_op(flow_id: str, kind: str, include_data: bool) -> Operation[list[Asset]]:
-    endpoint, field = (list_inputs, "inputs") if kind == "input" else (list_outputs, "outputs")
+    field = "inputs" if kind == "input" else "outputs"
 
-    def parse(m: Any) -> list[Asset]:
-        return [asset_from_api(a, flow_id=flow_id, kind=kind) for a in getattr(m, field)]
+    def parse(body: object) -> list[Asset]:
+        return [asset_from_json(a, flow_id=flow_id, kind=kind) for a in items_of(body, field)]
 
     return Operation(
         "GET",
         f"/flows/{quote_id(flow_id)}/{field}",
         parse,
-        endpoint,
-        args=(flow_id,),
-        kwargs={"include_data": bool(include_data)},
+        params={"include_data": "true" if include_data else "false"},
     )
 
 
@@ -306,7 +355,7 @@ def list_outputs_op(flow_id: str, include_data: bool) -> Operation[list[Asset]]:
 
 def _one(flow_id: str, asset_id: str, kind: str) -> Callable[[Any], Asset]:
     # The docs say a single output's answer may hold only "data": the id is the one we asked.
-    return lambda m: asset_from_api(m, flow_id=flow_id, kind=kind, default_id=asset_id)
+    return lambda body: asset_from_json(body, flow_id=flow_id, kind=kind, default_id=asset_id)
 
 
 def get_input_op(flow_id: str, asset_id: str) -> Operation[Asset]:
@@ -315,8 +364,6 @@ def get_input_op(flow_id: str, asset_id: str) -> Operation[Asset]:
         "GET",
         f"/flows/{quote_id(flow_id)}/inputs/{quote_id(asset_id)}",
         _one(flow_id, asset_id, "input"),
-        get_input,
-        args=(flow_id, asset_id),
     )
 
 
@@ -324,6 +371,8 @@ def get_output_op(flow_id: str, asset_id: str) -> Operation[Asset]:
     """``GET /flows/{flow_id}/outputs/{asset_id}``: JSON with a data URI, or a raw body."""
 
     def binary(content: bytes, content_type: str) -> Asset:
+        if not content_type or content_type in ("application/octet-stream", "text/plain"):
+            content_type = _mime.detect(content[:512]) or content_type or _OCTETS
         return Asset(
             id=asset_id,
             status="ready",
@@ -337,7 +386,6 @@ def get_output_op(flow_id: str, asset_id: str) -> Operation[Asset]:
         "GET",
         f"/flows/{quote_id(flow_id)}/outputs/{quote_id(asset_id)}",
         _one(flow_id, asset_id, "output"),
-        model=api.Asset,
         binary=binary,
     )
 
@@ -347,7 +395,6 @@ def upload_input_op(flow_id: str, body: JsonBody) -> Operation[Asset]:
     return Operation(
         "POST",
         f"/flows/{quote_id(flow_id)}/inputs",
-        lambda m: asset_from_api(m, flow_id=flow_id, kind="input"),
+        lambda answer: asset_from_json(answer, flow_id=flow_id, kind="input"),
         body=body,
-        model=api.Asset,
     )

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from generio._create import CreateProgress, create_job
-from generio._downloads import download_outputs_job, prepare_directory
+from generio._downloads import download_outputs_job, note_status, prepare_directory
 from generio._effects import Call, Job
 from generio._errors import FlowFailed, GenerioError, InputError
 from generio._idempotency import check_key, new_key
@@ -150,7 +150,8 @@ def _outputs_with_data(state: ClientState, flow_id: str) -> Job[list[Asset]]:
     listed: list[Asset] = yield Call(list_outputs_op(flow_id, True), state.budget())
     outputs = []
     for asset in listed:
-        if asset.has_data or (asset.status is not None and not asset.is_ready):
+        note_status(asset)
+        if asset.has_data or asset.is_failed:
             outputs.append(asset)
         else:
             outputs.append((yield Call(get_output_op(flow_id, asset.id), state.budget())))

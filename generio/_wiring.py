@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from generio._config import BearerAuth, NotGiven, Settings
+from generio._bounded import ACCEPT_ENCODING
+from generio._config import BearerAuth, NotGiven, Settings, check_timeout
 from generio._errors import ConfigurationError
 from generio._transport import (
     AsyncClientTransport,
@@ -63,15 +64,22 @@ class _WrongSide(httpx.BaseTransport, httpx.AsyncBaseTransport):
 def effective_timeout(
     settings: Settings, timeout: object, user: httpx.Client | httpx.AsyncClient | None
 ) -> httpx.Timeout | None:
-    """Pick the user's client's timeout when none was passed to generio, else ours."""
+    """Pick the user's client's timeout when none was passed to generio, else ours.
+
+    Raises:
+        ConfigurationError: the user's client's timeout has a NaN or infinite part.
+    """
     if user is not None and isinstance(timeout, NotGiven):
-        return user.timeout
+        return check_timeout(user.timeout, "http_client's timeout")
     return settings.timeout
 
 
 def _options(settings: Settings, timeout: httpx.Timeout | None, user: Any) -> dict[str, Any]:
-    headers = dict(user.headers) if user is not None else {}
+    # httpx.Headers: case-insensitive, so ours replace the user client's defaults.
+    headers = httpx.Headers(user.headers if user is not None else None)
     headers["User-Agent"] = _USER_AGENT
+    # Only what generio decompresses itself, in bounded pieces (_bounded.py).
+    headers["Accept-Encoding"] = ACCEPT_ENCODING
     return {
         "base_url": settings.base_url,
         "auth": BearerAuth(settings.api_key),
@@ -116,7 +124,7 @@ def build_sync(
     inner = httpx.HTTPTransport(limits=_LIMITS) if user is None else ClientTransport(user)
     http = httpx.Client(
         **_options(settings, timeout, user),
-        transport=RetryTransport(inner, settings.max_retries),
+        transport=RetryTransport(inner, settings.max_retries, settings.max_response_bytes),
         event_hooks={"response": [capture_hook]},
     )
     return http, _low_level(settings, timeout, http)
@@ -148,7 +156,7 @@ def build_async(
     inner = httpx.AsyncHTTPTransport(limits=_LIMITS) if user is None else AsyncClientTransport(user)
     http = httpx.AsyncClient(
         **_options(settings, timeout, user),
-        transport=AsyncRetryTransport(inner, settings.max_retries),
+        transport=AsyncRetryTransport(inner, settings.max_retries, settings.max_response_bytes),
         event_hooks={"response": [async_capture_hook]},
     )
     return http, _low_level(settings, timeout, http)

@@ -284,3 +284,21 @@ def test_free_form_fields_accept_any_json() -> None:
         assert "type" not in schemas[model]["properties"]["additional"]
     for model in ("Flow", "FlowCreate"):
         assert "type" not in schemas[model]["properties"]["parameters"]
+
+
+def test_only_identifiers_are_required_in_answers() -> None:
+    """Where the docs do not guarantee a field, the spec makes it optional (tolerant reader)."""
+    schemas = SPEC["components"]["schemas"]
+    required = {name: schema.get("required", []) for name, schema in schemas.items()}
+    assert required["Flow"] == ["flow_id"]
+    assert required["Template"] == ["name"]
+    for name in ("Asset", "TemplateParameter", "FlowDeleted", "ErrorDetail"):
+        assert required[name] == [], name
+    for name, key in [
+        ("FlowList", "flows"),
+        ("TemplateList", "templates"),
+        ("InputList", "inputs"),
+        ("OutputList", "outputs"),
+    ]:
+        assert required[name] == [key], name
+        assert {"type": "null"} in schemas[name]["properties"]["next"]["anyOf"], name

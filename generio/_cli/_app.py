@@ -8,13 +8,14 @@ modules only; clients, rich and the emulator load inside the commands that use t
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
 
-from generio._cli import _batch, _catalog, _flows, _local, _run
+from generio._cli import _batch, _catalog, _flows, _local, _run, _show
 from generio._cli._common import Globals, enable_debug_log, guarded, note
 from generio._cli._parsing import Command, Group, RootGroup
 from generio._version import __version__
@@ -127,9 +128,10 @@ def _root(
     if old_timeout is not None:
         note("--timeout before the command is deprecated: use --request-timeout")
         request_timeout = old_timeout if request_timeout is None else request_timeout
-    if request_timeout is not None and request_timeout <= 0:
+    # `not 0 < t < inf` also refuses NaN, for which every comparison is false.
+    if request_timeout is not None and not 0 < request_timeout < math.inf:
         raise typer.BadParameter(
-            f"{request_timeout:g} is not a positive number of seconds",
+            f"{request_timeout:g} is not a positive, finite number of seconds",
             param_hint="'--request-timeout'",
         )
     ctx.obj = Globals(
@@ -164,3 +166,4 @@ _add(flows_app, _flows.download, "download")
 _add(flows_app, _flows.upload, "upload")
 _add(app, _local.demo, "demo")
 _add(app, _local.emulator, "emulator")
+_add(app, _show.preview, "preview")

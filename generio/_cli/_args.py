@@ -78,6 +78,10 @@ def parse_parameters(template: Template, pairs: Sequence[str]) -> dict[str, Any]
                 f"-p {pair}: expected NAME=VALUE; {template.name} has: {_names(template)}"
             )
         spec = template.parameters.get(name)
+        if spec is None and not template.parameters_known:
+            # The service named no parameters (or the template was unreadable): our check
+            # would rest on nothing, so the value goes out as text and the service judges.
+            spec = {}
         if spec is None:
             raise UsageProblem(
                 f"-p {pair}: {template.name} has no parameter {name!r}; "
@@ -106,7 +110,8 @@ def read_inputs(words: Sequence[str], template: Template) -> list[str | Path]:
     Raises:
         UsageProblem: a word names no file and the template takes only files.
     """
-    takes_prompt = _PROMPT in template.input_types
+    # Input types the service did not name cannot rule a prompt out.
+    takes_prompt = _PROMPT in template.input_types or not template.input_types_known
     inputs: list[str | Path] = []
     for word in words:
         if _is_path(word):

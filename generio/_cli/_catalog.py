@@ -6,10 +6,11 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from generio import NotFoundError
+from generio import NotFoundError, ServerError
 from generio._cli._common import UsageProblem, emit_json, open_client, say
 from generio._cli._options import JsonOption
 from generio._cli._render import template_json, template_text, templates_text
+from generio._models import unknown_template
 
 if TYPE_CHECKING:
     from generio import Generio, Template
@@ -20,11 +21,18 @@ __all__ = ["JsonOption", "resolve_template", "template", "templates"]
 def resolve_template(client: Generio, name: str) -> Template:
     """Fetch a template by name or id; an unknown one is a usage error listing the names.
 
+    A template answered but unreadable is known by its name only: the checks step aside.
+
     Raises:
         UsageProblem: no template has this name or id.
     """
     try:
         return client.templates.get(name)
+    except ServerError as exc:
+        if not 200 <= exc.status_code < 300:
+            raise
+        # Answered, but unreadable: the checks that need the template step aside.
+        return unknown_template(name)
     except NotFoundError:
         names = ", ".join(t.name for t in client.templates.list()) or "none"
         raise UsageProblem(

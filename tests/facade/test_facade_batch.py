@@ -15,6 +15,7 @@ from generio import (
     IDEMPOTENCY_FIELD,
     AsyncGenerio,
     BatchProgress,
+    ConfigurationError,
     FlowFailed,
     Generio,
     GenerioError,
@@ -337,7 +338,7 @@ def test_misspelt_job_keys_fail_before_any_request(
 def test_iter_run_many_checks_at_the_call(emu: Emulator) -> None:
     """iter_run_many raises for a bad job or concurrency when called, not when iterated."""
     with Generio(emu.api_key, emu.base_url) as client:
-        with pytest.raises(InputError, match="concurrency"):
+        with pytest.raises(ConfigurationError, match="concurrency"):
             client.iter_run_many([], concurrency=0)
         with pytest.raises(InputError, match="unknown key"):
             client.iter_run_many([{"template": PROMPT_TEMPLATE, "inputs": "x", "seed": 1}])

@@ -6,18 +6,21 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import UNSET, Unset
+
 T = TypeVar("T", bound="ErrorDetail")
 
 
 @_attrs_define
 class ErrorDetail:
-    """The body of 401, 404 and 409 responses.
+    """The body of 401, 404 and 409 responses (ours: FastAPI's shape). Other services answer `{"error": {"code",
+    "message"}}`, `{"message"}` or plain text; clients should keep the words of any shape.
 
-    Attributes:
-        detail (str): What went wrong.
+        Attributes:
+            detail (str | Unset): What went wrong.
     """
 
-    detail: str
+    detail: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -25,18 +28,16 @@ class ErrorDetail:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "detail": detail,
-            }
-        )
+        field_dict.update({})
+        if detail is not UNSET:
+            field_dict["detail"] = detail
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        detail = d.pop("detail")
+        detail = d.pop("detail", UNSET)
 
         error_detail = cls(
             detail=detail,

@@ -15,28 +15,29 @@ T = TypeVar("T", bound="Flow")
 
 @_attrs_define
 class Flow:
-    """One run of a template.
+    """One run of a template. Only the identifier is required: the docs guarantee the other fields' content, not their
+    presence or names, so a client must not depend on them.
 
-    Attributes:
-        flow_id (str): The flow's identifier.
-        template (str): The name of the template the flow runs.
-        state (FlowState | str): The flow's state. Terminal states are `completed`, `aborted` and `failed`. Other values
-            may be added; treat an unknown state as still running.
-        progress (float): From 0.0 to 1.0; it only grows.
-        created_at (datetime.datetime): When the flow was created.
-        parameters (Any | Unset): The template's parameters after defaults were applied.
-        additional (Any | Unset): Any JSON the client attached to the flow.
-        started_at (datetime.datetime | None | Unset): When the flow started; null until then.
-        finished_at (datetime.datetime | None | Unset): When the flow reached a terminal state; null until then.
+        Attributes:
+            flow_id (str): The flow's identifier.
+            template (str | Unset): The name of the template the flow runs.
+            parameters (Any | Unset): The template's parameters after defaults were applied.
+            additional (Any | Unset): Any JSON the client attached to the flow.
+            state (FlowState | str | Unset): The flow's state. Terminal states are `completed`, `aborted` and `failed`.
+                Other values may be added; treat an unknown state as still running.
+            progress (float | Unset): From 0.0 to 1.0; it only grows.
+            created_at (datetime.datetime | Unset): When the flow was created.
+            started_at (datetime.datetime | None | Unset): When the flow started; null until then.
+            finished_at (datetime.datetime | None | Unset): When the flow reached a terminal state; null until then.
     """
 
     flow_id: str
-    template: str
-    state: FlowState | str
-    progress: float
-    created_at: datetime.datetime
+    template: str | Unset = UNSET
     parameters: Any | Unset = UNSET
     additional: Any | Unset = UNSET
+    state: FlowState | str | Unset = UNSET
+    progress: float | Unset = UNSET
+    created_at: datetime.datetime | Unset = UNSET
     started_at: datetime.datetime | None | Unset = UNSET
     finished_at: datetime.datetime | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -46,19 +47,23 @@ class Flow:
 
         template = self.template
 
-        state: str
-        if isinstance(self.state, FlowState):
+        parameters = self.parameters
+
+        additional = self.additional
+
+        state: str | Unset
+        if isinstance(self.state, Unset):
+            state = UNSET
+        elif isinstance(self.state, FlowState):
             state = self.state.value
         else:
             state = self.state
 
         progress = self.progress
 
-        created_at = self.created_at.isoformat()
-
-        parameters = self.parameters
-
-        additional = self.additional
+        created_at: str | Unset = UNSET
+        if not isinstance(self.created_at, Unset):
+            created_at = self.created_at.isoformat()
 
         started_at: None | str | Unset
         if isinstance(self.started_at, Unset):
@@ -81,16 +86,20 @@ class Flow:
         field_dict.update(
             {
                 "flow_id": flow_id,
-                "template": template,
-                "state": state,
-                "progress": progress,
-                "created_at": created_at,
             }
         )
+        if template is not UNSET:
+            field_dict["template"] = template
         if parameters is not UNSET:
             field_dict["parameters"] = parameters
         if additional is not UNSET:
             field_dict["additional"] = additional
+        if state is not UNSET:
+            field_dict["state"] = state
+        if progress is not UNSET:
+            field_dict["progress"] = progress
+        if created_at is not UNSET:
+            field_dict["created_at"] = created_at
         if started_at is not UNSET:
             field_dict["started_at"] = started_at
         if finished_at is not UNSET:
@@ -103,9 +112,15 @@ class Flow:
         d = dict(src_dict)
         flow_id = d.pop("flow_id")
 
-        template = d.pop("template")
+        template = d.pop("template", UNSET)
 
-        def _parse_state(data: object) -> FlowState | str:
+        parameters = d.pop("parameters", UNSET)
+
+        additional = d.pop("additional", UNSET)
+
+        def _parse_state(data: object) -> FlowState | str | Unset:
+            if isinstance(data, Unset):
+                return data
             try:
                 if not isinstance(data, str):
                     raise TypeError()
@@ -114,17 +129,18 @@ class Flow:
                 return state_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(FlowState | str, data)
+            return cast(FlowState | str | Unset, data)
 
-        state = _parse_state(d.pop("state"))
+        state = _parse_state(d.pop("state", UNSET))
 
-        progress = d.pop("progress")
+        progress = d.pop("progress", UNSET)
 
-        created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
-
-        parameters = d.pop("parameters", UNSET)
-
-        additional = d.pop("additional", UNSET)
+        _created_at = d.pop("created_at", UNSET)
+        created_at: datetime.datetime | Unset
+        if isinstance(_created_at, Unset):
+            created_at = UNSET
+        else:
+            created_at = datetime.datetime.fromisoformat(_created_at)
 
         def _parse_started_at(data: object) -> datetime.datetime | None | Unset:
             if data is None:
@@ -163,11 +179,11 @@ class Flow:
         flow = cls(
             flow_id=flow_id,
             template=template,
+            parameters=parameters,
+            additional=additional,
             state=state,
             progress=progress,
             created_at=created_at,
-            parameters=parameters,
-            additional=additional,
             started_at=started_at,
             finished_at=finished_at,
         )

@@ -6,20 +6,22 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import UNSET, Unset
+
 T = TypeVar("T", bound="FlowDeleted")
 
 
 @_attrs_define
 class FlowDeleted:
-    """The body of a successful `DELETE /flows/{flow_id}`.
+    """The body of a successful `DELETE /flows/{flow_id}` (ours): clients must accept any 2xx body, or none.
 
     Attributes:
-        flow_id (str): The deleted flow's identifier.
-        deleted (bool): Always true.
+        flow_id (str | Unset): The deleted flow's identifier.
+        deleted (bool | Unset): Always true.
     """
 
-    flow_id: str
-    deleted: bool
+    flow_id: str | Unset = UNSET
+    deleted: bool | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -29,21 +31,20 @@ class FlowDeleted:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "flow_id": flow_id,
-                "deleted": deleted,
-            }
-        )
+        field_dict.update({})
+        if flow_id is not UNSET:
+            field_dict["flow_id"] = flow_id
+        if deleted is not UNSET:
+            field_dict["deleted"] = deleted
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        flow_id = d.pop("flow_id")
+        flow_id = d.pop("flow_id", UNSET)
 
-        deleted = d.pop("deleted")
+        deleted = d.pop("deleted", UNSET)
 
         flow_deleted = cls(
             flow_id=flow_id,

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -20,19 +20,25 @@ class HTTPValidationError:
     """FastAPI's body for 422 responses.
 
     Attributes:
-        detail (list[ValidationError] | Unset):
+        detail (list[ValidationError] | str | Unset): The field errors, or (as FastAPI sends for errors raised by hand)
+            one message.
     """
 
-    detail: list[ValidationError] | Unset = UNSET
+    detail: list[ValidationError] | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        detail: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.detail, Unset):
+        detail: list[dict[str, Any]] | str | Unset
+        if isinstance(self.detail, Unset):
+            detail = UNSET
+        elif isinstance(self.detail, list):
             detail = []
-            for detail_item_data in self.detail:
-                detail_item = detail_item_data.to_dict()
-                detail.append(detail_item)
+            for detail_type_0_item_data in self.detail:
+                detail_type_0_item = detail_type_0_item_data.to_dict()
+                detail.append(detail_type_0_item)
+
+        else:
+            detail = self.detail
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -47,14 +53,26 @@ class HTTPValidationError:
         from ..models.validation_error import ValidationError  # noqa: PLC0415
 
         d = dict(src_dict)
-        _detail = d.pop("detail", UNSET)
-        detail: list[ValidationError] | Unset = UNSET
-        if _detail is not UNSET:
-            detail = []
-            for detail_item_data in _detail:
-                detail_item = ValidationError.from_dict(detail_item_data)
 
-                detail.append(detail_item)
+        def _parse_detail(data: object) -> list[ValidationError] | str | Unset:
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                detail_type_0 = []
+                _detail_type_0 = data
+                for detail_type_0_item_data in _detail_type_0:
+                    detail_type_0_item = ValidationError.from_dict(detail_type_0_item_data)
+
+                    detail_type_0.append(detail_type_0_item)
+
+                return detail_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(list[ValidationError] | str | Unset, data)
+
+        detail = _parse_detail(d.pop("detail", UNSET))
 
         http_validation_error = cls(
             detail=detail,

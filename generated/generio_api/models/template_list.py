@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
+
+from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ..models.template import Template
@@ -19,9 +21,12 @@ class TemplateList:
 
     Attributes:
         templates (list[Template]):
+        next_ (None | str | Unset): The link (absolute, or relative to this page's URL) to the next page of the list;
+            absent or null on the last page. The docs call lists paginated without naming how (ours).
     """
 
     templates: list[Template]
+    next_: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -30,6 +35,12 @@ class TemplateList:
             templates_item = templates_item_data.to_dict()
             templates.append(templates_item)
 
+        next_: None | str | Unset
+        if isinstance(self.next_, Unset):
+            next_ = UNSET
+        else:
+            next_ = self.next_
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -37,6 +48,8 @@ class TemplateList:
                 "templates": templates,
             }
         )
+        if next_ is not UNSET:
+            field_dict["next"] = next_
 
         return field_dict
 
@@ -52,8 +65,18 @@ class TemplateList:
 
             templates.append(templates_item)
 
+        def _parse_next_(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        next_ = _parse_next_(d.pop("next", UNSET))
+
         template_list = cls(
             templates=templates,
+            next_=next_,
         )
 
         template_list.additional_properties = d

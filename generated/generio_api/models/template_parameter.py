@@ -13,16 +13,16 @@ T = TypeVar("T", bound="TemplateParameter")
 
 @_attrs_define
 class TemplateParameter:
-    """One parameter of a template.
+    """One parameter of a template. Every field is optional (our naming).
 
     Attributes:
-        type_ (str): The JSON type of the value: `string`, `integer`, `number` or `boolean`.
+        type_ (str | Unset): The JSON type of the value: `string`, `integer`, `number` or `boolean`.
         default (Any | Unset): The value used when the flow does not set one.
         allowed (list[Any] | None | Unset): The allowed values, when restricted.
         description (str | Unset): What the parameter does.
     """
 
-    type_: str
+    type_: str | Unset = UNSET
     default: Any | Unset = UNSET
     allowed: list[Any] | None | Unset = UNSET
     description: str | Unset = UNSET
@@ -46,11 +46,9 @@ class TemplateParameter:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "type": type_,
-            }
-        )
+        field_dict.update({})
+        if type_ is not UNSET:
+            field_dict["type"] = type_
         if default is not UNSET:
             field_dict["default"] = default
         if allowed is not UNSET:
@@ -63,7 +61,7 @@ class TemplateParameter:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        type_ = d.pop("type")
+        type_ = d.pop("type", UNSET)
 
         default = d.pop("default", UNSET)
 

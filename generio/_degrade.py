@@ -1,0 +1,33 @@
+"""Saying once that the service answered unexpectedly, without failing.
+
+The tolerant reader (``_wire.py``), the data-URI reader and the jobs call :func:`degraded`
+whenever they accept something other than what our spec describes. Each kind is logged once
+per process at WARNING on the ``generio`` logger: enough to notice that the service differs
+from our guess, never a flood in a long batch.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+__all__ = ["degraded", "forget_degradations"]
+
+logger = logging.getLogger("generio")
+_LOCK = threading.Lock()
+_SEEN: set[str] = set()
+
+
+def degraded(kind: str, what: str) -> None:
+    """Log ``what`` once per ``kind`` (per process) at WARNING: the answer was unexpected."""
+    with _LOCK:
+        if kind in _SEEN:
+            return
+        _SEEN.add(kind)
+    logger.warning("the service answered unexpectedly (%s); generio carries on. %s", kind, what)
+
+
+def forget_degradations() -> None:
+    """Log every kind of degradation again (for tests that check the warning)."""
+    with _LOCK:
+        _SEEN.clear()

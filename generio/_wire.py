@@ -1,0 +1,316 @@
+"""A tolerant reader: our objects from whatever plausible JSON the service answers.
+
+Much of the wire format is our guess (the "ours" lines of the API reference), so reading is
+liberal where sending is strict. Only identifiers are required; every other field has a
+default and unknown fields are ignored. Accepted variations:
+
+* ``id`` for ``flow_id``, ``asset_id`` and ``template_id``; ``status`` for a flow's
+  ``state``; ``inputs``/``outputs`` for a template's ``input_types``/``output_types``;
+* template parameters as a mapping or a list of ``{"name": ..., ...}``;
+* lists as bare JSON arrays or wrapped in an object (``{"flows": [...]}``, ``{"items": ...}``);
+* timestamps as ISO 8601 strings or epoch numbers (seconds, or milliseconds);
+* a ``next`` link in a list answer (see :class:`Page`).
+
+Each degradation is logged once per kind and process at WARNING on the ``generio`` logger,
+saying what was unexpected: a sign the service changed, never a reason to fail.
+A missing identifier raises ``KeyError``, and a body that is no JSON value of the right
+kind raises ``TypeError``: the operation layer turns both into a ``ServerError``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any, Generic, TypeVar
+
+import attrs
+
+from generio._data_uri import repair_misprint
+from generio._degrade import degraded, forget_degradations
+from generio._idempotency import ABSENT, marker_of, public_additional
+from generio._models import Asset, Flow, Template, mime_of_payload
+
+__all__ = [
+    "Page",
+    "asset_from_json",
+    "degraded",
+    "flow_from_json",
+    "flow_or_none",
+    "forget_degradations",
+    "items_of",
+    "page_of",
+    "template_from_json",
+    "timestamp",
+]
+
+T = TypeVar("T")
+
+#: Epoch numbers above this are milliseconds (it is the year 5138 in seconds).
+_MILLIS_ABOVE = 1e11
+#: Wrapper keys a list may come in besides its own name (``flows``, ``outputs``, ...).
+_LIST_KEYS = ("items", "data", "results")
+#: Keys that may carry the link to the next page of a list.
+_NEXT_KEYS = ("next", "next_url", "next_page", "nextPage")
+
+
+def _pick(data: Mapping[str, Any], names: Sequence[str], kind: str) -> Any:
+    """Return the first present field of ``names``; an alias (not the first name) is logged once."""
+    for index, name in enumerate(names):
+        if name in data:
+            if index:
+                degraded(f"{kind}.{name}", f"A {kind} calls its {names[0]!r} field {name!r}.")
+            return data[name]
+    return None
+
+
+def _object(body: object, kind: str) -> Mapping[str, Any]:
+    if not isinstance(body, Mapping):
+        raise TypeError(f"a {kind} is a JSON object, not {type(body).__name__}")
+    return body
+
+
+def _identifier(data: Mapping[str, Any], names: Sequence[str], kind: str) -> str:
+    value = _pick(data, names, kind)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str) or not value:
+        raise KeyError(f"a {kind} without an identifier ({' or '.join(names)})")
+    return value
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def timestamp(value: object, field: str = "timestamp") -> datetime | None:
+    """Return a UTC datetime from an ISO 8601 string or an epoch number; None when neither."""
+    if value is None:
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        degraded("epoch_time", f"{field} came as an epoch number, not ISO 8601.")
+        seconds = value / 1000 if abs(value) > _MILLIS_ABOVE else value
+        try:
+            return datetime.fromtimestamp(seconds, UTC)
+        except (OverflowError, OSError, ValueError):
+            return None
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value.strip())
+        except ValueError:
+            try:
+                return timestamp(float(value), field)
+            except ValueError:
+                degraded("bad_time", f"{field} {value[:40]!r} is no date-time; ignored.")
+                return None
+        # A time without a zone is taken as UTC, so times always compare with each other.
+        return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+    degraded("bad_time", f"{field} is a {type(value).__name__}, not a date-time; ignored.")
+    return None
+
+
+def _progress(value: object) -> float:
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            value = None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        if value is not None:
+            degraded("bad_progress", f"a flow's progress {value!r} is no number; taken as 0.")
+        return 0.0
+    if 1.0 < value <= 100.0:
+        degraded("percent_progress", "a flow's progress came as a percentage, not 0 to 1.")
+        value = value / 100.0
+    return min(1.0, max(0.0, float(value)))
+
+
+def flow_from_json(body: object) -> Flow:
+    """Our :class:`Flow` from a flow object; only its id (``flow_id`` or ``id``) is required.
+
+    Raises:
+        KeyError: no identifier.
+        TypeError: not a JSON object.
+    """
+    data = _object(body, "flow")
+    state = _pick(data, ("state", "status"), "flow")
+    if not isinstance(state, str) or not state:
+        degraded("flow.no_state", "A flow came without a state; it is taken as still running.")
+        state = "unknown"
+    parameters = data.get("parameters")
+    return Flow(
+        id=_identifier(data, ("flow_id", "id"), "flow"),
+        template=str(_pick(data, ("template", "template_name"), "flow") or ""),
+        state=state,
+        progress=_progress(data.get("progress")),
+        parameters=dict(parameters) if isinstance(parameters, Mapping) else {},
+        additional=public_additional(data.get("additional")),
+        created_at=timestamp(data.get("created_at"), "created_at"),
+        started_at=timestamp(data.get("started_at"), "started_at"),
+        finished_at=timestamp(data.get("finished_at"), "finished_at"),
+        # ABSENT tells a listing that left ``additional`` out from a flow without a marker.
+        marker=marker_of(data["additional"]) if "additional" in data else ABSENT,
+    )
+
+
+def flow_or_none(body: object) -> Flow | None:
+    """Return a flow when the answer is one, else None (a PATCH may answer anything on success)."""
+    try:
+        return flow_from_json(body)
+    except (KeyError, TypeError):
+        degraded("not_a_flow", "An action's answer was not a flow; generio fetches the flow.")
+        return None
+
+
+def _parameters(value: object) -> dict[str, Mapping[str, Any]]:
+    """Template parameters from a mapping of name -> spec, or a list of ``{name, ...}``."""
+    if isinstance(value, Mapping):
+        return {
+            str(name): dict(spec) if isinstance(spec, Mapping) else {"default": spec}
+            for name, spec in value.items()
+        }
+    if isinstance(value, list):
+        degraded("template.parameter_list", "A template listed its parameters as an array.")
+        found: dict[str, Mapping[str, Any]] = {}
+        for item in value:
+            if isinstance(item, Mapping) and isinstance(item.get("name"), str):
+                found[item["name"]] = {k: v for k, v in item.items() if k != "name"}
+        return found
+    return {}
+
+
+def _mime_list(data: Mapping[str, Any], names: Sequence[str]) -> tuple[str, ...] | None:
+    value = _pick(data, names, "template")
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list):
+        return tuple(item for item in value if isinstance(item, str))
+    return None
+
+
+def template_from_json(body: object) -> Template:
+    """Our :class:`Template`; only an identifier (``template_id``, ``id`` or ``name``).
+
+    Input types that are missing leave ``input_types_known`` False, so local checks of
+    inputs against them step aside.
+
+    Raises:
+        KeyError: no identifier.
+        TypeError: not a JSON object.
+    """
+    data = _object(body, "template")
+    name = _text(data.get("name"))
+    template_id = _text(_pick(data, ("template_id", "id"), "template"))
+    if not name and not template_id:
+        raise KeyError("a template without an identifier (template_id, id or name)")
+    inputs = _mime_list(data, ("input_types", "inputs", "accepted_input_types"))
+    if inputs is None:
+        degraded("template.no_input_types", "A template names no input types; not checked.")
+    outputs = _mime_list(data, ("output_types", "outputs"))
+    return Template(
+        id=template_id or str(name),
+        name=name or str(template_id),
+        description=_text(data.get("description")) or "",
+        parameters=_parameters(data.get("parameters")),
+        input_types=inputs or (),
+        output_types=outputs or (),
+        category=_text(data.get("category")),
+        input_types_known=inputs is not None,
+        parameters_known=isinstance(data.get("parameters"), Mapping | list),
+    )
+
+
+def asset_from_json(
+    body: object, *, flow_id: str | None, kind: str | None, default_id: str | None = None
+) -> Asset:
+    """Our :class:`Asset`; ``asset_id`` and ``id`` both accepted.
+
+    Args:
+        body: the asset's JSON.
+        flow_id: the flow it belongs to.
+        kind: ``"input"`` or ``"output"``.
+        default_id: the id to assume when the answer names none (a single asset fetched
+            by its id may come back as only ``{"data": ...}``).
+
+    Raises:
+        KeyError: the asset has no identifier under either name, and no default.
+        TypeError: not a JSON object.
+    """
+    data = _object(body, "asset")
+    try:
+        asset_id = _identifier(data, ("asset_id", "id"), "asset")
+    except KeyError:
+        if not default_id:
+            raise
+        asset_id = default_id
+    status = data.get("status")
+    payload = _text(data.get("data"))
+    if payload is not None and payload[:5].lower() == "data:":
+        payload = repair_misprint(payload)
+    error = data.get("error")
+    return Asset(
+        id=asset_id,
+        status=None if status is None else str(status),
+        mime_type=mime_of_payload(payload),
+        additional=data.get("additional"),
+        error=error if isinstance(error, str) else None if error is None else str(error),
+        flow_id=flow_id,
+        kind=kind,
+        payload=payload,
+    )
+
+
+@attrs.frozen
+class Page(Generic[T]):
+    """One answer of a list operation.
+
+    Attributes:
+        items: the parsed entries.
+        next: the link to the next page (absolute or relative URL), when the answer has one.
+    """
+
+    items: list[T]
+    next: str | None = None
+
+
+def items_of(body: object, key: str) -> list[Any]:
+    """Return the entries of a list answer: a bare array, or an object's ``key`` (or ``items``...).
+
+    Raises:
+        TypeError: neither form.
+    """
+    if isinstance(body, list):
+        degraded(f"bare_list.{key}", f"The list of {key} came as a bare JSON array.")
+        return body
+    if isinstance(body, Mapping):
+        for name in (key, *_LIST_KEYS):
+            value = body.get(name)
+            if isinstance(value, list):
+                if name != key:
+                    degraded(f"list_key.{key}", f"The list of {key} came under {name!r}.")
+                return value
+    raise TypeError(f"the list of {key} is neither a JSON array nor an object holding one")
+
+
+def _next_link(body: object) -> str | None:
+    if not isinstance(body, Mapping):
+        return None
+    links = body.get("links") or body.get("_links")
+    candidates = [body.get(key) for key in _NEXT_KEYS]
+    if isinstance(links, Mapping):
+        candidates.append(links.get("next"))
+    for value in candidates:
+        if isinstance(value, Mapping):
+            value = value.get("href")
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return None
+
+
+def page_of(body: object, key: str, parse: Callable[[Any], T]) -> Page[T]:
+    """Return a :class:`Page` of ``key`` entries, each read with ``parse``.
+
+    Raises:
+        KeyError: an entry lacks its identifier.
+        TypeError: the body is no list answer.
+    """
+    return Page([parse(item) for item in items_of(body, key)], _next_link(body))
