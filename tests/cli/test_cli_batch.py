@@ -231,3 +231,50 @@ def test_batch_ctrl_c_keeps_flows_for_the_next_run(
     assert child.returncode == 0, out + err
     assert len(emu.ledger) == 4  # the two kept flows adopted, then two optimisations
     assert [r["state"] for r in _csv(tmp_path / "out" / "summary.csv")] == ["completed"] * 2
+
+
+def _report(job: int | None, running: int, done: int, failed: int) -> object:
+    from generio import BatchProgress
+
+    queued = 2 - running - done - failed
+    remaining = None if not done + failed else 1.5
+    return BatchProgress(2, queued, running, done, failed, 1.0, remaining, job)
+
+
+def test_batch_bar_plain_lines_and_timing(capsys: pytest.CaptureFixture[str]) -> None:
+    """Off a terminal: one line per job that ends, with the counts; each job is timed."""
+    from generio._cli._batch_bar import BatchBar
+
+    with BatchBar(2) as bar:
+        for report in (
+            _report(None, 0, 0, 0),
+            _report(0, 1, 0, 0),
+            _report(1, 2, 0, 0),
+            _report(1, 1, 0, 1),
+            _report(0, 0, 1, 1),
+        ):
+            bar(report)  # type: ignore[arg-type]
+    lines = capsys.readouterr().err.splitlines()
+    assert lines == [
+        "batch: 1/2 ended (1 running, 0 queued, 1 failed), ~0:00:02 left",
+        "batch: 2/2 ended (0 running, 0 queued, 1 failed), ~0:00:02 left",
+    ]
+    assert sorted(bar.seconds) == [0, 1]
+    assert all(seconds >= 0 for seconds in bar.seconds.values())
+
+
+def test_batch_bar_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a terminal: one live bar whose count follows the jobs that ended."""
+    from rich.console import Console
+
+    from generio._cli._batch_bar import BatchBar
+
+    monkeypatch.setattr(Console, "is_terminal", property(lambda _self: True))
+    with BatchBar(2) as bar:
+        bar(_report(0, 1, 0, 0))  # type: ignore[arg-type]
+        bar(_report(0, 0, 1, 0))  # type: ignore[arg-type]
+        assert bar._progress is not None
+        (task,) = bar._progress.tasks
+        assert (task.completed, task.total) == (1, 2)
+        assert task.fields["counts"] == "0 running, 1 queued"
+        assert task.fields["left"] == "~0:00:02 left"
