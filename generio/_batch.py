@@ -67,7 +67,8 @@ class Job(TypedDict, total=False):
     """One job of :meth:`~generio.Generio.run_many`: :meth:`~generio.Generio.run`'s arguments.
 
     ``then`` chains further steps (one :class:`Step` or a list); ``timeout`` bounds each
-    step's wait; ``on_progress`` is called with each step's flow as it changes;
+    step's wait; ``on_progress`` is called with each step's flow as it changes (under
+    :class:`~generio.Generio`, from the worker thread that runs the job);
     ``on_interrupt`` overrides the batch's. A misspelt key fails the type checker, and is an
     :class:`~generio.InputError` at run time before any request.
     """

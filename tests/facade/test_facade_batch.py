@@ -464,3 +464,17 @@ def test_batch_callback_that_raises_stops_the_batch(emu: Emulator, kind: str) ->
     # Job 0's flow runs on (a wait that times out leaves its flow); the others stopped.
     assert sum(s in ("starting", "running") for s in states) == 1
     assert sum(s in ("aborting", "aborted") for s in states) == 2
+
+
+def test_both_clients_offer_the_same_batch_methods() -> None:
+    """Generio and AsyncGenerio: run_many and iter_run_many with the same parameters."""
+    import inspect
+
+    for name in ("run_many", "iter_run_many"):
+        sync = inspect.signature(getattr(Generio, name)).parameters
+        asynchronous = inspect.signature(getattr(AsyncGenerio, name)).parameters
+        assert list(sync) == list(asynchronous) == [
+            "self", "jobs", "concurrency", "on_progress", "on_interrupt"
+        ]  # fmt: skip
+    assert inspect.iscoroutinefunction(AsyncGenerio.run_many)
+    assert inspect.isasyncgenfunction(AsyncGenerio.iter_run_many) is False  # checks at the call
