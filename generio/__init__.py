@@ -5,8 +5,8 @@
 ...     result = client.run("model_generate_fromprompt", "a wooden chair", out_dir="models")
 ...     print(result.paths)
 
-``Generio`` and ``AsyncGenerio`` (and the generated client below them) load on first use, so
-``import generio`` stays about as light as ``import httpx``.
+``Generio``, ``AsyncGenerio``, the batch types (and the generated client below them) load on
+first use, so ``import generio`` stays about as light as ``import httpx``.
 """
 
 import typing as _typing
@@ -43,6 +43,8 @@ from generio._models import Asset, Flow, RunResult, Template
 if _typing.TYPE_CHECKING:
     from generio._async_client import AsyncGenerio
     from generio._client import Generio
+    from generio._jobs.batch import Job, JobError, Step
+    from generio._jobs.batch_progress import BatchProgress
     from generio._payload import data_uri
     from generio._version import __version__
 
@@ -54,6 +56,7 @@ __all__ = [  # noqa: RUF022 - plain sorted(), as tests/test_public_api.py checks
     "Asset",
     "AsyncGenerio",
     "AuthenticationError",
+    "BatchProgress",
     "ClientClosedError",
     "ConfigurationError",
     "ConflictError",
@@ -67,6 +70,8 @@ __all__ = [  # noqa: RUF022 - plain sorted(), as tests/test_public_api.py checks
     "IDEMPOTENCY_FIELD",
     "IdempotencyConflictError",
     "InputError",
+    "Job",
+    "JobError",
     "MissingExtraError",
     "NotFoundError",
     "PermissionDeniedError",
@@ -74,6 +79,7 @@ __all__ = [  # noqa: RUF022 - plain sorted(), as tests/test_public_api.py checks
     "ResponseTooLargeError",
     "RunResult",
     "ServerError",
+    "Step",
     "Template",
     "ValidationError",
     "WaitTimeout",
@@ -85,6 +91,10 @@ __all__ = [  # noqa: RUF022 - plain sorted(), as tests/test_public_api.py checks
 # name -> (module, attribute or None for the module itself)
 _LAZY = {
     "AsyncGenerio": ("generio._async_client", "AsyncGenerio"),
+    "BatchProgress": ("generio._jobs.batch_progress", "BatchProgress"),
+    "Job": ("generio._jobs.batch", "Job"),
+    "JobError": ("generio._jobs.batch", "JobError"),
+    "Step": ("generio._jobs.batch", "Step"),
     "Generio": ("generio._client", "Generio"),
     "__version__": ("generio._version", "__version__"),
     "data_uri": ("generio._payload.data_uri", None),

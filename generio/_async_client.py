@@ -1,6 +1,6 @@
 """:class:`AsyncGenerio`, the asyncio (and trio) client: its public surface.
 
-Same surface as :class:`~generio.Generio`, awaited, plus :meth:`AsyncGenerio.run_many`.
+Same surface as :class:`~generio.Generio`, awaited (batches: ``_drivers/batch_async.py``).
 Every method builds a job (``generio._jobs``, shared with the blocking client) and hands it
 to the async driver (``generio._drivers.asynchronous``). Async work uses anyio, which httpx
 already depends on, so generio runs under asyncio and trio alike.
@@ -10,17 +10,16 @@ from __future__ import annotations
 
 import builtins
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
 from generio._base import ClientBase
-from generio._drivers.asynchronous import CLEANUP_SECONDS, AsyncDriver
-from generio._errors import ConfigurationError, GenerioError
-from generio._http.clients import build_async, effective_timeout
+from generio._drivers.asynchronous import CLEANUP_SECONDS
+from generio._drivers.batch_async import AsyncBatches
 from generio._http.operations import (
     get_flow_op,
     get_input_op,
@@ -42,7 +41,6 @@ from generio._jobs.calls import (
     delete_job,
     get_template_job,
     list_templates_job,
-    prefetch_templates_job,
     request_job,
     start_job,
 )
@@ -53,6 +51,9 @@ from generio._jobs.options import OnInterrupt
 from generio._jobs.pages import list_flows_job
 from generio._jobs.wait import ProgressCallback, wait_job
 from generio._models import Asset, Flow, RunResult, Template
+
+if TYPE_CHECKING:
+    from generio._drivers.asynchronous import AsyncDriver
 
 __all__ = ["AsyncFlows", "AsyncGenerio", "AsyncTemplates"]
 
@@ -181,7 +182,7 @@ class AsyncFlows:
         return (await self._client._drive(judged(self._state, flow_id, "read outputs", job)))[1]
 
 
-class AsyncGenerio(ClientBase):
+class AsyncGenerio(AsyncBatches, ClientBase):
     """The GENERIO Flows API client for asyncio and trio.
 
     Takes the same arguments as :class:`~generio.Generio`, with ``http_client`` an
@@ -206,6 +207,10 @@ class AsyncGenerio(ClientBase):
         max_download_bytes: int = DEFAULT_MAX_DOWNLOAD_BYTES,
         download_timeout: float | None = DEFAULT_DOWNLOAD_TIMEOUT,
     ) -> None:
+        # The HTTP wiring and the driver load with the first client, not with the import.
+        from generio._drivers.asynchronous import AsyncDriver
+        from generio._http.clients import build_async, effective_timeout
+
         # Wrapped at once: from here on no frame holds the raw key (tracebacks with locals).
         key = Secret.wrap(api_key)
         del api_key
@@ -222,7 +227,7 @@ class AsyncGenerio(ClientBase):
         self._http, self._low = build_async(
             settings, effective_timeout(settings, timeout, http_client), http_client
         )
-        self._driver = AsyncDriver(self._http, self._state)
+        self._driver: AsyncDriver = AsyncDriver(self._http, self._state)
         #: Templates: ``await list()``, ``await get()``.
         self.templates = AsyncTemplates(self)
         #: Flows: create, follow, collect.
@@ -259,49 +264,6 @@ class AsyncGenerio(ClientBase):
                 on_interrupt,
             )
         )
-
-    async def run_many(
-        self, jobs: Iterable[Mapping[str, Any]], *, concurrency: int = 8
-    ) -> list[RunResult | Exception]:
-        """Run many :meth:`run` calls, at most ``concurrency`` at a time.
-
-        Args:
-            jobs: each a mapping of :meth:`run`'s arguments (``idempotency_key`` and
-                ``on_interrupt`` included), e.g.
-                ``{"template": "model_generate_fromprompt", "inputs": ["a chair"]}``.
-                Cancelling run_many aborts the flows of the jobs under way.
-            concurrency: how many run at once.
-
-        Returns:
-            One entry per job, in order: its :class:`RunResult`, or the exception it raised
-            (a failed job does not stop the others).
-
-        Raises:
-            ConfigurationError: ``concurrency`` is not a positive integer.
-        """
-        import anyio
-
-        if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
-            raise ConfigurationError(f"concurrency must be an integer >= 1, not {concurrency!r}.")
-        pending = list(enumerate(jobs))
-        if len(pending) > 1:
-            await self._drive(prefetch_templates_job(self._state, [job for _, job in pending]))
-        results: list[RunResult | Exception] = [
-            GenerioError("not run") for _ in range(len(pending))
-        ]
-        queue = iter(pending)
-
-        async def worker() -> None:
-            for index, job in queue:
-                try:
-                    results[index] = await self.run(**job)
-                except Exception as exc:  # noqa: BLE001 - returned as the job's result
-                    results[index] = exc
-
-        async with anyio.create_task_group() as group:
-            for _ in range(min(concurrency, len(pending))):
-                group.start_soon(worker)
-        return results
 
     async def aclose(self) -> None:
         """Close the connections generio opened (not those of your ``http_client``).

@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import builtins
 import os
-import time
 from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
 from generio._base import ClientBase
-from generio._drivers.sync import SyncDriver
-from generio._http.clients import build_sync, effective_timeout
+from generio._drivers.batch_sync import SyncBatches
 from generio._http.operations import (
     get_flow_op,
     get_input_op,
@@ -51,6 +49,9 @@ from generio._jobs.options import OnInterrupt
 from generio._jobs.pages import list_flows_job
 from generio._jobs.wait import ProgressCallback, wait_job
 from generio._models import Asset, Flow, RunResult, Template
+
+if TYPE_CHECKING:
+    from generio._drivers.sync import SyncDriver
 
 __all__ = ["Flows", "Generio", "Templates"]
 
@@ -114,9 +115,8 @@ class Flows:
             ValidationError: the service rejected the parameters.
 
         The key travels in ``additional`` under :data:`generio.IDEMPOTENCY_FIELD` and is
-        removed from every Flow returned (wire shape: ``_jobs/idempotency.py``; requests made to
-        find a key: ``_jobs/keyed.py``). A retry after an ambiguous failure adopts only the flow
-        with the call's key.
+        removed from every Flow returned. A retry after an ambiguous failure adopts only the
+        flow with the call's key.
         """
         from generio._jobs.create import create_job  # loaded on first create
 
@@ -265,7 +265,7 @@ class Flows:
         return self._client._drive(judged(self._state, flow_id, "read outputs", job))[1]
 
 
-class Generio(ClientBase):
+class Generio(SyncBatches, ClientBase):
     """The GENERIO Flows API client (blocking). Safe to share between threads.
 
     Args:
@@ -300,6 +300,9 @@ class Generio(ClientBase):
         max_download_bytes: int = DEFAULT_MAX_DOWNLOAD_BYTES,
         download_timeout: float | None = DEFAULT_DOWNLOAD_TIMEOUT,
     ) -> None:
+        from generio._drivers.sync import SyncDriver  # loaded with the first client
+        from generio._http.clients import build_sync, effective_timeout
+
         # Wrapped at once: from here on no frame holds the raw key (tracebacks with locals).
         key = Secret.wrap(api_key)
         del api_key
@@ -316,7 +319,7 @@ class Generio(ClientBase):
         self._http, self._low = build_sync(
             settings, effective_timeout(settings, timeout, http_client), http_client
         )
-        self._driver = SyncDriver(self._http, self._state)
+        self._driver: SyncDriver = SyncDriver(self._http, self._state)
         #: Templates: ``list()``, ``get()``.
         self.templates = Templates(self)
         #: Flows: create, follow, collect.
@@ -376,9 +379,7 @@ class Generio(ClientBase):
         Waits first (at most 10 s) for runs in other threads that are still aborting their
         flows after an interruption.
         """
-        deadline = time.monotonic() + _CLEANUP_SECONDS
-        while self._state.cleaning_up and time.monotonic() < deadline:
-            time.sleep(0.01)
+        self._state.wait_for_cleanups(_CLEANUP_SECONDS)
         self._http.close()
 
     def __enter__(self) -> Generio:

@@ -223,11 +223,16 @@ class RunResult:
         flow: the flow in its final state.
         outputs: its outputs; with ``out_dir=None`` each carries ``.data``.
         paths: the files written, one per output, when ``out_dir`` was given; else empty.
+        steps: the flow of every step of a chained batch job, in order (``flow`` is the
+            last); ``(flow,)`` for a single run.
     """
 
     flow: Flow
     outputs: tuple[Asset, ...]
     paths: tuple[Path, ...] = ()
+    steps: tuple[Flow, ...] = attrs.field(
+        default=attrs.Factory(lambda self: (self.flow,), takes_self=True)
+    )
 
     def _repr_html_(self) -> str:
         """Jupyter: every output model in a viewer, up to a size cap."""

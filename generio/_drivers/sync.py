@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+import attrs
 import httpx
 
 from generio._drivers.answers import generio_errors, read_answer
@@ -15,9 +18,23 @@ from generio._http.policy import budget_scope
 from generio._jobs.effects import Download, Effect, Job, Local, Sleep, Stepper, perform_local
 from generio._jobs.state import ClientState
 
-__all__ = ["SyncDriver"]
+__all__ = ["Stop", "SyncDriver"]
 
 T = TypeVar("T")
+
+
+@attrs.frozen
+class Stop:
+    """A way to stop a job driven in a worker thread.
+
+    Attributes:
+        event: set (by any thread) to stop.
+        error: makes the exception thrown into the job at its next step; a
+            ``BaseException`` that is no ``Exception``, so the job cleans up.
+    """
+
+    event: threading.Event
+    error: Callable[[], BaseException]
 
 
 class SyncDriver:
@@ -32,8 +49,18 @@ class SyncDriver:
         self._http = http
         self._state = state
 
-    def drive(self, job: Job[T]) -> T:
+    @property
+    def closed(self) -> bool:
+        """Whether the client's connections were closed."""
+        return self._http.is_closed
+
+    def drive(self, job: Job[T], stop: Stop | None = None) -> T:
         """Run a job to its end, performing its effects with blocking calls.
+
+        Args:
+            job: the job.
+            stop: once set, the job is interrupted at its next step (clean-up still runs),
+                and its pauses end early (``run_many``'s workers).
 
         Raises:
             ClientClosedError: the client was closed.
@@ -48,6 +75,14 @@ class SyncDriver:
                 if stepper.cleanup and not counted:
                     counted = True
                     self._state.cleanup_started()
+                if stop is not None and not stepper.cleanup:
+                    if stop.event.is_set():
+                        stepper.fail(stop.error())
+                        continue
+                    if isinstance(effect, Sleep):
+                        stop.event.wait(effect.seconds)  # a stop never waits out a pause
+                        stepper.succeed(None)
+                        continue
                 try:
                     stepper.succeed(self.perform(effect))
                 except BaseException as exc:  # noqa: BLE001 - the job decides; it re-raises

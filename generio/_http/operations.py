@@ -25,19 +25,10 @@ from generio._errors import (
     InputError,
 )
 from generio._models import Asset, Flow, Template
-from generio._payload import mime as _mime
-from generio._payload.wire import (
-    Page,
-    asset_from_json,
-    flow_from_json,
-    flow_or_none,
-    items_of,
-    page_of,
-    template_from_json,
-)
 
 if TYPE_CHECKING:
     from generio._payload.body import JsonBody
+    from generio._payload.wire import Page
 
 __all__ = [
     "SORT_FIELDS",
@@ -121,6 +112,51 @@ def quote_id(value: str) -> str:
     return quote(value, safe="")
 
 
+# --- reading answers: the tolerant reader (``_payload/wire.py``) loads with the first one ----
+
+
+def _template(body: object) -> Template:
+    from generio._payload.wire import template_from_json
+
+    return template_from_json(body)
+
+
+def _templates(body: object) -> list[Template]:
+    from generio._payload.wire import items_of, template_from_json
+
+    return [template_from_json(t) for t in items_of(body, "templates")]
+
+
+def _flow(body: object) -> Flow:
+    from generio._payload.wire import flow_from_json
+
+    return flow_from_json(body)
+
+
+def _flow_or_none(body: object) -> Flow | None:
+    from generio._payload.wire import flow_or_none
+
+    return flow_or_none(body)
+
+
+def _flow_page(body: object) -> Page[Flow]:
+    from generio._payload.wire import flow_from_json, page_of
+
+    return page_of(body, "flows", flow_from_json)
+
+
+def _asset(body: object, flow_id: str, kind: str, default_id: str | None = None) -> Asset:
+    from generio._payload.wire import asset_from_json
+
+    return asset_from_json(body, flow_id=flow_id, kind=kind, default_id=default_id)
+
+
+def _assets(body: object, flow_id: str, kind: str, field: str) -> list[Asset]:
+    from generio._payload.wire import asset_from_json, items_of
+
+    return [asset_from_json(a, flow_id=flow_id, kind=kind) for a in items_of(body, field)]
+
+
 # --- the operations -------------------------------------------------------------------
 
 
@@ -129,17 +165,13 @@ def list_templates_op() -> Operation[list[Template]]:
     return Operation(
         "GET",
         "/templates",
-        lambda body: [template_from_json(t) for t in items_of(body, "templates")],
+        _templates,
     )
 
 
 def get_template_op(id_or_name: str) -> Operation[Template]:
     """``GET /templates/{id_or_name}``."""
-    return Operation("GET", f"/templates/{quote_id(id_or_name)}", template_from_json)
-
-
-def _flow_page(body: object) -> Page[Flow]:
-    return page_of(body, "flows", flow_from_json)
+    return Operation("GET", f"/templates/{quote_id(id_or_name)}", _template)
 
 
 def list_flows_op(state: str | None, sort_by: str | None) -> Operation[Page[Flow]]:
@@ -165,17 +197,17 @@ def page_op(op: Operation[Page[T]], path: str) -> Operation[Page[T]]:
 
 def get_flow_op(flow_id: str) -> Operation[Flow]:
     """``GET /flows/{flow_id}``."""
-    return Operation("GET", f"/flows/{quote_id(flow_id)}", flow_from_json)
+    return Operation("GET", f"/flows/{quote_id(flow_id)}", _flow)
 
 
 def create_flow_op(body: JsonBody) -> Operation[Flow]:
     """``POST /flows`` with a streamed body."""
-    return Operation("POST", "/flows", flow_from_json, body=body)
+    return Operation("POST", "/flows", _flow, body=body)
 
 
 def update_flow_op(flow_id: str, action: str) -> Operation[Flow | None]:
     """``PATCH /flows/{flow_id}`` with ``{"action": action}``; None when the answer is no flow."""
-    return Operation("PATCH", f"/flows/{quote_id(flow_id)}", flow_or_none, json={"action": action})
+    return Operation("PATCH", f"/flows/{quote_id(flow_id)}", _flow_or_none, json={"action": action})
 
 
 def delete_flow_op(flow_id: str) -> Operation[None]:
@@ -187,7 +219,7 @@ def _list_assets_op(flow_id: str, kind: str, include_data: bool) -> Operation[li
     field = "inputs" if kind == "input" else "outputs"
 
     def parse(body: object) -> list[Asset]:
-        return [asset_from_json(a, flow_id=flow_id, kind=kind) for a in items_of(body, field)]
+        return _assets(body, flow_id, kind, field)
 
     return Operation(
         "GET",
@@ -209,7 +241,7 @@ def list_outputs_op(flow_id: str, include_data: bool) -> Operation[list[Asset]]:
 
 def _single_asset_reader(flow_id: str, asset_id: str, kind: str) -> Callable[[Any], Asset]:
     # The docs say a single output's answer may hold only "data": the id is the one we asked.
-    return lambda body: asset_from_json(body, flow_id=flow_id, kind=kind, default_id=asset_id)
+    return lambda body: _asset(body, flow_id, kind, default_id=asset_id)
 
 
 def get_input_op(flow_id: str, asset_id: str) -> Operation[Asset]:
@@ -226,7 +258,9 @@ def get_output_op(flow_id: str, asset_id: str) -> Operation[Asset]:
 
     def binary(content: bytes, content_type: str) -> Asset:
         if not content_type or content_type in ("application/octet-stream", "text/plain"):
-            content_type = _mime.detect(content[:512]) or content_type or _OCTETS
+            from generio._payload.mime import detect
+
+            content_type = detect(content[:512]) or content_type or _OCTETS
         return Asset(
             id=asset_id,
             status="ready",
@@ -249,6 +283,6 @@ def upload_input_op(flow_id: str, body: JsonBody) -> Operation[Asset]:
     return Operation(
         "POST",
         f"/flows/{quote_id(flow_id)}/inputs",
-        lambda answer: asset_from_json(answer, flow_id=flow_id, kind="input"),
+        lambda answer: _asset(answer, flow_id, "input"),
         body=body,
     )

@@ -13,7 +13,7 @@ these stops is logged once (WARNING, logger ``generio``) and returns what was re
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from generio._degrade import degraded
@@ -23,7 +23,9 @@ from generio._jobs.effects import Job
 from generio._jobs.retries import call
 from generio._jobs.state import ClientState
 from generio._models import Flow
-from generio._payload.wire import Page
+
+if TYPE_CHECKING:
+    from generio._payload.wire import Page
 
 __all__ = ["MAX_PAGES", "list_all_job", "list_flows_job", "resolve_link"]
 

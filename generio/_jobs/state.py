@@ -124,3 +124,9 @@ class ClientState:
         """Whether any job of this client is still cleaning up."""
         with self._lock:
             return self._cleanups > 0
+
+    def wait_for_cleanups(self, seconds: float) -> None:
+        """Block at most ``seconds`` while runs of other threads still abort their flows."""
+        deadline = time.monotonic() + seconds
+        while self.cleaning_up and time.monotonic() < deadline:
+            time.sleep(0.01)
