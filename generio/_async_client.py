@@ -47,9 +47,10 @@ from generio._operations import (
     translate,
 )
 from generio._pages import list_flows_job
+from generio._proxies import AsyncBorrowed
 from generio._retry import budget_scope
 from generio._run import OnInterrupt
-from generio._wiring import build_async, effective_timeout
+from generio._wiring import build_async, effective_timeout, new_async_routes
 
 __all__ = ["AsyncFlows", "AsyncGenerio", "AsyncTemplates"]
 
@@ -203,13 +204,20 @@ class AsyncGenerio(ClientBase):
             max_retries=max_retries,
             allow_insecure=allow_insecure,
         )
+        self._user = http_client
+        self._headers = {}
+        self._routes = new_async_routes(http_client)
+        self._wire(effective_timeout(settings, timeout, http_client))
+
+    def _wire(self, timeout: httpx.Timeout | None) -> None:
         self._http, self._low = build_async(
-            settings, effective_timeout(settings, timeout, http_client), http_client
+            self._state.settings, timeout, self._user, routes=self._routes, headers=self._headers
         )
-        #: Templates: ``await list()``, ``await get()``.
         self.templates = AsyncTemplates(self)
-        #: Flows: create, follow, collect.
         self.flows = AsyncFlows(self)
+
+    def _lend(self, transport: Any) -> Any:
+        return AsyncBorrowed(transport)
 
     async def run(
         self,

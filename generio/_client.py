@@ -45,9 +45,10 @@ from generio._operations import (
     translate,
 )
 from generio._pages import list_flows_job
+from generio._proxies import Borrowed
 from generio._retry import budget_scope
 from generio._run import OnInterrupt
-from generio._wiring import build_sync, effective_timeout
+from generio._wiring import build_sync, effective_timeout, new_sync_routes
 
 __all__ = ["Flows", "Generio", "Templates"]
 
@@ -294,13 +295,20 @@ class Generio(ClientBase):
             max_retries=max_retries,
             allow_insecure=allow_insecure,
         )
+        self._user = http_client
+        self._headers = {}
+        self._routes = new_sync_routes(http_client)
+        self._wire(effective_timeout(settings, timeout, http_client))
+
+    def _wire(self, timeout: httpx.Timeout | None) -> None:
         self._http, self._low = build_sync(
-            settings, effective_timeout(settings, timeout, http_client), http_client
+            self._state.settings, timeout, self._user, routes=self._routes, headers=self._headers
         )
-        #: Templates: ``list()``, ``get()``.
         self.templates = Templates(self)
-        #: Flows: create, follow, collect.
         self.flows = Flows(self)
+
+    def _lend(self, transport: Any) -> Any:
+        return Borrowed(transport)
 
     def run(
         self,
