@@ -32,6 +32,12 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: _Server
 
+    def setup(self) -> None:
+        """Count the connection."""
+        super().setup()
+        with self.server.lock:
+            self.server.connections += 1
+
     def log_message(self, format: str, *args: object) -> None:
         """Stay quiet."""
 
@@ -85,6 +91,7 @@ class _Server(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _Handler)
         self.lock = threading.Lock()
         self.seen: list[tuple[str, str]] = []
+        self.connections = 0
 
 
 class ForwardProxy:
@@ -104,6 +111,12 @@ class ForwardProxy:
         """The requests forwarded so far: ``(method, absolute URL)``."""
         with self._server.lock:
             return list(self._server.seen)
+
+    @property
+    def connections(self) -> int:
+        """How many TCP connections clients opened to the proxy."""
+        with self._server.lock:
+            return self._server.connections
 
     def __enter__(self) -> ForwardProxy:
         self._thread.start()
