@@ -9,6 +9,7 @@
 ``import generio`` stays about as light as ``import httpx``.
 """
 
+import os as _os
 import typing as _typing
 
 from generio._errors import (
@@ -36,6 +37,11 @@ from generio._errors import (
 from generio._idempotency import IDEMPOTENCY_FIELD
 from generio._models import Asset, Flow, RunResult, Template
 from generio._version import __version__
+
+if _os.environ.get("GENERIO_LOG"):  # one look-up when unset; see generio/_logswitch.py
+    from generio._logswitch import configure_from_environment as _configure_log
+
+    _configure_log()
 
 if _typing.TYPE_CHECKING:
     from generio import _data_uri as data_uri

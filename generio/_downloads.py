@@ -15,6 +15,7 @@ scratch within the retry budget; the broken attempt leaves nothing behind.
 from __future__ import annotations
 
 import contextlib
+import logging
 from pathlib import Path
 from types import TracebackType
 from typing import IO
@@ -45,6 +46,7 @@ __all__ = [
     "prepare_directory",
 ]
 
+logger = logging.getLogger("generio")
 _JSON_SUFFIXES = ("/json", "+json")
 _OCTETS = "application/octet-stream"
 
@@ -224,6 +226,7 @@ def _download_one(
             yield Sleep(delay(budget.take()))
             continue
         taken.add(written.name)
+        logger.info("wrote output %s of flow %s to %s", asset_id, flow_id, written)
         return written
 
 

@@ -212,6 +212,7 @@ def wait_job(
             on_progress(flow)
         last = flow
         if flow.is_terminal:
+            logger.info("flow %s ended %s", flow.id, flow.state)
             return flow
         if flow.state == NOT_STARTED_STATE:
             raise FlowNotStarted(flow)

@@ -208,6 +208,7 @@ def run_job(
         flow = yield from create_job(
             state, template, sources, parameters, additional, progress=progress
         )
+        logger.info("created flow %s (%s)", flow.id, flow.template)
         flow = yield from wait_job(state, flow.id, timeout=timeout, on_progress=guarded, first=flow)
         return (yield from _collect(state, flow, out_dir))
     except BaseException as exc:
