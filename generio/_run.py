@@ -30,6 +30,7 @@ from generio._idempotency import check_key, new_key
 from generio._jobs import ProgressCallback, as_sources, check_timeout, wait_job
 from generio._keyed import find_keyed
 from generio._models import Asset, Flow, RunResult, Template
+from generio._names import slug_of_inputs
 from generio._operations import get_output_op, list_outputs_op, update_flow_op
 from generio._state import ClientState
 
@@ -159,13 +160,13 @@ def _outputs_with_data(state: ClientState, flow_id: str) -> Job[list[Asset]]:
 
 
 def _collect(
-    state: ClientState, flow: Flow, out_dir: str | os.PathLike[str] | None
+    state: ClientState, flow: Flow, out_dir: str | os.PathLike[str] | None, stem: str
 ) -> Job[RunResult]:
     """Collect a finished flow's outputs, in files or in memory; FlowFailed if it failed."""
     if flow.is_failed:
         raise FlowFailed(flow, (yield from _partial_outputs(state, flow.id)))
     if out_dir is not None:
-        outputs, paths = yield from download_outputs_job(state, flow.id, Path(out_dir))
+        outputs, paths = yield from download_outputs_job(state, flow.id, Path(out_dir), stem)
         return RunResult(flow, tuple(outputs), tuple(paths))
     return RunResult(flow, tuple((yield from _outputs_with_data(state, flow.id))))
 
@@ -210,7 +211,7 @@ def run_job(
         )
         logger.info("created flow %s (%s)", flow.id, flow.template)
         flow = yield from wait_job(state, flow.id, timeout=timeout, on_progress=guarded, first=flow)
-        return (yield from _collect(state, flow, out_dir))
+        return (yield from _collect(state, flow, out_dir, slug_of_inputs(sources)))
     except BaseException as exc:
         # A timeout or an API error leaves the flow as it is (the error says so); an
         # interruption means nobody is left to collect the result.
