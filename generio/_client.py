@@ -22,7 +22,7 @@ from generio._config import NOT_GIVEN, NotGiven
 from generio._conflicts import judged
 from generio._create import create_job, upload_job
 from generio._downloads import OutputWriter, check_download, download_op, download_outputs_job
-from generio._effects import Download, Effect, Job, Sleep, Stepper
+from generio._effects import Download, Effect, Job, Saved, Sleep, Stepper
 from generio._jobs import (
     ProgressCallback,
     abort_job,
@@ -410,7 +410,7 @@ class Generio(ClientBase):
         with budget_scope(effect.budget), translate(op, self._state.settings.api_key):
             return finish_raw(op, self._http.request(**op.raw_request()))
 
-    def _download(self, effect: Download) -> Path:
+    def _download(self, effect: Download) -> Saved:
         with (
             budget_scope(effect.budget),
             translate(download_op(effect), self._state.settings.api_key),

@@ -20,11 +20,12 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO
 
+import attrs
 import httpx
 
 from generio import _files, _mime
 from generio._degrade import degraded
-from generio._effects import Call, Download, Job, Sleep
+from generio._effects import Call, Download, Job, Saved, Sleep
 from generio._errors import (
     APIConnectionError,
     InputError,
@@ -149,7 +150,7 @@ class OutputWriter:
         except InputError as exc:
             raise self._bad_body(f"its body could not be read ({exc})") from None
 
-    def finish(self) -> Path:
+    def finish(self) -> Saved:
         """Check the body was complete; return the path the file gets once committed.
 
         Raises:
@@ -159,9 +160,9 @@ class OutputWriter:
             self._decoder.close()
         except InputError as exc:
             raise self._bad_body(f"its body was cut short or malformed ({exc})") from None
-        if self.path is None:
+        if self.path is None or self._decoder.mime_type is None:
             raise self._bad_body("its body held no data")
-        return self.path
+        return Saved(self.path, self._decoder.mime_type)
 
 
 def note_status(asset: Asset) -> None:
@@ -198,7 +199,7 @@ def download_one_job(
     stem: str | None = None,
     index: int = 0,
     filename: str | None = None,
-) -> Job[Path]:
+) -> Job[Saved]:
     """One output to one file; a download that broke off starts again from scratch.
 
     Args:
@@ -218,15 +219,15 @@ def download_one_job(
             path, asset_id, directory, frozenset(taken), budget, stem, flow_id, index, filename
         )
         try:
-            written: Path = yield effect
+            saved: Saved = yield effect
         except (APIConnectionError, ServerError):
             if budget.exhausted:
                 raise
             yield Sleep(delay(budget.take()))
             continue
-        taken.add(written.name)
-        logger.info("wrote output %s of flow %s to %s", asset_id, flow_id, written)
-        return written
+        taken.add(saved.path.name)
+        logger.info("wrote output %s of flow %s to %s", asset_id, flow_id, saved.path)
+        return saved
 
 
 def download_outputs_job(
@@ -242,7 +243,8 @@ def download_outputs_job(
             the asset ids.
 
     Returns:
-        The outputs as listed (without data) and the files written, in the same order;
+        The outputs as listed (without data, with the MIME type of what was saved) and the
+        files written, in the same order;
         outputs that failed (``error``) get no file. Any other status, even one this version
         does not know, is downloaded: an output is never silently dropped.
 
@@ -259,5 +261,7 @@ def download_outputs_job(
             continue
         note_status(asset)
         job = download_one_job(state, flow_id, asset.id, directory, taken, stem=stem, index=index)
-        paths.append((yield from job))
+        saved = yield from job
+        outputs[index] = attrs.evolve(asset, mime_type=saved.mime_type)
+        paths.append(saved.path)
     return outputs, paths

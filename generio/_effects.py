@@ -59,8 +59,16 @@ class Sleep:
 
 
 @attrs.frozen
+class Saved:
+    """What a :class:`Download` left: the file and its content's MIME type."""
+
+    path: Path
+    mime_type: str
+
+
+@attrs.frozen
 class Download:
-    """Stream ``GET path`` into a new file in ``directory``; the result is the Path.
+    """Stream ``GET path`` into a new file in ``directory``; the result is a :class:`Saved`.
 
     Attributes:
         path: the output's URL path.

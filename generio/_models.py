@@ -8,6 +8,7 @@ the data-URI encoding behind ``.data`` and ``.mime_type``.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
@@ -22,6 +23,7 @@ __all__ = [
     "READY_STATUSES",
     "Asset",
     "Flow",
+    "Output",
     "RunResult",
     "Template",
     "mime_of_payload",
@@ -181,6 +183,72 @@ class Asset:
         """Return the content as the API sends it (a data URI or prompt text), for chaining."""
         return self._payload if isinstance(self._payload, str) else None
 
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the content to a file atomically (complete or not at all); return its path.
+
+        Args:
+            path: a file name (an existing file of that name is replaced), or an existing
+                directory: the file is then named ``<asset id>.<ext>`` inside it, never over
+                an existing file (``-2``, ``-3``, ... are added).
+
+        Raises:
+            InputError: the content was not fetched (see :meth:`Flows.output` or
+                :meth:`Flows.download_output`), or the file cannot be written.
+        """
+        from generio._names import save_asset
+
+        return save_asset(self, Path(path))
+
+
+@attrs.frozen
+class Output(Asset):
+    """An output that :meth:`Generio.run` collected: its content is always at hand.
+
+    ``data`` is ``bytes`` (never None): the content that came with the answer, or, when
+    ``run(out_dir=...)`` wrote it to a file, read back from :attr:`path` on access.
+
+    Attributes:
+        path: the file the output was written to, or None when it was kept in memory.
+    """
+
+    path: Path | None = None
+
+    @property
+    def data(self) -> bytes:
+        """The content as bytes (read from :attr:`path` when it was saved to a file).
+
+        Raises:
+            InputError: the output failed (``is_failed``: it has no content), or its file
+                can no longer be read.
+        """
+        loaded = super().data
+        if loaded is not None:
+            return loaded
+        return _read_output(self)
+
+    @classmethod
+    def of(cls, asset: Asset, path: Path | None = None) -> Output:
+        """Return ``asset`` as an :class:`Output`, saved at ``path`` if given."""
+        values: dict[str, Any] = {
+            str(f.alias): getattr(asset, f.name) for f in attrs.fields(Asset) if f.init
+        }
+        return cls(**values, path=path)
+
+
+def _read_output(output: Output) -> bytes:
+    from generio._errors import InputError
+
+    if output.path is None:
+        why = output.error or "the service sent no content"
+        raise InputError(f"output {output.id} has no content ({why}).")
+    try:
+        return output.path.read_bytes()
+    except OSError as exc:
+        raise InputError(
+            f"output {output.id} was saved to '{output.path}', which cannot be read now: "
+            f"{exc.strerror or exc}."
+        ) from None
+
 
 @attrs.frozen
 class RunResult:
@@ -188,12 +256,13 @@ class RunResult:
 
     Attributes:
         flow: the flow in its final state.
-        outputs: its outputs; with ``out_dir=None`` each carries ``.data``.
+        outputs: its outputs; each has ``.data`` as bytes and its ``.mime_type`` (saved
+            ones also their ``.path``).
         paths: the files written, one per output, when ``out_dir`` was given; else empty.
     """
 
     flow: Flow
-    outputs: tuple[Asset, ...]
+    outputs: tuple[Output, ...]
     paths: tuple[Path, ...] = ()
 
 

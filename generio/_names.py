@@ -21,9 +21,19 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePath
 
-from generio import _files
+from generio import _files, _mime
+from generio._errors import InputError
+from generio._models import Asset
 
-__all__ = ["FALLBACK_SLUG", "SHORT_ID", "SLUG_LENGTH", "readable_name", "slug", "slug_of_inputs"]
+__all__ = [
+    "FALLBACK_SLUG",
+    "SHORT_ID",
+    "SLUG_LENGTH",
+    "readable_name",
+    "save_asset",
+    "slug",
+    "slug_of_inputs",
+]
 
 SLUG_LENGTH = 40
 SHORT_ID = 8
@@ -70,13 +80,41 @@ def readable_name(
     """
     short = slug(flow_id)[-SHORT_ID:] or "flow"
     base = f"{slug(stem) or FALLBACK_SLUG}-{short}-{index}"
-    name = _files.safe_filename(base, extension)
-    ext = _files.safe_filename("x", extension)[1:]  # ".glb", cleaned as safe_filename does
-    stem_part = name[: len(name) - len(ext)]
+    name = _free_name(_files.safe_filename(base, extension), directory, taken)
+    taken.add(name)
+    return name
+
+
+def _free_name(name: str, directory: Path, taken: set[str] | frozenset[str] = frozenset()) -> str:
+    """Return ``name`` or ``<stem>-2<ext>``, ``-3``, ...: the first free in both places."""
+    path = PurePath(name)
     counter = 2
     used = {t.lower() for t in taken}
     while name.lower() in used or (directory / name).exists():
-        name = f"{stem_part}-{counter}{ext}"
+        name = f"{path.stem}-{counter}{path.suffix}"
         counter += 1
-    taken.add(name)
     return name
+
+
+def save_asset(asset: Asset, path: Path) -> Path:
+    """Write an asset's content to ``path`` (a file) or into it (a directory); see Asset.save.
+
+    Raises:
+        InputError: no content was fetched, or the file cannot be written.
+    """
+    data = asset.data
+    if data is None:
+        raise InputError(
+            f"asset {asset.id} carries no content to save: fetch it with "
+            f"flows.output(flow_id, {asset.id!r}), or write it straight to a file with "
+            f"flows.download_output(flow_id, {asset.id!r}, dest=...)."
+        )
+    if path.is_dir():
+        directory = path
+        mime = asset.mime_type or _mime.detect(data[: _mime.SNIFF_BYTES]) or ""
+        name = _free_name(_files.safe_filename(asset.id, _mime.extension_for(mime)), directory)
+    else:
+        directory, name = path.parent, path.name
+    with _files.atomic_writer(directory, name) as stream:
+        stream.write(data)
+    return directory / name

@@ -29,7 +29,7 @@ from generio._errors import FlowFailed, GenerioError, InputError
 from generio._idempotency import check_key, new_key
 from generio._jobs import ProgressCallback, as_sources, check_timeout, wait_job
 from generio._keyed import find_keyed
-from generio._models import Asset, Flow, RunResult, Template
+from generio._models import Asset, Flow, Output, RunResult, Template
 from generio._names import slug_of_inputs
 from generio._operations import get_output_op, list_outputs_op, update_flow_op
 from generio._state import ClientState
@@ -167,8 +167,11 @@ def _collect(
         raise FlowFailed(flow, (yield from _partial_outputs(state, flow.id)))
     if out_dir is not None:
         outputs, paths = yield from download_outputs_job(state, flow.id, Path(out_dir), stem)
-        return RunResult(flow, tuple(outputs), tuple(paths))
-    return RunResult(flow, tuple((yield from _outputs_with_data(state, flow.id))))
+        saved = iter(paths)  # one path per output that did not fail, in order
+        collected = [Output.of(o, None if o.is_failed else next(saved)) for o in outputs]
+        return RunResult(flow, tuple(collected), tuple(paths))
+    loaded = yield from _outputs_with_data(state, flow.id)
+    return RunResult(flow, tuple(Output.of(o) for o in loaded))
 
 
 def run_job(
