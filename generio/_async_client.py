@@ -46,6 +46,7 @@ from generio._operations import (
     list_outputs_op,
     translate,
 )
+from generio._outputs_api import AsyncOutputMethods
 from generio._pages import list_flows_job
 from generio._proxies import AsyncBorrowed
 from generio._retry import budget_scope
@@ -74,7 +75,7 @@ class AsyncTemplates:
         return await self._client._drive(get_template_job(self._client._state, id_or_name))
 
 
-class AsyncFlows:
+class AsyncFlows(AsyncOutputMethods):
     """``client.flows`` of :class:`AsyncGenerio`.
 
     Each method is the awaitable twin of the same method of :class:`~generio._client.Flows`,

@@ -44,6 +44,7 @@ from generio._operations import (
     list_outputs_op,
     translate,
 )
+from generio._outputs_api import OutputMethods
 from generio._pages import list_flows_job
 from generio._proxies import Borrowed
 from generio._retry import budget_scope
@@ -76,7 +77,7 @@ class Templates:
         return self._client._drive(get_template_job(self._client._state, id_or_name))
 
 
-class Flows:
+class Flows(OutputMethods):
     """``client.flows``: create, follow and collect flows."""
 
     def __init__(self, client: Generio) -> None:
