@@ -35,7 +35,8 @@ from generio._errors import (
     WaitTimeout,
 )
 from generio._idempotency import IDEMPOTENCY_FIELD
-from generio._models import Asset, Flow, RunResult, Template
+from generio._models import Asset, Flow, Output, ProgressCallback, RunResult, Template
+from generio._types import FlowAction, FlowSortField, FlowState
 from generio._version import __version__
 
 if _os.environ.get("GENERIO_LOG"):  # one look-up when unset; see generio/_logswitch.py
@@ -45,8 +46,9 @@ if _os.environ.get("GENERIO_LOG"):  # one look-up when unset; see generio/_logsw
 
 if _typing.TYPE_CHECKING:
     from generio import _data_uri as data_uri
-    from generio._async_client import AsyncGenerio
-    from generio._client import Generio
+    from generio._async_client import AsyncFlows, AsyncGenerio, AsyncTemplates
+    from generio._client import Flows, Generio, Templates
+    from generio._outputs_api import AsyncOutputStream, OutputStream
 
 __all__ = [  # noqa: RUF022 - plain sorted(), as tests/test_public_api.py checks
     "APIConnectionError",
@@ -54,14 +56,21 @@ __all__ = [  # noqa: RUF022 - plain sorted(), as tests/test_public_api.py checks
     "APIStatusError",
     "APITimeoutError",
     "Asset",
+    "AsyncFlows",
     "AsyncGenerio",
+    "AsyncOutputStream",
+    "AsyncTemplates",
     "AuthenticationError",
     "ConfigurationError",
     "ConflictError",
     "FieldError",
     "Flow",
+    "FlowAction",
     "FlowFailed",
     "FlowNotStarted",
+    "FlowSortField",
+    "FlowState",
+    "Flows",
     "Generio",
     "GenerioError",
     "IDEMPOTENCY_FIELD",
@@ -69,11 +78,15 @@ __all__ = [  # noqa: RUF022 - plain sorted(), as tests/test_public_api.py checks
     "InputError",
     "MissingExtraError",
     "NotFoundError",
+    "Output",
+    "OutputStream",
     "PermissionDeniedError",
+    "ProgressCallback",
     "RateLimitError",
     "RunResult",
     "ServerError",
     "Template",
+    "Templates",
     "ValidationError",
     "WaitTimeout",
     "__version__",
@@ -82,7 +95,13 @@ __all__ = [  # noqa: RUF022 - plain sorted(), as tests/test_public_api.py checks
 
 # name -> (module, attribute or None for the module itself)
 _LAZY = {
+    "AsyncFlows": ("generio._async_client", "AsyncFlows"),
     "AsyncGenerio": ("generio._async_client", "AsyncGenerio"),
+    "AsyncOutputStream": ("generio._outputs_api", "AsyncOutputStream"),
+    "AsyncTemplates": ("generio._async_client", "AsyncTemplates"),
+    "Flows": ("generio._client", "Flows"),
+    "OutputStream": ("generio._outputs_api", "OutputStream"),
+    "Templates": ("generio._client", "Templates"),
     "Generio": ("generio._client", "Generio"),
     "data_uri": ("generio._data_uri", None),
 }

@@ -51,6 +51,7 @@ from generio._pages import list_flows_job
 from generio._proxies import AsyncBorrowed
 from generio._retry import budget_scope
 from generio._run import OnInterrupt
+from generio._types import FlowSortField, FlowState
 from generio._wiring import build_async, effective_timeout, new_async_routes
 
 __all__ = ["AsyncFlows", "AsyncGenerio", "AsyncTemplates"]
@@ -111,7 +112,9 @@ class AsyncFlows(AsyncOutputMethods):
         """Return the flow's current state and progress."""
         return await self._client._drive(call(self._state, get_flow_op(flow_id)))
 
-    async def list(self, *, state: str | None = None, sort_by: str | None = None) -> list[Flow]:
+    async def list(
+        self, *, state: FlowState | None = None, sort_by: FlowSortField | None = None
+    ) -> list[Flow]:
         """Return the account's flows, optionally filtered by state and sorted."""
         return await self._client._drive(list_flows_job(self._state, state, sort_by))
 

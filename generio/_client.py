@@ -49,6 +49,7 @@ from generio._pages import list_flows_job
 from generio._proxies import Borrowed
 from generio._retry import budget_scope
 from generio._run import OnInterrupt
+from generio._types import FlowSortField, FlowState
 from generio._wiring import build_sync, effective_timeout, new_sync_routes
 
 __all__ = ["Flows", "Generio", "Templates"]
@@ -129,7 +130,9 @@ class Flows(OutputMethods):
         """
         return self._client._drive(call(self._state, get_flow_op(flow_id)))
 
-    def list(self, *, state: str | None = None, sort_by: str | None = None) -> list[Flow]:
+    def list(
+        self, *, state: FlowState | None = None, sort_by: FlowSortField | None = None
+    ) -> list[Flow]:
         """Return the account's flows.
 
         Args:

@@ -9,14 +9,15 @@ the data-URI encoding behind ``.data`` and ``.mime_type``.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 import attrs
 
 from generio._polling import FAILED_STATES, is_terminal
+from generio._types import FlowState
 
 __all__ = [
     "FAILED_ASSET_STATUSES",
@@ -24,6 +25,7 @@ __all__ = [
     "Asset",
     "Flow",
     "Output",
+    "ProgressCallback",
     "RunResult",
     "Template",
     "mime_of_payload",
@@ -56,7 +58,7 @@ class Flow:
 
     id: str
     template: str
-    state: str
+    state: FlowState | str
     progress: float
     parameters: Mapping[str, Any]
     additional: Any
@@ -264,6 +266,10 @@ class RunResult:
     flow: Flow
     outputs: tuple[Output, ...]
     paths: tuple[Path, ...] = ()
+
+
+#: The type of ``on_progress``: called with the flow each time its state or progress changes.
+ProgressCallback: TypeAlias = Callable[[Flow], object]
 
 
 def _decode_payload(payload: str | bytes) -> bytes:
