@@ -18,9 +18,11 @@ from typing import Any, TypeVar
 import httpx
 
 from generio._base import ClientBase
+from generio._client import Flows, Generio, Templates
 from generio._config import NOT_GIVEN, NotGiven
 from generio._conflicts import judged
 from generio._create import create_job, upload_job
+from generio._docs import Resource, share_docs
 from generio._downloads import OutputWriter, check_download, download_op, download_outputs_job
 from generio._effects import Download, Effect, Job, Saved, Sleep, Stepper
 from generio._errors import InputError
@@ -34,7 +36,6 @@ from generio._jobs import (
     list_templates_job,
     prefetch_templates_job,
     start_job,
-    wait_job,
 )
 from generio._models import Asset, Flow, RunResult, Template
 from generio._operations import (
@@ -50,7 +51,7 @@ from generio._outputs_api import AsyncOutputMethods
 from generio._pages import list_flows_job
 from generio._proxies import AsyncBorrowed
 from generio._retry import budget_scope
-from generio._run import OnInterrupt
+from generio._run import OnInterrupt, wait_checked_job
 from generio._types import FlowSortField, FlowState
 from generio._wiring import build_async, effective_timeout, new_async_routes
 
@@ -62,7 +63,7 @@ CLEANUP_SECONDS = 10.0
 
 
 class AsyncTemplates:
-    """``client.templates`` of :class:`AsyncGenerio`; see :class:`~generio._client.Templates`."""
+    """``client.templates`` of :class:`AsyncGenerio`; see :class:`~generio.Templates`."""
 
     def __init__(self, client: AsyncGenerio) -> None:
         self._client = client
@@ -79,7 +80,7 @@ class AsyncTemplates:
 class AsyncFlows(AsyncOutputMethods):
     """``client.flows`` of :class:`AsyncGenerio`.
 
-    Each method is the awaitable twin of the same method of :class:`~generio._client.Flows`,
+    Each method is the awaitable twin of the same method of :class:`~generio.Flows`,
     with the same arguments and errors.
     """
 
@@ -167,11 +168,14 @@ class AsyncFlows(AsyncOutputMethods):
         *,
         timeout: float | None = None,  # noqa: ASYNC109 - the public surface takes timeout=
         on_progress: ProgressCallback | None = None,
+        raise_on_failure: bool = False,
     ) -> Flow:
         """Wait until the flow finishes, polling adaptively."""
-        return await self._client._drive(
-            wait_job(self._state, flow_id, timeout=timeout, on_progress=on_progress)
-        )
+        job = wait_checked_job(
+            self._state, flow_id, timeout=timeout, on_progress=on_progress,
+            raise_on_failure=raise_on_failure,
+        )  # fmt: skip
+        return await self._client._drive(job)
 
     async def download_outputs(
         self, flow_id: str, out_dir: str | os.PathLike[str]
@@ -217,11 +221,14 @@ class AsyncGenerio(ClientBase):
         self._http, self._low = build_async(
             self._state.settings, timeout, self._user, routes=self._routes, headers=self._headers
         )
-        self.templates = AsyncTemplates(self)
-        self.flows = AsyncFlows(self)
+        self._templates = AsyncTemplates(self)
+        self._flows = AsyncFlows(self)
 
     def _lend(self, transport: Any) -> Any:
         return AsyncBorrowed(transport)
+
+    templates = Resource(AsyncTemplates, "_templates", "Templates: await list(), await get().")
+    flows = Resource(AsyncFlows, "_flows", "Flows: create, follow and collect flows, awaited.")
 
     async def run(
         self,
@@ -387,3 +394,15 @@ class AsyncGenerio(ClientBase):
                     async for chunk in response.aiter_bytes():
                         writer.feed(chunk)
                     return writer.finish()
+
+
+share_docs(AsyncTemplates, Templates)
+share_docs(AsyncFlows, Flows)
+share_docs(
+    AsyncGenerio,
+    Generio,
+    {
+        "run": "Cancelling the task while it waits aborts the flow (shielded, at most "
+        f"{CLEANUP_SECONDS:.0f} s), then lets the cancellation through."
+    },
+)

@@ -21,6 +21,7 @@ from generio._base import ClientBase
 from generio._config import NOT_GIVEN, NotGiven
 from generio._conflicts import judged
 from generio._create import create_job, upload_job
+from generio._docs import Resource
 from generio._downloads import OutputWriter, check_download, download_op, download_outputs_job
 from generio._effects import Download, Effect, Job, Saved, Sleep, Stepper
 from generio._jobs import (
@@ -32,7 +33,6 @@ from generio._jobs import (
     get_template_job,
     list_templates_job,
     start_job,
-    wait_job,
 )
 from generio._models import Asset, Flow, RunResult, Template
 from generio._operations import (
@@ -48,7 +48,7 @@ from generio._outputs_api import OutputMethods
 from generio._pages import list_flows_job
 from generio._proxies import Borrowed
 from generio._retry import budget_scope
-from generio._run import OnInterrupt
+from generio._run import OnInterrupt, wait_checked_job
 from generio._types import FlowSortField, FlowState
 from generio._wiring import build_sync, effective_timeout, new_sync_routes
 
@@ -114,9 +114,8 @@ class Flows(OutputMethods):
             ValidationError: the service rejected the parameters.
 
         The key travels in ``additional`` under :data:`generio.IDEMPOTENCY_FIELD` and is
-        removed from every Flow returned (wire shape: ``_idempotency.py``; requests made to
-        find a key: ``_keyed.py``). A retry after an ambiguous failure adopts only the flow
-        with the call's key.
+        removed from every Flow returned. A retry after an ambiguous failure adopts only
+        the flow with the call's key.
         """
         sources = as_sources(inputs)
         job = create_job(self._state, template, sources, parameters, additional, idempotency_key)
@@ -229,23 +228,29 @@ class Flows(OutputMethods):
         *,
         timeout: float | None = None,
         on_progress: ProgressCallback | None = None,
+        raise_on_failure: bool = False,
     ) -> Flow:
         """Wait until the flow finishes; returns it in its terminal state.
 
-        Polls adaptively: just after the finish its progress predicts (``_polling.py``).
+        Polls adaptively: just after the finish its progress predicts.
 
         Args:
             flow_id: the flow.
             timeout: seconds to wait at most; None waits as long as it takes.
             on_progress: called with the flow each time its state or progress changes.
+            raise_on_failure: raise :class:`FlowFailed` when the flow ends ``failed`` or
+                ``aborted``, as :meth:`Generio.run` does; otherwise return it.
 
         Raises:
             WaitTimeout: ``timeout`` passed; the flow keeps running.
             FlowNotStarted: the flow is in ``created`` and nobody started it.
+            FlowFailed: with ``raise_on_failure``, the flow failed (with partial outputs).
         """
-        return self._client._drive(
-            wait_job(self._state, flow_id, timeout=timeout, on_progress=on_progress)
-        )
+        job = wait_checked_job(
+            self._state, flow_id, timeout=timeout, on_progress=on_progress,
+            raise_on_failure=raise_on_failure,
+        )  # fmt: skip
+        return self._client._drive(job)
 
     def download_outputs(
         self, flow_id: str, out_dir: str | os.PathLike[str]
@@ -308,11 +313,14 @@ class Generio(ClientBase):
         self._http, self._low = build_sync(
             self._state.settings, timeout, self._user, routes=self._routes, headers=self._headers
         )
-        self.templates = Templates(self)
-        self.flows = Flows(self)
+        self._templates = Templates(self)
+        self._flows = Flows(self)
 
     def _lend(self, transport: Any) -> Any:
         return Borrowed(transport)
+
+    templates = Resource(Templates, "_templates", "Templates: list(), get(): see Templates.")
+    flows = Resource(Flows, "_flows", "Flows: create, follow and collect flows; see Flows.")
 
     def run(
         self,

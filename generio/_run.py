@@ -34,7 +34,13 @@ from generio._names import slug_of_inputs
 from generio._operations import get_output_op, list_outputs_op, update_flow_op
 from generio._state import ClientState
 
-__all__ = ["ON_INTERRUPT", "OnInterrupt", "abandon_job", "run_job"]
+__all__ = [
+    "ON_INTERRUPT",
+    "OnInterrupt",
+    "abandon_job",
+    "run_job",
+    "wait_checked_job",
+]
 
 logger = logging.getLogger("generio")
 OnInterrupt = Literal["abort", "keep"]
@@ -172,6 +178,28 @@ def _collect(
         return RunResult(flow, tuple(collected), tuple(paths))
     loaded = yield from _outputs_with_data(state, flow.id)
     return RunResult(flow, tuple(Output.of(o) for o in loaded))
+
+
+def wait_checked_job(
+    state: ClientState,
+    flow_id: str,
+    *,
+    timeout: float | None,
+    on_progress: ProgressCallback | None,
+    raise_on_failure: bool,
+) -> Job[Flow]:
+    """``flows.wait``: wait; with ``raise_on_failure``, a failed flow raises as in run().
+
+    Raises:
+        FlowFailed: ``raise_on_failure`` and the flow ended ``failed`` or ``aborted``
+            (with its partial outputs).
+        WaitTimeout: the timeout passed; the flow keeps running.
+        FlowNotStarted: the flow sits in ``created``.
+    """
+    flow = yield from wait_job(state, flow_id, timeout=timeout, on_progress=on_progress)
+    if raise_on_failure and flow.is_failed:
+        raise FlowFailed(flow, (yield from _partial_outputs(state, flow.id)))
+    return flow
 
 
 def run_job(
