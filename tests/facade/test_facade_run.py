@@ -162,3 +162,21 @@ async def test_run_many_fetches_templates_once(
     fetches = [m for m in caplog.messages if m.startswith("GET /templates")]
     assert len(fetches) == 1
     assert fetches[0].startswith("GET /templates -> 200")
+
+
+def test_wait_raise_on_failure_raises_flow_failed(client: Generio, emu: Emulator) -> None:
+    """flows.wait(raise_on_failure=True) raises FlowFailed with partial outputs, as run() does."""
+    emu.add_fault("fail_flow", "create_flow")
+    flow = client.flows.create(OPTIMIZE_TEMPLATE, inputs=[sample_glb(), sample_glb()])
+    assert client.flows.wait(flow.id).state == "failed"  # by default: returned, not raised
+    with pytest.raises(FlowFailed) as caught:
+        client.flows.wait(flow.id, raise_on_failure=True)
+    assert caught.value.flow.id == flow.id
+    assert len(caught.value.outputs) == 2
+    assert caught.value.outputs[-1].error
+
+
+def test_wait_raise_on_failure_returns_a_completed_flow(client: Generio) -> None:
+    """raise_on_failure changes nothing for a flow that completed."""
+    flow = client.flows.create(PROMPT_TEMPLATE, inputs="a chair")
+    assert client.flows.wait(flow.id, raise_on_failure=True).state == "completed"
