@@ -46,9 +46,10 @@ if _os.environ.get("GENERIO_LOG"):  # one look-up when unset; see generio/_logsw
 
 if _typing.TYPE_CHECKING:
     from generio import _data_uri as data_uri
-    from generio._async_client import AsyncFlows, AsyncGenerio, AsyncTemplates
-    from generio._client import Flows, Generio, Templates
+    from generio._async_client import AsyncFlows, AsyncGenerio
+    from generio._client import Flows, Generio
     from generio._outputs_api import AsyncOutputStream, OutputStream
+    from generio._templates_api import AsyncTemplates, Templates
 
 __all__ = [  # noqa: RUF022 - plain sorted(), as tests/test_public_api.py checks
     "APIConnectionError",
@@ -98,10 +99,10 @@ _LAZY = {
     "AsyncFlows": ("generio._async_client", "AsyncFlows"),
     "AsyncGenerio": ("generio._async_client", "AsyncGenerio"),
     "AsyncOutputStream": ("generio._outputs_api", "AsyncOutputStream"),
-    "AsyncTemplates": ("generio._async_client", "AsyncTemplates"),
+    "AsyncTemplates": ("generio._templates_api", "AsyncTemplates"),
     "Flows": ("generio._client", "Flows"),
     "OutputStream": ("generio._outputs_api", "OutputStream"),
-    "Templates": ("generio._client", "Templates"),
+    "Templates": ("generio._templates_api", "Templates"),
     "Generio": ("generio._client", "Generio"),
     "data_uri": ("generio._data_uri", None),
 }

@@ -32,8 +32,6 @@ from generio._jobs import (
     as_sources,
     call,
     delete_job,
-    get_template_job,
-    list_templates_job,
     prefetch_templates_job,
     start_job,
 )
@@ -52,6 +50,7 @@ from generio._pages import list_flows_job
 from generio._proxies import AsyncBorrowed
 from generio._retry import budget_scope
 from generio._run import OnInterrupt, wait_checked_job
+from generio._templates_api import AsyncTemplates
 from generio._types import FlowSortField, FlowState
 from generio._wiring import build_async, effective_timeout, new_async_routes
 
@@ -60,21 +59,6 @@ __all__ = ["AsyncFlows", "AsyncGenerio", "AsyncTemplates"]
 T = TypeVar("T")
 #: How long clean-up after a cancellation (aborting the flow) may take, shielded.
 CLEANUP_SECONDS = 10.0
-
-
-class AsyncTemplates:
-    """``client.templates`` of :class:`AsyncGenerio`; see :class:`~generio.Templates`."""
-
-    def __init__(self, client: AsyncGenerio) -> None:
-        self._client = client
-
-    async def list(self) -> list[Template]:
-        """Return all templates the account can use (refreshing the template cache)."""
-        return await self._client._drive(list_templates_job(self._client._state))
-
-    async def get(self, id_or_name: str) -> Template:
-        """Return one template by id or name. Raises ``NotFoundError`` when none matches."""
-        return await self._client._drive(get_template_job(self._client._state, id_or_name))
 
 
 class AsyncFlows(AsyncOutputMethods):

@@ -30,8 +30,6 @@ from generio._jobs import (
     as_sources,
     call,
     delete_job,
-    get_template_job,
-    list_templates_job,
     start_job,
 )
 from generio._models import Asset, Flow, RunResult, Template
@@ -49,33 +47,15 @@ from generio._pages import list_flows_job
 from generio._proxies import Borrowed
 from generio._retry import budget_scope
 from generio._run import OnInterrupt, wait_checked_job
+from generio._templates_api import Templates
 from generio._types import FlowSortField, FlowState
 from generio._wiring import build_sync, effective_timeout, new_sync_routes
 
-__all__ = ["Flows", "Generio", "Templates"]
+__all__ = ["Flows", "Generio", "Templates"]  # Templates: from _templates_api
 
 T = TypeVar("T")
 #: How long close() waits for interrupted runs of other threads to abort their flows.
 _CLEANUP_SECONDS = 10.0
-
-
-class Templates:
-    """``client.templates``: the blueprints flows are made from."""
-
-    def __init__(self, client: Generio) -> None:
-        self._client = client
-
-    def list(self) -> list[Template]:
-        """Return all templates the account can use (refreshing the template cache)."""
-        return self._client._drive(list_templates_job(self._client._state))
-
-    def get(self, id_or_name: str) -> Template:
-        """Return one template by id or name, e.g. ``"model_generate_fromimage"``.
-
-        Raises:
-            NotFoundError: no template has this id or name.
-        """
-        return self._client._drive(get_template_job(self._client._state, id_or_name))
 
 
 class Flows(OutputMethods):
