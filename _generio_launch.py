@@ -11,7 +11,9 @@ loaded, so commands handle Ctrl-C themselves (``run`` aborts the flow it created
 
 from __future__ import annotations
 
-import signal
+# The builtin ``_signal``, not ``signal``: importing ``signal`` builds its enums in Python
+# code, a window of milliseconds in which a Ctrl-C would still show a traceback.
+import _signal as signal  # type: ignore[import-not-found]  # no stub; same API
 
 _PREVIOUS = signal.getsignal(signal.SIGINT)
 
@@ -24,7 +26,7 @@ def _exit_at_start(_signum: int, _frame: object) -> None:
 
 
 # Started in the background (SIGINT ignored): keep ignoring it.
-if _PREVIOUS is not signal.SIG_IGN:
+if _PREVIOUS != signal.SIG_IGN:
     signal.signal(signal.SIGINT, _exit_at_start)
 
 
@@ -32,7 +34,7 @@ def main() -> int:
     """Run ``generio``; a Ctrl-C while it loads exits 130 without a traceback."""
     from generio.__main__ import main as run
 
-    return run(sigint=None if _PREVIOUS is signal.SIG_IGN else _PREVIOUS)
+    return run(sigint=None if _PREVIOUS == signal.SIG_IGN else _PREVIOUS)
 
 
 if __name__ == "__main__":

@@ -16,19 +16,25 @@ SPEC = ROOT / "openapi.json"
 GENERATOR_CONFIG = ROOT / "openapi-python-client.yaml"
 GENERATED = ROOT / "generated" / "generio_api"
 
+# Every Python the classifiers in pyproject.toml name ("3.11", "3.12", ...): the tests run on
+# each one present on the machine; a missing one is a skip, not a failure, on a laptop and in CI
+# alike (nox would otherwise fail on CI), so a machine with only Python 3.11 stays green.
+PYTHONS = nox.project.python_versions(PYPROJECT)
+
 nox.options.sessions = ["tests", "lint", "types", "check_generated"]
 nox.options.reuse_venv = "yes"
-nox.options.error_on_missing_interpreters = True
+nox.options.error_on_missing_interpreters = False
+nox.options.download_python = "never"  # test the interpreters the machine has, fetch none
 
 
 def _group(name: str) -> list[str]:
     return list(nox.project.dependency_groups(PYPROJECT, name))
 
 
-@nox.session
+@nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
     """Run the test suite against the local emulator (soak-sized runs excluded)."""
-    session.install("-e", ".[cli,emulator]", *_group("test"))
+    session.install("-e", ".[cli,emulator,mesh]", *_group("test"))
     session.run("pytest", "-m", "not soak", *session.posargs)
 
 
@@ -38,7 +44,7 @@ def soak(session: nox.Session) -> None:
 
     $GENERIO_SOAK_FLOWS sets the number of runs, $GENERIO_SOAK_SEED the faults drawn.
     """
-    session.install("-e", ".[cli,emulator]", *_group("test"))
+    session.install("-e", ".[cli,emulator,mesh]", *_group("test"))
     session.run("pytest", "-m", "soak", "-rP", "tests/reliability", *session.posargs)
 
 
@@ -53,7 +59,7 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def types(session: nox.Session) -> None:
     """mypy --strict on the facade, with the generated package and extras installed."""
-    session.install("-e", ".[cli,emulator]", *_group("types"))
+    session.install("-e", ".[cli,emulator,mesh]", *_group("types"))
     session.run("mypy")
 
 
@@ -127,6 +133,38 @@ def check_generated(session: nox.Session) -> None:
 
 
 @nox.session
+def build(session: nox.Session) -> None:
+    """Build the sdist and wheel into dist/ and check them as a package index would.
+
+    ``twine check --strict`` fails on a README that would not render; the session also
+    checks that both archives carry the license, the type marker and the spec.
+    """
+    session.install(*_group("build"))
+    dist = ROOT / "dist"
+    shutil.rmtree(dist, ignore_errors=True)
+    session.run("python", "-m", "build", "--outdir", str(dist))
+    archives = sorted(str(p) for p in dist.iterdir())
+    session.run("twine", "check", "--strict", *archives)
+    for line in _check_dist(session, dist):
+        session.log(line)
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build the documentation site into site/ with mkdocs --strict (any warning fails).
+
+    `nox -s docs -- serve` serves it with live reload instead.
+    """
+    # griffe reads the sources statically (mkdocs.yml's paths): nothing of generio to install.
+    session.install(*_group("docs"))
+    session.env["NO_MKDOCS_2_WARNING"] = "1"  # mkdocs-material's banner, not about our docs
+    if session.posargs[:1] == ["serve"]:
+        session.run("mkdocs", "serve", *session.posargs[1:])
+    else:
+        session.run("mkdocs", "build", "--strict", "--site-dir", "site", *session.posargs)
+
+
+@nox.session
 def bench(session: nox.Session) -> None:
     """Benchmarks: one table of ratios against baselines measured in the same run.
 
@@ -146,3 +184,45 @@ def demo(session: nox.Session) -> None:
     """
     session.install(".[cli,emulator]")
     session.run("generio", "demo", *session.posargs)
+
+
+# What each archive must contain, as path suffixes (the wheel's METADATA dir holds the license).
+_DIST_CONTENT = {
+    ".whl": [
+        "/licenses/LICENSE",
+        "generio/py.typed",
+        "generio_api/py.typed",
+        "generio/testing/openapi.json",
+    ],
+    ".tar.gz": [
+        "/LICENSE",
+        "/CHANGELOG.md",
+        "/README.md",
+        "/generio/py.typed",
+        "/generated/generio_api/py.typed",
+        "/openapi.json",
+    ],
+}
+
+
+def _check_dist(session: nox.Session, dist: Path) -> list[str]:
+    """Fail unless each built archive contains the files users and packagers rely on."""
+    import tarfile
+    import zipfile
+
+    archives = sorted(dist.iterdir())
+    if sorted(a.name.endswith(".whl") for a in archives) != [False, True]:
+        session.error(f"want one wheel and one sdist in {dist}, found {archives}")
+    found = []
+    for archive in archives:
+        if archive.suffix == ".whl":
+            with zipfile.ZipFile(archive) as wheel:
+                names, required = wheel.namelist(), _DIST_CONTENT[".whl"]
+        else:
+            with tarfile.open(archive) as tar:
+                names, required = tar.getnames(), _DIST_CONTENT[".tar.gz"]
+        missing = [r for r in required if not any(n.endswith(r) for n in names)]
+        if missing:
+            session.error(f"{archive.name} lacks {missing}")
+        found.append(f"{archive.name}: {len(names)} files, including {', '.join(required)}")
+    return found

@@ -14,7 +14,8 @@ fresh machine with no account and no network:
 The files get names a person recognises, all in ``out_dir``: ``chair.png`` (the input of
 step 2), ``chair.glb``, ``chair-from-image.glb`` and ``chair-optimised.glb``. A rerun replaces
 its own files (each is written beside its final name, then moved into place) instead of
-adding more. Needs the ``emulator`` extra; drawing progress is left to the caller
+adding more. ``index.html`` beside them shows every model in a 3D viewer. Needs the
+``emulator`` extra; drawing progress is left to the caller
 (the CLI passes its rich bar), so this module needs neither typer nor rich.
 """
 
@@ -221,4 +222,8 @@ def run_demo(
             {"polygon_count": POLYGON_COUNT},
             f"{NAME}-optimised",
         )
-    return DemoResult(out, image, tuple(steps.done))
+    result = DemoResult(out, image, tuple(steps.done))
+    from generio._preview import write_demo_page
+
+    tell(f"every model side by side, offline: open {write_demo_page(result)}")
+    return result

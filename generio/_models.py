@@ -185,6 +185,23 @@ class Asset:
         """Return the content as the API sends it (a data URI or prompt text), for chaining."""
         return self._payload if isinstance(self._payload, str) else None
 
+    def to_trimesh(self) -> Any:
+        """Load the model into ``trimesh`` (extra ``mesh``): a ``trimesh.Scene``.
+
+        Raises:
+            ImportError: trimesh is not installed (``pip install 'generio[mesh]'``).
+            InputError: the asset has no data, or it is not a GLB.
+        """
+        from generio._mesh import to_trimesh
+
+        return to_trimesh(self)
+
+    def _repr_html_(self) -> str:
+        """Jupyter: an interactive viewer up to a size cap (see ``generio._preview``)."""
+        from generio._preview import asset_html
+
+        return asset_html(self)
+
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the content to a file atomically (complete or not at all); return its path.
 
@@ -266,6 +283,12 @@ class RunResult:
     flow: Flow
     outputs: tuple[Output, ...]
     paths: tuple[Path, ...] = ()
+
+    def _repr_html_(self) -> str:
+        """Jupyter: every output model in a viewer, up to a size cap."""
+        from generio._preview import result_html
+
+        return result_html(self)
 
 
 #: The type of ``on_progress``: called with the flow each time its state or progress changes.

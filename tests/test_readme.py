@@ -139,3 +139,20 @@ def test_readme_shell_blocks_run(tmp_path: Path) -> None:
         "chair-optimised.glb",
         "chair.glb",
     ]
+
+
+def test_readme_respx_recipe_runs_without_the_emulator(tmp_path: Path) -> None:
+    """The respx recipe needs no server: its mocked flow and typed 404 come from respx."""
+    (code,) = [block for block in BLOCKS if "import respx" in block]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GENERIO_")}
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["completed", "404", "Flow", "not", "found"]

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
-from generio._cli import _catalog, _flows, _local, _run
+from generio._cli import _catalog, _flows, _local, _run, _show
 from generio._cli._common import Globals, enable_debug_log, guarded, note
 from generio._cli._parsing import Command, Group, RootGroup
 from generio._version import __version__
@@ -163,3 +163,4 @@ _add(flows_app, _flows.download, "download")
 _add(flows_app, _flows.upload, "upload")
 _add(app, _local.demo, "demo")
 _add(app, _local.emulator, "emulator")
+_add(app, _show.preview, "preview")

@@ -11,7 +11,7 @@ import zlib
 
 from attrs import frozen
 
-__all__ = ["ImageInfo", "make_jpeg", "make_png", "sniff_image"]
+__all__ = ["ImageInfo", "encode_png", "make_jpeg", "make_png", "sniff_image"]
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -28,16 +28,25 @@ def make_png(
     if width < 1 or height < 1:
         raise ValueError("a PNG needs at least one pixel")
     other = (255 - rgba[0], 255 - rgba[1], 255 - rgba[2], rgba[3])
-    rows = bytearray()
+    pixels = bytearray()
     for y in range(height):
-        rows.append(0)  # filter type: None
         for x in range(width):
-            rows.extend(rgba if (x + y) % 2 == 0 else other)
+            pixels.extend(rgba if (x + y) % 2 == 0 else other)
+    return encode_png(width, height, bytes(pixels))
+
+
+def encode_png(width: int, height: int, rgba: bytes) -> bytes:
+    """Encode ``width * height`` RGBA pixels, row by row from the top, as a PNG."""
+    if len(rgba) != 4 * width * height:
+        raise ValueError("the pixel data does not match the size")
+    stride = 4 * width
+    # Each row starts with its filter type: 0, None.
+    rows = b"".join(b"\x00" + rgba[y * stride : (y + 1) * stride] for y in range(height))
     header = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)
     return (
         _PNG_SIGNATURE
         + _png_chunk(b"IHDR", header)
-        + _png_chunk(b"IDAT", zlib.compress(bytes(rows)))
+        + _png_chunk(b"IDAT", zlib.compress(rows))
         + _png_chunk(b"IEND", b"")
     )
 

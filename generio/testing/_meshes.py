@@ -1,6 +1,7 @@
 """The 3D models the emulator hands out, and sample GLBs for tests.
 
-A box for a prompt, a textured quad for an image.
+A prompt becomes a shape chosen by its words, an image a relief (see ``_shapes``); both are
+deterministic in their input and parameters and cached.
 
 Every model passes the Khronos glTF validator without errors: POSITION accessors carry exact
 ``min``/``max``, normals are unit length, index data sits in its own bufferView, and images
@@ -9,18 +10,24 @@ are PNG or JPEG bufferViews.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import json
 import struct
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from generio.testing._glb import ARRAY_BUFFER, ELEMENT_ARRAY_BUFFER, BinaryBuilder, pack_glb
-from generio.testing._images import ImageInfo, make_png
+from generio.testing._images import ImageInfo, encode_png, make_png
 
-__all__ = ["image_model", "prompt_model", "sample_glb"]
+__all__ = ["image_model", "mesh_document", "prompt_model", "sample_glb"]
+
+if TYPE_CHECKING:
+    from generio.testing._shapes import Mesh
 
 _FLOAT = 5126
 _USHORT = 5123
+_UINT = 5125
 _GENERATOR = "generio emulator"
 
 # The unit box: per face a normal and two in-plane axes; four corners each.
@@ -116,30 +123,135 @@ def _colour(text: str) -> tuple[int, int, int]:
     return digest[0], digest[1], digest[2]
 
 
-def prompt_model(prompt: str, parameters: dict[str, Any]) -> bytes:
-    """Make a box coloured after the prompt, textured when ``parameters["texture"]``.
+def mesh_document(
+    builder: BinaryBuilder,
+    mesh: Mesh,
+    textured: bool,
+    material: dict[str, Any],
+    extras: dict[str, Any],
+) -> dict[str, Any]:
+    """Build a one-node glTF document for a numpy :class:`Mesh` (indices 16 or 32 bit)."""
+    positions = mesh.positions.astype("<f4")
+    accessors = [
+        _accessor(
+            builder.add(positions.tobytes(), target=ARRAY_BUFFER),
+            _FLOAT,
+            len(positions),
+            "VEC3",
+            min=[float(x) for x in positions.min(axis=0)],
+            max=[float(x) for x in positions.max(axis=0)],
+        ),
+        _accessor(
+            builder.add(mesh.normals.astype("<f4").tobytes(), target=ARRAY_BUFFER),
+            _FLOAT,
+            len(positions),
+            "VEC3",
+        ),
+    ]
+    attributes = {"POSITION": 0, "NORMAL": 1}
+    if textured:
+        view = builder.add(mesh.uvs.astype("<f4").tobytes(), target=ARRAY_BUFFER)
+        accessors.append(_accessor(view, _FLOAT, len(positions), "VEC2"))
+        attributes["TEXCOORD_0"] = 2
+    wide = len(positions) > 65535
+    indices = mesh.triangles.astype("<u4" if wide else "<u2").ravel()
+    index_view = builder.add(indices.tobytes(), target=ELEMENT_ARRAY_BUFFER)
+    accessors.append(_accessor(index_view, _UINT if wide else _USHORT, len(indices), "SCALAR"))
+    primitive = {"attributes": attributes, "indices": len(accessors) - 1, "material": 0}
+    return {
+        "asset": {"version": "2.0", "generator": _GENERATOR, "extras": extras},
+        "scene": 0,
+        "scenes": [{"nodes": [0]}],
+        "nodes": [{"mesh": 0, "name": "model"}],
+        "meshes": [{"primitives": [primitive], "name": "model"}],
+        "materials": [material],
+        "accessors": accessors,
+    }
 
-    The prompt and parameters are recorded in ``asset.extras``.
-    """
+
+@functools.lru_cache(maxsize=16)
+def _pattern(side: int, bands: int) -> bytes:
+    """Paint light and darker grey diagonal bands as a PNG; the material's colour tints it."""
+    import numpy as np
+
+    y, x = np.mgrid[0:side, 0:side]
+    grey = (210 + 45 * np.sign(np.sin((x + y) * np.pi * bands / side))).clip(0, 255)
+    rgba = np.dstack([grey, grey, grey, np.full((side, side), 255)]).astype(np.uint8)
+    return encode_png(side, side, rgba.tobytes())
+
+
+@functools.lru_cache(maxsize=64)
+def _prompt_glb(prompt: str, quality: str, seed: int, texture: bool, extras_json: str) -> bytes:
+    from generio.testing._shapes import family_of, shape
+
     red, green, blue = _colour(prompt)
     material: dict[str, Any] = {
         "name": "generated",
         "pbrMetallicRoughness": {
+            # The texture is grey bands: glTF multiplies it by this colour.
             "baseColorFactor": [red / 255, green / 255, blue / 255, 1.0],
             "metallicFactor": 0.0,
             "roughnessFactor": 0.8,
         },
     }
-    texture = bool(parameters.get("texture", True))
-    positions, normals, uvs, indices = _box(1.0)
+    extras = json.loads(extras_json)
+    extras["shape"] = family_of(prompt)
     builder = BinaryBuilder()
-    extras = {"prompt": prompt, "template": "model_generate_fromprompt", "parameters": parameters}
-    document = _mesh_document(
-        builder, positions, normals, uvs if texture else None, indices, material, extras
-    )
+    document = mesh_document(builder, shape(prompt, seed, quality), texture, material, extras)
     if texture:
-        side = 16 if parameters.get("quality") == "high" else 4
-        _add_texture(document, builder, make_png(side, side, (red, green, blue, 255)), "image/png")
+        side = 128 if quality == "high" else 32
+        image = _pattern(side, 3 + seed % 5 if seed >= 0 else 4)
+        _add_texture(document, builder, image, "image/png")
+    document["bufferViews"] = builder.views
+    return pack_glb(document, builder.getvalue())
+
+
+def prompt_model(prompt: str, parameters: dict[str, Any]) -> bytes:
+    """Make the model for a prompt: a shape picked by the prompt's words (see ``_shapes``).
+
+    Deterministic in (prompt, quality, seed, texture); ``texture`` adds UVs and a banded
+    grey texture that the material's colour (from the prompt) tints. The prompt, parameters
+    and shape family are recorded in ``asset.extras``. Results are cached, as flows repeat
+    prompts.
+    """
+    extras = {"prompt": prompt, "template": "model_generate_fromprompt", "parameters": parameters}
+    return _prompt_glb(
+        prompt,
+        str(parameters.get("quality", "high")),
+        int(parameters.get("seed", -1)),
+        bool(parameters.get("texture", True)),
+        json.dumps(extras, sort_keys=True),
+    )
+
+
+@functools.lru_cache(maxsize=32)
+def _image_glb(
+    image: bytes, info: ImageInfo, declared_mime: str, quality: str, texture: bool, extras_json: str
+) -> bytes:
+    from generio.testing._shapes import relief
+
+    extras: dict[str, Any] = json.loads(extras_json)
+    if info.embeddable and info.mime is not None:
+        picture, mime = image, info.mime
+    else:
+        picture, mime = make_png(8, 8), "image/png"
+        extras["placeholder"] = True
+        extras["placeholder_reason"] = (
+            f"{info.mime or declared_mime} is not an image type glTF 2.0 can embed"
+            if info.mime
+            else "the image data could not be recognised"
+        )
+    mesh, shaped = relief(image, info.width, info.height, quality)
+    extras["relief"] = shaped
+    material: dict[str, Any] = {
+        "name": "image",
+        "doubleSided": True,
+        "pbrMetallicRoughness": {"metallicFactor": 0.0, "roughnessFactor": 1.0},
+    }
+    builder = BinaryBuilder()
+    document = mesh_document(builder, mesh, texture, material, extras)
+    if texture:
+        _add_texture(document, builder, picture, mime)
     document["bufferViews"] = builder.views
     return pack_glb(document, builder.getvalue())
 
@@ -147,10 +259,12 @@ def prompt_model(prompt: str, parameters: dict[str, Any]) -> bytes:
 def image_model(
     image: bytes, info: ImageInfo, declared_mime: str, parameters: dict[str, Any]
 ) -> bytes:
-    """Make a quad with the image as its texture, in the image's aspect ratio.
+    """Make a relief of the image, in its aspect ratio, textured with the image itself.
 
-    TIFF and WEBP are not glTF 2.0 core image types: the quad then carries a placeholder PNG
-    and ``asset.extras`` says why, keeping the output valid for every viewer.
+    Bright pixels stand out (``asset.extras["relief"]`` says whether the image could be
+    read; Pillow reads TIFF and WEBP too). TIFF and WEBP are not glTF 2.0 core image types:
+    the texture is then a placeholder PNG and ``asset.extras`` says why, keeping the output
+    valid for every viewer. ``texture=false`` leaves out the texture and the UVs.
     """
     extras: dict[str, Any] = {
         "template": "model_generate_fromimage",
@@ -158,33 +272,14 @@ def image_model(
         "source_mime": declared_mime,
         "source_bytes": len(image),
     }
-    if info.embeddable and info.mime is not None:
-        texture, mime, width, height = image, info.mime, info.width, info.height
-    else:
-        texture, mime, width, height = make_png(8, 8), "image/png", 1, 1
-        extras["placeholder"] = True
-        extras["placeholder_reason"] = (
-            f"{info.mime or declared_mime} is not an image type glTF 2.0 can embed"
-            if info.mime
-            else "the image data could not be recognised"
-        )
-    scale = max(width, height)
-    w, h = width / scale / 2, height / scale / 2
-    positions = [(-w, -h, 0.0), (w, -h, 0.0), (w, h, 0.0), (-w, h, 0.0)]
-    normals = [(0.0, 0.0, 1.0)] * 4
-    uvs = [(0.0, 1.0), (1.0, 1.0), (1.0, 0.0), (0.0, 0.0)]
-    material: dict[str, Any] = {
-        "name": "image",
-        "doubleSided": True,
-        "pbrMetallicRoughness": {"metallicFactor": 0.0, "roughnessFactor": 1.0},
-    }
-    builder = BinaryBuilder()
-    document = _mesh_document(
-        builder, positions, normals, uvs, [0, 1, 2, 0, 2, 3], material, extras
+    return _image_glb(
+        image,
+        info,
+        declared_mime,
+        str(parameters.get("quality", "high")),
+        bool(parameters.get("texture", True)),
+        json.dumps(extras, sort_keys=True),
     )
-    _add_texture(document, builder, texture, mime)
-    document["bufferViews"] = builder.views
-    return pack_glb(document, builder.getvalue())
 
 
 def sample_glb(min_bytes: int = 0) -> bytes:

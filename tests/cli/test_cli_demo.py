@@ -44,7 +44,7 @@ def test_demo_rerun_replaces_its_files(tmp_path: Path) -> None:
     second = CliRunner().invoke(app, ["demo", "-o", str(out), "--flow-seconds", "0.05"])
     assert second.exit_code == 0
     after = {p.name: p.stat().st_mtime_ns for p in out.iterdir()}
-    assert sorted(after) == sorted(before) == sorted([*DEMO_MODELS, "chair.png"])
+    assert sorted(after) == sorted(before) == sorted([*DEMO_MODELS, "chair.png", "index.html"])
     assert all(after[name] >= before[name] for name in after)
 
 

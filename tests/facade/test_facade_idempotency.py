@@ -241,7 +241,7 @@ def test_run_many_jobs_take_idempotency_keys(emu: Emulator) -> None:
 
 def test_keys_hold_when_list_entries_lack_additional(emu: Emulator) -> None:
     """A listing without additional: the key is found by reading the flows one by one."""
-    from variant_server import ListWithoutAdditional
+    from listing_proxy import ListWithoutAdditional
 
     with ListWithoutAdditional(emu) as proxy, Generio(emu.api_key, proxy.base_url) as client:
         other = client.flows.create(PROMPT_TEMPLATE, inputs="someone else's chair")

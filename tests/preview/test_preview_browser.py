@@ -1,0 +1,102 @@
+"""The preview page renders in a real browser: Debian's headless Chromium, via Playwright.
+
+Playwright only drives the browser found at /usr/bin/chromium (``apt-get install
+chromium``; ``.ci/run`` installs it); nothing downloads a browser build. WebGL runs on
+SwiftShader, Chromium's CPU renderer, so no GPU is needed. Skipped, saying why, where
+Chromium is missing (failed instead when ``$CI`` is set: CI must run it).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from generio._preview import PreviewItem, write_page
+from generio.testing import sample_png
+from generio.testing._images import sniff_image
+from generio.testing._meshes import image_model, prompt_model
+
+CHROMIUM = Path(os.environ.get("GENERIO_TEST_CHROMIUM", "/usr/bin/chromium"))
+ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--use-angle=swiftshader",
+    "--enable-unsafe-swiftshader",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-dev-shm-usage",
+    "--no-first-run",
+]
+BACKGROUND = (0xEE, 0xF0, 0xF3)  # model-viewer's background in the page's style
+
+
+def _need_chromium() -> None:
+    """Skip where Chromium is missing, saying why; in CI (``$CI`` set), fail instead."""
+    if CHROMIUM.is_file():
+        return
+    message = (
+        f"no Chromium at {CHROMIUM}: install Debian's (apt-get install chromium) to run "
+        "the browser test"
+    )
+    if os.environ.get("CI"):
+        pytest.fail(f"{message}; .ci/run installs it, so CI must have it")
+    pytest.skip(message)
+
+
+def _model_pixels(png: bytes) -> int:
+    """Count pixels of a screenshot clearly unlike the viewer's plain background."""
+    with Image.open(io.BytesIO(png)) as shot:
+        rgb = np.asarray(shot.convert("RGB"), dtype=np.int32)
+    distance = np.abs(rgb - np.array(BACKGROUND)).sum(axis=2)
+    return int((distance > 60).sum())
+
+
+def test_the_preview_page_renders_every_model(tmp_path: Path) -> None:
+    """The page loads from file:// with no console errors, and each canvas shows a model."""
+    _need_chromium()
+    from playwright.sync_api import sync_playwright
+
+    png = sample_png(16, 16)
+    items = [
+        PreviewItem(
+            "chair", prompt_model("a chair", {"quality": "high", "seed": 1, "texture": True})
+        ),
+        PreviewItem(
+            "vase", prompt_model("a vase", {"quality": "low", "seed": 2, "texture": False})
+        ),
+        PreviewItem("relief", image_model(png, sniff_image(png), "image/png", {"quality": "low"})),
+    ]
+    page_path = write_page(items, tmp_path / "page.html")
+    problems: list[str] = []
+    requests: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda error: problems.append(str(error)))
+            page.on("request", lambda request: requests.append(request.url))
+            page.goto(page_path.resolve().as_uri())
+            page.wait_for_function(
+                "[...document.querySelectorAll('model-viewer')]"
+                ".every(v => v.dataset.loaded === 'true')",
+                timeout=120_000,
+            )
+            page.wait_for_timeout(1000)  # a few frames after the load event
+            viewers = page.query_selector_all("model-viewer")
+            shots = [viewer.screenshot() for viewer in viewers]
+        finally:
+            browser.close()
+    print("model pixels per canvas:", [_model_pixels(shot) for shot in shots])
+    assert problems == []
+    assert [url for url in requests if url.startswith(("http:", "https:"))] == []
+    assert len(shots) == 3
+    for item, shot in zip(items, shots, strict=True):
+        # A model covers a good part of its 340-px-high canvas; an empty one covers nothing.
+        assert _model_pixels(shot) > 5_000, item.title
