@@ -88,7 +88,9 @@ class ClientState:
             self._claimed[resource_id] = now
             if len(self._claimed) % _PRUNE_EVERY == 0:
                 cutoff = now - CLAIM_RETENTION
-                self._claimed = {k: t for k, t in self._claimed.items() if t >= cutoff}
+                # In place: with_options copies share this dict (``derived``).
+                for old in [k for k, t in self._claimed.items() if t < cutoff]:
+                    del self._claimed[old]
             return True
 
     def is_claimed(self, resource_id: str) -> bool:
