@@ -1,7 +1,7 @@
 """`nox -s bench`: every benchmark row against its baseline measured in the same run.
 
 Usage: python benchmarks/run.py [--record] [ROW ...]
-       (rows: overhead latency memory codec batch import)
+       (rows: overhead latency memory hostile codec batch import)
 
 Results go to benchmarks/results/local/ (ignored by git), one file per run, so running the
 benchmarks never changes a tracked file. --record also writes benchmarks/results/latest.json,
@@ -16,6 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+import bench_hostile
 import bench_local
 import bench_memory
 import bench_server
@@ -25,6 +26,7 @@ BENCHES: dict[str, Callable[[], list[Row]]] = {
     "overhead": bench_server.call_overhead,
     "latency": bench_server.completion_latency,
     "memory": bench_memory.memory,
+    "hostile": bench_hostile.hostile,
     "codec": bench_local.codec,
     "batch": bench_server.batch,
     "import": bench_local.import_time,

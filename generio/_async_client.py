@@ -13,19 +13,38 @@ import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
 from generio._base import ClientBase
+from generio._bounded import body_limit
 from generio._client import Flows, Generio, Templates
-from generio._config import NOT_GIVEN, NotGiven
+from generio._config import (
+    DEFAULT_DOWNLOAD_TIMEOUT,
+    DEFAULT_MAX_DOWNLOAD_BYTES,
+    DEFAULT_MAX_RESPONSE_BYTES,
+    NOT_GIVEN,
+    NotGiven,
+    Secret,
+)
 from generio._conflicts import judged
 from generio._create import create_job, upload_job
 from generio._docs import Resource, share_docs
-from generio._downloads import OutputWriter, check_download, download_op, download_outputs_job
+from generio._downloads import (
+    DownloadLimits,
+    OutputWriter,
+    check_download,
+    download_op,
+    download_outputs_job,
+)
 from generio._effects import Download, Effect, Job, Saved, Sleep, Stepper
-from generio._errors import InputError
+from generio._errors import (
+    ClientClosedError,
+    ConfigurationError,
+    GenerioError,
+    WrongEventLoopError,
+)
 from generio._jobs import (
     ProgressCallback,
     abort_job,
@@ -53,6 +72,9 @@ from generio._run import OnInterrupt, wait_checked_job
 from generio._templates_api import AsyncTemplates
 from generio._types import FlowSortField, FlowState
 from generio._wiring import build_async, effective_timeout, new_async_routes
+
+if TYPE_CHECKING:
+    import anyio.lowlevel
 
 __all__ = ["AsyncFlows", "AsyncGenerio", "AsyncTemplates"]
 
@@ -173,7 +195,9 @@ class AsyncGenerio(ClientBase):
     """The GENERIO Flows API client for asyncio and trio.
 
     Takes the same arguments as :class:`~generio.Generio`, with ``http_client`` an
-    ``httpx.AsyncClient``. Use one client per event loop.
+    ``httpx.AsyncClient``. Use one client per event loop: a call from a loop other than the
+    one it was first used in raises ``WrongEventLoopError``; after :meth:`aclose`, calls
+    raise ``ClientClosedError``.
 
     Raises:
         ConfigurationError: no API key, a malformed or insecure base URL, a bad setting.
@@ -188,13 +212,24 @@ class AsyncGenerio(ClientBase):
         max_retries: int = 2,
         http_client: httpx.AsyncClient | None = None,
         allow_insecure: bool = False,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        max_download_bytes: int = DEFAULT_MAX_DOWNLOAD_BYTES,
+        download_timeout: float | None = DEFAULT_DOWNLOAD_TIMEOUT,
     ) -> None:
+        #: The event loop of the first call: the connections belong to it.
+        self._loop: anyio.lowlevel.EventLoopToken | None = None
+        # Wrapped at once: from here on no frame holds the raw key (tracebacks with locals).
+        key = Secret.wrap(api_key)
+        del api_key
         settings = self._configure(
-            api_key,
+            key,
             base_url,
             timeout=timeout,
             max_retries=max_retries,
             allow_insecure=allow_insecure,
+            max_response_bytes=max_response_bytes,
+            max_download_bytes=max_download_bytes,
+            download_timeout=download_timeout,
         )
         self._user = http_client
         self._headers = {}
@@ -263,16 +298,18 @@ class AsyncGenerio(ClientBase):
             (a failed job does not stop the others).
 
         Raises:
-            InputError: ``concurrency`` is not a positive integer.
+            ConfigurationError: ``concurrency`` is not a positive integer.
         """
         import anyio
 
         if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
-            raise InputError(f"concurrency must be an integer >= 1, not {concurrency!r}.")
+            raise ConfigurationError(f"concurrency must be an integer >= 1, not {concurrency!r}.")
         pending = list(enumerate(jobs))
         if len(pending) > 1:
             await self._drive(prefetch_templates_job(self._state, [job for _, job in pending]))
-        results: list[RunResult | Exception] = [InputError("not run") for _ in range(len(pending))]
+        results: list[RunResult | Exception] = [
+            GenerioError("not run") for _ in range(len(pending))
+        ]
         queue = iter(pending)
 
         async def worker() -> None:
@@ -315,8 +352,30 @@ class AsyncGenerio(ClientBase):
 
     # --- the driver -----------------------------------------------------------------
 
+    def _check_usable(self) -> None:
+        """Refuse a closed client, or one whose connections belong to another event loop.
+
+        Raises:
+            ClientClosedError: the client was closed.
+            WrongEventLoopError: the client was first used in another event loop.
+        """
+        import anyio.lowlevel
+
+        if self._http.is_closed:
+            raise ClientClosedError("AsyncGenerio")
+        token = anyio.lowlevel.current_token()
+        if self._loop is None:
+            self._loop = token
+        elif self._loop != token:
+            raise WrongEventLoopError()
+
     async def _drive(self, job: Job[T]) -> T:
-        """Run a job to its end, awaiting its effects."""
+        """Run a job to its end, awaiting its effects (see :meth:`_check_usable`)."""
+        try:
+            self._check_usable()
+        except GenerioError:
+            job.close()
+            raise
         stepper = Stepper(job)
         counted = False
         try:
@@ -366,15 +425,19 @@ class AsyncGenerio(ClientBase):
             return finish_raw(op, await self._http.request(**op.raw_request(asynchronous=True)))
 
     async def _download(self, effect: Download) -> Saved:
+        limits = DownloadLimits.start(self._state.settings)
+        timeout = limits.request_timeout(self._http.timeout)
         with (
             budget_scope(effect.budget),
             translate(download_op(effect), self._state.settings.api_key),
+            body_limit(limits.body()),
         ):
-            async with self._http.stream("GET", effect.path) as response:
+            async with self._http.stream("GET", effect.path, timeout=timeout) as response:
                 if not response.is_success:
                     await response.aread()
                 check_download(effect, response)
-                with OutputWriter(effect, response.headers.get("content-type", "")) as writer:
+                content_type = response.headers.get("content-type", "")
+                with OutputWriter(effect, content_type, limits) as writer:
                     async for chunk in response.aiter_bytes():
                         writer.feed(chunk)
                     return writer.finish()

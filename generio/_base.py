@@ -14,8 +14,9 @@ from typing import Any, Self
 import attrs
 import httpx
 
-from generio._config import NOT_GIVEN, NotGiven, Settings, resolve_settings
+from generio._config import NOT_GIVEN, NotGiven, Secret, Settings, check_timeout, resolve_settings
 from generio._effects import Job
+from generio._errors import ConfigurationError
 from generio._jobs import ProgressCallback
 from generio._models import RunResult, Template
 from generio._run import OnInterrupt, run_job
@@ -72,14 +73,11 @@ class ClientBase:
             ConfigurationError: a bad ``timeout`` or ``max_retries``.
         """
         old = self._state.settings
-        checked = resolve_settings(
-            "unused-key",
-            old.base_url,
-            timeout=old.timeout if isinstance(timeout, NotGiven) else timeout,
-            max_retries=old.max_retries if isinstance(max_retries, NotGiven) else max_retries,
-            allow_insecure=True,  # the URL was checked when this client was made
-        )
-        settings = attrs.evolve(old, timeout=checked.timeout, max_retries=checked.max_retries)
+        retries = old.max_retries if isinstance(max_retries, NotGiven) else max_retries
+        if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
+            raise ConfigurationError(f"max_retries must be an integer >= 0, not {retries!r}.")
+        new_timeout = old.timeout if isinstance(timeout, NotGiven) else check_timeout(timeout)
+        settings = attrs.evolve(old, timeout=new_timeout, max_retries=retries)
         twin = copy.copy(self)
         twin._state = self._state.derived(settings)
         twin._headers = {**self._headers, **(headers or {})}
@@ -87,27 +85,18 @@ class ClientBase:
         twin._wire(self._http.timeout if isinstance(timeout, NotGiven) else settings.timeout)
         return twin
 
-    def _configure(
-        self,
-        api_key: str | None,
-        base_url: str | None,
-        *,
-        timeout: float | httpx.Timeout | NotGiven | None,
-        max_retries: int,
-        allow_insecure: bool,
-    ) -> Settings:
+    def _configure(self, api_key: Secret | None, base_url: str | None, **options: Any) -> Settings:
         """Resolve and check the settings, and start the client's state.
+
+        Args:
+            api_key: the key, already wrapped: no frame that can raise holds it raw.
+            base_url: the service's URL, or None.
+            options: the constructor's other settings (see :func:`resolve_settings`).
 
         Raises:
             ConfigurationError: no API key, a malformed or insecure base URL, a bad setting.
         """
-        settings = resolve_settings(
-            api_key,
-            base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            allow_insecure=allow_insecure,
-        )
+        settings = resolve_settings(api_key, base_url, **options)
         self._state = ClientState(settings)
         return settings
 
@@ -127,7 +116,11 @@ class ClientBase:
         return self._low
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(base_url={self.base_url!r})"
+        # Works on a client whose constructor failed half way (tracebacks call it).
+        state = getattr(self, "_state", None)
+        if state is None:
+            return f"{type(self).__name__}(<not configured>)"
+        return f"{type(self).__name__}(base_url={state.settings.base_url!r})"
 
     def _run_job(
         self,

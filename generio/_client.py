@@ -18,12 +18,27 @@ from typing import Any, TypeVar
 import httpx
 
 from generio._base import ClientBase
-from generio._config import NOT_GIVEN, NotGiven
+from generio._bounded import body_limit
+from generio._config import (
+    DEFAULT_DOWNLOAD_TIMEOUT,
+    DEFAULT_MAX_DOWNLOAD_BYTES,
+    DEFAULT_MAX_RESPONSE_BYTES,
+    NOT_GIVEN,
+    NotGiven,
+    Secret,
+)
 from generio._conflicts import judged
 from generio._create import create_job, upload_job
 from generio._docs import Resource
-from generio._downloads import OutputWriter, check_download, download_op, download_outputs_job
+from generio._downloads import (
+    DownloadLimits,
+    OutputWriter,
+    check_download,
+    download_op,
+    download_outputs_job,
+)
 from generio._effects import Download, Effect, Job, Saved, Sleep, Stepper
+from generio._errors import ClientClosedError
 from generio._jobs import (
     ProgressCallback,
     abort_job,
@@ -262,9 +277,12 @@ class Generio(ClientBase):
             timeout (yours when ``timeout`` is not given), retries and logging. Do not set
             ``auth`` on it. You close it.
         allow_insecure: allow plain ``http://`` to a non-loopback host.
+        max_response_bytes, max_download_bytes, download_timeout: limits on answers and
+            downloads (README, "Limits"); past one, a ``ResponseTooLargeError`` or
+            ``DownloadTimeoutError``, and no file.
 
     Raises:
-        ConfigurationError: no API key, a malformed or insecure base URL, a bad setting.
+        ConfigurationError: no API key, a bad base URL or setting (a NaN timeout, ...).
     """
 
     def __init__(
@@ -276,13 +294,22 @@ class Generio(ClientBase):
         max_retries: int = 2,
         http_client: httpx.Client | None = None,
         allow_insecure: bool = False,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        max_download_bytes: int = DEFAULT_MAX_DOWNLOAD_BYTES,
+        download_timeout: float | None = DEFAULT_DOWNLOAD_TIMEOUT,
     ) -> None:
+        # Wrapped at once: from here on no frame holds the raw key (tracebacks with locals).
+        key = Secret.wrap(api_key)
+        del api_key
         settings = self._configure(
-            api_key,
+            key,
             base_url,
             timeout=timeout,
             max_retries=max_retries,
             allow_insecure=allow_insecure,
+            max_response_bytes=max_response_bytes,
+            max_download_bytes=max_download_bytes,
+            download_timeout=download_timeout,
         )
         self._user = http_client
         self._headers = {}
@@ -375,7 +402,14 @@ class Generio(ClientBase):
     # --- the driver -----------------------------------------------------------------
 
     def _drive(self, job: Job[T]) -> T:
-        """Run a job to its end, performing its effects with blocking calls."""
+        """Run a job to its end, performing its effects with blocking calls.
+
+        Raises:
+            ClientClosedError: the client was closed.
+        """
+        if self._http.is_closed:
+            job.close()
+            raise ClientClosedError("Generio")
         stepper = Stepper(job)
         counted = False
         try:
@@ -403,15 +437,20 @@ class Generio(ClientBase):
             return finish_raw(op, self._http.request(**op.raw_request()))
 
     def _download(self, effect: Download) -> Saved:
+        limits = DownloadLimits.start(self._state.settings)
         with (
             budget_scope(effect.budget),
             translate(download_op(effect), self._state.settings.api_key),
-            self._http.stream("GET", effect.path) as response,
+            body_limit(limits.body()),
+            self._http.stream(
+                "GET", effect.path, timeout=limits.request_timeout(self._http.timeout)
+            ) as response,
         ):
             if not response.is_success:
                 response.read()
             check_download(effect, response)
-            with OutputWriter(effect, response.headers.get("content-type", "")) as writer:
+            content_type = response.headers.get("content-type", "")
+            with OutputWriter(effect, content_type, limits) as writer:
                 for chunk in response.iter_bytes():
                     writer.feed(chunk)
                 return writer.finish()

@@ -8,6 +8,7 @@ then defaults. Everything that cannot work is refused here, before any request, 
 from __future__ import annotations
 
 import ipaddress
+import math
 import os
 from collections.abc import Generator, Mapping
 from typing import Final
@@ -16,20 +17,34 @@ import attrs
 import httpx
 
 from generio._errors import ConfigurationError
+from generio._secret import Secret
 
 __all__ = [
     "DEFAULT_BASE_URL",
+    "DEFAULT_DOWNLOAD_TIMEOUT",
+    "DEFAULT_MAX_DOWNLOAD_BYTES",
+    "DEFAULT_MAX_RESPONSE_BYTES",
     "DEFAULT_TIMEOUT",
     "NOT_GIVEN",
     "BearerAuth",
     "NotGiven",
+    "Secret",
     "Settings",
+    "check_timeout",
     "resolve_settings",
 ]
 
 DEFAULT_BASE_URL: Final = "https://flows.generio.ai"
 #: The generated client waits forever by default; a stuck connection must not hang a script.
 DEFAULT_TIMEOUT: Final = httpx.Timeout(30.0, connect=10.0)
+#: Largest JSON answer read, decompressed: room for a ~190 MB output sent inline as a data
+#: URI (``output()``, ``outputs(include_data=True)``, ``run()`` without ``out_dir``); larger
+#: outputs stream to files with ``download_outputs`` / ``run(out_dir=...)``.
+DEFAULT_MAX_RESPONSE_BYTES: Final = 256 * 1024 * 1024
+#: Largest output file a download writes (the service's models are far smaller).
+DEFAULT_MAX_DOWNLOAD_BYTES: Final = 1024 * 1024 * 1024
+#: Longest one output's download may take, in seconds (1 GiB at under 1 MB/s).
+DEFAULT_DOWNLOAD_TIMEOUT: Final = 1800.0
 ENV_API_KEY: Final = "GENERIO_API_KEY"
 ENV_BASE_URL: Final = "GENERIO_BASE_URL"
 
@@ -54,12 +69,15 @@ class BearerAuth(httpx.Auth):
     or error built from a client ever carries the key.
     """
 
-    def __init__(self, api_key: str) -> None:
+    def __init__(self, api_key: Secret) -> None:
         self.__key = api_key
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        """Set the header on the request and send it once."""
-        request.headers["Authorization"] = f"Bearer {self.__key}"
+        """Set the header on the request and send it once.
+
+        The only place the key is unwrapped; no local variable holds it.
+        """
+        request.headers["Authorization"] = "Bearer " + self.__key.reveal()
         yield request
 
     def __repr__(self) -> str:
@@ -71,16 +89,22 @@ class Settings:
     """What a client was configured with, after defaults and checks.
 
     Attributes:
-        api_key: the API key (never part of the repr).
+        api_key: the API key, wrapped (never part of the repr).
         base_url: the service's URL, without a trailing slash.
         timeout: per-request timeouts; None waits forever (only when asked for explicitly).
         max_retries: extra attempts per logical call.
+        max_response_bytes: the largest JSON answer read (decompressed bytes).
+        max_download_bytes: the largest file one downloaded output may become.
+        download_timeout: seconds one output's download may take; None for no limit.
     """
 
-    api_key: str = attrs.field(repr=False)
+    api_key: Secret = attrs.field(repr=False)
     base_url: str
     timeout: httpx.Timeout | None
     max_retries: int
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+    max_download_bytes: int = DEFAULT_MAX_DOWNLOAD_BYTES
+    download_timeout: float | None = DEFAULT_DOWNLOAD_TIMEOUT
 
 
 def _is_loopback(host: str) -> bool:
@@ -118,21 +142,32 @@ def _check_base_url(base_url: str, allow_insecure: bool) -> str:
     return url
 
 
-def _check_key(api_key: str | None) -> str:
-    if api_key is not None and not isinstance(api_key, str):
+def _env_key(environ: Mapping[str, str] | None) -> Secret | None:
+    # Read in a frame of its own: a frame that can raise must not hold os.environ (its
+    # repr, shown by a traceback with locals, would carry the key).
+    return Secret.wrap((os.environ if environ is None else environ).get(ENV_API_KEY))
+
+
+def _env_url(environ: Mapping[str, str] | None) -> str | None:
+    return (os.environ if environ is None else environ).get(ENV_BASE_URL)
+
+
+def _check_key(api_key: Secret | None) -> Secret:
+    if api_key is not None and api_key.wrong_type is not None:
         # Said without the value: an error message must never carry the key.
-        hint = " (decode it first)" if isinstance(api_key, bytes | bytearray) else ""
+        hint = " (decode it first)" if api_key.wrong_type in {"bytes", "bytearray"} else ""
         raise ConfigurationError(
-            f"api_key must be a str, not {type(api_key).__name__}{hint}; pass the key as "
+            f"api_key must be a str, not {api_key.wrong_type}{hint}; pass the key as "
             f"text or set ${ENV_API_KEY}."
         )
-    if api_key is None or not api_key.strip():
+    key = None if api_key is None else api_key.stripped()
+    problem = None if key is None else key.problem()
+    if key is None or problem == "empty":
         raise ConfigurationError(
             f"no API key: pass api_key= to the client or set ${ENV_API_KEY}. "
             "Keys are created in your GENERIO account."
         )
-    key = api_key.strip()
-    if any(not ch.isprintable() or ch.isspace() for ch in key):
+    if problem is not None:
         # Said without the key: an error message must never carry it.
         raise ConfigurationError(
             "the API key contains spaces or control characters; copy it again from your "
@@ -141,50 +176,108 @@ def _check_key(api_key: str | None) -> str:
     return key
 
 
-def _check_timeout(timeout: float | httpx.Timeout | NotGiven | None) -> httpx.Timeout | None:
+def _seconds(value: object) -> float | None:
+    """Return a positive, finite number of seconds as a float; None when it is not one."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        seconds = float(value)
+    except OverflowError:  # an int too large for a float
+        return None
+    return seconds if math.isfinite(seconds) and seconds > 0 else None
+
+
+def check_timeout(
+    timeout: float | httpx.Timeout | NotGiven | None, name: str = "timeout"
+) -> httpx.Timeout | None:
+    """Return the timeout as an ``httpx.Timeout`` (or None), checked part by part.
+
+    Raises:
+        ConfigurationError: a NaN, infinite, zero or negative number of seconds.
+    """
     if isinstance(timeout, NotGiven):
         return DEFAULT_TIMEOUT
-    if timeout is None or isinstance(timeout, httpx.Timeout):
+    if timeout is None:
         return timeout
-    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
+    if isinstance(timeout, httpx.Timeout):
+        for part_name in ("connect", "read", "write", "pool"):
+            part = getattr(timeout, part_name)
+            if part is not None and _seconds(part) is None:
+                raise ConfigurationError(
+                    f"{name}'s {part_name} must be a positive, finite number of seconds or "
+                    f"None, not {part!r}."
+                )
+        return timeout
+    seconds = _seconds(timeout)
+    if seconds is None:
         raise ConfigurationError(
-            f"timeout must be a positive number of seconds, an httpx.Timeout or None, "
-            f"not {timeout!r}."
+            f"{name} must be a positive number of seconds, an httpx.Timeout or None, "
+            f"not {timeout!r} (NaN and infinity are not; None waits forever)."
         )
-    return httpx.Timeout(float(timeout), connect=min(float(timeout), 10.0))
+    return httpx.Timeout(seconds, connect=min(seconds, 10.0))
+
+
+def _check_bytes(name: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigurationError(f"{name} must be an integer number of bytes >= 1, not {value!r}.")
+    return value
+
+
+def _check_download_timeout(value: object) -> float | None:
+    if value is None:
+        return None
+    seconds = _seconds(value)
+    if seconds is None:
+        raise ConfigurationError(
+            f"download_timeout must be a positive, finite number of seconds or None, not {value!r}."
+        )
+    return seconds
 
 
 def resolve_settings(
-    api_key: str | None,
+    api_key: Secret | str | None,
     base_url: str | None,
     *,
     timeout: float | httpx.Timeout | NotGiven | None,
     max_retries: int,
     allow_insecure: bool,
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+    max_download_bytes: int = DEFAULT_MAX_DOWNLOAD_BYTES,
+    download_timeout: float | None = DEFAULT_DOWNLOAD_TIMEOUT,
     environ: Mapping[str, str] | None = None,
 ) -> Settings:
     """Combine arguments, environment and defaults into checked :class:`Settings`.
 
     Args:
-        api_key: the key, or None for ``$GENERIO_API_KEY``.
+        api_key: the key (wrapped with :meth:`Secret.wrap`), or None for
+            ``$GENERIO_API_KEY``.
         base_url: the service URL, or None for ``$GENERIO_BASE_URL`` or the production URL.
         timeout: seconds or an ``httpx.Timeout``; :data:`NOT_GIVEN` for the default; None
             for no timeout at all.
         max_retries: extra attempts per logical call (0 disables retries).
         allow_insecure: accept plain http on a non-loopback host.
+        max_response_bytes: the largest JSON answer read, decompressed.
+        max_download_bytes: the largest file one downloaded output may become.
+        download_timeout: seconds one output's download may take; None for no limit.
         environ: the environment to read (``os.environ`` when None).
 
     Raises:
-        ConfigurationError: no key, a malformed or insecure URL, a bad timeout or retry count.
+        ConfigurationError: no key, a malformed or insecure URL, a bad timeout (negative,
+            NaN, infinite), retry count or limit.
     """
-    env = os.environ if environ is None else environ
-    key = _check_key(api_key if api_key is not None else env.get(ENV_API_KEY))
+    key = _check_key(Secret.wrap(api_key) if api_key is not None else _env_key(environ))
     url = _check_base_url(
-        base_url if base_url is not None else env.get(ENV_BASE_URL) or DEFAULT_BASE_URL,
+        base_url if base_url is not None else _env_url(environ) or DEFAULT_BASE_URL,
         allow_insecure,
     )
     if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
         raise ConfigurationError(f"max_retries must be an integer >= 0, not {max_retries!r}.")
     return Settings(
-        api_key=key, base_url=url, timeout=_check_timeout(timeout), max_retries=max_retries
+        api_key=key,
+        base_url=url,
+        timeout=check_timeout(timeout),
+        max_retries=max_retries,
+        max_response_bytes=_check_bytes("max_response_bytes", max_response_bytes),
+        max_download_bytes=_check_bytes("max_download_bytes", max_download_bytes),
+        download_timeout=_check_download_timeout(download_timeout),
     )

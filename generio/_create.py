@@ -35,7 +35,6 @@ from generio._errors import (
     APIConnectionError,
     APIStatusError,
     InputError,
-    RateLimitError,
     ServerError,
 )
 from generio._idempotency import Marker, check_key, new_key, wire_additional
@@ -333,10 +332,14 @@ def _unknown_outcome(op: Operation[Any], thing: str, cause: Exception) -> APICon
 
 
 def _backoff(budget: Budget, failure: Exception) -> Job[None]:
-    """Wait before repeating a POST that provably did nothing, or give up."""
+    """Wait before repeating a POST that provably did nothing, or give up.
+
+    A ``Retry-After`` the failure carried (a 429, or a 503 that says when) is honoured, as
+    the transports honour it for every other retry.
+    """
     if budget.exhausted:
         raise failure
-    retry_after = failure.retry_after if isinstance(failure, RateLimitError) else None
+    retry_after = failure.retry_after if isinstance(failure, APIStatusError) else None
     yield Sleep(delay(budget.take(), retry_after))
 
 

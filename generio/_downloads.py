@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
+import time
 from pathlib import Path
 from types import TracebackType
 from typing import IO
@@ -24,11 +26,15 @@ import attrs
 import httpx
 
 from generio import _files, _mime
+from generio._bounded import Limit
+from generio._config import Settings
 from generio._degrade import degraded
 from generio._effects import Call, Download, Job, Saved, Sleep
 from generio._errors import (
     APIConnectionError,
+    DownloadTimeoutError,
     InputError,
+    ResponseTooLargeError,
     ServerError,
     error_from_response,
     hide_secrets,
@@ -41,6 +47,7 @@ from generio._state import ClientState
 from generio._stream import BodyDecoder
 
 __all__ = [
+    "DownloadLimits",
     "OutputWriter",
     "bad_body",
     "check_download",
@@ -53,6 +60,54 @@ __all__ = [
 ]
 
 logger = logging.getLogger("generio")
+#: Room for the JSON around an output's base64 (its other fields, whitespace).
+_ENVELOPE = 1024 * 1024
+
+
+@attrs.frozen
+class DownloadLimits:
+    """The ceilings of one download attempt: its file's size and its deadline.
+
+    Attributes:
+        max_bytes: the largest file (``max_download_bytes``).
+        timeout: seconds the attempt may take (``download_timeout``), or None.
+        deadline: the ``time.monotonic()`` by which it must be done, or None.
+    """
+
+    max_bytes: int
+    timeout: float | None
+    deadline: float | None
+
+    @classmethod
+    def start(cls, settings: Settings) -> DownloadLimits:
+        """Return the limits of an attempt that starts now."""
+        timeout = settings.download_timeout
+        deadline = None if timeout is None else time.monotonic() + timeout
+        return cls(settings.max_download_bytes, timeout, deadline)
+
+    def body(self) -> Limit:
+        """Return the body's ceiling, decompressed: the file as base64 inside its JSON."""
+        return Limit(self.max_bytes // 3 * 4 + 4 + _ENVELOPE, "max_download_bytes")
+
+    def request_timeout(self, client: httpx.Timeout | None) -> httpx.Timeout | None:
+        """Return the client's timeouts, none longer than the whole deadline.
+
+        A server that stops sending (or never starts) is then cut off in time even when the
+        client has no read timeout; one that trickles is caught by :meth:`OutputWriter.feed`.
+        """
+        if self.timeout is None:
+            return client
+        base = client if client is not None else httpx.Timeout(None)
+
+        def capped(value: float | None) -> float:
+            return min(math.inf if value is None else value, self.timeout or math.inf)
+
+        return httpx.Timeout(
+            connect=capped(base.connect),
+            read=capped(base.read),
+            write=capped(base.write),
+            pool=capped(base.pool),
+        )
 
 
 def download_op(effect: Download) -> Operation[None]:
@@ -104,10 +159,13 @@ class OutputWriter:
     Args:
         effect: the download (directory, asset id, names taken, path for messages).
         content_type: the answer's Content-Type.
+        limits: the file's largest size and the attempt's deadline.
     """
 
-    def __init__(self, effect: Download, content_type: str) -> None:
+    def __init__(self, effect: Download, content_type: str, limits: DownloadLimits) -> None:
         self._effect = effect
+        self._limits = limits
+        self._written = 0
         self._stack = contextlib.ExitStack()
         self._file: IO[bytes] | None = None
         self.path: Path | None = None
@@ -137,14 +195,41 @@ class OutputWriter:
 
     def _write(self, data: bytes) -> None:
         assert self._file is not None  # noqa: S101 - on_mime comes before any data
+        self._written += len(data)
+        if self._written > self._limits.max_bytes:
+            raise ResponseTooLargeError(
+                f"GET {self._effect.path}: the output is larger than "
+                f"{self._limits.max_bytes} bytes, the client's max_download_bytes. Nothing "
+                "was saved. What to do: if so large an output is expected, create the client "
+                "with a larger max_download_bytes.",
+                limit=self._limits.max_bytes,
+                method="GET",
+                path=self._effect.path,
+                status_code=200,
+            )
         self._file.write(data)
+
+    def _check_deadline(self) -> None:
+        deadline = self._limits.deadline
+        if deadline is not None and time.monotonic() > deadline:
+            raise DownloadTimeoutError(
+                f"GET {self._effect.path}: the download took longer than "
+                f"{self._limits.timeout:g} s, the client's download_timeout. Nothing was "
+                "saved. What to do: retry later, or create the client with a longer "
+                "download_timeout.",
+                method="GET",
+                path=self._effect.path,
+            )
 
     def feed(self, chunk: bytes) -> None:
         """Take the next chunk of the body.
 
         Raises:
             ServerError: the body is not what the API documents.
+            ResponseTooLargeError: the output grew past ``max_download_bytes``.
+            DownloadTimeoutError: the download passed its ``download_timeout``.
         """
+        self._check_deadline()
         try:
             self._decoder.feed(chunk)
         except InputError as exc:

@@ -10,6 +10,7 @@ JSONDecodeError::
     ├── APIError                                       talking to the service failed
     │   ├── APIConnectionError                         no usable response (reset, DNS, TLS)
     │   │   └── APITimeoutError   (also TimeoutError)
+    │   │       └── DownloadTimeoutError                a download past download_timeout
     │   └── APIStatusError                             the service answered with an error
     │       ├── AuthenticationError      401
     │       ├── PermissionDeniedError    403
@@ -18,6 +19,9 @@ JSONDecodeError::
     │       ├── ValidationError          422 (field errors parsed)
     │       ├── RateLimitError           429
     │       └── ServerError              5xx, or a body generio cannot parse
+    │           └── ResponseTooLargeError  an answer past max_response/download_bytes
+    ├── ClientClosedError     (also RuntimeError) the client was closed
+    ├── WrongEventLoopError   (also RuntimeError) an AsyncGenerio used from another loop
     ├── FlowFailed                                     a flow ended failed or aborted
     ├── FlowNotStarted                                 waiting on a flow nobody started
     └── WaitTimeout               (also TimeoutError) waiting gave up; the flow runs on
@@ -30,15 +34,14 @@ replaced by ``***`` while the clients build errors inside :func:`hiding`.
 
 from __future__ import annotations
 
-import contextlib
 import json
-from collections.abc import Iterator, Mapping, Sequence
-from contextvars import ContextVar
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 
 from generio._error_body import FieldError, Words, read_words
+from generio._secret import hide_secrets, hiding
 
 if TYPE_CHECKING:
     from generio._models import Asset, Flow
@@ -49,8 +52,10 @@ __all__ = [
     "APIStatusError",
     "APITimeoutError",
     "AuthenticationError",
+    "ClientClosedError",
     "ConfigurationError",
     "ConflictError",
+    "DownloadTimeoutError",
     "FieldError",
     "FlowFailed",
     "FlowNotStarted",
@@ -60,9 +65,11 @@ __all__ = [
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
+    "ResponseTooLargeError",
     "ServerError",
     "ValidationError",
     "WaitTimeout",
+    "WrongEventLoopError",
     "error_from_response",
     "hide_secrets",
     "hiding",
@@ -70,31 +77,6 @@ __all__ = [
 ]
 
 _BODY_SNIPPET = 200
-#: Shorter strings cannot be told apart from ordinary words of a body; they are not hidden.
-_MIN_SECRET = 8
-_SECRETS: ContextVar[tuple[str, ...]] = ContextVar("generio_secrets", default=())
-
-
-@contextlib.contextmanager
-def hiding(secret: str | None) -> Iterator[None]:
-    """While the block runs, text from the service shows ``***`` wherever ``secret`` was."""
-    if not secret or len(secret) < _MIN_SECRET:
-        yield
-        return
-    # The key as it appears in JSON too, should it hold a quote or a backslash.
-    forms = tuple(dict.fromkeys((secret, json.dumps(secret)[1:-1])))
-    token = _SECRETS.set(_SECRETS.get() + forms)
-    try:
-        yield
-    finally:
-        _SECRETS.reset(token)
-
-
-def hide_secrets(text: str) -> str:
-    """Return ``text`` with the secrets of the enclosing :func:`hiding` blocks as ``***``."""
-    for secret in _SECRETS.get():
-        text = text.replace(secret, "***")
-    return text
 
 
 class GenerioError(Exception):
@@ -149,7 +131,11 @@ class APITimeoutError(APIConnectionError, TimeoutError):
 
 
 class APIStatusError(APIError):
-    """The service answered with an error status (or a body generio cannot read)."""
+    """The service answered with an error status (or a body generio cannot read).
+
+    ``retry_after`` is the server's ``Retry-After`` hint in seconds, when it sent one (a 503
+    may carry one as well as a 429); generio waits that long before any retry.
+    """
 
     def __init__(
         self,
@@ -162,9 +148,11 @@ class APIStatusError(APIError):
         body: str = "",
         code: str | None = None,
         headers: Mapping[str, str] | None = None,
+        retry_after: float | None = None,
     ) -> None:
         super().__init__(message, method=method, path=path)
         self.status_code = status_code
+        self.retry_after = retry_after
         #: The server's words: its ``detail`` (a string, or the list of 422 errors), or the
         #: message of another error shape (``{"error": {"message"}}``, ``{"message"}``...).
         self.detail = detail
@@ -205,13 +193,49 @@ class ValidationError(APIStatusError):
 class RateLimitError(APIStatusError):
     """429: too many requests; ``retry_after`` is the server's hint in seconds, if any."""
 
-    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
-        super().__init__(message, **kwargs)
-        self.retry_after = retry_after
-
 
 class ServerError(APIStatusError):
     """5xx, or a response body generio cannot parse (an HTML proxy page, truncated JSON)."""
+
+
+class ResponseTooLargeError(ServerError):
+    """An answer went past the client's size limit; decompressed bytes count.
+
+    The limit is ``max_response_bytes`` for JSON answers, ``max_download_bytes`` for one
+    downloaded output.
+
+    The rest of the body is not read, nothing is saved, and the call is not retried (the
+    same answer would come again). ``limit`` is the limit in bytes that was passed.
+    """
+
+    def __init__(self, message: str, *, limit: int, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.limit = limit
+
+
+class DownloadTimeoutError(APITimeoutError):
+    """A download took longer than the client's ``download_timeout``; nothing was saved."""
+
+
+class ClientClosedError(GenerioError, RuntimeError):
+    """The client was closed (``close()``, ``aclose()`` or its ``with`` block ended)."""
+
+    def __init__(self, client: str) -> None:
+        super().__init__(
+            f"this {client} is closed and cannot send requests. What to do: create a new "
+            f"{client}, and close it only when you are done with it (use it in a with block)."
+        )
+
+
+class WrongEventLoopError(GenerioError, RuntimeError):
+    """An :class:`~generio.AsyncGenerio` was used from an event loop other than its own."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "this AsyncGenerio was first used in another event loop; its connections belong "
+            "there. What to do: create one AsyncGenerio per event loop, inside the loop that "
+            "uses it (e.g. inside the function you pass to asyncio.run)."
+        )
 
 
 class FlowFailed(GenerioError):
@@ -321,7 +345,7 @@ def error_from_response(
     text = hide_secrets(content.decode("utf-8", errors="replace"))
     try:
         parsed = json.loads(text) if text.strip() else None
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: hostile nesting
         parsed = None
     words = read_words(parsed)
     html = text.lstrip()[:1] == "<"
@@ -364,9 +388,8 @@ def error_from_response(
     }
     if cls is ValidationError:
         return ValidationError(message, errors=words.errors, **common)
-    if cls is RateLimitError:
-        retry_after = parse_retry_after(headers.get("retry-after"))
-        return RateLimitError(message, retry_after=retry_after, **common)
+    # Any status may carry a hint (a 503 with Retry-After): honoured before any retry.
+    common["retry_after"] = parse_retry_after(headers.get("retry-after"))
     return cls(message, **common)
 
 

@@ -206,6 +206,15 @@ def _read_binary(stream: IO[bytes], label: str, size: int = -1) -> bytes:
     return bytes(data)
 
 
+def _not_utf8(text: str) -> str | None:
+    """Name the first character UTF-8 cannot carry (a lone surrogate), or None."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return f"{text[exc.start]!r} at position {exc.start}"
+    return None
+
+
 def _from_text(text: str, explicit: str | None, additional: Any, label: str | None) -> Prepared:
     # "data: a red chair" is a prompt that happens to start so; "data:image/png,base64;..."
     # is a file whose URI is malformed, and parse_header says what the right form is.
@@ -213,6 +222,13 @@ def _from_text(text: str, explicit: str | None, additional: Any, label: str | No
     if header is None:
         if not text.strip():
             raise InputError("an empty prompt cannot be an input; describe the model.")
+        bad = _not_utf8(text)
+        if bad is not None:
+            raise InputError(
+                f"the prompt is not valid Unicode: it holds {bad} (a lone surrogate, as "
+                "left by decoding bytes with errors='surrogateescape'), which cannot be sent "
+                "as UTF-8. Decode the text correctly, or remove that character."
+            )
         mime = _mime.normalize(explicit) if explicit else PROMPT_MIME
         return Prepared(mime, label or "text prompt", additional, text=text, is_prompt=True)
     mime = header

@@ -173,12 +173,13 @@ class Asset:
         """The content as bytes, decoded on first access; None when not fetched.
 
         Raises:
-            InputError: the service sent a malformed data URI.
+            ServerError: the service sent a malformed data URI (it is the service's error,
+                not the caller's, so not an ``InputError``).
         """
         if self._payload is None:
             return None
         if not self._decoded:
-            self._decoded.append(_decode_payload(self._payload))
+            self._decoded.append(_decode_payload(self._payload, self))
         return self._decoded[0]
 
     def wire_value(self) -> str | None:
@@ -295,14 +296,25 @@ class RunResult:
 ProgressCallback: TypeAlias = Callable[[Flow], object]
 
 
-def _decode_payload(payload: str | bytes) -> bytes:
+def _decode_payload(payload: str | bytes, asset: Asset) -> bytes:
     if isinstance(payload, bytes):
         return payload
     if not payload.startswith("data:"):
-        return payload.encode("utf-8")
+        return payload.encode("utf-8", errors="surrogatepass")
     from generio import _data_uri
+    from generio._errors import InputError, ServerError
 
-    return _data_uri.decode(_data_uri.repair_misprint(payload))[1]
+    try:
+        return _data_uri.decode(_data_uri.repair_misprint(payload))[1]
+    except InputError as exc:
+        path = f"/flows/{asset.flow_id}/{asset.kind or 'asset'}s/{asset.id}"
+        raise ServerError(
+            f"GET {path} answered 200 but its data is {exc} What to do: this is on the "
+            "service's side; fetch it again later.",
+            method="GET",
+            path=path,
+            status_code=200,
+        ) from None
 
 
 def mime_of_payload(payload: str | bytes | None) -> str | None:

@@ -37,6 +37,7 @@ from generio._errors import (
     hiding,
 )
 from generio._models import Asset, Flow, Template
+from generio._secret import Secret
 from generio._transport import captured_responses
 from generio._types import FlowAction
 from generio._wire import (
@@ -66,6 +67,7 @@ __all__ = [
     "list_templates_op",
     "page_op",
     "quote_id",
+    "scrubbed",
     "translate",
     "update_flow_op",
     "upload_input_op",
@@ -171,8 +173,31 @@ def connection_error(op: Operation[Any], exc: Exception) -> APIConnectionError:
     )
 
 
+#: What reading a hostile answer can raise, besides parsing's ValueError: KeyError and
+#: IndexError (LookupError), TypeError, AttributeError, OverflowError (ArithmeticError:
+#: a number too large for a float) and RecursionError (JSON nested thousands deep).
+_UNREADABLE = (ValueError, LookupError, TypeError, AttributeError, ArithmeticError, RecursionError)
+
+
+def scrubbed(exc: BaseException) -> BaseException:
+    """Drop the tracebacks of a foreign exception and what it chains, and hide secrets.
+
+    httpx's and httpcore's frames hold the request's headers (the key) and the raw answer
+    (which may echo it) in their locals, which a traceback formatted with locals would
+    show. The exception's type and message stay as the cause of generio's error.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        current.__traceback__ = None
+        current.args = tuple(hide_secrets(a) if isinstance(a, str) else a for a in current.args)
+        current = current.__cause__ or current.__context__
+    return exc
+
+
 @contextlib.contextmanager
-def translate(op: Operation[Any], secret: str | None = None) -> Iterator[None]:
+def translate(op: Operation[Any], secret: Secret | None = None) -> Iterator[None]:
     """Turn what escapes one request of ``op`` into generio's errors.
 
     Args:
@@ -189,18 +214,33 @@ def translate(op: Operation[Any], secret: str | None = None) -> Iterator[None]:
         except GenerioError:
             raise
         except httpx.RequestError as exc:
-            raise connection_error(op, exc) from exc
+            raise connection_error(op, exc) from scrubbed(exc)
         except httpx.StreamError as exc:
-            raise connection_error(op, exc) from exc
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise connection_error(op, exc) from scrubbed(exc)
+        except _UNREADABLE as exc:
             if not seen or not _was_read(seen[-1]):
                 raise  # not a failure to parse an answer: a bug that must stay visible
-            raise _unparseable(op, seen[-1]) from exc
+            raise _unparseable(op, seen[-1]) from scrubbed(exc)
 
 
-def _check_status(op: Operation[Any], status: int, content: bytes, headers: Any) -> None:
-    if not 200 <= status < 300:
-        raise error_from_response(op.method, op.path, status, content, headers)
+def _status_error(
+    op: Operation[Any], status: int, content: bytes, headers: Any
+) -> APIStatusError | None:
+    if 200 <= status < 300:
+        return None
+    return error_from_response(op.method, op.path, status, content, headers)
+
+
+def _parsed(read: Callable[[], T]) -> T:
+    """Run a parse; a malformed data URI, id or MIME type *in an answer* is the service's.
+
+    ``InputError`` means the caller's mistake, so it becomes the ``ValueError`` of an
+    unreadable answer, which :func:`translate` turns into a ``ServerError``.
+    """
+    try:
+        return read()
+    except InputError as exc:
+        raise ValueError(f"the answer holds bad data: {exc}") from None
 
 
 def finish_raw(op: Operation[T], response: httpx.Response) -> T:
@@ -209,16 +249,23 @@ def finish_raw(op: Operation[T], response: httpx.Response) -> T:
     Any 2xx is a success: an empty body reaches ``parse`` as None, so an operation whose
     answer carries nothing we need (DELETE answering 204) succeeds.
     """
-    _check_status(op, response.status_code, response.content, response.headers)
+    error = _status_error(op, response.status_code, response.content, response.headers)
+    if error is not None:
+        raise error
     content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
-    if op.binary is not None and content_type and not content_type.endswith(_JSON_TYPES):
-        return op.binary(response.content, content_type)
-    content = response.content
-    if not content.strip():
-        return op.parse(None)
-    if op.binary is not None and not content_type and content.lstrip()[:1] not in (b"{", b"["):
-        return op.binary(content, content_type)  # no Content-Type, and no JSON either
-    return op.parse(response.json())
+    binary = op.binary
+    if binary is not None and content_type and not content_type.endswith(_JSON_TYPES):
+        return _parsed(lambda: binary(response.content, content_type))
+    if not response.content.strip():
+        return _parsed(lambda: op.parse(None))
+    if (
+        binary is not None
+        and not content_type
+        and response.content.lstrip()[:1] not in (b"{", b"[")
+    ):
+        # No Content-Type, and no JSON either.
+        return _parsed(lambda: binary(response.content, content_type))
+    return _parsed(lambda: op.parse(response.json()))
 
 
 # --- the operations -------------------------------------------------------------------

@@ -29,7 +29,7 @@ from contextvars import ContextVar
 import attrs
 import httpx
 
-from generio._errors import ServerError
+from generio._errors import ResponseTooLargeError, ServerError
 
 __all__ = [
     "BACKOFF_BASE",
@@ -143,6 +143,7 @@ def rereads_unreadable(method: str, error: BaseException, budget: Budget) -> boo
     """
     return (
         isinstance(error, ServerError)
+        and not isinstance(error, ResponseTooLargeError)  # the same answer would come again
         and 200 <= error.status_code < 300
         and method.upper() in IDEMPOTENT_METHODS
         and not budget.exhausted

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from generio import _extract, _mime
+from generio._errors import InputError
 
 __all__ = ["OCTETS", "BodyDecoder"]
 
@@ -64,6 +65,12 @@ class BodyDecoder:
             self._mime(self._raw_type)
 
     def _mime(self, mime: str) -> None:
+        extractor = self._extractor
+        if extractor is not None and extractor.data_kind == "text":
+            text = extractor.text or ""
+            if text[:5].lower() == "data:":
+                # A malformed data URI, not text: the service's error, never a .txt file.
+                raise InputError(f"its 'data' is a malformed data URI ({text[:40]!r}...)")
         self.mime_type = mime
         self._on_mime(mime)
 

@@ -16,6 +16,7 @@ from contextvars import ContextVar
 
 import httpx
 
+from generio._bounded import Limit, bound
 from generio._errors import parse_retry_after
 from generio._retry import Budget, current_budget, delay
 
@@ -93,14 +94,21 @@ class RetryTransport(httpx.BaseTransport):
     A request body must be replayable for a retry: httpx re-iterates ``json=``/``content=``
     bytes, and generio's streamed bodies are re-iterable factories (``_inputs.JsonBody``).
 
+    The answer it returns is bounded (:func:`generio._bounded.bound`): decompressed here in
+    small pieces and cut off past ``max_response_bytes``.
+
     Args:
         inner: the transport that does the I/O.
         max_retries: the budget of a request sent outside a facade call (``low_level``).
+        max_response_bytes: the largest body read, decompressed, outside a download.
     """
 
-    def __init__(self, inner: httpx.BaseTransport, max_retries: int) -> None:
+    def __init__(
+        self, inner: httpx.BaseTransport, max_retries: int, max_response_bytes: int
+    ) -> None:
         self._inner = inner
         self._max_retries = max_retries
+        self._limit = Limit(max_response_bytes, "max_response_bytes")
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         """Send ``request``, retrying within the budget."""
@@ -117,7 +125,7 @@ class RetryTransport(httpx.BaseTransport):
                 continue
             wait = attempts.after(response)
             if wait is None:
-                return response
+                return bound(request, response, self._limit)
             response.close()
             time.sleep(wait)
 
@@ -129,9 +137,12 @@ class RetryTransport(httpx.BaseTransport):
 class AsyncRetryTransport(httpx.AsyncBaseTransport):
     """The async :class:`RetryTransport`; sleeps without blocking the event loop."""
 
-    def __init__(self, inner: httpx.AsyncBaseTransport, max_retries: int) -> None:
+    def __init__(
+        self, inner: httpx.AsyncBaseTransport, max_retries: int, max_response_bytes: int
+    ) -> None:
         self._inner = inner
         self._max_retries = max_retries
+        self._limit = Limit(max_response_bytes, "max_response_bytes")
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         """Send ``request``, retrying within the budget."""
@@ -150,7 +161,7 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
                 continue
             wait = attempts.after(response)
             if wait is None:
-                return response
+                return bound(request, response, self._limit)
             await response.aclose()
             await anyio.sleep(wait)
 

@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from generio._config import BearerAuth, NotGiven, Settings
+from generio._bounded import ACCEPT_ENCODING
+from generio._config import BearerAuth, NotGiven, Settings, check_timeout
 from generio._errors import ConfigurationError
 from generio._proxies import Routes, async_routes, sync_routes
 from generio._transport import (
@@ -69,15 +70,22 @@ class _WrongSide(httpx.BaseTransport, httpx.AsyncBaseTransport):
 def effective_timeout(
     settings: Settings, timeout: object, user: httpx.Client | httpx.AsyncClient | None
 ) -> httpx.Timeout | None:
-    """Pick the user's client's timeout when none was passed to generio, else ours."""
+    """Pick the user's client's timeout when none was passed to generio, else ours.
+
+    Raises:
+        ConfigurationError: the user's client's timeout has a NaN or infinite part.
+    """
     if user is not None and isinstance(timeout, NotGiven):
-        return user.timeout
+        return check_timeout(user.timeout, "http_client's timeout")
     return settings.timeout
 
 
 def _options(settings: Settings, timeout: httpx.Timeout | None, user: Any) -> dict[str, Any]:
-    headers = dict(user.headers) if user is not None else {}
+    # httpx.Headers: case-insensitive, so ours replace the user client's defaults.
+    headers = httpx.Headers(user.headers if user is not None else None)
     headers["User-Agent"] = _USER_AGENT
+    # Only what generio decompresses itself, in bounded pieces (_bounded.py).
+    headers["Accept-Encoding"] = ACCEPT_ENCODING
     return {
         "base_url": settings.base_url,
         "auth": BearerAuth(settings.api_key),
@@ -147,7 +155,9 @@ def build_sync(
     routes = routes if routes is not None else sync_routes(_LIMITS, user)
     http = httpx.Client(
         **_options(settings, timeout, user),
-        **routes.client_options(lambda t: RetryTransport(t, settings.max_retries)),
+        **routes.client_options(
+            lambda t: RetryTransport(t, settings.max_retries, settings.max_response_bytes)
+        ),
         event_hooks={"response": [capture_hook]},
     )
     http.headers.update(headers or {})
@@ -185,7 +195,9 @@ def build_async(
     routes = routes if routes is not None else async_routes(_LIMITS, user)
     http = httpx.AsyncClient(
         **_options(settings, timeout, user),
-        **routes.client_options(lambda t: AsyncRetryTransport(t, settings.max_retries)),
+        **routes.client_options(
+            lambda t: AsyncRetryTransport(t, settings.max_retries, settings.max_response_bytes)
+        ),
         event_hooks={"response": [async_capture_hook]},
     )
     http.headers.update(headers or {})

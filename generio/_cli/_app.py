@@ -8,6 +8,7 @@ modules only; clients, rich and the emulator load inside the commands that use t
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable
 from typing import Annotated, Any
@@ -127,9 +128,10 @@ def _root(
     if old_timeout is not None:
         note("--timeout before the command is deprecated: use --request-timeout")
         request_timeout = old_timeout if request_timeout is None else request_timeout
-    if request_timeout is not None and request_timeout <= 0:
+    # `not 0 < t < inf` also refuses NaN, for which every comparison is false.
+    if request_timeout is not None and not 0 < request_timeout < math.inf:
         raise typer.BadParameter(
-            f"{request_timeout:g} is not a positive number of seconds",
+            f"{request_timeout:g} is not a positive, finite number of seconds",
             param_hint="'--request-timeout'",
         )
     ctx.obj = Globals(

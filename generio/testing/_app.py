@@ -60,22 +60,36 @@ class FlowActionBody(BaseModel):
     action: Literal["start", "abort"]
 
 
+def _dumps(value: Any, **options: Any) -> str:
+    """Return JSON text UTF-8 can carry: escaped as ASCII when a lone surrogate is stored.
+
+    JSON's ``ud800``-style escapes decode to lone surrogates (in ``additional``, say); written
+    unescaped they could not be encoded, and every answer carrying them would be a 500.
+    """
+    text = json.dumps(value, ensure_ascii=False, **options)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(value, **options)
+    return text
+
+
 def json_response(content: Any, status_code: int = 200) -> Response:
     """Serialise plain data to a JSON response, without FastAPI's encoder."""
-    body = json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode()
+    body = _dumps(content, separators=(",", ":")).encode()
     return Response(body, status_code, media_type="application/json")
 
 
 def _asset_bytes(meta: dict[str, Any], data: str | None, is_uri: bool) -> bytes:
     """Serialise an Asset; data URIs go in unescaped (their alphabet needs no escapes)."""
     if data is None or not is_uri:
-        return json.dumps({**meta, "data": data}, ensure_ascii=False).encode()
-    head = json.dumps(meta, ensure_ascii=False)[:-1]
+        return _dumps({**meta, "data": data}).encode()
+    head = _dumps(meta)[:-1]
     return b"".join((head.encode(), b',"data":"', data.encode("ascii"), b'"}'))
 
 
 def _list_bytes(flow_id: str, key: str, assets: list[bytes]) -> Response:
-    head = json.dumps({"flow_id": flow_id}, ensure_ascii=False)[:-1].encode()
+    head = _dumps({"flow_id": flow_id})[:-1].encode()
     body = b"".join((head, b',"', key.encode(), b'":[', b",".join(assets), b"]}"))
     return Response(body, media_type="application/json")
 
@@ -121,6 +135,14 @@ def _check_parameters(
 async def _parse(
     template: TemplateSpec, data: str, loc: tuple[str | int, ...], errors: list[dict[str, Any]]
 ) -> ParsedInput | None:
+    try:
+        data.encode("utf-8")
+    except UnicodeEncodeError:
+        # JSON's \ud800 escapes decode to lone surrogates: refused here with a 422, not
+        # stored to fail every later answer that carries them with a 500.
+        shown = data[:64].encode("utf-8", "backslashreplace").decode("utf-8")
+        errors.append(_value_error(loc, shown, "the data is not valid Unicode (lone surrogate)"))
+        return None
     try:
         return await _maybe_thread(len(data), parse_input, template, data)
     except ValueError as exc:

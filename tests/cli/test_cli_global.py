@@ -90,12 +90,14 @@ def test_unreachable_service_exits_3(cli: Cli) -> None:
     assert result.stderr.startswith("generio: error: ")
 
 
-def test_bad_request_timeout_is_a_usage_error(cli: Cli) -> None:
-    """A --request-timeout that is not a positive number is refused by name: exit 2."""
-    result = cli("--request-timeout", "-1", "templates")
+@pytest.mark.parametrize("value", ["-1", "0", "nan", "inf", "-inf"])
+def test_bad_request_timeout_is_a_usage_error(cli: Cli, value: str) -> None:
+    """A --request-timeout that is not a positive, finite number is refused by name: exit 2."""
+    result = cli("--request-timeout", value, "templates")
     assert result.exit_code == 2
     assert "--request-timeout" in result.stderr
     assert "httpx" not in result.stderr
+    assert "Traceback" not in result.output
 
 
 @pytest.mark.parametrize("key_from", ["option", "environment"])

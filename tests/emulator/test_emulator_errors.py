@@ -114,6 +114,42 @@ def test_a_body_that_is_not_text_is_422_too(api: Api) -> None:
     assert error["loc"] == ["body", 0]
 
 
+@pytest.mark.parametrize("path", ["/flows", "created"])
+def test_a_prompt_with_a_lone_surrogate_is_422_at_creation(api: Api, path: str) -> None:
+    """A JSON-escaped lone surrogate in an input is a 422 when sent, never a 500 later."""
+    headers = {"Content-Type": "application/json"}
+    data = '{"data": "a \\ud800 chair"}'
+    if path == "/flows":
+        body = '{"template": "model_generate_fromprompt", "inputs": [' + data + "]}"
+    else:
+        created = api.client.post("/flows", json={"template": "model_generate_fromprompt"})
+        path, body = f"/flows/{created.json()['flow_id']}/inputs", data
+    response = api.client.post(path, content=body.encode(), headers=headers)
+    (error,) = _detail(response, 422)
+    assert error["msg"] == "Value error, the data is not valid Unicode (lone surrogate)"
+    assert error["loc"][-1] == "data"
+    listed = api.client.get("/flows")
+    assert listed.status_code == 200
+
+
+def test_lone_surrogates_in_additional_are_kept_and_answered(api: Api) -> None:
+    """``additional`` holding a lone surrogate is stored and sent back escaped, never a 500."""
+    headers = {"Content-Type": "application/json"}
+    body = (
+        '{"template": "model_generate_fromprompt", "additional": {"x": "\\ud800"}, '
+        '"inputs": [{"data": "a chair", "additional": "\\udc00"}]}'
+    )
+    created = api.client.post("/flows", content=body.encode(), headers=headers)
+    assert created.status_code == 200, created.text
+    flow_id = created.json()["flow_id"]
+    assert '"\\ud800"' in created.text
+    for path in ("", "/inputs", "/inputs?include_data=true"):
+        answer = api.client.get(f"/flows/{flow_id}{path}")
+        assert answer.status_code == 200, (path, answer.text)
+    assert api.client.get(f"/flows/{flow_id}").json()["additional"] == {"x": "\ud800"}
+    assert api.client.get(f"/flows/{flow_id}/inputs").json()["inputs"][0]["additional"] == "\udc00"
+
+
 def test_missing_and_mistyped_fields(api: Api) -> None:
     """Missing and wrongly typed fields get pydantic's errors, located in the body."""
     assert _detail(api.client.post("/flows", json={}), 422) == [

@@ -287,6 +287,43 @@ def exception_texts(error: BaseException) -> list[str]:
     return texts
 
 
+#: Frames of the tests themselves are the caller's code: they hold keys on purpose.
+TESTS_DIR = str(Path(__file__).resolve().parent.parent)
+
+
+def locals_texts(error: BaseException) -> list[str]:
+    """Return what tracebacks formatted with locals show of generio's and libraries' frames.
+
+    Both stdlib's ``capture_locals`` and, when installed, rich's ``show_locals``, for the
+    error and every exception it chains. The whole traceback is formatted once too, so a
+    ``repr`` that raises (a half-built client's) fails the test.
+    """
+    "".join(traceback.TracebackException.from_exception(error, capture_locals=True).format())
+    texts: list[str] = []
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        frames = [
+            (frame, line)
+            for frame, line in traceback.walk_tb(current.__traceback__)
+            if not frame.f_code.co_filename.startswith(TESTS_DIR)
+        ]
+        texts += traceback.StackSummary.extract(iter(frames), capture_locals=True).format()
+        current = current.__cause__ or current.__context__
+    try:
+        from rich.traceback import Traceback
+    except ImportError:  # pragma: no cover - rich comes with the cli extra
+        return texts
+    trace = Traceback.extract(type(error), error, error.__traceback__, show_locals=True)
+    for stack in trace.stacks:
+        for frame in stack.frames:
+            if frame.filename.startswith(TESTS_DIR):
+                continue
+            texts += [f"{name}={node.render()}" for name, node in (frame.locals or {}).items()]
+    return texts
+
+
 def files_containing(root: Path, secret: str) -> list[Path]:
     """Return the files under ``root`` whose bytes contain ``secret``."""
     needle = secret.encode()

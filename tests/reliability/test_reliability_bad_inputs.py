@@ -25,12 +25,33 @@ import anyio.from_thread
 import httpx
 import pytest
 from facade_helpers import FLOW_JSON, MOCK_URL, Blocking
+from hostile_answers import (
+    ESCAPES,
+    GOOD_GLB_URI,
+    HUGE_PROGRESS,
+    INVALID_UTF8,
+    SMALL_LIMIT,
+    TOO_MANY_DIGITS,
+    bomb_download,
+    bomb_json,
+    deep_nesting,
+    echo_key,
+    encoded,
+    endless_download,
+    endless_json,
+    output_json,
+    outputs_then,
+    post_503_then_created,
+    raw,
+    trickle_download,
+)
 from reliability_helpers import (
     IMAGE_TEMPLATE,
     OPTIMIZE_TEMPLATE,
     PROMPT_TEMPLATE,
     exception_texts,
     files_containing,
+    locals_texts,
     tree,
     watch_logs,
 )
@@ -42,8 +63,10 @@ from generio import (
     Asset,
     AsyncGenerio,
     AuthenticationError,
+    ClientClosedError,
     ConfigurationError,
     ConflictError,
+    DownloadTimeoutError,
     FlowFailed,
     FlowNotStarted,
     Generio,
@@ -51,10 +74,12 @@ from generio import (
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
+    ResponseTooLargeError,
     RunResult,
     ServerError,
     ValidationError,
     WaitTimeout,
+    WrongEventLoopError,
 )
 from generio.testing import Emulator, sample_glb, sample_jpeg, sample_png
 
@@ -65,6 +90,8 @@ BYTES_KEY = b"sk-bytes-5521ee"
 WRONG_KEY = "sk-wrong-0b7d3e55"
 URL_PASSWORD = "pw-31c8d0e7"
 URL_WITH_PASSWORD = f"https://me:{URL_PASSWORD}@flows.example.com"
+#: A key that every escaping changes (URL-quoting, HTML and JSON escapes).
+ESCAPED_KEY = "sk-live+9f/8e&7d<6c>'5b\"4a"
 GLB = sample_glb()
 GLB_URI = "data:model/gltf-binary;base64," + base64.b64encode(GLB).decode()
 Handler = Callable[[httpx.Request], httpx.Response]
@@ -130,7 +157,8 @@ class Ctx:
             else httpx.AsyncClient(transport=transport)
         )
         self.users.append(user)
-        return self.client(api_key=MOCK_KEY, base_url=MOCK_URL, http_client=user, **kwargs)
+        arguments = {"api_key": MOCK_KEY, "base_url": MOCK_URL, "http_client": user, **kwargs}
+        return self.client(**arguments)
 
     def file(self, name: str, content: bytes) -> Path:
         """Write a file into the case's directory."""
@@ -436,6 +464,113 @@ def _mixed_batch(ctx: Ctx, results: list[Any]) -> None:
     assert len(ctx.emu.ledger) == 1
 
 
+# --- hostile answers and misuse (issue 10) ----------------------------------------------
+
+
+def _get_template_on(handler: Handler, **kwargs: Any) -> Callable[[Ctx], Any]:
+    return lambda ctx: ctx.mock(handler, **kwargs).templates.get(PROMPT_TEMPLATE)
+
+
+def _download_with(handler: Handler, **kwargs: Any) -> Callable[[Ctx], Any]:
+    return lambda ctx: ctx.mock(handler, **kwargs).flows.download_outputs("f1", ctx.tmp / "out")
+
+
+def _output_data(data: str) -> Callable[[Ctx], Any]:
+    """Fetch output a1 whose answer carries ``data``, and read its content."""
+    return lambda ctx: ctx.mock(outputs_then(output_json(data))).flows.output("f1", "a1").data
+
+
+def _listed_data(data: str) -> Callable[[Ctx], Any]:
+    """List outputs with their data (``data`` in the answer), and read each content."""
+
+    def act(ctx: Ctx) -> Any:
+        client = ctx.mock(outputs_then(output_json(GOOD_GLB_URI), data=data))
+        return [asset.data for asset in client.flows.outputs("f1", include_data=True)]
+
+    return act
+
+
+def _low_level_list(ctx: Ctx) -> object:
+    """Call the generated endpoint through ``client.low_level``, as the README shows."""
+    from generio_api.api.templates import list_templates
+
+    client = ctx.mock(endless_json, **LIMIT)
+    if ctx.kind == "sync":
+        return list_templates.sync_detailed(client=client.low_level)
+    assert ctx._portal is not None
+    return ctx._portal.call(lambda: list_templates.asyncio_detailed(client=client.low_level))
+
+
+def _closed_client(ctx: Ctx) -> object:
+    client = ctx.client()
+    if isinstance(client, Blocking):
+        client.__exit__(None, None, None)
+    else:
+        client.close()
+    return client.flows.get(ZERO_ID)
+
+
+def _other_loop(ctx: Ctx) -> object:
+    client = ctx.client()
+    client.templates.list()  # first used in the case's event loop
+    return anyio.run(client._target.templates.list)
+
+
+def _half_built(_: Ctx) -> str:
+    """Return the repr of a client whose constructor never ran (as a traceback shows it)."""
+    return repr(Generio.__new__(Generio)) + repr(AsyncGenerio.__new__(AsyncGenerio))
+
+
+def _repr_works(_: Ctx, text: str) -> None:
+    assert text == "Generio(<not configured>)AsyncGenerio(<not configured>)"
+
+
+def _post_503_retry_after(ctx: Ctx) -> list[Any]:
+    from unittest import mock
+
+    from generio import _create
+
+    posts: list[httpx.Request] = []
+    with mock.patch.object(_create, "delay", wraps=_create.delay) as delay:
+        ctx.mock(post_503_then_created(posts, "7")).flows.create(PROMPT, inputs=["a vase"])
+    return [len(posts), *delay.call_args_list]
+
+
+def _waited_retry_after(_: Ctx, calls: list[Any]) -> None:
+    posts, *delays = calls
+    assert posts == 2
+    assert [c.args for c in delays] == [(1, 7.0)]
+
+
+def _sent_once(ctx: Ctx, _: object) -> None:
+    assert len(ctx.requests) == 1
+
+
+def _no_files_sent_once(ctx: Ctx, error: object) -> None:
+    _no_files(ctx, error)
+    assert len([r for r in ctx.requests if r.url.path.endswith("/a1")]) == 1
+
+
+def _escaped_echo(label: str) -> Case:
+    escape = ESCAPES[label]
+    return Case(
+        f"key-echoed-{label}",
+        "mock",
+        lambda c: c.mock(echo_key(escape), api_key=ESCAPED_KEY).flows.get("f1"),
+        AuthenticationError,
+        ("HTTP 401", "***"),
+        secrets=(ESCAPED_KEY, escape(ESCAPED_KEY), escape("Bearer " + ESCAPED_KEY)),
+    )
+
+
+def _lone_surrogate_prompt(ctx: Ctx) -> object:
+    return ctx.default.run(PROMPT, "a chair \udc80 of oak")
+
+
+LIMIT = {"max_response_bytes": SMALL_LIMIT}
+DOWNLOAD_LIMIT = {"max_download_bytes": SMALL_LIMIT}
+
+
 # --- the table --------------------------------------------------------------------------
 
 PROMPT, IMAGE, MODEL = PROMPT_TEMPLATE, IMAGE_TEMPLATE, OPTIMIZE_TEMPLATE
@@ -447,6 +582,16 @@ def _other_kind(ctx: Ctx) -> httpx.Client | httpx.AsyncClient:
     user = httpx.AsyncClient() if ctx.kind == "sync" else httpx.Client()
     ctx.users.append(user)
     return user
+
+
+def _user_client_with_nan_timeout(ctx: Ctx) -> object:
+    """Build a client over the user's httpx client whose read timeout is NaN."""
+    timeout = httpx.Timeout(5.0, read=math.nan)
+    user = (
+        httpx.Client(timeout=timeout) if ctx.kind == "sync" else httpx.AsyncClient(timeout=timeout)
+    )
+    ctx.users.append(user)
+    return ctx.client(http_client=user)
 
 
 def _closed_file(ctx: Ctx) -> object:
@@ -528,7 +673,7 @@ CASES: list[Case] = [
          ("cannot be '.' or '..'",)),
     Case("unknown-sort-field", "local", lambda c: c.default.flows.list(sort_by="size"),
          InputError, ("sort_by must be one of", "created_at")),
-    Case("run-many-zero-concurrency", "local", _run_many([], 0), InputError,
+    Case("run-many-zero-concurrency", "local", _run_many([], 0), ConfigurationError,
          ("concurrency must be an integer >= 1",), kinds=("async",)),
     Case("run-many-bad-job-among-good", "emulator",
          _run_many([{"template": PROMPT, "inputs": "a cup"}, {"template": IMAGE, "inputs": "a"}],
@@ -687,6 +832,97 @@ CASES: list[Case] = [
     _hostile("encoded-dots", "%2e%2e%2fx"),
     _hostile("nul", "x\x00y"),
     _hostile("very-long", "x" * 400),
+    # Bounded answers: past a limit, a typed error; nothing kept, nothing retried.
+    Case("endless-json-body", "mock", _get_template_on(endless_json, **LIMIT),
+         ResponseTooLargeError, ("more than 1048576 bytes", "max_response_bytes"), _sent_once),
+    Case("gzip-bomb-json-body", "mock", _get_template_on(bomb_json(64 * SMALL_LIMIT), **LIMIT),
+         ResponseTooLargeError, ("decompressed", "max_response_bytes"), _sent_once),
+    Case("low-level-endless-body", "mock", _low_level_list, ResponseTooLargeError,
+         ("GET /templates", "max_response_bytes")),
+    Case("unasked-brotli-body", "mock", _get_template_on(encoded(200, b"\x0b", "br")),
+         ServerError, ("Content-Encoding 'br'", "did not ask for")),
+    Case("corrupt-gzip-body", "mock", _get_template_on(encoded(200, b"not gzip", "gzip")),
+         APIConnectionError, ("DecodingError",)),
+    Case("endless-download", "mock", _download_with(outputs_then(endless_download),
+                                                    **DOWNLOAD_LIMIT),
+         ResponseTooLargeError, ("max_download_bytes", "Nothing was saved"), _no_files_sent_once),
+    Case("gzip-bomb-download", "mock", _download_with(outputs_then(bomb_download),
+                                                      **DOWNLOAD_LIMIT),
+         ResponseTooLargeError, ("max_download_bytes",), _no_files_sent_once),
+    Case("trickling-download", "mock",
+         _download_with(outputs_then(trickle_download), download_timeout=0.3),
+         DownloadTimeoutError, ("download_timeout", "Nothing was saved"), _no_files_sent_once),
+    # Hostile structure: a ServerError, or the status code's class; never another exception.
+    Case("deeply-nested-json", "mock", _get_flow_on(raw(200, deep_nesting()), max_retries=0),
+         ServerError, ("HTTP 200", "unreadable body")),
+    Case("deeply-nested-error-body", "mock", _get_flow_on(raw(404, deep_nesting())),
+         NotFoundError, ("HTTP 404", "check the id")),
+    Case("number-too-large-for-a-float", "mock",
+         _get_flow_on(raw(200, HUGE_PROGRESS), max_retries=0), ServerError, ("HTTP 200",)),
+    Case("number-with-too-many-digits", "mock",
+         _get_flow_on(raw(200, TOO_MANY_DIGITS), max_retries=0), ServerError, ("HTTP 200",)),
+    Case("invalid-utf8-json", "mock", _get_flow_on(raw(200, INVALID_UTF8), max_retries=0),
+         ServerError, ("HTTP 200", "unreadable body")),
+    Case("wrong-types-in-json", "mock",
+         lambda c: c.mock(raw(200, b'{"flows": "none"}'), max_retries=0).flows.list(),
+         ServerError, ("HTTP 200", "unreadable body")),
+    Case("asset-id-an-object", "mock",
+         lambda c: c.mock(raw(200, b'{"flow_id": "f1", "outputs": [{"asset_id": {"x": 1}}]}'),
+                          max_retries=0).flows.outputs("f1"),
+         ServerError, ("HTTP 200",)),
+    # Service data errors are service errors, on every path; nothing saved.
+    Case("malformed-data-uri-download", "mock",
+         _download_with(outputs_then(output_json("data:;base64,AAAA"))), ServerError,
+         ("malformed data URI", "service's side"), _no_files),
+    Case("bad-base64-download", "mock",
+         _download_with(outputs_then(output_json("data:model/gltf-binary;base64,@@@@"))),
+         ServerError, ("could not be read",), _no_files),
+    Case("malformed-data-uri-output", "mock", _output_data("data:;base64,AAAA"), ServerError,
+         ("HTTP 200", "unreadable body")),
+    Case("bad-base64-output", "mock", _output_data("data:model/gltf-binary;base64,@@@@"),
+         ServerError, ("its data is", "service's side")),
+    Case("malformed-mime-in-listing", "mock", _listed_data("data:x;base64,AAAA"), ServerError,
+         ("HTTP 200", "unreadable body")),
+    Case("bad-base64-in-listing", "mock", _listed_data("data:model/gltf-binary;base64,A"),
+         ServerError, ("its data is",)),
+    # Configuration checked at construction.
+    Case("nan-timeout", "local", lambda c: c.client(timeout=math.nan), ConfigurationError,
+         ("timeout must be a positive number", "NaN")),
+    Case("infinite-timeout", "local", lambda c: c.client(timeout=math.inf), ConfigurationError,
+         ("timeout must be a positive number",)),
+    Case("httpx-timeout-with-nan", "local",
+         lambda c: c.client(timeout=httpx.Timeout(5.0, read=math.nan)), ConfigurationError,
+         ("timeout's read must be a positive, finite number",)),
+    Case("http-client-with-nan-timeout", "local", _user_client_with_nan_timeout,
+         ConfigurationError, ("http_client's timeout's read must be a positive",)),
+    Case("fractional-max-retries", "local", lambda c: c.client(max_retries=1.5),
+         ConfigurationError, ("max_retries must be an integer >= 0",)),
+    Case("bool-max-retries", "local", lambda c: c.client(max_retries=True),
+         ConfigurationError, ("max_retries must be an integer >= 0",)),
+    Case("zero-max-response-bytes", "local", lambda c: c.client(max_response_bytes=0),
+         ConfigurationError, ("max_response_bytes must be an integer number of bytes",)),
+    Case("nan-download-timeout", "local", lambda c: c.client(download_timeout=math.nan),
+         ConfigurationError, ("download_timeout must be a positive, finite number",)),
+    Case("negative-concurrency", "local", _run_many([], -3), ConfigurationError,
+         ("concurrency must be an integer >= 1",), kinds=("async",)),
+    # The key never shows: escaped echoes, a half-built client's repr.
+    _escaped_echo("url-quoted"),
+    _escaped_echo("url-quoted-lower"),
+    _escaped_echo("html-escaped"),
+    _escaped_echo("json-escaped"),
+    Case("repr-of-half-built-client", "local", _half_built, None, (), _repr_works,
+         kinds=("sync",)),
+    # Retry hints honoured on every retry, POST included.
+    Case("post-503-with-retry-after", "mock", _post_503_retry_after, None, (),
+         _waited_retry_after),
+    # Inputs: a prompt UTF-8 cannot carry.
+    Case("lone-surrogate-prompt", "local", _lone_surrogate_prompt, InputError,
+         ("not valid Unicode", "lone surrogate"), nothing_created),
+    # Lifecycle.
+    Case("closed-client", "local", _closed_client, ClientClosedError,
+         ("is closed", "create a new")),
+    Case("async-client-in-another-loop", "emulator", _other_loop, WrongEventLoopError,
+         ("another event loop", "one AsyncGenerio per event loop"), kinds=("async",)),
 ]
 # fmt: on
 
@@ -740,9 +976,15 @@ def test_bad_input(case: Case, kind: Kind, ctx_factory: Callable[[Kind], Ctx]) -
     if case.check is not None:
         case.check(ctx, outcome)
     texts = [*([] if error is None else exception_texts(error)), *map(repr, ctx.clients)]
+    # Tracebacks formatted with their frames' locals (the URL's password is the caller's
+    # own argument, in frames that check it; the keys are wrapped before any check).
+    with_locals = [] if error is None else locals_texts(error)
     for secret in secrets:
         assert not [t for t in texts if secret in t], f"{case.id} shows {secret!r}"
         assert files_containing(ctx.tmp, secret) == []
+        if secret != URL_PASSWORD:
+            shown = [t for t in with_locals if secret in t]
+            assert not shown, f"{case.id} shows {secret!r} in locals: {shown[0][:300]}"
     assert watch.leaks == []
     assert watch.records > 0 or case.via == "local"
 

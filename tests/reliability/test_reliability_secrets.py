@@ -128,3 +128,98 @@ def test_plain_http_to_another_host_needs_opt_in(cls: type[Generio], url: str) -
         local = cls(KEY, loopback)
         assert local.base_url == loopback
         _close(local)
+
+
+def test_the_key_is_held_in_a_redacted_wrapper() -> None:
+    """Settings hold a Secret: redacted repr/str, no pickling, unwrapped only by the auth."""
+    import pickle
+
+    from generio._secret import Secret
+
+    client = Generio(KEY, "https://flows.example")
+    secret = client._state.settings.api_key
+    _close(client)
+    assert isinstance(secret, Secret)
+    assert repr(secret) == str(secret) == "Secret('***')"
+    assert f"{secret}" == "Secret('***')"
+    assert secret.reveal() == KEY
+    with pytest.raises(TypeError, match="cannot be pickled"):
+        pickle.dumps(secret)
+
+
+def test_escaped_forms_of_the_key_are_hidden() -> None:
+    """URL-quoted (either case), HTML- and JSON-escaped echoes all become ***."""
+    import html
+    import json
+    from urllib.parse import quote, quote_plus
+
+    from generio._secret import Secret
+
+    raw = "sk-live+9f/8e&7d<6c>'5b\"4a é"
+    secret = Secret(raw)
+    forms = [
+        raw,
+        quote(raw, safe=""),
+        quote(raw, safe="").lower(),
+        quote(raw),
+        quote_plus(raw),
+        html.escape(raw),
+        html.escape(raw, quote=False),
+        json.dumps(raw)[1:-1],
+        json.dumps(raw)[1:-1].replace("/", "\\/"),
+        json.dumps(raw, ensure_ascii=False)[1:-1],
+    ]
+    for form in forms:
+        assert secret.hide(f"<p>key={form};</p>") == "<p>key=***;</p>", form
+    assert Secret("short").hide("short") == "short"  # too short to tell from a word
+
+
+# A transport function compiled under a library's file name, holding the request's
+# Authorization header in a local when the connection breaks, as httpcore's frames do
+# (its h11 ``Request`` event carries the headers). Frames of tests are skipped by the
+# locals scan, so the frame must look like a library's.
+_LIBRARY_FRAME = """
+import httpx
+
+def send(request):
+    header_line = b"Authorization: " + request.headers["authorization"].encode()
+    raise httpx.WriteError("connection reset while sending the headers")
+"""
+
+
+@pytest.mark.parametrize("cls", [Generio, AsyncGenerio])
+def test_connection_error_hides_the_key_held_by_library_frames(cls: type[Generio]) -> None:
+    """The causes of a connection error lose their frames: no local shows the key."""
+    import httpx
+    from reliability_helpers import locals_texts
+
+    namespace: dict[str, object] = {}
+    exec(compile(_LIBRARY_FRAME, "/usr/lib/site-packages/httpcore/_send.py", "exec"), namespace)  # noqa: S102 - our own source
+    transport = httpx.MockTransport(namespace["send"])  # type: ignore[arg-type]
+    errors: list[BaseException] = []
+    if cls is Generio:
+        with (
+            httpx.Client(transport=transport) as user,
+            Generio(KEY, "https://flows.example", http_client=user, max_retries=0) as client,
+        ):
+            try:
+                client.flows.get("f1")
+            except GenerioError as exc:
+                errors.append(exc)
+    else:
+
+        async def run() -> None:
+            async with (
+                httpx.AsyncClient(transport=transport) as user,
+                AsyncGenerio(KEY, "https://flows.example", http_client=user, max_retries=0) as c,
+            ):
+                try:
+                    await c.flows.get("f1")
+                except GenerioError as exc:
+                    errors.append(exc)
+
+        anyio.run(run)
+    (error,) = errors
+    assert "WriteError" in str(error)
+    assert isinstance(error.__cause__, httpx.WriteError)
+    assert not [text for text in locals_texts(error) if KEY in text]

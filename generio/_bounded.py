@@ -1,0 +1,246 @@
+"""Answers with a ceiling: every body is decompressed here, in small pieces, and counted.
+
+httpx decompresses a body only when it is read, all at once per network chunk: a 600 KiB
+gzip bomb becomes a gigabyte inside ``response.read()``, and an endless body grows the
+client until the machine gives out. So the retry transports hand every response through
+:func:`bound` before httpx sees it. It takes over the ``Content-Encoding`` (gzip and
+deflate, the only ones generio asks for), decompresses in pieces of at most
+:data:`PIECE` bytes, and counts the *decompressed* bytes against a limit; past it the body
+is abandoned with a :class:`~generio.ResponseTooLargeError`. httpx then sees an identity
+body, so nothing is decompressed twice.
+
+The limit is the client's ``max_response_bytes``, except while a download runs: its driver
+sets the download's own allowance with :func:`body_limit`. This holds for every request
+the client sends, ``client.low_level`` included.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import zlib
+from collections.abc import AsyncIterator, Iterator
+from contextvars import ContextVar
+from typing import Final
+
+import attrs
+import httpx
+
+from generio._errors import ResponseTooLargeError, ServerError
+
+__all__ = ["ACCEPT_ENCODING", "PIECE", "Limit", "body_limit", "bound", "too_large"]
+
+#: Largest piece of decompressed data produced at once.
+PIECE: Final = 64 * 1024
+#: What generio asks for: the encodings :func:`bound` can decompress in pieces.
+ACCEPT_ENCODING: Final = "gzip, deflate"
+_GZIP = frozenset({"gzip", "x-gzip"})
+_KNOWN = _GZIP | {"deflate"}
+_STREAM_HINT = ", or use download_outputs(), which streams outputs to files"
+
+
+@attrs.frozen
+class Limit:
+    """A ceiling on one body's decompressed size.
+
+    Attributes:
+        limit: bytes allowed.
+        setting: the client setting that raises it, for the message.
+    """
+
+    limit: int
+    setting: str
+
+
+_LIMIT: ContextVar[Limit | None] = ContextVar("generio_body_limit", default=None)
+
+
+@contextlib.contextmanager
+def body_limit(limit: Limit) -> Iterator[None]:
+    """Apply ``limit`` instead of the client's JSON limit to requests sent in the block."""
+    token = _LIMIT.set(limit)
+    try:
+        yield
+    finally:
+        _LIMIT.reset(token)
+
+
+class _Inflater:
+    """One content coding undone in pieces of at most :data:`PIECE` bytes."""
+
+    def __init__(self, coding: str) -> None:
+        self._coding = coding
+        # gzip: its header; deflate: the zlib header, or raw deflate as some servers send.
+        wbits = zlib.MAX_WBITS | 16 if coding in _GZIP else zlib.MAX_WBITS
+        self._zlib = zlib.decompressobj(wbits)
+        self._started = False
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        """Yield the decompressed pieces of ``data``."""
+        try:
+            if not self._started and self._coding == "deflate":
+                self._started = True
+                try:
+                    first = self._zlib.decompress(data, PIECE)
+                except zlib.error:
+                    self._zlib = zlib.decompressobj(-zlib.MAX_WBITS)
+                    first = self._zlib.decompress(data, PIECE)
+            else:
+                self._started = True
+                first = self._zlib.decompress(data, PIECE)
+            if first:
+                yield first
+            while self._zlib.unconsumed_tail:
+                piece = self._zlib.decompress(self._zlib.unconsumed_tail, PIECE)
+                if not piece:
+                    break
+                yield piece
+        except zlib.error as exc:
+            raise httpx.DecodingError(f"the {self._coding} body is corrupt: {exc}") from None
+
+    def flush(self) -> Iterator[bytes]:
+        """Yield what the decompressor still holds."""
+        try:
+            rest = self._zlib.flush()
+        except zlib.error as exc:  # pragma: no cover - flush raises only on internal errors
+            raise httpx.DecodingError(f"the {self._coding} body is corrupt: {exc}") from None
+        for start in range(0, len(rest), PIECE):
+            yield rest[start : start + PIECE]
+
+
+def _through(inflaters: list[_Inflater], data: bytes) -> Iterator[bytes]:
+    if not inflaters:
+        if data:
+            yield data
+        return
+    for piece in inflaters[0].feed(data):
+        yield from _through(inflaters[1:], piece)
+
+
+def _flushed(inflaters: list[_Inflater]) -> Iterator[bytes]:
+    for index, inflater in enumerate(inflaters):
+        for piece in inflater.flush():
+            yield from _through(inflaters[index + 1 :], piece)
+
+
+class BoundedStream(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """A response body, decompressed in pieces and cut off past its limit."""
+
+    def __init__(
+        self,
+        inner: httpx.SyncByteStream | httpx.AsyncByteStream,
+        codings: list[str],
+        limit: Limit,
+        where: tuple[str, str, int],
+        refusal: ServerError | None = None,
+    ) -> None:
+        self._inner = inner
+        self._refusal = refusal
+        self._where = where
+        # Content-Encoding lists codings in the order they were applied: undo the last first.
+        self._inflaters = [_Inflater(c) for c in reversed(codings)]
+        self._limit = limit
+        self._count = 0
+
+    def _counted(self, piece: bytes) -> bytes:
+        self._count += len(piece)
+        if self._count > self._limit.limit:
+            raise too_large(*self._where, self._limit)
+        return piece
+
+    def __iter__(self) -> Iterator[bytes]:
+        assert isinstance(self._inner, httpx.SyncByteStream)  # noqa: S101 - sync transport
+        if self._refusal is not None:
+            raise self._refusal
+        for data in self._inner:
+            for piece in _through(self._inflaters, data):
+                yield self._counted(piece)
+        for piece in _flushed(self._inflaters):
+            yield self._counted(piece)
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        assert isinstance(self._inner, httpx.AsyncByteStream)  # noqa: S101 - async transport
+        if self._refusal is not None:
+            raise self._refusal
+        async for data in self._inner:
+            for piece in _through(self._inflaters, data):
+                yield self._counted(piece)
+        for piece in _flushed(self._inflaters):
+            yield self._counted(piece)
+
+    def close(self) -> None:
+        """Close the network stream."""
+        assert isinstance(self._inner, httpx.SyncByteStream)  # noqa: S101 - sync transport
+        self._inner.close()
+
+    async def aclose(self) -> None:
+        """Close the network stream."""
+        assert isinstance(self._inner, httpx.AsyncByteStream)  # noqa: S101 - async transport
+        await self._inner.aclose()
+
+
+def _codings(response: httpx.Response) -> list[str]:
+    values = response.headers.get_list("content-encoding", split_commas=True)
+    return [v.strip().lower() for v in values if v.strip().lower() not in {"", "identity"}]
+
+
+def too_large(method: str, path: str, status: int, limit: Limit) -> ResponseTooLargeError:
+    """Return the error of an answer past ``limit``."""
+    hint = _STREAM_HINT if limit.setting == "max_response_bytes" else ""
+    return ResponseTooLargeError(
+        f"{method} {path} answered with more than {limit.limit} bytes (decompressed), the "
+        f"client's {limit.setting}. The rest was not read and nothing was kept. What to do: "
+        f"if so large an answer is expected, create the client with a larger "
+        f"{limit.setting}{hint}.",
+        limit=limit.limit,
+        method=method,
+        path=path,
+        status_code=status,
+    )
+
+
+def _declared_length(response: httpx.Response) -> int | None:
+    try:
+        return int(response.headers["content-length"])
+    except (KeyError, ValueError):
+        return None
+
+
+def bound(request: httpx.Request, response: httpx.Response, default: Limit) -> httpx.Response:
+    """Make ``response``'s body decompress in pieces and stop past the limit in force.
+
+    Args:
+        request: the request (method and path, for messages).
+        response: the transport's answer, its body not read yet.
+        default: the limit when no :func:`body_limit` block is active.
+
+    A body in a content coding generio did not ask for is refused (a ``ServerError``) when
+    it is read: httpx would decompress it whole.
+    """
+    limit = _LIMIT.get() or default
+    method, path = request.method, request.url.path
+    codings = _codings(response)
+    unknown = [c for c in codings if c not in _KNOWN]
+    refusal = None
+    if unknown:
+        refusal = ServerError(
+            f"{method} {path} answered with Content-Encoding {', '.join(unknown)!r}, which "
+            f"generio did not ask for (it accepts {ACCEPT_ENCODING}). What to do: this is on "
+            "the service's (or a proxy's) side; report it.",
+            method=method,
+            path=path,
+            status_code=response.status_code,
+        )
+        codings = []
+    elif not codings:
+        # Plain bodies are framed by Content-Length (h11 reads no more): one within the
+        # limit needs no counting.
+        length = _declared_length(response)
+        if length is not None and 0 <= length <= limit.limit:
+            return response
+    if codings or refusal is not None:
+        del response.headers["content-encoding"]
+        if "content-length" in response.headers:
+            del response.headers["content-length"]
+    where = (method, path, response.status_code)
+    response.stream = BoundedStream(response.stream, codings, limit, where, refusal)
+    return response

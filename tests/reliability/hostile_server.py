@@ -1,0 +1,100 @@
+"""A hostile Flows API on 127.0.0.1, run as a child process: endless bodies and a gzip bomb.
+
+Usage: python hostile_server.py [BOMB_MIB]   (prints its port on the first line of stdout)
+
+Routes (GET only):
+  /templates/endless        200 JSON whose body never ends
+  /templates/bomb           200 JSON, gzip: BOMB_MIB MiB of zeros in about a thousandth
+  /flows/{f}/outputs        one ready output ``a1`` (any flow id)
+  /flows/endless/outputs/a1 an output whose base64 never ends
+  /flows/trickle/outputs/a1 an output that sends 16 bytes every 50 ms, forever
+
+Used by the hostile-server tests and by the ``hostile`` benchmark row (``nox -s bench``):
+a separate process, so the client's memory is measured alone and a runaway server cannot
+take the test process with it.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+import zlib
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+_PIECE = 64 * 1024
+
+
+def gzip_bomb(mib: int) -> bytes:
+    """Return a gzip body of ``mib`` MiB of zeros."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, zlib.MAX_WBITS | 16)
+    zeros = bytes(1024 * 1024)
+    return b"".join([*(packer.compress(zeros) for _ in range(mib)), packer.flush()])
+
+
+class Hostile(BaseHTTPRequestHandler):
+    """Answers every GET as the module's docstring lists."""
+
+    bomb = b""
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Stay quiet."""
+
+    def _head(self, content_type: str, length: int | None = None, **extra: str) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", content_type)
+        if length is not None:
+            self.send_header("Content-Length", str(length))
+        self.send_header("Connection", "close")
+        for name, value in extra.items():
+            self.send_header(name.replace("_", "-"), value)
+        self.end_headers()
+
+    def _forever(self, head: bytes, piece: bytes, pause: float = 0.0) -> None:
+        try:
+            self.wfile.write(head)
+            while True:
+                if pause:
+                    time.sleep(pause)
+                self.wfile.write(piece)
+        except OSError:  # the client hung up: what it should do
+            return
+
+    def do_GET(self) -> None:
+        """Answer by path."""
+        path = self.path.split("?")[0]
+        if path == "/templates/bomb":
+            self._head("application/json", len(self.bomb), Content_Encoding="gzip")
+            self.wfile.write(self.bomb)
+        elif path == "/templates/endless":
+            self._head("application/json")
+            self._forever(b'{"name": "', b" " * _PIECE)
+        elif path.endswith("/outputs"):
+            flow_id = path.split("/")[2]
+            listing = {"flow_id": flow_id, "outputs": [{"asset_id": "a1", "status": "ready"}]}
+            body = json.dumps(listing).encode()
+            self._head("application/json", len(body))
+            self.wfile.write(body)
+        elif path == "/flows/endless/outputs/a1":
+            self._head("application/json")
+            head = b'{"asset_id": "a1", "data": "data:model/gltf-binary;base64,'
+            self._forever(head, b"A" * _PIECE)
+        elif path == "/flows/trickle/outputs/a1":
+            self._head("model/gltf-binary")
+            self._forever(b"glTF", b"x" * 16, pause=0.05)
+        else:
+            self.send_error(404)
+
+
+def main() -> None:
+    """Serve until killed."""
+    Hostile.bomb = gzip_bomb(int(sys.argv[1]) if len(sys.argv) > 1 else 64)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Hostile)
+    server.daemon_threads = True
+    print(server.server_address[1], flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

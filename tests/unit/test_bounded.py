@@ -1,0 +1,86 @@
+"""Bodies generio decompresses itself: gzip and deflate (zlib or raw), chained, in pieces.
+
+generio asks only for gzip and deflate and undoes them in its transport, in pieces, so
+that a limit counts decompressed bytes (``_bounded.py``). These check that honest
+compressed answers still read exactly as before, through the whole client.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import sys
+import zlib
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "facade"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "reliability"))
+
+from facade_helpers import FLOW_JSON, MOCK_URL
+from hostile_answers import Chunks
+
+from generio import Generio, ResponseTooLargeError
+from generio._bounded import PIECE
+
+# Large enough to span several network chunks and decompressed pieces.
+BODY = json.dumps({**FLOW_JSON, "additional": {"notes": "x" * (3 * PIECE)}}).encode()
+
+
+def _raw_deflate(data: bytes) -> bytes:
+    packer = zlib.compressobj(6, zlib.DEFLATED, -zlib.MAX_WBITS)
+    return packer.compress(data) + packer.flush()
+
+
+ENCODINGS = {
+    "gzip": gzip.compress(BODY),
+    "x-gzip": gzip.compress(BODY),
+    "deflate": zlib.compress(BODY),
+    "identity": BODY,
+}
+
+
+def _client(content: bytes, coding: str, seen: list[httpx.Request], **kwargs: Any) -> Generio:
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        headers = {"content-type": "application/json", "content-encoding": coding}
+        return httpx.Response(200, headers=headers, stream=Chunks(content))
+
+    user = httpx.Client(transport=httpx.MockTransport(handler))
+    return Generio("sk-test-bounded-1", MOCK_URL, http_client=user, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("coding", "content"),
+    [
+        *ENCODINGS.items(),
+        ("deflate", _raw_deflate(BODY)),
+        ("gzip, deflate", zlib.compress(gzip.compress(BODY))),
+    ],
+    ids=[*ENCODINGS, "raw-deflate", "gzip-then-deflate"],
+)
+def test_compressed_answer_reads_as_before(coding: str, content: bytes) -> None:
+    """A gzip, deflate (zlib or raw) or chained body parses to the same flow."""
+    seen: list[httpx.Request] = []
+    with _client(content, coding, seen) as client:
+        flow = client.flows.get("f1")
+    assert flow.additional == {"notes": "x" * (3 * PIECE)}
+    assert seen[0].headers["accept-encoding"] == "gzip, deflate"
+
+
+def test_answer_at_the_limit_is_read_and_one_byte_more_is_not() -> None:
+    """max_response_bytes allows exactly that many decompressed bytes, and not one more."""
+    seen: list[httpx.Request] = []
+    with _client(gzip.compress(BODY), "gzip", seen, max_response_bytes=len(BODY)) as exact:
+        assert exact.flows.get("f1").id == "f1"
+    smaller = {"max_response_bytes": len(BODY) - 1, "max_retries": 0}
+    with (
+        _client(gzip.compress(BODY), "gzip", seen, **smaller) as small,
+        pytest.raises(ResponseTooLargeError) as caught,
+    ):
+        small.flows.get("f1")
+    assert caught.value.limit == len(BODY) - 1
+    assert len(seen) == 2
