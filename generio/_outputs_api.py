@@ -21,7 +21,7 @@ import httpx
 from generio._conflicts import judged
 from generio._downloads import bad_body, download_one_job
 from generio._effects import Job, Saved
-from generio._errors import InputError
+from generio._errors import ClientClosedError, InputError
 from generio._operations import Operation, quote_id, translate
 from generio._retry import budget_scope
 from generio._state import ClientState
@@ -136,6 +136,8 @@ class OutputStream:
 
     def _open(self) -> httpx.Response:
         if self._response is None:
+            if self._client._http.is_closed:
+                raise ClientClosedError("Generio")
             with budget_scope(self._client._state.budget()), translate(self._op, self._secret):
                 self._opened = self._client._http.stream("GET", self._path)
                 response: httpx.Response = self._opened.__enter__()
@@ -196,6 +198,7 @@ class AsyncOutputStream:
 
     async def _open(self) -> httpx.Response:
         if self._response is None:
+            self._client._check_usable()
             with budget_scope(self._client._state.budget()), translate(self._op, self._secret):
                 self._opened = self._client._http.stream("GET", self._path)
                 response: httpx.Response = await self._opened.__aenter__()

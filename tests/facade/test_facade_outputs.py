@@ -122,3 +122,13 @@ def test_run_names_files_after_the_input_file(client: Generio, tmp_path: Path) -
     assert result.paths[0].name.startswith("front-view-")
     assert result.outputs[0].mime_type == "model/gltf-binary"
     assert result.outputs[0].path == result.paths[0]
+
+
+def test_stream_output_of_a_closed_client_raises_client_closed(emu: Emulator) -> None:
+    """A stream opened on a closed client raises ClientClosedError, like every other call."""
+    from generio import ClientClosedError
+
+    with Generio(emu.api_key, emu.base_url) as client:
+        result = client.run(PROMPT_TEMPLATE, "a chair")
+    with pytest.raises(ClientClosedError):
+        list(client.flows.stream_output(result.flow.id, result.outputs[0].id))
