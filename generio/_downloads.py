@@ -305,8 +305,9 @@ def download_one_job(
         )
         try:
             saved: Saved = yield effect
-        except (APIConnectionError, ServerError):
-            if budget.exhausted:
+        except (APIConnectionError, ServerError) as exc:
+            # Past a limit, a new attempt would only meet it again.
+            if budget.exhausted or isinstance(exc, ResponseTooLargeError | DownloadTimeoutError):
                 raise
             yield Sleep(delay(budget.take()))
             continue
