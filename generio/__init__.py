@@ -9,6 +9,7 @@
 first use, so ``import generio`` stays about as light as ``import httpx``.
 """
 
+import os as _os
 import typing as _typing
 
 from generio._errors import (
@@ -38,14 +39,22 @@ from generio._errors import (
     WrongEventLoopError,
 )
 from generio._jobs.idempotency import IDEMPOTENCY_FIELD
-from generio._models import Asset, Flow, RunResult, Template
+from generio._models import Asset, Flow, Output, ProgressCallback, RunResult, Template
+from generio._types import FlowAction, FlowSortField, FlowState
+
+if _os.environ.get("GENERIO_LOG"):  # one look-up when unset; see generio/_logswitch.py
+    from generio._logswitch import configure_from_environment as _configure_log
+
+    _configure_log()
 
 if _typing.TYPE_CHECKING:
-    from generio._async_client import AsyncGenerio
-    from generio._client import Generio
+    from generio._async_client import AsyncFlows, AsyncGenerio
+    from generio._client import Flows, Generio
+    from generio._drivers.streams import AsyncOutputStream, OutputStream
     from generio._jobs.batch import Job, JobError, Step
     from generio._jobs.batch_progress import BatchProgress
     from generio._payload import data_uri
+    from generio._templates_api import AsyncTemplates, Templates
     from generio._version import __version__
 
 __all__ = [  # noqa: RUF022 - plain sorted(), as tests/test_public_api.py checks
@@ -54,7 +63,10 @@ __all__ = [  # noqa: RUF022 - plain sorted(), as tests/test_public_api.py checks
     "APIStatusError",
     "APITimeoutError",
     "Asset",
+    "AsyncFlows",
     "AsyncGenerio",
+    "AsyncOutputStream",
+    "AsyncTemplates",
     "AuthenticationError",
     "BatchProgress",
     "ClientClosedError",
@@ -63,8 +75,12 @@ __all__ = [  # noqa: RUF022 - plain sorted(), as tests/test_public_api.py checks
     "DownloadTimeoutError",
     "FieldError",
     "Flow",
+    "FlowAction",
     "FlowFailed",
     "FlowNotStarted",
+    "FlowSortField",
+    "FlowState",
+    "Flows",
     "Generio",
     "GenerioError",
     "IDEMPOTENCY_FIELD",
@@ -74,13 +90,17 @@ __all__ = [  # noqa: RUF022 - plain sorted(), as tests/test_public_api.py checks
     "JobError",
     "MissingExtraError",
     "NotFoundError",
+    "Output",
+    "OutputStream",
     "PermissionDeniedError",
+    "ProgressCallback",
     "RateLimitError",
     "ResponseTooLargeError",
     "RunResult",
     "ServerError",
     "Step",
     "Template",
+    "Templates",
     "ValidationError",
     "WaitTimeout",
     "WrongEventLoopError",
@@ -90,11 +110,17 @@ __all__ = [  # noqa: RUF022 - plain sorted(), as tests/test_public_api.py checks
 
 # name -> (module, attribute or None for the module itself)
 _LAZY = {
+    "AsyncFlows": ("generio._async_client", "AsyncFlows"),
     "AsyncGenerio": ("generio._async_client", "AsyncGenerio"),
     "BatchProgress": ("generio._jobs.batch_progress", "BatchProgress"),
     "Job": ("generio._jobs.batch", "Job"),
     "JobError": ("generio._jobs.batch", "JobError"),
     "Step": ("generio._jobs.batch", "Step"),
+    "AsyncOutputStream": ("generio._drivers.streams", "AsyncOutputStream"),
+    "AsyncTemplates": ("generio._templates_api", "AsyncTemplates"),
+    "Flows": ("generio._client", "Flows"),
+    "OutputStream": ("generio._drivers.streams", "OutputStream"),
+    "Templates": ("generio._templates_api", "Templates"),
     "Generio": ("generio._client", "Generio"),
     "__version__": ("generio._version", "__version__"),
     "data_uri": ("generio._payload.data_uri", None),

@@ -18,8 +18,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import httpx
 
 from generio._base import ClientBase
+from generio._client import Flows, Generio, Templates
+from generio._docs import Resource, share_docs
 from generio._drivers.asynchronous import CLEANUP_SECONDS
 from generio._drivers.batch_async import AsyncBatches
+from generio._drivers.outputs import AsyncOutputMethods
 from generio._http.operations import (
     get_flow_op,
     get_input_op,
@@ -39,8 +42,6 @@ from generio._jobs.calls import (
     abort_job,
     as_sources,
     delete_job,
-    get_template_job,
-    list_templates_job,
     request_job,
     start_job,
 )
@@ -49,8 +50,12 @@ from generio._jobs.downloads import download_outputs_job
 from generio._jobs.effects import Job
 from generio._jobs.options import OnInterrupt
 from generio._jobs.pages import list_flows_job
-from generio._jobs.wait import ProgressCallback, wait_job
-from generio._models import Asset, Flow, RunResult, Template
+from generio._models import Asset, Flow, ProgressCallback, RunResult, Template
+from generio._templates_api import AsyncTemplates
+from generio._types import FlowSortField, FlowState
+
+if TYPE_CHECKING:
+    pass
 
 if TYPE_CHECKING:
     from generio._drivers.asynchronous import AsyncDriver
@@ -60,25 +65,10 @@ __all__ = ["AsyncFlows", "AsyncGenerio", "AsyncTemplates"]
 T = TypeVar("T")
 
 
-class AsyncTemplates:
-    """``client.templates`` of :class:`AsyncGenerio`; see :class:`~generio._client.Templates`."""
-
-    def __init__(self, client: AsyncGenerio) -> None:
-        self._client = client
-
-    async def list(self) -> list[Template]:
-        """Return all templates the account can use (refreshing the template cache)."""
-        return await self._client._drive(list_templates_job(self._client._state))
-
-    async def get(self, id_or_name: str) -> Template:
-        """Return one template by id or name. Raises ``NotFoundError`` when none matches."""
-        return await self._client._drive(get_template_job(self._client._state, id_or_name))
-
-
-class AsyncFlows:
+class AsyncFlows(AsyncOutputMethods):
     """``client.flows`` of :class:`AsyncGenerio`.
 
-    Each method is the awaitable twin of the same method of :class:`~generio._client.Flows`,
+    Each method is the awaitable twin of the same method of :class:`~generio.Flows`,
     with the same arguments and errors.
     """
 
@@ -113,7 +103,9 @@ class AsyncFlows:
         """Return the flow's current state and progress."""
         return await self._client._drive(request_job(self._state, get_flow_op(flow_id)))
 
-    async def list(self, *, state: str | None = None, sort_by: str | None = None) -> list[Flow]:
+    async def list(
+        self, *, state: FlowState | None = None, sort_by: FlowSortField | None = None
+    ) -> list[Flow]:
         """Return the account's flows, optionally filtered by state and sorted."""
         return await self._client._drive(list_flows_job(self._state, state, sort_by))
 
@@ -168,11 +160,16 @@ class AsyncFlows:
         *,
         timeout: float | None = None,  # noqa: ASYNC109 - the public surface takes timeout=
         on_progress: ProgressCallback | None = None,
+        raise_on_failure: bool = False,
     ) -> Flow:
         """Wait until the flow finishes, polling adaptively."""
-        return await self._client._drive(
-            wait_job(self._state, flow_id, timeout=timeout, on_progress=on_progress)
-        )
+        from generio._jobs.run import wait_checked_job
+
+        job = wait_checked_job(
+            self._state, flow_id, timeout=timeout, on_progress=on_progress,
+            raise_on_failure=raise_on_failure,
+        )  # fmt: skip
+        return await self._client._drive(job)
 
     async def download_outputs(
         self, flow_id: str, out_dir: str | os.PathLike[str]
@@ -207,10 +204,6 @@ class AsyncGenerio(AsyncBatches, ClientBase):
         max_download_bytes: int = DEFAULT_MAX_DOWNLOAD_BYTES,
         download_timeout: float | None = DEFAULT_DOWNLOAD_TIMEOUT,
     ) -> None:
-        # The HTTP wiring and the driver load with the first client, not with the import.
-        from generio._drivers.asynchronous import AsyncDriver
-        from generio._http.clients import build_async, effective_timeout
-
         # Wrapped at once: from here on no frame holds the raw key (tracebacks with locals).
         key = Secret.wrap(api_key)
         del api_key
@@ -224,14 +217,31 @@ class AsyncGenerio(AsyncBatches, ClientBase):
             max_download_bytes=max_download_bytes,
             download_timeout=download_timeout,
         )
+        self._user = http_client
+        self._headers = {}
+        from generio._http.clients import effective_timeout, new_async_routes
+
+        self._routes = new_async_routes(http_client)
+        self._wire(effective_timeout(settings, timeout, http_client))
+
+    def _wire(self, timeout: httpx.Timeout | None) -> None:
+        from generio._drivers.asynchronous import AsyncDriver  # loaded with the first client
+        from generio._http.clients import build_async
+
         self._http, self._low = build_async(
-            settings, effective_timeout(settings, timeout, http_client), http_client
+            self._state.settings, timeout, self._user, routes=self._routes, headers=self._headers
         )
         self._driver: AsyncDriver = AsyncDriver(self._http, self._state)
-        #: Templates: ``await list()``, ``await get()``.
-        self.templates = AsyncTemplates(self)
-        #: Flows: create, follow, collect.
-        self.flows = AsyncFlows(self)
+        self._templates = AsyncTemplates(self)
+        self._flows = AsyncFlows(self)
+
+    def _lend(self, transport: Any) -> Any:
+        from generio._http.proxies import AsyncBorrowed
+
+        return AsyncBorrowed(transport)
+
+    templates = Resource(AsyncTemplates, "_templates", "Templates: await list(), await get().")
+    flows = Resource(AsyncFlows, "_flows", "Flows: create, follow and collect flows, awaited.")
 
     async def run(
         self,
@@ -294,3 +304,15 @@ class AsyncGenerio(AsyncBatches, ClientBase):
     async def _drive(self, job: Job[T]) -> T:
         """Run a job to its end (``generio._drivers.asynchronous``)."""
         return await self._driver.drive(job)
+
+
+share_docs(AsyncTemplates, Templates)
+share_docs(AsyncFlows, Flows)
+share_docs(
+    AsyncGenerio,
+    Generio,
+    {
+        "run": "Cancelling the task while it waits aborts the flow (shielded, at most "
+        f"{CLEANUP_SECONDS:.0f} s), then lets the cancellation through."
+    },
+)

@@ -17,7 +17,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import httpx
 
 from generio._base import ClientBase
+from generio._docs import Resource
 from generio._drivers.batch_sync import SyncBatches
+from generio._drivers.outputs import OutputMethods
 from generio._http.operations import (
     get_flow_op,
     get_input_op,
@@ -33,53 +35,27 @@ from generio._http.settings import (
     NotGiven,
     Secret,
 )
-from generio._jobs.calls import (
-    abort_job,
-    as_sources,
-    delete_job,
-    get_template_job,
-    list_templates_job,
-    request_job,
-    start_job,
-)
+from generio._jobs.calls import abort_job, as_sources, delete_job, request_job, start_job
 from generio._jobs.conflicts import judged
 from generio._jobs.downloads import download_outputs_job
 from generio._jobs.effects import Job
 from generio._jobs.options import OnInterrupt
 from generio._jobs.pages import list_flows_job
-from generio._jobs.wait import ProgressCallback, wait_job
-from generio._models import Asset, Flow, RunResult, Template
+from generio._models import Asset, Flow, ProgressCallback, RunResult, Template
+from generio._templates_api import Templates
+from generio._types import FlowSortField, FlowState
 
 if TYPE_CHECKING:
     from generio._drivers.sync import SyncDriver
 
-__all__ = ["Flows", "Generio", "Templates"]
+__all__ = ["Flows", "Generio", "Templates"]  # Templates: from _templates_api
 
 T = TypeVar("T")
 #: How long close() waits for interrupted runs of other threads to abort their flows.
 _CLEANUP_SECONDS = 10.0
 
 
-class Templates:
-    """``client.templates``: the blueprints flows are made from."""
-
-    def __init__(self, client: Generio) -> None:
-        self._client = client
-
-    def list(self) -> list[Template]:
-        """Return all templates the account can use (refreshing the template cache)."""
-        return self._client._drive(list_templates_job(self._client._state))
-
-    def get(self, id_or_name: str) -> Template:
-        """Return one template by id or name, e.g. ``"model_generate_fromimage"``.
-
-        Raises:
-            NotFoundError: no template has this id or name.
-        """
-        return self._client._drive(get_template_job(self._client._state, id_or_name))
-
-
-class Flows:
+class Flows(OutputMethods):
     """``client.flows``: create, follow and collect flows."""
 
     def __init__(self, client: Generio) -> None:
@@ -115,8 +91,8 @@ class Flows:
             ValidationError: the service rejected the parameters.
 
         The key travels in ``additional`` under :data:`generio.IDEMPOTENCY_FIELD` and is
-        removed from every Flow returned. A retry after an ambiguous failure adopts only the
-        flow with the call's key.
+        removed from every Flow returned. A retry after an ambiguous failure adopts only
+        the flow with the call's key.
         """
         from generio._jobs.create import create_job  # loaded on first create
 
@@ -132,7 +108,9 @@ class Flows:
         """
         return self._client._drive(request_job(self._state, get_flow_op(flow_id)))
 
-    def list(self, *, state: str | None = None, sort_by: str | None = None) -> list[Flow]:
+    def list(
+        self, *, state: FlowState | None = None, sort_by: FlowSortField | None = None
+    ) -> list[Flow]:
         """Return the account's flows.
 
         Args:
@@ -231,23 +209,31 @@ class Flows:
         *,
         timeout: float | None = None,
         on_progress: ProgressCallback | None = None,
+        raise_on_failure: bool = False,
     ) -> Flow:
         """Wait until the flow finishes; returns it in its terminal state.
 
-        Polls adaptively: just after the finish its progress predicts (``_jobs/polling.py``).
+        Polls adaptively: just after the finish its progress predicts.
 
         Args:
             flow_id: the flow.
             timeout: seconds to wait at most; None waits as long as it takes.
             on_progress: called with the flow each time its state or progress changes.
+            raise_on_failure: raise :class:`FlowFailed` when the flow ends ``failed`` or
+                ``aborted``, as :meth:`Generio.run` does; otherwise return it.
 
         Raises:
             WaitTimeout: ``timeout`` passed; the flow keeps running.
             FlowNotStarted: the flow is in ``created`` and nobody started it.
+            FlowFailed: with ``raise_on_failure``, the flow failed (with partial outputs).
         """
-        return self._client._drive(
-            wait_job(self._state, flow_id, timeout=timeout, on_progress=on_progress)
-        )
+        from generio._jobs.run import wait_checked_job
+
+        job = wait_checked_job(
+            self._state, flow_id, timeout=timeout, on_progress=on_progress,
+            raise_on_failure=raise_on_failure,
+        )  # fmt: skip
+        return self._client._drive(job)
 
     def download_outputs(
         self, flow_id: str, out_dir: str | os.PathLike[str]
@@ -300,9 +286,6 @@ class Generio(SyncBatches, ClientBase):
         max_download_bytes: int = DEFAULT_MAX_DOWNLOAD_BYTES,
         download_timeout: float | None = DEFAULT_DOWNLOAD_TIMEOUT,
     ) -> None:
-        from generio._drivers.sync import SyncDriver  # loaded with the first client
-        from generio._http.clients import build_sync, effective_timeout
-
         # Wrapped at once: from here on no frame holds the raw key (tracebacks with locals).
         key = Secret.wrap(api_key)
         del api_key
@@ -316,14 +299,31 @@ class Generio(SyncBatches, ClientBase):
             max_download_bytes=max_download_bytes,
             download_timeout=download_timeout,
         )
+        self._user = http_client
+        self._headers = {}
+        from generio._http.clients import effective_timeout, new_sync_routes
+
+        self._routes = new_sync_routes(http_client)
+        self._wire(effective_timeout(settings, timeout, http_client))
+
+    def _wire(self, timeout: httpx.Timeout | None) -> None:
+        from generio._drivers.sync import SyncDriver  # loaded with the first client
+        from generio._http.clients import build_sync
+
         self._http, self._low = build_sync(
-            settings, effective_timeout(settings, timeout, http_client), http_client
+            self._state.settings, timeout, self._user, routes=self._routes, headers=self._headers
         )
         self._driver: SyncDriver = SyncDriver(self._http, self._state)
-        #: Templates: ``list()``, ``get()``.
-        self.templates = Templates(self)
-        #: Flows: create, follow, collect.
-        self.flows = Flows(self)
+        self._templates = Templates(self)
+        self._flows = Flows(self)
+
+    def _lend(self, transport: Any) -> Any:
+        from generio._http.proxies import Borrowed
+
+        return Borrowed(transport)
+
+    templates = Resource(Templates, "_templates", "Templates: list(), get(): see Templates.")
+    flows = Resource(Flows, "_flows", "Flows: create, follow and collect flows; see Flows.")
 
     def run(
         self,

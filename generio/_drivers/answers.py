@@ -20,6 +20,7 @@ from generio._errors import (
     APITimeoutError,
     GenerioError,
     InputError,
+    ServerError,
     error_from_response,
     hide_secrets,
     hiding,
@@ -28,7 +29,7 @@ from generio._http.operations import Operation
 from generio._http.retrying import captured_responses
 from generio._http.secret import Secret
 
-__all__ = ["connection_error", "generio_errors", "read_answer", "scrubbed"]
+__all__ = ["bad_body", "connection_error", "generio_errors", "read_answer", "scrubbed"]
 
 T = TypeVar("T")
 _JSON_TYPES = ("application/json", "+json")
@@ -165,3 +166,14 @@ def read_answer(op: Operation[T], response: httpx.Response) -> T:
         # No Content-Type, and no JSON either.
         return _parsed(lambda: binary(response.content, content_type))
     return _parsed(lambda: op.parse(response.json()))
+
+
+def bad_body(path: str, why: str) -> ServerError:
+    """Return the error of a 200 answer whose body is not what the API documents."""
+    return ServerError(
+        f"GET {path} answered 200 but {hide_secrets(why)}. What to do: this is "
+        "on the service's side; retry later.",
+        method="GET",
+        path=path,
+        status_code=200,
+    )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
@@ -11,7 +10,16 @@ from generio._drivers.answers import generio_errors, read_answer
 from generio._errors import ClientClosedError, GenerioError, WrongEventLoopError
 from generio._http.bounded import body_limit
 from generio._http.policy import budget_scope
-from generio._jobs.effects import Download, Effect, Job, Local, Sleep, Stepper, perform_local
+from generio._jobs.effects import (
+    Download,
+    Effect,
+    Job,
+    Local,
+    Saved,
+    Sleep,
+    Stepper,
+    perform_local,
+)
 from generio._jobs.state import ClientState
 
 if TYPE_CHECKING:
@@ -113,7 +121,7 @@ class AsyncDriver:
         with budget_scope(effect.budget), generio_errors(op, self._state.settings.api_key):
             return read_answer(op, await self._http.request(**op.raw_request(asynchronous=True)))
 
-    async def _download(self, effect: Download) -> Path:
+    async def _download(self, effect: Download) -> Saved:
         # The writer (JSON scanning, base64, safe files) loads on the first download.
         from generio._drivers.writer import (
             DownloadLimits,

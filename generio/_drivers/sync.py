@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, TypeVar
 
 import attrs
@@ -15,7 +14,16 @@ from generio._drivers.answers import generio_errors, read_answer
 from generio._errors import ClientClosedError
 from generio._http.bounded import body_limit
 from generio._http.policy import budget_scope
-from generio._jobs.effects import Download, Effect, Job, Local, Sleep, Stepper, perform_local
+from generio._jobs.effects import (
+    Download,
+    Effect,
+    Job,
+    Local,
+    Saved,
+    Sleep,
+    Stepper,
+    perform_local,
+)
 from generio._jobs.state import ClientState
 
 __all__ = ["Stop", "SyncDriver"]
@@ -105,7 +113,7 @@ class SyncDriver:
         with budget_scope(effect.budget), generio_errors(op, self._state.settings.api_key):
             return read_answer(op, self._http.request(**op.raw_request()))
 
-    def _download(self, effect: Download) -> Path:
+    def _download(self, effect: Download) -> Saved:
         # The writer (JSON scanning, base64, safe files) loads on the first download.
         from generio._drivers.writer import (
             DownloadLimits,

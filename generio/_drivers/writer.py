@@ -2,14 +2,13 @@
 
 ``GET /flows/{id}/outputs/{asset_id}`` answers JSON whose ``data`` is a data URI of the whole
 model (a 200 MB GLB is a 270 MB string). :class:`OutputWriter` never holds it: the body's
-chunks go through ``DataFieldExtractor`` (which finds the top-level ``data`` string in the
-JSON as it streams past), the base64 decoder, and into an ``atomic_writer`` temp file that
-becomes the output only once complete. A raw binary body (a non-JSON Content-Type, as the
-vendor's quickstart assumes) is written as it is, its MIME type from the Content-Type.
+chunks go through :class:`~generio._payload.stream.BodyDecoder` and into an
+``atomic_writer`` temp file that becomes the output only once complete. A raw binary body
+(a non-JSON Content-Type, as the vendor's quickstart assumes) is written as it is.
 
-The file is named from the asset id and the MIME type's extension by ``safe_filename``, so a
-hostile id cannot escape ``out_dir``. The job that asks for downloads (and retries one that
-broke off) is ``generio._jobs.downloads``.
+The file is named by :func:`file_name` (the asset id, the readable pattern, or ``dest=``),
+so a hostile id cannot escape ``out_dir``. The job that asks for downloads (and retries one
+that broke off) is ``generio._jobs.downloads``.
 """
 
 from __future__ import annotations
@@ -24,25 +23,31 @@ from typing import IO
 import attrs
 import httpx
 
+from generio._drivers.answers import bad_body
 from generio._errors import (
     DownloadTimeoutError,
     InputError,
     ResponseTooLargeError,
     ServerError,
     error_from_response,
-    hide_secrets,
 )
 from generio._http.bounded import Limit
 from generio._http.operations import Operation
 from generio._http.settings import Settings
-from generio._jobs.effects import Download
-from generio._payload import extract as _extract
+from generio._jobs.effects import Download, Saved
 from generio._payload import files as _files
 from generio._payload import mime as _mime
+from generio._payload.names import readable_name
+from generio._payload.stream import BodyDecoder
 
-__all__ = ["DownloadLimits", "OutputWriter", "check_download", "download_op"]
+__all__ = [
+    "DownloadLimits",
+    "OutputWriter",
+    "check_download",
+    "download_op",
+    "file_name",
+]
 
-_JSON_SUFFIXES = ("/json", "+json")
 #: Room for the JSON around an output's base64 (its other fields, whitespace).
 _ENVELOPE = 1024 * 1024
 
@@ -93,9 +98,6 @@ class DownloadLimits:
         )
 
 
-_OCTETS = "application/octet-stream"
-
-
 def download_op(effect: Download) -> Operation[None]:
     """Describe a download as an operation, for error messages and translation."""
     return Operation("GET", effect.path, lambda _m: None)
@@ -109,15 +111,27 @@ def check_download(effect: Download, response: httpx.Response) -> None:
         )
 
 
-def _is_json(content_type: str) -> bool:
-    kind = content_type.split(";")[0].strip().lower()
-    return kind.endswith(_JSON_SUFFIXES)
+def file_name(effect: Download, mime: str) -> str:
+    """Name the file of a download: ``dest=``'s name, the readable pattern, or the asset id.
+
+    A copy of the names taken is used: a failed attempt must not use up a name.
+    """
+    extension = _mime.extension_for(mime)
+    if effect.filename is not None:
+        return effect.filename
+    if effect.stem is not None:
+        return readable_name(
+            effect.stem, effect.flow_id, effect.index, extension, effect.directory,
+            set(effect.taken),
+        )  # fmt: skip
+    return _files.safe_filename(effect.asset_id, extension, taken=set(effect.taken))
 
 
 class OutputWriter:
     """Takes one download's body chunk by chunk and leaves the decoded file, or nothing.
 
     Use as a context manager: leaving it with an exception discards the temporary file.
+    The decoding is :class:`~generio._payload.stream.BodyDecoder`'s.
 
     Args:
         effect: the download (directory, asset id, names taken, path for messages).
@@ -132,42 +146,11 @@ class OutputWriter:
         self._stack = contextlib.ExitStack()
         self._file: IO[bytes] | None = None
         self.path: Path | None = None
-        self._extractor: _extract.DataFieldExtractor | None = None
-        self._raw_type: str | None = None
-        kind = content_type.split(";")[0].strip().lower()
-        # Without a telling Content-Type the body's first bytes say JSON or raw, and what type.
-        self._undecided = b"" if kind in ("", _OCTETS) else None
-        if self._undecided is not None:
-            pass
-        elif _is_json(kind):
-            self._start_json()
-        else:
-            self._raw_type = kind
-
-    def _start_json(self) -> None:
-        self._extractor = _extract.DataFieldExtractor(
-            self._write, on_mime=self._open, accept_misprint=True
-        )
-
-    def _decide(self, chunk: bytes) -> bytes | None:
-        """Buffer the start of a body without Content-Type until its kind shows."""
-        assert self._undecided is not None  # noqa: S101 - only called while undecided
-        head = self._undecided + chunk
-        if not head.strip() and len(head) < _mime.SNIFF_BYTES:
-            self._undecided = head
-            return None
-        self._undecided = None
-        if head.lstrip()[:1] in (b"{", b"["):
-            self._start_json()
-        else:
-            self._raw_type = _mime.detect(head[: _mime.SNIFF_BYTES]) or _OCTETS
-            self._open(self._raw_type)
-        return head
+        self._decoder = BodyDecoder(content_type, self._open, self._write)
 
     def __enter__(self) -> OutputWriter:
         self._stack.__enter__()
-        if self._raw_type is not None:
-            self._open(self._raw_type)
+        self._decoder.start()
         return self
 
     def __exit__(
@@ -179,26 +162,11 @@ class OutputWriter:
         self._stack.__exit__(exc_type, exc, tb)
 
     def _bad_body(self, why: str) -> ServerError:
-        return ServerError(
-            f"GET {self._effect.path} answered 200 but {hide_secrets(why)}. What to do: this is "
-            "on the service's side; retry later.",
-            method="GET",
-            path=self._effect.path,
-            status_code=200,
-        )
+        return bad_body(self._effect.path, why)
 
     def _open(self, mime: str) -> None:
-        extractor = self._extractor
-        if extractor is not None and extractor.data_kind == "text":
-            text = extractor.text or ""
-            if text[:5].lower() == "data:":
-                # A malformed data URI, not text: the service's error, never a .txt file.
-                raise self._bad_body(f"its 'data' is a malformed data URI ({text[:40]!r}...)")
         directory = self._effect.directory
-        # A copy of the names taken: a failed attempt must not use up a name.
-        name = _files.safe_filename(
-            self._effect.asset_id, _mime.extension_for(mime), taken=set(self._effect.taken)
-        )
+        name = file_name(self._effect, mime)
         self._file = self._stack.enter_context(_files.atomic_writer(directory, name))
         self.path = directory / name
 
@@ -239,30 +207,21 @@ class OutputWriter:
             DownloadTimeoutError: the download passed its ``download_timeout``.
         """
         self._check_deadline()
-        if self._undecided is not None:
-            decided = self._decide(chunk)
-            if decided is None:
-                return
-            chunk = decided
-        if self._extractor is None:
-            self._write(chunk)
-            return
         try:
-            self._extractor.feed(chunk)
+            self._decoder.feed(chunk)
         except InputError as exc:
             raise self._bad_body(f"its body could not be read ({exc})") from None
 
-    def finish(self) -> Path:
+    def finish(self) -> Saved:
         """Check the body was complete; return the path the file gets once committed.
 
         Raises:
             ServerError: the body ended early, or held no data.
         """
-        if self._extractor is not None:
-            try:
-                self._extractor.close()
-            except InputError as exc:
-                raise self._bad_body(f"its body was cut short or malformed ({exc})") from None
-        if self.path is None:
+        try:
+            self._decoder.close()
+        except InputError as exc:
+            raise self._bad_body(f"its body was cut short or malformed ({exc})") from None
+        if self.path is None or self._decoder.mime_type is None:
             raise self._bad_body("its body held no data")
-        return self.path
+        return Saved(self.path, self._decoder.mime_type)

@@ -25,6 +25,7 @@ from generio._errors import (
     InputError,
 )
 from generio._models import Asset, Flow, Template
+from generio._types import FlowAction
 
 if TYPE_CHECKING:
     from generio._payload.body import JsonBody
@@ -205,7 +206,7 @@ def create_flow_op(body: JsonBody) -> Operation[Flow]:
     return Operation("POST", "/flows", _flow, body=body)
 
 
-def update_flow_op(flow_id: str, action: str) -> Operation[Flow | None]:
+def update_flow_op(flow_id: str, action: FlowAction) -> Operation[Flow | None]:
     """``PATCH /flows/{flow_id}`` with ``{"action": action}``; None when the answer is no flow."""
     return Operation("PATCH", f"/flows/{quote_id(flow_id)}", _flow_or_none, json={"action": action})
 

@@ -28,6 +28,7 @@ from generio._jobs.effects import Job
 from generio._jobs.retries import call
 from generio._jobs.state import ClientState
 from generio._models import Asset, Flow, Template
+from generio._types import FlowAction
 
 __all__ = [
     "abort_job",
@@ -79,7 +80,7 @@ def get_template_job(state: ClientState, id_or_name: str) -> Job[Template]:
     return template
 
 
-def _action_job(state: ClientState, flow_id: str, action: str) -> Job[Flow]:
+def _action_job(state: ClientState, flow_id: str, action: FlowAction) -> Job[Flow]:
     budget = state.budget()
     try:
         flow: Flow | None = yield from call(update_flow_op(flow_id, action), budget)

@@ -8,6 +8,7 @@ download that breaks off is started again from scratch within the retry budget
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import attrs
@@ -15,16 +16,21 @@ import attrs
 from generio._degrade import degraded
 from generio._errors import APIConnectionError, InputError, ServerError
 from generio._http.operations import list_outputs_op, quote_id
-from generio._jobs.effects import Download, Job, Local, download, local
+from generio._jobs.conflicts import judged
+from generio._jobs.effects import Download, Job, Local, Saved, download, local
 from generio._jobs.retries import call, retry_download
 from generio._jobs.state import ClientState
 from generio._models import Asset
 
 __all__ = [
     "PrepareDir",
+    "download_one_job",
+    "download_output_job",
     "download_outputs_job",
     "note_status",
 ]
+
+logger = logging.getLogger("generio")
 
 
 def note_status(asset: Asset) -> None:
@@ -63,33 +69,62 @@ class PrepareDir(Local[Path]):
         return out_dir
 
 
-def _download_one(
-    state: ClientState, flow_id: str, asset_id: str, directory: Path, taken: set[str]
-) -> Job[Path]:
-    """One output to one file; a download that broke off starts again from scratch."""
+def download_one_job(
+    state: ClientState,
+    flow_id: str,
+    asset_id: str,
+    directory: Path,
+    taken: set[str],
+    *,
+    stem: str | None = None,
+    index: int = 0,
+    filename: str | None = None,
+) -> Job[Saved]:
+    """One output to one file; a download that broke off starts again from scratch.
+
+    Args:
+        state: the client's state.
+        flow_id: the flow.
+        asset_id: the output.
+        directory: where the file goes.
+        taken: names used so far in this batch; the file's name is added.
+        stem: name the file ``<stem>-<flow>-<index>.<ext>``; None: after the asset id.
+        index: the output's position, for that name.
+        filename: exactly this name instead (an existing file of that name is replaced).
+    """
     budget = state.budget()
     path = f"/flows/{quote_id(flow_id)}/outputs/{quote_id(asset_id)}"
     while True:
+        effect = Download(
+            path, asset_id, directory, frozenset(taken), budget, stem, flow_id, index, filename
+        )
         try:
-            written = yield from download(
-                Download(path, asset_id, directory, frozenset(taken), budget)
-            )
+            saved = yield from download(effect)
         except (APIConnectionError, ServerError) as exc:
             yield from retry_download(budget, exc)
             continue
-        taken.add(written.name)
-        return written
+        taken.add(saved.path.name)
+        logger.info("wrote output %s of flow %s to %s", asset_id, flow_id, saved.path)
+        return saved
 
 
 def download_outputs_job(
-    state: ClientState, flow_id: str, out_dir: Path
+    state: ClientState, flow_id: str, out_dir: Path, stem: str | None = None
 ) -> Job[tuple[list[Asset], list[Path]]]:
     """Every ready output of a finished flow into ``out_dir`` (created if missing).
 
+    Args:
+        state: the client's state.
+        flow_id: the flow.
+        out_dir: the directory.
+        stem: name the files ``<stem>-<flow>-<index>.<ext>`` (``_payload/names.py``); None:
+            after the asset ids.
+
     Returns:
-        The outputs as listed (without data) and the files written, in the same order;
-        outputs that failed (``error``) get no file. Any other status, even one this version
-        does not know, is downloaded: an output is never silently dropped.
+        The outputs as listed (without data, with the MIME type of what was saved) and the
+        files written, in the same order; outputs that failed (``error``) get no file. Any
+        other status, even one this version does not know, is downloaded: an output is
+        never silently dropped.
 
     Raises:
         InputError: ``out_dir`` cannot be a directory.
@@ -99,9 +134,24 @@ def download_outputs_job(
     outputs: list[Asset] = yield from call(list_outputs_op(flow_id, False), state.budget())
     taken: set[str] = set()
     paths: list[Path] = []
-    for asset in outputs:
+    for index, asset in enumerate(outputs):
         if asset.is_failed:
             continue
         note_status(asset)
-        paths.append((yield from _download_one(state, flow_id, asset.id, directory, taken)))
+        job = download_one_job(state, flow_id, asset.id, directory, taken, stem=stem, index=index)
+        saved = yield from job
+        outputs[index] = attrs.evolve(asset, mime_type=saved.mime_type)
+        paths.append(saved.path)
     return outputs, paths
+
+
+def download_output_job(
+    state: ClientState, flow_id: str, asset_id: str, directory: Path, filename: str | None
+) -> Job[Saved]:
+    """One output into ``directory``, as ``filename`` (None: named by the asset id).
+
+    Raises:
+        ConflictError: the flow has not finished yet.
+    """
+    job = download_one_job(state, flow_id, asset_id, directory, set(), filename=filename)
+    return (yield from judged(state, flow_id, "read outputs", job))

@@ -36,6 +36,7 @@ __all__ = [
     "Effect",
     "Job",
     "Local",
+    "Saved",
     "Sleep",
     "Stepper",
     "download",
@@ -67,8 +68,16 @@ class Sleep:
 
 
 @attrs.frozen
+class Saved:
+    """What a :class:`Download` left: the file and its content's MIME type."""
+
+    path: Path
+    mime_type: str
+
+
+@attrs.frozen
 class Download:
-    """Stream ``GET path`` into a new file in ``directory``; the result is the Path.
+    """Stream ``GET path`` into a new file in ``directory``; the result is a :class:`Saved`.
 
     Attributes:
         path: the output's URL path.
@@ -76,6 +85,11 @@ class Download:
         directory: where the file goes; nothing is written outside it.
         taken: file names already used in this batch.
         budget: the retry budget of this download.
+        stem: when set, the file is named ``<stem>-<flow>-<index>.<ext>`` (``_payload/names.py``)
+            instead of after the asset id, never over an existing file.
+        flow_id: the output's flow, for that name.
+        index: the output's position among the flow's outputs, for that name.
+        filename: when set, exactly this name (``dest=``), replacing a file of that name.
     """
 
     path: str
@@ -83,6 +97,10 @@ class Download:
     directory: Path
     taken: frozenset[str]
     budget: Budget
+    stem: str | None = None
+    flow_id: str = ""
+    index: int = 0
+    filename: str | None = None
 
 
 class Local(Generic[T]):
@@ -112,10 +130,10 @@ def local(work: Local[T]) -> Generator[Local[T], Any, T]:
     return result
 
 
-def download(effect: Download) -> Generator[Download, Any, Path]:
-    """Have the driver stream ``effect`` to a file; the result is the file's path."""
-    path: Path = yield effect
-    return path
+def download(effect: Download) -> Generator[Download, Any, Saved]:
+    """Have the driver stream ``effect`` to a file; the result says where, and what type."""
+    saved: Saved = yield effect
+    return saved
 
 
 def perform_local(effect: Local[T]) -> T:

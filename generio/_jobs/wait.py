@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
 
 from generio._errors import (
     APIError,
@@ -26,14 +25,11 @@ from generio._jobs.effects import Job, Sleep
 from generio._jobs.polling import Observation, next_delay
 from generio._jobs.retries import call, poll_pause
 from generio._jobs.state import ClientState
-from generio._models import NOT_STARTED_STATE, Flow
+from generio._models import NOT_STARTED_STATE, Flow, ProgressCallback
 
-__all__ = ["ProgressCallback", "check_timeout", "wait_job"]
+__all__ = ["ProgressCallback", "check_timeout", "wait_job"]  # ProgressCallback: _models'
 
 logger = logging.getLogger("generio")
-
-#: Called with the flow each time its state or progress changes while waiting.
-ProgressCallback = Callable[[Flow], object]
 
 
 def check_timeout(timeout: float | None) -> None:
@@ -102,6 +98,7 @@ def wait_job(
             on_progress(flow)
         last = flow
         if flow.is_terminal:
+            logger.info("flow %s ended %s", flow.id, flow.state)
             return flow
         if flow.state == NOT_STARTED_STATE:
             raise FlowNotStarted(flow)

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import statistics
 
+import httpx
 import pytest
+from facade_helpers import PROMPT_TEMPLATE
 
+from generio import Generio
 from generio._http import policy as _retry
 from generio._jobs import polling as _polling
 from generio._jobs.polling import Observation, PollSettings, next_delay
+from generio.testing import Emulator
 
 S = PollSettings()
 
@@ -103,16 +107,49 @@ def test_simulated_flows_beat_the_fixed_loop() -> None:
 
 
 def test_no_delays_switch_nests_and_restores() -> None:
-    """generio.testing.no_delays() zeroes poll and retry delays, then restores them."""
+    """no_delays() zeroes retry delays and polls every 0.02 s (or as asked), then restores."""
     from generio.testing import no_delays
 
     history = [Observation(0.0, 0.0)]
     assert next_delay(history, 0.0) == S.first_delay
     with no_delays():
-        assert next_delay(history, 0.0) == 0.0
+        assert next_delay(history, 0.0) == 0.02
         assert _retry.delay(1, 5.0) == 0.0
-        with no_delays():
-            pass
+        with no_delays(poll_interval=0):
+            assert next_delay(history, 0.0) == 0.0
+        assert next_delay(history, 0.0) == 0.02
         assert _retry.delays_disabled()
     assert not _retry.delays_disabled()
     assert next_delay(history, 0.0) == S.first_delay
+
+
+@pytest.mark.parametrize("bad", [-1, "0.1", True, float("nan")])
+def test_no_delays_refuses_a_bad_poll_interval(bad: object) -> None:
+    """A negative or non-numeric poll_interval is refused before anything changes."""
+    from generio.testing import no_delays
+
+    with pytest.raises((ValueError, TypeError), match="poll_interval"), no_delays(bad):  # type: ignore[arg-type]
+        pass
+    assert not _retry.delays_disabled()
+
+
+def test_no_delays_polls_a_flow_a_bounded_number_of_times(emu: Emulator) -> None:
+    """Under no_delays(poll_interval=0.05) a 1 s flow is polled about 20 times, not thousands."""
+    from generio.testing import no_delays
+
+    emu.flow_seconds = 1.0
+    sent: list[str] = []
+    previous = _retry.set_delays_disabled(False)  # undo the suite's fixture; no_delays redoes it
+    try:
+        with (
+            httpx.Client(event_hooks={"request": [lambda r: sent.append(r.url.path)]}) as http,
+            Generio(emu.api_key, emu.base_url, http_client=http) as client,
+            no_delays(poll_interval=0.05),
+        ):
+            result = client.run(PROMPT_TEMPLATE, "a chair")
+    finally:
+        _retry.set_delays_disabled(previous)
+    polls = sent.count(f"/flows/{result.flow.id}")
+    assert result.flow.state == "completed"
+    # 1 s at one look per 0.05 s is ~20 looks; back-to-back polling makes hundreds.
+    assert 5 <= polls <= 60

@@ -11,7 +11,6 @@ Sleeps advance a fake clock; downloads are answered from the script too; local f
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, TypeVar
 
 import attrs
@@ -42,7 +41,7 @@ class Step:
 
     Attributes:
         expect: ``"METHOD path"`` of a call, or ``"DOWNLOAD path"``.
-        answer: JSON for the operation's parser (a call), a Path (a download), an exception
+        answer: JSON for the operation's parser (a call), a Saved (a download), an exception
             to raise, or a function of the effect returning the result.
     """
 
@@ -105,7 +104,7 @@ class FakeDriver:
         answer = step.answer
         if isinstance(answer, BaseException):
             raise answer
-        if callable(answer) and not isinstance(answer, Path):
+        if callable(answer):
             return answer(effect)
         return parse(answer)
 

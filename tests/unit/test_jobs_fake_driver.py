@@ -23,7 +23,7 @@ from generio._http.operations import get_flow_op, update_flow_op
 from generio._jobs import wait as wait_module
 from generio._jobs.create import create_job
 from generio._jobs.downloads import PrepareDir, download_outputs_job
-from generio._jobs.effects import Call, Download, Sleep
+from generio._jobs.effects import Call, Download, Saved, Sleep
 from generio._jobs.retries import call
 from generio._jobs.wait import wait_job
 
@@ -201,12 +201,13 @@ def test_download_retries_a_broken_transfer_and_skips_failed_outputs(tmp_path: P
         [
             Step("GET /flows/f1/outputs", outputs),
             Step("DOWNLOAD /flows/f1/outputs/a1", _lost("GET", "/flows/f1/outputs/a1")),
-            Step("DOWNLOAD /flows/f1/outputs/a1", written),
+            Step("DOWNLOAD /flows/f1/outputs/a1", Saved(written, "model/gltf-binary")),
         ]
     )
     listed, paths = driver.drive(download_outputs_job(new_state(), "f1", out))
     driver.assert_done()
     assert [a.id for a in listed] == ["a0", "a1"]
+    assert listed[1].mime_type == "model/gltf-binary"  # the type of what was saved
     assert paths == [written]
     assert out.is_dir()  # made by the PrepareDir effect, performed by the driver
     assert isinstance(driver.effects[0], PrepareDir)
