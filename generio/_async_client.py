@@ -231,7 +231,10 @@ class AsyncGenerio(AsyncBatches, ClientBase):
         self._http, self._low = build_async(
             self._state.settings, timeout, self._user, routes=self._routes, headers=self._headers
         )
-        self._driver: AsyncDriver = AsyncDriver(self._http, self._state)
+        shared = getattr(self, "_driver", None)  # with_options: the same pools, the same loop
+        self._driver: AsyncDriver = AsyncDriver(
+            self._http, self._state, shared.loop if shared is not None else None
+        )
         self._templates = AsyncTemplates(self)
         self._flows = AsyncFlows(self)
 

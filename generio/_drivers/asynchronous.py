@@ -38,13 +38,20 @@ class AsyncDriver:
     Args:
         http: the client's httpx client (retrying, bounded transports).
         state: the client's state (settings, clean-up count).
+        loop: the event loop the connections already belong to, if any.
     """
 
-    def __init__(self, http: httpx.AsyncClient, state: ClientState) -> None:
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        state: ClientState,
+        loop: anyio.lowlevel.EventLoopToken | None = None,
+    ) -> None:
         self._http = http
         self._state = state
-        #: The event loop of the first call: the connections belong to it.
-        self._loop: anyio.lowlevel.EventLoopToken | None = None
+        #: The event loop of the first call: the connections belong to it (a copy made by
+        #: ``with_options`` shares them, so it inherits the loop).
+        self.loop = loop
 
     def check_usable(self) -> None:
         """Refuse a closed client, or one whose connections belong to another event loop.
@@ -58,9 +65,9 @@ class AsyncDriver:
         if self._http.is_closed:
             raise ClientClosedError("AsyncGenerio")
         token = anyio.lowlevel.current_token()
-        if self._loop is None:
-            self._loop = token
-        elif self._loop != token:
+        if self.loop is None:
+            self.loop = token
+        elif self.loop != token:
             raise WrongEventLoopError()
 
     async def drive(self, job: Job[T]) -> T:
