@@ -14,6 +14,7 @@ that broke off) is ``generio._jobs.downloads``.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import math
 import time
 from pathlib import Path
@@ -37,7 +38,7 @@ from generio._http.settings import Settings
 from generio._jobs.effects import Download, Saved
 from generio._payload import files as _files
 from generio._payload import mime as _mime
-from generio._payload.names import readable_name
+from generio._payload.names import readable_base, readable_name
 from generio._payload.stream import BodyDecoder
 
 __all__ = [
@@ -127,6 +128,10 @@ def file_name(effect: Download, mime: str) -> str:
     return _files.safe_filename(effect.asset_id, extension, taken=set(effect.taken))
 
 
+class _KeepTwin(Exception):
+    """Discards a finished download whose bytes are already saved under its own name."""
+
+
 class OutputWriter:
     """Takes one download's body chunk by chunk and leaves the decoded file, or nothing.
 
@@ -146,6 +151,11 @@ class OutputWriter:
         self._stack = contextlib.ExitStack()
         self._file: IO[bytes] | None = None
         self.path: Path | None = None
+        # The file already under this output's own readable name, if any; kept (and no copy
+        # written) when the download turns out to hold the same bytes: a resumed run.
+        self._twin: Path | None = None
+        self._digest = hashlib.sha256()
+        self._keep_twin = False
         self._decoder = BodyDecoder(content_type, self._open, self._write)
 
     def __enter__(self) -> OutputWriter:
@@ -159,6 +169,11 @@ class OutputWriter:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        if exc is None and self._keep_twin:
+            # Leave through the temporary file's error path: it is removed, nothing renamed.
+            with contextlib.suppress(_KeepTwin):
+                self._stack.__exit__(_KeepTwin, _KeepTwin(), None)
+            return
         self._stack.__exit__(exc_type, exc, tb)
 
     def _bad_body(self, why: str) -> ServerError:
@@ -169,6 +184,13 @@ class OutputWriter:
         name = file_name(self._effect, mime)
         self._file = self._stack.enter_context(_files.atomic_writer(directory, name))
         self.path = directory / name
+        effect = self._effect
+        if effect.filename is None and effect.stem is not None:
+            base = readable_base(
+                effect.stem, effect.flow_id, effect.index, _mime.extension_for(mime)
+            )
+            if base != name and (directory / base).is_file():
+                self._twin = directory / base
 
     def _write(self, data: bytes) -> None:
         assert self._file is not None  # noqa: S101 - on_mime comes before any data
@@ -185,6 +207,19 @@ class OutputWriter:
                 status_code=200,
             )
         self._file.write(data)
+        if self._twin is not None:
+            self._digest.update(data)
+
+    def _same_as_twin(self) -> bool:
+        """Whether the file under this output's own name holds exactly what was downloaded."""
+        twin = self._twin
+        if twin is None or twin.stat().st_size != self._written:
+            return False
+        theirs = hashlib.sha256()
+        with twin.open("rb") as stream:
+            while block := stream.read(1 << 20):
+                theirs.update(block)
+        return theirs.digest() == self._digest.digest()
 
     def _check_deadline(self) -> None:
         deadline = self._limits.deadline
@@ -224,4 +259,7 @@ class OutputWriter:
             raise self._bad_body(f"its body was cut short or malformed ({exc})") from None
         if self.path is None or self._decoder.mime_type is None:
             raise self._bad_body("its body held no data")
+        if self._twin is not None and self._same_as_twin():
+            self._keep_twin = True
+            return Saved(self._twin, self._decoder.mime_type)
         return Saved(self.path, self._decoder.mime_type)
