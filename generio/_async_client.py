@@ -8,10 +8,8 @@ already depends on, so generio runs under asyncio and trio alike.
 
 from __future__ import annotations
 
-import builtins
 import os
 from collections.abc import Mapping
-from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -22,14 +20,7 @@ from generio._client import Flows, Generio, Templates
 from generio._docs import Resource, share_docs
 from generio._drivers.asynchronous import CLEANUP_SECONDS
 from generio._drivers.batch_async import AsyncBatches
-from generio._drivers.outputs import AsyncOutputMethods
-from generio._http.operations import (
-    get_flow_op,
-    get_input_op,
-    get_output_op,
-    list_inputs_op,
-    list_outputs_op,
-)
+from generio._flows_api import AsyncFlows
 from generio._http.settings import (
     DEFAULT_DOWNLOAD_TIMEOUT,
     DEFAULT_MAX_DOWNLOAD_BYTES,
@@ -38,24 +29,12 @@ from generio._http.settings import (
     NotGiven,
     Secret,
 )
-from generio._jobs.calls import (
-    abort_job,
-    as_sources,
-    delete_job,
-    request_job,
-    start_job,
-)
-from generio._jobs.conflicts import judged
-from generio._jobs.downloads import download_outputs_job
-from generio._jobs.effects import Job
 from generio._jobs.options import OnInterrupt
-from generio._jobs.pages import list_flows_job
-from generio._models import Asset, Flow, ProgressCallback, RunResult, Template
+from generio._models import ProgressCallback, RunResult, Template
 from generio._templates_api import AsyncTemplates
-from generio._types import FlowSortField, FlowState
 
 if TYPE_CHECKING:
-    pass
+    from generio._jobs.effects import Job
 
 if TYPE_CHECKING:
     from generio._drivers.asynchronous import AsyncDriver
@@ -63,120 +42,6 @@ if TYPE_CHECKING:
 __all__ = ["AsyncFlows", "AsyncGenerio", "AsyncTemplates"]
 
 T = TypeVar("T")
-
-
-class AsyncFlows(AsyncOutputMethods):
-    """``client.flows`` of :class:`AsyncGenerio`.
-
-    Each method is the awaitable twin of the same method of :class:`~generio.Flows`,
-    with the same arguments and errors.
-    """
-
-    def __init__(self, client: AsyncGenerio) -> None:
-        self._client = client
-        self._state = client._state
-
-    async def create(
-        self,
-        template: str | Template,
-        *,
-        inputs: object = None,
-        parameters: Mapping[str, Any] | None = None,
-        additional: Any = None,
-        idempotency_key: str | None = None,
-    ) -> Flow:
-        """Create a flow (started at once when it has inputs), never twice."""
-        from generio._jobs.create import create_job  # loaded on first create
-
-        return await self._client._drive(
-            create_job(
-                self._state,
-                template,
-                as_sources(inputs),
-                parameters,
-                additional,
-                idempotency_key,
-            )
-        )
-
-    async def get(self, flow_id: str) -> Flow:
-        """Return the flow's current state and progress."""
-        return await self._client._drive(request_job(self._state, get_flow_op(flow_id)))
-
-    async def list(
-        self, *, state: FlowState | None = None, sort_by: FlowSortField | None = None
-    ) -> list[Flow]:
-        """Return the account's flows, optionally filtered by state and sorted."""
-        return await self._client._drive(list_flows_job(self._state, state, sort_by))
-
-    async def upload_input(
-        self,
-        flow_id: str,
-        source: object,
-        *,
-        additional: Any = None,
-        mime_type: str | None = None,
-    ) -> Asset:
-        """Add one input to a flow in ``created``, streamed, never twice."""
-        from generio._jobs.create import upload_job
-
-        job = upload_job(self._state, flow_id, source, additional, mime_type)
-        return await self._client._drive(judged(self._state, flow_id, "upload an input", job))
-
-    async def start(self, flow_id: str) -> Flow:
-        """Start a flow created without inputs."""
-        return await self._client._drive(start_job(self._state, flow_id))
-
-    async def abort(self, flow_id: str) -> Flow:
-        """Abort a starting or running flow."""
-        return await self._client._drive(abort_job(self._state, flow_id))
-
-    async def delete(self, flow_id: str) -> None:
-        """Delete a flow and its assets, irreversibly."""
-        await self._client._drive(delete_job(self._state, flow_id))
-
-    async def inputs(self, flow_id: str, *, include_data: bool = False) -> builtins.list[Asset]:
-        """Return the flow's inputs."""
-        op = list_inputs_op(flow_id, include_data)
-        return await self._client._drive(request_job(self._state, op))
-
-    async def input(self, flow_id: str, asset_id: str) -> Asset:
-        """Return one input, with its content."""
-        return await self._client._drive(request_job(self._state, get_input_op(flow_id, asset_id)))
-
-    async def outputs(self, flow_id: str, *, include_data: bool = False) -> builtins.list[Asset]:
-        """Return a finished flow's outputs."""
-        job = request_job(self._state, list_outputs_op(flow_id, include_data))
-        return await self._client._drive(judged(self._state, flow_id, "read outputs", job))
-
-    async def output(self, flow_id: str, asset_id: str) -> Asset:
-        """Return one output with its content (``.data``, ``.mime_type``)."""
-        job = request_job(self._state, get_output_op(flow_id, asset_id))
-        return await self._client._drive(judged(self._state, flow_id, "read outputs", job))
-
-    async def wait(
-        self,
-        flow_id: str,
-        *,
-        timeout: float | None = None,  # noqa: ASYNC109 - the public surface takes timeout=
-        on_progress: ProgressCallback | None = None,
-        raise_on_failure: bool = False,
-    ) -> Flow:
-        """Wait until the flow finishes, polling adaptively."""
-        from generio._jobs.run import wait_checked_job
-
-        job = wait_checked_job(
-            self._state, flow_id, timeout=timeout, on_progress=on_progress,
-            raise_on_failure=raise_on_failure,
-        )  # fmt: skip
-        return await self._client._drive(job)
-
-    async def download_outputs(
-        self, flow_id: str, out_dir: str | os.PathLike[str]
-    ) -> builtins.list[Path]:
-        """Stream every ready output of a finished flow into ``out_dir``."""
-        job = download_outputs_job(self._state, flow_id, Path(out_dir))
-        return (await self._client._drive(judged(self._state, flow_id, "read outputs", job)))[1]
 
 
 class AsyncGenerio(AsyncBatches, ClientBase):

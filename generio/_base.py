@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 import os
 from collections.abc import Mapping
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 import attrs
 import httpx
@@ -23,10 +23,12 @@ from generio._http.settings import (
     check_timeout,
     resolve_settings,
 )
-from generio._jobs.effects import Job
 from generio._jobs.options import OnInterrupt
-from generio._jobs.state import ClientState
 from generio._models import ProgressCallback, RunResult, Template
+
+if TYPE_CHECKING:
+    from generio._jobs.effects import Job
+    from generio._jobs.state import ClientState
 
 __all__ = ["ClientBase"]
 
@@ -102,6 +104,8 @@ class ClientBase:
         Raises:
             ConfigurationError: no API key, a malformed or insecure base URL, a bad setting.
         """
+        from generio._jobs.state import ClientState  # loaded with the first client
+
         settings = resolve_settings(api_key, base_url, **options)
         self._state = ClientState(settings)
         return settings

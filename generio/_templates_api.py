@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from generio._jobs.calls import get_template_job, list_templates_job
 from generio._models import Template
 
 if TYPE_CHECKING:
@@ -22,6 +21,8 @@ class Templates:
 
     def list(self) -> list[Template]:
         """Return all templates the account can use (refreshing the template cache)."""
+        from generio._jobs.calls import list_templates_job
+
         return self._client._drive(list_templates_job(self._client._state))
 
     def get(self, id_or_name: str) -> Template:
@@ -30,6 +31,8 @@ class Templates:
         Raises:
             NotFoundError: no template has this id or name.
         """
+        from generio._jobs.calls import get_template_job
+
         return self._client._drive(get_template_job(self._client._state, id_or_name))
 
 
@@ -41,8 +44,12 @@ class AsyncTemplates:
 
     async def list(self) -> list[Template]:
         """Return all templates the account can use (refreshing the template cache)."""
+        from generio._jobs.calls import list_templates_job
+
         return await self._client._drive(list_templates_job(self._client._state))
 
     async def get(self, id_or_name: str) -> Template:
         """Return one template by id or name. Raises ``NotFoundError`` when none matches."""
+        from generio._jobs.calls import get_template_job
+
         return await self._client._drive(get_template_job(self._client._state, id_or_name))

@@ -21,8 +21,6 @@ from collections.abc import Generator, Iterable, Mapping
 from typing import TYPE_CHECKING, TypeVar, cast
 
 from generio._errors import ClientClosedError
-from generio._jobs.calls import prefetch_templates_job
-from generio._jobs.effects import Job as EffectJob
 from generio._jobs.idempotency import new_key
 from generio._jobs.options import OnInterrupt
 
@@ -32,6 +30,7 @@ if TYPE_CHECKING:
     from generio._client import Generio
     from generio._jobs.batch import Job, Outcome, Plan
     from generio._jobs.batch_progress import BatchCallback
+    from generio._jobs.effects import Job as EffectJob
 
 # The batch's own modules (plans, chains, progress, the thread pool) load with the first
 # batch: importing the client stays light.
@@ -114,6 +113,7 @@ class SyncBatches:
         if client._driver.closed:
             raise ClientClosedError("Generio")
         from generio._jobs.batch import check_concurrency, plan_jobs, template_names
+        from generio._jobs.calls import prefetch_templates_job
 
         check_concurrency(concurrency)
         plans = plan_jobs(jobs, on_interrupt, new_key)

@@ -12,20 +12,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from generio._errors import InputError
-from generio._http.operations import quote_id
-from generio._jobs.downloads import download_output_job
-from generio._jobs.state import ClientState
 
 if TYPE_CHECKING:
     from generio._async_client import AsyncGenerio
     from generio._client import Generio
     from generio._drivers.streams import AsyncOutputStream, OutputStream
+    from generio._jobs.state import ClientState
 
 __all__ = ["AsyncOutputMethods", "OutputMethods", "output_path", "output_target"]
 
 
 def output_path(flow_id: str, asset_id: str) -> str:
     """Return the URL path of one output."""
+    from generio._http.operations import quote_id
+
     return f"/flows/{quote_id(flow_id)}/outputs/{quote_id(asset_id)}"
 
 
@@ -67,6 +67,8 @@ class OutputMethods:
             NotFoundError: no such flow or output.
             InputError: ``dest`` cannot be written.
         """
+        from generio._jobs.downloads import download_output_job
+
         job = download_output_job(self._state, flow_id, asset_id, *output_target(dest))
         return self._client._drive(job).path
 
@@ -101,6 +103,8 @@ class AsyncOutputMethods:
     async def download_output(
         self, flow_id: str, asset_id: str, dest: str | os.PathLike[str]
     ) -> Path:
+        from generio._jobs.downloads import download_output_job
+
         job = download_output_job(self._state, flow_id, asset_id, *output_target(dest))
         return (await self._client._drive(job)).path
 
