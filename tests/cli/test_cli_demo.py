@@ -7,12 +7,12 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import pytest
-from cli_helpers import IMAGE_TEMPLATE, OPTIMIZE_TEMPLATE, PROMPT_TEMPLATE, is_glb
 from typer.testing import CliRunner
 
 from generio import Flow
 from generio._cli import app
 from generio._demo import run_demo
+from tests.helpers.cli import IMAGE_TEMPLATE, OPTIMIZE_TEMPLATE, PROMPT_TEMPLATE, is_glb
 
 DEMO_MODELS = ["chair-from-image.glb", "chair-optimised.glb", "chair.glb"]
 

@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from cli_helpers import PROMPT_TEMPLATE, Cli
 from typer.testing import CliRunner
 
 import generio.__main__ as entry
@@ -16,6 +15,7 @@ from generio import __version__
 from generio._cli import app
 from generio._cli._flows import SortField, StateFilter
 from generio.testing import Emulator
+from tests.helpers.cli import PROMPT_TEMPLATE, Cli
 
 
 def test_version() -> None:

@@ -6,13 +6,13 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from cli_helpers import PROMPT_TEMPLATE, SLOW_FLOW_SECONDS, Cli
 from typer.main import get_command
 from typer.testing import CliRunner
 
 from generio._cli import app
 from generio._cli._parsing import hoist_global_options
 from generio.testing import Emulator
+from tests.helpers.cli import PROMPT_TEMPLATE, SLOW_FLOW_SECONDS, Cli
 
 
 def _hoist(*args: str) -> list[str]:
@@ -58,7 +58,7 @@ def test_global_options_after_the_command(cli: Cli, emu: Emulator) -> None:
     assert emu.api_key not in result.output
 
 
-def test_global_options_after_a_flows_command(cli: Cli, client: object) -> None:
+def test_global_options_after_a_flows_command(cli: Cli, sync_client: object) -> None:
     """Global options after `flows list` are accepted too."""
     result = CliRunner().invoke(
         app, ["flows", "list", "--json", "--api-key", cli.emu.api_key, "--base-url",

@@ -10,9 +10,9 @@ from email.utils import parsedate_to_datetime
 
 import httpx
 import pytest
-from emulator_helpers import Api
 
 from generio.testing import Emulator, Fault, FaultKind
+from tests.helpers.emulator import Api
 
 PROMPT = {"template": "model_generate_fromprompt", "inputs": [{"data": "a chair"}]}
 

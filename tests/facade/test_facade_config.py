@@ -7,7 +7,6 @@ import logging
 import anyio
 import httpx
 import pytest
-from facade_helpers import FLOW_JSON, KEY, PROMPT_TEMPLATE
 from generio_api.api.templates import list_templates
 
 from generio import (
@@ -18,6 +17,7 @@ from generio import (
     GenerioError,
 )
 from generio.testing import Emulator
+from tests.helpers.facade import FLOW_JSON, KEY, PROMPT_TEMPLATE
 
 
 @pytest.fixture

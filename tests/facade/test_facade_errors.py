@@ -7,7 +7,6 @@ from email.utils import formatdate
 
 import httpx
 import pytest
-from facade_helpers import FLOW_JSON, MockFactory, mock_client
 
 from generio import (
     APIConnectionError,
@@ -20,6 +19,7 @@ from generio import (
     ValidationError,
     _retry,
 )
+from tests.helpers.facade import FLOW_JSON, MockFactory, mock_client
 
 HTML_502 = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from facade_helpers import IMAGE_TEMPLATE, OPTIMIZE_TEMPLATE, PROMPT_TEMPLATE
 
 from generio import APIConnectionError, AsyncGenerio, Generio, RateLimitError, ServerError
 from generio.testing import Emulator, sample_glb, sample_png
+from tests.helpers.facade import IMAGE_TEMPLATE, OPTIMIZE_TEMPLATE, PROMPT_TEMPLATE
 
 CREATE_FAULTS = [
     "lost_response",

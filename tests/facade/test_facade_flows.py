@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from facade_helpers import IMAGE_TEMPLATE, OPTIMIZE_TEMPLATE, PROMPT_TEMPLATE
 
 from generio import (
     Asset,
@@ -17,6 +16,7 @@ from generio import (
     WaitTimeout,
 )
 from generio.testing import Emulator, sample_glb, sample_png
+from tests.helpers.facade import IMAGE_TEMPLATE, OPTIMIZE_TEMPLATE, PROMPT_TEMPLATE
 
 
 def test_templates_list(client: Generio) -> None:

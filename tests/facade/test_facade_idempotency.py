@@ -7,7 +7,6 @@ from typing import Any
 
 import anyio
 import pytest
-from facade_helpers import IMAGE_TEMPLATE, PROMPT_TEMPLATE, either_client
 
 from generio import (
     IDEMPOTENCY_FIELD,
@@ -18,6 +17,7 @@ from generio import (
     InputError,
 )
 from generio.testing import Emulator, sample_png
+from tests.helpers.facade import IMAGE_TEMPLATE, PROMPT_TEMPLATE, either_client
 
 ADDITIONALS: list[Any] = [None, {}, {"project": "chairs", "n": [1, 2]}, [1, "two"], "tag", 7, 2.5]
 
@@ -241,7 +241,7 @@ def test_run_many_jobs_take_idempotency_keys(emu: Emulator) -> None:
 
 def test_keys_hold_when_list_entries_lack_additional(emu: Emulator) -> None:
     """A listing without additional: the key is found by reading the flows one by one."""
-    from listing_proxy import ListWithoutAdditional
+    from tests.helpers.listing_proxy import ListWithoutAdditional
 
     with ListWithoutAdditional(emu) as proxy, Generio(emu.api_key, proxy.base_url) as client:
         other = client.flows.create(PROMPT_TEMPLATE, inputs="someone else's chair")

@@ -7,10 +7,10 @@ import logging
 from pathlib import Path
 
 import pytest
-from facade_helpers import IMAGE_TEMPLATE, OPTIMIZE_TEMPLATE, PROMPT_TEMPLATE
 
 from generio import FlowFailed, Generio, RunResult, WaitTimeout
 from generio.testing import Emulator, sample_glb, sample_jpeg, sample_png
+from tests.helpers.facade import IMAGE_TEMPLATE, OPTIMIZE_TEMPLATE, PROMPT_TEMPLATE
 
 
 def test_run_in_memory(client: Generio, emu: Emulator) -> None:

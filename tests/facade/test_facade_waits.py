@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from facade_helpers import PROMPT_TEMPLATE
 
 from generio import AuthenticationError, Generio, NotFoundError, WaitTimeout
 from generio._retry import set_delays_disabled
 from generio.testing import Emulator
+from tests.helpers.facade import PROMPT_TEMPLATE
 
 # Share of GET /flows/{id} requests that fail, by kind (each rule rolls on what the ones
 # before it let through, so the real shares are a little lower; together about half).

@@ -24,37 +24,6 @@ from typing import Any, Literal
 import anyio.from_thread
 import httpx
 import pytest
-from facade_helpers import FLOW_JSON, MOCK_URL, Blocking
-from hostile_answers import (
-    ESCAPES,
-    GOOD_GLB_URI,
-    HUGE_PROGRESS,
-    INVALID_UTF8,
-    SMALL_LIMIT,
-    TOO_MANY_DIGITS,
-    bomb_download,
-    bomb_json,
-    deep_nesting,
-    echo_key,
-    encoded,
-    endless_download,
-    endless_json,
-    output_json,
-    outputs_then,
-    post_503_then_created,
-    raw,
-    trickle_download,
-)
-from reliability_helpers import (
-    IMAGE_TEMPLATE,
-    OPTIMIZE_TEMPLATE,
-    PROMPT_TEMPLATE,
-    exception_texts,
-    files_containing,
-    locals_texts,
-    tree,
-    watch_logs,
-)
 
 from generio import (
     APIConnectionError,
@@ -82,6 +51,37 @@ from generio import (
     WrongEventLoopError,
 )
 from generio.testing import Emulator, sample_glb, sample_jpeg, sample_png
+from tests.helpers.facade import FLOW_JSON, MOCK_URL, Blocking
+from tests.helpers.hostile_answers import (
+    ESCAPES,
+    GOOD_GLB_URI,
+    HUGE_PROGRESS,
+    INVALID_UTF8,
+    SMALL_LIMIT,
+    TOO_MANY_DIGITS,
+    bomb_download,
+    bomb_json,
+    deep_nesting,
+    echo_key,
+    encoded,
+    endless_download,
+    endless_json,
+    output_json,
+    outputs_then,
+    post_503_then_created,
+    raw,
+    trickle_download,
+)
+from tests.helpers.reliability import (
+    IMAGE_TEMPLATE,
+    OPTIMIZE_TEMPLATE,
+    PROMPT_TEMPLATE,
+    exception_texts,
+    files_containing,
+    locals_texts,
+    tree,
+    watch_logs,
+)
 
 MOCK_KEY = "sk-live-mock-4f1d2c9b8a7e"
 # Secrets of single cases, named so that a traceback's source lines show names, not values.

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import traceback
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import anyio.from_thread
 import httpx
 import pytest
-from facade_helpers import IMAGE_TEMPLATE, MOCK_URL, PROMPT_TEMPLATE, Blocking, either_client
 
 from generio import (
     AsyncGenerio,
@@ -21,13 +19,7 @@ from generio import (
     ServerError,
 )
 from generio.testing import Emulator, sample_png
-
-
-@pytest.fixture(params=["sync", "async"])
-def client(request: pytest.FixtureRequest, emu: Emulator) -> Iterator[Generio]:
-    """Open a client of each kind on the emulator, both used with blocking calls."""
-    with either_client(request.param, emu) as client:
-        yield client
+from tests.helpers.facade import IMAGE_TEMPLATE, MOCK_URL, PROMPT_TEMPLATE, Blocking
 
 
 @pytest.mark.parametrize(

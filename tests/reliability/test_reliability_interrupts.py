@@ -168,7 +168,7 @@ def test_task_cancelled_at_every_step(
 @pytest.mark.parametrize("kind", ["sync", "async"])
 def test_callback_that_raises_aborts_the_flow(emu: Emulator, kind: str) -> None:
     """An exception from on_progress comes out as it was, and the flow is aborted."""
-    from facade_helpers import either_client
+    from tests.helpers.facade import either_client
 
     emu.flow_seconds = 30
 

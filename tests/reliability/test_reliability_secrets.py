@@ -14,16 +14,16 @@ from pathlib import Path
 
 import anyio
 import pytest
-from reliability_helpers import (
+
+from generio import AsyncGenerio, ConfigurationError, Generio, GenerioError
+from generio.testing import Emulator, Fault, sample_glb
+from tests.helpers.reliability import (
     OPTIMIZE_TEMPLATE,
     PROMPT_TEMPLATE,
     REQUEST_FAULTS,
     WATCHED_LOGGERS,
     files_containing,
 )
-
-from generio import AsyncGenerio, ConfigurationError, Generio, GenerioError
-from generio.testing import Emulator, Fault, sample_glb
 
 KEY = "sk-live-secret-e3a09f5d71"
 
@@ -191,7 +191,8 @@ def send(request):
 def test_connection_error_hides_the_key_held_by_library_frames(cls: type[Generio]) -> None:
     """The causes of a connection error lose their frames: no local shows the key."""
     import httpx
-    from reliability_helpers import locals_texts
+
+    from tests.helpers.reliability import locals_texts
 
     namespace: dict[str, object] = {}
     exec(compile(_LIBRARY_FRAME, "/usr/lib/site-packages/httpcore/_send.py", "exec"), namespace)  # noqa: S102 - our own source

@@ -21,7 +21,10 @@ from typing import Any
 
 import anyio
 import pytest
-from reliability_helpers import (
+
+from generio import AsyncGenerio, FlowFailed, Generio, RunResult
+from generio.testing import Emulator, FaultRecord, LedgerEntry
+from tests.helpers.reliability import (
     CLIENT_TIMEOUT,
     COVERED_OPERATIONS,
     REQUEST_KINDS,
@@ -38,9 +41,6 @@ from reliability_helpers import (
     tree,
     watch_logs,
 )
-
-from generio import AsyncGenerio, FlowFailed, Generio, RunResult
-from generio.testing import Emulator, FaultRecord, LedgerEntry
 
 DEFAULT_FLOWS = 24
 FULL_FLOWS = env_int("GENERIO_SOAK_FLOWS", 300)

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from facade_helpers import IMAGE_TEMPLATE, PROMPT_TEMPLATE
-from variant_server import VariantServer
 
 from generio import (
     APIStatusError,
@@ -17,6 +15,8 @@ from generio import (
     ValidationError,
 )
 from generio.testing import Emulator
+from tests.helpers.facade import IMAGE_TEMPLATE, PROMPT_TEMPLATE
+from tests.helpers.variant_server import VariantServer
 
 PNG = (
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00"

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import anyio.from_thread
 import pytest
-from facade_helpers import PROMPT_TEMPLATE, Blocking
-from variant_dialects import DIALECTS, LIST_DIALECTS
-from variant_server import VariantServer
 
 from generio import AsyncGenerio, Generio
 from generio.testing import Emulator
+from tests.helpers.facade import PROMPT_TEMPLATE, Blocking
+from tests.helpers.variant_dialects import DIALECTS, LIST_DIALECTS
+from tests.helpers.variant_server import VariantServer
 
 #: The degradation each dialect makes run() log (once), when it makes one.
 WARNS = {
