@@ -17,6 +17,7 @@ from generio import (
     InputError,
 )
 from generio.testing import Emulator, sample_png
+from tests.helpers.emulator import fired
 from tests.helpers.facade import IMAGE_TEMPLATE, PROMPT_TEMPLATE, either_client
 
 ADDITIONALS: list[Any] = [None, {}, {"project": "chairs", "n": [1, 2]}, [1, "two"], "tag", 7, 2.5]
@@ -177,11 +178,13 @@ def test_lost_creates_in_one_client_each_keep_their_own_inputs(emu: Emulator) ->
 
 def test_late_creates_across_two_clients_each_keep_their_own_inputs(emu: Emulator) -> None:
     """Two clients, identical requests but inputs, answers late: no flow swapped or orphaned."""
-    emu.add_fault("slow", "create_flow", rate=0.5, delay=0.6)
+    # Answers held half a minute against a 1 s timeout: late for sure, and an answer that is
+    # not held is never late, however loaded the machine.
+    emu.add_fault("slow", "create_flow", rate=0.5, delay=30.0)
     made: dict[str, str] = {}
 
     def batch(prompts: list[str]) -> None:
-        with Generio(emu.api_key, emu.base_url, timeout=0.3, max_retries=6) as client:
+        with Generio(emu.api_key, emu.base_url, timeout=1.0, max_retries=6) as client:
             for prompt in prompts:
                 made[prompt] = client.run(PROMPT_TEMPLATE, prompt, additional="same").flow.id
 
@@ -215,6 +218,7 @@ def test_run_many_jobs_differing_only_in_inputs_keep_their_own(emu: Emulator) ->
             return await client.run_many(jobs, concurrency=6)
 
     results = anyio.run(main)
+    assert any(r.kind.value == "lost_response" for r in emu.fault_log)
     with Generio(emu.api_key, emu.base_url) as client:
         for prompt, result in zip(PROMPTS, results, strict=True):
             assert not isinstance(result, Exception), result
@@ -262,4 +266,5 @@ def test_keys_hold_when_list_entries_lack_additional(emu: Emulator) -> None:
         with pytest.raises(IdempotencyConflictError):
             client.flows.create(PROMPT_TEMPLATE, inputs="a chaise", idempotency_key="v-1")
     assert len(emu.ledger) == 3
+    assert fired(emu) == [("lost_response", "create_flow")]
     assert [f.id for f in (other, first, lost)] == [e.flow_id for e in emu.ledger]

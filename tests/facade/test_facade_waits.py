@@ -65,7 +65,7 @@ def test_wait_under_permanent_failure_ends_at_its_deadline(client: Generio, emu:
     flow = client.flows.create(PROMPT_TEMPLATE, inputs="an unreachable table")
     emu.add_fault("connection_reset", "get_flow")
     with pytest.raises(WaitTimeout) as caught:
-        client.flows.wait(flow.id, timeout=0.3)
+        client.flows.wait(flow.id, timeout=2.0)
     assert caught.value.flow_id == flow.id
     assert len(emu.fault_log) > 3
 

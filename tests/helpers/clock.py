@@ -17,6 +17,7 @@ class EmulatorClock:
         self.now = time.time() if start is None else start
 
     def __call__(self) -> float:
+        """Return the emulator's current time."""
         return self.now
 
     def advance(self, seconds: float) -> None:

@@ -241,11 +241,13 @@ def _faults(count: int) -> Callable[[Ctx, object], None]:
 
 def _one_flow(ctx: Ctx, _: object) -> None:
     assert len(ctx.emu.ledger) == 1
+    assert ctx.emu.fault_log, "the fault this case survives never fired"
 
 
 def _completed(ctx: Ctx, result: RunResult) -> None:
     assert result.flow.state == "completed"
     assert len(ctx.emu.ledger) == 1
+    assert len(ctx.emu.fault_log) == 1, "the fault this case survives did not fire once"
 
 
 def _partial_outputs(ctx: Ctx, error: FlowFailed) -> None:
@@ -263,8 +265,10 @@ def _wait_timeout(ctx: Ctx, error: WaitTimeout) -> None:
 
 
 def _retry_after_from_date(_: Ctx, error: RateLimitError) -> None:
+    # The date is a whole second at least 600 s ahead when sent: seconds, not 0 or None,
+    # however long the answer took to be read.
     assert error.retry_after is not None
-    assert 0.0 < error.retry_after <= 3.0
+    assert 300.0 < error.retry_after <= 601.0
 
 
 def _no_files(ctx: Ctx, _: object) -> None:
@@ -775,11 +779,11 @@ CASES: list[Case] = [
          ("HTTP 503", "Service temporarily unavailable"), _faults(2)),
     Case("rate-limit-http-date", "emulator",
          _fault("rate_limit", "get_template", _template_with(max_retries=0), http_date=True,
-                retry_after=2),
+                retry_after=600),
          RateLimitError, ("HTTP 429", "Rate limit exceeded", "raise max_retries"),
          _retry_after_from_date),
     Case("read-timeout", "emulator",
-         _fault("slow", "get_template", _template_with(timeout=0.2, max_retries=1), delay=1.0),
+         _fault("slow", "get_template", _template_with(timeout=1.0, max_retries=1), delay=30.0),
          APITimeoutError, ("GET /templates/", "timed out", "longer timeout="), _faults(2)),
     Case("connection-reset", "emulator",
          _fault("connection_reset", "get_template", _template_with(max_retries=1)),

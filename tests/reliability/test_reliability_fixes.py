@@ -74,6 +74,7 @@ def test_cut_answer_to_a_post_is_not_repeated_blindly(client: Generio, emu: Emul
     emu.add_fault("truncated_json", "list_flows", count=1)
     flow = client.flows.create(PROMPT_TEMPLATE, inputs=["a lamp"])
     assert [e.flow_id for e in emu.ledger] == [flow.id]
+    assert [r.operation for r in emu.fault_log] == ["create_flow", "list_flows"]
 
 
 @pytest.mark.parametrize("bad", ["timeout", "out_dir-file", "out_dir-under-file"])

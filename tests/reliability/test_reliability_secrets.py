@@ -56,10 +56,11 @@ def test_debug_log_file_and_outputs_never_hold_the_key(
         for fault in REQUEST_FAULTS:
             for operation in ("create_flow", "get_flow", "list_outputs", "get_output"):
                 emu.add_fault(
-                    Fault(fault.kind, operation, 1.0, 1, 1, fault.http_date, 0.5, fault.state)
+                    Fault(fault.kind, operation, 1.0, 1, 1, fault.http_date, 30.0, fault.state)
                 )
         errors: list[BaseException] = []
-        with Generio(KEY, emu.base_url, timeout=0.3, max_retries=15) as client:
+        # A slow answer (held 30 s) always outlasts the 1 s timeout; no other answer does.
+        with Generio(KEY, emu.base_url, timeout=1.0, max_retries=15) as client:
             for index in range(4):
                 client.run(PROMPT_TEMPLATE, f"a chair {index}", out_dir=tmp_path / "out")
             client.run(OPTIMIZE_TEMPLATE, sample_glb(), out_dir=tmp_path / "out")
