@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -15,6 +16,7 @@ from generio import (
     ValidationError,
 )
 from generio.testing import Emulator
+from tests.helpers.emulator import emulator_outputs
 from tests.helpers.facade import IMAGE_TEMPLATE, PROMPT_TEMPLATE
 from tests.helpers.variant_server import VariantServer
 
@@ -229,19 +231,18 @@ def test_recovery_after_a_lost_delete_answer(
     "dialect",
     ["asset_status_unknown", "misprinted_data_uri", "output_raw_bytes", "output_data_only"],
 )
-def test_outputs_read_in_every_form(client: Generio, tmp_path: object) -> None:
-    """Single output, listing with data, and download all give the GLB."""
+def test_outputs_read_in_every_form(client: Generio, server: VariantServer, tmp_path: Path) -> None:
+    """Single output, listing with data, and download all give the emulator's GLB, whole."""
     flow_id, asset_id = _finished(client)
+    (reference,) = emulator_outputs(server.emulator, flow_id)  # straight from the emulator
     one = client.flows.output(flow_id, asset_id)
     assert one.id == asset_id
     assert one.mime_type == "model/gltf-binary"
-    assert (one.data or b"")[:4] == b"glTF"
+    assert one.data == reference
     listed = client.flows.outputs(flow_id, include_data=True)
-    assert [(a.id, (a.data or b"")[:4], a.is_failed) for a in listed] == [
-        (asset_id, b"glTF", False)
-    ]
-    paths = client.flows.download_outputs(flow_id, tmp_path)  # type: ignore[arg-type]
-    assert [p.read_bytes()[:4] for p in paths] == [b"glTF"]
+    assert [(a.id, a.data, a.is_failed) for a in listed] == [(asset_id, reference, False)]
+    paths = client.flows.download_outputs(flow_id, tmp_path)
+    assert [p.read_bytes() for p in paths] == [reference]
 
 
 @pytest.mark.parametrize("dialect", ["misprinted_data_uri"])
