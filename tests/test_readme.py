@@ -23,6 +23,39 @@ SHELL_BLOCKS = re.findall(r"```shell\n(.*?)```", TEXT, flags=re.DOTALL)
 #: The port the README's emulator listens on.
 README_PORT = 8765
 
+_ID = r"[0-9a-f]{24}"
+_GLB = rf"PosixPath\('models/{_ID}\.glb'\)"
+#: What each ```python block prints, as a regex its whole stdout must match; the key is a
+#: snippet found in exactly that block. A new block needs a row here.
+EXPECTED: dict[str, str] = {
+    'out_dir="models")\n    print(result.flow.state, result.paths)': rf"completed \({_GLB},\)",
+    'Path("chair.png").write_bytes': (rf"model/gltf-binary [1-9]\d*\n\({_GLB},\)\n\{{'sku': 7\}}"),
+    "client.templates.get(": (
+        r"\('text/plain',\) \['quality', 'seed', 'texture'\]\n"
+        rf"((starting|running) \d+%\n)*completed 100%\n\[{_GLB}\]"
+    ),
+    "client.run_many(jobs": rf"({_ID} [1-9]\d* bytes\n){{9}}{_ID} [1-9]\d* bytes",
+    "model.to_trimesh()": r"[1-9]\d* triangles; watertight: (True|False)",
+    "print(exc.status_code, exc.detail, exc.request_id)": (
+        r"404 Flow '0123456789abcdef01234567' not found None"
+    ),
+    'idempotency_key="order-1234"': r"True",
+    "max_response_bytes=": r"Generio\(base_url='http://127\.0\.0\.1:\d+'\)",
+    "list_flows.sync(": r"0 flows",  # the test's emulator starts empty
+    "list_templates.sync(": (
+        r"\['model_generate_fromprompt', 'model_generate_fromimage', 'model_optimize'\]"
+    ),
+    'emu.add_fault("lost_response", "create_flow", count=1)': r"completed 1",
+    "import respx": r"completed 404 Flow not found",
+}
+
+
+def _expected(code: str) -> str:
+    """Return the regex a block's output must match (exactly one row of EXPECTED fits)."""
+    rows = [pattern for key, pattern in EXPECTED.items() if key in code]
+    assert len(rows) == 1, f"give this README block one row in EXPECTED:\n{code}"
+    return rows[0]
+
 
 def test_readme_has_examples() -> None:
     """The README shows the facade, async, errors, low-level and emulator examples."""
@@ -47,8 +80,14 @@ def test_readme_example_runs(code: str, tmp_path: Path, generio_emulator: Emulat
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip(), "every example prints what it did"
+    assert re.fullmatch(_expected(code), done.stdout.strip()), done.stdout
     assert generio_emulator.api_key not in done.stdout + done.stderr
+
+
+def test_every_expected_output_belongs_to_one_block() -> None:
+    """Each row of EXPECTED names a snippet found in exactly one README block."""
+    for key in EXPECTED:
+        assert sum(key in block for block in BLOCKS) == 1, key
 
 
 def _free_port() -> int:
