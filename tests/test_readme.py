@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 
 from generio.testing import Emulator, sample_png
@@ -137,6 +138,45 @@ def _start_readme_emulator(
     raise AssertionError("no free port for the README's emulator")
 
 
+def _run_cli_lines(blocks: list[str], cwd: Path, env: dict[str, str]) -> None:
+    """Run the README's CLI lines as written, in three scripts around the abort.
+
+    ``run --no-wait`` then ``flows abort`` only works while the flow still runs: the README's
+    emulator makes 2-second flows, which a loaded machine can outlast between the two
+    commands. So that flow alone is made long (through the emulator's admin API, as the
+    test sets it up), and the lines before and after it run exactly as written.
+    """
+    lines = blocks[2].splitlines(keepends=True)
+    (start,) = [i for i, line in enumerate(lines) if "--no-wait" in line]
+    assert "flows abort" in lines[start + 1]
+    base_url = re.search(r"GENERIO_BASE_URL=(\S+)", blocks[1])
+    key = re.search(r"GENERIO_API_KEY=(\S+)", blocks[1])
+    assert base_url
+    assert key
+    admin = httpx.Client(
+        base_url=f"{base_url[1]}/_emulator", headers={"Authorization": f"Bearer {key[1]}"}
+    )
+    with admin:
+        seconds = admin.get("/config").json()["flow_seconds"]
+        for part, flow_seconds in (
+            (lines[:start], seconds),
+            (lines[start : start + 2], 3600.0),
+            (lines[start + 2 :], seconds),
+        ):
+            admin.put("/config", json={"flow_seconds": flow_seconds}).raise_for_status()
+            done = subprocess.run(
+                ["bash", "-c", "set -euo pipefail\n" + blocks[1] + "".join(part)],
+                cwd=cwd,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=240,
+                check=False,
+            )
+            assert done.returncode == 0, done.stderr
+            assert "Traceback" not in done.stderr
+
+
 @pytest.mark.skipif(shutil.which("bash") is None, reason="the README's shell is bash")
 def test_readme_shell_blocks_run(tmp_path: Path) -> None:
     """The README's emulator line serves; its CLI lines then run as written, one shell script.
@@ -148,18 +188,7 @@ def test_readme_shell_blocks_run(tmp_path: Path) -> None:
     env = _shell_env()
     server, blocks = _start_readme_emulator(tmp_path, env)
     try:
-        script = "set -euo pipefail\n" + blocks[1] + blocks[2]
-        done = subprocess.run(
-            ["bash", "-c", script],
-            cwd=tmp_path,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=240,
-            check=False,
-        )
-        assert done.returncode == 0, done.stderr
-        assert "Traceback" not in done.stderr
+        _run_cli_lines(blocks, tmp_path, env)
     finally:
         server.send_signal(signal.SIGINT)
         try:
