@@ -21,6 +21,9 @@ from generio.testing import Emulator, no_delays
 from tests.helpers.clock import EmulatorClock
 from tests.helpers.facade import either_client
 
+#: pytester runs inner pytest sessions (the emulator plugin's own tests).
+pytest_plugins = ["pytester"]
+
 #: How long the emulator's flows take unless a folder says otherwise: long enough to poll.
 DEFAULT_FLOW_SECONDS = 0.1
 
