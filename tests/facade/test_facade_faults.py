@@ -6,74 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from generio import APIConnectionError, AsyncGenerio, Generio, RateLimitError, ServerError
+from generio import APIConnectionError, Generio, RateLimitError, ServerError
 from generio.testing import Emulator, sample_glb, sample_png
 from tests.helpers.emulator import emulator_outputs, fired
 from tests.helpers.facade import IMAGE_TEMPLATE, OPTIMIZE_TEMPLATE, PROMPT_TEMPLATE
-
-CREATE_FAULTS = [
-    "lost_response",
-    "connection_reset",
-    "rate_limit",
-    "bad_gateway",
-    "server_error",
-    "unavailable",
-    "truncated_json",
-]
-
-
-@pytest.mark.parametrize("kind", CREATE_FAULTS)
-def test_create_under_fault_makes_one_flow(client: Generio, emu: Emulator, kind: str) -> None:
-    """A fault on POST /flows is retried or reconciled: exactly one flow is created."""
-    emu.add_fault(kind, "create_flow", count=1)
-    result = client.run(PROMPT_TEMPLATE, "a chair", additional={"fault": kind})
-    assert result.flow.state == "completed"
-    assert [f.kind.value for f in emu.fault_log] == [kind]
-    assert len(emu.ledger) == 1
-    assert emu.ledger[0].flow_id == result.flow.id
-
-
-def test_create_slow_answer_adopts_flow(emu: Emulator) -> None:
-    """A POST /flows answer held past the read timeout: the flow is found, not duplicated."""
-    # The answer is held a minute, the client waits 2 s: far apart whatever the machine's load.
-    emu.add_fault("slow", "create_flow", count=1, delay=60.0)
-    with Generio(emu.api_key, emu.base_url, timeout=2.0) as client:
-        flow = client.flows.create(PROMPT_TEMPLATE, inputs=["a lamp"])
-    assert [e.flow_id for e in emu.ledger] == [flow.id]
-    assert fired(emu) == [("slow", "create_flow")]
-
-
-def test_create_lost_every_time_never_duplicates(client: Generio, emu: Emulator) -> None:
-    """Every POST /flows answer lost: each attempt's flow is adopted, still one flow."""
-    emu.add_fault("lost_response", "create_flow")
-    flow = client.flows.create(PROMPT_TEMPLATE, inputs=["a table"])
-    assert [e.flow_id for e in emu.ledger] == [flow.id]
-    assert [r.kind.value for r in emu.fault_log] == ["lost_response"]
-
-
-def test_concurrent_identical_creates_get_distinct_flows(emu: Emulator) -> None:
-    """Identical concurrent creates with lost answers each end with their own flow."""
-    import anyio
-
-    emu.add_fault("lost_response", "create_flow", rate=0.5)
-
-    async def main() -> list[str]:
-        async with AsyncGenerio(emu.api_key, emu.base_url, max_retries=5) as client:
-            ids: list[str] = []
-
-            async def one() -> None:
-                flow = await client.flows.create(PROMPT_TEMPLATE, inputs=["same"])
-                ids.append(flow.id)
-
-            async with anyio.create_task_group() as group:
-                for _ in range(6):
-                    group.start_soon(one)
-            return ids
-
-    ids = anyio.run(main)
-    assert len(set(ids)) == 6
-    assert any(r.kind.value == "lost_response" for r in emu.fault_log)
-    assert sorted(e.flow_id for e in emu.ledger) == sorted(ids)
 
 
 @pytest.mark.parametrize("kind", ["lost_response", "connection_reset", "bad_gateway"])
@@ -176,18 +112,3 @@ def test_delete_whose_answer_was_lost(client: Generio, emu: Emulator) -> None:
     assert client.flows.delete(flow.id) is None
     assert emu.ledger[0].deleted
     assert fired(emu) == [("lost_response", "delete_flow")]
-
-
-def test_reconcile_compares_json_as_stored(client: Generio, emu: Emulator) -> None:
-    """Values that change in a JSON round trip (tuples) still match: no second flow."""
-    emu.add_fault("lost_response", "create_flow", count=1)
-    flow = client.flows.create(
-        PROMPT_TEMPLATE, inputs=["a rug"], parameters={"seed": 3}, additional={"pair": (1, 2)}
-    )
-    assert flow.additional == {"pair": [1, 2]}
-    assert [e.flow_id for e in emu.ledger] == [flow.id]
-    emu.add_fault("lost_response", "upload_input", count=1)
-    created = client.flows.create(IMAGE_TEMPLATE)
-    asset = client.flows.upload_input(created.id, sample_png(), additional=("front", 1))
-    assert [a.id for a in client.flows.inputs(created.id)] == [asset.id]
-    assert [r.operation for r in emu.fault_log] == ["create_flow", "upload_input"]

@@ -68,15 +68,6 @@ def test_cut_answers_to_a_get_within_the_budget_only(emu: Emulator) -> None:
     assert len(emu.fault_log) == 3
 
 
-def test_cut_answer_to_a_post_is_not_repeated_blindly(client: Generio, emu: Emulator) -> None:
-    """A POST /flows answered with cut JSON is reconciled, never simply sent again."""
-    emu.add_fault("truncated_json", "create_flow", count=1)
-    emu.add_fault("truncated_json", "list_flows", count=1)
-    flow = client.flows.create(PROMPT_TEMPLATE, inputs=["a lamp"])
-    assert [e.flow_id for e in emu.ledger] == [flow.id]
-    assert [r.operation for r in emu.fault_log] == ["create_flow", "list_flows"]
-
-
 @pytest.mark.parametrize("bad", ["timeout", "out_dir-file", "out_dir-under-file"])
 def test_run_checks_its_arguments_before_creating(
     client: Generio, emu: Emulator, tmp_path: Path, bad: str
