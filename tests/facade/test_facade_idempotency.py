@@ -22,10 +22,6 @@ from tests.helpers.facade import IMAGE_TEMPLATE, PROMPT_TEMPLATE, either_client
 ADDITIONALS: list[Any] = [None, {}, {"project": "chairs", "n": [1, 2]}, [1, "two"], "tag", 7, 2.5]
 
 
-def _inputs_of(client: Generio, flow_id: str) -> list[str]:
-    return [a.data.decode() for a in client.flows.inputs(flow_id, include_data=True) if a.data]
-
-
 @pytest.mark.parametrize("additional", ADDITIONALS, ids=repr)
 def test_additional_reads_back_exactly_everywhere(
     client: Generio, emu: Emulator, additional: Any
