@@ -18,6 +18,7 @@ from generio import (
 from generio.testing import Emulator, sample_png
 from tests.helpers.emulator import fired
 from tests.helpers.facade import IMAGE_TEMPLATE, PROMPT_TEMPLATE, either_client
+from tests.helpers.variant_server import VariantServer
 
 ADDITIONALS: list[Any] = [None, {}, {"project": "chairs", "n": [1, 2]}, [1, "two"], "tag", 7, 2.5]
 
@@ -163,9 +164,10 @@ def test_run_many_jobs_take_idempotency_keys(emu: Emulator) -> None:
 
 def test_keys_hold_when_list_entries_lack_additional(emu: Emulator) -> None:
     """A listing without additional: the key is found by reading the flows one by one."""
-    from tests.helpers.listing_proxy import ListWithoutAdditional
-
-    with ListWithoutAdditional(emu) as proxy, Generio(emu.api_key, proxy.base_url) as client:
+    with (
+        VariantServer(emu, "list_without_additional") as proxy,
+        Generio(emu.api_key, proxy.base_url) as client,
+    ):
         other = client.flows.create(PROMPT_TEMPLATE, inputs="someone else's chair")
         first = client.flows.create(PROMPT_TEMPLATE, inputs="a sofa", idempotency_key="v-1")
         proxy.requests.clear()
@@ -174,13 +176,13 @@ def test_keys_hold_when_list_entries_lack_additional(emu: Emulator) -> None:
         assert again.additional is None
         # One listing, then the flow with the key read whole; `other` was read by the first
         # call's look-up, and a flow's additional never changes, so it is not read again.
-        assert proxy.requests == ["GET /flows", f"GET /flows/{first.id}"]
+        assert proxy.requests == [("GET", "/flows"), ("GET", f"/flows/{first.id}")]
         # A lost answer is adopted the same way; the client remembers what it read.
         emu.add_fault("lost_response", "create_flow", count=1)
         proxy.requests.clear()
         lost = client.flows.create(PROMPT_TEMPLATE, inputs="a lost sofa")
-        reads = [r for r in proxy.requests if r.startswith("GET /flows/")]
-        assert reads == [f"GET /flows/{lost.id}"]
+        reads = [r for r in proxy.requests if r[0] == "GET" and r[1].startswith("/flows/")]
+        assert reads == [("GET", f"/flows/{lost.id}")]
         with pytest.raises(IdempotencyConflictError):
             client.flows.create(PROMPT_TEMPLATE, inputs="a chaise", idempotency_key="v-1")
     assert len(emu.ledger) == 3
