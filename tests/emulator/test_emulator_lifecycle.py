@@ -107,17 +107,24 @@ def test_start_needs_inputs_and_happens_once(api: Api) -> None:
     assert api.patch(flow_id, "start").status_code == 409
 
 
-def test_abort_goes_through_aborting_to_aborted(api: Api, emu: Emulator) -> None:
+def test_abort_goes_through_aborting_to_aborted(
+    api: Api, emu: Emulator, emu_clock: EmulatorClock
+) -> None:
     """Abort on a running flow answers `aborting`, then the flow ends `aborted`."""
     emu.flow_seconds = 1.0
     flow_id = api.create(inputs=PROMPT)["flow_id"]
-    api.wait(flow_id, {"running"})
+    emu_clock.advance(0.5)
+    assert api.flow(flow_id)["state"] == "running"
     aborting = api.patch(flow_id, "abort")
     assert aborting.status_code == 200
     assert aborting.json()["state"] == "aborting"
     assert aborting.json()["finished_at"] is None
     frozen = aborting.json()["progress"]
-    aborted = api.wait(flow_id)
+    assert frozen == pytest.approx(0.5, abs=1e-6)
+    emu_clock.advance(0.05)  # aborting lasts 10% of the flow: 0.1 s
+    assert api.flow(flow_id)["state"] == "aborting"
+    emu_clock.advance(0.1)
+    aborted = api.flow(flow_id)
     assert aborted["state"] == "aborted"
     assert aborted["progress"] == frozen
     assert aborted["finished_at"] is not None
@@ -134,17 +141,17 @@ def test_abort_is_refused_outside_starting_and_running(api: Api) -> None:
     assert "completed" in finished.json()["detail"]
 
 
-def test_abort_while_aborting_is_refused(api: Api, emu: Emulator) -> None:
+def test_abort_while_aborting_is_refused(api: Api, emu: Emulator, emu_clock: EmulatorClock) -> None:
     """A second abort during `aborting` is a 409."""
-    emu.flow_seconds = 3.0  # aborting then lasts 0.3 s
+    emu.flow_seconds = 3.0  # aborting then lasts 0.3 s of the (frozen) emulator clock
     flow_id = api.create(inputs=PROMPT)["flow_id"]
     assert api.patch(flow_id, "abort").json()["state"] == "aborting"
     assert api.patch(flow_id, "abort").status_code == 409
 
 
-def test_delete_is_refused_while_active(api: Api, emu: Emulator) -> None:
+def test_delete_is_refused_while_active(api: Api, emu: Emulator, emu_clock: EmulatorClock) -> None:
     """Deleting a starting, running or aborting flow is a 409 naming the state."""
-    emu.flow_seconds = 3.0
+    emu.flow_seconds = 3.0  # with the emulator's clock frozen, the flow stays where it is
     flow_id = api.create(inputs=PROMPT)["flow_id"]
     refused = api.client.delete(f"/flows/{flow_id}")
     assert refused.status_code == 409
@@ -351,16 +358,19 @@ def test_an_empty_input_list_does_not_start_the_flow(api: Api) -> None:
     assert api.create(inputs=[])["state"] == "created"
 
 
-def test_aborted_and_failed_flows_can_be_deleted(api: Api, emu: Emulator) -> None:
+def test_aborted_and_failed_flows_can_be_deleted(
+    api: Api, emu: Emulator, emu_clock: EmulatorClock
+) -> None:
     """Delete is allowed in the terminal states aborted and failed too."""
     emu.flow_seconds = 1.0
     aborted = api.create(inputs=PROMPT)["flow_id"]
-    api.patch(aborted, "abort")
+    assert api.patch(aborted, "abort").status_code == 200
     emu.add_fault("fail_flow", count=1)
     emu.flow_seconds = FLOW_SECONDS
     failed = api.create(inputs=PROMPT)["flow_id"]
-    assert api.wait(aborted)["state"] == "aborted"
-    assert api.wait(failed)["state"] == "failed"
+    emu_clock.advance(1.0)
+    assert api.flow(aborted)["state"] == "aborted"
+    assert api.flow(failed)["state"] == "failed"
     for flow_id in (aborted, failed):
         assert api.client.delete(f"/flows/{flow_id}").status_code == 200
         assert api.client.get(f"/flows/{flow_id}").status_code == 404
