@@ -187,7 +187,7 @@ def test_delete_removes_the_flow_and_its_assets(api: Api) -> None:
     assert ledger[flow_id].state == "completed"
 
 
-def test_outputs_only_in_terminal_states(api: Api, emu: Emulator) -> None:
+def test_outputs_only_in_terminal_states(api: Api, emu: Emulator, emu_clock: EmulatorClock) -> None:
     """Listing or fetching outputs before the flow ends is a 409."""
     emu.flow_seconds = 0.6
     flow_id = api.create(inputs=PROMPT)["flow_id"]
@@ -195,7 +195,7 @@ def test_outputs_only_in_terminal_states(api: Api, emu: Emulator) -> None:
     assert early.status_code == 409
     assert "completed, aborted or failed" in early.json()["detail"]
     assert api.client.get(f"/flows/{flow_id}/outputs/whatever").status_code == 409
-    api.wait(flow_id)
+    emu_clock.advance(0.6)
     outputs = api.client.get(f"/flows/{flow_id}/outputs")
     assert outputs.status_code == 200
     (output,) = outputs.json()["outputs"]

@@ -10,12 +10,14 @@ import pytest
 from generio import (
     APIStatusError,
     ConflictError,
+    Flow,
     Generio,
     InputError,
     NotFoundError,
     ValidationError,
 )
 from generio.testing import Emulator
+from tests.helpers.clock import EmulatorClock
 from tests.helpers.emulator import emulator_outputs
 from tests.helpers.facade import IMAGE_TEMPLATE, PROMPT_TEMPLATE
 from tests.helpers.variant_server import VariantServer
@@ -260,15 +262,23 @@ def test_misprinted_data_uri_is_still_refused_when_sending(
 
 
 @pytest.mark.parametrize("dialect", ["unknown_state"])
-def test_unknown_states_are_waited_on(client: Generio, emu: Emulator) -> None:
+def test_unknown_states_are_waited_on(
+    client: Generio, emu: Emulator, emu_clock: EmulatorClock
+) -> None:
     """A flow reported 'queued' (a state we do not know) is waited on until it finishes."""
     emu.flow_seconds = 0.5
     seen: list[str] = []
+
+    def look(flow: Flow) -> None:
+        seen.append(flow.state)
+        emu_clock.advance(0.1)  # each look moves the emulator's time on: queued, then running
+
     flow = client.flows.create(PROMPT_TEMPLATE, inputs="a chair")
     assert flow.state == "queued"
-    done = client.flows.wait(flow.id, timeout=60, on_progress=lambda f: seen.append(f.state))
+    done = client.flows.wait(flow.id, timeout=60, on_progress=look)
     assert done.state == "completed"
     assert seen[0] == "queued"
+    assert "running" in seen
 
 
 # --- errors ---------------------------------------------------------------------------
