@@ -5,10 +5,11 @@
 ...     result = client.run("model_generate_fromprompt", "a wooden chair", out_dir="models")
 ...     print(result.paths)
 
-``Generio`` and ``AsyncGenerio`` (and the generated client below them) load on first use, so
-``import generio`` stays about as light as ``import httpx``.
+``Generio``, ``AsyncGenerio``, the batch types (and the generated client below them) load on
+first use, so ``import generio`` stays about as light as ``import httpx``.
 """
 
+import os as _os
 import typing as _typing
 
 from generio._errors import (
@@ -38,13 +39,23 @@ from generio._errors import (
     WrongEventLoopError,
 )
 from generio._idempotency import IDEMPOTENCY_FIELD
-from generio._models import Asset, Flow, RunResult, Template
+from generio._models import Asset, Flow, Output, ProgressCallback, RunResult, Template
+from generio._types import FlowAction, FlowSortField, FlowState
 from generio._version import __version__
+
+if _os.environ.get("GENERIO_LOG"):  # one look-up when unset; see generio/_logswitch.py
+    from generio._logswitch import configure_from_environment as _configure_log
+
+    _configure_log()
 
 if _typing.TYPE_CHECKING:
     from generio import _data_uri as data_uri
-    from generio._async_client import AsyncGenerio
-    from generio._client import Generio
+    from generio._async_client import AsyncFlows, AsyncGenerio
+    from generio._batch import Job, JobError, Step
+    from generio._batch_progress import BatchProgress
+    from generio._client import Flows, Generio
+    from generio._outputs_api import AsyncOutputStream, OutputStream
+    from generio._templates_api import AsyncTemplates, Templates
 
 __all__ = [  # noqa: RUF022 - plain sorted(), as tests/test_public_api.py checks
     "APIConnectionError",
@@ -52,29 +63,44 @@ __all__ = [  # noqa: RUF022 - plain sorted(), as tests/test_public_api.py checks
     "APIStatusError",
     "APITimeoutError",
     "Asset",
+    "AsyncFlows",
     "AsyncGenerio",
+    "AsyncOutputStream",
+    "AsyncTemplates",
     "AuthenticationError",
+    "BatchProgress",
     "ClientClosedError",
     "ConfigurationError",
     "ConflictError",
     "DownloadTimeoutError",
     "FieldError",
     "Flow",
+    "FlowAction",
     "FlowFailed",
     "FlowNotStarted",
+    "FlowSortField",
+    "FlowState",
+    "Flows",
     "Generio",
     "GenerioError",
     "IDEMPOTENCY_FIELD",
     "IdempotencyConflictError",
     "InputError",
+    "Job",
+    "JobError",
     "MissingExtraError",
     "NotFoundError",
+    "Output",
+    "OutputStream",
     "PermissionDeniedError",
+    "ProgressCallback",
     "RateLimitError",
     "ResponseTooLargeError",
     "RunResult",
     "ServerError",
+    "Step",
     "Template",
+    "Templates",
     "ValidationError",
     "WaitTimeout",
     "WrongEventLoopError",
@@ -84,7 +110,17 @@ __all__ = [  # noqa: RUF022 - plain sorted(), as tests/test_public_api.py checks
 
 # name -> (module, attribute or None for the module itself)
 _LAZY = {
+    "AsyncFlows": ("generio._async_client", "AsyncFlows"),
     "AsyncGenerio": ("generio._async_client", "AsyncGenerio"),
+    "AsyncOutputStream": ("generio._outputs_api", "AsyncOutputStream"),
+    "AsyncTemplates": ("generio._templates_api", "AsyncTemplates"),
+    "BatchProgress": ("generio._batch_progress", "BatchProgress"),
+    "Flows": ("generio._client", "Flows"),
+    "Job": ("generio._batch", "Job"),
+    "JobError": ("generio._batch", "JobError"),
+    "OutputStream": ("generio._outputs_api", "OutputStream"),
+    "Step": ("generio._batch", "Step"),
+    "Templates": ("generio._templates_api", "Templates"),
     "Generio": ("generio._client", "Generio"),
     "data_uri": ("generio._data_uri", None),
 }

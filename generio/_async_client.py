@@ -1,6 +1,6 @@
 """:class:`AsyncGenerio`, the asyncio (and trio) client: a thin async driver of the jobs.
 
-Same surface as :class:`~generio.Generio`, awaited, plus :meth:`AsyncGenerio.run_many`.
+Same surface as :class:`~generio.Generio`, awaited (batches: ``_batch_async.py``).
 The jobs (``_jobs.py``, ``_create.py``, ``_downloads.py``) are shared; only the performing
 of effects differs. Async work uses anyio, which httpx already depends on, so generio runs
 under asyncio and trio alike.
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import builtins
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -18,7 +18,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import httpx
 
 from generio._base import ClientBase
+from generio._batch_async import AsyncBatches
 from generio._bounded import body_limit
+from generio._client import Flows, Generio, Templates
 from generio._config import (
     DEFAULT_DOWNLOAD_TIMEOUT,
     DEFAULT_MAX_DOWNLOAD_BYTES,
@@ -29,6 +31,7 @@ from generio._config import (
 )
 from generio._conflicts import judged
 from generio._create import create_job, upload_job
+from generio._docs import Resource, share_docs
 from generio._downloads import (
     DownloadLimits,
     OutputWriter,
@@ -36,10 +39,9 @@ from generio._downloads import (
     download_op,
     download_outputs_job,
 )
-from generio._effects import Download, Effect, Job, Sleep, Stepper
+from generio._effects import Download, Effect, Job, Saved, Sleep, Stepper
 from generio._errors import (
     ClientClosedError,
-    ConfigurationError,
     GenerioError,
     WrongEventLoopError,
 )
@@ -49,11 +51,7 @@ from generio._jobs import (
     as_sources,
     call,
     delete_job,
-    get_template_job,
-    list_templates_job,
-    prefetch_templates_job,
     start_job,
-    wait_job,
 )
 from generio._models import Asset, Flow, RunResult, Template
 from generio._operations import (
@@ -65,10 +63,14 @@ from generio._operations import (
     list_outputs_op,
     translate,
 )
+from generio._outputs_api import AsyncOutputMethods
 from generio._pages import list_flows_job
+from generio._proxies import AsyncBorrowed
 from generio._retry import budget_scope
-from generio._run import OnInterrupt
-from generio._wiring import build_async, effective_timeout
+from generio._run import OnInterrupt, wait_checked_job
+from generio._templates_api import AsyncTemplates
+from generio._types import FlowSortField, FlowState
+from generio._wiring import build_async, effective_timeout, new_async_routes
 
 if TYPE_CHECKING:
     import anyio.lowlevel
@@ -80,25 +82,10 @@ T = TypeVar("T")
 CLEANUP_SECONDS = 10.0
 
 
-class AsyncTemplates:
-    """``client.templates`` of :class:`AsyncGenerio`; see :class:`~generio._client.Templates`."""
-
-    def __init__(self, client: AsyncGenerio) -> None:
-        self._client = client
-
-    async def list(self) -> list[Template]:
-        """Return all templates the account can use (refreshing the template cache)."""
-        return await self._client._drive(list_templates_job(self._client._state))
-
-    async def get(self, id_or_name: str) -> Template:
-        """Return one template by id or name. Raises ``NotFoundError`` when none matches."""
-        return await self._client._drive(get_template_job(self._client._state, id_or_name))
-
-
-class AsyncFlows:
+class AsyncFlows(AsyncOutputMethods):
     """``client.flows`` of :class:`AsyncGenerio`.
 
-    Each method is the awaitable twin of the same method of :class:`~generio._client.Flows`,
+    Each method is the awaitable twin of the same method of :class:`~generio.Flows`,
     with the same arguments and errors.
     """
 
@@ -131,7 +118,9 @@ class AsyncFlows:
         """Return the flow's current state and progress."""
         return await self._client._drive(call(self._state, get_flow_op(flow_id)))
 
-    async def list(self, *, state: str | None = None, sort_by: str | None = None) -> list[Flow]:
+    async def list(
+        self, *, state: FlowState | None = None, sort_by: FlowSortField | None = None
+    ) -> list[Flow]:
         """Return the account's flows, optionally filtered by state and sorted."""
         return await self._client._drive(list_flows_job(self._state, state, sort_by))
 
@@ -184,11 +173,14 @@ class AsyncFlows:
         *,
         timeout: float | None = None,  # noqa: ASYNC109 - the public surface takes timeout=
         on_progress: ProgressCallback | None = None,
+        raise_on_failure: bool = False,
     ) -> Flow:
         """Wait until the flow finishes, polling adaptively."""
-        return await self._client._drive(
-            wait_job(self._state, flow_id, timeout=timeout, on_progress=on_progress)
-        )
+        job = wait_checked_job(
+            self._state, flow_id, timeout=timeout, on_progress=on_progress,
+            raise_on_failure=raise_on_failure,
+        )  # fmt: skip
+        return await self._client._drive(job)
 
     async def download_outputs(
         self, flow_id: str, out_dir: str | os.PathLike[str]
@@ -198,7 +190,7 @@ class AsyncFlows:
         return (await self._client._drive(judged(self._state, flow_id, "read outputs", job)))[1]
 
 
-class AsyncGenerio(ClientBase):
+class AsyncGenerio(AsyncBatches, ClientBase):
     """The GENERIO Flows API client for asyncio and trio.
 
     Takes the same arguments as :class:`~generio.Generio`, with ``http_client`` an
@@ -238,13 +230,23 @@ class AsyncGenerio(ClientBase):
             max_download_bytes=max_download_bytes,
             download_timeout=download_timeout,
         )
+        self._user = http_client
+        self._headers = {}
+        self._routes = new_async_routes(http_client)
+        self._wire(effective_timeout(settings, timeout, http_client))
+
+    def _wire(self, timeout: httpx.Timeout | None) -> None:
         self._http, self._low = build_async(
-            settings, effective_timeout(settings, timeout, http_client), http_client
+            self._state.settings, timeout, self._user, routes=self._routes, headers=self._headers
         )
-        #: Templates: ``await list()``, ``await get()``.
-        self.templates = AsyncTemplates(self)
-        #: Flows: create, follow, collect.
-        self.flows = AsyncFlows(self)
+        self._templates = AsyncTemplates(self)
+        self._flows = AsyncFlows(self)
+
+    def _lend(self, transport: Any) -> Any:
+        return AsyncBorrowed(transport)
+
+    templates = Resource(AsyncTemplates, "_templates", "Templates: await list(), await get().")
+    flows = Resource(AsyncFlows, "_flows", "Flows: create, follow and collect flows, awaited.")
 
     async def run(
         self,
@@ -277,49 +279,6 @@ class AsyncGenerio(ClientBase):
                 on_interrupt,
             )
         )
-
-    async def run_many(
-        self, jobs: Iterable[Mapping[str, Any]], *, concurrency: int = 8
-    ) -> list[RunResult | Exception]:
-        """Run many :meth:`run` calls, at most ``concurrency`` at a time.
-
-        Args:
-            jobs: each a mapping of :meth:`run`'s arguments (``idempotency_key`` and
-                ``on_interrupt`` included), e.g.
-                ``{"template": "model_generate_fromprompt", "inputs": ["a chair"]}``.
-                Cancelling run_many aborts the flows of the jobs under way.
-            concurrency: how many run at once.
-
-        Returns:
-            One entry per job, in order: its :class:`RunResult`, or the exception it raised
-            (a failed job does not stop the others).
-
-        Raises:
-            ConfigurationError: ``concurrency`` is not a positive integer.
-        """
-        import anyio
-
-        if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
-            raise ConfigurationError(f"concurrency must be an integer >= 1, not {concurrency!r}.")
-        pending = list(enumerate(jobs))
-        if len(pending) > 1:
-            await self._drive(prefetch_templates_job(self._state, [job for _, job in pending]))
-        results: list[RunResult | Exception] = [
-            GenerioError("not run") for _ in range(len(pending))
-        ]
-        queue = iter(pending)
-
-        async def worker() -> None:
-            for index, job in queue:
-                try:
-                    results[index] = await self.run(**job)
-                except Exception as exc:  # noqa: BLE001 - returned as the job's result
-                    results[index] = exc
-
-        async with anyio.create_task_group() as group:
-            for _ in range(min(concurrency, len(pending))):
-                group.start_soon(worker)
-        return results
 
     async def aclose(self) -> None:
         """Close the connections generio opened (not those of your ``http_client``).
@@ -421,7 +380,7 @@ class AsyncGenerio(ClientBase):
         with budget_scope(effect.budget), translate(op, self._state.settings.api_key):
             return finish_raw(op, await self._http.request(**op.raw_request(asynchronous=True)))
 
-    async def _download(self, effect: Download) -> Path:
+    async def _download(self, effect: Download) -> Saved:
         limits = DownloadLimits.start(self._state.settings)
         timeout = limits.request_timeout(self._http.timeout)
         with (
@@ -438,3 +397,15 @@ class AsyncGenerio(ClientBase):
                     async for chunk in response.aiter_bytes():
                         writer.feed(chunk)
                     return writer.finish()
+
+
+share_docs(AsyncTemplates, Templates)
+share_docs(AsyncFlows, Flows)
+share_docs(
+    AsyncGenerio,
+    Generio,
+    {
+        "run": "Cancelling the task while it waits aborts the flow (shielded, at most "
+        f"{CLEANUP_SECONDS:.0f} s), then lets the cancellation through."
+    },
+)

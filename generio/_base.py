@@ -6,12 +6,17 @@ only: never the key), and the building of ``run()``'s job from its arguments.
 
 from __future__ import annotations
 
+import copy
 import os
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Self
 
-from generio._config import Secret, Settings, resolve_settings
+import attrs
+import httpx
+
+from generio._config import NOT_GIVEN, NotGiven, Secret, Settings, check_timeout, resolve_settings
 from generio._effects import Job
+from generio._errors import ConfigurationError
 from generio._jobs import ProgressCallback
 from generio._models import RunResult, Template
 from generio._run import OnInterrupt, run_job
@@ -25,6 +30,60 @@ class ClientBase:
 
     _state: ClientState
     _low: Any
+    _http: Any
+    #: The pools this client sends through (``_proxies.Routes``); copies borrow them.
+    _routes: Any
+    #: The user's own httpx client, or None.
+    _user: Any = None
+    #: Headers added to every request (``with_options``).
+    _headers: Mapping[str, str] = {}
+
+    def _wire(self, timeout: httpx.Timeout | None) -> None:
+        """Build the httpx client and the resources over ``self._routes`` (per side)."""
+        raise NotImplementedError
+
+    def _lend(self, transport: Any) -> Any:
+        """Wrap one of this client's transports so that a copy cannot close it (per side)."""
+        raise NotImplementedError
+
+    def with_options(
+        self,
+        *,
+        timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        headers: Mapping[str, str] | None = None,
+    ) -> Self:
+        """Return a copy of this client with other request options, sharing its connections.
+
+        The copy sends through the same connection pools (and proxies, and your
+        ``http_client``) and the same template cache; creating one costs no connection.
+        Close the original when done: closing a copy leaves the shared pools open.
+
+        >>> fast = client.with_options(timeout=5, max_retries=0)  # doctest: +SKIP
+        >>> fast.flows.get(flow_id)  # doctest: +SKIP
+
+        Args:
+            timeout: per-request timeout, as for the client (seconds, an ``httpx.Timeout``,
+                or None for none); this client's when not given. The methods that wait
+                (``flows.wait``, ``run``) still take a ``timeout=`` of their own.
+            max_retries: extra attempts per call; this client's when not given.
+            headers: headers added to every request of the copy (on top of this client's).
+
+        Raises:
+            ConfigurationError: a bad ``timeout`` or ``max_retries``.
+        """
+        old = self._state.settings
+        retries = old.max_retries if isinstance(max_retries, NotGiven) else max_retries
+        if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
+            raise ConfigurationError(f"max_retries must be an integer >= 0, not {retries!r}.")
+        new_timeout = old.timeout if isinstance(timeout, NotGiven) else check_timeout(timeout)
+        settings = attrs.evolve(old, timeout=new_timeout, max_retries=retries)
+        twin = copy.copy(self)
+        twin._state = self._state.derived(settings)
+        twin._headers = {**self._headers, **(headers or {})}
+        twin._routes = self._routes.borrowed(self._lend)
+        twin._wire(self._http.timeout if isinstance(timeout, NotGiven) else settings.timeout)
+        return twin
 
     def _configure(self, api_key: Secret | None, base_url: str | None, **options: Any) -> Settings:
         """Resolve and check the settings, and start the client's state.

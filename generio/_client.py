@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 import httpx
 
 from generio._base import ClientBase
+from generio._batch_sync import SyncBatches
 from generio._bounded import body_limit
 from generio._config import (
     DEFAULT_DOWNLOAD_TIMEOUT,
@@ -29,6 +30,7 @@ from generio._config import (
 )
 from generio._conflicts import judged
 from generio._create import create_job, upload_job
+from generio._docs import Resource
 from generio._downloads import (
     DownloadLimits,
     OutputWriter,
@@ -36,7 +38,7 @@ from generio._downloads import (
     download_op,
     download_outputs_job,
 )
-from generio._effects import Download, Effect, Job, Sleep, Stepper
+from generio._effects import Download, Effect, Job, Saved, Sleep, Stepper
 from generio._errors import ClientClosedError
 from generio._jobs import (
     ProgressCallback,
@@ -44,10 +46,7 @@ from generio._jobs import (
     as_sources,
     call,
     delete_job,
-    get_template_job,
-    list_templates_job,
     start_job,
-    wait_job,
 )
 from generio._models import Asset, Flow, RunResult, Template
 from generio._operations import (
@@ -59,38 +58,23 @@ from generio._operations import (
     list_outputs_op,
     translate,
 )
+from generio._outputs_api import OutputMethods
 from generio._pages import list_flows_job
+from generio._proxies import Borrowed
 from generio._retry import budget_scope
-from generio._run import OnInterrupt
-from generio._wiring import build_sync, effective_timeout
+from generio._run import OnInterrupt, wait_checked_job
+from generio._templates_api import Templates
+from generio._types import FlowSortField, FlowState
+from generio._wiring import build_sync, effective_timeout, new_sync_routes
 
-__all__ = ["Flows", "Generio", "Templates"]
+__all__ = ["Flows", "Generio", "Templates"]  # Templates: from _templates_api
 
 T = TypeVar("T")
 #: How long close() waits for interrupted runs of other threads to abort their flows.
 _CLEANUP_SECONDS = 10.0
 
 
-class Templates:
-    """``client.templates``: the blueprints flows are made from."""
-
-    def __init__(self, client: Generio) -> None:
-        self._client = client
-
-    def list(self) -> list[Template]:
-        """Return all templates the account can use (refreshing the template cache)."""
-        return self._client._drive(list_templates_job(self._client._state))
-
-    def get(self, id_or_name: str) -> Template:
-        """Return one template by id or name, e.g. ``"model_generate_fromimage"``.
-
-        Raises:
-            NotFoundError: no template has this id or name.
-        """
-        return self._client._drive(get_template_job(self._client._state, id_or_name))
-
-
-class Flows:
+class Flows(OutputMethods):
     """``client.flows``: create, follow and collect flows."""
 
     def __init__(self, client: Generio) -> None:
@@ -126,9 +110,8 @@ class Flows:
             ValidationError: the service rejected the parameters.
 
         The key travels in ``additional`` under :data:`generio.IDEMPOTENCY_FIELD` and is
-        removed from every Flow returned (wire shape: ``_idempotency.py``; requests made to
-        find a key: ``_keyed.py``). A retry after an ambiguous failure adopts only the flow
-        with the call's key.
+        removed from every Flow returned. A retry after an ambiguous failure adopts only
+        the flow with the call's key.
         """
         sources = as_sources(inputs)
         job = create_job(self._state, template, sources, parameters, additional, idempotency_key)
@@ -142,7 +125,9 @@ class Flows:
         """
         return self._client._drive(call(self._state, get_flow_op(flow_id)))
 
-    def list(self, *, state: str | None = None, sort_by: str | None = None) -> list[Flow]:
+    def list(
+        self, *, state: FlowState | None = None, sort_by: FlowSortField | None = None
+    ) -> list[Flow]:
         """Return the account's flows.
 
         Args:
@@ -239,23 +224,29 @@ class Flows:
         *,
         timeout: float | None = None,
         on_progress: ProgressCallback | None = None,
+        raise_on_failure: bool = False,
     ) -> Flow:
         """Wait until the flow finishes; returns it in its terminal state.
 
-        Polls adaptively: just after the finish its progress predicts (``_polling.py``).
+        Polls adaptively: just after the finish its progress predicts.
 
         Args:
             flow_id: the flow.
             timeout: seconds to wait at most; None waits as long as it takes.
             on_progress: called with the flow each time its state or progress changes.
+            raise_on_failure: raise :class:`FlowFailed` when the flow ends ``failed`` or
+                ``aborted``, as :meth:`Generio.run` does; otherwise return it.
 
         Raises:
             WaitTimeout: ``timeout`` passed; the flow keeps running.
             FlowNotStarted: the flow is in ``created`` and nobody started it.
+            FlowFailed: with ``raise_on_failure``, the flow failed (with partial outputs).
         """
-        return self._client._drive(
-            wait_job(self._state, flow_id, timeout=timeout, on_progress=on_progress)
-        )
+        job = wait_checked_job(
+            self._state, flow_id, timeout=timeout, on_progress=on_progress,
+            raise_on_failure=raise_on_failure,
+        )  # fmt: skip
+        return self._client._drive(job)
 
     def download_outputs(
         self, flow_id: str, out_dir: str | os.PathLike[str]
@@ -273,7 +264,7 @@ class Flows:
         return self._client._drive(judged(self._state, flow_id, "read outputs", job))[1]
 
 
-class Generio(ClientBase):
+class Generio(SyncBatches, ClientBase):
     """The GENERIO Flows API client (blocking). Safe to share between threads.
 
     Args:
@@ -321,13 +312,23 @@ class Generio(ClientBase):
             max_download_bytes=max_download_bytes,
             download_timeout=download_timeout,
         )
+        self._user = http_client
+        self._headers = {}
+        self._routes = new_sync_routes(http_client)
+        self._wire(effective_timeout(settings, timeout, http_client))
+
+    def _wire(self, timeout: httpx.Timeout | None) -> None:
         self._http, self._low = build_sync(
-            settings, effective_timeout(settings, timeout, http_client), http_client
+            self._state.settings, timeout, self._user, routes=self._routes, headers=self._headers
         )
-        #: Templates: ``list()``, ``get()``.
-        self.templates = Templates(self)
-        #: Flows: create, follow, collect.
-        self.flows = Flows(self)
+        self._templates = Templates(self)
+        self._flows = Flows(self)
+
+    def _lend(self, transport: Any) -> Any:
+        return Borrowed(transport)
+
+    templates = Resource(Templates, "_templates", "Templates: list(), get(): see Templates.")
+    flows = Resource(Flows, "_flows", "Flows: create, follow and collect flows; see Flows.")
 
     def run(
         self,
@@ -436,7 +437,7 @@ class Generio(ClientBase):
         with budget_scope(effect.budget), translate(op, self._state.settings.api_key):
             return finish_raw(op, self._http.request(**op.raw_request()))
 
-    def _download(self, effect: Download) -> Path:
+    def _download(self, effect: Download) -> Saved:
         limits = DownloadLimits.start(self._state.settings)
         with (
             budget_scope(effect.budget),

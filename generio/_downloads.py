@@ -15,6 +15,7 @@ scratch within the retry budget; the broken attempt leaves nothing behind.
 from __future__ import annotations
 
 import contextlib
+import logging
 import math
 import time
 from pathlib import Path
@@ -24,11 +25,11 @@ from typing import IO
 import attrs
 import httpx
 
-from generio import _extract, _files, _mime
+from generio import _files, _mime
 from generio._bounded import Limit
 from generio._config import Settings
 from generio._degrade import degraded
-from generio._effects import Call, Download, Job, Sleep
+from generio._effects import Call, Download, Job, Saved, Sleep
 from generio._errors import (
     APIConnectionError,
     DownloadTimeoutError,
@@ -39,21 +40,26 @@ from generio._errors import (
     hide_secrets,
 )
 from generio._models import Asset
+from generio._names import readable_name
 from generio._operations import Operation, list_outputs_op, quote_id
 from generio._retry import delay
 from generio._state import ClientState
+from generio._stream import BodyDecoder
 
 __all__ = [
     "DownloadLimits",
     "OutputWriter",
+    "bad_body",
     "check_download",
+    "download_one_job",
     "download_op",
     "download_outputs_job",
+    "file_name",
     "note_status",
     "prepare_directory",
 ]
 
-_JSON_SUFFIXES = ("/json", "+json")
+logger = logging.getLogger("generio")
 #: Room for the JSON around an output's base64 (its other fields, whitespace).
 _ENVELOPE = 1024 * 1024
 
@@ -104,9 +110,6 @@ class DownloadLimits:
         )
 
 
-_OCTETS = "application/octet-stream"
-
-
 def download_op(effect: Download) -> Operation[None]:
     """Describe a download as an operation, for error messages and translation."""
     return Operation("GET", effect.path, lambda _m: None)
@@ -120,15 +123,38 @@ def check_download(effect: Download, response: httpx.Response) -> None:
         )
 
 
-def _is_json(content_type: str) -> bool:
-    kind = content_type.split(";")[0].strip().lower()
-    return kind.endswith(_JSON_SUFFIXES)
+def bad_body(path: str, why: str) -> ServerError:
+    """Return the error of a 200 answer whose body is not what the API documents."""
+    return ServerError(
+        f"GET {path} answered 200 but {hide_secrets(why)}. What to do: this is "
+        "on the service's side; retry later.",
+        method="GET",
+        path=path,
+        status_code=200,
+    )
+
+
+def file_name(effect: Download, mime: str) -> str:
+    """Name the file of a download: ``dest=``'s name, the readable pattern, or the asset id.
+
+    A copy of the names taken is used: a failed attempt must not use up a name.
+    """
+    extension = _mime.extension_for(mime)
+    if effect.filename is not None:
+        return effect.filename
+    if effect.stem is not None:
+        return readable_name(
+            effect.stem, effect.flow_id, effect.index, extension, effect.directory,
+            set(effect.taken),
+        )  # fmt: skip
+    return _files.safe_filename(effect.asset_id, extension, taken=set(effect.taken))
 
 
 class OutputWriter:
     """Takes one download's body chunk by chunk and leaves the decoded file, or nothing.
 
     Use as a context manager: leaving it with an exception discards the temporary file.
+    The decoding is :class:`~generio._stream.BodyDecoder`'s.
 
     Args:
         effect: the download (directory, asset id, names taken, path for messages).
@@ -143,42 +169,11 @@ class OutputWriter:
         self._stack = contextlib.ExitStack()
         self._file: IO[bytes] | None = None
         self.path: Path | None = None
-        self._extractor: _extract.DataFieldExtractor | None = None
-        self._raw_type: str | None = None
-        kind = content_type.split(";")[0].strip().lower()
-        # Without a telling Content-Type the body's first bytes say JSON or raw, and what type.
-        self._undecided = b"" if kind in ("", _OCTETS) else None
-        if self._undecided is not None:
-            pass
-        elif _is_json(kind):
-            self._start_json()
-        else:
-            self._raw_type = kind
-
-    def _start_json(self) -> None:
-        self._extractor = _extract.DataFieldExtractor(
-            self._write, on_mime=self._open, accept_misprint=True
-        )
-
-    def _decide(self, chunk: bytes) -> bytes | None:
-        """Buffer the start of a body without Content-Type until its kind shows."""
-        assert self._undecided is not None  # noqa: S101 - only called while undecided
-        head = self._undecided + chunk
-        if not head.strip() and len(head) < _mime.SNIFF_BYTES:
-            self._undecided = head
-            return None
-        self._undecided = None
-        if head.lstrip()[:1] in (b"{", b"["):
-            self._start_json()
-        else:
-            self._raw_type = _mime.detect(head[: _mime.SNIFF_BYTES]) or _OCTETS
-            self._open(self._raw_type)
-        return head
+        self._decoder = BodyDecoder(content_type, self._open, self._write)
 
     def __enter__(self) -> OutputWriter:
         self._stack.__enter__()
-        if self._raw_type is not None:
-            self._open(self._raw_type)
+        self._decoder.start()
         return self
 
     def __exit__(
@@ -190,26 +185,11 @@ class OutputWriter:
         self._stack.__exit__(exc_type, exc, tb)
 
     def _bad_body(self, why: str) -> ServerError:
-        return ServerError(
-            f"GET {self._effect.path} answered 200 but {hide_secrets(why)}. What to do: this is "
-            "on the service's side; retry later.",
-            method="GET",
-            path=self._effect.path,
-            status_code=200,
-        )
+        return bad_body(self._effect.path, why)
 
     def _open(self, mime: str) -> None:
-        extractor = self._extractor
-        if extractor is not None and extractor.data_kind == "text":
-            text = extractor.text or ""
-            if text[:5].lower() == "data:":
-                # A malformed data URI, not text: the service's error, never a .txt file.
-                raise self._bad_body(f"its 'data' is a malformed data URI ({text[:40]!r}...)")
         directory = self._effect.directory
-        # A copy of the names taken: a failed attempt must not use up a name.
-        name = _files.safe_filename(
-            self._effect.asset_id, _mime.extension_for(mime), taken=set(self._effect.taken)
-        )
+        name = file_name(self._effect, mime)
         self._file = self._stack.enter_context(_files.atomic_writer(directory, name))
         self.path = directory / name
 
@@ -250,33 +230,24 @@ class OutputWriter:
             DownloadTimeoutError: the download passed its ``download_timeout``.
         """
         self._check_deadline()
-        if self._undecided is not None:
-            decided = self._decide(chunk)
-            if decided is None:
-                return
-            chunk = decided
-        if self._extractor is None:
-            self._write(chunk)
-            return
         try:
-            self._extractor.feed(chunk)
+            self._decoder.feed(chunk)
         except InputError as exc:
             raise self._bad_body(f"its body could not be read ({exc})") from None
 
-    def finish(self) -> Path:
+    def finish(self) -> Saved:
         """Check the body was complete; return the path the file gets once committed.
 
         Raises:
             ServerError: the body ended early, or held no data.
         """
-        if self._extractor is not None:
-            try:
-                self._extractor.close()
-            except InputError as exc:
-                raise self._bad_body(f"its body was cut short or malformed ({exc})") from None
-        if self.path is None:
+        try:
+            self._decoder.close()
+        except InputError as exc:
+            raise self._bad_body(f"its body was cut short or malformed ({exc})") from None
+        if self.path is None or self._decoder.mime_type is None:
             raise self._bad_body("its body held no data")
-        return self.path
+        return Saved(self.path, self._decoder.mime_type)
 
 
 def note_status(asset: Asset) -> None:
@@ -303,32 +274,63 @@ def prepare_directory(out_dir: Path) -> Path:
     return out_dir
 
 
-def _download_one(
-    state: ClientState, flow_id: str, asset_id: str, directory: Path, taken: set[str]
-) -> Job[Path]:
-    """One output to one file; a download that broke off starts again from scratch."""
+def download_one_job(
+    state: ClientState,
+    flow_id: str,
+    asset_id: str,
+    directory: Path,
+    taken: set[str],
+    *,
+    stem: str | None = None,
+    index: int = 0,
+    filename: str | None = None,
+) -> Job[Saved]:
+    """One output to one file; a download that broke off starts again from scratch.
+
+    Args:
+        state: the client's state.
+        flow_id: the flow.
+        asset_id: the output.
+        directory: where the file goes.
+        taken: names used so far in this batch; the file's name is added.
+        stem: name the file ``<stem>-<flow>-<index>.<ext>``; None: after the asset id.
+        index: the output's position, for that name.
+        filename: exactly this name instead (an existing file of that name is replaced).
+    """
     budget = state.budget()
     path = f"/flows/{quote_id(flow_id)}/outputs/{quote_id(asset_id)}"
     while True:
+        effect = Download(
+            path, asset_id, directory, frozenset(taken), budget, stem, flow_id, index, filename
+        )
         try:
-            written: Path = yield Download(path, asset_id, directory, frozenset(taken), budget)
+            saved: Saved = yield effect
         except (APIConnectionError, ServerError) as exc:
             # Past a limit, a new attempt would only meet it again.
             if budget.exhausted or isinstance(exc, ResponseTooLargeError | DownloadTimeoutError):
                 raise
             yield Sleep(delay(budget.take()))
             continue
-        taken.add(written.name)
-        return written
+        taken.add(saved.path.name)
+        logger.info("wrote output %s of flow %s to %s", asset_id, flow_id, saved.path)
+        return saved
 
 
 def download_outputs_job(
-    state: ClientState, flow_id: str, out_dir: Path
+    state: ClientState, flow_id: str, out_dir: Path, stem: str | None = None
 ) -> Job[tuple[list[Asset], list[Path]]]:
     """Every ready output of a finished flow into ``out_dir`` (created if missing).
 
+    Args:
+        state: the client's state.
+        flow_id: the flow.
+        out_dir: the directory.
+        stem: name the files ``<stem>-<flow>-<index>.<ext>`` (``_names.py``); None: after
+            the asset ids.
+
     Returns:
-        The outputs as listed (without data) and the files written, in the same order;
+        The outputs as listed (without data, with the MIME type of what was saved) and the
+        files written, in the same order;
         outputs that failed (``error``) get no file. Any other status, even one this version
         does not know, is downloaded: an output is never silently dropped.
 
@@ -340,9 +342,12 @@ def download_outputs_job(
     outputs: list[Asset] = yield Call(list_outputs_op(flow_id, False), state.budget())
     taken: set[str] = set()
     paths: list[Path] = []
-    for asset in outputs:
+    for index, asset in enumerate(outputs):
         if asset.is_failed:
             continue
         note_status(asset)
-        paths.append((yield from _download_one(state, flow_id, asset.id, directory, taken)))
+        job = download_one_job(state, flow_id, asset.id, directory, taken, stem=stem, index=index)
+        saved = yield from job
+        outputs[index] = attrs.evolve(asset, mime_type=saved.mime_type)
+        paths.append(saved.path)
     return outputs, paths

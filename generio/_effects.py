@@ -59,8 +59,16 @@ class Sleep:
 
 
 @attrs.frozen
+class Saved:
+    """What a :class:`Download` left: the file and its content's MIME type."""
+
+    path: Path
+    mime_type: str
+
+
+@attrs.frozen
 class Download:
-    """Stream ``GET path`` into a new file in ``directory``; the result is the Path.
+    """Stream ``GET path`` into a new file in ``directory``; the result is a :class:`Saved`.
 
     Attributes:
         path: the output's URL path.
@@ -68,6 +76,11 @@ class Download:
         directory: where the file goes; nothing is written outside it.
         taken: file names already used in this batch.
         budget: the retry budget of this download.
+        stem: when set, the file is named ``<stem>-<flow>-<index>.<ext>`` (``_names.py``)
+            instead of after the asset id, never over an existing file.
+        flow_id: the output's flow, for that name.
+        index: the output's position among the flow's outputs, for that name.
+        filename: when set, exactly this name (``dest=``), replacing a file of that name.
     """
 
     path: str
@@ -75,6 +88,10 @@ class Download:
     directory: Path
     taken: frozenset[str]
     budget: Budget
+    stem: str | None = None
+    flow_id: str = ""
+    index: int = 0
+    filename: str | None = None
 
 
 Effect: TypeAlias = Call[Any] | Sleep | Download

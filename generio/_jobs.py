@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import TypeVar
 
 from generio._conflicts import is_conflict_status, judge_action, judge_delete
@@ -26,7 +26,7 @@ from generio._errors import (
     WaitTimeout,
 )
 from generio._inputs import check_shape
-from generio._models import Asset, Flow, Template
+from generio._models import Asset, Flow, ProgressCallback, Template
 from generio._operations import (
     Operation,
     delete_flow_op,
@@ -38,6 +38,7 @@ from generio._operations import (
 from generio._polling import NOT_STARTED_STATE, Observation, next_delay
 from generio._retry import delay
 from generio._state import ClientState
+from generio._types import FlowAction
 
 __all__ = [
     "ProgressCallback",
@@ -56,7 +57,6 @@ logger = logging.getLogger("generio")
 T = TypeVar("T")
 
 #: Called with the flow each time its state or progress changes while waiting.
-ProgressCallback = Callable[[Flow], object]
 
 
 def call(state: ClientState, op: Operation[T]) -> Job[T]:
@@ -95,7 +95,7 @@ def get_template_job(state: ClientState, id_or_name: str) -> Job[Template]:
     return template
 
 
-def _action_job(state: ClientState, flow_id: str, action: str) -> Job[Flow]:
+def _action_job(state: ClientState, flow_id: str, action: FlowAction) -> Job[Flow]:
     budget = state.budget()
     try:
         flow: Flow | None = yield Call(update_flow_op(flow_id, action), budget)
@@ -212,6 +212,7 @@ def wait_job(
             on_progress(flow)
         last = flow
         if flow.is_terminal:
+            logger.info("flow %s ended %s", flow.id, flow.state)
             return flow
         if flow.state == NOT_STARTED_STATE:
             raise FlowNotStarted(flow)

@@ -8,20 +8,24 @@ the data-URI encoding behind ``.data`` and ``.mime_type``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import os
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 import attrs
 
 from generio._polling import FAILED_STATES, is_terminal
+from generio._types import FlowState
 
 __all__ = [
     "FAILED_ASSET_STATUSES",
     "READY_STATUSES",
     "Asset",
     "Flow",
+    "Output",
+    "ProgressCallback",
     "RunResult",
     "Template",
     "mime_of_payload",
@@ -54,7 +58,7 @@ class Flow:
 
     id: str
     template: str
-    state: str
+    state: FlowState | str
     progress: float
     parameters: Mapping[str, Any]
     additional: Any
@@ -199,6 +203,72 @@ class Asset:
 
         return asset_html(self)
 
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the content to a file atomically (complete or not at all); return its path.
+
+        Args:
+            path: a file name (an existing file of that name is replaced), or an existing
+                directory: the file is then named ``<asset id>.<ext>`` inside it, never over
+                an existing file (``-2``, ``-3``, ... are added).
+
+        Raises:
+            InputError: the content was not fetched (see :meth:`Flows.output` or
+                :meth:`Flows.download_output`), or the file cannot be written.
+        """
+        from generio._names import save_asset
+
+        return save_asset(self, Path(path))
+
+
+@attrs.frozen
+class Output(Asset):
+    """An output that :meth:`Generio.run` collected: its content is always at hand.
+
+    ``data`` is ``bytes`` (never None): the content that came with the answer, or, when
+    ``run(out_dir=...)`` wrote it to a file, read back from :attr:`path` on access.
+
+    Attributes:
+        path: the file the output was written to, or None when it was kept in memory.
+    """
+
+    path: Path | None = None
+
+    @property
+    def data(self) -> bytes:
+        """The content as bytes (read from :attr:`path` when it was saved to a file).
+
+        Raises:
+            InputError: the output failed (``is_failed``: it has no content), or its file
+                can no longer be read.
+        """
+        loaded = super().data
+        if loaded is not None:
+            return loaded
+        return _read_output(self)
+
+    @classmethod
+    def of(cls, asset: Asset, path: Path | None = None) -> Output:
+        """Return ``asset`` as an :class:`Output`, saved at ``path`` if given."""
+        values: dict[str, Any] = {
+            str(f.alias): getattr(asset, f.name) for f in attrs.fields(Asset) if f.init
+        }
+        return cls(**values, path=path)
+
+
+def _read_output(output: Output) -> bytes:
+    from generio._errors import InputError
+
+    if output.path is None:
+        why = output.error or "the service sent no content"
+        raise InputError(f"output {output.id} has no content ({why}).")
+    try:
+        return output.path.read_bytes()
+    except OSError as exc:
+        raise InputError(
+            f"output {output.id} was saved to '{output.path}', which cannot be read now: "
+            f"{exc.strerror or exc}."
+        ) from None
+
 
 @attrs.frozen
 class RunResult:
@@ -206,19 +276,29 @@ class RunResult:
 
     Attributes:
         flow: the flow in its final state.
-        outputs: its outputs; with ``out_dir=None`` each carries ``.data``.
+        outputs: its outputs; each has ``.data`` as bytes and its ``.mime_type`` (saved
+            ones also their ``.path``).
         paths: the files written, one per output, when ``out_dir`` was given; else empty.
+        steps: the flow of every step of a chained batch job, in order (``flow`` is the
+            last); ``(flow,)`` for a single run.
     """
 
     flow: Flow
-    outputs: tuple[Asset, ...]
+    outputs: tuple[Output, ...]
     paths: tuple[Path, ...] = ()
+    steps: tuple[Flow, ...] = attrs.field(
+        default=attrs.Factory(lambda self: (self.flow,), takes_self=True)
+    )
 
     def _repr_html_(self) -> str:
         """Jupyter: every output model in a viewer, up to a size cap."""
         from generio._preview import result_html
 
         return result_html(self)
+
+
+#: The type of ``on_progress``: called with the flow each time its state or progress changes.
+ProgressCallback: TypeAlias = Callable[[Flow], object]
 
 
 def _decode_payload(payload: str | bytes, asset: Asset) -> bytes:

@@ -39,6 +39,7 @@ from generio._errors import (
 from generio._models import Asset, Flow, Template
 from generio._secret import Secret
 from generio._transport import captured_responses
+from generio._types import FlowAction
 from generio._wire import (
     Page,
     asset_from_json,
@@ -319,7 +320,7 @@ def create_flow_op(body: JsonBody) -> Operation[Flow]:
     return Operation("POST", "/flows", flow_from_json, body=body)
 
 
-def update_flow_op(flow_id: str, action: str) -> Operation[Flow | None]:
+def update_flow_op(flow_id: str, action: FlowAction) -> Operation[Flow | None]:
     """``PATCH /flows/{flow_id}`` with ``{"action": action}``; None when the answer is no flow."""
     return Operation("PATCH", f"/flows/{quote_id(flow_id)}", flow_or_none, json={"action": action})
 

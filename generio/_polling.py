@@ -123,7 +123,7 @@ def next_delay(
         settings: tuning; the defaults when None.
     """
     if _retry.delays_disabled():
-        return 0.0
+        return _retry.test_poll_interval()
     s = settings or PollSettings()
     pair = _rate_pair(history)
     base: float | None = None

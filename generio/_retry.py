@@ -45,7 +45,9 @@ __all__ = [
     "jitter",
     "rereads_unreadable",
     "set_delays_disabled",
+    "set_test_poll_interval",
     "should_retry",
+    "test_poll_interval",
 ]
 
 #: Statuses that say "try again": the request was not (or not fully) handled.
@@ -66,6 +68,7 @@ _UNSENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 _TRANSIENT = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
 
 _delays_disabled = False
+_test_poll_interval = 0.0
 
 
 def jitter() -> float:
@@ -82,6 +85,22 @@ def set_delays_disabled(disabled: bool) -> bool:
     global _delays_disabled
     previous, _delays_disabled = _delays_disabled, disabled
     return previous
+
+
+def set_test_poll_interval(seconds: float) -> float:
+    """Set the poll interval used while delays are disabled; return the previous one.
+
+    Zero polls a running flow back to back (thousands of GETs for a flow of seconds); a
+    small interval (``no_delays()``'s 0.02 s) keeps a test fast without busy polling.
+    """
+    global _test_poll_interval
+    previous, _test_poll_interval = _test_poll_interval, seconds
+    return previous
+
+
+def test_poll_interval() -> float:
+    """Seconds between polls while delays are disabled."""
+    return _test_poll_interval
 
 
 def delays_disabled() -> bool:

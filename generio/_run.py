@@ -29,11 +29,18 @@ from generio._errors import FlowFailed, GenerioError, InputError
 from generio._idempotency import check_key, new_key
 from generio._jobs import ProgressCallback, as_sources, check_timeout, wait_job
 from generio._keyed import find_keyed
-from generio._models import Asset, Flow, RunResult, Template
+from generio._models import Asset, Flow, Output, RunResult, Template
+from generio._names import slug_of_inputs
 from generio._operations import get_output_op, list_outputs_op, update_flow_op
 from generio._state import ClientState
 
-__all__ = ["ON_INTERRUPT", "OnInterrupt", "abandon_job", "run_job"]
+__all__ = [
+    "ON_INTERRUPT",
+    "OnInterrupt",
+    "abandon_job",
+    "run_job",
+    "wait_checked_job",
+]
 
 logger = logging.getLogger("generio")
 OnInterrupt = Literal["abort", "keep"]
@@ -159,15 +166,40 @@ def _outputs_with_data(state: ClientState, flow_id: str) -> Job[list[Asset]]:
 
 
 def _collect(
-    state: ClientState, flow: Flow, out_dir: str | os.PathLike[str] | None
+    state: ClientState, flow: Flow, out_dir: str | os.PathLike[str] | None, stem: str
 ) -> Job[RunResult]:
     """Collect a finished flow's outputs, in files or in memory; FlowFailed if it failed."""
     if flow.is_failed:
         raise FlowFailed(flow, (yield from _partial_outputs(state, flow.id)))
     if out_dir is not None:
-        outputs, paths = yield from download_outputs_job(state, flow.id, Path(out_dir))
-        return RunResult(flow, tuple(outputs), tuple(paths))
-    return RunResult(flow, tuple((yield from _outputs_with_data(state, flow.id))))
+        outputs, paths = yield from download_outputs_job(state, flow.id, Path(out_dir), stem)
+        saved = iter(paths)  # one path per output that did not fail, in order
+        collected = [Output.of(o, None if o.is_failed else next(saved)) for o in outputs]
+        return RunResult(flow, tuple(collected), tuple(paths))
+    loaded = yield from _outputs_with_data(state, flow.id)
+    return RunResult(flow, tuple(Output.of(o) for o in loaded))
+
+
+def wait_checked_job(
+    state: ClientState,
+    flow_id: str,
+    *,
+    timeout: float | None,
+    on_progress: ProgressCallback | None,
+    raise_on_failure: bool,
+) -> Job[Flow]:
+    """``flows.wait``: wait; with ``raise_on_failure``, a failed flow raises as in run().
+
+    Raises:
+        FlowFailed: ``raise_on_failure`` and the flow ended ``failed`` or ``aborted``
+            (with its partial outputs).
+        WaitTimeout: the timeout passed; the flow keeps running.
+        FlowNotStarted: the flow sits in ``created``.
+    """
+    flow = yield from wait_job(state, flow_id, timeout=timeout, on_progress=on_progress)
+    if raise_on_failure and flow.is_failed:
+        raise FlowFailed(flow, (yield from _partial_outputs(state, flow.id)))
+    return flow
 
 
 def run_job(
@@ -208,8 +240,9 @@ def run_job(
         flow = yield from create_job(
             state, template, sources, parameters, additional, progress=progress
         )
+        logger.info("created flow %s (%s)", flow.id, flow.template)
         flow = yield from wait_job(state, flow.id, timeout=timeout, on_progress=guarded, first=flow)
-        return (yield from _collect(state, flow, out_dir))
+        return (yield from _collect(state, flow, out_dir, slug_of_inputs(sources)))
     except BaseException as exc:
         # A timeout or an API error leaves the flow as it is (the error says so); an
         # interruption means nobody is left to collect the result.

@@ -6,6 +6,7 @@ client may be used from several threads; no lock is ever held across a request.
 
 from __future__ import annotations
 
+import copy
 import threading
 import time
 from typing import Any
@@ -51,6 +52,17 @@ class ClientState:
         # Jobs cleaning up after an interruption: closing the client waits for them.
         self._cleanups = 0
 
+    def derived(self, settings: Settings) -> ClientState:
+        """Return a state with other settings sharing this one's memory (``with_options``).
+
+        Templates, claims, keys in use and markers stay shared, so a copy never adopts a
+        flow its original claimed; the count of clean-ups is the copy's own.
+        """
+        twin = copy.copy(self)
+        twin.settings = settings
+        twin._cleanups = 0
+        return twin
+
     def budget(self) -> Budget:
         """Return a fresh retry budget for one logical call."""
         return Budget(self.settings.max_retries)
@@ -76,7 +88,9 @@ class ClientState:
             self._claimed[resource_id] = now
             if len(self._claimed) % _PRUNE_EVERY == 0:
                 cutoff = now - CLAIM_RETENTION
-                self._claimed = {k: t for k, t in self._claimed.items() if t >= cutoff}
+                # In place: with_options copies share this dict (``derived``).
+                for old in [k for k, t in self._claimed.items() if t < cutoff]:
+                    del self._claimed[old]
             return True
 
     def is_claimed(self, resource_id: str) -> bool:

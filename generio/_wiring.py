@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -22,10 +23,9 @@ import httpx
 from generio._bounded import ACCEPT_ENCODING
 from generio._config import BearerAuth, NotGiven, Settings, check_timeout
 from generio._errors import ConfigurationError
+from generio._proxies import Routes, async_routes, sync_routes
 from generio._transport import (
-    AsyncClientTransport,
     AsyncRetryTransport,
-    ClientTransport,
     RetryTransport,
     async_capture_hook,
     capture_hook,
@@ -35,7 +35,13 @@ from generio._version import __version__
 if TYPE_CHECKING:
     from generio_api import Client
 
-__all__ = ["build_async", "build_sync", "effective_timeout"]
+__all__ = [
+    "build_async",
+    "build_sync",
+    "effective_timeout",
+    "new_async_routes",
+    "new_sync_routes",
+]
 
 _USER_AGENT = f"generio-python/{__version__}"
 # httpx keeps only 20 idle connections; run_many or many threads polling at once would then
@@ -112,21 +118,49 @@ def _low_level(
     return low
 
 
+def new_sync_routes(user: httpx.Client | None) -> Routes[httpx.BaseTransport]:
+    """Open the pools of a new :class:`Generio`: the user's client, or httpx's with proxies."""
+    _check_user(user, httpx.Client, "Generio", "AsyncGenerio")
+    return sync_routes(_LIMITS, user)
+
+
+def new_async_routes(user: httpx.AsyncClient | None) -> Routes[httpx.AsyncBaseTransport]:
+    """Open the pools of a new :class:`AsyncGenerio`."""
+    _check_user(user, httpx.AsyncClient, "AsyncGenerio", "Generio")
+    return async_routes(_LIMITS, user)
+
+
 def build_sync(
-    settings: Settings, timeout: httpx.Timeout | None, user: httpx.Client | None
+    settings: Settings,
+    timeout: httpx.Timeout | None,
+    user: httpx.Client | None,
+    *,
+    routes: Routes[httpx.BaseTransport] | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> tuple[httpx.Client, Client]:
     """Build our httpx client and the generated client over it, for :class:`Generio`.
+
+    Args:
+        settings: the checked settings.
+        timeout: the timeout of every request.
+        user: the user's own httpx client, or None.
+        routes: the pools to send through (``_proxies.py``); None: new ones, with the
+            environment's proxies unless ``user`` is given.
+        headers: extra headers of every request (``with_options``).
 
     Raises:
         ConfigurationError: ``user`` is not an ``httpx.Client``.
     """
     _check_user(user, httpx.Client, "Generio", "AsyncGenerio")
-    inner = httpx.HTTPTransport(limits=_LIMITS) if user is None else ClientTransport(user)
+    routes = routes if routes is not None else sync_routes(_LIMITS, user)
     http = httpx.Client(
         **_options(settings, timeout, user),
-        transport=RetryTransport(inner, settings.max_retries, settings.max_response_bytes),
+        **routes.client_options(
+            lambda t: RetryTransport(t, settings.max_retries, settings.max_response_bytes)
+        ),
         event_hooks={"response": [capture_hook]},
     )
+    http.headers.update(headers or {})
     return http, _low_level(settings, timeout, http)
 
 
@@ -144,7 +178,12 @@ def _remember_missing_sniffio() -> None:
 
 
 def build_async(
-    settings: Settings, timeout: httpx.Timeout | None, user: httpx.AsyncClient | None
+    settings: Settings,
+    timeout: httpx.Timeout | None,
+    user: httpx.AsyncClient | None,
+    *,
+    routes: Routes[httpx.AsyncBaseTransport] | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> tuple[httpx.AsyncClient, Client]:
     """Do what :func:`build_sync` does, for :class:`AsyncGenerio`.
 
@@ -153,10 +192,13 @@ def build_async(
     """
     _check_user(user, httpx.AsyncClient, "AsyncGenerio", "Generio")
     _remember_missing_sniffio()
-    inner = httpx.AsyncHTTPTransport(limits=_LIMITS) if user is None else AsyncClientTransport(user)
+    routes = routes if routes is not None else async_routes(_LIMITS, user)
     http = httpx.AsyncClient(
         **_options(settings, timeout, user),
-        transport=AsyncRetryTransport(inner, settings.max_retries, settings.max_response_bytes),
+        **routes.client_options(
+            lambda t: AsyncRetryTransport(t, settings.max_retries, settings.max_response_bytes)
+        ),
         event_hooks={"response": [async_capture_hook]},
     )
+    http.headers.update(headers or {})
     return http, _low_level(settings, timeout, http)

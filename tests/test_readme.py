@@ -25,7 +25,13 @@ SHELL_BLOCKS = re.findall(r"```shell\n(.*?)```", TEXT, flags=re.DOTALL)
 README_PORT = 8765
 
 _ID = r"[0-9a-f]{24}"
-_GLB = rf"PosixPath\('models/{_ID}\.glb'\)"
+_FILE = r"models/[\w.-]+\.glb"
+_GLB = rf"PosixPath\('{_FILE}'\)"
+_RUN = (
+    rf"RunResult\(flow=Flow\(id='{_ID}', template='model_generate_fromprompt', "
+    r"state='completed'[^\n]*\)"
+)
+_STEPS = rf"\['{_ID}', '{_ID}'\] [1-9]\d* bytes"
 #: What each ```python block prints, as a regex its whole stdout must match; the key is a
 #: snippet found in exactly that block. A new block needs a row here.
 EXPECTED: dict[str, str] = {
@@ -35,7 +41,17 @@ EXPECTED: dict[str, str] = {
         r"\('text/plain',\) \['quality', 'seed', 'texture'\]\n"
         rf"((starting|running) \d+%\n)*completed 100%\n\[{_GLB}\]"
     ),
-    "client.run_many(jobs": rf"({_ID} [1-9]\d* bytes\n){{9}}{_ID} [1-9]\d* bytes",
+    "client.flows.stream_output(": (
+        rf"{_FILE} model/gltf-binary [1-9]\d*\nchair\.glb {_FILE}\nchair-copy\.glb\n"
+        r"model/gltf-binary True"
+    ),
+    "on_progress=show": (
+        r"(\d done, 0 failed, \d running\n)*6 done, 0 failed, 0 running\n"
+        rf"({_STEPS}\n){{5}}{_STEPS}"
+    ),
+    "client.iter_run_many(": rf"([0-3] {_RUN}\n){{3}}[0-3] {_RUN}",
+    'on_interrupt="keep"': r"2 of 2 done",
+    "client.with_options(": r"3 templates",
     "model.to_trimesh()": r"[1-9]\d* triangles; watertight: (True|False)",
     "print(exc.status_code, exc.detail, exc.request_id)": (
         r"404 Flow '0123456789abcdef01234567' not found None"

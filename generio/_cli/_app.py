@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 import typer
 
-from generio._cli import _catalog, _flows, _local, _run, _show
+from generio._cli import _batch, _catalog, _flows, _local, _run, _show
 from generio._cli._common import Globals, enable_debug_log, guarded, note
 from generio._cli._parsing import Command, Group, RootGroup
 from generio._version import __version__
@@ -153,6 +153,7 @@ def _add(group: typer.Typer, command: Callable[..., Any], name: str) -> None:
 _add(app, _catalog.templates, "templates")
 _add(app, _catalog.template, "template")
 _add(app, _run.run, "run")
+_add(app, _batch.batch, "batch")
 app.add_typer(flows_app)
 _add(flows_app, _flows.create, "create")
 _add(flows_app, _flows.list_flows, "list")

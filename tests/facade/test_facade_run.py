@@ -36,7 +36,11 @@ def test_run_to_directory(client: Generio, emu: Emulator, tmp_path: Path) -> Non
     assert len(result.paths) == 2
     assert all(p.parent == tmp_path / "o" and p.suffix == ".glb" for p in result.paths)
     assert [p.read_bytes() for p in result.paths] == emulator_outputs(emu, result.flow.id)
-    assert all(a.data is None for a in result.outputs)
+    assert [o.path for o in result.outputs] == list(result.paths)
+    assert all(o.mime_type == "model/gltf-binary" for o in result.outputs)
+    assert all(o.data == o.path.read_bytes() for o in result.outputs if o.path)
+    short = result.flow.id[-8:]
+    assert [p.name for p in result.paths] == [f"output-{short}-0.glb", f"output-{short}-1.glb"]
 
 
 def test_run_accepts_every_input_kind(client: Generio, tmp_path: Path) -> None:
@@ -63,7 +67,7 @@ def test_chain_generate_then_optimize(client: Generio, emu: Emulator) -> None:
 def test_chain_from_asset_without_data(client: Generio, tmp_path: Path) -> None:
     """An output Asset listed without data is fetched, then passed on."""
     generated = client.run(PROMPT_TEMPLATE, "a sofa", out_dir=tmp_path)
-    assert generated.outputs[0].data is None
+    assert not generated.outputs[0].has_data  # saved to a file, not carried
     optimized = client.run(OPTIMIZE_TEMPLATE, generated.outputs[0])
     assert optimized.flow.state == "completed"
 
@@ -157,3 +161,21 @@ async def test_run_many_fetches_templates_once(
     fetches = [m for m in caplog.messages if m.startswith("GET /templates")]
     assert len(fetches) == 1
     assert fetches[0].startswith("GET /templates -> 200")
+
+
+def test_wait_raise_on_failure_raises_flow_failed(client: Generio, emu: Emulator) -> None:
+    """flows.wait(raise_on_failure=True) raises FlowFailed with partial outputs, as run() does."""
+    emu.add_fault("fail_flow", "create_flow")
+    flow = client.flows.create(OPTIMIZE_TEMPLATE, inputs=[sample_glb(), sample_glb()])
+    assert client.flows.wait(flow.id).state == "failed"  # by default: returned, not raised
+    with pytest.raises(FlowFailed) as caught:
+        client.flows.wait(flow.id, raise_on_failure=True)
+    assert caught.value.flow.id == flow.id
+    assert len(caught.value.outputs) == 2
+    assert caught.value.outputs[-1].error
+
+
+def test_wait_raise_on_failure_returns_a_completed_flow(client: Generio) -> None:
+    """raise_on_failure changes nothing for a flow that completed."""
+    flow = client.flows.create(PROMPT_TEMPLATE, inputs="a chair")
+    assert client.flows.wait(flow.id, raise_on_failure=True).state == "completed"

@@ -2,8 +2,9 @@
 
 Usage: ``python interrupt_child.py MODE COUNT [KEY]`` with the emulator's URL and key in
 ``$GENERIO_BASE_URL`` and ``$GENERIO_API_KEY``. MODE is ``gather`` (asyncio.gather),
-``taskgroup`` (asyncio.TaskGroup), ``run_many`` (AsyncGenerio.run_many) or ``keyed`` (one
-blocking run() with idempotency key KEY). Prints ``waiting`` once every run is waiting on
+``taskgroup`` (asyncio.TaskGroup), ``run_many`` (AsyncGenerio.run_many), ``sync_run_many``
+(Generio.run_many: worker threads) or ``keyed`` (one blocking run() with idempotency key
+KEY). Prints ``waiting`` once every run is waiting on
 its flow; exits 130 on KeyboardInterrupt.
 """
 
@@ -56,7 +57,18 @@ def main() -> int:
     signal.signal(signal.SIGINT, signal.default_int_handler)
     mode, count = sys.argv[1], int(sys.argv[2])
     try:
-        if mode == "keyed":
+        if mode == "sync_run_many":
+            on_progress = _announcer(count)
+            with Generio() as client:
+                client.run_many(
+                    [
+                        {"template": TEMPLATE, "inputs": f"a threaded chair {i}",
+                         "on_progress": on_progress}
+                        for i in range(count)
+                    ],
+                    concurrency=count,
+                )  # fmt: skip
+        elif mode == "keyed":
             with Generio() as client:
                 client.run(
                     TEMPLATE,

@@ -678,11 +678,11 @@ CASES: list[Case] = [
     Case("unknown-sort-field", "local", lambda c: c.default.flows.list(sort_by="size"),
          InputError, ("sort_by must be one of", "created_at")),
     Case("run-many-zero-concurrency", "local", _run_many([], 0), ConfigurationError,
-         ("concurrency must be an integer >= 1",), kinds=("async",)),
+         ("concurrency must be an integer >= 1",)),
     Case("run-many-bad-job-among-good", "emulator",
          _run_many([{"template": PROMPT, "inputs": "a cup"}, {"template": IMAGE, "inputs": "a"}],
                    2),
-         None, (), _mixed_batch, kinds=("async",)),
+         None, (), _mixed_batch),
     # Settings: a ConfigurationError at construction, naming the setting.
     Case("no-key", "local", lambda c: c.client(api_key=None), ConfigurationError,
          ("no API key", "$GENERIO_API_KEY")),

@@ -279,7 +279,7 @@ def _child(env: dict[str, str], *args: str) -> Iterator[subprocess.Popen[str]]:
         child.communicate()
 
 
-@pytest.mark.parametrize("mode", ["gather", "taskgroup", "run_many"])
+@pytest.mark.parametrize("mode", ["gather", "taskgroup", "run_many", "sync_run_many"])
 def test_sigint_while_many_runs_wait(emu: Emulator, child_env: dict[str, str], mode: str) -> None:
     """A real SIGINT to a process with eight run() calls waiting: all eight flows aborted."""
     emu.flow_seconds = 60

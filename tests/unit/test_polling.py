@@ -16,6 +16,7 @@ S = PollSettings()
 def _real_delays(monkeypatch: pytest.MonkeyPatch) -> None:
     """Undo the suite's zero-delay switch and make jitter zero, for exact numbers."""
     monkeypatch.setattr(_retry, "_delays_disabled", False)
+    monkeypatch.setattr(_retry, "_test_poll_interval", 0.0)  # no_delays()' poll interval
     monkeypatch.setattr(_retry, "jitter", lambda: 0.0)
 
 
@@ -102,16 +103,27 @@ def test_simulated_flows_beat_the_fixed_loop() -> None:
 
 
 def test_no_delays_switch_nests_and_restores() -> None:
-    """generio.testing.no_delays() zeroes poll and retry delays, then restores them."""
+    """no_delays() zeroes retry delays and polls every 0.02 s (or as asked), then restores."""
     from generio.testing import no_delays
 
     history = [Observation(0.0, 0.0)]
     assert next_delay(history, 0.0) == S.first_delay
     with no_delays():
-        assert next_delay(history, 0.0) == 0.0
+        assert next_delay(history, 0.0) == 0.02
         assert _retry.delay(1, 5.0) == 0.0
-        with no_delays():
-            pass
+        with no_delays(poll_interval=0):
+            assert next_delay(history, 0.0) == 0.0
+        assert next_delay(history, 0.0) == 0.02
         assert _retry.delays_disabled()
     assert not _retry.delays_disabled()
     assert next_delay(history, 0.0) == S.first_delay
+
+
+@pytest.mark.parametrize("bad", [-1, "0.1", True, float("nan")])
+def test_no_delays_refuses_a_bad_poll_interval(bad: object) -> None:
+    """A negative or non-numeric poll_interval is refused before anything changes."""
+    from generio.testing import no_delays
+
+    with pytest.raises((ValueError, TypeError), match="poll_interval"), no_delays(bad):  # type: ignore[arg-type]
+        pass
+    assert not _retry.delays_disabled()

@@ -1,0 +1,343 @@
+"""Batches, the part without I/O: typed jobs, their checking, chains as one job, the counts.
+
+``run_many`` and ``iter_run_many`` exist on both clients; their drivers
+(``_batch_sync.py``: threads; ``_batch_async.py``: anyio tasks) only schedule. What they
+schedule is built here:
+
+* :func:`plan_jobs` checks every job before any request (an unknown key, a missing
+  template, a step with inputs of its own are each an :class:`~generio.InputError`) and
+  gives each job its key: the caller's ``idempotency_key``, else a random one, so every step
+  of a chain is keyed either way;
+* :func:`chain_job` is one job as one effect generator (``_effects.py``): ``run()``'s job
+  per step, each step's inputs the previous step's outputs as :class:`~generio.Asset`
+  objects (their data URIs travel as they came: nothing is decoded or written locally);
+* the counts and the estimate of the time left are in ``_batch_progress.py``.
+
+Keys of a chain: step 1 uses the job's key itself (so ``run(..., idempotency_key=key)`` and a
+one-step job with that key are the same request), step ``n`` > 1 uses ``f"{key}/then/{n-1}"``.
+A process that crashed between two steps and runs the batch again finds step 1's flow by
+its key (nothing is created), collects its outputs again and goes on with step 2.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, Required, TypedDict
+
+import attrs
+
+from generio._effects import Job as EffectJob
+from generio._errors import ConfigurationError, GenerioError, InputError
+from generio._idempotency import MAX_KEY_LENGTH, check_key
+from generio._jobs import ProgressCallback
+from generio._models import Flow, RunResult, Template
+from generio._run import ON_INTERRUPT, OnInterrupt, run_job
+from generio._state import ClientState
+
+__all__ = [
+    "Job",
+    "JobError",
+    "Outcome",
+    "Plan",
+    "Step",
+    "as_outcome",
+    "chain_job",
+    "check_concurrency",
+    "interrupted_note",
+    "plan_jobs",
+    "step_key",
+]
+
+
+class Step(TypedDict, total=False):
+    """One step after a job's first: its inputs are the previous step's outputs.
+
+    Example: ``{"template": "model_optimize", "parameters": {"polygon_count": 20000}}``.
+    """
+
+    template: Required[str | Template]
+    parameters: Mapping[str, Any] | None
+    additional: Any
+    timeout: float | None
+
+
+class Job(TypedDict, total=False):
+    """One job of :meth:`~generio.Generio.run_many`: :meth:`~generio.Generio.run`'s arguments.
+
+    ``then`` chains further steps (one :class:`Step` or a list); ``timeout`` bounds each
+    step's wait; ``on_progress`` is called with each step's flow as it changes (under
+    :class:`~generio.Generio`, from the worker thread that runs the job);
+    ``on_interrupt`` overrides the batch's. A misspelt key fails the type checker, and is an
+    :class:`~generio.InputError` at run time before any request.
+    """
+
+    template: Required[str | Template]
+    inputs: Required[object]
+    parameters: Mapping[str, Any] | None
+    additional: Any
+    idempotency_key: str | None
+    then: Step | Sequence[Step]
+    out_dir: str | os.PathLike[str] | None
+    timeout: float | None
+    on_progress: ProgressCallback | None
+    on_interrupt: OnInterrupt
+
+
+JOB_KEYS: frozenset[str] = frozenset(Job.__annotations__)
+STEP_KEYS: frozenset[str] = frozenset(Step.__annotations__)
+#: Room kept after a job's key for the step suffix ``/then/<n>``.
+_SUFFIX_ROOM = 16
+
+
+class JobError(GenerioError):
+    """A job of a batch raised something that is not a :class:`GenerioError`.
+
+    The original exception is ``__cause__`` (a bug in your ``on_progress``, an ``OSError``
+    writing an output...). Other jobs go on.
+
+    Attributes:
+        index: the job's position in the batch.
+    """
+
+    def __init__(self, index: int, cause: BaseException) -> None:
+        super().__init__(
+            f"job {index} raised {type(cause).__name__}: {cause}. The other jobs went on; "
+            "see __cause__ for the traceback."
+        )
+        self.index = index
+
+
+#: What a batch gives for each job.
+Outcome = RunResult | GenerioError
+
+
+def as_outcome(index: int, error: Exception) -> GenerioError:
+    """Return the job's result for an exception: a GenerioError as it is, anything else wrapped."""
+    if isinstance(error, GenerioError):
+        return error
+    wrapped = JobError(index, error)
+    wrapped.__cause__ = error
+    for name in ("generio_flow_id", "generio_steps", "generio_step"):
+        if hasattr(error, name):
+            setattr(wrapped, name, getattr(error, name))
+    return wrapped
+
+
+@attrs.frozen
+class StepPlan:
+    """One step as run_job takes it."""
+
+    template: str | Template
+    parameters: Mapping[str, Any] | None
+    additional: Any
+    timeout: float | None
+    key: str
+
+
+@attrs.frozen
+class Plan:
+    """One checked job: its steps with their keys, and what applies to all of them.
+
+    Attributes:
+        index: the job's position in the batch.
+        key: the job's key (the caller's, or a random one).
+        explicit: whether the caller gave the key.
+        inputs: the first step's inputs.
+        steps: every step, the first included.
+        out_dir: where the last step's outputs go (None: in memory).
+        on_progress: called with each step's flow.
+        on_interrupt: ``"abort"`` or ``"keep"`` the flow in flight when interrupted.
+    """
+
+    index: int
+    key: str
+    explicit: bool
+    inputs: object
+    steps: tuple[StepPlan, ...]
+    out_dir: str | os.PathLike[str] | None
+    on_progress: ProgressCallback | None
+    on_interrupt: OnInterrupt
+
+
+def step_key(key: str, number: int) -> str:
+    """Return the key of step ``number`` (0 is the first) of a job keyed ``key``."""
+    return key if number == 0 else f"{key}/then/{number}"
+
+
+def check_concurrency(concurrency: object) -> int:
+    """Return ``concurrency``, checked.
+
+    Raises:
+        ConfigurationError: it is not an integer >= 1 (a setting, as on main's run_many).
+    """
+    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+        raise ConfigurationError(f"concurrency must be an integer >= 1, not {concurrency!r}.")
+    return concurrency
+
+
+def _unknown(where: str, names: Iterable[object], known: frozenset[str]) -> None:
+    for name in names:
+        if name in known:
+            continue
+        close = difflib.get_close_matches(str(name), sorted(known), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise InputError(
+            f"{where} has an unknown key {name!r}{hint}; it takes: {', '.join(sorted(known))}."
+        )
+
+
+def _steps(job: str, then: object) -> list[Mapping[str, Any]]:
+    if then is None:
+        return []
+    steps = [then] if isinstance(then, Mapping) else then
+    if isinstance(steps, str | bytes) or not isinstance(steps, Sequence):
+        raise InputError(f"{job}: then must be a step (a dict) or a list of them.")
+    for number, step in enumerate(steps, start=1):
+        where = f"{job}, step {number + 1} (then)"
+        if not isinstance(step, Mapping):
+            raise InputError(f"{where} must be a dict like {{'template': ...}}, not {step!r}.")
+        if "inputs" in step:
+            raise InputError(
+                f"{where} cannot take inputs: a step's inputs are the previous step's outputs."
+            )
+        _unknown(where, step, STEP_KEYS)
+        if "template" not in step:
+            raise InputError(f"{where} has no 'template'.")
+    return list(steps)
+
+
+def _plan(
+    index: int, job: object, on_interrupt: OnInterrupt, new_key: Callable[[], str], name: str
+) -> Plan:
+    if not isinstance(job, Mapping):
+        raise InputError(f"{name} must be a dict of run()'s arguments, not {job!r}.")
+    _unknown(name, job, JOB_KEYS)
+    for required in ("template", "inputs"):
+        if required not in job:
+            raise InputError(f"{name} has no {required!r}.")
+    steps = [job, *_steps(name, job.get("then"))]
+    explicit = job.get("idempotency_key") is not None
+    key = check_key(job["idempotency_key"]) if explicit else new_key()
+    if len(steps) > 1 and len(key) > MAX_KEY_LENGTH - _SUFFIX_ROOM:
+        raise InputError(
+            f"{name}: a chained job's idempotency_key may have at most "
+            f"{MAX_KEY_LENGTH - _SUFFIX_ROOM} characters (its steps add '/then/<n>')."
+        )
+    mode = job.get("on_interrupt", on_interrupt)
+    if mode not in ON_INTERRUPT:
+        raise InputError(f"{name}: on_interrupt must be 'abort' or 'keep', not {mode!r}.")
+    return Plan(
+        index=index,
+        key=key,
+        explicit=explicit,
+        inputs=job["inputs"],
+        steps=tuple(
+            StepPlan(
+                template=step["template"],
+                parameters=step.get("parameters"),
+                additional=step.get("additional"),
+                timeout=step.get("timeout", job.get("timeout")),
+                key=step_key(key, number),
+            )
+            for number, step in enumerate(steps)
+        ),
+        out_dir=job.get("out_dir"),
+        on_progress=job.get("on_progress"),
+        on_interrupt=mode,
+    )
+
+
+def plan_jobs(
+    jobs: Iterable[Job] | Iterable[Mapping[str, Any]],
+    on_interrupt: OnInterrupt,
+    new_key: Callable[[], str],
+    name: Callable[[int], str] = "job {}".format,
+) -> list[Plan]:
+    """Check every job and give it its key, before anything is sent.
+
+    Args:
+        jobs: the jobs.
+        on_interrupt: the batch's ``on_interrupt``, for jobs without their own.
+        new_key: makes the key of a job without one.
+        name: how messages name the job at an index (the CLI says "line 3").
+
+    Raises:
+        InputError: a job is not a dict, has an unknown or missing key, a bad ``then``,
+            ``idempotency_key`` or ``on_interrupt`` (the message names the job).
+    """
+    if on_interrupt not in ON_INTERRUPT:
+        raise InputError(f"on_interrupt must be 'abort' or 'keep', not {on_interrupt!r}.")
+    if isinstance(jobs, Mapping):
+        raise InputError("run_many takes a list of jobs; wrap a single job in a list.")
+    return [_plan(index, job, on_interrupt, new_key, name(index)) for index, job in enumerate(jobs)]
+
+
+def interrupted_note(error: BaseException, stopped: list[BaseException], mode: str) -> None:
+    """Tell the batch's exception which flows were in flight and what became of them."""
+    ids = [flow_id for e in stopped if (flow_id := getattr(e, "generio_flow_id", None)) is not None]
+    try:
+        error.generio_flow_ids = ids  # type: ignore[attr-defined]
+    except (AttributeError, TypeError):  # pragma: no cover - a slotted exception type
+        return
+    fate = "left running (on_interrupt='keep')" if mode == "keep" else "aborted"
+    listed = ", ".join(ids) if ids else "none"
+    error.add_note(
+        f"generio: the batch was interrupted; flows of the jobs in flight ({listed}) were "
+        f"{fate}. Finished jobs keep their flows; keyed jobs pick theirs up when run again."
+    )
+
+
+def template_names(plans: Sequence[Plan]) -> list[dict[str, object]]:
+    """Every step's template, as prefetch_templates_job takes them."""
+    return [{"template": step.template} for plan in plans for step in plan.steps]
+
+
+def _mark(error: BaseException, plan: Plan, number: int, flows: list[Flow]) -> None:
+    """Say which step of a chain failed and which flows the steps before it made."""
+    try:
+        error.generio_step = number + 1  # type: ignore[attr-defined]
+        error.generio_steps = tuple(flows)  # type: ignore[attr-defined]
+    except (AttributeError, TypeError):  # pragma: no cover - a slotted exception type
+        return
+    if len(plan.steps) > 1:
+        done = ", ".join(f.id for f in flows) or "none"
+        error.add_note(
+            f"generio: job {plan.index} stopped at step {number + 1} of {len(plan.steps)}; "
+            f"flows of the steps before: {done}."
+        )
+
+
+def chain_job(state: ClientState, plan: Plan) -> EffectJob[RunResult]:
+    """Run a job's steps one after the other; the last step's outputs, every step's flow.
+
+    Raises:
+        whatever ``run()`` raises for the step that failed, marked with ``generio_step``
+        (1-based) and ``generio_steps`` (the flows of the steps before it).
+    """
+    flows: list[Flow] = []
+    inputs = plan.inputs
+    result: RunResult | None = None
+    for number, step in enumerate(plan.steps):
+        last = number == len(plan.steps) - 1
+        try:
+            result = yield from run_job(
+                state,
+                step.template,
+                inputs,
+                parameters=step.parameters,
+                additional=step.additional,
+                out_dir=plan.out_dir if last else None,
+                timeout=step.timeout,
+                on_progress=plan.on_progress,
+                idempotency_key=step.key,
+                on_interrupt=plan.on_interrupt,
+            )
+        except BaseException as exc:
+            _mark(exc, plan, number, flows)
+            raise
+        flows.append(result.flow)
+        inputs = list(result.outputs)
+    assert result is not None  # noqa: S101 - a plan has at least one step
+    return RunResult(result.flow, result.outputs, result.paths, steps=tuple(flows))

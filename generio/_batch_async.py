@@ -1,0 +1,158 @@
+"""``AsyncGenerio.run_many`` and ``iter_run_many``: the batch driven by anyio tasks.
+
+At most ``concurrency`` worker tasks take jobs (``_batch.chain_job`` generators) in order
+and drive them; they report starts and ends through a memory stream, and the iterator
+itself counts, calls the batch's ``on_progress`` and yields, so the caller's callback never
+runs inside a worker (where its exception would tear the task group down as a group).
+
+Interruption: cancelling the task that iterates (or leaving the loop early: close the
+iterator with ``contextlib.aclosing``) cancels the workers; each job's ``run()`` clean-up,
+shielded, aborts its flow in flight (``on_interrupt="abort"``) or leaves it running
+(``"keep"``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from collections.abc import AsyncGenerator, Iterable
+from typing import TYPE_CHECKING, cast
+
+from generio._batch import (
+    Job,
+    Outcome,
+    Plan,
+    as_outcome,
+    chain_job,
+    check_concurrency,
+    interrupted_note,
+    plan_jobs,
+    template_names,
+)
+from generio._batch_progress import BatchCallback, Tracker
+from generio._idempotency import new_key
+from generio._jobs import prefetch_templates_job
+from generio._run import OnInterrupt
+
+if TYPE_CHECKING:
+    from generio._async_client import AsyncGenerio
+
+__all__ = ["AsyncBatches"]
+
+#: A worker's report: ``(index, None)`` when a job starts, ``(index, outcome)`` when it ends.
+_Event = tuple[int, Outcome | None]
+
+
+class AsyncBatches:
+    """The batch methods of :class:`~generio.AsyncGenerio` (a mixin)."""
+
+    async def run_many(
+        self,
+        jobs: Iterable[Job],
+        *,
+        concurrency: int = 8,
+        on_progress: BatchCallback | None = None,
+        on_interrupt: OnInterrupt = "abort",
+    ) -> list[Outcome]:
+        """Run many jobs, at most ``concurrency`` at a time; see :meth:`Generio.run_many`.
+
+        Cancelling it aborts (or keeps, ``on_interrupt="keep"``) the flows of the jobs
+        under way, shielded.
+        """
+        results: list[Outcome | None] = []
+        iterator = self.iter_run_many(
+            jobs, concurrency=concurrency, on_progress=on_progress, on_interrupt=on_interrupt
+        )
+        async with contextlib.aclosing(iterator):
+            async for index, outcome in iterator:
+                results.extend([None] * (index + 1 - len(results)))
+                results[index] = outcome
+        return [r for r in results if r is not None]
+
+    def iter_run_many(
+        self,
+        jobs: Iterable[Job],
+        *,
+        concurrency: int = 8,
+        on_progress: BatchCallback | None = None,
+        on_interrupt: OnInterrupt = "abort",
+    ) -> AsyncGenerator[tuple[int, Outcome], None]:
+        """Like :meth:`run_many`, yielding ``(index, result)`` as each job ends.
+
+        ``async for index, result in client.iter_run_many(jobs): ...``. To leave the loop
+        early, iterate inside ``async with contextlib.aclosing(...)``: closing stops the
+        batch (flows in flight aborted or kept as ``on_interrupt`` says).
+
+        Raises:
+            ConfigurationError: ``concurrency`` is not an integer >= 1 (at the call).
+            InputError: a job is unusable, at the call, before any request.
+        """
+        check_concurrency(concurrency)
+        plans = plan_jobs(jobs, on_interrupt, new_key)
+        return _iterate(cast("AsyncGenerio", self), plans, concurrency, on_progress)
+
+
+async def _iterate(
+    client: AsyncGenerio,
+    plans: list[Plan],
+    concurrency: int,
+    on_progress: BatchCallback | None,
+) -> AsyncGenerator[tuple[int, Outcome], None]:
+    import anyio
+
+    if len(plans) > 1:
+        await client._drive(prefetch_templates_job(client._state, template_names(plans)))
+    tracker = Tracker(len(plans))
+    if on_progress is not None:
+        on_progress(tracker.snapshot())
+    send, receive = anyio.create_memory_object_stream[_Event](math.inf)
+    queue = iter(plans)
+    stopped: list[BaseException] = []
+
+    async def worker() -> None:
+        for plan in queue:
+            send.send_nowait((plan.index, None))
+            try:
+                outcome: Outcome = await client._drive(chain_job(client._state, plan))
+            except Exception as exc:  # noqa: BLE001 - the job's result
+                outcome = as_outcome(plan.index, exc)
+            except BaseException as exc:
+                stopped.append(exc)  # cancelled: run()'s clean-up marked it
+                raise
+            send.send_nowait((plan.index, outcome))
+
+    error: BaseException | None = None
+    with send, receive:
+        async with anyio.create_task_group() as group:
+            for _ in range(min(concurrency, len(plans))):
+                group.start_soon(worker)
+            try:
+                ended = 0
+                while ended < len(plans):
+                    index, outcome = await receive.receive()
+                    if outcome is None:
+                        tracker.start()
+                    else:
+                        ended += 1
+                        tracker.end(not isinstance(outcome, BaseException))
+                    if on_progress is not None:
+                        on_progress(tracker.snapshot(index))
+                    if outcome is not None:
+                        yield index, outcome
+            except anyio.get_cancelled_exc_class():
+                raise
+            except BaseException as exc:  # noqa: BLE001 - re-raised once the workers stopped
+                # Closed early, or the caller's on_progress raised: stop the workers (their
+                # clean-up runs shielded), then let the exception out as it was, not in a
+                # group.
+                error = exc
+                group.cancel_scope.cancel()
+    if error is not None:
+        if not isinstance(error, GeneratorExit):
+            interrupted_note(error, stopped, _mode(plans))
+        raise error
+
+
+def _mode(plans: list[Plan]) -> str:
+    modes = {plan.on_interrupt for plan in plans}
+    return modes.pop() if len(modes) == 1 else "abort"

@@ -1,0 +1,93 @@
+"""A batch's counts: queued, running, done, failed, and an estimate of the time left.
+
+Pure bookkeeping, shared by both clients' batch drivers (``_batch_sync.py``,
+``_batch_async.py``), which call :meth:`Tracker.start` and :meth:`Tracker.end` as jobs start
+and end, and hand a :meth:`Tracker.snapshot` to the batch's ``on_progress``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import attrs
+
+__all__ = ["BatchCallback", "BatchProgress", "Tracker"]
+
+
+@attrs.frozen
+class BatchProgress:
+    """How a batch is going, given to run_many's ``on_progress`` on every change.
+
+    Attributes:
+        total: jobs in the batch.
+        queued: jobs not started yet.
+        running: jobs under way.
+        done: jobs that returned a result.
+        failed: jobs that ended in an error.
+        elapsed: seconds since the batch began.
+        remaining: estimated seconds until the last job ends (None until one has ended).
+        job: the index of the job that just started or ended (None for the first report).
+    """
+
+    total: int
+    queued: int
+    running: int
+    done: int
+    failed: int
+    elapsed: float
+    remaining: float | None
+    job: int | None = None
+
+    @property
+    def finished(self) -> int:
+        """Jobs that ended, either way."""
+        return self.done + self.failed
+
+
+class Tracker:
+    """The batch's counts; the estimate is the jobs left at the rate jobs ended so far."""
+
+    def __init__(self, total: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._began = clock()
+        self.total = total
+        self.running = 0
+        self.done = 0
+        self.failed = 0
+
+    def start(self) -> None:
+        """Count a job that began."""
+        self.running += 1
+
+    def end(self, ok: bool) -> None:
+        """Count a job that ended with a result (``ok``) or an error."""
+        self.running -= 1
+        if ok:
+            self.done += 1
+        else:
+            self.failed += 1
+
+    def snapshot(self, job: int | None = None) -> BatchProgress:
+        """Return the counts now, with the estimate of the time left."""
+        elapsed = max(0.0, self._clock() - self._began)
+        finished = self.done + self.failed
+        remaining: float | None = None
+        if finished == self.total:
+            remaining = 0.0
+        elif finished and elapsed > 0:
+            remaining = (self.total - finished) * elapsed / finished
+        return BatchProgress(
+            total=self.total,
+            queued=self.total - finished - self.running,
+            running=self.running,
+            done=self.done,
+            failed=self.failed,
+            elapsed=elapsed,
+            remaining=remaining,
+            job=job,
+        )
+
+
+#: Called with the batch's counts on every change.
+BatchCallback = Callable[[BatchProgress], object]

@@ -1,0 +1,120 @@
+"""Names a person recognises for saved outputs: ``<slug>-<flow>-<index>.<ext>``.
+
+* ``slug``: the first input's prompt (``"a wooden chair"`` -> ``a-wooden-chair``) or file
+  name without its extension (``photos/Front View.png`` -> ``front-view``): lower-case ASCII
+  letters, digits and dashes, at most :data:`SLUG_LENGTH` characters; ``output`` when the
+  inputs say nothing (bytes, another flow's asset).
+* ``flow``: the last :data:`SHORT_ID` characters of the flow's id (the start of an id is
+  often a timestamp, shared by flows made together).
+* ``index``: the output's position in the flow's outputs, from 0.
+
+An existing file is never overwritten: a taken name gets ``-2``, ``-3``, ... before the
+extension. Every name still goes through :func:`~generio._files.safe_filename`, so it is
+safe on every file system.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from pathlib import Path, PurePath
+
+from generio import _files, _mime
+from generio._errors import InputError
+from generio._models import Asset
+
+__all__ = [
+    "FALLBACK_SLUG",
+    "SHORT_ID",
+    "SLUG_LENGTH",
+    "readable_name",
+    "save_asset",
+    "slug",
+    "slug_of_inputs",
+]
+
+SLUG_LENGTH = 40
+SHORT_ID = 8
+FALLBACK_SLUG = "output"
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+def slug(text: str) -> str:
+    """Return ``text`` as lower-case ASCII words joined by dashes (empty when none are left)."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    words = _NOT_SLUG.sub("-", ascii_text.lower()).strip("-")
+    return words[:SLUG_LENGTH].rstrip("-")
+
+
+def _slug_of(source: object) -> str:
+    if isinstance(source, Mapping):
+        source = source.get("data")
+    if isinstance(source, str):
+        return "" if source.startswith("data:") else slug(source)
+    if isinstance(source, os.PathLike):
+        return slug(PurePath(os.fspath(source)).stem)
+    name = getattr(source, "name", None)  # an open file
+    if isinstance(name, str) and hasattr(source, "read"):
+        return slug(PurePath(name).stem)
+    return ""
+
+
+def slug_of_inputs(sources: Sequence[object]) -> str:
+    """Return the slug of the first input that has words (a prompt or a file name)."""
+    for source in sources:
+        found = _slug_of(source)
+        if found:
+            return found
+    return FALLBACK_SLUG
+
+
+def readable_name(
+    stem: str, flow_id: str, index: int, extension: str, directory: Path, taken: set[str]
+) -> str:
+    """Return ``<stem>-<short flow id>-<index><ext>``, free in ``directory`` and ``taken``.
+
+    The name is added to ``taken``. Names of files already in ``directory`` count as taken,
+    so nothing there is overwritten.
+    """
+    short = slug(flow_id)[-SHORT_ID:] or "flow"
+    base = f"{slug(stem) or FALLBACK_SLUG}-{short}-{index}"
+    name = _free_name(_files.safe_filename(base, extension), directory, taken)
+    taken.add(name)
+    return name
+
+
+def _free_name(name: str, directory: Path, taken: set[str] | frozenset[str] = frozenset()) -> str:
+    """Return ``name`` or ``<stem>-2<ext>``, ``-3``, ...: the first free in both places."""
+    path = PurePath(name)
+    counter = 2
+    used = {t.lower() for t in taken}
+    while name.lower() in used or (directory / name).exists():
+        name = f"{path.stem}-{counter}{path.suffix}"
+        counter += 1
+    return name
+
+
+def save_asset(asset: Asset, path: Path) -> Path:
+    """Write an asset's content to ``path`` (a file) or into it (a directory); see Asset.save.
+
+    Raises:
+        InputError: no content was fetched, or the file cannot be written.
+    """
+    data = asset.data
+    if data is None:
+        raise InputError(
+            f"asset {asset.id} carries no content to save: fetch it with "
+            f"flows.output(flow_id, {asset.id!r}), or write it straight to a file with "
+            f"flows.download_output(flow_id, {asset.id!r}, dest=...)."
+        )
+    if path.is_dir():
+        directory = path
+        mime = asset.mime_type or _mime.detect(data[: _mime.SNIFF_BYTES]) or ""
+        name = _free_name(_files.safe_filename(asset.id, _mime.extension_for(mime)), directory)
+    else:
+        directory, name = path.parent, path.name
+    with _files.atomic_writer(directory, name) as stream:
+        stream.write(data)
+    return directory / name

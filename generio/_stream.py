@@ -1,0 +1,114 @@
+"""Decoding an output's body as it streams: JSON with a data URI, or raw bytes.
+
+``GET /flows/{id}/outputs/{asset_id}`` answers JSON whose ``data`` is a data URI of the whole
+model; a vendor's quickstart assumes a raw binary body instead. :class:`BodyDecoder` takes
+the body chunk by chunk and hands on the decoded content and its MIME type, never holding
+the whole: the JSON goes through :class:`~generio._extract.DataFieldExtractor` (base64
+decoded as it passes), a raw body goes through as it is. A body without a telling
+Content-Type is judged by its first bytes. Used by the downloads to files (``_downloads``)
+and by ``flows.stream_output`` (``_outputs_api``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from generio import _extract, _mime
+from generio._errors import InputError
+
+__all__ = ["OCTETS", "BodyDecoder"]
+
+_JSON_SUFFIXES = ("/json", "+json")
+OCTETS = "application/octet-stream"
+
+
+class BodyDecoder:
+    """Turns an output body's chunks into its decoded content.
+
+    Args:
+        content_type: the answer's Content-Type.
+        on_mime: gets the content's MIME type once, before any content.
+        on_data: gets the decoded content in order, in pieces of any size.
+
+    Attributes:
+        mime_type: the content's MIME type, once known.
+
+    Raises:
+        InputError: from :meth:`feed` or :meth:`close`: the JSON or its data URI is
+            malformed, or the body ended early (the caller says whose fault that is).
+    """
+
+    def __init__(
+        self,
+        content_type: str,
+        on_mime: Callable[[str], None],
+        on_data: Callable[[bytes], None],
+    ) -> None:
+        self._on_mime = on_mime
+        self._on_data = on_data
+        self.mime_type: str | None = None
+        self._extractor: _extract.DataFieldExtractor | None = None
+        kind = content_type.split(";")[0].strip().lower()
+        self._raw_type: str | None = None
+        # Without a telling Content-Type the body's first bytes say JSON or raw, and what type.
+        self._undecided: bytes | None = b"" if kind in ("", OCTETS) else None
+        if self._undecided is not None:
+            pass
+        elif kind.endswith(_JSON_SUFFIXES):
+            self._start_json()
+        else:
+            self._raw_type = kind
+
+    def start(self) -> None:
+        """Announce the MIME type of a raw body at once (before any chunk, even if none come)."""
+        if self._raw_type is not None and self.mime_type is None:
+            self._mime(self._raw_type)
+
+    def _mime(self, mime: str) -> None:
+        extractor = self._extractor
+        if extractor is not None and extractor.data_kind == "text":
+            text = extractor.text or ""
+            if text[:5].lower() == "data:":
+                # A malformed data URI, not text: the service's error, never a .txt file.
+                raise InputError(f"its 'data' is a malformed data URI ({text[:40]!r}...)")
+        self.mime_type = mime
+        self._on_mime(mime)
+
+    def _start_json(self) -> None:
+        self._extractor = _extract.DataFieldExtractor(
+            self._on_data, on_mime=self._mime, accept_misprint=True
+        )
+
+    def _decide(self, chunk: bytes) -> bytes | None:
+        """Buffer the start of a body without Content-Type until its kind shows."""
+        assert self._undecided is not None  # noqa: S101 - only called while undecided
+        head = self._undecided + chunk
+        if not head.strip() and len(head) < _mime.SNIFF_BYTES:
+            self._undecided = head
+            return None
+        self._undecided = None
+        if head.lstrip()[:1] in (b"{", b"["):
+            self._start_json()
+        else:
+            self._raw_type = _mime.detect(head[: _mime.SNIFF_BYTES]) or OCTETS
+            self._mime(self._raw_type)
+        return head
+
+    def feed(self, chunk: bytes) -> None:
+        """Take the next chunk of the body."""
+        self.start()
+        if self._undecided is not None:
+            decided = self._decide(chunk)
+            if decided is None:
+                return
+            chunk = decided
+        if self._extractor is None:
+            if chunk:
+                self._on_data(chunk)
+            return
+        self._extractor.feed(chunk)
+
+    def close(self) -> None:
+        """Check the body was complete (a JSON body ended where it should)."""
+        if self._extractor is not None:
+            self._extractor.close()

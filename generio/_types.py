@@ -1,0 +1,23 @@
+"""The closed vocabularies of the API as ``Literal`` types, so a typo fails the type check.
+
+They only type what you pass and what you compare with: values the service sends are kept
+as they come, so a state this version does not know yet still parses (``Flow.state`` is
+``FlowState | str``). ``tests/facade/test_facade_types.py`` checks them against the spec.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, TypeAlias
+
+__all__ = ["FlowAction", "FlowSortField", "FlowState"]
+
+#: A flow's state: where it is in its life.
+FlowState: TypeAlias = Literal[
+    "created", "starting", "running", "aborting", "completed", "aborted", "failed"
+]
+#: The fields ``flows.list(sort_by=...)`` sorts by (ascending).
+FlowSortField: TypeAlias = Literal[
+    "created_at", "state", "status", "progress", "started_at", "finished_at"
+]
+#: What ``PATCH /flows/{id}`` can ask of a flow (``flows.start``, ``flows.abort``).
+FlowAction: TypeAlias = Literal["start", "abort"]

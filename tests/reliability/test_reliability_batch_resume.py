@@ -1,0 +1,116 @@
+"""A batch process killed with SIGKILL, at several moments, then run again: nothing bought twice.
+
+The child runs a keyed, chained batch (generate, then optimise) with ``on_interrupt="keep"``.
+It is killed when the emulator's ledger shows a chosen moment (a first create; a job between
+its two steps; every optimise created), then started again until it finishes. The ledger
+must show each step of each job billed exactly once, every flow completed, and every job's
+output on disk.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from generio import IDEMPOTENCY_FIELD
+from generio.testing import Emulator, LedgerEntry
+
+CHILD = Path(__file__).with_name("batch_child.py")
+COUNT = 5
+OPTIMIZE = "model_optimize"
+
+Moment = Callable[[list[LedgerEntry]], bool]
+
+
+def _optimised(entries: list[LedgerEntry]) -> int:
+    return sum(e.template == OPTIMIZE for e in entries)
+
+
+def _mid_chain(entries: list[LedgerEntry]) -> bool:
+    """Tell whether some job has its first step's flow and not yet its second."""
+    second = _optimised(entries)
+    return 0 < second < COUNT and len(entries) - second > second
+
+
+MOMENTS: dict[str, Moment] = {
+    "first-create": lambda entries: len(entries) >= 1,
+    "mid-chain": _mid_chain,
+    "all-optimising": lambda entries: _optimised(entries) == COUNT,
+}
+
+
+def _until(condition: Callable[[], bool], seconds: float = 60.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.005)
+    return True
+
+
+def _start(env: dict[str, str], out: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, str(CHILD), str(out), str(COUNT)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+@pytest.fixture
+def child_env(emu: Emulator) -> dict[str, str]:
+    """Build the environment of a child process aimed at the emulator."""
+    emu.flow_seconds = 0.6
+    return {
+        **os.environ,
+        "GENERIO_API_KEY": emu.api_key,
+        "GENERIO_BASE_URL": emu.base_url,
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
+@pytest.mark.parametrize(
+    "kills",
+    [["first-create"], ["mid-chain"], ["all-optimising"], ["first-create", "mid-chain"]],
+    ids="+".join,
+)
+def test_killed_batch_resumes_without_buying_twice(
+    emu: Emulator, child_env: dict[str, str], tmp_path: Path, kills: list[str]
+) -> None:
+    """SIGKILL at each moment, then a re-run: each step of each job billed exactly once."""
+    out = tmp_path / "out"
+    for moment in kills:
+        child = _start(child_env, out)
+        reached = _until(lambda m=moment: MOMENTS[m](emu.ledger))  # type: ignore[misc]
+        child.kill()  # SIGKILL: no clean-up of any kind
+        child.communicate()
+        assert reached, f"the batch never reached {moment}"
+        assert child.returncode == -9
+    child = _start(child_env, out)
+    stdout, stderr = child.communicate(timeout=120)
+    assert child.returncode == 0, stdout + stderr
+    assert stdout.splitlines()[-1] == "done"
+    entries = emu.ledger
+    keys = sorted(e.additional[IDEMPOTENCY_FIELD]["key"] for e in entries)
+    expected = sorted(
+        k for i in range(COUNT) for k in (f"catalogue/sku-{i}", f"catalogue/sku-{i}/then/1")
+    )
+    assert keys == expected  # each step of each job exactly once
+    assert {e.state for e in entries} == {"completed"}
+    for i in range(COUNT):
+        files = [p for p in (out / f"sku-{i}").iterdir() if not p.name.startswith(".")]
+        assert [p.suffix for p in files] == [".glb"]
+        assert files[0].read_bytes()[:4] == b"glTF"
+    # The final run reports every job with the flows of both its steps.
+    reported = {int(line.split()[0]): line.split()[1:] for line in stdout.splitlines()[:-1]}
+    by_key = {e.additional[IDEMPOTENCY_FIELD]["key"]: e.flow_id for e in entries}
+    assert reported == {
+        i: [by_key[f"catalogue/sku-{i}"], by_key[f"catalogue/sku-{i}/then/1"]] for i in range(COUNT)
+    }
