@@ -74,6 +74,7 @@ def test_async_client_sends_through_proxy_and_retries(
     flow_id = anyio.run(scenario)
     assert _paths(proxy, "POST") == ["/flows"]
     assert _paths(proxy).count(f"/flows/{flow_id}") == 2
+    assert [r.operation for r in emu.fault_log] == ["get_flow"]
 
 
 @pytest.mark.parametrize("kind", ["sync", "async"])
