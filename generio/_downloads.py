@@ -15,6 +15,7 @@ scratch within the retry budget; the broken attempt leaves nothing behind.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import math
 import time
@@ -40,7 +41,7 @@ from generio._errors import (
     hide_secrets,
 )
 from generio._models import Asset
-from generio._names import readable_name
+from generio._names import readable_base, readable_name
 from generio._operations import Operation, list_outputs_op, quote_id
 from generio._retry import delay
 from generio._state import ClientState
@@ -150,6 +151,10 @@ def file_name(effect: Download, mime: str) -> str:
     return _files.safe_filename(effect.asset_id, extension, taken=set(effect.taken))
 
 
+class _KeepTwin(Exception):
+    """Discards a finished download whose bytes are already saved under its own name."""
+
+
 class OutputWriter:
     """Takes one download's body chunk by chunk and leaves the decoded file, or nothing.
 
@@ -169,6 +174,11 @@ class OutputWriter:
         self._stack = contextlib.ExitStack()
         self._file: IO[bytes] | None = None
         self.path: Path | None = None
+        # The file already under this output's own readable name, if any; kept (and no copy
+        # written) when the download turns out to hold the same bytes: a resumed run.
+        self._twin: Path | None = None
+        self._digest = hashlib.sha256()
+        self._keep_twin = False
         self._decoder = BodyDecoder(content_type, self._open, self._write)
 
     def __enter__(self) -> OutputWriter:
@@ -182,6 +192,11 @@ class OutputWriter:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        if exc is None and self._keep_twin:
+            # Leave through the temporary file's error path: it is removed, nothing renamed.
+            with contextlib.suppress(_KeepTwin):
+                self._stack.__exit__(_KeepTwin, _KeepTwin(), None)
+            return
         self._stack.__exit__(exc_type, exc, tb)
 
     def _bad_body(self, why: str) -> ServerError:
@@ -192,6 +207,13 @@ class OutputWriter:
         name = file_name(self._effect, mime)
         self._file = self._stack.enter_context(_files.atomic_writer(directory, name))
         self.path = directory / name
+        effect = self._effect
+        if effect.filename is None and effect.stem is not None:
+            base = readable_base(
+                effect.stem, effect.flow_id, effect.index, _mime.extension_for(mime)
+            )
+            if base != name and (directory / base).is_file():
+                self._twin = directory / base
 
     def _write(self, data: bytes) -> None:
         assert self._file is not None  # noqa: S101 - on_mime comes before any data
@@ -208,6 +230,19 @@ class OutputWriter:
                 status_code=200,
             )
         self._file.write(data)
+        if self._twin is not None:
+            self._digest.update(data)
+
+    def _same_as_twin(self) -> bool:
+        """Whether the file under this output's own name holds exactly what was downloaded."""
+        twin = self._twin
+        if twin is None or twin.stat().st_size != self._written:
+            return False
+        theirs = hashlib.sha256()
+        with twin.open("rb") as stream:
+            while block := stream.read(1 << 20):
+                theirs.update(block)
+        return theirs.digest() == self._digest.digest()
 
     def _check_deadline(self) -> None:
         deadline = self._limits.deadline
@@ -247,6 +282,9 @@ class OutputWriter:
             raise self._bad_body(f"its body was cut short or malformed ({exc})") from None
         if self.path is None or self._decoder.mime_type is None:
             raise self._bad_body("its body held no data")
+        if self._twin is not None and self._same_as_twin():
+            self._keep_twin = True
+            return Saved(self._twin, self._decoder.mime_type)
         return Saved(self.path, self._decoder.mime_type)
 
 

@@ -9,8 +9,10 @@
 * ``index``: the output's position in the flow's outputs, from 0.
 
 An existing file is never overwritten: a taken name gets ``-2``, ``-3``, ... before the
-extension. Every name still goes through :func:`~generio._files.safe_filename`, so it is
-safe on every file system.
+extension. A download whose bytes equal the file already under its own name (the same
+output of the same flow, saved by an earlier, interrupted or resumed, run) keeps that file
+and writes no copy (``_downloads.OutputWriter``). Every name still goes through
+:func:`~generio._files.safe_filename`, so it is safe on every file system.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ __all__ = [
     "FALLBACK_SLUG",
     "SHORT_ID",
     "SLUG_LENGTH",
+    "readable_base",
     "readable_name",
     "save_asset",
     "slug",
@@ -70,6 +73,12 @@ def slug_of_inputs(sources: Sequence[object]) -> str:
     return FALLBACK_SLUG
 
 
+def readable_base(stem: str, flow_id: str, index: int, extension: str) -> str:
+    """Return ``<stem>-<short flow id>-<index><ext>``, before any ``-2`` is added."""
+    short = slug(flow_id)[-SHORT_ID:] or "flow"
+    return _files.safe_filename(f"{slug(stem) or FALLBACK_SLUG}-{short}-{index}", extension)
+
+
 def readable_name(
     stem: str, flow_id: str, index: int, extension: str, directory: Path, taken: set[str]
 ) -> str:
@@ -78,9 +87,7 @@ def readable_name(
     The name is added to ``taken``. Names of files already in ``directory`` count as taken,
     so nothing there is overwritten.
     """
-    short = slug(flow_id)[-SHORT_ID:] or "flow"
-    base = f"{slug(stem) or FALLBACK_SLUG}-{short}-{index}"
-    name = _free_name(_files.safe_filename(base, extension), directory, taken)
+    name = _free_name(readable_base(stem, flow_id, index, extension), directory, taken)
     taken.add(name)
     return name
 

@@ -240,7 +240,7 @@ def test_chain_with_out_dir_writes_only_the_last_step(
     assert isinstance(result, RunResult)
     assert [p.parent for p in result.paths] == [tmp_path / "vase"]
     assert sorted(p.name for p in (tmp_path / "vase").iterdir()) == [result.paths[0].name]
-    # Saved under the last step's flow (the naming of run()'s out_dir: output-<flow>-<n>.glb).
+    # The readable pattern: the last step's inputs are assets (no words), its flow's short id.
     assert result.paths[0].name == f"output-{result.flow.id[-8:]}-0.glb"
     assert result.outputs[0].path == result.paths[0]
 

@@ -101,18 +101,31 @@ def test_asset_save_without_content_says_how_to_fetch_it(
 def test_run_names_files_after_the_prompt_and_never_overwrites(
     client: Generio, tmp_path: Path
 ) -> None:
-    """run(out_dir) names files <prompt slug>-<short flow id>-<index>; a re-run adds -2."""
+    """run(out_dir) names files <prompt slug>-<short flow id>-<index>; other bytes get -2."""
     first = client.run(
         PROMPT_TEMPLATE, "A Wooden Chair, oak!", out_dir=tmp_path, idempotency_key="k1"
     )
+    short = first.flow.id[-8:]
+    name = f"a-wooden-chair-oak-{short}-0.glb"
+    assert [p.name for p in first.paths] == [name]
+    saved = first.paths[0].read_bytes()
+    (tmp_path / name).write_bytes(b"someone else's file")  # same name, other bytes
     again = client.run(
         PROMPT_TEMPLATE, "A Wooden Chair, oak!", out_dir=tmp_path, idempotency_key="k1"
     )
-    short = first.flow.id[-8:]
     assert again.flow.id == first.flow.id
-    assert [p.name for p in first.paths] == [f"a-wooden-chair-oak-{short}-0.glb"]
     assert [p.name for p in again.paths] == [f"a-wooden-chair-oak-{short}-0-2.glb"]
-    assert first.paths[0].read_bytes() == again.paths[0].read_bytes()
+    assert again.paths[0].read_bytes() == saved
+    assert (tmp_path / name).read_bytes() == b"someone else's file"  # never overwritten
+
+
+def test_a_resumed_run_keeps_its_own_saved_file(client: Generio, tmp_path: Path) -> None:
+    """A keyed re-run into the same folder finds its output saved already: no second copy."""
+    first = client.run(PROMPT_TEMPLATE, "a stool", out_dir=tmp_path, idempotency_key="stool")
+    again = client.run(PROMPT_TEMPLATE, "a stool", out_dir=tmp_path, idempotency_key="stool")
+    assert again.paths == first.paths
+    assert sorted(p.name for p in tmp_path.iterdir()) == [first.paths[0].name]
+    assert again.outputs[0].data == first.paths[0].read_bytes()
 
 
 def test_run_names_files_after_the_input_file(client: Generio, tmp_path: Path) -> None:
