@@ -1,11 +1,13 @@
-"""`nox -s bench`: every benchmark row against its baseline measured in the same run.
+"""`nox -s bench`: every benchmark row against its baseline (the table says what each is).
 
 Usage: python benchmarks/run.py [--record] [ROW ...]
        (rows: overhead latency memory hostile codec batch import)
 
 Results go to benchmarks/results/local/ (ignored by git), one file per run, so running the
-benchmarks never changes a tracked file. --record also writes benchmarks/results/latest.json,
-the committed figures the README quotes.
+benchmarks never changes a tracked file. --record on a full run (no ROW) also writes
+benchmarks/results/latest.json, the committed figures the README quotes; --record on a
+subset writes benchmarks/results/latest-ROW[-ROW...].json instead, so a partial run never
+replaces the full results.
 """
 
 from __future__ import annotations
@@ -14,8 +16,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
-
+# Run as a script, this folder is sys.path[0]: the bench modules import as top-level names.
 import bench_hostile
 import bench_local
 import bench_memory
@@ -36,6 +37,13 @@ BENCHES: dict[str, Callable[[], list[Row]]] = {
 RESULTS = Path(__file__).parent / "results"
 
 
+def record_name(names: list[str]) -> str:
+    """Name the recorded file: latest.json for a full run, a file of its own for a subset."""
+    if not names or set(names) == set(BENCHES):
+        return "latest.json"
+    return f"latest-{'-'.join(sorted(set(names)))}.json"
+
+
 def main(args: list[str]) -> int:
     record = "--record" in args
     names = [a for a in args if a != "--record"]
@@ -50,9 +58,9 @@ def main(args: list[str]) -> int:
     print()
     print_table(rows)
     path = write_json(rows, RESULTS / "local")
-    print(f"\nwritten to {path} (not tracked; --record to update {RESULTS / 'latest.json'})")
+    print(f"\nwritten to {path} (not tracked; --record to update {RESULTS / record_name(names)})")
     if record:
-        recorded = write_json(rows, RESULTS, "latest.json")
+        recorded = write_json(rows, RESULTS, record_name(names))
         print(f"recorded in {recorded}")
     return 0
 

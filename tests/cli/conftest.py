@@ -1,36 +1,27 @@
-"""Fixtures of the CLI tests: the emulator, and ``generio`` invoked in-process against it.
+"""Fixtures of the CLI tests: ``generio`` invoked in-process against the emulator.
 
 Commands run through typer's ``CliRunner`` with ``--base-url``/``--api-key`` pointing at the
 plugin's emulator and the ``GENERIO_*`` variables removed, so the developer's own settings
-never leak in. Retry and poll delays are zeroed; a few tests run ``python -m generio`` as a
-subprocess where only a real process shows the behaviour (signals, start-up imports).
+never leak in. The emulator and zero delays come from ``tests/conftest.py``; a few tests run
+``python -m generio`` as a subprocess where only a real process shows the behaviour (signals,
+start-up imports).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from cli_helpers import FLOW_SECONDS, Cli
 
-from generio import Generio
-from generio.testing import Emulator, no_delays, sample_png
-
-
-@pytest.fixture(autouse=True)
-def _no_delays() -> Iterator[None]:
-    """Zero generio's poll and retry delays: a CLI test never sleeps through them."""
-    with no_delays():
-        yield
+from generio.testing import Emulator, sample_png
+from tests.helpers.cli import FLOW_SECONDS, Cli
 
 
 @pytest.fixture
-def emu(generio_emulator: Emulator) -> Emulator:
-    """Use the plugin's session emulator, reset, with short flows."""
-    generio_emulator.flow_seconds = FLOW_SECONDS
-    return generio_emulator
+def flow_seconds() -> float:
+    """Flows of the CLI tests: short (the poll delays are zeroed)."""
+    return FLOW_SECONDS
 
 
 @pytest.fixture
@@ -42,13 +33,6 @@ def cli(emu: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Cli:
     """
     monkeypatch.chdir(tmp_path)
     return Cli(emu)
-
-
-@pytest.fixture
-def client(emu: Emulator) -> Iterator[Generio]:
-    """Open a facade client on the emulator, to set up and check what the CLI did."""
-    with Generio(emu.api_key, emu.base_url) as opened:
-        yield opened
 
 
 @pytest.fixture

@@ -12,11 +12,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from cli_helpers import IMAGE_TEMPLATE, OPTIMIZE_TEMPLATE, PROMPT_TEMPLATE, Cli
 
 from generio import IDEMPOTENCY_FIELD
 from generio._cli._batch_file import derived_key, read_jobs
 from generio.testing import Emulator, LedgerEntry
+from tests.helpers.cli import IMAGE_TEMPLATE, OPTIMIZE_TEMPLATE, PROMPT_TEMPLATE, Cli
 
 _CHILD = (
     "import signal, sys\n"

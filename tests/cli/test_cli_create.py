@@ -7,22 +7,22 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cli_helpers import IMAGE_TEMPLATE, PROMPT_TEMPLATE, SLOW_FLOW_SECONDS, Cli
 
 from generio import Generio
 from generio._client import Flows
 from generio.testing import Emulator
+from tests.helpers.cli import IMAGE_TEMPLATE, PROMPT_TEMPLATE, SLOW_FLOW_SECONDS, Cli
 
 
 def test_create_without_inputs_leaves_the_flow_created(
-    cli: Cli, client: Generio, emu: Emulator
+    cli: Cli, sync_client: Generio, emu: Emulator
 ) -> None:
     """No INPUT: the flow stays 'created'; stdout is its id alone, the next steps on stderr."""
     result = cli("flows", "create", IMAGE_TEMPLATE)
     assert result.exit_code == 0
     (entry,) = emu.ledger
     assert result.stdout == f"{entry.flow_id}\n"
-    assert client.flows.get(entry.flow_id).state == "created"
+    assert sync_client.flows.get(entry.flow_id).state == "created"
     assert f"generio flows upload {entry.flow_id} FILE..." in result.stderr
     assert f"generio flows start {entry.flow_id}" in result.stderr
 
@@ -54,13 +54,13 @@ def test_create_json_prints_the_flow(cli: Cli, emu: Emulator) -> None:
     assert data["additional"] == {"sku": "L-1", "n": 2}
 
 
-def test_create_with_inputs_starts_the_flow(cli: Cli, client: Generio, emu: Emulator) -> None:
+def test_create_with_inputs_starts_the_flow(cli: Cli, sync_client: Generio, emu: Emulator) -> None:
     """With an INPUT the flow starts by itself; stdout is still the id alone."""
     emu.flow_seconds = SLOW_FLOW_SECONDS
     result = cli("flows", "create", PROMPT_TEMPLATE, "a stool")
     assert result.exit_code == 0
     flow_id = result.stdout.strip()
-    assert client.flows.get(flow_id).state in ("starting", "running")
+    assert sync_client.flows.get(flow_id).state in ("starting", "running")
     assert f"generio flows wait {flow_id}" in result.stderr
 
 
@@ -83,7 +83,7 @@ def test_create_refuses_an_unknown_parameter(cli: Cli, emu: Emulator) -> None:
 
 @pytest.fixture
 def create_calls(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
-    """Record the keyword arguments of each client.flows.create call, then make it for real.
+    """Record the keyword arguments of each sync_client.flows.create call, then make it for real.
 
     A client that predates ``idempotency_key`` gets the call without it, so what is checked
     here is only what the CLI passes on.
@@ -103,7 +103,7 @@ def create_calls(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
 
 
 def test_idempotency_key_is_passed_on(cli: Cli, create_calls: list[dict[str, Any]]) -> None:
-    """--idempotency-key reaches client.flows.create as idempotency_key."""
+    """--idempotency-key reaches sync_client.flows.create as idempotency_key."""
     result = cli("flows", "create", PROMPT_TEMPLATE, "--idempotency-key", "order-17")
     assert result.exit_code == 0
     (call,) = create_calls

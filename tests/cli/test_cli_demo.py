@@ -7,12 +7,12 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import pytest
-from cli_helpers import IMAGE_TEMPLATE, OPTIMIZE_TEMPLATE, PROMPT_TEMPLATE, is_glb
 from typer.testing import CliRunner
 
 from generio import Flow
 from generio._cli import app
 from generio._demo import run_demo
+from tests.helpers.cli import IMAGE_TEMPLATE, OPTIMIZE_TEMPLATE, PROMPT_TEMPLATE, is_glb
 
 DEMO_MODELS = ["chair-from-image.glb", "chair-optimised.glb", "chair.glb"]
 
@@ -40,12 +40,14 @@ def test_demo_rerun_replaces_its_files(tmp_path: Path) -> None:
     out = tmp_path / "demo"
     first = CliRunner().invoke(app, ["demo", "-o", str(out), "--flow-seconds", "0.05"])
     assert first.exit_code == 0
-    before = {p.name: p.stat().st_mtime_ns for p in out.iterdir()}
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    for name in before:  # spoil every file: the second run must write each one again
+        (out / name).write_bytes(b"stale")
     second = CliRunner().invoke(app, ["demo", "-o", str(out), "--flow-seconds", "0.05"])
     assert second.exit_code == 0
-    after = {p.name: p.stat().st_mtime_ns for p in out.iterdir()}
+    after = {p.name: p.read_bytes() for p in out.iterdir()}
     assert sorted(after) == sorted(before) == sorted([*DEMO_MODELS, "chair.png", "index.html"])
-    assert all(after[name] >= before[name] for name in after)
+    assert after == before  # the same models, page and picture, rewritten
 
 
 def test_demo_out_dir_option(tmp_path: Path) -> None:

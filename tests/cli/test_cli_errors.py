@@ -6,7 +6,6 @@ import re
 from pathlib import Path
 
 import pytest
-from cli_helpers import PROMPT_TEMPLATE, Cli
 from typer.testing import CliRunner
 
 from generio import Generio, ValidationError
@@ -14,6 +13,7 @@ from generio._cli import app
 from generio._cli._common import failure
 from generio._cli._words import cli_words
 from generio.testing import Emulator, sample_png
+from tests.helpers.cli import PROMPT_TEMPLATE, Cli
 
 #: Words of the Python API that must not reach a CLI user.
 PYTHON_WORDS = re.compile(

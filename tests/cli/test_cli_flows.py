@@ -6,19 +6,19 @@ import json
 from pathlib import Path
 
 import pytest
-from cli_helpers import IMAGE_TEMPLATE, PROMPT_TEMPLATE, Cli, is_glb
 
 from generio import Generio
 from generio.testing import Emulator
+from tests.helpers.cli import IMAGE_TEMPLATE, PROMPT_TEMPLATE, Cli, is_glb
 
 
-def _run(client: Generio, prompt: str) -> str:
-    return client.run(PROMPT_TEMPLATE, prompt).flow.id
+def _run(sync_client: Generio, prompt: str) -> str:
+    return sync_client.run(PROMPT_TEMPLATE, prompt).flow.id
 
 
-def test_list_human_and_json(cli: Cli, client: Generio) -> None:
+def test_list_human_and_json(cli: Cli, sync_client: Generio) -> None:
     """`flows list` shows an aligned table; --json the same flows as objects."""
-    ids = {_run(client, "a cup"), _run(client, "a mug")}
+    ids = {_run(sync_client, "a cup"), _run(sync_client, "a mug")}
     table = cli("flows", "list")
     assert table.exit_code == 0
     header, *rows = table.stdout.splitlines()
@@ -29,9 +29,9 @@ def test_list_human_and_json(cli: Cli, client: Generio) -> None:
     assert {flow["id"] for flow in listed} == ids
 
 
-def test_list_filters_by_state_and_sorts(cli: Cli, client: Generio) -> None:
+def test_list_filters_by_state_and_sorts(cli: Cli, sync_client: Generio) -> None:
     """--state keeps only flows in that state; --sort-by is accepted."""
-    _run(client, "a plate")
+    _run(sync_client, "a plate")
     completed = cli("flows", "list", "--state", "completed", "--sort-by", "progress", "--json")
     assert completed.exit_code == 0
     assert len(json.loads(completed.stdout)) == 1
@@ -48,9 +48,9 @@ def test_bad_state_is_a_usage_error(cli: Cli) -> None:
     assert "aborted" in result.stderr
 
 
-def test_get_human_and_json(cli: Cli, client: Generio) -> None:
+def test_get_human_and_json(cli: Cli, sync_client: Generio) -> None:
     """`flows get` shows the fields aligned; --json the flow object."""
-    flow_id = client.run(PROMPT_TEMPLATE, "a fork", parameters={"seed": 3}).flow.id
+    flow_id = sync_client.run(PROMPT_TEMPLATE, "a fork", parameters={"seed": 3}).flow.id
     result = cli("flows", "get", flow_id)
     assert result.exit_code == 0
     fields = dict(line.split(maxsplit=1) for line in result.stdout.splitlines())
@@ -71,10 +71,10 @@ def test_unknown_flow_exits_3(cli: Cli) -> None:
 
 
 def test_upload_start_wait_download_delete(
-    cli: Cli, client: Generio, png: Path, tmp_path: Path
+    cli: Cli, sync_client: Generio, png: Path, tmp_path: Path
 ) -> None:
     """A flow created empty is filled, started, awaited, downloaded and deleted via the CLI."""
-    flow_id = client.flows.create(IMAGE_TEMPLATE).id
+    flow_id = sync_client.flows.create(IMAGE_TEMPLATE).id
     uploaded = cli("flows", "upload", flow_id, str(png), "--json")
     assert uploaded.exit_code == 0
     (asset,) = json.loads(uploaded.stdout)
@@ -97,18 +97,20 @@ def test_upload_start_wait_download_delete(
     assert cli("flows", "get", flow_id).exit_code == 3
 
 
-def test_upload_missing_file_is_a_usage_error(cli: Cli, client: Generio, tmp_path: Path) -> None:
+def test_upload_missing_file_is_a_usage_error(
+    cli: Cli, sync_client: Generio, tmp_path: Path
+) -> None:
     """`flows upload` of a file that does not exist exits 2 before any request."""
-    flow_id = client.flows.create(IMAGE_TEMPLATE).id
+    flow_id = sync_client.flows.create(IMAGE_TEMPLATE).id
     result = cli("flows", "upload", flow_id, str(tmp_path / "nothing.png"))
     assert result.exit_code == 2
-    assert client.flows.inputs(flow_id) == []
+    assert sync_client.flows.inputs(flow_id) == []
 
 
-def test_abort_then_wait_exits_1(cli: Cli, client: Generio, emu: Emulator) -> None:
+def test_abort_then_wait_exits_1(cli: Cli, sync_client: Generio, emu: Emulator) -> None:
     """`flows abort` stops a running flow; waiting for it then ends aborted: exit 1."""
     emu.flow_seconds = 3.0  # long enough to abort; 'aborting' lasts a tenth of it
-    flow_id = client.flows.create(PROMPT_TEMPLATE, inputs="a slow kite").id
+    flow_id = sync_client.flows.create(PROMPT_TEMPLATE, inputs="a slow kite").id
     aborted = cli("flows", "abort", flow_id, "--json")
     assert aborted.exit_code == 0
     assert json.loads(aborted.stdout)["state"] in ("aborting", "aborted")
@@ -117,26 +119,26 @@ def test_abort_then_wait_exits_1(cli: Cli, client: Generio, emu: Emulator) -> No
     assert waited.stderr.splitlines()[-1] == f"generio: error: flow {flow_id} ended aborted"
 
 
-def test_abort_finished_flow_is_a_conflict(cli: Cli, client: Generio) -> None:
+def test_abort_finished_flow_is_a_conflict(cli: Cli, sync_client: Generio) -> None:
     """Aborting a completed flow is refused by the service (409): exit 3."""
-    flow_id = _run(client, "a spoon")
+    flow_id = _run(sync_client, "a spoon")
     result = cli("flows", "abort", flow_id)
     assert result.exit_code == 3
     assert "409" in result.stderr
 
 
-def test_wait_for_unstarted_flow_exits_1(cli: Cli, client: Generio) -> None:
+def test_wait_for_unstarted_flow_exits_1(cli: Cli, sync_client: Generio) -> None:
     """Waiting for a flow nobody started exits 1 and says how to start it."""
-    flow_id = client.flows.create(PROMPT_TEMPLATE).id
+    flow_id = sync_client.flows.create(PROMPT_TEMPLATE).id
     result = cli("flows", "wait", flow_id)
     assert result.exit_code == 1
     assert f"generio flows start {flow_id}" in result.stderr
 
 
-def test_wait_for_failed_flow_exits_1(cli: Cli, client: Generio, emu: Emulator) -> None:
+def test_wait_for_failed_flow_exits_1(cli: Cli, sync_client: Generio, emu: Emulator) -> None:
     """A flow that failed ends flows wait with exit 1 (the flow is still printed)."""
     emu.add_fault("fail_flow", "create_flow")
-    flow_id = client.flows.create(PROMPT_TEMPLATE, inputs="a cracked pot").id
+    flow_id = sync_client.flows.create(PROMPT_TEMPLATE, inputs="a cracked pot").id
     result = cli("flows", "wait", flow_id, "--json")
     assert result.exit_code == 1
     assert json.loads(result.stdout)["state"] == "failed"

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from cli_helpers import PROMPT_TEMPLATE, Cli
 from typer.testing import CliRunner
 
 import generio.__main__ as entry
@@ -16,6 +16,7 @@ from generio import __version__
 from generio._cli import app
 from generio._cli._flows import SortField, StateFilter
 from generio.testing import Emulator
+from tests.helpers.cli import PROMPT_TEMPLATE, TEMPLATES, Cli
 
 
 def test_version() -> None:
@@ -78,7 +79,9 @@ def test_key_and_url_from_environment(cli: Cli, emu: Emulator) -> None:
         ["templates", "--json"],
         env={"GENERIO_API_KEY": emu.api_key, "GENERIO_BASE_URL": emu.base_url},
     )
-    assert result.exit_code == 0
+    assert result.exit_code == 0, result.stderr
+    names = [template["name"] for template in json.loads(result.stdout)]
+    assert sorted(names) == sorted(TEMPLATES)  # the emulator's, read with its key
 
 
 def test_unreachable_service_exits_3(cli: Cli) -> None:

@@ -8,11 +8,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from cli_helpers import PROMPT_TEMPLATE, SLOW_FLOW_SECONDS, Cli
 
 from generio import Flow, Generio
 from generio._cli._progress import FlowBar
 from generio.testing import Emulator
+from tests.helpers.cli import PROMPT_TEMPLATE, SLOW_FLOW_SECONDS, Cli
 
 # A shell may start the test run with SIGINT ignored (a background job), and children
 # inherit that; restoring Python's own handler makes the child react as a terminal's would.
@@ -77,16 +77,16 @@ def test_interrupted_run_aborts_in_process(
 
 
 def test_interrupted_wait_leaves_the_flow_running(
-    cli: Cli, client: Generio, emu: Emulator, monkeypatch: pytest.MonkeyPatch
+    cli: Cli, sync_client: Generio, emu: Emulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Ctrl-C during `flows wait` exits 130 and does not abort a flow it did not create."""
     emu.flow_seconds = SLOW_FLOW_SECONDS
-    flow_id = client.flows.create(PROMPT_TEMPLATE, inputs="a patient chair").id
+    flow_id = sync_client.flows.create(PROMPT_TEMPLATE, inputs="a patient chair").id
     _interrupt_on_first_update(monkeypatch)
     result = cli("flows", "wait", flow_id)
     assert result.exit_code == 130
     assert f"flow {flow_id} keeps running" in result.stderr
-    assert client.flows.get(flow_id).state in ("starting", "running")
+    assert sync_client.flows.get(flow_id).state in ("starting", "running")
 
 
 @pytest.mark.parametrize("extra", [[], ["--no-wait"]], ids=["run", "no-wait"])

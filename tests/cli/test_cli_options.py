@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 
 import pytest
-from cli_helpers import PROMPT_TEMPLATE, SLOW_FLOW_SECONDS, Cli
 from typer.main import get_command
 from typer.testing import CliRunner
 
+from generio import Generio
 from generio._cli import app
 from generio._cli._parsing import hoist_global_options
 from generio.testing import Emulator
+from tests.helpers.cli import PROMPT_TEMPLATE, SLOW_FLOW_SECONDS, Cli
 
 
 def _hoist(*args: str) -> list[str]:
@@ -58,14 +60,16 @@ def test_global_options_after_the_command(cli: Cli, emu: Emulator) -> None:
     assert emu.api_key not in result.output
 
 
-def test_global_options_after_a_flows_command(cli: Cli, client: object) -> None:
-    """Global options after `flows list` are accepted too."""
+def test_global_options_after_a_flows_command(cli: Cli, sync_client: Generio) -> None:
+    """Global options after `flows list` are accepted too, and reach the emulator."""
+    flow = sync_client.flows.create(PROMPT_TEMPLATE)
     result = CliRunner().invoke(
         app, ["flows", "list", "--json", "--api-key", cli.emu.api_key, "--base-url",
               cli.emu.base_url, "--request-timeout", "5"],
         env={"GENERIO_API_KEY": None, "GENERIO_BASE_URL": None},
     )  # fmt: skip
     assert result.exit_code == 0, result.stderr
+    assert [listed["id"] for listed in json.loads(result.stdout)] == [flow.id]
 
 
 def test_the_two_timeouts_have_distinct_names(cli: Cli, emu: Emulator) -> None:

@@ -6,10 +6,17 @@ import json
 from pathlib import Path
 
 import pytest
-from cli_helpers import IMAGE_TEMPLATE, PROMPT_TEMPLATE, SLOW_FLOW_SECONDS, TEMPLATES, Cli, is_glb
 
 from generio import Generio
 from generio.testing import Emulator
+from tests.helpers.cli import (
+    IMAGE_TEMPLATE,
+    PROMPT_TEMPLATE,
+    SLOW_FLOW_SECONDS,
+    TEMPLATES,
+    Cli,
+    is_glb,
+)
 
 
 def test_run_prompt_saves_glb_and_prints_path(cli: Cli, emu: Emulator, tmp_path: Path) -> None:
@@ -93,25 +100,25 @@ def test_missing_file_for_a_file_template(cli: Cli, emu: Emulator, tmp_path: Pat
     assert emu.ledger == []
 
 
-def test_existing_path_is_a_file(cli: Cli, client: Generio, png: Path, tmp_path: Path) -> None:
+def test_existing_path_is_a_file(cli: Cli, sync_client: Generio, png: Path, tmp_path: Path) -> None:
     """An INPUT naming an existing file is uploaded as that file (its MIME type detected)."""
     result = cli("run", IMAGE_TEMPLATE, str(png), "-o", str(tmp_path / "out"), "--json")
     assert result.exit_code == 0
     flow_id = json.loads(result.stdout)["flow"]["id"]
-    (sent,) = client.flows.inputs(flow_id, include_data=True)
+    (sent,) = sync_client.flows.inputs(flow_id, include_data=True)
     assert sent.mime_type == "image/png"
     assert sent.data == png.read_bytes()
 
 
 def test_word_naming_no_file_is_a_prompt(
-    cli: Cli, client: Generio, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    cli: Cli, sync_client: Generio, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """For a prompt template, a word that names no file is sent as the prompt itself."""
     monkeypatch.chdir(tmp_path)
     result = cli("run", PROMPT_TEMPLATE, "chair.png", "--json")
     assert result.exit_code == 0
     flow_id = json.loads(result.stdout)["flow"]["id"]
-    (sent,) = client.flows.inputs(flow_id, include_data=True)
+    (sent,) = sync_client.flows.inputs(flow_id, include_data=True)
     assert sent.mime_type == "text/plain"
     assert sent.data == b"chair.png"
 

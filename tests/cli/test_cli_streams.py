@@ -13,12 +13,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-from cli_helpers import PROMPT_TEMPLATE, Cli
 from typer.testing import CliRunner
 
 from generio import MissingExtraError
 from generio._cli import app
 from generio.testing import Emulator
+from tests.helpers.cli import PROMPT_TEMPLATE, Cli
 
 BIN = Path(sys.executable).parent
 CONSOLE_SCRIPT = BIN / "generio"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from cli_helpers import IMAGE_TEMPLATE, OPTIMIZE_TEMPLATE, PROMPT_TEMPLATE, TEMPLATES, Cli
+from tests.helpers.cli import IMAGE_TEMPLATE, OPTIMIZE_TEMPLATE, PROMPT_TEMPLATE, TEMPLATES, Cli
 
 
 def test_templates_table_is_aligned(cli: Cli) -> None:

@@ -1,35 +1,25 @@
-"""Shared fixtures of the emulator's tests: the plugin's emulator and an HTTP helper.
+"""Fixtures of the emulator's tests: flow length and an HTTP helper.
 
-Every test talks plain httpx to a real server on 127.0.0.1; none uses the facade.
+Every test talks plain httpx (the root ``http`` fixture) to a real server on 127.0.0.1;
+none uses the facade.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
 import pytest
-from emulator_helpers import FLOW_SECONDS, Api
 
 from generio.testing import Emulator
+from tests.helpers.emulator import FLOW_SECONDS, Api
 
 
 @pytest.fixture
-def emu(generio_emulator: Emulator) -> Emulator:
-    """Use the plugin's session emulator, reset, with 0.2-second flows."""
-    generio_emulator.flow_seconds = FLOW_SECONDS
-    return generio_emulator
+def flow_seconds() -> float:
+    """Flows of 0.2 s: long enough to see them running."""
+    return FLOW_SECONDS
 
 
 @pytest.fixture
-def client(emu: Emulator) -> Iterator[httpx.Client]:
-    """Open an httpx client with the emulator's key."""
-    headers = {"Authorization": f"Bearer {emu.api_key}"}
-    with httpx.Client(base_url=emu.base_url, headers=headers, timeout=10.0) as http:
-        yield http
-
-
-@pytest.fixture
-def api(client: httpx.Client, emu: Emulator) -> Api:
-    """Wrap ``client`` in the test helper."""
-    return Api(client, emu)
+def api(http: httpx.Client, emu: Emulator) -> Api:
+    """Wrap ``http`` in the test helper."""
+    return Api(http, emu)

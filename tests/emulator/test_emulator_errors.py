@@ -6,9 +6,9 @@ from typing import Any
 
 import httpx
 import pytest
-from emulator_helpers import Api, data_uri
 
 from generio.testing import Emulator, sample_jpeg, sample_png
+from tests.helpers.emulator import Api, data_uri
 
 UNKNOWN = "0123456789abcdef01234567"
 OPERATIONS = [

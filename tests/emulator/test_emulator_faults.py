@@ -10,9 +10,10 @@ from email.utils import parsedate_to_datetime
 
 import httpx
 import pytest
-from emulator_helpers import Api
 
 from generio.testing import Emulator, Fault, FaultKind
+from tests.helpers.clock import EmulatorClock
+from tests.helpers.emulator import Api
 
 PROMPT = {"template": "model_generate_fromprompt", "inputs": [{"data": "a chair"}]}
 
@@ -97,9 +98,9 @@ def test_lost_response_runs_the_request_then_drops_the_connection(api: Api) -> N
 
 def test_slow_runs_the_request_and_outlasts_the_timeout(api: Api) -> None:
     """The slow fault creates the flow, then holds the answer back past the client's timeout."""
-    api.emulator.add_fault("slow", "create_flow", delay=2.0)
+    api.emulator.add_fault("slow", "create_flow", delay=60.0)
     with pytest.raises(httpx.ReadTimeout):
-        api.client.post("/flows", json=PROMPT, timeout=0.2)
+        api.client.post("/flows", json=PROMPT, timeout=1.0)
     assert len(api.emulator.ledger) == 1
 
 
@@ -143,18 +144,23 @@ def test_fail_flow_fails_the_flow_with_partial_outputs(api: Api) -> None:
     assert record.flow_id == flow["flow_id"]
 
 
-def test_unknown_state_is_reported_for_part_of_the_run(api: Api) -> None:
+def test_unknown_state_is_reported_for_part_of_the_run(api: Api, emu_clock: EmulatorClock) -> None:
     """unknown_state shows the given state first, then the real ones to completion."""
     api.emulator.add_fault("unknown_state", "create_flow", state="queued")
     api.emulator.flow_seconds = 0.6
     flow = api.create(inputs=[{"data": "a chair"}])
     seen = [flow["state"]]
-    while seen[-1] != "completed":
+    for _ in range(6):  # 0.1 s of the emulator's time between looks, to completion
+        emu_clock.advance(0.1)
         seen.append(api.flow(flow["flow_id"])["state"])
-        time.sleep(0.01)
+    emu_clock.advance(0.01)
+    seen.append(api.flow(flow["flow_id"])["state"])
     assert seen[0] == "queued"
     assert "running" in seen
+    assert seen[-1] == "completed"
+    assert seen.index("running") > seen.index("queued")
     assert api.emulator.ledger[0].state == "completed"
+    assert [r.kind.value for r in api.emulator.fault_log] == ["unknown_state"]
 
 
 def test_faults_only_hit_their_operation(api: Api, flow_id: str) -> None:

@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from emulator_helpers import Api, data_uri, decode_data_uri
-from gltf_check import problems
 
 from generio.testing import sample_glb, sample_jpeg, sample_png
+from tests.helpers.emulator import Api, data_uri, decode_data_uri
+from tests.helpers.gltf_check import problems
 
 VALIDATOR = "gltf-validator@2.0.0-dev.3.10"
 CACHE = Path(os.environ.get("GENERIO_TEST_CACHE", Path.home() / ".cache" / "generio-test"))

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-import time
 from datetime import datetime
 
-from emulator_helpers import FLOW_SECONDS, Api, data_uri
+import pytest
 
 from generio.testing import Emulator, sample_glb, sample_png
+from tests.helpers.clock import EmulatorClock
+from tests.helpers.emulator import FLOW_SECONDS, Api, data_uri
 
 PROMPT = [{"data": "a wooden chair", "additional": {"view": "front"}}]
 ISO_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
@@ -18,18 +19,20 @@ def _when(text: str) -> float:
     return datetime.fromisoformat(text).timestamp()
 
 
-def test_flow_without_inputs_waits_in_created(api: Api) -> None:
+def test_flow_without_inputs_waits_in_created(api: Api, emu_clock: EmulatorClock) -> None:
     """A flow created without inputs is `created` with no start or finish time."""
     flow = api.create()
     assert flow["state"] == "created"
     assert flow["progress"] == 0.0
     assert flow["started_at"] is None
     assert flow["finished_at"] is None
-    time.sleep(FLOW_SECONDS / 2)
+    emu_clock.advance(FLOW_SECONDS * 100)
     assert api.flow(flow["flow_id"])["state"] == "created"
 
 
-def test_upload_then_start_runs_to_completed(api: Api, emu: Emulator) -> None:
+def test_upload_then_start_runs_to_completed(
+    api: Api, emu: Emulator, emu_clock: EmulatorClock
+) -> None:
     """Uploads in `created`, then start: starting, running, completed at the exact moment."""
     emu.flow_seconds = 0.5
     flow_id = api.create()["flow_id"]
@@ -40,33 +43,35 @@ def test_upload_then_start_runs_to_completed(api: Api, emu: Emulator) -> None:
     started = api.patch(flow_id, "start")
     assert started.status_code == 200
     assert started.json()["state"] == "starting"
-    assert api.wait(flow_id, {"running"})["progress"] > 0
-    done = api.wait(flow_id)
+    emu_clock.advance(0.25)
+    halfway = api.flow(flow_id)
+    assert (halfway["state"], halfway["progress"]) == ("running", 0.5)
+    emu_clock.advance(0.25)
+    done = api.flow(flow_id)
     assert done["state"] == "completed"
     assert done["progress"] == 1.0
     elapsed = _when(done["finished_at"]) - _when(done["started_at"])
     assert abs(elapsed - 0.5) < 1e-5
 
 
-def test_progress_grows_linearly_and_never_shrinks(api: Api, emu: Emulator) -> None:
+def test_progress_grows_linearly_and_never_shrinks(
+    api: Api, emu: Emulator, emu_clock: EmulatorClock
+) -> None:
     """Progress follows elapsed time over flow_seconds and only grows."""
     emu.flow_seconds = 0.5
     flow = api.create(inputs=PROMPT)
-    started = _when(flow["started_at"])
-    seen = []
-    while True:
-        # The server reads its clock between these two moments: progress must lie between.
-        before = time.time()
+    assert _when(flow["started_at"]) == pytest.approx(emu_clock.now, abs=1e-5)
+    start, seen = emu_clock.now, []
+    for step in range(1, 10):  # nine looks, 0.05 s of the emulator's time apart
+        emu_clock.now = start + step * 0.05
         current = api.flow(flow["flow_id"])
-        after = time.time()
-        if current["state"] == "completed":
-            break
+        assert current["state"] == "running"
+        assert current["progress"] == pytest.approx(step / 10, abs=1e-6)
         seen.append(current["progress"])
-        low, high = (before - started) / 0.5, (after - started) / 0.5
-        assert low - 0.001 <= current["progress"] <= high + 0.001
-        time.sleep(0.03)
+    emu_clock.now = start + 0.5
+    assert api.flow(flow["flow_id"])["state"] == "completed"
     assert seen == sorted(seen)
-    assert len(seen) >= 5
+    assert len(seen) == 9
 
 
 def test_flow_with_inputs_starts_itself_and_cannot_be_started(api: Api) -> None:
@@ -102,17 +107,24 @@ def test_start_needs_inputs_and_happens_once(api: Api) -> None:
     assert api.patch(flow_id, "start").status_code == 409
 
 
-def test_abort_goes_through_aborting_to_aborted(api: Api, emu: Emulator) -> None:
+def test_abort_goes_through_aborting_to_aborted(
+    api: Api, emu: Emulator, emu_clock: EmulatorClock
+) -> None:
     """Abort on a running flow answers `aborting`, then the flow ends `aborted`."""
     emu.flow_seconds = 1.0
     flow_id = api.create(inputs=PROMPT)["flow_id"]
-    api.wait(flow_id, {"running"})
+    emu_clock.advance(0.5)
+    assert api.flow(flow_id)["state"] == "running"
     aborting = api.patch(flow_id, "abort")
     assert aborting.status_code == 200
     assert aborting.json()["state"] == "aborting"
     assert aborting.json()["finished_at"] is None
     frozen = aborting.json()["progress"]
-    aborted = api.wait(flow_id)
+    assert frozen == pytest.approx(0.5, abs=1e-6)
+    emu_clock.advance(0.05)  # aborting lasts 10% of the flow: 0.1 s
+    assert api.flow(flow_id)["state"] == "aborting"
+    emu_clock.advance(0.1)
+    aborted = api.flow(flow_id)
     assert aborted["state"] == "aborted"
     assert aborted["progress"] == frozen
     assert aborted["finished_at"] is not None
@@ -129,17 +141,17 @@ def test_abort_is_refused_outside_starting_and_running(api: Api) -> None:
     assert "completed" in finished.json()["detail"]
 
 
-def test_abort_while_aborting_is_refused(api: Api, emu: Emulator) -> None:
+def test_abort_while_aborting_is_refused(api: Api, emu: Emulator, emu_clock: EmulatorClock) -> None:
     """A second abort during `aborting` is a 409."""
-    emu.flow_seconds = 3.0  # aborting then lasts 0.3 s
+    emu.flow_seconds = 3.0  # aborting then lasts 0.3 s of the (frozen) emulator clock
     flow_id = api.create(inputs=PROMPT)["flow_id"]
     assert api.patch(flow_id, "abort").json()["state"] == "aborting"
     assert api.patch(flow_id, "abort").status_code == 409
 
 
-def test_delete_is_refused_while_active(api: Api, emu: Emulator) -> None:
+def test_delete_is_refused_while_active(api: Api, emu: Emulator, emu_clock: EmulatorClock) -> None:
     """Deleting a starting, running or aborting flow is a 409 naming the state."""
-    emu.flow_seconds = 3.0
+    emu.flow_seconds = 3.0  # with the emulator's clock frozen, the flow stays where it is
     flow_id = api.create(inputs=PROMPT)["flow_id"]
     refused = api.client.delete(f"/flows/{flow_id}")
     assert refused.status_code == 409
@@ -175,7 +187,7 @@ def test_delete_removes_the_flow_and_its_assets(api: Api) -> None:
     assert ledger[flow_id].state == "completed"
 
 
-def test_outputs_only_in_terminal_states(api: Api, emu: Emulator) -> None:
+def test_outputs_only_in_terminal_states(api: Api, emu: Emulator, emu_clock: EmulatorClock) -> None:
     """Listing or fetching outputs before the flow ends is a 409."""
     emu.flow_seconds = 0.6
     flow_id = api.create(inputs=PROMPT)["flow_id"]
@@ -183,7 +195,7 @@ def test_outputs_only_in_terminal_states(api: Api, emu: Emulator) -> None:
     assert early.status_code == 409
     assert "completed, aborted or failed" in early.json()["detail"]
     assert api.client.get(f"/flows/{flow_id}/outputs/whatever").status_code == 409
-    api.wait(flow_id)
+    emu_clock.advance(0.6)
     outputs = api.client.get(f"/flows/{flow_id}/outputs")
     assert outputs.status_code == 200
     (output,) = outputs.json()["outputs"]
@@ -192,17 +204,20 @@ def test_outputs_only_in_terminal_states(api: Api, emu: Emulator) -> None:
     assert "id" not in output
 
 
-def test_aborted_flow_keeps_the_outputs_done_before_the_abort(api: Api, emu: Emulator) -> None:
+def test_aborted_flow_keeps_the_outputs_done_before_the_abort(
+    api: Api, emu: Emulator, emu_clock: EmulatorClock
+) -> None:
     """With four inputs, aborting halfway leaves outputs for the inputs already processed."""
     emu.flow_seconds = 1.2
     inputs = [{"data": f"object {i}", "additional": {"i": i}} for i in range(4)]
     flow_id = api.create(inputs=inputs)["flow_id"]
-    while api.flow(flow_id)["progress"] < 0.5:
-        time.sleep(0.01)
+    emu_clock.advance(0.7)  # past input 1 (0.6 s), before input 2 (0.9 s)
+    assert api.flow(flow_id)["progress"] == pytest.approx(0.7 / 1.2, abs=1e-6)
     api.patch(flow_id, "abort")
-    api.wait(flow_id)
+    emu_clock.advance(1.2)
+    assert api.flow(flow_id)["state"] == "aborted"
     outputs = api.client.get(f"/flows/{flow_id}/outputs").json()["outputs"]
-    assert 2 <= len(outputs) < 4
+    assert len(outputs) == 2
     assert [o["additional"] for o in outputs] == [{"i": i} for i in range(len(outputs))]
     assert all(o["status"] == "ready" for o in outputs)
 
@@ -325,14 +340,16 @@ def test_ids_are_24_hex_and_times_iso_utc(api: Api) -> None:
     assert asset["processed"] == done["finished_at"]
 
 
-def test_two_hundred_concurrent_flows(api: Api, emu: Emulator) -> None:
+def test_two_hundred_concurrent_flows(api: Api, emu: Emulator, emu_clock: EmulatorClock) -> None:
     """The emulator holds 200 flows running at once and completes them all."""
     emu.flow_seconds = 3.0
     ids = [api.create(inputs=PROMPT)["flow_id"] for _ in range(200)]
+    emu_clock.advance(1.5)  # halfway through every one of them, however long creating took
     flows = api.client.get("/flows").json()["flows"]
-    assert sum(f["state"] in {"starting", "running"} for f in flows) == 200
+    assert sum(f["state"] == "running" for f in flows) == 200
+    emu_clock.advance(1.5)
     for flow_id in ids:
-        assert api.wait(flow_id)["state"] == "completed"
+        assert api.flow(flow_id)["state"] == "completed"
     assert len([e for e in emu.ledger if e.completed_at is not None]) == 200
 
 
@@ -341,16 +358,19 @@ def test_an_empty_input_list_does_not_start_the_flow(api: Api) -> None:
     assert api.create(inputs=[])["state"] == "created"
 
 
-def test_aborted_and_failed_flows_can_be_deleted(api: Api, emu: Emulator) -> None:
+def test_aborted_and_failed_flows_can_be_deleted(
+    api: Api, emu: Emulator, emu_clock: EmulatorClock
+) -> None:
     """Delete is allowed in the terminal states aborted and failed too."""
     emu.flow_seconds = 1.0
     aborted = api.create(inputs=PROMPT)["flow_id"]
-    api.patch(aborted, "abort")
+    assert api.patch(aborted, "abort").status_code == 200
     emu.add_fault("fail_flow", count=1)
     emu.flow_seconds = FLOW_SECONDS
     failed = api.create(inputs=PROMPT)["flow_id"]
-    assert api.wait(aborted)["state"] == "aborted"
-    assert api.wait(failed)["state"] == "failed"
+    emu_clock.advance(1.0)
+    assert api.flow(aborted)["state"] == "aborted"
+    assert api.flow(failed)["state"] == "failed"
     for flow_id in (aborted, failed):
         assert api.client.delete(f"/flows/{flow_id}").status_code == 200
         assert api.client.get(f"/flows/{flow_id}").status_code == 404

@@ -13,11 +13,11 @@ from typing import Any
 
 import numpy as np
 import pytest
-from emulator_helpers import Api, data_uri, decode_data_uri
 
 from generio.testing import sample_glb, sample_png
 from generio.testing._images import encode_png
 from generio.testing._simplify import _shares
+from tests.helpers.emulator import Api, data_uri, decode_data_uri
 
 PROMPT = "model_generate_fromprompt"
 IMAGE = "model_generate_fromimage"

@@ -1,8 +1,7 @@
-"""Fixtures of the facade's tests: the emulator, clients of both kinds, zero delays.
+"""Fixtures of the facade's tests: flow length, and clients of both kinds over a transport.
 
-Scenarios that make sense for both clients take the ``client`` fixture, parametrized over
-``Generio`` and ``AsyncGenerio``; the async one is driven through an anyio blocking portal,
-so one test body exercises both code paths over real loopback HTTP.
+The emulator, ``client`` (parametrized over ``Generio`` and ``AsyncGenerio``, the async one
+driven through an anyio blocking portal) and zero delays come from ``tests/conftest.py``.
 """
 
 from __future__ import annotations
@@ -12,46 +11,15 @@ from collections.abc import Iterator
 import anyio.from_thread
 import httpx
 import pytest
-from facade_helpers import FLOW_SECONDS, KEY, MOCK_URL, Blocking, MockFactory, either_client
 
 from generio import AsyncGenerio, Generio
-from generio._http.policy import set_delays_disabled
-from generio.testing import Emulator
+from tests.helpers.facade import FLOW_SECONDS, KEY, MOCK_URL, Blocking, MockFactory
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    """Run ``@pytest.mark.anyio`` tests on asyncio."""
-    return "asyncio"
-
-
-@pytest.fixture(autouse=True)
-def _no_delays() -> Iterator[None]:
-    """Zero every retry and poll delay: the suite never sleeps through backoff."""
-    previous = set_delays_disabled(True)
-    yield
-    set_delays_disabled(previous)
-
-
-@pytest.fixture
-def emu(generio_emulator: Emulator) -> Emulator:
-    """Use the plugin's session emulator, reset, with short flows."""
-    generio_emulator.flow_seconds = FLOW_SECONDS
-    return generio_emulator
-
-
-@pytest.fixture
-def sync_client(emu: Emulator) -> Iterator[Generio]:
-    """Open a blocking client on the emulator."""
-    with Generio(emu.api_key, emu.base_url) as client:
-        yield client
-
-
-@pytest.fixture(params=["sync", "async"])
-def client(request: pytest.FixtureRequest, emu: Emulator) -> Iterator[Generio]:
-    """Open a client of each kind on the emulator, both used with blocking calls."""
-    with either_client(request.param, emu) as client:
-        yield client
+def flow_seconds() -> float:
+    """Flows short, but long enough to poll twice."""
+    return FLOW_SECONDS
 
 
 @pytest.fixture(params=["sync", "async"])

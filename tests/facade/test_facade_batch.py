@@ -9,7 +9,6 @@ from typing import Any
 
 import anyio
 import pytest
-from facade_helpers import IMAGE_TEMPLATE, OPTIMIZE_TEMPLATE, PROMPT_TEMPLATE
 
 from generio import (
     IDEMPOTENCY_FIELD,
@@ -25,6 +24,7 @@ from generio import (
 )
 from generio._jobs.batch_progress import Tracker
 from generio.testing import Emulator
+from tests.helpers.facade import IMAGE_TEMPLATE, OPTIMIZE_TEMPLATE, PROMPT_TEMPLATE
 
 KINDS = ["sync", "async"]
 
@@ -242,6 +242,7 @@ def test_chain_with_out_dir_writes_only_the_last_step(
     assert sorted(p.name for p in (tmp_path / "vase").iterdir()) == [result.paths[0].name]
     # The readable pattern: the last step's inputs are assets (no words), its flow's short id.
     assert result.paths[0].name == f"output-{result.flow.id[-8:]}-0.glb"
+    assert result.outputs[0].path == result.paths[0]
 
 
 @pytest.mark.parametrize("kind", KINDS)

@@ -7,7 +7,6 @@ import logging
 import anyio
 import httpx
 import pytest
-from facade_helpers import FLOW_JSON, KEY, PROMPT_TEMPLATE
 from generio_api.api.templates import list_templates
 
 from generio import (
@@ -18,6 +17,7 @@ from generio import (
     GenerioError,
 )
 from generio.testing import Emulator
+from tests.helpers.facade import FLOW_JSON, KEY, PROMPT_TEMPLATE
 
 
 @pytest.fixture
@@ -58,9 +58,22 @@ def test_insecure_url_refused(url: str) -> None:
 
 @pytest.mark.parametrize("url", ["http://127.0.0.1:8000", "http://localhost", "http://[::1]:80"])
 def test_loopback_http_allowed(url: str) -> None:
-    """Plain http to a loopback address (the emulator) needs no opt-in."""
-    with Generio(KEY, url):
-        pass
+    """Plain http to a loopback address (the emulator) needs no opt-in, and is used as is."""
+    sent: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(str(request.url))
+        return httpx.Response(200, json={"templates": []})
+
+    http = httpx.Client(transport=httpx.MockTransport(handler))
+    with Generio(KEY, url, http_client=http) as client:
+        assert client.base_url == url
+        assert client.templates.list() == []
+    base = httpx.URL(url)
+    got = [httpx.URL(u) for u in sent]
+    assert [(u.scheme, u.host, u.port, u.path) for u in got] == [
+        ("http", base.host, base.port, "/templates")
+    ]
 
 
 @pytest.mark.parametrize(

@@ -6,10 +6,10 @@ from typing import Any
 
 import anyio
 import pytest
-from facade_helpers import IMAGE_TEMPLATE, PROMPT_TEMPLATE
 
 from generio import AsyncGenerio, Generio, InputError
 from generio.testing import Emulator, sample_png
+from tests.helpers.facade import IMAGE_TEMPLATE, PROMPT_TEMPLATE
 
 
 def test_one_mapping_is_one_input_with_its_additional(client: Generio, emu: Emulator) -> None:

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from facade_helpers import FLOW_JSON, KEY, MockFactory
 
 from generio import ConflictError, Generio, ServerError
+from tests.helpers.facade import FLOW_JSON, KEY, MockFactory
 
 GLB = b"glTF" + bytes(range(256)) * 64
 FID = "f1"

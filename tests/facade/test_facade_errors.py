@@ -7,7 +7,6 @@ from email.utils import formatdate
 
 import httpx
 import pytest
-from facade_helpers import FLOW_JSON, MockFactory, mock_client
 
 from generio import (
     APIConnectionError,
@@ -20,6 +19,7 @@ from generio import (
     ValidationError,
 )
 from generio._http import policy as _retry
+from tests.helpers.facade import FLOW_JSON, MockFactory, mock_client
 
 HTML_502 = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
 
@@ -160,32 +160,6 @@ def test_get_retried_until_success(make_client: MockFactory) -> None:
 
     with make_client(httpx.MockTransport(handler)) as client:
         assert client.flows.get("f1").progress == 0.5
-
-
-def test_post_5xx_reconciled_not_blindly_retried(make_client: MockFactory) -> None:
-    """A 503 on POST /flows is checked with a listing before any second POST."""
-    seen: list[str] = []
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        seen.append(f"{request.method} {request.url.path}")
-        if request.url.path.startswith("/templates"):
-            return httpx.Response(200, json=_template())
-        if request.method == "POST":
-            return httpx.Response(503, json={"detail": "busy"})
-        return httpx.Response(200, json={"flows": []})
-
-    with (
-        make_client(httpx.MockTransport(handler), max_retries=1) as client,
-        pytest.raises(ServerError),
-    ):
-        client.flows.create("model_generate_fromprompt", inputs=["a chair"])
-    assert seen == [
-        "GET /templates/model_generate_fromprompt",
-        "POST /flows",
-        "GET /flows",
-        "POST /flows",
-        "GET /flows",
-    ]
 
 
 def test_error_without_detail_still_says_what_to_do(make_client: MockFactory) -> None:

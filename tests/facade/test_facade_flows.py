@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
-from facade_helpers import IMAGE_TEMPLATE, OPTIMIZE_TEMPLATE, PROMPT_TEMPLATE
 
 from generio import (
     Asset,
@@ -17,6 +18,8 @@ from generio import (
     WaitTimeout,
 )
 from generio.testing import Emulator, sample_glb, sample_png
+from tests.helpers.emulator import emulator_outputs, fired
+from tests.helpers.facade import IMAGE_TEMPLATE, OPTIMIZE_TEMPLATE, PROMPT_TEMPLATE
 
 
 def test_templates_list(client: Generio) -> None:
@@ -78,8 +81,7 @@ def test_create_upload_start_wait_outputs(client: Generio, emu: Emulator) -> Non
     assert outputs[0].additional == {"view": "front"}
     one = client.flows.output(flow.id, outputs[0].id)
     assert one.mime_type == "model/gltf-binary"
-    assert one.data is not None
-    assert one.data[:4] == b"glTF"
+    assert [one.data] == emulator_outputs(emu, flow.id)
     with_data = client.flows.outputs(flow.id, include_data=True)
     assert with_data[0].data == one.data
     assert len(emu.ledger) == 1
@@ -167,21 +169,19 @@ def test_unknown_state_counts_as_running(client: Generio, emu: Emulator) -> None
     done = client.flows.wait(flow.id, on_progress=lambda f: states.append(f.state))
     assert done.state == "completed"
     assert "queued" in states
+    assert set(fired(emu)) == {("unknown_state", "create_flow")}
 
 
-def test_download_outputs(client: Generio, tmp_path: pytest.TempPathFactory) -> None:
+def test_download_outputs(client: Generio, emu: Emulator, tmp_path: Path) -> None:
     """download_outputs() writes one decoded GLB per output and returns the paths."""
     flow = client.flows.create(OPTIMIZE_TEMPLATE, inputs=[sample_glb(), sample_glb()])
     client.flows.wait(flow.id)
-    paths = client.flows.download_outputs(flow.id, tmp_path / "models")  # type: ignore[operator]
+    paths = client.flows.download_outputs(flow.id, tmp_path / "models")
     assert len(paths) == 2
     assert len({p.name for p in paths}) == 2
-    for path in paths:
-        assert path.suffix == ".glb"
-        assert path.read_bytes()[:4] == b"glTF"
-    assert sorted(p.name for p in (tmp_path / "models").iterdir()) == sorted(  # type: ignore[operator]
-        p.name for p in paths
-    )
+    assert all(path.suffix == ".glb" for path in paths)
+    assert [p.read_bytes() for p in paths] == emulator_outputs(emu, flow.id)
+    assert sorted(p.name for p in (tmp_path / "models").iterdir()) == sorted(p.name for p in paths)
 
 
 def test_outputs_before_finish_is_conflict(client: Generio, emu: Emulator) -> None:

@@ -7,23 +7,20 @@ from typing import Any
 
 import anyio
 import pytest
-from facade_helpers import IMAGE_TEMPLATE, PROMPT_TEMPLATE, either_client
 
 from generio import (
     IDEMPOTENCY_FIELD,
     AsyncGenerio,
-    Flow,
     Generio,
     IdempotencyConflictError,
     InputError,
 )
 from generio.testing import Emulator, sample_png
+from tests.helpers.emulator import fired
+from tests.helpers.facade import IMAGE_TEMPLATE, PROMPT_TEMPLATE, either_client
+from tests.helpers.variant_server import VariantServer
 
 ADDITIONALS: list[Any] = [None, {}, {"project": "chairs", "n": [1, 2]}, [1, "two"], "tag", 7, 2.5]
-
-
-def _inputs_of(client: Generio, flow_id: str) -> list[str]:
-    return [a.data.decode() for a in client.flows.inputs(flow_id, include_data=True) if a.data]
 
 
 @pytest.mark.parametrize("additional", ADDITIONALS, ids=repr)
@@ -149,80 +146,6 @@ def test_concurrent_calls_of_one_client_with_one_key_share_the_flow(emu: Emulato
 PROMPTS = [f"a chair in style {i}" for i in range(6)]
 
 
-def test_lost_creates_in_one_client_each_keep_their_own_inputs(emu: Emulator) -> None:
-    """Concurrent creates that differ only in inputs, answers lost: each adopts its own."""
-    emu.add_fault("lost_response", "create_flow", rate=0.6)
-
-    async def main() -> dict[str, Flow]:
-        async with AsyncGenerio(emu.api_key, emu.base_url, max_retries=6) as client:
-            made: dict[str, Flow] = {}
-
-            async def one(prompt: str) -> None:
-                made[prompt] = await client.flows.create(
-                    PROMPT_TEMPLATE, inputs=prompt, parameters={"seed": 1}, additional={"b": 1}
-                )
-
-            async with anyio.create_task_group() as group:
-                for prompt in PROMPTS:
-                    group.start_soon(one, prompt)
-            return made
-
-    made = anyio.run(main)
-    assert any(r.kind.value == "lost_response" for r in emu.fault_log)
-    with Generio(emu.api_key, emu.base_url) as client:
-        for prompt, flow in made.items():
-            assert _inputs_of(client, flow.id) == [prompt]
-    assert sorted(e.flow_id for e in emu.ledger) == sorted(f.id for f in made.values())
-
-
-def test_late_creates_across_two_clients_each_keep_their_own_inputs(emu: Emulator) -> None:
-    """Two clients, identical requests but inputs, answers late: no flow swapped or orphaned."""
-    emu.add_fault("slow", "create_flow", rate=0.5, delay=0.6)
-    made: dict[str, str] = {}
-
-    def batch(prompts: list[str]) -> None:
-        with Generio(emu.api_key, emu.base_url, timeout=0.3, max_retries=6) as client:
-            for prompt in prompts:
-                made[prompt] = client.run(PROMPT_TEMPLATE, prompt, additional="same").flow.id
-
-    threads = [threading.Thread(target=batch, args=(PROMPTS[i::2],)) for i in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert any(r.kind.value == "slow" for r in emu.fault_log)
-    with Generio(emu.api_key, emu.base_url) as client:
-        for prompt, flow_id in made.items():
-            assert _inputs_of(client, flow_id) == [prompt]
-    assert sorted(e.flow_id for e in emu.ledger) == sorted(made.values())
-
-
-def test_run_many_jobs_differing_only_in_inputs_keep_their_own(emu: Emulator) -> None:
-    """run_many: same template, parameters and additional, lost answers; no models swap."""
-    emu.add_fault("lost_response", "create_flow", rate=0.5)
-    jobs = [
-        {
-            "template": PROMPT_TEMPLATE,
-            "inputs": [prompt],
-            "parameters": {"quality": "low"},
-            "additional": {"batch": "b"},
-        }
-        for prompt in PROMPTS
-    ]
-
-    async def main() -> list[Any]:
-        async with AsyncGenerio(emu.api_key, emu.base_url, max_retries=6) as client:
-            return await client.run_many(jobs, concurrency=6)
-
-    results = anyio.run(main)
-    with Generio(emu.api_key, emu.base_url) as client:
-        for prompt, result in zip(PROMPTS, results, strict=True):
-            assert not isinstance(result, Exception), result
-            assert _inputs_of(client, result.flow.id) == [prompt]
-            assert result.flow.additional == {"batch": "b"}
-    assert sorted(e.flow_id for e in emu.ledger) == sorted(r.flow.id for r in results)
-
-
 def test_run_many_jobs_take_idempotency_keys(emu: Emulator) -> None:
     """run_many jobs accept idempotency_key: a second batch with the same keys reuses flows."""
     jobs = [
@@ -241,9 +164,10 @@ def test_run_many_jobs_take_idempotency_keys(emu: Emulator) -> None:
 
 def test_keys_hold_when_list_entries_lack_additional(emu: Emulator) -> None:
     """A listing without additional: the key is found by reading the flows one by one."""
-    from listing_proxy import ListWithoutAdditional
-
-    with ListWithoutAdditional(emu) as proxy, Generio(emu.api_key, proxy.base_url) as client:
+    with (
+        VariantServer(emu, "list_without_additional") as proxy,
+        Generio(emu.api_key, proxy.base_url) as client,
+    ):
         other = client.flows.create(PROMPT_TEMPLATE, inputs="someone else's chair")
         first = client.flows.create(PROMPT_TEMPLATE, inputs="a sofa", idempotency_key="v-1")
         proxy.requests.clear()
@@ -252,14 +176,15 @@ def test_keys_hold_when_list_entries_lack_additional(emu: Emulator) -> None:
         assert again.additional is None
         # One listing, then the flow with the key read whole; `other` was read by the first
         # call's look-up, and a flow's additional never changes, so it is not read again.
-        assert proxy.requests == ["GET /flows", f"GET /flows/{first.id}"]
+        assert proxy.requests == [("GET", "/flows"), ("GET", f"/flows/{first.id}")]
         # A lost answer is adopted the same way; the client remembers what it read.
         emu.add_fault("lost_response", "create_flow", count=1)
         proxy.requests.clear()
         lost = client.flows.create(PROMPT_TEMPLATE, inputs="a lost sofa")
-        reads = [r for r in proxy.requests if r.startswith("GET /flows/")]
-        assert reads == [f"GET /flows/{lost.id}"]
+        reads = [r for r in proxy.requests if r[0] == "GET" and r[1].startswith("/flows/")]
+        assert reads == [("GET", f"/flows/{lost.id}")]
         with pytest.raises(IdempotencyConflictError):
             client.flows.create(PROMPT_TEMPLATE, inputs="a chaise", idempotency_key="v-1")
     assert len(emu.ledger) == 3
+    assert fired(emu) == [("lost_response", "create_flow")]
     assert [f.id for f in (other, first, lost)] == [e.flow_id for e in emu.ledger]

@@ -7,12 +7,12 @@ import json
 from pathlib import Path
 
 import pytest
-from facade_helpers import IMAGE_TEMPLATE, OPTIMIZE_TEMPLATE, PROMPT_TEMPLATE
 
 from generio import Asset, Generio, InputError, data_uri
 from generio._payload.body import create_body, upload_body
 from generio._payload.inputs import prepare
 from generio.testing import Emulator, sample_glb, sample_jpeg, sample_png
+from tests.helpers.facade import IMAGE_TEMPLATE, OPTIMIZE_TEMPLATE, PROMPT_TEMPLATE
 
 
 @pytest.fixture

@@ -7,9 +7,9 @@ import subprocess
 import sys
 
 import pytest
-from facade_helpers import PROMPT_TEMPLATE
 
 from generio.testing import Emulator
+from tests.helpers.facade import PROMPT_TEMPLATE
 
 _SCRIPT = f"""
 import generio

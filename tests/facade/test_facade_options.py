@@ -7,8 +7,6 @@ from collections.abc import Iterator
 import anyio
 import httpx
 import pytest
-from facade_helpers import PROMPT_TEMPLATE
-from forward_proxy import ForwardProxy
 
 from generio import (
     APITimeoutError,
@@ -18,6 +16,8 @@ from generio import (
     ServerError,
 )
 from generio.testing import Emulator
+from tests.helpers.facade import PROMPT_TEMPLATE
+from tests.helpers.forward_proxy import ForwardProxy
 
 
 @pytest.fixture
@@ -86,26 +86,30 @@ def test_copy_has_its_own_retry_budget(emu: Emulator) -> None:
             client.with_options(max_retries=0).flows.get(flow.id)
         emu.add_fault("server_error", "get_flow", count=1)
         assert client.flows.get(flow.id).id == flow.id
+    assert [r.operation for r in emu.fault_log] == ["get_flow", "get_flow"]
 
 
 @pytest.mark.parametrize("kind", ["sync", "async"])
 def test_copy_has_its_own_timeout(kind: str, emu: Emulator) -> None:
     """A short timeout on a copy applies to its requests (a slow answer times out)."""
-    emu.add_fault("slow", "list_templates", delay=3.0)
+    # Held a minute against the copy's 1 s: it times out whatever the machine's load.
+    emu.add_fault("slow", "list_templates", delay=60.0)
     if kind == "sync":
         with Generio(emu.api_key, emu.base_url) as client:
-            quick = client.with_options(timeout=0.2, max_retries=0)
+            quick = client.with_options(timeout=1.0, max_retries=0)
             with pytest.raises(APITimeoutError):
                 quick.templates.list()
             assert client._http.timeout.read == 30.0
+        assert [r.kind.value for r in emu.fault_log] == ["slow"]
         return
 
     async def scenario() -> None:
         async with AsyncGenerio(emu.api_key, emu.base_url) as client:
             with pytest.raises(APITimeoutError):
-                await client.with_options(timeout=0.2, max_retries=0).templates.list()
+                await client.with_options(timeout=1.0, max_retries=0).templates.list()
 
     anyio.run(scenario)
+    assert [r.kind.value for r in emu.fault_log] == ["slow"]
 
 
 @pytest.mark.parametrize("options", [{"timeout": -1}, {"max_retries": -1}, {"max_retries": True}])

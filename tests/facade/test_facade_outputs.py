@@ -6,20 +6,21 @@ from pathlib import Path
 
 import anyio
 import pytest
-from facade_helpers import PROMPT_TEMPLATE
 
 from generio import AsyncGenerio, Generio, InputError, NotFoundError
 from generio.testing import Emulator, sample_png
+from tests.helpers.emulator import emulator_outputs
+from tests.helpers.facade import PROMPT_TEMPLATE
 
 
-def test_stream_output_yields_the_decoded_model(sync_client: Generio) -> None:
+def test_stream_output_yields_the_decoded_model(sync_client: Generio, emu: Emulator) -> None:
     """stream_output yields the decoded bytes in chunks; they join to the output's content."""
     result = sync_client.run(PROMPT_TEMPLATE, "a chair")
     output = result.outputs[0]
     stream = sync_client.flows.stream_output(result.flow.id, output.id)
     chunks = list(stream)
+    assert [b"".join(chunks)] == emulator_outputs(emu, result.flow.id)
     assert b"".join(chunks) == output.data
-    assert chunks[0][:4] == b"glTF"
     assert stream.mime_type == "model/gltf-binary"
     with sync_client.flows.stream_output(result.flow.id, output.id) as opened:
         assert b"".join(opened) == output.data

@@ -7,11 +7,11 @@ from collections.abc import Iterator
 import anyio
 import httpx
 import pytest
-from facade_helpers import PROMPT_TEMPLATE
-from forward_proxy import ForwardProxy
 
 from generio import AsyncGenerio, Generio
 from generio.testing import Emulator
+from tests.helpers.facade import PROMPT_TEMPLATE
+from tests.helpers.forward_proxy import ForwardProxy
 
 _VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
 
@@ -74,6 +74,7 @@ def test_async_client_sends_through_proxy_and_retries(
     flow_id = anyio.run(scenario)
     assert _paths(proxy, "POST") == ["/flows"]
     assert _paths(proxy).count(f"/flows/{flow_id}") == 2
+    assert [r.operation for r in emu.fault_log] == ["get_flow"]
 
 
 @pytest.mark.parametrize("kind", ["sync", "async"])

@@ -7,10 +7,11 @@ import logging
 from pathlib import Path
 
 import pytest
-from facade_helpers import IMAGE_TEMPLATE, OPTIMIZE_TEMPLATE, PROMPT_TEMPLATE
 
 from generio import FlowFailed, Generio, RunResult, WaitTimeout
 from generio.testing import Emulator, sample_glb, sample_jpeg, sample_png
+from tests.helpers.emulator import emulator_outputs
+from tests.helpers.facade import IMAGE_TEMPLATE, OPTIMIZE_TEMPLATE, PROMPT_TEMPLATE
 
 
 def test_run_in_memory(client: Generio, emu: Emulator) -> None:
@@ -24,18 +25,17 @@ def test_run_in_memory(client: Generio, emu: Emulator) -> None:
     assert result.paths == ()
     assert len(result.outputs) == 1
     assert result.outputs[0].mime_type == "model/gltf-binary"
-    assert result.outputs[0].data is not None
-    assert result.outputs[0].data[:4] == b"glTF"
+    assert [result.outputs[0].data] == emulator_outputs(emu, result.flow.id)
     assert progress[-1] == 1.0
     assert len(emu.ledger) == 1
 
 
-def test_run_to_directory(client: Generio, tmp_path: Path) -> None:
+def test_run_to_directory(client: Generio, emu: Emulator, tmp_path: Path) -> None:
     """With out_dir, run() writes each output to a file and fills .paths."""
     result = client.run(IMAGE_TEMPLATE, [sample_png(), sample_jpeg()], out_dir=tmp_path / "o")
     assert len(result.paths) == 2
     assert all(p.parent == tmp_path / "o" and p.suffix == ".glb" for p in result.paths)
-    assert all(p.read_bytes()[:4] == b"glTF" for p in result.paths)
+    assert [p.read_bytes() for p in result.paths] == emulator_outputs(emu, result.flow.id)
     assert [o.path for o in result.outputs] == list(result.paths)
     assert all(o.mime_type == "model/gltf-binary" for o in result.outputs)
     assert all(o.data == o.path.read_bytes() for o in result.outputs if o.path)
@@ -60,8 +60,7 @@ def test_chain_generate_then_optimize(client: Generio, emu: Emulator) -> None:
     optimized = client.run(
         OPTIMIZE_TEMPLATE, generated.outputs[0], parameters={"polygon_count": 500}
     )
-    assert optimized.outputs[0].data is not None
-    assert optimized.outputs[0].data[:4] == b"glTF"
+    assert [optimized.outputs[0].data] == emulator_outputs(emu, optimized.flow.id)
     assert [e.template for e in emu.ledger] == [PROMPT_TEMPLATE, OPTIMIZE_TEMPLATE]
 
 

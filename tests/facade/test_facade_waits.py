@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import httpx
 import pytest
-from facade_helpers import PROMPT_TEMPLATE
 
 from generio import AuthenticationError, Generio, NotFoundError, WaitTimeout
+from generio._http import policy as _retry
 from generio._http.policy import set_delays_disabled
-from generio.testing import Emulator
+from generio.testing import Emulator, no_delays
+from tests.helpers.facade import PROMPT_TEMPLATE
 
 # Share of GET /flows/{id} requests that fail, by kind (each rule rolls on what the ones
 # before it let through, so the real shares are a little lower; together about half).
@@ -65,7 +67,7 @@ def test_wait_under_permanent_failure_ends_at_its_deadline(client: Generio, emu:
     flow = client.flows.create(PROMPT_TEMPLATE, inputs="an unreachable table")
     emu.add_fault("connection_reset", "get_flow")
     with pytest.raises(WaitTimeout) as caught:
-        client.flows.wait(flow.id, timeout=0.3)
+        client.flows.wait(flow.id, timeout=2.0)
     assert caught.value.flow_id == flow.id
     assert len(emu.fault_log) > 3
 
@@ -85,3 +87,24 @@ def test_wrong_key_ends_a_wait_at_once(emu: Emulator) -> None:
         pytest.raises(AuthenticationError),
     ):
         bad.flows.wait(flow.id)
+
+
+def test_no_delays_polls_a_flow_a_bounded_number_of_times(emu: Emulator) -> None:
+    """Under no_delays(poll_interval=0.05) a 1 s flow is polled about 20 times, not thousands."""
+    emu.flow_seconds = 1.0
+    sent: list[str] = []
+    previous = _retry.set_delays_disabled(False)  # undo the suite's fixture; no_delays redoes it
+    try:
+        with (
+            httpx.Client(event_hooks={"request": [lambda r: sent.append(r.url.path)]}) as http,
+            Generio(emu.api_key, emu.base_url, http_client=http) as client,
+            no_delays(poll_interval=0.05),
+        ):
+            result = client.run(PROMPT_TEMPLATE, "a chair")
+    finally:
+        _retry.set_delays_disabled(previous)
+    polls = sent.count(f"/flows/{result.flow.id}")
+    assert result.flow.state == "completed"
+    # 1 s at one look per 0.05 s is ~20 looks; back-to-back polling makes hundreds. Only the
+    # upper bound matters, and a loaded machine can only lower the count: no lower bound.
+    assert 1 <= polls <= 60

@@ -20,9 +20,9 @@ def _srcdoc(markup: str) -> str:
     return html.unescape(match.group(1))
 
 
-def test_an_output_asset_shows_a_viewer_inline(client: Generio) -> None:
+def test_an_output_asset_shows_a_viewer_inline(sync_client: Generio) -> None:
     """Asset._repr_html_ is an iframe page embedding the model and the viewer."""
-    (asset,) = client.run("model_generate_fromprompt", "a red ring").outputs
+    (asset,) = sync_client.run("model_generate_fromprompt", "a red ring").outputs
     page = _srcdoc(asset._repr_html_())
     assert '<model-viewer src="data:model/gltf-binary;base64,' in page
     uri = re.search(r'src="data:model/gltf-binary;base64,([^"]+)"', page)
@@ -31,23 +31,25 @@ def test_an_output_asset_shows_a_viewer_inline(client: Generio) -> None:
     assert 'customElements.define("model-viewer"' in page
 
 
-def test_a_run_result_shows_every_output_and_saved_files(client: Generio, tmp_path: Path) -> None:
+def test_a_run_result_shows_every_output_and_saved_files(
+    sync_client: Generio, tmp_path: Path
+) -> None:
     """RunResult._repr_html_ embeds outputs in memory, or the files run() saved."""
-    in_memory = client.run("model_generate_fromprompt", "a crate")
+    in_memory = sync_client.run("model_generate_fromprompt", "a crate")
     assert in_memory.outputs[0].data is not None
     assert in_memory.flow.id in in_memory._repr_html_()
     assert in_memory._repr_html_().count("&lt;model-viewer src=") == 1
-    saved = client.run("model_generate_fromprompt", "a crate", out_dir=tmp_path)
+    saved = sync_client.run("model_generate_fromprompt", "a crate", out_dir=tmp_path)
     page = _srcdoc(saved._repr_html_())
     assert page.count("<model-viewer src=") == 1
     assert saved.paths[0].name in page
 
 
 def test_above_the_cap_a_summary_replaces_the_viewer(
-    client: Generio, monkeypatch: pytest.MonkeyPatch
+    sync_client: Generio, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Models bigger than INLINE_MAX_BYTES are summarised as text, with their facts."""
-    result = client.run("model_generate_fromprompt", "a tall tower")
+    result = sync_client.run("model_generate_fromprompt", "a tall tower")
     (asset,) = result.outputs
     monkeypatch.setattr("generio._preview.INLINE_MAX_BYTES", len(asset.data or b"") - 1)
     summary = asset._repr_html_()
@@ -67,9 +69,9 @@ def test_an_asset_without_model_data_gets_a_summary() -> None:
     assert "content not fetched" in bare._repr_html_()
 
 
-def test_to_trimesh_loads_the_model(client: Generio) -> None:
+def test_to_trimesh_loads_the_model(sync_client: Generio) -> None:
     """Asset.to_trimesh gives a trimesh Scene with the model's triangles and bounds."""
-    (asset,) = client.run("model_generate_fromprompt", "a wooden chair").outputs
+    (asset,) = sync_client.run("model_generate_fromprompt", "a wooden chair").outputs
     scene = asset.to_trimesh()
     facts = model_facts(asset.data or b"")
     assert sum(len(g.faces) for g in scene.geometry.values()) == facts.triangles

@@ -59,9 +59,11 @@ def test_the_page_loads_nothing_from_a_network(models: list[Path]) -> None:
     assert "sourceMappingURL" not in page
 
 
-def test_preview_a_flow_fetches_its_outputs(emu: Emulator, client: Generio, tmp_path: Path) -> None:
+def test_preview_a_flow_fetches_its_outputs(
+    emu: Emulator, sync_client: Generio, tmp_path: Path
+) -> None:
     """A flow id shows that flow's output models, fetched from the service."""
-    result = client.run("model_generate_fromprompt", "a stone ball")
+    result = sync_client.run("model_generate_fromprompt", "a stone ball")
     out = tmp_path / "flow.html"
     code, _, _ = _invoke(emu, "preview", result.flow.id, "-o", str(out))
     assert code == 0
@@ -69,19 +71,19 @@ def test_preview_a_flow_fetches_its_outputs(emu: Emulator, client: Generio, tmp_
 
 
 def test_preview_refuses_a_missing_file_and_a_flow_without_models(
-    emu: Emulator, client: Generio, tmp_path: Path
+    emu: Emulator, sync_client: Generio, tmp_path: Path
 ) -> None:
     """A missing .glb or an aborted flow is a usage error (2); an unfinished one the API's 409."""
     code, _, stderr = _invoke(emu, "preview", str(tmp_path / "nope.glb"))
     assert code == 2
     assert "no such file" in stderr
     emu.flow_seconds = 60
-    flow = client.flows.create("model_generate_fromprompt", inputs=["a chair"])
+    flow = sync_client.flows.create("model_generate_fromprompt", inputs=["a chair"])
     code, _, stderr = _invoke(emu, "preview", flow.id, "-o", str(tmp_path / "x.html"))
     assert code == 3
     assert "409" in stderr
-    client.flows.abort(flow.id)
-    client.flows.wait(flow.id, timeout=30)
+    sync_client.flows.abort(flow.id)
+    sync_client.flows.wait(flow.id, timeout=30)
     code, _, stderr = _invoke(emu, "preview", flow.id, "-o", str(tmp_path / "x.html"))
     assert code == 2
     assert "has no model outputs" in stderr

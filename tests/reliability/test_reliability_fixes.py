@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import traceback
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import anyio.from_thread
 import httpx
 import pytest
-from facade_helpers import IMAGE_TEMPLATE, MOCK_URL, PROMPT_TEMPLATE, Blocking, either_client
 
 from generio import (
     AsyncGenerio,
@@ -21,13 +19,7 @@ from generio import (
     ServerError,
 )
 from generio.testing import Emulator, sample_png
-
-
-@pytest.fixture(params=["sync", "async"])
-def client(request: pytest.FixtureRequest, emu: Emulator) -> Iterator[Generio]:
-    """Open a client of each kind on the emulator, both used with blocking calls."""
-    with either_client(request.param, emu) as client:
-        yield client
+from tests.helpers.facade import IMAGE_TEMPLATE, MOCK_URL, PROMPT_TEMPLATE, Blocking
 
 
 @pytest.mark.parametrize(
@@ -74,14 +66,6 @@ def test_cut_answers_to_a_get_within_the_budget_only(emu: Emulator) -> None:
     ):
         client.templates.get(PROMPT_TEMPLATE)
     assert len(emu.fault_log) == 3
-
-
-def test_cut_answer_to_a_post_is_not_repeated_blindly(client: Generio, emu: Emulator) -> None:
-    """A POST /flows answered with cut JSON is reconciled, never simply sent again."""
-    emu.add_fault("truncated_json", "create_flow", count=1)
-    emu.add_fault("truncated_json", "list_flows", count=1)
-    flow = client.flows.create(PROMPT_TEMPLATE, inputs=["a lamp"])
-    assert [e.flow_id for e in emu.ledger] == [flow.id]
 
 
 @pytest.mark.parametrize("bad", ["timeout", "out_dir-file", "out_dir-under-file"])

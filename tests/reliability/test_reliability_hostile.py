@@ -17,13 +17,13 @@ from typing import Any
 import anyio
 import httpx
 import pytest
-from facade_helpers import FLOW_JSON, MOCK_URL
-from hostile_answers import HUGE_PROGRESS, INVALID_UTF8, TOO_MANY_DIGITS, deep_nesting
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from reliability_helpers import locals_texts
 
 from generio import Asset, AsyncGenerio, Generio, GenerioError, InputError, RunResult
+from tests.helpers.facade import FLOW_JSON, MOCK_URL
+from tests.helpers.hostile_answers import HUGE_PROGRESS, INVALID_UTF8, TOO_MANY_DIGITS, deep_nesting
+from tests.helpers.reliability import locals_texts
 
 KEY = "sk-live-hypothesis-5e1f0c"
 PROMPT = "model_generate_fromprompt"

@@ -16,9 +16,9 @@ from typing import Any
 
 import anyio
 import pytest
-from reliability_helpers import tree
 
 from generio import AsyncGenerio, DownloadTimeoutError, Generio, ResponseTooLargeError
+from tests.helpers.reliability import tree
 
 SERVER = Path(__file__).with_name("hostile_server.py")
 KEY = "sk-live-hostile-7c2e91"

@@ -26,6 +26,7 @@ from generio._drivers.asynchronous import AsyncDriver
 from generio._drivers.sync import SyncDriver
 from generio._jobs.effects import Call, Effect, Sleep
 from generio.testing import Emulator, LedgerEntry
+from tests.helpers.clock import EmulatorClock
 
 PROMPT = "model_generate_fromprompt"
 CHILD = Path(__file__).with_name("interrupt_child.py")
@@ -83,9 +84,14 @@ def _check(entries: list[LedgerEntry], error: BaseException, step: str) -> None:
 
 
 @pytest.fixture
-def slowish(emu: Emulator) -> Emulator:
-    """Flows that last long enough to be caught running, short enough to finish."""
-    emu.flow_seconds = 0.5
+def slowish(emu: Emulator, request: pytest.FixtureRequest) -> Emulator:
+    """Flows that outlast the test when it must catch them running, short ones otherwise.
+
+    Only the ``outputs`` step needs the flow to finish; every other step interrupts a flow
+    that must still be running when the abort arrives, however slow the machine: an hour.
+    """
+    step = request.node.callspec.params.get("step")
+    emu.flow_seconds = 0.2 if step == "outputs" else 3600.0
     return emu
 
 
@@ -170,7 +176,7 @@ def test_task_cancelled_at_every_step(
 @pytest.mark.parametrize("kind", ["sync", "async"])
 def test_callback_that_raises_aborts_the_flow(emu: Emulator, kind: str) -> None:
     """An exception from on_progress comes out as it was, and the flow is aborted."""
-    from facade_helpers import either_client
+    from tests.helpers.facade import either_client
 
     emu.flow_seconds = 30
 
@@ -303,16 +309,17 @@ def test_sigint_while_many_creates_are_in_flight(emu: Emulator, child_env: dict[
 
 
 def test_second_process_picks_up_the_flow_of_a_killed_one(
-    emu: Emulator, child_env: dict[str, str]
+    emu: Emulator, emu_clock: EmulatorClock, child_env: dict[str, str]
 ) -> None:
     """A process killed mid-run; another with the same key collects that flow: one flow."""
-    emu.flow_seconds = 1.5
+    emu.flow_seconds = 1.5  # of the emulator's frozen clock: the flow waits for the kill
     with _child(child_env, "keyed", "1", "resume-7") as child:
         assert child.stdout is not None
         assert child.stdout.readline().strip() == "waiting"
         child.kill()  # SIGKILL: no clean-up at all
     (entry,) = emu.ledger
     assert entry.state in ("starting", "running")
+    emu_clock.advance(1.5)
     with Generio(emu.api_key, emu.base_url) as client:
         result = client.run(PROMPT, "a resumable chair", idempotency_key="resume-7")
     assert result.flow.id == entry.flow_id

@@ -14,16 +14,16 @@ from pathlib import Path
 
 import anyio
 import pytest
-from reliability_helpers import (
+
+from generio import AsyncGenerio, ConfigurationError, Generio, GenerioError
+from generio.testing import Emulator, Fault, sample_glb
+from tests.helpers.reliability import (
     OPTIMIZE_TEMPLATE,
     PROMPT_TEMPLATE,
     REQUEST_FAULTS,
     WATCHED_LOGGERS,
     files_containing,
 )
-
-from generio import AsyncGenerio, ConfigurationError, Generio, GenerioError
-from generio.testing import Emulator, Fault, sample_glb
 
 KEY = "sk-live-secret-e3a09f5d71"
 
@@ -56,10 +56,11 @@ def test_debug_log_file_and_outputs_never_hold_the_key(
         for fault in REQUEST_FAULTS:
             for operation in ("create_flow", "get_flow", "list_outputs", "get_output"):
                 emu.add_fault(
-                    Fault(fault.kind, operation, 1.0, 1, 1, fault.http_date, 0.5, fault.state)
+                    Fault(fault.kind, operation, 1.0, 1, 1, fault.http_date, 30.0, fault.state)
                 )
         errors: list[BaseException] = []
-        with Generio(KEY, emu.base_url, timeout=0.3, max_retries=15) as client:
+        # A slow answer (held 30 s) always outlasts the 1 s timeout; no other answer does.
+        with Generio(KEY, emu.base_url, timeout=1.0, max_retries=15) as client:
             for index in range(4):
                 client.run(PROMPT_TEMPLATE, f"a chair {index}", out_dir=tmp_path / "out")
             client.run(OPTIMIZE_TEMPLATE, sample_glb(), out_dir=tmp_path / "out")
@@ -191,7 +192,8 @@ def send(request):
 def test_connection_error_hides_the_key_held_by_library_frames(cls: type[Generio]) -> None:
     """The causes of a connection error lose their frames: no local shows the key."""
     import httpx
-    from reliability_helpers import locals_texts
+
+    from tests.helpers.reliability import locals_texts
 
     namespace: dict[str, object] = {}
     exec(compile(_LIBRARY_FRAME, "/usr/lib/site-packages/httpcore/_send.py", "exec"), namespace)  # noqa: S102 - our own source

@@ -9,22 +9,16 @@ from __future__ import annotations
 
 import gzip
 import json
-import sys
 import zlib
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "facade"))
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "reliability"))
-
-from facade_helpers import FLOW_JSON, MOCK_URL
-from hostile_answers import Chunks
-
 from generio import Generio, ResponseTooLargeError
 from generio._http.bounded import PIECE
+from tests.helpers.facade import FLOW_JSON, MOCK_URL
+from tests.helpers.hostile_answers import Chunks
 
 # Large enough to span several network chunks and decompressed pieces.
 BODY = json.dumps({**FLOW_JSON, "additional": {"notes": "x" * (3 * PIECE)}}).encode()

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fake_driver import FakeClock, FakeDriver, Step, calls, new_state
 
 from generio import (
     APIConnectionError,
@@ -26,6 +25,7 @@ from generio._jobs.downloads import PrepareDir, download_outputs_job
 from generio._jobs.effects import Call, Download, Saved, Sleep
 from generio._jobs.retries import call
 from generio._jobs.wait import wait_job
+from tests.helpers.fake_driver import FakeClock, FakeDriver, Step, calls, new_state
 
 TEMPLATE = "model_generate_fromprompt"
 TEMPLATE_JSON = {"template_id": "t1", "name": TEMPLATE, "input_types": ["text/plain"]}

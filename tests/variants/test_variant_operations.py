@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
-from facade_helpers import IMAGE_TEMPLATE, PROMPT_TEMPLATE
-from variant_server import VariantServer
 
 from generio import (
     APIStatusError,
     ConflictError,
+    Flow,
     Generio,
     InputError,
     NotFoundError,
     ValidationError,
 )
 from generio.testing import Emulator
+from tests.helpers.clock import EmulatorClock
+from tests.helpers.emulator import emulator_outputs
+from tests.helpers.facade import IMAGE_TEMPLATE, PROMPT_TEMPLATE
+from tests.helpers.variant_server import VariantServer
 
 PNG = (
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00"
@@ -229,19 +233,18 @@ def test_recovery_after_a_lost_delete_answer(
     "dialect",
     ["asset_status_unknown", "misprinted_data_uri", "output_raw_bytes", "output_data_only"],
 )
-def test_outputs_read_in_every_form(client: Generio, tmp_path: object) -> None:
-    """Single output, listing with data, and download all give the GLB."""
+def test_outputs_read_in_every_form(client: Generio, server: VariantServer, tmp_path: Path) -> None:
+    """Single output, listing with data, and download all give the emulator's GLB, whole."""
     flow_id, asset_id = _finished(client)
+    (reference,) = emulator_outputs(server.emulator, flow_id)  # straight from the emulator
     one = client.flows.output(flow_id, asset_id)
     assert one.id == asset_id
     assert one.mime_type == "model/gltf-binary"
-    assert (one.data or b"")[:4] == b"glTF"
+    assert one.data == reference
     listed = client.flows.outputs(flow_id, include_data=True)
-    assert [(a.id, (a.data or b"")[:4], a.is_failed) for a in listed] == [
-        (asset_id, b"glTF", False)
-    ]
-    paths = client.flows.download_outputs(flow_id, tmp_path)  # type: ignore[arg-type]
-    assert [p.read_bytes()[:4] for p in paths] == [b"glTF"]
+    assert [(a.id, a.data, a.is_failed) for a in listed] == [(asset_id, reference, False)]
+    paths = client.flows.download_outputs(flow_id, tmp_path)
+    assert [p.read_bytes() for p in paths] == [reference]
 
 
 @pytest.mark.parametrize("dialect", ["misprinted_data_uri"])
@@ -259,15 +262,23 @@ def test_misprinted_data_uri_is_still_refused_when_sending(
 
 
 @pytest.mark.parametrize("dialect", ["unknown_state"])
-def test_unknown_states_are_waited_on(client: Generio, emu: Emulator) -> None:
+def test_unknown_states_are_waited_on(
+    client: Generio, emu: Emulator, emu_clock: EmulatorClock
+) -> None:
     """A flow reported 'queued' (a state we do not know) is waited on until it finishes."""
     emu.flow_seconds = 0.5
     seen: list[str] = []
+
+    def look(flow: Flow) -> None:
+        seen.append(flow.state)
+        emu_clock.advance(0.1)  # each look moves the emulator's time on: queued, then running
+
     flow = client.flows.create(PROMPT_TEMPLATE, inputs="a chair")
     assert flow.state == "queued"
-    done = client.flows.wait(flow.id, timeout=60, on_progress=lambda f: seen.append(f.state))
+    done = client.flows.wait(flow.id, timeout=60, on_progress=look)
     assert done.state == "completed"
     assert seen[0] == "queued"
+    assert "running" in seen
 
 
 # --- errors ---------------------------------------------------------------------------

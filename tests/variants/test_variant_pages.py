@@ -8,16 +8,16 @@ from base64 import b64encode
 
 import httpx
 import pytest
-from facade_helpers import MOCK_URL, PROMPT_TEMPLATE, mock_client
 from generio_api.api.flows import delete_flow, get_flow, list_flows
 from generio_api.api.templates import get_template
 from generio_api.models import ErrorDetail, Flow, FlowDeleted, FlowList, Template
 from generio_api.types import UNSET
-from variant_server import VariantServer
 
 from generio import Generio
 from generio._jobs import pages as _pages
 from generio.testing import Emulator
+from tests.helpers.facade import MOCK_URL, PROMPT_TEMPLATE, mock_client
+from tests.helpers.variant_server import VariantServer
 
 
 def _pages_forever(request: httpx.Request) -> httpx.Response:

@@ -17,7 +17,8 @@ from urllib.parse import quote
 
 import anyio
 import httpx
-from facade_helpers import FLOW_JSON
+
+from tests.helpers.facade import FLOW_JSON
 
 Handler = Callable[[httpx.Request], httpx.Response]
 #: A limit small enough that a case reaches it in a moment.

@@ -8,6 +8,7 @@ from typer.testing import CliRunner, Result
 
 from generio._cli import app
 from generio.testing import Emulator
+from tests.helpers.gltf_check import problems
 
 PROMPT_TEMPLATE = "model_generate_fromprompt"
 IMAGE_TEMPLATE = "model_generate_fromimage"
@@ -47,6 +48,5 @@ class Cli:
 
 
 def is_glb(path: Path) -> bool:
-    """Whether the file starts like a binary glTF (magic ``glTF``, version 2)."""
-    head = path.read_bytes()[:8]
-    return head[:4] == b"glTF" and int.from_bytes(head[4:8], "little") == 2
+    """Whether the whole file is a valid binary glTF 2.0 (parsed and checked, not its header)."""
+    return problems(path.read_bytes()) == []

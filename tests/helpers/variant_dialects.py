@@ -159,6 +159,13 @@ def _queued(reply: Reply) -> None:
             flow["state"] = "queued"
 
 
+def _list_without_additional(reply: Reply) -> None:
+    """Leave ``additional`` out of listed flows ("flow summaries"), as a real service may."""
+    if reply.op == "list_flows":
+        for flow in _each(reply, "flow"):
+            flow.pop("additional", None)
+
+
 def _sparse(reply: Reply) -> None:
     keep = {"flow": ("flow_id", "state", "progress"), "asset": ("asset_id", "status", "data")}
     for kind, fields in keep.items():
@@ -235,6 +242,7 @@ DIALECTS: dict[str, tuple[Rewrite, ...]] = {
     "output_raw_bytes": (_raw_output,),
     "output_data_only": (_data_only,),
     "unknown_state": (_queued,),
+    "list_without_additional": (_list_without_additional,),
     "sparse_fields": (_sparse,),
     "errors_nested": (_error_shape("nested"),),
     "errors_message": (_error_shape("message"),),
@@ -251,6 +259,7 @@ LIST_DIALECTS = (
     "paginated_absolute",
     "paginated_relative",
     "unknown_state",
+    "list_without_additional",
 )
 
 

@@ -136,7 +136,12 @@ def test_exit_codes(error: GenerioError | UsageProblem, code: int) -> None:
     """Each kind of expected error maps to its documented exit code and one line."""
     got, message = failure(error)
     assert got == code
-    assert message
+    assert message.strip()
+    assert "\n" not in message.strip()  # one line
+    if isinstance(error, FlowFailed | WaitTimeout | FlowNotStarted):
+        assert "f1" in message  # names the flow
+    else:
+        assert str(error).split()[0] in message  # keeps what went wrong
 
 
 def test_flow_messages_name_the_commands() -> None:

@@ -23,10 +23,10 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import httpx
-from variant_dialects import DIALECTS, Reply, encode
 
 from generio.testing import Emulator
 from generio.testing._routing import operation_for
+from tests.helpers.variant_dialects import DIALECTS, Reply, encode
 
 PAGE_SIZE = 2
 

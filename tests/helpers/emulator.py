@@ -69,3 +69,27 @@ class Api:
     def patch(self, flow_id: str, action: str) -> httpx.Response:
         """Send a start or abort action."""
         return self.client.patch(f"/flows/{flow_id}", json={"action": action})
+
+
+def emulator_outputs(emu: Emulator, flow_id: str) -> list[bytes]:
+    """Read the emulator's own bytes of each output of a finished flow, in its order.
+
+    Read over plain httpx (no facade), decoded from the output's data URI: the reference a
+    model the client saved or returned must equal byte for byte.
+    """
+    headers = {"Authorization": f"Bearer {emu.api_key}"}
+    with httpx.Client(base_url=emu.base_url, headers=headers, timeout=30.0) as http:
+        listed = http.get(f"/flows/{flow_id}/outputs")
+        assert listed.status_code == 200, listed.text
+        found = []
+        for output in listed.json()["outputs"]:
+            one = http.get(f"/flows/{flow_id}/outputs/{output['asset_id']}")
+            assert one.status_code == 200, one.text
+            found.append(decode_data_uri(one.json()["data"]))
+    assert found, f"flow {flow_id} has no outputs to compare with"
+    return found
+
+
+def fired(emu: Emulator) -> list[tuple[str, str]]:
+    """List ``(fault kind, operation)`` of every fault the emulator fired, in order."""
+    return [(record.kind.value, record.operation) for record in emu.fault_log]

@@ -1,0 +1,86 @@
+"""Fixtures every folder shares: the emulator, clients on it, and zero delays.
+
+One ``emu`` (a :class:`~generio.testing.Emulator`: the plugin's session emulator, reset for
+the test) whose flows last ``flow_seconds``; a folder that needs other flows overrides the
+``flow_seconds`` fixture in its own ``conftest.py``. Each fixture name means one type
+everywhere: ``client`` is a :class:`~generio.Generio` (or a blocking view of an
+``AsyncGenerio``, parametrized), ``sync_client`` a plain ``Generio``, ``http`` an
+``httpx.Client`` with the emulator's key. ``emu_clock`` freezes the emulator's flow clock
+so a test moves flows on by events, not by sleeping. Helpers live in the ``tests.helpers`` package.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from generio import Generio
+from generio.testing import Emulator, no_delays
+from tests.helpers.clock import EmulatorClock
+from tests.helpers.facade import either_client
+
+#: pytester runs inner pytest sessions (the emulator plugin's own tests).
+pytest_plugins = ["pytester"]
+
+#: How long the emulator's flows take unless a folder says otherwise: long enough to poll.
+DEFAULT_FLOW_SECONDS = 0.1
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    """Run ``@pytest.mark.anyio`` tests on asyncio."""
+    return "asyncio"
+
+
+@pytest.fixture(autouse=True)
+def _no_delays() -> Iterator[None]:
+    """Zero every retry and poll delay: the suite never sleeps through backoff."""
+    with no_delays():
+        yield
+
+
+@pytest.fixture
+def flow_seconds() -> float:
+    """How long the emulator's flows take; override in a folder's conftest."""
+    return DEFAULT_FLOW_SECONDS
+
+
+@pytest.fixture
+def emu(generio_emulator: Emulator, flow_seconds: float) -> Emulator:
+    """Use the plugin's session emulator, reset, with flows of ``flow_seconds``."""
+    generio_emulator.flow_seconds = flow_seconds
+    return generio_emulator
+
+
+@pytest.fixture
+def emu_clock(emu: Emulator, monkeypatch: pytest.MonkeyPatch) -> EmulatorClock:
+    """Freeze the (in-thread) emulator's flow clock; ``advance`` it to move flows on."""
+    from generio.testing import _store
+
+    clock = EmulatorClock()
+    monkeypatch.setattr(_store, "now", clock)
+    return clock
+
+
+@pytest.fixture
+def sync_client(emu: Emulator) -> Iterator[Generio]:
+    """Open a blocking client on the emulator."""
+    with Generio(emu.api_key, emu.base_url) as opened:
+        yield opened
+
+
+@pytest.fixture(params=["sync", "async"])
+def client(request: pytest.FixtureRequest, emu: Emulator) -> Iterator[Generio]:
+    """Open a client of each kind on the emulator, both used with blocking calls."""
+    with either_client(request.param, emu) as opened:
+        yield opened
+
+
+@pytest.fixture
+def http(emu: Emulator) -> Iterator[httpx.Client]:
+    """Open a plain httpx client with the emulator's key (no facade in between)."""
+    headers = {"Authorization": f"Bearer {emu.api_key}"}
+    with httpx.Client(base_url=emu.base_url, headers=headers, timeout=10.0) as opened:
+        yield opened
