@@ -18,6 +18,7 @@ from generio import (
     WaitTimeout,
 )
 from generio._errors import error_from_response
+from generio._http import policy as _retry
 from generio._http.operations import get_flow_op, update_flow_op
 from generio._jobs import wait as wait_module
 from generio._jobs.create import create_job
@@ -175,8 +176,11 @@ def test_wait_rides_out_transient_poll_failures(clock: FakeClock) -> None:
     assert len(driver.slept) == 4  # one pause after each look that did not end the wait
 
 
-def test_wait_gives_up_at_its_deadline(clock: FakeClock) -> None:
+def test_wait_gives_up_at_its_deadline(clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> None:
     """A flow that never moves ends the wait with WaitTimeout when the timeout has passed."""
+    # The real polling pauses (on the fake clock), not the suite's no_delays() interval.
+    monkeypatch.setattr(_retry, "_delays_disabled", False)
+    monkeypatch.setattr(_retry, "_test_poll_interval", 0.0)
     start = clock.now
     driver = FakeDriver([Step("GET /flows/f1", _flow("running", 0.1)) for _ in range(200)], clock)
     with pytest.raises(WaitTimeout) as caught:
