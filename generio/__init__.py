@@ -40,6 +40,7 @@ from generio._errors import (
 )
 from generio._jobs.idempotency import IDEMPOTENCY_FIELD
 from generio._models import Asset, Flow, Output, ProgressCallback, RunResult, Template
+from generio._save_error import OutputSaveError
 from generio._types import FlowAction, FlowSortField, FlowState
 
 if _os.environ.get("GENERIO_LOG"):  # one look-up when unset; see generio/_logswitch.py
@@ -91,6 +92,7 @@ __all__ = [  # noqa: RUF022 - plain sorted(), as tests/test_public_api.py checks
     "MissingExtraError",
     "NotFoundError",
     "Output",
+    "OutputSaveError",
     "OutputStream",
     "PermissionDeniedError",
     "ProgressCallback",

@@ -9,6 +9,7 @@ builds the typed error from those.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -16,7 +17,9 @@ from typing import Any
 
 import attrs
 
-__all__ = ["FieldError", "Words", "parse_retry_after", "read_words"]
+from generio._payload.json_bounds import too_many_values
+
+__all__ = ["FieldError", "Words", "parse_body", "parse_retry_after", "read_words"]
 
 
 @attrs.frozen
@@ -119,6 +122,20 @@ def read_words(parsed: object) -> Words:
     if message is None and errors:
         message = "; ".join(map(str, errors))
     return Words(message, code, errors, message)
+
+
+def parse_body(text: str) -> Any:
+    """Return an error body's JSON, or None: empty, not JSON, nested thousands deep, too large.
+
+    A body of more values than :data:`~generio._payload.json_bounds.MAX_JSON_VALUES` is not
+    parsed: an error page never needs that many, and parsed they would cost memory.
+    """
+    if not text.strip() or too_many_values(text):
+        return None
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):  # RecursionError: hostile nesting
+        return None
 
 
 def parse_retry_after(value: str | None) -> float | None:

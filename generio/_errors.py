@@ -21,25 +21,24 @@ JSONDecodeError::
     │       └── ServerError              5xx, or a body generio cannot parse
     │           └── ResponseTooLargeError  an answer past max_response/download_bytes
     ├── ClientClosedError     (also RuntimeError) the client was closed
+    ├── OutputSaveError       (also OSError)      an output could not be written locally
     ├── WrongEventLoopError   (also RuntimeError) an AsyncGenerio used from another loop
     ├── FlowFailed                                     a flow ended failed or aborted
     ├── FlowNotStarted                                 waiting on a flow nobody started
     └── WaitTimeout               (also TimeoutError) waiting gave up; the flow runs on
 
-Messages say what went wrong and what to do. None of them ever contains the API key: errors
-are built from the method, the path, the status and the body, never from request headers;
-and a body that echoes the key (a proxy's error page quoting the request's headers) has it
-replaced by ``***`` while the clients build errors inside :func:`hiding`.
+Messages say what went wrong and what to do, never with a secret: every message passes
+:func:`hide_secrets`. Every error pickles to an equal-looking one (``_pickling.py``).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from generio._error_body import FieldError, Words, parse_retry_after, read_words
+from generio._error_body import FieldError, Words, parse_body, parse_retry_after, read_words
 from generio._http.secret import hide_secrets, hiding
+from generio._pickling import reduce_error
 
 if TYPE_CHECKING:
     from generio._models import Asset, Flow
@@ -78,11 +77,14 @@ _BODY_SNIPPET = 200
 
 
 class GenerioError(Exception):
-    """Base of every error generio raises on purpose."""
+    """Base of every error generio raises on purpose; pickles with all its attributes."""
 
     def __init__(self, message: str) -> None:
+        message = hide_secrets(message)
         super().__init__(message)
         self.message = message
+
+    __reduce__ = reduce_error
 
 
 class ConfigurationError(GenerioError, ValueError):
@@ -216,12 +218,18 @@ class DownloadTimeoutError(APITimeoutError):
 
 
 class ClientClosedError(GenerioError, RuntimeError):
-    """The client was closed (``close()``, ``aclose()`` or its ``with`` block ended)."""
+    """The client (or the one ``with_options`` copied) was closed, maybe during the call.
 
-    def __init__(self, client: str) -> None:
+    ``generio_flow_id`` names the flow of an interrupted ``run()``; a note, its fate.
+    """
+
+    generio_flow_id: str | None = None
+
+    def __init__(self, client: str, *, in_flight: bool = False) -> None:
+        what = "was closed while this call was in flight, so it" if in_flight else "is closed and"
         super().__init__(
-            f"this {client} is closed and cannot send requests. What to do: create a new "
-            f"{client}, and close it only when you are done with it (use it in a with block)."
+            f"this {client} {what} cannot send requests. What to do: create a new {client}, "
+            "and close it only when you are done with it (use it in a with block)."
         )
 
 
@@ -308,10 +316,8 @@ def error_from_response(
 ) -> APIStatusError:
     """Build the typed error for a response; shared by the sync and async clients.
 
-    The server's words are kept whatever the shape of its body: FastAPI's ``detail`` (a
-    string or a list of field errors), ``{"error": {"code", "message", "fields"}}``,
-    ``{"message"}``, ``{"error": "..."}`` or plain text. ``.code`` holds its error code when
-    it gave one; field errors of either shape land in a :class:`ValidationError`'s
+    The server's words are kept whatever the shape of its body (``_error_body.read_words``):
+    ``.code`` holds its error code, field errors land in a :class:`ValidationError`'s
     ``.errors``; ``.request_id`` and ``.headers`` come from the response's headers.
 
     Args:
@@ -323,10 +329,7 @@ def error_from_response(
         unparseable: the body could not be parsed as the API documents it.
     """
     text = hide_secrets(content.decode("utf-8", errors="replace"))
-    try:
-        parsed = json.loads(text) if text.strip() else None
-    except (ValueError, RecursionError):  # RecursionError: hostile nesting
-        parsed = None
+    parsed = parse_body(text)
     words = read_words(parsed)
     html = text.lstrip()[:1] == "<"
     if parsed is None and text.strip() and not html and not unparseable:

@@ -25,7 +25,8 @@ __all__ = ["app"]
 _EXIT_CODES = (
     "Exit codes: 0 success; 1 the flow failed, was aborted or timed out; 2 usage error "
     "(also an unusable input); 3 API or configuration error (auth, not found, conflict, "
-    "network...); 130 interrupted (run aborts its flow first)."
+    "network...); 4 a local failure (an output could not be written: disk full, read-only...); "
+    "130 interrupted (run aborts its flow first)."
 )
 
 app = typer.Typer(

@@ -10,6 +10,9 @@ Exit codes (the contract scripts rely on, also in ``generio --help``):
      unusable input (``InputError``: missing file, type the template refuses)
 3    the API or its configuration: any ``APIError`` (auth, not found, conflict,
      validation, rate limit, server, connection) and ``ConfigurationError``
+4    a local failure: an output could not be written (a full disk, a read-only or
+     missing directory, permissions: ``OutputSaveError``, any ``OSError``); the
+     flow completed, and the message says how to fetch its outputs again
 130  interrupted (Ctrl-C); ``run`` aborts the flow it created first
 ===  ==========================================================================
 
@@ -37,6 +40,7 @@ from generio import (
     FlowNotStarted,
     GenerioError,
     InputError,
+    OutputSaveError,
     WaitTimeout,
 )
 from generio._cli._words import cli_words
@@ -48,6 +52,7 @@ __all__ = [
     "EXIT_API",
     "EXIT_FLOW",
     "EXIT_INTERRUPTED",
+    "EXIT_LOCAL",
     "EXIT_USAGE",
     "Globals",
     "UsageProblem",
@@ -64,6 +69,7 @@ __all__ = [
 EXIT_FLOW = 1
 EXIT_USAGE = 2
 EXIT_API = 3
+EXIT_LOCAL = 4
 EXIT_INTERRUPTED = 130
 
 P = ParamSpec("P")
@@ -173,6 +179,19 @@ def _not_started(flow: Flow) -> str:
     )
 
 
+def _not_saved(exc: OutputSaveError) -> str:
+    what = f"output {exc.asset_id}" if exc.asset_id else "an output"
+    why = exc.strerror or "the system refused"
+    flow = exc.generio_flow_id
+    if flow is None:
+        return f"could not save {what} to {exc.path}: {why}"
+    return (
+        f"could not save {what} of flow {flow} to {exc.path}: {why}. The flow completed and "
+        "its outputs stay on the service: free space or fix the directory, then "
+        f"generio flows download {flow} -o DIR"
+    )
+
+
 def failure(exc: GenerioError | UsageProblem) -> tuple[int, str]:
     """Return the exit code and the one-line message for an expected error.
 
@@ -185,6 +204,8 @@ def failure(exc: GenerioError | UsageProblem) -> tuple[int, str]:
 
 
 def _failure(exc: GenerioError | UsageProblem) -> tuple[int, str]:
+    if isinstance(exc, OutputSaveError):
+        return EXIT_LOCAL, _not_saved(exc)
     if isinstance(exc, UsageProblem | InputError):
         return EXIT_USAGE, str(exc)
     if isinstance(exc, FlowFailed):
@@ -201,8 +222,8 @@ def _failure(exc: GenerioError | UsageProblem) -> tuple[int, str]:
 def guarded(command: Callable[P, None]) -> Callable[P, None]:
     """Wrap a command so expected errors end it with one line and their exit code.
 
-    ``typer.Exit`` and typer's usage errors pass through untouched; anything else is a bug
-    and keeps its traceback.
+    ``typer.Exit`` and typer's usage errors pass through untouched; a local ``OSError`` (a
+    full disk) is one line too, exit code 4; anything else is a bug and keeps its traceback.
     """
 
     @functools.wraps(command)
@@ -216,6 +237,10 @@ def guarded(command: Callable[P, None]) -> Callable[P, None]:
             code, message = failure(exc)
             error(message)
             raise typer.Exit(code) from None
+        except OSError as exc:  # a local failure outside the library (a summary, a page)
+            where = f": {exc.filename}" if exc.filename else ""
+            error(f"{exc.strerror or exc}{where}")
+            raise typer.Exit(EXIT_LOCAL) from None
 
     return guard
 

@@ -40,6 +40,7 @@ from generio._payload import files as _files
 from generio._payload import mime as _mime
 from generio._payload.names import readable_base, readable_name
 from generio._payload.stream import BodyDecoder
+from generio._save_error import OutputSaveError
 
 __all__ = [
     "DownloadLimits",
@@ -181,10 +182,13 @@ class OutputWriter:
 
     def _open(self, mime: str) -> None:
         directory = self._effect.directory
-        name = file_name(self._effect, mime)
-        self._file = self._stack.enter_context(_files.atomic_writer(directory, name))
-        self.path = directory / name
         effect = self._effect
+        name = file_name(effect, mime)
+        writer = _files.atomic_writer(
+            directory, name, flow_id=effect.flow_id or None, asset_id=effect.asset_id
+        )
+        self._file = self._stack.enter_context(writer)
+        self.path = directory / name
         if effect.filename is None and effect.stem is not None:
             base = readable_base(
                 effect.stem, effect.flow_id, effect.index, _mime.extension_for(mime)
@@ -206,19 +210,29 @@ class OutputWriter:
                 path=self._effect.path,
                 status_code=200,
             )
-        self._file.write(data)
+        try:
+            self._file.write(data)
+        except OSError as exc:  # a full disk: the flow's fault? never; retried? never
+            effect = self._effect
+            where = self.path or effect.directory
+            raise OutputSaveError(
+                exc, where, flow_id=effect.flow_id or None, asset_id=effect.asset_id
+            ) from None
         if self._twin is not None:
             self._digest.update(data)
 
     def _same_as_twin(self) -> bool:
         """Whether the file under this output's own name holds exactly what was downloaded."""
         twin = self._twin
-        if twin is None or twin.stat().st_size != self._written:
-            return False
         theirs = hashlib.sha256()
-        with twin.open("rb") as stream:
-            while block := stream.read(1 << 20):
-                theirs.update(block)
+        try:
+            if twin is None or twin.stat().st_size != self._written:
+                return False
+            with twin.open("rb") as stream:
+                while block := stream.read(1 << 20):
+                    theirs.update(block)
+        except OSError:  # unreadable now: keep the new file rather than guess
+            return False
         return theirs.digest() == self._digest.digest()
 
     def _check_deadline(self) -> None:

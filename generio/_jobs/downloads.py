@@ -8,7 +8,9 @@ download that breaks off is started again from scratch within the retry budget
 
 from __future__ import annotations
 
+import errno
 import logging
+import os
 from pathlib import Path
 
 import attrs
@@ -21,6 +23,7 @@ from generio._jobs.effects import Download, Job, Local, Saved, download, local
 from generio._jobs.retries import call, retry_download
 from generio._jobs.state import ClientState
 from generio._models import Asset
+from generio._save_error import OutputSaveError
 
 __all__ = [
     "PrepareDir",
@@ -44,28 +47,40 @@ def note_status(asset: Asset) -> None:
 
 @attrs.frozen
 class PrepareDir(Local[Path]):
-    """Create ``path`` (with parents) if missing; the result is the path.
+    """Create ``path`` (with parents) if missing and check it is writable; the result is it.
 
     Attributes:
         path: the output directory.
+        flow_id: the flow whose outputs go there, once one exists: a failure of the system
+            is then an :class:`~generio.OutputSaveError` naming it (its outputs wait on the
+            service); before, an :class:`~generio.InputError` (nothing was created).
     """
 
     path: Path
+    flow_id: str | None = None
 
     def perform(self) -> Path:
         """Make the directory.
 
         Raises:
-            InputError: it exists and is not a directory, or it cannot be created.
+            InputError: it exists and is not a directory; or, before a flow exists, it
+                cannot be created or written (read-only, permissions).
+            OutputSaveError: once a flow exists, it cannot be created or written.
         """
         out_dir = self.path
         try:
             out_dir.mkdir(parents=True, exist_ok=True)
-        except FileExistsError:
+            if not os.access(out_dir, os.W_OK | os.X_OK):
+                raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(out_dir))
+        except (FileExistsError, NotADirectoryError):
             raise InputError(f"out_dir '{out_dir}' exists and is not a directory.") from None
         except OSError as exc:
+            if self.flow_id is not None:
+                raise OutputSaveError(exc, out_dir, flow_id=self.flow_id) from None
             why = exc.strerror or exc
-            raise InputError(f"out_dir '{out_dir}' cannot be created: {why}.") from None
+            if isinstance(exc, PermissionError) or exc.errno == errno.EROFS:
+                why = f"{why}, so no output could be saved there (nothing was created)"
+            raise InputError(f"out_dir '{out_dir}' cannot be created or written: {why}.") from None
         return out_dir
 
 
@@ -130,7 +145,7 @@ def download_outputs_job(
         InputError: ``out_dir`` cannot be a directory.
         ConflictError: the flow has not finished yet.
     """
-    directory = yield from local(PrepareDir(out_dir))
+    directory = yield from local(PrepareDir(out_dir, flow_id))
     outputs: list[Asset] = yield from call(list_outputs_op(flow_id, False), state.budget())
     taken: set[str] = set()
     paths: list[Path] = []

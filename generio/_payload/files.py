@@ -13,14 +13,15 @@ import contextlib
 import hashlib
 import os
 import re
-import secrets
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
 from generio._errors import InputError
+from generio._payload.parts import open_part
+from generio._save_error import OutputSaveError
 
-__all__ = ["atomic_writer", "safe_filename"]
+__all__ = ["atomic_writer", "open_stream", "safe_filename"]
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 _MAX_STEM = 100  # far below every file system's 255, leaving room for suffixes
@@ -79,23 +80,14 @@ def safe_filename(asset_id: str, extension: str, *, taken: set[str] | None = Non
     return name
 
 
-def _open_temporary(directory: Path, filename: str) -> tuple[int, Path]:
+def _open_temporary(directory: Path, filename: str, owner: _Owner) -> tuple[int, Path]:
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
     for extra in ("O_BINARY", "O_NOFOLLOW", "O_CLOEXEC"):
         flags |= getattr(os, extra, 0)
-    for _ in range(100):
-        # Hidden, and ending in .part, so a glob for "*.glb" never picks it up.
-        temporary = directory / f".{filename[:64]}.{secrets.token_hex(4)}.part"
-        try:
-            return os.open(temporary, flags, 0o666), temporary
-        except FileExistsError:
-            continue
-        except OSError as exc:
-            raise InputError(
-                f"cannot create a file in {str(directory)!r}: {exc.strerror or exc}; check "
-                "that the directory is writable or choose another one."
-            ) from None
-    raise InputError(f"cannot find a free temporary name in {str(directory)!r}.")
+    try:
+        return open_part(directory, filename, flags)
+    except OSError as exc:
+        raise owner.failed(exc, directory) from None
 
 
 def _sync_directory(directory: Path) -> None:
@@ -110,42 +102,64 @@ def _sync_directory(directory: Path) -> None:
             os.close(fd)
 
 
-def _cannot_save(target: Path, exc: OSError) -> InputError:
-    return InputError(
-        f"cannot save {str(target)!r}: {exc.strerror or exc}; check the free space and "
-        "permissions there, then download again."
-    )
+def open_stream(fd: int) -> BinaryIO:
+    """Return the file object a part is written through (fault-injection tests replace it)."""
+    return os.fdopen(fd, "wb")
+
+
+class _Owner:
+    """Whose file is written (a flow's output, or not), for the error of a local failure."""
+
+    def __init__(self, flow_id: str | None, asset_id: str | None) -> None:
+        self.flow_id = flow_id
+        self.asset_id = asset_id
+
+    def failed(self, exc: OSError, path: Path) -> OutputSaveError:
+        return OutputSaveError(exc, path, flow_id=self.flow_id, asset_id=self.asset_id)
 
 
 @contextlib.contextmanager
-def atomic_writer(directory: Path, filename: str) -> Iterator[BinaryIO]:
+def atomic_writer(
+    directory: Path,
+    filename: str,
+    *,
+    flow_id: str | None = None,
+    asset_id: str | None = None,
+) -> Iterator[BinaryIO]:
     """Write ``directory / filename`` so that it appears complete or not at all.
 
-    Yields a binary file object writing to a hidden temporary file in ``directory`` (so the
-    final rename stays on one file system). When the block ends normally, the data is
-    flushed and fsynced and the file is renamed over ``filename`` atomically. When the
-    block raises anything, ``KeyboardInterrupt`` included, the temporary file is removed,
-    an existing ``filename`` is left untouched, and the exception propagates. Do not
-    close the yielded file yourself.
+    Yields a binary file object writing to a hidden part file in ``directory`` (so the
+    final rename stays on one file system; ``_payload/parts.py`` names it, and removes
+    stale parts of ``filename`` a killed process left). When the block ends normally, the
+    data is flushed and fsynced and the file is renamed over ``filename`` atomically. When
+    the block raises anything, ``KeyboardInterrupt`` included, the part is removed, an
+    existing ``filename`` is left untouched, and the exception propagates. Do not close
+    the yielded file yourself.
 
     Args:
         directory: where the file goes; created (with parents) if missing.
         filename: a single path component; see :func:`safe_filename`.
+        flow_id: the flow whose output this is, named by a local failure's error.
+        asset_id: the output, likewise.
 
     Raises:
         InputError: ``filename`` would land anywhere but directly inside ``directory``
-            (separators, ``..``, a symlink leading out), names a directory, or the
-            directory cannot be created or written, or the data cannot be saved (disk full).
-            Exceptions raised by the block itself pass through unchanged.
+            (separators, ``..``, a symlink leading out), names a directory, or a path
+            that runs through a file. Exceptions raised by the block pass through unchanged.
+        OutputSaveError: the system refused (a full disk, a read-only or vanished
+            directory, a permission): nothing partial is left.
     """
     directory = Path(directory)
+    owner = _Owner(flow_id, asset_id)
     try:
         directory.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
+    except (FileExistsError, NotADirectoryError) as exc:
         raise InputError(
             f"cannot create the directory {str(directory)!r}: {exc.strerror or exc}; choose "
             "another one."
         ) from None
+    except OSError as exc:
+        raise owner.failed(exc, directory) from None
     root = directory.resolve()
     target = root / filename
     separators = {os.sep, "/"} | ({os.altsep} if os.altsep else set())
@@ -161,21 +175,22 @@ def atomic_writer(directory: Path, filename: str) -> Iterator[BinaryIO]:
         )
     if target.is_dir():
         raise InputError(f"cannot write {str(target)!r}: a directory has that name.")
-    fd, temporary = _open_temporary(root, filename)
+    fd, temporary = _open_temporary(root, filename, owner)
+    stream = open_stream(fd)
     try:
-        with os.fdopen(fd, "wb") as stream:
-            yield stream
-            try:
-                if not stream.closed:
-                    stream.flush()
-                    os.fsync(stream.fileno())
-            except OSError as exc:
-                raise _cannot_save(target, exc) from None
+        yield stream
         try:
+            if not stream.closed:
+                stream.flush()
+                os.fsync(stream.fileno())
+            stream.close()
             os.replace(temporary, target)
         except OSError as exc:
-            raise _cannot_save(target, exc) from None
+            raise owner.failed(exc, target) from None
     except BaseException:
+        # Closing may fail again (the buffer still cannot be written): the first error wins.
+        with contextlib.suppress(OSError):
+            stream.close()
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise

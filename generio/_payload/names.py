@@ -27,6 +27,7 @@ from generio._errors import InputError
 from generio._models import Asset
 from generio._payload import files as _files
 from generio._payload import mime as _mime
+from generio._save_error import OutputSaveError
 
 __all__ = [
     "FALLBACK_SLUG",
@@ -108,7 +109,8 @@ def save_asset(asset: Asset, path: Path) -> Path:
     """Write an asset's content to ``path`` (a file) or into it (a directory); see Asset.save.
 
     Raises:
-        InputError: no content was fetched, or the file cannot be written.
+        InputError: no content was fetched, or ``path`` is no place for a file.
+        OutputSaveError: the system refused the file (disk full, read-only...).
     """
     data = asset.data
     if data is None:
@@ -123,6 +125,10 @@ def save_asset(asset: Asset, path: Path) -> Path:
         name = _free_name(_files.safe_filename(asset.id, _mime.extension_for(mime)), directory)
     else:
         directory, name = path.parent, path.name
-    with _files.atomic_writer(directory, name) as stream:
-        stream.write(data)
+    owner = {"flow_id": asset.flow_id, "asset_id": asset.id}
+    with _files.atomic_writer(directory, name, **owner) as stream:
+        try:
+            stream.write(data)
+        except OSError as exc:
+            raise OutputSaveError(exc, directory / name, **owner) from None
     return directory / name

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from generio import OutputSaveError
 from generio._errors import InputError
 from generio._payload import files as _files
 from generio._payload.files import atomic_writer, safe_filename
@@ -171,12 +172,11 @@ def test_creates_the_directory(tmp_path: Path) -> None:
 
 
 def test_temporary_file_is_hidden_and_beside_the_target(tmp_path: Path) -> None:
-    """While writing, the data sits in a hidden .part file in the same directory."""
+    """While writing, the data sits in a hidden .part file named for its file and generio."""
     with atomic_writer(tmp_path, "m.glb") as out:
         out.write(b"x")
         (temporary,) = os.listdir(tmp_path)
-        assert temporary.startswith(".m.glb.")
-        assert temporary.endswith(".part")
+        assert temporary == ".m.glb.generio.part"
 
 
 @pytest.mark.parametrize(
@@ -225,14 +225,19 @@ def test_uncreatable_directory_is_an_input_error(tmp_path: Path) -> None:
 
 
 def test_failing_rename_cleans_up(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """If the final rename fails, the temporary file is removed and an InputError raised."""
+    """If the final rename fails, the part is removed and an OutputSaveError (EACCES) raised."""
 
     def refuse(src: str, dst: str) -> None:
         raise OSError(13, "Permission denied")
 
     monkeypatch.setattr(_files.os, "replace", refuse)
-    with pytest.raises(InputError, match="cannot save"), atomic_writer(tmp_path, "m.glb") as out:
+    with (
+        pytest.raises(OutputSaveError, match="could not save an output") as caught,
+        atomic_writer(tmp_path, "m.glb") as out,
+    ):
         out.write(b"x")
+    assert caught.value.errno == 13
+    assert isinstance(caught.value, OSError)
     assert os.listdir(tmp_path) == []
 
 

@@ -1,0 +1,60 @@
+"""Errors that cross process boundaries: pickled whole, rebuilt without calling ``__init__``.
+
+Python pickles an exception as ``cls(*args)`` plus its ``__dict__``. generio's errors take
+keyword arguments and build their message from them, so ``cls(message)`` fails when the
+error is unpickled: in a ``ProcessPoolExecutor`` that breaks the pool (every pending
+future fails, the flows of the other workers are left running) and ``multiprocessing.Pool``
+hangs. :func:`reduce_error` pickles any error as its class, its ``args``, every instance
+attribute (``status_code``, ``request_id``, ``generio_flow_id``, notes, and any attribute a
+later version adds) and the C-level fields of a built-in base (``OSError.errno``,
+``ImportError.name``); :func:`restore_error` rebuilds it with ``__new__``, so no
+constructor signature matters. Nothing secret is held by an error to begin with: messages
+and bodies are scrubbed when the error is built, and the key's wrapper refuses pickling.
+"""
+
+from __future__ import annotations
+
+import types
+from typing import Any
+
+__all__ = ["reduce_error", "restore_error"]
+
+_DESCRIPTORS = (types.MemberDescriptorType, types.GetSetDescriptorType)
+_PLAIN = (BaseException, Exception, object)
+
+
+def _native_fields(error: BaseException) -> dict[str, Any]:
+    """Return the fields a built-in base keeps outside ``__dict__`` (``errno``, ...)."""
+    found: dict[str, Any] = {}
+    for klass in type(error).__mro__:
+        if klass.__module__ != "builtins" or klass in _PLAIN:
+            continue
+        for name, descriptor in vars(klass).items():
+            if name.startswith("__") or not isinstance(descriptor, _DESCRIPTORS):
+                continue
+            try:
+                found.setdefault(name, getattr(error, name))
+            except AttributeError:  # a field never set (OSError.characters_written)
+                continue
+    return found
+
+
+def reduce_error(error: BaseException) -> tuple[Any, ...]:
+    """Pickle ``error`` as its class, args, native fields and instance attributes."""
+    state = dict(getattr(error, "__dict__", {}))
+    return (restore_error, (type(error), error.args, _native_fields(error), state))
+
+
+def restore_error(
+    cls: type[BaseException], args: tuple[Any, ...], native: dict[str, Any], state: dict[str, Any]
+) -> BaseException:
+    """Rebuild an error pickled by :func:`reduce_error`, without running its ``__init__``."""
+    error = cls.__new__(cls, *args)
+    error.args = args
+    for name, value in native.items():
+        try:
+            setattr(error, name, value)
+        except (AttributeError, TypeError):  # read-only in this Python version
+            continue
+    error.__dict__.update(state)
+    return error
