@@ -106,7 +106,7 @@ class AsyncGenerio(AsyncBatches, ClientBase):
     def _lend(self, transport: Any) -> Any:
         from generio._http.proxies import AsyncBorrowed
 
-        return AsyncBorrowed(transport)
+        return AsyncBorrowed(transport, self._state.life)
 
     templates = Resource(AsyncTemplates, "_templates", "Templates: await list(), await get().")
     flows = Resource(AsyncFlows, "_flows", "Flows: create, follow and collect flows, awaited.")
@@ -146,16 +146,23 @@ class AsyncGenerio(AsyncBatches, ClientBase):
     async def aclose(self) -> None:
         """Close the connections generio opened (not those of your ``http_client``).
 
-        Waits first (at most :data:`CLEANUP_SECONDS`) for interrupted runs still aborting
-        their flows: ``asyncio.gather`` lets its caller go on (and close the client) as soon
-        as the first of its cancelled tasks ends.
+        Calls in flight (other tasks) have their current step cancelled and fail with
+        :class:`~generio.ClientClosedError`; a ``run()`` first aborts its flow (or keeps it,
+        ``on_interrupt="keep"``) and the error names it (``generio_flow_id``). Waits for
+        those clean-ups, and for interrupted runs still aborting their flows (at most
+        :data:`CLEANUP_SECONDS`: ``asyncio.gather`` lets its caller go on, and close the
+        client, as soon as the first of its cancelled tasks ends). Copies made by
+        :meth:`with_options` are closed with it; closing a copy closes only the copy.
         """
         import anyio
 
+        life = self._state.life
+        life.begin_close()  # cancels the current step of every call in flight
         deadline = anyio.current_time() + CLEANUP_SECONDS
-        while self._state.cleaning_up and anyio.current_time() < deadline:
+        while (life.busy() or self._state.cleaning_up) and anyio.current_time() < deadline:
             with anyio.CancelScope(shield=True):
                 await anyio.sleep(0.01)
+        life.mark_closed()
         await self._http.aclose()
 
     async def __aenter__(self) -> AsyncGenerio:

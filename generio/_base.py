@@ -65,7 +65,9 @@ class ClientBase:
 
         The copy sends through the same connection pools (and proxies, and your
         ``http_client``) and the same template cache; creating one costs no connection.
-        Close the original when done: closing a copy leaves the shared pools open.
+        Close the original when done: closing a copy leaves the shared pools open, and
+        closing the original closes its copies too (their calls then fail with
+        ``ClientClosedError``; a copy never opens a socket its original cannot close).
 
         >>> fast = client.with_options(timeout=5, max_retries=0)  # doctest: +SKIP
         >>> fast.flows.get(flow_id)  # doctest: +SKIP

@@ -110,7 +110,7 @@ class Generio(SyncBatches, ClientBase):
     def _lend(self, transport: Any) -> Any:
         from generio._http.proxies import Borrowed
 
-        return Borrowed(transport)
+        return Borrowed(transport, self._state.life)
 
     templates = Resource(Templates, "_templates", "Templates: list(), get(): see Templates.")
     flows = Resource(Flows, "_flows", "Flows: create, follow and collect flows; see Flows.")
@@ -166,10 +166,18 @@ class Generio(SyncBatches, ClientBase):
     def close(self) -> None:
         """Close the connections generio opened (not those of your ``http_client``).
 
-        Waits first (at most 10 s) for runs in other threads that are still aborting their
-        flows after an interruption.
+        Calls still running in other threads are interrupted at their next step (a poll's
+        pause ends at once, a download stops between two chunks) and fail with
+        :class:`~generio.ClientClosedError`; a ``run()`` first aborts its flow, or keeps it
+        with ``on_interrupt="keep"``, and the error names it (``generio_flow_id``). Closing
+        waits for those clean-ups (at most 10 s), then closes the pools. The copies made
+        by :meth:`with_options` are closed with it; closing a copy closes only the copy.
         """
+        life = self._state.life
+        life.begin_close()
+        life.wait_calls(_CLEANUP_SECONDS)
         self._state.wait_for_cleanups(_CLEANUP_SECONDS)
+        life.mark_closed()
         self._http.close()
 
     def __enter__(self) -> Generio:

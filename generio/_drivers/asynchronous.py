@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
@@ -20,6 +21,7 @@ from generio._jobs.effects import (
     Stepper,
     perform_local,
 )
+from generio._jobs.lifecycle import InFlight
 from generio._jobs.state import ClientState
 
 if TYPE_CHECKING:
@@ -52,31 +54,46 @@ class AsyncDriver:
         #: The event loop of the first call: the connections belong to it (a copy made by
         #: ``with_options`` shares them, so it inherits the loop).
         self.loop = loop
+        self._pid = os.getpid()
 
     def check_usable(self) -> None:
         """Refuse a closed client, or one whose connections belong to another event loop.
 
+        A forked child builds its own pools (``_http/forksafe.py``), so its first loop is
+        as good as any.
+
         Raises:
-            ClientClosedError: the client was closed.
+            ClientClosedError: the client was closed (or is closing).
             WrongEventLoopError: the client was first used in another event loop.
         """
         import anyio.lowlevel
 
-        if self._http.is_closed:
+        if self._http.is_closed or self._state.life.closing:
             raise ClientClosedError("AsyncGenerio")
         token = anyio.lowlevel.current_token()
+        if self._pid != os.getpid():
+            self._pid, self.loop = os.getpid(), None
         if self.loop is None:
             self.loop = token
         elif self.loop != token:
             raise WrongEventLoopError()
 
+    def _closed_error(self) -> ClientClosedError:
+        return ClientClosedError("AsyncGenerio", in_flight=True)
+
     async def drive(self, job: Job[T]) -> T:
-        """Run a job to its end, awaiting its effects (see :meth:`check_usable`)."""
+        """Run a job to its end, awaiting its effects (see :meth:`check_usable`).
+
+        ``aclose()`` while it runs cancels its current step; the job is then interrupted
+        with :class:`~generio.ClientClosedError` and cleans up (``_jobs/lifecycle.py``).
+        """
         try:
             self.check_usable()
         except GenerioError:
             job.close()
             raise
+        life = self._state.life
+        call = life.enter()
         stepper = Stepper(job)
         counted = False
         try:
@@ -84,14 +101,35 @@ class AsyncDriver:
                 if stepper.cleanup and not counted:
                     counted = True
                     self._state.cleanup_started()
+                if not stepper.cleanup and life.closing:
+                    stepper.fail(self._closed_error(), interruption=True)
+                    continue
                 try:
-                    stepper.succeed(await self.perform(effect, cleanup=stepper.cleanup))
+                    if stepper.cleanup:
+                        result = await self.perform(effect, cleanup=True)
+                    else:
+                        result = await self._step(effect, call)
+                    stepper.succeed(result)
                 except BaseException as exc:  # noqa: BLE001 - the job decides; it re-raises
-                    stepper.fail(exc)
+                    closing = not stepper.cleanup and isinstance(exc, ClientClosedError)
+                    stepper.fail(exc, interruption=closing and life.closing)
             return stepper.result
         finally:
+            life.leave(call)
             if counted:
                 self._state.cleanup_ended()
+
+    async def _step(self, effect: Effect, call: InFlight) -> Any:
+        """Perform one effect in a scope that closing the client cancels."""
+        import anyio
+
+        with anyio.CancelScope() as scope:
+            call.scope = scope
+            try:
+                return await self._perform_now(effect)
+            finally:
+                call.scope = None
+        raise self._closed_error()  # the scope was cancelled by aclose()
 
     async def perform(self, effect: Effect, *, cleanup: bool) -> Any:
         """Perform one effect; in clean-up, shielded from the cancellation, with a deadline."""
@@ -120,10 +158,12 @@ class AsyncDriver:
         if isinstance(effect, Sleep):
             await anyio.sleep(effect.seconds)
             return None
-        if isinstance(effect, Download):
-            return await self._download(effect)
         if isinstance(effect, Local):
             return perform_local(effect)
+        if self._http.is_closed or self._state.life.closed:
+            raise self._closed_error()
+        if isinstance(effect, Download):
+            return await self._download(effect)
         op = effect.op
         with budget_scope(effect.budget), generio_errors(op, self._state.settings.api_key):
             return read_answer(op, await self._http.request(**op.raw_request(asynchronous=True)))

@@ -11,7 +11,7 @@ import attrs
 import httpx
 
 from generio._drivers.answers import generio_errors, read_answer
-from generio._errors import ClientClosedError
+from generio._errors import ClientClosedError, GenerioError
 from generio._http.bounded import body_limit
 from generio._http.policy import budget_scope
 from generio._jobs.effects import (
@@ -59,8 +59,11 @@ class SyncDriver:
 
     @property
     def closed(self) -> bool:
-        """Whether the client's connections were closed."""
-        return self._http.is_closed
+        """Whether the client is closing or closed (its own, or its original's)."""
+        return self._state.life.closing or self._http.is_closed
+
+    def _closed_error(self) -> ClientClosedError:
+        return ClientClosedError("Generio", in_flight=True)
 
     def drive(self, job: Job[T], stop: Stop | None = None) -> T:
         """Run a job to its end, performing its effects with blocking calls.
@@ -71,11 +74,14 @@ class SyncDriver:
                 and its pauses end early (``run_many``'s workers).
 
         Raises:
-            ClientClosedError: the client was closed.
+            ClientClosedError: the client was closed (before the call, or during it: the
+                job then cleaned up as an interrupted one, ``_jobs/lifecycle.py``).
         """
-        if self._http.is_closed:
+        life = self._state.life
+        if self.closed:
             job.close()
             raise ClientClosedError("Generio")
+        call = life.enter(stop.event if stop is not None else threading.Event())
         stepper = Stepper(job)
         counted = False
         try:
@@ -83,37 +89,60 @@ class SyncDriver:
                 if stepper.cleanup and not counted:
                     counted = True
                     self._state.cleanup_started()
-                if stop is not None and not stepper.cleanup:
-                    if stop.event.is_set():
+                if not stepper.cleanup:
+                    if life.closing:
+                        stepper.fail(self._closed_error(), interruption=True)
+                        continue
+                    if stop is not None and stop.event.is_set():
                         stepper.fail(stop.error())
                         continue
                     if isinstance(effect, Sleep):
-                        stop.event.wait(effect.seconds)  # a stop never waits out a pause
+                        assert call.wake is not None  # noqa: S101 - set above
+                        call.wake.wait(effect.seconds)  # closing or a stop ends a pause
                         stepper.succeed(None)
                         continue
                 try:
-                    stepper.succeed(self.perform(effect))
+                    stepper.succeed(self.perform(effect, stepper.cleanup))
                 except BaseException as exc:  # noqa: BLE001 - the job decides; it re-raises
-                    stepper.fail(exc)
+                    closing = not stepper.cleanup and life.closing
+                    if closing and not isinstance(exc, ClientClosedError | GenerioError):
+                        # The pools closed under the request: that is the close's doing.
+                        closed = self._closed_error()
+                        closed.__cause__ = exc
+                        exc = closed
+                    stepper.fail(exc, interruption=closing and isinstance(exc, ClientClosedError))
             return stepper.result
         finally:
+            life.leave(call)
             if counted:
                 self._state.cleanup_ended()
 
-    def perform(self, effect: Effect) -> Any:
-        """Perform one effect; its result (or its exception) goes back to the job."""
+    def perform(self, effect: Effect, cleanup: bool = False) -> Any:
+        """Perform one effect; its result (or its exception) goes back to the job.
+
+        Raises:
+            ClientClosedError: the client's pools are closed (a clean-up came too late).
+        """
         if isinstance(effect, Sleep):
             time.sleep(effect.seconds)
             return None
-        if isinstance(effect, Download):
-            return self._download(effect)
         if isinstance(effect, Local):
             return perform_local(effect)
+        if self._http.is_closed or self._state.life.closed:
+            raise self._closed_error()
+        if isinstance(effect, Download):
+            return self._download(effect, cleanup)
         op = effect.op
         with budget_scope(effect.budget), generio_errors(op, self._state.settings.api_key):
-            return read_answer(op, self._http.request(**op.raw_request()))
+            try:
+                response = self._http.request(**op.raw_request())
+            except RuntimeError:
+                if self._http.is_closed:  # closed by another thread a moment ago
+                    raise self._closed_error() from None
+                raise
+            return read_answer(op, response)
 
-    def _download(self, effect: Download) -> Saved:
+    def _download(self, effect: Download, cleanup: bool) -> Saved:
         # The writer (JSON scanning, base64, safe files) loads on the first download.
         from generio._drivers.writer import (
             DownloadLimits,
@@ -135,7 +164,10 @@ class SyncDriver:
                 response.read()
             check_download(effect, response)
             content_type = response.headers.get("content-type", "")
+            life = self._state.life
             with OutputWriter(effect, content_type, limits) as writer:
                 for chunk in response.iter_bytes():
+                    if life.closing and not cleanup:  # close() stops a download at once
+                        raise self._closed_error()
                     writer.feed(chunk)
                 return writer.finish()

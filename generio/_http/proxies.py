@@ -9,19 +9,38 @@ the retry transport: a request sent through a proxy is retried exactly like a di
 
 :class:`Routes` holds the unwrapped transports (the connection pools). A client and the
 copies :meth:`~generio.Generio.with_options` makes share them: the copies borrow the pools
-and never close them; the client that built them closes them.
+and never close them; the client that built them closes them, and from then on a borrowed
+pool refuses every request with :class:`~generio.ClientClosedError` (a copy shares its
+original's fate, and opens no socket the original's ``close()`` would not close).
+
+Each pool is a :class:`~generio._http.forksafe.ForkSafe` transport: a forked child builds
+its own. A proxy variable httpx cannot use (a malformed URL, an unknown scheme, SOCKS
+without ``socksio``) is a :class:`~generio.ConfigurationError` naming the variable, and a
+proxy's credentials are hidden from every text generio writes (``secret.proxy_secrets``).
 """
 
 from __future__ import annotations
 
 import urllib.request
 from collections.abc import Callable, Mapping
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import attrs
 import httpx
 
-__all__ = ["AsyncBorrowed", "Borrowed", "Routes", "environment_proxies"]
+from generio._errors import ClientClosedError, ConfigurationError
+from generio._http.forksafe import AsyncForkSafe, ForkSafe
+from generio._http.secret import Secret, proxy_secrets, redact_credentials
+
+__all__ = [
+    "AsyncBorrowed",
+    "Borrowed",
+    "Lender",
+    "Routes",
+    "async_routes",
+    "environment_proxies",
+    "sync_routes",
+]
 
 T = TypeVar("T", httpx.BaseTransport, httpx.AsyncBaseTransport)
 
@@ -58,10 +77,12 @@ class Routes(Generic[T]):
     Attributes:
         default: the transport of requests no proxy pattern matches.
         proxies: URL pattern -> proxy transport, or None for "direct" (``NO_PROXY``).
+        secrets: the proxies' credentials, hidden from every text while the routes live.
     """
 
     default: T
     proxies: Mapping[str, T | None] = attrs.field(factory=dict)
+    secrets: tuple[Secret, ...] = ()
 
     def client_options(self, wrap: Callable[[T], T]) -> dict[str, Any]:
         """Return ``transport=`` and ``mounts=`` for an httpx client, each wrapped by ``wrap``."""
@@ -73,20 +94,56 @@ class Routes(Generic[T]):
         return Routes(
             lend(self.default),
             {p: None if t is None else lend(t) for p, t in self.proxies.items()},
+            self.secrets,
         )
 
 
+_VARIABLES = {"http://": "HTTP_PROXY", "https://": "HTTPS_PROXY", "all://": "ALL_PROXY"}
+
+
+def _proxy_routes(build: Callable[[str], T]) -> tuple[dict[str, T | None], tuple[Secret, ...]]:
+    """Build one transport per proxy pattern of the environment, each checked.
+
+    Raises:
+        ConfigurationError: a proxy variable httpx cannot use.
+    """
+    routes: dict[str, T | None] = {}
+    secrets: tuple[Secret, ...] = ()
+    for pattern, url in environment_proxies().items():
+        if url is None:
+            routes[pattern] = None
+            continue
+        secrets += proxy_secrets(url)
+        try:
+            routes[pattern] = build(url)
+        except (httpx.InvalidURL, ValueError, TypeError, ImportError) as exc:
+            variable = _VARIABLES.get(pattern, "the proxy variables")
+            raise ConfigurationError(
+                f"{variable} ({redact_credentials(url)!r}) is not a proxy httpx can use: "
+                f"{redact_credentials(str(exc))}. What to do: fix the variable (such as "
+                "http://user:password@proxy.example:3128), or unset it for a direct "
+                "connection."
+            ) from None
+    return routes, secrets
+
+
 def sync_routes(limits: httpx.Limits, user: httpx.Client | None) -> Routes[httpx.BaseTransport]:
-    """Routes of :class:`~generio.Generio`: the user's client, or httpx's with env proxies."""
+    """Routes of :class:`~generio.Generio`: the user's client, or httpx's with env proxies.
+
+    Raises:
+        ConfigurationError: a proxy variable httpx cannot use.
+    """
     from generio._http.retrying import ClientTransport
 
     if user is not None:
         return Routes(ClientTransport(user))
-    proxies: dict[str, httpx.BaseTransport | None] = {
-        pattern: None if url is None else httpx.HTTPTransport(limits=limits, proxy=httpx.Proxy(url))
-        for pattern, url in environment_proxies().items()
-    }
-    return Routes(httpx.HTTPTransport(limits=limits), proxies)
+
+    def proxied(url: str) -> httpx.BaseTransport:
+        proxy = httpx.Proxy(url)
+        return ForkSafe(lambda: httpx.HTTPTransport(limits=limits, proxy=proxy))
+
+    proxies, secrets = _proxy_routes(proxied)
+    return Routes(ForkSafe(lambda: httpx.HTTPTransport(limits=limits)), proxies, secrets)
 
 
 def async_routes(
@@ -97,23 +154,45 @@ def async_routes(
 
     if user is not None:
         return Routes(AsyncClientTransport(user))
-    proxies: dict[str, httpx.AsyncBaseTransport | None] = {
-        pattern: None
-        if url is None
-        else httpx.AsyncHTTPTransport(limits=limits, proxy=httpx.Proxy(url))
-        for pattern, url in environment_proxies().items()
-    }
-    return Routes(httpx.AsyncHTTPTransport(limits=limits), proxies)
+
+    def proxied(url: str) -> httpx.AsyncBaseTransport:
+        proxy = httpx.Proxy(url)
+        return AsyncForkSafe(lambda: httpx.AsyncHTTPTransport(limits=limits, proxy=proxy))
+
+    proxies, secrets = _proxy_routes(proxied)
+    return Routes(AsyncForkSafe(lambda: httpx.AsyncHTTPTransport(limits=limits)), proxies, secrets)
+
+
+class Lender(Protocol):
+    """What a borrowed transport asks of the client that lent it."""
+
+    @property
+    def closed(self) -> bool:
+        """Whether the lender closed its pools."""
+
+
+def _refuse(lender: Lender, kind: str) -> None:
+    if lender.closed:
+        raise ClientClosedError(kind)
 
 
 class Borrowed(httpx.BaseTransport):
-    """A transport lent to a :meth:`with_options` copy: sends through it, never closes it."""
+    """A transport lent to a :meth:`with_options` copy: sends through it, never closes it.
 
-    def __init__(self, inner: httpx.BaseTransport) -> None:
+    Once the lender closed its pools, every request is refused: the copy shares its fate.
+    """
+
+    def __init__(self, inner: httpx.BaseTransport, lender: Lender) -> None:
         self._inner = inner
+        self._lender = lender
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        """Send through the lender's transport."""
+        """Send through the lender's transport.
+
+        Raises:
+            ClientClosedError: the lender was closed.
+        """
+        _refuse(self._lender, "Generio")
         return self._inner.handle_request(request)
 
     def close(self) -> None:
@@ -123,11 +202,17 @@ class Borrowed(httpx.BaseTransport):
 class AsyncBorrowed(httpx.AsyncBaseTransport):
     """The async :class:`Borrowed`."""
 
-    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+    def __init__(self, inner: httpx.AsyncBaseTransport, lender: Lender) -> None:
         self._inner = inner
+        self._lender = lender
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        """Send through the lender's transport."""
+        """Send through the lender's transport.
+
+        Raises:
+            ClientClosedError: the lender was closed.
+        """
+        _refuse(self._lender, "AsyncGenerio")
         return await self._inner.handle_async_request(request)
 
     async def aclose(self) -> None:

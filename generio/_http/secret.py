@@ -6,19 +6,41 @@ formatted with its frames' locals (``traceback``'s ``capture_locals``, rich's
 ``show_locals``) can show it. The raw text is read back in one place only, where the
 ``Authorization`` header is built (:class:`~generio._http.settings.BearerAuth`), and it is never
 kept in a local variable of a frame that can raise.
+
+Every text generio writes is scrubbed by :func:`hide_secrets`: error messages (in
+``GenerioError.__init__``), an error's ``body``, ``detail`` and ``headers``, and every record
+of the ``generio`` logger at every level (a filter on the logger, :class:`RedactFilter`).
+It hides every live :class:`Secret` (each registers itself: API keys, and proxy credentials
+read from ``HTTP_PROXY`` & co., see :func:`proxy_secrets`) in all its echoed forms, and
+whatever looks like a credential whoever it belongs to: an ``Authorization`` or
+``Proxy-Authorization`` value, a ``Basic``/``Bearer`` token, a password in a URL.
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import html
 import json
+import logging
+import re
+import threading
+import weakref
 from collections.abc import Iterator
 from contextvars import ContextVar
 from typing import Final
-from urllib.parse import quote, quote_plus
+from urllib.parse import quote, quote_plus, unquote, urlsplit
 
-__all__ = ["MIN_HIDDEN", "REDACTED", "Secret", "hide_secrets", "hiding"]
+__all__ = [
+    "MIN_HIDDEN",
+    "REDACTED",
+    "RedactFilter",
+    "Secret",
+    "hide_secrets",
+    "hiding",
+    "proxy_secrets",
+    "redact_credentials",
+]
 
 REDACTED: Final = "***"
 #: Shorter secrets cannot be told apart from ordinary words of a body; they are not hidden.
@@ -34,11 +56,15 @@ class Secret:
             value is then not kept).
     """
 
-    __slots__ = ("__value", "wrong_type")
+    __slots__ = ("__value", "__weakref__", "_forms", "wrong_type")
 
     def __init__(self, value: str, *, wrong_type: str | None = None) -> None:
         self.__value = value
         self.wrong_type = wrong_type
+        self._forms: tuple[str, ...] | None = None
+        if len(value) >= MIN_HIDDEN:
+            with _LOCK:
+                _LIVE[id(self)] = self
 
     @classmethod
     def wrap(cls, value: object) -> Secret | None:
@@ -87,6 +113,8 @@ class Secret:
         Raw, JSON-escaped (also with the slash escaped), HTML-escaped, URL-quoted (``%XX`` in
         either case, ``+`` for spaces or not). Empty when the secret is too short to hide.
         """
+        if self._forms is not None:
+            return self._forms
         value = self.__value
         if len(value) < MIN_HIDDEN:
             return ()
@@ -104,7 +132,8 @@ class Secret:
             *lower,
         ]
         # Longest first: a form that contains another must be replaced before it.
-        return tuple(sorted(dict.fromkeys(found), key=len, reverse=True))
+        self._forms = tuple(sorted(dict.fromkeys(found), key=len, reverse=True))
+        return self._forms
 
     def hide(self, text: str) -> str:
         """Return ``text`` with every form of the secret replaced by ``***``."""
@@ -121,6 +150,10 @@ def _lower_hex(quoted: str) -> str:
 
 
 _SECRETS: ContextVar[tuple[Secret, ...]] = ContextVar("generio_secrets", default=())
+#: Every secret alive in the process (a client's key, proxy credentials): hidden everywhere.
+#: Keyed by id: equal secrets are distinct entries, each dropped when it dies.
+_LIVE: weakref.WeakValueDictionary[int, Secret] = weakref.WeakValueDictionary()
+_LOCK = threading.Lock()
 
 
 @contextlib.contextmanager
@@ -142,7 +175,78 @@ def hiding(secret: Secret | None) -> Iterator[None]:
 
 
 def hide_secrets(text: str) -> str:
-    """Return ``text`` with the secrets of the enclosing :func:`hiding` blocks as ``***``."""
-    for secret in _SECRETS.get():
+    """Return ``text`` with every secret, and whatever looks like a credential, as ``***``.
+
+    The secrets are those alive in the process (:class:`Secret` registers each) and those
+    of the enclosing :func:`hiding` blocks; then :func:`redact_credentials`.
+    """
+    with _LOCK:
+        live = list(_LIVE.values())
+    for secret in (*_SECRETS.get(), *live):
         text = secret.hide(text)
-    return text
+    return redact_credentials(text)
+
+
+# An Authorization or Proxy-Authorization value: a header line, JSON, a Python dict's repr.
+_HEADER_VALUE = re.compile(
+    r"""(?i)((?:proxy-)?authorization['"]?\s*[:=]\s*['"]?)(?!\*\*\*)([^'"\r\n,;}]+)"""
+)
+# A credential after its scheme's word, in any text (a proxy's page quoting the request).
+_SCHEME_TOKEN = re.compile(r"(?i)\b(basic|bearer)(\s+)([A-Za-z0-9._~+/=-]{8,})")
+# A password in a URL: scheme://user:password@host.
+_URL_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s:@'\"]+:[^/\s@'\"]*@")
+
+
+def _token(match: re.Match[str]) -> str:
+    token = match[3]
+    # Plain words ("Bearer authentication required") stay; credentials have digits,
+    # symbols or mixed case.
+    if token.isalpha() and (token.islower() or token.isupper()):
+        return match[0]
+    return f"{match[1]}{match[2]}{REDACTED}"
+
+
+def redact_credentials(text: str) -> str:
+    """Return ``text`` with credential-shaped parts as ``***``, whoever they belong to."""
+    if not text:
+        return text
+    text = _URL_USERINFO.sub(rf"\1{REDACTED}@", text)
+    text = _HEADER_VALUE.sub(rf"\1{REDACTED}", text)
+    return _SCHEME_TOKEN.sub(_token, text)
+
+
+def proxy_secrets(url: str) -> tuple[Secret, ...]:
+    """Return the credentials of a proxy URL as secrets (none without a password).
+
+    The password, ``user:password`` and its base64 (the ``Proxy-Authorization: Basic``
+    value httpx sends), each hidden while the returned secrets live.
+    """
+    try:
+        parts = urlsplit(url if "://" in url else f"http://{url}")
+        user, password = parts.username, parts.password
+    except ValueError:  # a malformed URL: the configuration check reports it
+        return ()
+    if user is None or password is None:
+        return ()
+    pair = f"{unquote(user)}:{unquote(password)}"
+    encoded = base64.b64encode(pair.encode("utf-8")).decode("ascii")
+    return (Secret(unquote(password)), Secret(pair), Secret(encoded))
+
+
+class RedactFilter(logging.Filter):
+    """Scrub each record of the ``generio`` logger (every level) with :func:`hide_secrets`."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite the record's final message when it held a secret; keep the record."""
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 - a malformed record is logging's to report
+            return True
+        hidden = hide_secrets(message)
+        if hidden != message:
+            record.msg, record.args = hidden, None
+        return True
+
+
+_FILTER = RedactFilter()
+logging.getLogger("generio").addFilter(_FILTER)

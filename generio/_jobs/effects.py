@@ -185,9 +185,16 @@ class Stepper(Generic[T]):
         """Record the last effect's result, for the next :meth:`advance`."""
         self._value = value
 
-    def fail(self, error: BaseException) -> None:
-        """Record the last effect's exception, thrown in by the next :meth:`advance`."""
+    def fail(self, error: BaseException, *, interruption: bool = False) -> None:
+        """Record the last effect's exception, thrown in by the next :meth:`advance`.
+
+        Args:
+            error: the exception.
+            interruption: it interrupts the job (its client is closing), like any
+                ``BaseException`` that is no ``Exception``: what the job yields next is
+                clean-up.
+        """
         self._value = None
         self._error = error
-        if not isinstance(error, Exception):  # KeyboardInterrupt, CancelledError, ...
+        if interruption or not isinstance(error, Exception):  # KeyboardInterrupt, ...
             self.cleanup = True

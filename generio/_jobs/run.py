@@ -1,8 +1,9 @@
 """``run()`` as a job: create, wait, collect; and what an interruption leaves behind.
 
 If ``run()`` cannot return its result because it was interrupted — ``KeyboardInterrupt``, a
-cancelled task, or an exception raised by the caller's own code (``on_progress``) — nobody
-is left to collect the flow, so by default it is aborted (``on_interrupt="abort"``), or left
+cancelled task, an exception raised by the caller's own code (``on_progress``), or its
+client closed under it (``ClientClosedError``, ``_jobs/lifecycle.py``) — nobody is left to
+collect the flow, so by default it is aborted (``on_interrupt="abort"``), or left
 running (``"keep"``) for a keyed re-run to pick up. Either way the original exception goes
 on, with:
 
@@ -22,7 +23,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from generio._errors import FlowFailed, GenerioError, InputError
+from generio._errors import ClientClosedError, FlowFailed, GenerioError, InputError
 from generio._http.operations import get_output_op, list_outputs_op, update_flow_op
 from generio._jobs.calls import as_sources
 from generio._jobs.create import CreateProgress, create_job
@@ -246,8 +247,10 @@ def run_job(
         return (yield from _collect(state, flow, out_dir, slug_of_inputs(sources)))
     except BaseException as exc:
         # A timeout or an API error leaves the flow as it is (the error says so); an
-        # interruption means nobody is left to collect the result.
-        if isinstance(exc, Exception) and (guarded is None or exc is not guarded.raised):
+        # interruption (Ctrl-C, a cancellation, on_progress raising, the client closing
+        # under the call) means nobody is left to collect the result.
+        own = guarded is not None and exc is guarded.raised
+        if isinstance(exc, Exception) and not own and not isinstance(exc, ClientClosedError):
             raise
         yield from _clean_up(state, flow, progress, on_interrupt, exc)
         raise

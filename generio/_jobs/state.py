@@ -11,9 +11,11 @@ import threading
 import time
 from typing import Any
 
+from generio._http.forksafe import fresh_lock, renew_after_fork
 from generio._http.policy import Budget
 from generio._http.settings import Settings
 from generio._jobs.idempotency import ABSENT
+from generio._jobs.lifecycle import Lifecycle
 from generio._jobs.polling import PollSettings
 from generio._models import Template
 
@@ -51,16 +53,28 @@ class ClientState:
         self._markers: dict[str, Any] = {}
         # Jobs cleaning up after an interruption: closing the client waits for them.
         self._cleanups = 0
+        #: Open, closing or closed, and the calls in flight (``_jobs/lifecycle.py``).
+        self.life = Lifecycle()
+        renew_after_fork(self)
+
+    def after_fork(self) -> None:
+        """In a forked child: fresh locks; the parent's calls hold no key, clean nothing up."""
+        self._lock = fresh_lock(self._lock)
+        self._keys_in_use.clear()  # in place: with_options copies share the set
+        self._cleanups = 0
 
     def derived(self, settings: Settings) -> ClientState:
         """Return a state with other settings sharing this one's memory (``with_options``).
 
         Templates, claims, keys in use and markers stay shared, so a copy never adopts a
-        flow its original claimed; the count of clean-ups is the copy's own.
+        flow its original claimed; the count of clean-ups is the copy's own, and its
+        lifecycle is a child of this one's: it shares its fate.
         """
         twin = copy.copy(self)
         twin.settings = settings
         twin._cleanups = 0
+        twin.life = Lifecycle(self.life)
+        renew_after_fork(twin)
         return twin
 
     def budget(self) -> Budget:
