@@ -9,6 +9,7 @@ from our guess, never a flood in a long batch.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 
 __all__ = ["degraded", "forget_degradations"]
@@ -16,6 +17,16 @@ __all__ = ["degraded", "forget_degradations"]
 logger = logging.getLogger("generio")
 _LOCK = threading.Lock()
 _SEEN: set[str] = set()
+
+
+def _renew_lock() -> None:
+    """In a forked child: the parent's lock may have been held by one of its threads."""
+    global _LOCK
+    _LOCK = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_renew_lock)
 
 
 def degraded(kind: str, what: str) -> None:

@@ -33,9 +33,11 @@ def _native_fields(error: BaseException) -> dict[str, Any]:
             if name.startswith("__") or not isinstance(descriptor, _DESCRIPTORS):
                 continue
             try:
-                found.setdefault(name, getattr(error, name))
+                value = getattr(error, name)
             except AttributeError:  # a field never set (OSError.characters_written)
                 continue
+            if value is not None:  # unset: restoring None would change str() of an OSError
+                found.setdefault(name, value)
     return found
 
 

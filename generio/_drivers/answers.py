@@ -25,11 +25,20 @@ from generio._errors import (
     hide_secrets,
     hiding,
 )
+from generio._http.bounded import body_limit, content_limit, too_many
 from generio._http.operations import Operation
 from generio._http.retrying import captured_responses
 from generio._http.secret import Secret
+from generio._payload.json_bounds import MAX_JSON_VALUES, MAX_PAGE_ENTRIES, too_many_values
 
-__all__ = ["bad_body", "connection_error", "generio_errors", "read_answer", "scrubbed"]
+__all__ = [
+    "bad_body",
+    "connection_error",
+    "generio_errors",
+    "limit_for",
+    "read_answer",
+    "scrubbed",
+]
 
 T = TypeVar("T")
 _JSON_TYPES = ("application/json", "+json")
@@ -143,11 +152,48 @@ def _parsed(read: Callable[[], T]) -> T:
         raise ValueError(f"the answer holds bad data: {exc}") from None
 
 
+def limit_for(
+    op: Operation[Any], max_download_bytes: int
+) -> contextlib.AbstractContextManager[Any]:
+    """Return the body limit of ``op``'s answer: a model's allowance when it carries models."""
+    if op.carries_data:
+        return body_limit(content_limit(max_download_bytes))
+    return contextlib.nullcontext()
+
+
+def _entries(body: object) -> int:
+    """Return the length of the longest list at the top of an answer (a page's entries)."""
+    if isinstance(body, list):
+        return len(body)
+    if isinstance(body, dict):
+        return max((len(v) for v in body.values() if isinstance(v, list)), default=0)
+    return 0
+
+
+def _json_of(op: Operation[Any], response: httpx.Response) -> Any:
+    """Parse an answer's JSON within the bounds of ``_payload/json_bounds.py``.
+
+    Raises:
+        ResponseTooLargeError: more values than an answer of this API holds, or a list of
+            more entries than a page holds (checked before the entries become objects).
+    """
+    content = response.content
+    if not op.carries_data and too_many_values(content):
+        raise too_many(op.method, op.path, MAX_JSON_VALUES, "JSON values")
+    body = response.json()
+    if _entries(body) > MAX_PAGE_ENTRIES:
+        raise too_many(op.method, op.path, MAX_PAGE_ENTRIES, "entries in one list")
+    return body
+
+
 def read_answer(op: Operation[T], response: httpx.Response) -> T:
     """Our object from an answer (already read), or the error it stands for.
 
     Any 2xx is a success: an empty body reaches ``parse`` as None, so an operation whose
     answer carries nothing we need (DELETE answering 204) succeeds.
+
+    Raises:
+        ResponseTooLargeError: the answer is past a bound of ``_payload/json_bounds.py``.
     """
     error = _status_error(op, response.status_code, response.content, response.headers)
     if error is not None:
@@ -165,7 +211,8 @@ def read_answer(op: Operation[T], response: httpx.Response) -> T:
     ):
         # No Content-Type, and no JSON either.
         return _parsed(lambda: binary(response.content, content_type))
-    return _parsed(lambda: op.parse(response.json()))
+    body = _json_of(op, response)
+    return _parsed(lambda: op.parse(body))
 
 
 def bad_body(path: str, why: str) -> ServerError:

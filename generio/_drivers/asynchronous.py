@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
-from generio._drivers.answers import generio_errors, read_answer
+from generio._drivers.answers import generio_errors, limit_for, read_answer
 from generio._errors import ClientClosedError, GenerioError, WrongEventLoopError
 from generio._http.bounded import body_limit
 from generio._http.policy import budget_scope
@@ -165,7 +165,12 @@ class AsyncDriver:
         if isinstance(effect, Download):
             return await self._download(effect)
         op = effect.op
-        with budget_scope(effect.budget), generio_errors(op, self._state.settings.api_key):
+        settings = self._state.settings
+        with (
+            budget_scope(effect.budget),
+            generio_errors(op, settings.api_key),
+            limit_for(op, settings.max_download_bytes),
+        ):
             return read_answer(op, await self._http.request(**op.raw_request(asynchronous=True)))
 
     async def _download(self, effect: Download) -> Saved:

@@ -18,6 +18,7 @@ import httpx
 from generio._drivers.answers import bad_body, generio_errors
 from generio._drivers.outputs import output_path
 from generio._errors import ClientClosedError, InputError
+from generio._http.bounded import body_limit, content_limit
 from generio._http.operations import Operation
 from generio._http.policy import budget_scope
 from generio._payload.stream import BodyDecoder
@@ -101,7 +102,11 @@ class OutputStream:
         if self._response is None:
             if self._client._http.is_closed:
                 raise ClientClosedError("Generio")
-            with budget_scope(self._client._state.budget()), generio_errors(self._op, self._secret):
+            with (
+                budget_scope(self._client._state.budget()),
+                generio_errors(self._op, self._secret),
+                body_limit(content_limit(self._client._state.settings.max_download_bytes)),
+            ):
                 self._opened = self._client._http.stream("GET", self._path)
                 response: httpx.Response = self._opened.__enter__()
                 if not response.is_success:
@@ -162,7 +167,11 @@ class AsyncOutputStream:
     async def _open(self) -> httpx.Response:
         if self._response is None:
             self._client._driver.check_usable()
-            with budget_scope(self._client._state.budget()), generio_errors(self._op, self._secret):
+            with (
+                budget_scope(self._client._state.budget()),
+                generio_errors(self._op, self._secret),
+                body_limit(content_limit(self._client._state.settings.max_download_bytes)),
+            ):
                 self._opened = self._client._http.stream("GET", self._path)
                 response: httpx.Response = await self._opened.__aenter__()
                 if not response.is_success:

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 import attrs
 import httpx
 
-from generio._drivers.answers import generio_errors, read_answer
+from generio._drivers.answers import generio_errors, limit_for, read_answer
 from generio._errors import ClientClosedError, GenerioError
 from generio._http.bounded import body_limit
 from generio._http.policy import budget_scope
@@ -56,6 +56,8 @@ class SyncDriver:
     def __init__(self, http: httpx.Client, state: ClientState) -> None:
         self._http = http
         self._state = state
+        # The wake-up event of the call this thread drives: closing sets it (a pause ends).
+        self._pauses = threading.local()
 
     @property
     def closed(self) -> bool:
@@ -82,6 +84,7 @@ class SyncDriver:
             job.close()
             raise ClientClosedError("Generio")
         call = life.enter(stop.event if stop is not None else threading.Event())
+        outer, self._pauses.wake = getattr(self._pauses, "wake", None), call.wake
         stepper = Stepper(job)
         counted = False
         try:
@@ -96,13 +99,12 @@ class SyncDriver:
                     if stop is not None and stop.event.is_set():
                         stepper.fail(stop.error())
                         continue
-                    if isinstance(effect, Sleep):
-                        assert call.wake is not None  # noqa: S101 - set above
-                        call.wake.wait(effect.seconds)  # closing or a stop ends a pause
+                    if stop is not None and isinstance(effect, Sleep):
+                        stop.event.wait(effect.seconds)  # a stop (or closing) ends a pause
                         stepper.succeed(None)
                         continue
                 try:
-                    stepper.succeed(self.perform(effect, stepper.cleanup))
+                    stepper.succeed(self.perform(effect))
                 except BaseException as exc:  # noqa: BLE001 - the job decides; it re-raises
                     closing = not stepper.cleanup and life.closing
                     if closing and not isinstance(exc, ClientClosedError | GenerioError):
@@ -114,26 +116,36 @@ class SyncDriver:
             return stepper.result
         finally:
             life.leave(call)
+            self._pauses.wake = outer
             if counted:
                 self._state.cleanup_ended()
 
-    def perform(self, effect: Effect, cleanup: bool = False) -> Any:
+    def perform(self, effect: Effect) -> Any:
         """Perform one effect; its result (or its exception) goes back to the job.
 
         Raises:
             ClientClosedError: the client's pools are closed (a clean-up came too late).
         """
         if isinstance(effect, Sleep):
-            time.sleep(effect.seconds)
+            wake = getattr(self._pauses, "wake", None)
+            if wake is None:
+                time.sleep(effect.seconds)
+            else:
+                wake.wait(effect.seconds)  # closing the client ends the pause
             return None
         if isinstance(effect, Local):
             return perform_local(effect)
         if self._http.is_closed or self._state.life.closed:
             raise self._closed_error()
         if isinstance(effect, Download):
-            return self._download(effect, cleanup)
+            return self._download(effect)
         op = effect.op
-        with budget_scope(effect.budget), generio_errors(op, self._state.settings.api_key):
+        settings = self._state.settings
+        with (
+            budget_scope(effect.budget),
+            generio_errors(op, settings.api_key),
+            limit_for(op, settings.max_download_bytes),
+        ):
             try:
                 response = self._http.request(**op.raw_request())
             except RuntimeError:
@@ -142,7 +154,7 @@ class SyncDriver:
                 raise
             return read_answer(op, response)
 
-    def _download(self, effect: Download, cleanup: bool) -> Saved:
+    def _download(self, effect: Download) -> Saved:
         # The writer (JSON scanning, base64, safe files) loads on the first download.
         from generio._drivers.writer import (
             DownloadLimits,
@@ -167,7 +179,7 @@ class SyncDriver:
             life = self._state.life
             with OutputWriter(effect, content_type, limits) as writer:
                 for chunk in response.iter_bytes():
-                    if life.closing and not cleanup:  # close() stops a download at once
+                    if life.closing:  # close() stops a download at once (never a clean-up's)
                         raise self._closed_error()
                     writer.feed(chunk)
                 return writer.finish()

@@ -32,7 +32,7 @@ from generio._errors import (
     ServerError,
     error_from_response,
 )
-from generio._http.bounded import Limit
+from generio._http.bounded import Limit, content_limit
 from generio._http.operations import Operation
 from generio._http.settings import Settings
 from generio._jobs.effects import Download, Saved
@@ -49,9 +49,6 @@ __all__ = [
     "download_op",
     "file_name",
 ]
-
-#: Room for the JSON around an output's base64 (its other fields, whitespace).
-_ENVELOPE = 1024 * 1024
 
 
 @attrs.frozen
@@ -77,7 +74,7 @@ class DownloadLimits:
 
     def body(self) -> Limit:
         """Return the body's ceiling, decompressed: the file as base64 inside its JSON."""
-        return Limit(self.max_bytes // 3 * 4 + 4 + _ENVELOPE, "max_download_bytes")
+        return content_limit(self.max_bytes)
 
     def request_timeout(self, client: httpx.Timeout | None) -> httpx.Timeout | None:
         """Return the client's timeouts, none longer than the whole deadline.

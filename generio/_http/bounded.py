@@ -9,9 +9,12 @@ deflate, the only ones generio asks for), decompresses in pieces of at most
 is abandoned with a :class:`~generio.ResponseTooLargeError`. httpx then sees an identity
 body, so nothing is decompressed twice.
 
-The limit is the client's ``max_response_bytes``, except while a download runs: its driver
-sets the download's own allowance with :func:`body_limit`. This holds for every request
-the client sends, ``client.low_level`` included.
+The limit is the client's ``max_response_bytes`` (JSON answers without a model: flows,
+pages, templates, errors), except for answers that carry a model, whose driver sets the
+model's own allowance with :func:`body_limit` and :func:`content_limit` (``max_download_bytes``
+as base64 in its JSON): downloads, streams, ``output()``, ``outputs(include_data=True)``.
+This holds for every request the client sends, ``client.low_level`` included (where every
+answer counts against ``max_response_bytes``).
 """
 
 from __future__ import annotations
@@ -27,7 +30,16 @@ import httpx
 
 from generio._errors import ResponseTooLargeError, ServerError
 
-__all__ = ["ACCEPT_ENCODING", "PIECE", "Limit", "body_limit", "bound", "too_large"]
+__all__ = [
+    "ACCEPT_ENCODING",
+    "PIECE",
+    "Limit",
+    "body_limit",
+    "bound",
+    "content_limit",
+    "too_large",
+    "too_many",
+]
 
 #: Largest piece of decompressed data produced at once.
 PIECE: Final = 64 * 1024
@@ -35,7 +47,11 @@ PIECE: Final = 64 * 1024
 ACCEPT_ENCODING: Final = "gzip, deflate"
 _GZIP = frozenset({"gzip", "x-gzip"})
 _KNOWN = _GZIP | {"deflate"}
-_STREAM_HINT = ", or use download_outputs(), which streams outputs to files"
+_JSON_HINT = (
+    " (no answer of this API without a model needs much: models count against max_download_bytes)"
+)
+#: Room for the JSON around a model's base64 (its other fields, whitespace).
+_ENVELOPE = 1024 * 1024
 
 
 @attrs.frozen
@@ -52,6 +68,11 @@ class Limit:
 
 
 _LIMIT: ContextVar[Limit | None] = ContextVar("generio_body_limit", default=None)
+
+
+def content_limit(max_download_bytes: int) -> Limit:
+    """Return the ceiling of an answer that carries one model: its base64 in its JSON."""
+    return Limit(max_download_bytes // 3 * 4 + 4 + _ENVELOPE, "max_download_bytes")
 
 
 @contextlib.contextmanager
@@ -185,7 +206,7 @@ def _codings(response: httpx.Response) -> list[str]:
 
 def too_large(method: str, path: str, status: int, limit: Limit) -> ResponseTooLargeError:
     """Return the error of an answer past ``limit``."""
-    hint = _STREAM_HINT if limit.setting == "max_response_bytes" else ""
+    hint = _JSON_HINT if limit.setting == "max_response_bytes" else ""
     return ResponseTooLargeError(
         f"{method} {path} answered with more than {limit.limit} bytes (decompressed), the "
         f"client's {limit.setting}. The rest was not read and nothing was kept. What to do: "
@@ -195,6 +216,27 @@ def too_large(method: str, path: str, status: int, limit: Limit) -> ResponseTooL
         method=method,
         path=path,
         status_code=status,
+    )
+
+
+def too_many(method: str, path: str, limit: int, what: str) -> ResponseTooLargeError:
+    """Return the error of an answer (or a listing) holding more than ``limit`` ``what``.
+
+    Args:
+        method: the request's method.
+        path: its path.
+        limit: the bound (``_payload/json_bounds.py``).
+        what: what was counted, such as ``"entries in one list"``.
+    """
+    return ResponseTooLargeError(
+        f"{method} {path} answered with more than {limit} {what}, more than generio reads "
+        "(its bounds keep what a hostile answer becomes in memory small). Nothing was kept. "
+        "What to do: if this is a real listing, narrow it (filter flows by state); "
+        "otherwise the service (or a proxy) is at fault: report it.",
+        limit=limit,
+        method=method,
+        path=path,
+        status_code=200,
     )
 
 

@@ -73,6 +73,8 @@ class Operation(Generic[T]):
         json: a small JSON request body.
         body: a streamed JSON request body (uploads).
         binary: reads a 2xx answer that is not JSON (its bytes and Content-Type).
+        carries_data: the answer holds models (data URIs): it is bounded by
+            ``max_download_bytes``, not by ``max_response_bytes`` (``_http/bounded.py``).
     """
 
     method: str
@@ -82,6 +84,7 @@ class Operation(Generic[T]):
     json: Any = None
     body: JsonBody | None = None
     binary: Callable[[bytes, str], T] | None = None
+    carries_data: bool = False
 
     def raw_request(self, *, asynchronous: bool = False) -> dict[str, Any]:
         """Keyword arguments of ``httpx.(Async)Client.request`` for this operation."""
@@ -134,10 +137,10 @@ def _flow(body: object) -> Flow:
     return flow_from_json(body)
 
 
-def _flow_or_none(body: object) -> Flow | None:
+def _flow_or_none(body: object, flow_id: str) -> Flow | None:
     from generio._payload.wire import flow_or_none
 
-    return flow_or_none(body)
+    return flow_or_none(body, flow_id)
 
 
 def _flow_page(body: object) -> Page[Flow]:
@@ -207,8 +210,17 @@ def create_flow_op(body: JsonBody) -> Operation[Flow]:
 
 
 def update_flow_op(flow_id: str, action: FlowAction) -> Operation[Flow | None]:
-    """``PATCH /flows/{flow_id}`` with ``{"action": action}``; None when the answer is no flow."""
-    return Operation("PATCH", f"/flows/{quote_id(flow_id)}", _flow_or_none, json={"action": action})
+    """``PATCH /flows/{flow_id}`` with ``{"action": action}``; None when the answer is no flow.
+
+    No flow: not this flow's id with a state of the docs (``wire.flow_or_none``); the job
+    then reads the flow with one ``GET``.
+    """
+    return Operation(
+        "PATCH",
+        f"/flows/{quote_id(flow_id)}",
+        lambda body: _flow_or_none(body, flow_id),
+        json={"action": action},
+    )
 
 
 def delete_flow_op(flow_id: str) -> Operation[None]:
@@ -227,6 +239,7 @@ def _list_assets_op(flow_id: str, kind: str, include_data: bool) -> Operation[li
         f"/flows/{quote_id(flow_id)}/{field}",
         parse,
         params={"include_data": "true" if include_data else "false"},
+        carries_data=include_data,
     )
 
 
@@ -251,6 +264,7 @@ def get_input_op(flow_id: str, asset_id: str) -> Operation[Asset]:
         "GET",
         f"/flows/{quote_id(flow_id)}/inputs/{quote_id(asset_id)}",
         _single_asset_reader(flow_id, asset_id, "input"),
+        carries_data=True,
     )
 
 
@@ -276,6 +290,7 @@ def get_output_op(flow_id: str, asset_id: str) -> Operation[Asset]:
         f"/flows/{quote_id(flow_id)}/outputs/{quote_id(asset_id)}",
         _single_asset_reader(flow_id, asset_id, "output"),
         binary=binary,
+        carries_data=True,
     )
 
 

@@ -23,6 +23,7 @@ import contextlib
 import html
 import json
 import logging
+import os
 import re
 import threading
 import weakref
@@ -154,6 +155,16 @@ _SECRETS: ContextVar[tuple[Secret, ...]] = ContextVar("generio_secrets", default
 #: Keyed by id: equal secrets are distinct entries, each dropped when it dies.
 _LIVE: weakref.WeakValueDictionary[int, Secret] = weakref.WeakValueDictionary()
 _LOCK = threading.Lock()
+
+
+def _renew_lock() -> None:
+    """In a forked child: the parent's lock may have been held by one of its threads."""
+    global _LOCK
+    _LOCK = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_renew_lock)
 
 
 @contextlib.contextmanager

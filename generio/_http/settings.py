@@ -37,11 +37,14 @@ __all__ = [
 DEFAULT_BASE_URL: Final = "https://flows.generio.ai"
 #: The generated client waits forever by default; a stuck connection must not hang a script.
 DEFAULT_TIMEOUT: Final = httpx.Timeout(30.0, connect=10.0)
-#: Largest JSON answer read, decompressed: room for a ~190 MB output sent inline as a data
-#: URI (``output()``, ``outputs(include_data=True)``, ``run()`` without ``out_dir``); larger
-#: outputs stream to files with ``download_outputs`` / ``run(out_dir=...)``.
-DEFAULT_MAX_RESPONSE_BYTES: Final = 256 * 1024 * 1024
-#: Largest output file a download writes (the service's models are far smaller).
+#: Largest JSON answer without a model read, decompressed (flows, pages, templates,
+#: errors). The largest such answer generio accepts is a page of MAX_PAGE_ENTRIES (10,000)
+#: flows: 4.3 MiB at 451 bytes per realistic entry (with an idempotency marker and
+#: timestamps); 8 MiB leaves room for ``additional`` of about 400 more bytes per flow. A
+#: gzip bomb or an endless body stops here: measured peaks in ``benchmarks/bench_hostile.py``.
+DEFAULT_MAX_RESPONSE_BYTES: Final = 8 * 1024 * 1024
+#: Largest model one output may be: a downloaded file, a stream, or an answer carrying it
+#: inline (``output()``, ``outputs(include_data=True)``, ``run()`` without ``out_dir``).
 DEFAULT_MAX_DOWNLOAD_BYTES: Final = 1024 * 1024 * 1024
 #: Longest one output's download may take, in seconds (1 GiB at under 1 MB/s).
 DEFAULT_DOWNLOAD_TIMEOUT: Final = 1800.0

@@ -45,6 +45,21 @@ def note_status(asset: Asset) -> None:
         )
 
 
+def _read_only(path: Path) -> bool:
+    """Whether ``path`` is on a file system mounted read-only (POSIX; False elsewhere)."""
+    try:
+        return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+    except (AttributeError, OSError):
+        return False
+
+
+def _check_writable(path: Path) -> None:
+    """Raise the OSError a file created in ``path`` would meet (EROFS, EACCES), if any."""
+    if not os.access(path, os.W_OK | os.X_OK):
+        code = errno.EROFS if _read_only(path) else errno.EACCES
+        raise OSError(code, os.strerror(code), str(path))
+
+
 @attrs.frozen
 class PrepareDir(Local[Path]):
     """Create ``path`` (with parents) if missing and check it is writable; the result is it.
@@ -70,15 +85,14 @@ class PrepareDir(Local[Path]):
         out_dir = self.path
         try:
             out_dir.mkdir(parents=True, exist_ok=True)
-            if not os.access(out_dir, os.W_OK | os.X_OK):
-                raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(out_dir))
+            _check_writable(out_dir)
         except (FileExistsError, NotADirectoryError):
             raise InputError(f"out_dir '{out_dir}' exists and is not a directory.") from None
         except OSError as exc:
             if self.flow_id is not None:
                 raise OutputSaveError(exc, out_dir, flow_id=self.flow_id) from None
             why = exc.strerror or exc
-            if isinstance(exc, PermissionError) or exc.errno == errno.EROFS:
+            if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
                 why = f"{why}, so no output could be saved there (nothing was created)"
             raise InputError(f"out_dir '{out_dir}' cannot be created or written: {why}.") from None
         return out_dir

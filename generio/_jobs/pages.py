@@ -9,6 +9,11 @@ Bounds: at most :data:`MAX_PAGES` pages per listing, and a link seen before ends
 service that answers the same link again would loop forever). A link to another host, or
 outside the base URL, is not followed: the request would carry the API key there. Each of
 these stops is logged once (WARNING, logger ``generio``) and returns what was read so far.
+A listing of more than :data:`~generio._payload.json_bounds.MAX_LISTING_ENTRIES` entries
+(100,000, every page together; each page holds at most ``MAX_PAGE_ENTRIES``) raises
+:class:`~generio.ResponseTooLargeError`: it bounds what a hostile service can make a
+listing cost in memory (about 40 MB of minimal entries, parsed), with room for accounts of
+tens of thousands of flows.
 """
 
 from __future__ import annotations
@@ -17,12 +22,14 @@ from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from generio._degrade import degraded
+from generio._http.bounded import too_many
 from generio._http.operations import Operation, list_flows_op, page_op
 from generio._http.policy import Budget
 from generio._jobs.effects import Job
 from generio._jobs.retries import call
 from generio._jobs.state import ClientState
 from generio._models import Flow
+from generio._payload.json_bounds import MAX_LISTING_ENTRIES
 
 if TYPE_CHECKING:
     from generio._payload.wire import Page
@@ -66,6 +73,9 @@ def list_all_job(
         state: the client's state (base URL, budgets).
         first: the operation of the first page.
         budget: the retry budget the pages share (one logical call); a fresh one if None.
+
+    Raises:
+        ResponseTooLargeError: the listing holds more than ``MAX_LISTING_ENTRIES``.
     """
     budget = budget if budget is not None else state.budget()
     op = first
@@ -74,6 +84,10 @@ def list_all_job(
     for _ in range(MAX_PAGES):
         page: Page[T] = yield from call(op, budget)
         items.extend(page.items)
+        if len(items) > MAX_LISTING_ENTRIES:
+            raise too_many(
+                "GET", first.path, MAX_LISTING_ENTRIES, "entries in one listing (all its pages)"
+            )
         if page.next is None:
             return items
         path = resolve_link(state.settings.base_url, op.path, page.next)

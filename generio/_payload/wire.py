@@ -31,6 +31,7 @@ from generio._models import Asset, Flow, Template, mime_of_payload
 from generio._payload.uri_header import repair_misprint
 
 __all__ = [
+    "KNOWN_STATES",
     "Page",
     "asset_from_json",
     "degraded",
@@ -152,13 +153,27 @@ def flow_from_json(body: object) -> Flow:
     )
 
 
-def flow_or_none(body: object) -> Flow | None:
-    """Return a flow when the answer is one, else None (a PATCH may answer anything on success)."""
+#: The states of the docs: a ``PATCH`` answer must show one of them to count as the flow.
+KNOWN_STATES = frozenset(
+    {"created", "starting", "running", "aborting", "completed", "aborted", "failed"}
+)
+
+
+def flow_or_none(body: object, flow_id: str | None = None) -> Flow | None:
+    """Return the flow when a ``PATCH`` answer is one, else None (the caller reads it again).
+
+    A success may answer anything: an acknowledgement (``{"status": "accepted"}``, an id
+    and an ``"ok"``), the flow, or nothing. It counts as the flow only with an identifier
+    (``flow_id``'s, when given) and a state the docs name; anything else, one ``GET``.
+    """
     try:
-        return flow_from_json(body)
+        flow = flow_from_json(body)
     except (KeyError, TypeError):
-        degraded("not_a_flow", "An action's answer was not a flow; generio fetches the flow.")
-        return None
+        flow = None
+    if flow is not None and flow.state in KNOWN_STATES and flow_id in (None, flow.id):
+        return flow
+    degraded("not_a_flow", "An action's answer was not a flow; generio fetches the flow.")
+    return None
 
 
 def _parameters(value: object) -> dict[str, Mapping[str, Any]]:
