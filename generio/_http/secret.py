@@ -193,8 +193,11 @@ def hide_secrets(text: str) -> str:
     """
     with _LOCK:
         live = list(_LIVE.values())
-    for secret in (*_SECRETS.get(), *live):
-        text = secret.hide(text)
+    forms = {form for secret in (*_SECRETS.get(), *live) for form in secret.forms()}
+    # Longest first, across secrets: "user:password" before the password alone.
+    for form in sorted(forms, key=len, reverse=True):
+        if form in text:
+            text = text.replace(form, REDACTED)
     return redact_credentials(text)
 
 

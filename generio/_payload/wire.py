@@ -95,18 +95,33 @@ def timestamp(value: object, field: str = "timestamp") -> datetime | None:
         except (OverflowError, OSError, ValueError):
             return None
     if isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value.strip())
-        except ValueError:
-            try:
-                return timestamp(float(value), field)
-            except ValueError:
-                degraded("bad_time", f"{field} {value[:40]!r} is no date-time; ignored.")
-                return None
-        # A time without a zone is taken as UTC, so times always compare with each other.
-        return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+        parsed = _iso_or_none(value)
+        if parsed is not None:
+            # A time without a zone is taken as UTC, so times always compare with each other.
+            return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+        number = _float_or_none(value)
+        if number is not None:
+            return timestamp(number, field)
+        # Logged outside any except block: a failing log handler prints the exception being
+        # handled, and Python's own message of it quotes the value (which may echo the key).
+        degraded("bad_time", f"{field} {value[:40]!r} is no date-time; ignored.")
+        return None
     degraded("bad_time", f"{field} is a {type(value).__name__}, not a date-time; ignored.")
     return None
+
+
+def _iso_or_none(value: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+
+
+def _float_or_none(value: str) -> float | None:
+    try:
+        return float(value)
+    except ValueError:
+        return None
 
 
 def _progress(value: object) -> float:

@@ -113,6 +113,16 @@ def _status_answer(method: str, status: int, body: Any) -> Rewrite:
     return rewrite
 
 
+def _acknowledged(extra: dict[str, Any]) -> Rewrite:
+    """Answer a PATCH with the flow's id and an acknowledgement instead of the flow."""
+
+    def rewrite(reply: Reply) -> None:
+        if reply.method == "PATCH" and reply.status == 200 and isinstance(reply.body, dict):
+            reply.body = {"flow_id": reply.body.get("flow_id"), **extra}
+
+    return rewrite
+
+
 def _conflict_as(status: int) -> Rewrite:
     def rewrite(reply: Reply) -> None:
         if reply.status == 409:
@@ -234,6 +244,8 @@ DIALECTS: dict[str, tuple[Rewrite, ...]] = {
     "delete_204": (_status_answer("DELETE", 204, None),),
     "delete_other_json": (_status_answer("DELETE", 200, {"ok": True, "message": "deleted"}),),
     "patch_not_a_flow": (_status_answer("PATCH", 202, {"status": "accepted"}),),
+    "patch_ack_with_id": (_acknowledged({"status": "accepted"}),),
+    "patch_ok_with_id": (_acknowledged({"ok": True, "action": "done"}),),
     "conflict_400": (_conflict_as(400),),
     "conflict_412": (_conflict_as(412),),
     "conflict_423": (_conflict_as(423),),

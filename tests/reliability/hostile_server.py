@@ -8,6 +8,10 @@ Routes (GET only):
   /flows/{f}/outputs        one ready output ``a1`` (any flow id)
   /flows/endless/outputs/a1 an output whose base64 never ends
   /flows/trickle/outputs/a1 an output that sends 16 bytes every 50 ms, forever
+  /flows?filter_by=minimal  a 16 MiB page of minimal entries ({"id":"a","state":"s"}, 729,444)
+  /flows?filter_by=values   a page just under 8 MiB of minimal entries (1.1 million values)
+  /flows?filter_by=entries  a page of 10,001 minimal entries (230 KB)
+  /flows?filter_by=listing  pages of 10,000 minimal entries, each linking the next, forever
 
 Used by the hostile-server tests and by the ``hostile`` benchmark row (``nox -s bench``):
 a separate process, so the client's memory is measured alone and a runaway server cannot
@@ -23,6 +27,7 @@ import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 _PIECE = 64 * 1024
+_MINIMAL = b'{"id":"a","state":"s"}'
 
 
 def gzip_bomb(mib: int) -> bytes:
@@ -61,10 +66,44 @@ class Hostile(BaseHTTPRequestHandler):
         except OSError:  # the client hung up: what it should do
             return
 
+    def _page(self, count: int, next_link: str | None = None) -> None:
+        """Send a page of ``count`` minimal entries in pieces (never held whole)."""
+        tail = b"]}" if next_link is None else b'], "next": "' + next_link.encode() + b'"}'
+        head = b'{"flows": ['
+        length = len(head) + count * len(_MINIMAL) + max(count - 1, 0) + len(tail)
+        self._head("application/json", length)
+        try:
+            self.wfile.write(head)
+            piece = b",".join([_MINIMAL] * 1000)
+            for start in range(0, count, 1000):
+                n = min(1000, count - start)
+                chunk = piece if n == 1000 else b",".join([_MINIMAL] * n)
+                self.wfile.write((b"," if start else b"") + chunk)
+            self.wfile.write(tail)
+        except OSError:  # the client hung up: what it should do
+            return
+
+    def _flows(self, query: str) -> None:
+        fields = dict(p.split("=", 1) for p in query.split("&") if "=" in p)
+        kind = fields.get("filter_by")
+        if kind == "minimal":
+            self._page(16 * 1024 * 1024 // (len(_MINIMAL) + 1))
+        elif kind == "values":
+            self._page(8 * 1024 * 1024 // (len(_MINIMAL) + 1) - 10)
+        elif kind == "entries":
+            self._page(10_001)
+        elif kind == "listing":
+            page = int(fields.get("page", "0")) + 1
+            self._page(10_000, f"/flows?filter_by=listing&page={page}")
+        else:
+            self.send_error(404)
+
     def do_GET(self) -> None:
         """Answer by path."""
-        path = self.path.split("?")[0]
-        if path == "/templates/bomb":
+        path, _, query = self.path.partition("?")
+        if path == "/flows":
+            self._flows(query)
+        elif path == "/templates/bomb":
             self._head("application/json", len(self.bomb), Content_Encoding="gzip")
             self.wfile.write(self.bomb)
         elif path == "/templates/endless":

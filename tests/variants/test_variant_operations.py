@@ -151,20 +151,22 @@ def test_delete_accepts_any_success_body(client: Generio, emu: Emulator) -> None
         client.flows.get(flow.id)
 
 
-@pytest.mark.parametrize("dialect", ["patch_not_a_flow"])
+@pytest.mark.parametrize("dialect", ["patch_not_a_flow", "patch_ack_with_id", "patch_ok_with_id"])
 def test_actions_answered_with_no_flow_fetch_it(
     client: Generio, server: VariantServer, emu: Emulator
 ) -> None:
-    """Start and abort answered with something other than a flow return the flow (a GET)."""
+    """Start and abort answered with no flow (an acknowledgement, even with its id): a GET."""
     emu.flow_seconds = 30
     flow = client.flows.create(PROMPT_TEMPLATE)
     client.flows.upload_input(flow.id, "a chair")
+    before = server.count("GET", f"/flows/{flow.id}")
     started = client.flows.start(flow.id)
     assert started.id == flow.id
     assert started.state in ("starting", "running")
+    assert server.count("GET", f"/flows/{flow.id}") == before + 1  # one GET per action
     aborted = client.flows.abort(flow.id)
     assert aborted.state in ("aborting", "aborted")
-    assert server.count("GET", f"/flows/{flow.id}") >= 2
+    assert server.count("GET", f"/flows/{flow.id}") == before + 2
 
 
 # --- conflicts ------------------------------------------------------------------------
