@@ -1,7 +1,8 @@
 """One hostile case in a fresh process, default limits: prints peak RSS above idle and the error.
 
 Usage: python _hostile_worker.py CASE BASE_URL OUT_DIR
-  endless_json / gzip_bomb / endless_download / trickle_download
+  endless_json / gzip_bomb / minimal_page / values_page / endless_listing /
+  endless_download / trickle_download
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ KEY = "sk-bench-hostile-0000"
 ACTS = {
     "endless_json": lambda c, _: c.templates.get("endless"),
     "gzip_bomb": lambda c, _: c.templates.get("bomb"),
+    "minimal_page": lambda c, _: c.flows.list(state="minimal"),
+    "values_page": lambda c, _: c.flows.list(state="values"),
+    "endless_listing": lambda c, _: c.flows.list(state="listing"),
     "endless_download": lambda c, out: c.flows.download_outputs("endless", out),
     "trickle_download": lambda c, out: c.flows.download_outputs("trickle", out),
 }

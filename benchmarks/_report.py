@@ -41,7 +41,7 @@ BASELINES: dict[str, str] = {
     "batch": "formula, not measured: flows / concurrency × flow seconds (the ideal)",
     "import": 'measured: python -c "import httpx", alternating, same run',
     "import client": 'measured: python -c "import httpx", alternating, same run',
-    "hostile memory": "a bound, not measured: the limit + 64 MB (JSON) or 64 MB (streams)",
+    "hostile memory": "a bound, not measured: 100 MB (a JSON answer) or 64 MB (streams)",
 }
 
 

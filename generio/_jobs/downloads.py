@@ -20,6 +20,7 @@ from generio._errors import APIConnectionError, InputError, ServerError
 from generio._http.operations import list_outputs_op, quote_id
 from generio._jobs.conflicts import judged
 from generio._jobs.effects import Download, Job, Local, Saved, download, local
+from generio._jobs.lifecycle import naming_flow
 from generio._jobs.retries import call, retry_download
 from generio._jobs.state import ClientState
 from generio._models import Asset
@@ -159,6 +160,12 @@ def download_outputs_job(
         InputError: ``out_dir`` cannot be a directory.
         ConflictError: the flow has not finished yet.
     """
+    return (yield from naming_flow(flow_id, _download_outputs(state, flow_id, out_dir, stem)))
+
+
+def _download_outputs(
+    state: ClientState, flow_id: str, out_dir: Path, stem: str | None
+) -> Job[tuple[list[Asset], list[Path]]]:
     directory = yield from local(PrepareDir(out_dir, flow_id))
     outputs: list[Asset] = yield from call(list_outputs_op(flow_id, False), state.budget())
     taken: set[str] = set()
@@ -183,4 +190,4 @@ def download_output_job(
         ConflictError: the flow has not finished yet.
     """
     job = download_one_job(state, flow_id, asset_id, directory, set(), filename=filename)
-    return (yield from judged(state, flow_id, "read outputs", job))
+    return (yield from naming_flow(flow_id, judged(state, flow_id, "read outputs", job)))

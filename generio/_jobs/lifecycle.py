@@ -23,11 +23,31 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from generio._errors import ClientClosedError
 from generio._http.forksafe import fresh_lock, renew_after_fork
 
-__all__ = ["InFlight", "Lifecycle"]
+if TYPE_CHECKING:
+    from generio._jobs.effects import Job
+
+__all__ = ["InFlight", "Lifecycle", "naming_flow"]
+
+T = TypeVar("T")
+
+
+def naming_flow(flow_id: str, job: Job[T]) -> Job[T]:
+    """Run ``job`` (a wait, a download of ``flow_id``'s outputs); a close names the flow.
+
+    Raises:
+        ClientClosedError: the client closed during the call, with ``generio_flow_id``.
+    """
+    try:
+        return (yield from job)
+    except ClientClosedError as exc:
+        if exc.generio_flow_id is None:
+            exc.generio_flow_id = flow_id
+        raise
 
 
 class InFlight:

@@ -31,6 +31,7 @@ from generio._jobs.downloads import PrepareDir, download_outputs_job, note_statu
 from generio._jobs.effects import Job, local
 from generio._jobs.idempotency import check_key, new_key
 from generio._jobs.keyed import find_keyed
+from generio._jobs.lifecycle import naming_flow
 from generio._jobs.options import ON_INTERRUPT, OnInterrupt
 from generio._jobs.retries import call
 from generio._jobs.state import ClientState
@@ -198,7 +199,8 @@ def wait_checked_job(
         WaitTimeout: the timeout passed; the flow keeps running.
         FlowNotStarted: the flow sits in ``created``.
     """
-    flow = yield from wait_job(state, flow_id, timeout=timeout, on_progress=on_progress)
+    waiting = wait_job(state, flow_id, timeout=timeout, on_progress=on_progress)
+    flow = yield from naming_flow(flow_id, waiting)
     if raise_on_failure and flow.is_failed:
         raise FlowFailed(flow, (yield from _partial_outputs(state, flow.id)))
     return flow

@@ -98,6 +98,21 @@ def test_close_while_run_waits(
         client.flows.get(flow_id)
 
 
+def test_close_while_wait_names_the_flow(
+    client: Generio, emu: Emulator, emu_clock: EmulatorClock, http: httpx.Client
+) -> None:
+    """close() during flows.wait(): ClientClosedError naming the flow, which runs on."""
+    flow = client.flows.create(PROMPT_TEMPLATE, inputs="a chair")
+    thread, outcome = _in_thread(lambda: client.flows.wait(flow.id))
+    _wait_for(client._state.life.busy)  # the wait is in flight
+    _close(client)
+    thread.join(EVENT_SECONDS)
+    error = outcome["error"]
+    assert isinstance(error, ClientClosedError)
+    assert error.generio_flow_id == flow.id
+    assert http.get(f"/flows/{flow.id}").json()["state"] in ("starting", "running")
+
+
 def test_close_while_runs_of_many_threads_wait(
     sync_client: Generio, emu: Emulator, emu_clock: EmulatorClock, http: httpx.Client
 ) -> None:
