@@ -28,6 +28,7 @@ from generio._cli._common import (
     say,
 )
 from generio._cli._options import OutDirOption, WaitTimeoutOption
+from generio._cli._values import whole
 
 if TYPE_CHECKING:
     from generio import GenerioError, RunResult
@@ -80,7 +81,7 @@ def batch(
     out_dir: OutDirOption = Path("."),
     concurrency: Annotated[
         int,
-        typer.Option("--concurrency", "-c", metavar="N", min=1, help="Jobs run at once."),
+        typer.Option("--concurrency", "-c", metavar="N", help="Jobs run at once.", parser=whole(1)),
     ] = 4,
     summary: Annotated[
         Path | None,
