@@ -88,6 +88,10 @@ def test_progress_is_plain_lines_when_stderr_is_not_a_terminal(cli: Cli) -> None
     assert len(lines) == len(set(lines))  # now and then, not once per poll
 
 
+#: The line `generio emulator --api-key K` prints for bash.
+BANNER_LINE = "export GENERIO_BASE_URL={url} GENERIO_API_KEY=K"
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -104,10 +108,18 @@ def _serve(*extra: str) -> tuple[subprocess.Popen[str], str]:
         stderr=subprocess.PIPE,
         text=True,
         preexec_fn=_default_sigint,
+        env={**os.environ, "SHELL": "/bin/bash"},
     )  # fmt: skip
     assert child.stdout is not None
-    assert "serving" in child.stdout.readline()
-    return child, f"http://127.0.0.1:{port}"
+    # The banner, read whole: communicate() later reads the pipe, not this reader's buffer.
+    banner = [child.stdout.readline() for _ in range(3)]
+    url = f"http://127.0.0.1:{port}"
+    assert "serving" in banner[0]
+    assert banner[1:] == [
+        "Point generio at it: paste these lines into the shell you run it from.\n",
+        f"  {BANNER_LINE.format(url=url)}\n",
+    ]
+    return child, url
 
 
 def _stop(child: subprocess.Popen[str]) -> tuple[str, str]:
@@ -144,6 +156,24 @@ def test_emulator_command_logs_one_line_per_request(quiet: bool) -> None:
         ]
     assert "K" not in err.replace("KEY", "")
     assert out == ""  # the banner was read; nothing else goes to stdout
+
+
+@pytest.mark.skipif(not CONSOLE_SCRIPT.exists(), reason="generio is not installed as a script")
+def test_the_banner_lines_pasted_into_bash_point_generio_at_the_emulator() -> None:
+    """The emulator's export line, pasted into a fresh bash as printed, makes `generio` work."""
+    child, url = _serve("--quiet")
+    try:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("GENERIO_")}
+        env["PATH"] = f"{CONSOLE_SCRIPT.parent}{os.pathsep}{env.get('PATH', '')}"
+        script = f"set -e\n{BANNER_LINE.format(url=url)}\ngenerio templates --json\n"
+        done = subprocess.run(
+            ["bash", "-c", script], env=env, capture_output=True, text=True, timeout=60,
+            check=False,
+        )  # fmt: skip
+    finally:
+        _stop(child)
+    assert done.returncode == 0, done.stderr
+    assert {t["name"] for t in json.loads(done.stdout)} >= {PROMPT_TEMPLATE}
 
 
 def _run_python(code: str) -> subprocess.CompletedProcess[str]:
