@@ -232,8 +232,9 @@ def guarded(command: Callable[P, None]) -> Callable[P, None]:
             note("interrupted")
             raise typer.Exit(EXIT_INTERRUPTED) from None
         except (GenerioError, UsageProblem) as exc:
-            ctx = kwargs.get("ctx")
-            found = ctx.find_root().obj if isinstance(ctx, typer.Context) else None
+            # Typer passes its own context class, whatever the annotation: duck-typed.
+            root = getattr(kwargs.get("ctx"), "find_root", None)
+            found = root().obj if callable(root) else None
             code, message = failure(exc, found if isinstance(found, Globals) else None)
             error(message)
             raise typer.Exit(code) from None
