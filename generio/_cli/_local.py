@@ -99,11 +99,17 @@ def emulator(
         raise typer.BadParameter(str(exc), param_hint="--fault") from None
 
     def ready(base_url: str) -> None:
-        say(f"GENERIO emulator serving {base_url} (API key: {server.api_key}); Ctrl-C stops it.")
+        # A key the user gave is theirs to know: it is not repeated (a generated one is).
+        shown = "as given" if api_key else server.api_key
+        say(f"GENERIO emulator serving {base_url} (API key: {shown}); Ctrl-C stops it.")
         say("Point generio at it: paste these lines into the shell you run it from.")
-        variables = {"GENERIO_BASE_URL": _reachable(base_url), "GENERIO_API_KEY": server.api_key}
+        variables = {"GENERIO_BASE_URL": _reachable(base_url)}
+        if not api_key:
+            variables["GENERIO_API_KEY"] = server.api_key
         for line in set_lines(variables, detect_shell()):
             say(f"  {line}")
+        if api_key:
+            say("  (and GENERIO_API_KEY set to the key given to the emulator)")
         if host not in _LOOPBACK and host not in _ANY:
             say("  (plain http to a host that is not loopback: add --allow-insecure to commands)")
 
