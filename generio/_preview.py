@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from generio._models import Asset, RunResult
 
 __all__ = [
+    "DEMO_ORBIT",
     "INLINE_MAX_BYTES",
     "VIEWER_VERSION",
     "PreviewItem",
@@ -134,7 +135,7 @@ def _fact_rows(facts: ModelFacts) -> list[tuple[str, str]]:
     return rows
 
 
-def _card(item: PreviewItem) -> str:
+def _card(item: PreviewItem, orbit: str | None = None) -> str:
     title = html.escape(item.title)
     note = f"<div>{html.escape(item.note)}</div>" if item.note else ""
     try:
@@ -147,16 +148,27 @@ def _card(item: PreviewItem) -> str:
     rows = "".join(
         f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in _fact_rows(facts)
     )
+    camera = f' camera-orbit="{html.escape(orbit)}"' if orbit else ""
     viewer = (
         f'<model-viewer src="{uri}" alt="{title}" camera-controls touch-action="pan-y" '
-        'interaction-prompt="none" shadow-intensity="0.7" exposure="1.1"></model-viewer>'
+        f'interaction-prompt="none" shadow-intensity="0.7" exposure="1.1"{camera}>'
+        "</model-viewer>"
     )
     return f'<section class="card"><h2>{title}</h2>{note}{viewer}<table>{rows}</table></section>'
 
 
-def render_page(items: Sequence[PreviewItem], *, title: str = "generio preview") -> str:
-    """Build one self-contained HTML page showing every model side by side."""
-    cards = "\n".join(_card(item) for item in items)
+def render_page(
+    items: Sequence[PreviewItem], *, title: str = "generio preview", orbit: str | None = None
+) -> str:
+    """Build one self-contained HTML page showing every model side by side.
+
+    Args:
+        items: the models.
+        title: the page's title and heading.
+        orbit: where every viewer's camera starts, as model-viewer's ``camera-orbit``
+            (``"35deg 70deg auto"``: turned and from above); straight ahead when None.
+    """
+    cards = "\n".join(_card(item, orbit) for item in items)
     return (
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
@@ -169,7 +181,11 @@ def render_page(items: Sequence[PreviewItem], *, title: str = "generio preview")
 
 
 def write_page(
-    items: Sequence[PreviewItem], path: str | os.PathLike[str], *, title: str = "generio preview"
+    items: Sequence[PreviewItem],
+    path: str | os.PathLike[str],
+    *,
+    title: str = "generio preview",
+    orbit: str | None = None,
 ) -> Path:
     """Write :func:`render_page` to ``path`` (folders created) and return the path.
 
@@ -181,7 +197,7 @@ def write_page(
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         # Written beside, then moved into place: a reader never sees half a page.
-        partial.write_text(render_page(items, title=title), encoding="utf-8")
+        partial.write_text(render_page(items, title=title, orbit=orbit), encoding="utf-8")
         partial.replace(target)
     except OSError as exc:
         partial.unlink(missing_ok=True)
@@ -245,11 +261,33 @@ def result_html(result: RunResult) -> str:
     return _iframe(items, title)
 
 
+#: The demo's viewers start turned and from above, so its models show as solids.
+DEMO_ORBIT = "35deg 70deg auto"
+
+
+def _triangles(data: bytes) -> int | None:
+    try:
+        return model_facts(data).triangles
+    except ValueError:
+        return None
+
+
 def write_demo_page(result: DemoResult) -> Path:
-    """Write ``index.html`` beside the demo's models, showing them all side by side."""
-    items = [
-        PreviewItem(f"{n}/{len(result.steps)} {step.title}", path.read_bytes(), str(path))
-        for n, step in enumerate(result.steps, 1)
-        for path in step.paths
-    ]
-    return write_page(items, result.out_dir / "index.html", title="generio demo: every model")
+    """Write ``index.html`` beside the demo's models, showing them all side by side.
+
+    A step fed the model of the step before (the optimisation) says both triangle counts.
+    """
+    items = []
+    before: bytes | None = None
+    for n, step in enumerate(result.steps, 1):
+        for path in step.paths:
+            data = path.read_bytes()
+            note = str(path)
+            was, now = _triangles(before or b""), _triangles(data)
+            if step.template == "model_optimize" and was is not None and now is not None:
+                note += f": {now:,} triangles, simplified from the {was:,} of step {n - 1}"
+            items.append(PreviewItem(f"{n}/{len(result.steps)} {step.title}", data, note))
+            before = data
+    return write_page(
+        items, result.out_dir / "index.html", title="generio demo: every model", orbit=DEMO_ORBIT
+    )

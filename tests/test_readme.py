@@ -218,7 +218,7 @@ def test_readme_shell_blocks_run(tmp_path: Path) -> None:
     assert re.search(r"^\d\d:\d\d:\d\d POST /flows 200 \d+ ms$", log, flags=re.MULTILINE), log
     assert re.search(r"^\d\d:\d\d:\d\d PATCH /flows/\w+ 200 ", log, flags=re.MULTILINE)
     assert "KEY" not in log
-    assert len(list((tmp_path / "models").glob("*.glb"))) == 3  # two runs and one download
+    assert len(list((tmp_path / "models").glob("*.glb"))) == 4  # three runs and one download
     assert sorted(p.name for p in (tmp_path / "generio-demo").glob("*.glb")) == [
         "chair-from-image.glb",
         "chair-optimised.glb",

@@ -8,7 +8,6 @@ modules only; clients, rich and the emulator load inside the commands that use t
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Callable
 from typing import Annotated, Any
@@ -18,6 +17,7 @@ import typer
 from generio._cli import _batch, _catalog, _flows, _local, _run, _show
 from generio._cli._common import Globals, enable_debug_log, guarded, note
 from generio._cli._parsing import Command, Group, RootGroup
+from generio._cli._values import positive_seconds, whole
 from generio._version import __version__
 
 __all__ = ["app"]
@@ -49,6 +49,13 @@ flows_app = typer.Typer(
     rich_markup_mode=None,
     cls=Group,
 )
+
+
+def _origin(value: str | None, option: str, variable: str) -> str | None:
+    """Where a setting comes from: its option, else its variable, else None (the default)."""
+    if value is not None:
+        return option
+    return f"${variable}" if os.environ.get(variable) is not None else None
 
 
 def _print_version(value: bool) -> None:
@@ -86,20 +93,27 @@ def _root(
             help="Seconds each HTTP request may take (default: 30, 10 to connect). Waiting for "
             "a flow is --wait-timeout, on run and flows wait.",
             show_default=False,
+            parser=positive_seconds,
         ),
     ] = None,
     old_timeout: Annotated[
         float | None,
-        typer.Option("--timeout", metavar="SECONDS", hidden=True, show_default=False),
+        typer.Option(
+            "--timeout",
+            metavar="SECONDS",
+            hidden=True,
+            show_default=False,
+            parser=positive_seconds,
+        ),
     ] = None,
     max_retries: Annotated[
         int | None,
         typer.Option(
             "--max-retries",
             metavar="N",
-            min=0,
             help="Extra attempts per request on failures that are safe to retry (default: 2).",
             show_default=False,
+            parser=whole(0),
         ),
     ] = None,
     allow_insecure: Annotated[
@@ -129,18 +143,14 @@ def _root(
     if old_timeout is not None:
         note("--timeout before the command is deprecated: use --request-timeout")
         request_timeout = old_timeout if request_timeout is None else request_timeout
-    # `not 0 < t < inf` also refuses NaN, for which every comparison is false.
-    if request_timeout is not None and not 0 < request_timeout < math.inf:
-        raise typer.BadParameter(
-            f"{request_timeout:g} is not a positive, finite number of seconds",
-            param_hint="'--request-timeout'",
-        )
     ctx.obj = Globals(
         api_key=api_key,
         base_url=base_url,
         timeout=request_timeout,
         max_retries=max_retries,
         allow_insecure=allow_insecure,
+        key_from=_origin(api_key, "--api-key", "GENERIO_API_KEY"),
+        url_from=_origin(base_url, "--base-url", "GENERIO_BASE_URL"),
     )
     if verbose:
         # The key is only read here to mask it, should it ever reach a log line.

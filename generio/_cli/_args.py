@@ -8,15 +8,24 @@ is allowed. Pure functions: every rule is tested without a server.
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import typer
+
 from generio import Template
 from generio._cli._common import UsageProblem
 from generio._cli._render import show
+from generio._payload.mime import SNIFF_BYTES, guess_from_name, sniff
 
-__all__ = ["parse_parameters", "parse_value", "read_inputs"]
+__all__ = ["PROMPT_FILE_MAX_BYTES", "STDIN", "parse_parameters", "parse_value", "read_inputs"]
+
+#: The INPUT that stands for standard input.
+STDIN = "-"
+#: A text file up to this size is read as a prompt; a larger one is sent as the file it is.
+PROMPT_FILE_MAX_BYTES = 1024 * 1024
 
 _TRUE = frozenset({"true", "yes", "on", "1"})
 _FALSE = frozenset({"false", "no", "off", "0"})
@@ -100,22 +109,89 @@ def _is_path(word: str) -> bool:
         return False  # a long prompt is a file name too long for the system to look up
 
 
-def read_inputs(words: Sequence[str], template: Template) -> list[str | Path]:
+def _without_final_newline(text: str) -> str:
+    """Drop the final line break: a file's or a pipe's last one is not part of a prompt."""
+    if text.endswith("\r\n"):
+        return text[:-2]
+    return text.removesuffix("\n")
+
+
+def _text(data: bytes) -> str | None:
+    """Read ``data`` as a prompt's text; None when it is a known file type or not UTF-8."""
+    if sniff(data[:SNIFF_BYTES]) is not None:
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def _prompt_file(path: Path) -> str | None:
+    """Read the prompt a text file holds (``.txt``, or no known type); None for others."""
+    if guess_from_name(path.name) not in (None, _PROMPT) or not path.is_file():
+        return None
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(PROMPT_FILE_MAX_BYTES + 1)
+    except OSError:
+        return None  # the client reports an unreadable file in its own words
+    if len(data) > PROMPT_FILE_MAX_BYTES:
+        return None  # not a prompt: the client sends it as the file it is
+    text = _text(data)
+    return None if text is None else _without_final_newline(text)
+
+
+def _stdin_bytes() -> bytes:
+    stream = sys.stdin
+    if stream is None:
+        raise UsageProblem("INPUT - reads standard input, and there is none")
+    if stream.isatty():
+        typer.echo("generio: reading INPUT - from the terminal; end it with Ctrl-D", err=True)
+    binary = getattr(stream, "buffer", None)
+    return binary.read() if binary is not None else stream.read().encode("utf-8")
+
+
+def _from_stdin(template: Template, takes_prompt: bool) -> str | bytes:
+    """Read what ``-`` stands for: the prompt or the file piped in."""
+    data = _stdin_bytes()
+    if not data.strip():
+        raise UsageProblem("INPUT - (standard input) was empty: pipe a prompt or a file into it")
+    text = _text(data)
+    if text is None:
+        return data  # a file: the client tells its type from the content
+    if not takes_prompt:
+        raise UsageProblem(
+            f"INPUT - (standard input) holds text, and {template.name} takes files of type "
+            f"{', '.join(template.input_types)}: pipe such a file into it"
+        )
+    return _without_final_newline(text)
+
+
+def read_inputs(words: Sequence[str], template: Template) -> list[str | Path | bytes]:
     """Each INPUT that names an existing path is a file (``Path``); anything else a prompt.
 
-    When the template takes no text prompt, a word that names no file can only be a
-    mistyped file name: that is reported as such, rather than as a prompt the template
-    refuses.
+    ``-`` reads standard input: a prompt, or a file (told apart by its content). A text file
+    (``.txt``, or a file of no known type holding UTF-8 text) given to a template that takes
+    prompts is read as the prompt it holds. A prompt from standard input or a file is sent as
+    written, without its final newline. When the template takes no text prompt, a word that
+    names no file can only be a mistyped file name: that is reported as such, rather than as
+    a prompt the template refuses.
 
     Raises:
-        UsageProblem: a word names no file and the template takes only files.
+        UsageProblem: a word names no file and the template takes only files; ``-`` more
+            than once, or standard input empty or unusable.
     """
     # Input types the service did not name cannot rule a prompt out.
     takes_prompt = _PROMPT in template.input_types or not template.input_types_known
-    inputs: list[str | Path] = []
+    if list(words).count(STDIN) > 1:
+        raise UsageProblem("INPUT - (standard input) can be given once only")
+    inputs: list[str | Path | bytes] = []
     for word in words:
-        if _is_path(word):
-            inputs.append(Path(word))
+        if word == STDIN:
+            inputs.append(_from_stdin(template, takes_prompt))
+        elif _is_path(word):
+            prompt = _prompt_file(Path(word)) if takes_prompt else None
+            inputs.append(Path(word) if prompt is None else prompt)
         elif takes_prompt:
             inputs.append(word)
         else:

@@ -25,9 +25,9 @@ from generio._cli._common import (
     failure,
     note,
     open_client,
-    say,
 )
 from generio._cli._options import OutDirOption, WaitTimeoutOption
+from generio._cli._values import whole
 
 if TYPE_CHECKING:
     from generio import GenerioError, RunResult
@@ -39,10 +39,7 @@ def _row(item: FileJob, outcome: RunResult | GenerioError, seconds: float | None
     from generio import FlowFailed, RunResult, WaitTimeout
 
     job = item.job
-    then = job.get("then")
-    steps = [then] if isinstance(then, dict) else then if isinstance(then, list) else []
-    templates = tuple(str(s.get("template")) for s in [job, *steps] if isinstance(s, dict))
-    base = {"line": item.line, "key": job["idempotency_key"], "templates": templates}
+    base = {"line": item.line, "key": job["idempotency_key"], "templates": _templates(job)}
     if isinstance(outcome, RunResult):
         return Row(
             **base,
@@ -80,7 +77,7 @@ def batch(
     out_dir: OutDirOption = Path("."),
     concurrency: Annotated[
         int,
-        typer.Option("--concurrency", "-c", metavar="N", min=1, help="Jobs run at once."),
+        typer.Option("--concurrency", "-c", metavar="N", help="Jobs run at once.", parser=whole(1)),
     ] = 4,
     summary: Annotated[
         Path | None,
@@ -122,7 +119,7 @@ def batch(
     _check(jobs, items, jobs_file)
     client = open_client(ctx)
     rows: dict[int, Row] = {}
-    bar = BatchBar(len(items))
+    bar = BatchBar(len(items), [_label(item) for item in items])
     try:
         with bar:
             results = client.iter_run_many(
@@ -135,7 +132,7 @@ def batch(
                 row = _row(items[index], outcome, bar.seconds.get(index))
                 rows[index] = row
                 shown = " ".join(row.paths) or row.error
-                say(f"line {row.line} {row.state} {shown}")
+                bar.finished(f"line {row.line} {row.state} {shown}", index)
     except KeyboardInterrupt as exc:
         _finish(summary_path, items, rows, "interrupted")
         ids = getattr(exc, "generio_flow_ids", [])
@@ -150,6 +147,18 @@ def batch(
     note(f"{len(rows) - failed} of {len(items)} job(s) completed; summary: {summary_path}")
     if failed:
         raise typer.Exit(EXIT_FLOW)
+
+
+def _templates(job: dict[str, Any]) -> tuple[str, ...]:
+    """List the templates of a job's steps, in order."""
+    then = job.get("then")
+    steps = [then] if isinstance(then, dict) else then if isinstance(then, list) else []
+    return tuple(str(s.get("template")) for s in [job, *steps] if isinstance(s, dict))
+
+
+def _label(item: FileJob) -> str:
+    """Name a job in flight by its line and the templates of its steps."""
+    return f"line {item.line}  {' > '.join(_templates(item.job))}"
 
 
 def _check(jobs: list[Any], items: list[FileJob], path: Path) -> None:

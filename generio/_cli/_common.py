@@ -43,7 +43,7 @@ from generio import (
     OutputSaveError,
     WaitTimeout,
 )
-from generio._cli._words import cli_words
+from generio._cli._words import cli_words, name_origins
 
 if TYPE_CHECKING:
     from generio import Flow, Generio
@@ -93,6 +93,8 @@ class Globals:
         timeout: ``--request-timeout``, seconds per request; None keeps the client's default.
         max_retries: ``--max-retries``; None keeps the client's default.
         allow_insecure: ``--allow-insecure``: plain http to a host that is not loopback.
+        key_from: where the key comes from (``--api-key``, ``$GENERIO_API_KEY``), for errors.
+        url_from: where the URL comes from (``--base-url``, ``$GENERIO_BASE_URL``), for errors.
     """
 
     api_key: str | None = attrs.field(repr=False)
@@ -100,6 +102,8 @@ class Globals:
     timeout: float | None
     max_retries: int | None = None
     allow_insecure: bool = False
+    key_from: str | None = None
+    url_from: str | None = None
 
 
 def _globals(ctx: typer.Context) -> Globals:
@@ -175,7 +179,7 @@ def _wait_timeout(exc: WaitTimeout) -> str:
 def _not_started(flow: Flow) -> str:
     return (
         f"flow {flow.id} is 'created' and nobody started it, so it would never finish: "
-        f"generio flows upload {flow.id} FILE..., then generio flows start {flow.id}"
+        f"generio flows upload {flow.id} INPUT..., then generio flows start {flow.id}"
     )
 
 
@@ -192,15 +196,30 @@ def _not_saved(exc: OutputSaveError) -> str:
     )
 
 
-def failure(exc: GenerioError | UsageProblem) -> tuple[int, str]:
+def failure(exc: GenerioError | UsageProblem, options: Globals | None = None) -> tuple[int, str]:
     """Return the exit code and the one-line message for an expected error.
 
     The facade's messages are kept, except where they speak Python (``.outputs``,
     ``wait(...)``): those flow errors are retold with the command to run instead, and
-    every other message is put in the CLI's words (:func:`cli_words`).
+    every other message is put in the CLI's words (:func:`cli_words`). Advice names the
+    flow the request was about, and the one place (option or environment) a bad setting
+    came from, when ``options`` say.
     """
     code, message = _failure(exc)
-    return code, cli_words(message)
+    message = cli_words(message)
+    flow_id = _flow_of(exc)
+    if flow_id is not None:
+        message = message.replace("generio flows get ID", f"generio flows get {flow_id}")
+    if options is not None:
+        message = name_origins(message, options.key_from, options.url_from)
+    return code, message
+
+
+def _flow_of(exc: BaseException) -> str | None:
+    """Return the flow an API error's request was about (``/flows/{id}/...``), if any."""
+    path = getattr(exc, "path", None)
+    parts = path.split("?", 1)[0].strip("/").split("/") if isinstance(path, str) else []
+    return parts[1] if len(parts) >= 2 and parts[0] == "flows" and parts[1] else None
 
 
 def _failure(exc: GenerioError | UsageProblem) -> tuple[int, str]:
@@ -234,7 +253,10 @@ def guarded(command: Callable[P, None]) -> Callable[P, None]:
             note("interrupted")
             raise typer.Exit(EXIT_INTERRUPTED) from None
         except (GenerioError, UsageProblem) as exc:
-            code, message = failure(exc)
+            # Typer passes its own context class, whatever the annotation: duck-typed.
+            root = getattr(kwargs.get("ctx"), "find_root", None)
+            found = root().obj if callable(root) else None
+            code, message = failure(exc, found if isinstance(found, Globals) else None)
             error(message)
             raise typer.Exit(code) from None
         except OSError as exc:  # a local failure outside the library (a summary, a page)

@@ -9,9 +9,10 @@ not created by this command, so it is left running).
 from __future__ import annotations
 
 import json
-from enum import StrEnum
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -36,11 +37,16 @@ from generio._cli._options import (
     wait_seconds,
 )
 from generio._cli._progress import FlowBar
-from generio._cli._render import asset_json, flow_json, flow_text, flows_text
+from generio._cli._render import asset_json, flow_json, flow_text, flows_text, size_text
+from generio._cli._values import choice, completion, whole
+
+if TYPE_CHECKING:
+    from generio import Flow
 
 __all__ = [
-    "SortField",
-    "StateFilter",
+    "SERVICE_STATES",
+    "SORT_FIELDS",
+    "STATES",
     "abort",
     "create",
     "delete",
@@ -53,26 +59,15 @@ __all__ = [
 ]
 
 
-class StateFilter(StrEnum):
-    """The states ``GET /flows`` filters by (the spec's ``FlowStateFilter``)."""
-
-    CREATED = "created"
-    RUNNING = "running"
-    ABORTING = "aborting"
-    COMPLETED = "completed"
-    ABORTED = "aborted"
-    FAILED = "failed"
-
-
-class SortField(StrEnum):
-    """The fields ``GET /flows`` sorts by (the spec's ``FlowSortField``)."""
-
-    STATE = "state"
-    STATUS = "status"
-    PROGRESS = "progress"
-    CREATED_AT = "created_at"
-    STARTED_AT = "started_at"
-    FINISHED_AT = "finished_at"
+#: Every state ``flows get`` can show, in the order of a flow's life.
+STATES = ("created", "starting", "running", "aborting", "completed", "aborted", "failed")
+#: The states ``GET /flows`` filters by (the spec's ``FlowStateFilter``); ``starting``, which
+#: the docs leave out, is picked out of the whole list here.
+SERVICE_STATES = tuple(s for s in STATES if s != "starting")
+#: The fields ``--sort-by`` takes: one spelling each (``state``: the service's ``status``).
+SORT_FIELDS = ("created_at", "started_at", "finished_at", "progress", "state")
+#: What each field is sent as: the spelling the service's docs give.
+_SORT_PARAMETER = {field: "status" if field == "state" else field for field in SORT_FIELDS}
 
 
 FlowId = Annotated[str, typer.Argument(metavar="ID", help="The flow's id.", show_default=False)]
@@ -109,7 +104,7 @@ def create(
     inputs: Annotated[
         list[str] | None,
         typer.Argument(
-            metavar="[INPUT...]",
+            metavar="INPUT...",
             help="A file when the path exists, otherwise a text prompt. None: the flow stays "
             "'created' for flows upload and flows start.",
             show_default=False,
@@ -156,38 +151,85 @@ def create(
     else:
         note(
             f"flow {flow.id} is {flow.state}; add inputs: generio flows upload {flow.id} "
-            f"FILE..., then: generio flows start {flow.id}"
+            f"INPUT..., then: generio flows start {flow.id}"
         )
+
+
+def _sort_key(field: str) -> Callable[[Flow], tuple[Any, ...]]:
+    """Order flows by ``field``; flows without it (never started...) sort as the oldest."""
+
+    def key(flow: Flow) -> tuple[Any, ...]:
+        if field == "state":
+            rank = STATES.index(flow.state) if flow.state in STATES else len(STATES)
+            return (rank,)
+        value = getattr(flow, field)
+        return (value is not None, value if value is not None else 0)
+
+    return key
+
+
+def _newest(flow: Flow) -> tuple[bool, datetime]:
+    created = flow.created_at
+    return (created is not None, created or datetime.min.replace(tzinfo=UTC))
 
 
 def list_flows(
     ctx: typer.Context,
     state: Annotated[
-        StateFilter | None,
+        str | None,
         typer.Option(
             "--state",
             metavar="STATE",
-            help=f"Only flows in this state: {', '.join(StateFilter)}.",
+            help=f"Only flows in this state: {', '.join(STATES)}.",
             show_default=False,
+            parser=choice(STATES),
+            autocompletion=completion(STATES),
         ),
     ] = None,
     sort_by: Annotated[
-        SortField | None,
+        str,
         typer.Option(
             "--sort-by",
             metavar="FIELD",
-            help=f"Sort by this field: {', '.join(SortField)} (default: created_at).",
+            help=f"Sort by this field, the newest or furthest along first: "
+            f"{', '.join(SORT_FIELDS)}.",
+            parser=choice(SORT_FIELDS),
+            autocompletion=completion(SORT_FIELDS),
+        ),
+    ] = "created_at",
+    ascending: Annotated[
+        bool, typer.Option("--ascending", help="The oldest or least far along first instead.")
+    ] = False,
+    limit: Annotated[
+        int | None,
+        typer.Option(
+            "--limit",
+            "-n",
+            metavar="N",
+            help="Show the first N flows only (default: all).",
             show_default=False,
+            parser=whole(1),
         ),
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """List the account's flows."""
-    flows = open_client(ctx).flows.list(
-        state=None if state is None else state.value,
-        sort_by=None if sort_by is None else sort_by.value,
+    """List the account's flows, the newest first."""
+    client = open_client(ctx)
+    flows = client.flows.list(
+        state=state if state in SERVICE_STATES else None,  # type: ignore[arg-type]
+        sort_by=_SORT_PARAMETER[sort_by],  # type: ignore[arg-type]
     )
-    _show([flow_json(f) for f in flows], flows_text(flows), as_json)
+    if state is not None:
+        flows = [f for f in flows if f.state == state]  # also keeps a service filter honest
+    # Sorted here too, whatever order the service keeps: ties newest first, then reversed.
+    flows = sorted(flows, key=_newest)
+    flows.sort(key=_sort_key(sort_by))
+    if not ascending:
+        flows.reverse()
+    shown = flows if limit is None else flows[:limit]
+    if len(shown) < len(flows):
+        note(f"showing {len(shown)} of {len(flows)} flows (--limit {limit})")
+    _show([flow_json(f) for f in shown], flows_text(shown), as_json)
 
 
 def get(ctx: typer.Context, flow_id: FlowId, as_json: JsonOption = False) -> None:
@@ -248,25 +290,46 @@ def download(
     _show({"id": flow_id, "paths": [str(p) for p in paths]}, text, as_json)
 
 
+def _label(source: str | Path | bytes) -> str:
+    if isinstance(source, Path):
+        return str(source)
+    if isinstance(source, bytes):
+        return f"standard input ({size_text(len(source))})"
+    shown = source if len(source) <= 60 else source[:57] + "..."
+    return f"the prompt {shown!r}"
+
+
 def upload(
     ctx: typer.Context,
     flow_id: FlowId,
-    files: Annotated[
-        list[Path],
+    inputs: Annotated[
+        list[str],
         typer.Argument(
-            metavar="FILE...",
-            exists=True,
-            dir_okay=False,
-            readable=True,
-            help="Files to add as inputs, in order.",
+            metavar="INPUT...",
+            help="A file when the path exists, otherwise a text prompt (as for run and flows "
+            "create); - reads a prompt or a file from standard input. Added in order.",
             show_default=False,
         ),
     ],
     as_json: JsonOption = False,
 ) -> None:
-    """Add input files to a flow created without inputs; then start it."""
+    """Add inputs to a flow created without inputs; then start it with flows start.
+
+    Every INPUT is checked against the flow's template before the first is uploaded, so a
+    mistyped file name does not leave the flow half filled.
+    """
+    from generio._payload.inputs import check_accepted, prepare
+
     client = open_client(ctx)
-    assets = [client.flows.upload_input(flow_id, path) for path in files]
-    lines = [f"uploaded {path} as input {a.id}" for path, a in zip(files, assets, strict=True)]
+    flow = client.flows.get(flow_id)
+    found = resolve_template(client, flow.template)
+    sources = read_inputs(inputs, found)
+    for position, source in enumerate(sources, 1):
+        check_accepted(prepare(source), found, position if len(sources) > 1 else None)
+    assets = [client.flows.upload_input(flow_id, source) for source in sources]
+    lines = [
+        f"uploaded {_label(source)} as input {a.id}"
+        for source, a in zip(sources, assets, strict=True)
+    ]
     lines.append(f"start it: generio flows start {flow_id}")
     _show([asset_json(a) for a in assets], "\n".join(lines), as_json)

@@ -2,7 +2,8 @@
 
 Both need the ``emulator`` extra; without it they say which extra and how to install it,
 from a clone and from a package index (stderr, exit code 2). The emulator logs one line per
-request to stderr (``--quiet`` turns that off); its address goes to stdout.
+request to stderr (``--quiet`` turns that off); its address, key and the lines that point
+the CLI at it, written for the user's shell (``_shell.py``), go to stdout.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from generio import MissingExtraError
 from generio._cli._common import EXIT_FLOW, EXIT_USAGE, error, say
 from generio._cli._progress import FlowBar
 from generio._cli._render import columns, size_text
+from generio._cli._shell import detect_shell, set_lines
+from generio._cli._values import integer, port, seconds
 from generio._demo import DEMO_FLOW_SECONDS, PROMPT, SEED, DemoResult
 
 __all__ = ["demo", "emulator"]
@@ -40,7 +43,10 @@ def _log_line(line: str) -> None:
 
 def emulator(
     port: Annotated[
-        int, typer.Option("--port", metavar="PORT", help="Port to listen on (0 picks a free one).")
+        int,
+        typer.Option(
+            "--port", metavar="PORT", help="Port to listen on (0 picks a free one).", parser=port
+        ),
     ] = 8765,
     host: Annotated[
         str, typer.Option("--host", metavar="ADDRESS", help="Address to listen on.")
@@ -59,12 +65,13 @@ def emulator(
         typer.Option(
             "--flow-seconds",
             metavar="SECONDS",
-            min=0.0,
             help="Seconds a flow takes from start to completion.",
+            parser=seconds,
         ),
     ] = 5.0,
     seed: Annotated[
-        int | None, typer.Option("--seed", metavar="N", help="Seed for fault injection.")
+        int | None,
+        typer.Option("--seed", metavar="N", help="Seed for fault injection.", parser=integer),
     ] = None,
     fault: Annotated[
         list[str] | None,
@@ -92,8 +99,19 @@ def emulator(
         raise typer.BadParameter(str(exc), param_hint="--fault") from None
 
     def ready(base_url: str) -> None:
+        # A key the user gave is theirs to know: it is not repeated (a generated one is).
         shown = "as given" if api_key else server.api_key
         say(f"GENERIO emulator serving {base_url} (API key: {shown}); Ctrl-C stops it.")
+        say("Point generio at it: paste these lines into the shell you run it from.")
+        variables = {"GENERIO_BASE_URL": _reachable(base_url)}
+        if not api_key:
+            variables["GENERIO_API_KEY"] = server.api_key
+        for line in set_lines(variables, detect_shell()):
+            say(f"  {line}")
+        if api_key:
+            say("  (and GENERIO_API_KEY set to the key given to the emulator)")
+        if host not in _LOOPBACK and host not in _ANY:
+            say("  (plain http to a host that is not loopback: add --allow-insecure to commands)")
 
     try:
         server = Emulator(
@@ -108,6 +126,15 @@ def emulator(
     except OSError as exc:
         error(f"the emulator cannot listen on {host}:{port}: {exc.strerror or exc}")
         raise typer.Exit(EXIT_FLOW) from None
+
+
+_ANY = ("0.0.0.0", "::", "")  # noqa: S104 - names the wildcard address, binds nothing
+_LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def _reachable(base_url: str) -> str:
+    """Return the URL a client here connects to: a wildcard address is not one."""
+    return base_url.replace("//0.0.0.0:", "//127.0.0.1:").replace("//[::]:", "//[::1]:")
 
 
 def _fault_parts(spec: str) -> tuple[str, str, float]:
@@ -148,7 +175,10 @@ def demo(
     flow_seconds: Annotated[
         float,
         typer.Option(
-            "--flow-seconds", metavar="SECONDS", min=0.0, help="Seconds each emulated flow takes."
+            "--flow-seconds",
+            metavar="SECONDS",
+            help="Seconds each emulated flow takes.",
+            parser=seconds,
         ),
     ] = DEMO_FLOW_SECONDS,
 ) -> None:

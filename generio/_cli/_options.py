@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from generio._cli._common import note
+from generio._cli._values import seconds
 
 __all__ = [
     "JsonOption",
@@ -47,7 +48,7 @@ WaitTimeoutOption = Annotated[
     typer.Option(
         "--wait-timeout",
         metavar="SECONDS",
-        min=0.0,
+        parser=seconds,
         help="Seconds to wait for the flow at most (exit code 1 after; the flow keeps "
         "running). Not the same as --request-timeout, which bounds each HTTP request.",
         show_default=False,
@@ -57,7 +58,7 @@ WaitTimeoutOption = Annotated[
 #: The old name of ``--wait-timeout`` on ``run`` and ``flows wait``: still accepted, hidden.
 OldTimeoutOption = Annotated[
     float | None,
-    typer.Option("--timeout", metavar="SECONDS", min=0.0, hidden=True, show_default=False),
+    typer.Option("--timeout", metavar="SECONDS", parser=seconds, hidden=True, show_default=False),
 ]
 
 

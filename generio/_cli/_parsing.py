@@ -7,7 +7,8 @@ itself (``generio emulator --api-key`` is the emulator's own key). Values of the
 subcommand's options are stepped over, and nothing after ``--`` is touched.
 
 :class:`Command` and :class:`Group` print usage as people write it, ``TEMPLATE INPUT...``
-rather than typer's ``{TEMPLATE} {INPUT...}``.
+rather than typer's ``{TEMPLATE} {INPUT...}``, and leave the whole help to ``_help.py``, so it
+reads the same on every typer release the CLI supports.
 
 Only duck-typed attributes of click's parameters are used (``opts``, ``is_flag``...), so
 this works with typer's vendored click and with click itself.
@@ -15,56 +16,39 @@ this works with typer's vendored click and with click itself.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
+import typer
 from typer.core import TyperCommand, TyperGroup
+
+from generio._cli._help import format_help, usage_pieces
 
 __all__ = ["Command", "Group", "RootGroup", "hoist_global_options"]
 
 
-def _without_braces(pieces: Iterable[str]) -> list[str]:
-    """Drop the braces typer puts around required arguments in a usage line."""
-    return [piece.replace("{", "").replace("}", "") for piece in pieces]
-
-
-_NOT_ONE_OF = re.compile(r"^'(?P<value>.*)' is not one of ")
-
-
-def _plain_choice_error(exc: Exception) -> None:
-    """Reword click's "'x' is not one of 'a', 'b'." as "x is not one of: a, b"."""
-    message = getattr(exc, "message", None)
-    choices = getattr(getattr(getattr(exc, "param", None), "type", None), "choices", None)
-    found = _NOT_ONE_OF.match(message) if isinstance(message, str) else None
-    if found and choices:
-        names = [str(getattr(c, "value", c)) for c in choices]
-        exc.message = f"{found['value']} is not one of: {', '.join(names)}"  # type: ignore[attr-defined]
-
-
 class Command(TyperCommand):
-    """A typer command whose usage line reads ``TEMPLATE INPUT...``."""
+    """A typer command whose help and usage line this package renders (``_help.py``)."""
 
     def collect_usage_pieces(self, ctx: Any) -> list[str]:
-        """Typer's pieces without the braces it puts around required arguments."""
-        return _without_braces(super().collect_usage_pieces(ctx))
+        """``[OPTIONS] TEMPLATE INPUT...``: arguments as people type them."""
+        return usage_pieces(self, ctx)
 
-    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        """Parse as click does; a value outside a choice lists the choices plainly."""
-        try:
-            result: list[str] = super().parse_args(ctx, args)
-        except Exception as exc:
-            _plain_choice_error(exc)
-            raise
-        return result
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        """Write the same help on every typer release the CLI supports."""
+        format_help(self, ctx, formatter)
 
 
 class Group(TyperGroup):
-    """A typer group whose usage line is plain too."""
+    """A typer group whose help, command list and usage line this package renders."""
 
     def collect_usage_pieces(self, ctx: Any) -> list[str]:
-        """Typer's pieces without braces."""
-        return _without_braces(super().collect_usage_pieces(ctx))
+        """``[OPTIONS] COMMAND [ARGS]...``."""
+        return usage_pieces(self, ctx)
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        """Every command with its whole first sentence, on every typer release."""
+        format_help(self, ctx, formatter)
 
 
 def _options(command: Any, ctx: Any) -> dict[str, bool]:
@@ -132,6 +116,16 @@ def hoist_global_options(group: Any, ctx: Any, args: Sequence[str]) -> list[str]
     return words[:at] + moved + words[at:position] + rest
 
 
+def _interrupted() -> typer.Exit:
+    """Say so, as the launcher does, and return the exit to raise (code 130).
+
+    Typer turns a Ctrl-C while it parses or runs a command into a silent exit 130; people
+    and scripts reading stderr are told what happened instead.
+    """
+    typer.echo("\ngenerio: interrupted", err=True)
+    return typer.Exit(130)
+
+
 class RootGroup(Group):
     """The ``generio`` group: global options are accepted after the subcommand too."""
 
@@ -139,3 +133,17 @@ class RootGroup(Group):
         """Hoist global options, then parse as click does."""
         result: list[str] = super().parse_args(ctx, hoist_global_options(self, ctx, args))
         return result
+
+    def make_context(self, info_name: Any, args: Any, parent: Any = None, **extra: Any) -> Any:
+        """Parse the command line; Ctrl-C meanwhile exits 130 with one line."""
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except KeyboardInterrupt:
+            raise _interrupted() from None
+
+    def invoke(self, ctx: Any) -> Any:
+        """Run the command; a Ctrl-C it does not handle itself exits 130 with one line."""
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            raise _interrupted() from None

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-__all__ = ["cli_words", "plain_choices"]
+__all__ = ["cli_words", "name_origins", "plain_choices"]
 
 # Fixed phrases of generio's own messages (generio/_errors.py, generio/_http/settings.py,
 # _http/operations.py, _payload/inputs.py, _jobs/calls.py, _jobs/wait.py,
@@ -52,6 +52,10 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (
         "check the flow's state first (get it)",
         "check the flow's state first (generio flows get ID)",
+    ),
+    (
+        "check the id or name; list them to see what exists",
+        "check the id or name; list what exists with generio flows list or generio templates",
     ),
 )
 
@@ -116,3 +120,20 @@ def cli_words(message: str) -> str:
     text = _sub(_OUT_DIR, "--out-dir '", text)
     # What is left of the base URL's messages names the setting, not the argument.
     return re.sub(r"\bbase_url\b", "the base URL (--base-url)", text, count=1)
+
+
+def name_origins(message: str, key_from: str | None, url_from: str | None) -> str:
+    """Name the one place a setting came from, where ``message`` names both.
+
+    Args:
+        message: a message already in the CLI's words (:func:`cli_words`).
+        key_from: ``--api-key`` or ``$GENERIO_API_KEY``, whichever gave the key; None if neither.
+        url_from: ``--base-url`` or ``$GENERIO_BASE_URL``, whichever gave the URL.
+    """
+    text = message
+    if key_from is not None:
+        text = text.replace("(--api-key or $GENERIO_API_KEY)", f"(given by {key_from})")
+    if url_from is not None:
+        text = text.replace("(--base-url or $GENERIO_BASE_URL)", f"(given by {url_from})")
+        text = text.replace("the base URL (--base-url)", f"the base URL ({url_from})")
+    return text

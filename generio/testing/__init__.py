@@ -35,7 +35,8 @@ Shell: ``generio emulator --port 8765 --api-key KEY --flow-seconds 5`` serves un
 Ctrl-C, logging one line per request to stderr (``--quiet`` for none; needs the ``cli``
 extra too).
 
-:func:`sample_glb`, :func:`sample_png` and :func:`sample_jpeg` make valid inputs, and
+:func:`sample_glb`, :func:`sample_png` and :func:`sample_jpeg` make valid inputs,
+:func:`sample_chair_png` a picture of a chair that image-to-3D turns into a solid, and
 :func:`no_delays` zeroes generio's own retry delays and polls a running flow every 20 ms
 in tests.
 """
@@ -49,6 +50,7 @@ from generio.testing._images import make_jpeg as sample_jpeg
 from generio.testing._images import make_png as sample_png
 from generio.testing._ledger import LedgerEntry
 from generio.testing._meshes import sample_glb
+from generio.testing._pictures import chair_png as sample_chair_png
 from generio.testing._routing import OPERATION_IDS
 
 __all__ = [
@@ -59,6 +61,7 @@ __all__ = [
     "FaultRecord",
     "LedgerEntry",
     "no_delays",
+    "sample_chair_png",
     "sample_glb",
     "sample_jpeg",
     "sample_png",

@@ -118,7 +118,23 @@ def _box(size: float) -> tuple[list[Any], list[Any], list[Any], list[int]]:
     return positions, normals, uvs, indices
 
 
+#: Words of a prompt that name a colour or a material, and the colour they give.
+_COLOUR_WORDS: dict[str, tuple[int, int, int]] = {
+    "wooden": (150, 96, 48), "wood": (150, 96, 48), "oak": (170, 120, 70),
+    "brown": (120, 75, 40), "red": (190, 40, 40), "orange": (230, 130, 30),
+    "yellow": (230, 200, 50), "gold": (212, 175, 55), "golden": (212, 175, 55),
+    "green": (60, 150, 70), "blue": (50, 90, 190), "purple": (120, 60, 160),
+    "pink": (230, 130, 170), "white": (235, 235, 235), "black": (35, 35, 35),
+    "grey": (128, 128, 128), "gray": (128, 128, 128), "silver": (190, 190, 200),
+    "stone": (140, 135, 125), "glass": (190, 220, 230),
+}  # fmt: skip
+
+
 def _colour(text: str) -> tuple[int, int, int]:
+    """Pick the colour a prompt names (its first colour or material word), else by its hash."""
+    for word in text.lower().replace(",", " ").split():
+        if word in _COLOUR_WORDS:
+            return _COLOUR_WORDS[word]
     digest = hashlib.sha256(text.encode()).digest()
     return digest[0], digest[1], digest[2]
 
@@ -229,6 +245,7 @@ def _image_glb(
     image: bytes, info: ImageInfo, declared_mime: str, quality: str, texture: bool, extras_json: str
 ) -> bytes:
     from generio.testing._shapes import relief
+    from generio.testing._silhouette import image_solid
 
     extras: dict[str, Any] = json.loads(extras_json)
     if info.embeddable and info.mime is not None:
@@ -241,8 +258,12 @@ def _image_glb(
             if info.mime
             else "the image data could not be recognised"
         )
-    mesh, shaped = relief(image, info.width, info.height, quality)
-    extras["relief"] = shaped
+    cut_out = image_solid(image, info.width, info.height, quality)
+    if cut_out is not None:
+        mesh, extras["relief"], extras["shape"] = cut_out, True, "silhouette"
+    else:
+        mesh, extras["relief"] = relief(image, info.width, info.height, quality)
+        extras["shape"] = "relief" if extras["relief"] else "flat"
     material: dict[str, Any] = {
         "name": "image",
         "doubleSided": True,
@@ -259,12 +280,16 @@ def _image_glb(
 def image_model(
     image: bytes, info: ImageInfo, declared_mime: str, parameters: dict[str, Any]
 ) -> bytes:
-    """Make a relief of the image, in its aspect ratio, textured with the image itself.
+    """Make a model of the image, in its aspect ratio, textured with the image itself.
 
-    Bright pixels stand out (``asset.extras["relief"]`` says whether the image could be
-    read; Pillow reads TIFF and WEBP too). TIFF and WEBP are not glTF 2.0 core image types:
-    the texture is then a placeholder PNG and ``asset.extras`` says why, keeping the output
-    valid for every viewer. ``texture=false`` leaves out the texture and the UVs.
+    A picture of one thing on a plain background (or with transparency around it) becomes
+    a rounded solid of the thing's silhouette (see ``_silhouette``); any other picture a
+    relief where bright pixels stand out. ``asset.extras["shape"]`` says which
+    (``silhouette``, ``relief``, or ``flat`` for an image that could not be read;
+    ``asset.extras["relief"]`` says whether it could; Pillow reads TIFF and WEBP too).
+    TIFF and WEBP are not glTF 2.0 core image types: the texture is then a placeholder
+    PNG and ``asset.extras`` says why, keeping the output valid for every viewer.
+    ``texture=false`` leaves out the texture and the UVs.
     """
     extras: dict[str, Any] = {
         "template": "model_generate_fromimage",

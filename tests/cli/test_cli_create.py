@@ -23,7 +23,7 @@ def test_create_without_inputs_leaves_the_flow_created(
     (entry,) = emu.ledger
     assert result.stdout == f"{entry.flow_id}\n"
     assert sync_client.flows.get(entry.flow_id).state == "created"
-    assert f"generio flows upload {entry.flow_id} FILE..." in result.stderr
+    assert f"generio flows upload {entry.flow_id} INPUT..." in result.stderr
     assert f"generio flows start {entry.flow_id}" in result.stderr
 
 

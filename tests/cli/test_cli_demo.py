@@ -11,7 +11,8 @@ from typer.testing import CliRunner
 
 from generio import Flow
 from generio._cli import app
-from generio._demo import run_demo
+from generio._demo import POLYGON_COUNT, run_demo
+from generio._glbinfo import model_facts
 from tests.helpers.cli import IMAGE_TEMPLATE, OPTIMIZE_TEMPLATE, PROMPT_TEMPLATE, is_glb
 
 DEMO_MODELS = ["chair-from-image.glb", "chair-optimised.glb", "chair.glb"]
@@ -75,7 +76,7 @@ def test_run_demo_chains_the_steps(tmp_path: Path) -> None:
         "chair-from-image.glb",
         "chair-optimised.glb",
     ]
-    assert any("polygon_count=5000" in line for line in lines)
+    assert any(f"polygon_count={POLYGON_COUNT}" in line for line in lines)
 
 
 def test_run_demo_reports_progress_per_step(tmp_path: Path) -> None:
@@ -93,3 +94,22 @@ def test_run_demo_reports_progress_per_step(tmp_path: Path) -> None:
     run_demo(tmp_path, flow_seconds=0.1, track=track)
     assert list(seen) == ["1/3 text to 3D", "2/3 image to 3D", "3/3 optimise"]
     assert all(states[-1] == "completed" for states in seen.values())
+
+
+def test_the_demo_models_look_like_their_names(tmp_path: Path) -> None:
+    """A chair picture in, a chair-shaped solid out, and an optimised chair a tenth its size."""
+    result = run_demo(tmp_path, flow_seconds=0.05)
+    picture = result.input_image.read_bytes()
+    assert picture.startswith(b"\x89PNG")
+    assert len(picture) > 1000  # a drawing, not the 64x64 checkerboard of old
+    chair, from_image, optimised = (model_facts(p.read_bytes()) for p in result.paths)
+    for facts in (chair, from_image, optimised):
+        assert facts.dimensions is not None
+        width, height, depth = facts.dimensions
+        assert depth > 0.2 * max(width, height), facts  # solids, not flat tiles
+        assert height > width  # chairs stand taller than they are wide
+    assert optimised.triangles <= POLYGON_COUNT < from_image.triangles // 8
+    page = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert (
+        f"{optimised.triangles:,} triangles, simplified from the {from_image.triangles:,} of step 2"
+    ) in page

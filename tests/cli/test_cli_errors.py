@@ -109,18 +109,49 @@ def test_configuration_errors_name_flags(args: list[str], env: dict[str, str], f
     assert not PYTHON_WORDS.search(result.stderr), result.stderr
 
 
-def test_wrong_key_names_flag_and_variable(cli: Cli) -> None:
-    """A 401 says to check --api-key or $GENERIO_API_KEY."""
-    result = cli("templates", key="wrong")
-    assert result.exit_code == 3
-    assert "(--api-key or $GENERIO_API_KEY)" in result.stderr
-    assert not PYTHON_WORDS.search(result.stderr), result.stderr
-
-
 def test_choice_error_lists_values_plainly(cli: Cli) -> None:
     """A --state outside the states lists them plainly, comma separated."""
     result = cli("flows", "list", "--state", "done")
     assert result.exit_code == 2
-    assert "done is not one of: created, running, aborting, completed, aborted, failed" in (
-        result.stderr
+    assert (
+        "done is not one of: created, starting, running, aborting, completed, aborted, failed"
+        in result.stderr
     )
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "named", "not_named"),
+    [
+        ([], {"GENERIO_BASE_URL": "http://example.com"}, "$GENERIO_BASE_URL", "--base-url"),
+        (["--base-url", "http://example.com"], {"GENERIO_BASE_URL": "http://127.0.0.1:9"},
+         "--base-url", "$GENERIO_BASE_URL"),
+        ([], {"GENERIO_BASE_URL": "ftp://example.com"}, "given by $GENERIO_BASE_URL",
+         "--base-url"),
+    ],
+    ids=["insecure-from-env", "insecure-from-option", "not-http-from-env"],
+)  # fmt: skip
+def test_errors_name_where_the_url_came_from(
+    args: list[str], env: dict[str, str], named: str, not_named: str
+) -> None:
+    """A bad base URL is blamed on the option or the variable that gave it, not both."""
+    result = CliRunner().invoke(
+        app, [*args, "--api-key", "k", "templates"], env={"GENERIO_API_KEY": None, **env}
+    )
+    assert result.exit_code == 3
+    assert named in result.stderr
+    assert not_named not in result.stderr
+    assert not PYTHON_WORDS.search(result.stderr), result.stderr
+
+
+@pytest.mark.parametrize("from_env", [True, False], ids=["env", "option"])
+def test_wrong_key_names_where_it_came_from(emu: Emulator, from_env: bool) -> None:
+    """A 401 says to check the key given by $GENERIO_API_KEY, or by --api-key."""
+    key_args = [] if from_env else ["--api-key", "wrong"]
+    result = CliRunner().invoke(
+        app,
+        ["--base-url", emu.base_url, *key_args, "templates"],
+        env={"GENERIO_API_KEY": "wrong" if from_env else None, "GENERIO_BASE_URL": None},
+    )
+    assert result.exit_code == 3
+    named = "$GENERIO_API_KEY" if from_env else "--api-key"
+    assert f"(given by {named})" in result.stderr

@@ -6,10 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
+from typer.testing import Result
 
 from generio import Generio
 from generio.testing import Emulator
 from tests.helpers.cli import IMAGE_TEMPLATE, PROMPT_TEMPLATE, Cli, is_glb
+from tests.helpers.clock import EmulatorClock
 
 
 def _run(sync_client: Generio, prompt: str) -> str:
@@ -151,3 +153,69 @@ def test_every_flow_command_reports_404_as_3(cli: Cli, command: str, tmp_path: P
     result = cli("flows", command, "ffffffffffffffffffffffff", *args)
     assert result.exit_code == 3
     assert result.stderr.splitlines()[-1].startswith("generio: error: ")
+
+
+def _ids(result: Result) -> list[str]:
+    assert result.exit_code == 0, result.output
+    return [row.split()[0] for row in result.stdout.splitlines()[1:]]
+
+
+def test_list_newest_first_with_limit(
+    cli: Cli, sync_client: Generio, emu_clock: EmulatorClock
+) -> None:
+    """`flows list` shows the newest flow first; --limit N the first N; --ascending flips."""
+    made = []
+    for prompt in ("a cup", "a mug", "a jug"):
+        made.append(sync_client.flows.create(PROMPT_TEMPLATE, inputs=prompt).id)
+        emu_clock.advance(1.0)
+    newest_first = made[::-1]
+    assert _ids(cli("flows", "list")) == newest_first
+    limited = cli("flows", "list", "--limit", "2")
+    assert _ids(limited) == newest_first[:2]
+    assert "showing 2 of 3 flows" in limited.stderr
+    assert _ids(cli("flows", "list", "--ascending", "-n", "2")) == made[:2]
+    as_json = cli("flows", "list", "--json", "--limit", "1")
+    assert [flow["id"] for flow in json.loads(as_json.stdout)] == [made[-1]]
+    refused = cli("flows", "list", "--limit", "0")
+    assert refused.exit_code == 2
+    assert "0 is not a whole number of 1 or more" in refused.stderr
+
+
+def test_list_filters_by_every_state_get_shows(
+    cli: Cli, sync_client: Generio, emu: Emulator, emu_clock: EmulatorClock
+) -> None:
+    """--state starting (which the service does not filter by) lists just the starting flows."""
+    created = sync_client.flows.create(PROMPT_TEMPLATE).id
+    starting = sync_client.flows.create(PROMPT_TEMPLATE, inputs="a kite").id
+    assert cli("flows", "get", starting).stdout.split("\n")[2].split()[1] == "starting"
+    assert _ids(cli("flows", "list", "--state", "starting")) == [starting]
+    assert _ids(cli("flows", "list", "--state", "created")) == [created]
+    emu_clock.advance(emu.flow_seconds * 2)
+    assert cli("flows", "list", "--state", "starting").stdout.strip() == "no flows"
+    assert _ids(cli("flows", "list", "--state", "completed")) == [starting]
+
+
+def test_sort_fields_have_one_spelling(cli: Cli, sync_client: Generio) -> None:
+    """--sort-by state works; its alias status is not offered (one spelling per field)."""
+    sync_client.flows.create(PROMPT_TEMPLATE)
+    assert cli("flows", "list", "--sort-by", "state").exit_code == 0
+    refused = cli("flows", "list", "--sort-by", "status")
+    assert refused.exit_code == 2
+    assert "status is not one of: created_at, started_at, finished_at, progress, state" in (
+        refused.stderr
+    )
+    help_text = cli("flows", "list", "--help").stdout
+    assert "status" not in help_text
+
+
+def test_sort_by_progress_furthest_first(
+    cli: Cli, sync_client: Generio, emu: Emulator, emu_clock: EmulatorClock
+) -> None:
+    """--sort-by progress lists the flow furthest along first."""
+    emu.flow_seconds = 10.0
+    ahead = sync_client.flows.create(PROMPT_TEMPLATE, inputs="an early boat").id
+    emu_clock.advance(6.0)
+    behind = sync_client.flows.create(PROMPT_TEMPLATE, inputs="a late boat").id  # newer
+    emu_clock.advance(1.0)
+    assert _ids(cli("flows", "list", "--sort-by", "progress")) == [ahead, behind]
+    assert _ids(cli("flows", "list", "--sort-by", "progress", "--ascending")) == [behind, ahead]

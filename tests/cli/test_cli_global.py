@@ -7,6 +7,7 @@ import logging
 import subprocess
 import sys
 from pathlib import Path
+from typing import get_args
 
 import pytest
 from typer.testing import CliRunner
@@ -14,7 +15,7 @@ from typer.testing import CliRunner
 import generio.__main__ as entry
 from generio import __version__
 from generio._cli import app
-from generio._cli._flows import SortField, StateFilter
+from generio._cli._flows import SERVICE_STATES, SORT_FIELDS, STATES
 from generio.testing import Emulator
 from tests.helpers.cli import PROMPT_TEMPLATE, TEMPLATES, Cli
 
@@ -45,7 +46,7 @@ def test_shell_completion_offers_states() -> None:
            "COMP_CWORD": "4"}  # fmt: skip
     result = CliRunner().invoke(app, [], env=env, prog_name="generio")
     assert result.exit_code == 0
-    assert result.stdout.split() == [s.value for s in StateFilter]
+    assert result.stdout.split() == list(STATES)
 
 
 def test_no_command_shows_help() -> None:
@@ -182,8 +183,12 @@ def test_help_loads_no_client_or_emulator() -> None:
 
 
 def test_choices_match_the_spec() -> None:
-    """--state and --sort-by offer exactly the values the API documents."""
+    """--state takes every state; the service is asked for the spec's; one name per sort field."""
     from generio_api.models import FlowSortField, FlowStateFilter
 
-    assert {s.value for s in StateFilter} == {s.value for s in FlowStateFilter}
-    assert {s.value for s in SortField} == {s.value for s in FlowSortField}
+    from generio import FlowState
+
+    assert set(STATES) == set(get_args(FlowState))
+    assert set(SERVICE_STATES) == {s.value for s in FlowStateFilter}
+    assert set(SORT_FIELDS) < {s.value for s in FlowSortField}
+    assert {"state", "status"} & set(SORT_FIELDS) == {"state"}

@@ -151,4 +151,4 @@ def test_usage_lines_read_as_typed() -> None:
 
     assert usage("run") == "Usage: generio run [OPTIONS] TEMPLATE INPUT..."
     assert usage("flows", "create") == "Usage: generio flows create [OPTIONS] TEMPLATE [INPUT...]"
-    assert usage("flows", "upload") == "Usage: generio flows upload [OPTIONS] ID FILE..."
+    assert usage("flows", "upload") == "Usage: generio flows upload [OPTIONS] ID INPUT..."

@@ -95,19 +95,26 @@ def _free_port() -> int:
     return port
 
 
-def _serve(*extra: str) -> tuple[subprocess.Popen[str], str]:
+def _serve(*extra: str, key: str | None = "K") -> tuple[subprocess.Popen[str], str, list[str]]:
+    """Start `generio emulator`; return it, its URL and its banner's lines to paste."""
     port = _free_port()
+    given = ["--api-key", key] if key is not None else []
     child = subprocess.Popen(
-        [sys.executable, "-m", "generio", "emulator", "--port", str(port), "--api-key", "K",
+        [sys.executable, "-m", "generio", "emulator", "--port", str(port), *given,
          "--flow-seconds", "0.1", *extra],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         preexec_fn=_default_sigint,
+        env={**os.environ, "SHELL": "/bin/bash"},
     )  # fmt: skip
     assert child.stdout is not None
-    assert "serving" in child.stdout.readline()
-    return child, f"http://127.0.0.1:{port}"
+    # The banner, read whole: communicate() later reads the pipe, not this reader's buffer.
+    banner = [child.stdout.readline() for _ in range(3 if key is None else 4)]
+    url = f"http://127.0.0.1:{port}"
+    assert "serving" in banner[0]
+    assert banner[1] == "Point generio at it: paste these lines into the shell you run it from.\n"
+    return child, url, [line.strip() for line in banner[2:]]
 
 
 def _stop(child: subprocess.Popen[str]) -> tuple[str, str]:
@@ -124,7 +131,11 @@ def _stop(child: subprocess.Popen[str]) -> tuple[str, str]:
 @pytest.mark.parametrize("quiet", [False, True], ids=["logged", "quiet"])
 def test_emulator_command_logs_one_line_per_request(quiet: bool) -> None:
     """`generio emulator` writes one line per request to stderr; --quiet writes none."""
-    child, url = _serve(*(["--quiet"] if quiet else []))
+    child, url, lines = _serve(*(["--quiet"] if quiet else []))
+    assert lines == [  # the given key is not repeated
+        f"export GENERIO_BASE_URL={url}",
+        "(and GENERIO_API_KEY set to the key given to the emulator)",
+    ]
     try:
         headers = {"Authorization": "Bearer K"}
         with httpx.Client(base_url=url, headers=headers) as http:
@@ -144,6 +155,26 @@ def test_emulator_command_logs_one_line_per_request(quiet: bool) -> None:
         ]
     assert "K" not in err.replace("KEY", "")
     assert out == ""  # the banner was read; nothing else goes to stdout
+
+
+@pytest.mark.skipif(not CONSOLE_SCRIPT.exists(), reason="generio is not installed as a script")
+def test_the_banner_lines_pasted_into_bash_point_generio_at_the_emulator() -> None:
+    """The emulator's export line, pasted into a fresh bash as printed, makes `generio` work."""
+    child, _url, lines = _serve("--quiet", key=None)
+    try:
+        (line,) = lines
+        assert line.startswith("export GENERIO_BASE_URL=http://127.0.0.1:")
+        assert " GENERIO_API_KEY=" in line  # the generated key, to paste
+        env = {k: v for k, v in os.environ.items() if not k.startswith("GENERIO_")}
+        env["PATH"] = f"{CONSOLE_SCRIPT.parent}{os.pathsep}{env.get('PATH', '')}"
+        done = subprocess.run(
+            ["bash", "-c", f"set -e\n{line}\ngenerio templates --json\n"], env=env,
+            capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+    finally:
+        _stop(child)
+    assert done.returncode == 0, done.stderr
+    assert {t["name"] for t in json.loads(done.stdout)} >= {PROMPT_TEMPLATE}
 
 
 def _run_python(code: str) -> subprocess.CompletedProcess[str]:

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from generio import Generio
 from generio._cli import app
-from generio._preview import VIEWER_VERSION, render_page
+from generio._preview import VIEWER_VERSION, PreviewItem, render_page
 from generio.testing import Emulator
 
 VIEWER = Path(__file__).parents[2] / "generio" / "_preview_assets" / "model-viewer.min.js"
@@ -90,14 +90,63 @@ def test_preview_refuses_a_missing_file_and_a_flow_without_models(
     assert not (tmp_path / "x.html").exists()
 
 
-def test_a_file_that_is_not_a_glb_gets_a_card_saying_so(emu: Emulator, tmp_path: Path) -> None:
-    """A non-GLB file is shown as a problem on its card, not as a broken viewer."""
+def test_an_input_that_is_not_a_model_fails_the_command(
+    emu: Emulator, models: list[Path], tmp_path: Path
+) -> None:
+    """A file that is not a GLB among good ones: exit 2 naming it and the way out; no page."""
+    bad = tmp_path / "jobs.jsonl"
+    bad.write_text('{"template": "model_generate_fromprompt"}\n')
+    out = tmp_path / "page.html"
+    code, stdout, stderr = _invoke(emu, "preview", str(models[0]), str(bad), "-o", str(out))
+    assert code == 2
+    assert stdout == ""
+    (line,) = stderr.splitlines()
+    assert line.startswith(f"generio: error: cannot preview {bad}: this is not a glTF binary")
+    assert "--skip-invalid" in line
+    assert not out.exists()
+
+
+def test_skip_invalid_leaves_such_inputs_out(
+    emu: Emulator, models: list[Path], tmp_path: Path
+) -> None:
+    """--skip-invalid writes the page of the models it can show and names each input left out."""
+    bad = tmp_path / "notes.txt"
+    bad.write_text("hello")
+    broken = tmp_path / "broken.glb"
+    broken.write_bytes(models[0].read_bytes()[:100])
+    out = tmp_path / "page.html"
+    code, stdout, stderr = _invoke(
+        emu, "preview", str(bad), str(models[0]), str(broken), "-o", str(out), "--skip-invalid"
+    )
+    assert code == 0, stderr
+    assert stdout.strip() == f"preview of 1 model(s) written to {out}"
+    assert _embedded(out.read_text(encoding="utf-8")) == [models[0].read_bytes()]
+    left_out = [line for line in stderr.splitlines() if line.startswith("generio: left out ")]
+    assert [line.split()[3].rstrip(":") for line in left_out] == [str(bad), str(broken)]
+
+
+def test_nothing_to_show_is_an_error_even_when_skipping(emu: Emulator, tmp_path: Path) -> None:
+    """--skip-invalid with no showable input at all: exit 2 and no page."""
     bad = tmp_path / "notes.txt"
     bad.write_text("hello")
     out = tmp_path / "page.html"
-    code, _, _ = _invoke(emu, "preview", str(bad), "-o", str(out))
-    assert code == 0
-    page = out.read_text(encoding="utf-8")
+    code, _, stderr = _invoke(emu, "preview", str(bad), "-o", str(out), "--skip-invalid")
+    assert code == 2
+    assert "none of the inputs is a model" in stderr
+    assert not out.exists()
+
+
+def test_a_directory_is_refused_before_any_request(emu: Emulator, tmp_path: Path) -> None:
+    """A folder given as a target is a usage error, not a flow id sent to the service."""
+    code, _, stderr = _invoke(emu, "preview", str(tmp_path))
+    assert code == 2
+    assert "is not a file" in stderr
+    assert emu.ledger == []
+
+
+def test_the_page_tells_a_model_it_cannot_show() -> None:
+    """render_page (the library's page) shows a card saying why, not a broken viewer."""
+    page = render_page([PreviewItem("notes", b"hello")])
     assert "cannot show this model: this is not a glTF binary" in page
     assert _embedded(page) == []
 
