@@ -26,7 +26,6 @@ from generio._errors import (
     hiding,
 )
 from generio._http.operations import Operation
-from generio._http.retrying import captured_responses
 from generio._http.secret import Secret
 
 __all__ = ["bad_body", "connection_error", "generio_errors", "read_answer", "scrubbed"]
@@ -97,18 +96,29 @@ def scrubbed(exc: BaseException) -> BaseException:
 
 
 @contextlib.contextmanager
-def generio_errors(op: Operation[Any], secret: Secret | None = None) -> Iterator[None]:
+def generio_errors(
+    op: Operation[Any],
+    secret: Secret | None = None,
+    seen: list[httpx.Response] | None = None,
+) -> Iterator[None]:
     """Turn what escapes one request of ``op`` into generio's errors.
+
+    Enter and leave it within one step (never across a ``yield``): it hides the key with a
+    context variable while it is open.
 
     Args:
         op: the operation the request belongs to.
         secret: the API key, hidden from errors built from what the service sent.
+        seen: the request's answer box (``_http/retrying.tags``): an answer that could not
+            be parsed is quoted from it.
 
     Raises:
         APIConnectionError: the transport failed (``APITimeoutError`` for a timeout).
         ServerError: the answer could not be parsed.
     """
-    with captured_responses() as seen, hiding(secret):
+    if seen is None:
+        seen = []
+    with hiding(secret):
         try:
             yield
         except GenerioError:

@@ -12,8 +12,7 @@ import httpx
 
 from generio._drivers.answers import generio_errors, read_answer
 from generio._errors import ClientClosedError
-from generio._http.bounded import body_limit
-from generio._http.policy import budget_scope
+from generio._http.retrying import tags
 from generio._jobs.effects import (
     Download,
     Effect,
@@ -110,8 +109,9 @@ class SyncDriver:
         if isinstance(effect, Local):
             return perform_local(effect)
         op = effect.op
-        with budget_scope(effect.budget), generio_errors(op, self._state.settings.api_key):
-            return read_answer(op, self._http.request(**op.raw_request()))
+        extensions, seen = tags(effect.budget)
+        with generio_errors(op, self._state.settings.api_key, seen):
+            return read_answer(op, self._http.request(**op.raw_request(), extensions=extensions))
 
     def _download(self, effect: Download) -> Saved:
         # The writer (JSON scanning, base64, safe files) loads on the first download.
@@ -120,22 +120,22 @@ class SyncDriver:
             OutputWriter,
             check_download,
             download_op,
+            past_deadline,
         )
 
-        limits = DownloadLimits.start(self._state.settings)
+        limits = DownloadLimits.start(self._state.settings, effect.deadline)
+        extensions, seen = tags(effect.budget, limits.body())
+        timeout = limits.request_timeout(self._http.timeout)
         with (
-            budget_scope(effect.budget),
-            generio_errors(download_op(effect), self._state.settings.api_key),
-            body_limit(limits.body()),
-            self._http.stream(
-                "GET", effect.path, timeout=limits.request_timeout(self._http.timeout)
-            ) as response,
+            past_deadline(effect, limits),
+            generio_errors(download_op(effect), self._state.settings.api_key, seen),
+            self._http.stream("GET", effect.path, timeout=timeout, extensions=extensions) as answer,
         ):
-            if not response.is_success:
-                response.read()
-            check_download(effect, response)
-            content_type = response.headers.get("content-type", "")
+            if not answer.is_success:
+                answer.read()
+            check_download(effect, answer)
+            content_type = answer.headers.get("content-type", "")
             with OutputWriter(effect, content_type, limits) as writer:
-                for chunk in response.iter_bytes():
+                for chunk in answer.iter_bytes():
                     writer.feed(chunk)
                 return writer.finish()

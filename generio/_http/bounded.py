@@ -9,17 +9,17 @@ deflate, the only ones generio asks for), decompresses in pieces of at most
 is abandoned with a :class:`~generio.ResponseTooLargeError`. httpx then sees an identity
 body, so nothing is decompressed twice.
 
-The limit is the client's ``max_response_bytes``, except while a download runs: its driver
-sets the download's own allowance with :func:`body_limit`. This holds for every request
-the client sends, ``client.low_level`` included.
+The limit is the client's ``max_response_bytes``, except for a download or a stream of an
+output: its request carries its own allowance in its httpx ``extensions``
+(:data:`LIMIT_EXTENSION`), never in a context variable, so the answer may be read in another
+thread or task than the one that sent it. This holds for every request the client sends,
+``client.low_level`` included.
 """
 
 from __future__ import annotations
 
-import contextlib
 import zlib
 from collections.abc import AsyncIterator, Iterator
-from contextvars import ContextVar
 from typing import Final
 
 import attrs
@@ -27,7 +27,7 @@ import httpx
 
 from generio._errors import ResponseTooLargeError, ServerError
 
-__all__ = ["ACCEPT_ENCODING", "PIECE", "Limit", "body_limit", "bound", "too_large"]
+__all__ = ["ACCEPT_ENCODING", "LIMIT_EXTENSION", "PIECE", "Limit", "bound", "too_large"]
 
 #: Largest piece of decompressed data produced at once.
 PIECE: Final = 64 * 1024
@@ -51,17 +51,9 @@ class Limit:
     setting: str
 
 
-_LIMIT: ContextVar[Limit | None] = ContextVar("generio_body_limit", default=None)
-
-
-@contextlib.contextmanager
-def body_limit(limit: Limit) -> Iterator[None]:
-    """Apply ``limit`` instead of the client's JSON limit to requests sent in the block."""
-    token = _LIMIT.set(limit)
-    try:
-        yield
-    finally:
-        _LIMIT.reset(token)
+#: The key of a request's httpx ``extensions`` whose :class:`Limit` replaces the client's
+#: JSON limit for that request's answer (downloads and streams of outputs).
+LIMIT_EXTENSION = "generio_body_limit"
 
 
 class _Inflater:
@@ -211,12 +203,13 @@ def bound(request: httpx.Request, response: httpx.Response, default: Limit) -> h
     Args:
         request: the request (method and path, for messages).
         response: the transport's answer, its body not read yet.
-        default: the limit when no :func:`body_limit` block is active.
+        default: the limit when the request carries none of its own.
 
     A body in a content coding generio did not ask for is refused (a ``ServerError``) when
     it is read: httpx would decompress it whole.
     """
-    limit = _LIMIT.get() or default
+    own = request.extensions.get(LIMIT_EXTENSION)
+    limit = own if isinstance(own, Limit) else default
     method, path = request.method, request.url.path
     codings = _codings(response)
     unknown = [c for c in codings if c not in _KNOWN]
