@@ -12,7 +12,8 @@ from generio import AsyncGenerio, ConflictError, GenerioError, NotFoundError
 
 @contextlib.asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    async with AsyncGenerio() as client:  # one client for the app's event loop
+    """Open one AsyncGenerio for the app's life, on the app's event loop."""
+    async with AsyncGenerio() as client:
         app.state.generio = client
         yield
 
@@ -22,6 +23,7 @@ app = FastAPI(lifespan=lifespan)
 
 @app.get("/models/{flow_id}/{asset_id}")
 async def model(flow_id: str, asset_id: str) -> StreamingResponse:
+    """Stream one output of a finished flow as the response body."""
     client: AsyncGenerio = app.state.generio
     stream = client.flows.stream_output(flow_id, asset_id)
     try:

@@ -12,6 +12,7 @@ app = FastAPI()
 
 @app.get("/models/{flow_id}/{asset_id}")
 def model(flow_id: str, asset_id: str) -> StreamingResponse:
+    """Stream one output of a finished flow as the response body."""
     stream = client.flows.stream_output(flow_id, asset_id)
     try:
         stream.open()  # errors and the MIME type are known before the response starts

@@ -80,6 +80,8 @@ class StreamCore:
         self._skip = 0
         self._skip_crc = 0
         self._mime: str | None = None
+        # An error no new attempt can mend (the content changed under a reopened stream).
+        self._fatal: ServerError | None = None
 
     @property
     def mime_type(self) -> str | None:
@@ -99,7 +101,9 @@ class StreamCore:
             self._patience = Patience.start(settings.download_timeout)
             self._limits = DownloadLimits.start(settings, self._patience.deadline)
         assert self._limits is not None  # noqa: S101 - set with the patience
-        extensions, _seen = tags(self._state.budget(), self._limits.body())
+        budget = self._state.budget()
+        budget.deadline = self._patience.deadline
+        extensions, _seen = tags(budget, self._limits.body())
         return extensions, self._limits.request_timeout(client_timeout)
 
     def begin(self, response: httpx.Response) -> None:
@@ -152,11 +156,12 @@ class StreamCore:
         self._crc = zlib.crc32(piece, self._crc)
 
     def _changed(self) -> ServerError:
-        return bad_body(
+        self._fatal = bad_body(
             self.path,
             f"its content differs from the {self.handed} bytes read before the connection "
             "was lost, so the rest cannot follow them",
         )
+        return self._fatal
 
     def feed(self, chunk: bytes) -> list[bytes]:
         """Take the next chunk of the body; return the pieces to hand out.
@@ -190,7 +195,7 @@ class StreamCore:
             raise self._changed()
         return last
 
-    def failed(self, exc: Exception) -> Any:
+    def failed(self, exc: Exception) -> float:
         """Decide after an attempt failed: the seconds to wait before the next, or raise.
 
         Raises:
@@ -199,13 +204,15 @@ class StreamCore:
                 much content was handed out already.
         """
         error = self._translate(exc)
+        if error is self._fatal:
+            raise self._final(error)
         assert self._patience is not None  # noqa: S101 - set by the first request
         steps = ride_out(self._patience, error)
         try:
             pause = next(steps)
         except GenerioError as given_up:
             raise self._final(given_up)  # noqa: B904 - the same error, told more
-        return pause.seconds
+        return float(pause.seconds)
 
     def _translate(self, exc: Exception) -> GenerioError:
         if isinstance(exc, GenerioError):

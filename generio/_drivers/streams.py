@@ -89,7 +89,7 @@ class OutputStream:
     @property
     def bytes_handed_out(self) -> int:
         """How many bytes of content the stream has handed out so far."""
-        return self._core.handed
+        return self._core.handed - sum(map(len, self._ready))
 
     def open(self) -> OutputStream:
         """Send the request and read until the MIME type is known; return the stream.
@@ -111,8 +111,7 @@ class OutputStream:
             try:
                 self._attempt()
             except Exception as exc:  # noqa: BLE001 - the core decides: retry or raise
-                self._drop()
-                time.sleep(self._core.failed(exc))
+                time.sleep(self._pause(exc))
             except BaseException:
                 self._drop()
                 raise
@@ -155,9 +154,18 @@ class OutputStream:
             try:
                 self._pull()
             except Exception as exc:  # noqa: BLE001 - the core decides: retry or raise
-                self._drop()
-                time.sleep(self._core.failed(exc))  # then reopened, skipping what was sent
+                time.sleep(self._pause(exc))  # then reopened, skipping what was sent
         return self._ready.popleft()
+
+    def _pause(self, exc: Exception) -> float:
+        """Drop the answer; the seconds before the next attempt, or the final error."""
+        self._drop()
+        try:
+            pause: float = self._core.failed(exc)
+        except BaseException:
+            self.close()  # a stream that failed is done
+            raise
+        return pause
 
     def _drop(self) -> None:
         response, self._response, self._chunks = self._response, None, None
@@ -224,7 +232,7 @@ class AsyncOutputStream:
     @property
     def bytes_handed_out(self) -> int:
         """How many bytes of content the stream has handed out so far."""
-        return self._core.handed
+        return self._core.handed - sum(map(len, self._ready))
 
     async def open(self) -> AsyncOutputStream:
         """Send the request and read until the MIME type is known; return the stream.
@@ -246,8 +254,7 @@ class AsyncOutputStream:
             try:
                 await self._attempt()
             except Exception as exc:  # noqa: BLE001 - the core decides: retry or raise
-                await self._drop()
-                await anyio.sleep(self._core.failed(exc))
+                await anyio.sleep(await self._pause(exc))
             except BaseException:
                 await self._drop()
                 raise
@@ -291,9 +298,18 @@ class AsyncOutputStream:
             try:
                 await self._pull()
             except Exception as exc:  # noqa: BLE001 - the core decides: retry or raise
-                await self._drop()
-                await anyio.sleep(self._core.failed(exc))  # then reopened, skipping
+                await anyio.sleep(await self._pause(exc))  # then reopened, skipping
         return self._ready.popleft()
+
+    async def _pause(self, exc: Exception) -> float:
+        """Drop the answer; the seconds before the next attempt, or the final error."""
+        await self._drop()
+        try:
+            pause: float = self._core.failed(exc)
+        except BaseException:
+            await self.aclose()  # a stream that failed is done
+            raise
+        return pause
 
     async def _drop(self) -> None:
         import anyio

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import os
 import random
+import time
 
 import attrs
 import httpx
@@ -193,10 +194,20 @@ class Budget:
     Attributes:
         max_retries: extra attempts allowed in all.
         used: extra attempts made so far.
+        deadline: the ``time.monotonic()`` the call must end by (a download's
+            ``download_timeout``), or None: no retry is started, and no attempt waits,
+            past it.
     """
 
     max_retries: int
     used: int = 0
+    deadline: float | None = None
+
+    def left(self) -> float | None:
+        """Seconds left before the deadline (None: no deadline; never below zero)."""
+        if self.deadline is None:
+            return None
+        return max(self.deadline - time.monotonic(), 0.0)
 
     @property
     def retried(self) -> bool:

@@ -48,9 +48,16 @@ class _Attempts:
         self.path = request.url.path
         self.started = time.monotonic()
 
-    def begin(self) -> None:
-        """Note the start of an attempt, for the elapsed time in the log."""
+    def begin(self, request: httpx.Request) -> None:
+        """Note the start of an attempt; cut its timeouts to the call's deadline, if any."""
         self.started = time.monotonic()
+        left = self.budget.left()
+        if left is not None:
+            timeouts = dict(request.extensions.get("timeout") or {})
+            for phase in ("connect", "read", "write", "pool"):
+                value = timeouts.get(phase)
+                timeouts[phase] = max(min(left, value if value is not None else left), 0.001)
+            request.extensions["timeout"] = timeouts
 
     def after(self, outcome: httpx.Response | Exception) -> float | None:
         """Log an attempt's outcome; return the delay before a retry, or None to stop."""
@@ -80,7 +87,11 @@ class _Attempts:
             )
         if not self.budget.allows(self.method, status):
             return None
-        wait = delay(self.budget.take(), retry_after)
+        wait = delay(self.budget.used + 1, retry_after)
+        left = self.budget.left()
+        if left is not None and wait >= left:
+            return None  # the retry could not even start before the call's deadline
+        self.budget.take()
         logger.debug(
             "retrying %s %s in %.2fs (retry %d of %d)",
             self.method,
@@ -118,7 +129,7 @@ class RetryTransport(httpx.BaseTransport):
         """Send ``request``, retrying within the budget."""
         attempts = _Attempts(request, self._max_retries)
         while True:
-            attempts.begin()
+            attempts.begin(request)
             try:
                 response = self._inner.handle_request(request)
             except httpx.TransportError as exc:
@@ -154,7 +165,7 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
 
         attempts = _Attempts(request, self._max_retries)
         while True:
-            attempts.begin()
+            attempts.begin(request)
             try:
                 response = await self._inner.handle_async_request(request)
             except httpx.TransportError as exc:

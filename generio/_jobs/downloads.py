@@ -10,6 +10,7 @@ backoff, until the client's ``download_timeout`` has passed since it began
 
 from __future__ import annotations
 
+import functools
 import logging
 from pathlib import Path
 
@@ -106,8 +107,10 @@ def download_one_job(
     path = f"/flows/{quote_id(flow_id)}/outputs/{quote_id(asset_id)}"
     patience = Patience.start(state.settings.download_timeout)
     while True:
+        budget = state.budget()
+        budget.deadline = patience.deadline
         effect = Download(
-            path, asset_id, directory, frozenset(taken), state.budget(), stem, flow_id, index,
+            path, asset_id, directory, frozenset(taken), budget, stem, flow_id, index,
             filename, named, patience.deadline,
         )  # fmt: skip
         try:
@@ -126,7 +129,8 @@ def list_outputs_job(
     """List a finished flow's outputs, riding out transient failures (``ride_out``)."""
     patience = Patience.start(state.settings.download_timeout)
     op = list_outputs_op(flow_id, include_data)
-    listed: list[Asset] = yield from patiently(patience, lambda: request_job(state, op))
+    job = functools.partial(request_job, state, op, patience.deadline)
+    listed: list[Asset] = yield from patiently(patience, job)
     return listed
 
 

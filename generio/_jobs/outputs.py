@@ -29,9 +29,9 @@ T = TypeVar("T")
 def output_job(state: ClientState, flow_id: str, asset_id: str) -> Job[Asset]:
     """One output with its content, riding out transient failures."""
     patience = Patience.start(state.settings.download_timeout)
-    asset: Asset = yield from patiently(
-        patience, functools.partial(request_job, state, get_output_op(flow_id, asset_id))
-    )
+    op = get_output_op(flow_id, asset_id)
+    job = functools.partial(request_job, state, op, patience.deadline)
+    asset: Asset = yield from patiently(patience, job)
     return asset
 
 

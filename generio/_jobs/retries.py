@@ -130,11 +130,13 @@ class Patience:
         seconds: the allowance (the client's ``download_timeout``), or None: no end.
         deadline: the ``time.monotonic()`` it ends at, or None.
         failures: transient failures so far (the backoff grows with them).
+        last: the last of them, or None.
     """
 
     seconds: float | None
     deadline: float | None
     failures: int = 0
+    last: Exception | None = None
 
     @classmethod
     def start(cls, seconds: float | None) -> Patience:
@@ -162,11 +164,16 @@ def ride_out(patience: Patience, failure: Exception) -> Generator[Sleep, Any, No
 
     Raises:
         Exception: ``failure``, when it is not transient (:func:`is_transient`).
-        DownloadTimeoutError: the patience ran out (``failure`` is its ``__cause__``).
+        DownloadTimeoutError: the patience ran out; its ``__cause__`` is the last transient
+            failure (also when an attempt itself met the deadline after earlier failures).
     """
+    last = patience.last
+    if isinstance(failure, DownloadTimeoutError) and last is not None:
+        raise patience_spent(patience, last) from last
     if not is_transient(failure):
         raise failure
     patience.failures += 1
+    patience.last = failure
     pause = poll_pause(patience.failures, failure)
     if delays_disabled():
         pause = test_poll_interval()  # a test: steady, never a busy loop

@@ -22,7 +22,6 @@ MIME type the template declares) for a stream or a download later.
 
 from __future__ import annotations
 
-import functools
 import logging
 import os
 from collections.abc import Mapping
@@ -32,8 +31,8 @@ from typing import Any
 import attrs
 
 from generio._errors import FlowFailed, GenerioError, InputError
-from generio._http.operations import get_output_op, list_outputs_op, update_flow_op
-from generio._jobs.calls import as_sources, request_job
+from generio._http.operations import list_outputs_op, update_flow_op
+from generio._jobs.calls import as_sources
 from generio._jobs.collect import Collect, where_outputs
 from generio._jobs.create import CreateProgress, create_job
 from generio._jobs.downloads import (
@@ -47,7 +46,8 @@ from generio._jobs.flow_errors import name_flow, while_collecting, while_waiting
 from generio._jobs.idempotency import check_key, new_key
 from generio._jobs.keyed import find_keyed
 from generio._jobs.options import ON_INTERRUPT, OnInterrupt, check_on_interrupt, resolve
-from generio._jobs.retries import Patience, call, patiently
+from generio._jobs.outputs import output_job
+from generio._jobs.retries import call
 from generio._jobs.state import ClientState
 from generio._jobs.wait import check_progress_interval, check_timeout, wait_job
 from generio._models import Asset, Flow, Output, ProgressCallback, RunResult, Template
@@ -182,9 +182,7 @@ def _outputs_with_data(state: ClientState, flow_id: str) -> Job[list[Asset]]:
         if asset.has_data or asset.is_failed:
             outputs.append(asset)
             continue
-        patience = Patience.start(state.settings.download_timeout)
-        fetch = functools.partial(request_job, state, get_output_op(flow_id, asset.id))
-        outputs.append((yield from patiently(patience, fetch)))
+        outputs.append((yield from output_job(state, flow_id, asset.id)))
     return outputs
 
 

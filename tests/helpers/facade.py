@@ -80,17 +80,19 @@ FLOW_JSON: dict[str, Any] = {
 
 
 async def _make_async(emu: Emulator, options: dict[str, Any]) -> AsyncGenerio:
-    return AsyncGenerio(emu.api_key, emu.base_url, **options)
+    return AsyncGenerio(emu.api_key, options.pop("base_url", emu.base_url), **options)
 
 
 @contextlib.contextmanager
 def either_client(kind: str, emu: Emulator, **options: Any) -> Iterator[Generio]:
     """Open a ``Generio`` (kind "sync") or a blocking view of an ``AsyncGenerio``.
 
-    ``options`` go to the client's constructor (``download_timeout=``, ...).
+    ``options`` go to the client's constructor (``download_timeout=``, ...; ``base_url=``
+    points it at a server in front of the emulator).
     """
     if kind == "sync":
-        with Generio(emu.api_key, emu.base_url, **options) as client:
+        url = options.pop("base_url", emu.base_url)
+        with Generio(emu.api_key, url, **options) as client:
             yield client
         return
     with anyio.from_thread.start_blocking_portal("asyncio") as portal:
