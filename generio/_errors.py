@@ -212,7 +212,7 @@ class ResponseTooLargeError(ServerError):
 
 
 class DownloadTimeoutError(APITimeoutError):
-    """A download took longer than the client's ``download_timeout``; nothing was saved."""
+    """Fetching an output took longer than ``download_timeout``, retries included."""
 
 
 class ClientClosedError(GenerioError, RuntimeError):

@@ -193,6 +193,12 @@ class OutputStream:
         self._ready.clear()
         self._drop()
 
+    def __del__(self) -> None:
+        # An opened stream dropped unread would keep its connection from the pool.
+        response = getattr(self, "_response", None)
+        if response is not None:
+            response.close()
+
     def __enter__(self) -> OutputStream:
         return self.open()
 

@@ -26,21 +26,16 @@ from generio import (
     ResponseTooLargeError,
     ServerError,
 )
-from generio.testing import Emulator, sample_glb
-from tests.helpers.emulator import emulator_outputs, fired
-from tests.helpers.facade import KEY, MOCK_URL, OPTIMIZE_TEMPLATE, PROMPT_TEMPLATE
+from generio.testing import Emulator
+from tests.helpers.emulator import finished_output, fired
+from tests.helpers.facade import KEY, MOCK_URL, PROMPT_TEMPLATE
 
 FAULTS = ["unavailable", "server_error", "bad_gateway", "rate_limit", "connection_reset"]
 
 
 def _finished(emu: Emulator, size: int = 600_000) -> tuple[str, str, bytes]:
     """Make a finished flow with one output of about ``size`` bytes; its ids and bytes."""
-    with Generio(emu.api_key, emu.base_url) as client:
-        flow = client.flows.create(OPTIMIZE_TEMPLATE, inputs=[sample_glb(size)])
-        client.flows.wait(flow.id)
-        (output,) = client.flows.outputs(flow.id)
-    (expected,) = emulator_outputs(emu, flow.id)
-    return flow.id, output.id, expected
+    return finished_output(emu, size)
 
 
 def test_sync_stream_read_one_chunk_per_thread(emu: Emulator) -> None:

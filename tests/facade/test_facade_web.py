@@ -17,9 +17,9 @@ import httpx
 import pytest
 
 from generio import Generio
-from generio.testing import Emulator, sample_glb
-from tests.helpers.emulator import emulator_outputs, fired
-from tests.helpers.facade import OPTIMIZE_TEMPLATE, PROMPT_TEMPLATE
+from generio.testing import Emulator
+from tests.helpers.emulator import finished_output, fired
+from tests.helpers.facade import PROMPT_TEMPLATE
 from tests.helpers.web import RECIPES, peak_mb, reset_peak, rss_mb, serve_recipe
 
 RECIPE_NAMES = ["serve_models", "serve_models_sync"]
@@ -33,12 +33,7 @@ GROWTH_BOUND_MB = 48.0
 
 def _model(emu: Emulator, size: int = MODEL_BYTES) -> tuple[str, str, bytes]:
     """Make a finished flow with one output of about ``size`` bytes; its ids and bytes."""
-    with Generio(emu.api_key, emu.base_url) as client:
-        flow = client.flows.create(OPTIMIZE_TEMPLATE, inputs=[sample_glb(size)])
-        client.flows.wait(flow.id)
-        (output,) = client.flows.outputs(flow.id)
-    (expected,) = emulator_outputs(emu, flow.id)
-    return flow.id, output.id, expected
+    return finished_output(emu, size)
 
 
 async def _download_all(url: str, clients: int) -> list[tuple[int, str, str]]:

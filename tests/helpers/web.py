@@ -62,8 +62,13 @@ def reset_peak(pid: int) -> None:
 
 
 @contextlib.contextmanager
-def serve_recipe(recipe: str, emu: Emulator, **env: str) -> Iterator[Served]:
-    """Serve ``docs/recipes/<recipe>.py`` with uvicorn on 127.0.0.1 until the block ends."""
+def serve_recipe(
+    recipe: str, emu: Emulator, loop: str | None = None, **env: str
+) -> Iterator[Served]:
+    """Serve ``docs/recipes/<recipe>.py`` with uvicorn on 127.0.0.1 until the block ends.
+
+    ``loop`` is uvicorn's ``--loop`` (the recipe's documented one when None).
+    """
     environment = {
         **os.environ,
         "GENERIO_API_KEY": emu.api_key,
@@ -74,7 +79,7 @@ def serve_recipe(recipe: str, emu: Emulator, **env: str) -> Iterator[Served]:
     command = [
         sys.executable, "-m", "uvicorn", "--app-dir", str(RECIPES), f"{recipe}:app",
         "--host", "127.0.0.1", "--port", "0", "--log-level", "info", "--no-access-log",
-        "--loop", LOOPS.get(recipe, "auto"),
+        "--loop", loop or LOOPS.get(recipe, "auto"),
     ]  # fmt: skip
     process = subprocess.Popen(
         command, env=environment, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True
