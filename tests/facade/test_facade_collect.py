@@ -151,3 +151,22 @@ def test_the_default_is_one_across_library_and_cli() -> None:
     ):  # fmt: skip
         assert inspect.signature(method).parameters["on_interrupt"].default == "auto", method
     assert inspect.signature(batch).parameters["on_interrupt"].default == "auto"
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_progress_interval_reaches_run_and_wait(emu: Emulator, kind: str) -> None:
+    """run() and flows.wait() take progress_interval on both clients, polls faulted or not."""
+    emu.add_fault("rate_limit", "get_flow", count=2, retry_after=0)
+    seen: list[str] = []
+    with either_client(kind, emu) as client:
+        result = client.run(
+            PROMPT_TEMPLATE,
+            "a bell",
+            progress_interval=0.5,
+            on_progress=lambda f: seen.append(f.state),
+        )
+        again = client.flows.wait(result.flow.id, progress_interval=2)
+        with pytest.raises(InputError, match="progress_interval"):
+            client.flows.wait(result.flow.id, progress_interval=-1)
+    assert (result.flow.state, again.state, seen[-1]) == ("completed", "completed", "completed")
+    assert len(emu.fault_log) == 2
