@@ -127,8 +127,9 @@ def timeout_error(
     """Return the error of a download (or stream) that passed ``download_timeout``."""
     return DownloadTimeoutError(
         f"GET {path}: the download took longer than {timeout or 0:g} s, the client's "
-        f"download_timeout (retries included).{_told(tail)} What to do: retry later, or create "
-        "the client with a longer download_timeout.",
+        f"download_timeout (retries included).{_told(tail)} What to do: the output stays on "
+        "the service: fetch it again later (that creates no flow), or create the client with "
+        "a longer download_timeout.",
         method="GET",
         path=path,
     )

@@ -179,9 +179,8 @@ def ride_out(patience: Patience, failure: Exception) -> Generator[Sleep, Any, No
         pause = test_poll_interval()  # a test: steady, never a busy loop
     if patience.deadline is not None:
         left = patience.deadline - time.monotonic()
-        if left <= 0:
+        if left <= pause:  # no attempt could start, let alone end, before the deadline
             raise patience_spent(patience, failure) from failure
-        pause = min(pause, left)
     logger.debug("fetching outputs failed (%s); trying again in %.2fs", failure, pause)
     yield Sleep(pause)
 

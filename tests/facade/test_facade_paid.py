@@ -99,8 +99,9 @@ def test_paid_outputs_unreachable_name_the_flow_and_never_advise_paying_again(
     assert f"client.flows.download_outputs({entry.flow_id!r}, DIR)" in text
     assert "idempotency_key='desk-1'" in text
     assert "retry later" not in text
-    assert "HTTP 503" in text  # the last failure is told, and chained
+    assert "attempt(s) failed, the last with: GET" in text  # told, and chained
     assert isinstance(error.__cause__, GenerioError)
+    assert {kind for kind, _ in fired(emu)} == {"unavailable"}
     emu.clear_faults()
     with either_client(kind, emu) as client:
         again = client.run(PROMPT_TEMPLATE, "a desk", idempotency_key="desk-1")
