@@ -42,6 +42,8 @@ BASELINES: dict[str, str] = {
     "import": 'measured: python -c "import httpx", alternating, same run',
     "import client": 'measured: python -c "import httpx", alternating, same run',
     "hostile memory": "a bound, not measured: 100 MB (a JSON answer) or 64 MB (streams)",
+    "short-flow latency": "a bound, not measured: the 0.3 s issue 19 allows",
+    "stream service": "a bound, not measured: 64 MB above idle for the app serving 50 clients",
 }
 
 

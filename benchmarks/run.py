@@ -1,7 +1,7 @@
 """`nox -s bench`: every benchmark row against its baseline (the table says what each is).
 
 Usage: python benchmarks/run.py [--record] [ROW ...]
-       (rows: overhead latency memory hostile codec batch import)
+       (rows: overhead latency short memory stream hostile codec batch import)
 
 Results go to benchmarks/results/local/ (ignored by git), one file per run, so running the
 benchmarks never changes a tracked file. --record on a full run (no ROW) also writes
@@ -21,12 +21,15 @@ import bench_hostile
 import bench_local
 import bench_memory
 import bench_server
+import bench_web
 from _report import Row, print_table, write_json
 
 BENCHES: dict[str, Callable[[], list[Row]]] = {
     "overhead": bench_server.call_overhead,
     "latency": bench_server.completion_latency,
+    "short": bench_web.short_latency,
     "memory": bench_memory.memory,
+    "stream": bench_web.stream_service,
     "hostile": bench_hostile.hostile,
     "codec": bench_local.codec,
     "batch": bench_server.batch,

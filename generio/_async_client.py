@@ -122,26 +122,23 @@ class AsyncGenerio(AsyncBatches, ClientBase):
         timeout: float | None = None,  # noqa: ASYNC109 - the public surface takes timeout=
         on_progress: ProgressCallback | None = None,
         idempotency_key: str | None = None,
-        on_interrupt: OnInterrupt = "abort",
+        on_interrupt: OnInterrupt = "auto",
+        fetch_outputs: bool = True,
+        out_name: str | None = None,
+        progress_interval: float | None = None,
     ) -> RunResult:
         """Run a template on inputs and collect the outputs; see :meth:`Generio.run`.
 
-        Cancelling the task while it waits aborts the flow (shielded, at most
-        :data:`CLEANUP_SECONDS`), then lets the cancellation through.
+        Cancelling the task while it waits aborts the flow (or keeps it, as
+        ``on_interrupt`` says; clean-up shielded, at most :data:`CLEANUP_SECONDS`), then
+        lets the cancellation through.
         """
-        return await self._drive(
-            self._run_job(
-                template,
-                inputs,
-                parameters,
-                additional,
-                out_dir,
-                timeout,
-                on_progress,
-                idempotency_key,
-                on_interrupt,
-            )
-        )
+        job = self._run_job(
+            template, inputs, parameters, additional, out_dir, timeout, on_progress,
+            idempotency_key, on_interrupt,
+            fetch_outputs=fetch_outputs, out_name=out_name, progress_interval=progress_interval,
+        )  # fmt: skip
+        return await self._drive(job)
 
     async def aclose(self) -> None:
         """Close the connections generio opened (not those of your ``http_client``).

@@ -145,6 +145,10 @@ class ClientBase:
         on_progress: ProgressCallback | None,
         idempotency_key: str | None,
         on_interrupt: OnInterrupt,
+        *,
+        fetch_outputs: bool = True,
+        out_name: str | None = None,
+        progress_interval: float | None = None,
     ) -> Job[RunResult]:
         from generio._jobs.run import run_job  # the heaviest job: loaded on first run
 
@@ -159,4 +163,7 @@ class ClientBase:
             on_progress=on_progress,
             idempotency_key=idempotency_key,
             on_interrupt=on_interrupt,
+            fetch_outputs=fetch_outputs,
+            out_name=out_name,
+            progress_interval=progress_interval,
         )

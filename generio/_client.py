@@ -126,14 +126,20 @@ class Generio(SyncBatches, ClientBase):
         timeout: float | None = None,
         on_progress: ProgressCallback | None = None,
         idempotency_key: str | None = None,
-        on_interrupt: OnInterrupt = "abort",
+        on_interrupt: OnInterrupt = "auto",
+        fetch_outputs: bool = True,
+        out_name: str | None = None,
+        progress_interval: float | None = None,
     ) -> RunResult:
         """Run a template on inputs and collect the outputs, in one call.
 
         Checks the inputs, creates the flow with them (it starts by itself), waits, then
-        writes the outputs to ``out_dir`` (``.paths``) or, without one, returns them with
-        their content in ``.data``. Ctrl-C at any point aborts the flow it created (see
-        ``on_interrupt``), then re-raises.
+        writes the outputs to ``out_dir`` (``.paths``), or, without one, returns them with
+        their content in ``.data``, or, with ``fetch_outputs=False``, leaves them on the
+        service. Ctrl-C at any point aborts the flow it created, or keeps it for a keyed
+        re-run (see ``on_interrupt``), then re-raises. Fetching the outputs of the
+        completed (paid) flow rides out transient failures until ``download_timeout``;
+        every error raised once the flow exists carries ``generio_flow_id``.
 
         Args:
             template: a template name or id, or a :class:`Template`.
@@ -147,12 +153,25 @@ class Generio(SyncBatches, ClientBase):
                 the same key picks up the flow it made instead of creating another.
             on_interrupt: what happens to the flow when the run is interrupted
                 (``KeyboardInterrupt``, cancellation, an exception from ``on_progress``):
-                ``"abort"`` it, or ``"keep"`` it running for a keyed re-run. The exception
-                is re-raised with ``generio_flow_id`` (the flow's id, or None) and a note.
+                ``"abort"`` it, ``"keep"`` it running for a keyed re-run, or ``"auto"``
+                (the default, as in batches and the CLI): keep it when you gave an
+                ``idempotency_key`` (a re-run with it collects the flow, paying nothing
+                more), abort it otherwise. The exception is re-raised with
+                ``generio_flow_id`` (the flow's id, or None) and a note.
+            fetch_outputs: False leaves the outputs on the service: ``.outputs`` lists them
+                (id, status, the MIME type the template declares) without content, to
+                stream (:meth:`Flows.stream_output`) or save (:meth:`Flows.download_output`)
+                later; ``out_dir`` and ``out_name`` then have nothing to write.
+            out_name: name the files in ``out_dir`` ``<out_name>.<ext>`` (then
+                ``<out_name>-1.<ext>``, ... for further outputs) instead of the readable
+                default; a file of that name is replaced.
+            progress_interval: look at the flow at least this often (seconds, 0.2 at the
+                least), so ``on_progress`` sees its progress move that often; each look is
+                one request. None: as often as the finish estimate needs.
 
         Raises:
-            InputError: an input, ``timeout``, ``out_dir`` or the key is unusable (nothing
-                is created).
+            InputError: an input, ``timeout``, ``out_dir``, ``out_name`` or the key is
+                unusable (nothing is created).
             IdempotencyConflictError: the key was used for a different request.
             FlowFailed: the flow ended ``failed`` or ``aborted``; carries partial outputs.
             WaitTimeout: ``timeout`` passed; the flow keeps running.
@@ -160,6 +179,7 @@ class Generio(SyncBatches, ClientBase):
         job = self._run_job(
             template, inputs, parameters, additional, out_dir, timeout, on_progress,
             idempotency_key, on_interrupt,
+            fetch_outputs=fetch_outputs, out_name=out_name, progress_interval=progress_interval,
         )  # fmt: skip
         return self._drive(job)
 

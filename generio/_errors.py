@@ -214,7 +214,7 @@ class ResponseTooLargeError(ServerError):
 
 
 class DownloadTimeoutError(APITimeoutError):
-    """A download took longer than the client's ``download_timeout``; nothing was saved."""
+    """Fetching an output took longer than ``download_timeout``, retries included."""
 
 
 class ClientClosedError(GenerioError, RuntimeError):
@@ -250,6 +250,7 @@ class FlowFailed(GenerioError):
     def __init__(self, flow: Flow, outputs: Sequence[Asset] = ()) -> None:
         self.flow = flow
         self.outputs: tuple[Asset, ...] = tuple(outputs)
+        self.generio_flow_id: str | None = flow.id
         reasons = sorted({a.error for a in self.outputs if a.error})
         why = f": {'; '.join(reasons)}" if reasons else ""
         super().__init__(
@@ -264,6 +265,7 @@ class FlowNotStarted(GenerioError):
 
     def __init__(self, flow: Flow) -> None:
         self.flow = flow
+        self.generio_flow_id: str | None = flow.id
         super().__init__(
             f"flow {flow.id} is in state 'created': it was created without inputs and never "
             f"started, so waiting for it would never end. Upload its inputs "
@@ -276,6 +278,7 @@ class WaitTimeout(GenerioError, TimeoutError):
 
     def __init__(self, flow_id: str, timeout: float, last: Flow | None = None) -> None:
         self.flow_id = flow_id
+        self.generio_flow_id: str | None = flow_id
         self.timeout = timeout
         self.last = last
         state = f" (last state {last.state}, progress {last.progress:.0%})" if last else ""

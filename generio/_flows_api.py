@@ -7,10 +7,8 @@ the client stays light) and hands it to the client's driver.
 from __future__ import annotations
 
 import builtins
-import os
 from collections.abc import Mapping
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from generio._drivers.outputs import AsyncOutputMethods, OutputMethods
 from generio._models import Asset, Flow, ProgressCallback, Template
@@ -19,8 +17,26 @@ from generio._types import FlowSortField, FlowState
 if TYPE_CHECKING:
     from generio._async_client import AsyncGenerio
     from generio._client import Generio
+    from generio._http.operations import Operation
+    from generio._jobs.effects import Job
+    from generio._jobs.state import ClientState
 
 __all__ = ["AsyncFlows", "Flows"]
+T = TypeVar("T")
+
+
+def _about(flow_id: str, job: Job[T]) -> Job[T]:
+    """Wrap the job of a call about an existing flow: what it raises names the flow."""
+    from generio._jobs.flow_errors import about_flow
+
+    return about_flow(flow_id, job)
+
+
+def _ask(state: ClientState, flow_id: str, op: Operation[T]) -> Job[T]:
+    """One request about an existing flow, as a whole call; what it raises names the flow."""
+    from generio._jobs.calls import request_job
+
+    return _about(flow_id, request_job(state, op))
 
 
 class Flows(OutputMethods):
@@ -76,9 +92,8 @@ class Flows(OutputMethods):
             NotFoundError: no such flow.
         """
         from generio._http.operations import get_flow_op
-        from generio._jobs.calls import request_job
 
-        return self._client._drive(request_job(self._state, get_flow_op(flow_id)))
+        return self._client._drive(_ask(self._state, flow_id, get_flow_op(flow_id)))
 
     def list(
         self, *, state: FlowState | None = None, sort_by: FlowSortField | None = None
@@ -123,7 +138,8 @@ class Flows(OutputMethods):
         from generio._jobs.create import upload_job
 
         job = upload_job(self._state, flow_id, source, additional, mime_type)
-        return self._client._drive(judged(self._state, flow_id, "upload an input", job))
+        job = judged(self._state, flow_id, "upload an input", job)
+        return self._client._drive(_about(flow_id, job))
 
     def start(self, flow_id: str) -> Flow:
         """Start a flow created without inputs, once its inputs are uploaded.
@@ -134,7 +150,7 @@ class Flows(OutputMethods):
         """
         from generio._jobs.calls import start_job
 
-        return self._client._drive(start_job(self._state, flow_id))
+        return self._client._drive(_about(flow_id, start_job(self._state, flow_id)))
 
     def abort(self, flow_id: str) -> Flow:
         """Abort a ``starting`` or ``running`` flow; returns it (``aborting`` or ``aborted``).
@@ -144,7 +160,7 @@ class Flows(OutputMethods):
         """
         from generio._jobs.calls import abort_job
 
-        return self._client._drive(abort_job(self._state, flow_id))
+        return self._client._drive(_about(flow_id, abort_job(self._state, flow_id)))
 
     def delete(self, flow_id: str) -> None:
         """Delete a flow and all its assets, irreversibly (not while it runs).
@@ -156,47 +172,21 @@ class Flows(OutputMethods):
         """
         from generio._jobs.calls import delete_job
 
-        self._client._drive(delete_job(self._state, flow_id))
+        self._client._drive(_about(flow_id, delete_job(self._state, flow_id)))
 
     def inputs(self, flow_id: str, *, include_data: bool = False) -> builtins.list[Asset]:
         """Return the flow's inputs; with ``include_data`` each carries its content."""
         from generio._http.operations import list_inputs_op
-        from generio._jobs.calls import request_job
 
-        return self._client._drive(request_job(self._state, list_inputs_op(flow_id, include_data)))
+        return self._client._drive(
+            _ask(self._state, flow_id, list_inputs_op(flow_id, include_data))
+        )
 
     def input(self, flow_id: str, asset_id: str) -> Asset:
         """Return one input, with its content in ``.data``."""
         from generio._http.operations import get_input_op
-        from generio._jobs.calls import request_job
 
-        return self._client._drive(request_job(self._state, get_input_op(flow_id, asset_id)))
-
-    def outputs(self, flow_id: str, *, include_data: bool = False) -> builtins.list[Asset]:
-        """Return a finished flow's outputs; with ``include_data`` each carries its content.
-
-        Raises:
-            ConflictError: the flow has not finished yet.
-        """
-        from generio._http.operations import list_outputs_op
-        from generio._jobs.calls import request_job
-        from generio._jobs.conflicts import judged
-
-        job = request_job(self._state, list_outputs_op(flow_id, include_data))
-        return self._client._drive(judged(self._state, flow_id, "read outputs", job))
-
-    def output(self, flow_id: str, asset_id: str) -> Asset:
-        """Return one output with its content: ``.data`` (bytes) and ``.mime_type``.
-
-        Raises:
-            ConflictError: the flow has not finished yet.
-        """
-        from generio._http.operations import get_output_op
-        from generio._jobs.calls import request_job
-        from generio._jobs.conflicts import judged
-
-        job = request_job(self._state, get_output_op(flow_id, asset_id))
-        return self._client._drive(judged(self._state, flow_id, "read outputs", job))
+        return self._client._drive(_ask(self._state, flow_id, get_input_op(flow_id, asset_id)))
 
     def wait(
         self,
@@ -205,10 +195,12 @@ class Flows(OutputMethods):
         timeout: float | None = None,
         on_progress: ProgressCallback | None = None,
         raise_on_failure: bool = False,
+        progress_interval: float | None = None,
     ) -> Flow:
         """Wait until the flow finishes; returns it in its terminal state.
 
-        Polls adaptively: just after the finish its progress predicts.
+        Polls adaptively: just after the finish its progress predicts (a flow of a tenth
+        of a second is seen done about 0.1 s after it finished).
 
         Args:
             flow_id: the flow.
@@ -216,6 +208,9 @@ class Flows(OutputMethods):
             on_progress: called with the flow each time its state or progress changes.
             raise_on_failure: raise :class:`FlowFailed` when the flow ends ``failed`` or
                 ``aborted``, as :meth:`Generio.run` does; otherwise return it.
+            progress_interval: look at the flow at least this often (seconds, 0.2 at the
+                least), so ``on_progress`` sees its progress move that often (a progress
+                bar); each look is one request. None: only as often as the estimate needs.
 
         Raises:
             WaitTimeout: ``timeout`` passed; the flow keeps running.
@@ -226,27 +221,9 @@ class Flows(OutputMethods):
 
         job = wait_checked_job(
             self._state, flow_id, timeout=timeout, on_progress=on_progress,
-            raise_on_failure=raise_on_failure,
+            raise_on_failure=raise_on_failure, progress_interval=progress_interval,
         )  # fmt: skip
-        return self._client._drive(job)
-
-    def download_outputs(
-        self, flow_id: str, out_dir: str | os.PathLike[str]
-    ) -> builtins.list[Path]:
-        """Stream every ready output of a finished flow into files; return their paths.
-
-        Files are named ``<asset id>.<ext>`` inside ``out_dir`` (created if missing); each
-        appears only once complete.
-
-        Raises:
-            ConflictError: the flow has not finished yet.
-            InputError: ``out_dir`` cannot be a directory.
-        """
-        from generio._jobs.conflicts import judged
-        from generio._jobs.downloads import download_outputs_job
-
-        job = download_outputs_job(self._state, flow_id, Path(out_dir))
-        return self._client._drive(judged(self._state, flow_id, "read outputs", job))[1]
+        return self._client._drive(_about(flow_id, job))
 
 
 class AsyncFlows(AsyncOutputMethods):
@@ -287,9 +264,8 @@ class AsyncFlows(AsyncOutputMethods):
     async def get(self, flow_id: str) -> Flow:
         """Return the flow's current state and progress."""
         from generio._http.operations import get_flow_op
-        from generio._jobs.calls import request_job
 
-        return await self._client._drive(request_job(self._state, get_flow_op(flow_id)))
+        return await self._client._drive(_ask(self._state, flow_id, get_flow_op(flow_id)))
 
     async def list(
         self, *, state: FlowState | None = None, sort_by: FlowSortField | None = None
@@ -312,58 +288,42 @@ class AsyncFlows(AsyncOutputMethods):
         from generio._jobs.create import upload_job
 
         job = upload_job(self._state, flow_id, source, additional, mime_type)
-        return await self._client._drive(judged(self._state, flow_id, "upload an input", job))
+        job = judged(self._state, flow_id, "upload an input", job)
+        return await self._client._drive(_about(flow_id, job))
 
     async def start(self, flow_id: str) -> Flow:
         """Start a flow created without inputs."""
         from generio._jobs.calls import start_job
 
-        return await self._client._drive(start_job(self._state, flow_id))
+        return await self._client._drive(_about(flow_id, start_job(self._state, flow_id)))
 
     async def abort(self, flow_id: str) -> Flow:
         """Abort a starting or running flow."""
         from generio._jobs.calls import abort_job
 
-        return await self._client._drive(abort_job(self._state, flow_id))
+        return await self._client._drive(_about(flow_id, abort_job(self._state, flow_id)))
 
     async def delete(self, flow_id: str) -> None:
         """Delete a flow and its assets, irreversibly."""
         from generio._jobs.calls import delete_job
 
-        await self._client._drive(delete_job(self._state, flow_id))
+        await self._client._drive(_about(flow_id, delete_job(self._state, flow_id)))
 
     async def inputs(self, flow_id: str, *, include_data: bool = False) -> builtins.list[Asset]:
         """Return the flow's inputs."""
         from generio._http.operations import list_inputs_op
-        from generio._jobs.calls import request_job
 
-        op = list_inputs_op(flow_id, include_data)
-        return await self._client._drive(request_job(self._state, op))
+        return await self._client._drive(
+            _ask(self._state, flow_id, list_inputs_op(flow_id, include_data))
+        )
 
     async def input(self, flow_id: str, asset_id: str) -> Asset:
         """Return one input, with its content."""
         from generio._http.operations import get_input_op
-        from generio._jobs.calls import request_job
 
-        return await self._client._drive(request_job(self._state, get_input_op(flow_id, asset_id)))
-
-    async def outputs(self, flow_id: str, *, include_data: bool = False) -> builtins.list[Asset]:
-        """Return a finished flow's outputs."""
-        from generio._http.operations import list_outputs_op
-        from generio._jobs.calls import request_job
-        from generio._jobs.conflicts import judged
-
-        job = request_job(self._state, list_outputs_op(flow_id, include_data))
-        return await self._client._drive(judged(self._state, flow_id, "read outputs", job))
-
-    async def output(self, flow_id: str, asset_id: str) -> Asset:
-        """Return one output with its content (``.data``, ``.mime_type``)."""
-        from generio._http.operations import get_output_op
-        from generio._jobs.calls import request_job
-        from generio._jobs.conflicts import judged
-
-        job = request_job(self._state, get_output_op(flow_id, asset_id))
-        return await self._client._drive(judged(self._state, flow_id, "read outputs", job))
+        return await self._client._drive(
+            _ask(self._state, flow_id, get_input_op(flow_id, asset_id))
+        )
 
     async def wait(
         self,
@@ -372,22 +332,13 @@ class AsyncFlows(AsyncOutputMethods):
         timeout: float | None = None,  # noqa: ASYNC109 - the public surface takes timeout=
         on_progress: ProgressCallback | None = None,
         raise_on_failure: bool = False,
+        progress_interval: float | None = None,
     ) -> Flow:
         """Wait until the flow finishes, polling adaptively."""
         from generio._jobs.run import wait_checked_job
 
         job = wait_checked_job(
             self._state, flow_id, timeout=timeout, on_progress=on_progress,
-            raise_on_failure=raise_on_failure,
+            raise_on_failure=raise_on_failure, progress_interval=progress_interval,
         )  # fmt: skip
-        return await self._client._drive(job)
-
-    async def download_outputs(
-        self, flow_id: str, out_dir: str | os.PathLike[str]
-    ) -> builtins.list[Path]:
-        """Stream every ready output of a finished flow into ``out_dir``."""
-        from generio._jobs.conflicts import judged
-        from generio._jobs.downloads import download_outputs_job
-
-        job = download_outputs_job(self._state, flow_id, Path(out_dir))
-        return (await self._client._drive(judged(self._state, flow_id, "read outputs", job)))[1]
+        return await self._client._drive(_about(flow_id, job))

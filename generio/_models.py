@@ -241,13 +241,18 @@ class Output(Asset):
     """An output that :meth:`Generio.run` collected: its content is always at hand.
 
     ``data`` is ``bytes`` (never None): the content that came with the answer, or, when
-    ``run(out_dir=...)`` wrote it to a file, read back from :attr:`path` on access.
+    ``run(out_dir=...)`` wrote it to a file, read back from :attr:`path` on access. An
+    output that ``run(fetch_outputs=False)`` left on the service has no content here
+    (``has_data`` is False; ``data`` raises :class:`~generio.InputError` saying how to
+    stream or save it); its ``mime_type`` is the one its template declares.
 
     Attributes:
         path: the file the output was written to, or None when it was kept in memory.
+        left_on_service: True when ``run(fetch_outputs=False)`` left it on the service.
     """
 
     path: Path | None = None
+    left_on_service: bool = False
 
     @property
     def data(self) -> bytes:
@@ -263,18 +268,26 @@ class Output(Asset):
         return _read_output(self)
 
     @classmethod
-    def of(cls, asset: Asset, path: Path | None = None) -> Output:
-        """Return ``asset`` as an :class:`Output`, saved at ``path`` if given."""
+    def of(cls, asset: Asset, path: Path | None = None, *, left: bool = False) -> Output:
+        """Return ``asset`` as an :class:`Output`: saved at ``path``, or ``left`` on the service."""
         values: dict[str, Any] = {
             str(f.alias): getattr(asset, f.name) for f in attrs.fields(Asset) if f.init
         }
-        return cls(**values, path=path)
+        return cls(**values, path=path, left_on_service=left)
 
 
 def _read_output(output: Output) -> bytes:
     from generio._errors import InputError
 
     if output.path is None:
+        if output.left_on_service:
+            flow = output.flow_id or "FLOW_ID"
+            raise InputError(
+                f"output {output.id} was left on the service (run(fetch_outputs=False)), so "
+                f"it has no content here: stream it with client.flows.stream_output({flow!r}, "
+                f"{output.id!r}), or save it with client.flows.download_output({flow!r}, "
+                f"{output.id!r}, dest)."
+            )
         why = output.error or "the service sent no content"
         raise InputError(f"output {output.id} has no content ({why}).")
     try:

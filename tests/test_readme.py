@@ -41,16 +41,18 @@ EXPECTED: dict[str, str] = {
         r"\('text/plain',\) \['quality', 'seed', 'texture'\]\n"
         rf"((starting|running) \d+%\n)*completed 100%\n\[{_GLB}\]"
     ),
-    "client.flows.stream_output(": (
+    "sink = io.BytesIO()": (
         rf"{_FILE} model/gltf-binary [1-9]\d*\nchair\.glb {_FILE}\nchair-copy\.glb\n"
-        r"model/gltf-binary True"
+        r"model/gltf-binary\nTrue\n\[\('model/gltf-binary', False\)\]"
     ),
+    "StreamingResponse(": r"",  # the web recipe defines an app; tests/facade serves it
+    "progress_interval=0.5": r"((starting|running) \d+%\n)*completed 100%",
     "on_progress=show": (
         r"(\d done, 0 failed, \d running\n)*6 done, 0 failed, 0 running\n"
         rf"({_STEPS}\n){{5}}{_STEPS}"
     ),
     "client.iter_run_many(": rf"([0-3] {_RUN}\n){{3}}[0-3] {_RUN}",
-    'on_interrupt="keep"': r"2 of 2 done",
+    "# keyed: Ctrl-C keeps their flows": r"2 of 2 done",
     "client.with_options(": r"3 templates",
     "model.to_trimesh()": r"[1-9]\d* triangles; watertight: (True|False)",
     "print(exc.status_code, exc.detail, exc.request_id)": (

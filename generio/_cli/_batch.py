@@ -5,7 +5,8 @@ The facade's ``Generio.iter_run_many`` does the work; this command reads the fil
 job as it ends, and writes the summary. Every job is keyed (its own ``idempotency_key`` or
 one derived from its line), so running the same command again after a crash or Ctrl-C
 adopts the flows the first run bought, at every step of a chain, instead of buying them
-again. Ctrl-C leaves the flows in flight running by default (``--on-interrupt keep``): they
+again. Ctrl-C leaves the flows in flight running by default (``--on-interrupt auto``, the
+library's default, keeps keyed jobs' flows and every line is keyed): they
 are paid for already, and the next run collects them.
 """
 
@@ -93,11 +94,13 @@ def batch(
         str,
         typer.Option(
             "--on-interrupt",
-            metavar="keep|abort",
+            metavar="auto|keep|abort",
             help="What Ctrl-C does to the flows in flight: keep them running for the next "
-            "run of this command to collect (they are paid for already), or abort them.",
+            "run of this command to collect (they are paid for already), or abort them. "
+            "auto (the default, as in the library) keeps keyed jobs' flows, and every line "
+            "is keyed.",
         ),
-    ] = "keep",
+    ] = "auto",
     wait_timeout: WaitTimeoutOption = None,
 ) -> None:
     """Run a file of jobs, a few at a time, with one progress bar and a summary.
@@ -107,8 +110,8 @@ def batch(
     so flows already bought are picked up, never bought twice. Exit code 1 when a job
     failed, 130 on Ctrl-C (the summary is written either way).
     """
-    if on_interrupt not in ("keep", "abort"):
-        raise UsageProblem(f"--on-interrupt {on_interrupt}: use keep or abort")
+    if on_interrupt not in ("auto", "keep", "abort"):
+        raise UsageProblem(f"--on-interrupt {on_interrupt}: use auto, keep or abort")
     summary_path = summary if summary is not None else out_dir / "summary.csv"
     summary_format(summary_path)
     items = read_jobs(jobs_file, out_dir)
@@ -136,7 +139,7 @@ def batch(
     except KeyboardInterrupt as exc:
         _finish(summary_path, items, rows, "interrupted")
         ids = getattr(exc, "generio_flow_ids", [])
-        fate = "left running" if on_interrupt == "keep" else "aborted"
+        fate = "aborted" if on_interrupt == "abort" else "left running"
         note(
             f"interrupted; {len(ids)} flow(s) in flight {fate}. Run the same command again "
             "to go on: finished steps are picked up, not bought again."

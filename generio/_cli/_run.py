@@ -45,8 +45,8 @@ def _result_json(flow: Flow, outputs: Sequence[Asset], paths: Sequence[Path]) ->
     }
 
 
-def _interrupted(exc: BaseException, seen: Flow | None) -> str:
-    """Say what Ctrl-C left behind: run() aborted its flow, if it had made one."""
+def _interrupted(exc: BaseException, seen: Flow | None, keyed: bool = False) -> str:
+    """Say what Ctrl-C left behind: run() aborted its flow (kept it, when keyed)."""
     flow_id = getattr(exc, "generio_flow_id", seen.id if seen else None)
     if flow_id is None:
         return "interrupted before a flow was created; nothing runs on"
@@ -54,6 +54,11 @@ def _interrupted(exc: BaseException, seen: Flow | None) -> str:
         return (
             f"interrupted while saving the outputs of flow {flow_id}; "
             f"get them with: generio flows download {flow_id}"
+        )
+    if keyed:  # run()'s on_interrupt="auto" keeps a keyed flow for the re-run
+        return (
+            f"interrupted; flow {flow_id} runs on (it has your --idempotency-key): run the "
+            f"same command again to collect it, or stop it: generio flows abort {flow_id}"
         )
     return f"interrupted; aborting flow {flow_id} (check: generio flows get {flow_id})"
 
@@ -95,15 +100,16 @@ class _Announcing:
     so a Ctrl-C landing at any point after the line is reported against that flow.
     """
 
-    def __init__(self, bar: FlowBar) -> None:
+    def __init__(self, bar: FlowBar, keyed: bool = False) -> None:
         self.bar = bar
         self.flow: Flow | None = None
+        self.fate = "keeps it for a re-run" if keyed else "aborts it"
 
     def __call__(self, flow: Flow) -> None:
         first = self.flow is None
         self.flow = flow
         if first:
-            self.bar.note(f"generio: flow {flow.id} is {flow.state}; Ctrl-C aborts it")
+            self.bar.note(f"generio: flow {flow.id} is {flow.state}; Ctrl-C {self.fate}")
         self.bar(flow)
 
 
@@ -151,8 +157,9 @@ def run(
 ) -> None:
     """Run a template on inputs, show its progress, save its outputs.
 
-    Ctrl-C at any moment aborts the flow it created (exit code 130). Exit code 1 when the
-    flow fails or is aborted.
+    Ctrl-C at any moment aborts the flow it created (exit code 130), or, with
+    --idempotency-key, keeps it running for the same command to collect. Exit code 1 when
+    the flow fails or is aborted.
     """
     timeout = wait_seconds(wait_timeout, old_timeout)
     client = open_client(ctx)
@@ -168,7 +175,8 @@ def run(
         note(f"flow {flow.id} is {flow.state}; follow it: generio flows wait {flow.id}")
         return
     bar = FlowBar(found.name)
-    watch = _Announcing(bar)
+    keyed = idempotency_key is not None
+    watch = _Announcing(bar, keyed)
     try:
         with bar:
             result = client.run(
@@ -181,7 +189,7 @@ def run(
                 idempotency_key=idempotency_key,
             )
     except KeyboardInterrupt as exc:
-        note(_interrupted(exc, watch.flow))
+        note(_interrupted(exc, watch.flow, keyed))
         raise typer.Exit(EXIT_INTERRUPTED) from None
     except FlowFailed as exc:
         if as_json:

@@ -25,9 +25,8 @@ from generio._errors import (
     hide_secrets,
     hiding,
 )
-from generio._http.bounded import body_limit, content_limit, too_many
+from generio._http.bounded import Limit, content_limit, too_many
 from generio._http.operations import Operation
-from generio._http.retrying import captured_responses
 from generio._http.secret import Secret
 from generio._payload.json_bounds import MAX_JSON_VALUES, MAX_PAGE_ENTRIES, too_many_values
 
@@ -106,18 +105,29 @@ def scrubbed(exc: BaseException) -> BaseException:
 
 
 @contextlib.contextmanager
-def generio_errors(op: Operation[Any], secret: Secret | None = None) -> Iterator[None]:
+def generio_errors(
+    op: Operation[Any],
+    secret: Secret | None = None,
+    seen: list[httpx.Response] | None = None,
+) -> Iterator[None]:
     """Turn what escapes one request of ``op`` into generio's errors.
+
+    Enter and leave it within one step (never across a ``yield``): it hides the key with a
+    context variable while it is open.
 
     Args:
         op: the operation the request belongs to.
         secret: the API key, hidden from errors built from what the service sent.
+        seen: the request's answer box (``_http/retrying.tags``): an answer that could not
+            be parsed is quoted from it.
 
     Raises:
         APIConnectionError: the transport failed (``APITimeoutError`` for a timeout).
         ServerError: the answer could not be parsed.
     """
-    with captured_responses() as seen, hiding(secret):
+    if seen is None:
+        seen = []
+    with hiding(secret):
         try:
             yield
         except GenerioError:
@@ -152,13 +162,9 @@ def _parsed(read: Callable[[], T]) -> T:
         raise ValueError(f"the answer holds bad data: {exc}") from None
 
 
-def limit_for(
-    op: Operation[Any], max_download_bytes: int
-) -> contextlib.AbstractContextManager[Any]:
+def limit_for(op: Operation[Any], max_download_bytes: int) -> Limit | None:
     """Return the body limit of ``op``'s answer: a model's allowance when it carries models."""
-    if op.carries_data:
-        return body_limit(content_limit(max_download_bytes))
-    return contextlib.nullcontext()
+    return content_limit(max_download_bytes) if op.carries_data else None
 
 
 def _entries(body: object) -> int:

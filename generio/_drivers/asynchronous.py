@@ -9,8 +9,7 @@ import httpx
 
 from generio._drivers.answers import generio_errors, limit_for, read_answer
 from generio._errors import ClientClosedError, GenerioError, WrongEventLoopError
-from generio._http.bounded import body_limit
-from generio._http.policy import budget_scope
+from generio._http.retrying import tags
 from generio._jobs.effects import (
     Download,
     Effect,
@@ -165,13 +164,12 @@ class AsyncDriver:
         if isinstance(effect, Download):
             return await self._download(effect)
         op = effect.op
-        settings = self._state.settings
-        with (
-            budget_scope(effect.budget),
-            generio_errors(op, settings.api_key),
-            limit_for(op, settings.max_download_bytes),
-        ):
-            return read_answer(op, await self._http.request(**op.raw_request(asynchronous=True)))
+        extensions, seen = tags(
+            effect.budget, limit_for(op, self._state.settings.max_download_bytes)
+        )
+        with generio_errors(op, self._state.settings.api_key, seen):
+            request = op.raw_request(asynchronous=True)
+            return read_answer(op, await self._http.request(**request, extensions=extensions))
 
     async def _download(self, effect: Download) -> Saved:
         # The writer (JSON scanning, base64, safe files) loads on the first download.
@@ -180,21 +178,23 @@ class AsyncDriver:
             OutputWriter,
             check_download,
             download_op,
+            past_deadline,
         )
 
-        limits = DownloadLimits.start(self._state.settings)
+        limits = DownloadLimits.start(self._state.settings, effect.deadline)
+        extensions, seen = tags(effect.budget, limits.body())
         timeout = limits.request_timeout(self._http.timeout)
         with (
-            budget_scope(effect.budget),
-            generio_errors(download_op(effect), self._state.settings.api_key),
-            body_limit(limits.body()),
+            past_deadline(effect, limits),
+            generio_errors(download_op(effect), self._state.settings.api_key, seen),
         ):
-            async with self._http.stream("GET", effect.path, timeout=timeout) as response:
-                if not response.is_success:
-                    await response.aread()
-                check_download(effect, response)
-                content_type = response.headers.get("content-type", "")
+            stream = self._http.stream("GET", effect.path, timeout=timeout, extensions=extensions)
+            async with stream as answer:
+                if not answer.is_success:
+                    await answer.aread()
+                check_download(effect, answer)
+                content_type = answer.headers.get("content-type", "")
                 with OutputWriter(effect, content_type, limits) as writer:
-                    async for chunk in response.aiter_bytes():
+                    async for chunk in answer.aiter_bytes():
                         writer.feed(chunk)
                     return writer.finish()

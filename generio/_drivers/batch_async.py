@@ -7,8 +7,8 @@ runs inside a worker (where its exception would tear the task group down as a gr
 
 Interruption: cancelling the task that iterates (or leaving the loop early: close the
 iterator with ``contextlib.aclosing``) cancels the workers; each job's ``run()`` clean-up,
-shielded, aborts its flow in flight (``on_interrupt="abort"``) or leaves it running
-(``"keep"``).
+shielded, aborts its flow in flight or leaves it running, as the job's ``on_interrupt``
+says (``"auto"``: kept when the job has the caller's key).
 """
 
 from __future__ import annotations
@@ -52,11 +52,11 @@ class AsyncBatches:
         *,
         concurrency: int = 8,
         on_progress: BatchCallback | None = None,
-        on_interrupt: OnInterrupt = "abort",
+        on_interrupt: OnInterrupt = "auto",
     ) -> list[Outcome]:
         """Run many jobs, at most ``concurrency`` at a time; see :meth:`Generio.run_many`.
 
-        Cancelling it aborts (or keeps, ``on_interrupt="keep"``) the flows of the jobs
+        Cancelling it aborts (or keeps, as ``on_interrupt`` says) the flows of the jobs
         under way, shielded.
         """
         results: list[Outcome | None] = []
@@ -75,7 +75,7 @@ class AsyncBatches:
         *,
         concurrency: int = 8,
         on_progress: BatchCallback | None = None,
-        on_interrupt: OnInterrupt = "abort",
+        on_interrupt: OnInterrupt = "auto",
     ) -> AsyncGenerator[tuple[int, Outcome], None]:
         """Like :meth:`run_many`, yielding ``(index, result)`` as each job ends.
 
@@ -155,4 +155,4 @@ async def _iterate(
 
 def _mode(plans: list[Plan]) -> str:
     modes = {plan.on_interrupt for plan in plans}
-    return modes.pop() if len(modes) == 1 else "abort"
+    return modes.pop() if len(modes) == 1 else "mixed"

@@ -7,9 +7,10 @@ The jobs are ``_jobs/batch.chain_job`` generators, driven in worker threads (at 
 Interruption: Ctrl-C reaches only the calling thread. When it (or any exception, or the
 caller closing the generator early) stops the batch, a stop flag is set; each worker throws
 an interruption into its job at its next step (a poll's pause ends at once), so ``run()``'s
-clean-up aborts the flow in flight (``on_interrupt="abort"``) or leaves it running
-(``"keep"``). The batch waits for those clean-ups, then the exception goes on, with
-``generio_flow_ids`` (the flows of the jobs that were in flight) and a note.
+clean-up aborts the flow in flight or leaves it running, as the job's ``on_interrupt``
+says (``"auto"``: kept when the job has the caller's key). The batch waits for those
+clean-ups, then the exception goes on, with ``generio_flow_ids`` (the flows of the jobs
+that were in flight) and a note.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ class SyncBatches:
         *,
         concurrency: int = 8,
         on_progress: BatchCallback | None = None,
-        on_interrupt: OnInterrupt = "abort",
+        on_interrupt: OnInterrupt = "auto",
     ) -> list[Outcome]:
         """Run many jobs, at most ``concurrency`` at a time; one result per job, in order.
 
@@ -66,8 +67,10 @@ class SyncBatches:
             on_progress: called with a :class:`~generio.BatchProgress` whenever a job
                 starts or ends (in the calling thread).
             on_interrupt: what happens to the flows in flight when the batch is
-                interrupted: ``"abort"`` them, or ``"keep"`` them running so a re-run with
-                the same keys collects them. A job's own ``on_interrupt`` wins.
+                interrupted: ``"abort"`` them, ``"keep"`` them running so a re-run with
+                the same keys collects them, or ``"auto"`` (the default, as in ``run()``
+                and ``generio batch``): keep those of jobs with your ``idempotency_key``,
+                abort the others (nobody could collect them). A job's own wins.
 
         Returns:
             For each job, in order, its :class:`~generio.RunResult` (``.steps`` holds every
@@ -97,7 +100,7 @@ class SyncBatches:
         *,
         concurrency: int = 8,
         on_progress: BatchCallback | None = None,
-        on_interrupt: OnInterrupt = "abort",
+        on_interrupt: OnInterrupt = "auto",
     ) -> Generator[tuple[int, Outcome], None, None]:
         """Like :meth:`run_many`, yielding ``(index, result)`` as each job ends.
 
@@ -160,15 +163,15 @@ def _iterate(
     except BaseException as exc:
         stopped = _stop(stop, running)
         if not isinstance(exc, GeneratorExit):
-            interrupted_note(exc, stopped, _modes(plans, running, on_interrupt))
+            interrupted_note(exc, stopped, _modes(plans, running))
         raise
     finally:
         pool.shutdown(wait=True)
 
 
-def _modes(plans: list[Plan], running: Mapping[Future[Outcome], int], default: str) -> str:
+def _modes(plans: list[Plan], running: Mapping[Future[Outcome], int]) -> str:
     modes = {plans[i].on_interrupt for i in running.values()}
-    return modes.pop() if len(modes) == 1 else default
+    return modes.pop() if len(modes) == 1 else "mixed"
 
 
 def _stop(stop: threading.Event, running: Mapping[Future[Outcome], int]) -> list[BaseException]:

@@ -1,8 +1,10 @@
-"""``flows.download_output`` and ``flows.stream_output``, the two clients' shared part.
+"""The output methods of ``client.flows``, the two clients' shared part.
 
-``download_output(flow_id, asset_id, dest)`` writes one output where you say (a job of
-``generio._jobs.downloads``; ``dest`` is looked at before it starts). ``stream_output``
-hands out an ``OutputStream`` (``streams.py``, loaded on the first stream).
+``outputs``, ``output``, ``download_outputs`` and ``download_output(flow_id, asset_id,
+dest)`` (``dest`` is looked at before its job starts) are jobs of ``generio._jobs``
+(``outputs``, ``downloads``): each read of a finished flow's outputs rides out transient
+failures until ``download_timeout``, and its errors name the flow. ``stream_output`` hands
+out an ``OutputStream`` (``streams.py``, loaded on the first stream).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ if TYPE_CHECKING:
     from generio._client import Generio
     from generio._drivers.streams import AsyncOutputStream, OutputStream
     from generio._jobs.state import ClientState
+    from generio._models import Asset
 
 __all__ = ["AsyncOutputMethods", "OutputMethods", "output_path", "output_target"]
 
@@ -46,10 +49,49 @@ def output_target(dest: str | os.PathLike[str]) -> tuple[Path, str | None]:
 
 
 class OutputMethods:
-    """``flows.download_output`` and ``flows.stream_output`` of :class:`~generio.Generio`."""
+    """The output methods of ``client.flows`` of :class:`~generio.Generio`."""
 
     _client: Generio
     _state: ClientState
+
+    def outputs(self, flow_id: str, *, include_data: bool = False) -> list[Asset]:
+        """Return a finished flow's outputs; with ``include_data`` each carries its content.
+
+        Raises:
+            ConflictError: the flow has not finished yet.
+        """
+        from generio._jobs.downloads import list_outputs_job
+        from generio._jobs.outputs import reading_outputs
+
+        job = list_outputs_job(self._state, flow_id, include_data)
+        return self._client._drive(reading_outputs(self._state, flow_id, job))
+
+    def output(self, flow_id: str, asset_id: str) -> Asset:
+        """Return one output with its content: ``.data`` (bytes) and ``.mime_type``.
+
+        Raises:
+            ConflictError: the flow has not finished yet.
+        """
+        from generio._jobs.outputs import output_job, reading_outputs
+
+        job = output_job(self._state, flow_id, asset_id)
+        return self._client._drive(reading_outputs(self._state, flow_id, job))
+
+    def download_outputs(self, flow_id: str, out_dir: str | os.PathLike[str]) -> list[Path]:
+        """Stream every ready output of a finished flow into files; return their paths.
+
+        Files are named ``<asset id>.<ext>`` inside ``out_dir`` (created if missing); each
+        appears only once complete.
+
+        Raises:
+            ConflictError: the flow has not finished yet.
+            InputError: ``out_dir`` cannot be a directory.
+        """
+        from generio._jobs.downloads import download_outputs_job
+        from generio._jobs.outputs import reading_outputs
+
+        job = download_outputs_job(self._state, flow_id, Path(out_dir))
+        return self._client._drive(reading_outputs(self._state, flow_id, job))[1]
 
     def download_output(self, flow_id: str, asset_id: str, dest: str | os.PathLike[str]) -> Path:
         """Stream one output of a finished flow into a file; return its path.
@@ -76,18 +118,25 @@ class OutputMethods:
         """Return one output's decoded content as an iterable of byte chunks.
 
         Nothing is staged on disk or held whole in memory: pass a model straight on (a
-        web response, an upload elsewhere). Iterate the result, or use it with ``with``
-        to open the request first; ``.mime_type`` says what the content is.
+        web response, an upload elsewhere). Open it first (``.open()`` or ``with``) to meet
+        errors and learn ``.mime_type`` before anything is handed out, then iterate it. It
+        may be opened in one thread or task and read in another (a web framework's
+        streaming response); see the README's "Serving models from a web app".
 
         >>> with client.flows.stream_output(flow_id, asset_id) as chunks:  # doctest: +SKIP
         ...     for chunk in chunks:
         ...         sink.write(chunk)
 
+        Opening and reading ride out transient failures until the client's
+        ``download_timeout`` (a connection lost half-way continues where it broke off); the
+        content may grow to ``max_download_bytes``.
+
         Raises:
             ConflictError: the flow has not finished yet.
             NotFoundError: no such flow or output.
-            APIConnectionError: the connection broke off (after the first chunk, this is
-                not retried: the chunks already given cannot be taken back).
+            APIConnectionError: the connection kept failing until ``download_timeout``.
+            ResponseTooLargeError: the content grew past ``max_download_bytes``.
+            DownloadTimeoutError: the stream took longer than ``download_timeout``.
         """
         from generio._drivers.streams import OutputStream  # loaded on the first stream
 
@@ -95,10 +144,33 @@ class OutputMethods:
 
 
 class AsyncOutputMethods:
-    """``flows.download_output`` and ``flows.stream_output`` of :class:`~generio.AsyncGenerio`."""
+    """The output methods of ``client.flows`` of :class:`~generio.AsyncGenerio`."""
 
     _client: AsyncGenerio
     _state: ClientState
+
+    async def outputs(self, flow_id: str, *, include_data: bool = False) -> list[Asset]:
+        """Return a finished flow's outputs."""
+        from generio._jobs.downloads import list_outputs_job
+        from generio._jobs.outputs import reading_outputs
+
+        job = list_outputs_job(self._state, flow_id, include_data)
+        return await self._client._drive(reading_outputs(self._state, flow_id, job))
+
+    async def output(self, flow_id: str, asset_id: str) -> Asset:
+        """Return one output with its content (``.data``, ``.mime_type``)."""
+        from generio._jobs.outputs import output_job, reading_outputs
+
+        job = output_job(self._state, flow_id, asset_id)
+        return await self._client._drive(reading_outputs(self._state, flow_id, job))
+
+    async def download_outputs(self, flow_id: str, out_dir: str | os.PathLike[str]) -> list[Path]:
+        """Stream every ready output of a finished flow into ``out_dir``."""
+        from generio._jobs.downloads import download_outputs_job
+        from generio._jobs.outputs import reading_outputs
+
+        job = download_outputs_job(self._state, flow_id, Path(out_dir))
+        return (await self._client._drive(reading_outputs(self._state, flow_id, job)))[1]
 
     async def download_output(
         self, flow_id: str, asset_id: str, dest: str | os.PathLike[str]
@@ -118,4 +190,5 @@ class AsyncOutputMethods:
         (OutputMethods.stream_output.__doc__ or "")
         .replace("with client", "async with client")
         .replace("...     for chunk", "...     async for chunk")
+        .replace("(``.open()`` or ``with``)", "(``await .open()`` or ``async with``)")
     )

@@ -1,125 +1,206 @@
 """One output streamed as decoded bytes: ``flows.stream_output`` of both clients.
 
-The content is yielded in chunks as it arrives, so a web service can pass a model on without
-staging it on disk; memory stays bounded by one chunk of the answer. Opening the stream is
-retried like any GET; once content has been handed out, a broken connection raises
-:class:`~generio.APIConnectionError` (the bytes already given cannot be taken back). Loaded
-on the first stream.
+The content is handed out in chunks as it arrives, so a web service can pass a model on
+without staging it on disk; memory stays bounded by a chunk or two. These are the thin
+shells that send, read and sleep; what to send, how to decode, the limits, retries and
+errors are :class:`~generio._drivers.stream_core.StreamCore`'s, shared by both.
+
+A stream keeps no context-bound state: it may be opened in one thread or task and read in
+another, which is what web frameworks do. ``open()`` (or ``with``/``async with``) sends the
+request and reads until the MIME type is known, so a handler can turn errors into a status
+and set ``Content-Type`` before its response starts. Iterating without opening opens on
+the first step. A stream dropped half-read closes its connection when it is collected
+(its iterator is a generator, which Python and the event loop finalize). Loaded on the
+first stream.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+import time
+from collections import deque
+from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import httpx
 
-from generio._drivers.answers import bad_body, generio_errors
 from generio._drivers.outputs import output_path
-from generio._errors import ClientClosedError, InputError
-from generio._http.bounded import body_limit, content_limit
-from generio._http.operations import Operation
-from generio._http.policy import budget_scope
-from generio._payload.stream import BodyDecoder
+from generio._drivers.stream_core import StreamCore
+from generio._errors import ClientClosedError
 
 if TYPE_CHECKING:
     from generio._async_client import AsyncGenerio
     from generio._client import Generio
 
-__all__ = ["AsyncOutputStream", "OutputStream", "check_download_path"]
-
-
-class _Decoded:
-    """The decoding half of a stream: chunks of the body in, decoded pieces out."""
-
-    def __init__(self, path: str, content_type: str) -> None:
-        self._path = path
-        self._pending: list[bytes] = []
-        self._decoder = BodyDecoder(content_type, lambda _mime: None, self._pending.append)
-
-    @property
-    def mime_type(self) -> str | None:
-        return self._decoder.mime_type
-
-    def feed(self, chunk: bytes) -> list[bytes]:
-        try:
-            self._decoder.feed(chunk)
-        except InputError as exc:
-            raise bad_body(self._path, f"its body could not be read ({exc})") from None
-        return self._take()
-
-    def close(self) -> list[bytes]:
-        try:
-            self._decoder.close()
-        except InputError as exc:
-            raise bad_body(self._path, f"its body was cut short or malformed ({exc})") from None
-        if self._decoder.mime_type is None:
-            raise bad_body(self._path, "its body held no data")
-        return self._take()
-
-    def _take(self) -> list[bytes]:
-        pieces, self._pending[:] = list(self._pending), []
-        return [p for p in pieces if p]
+__all__ = ["AsyncOutputStream", "OutputStream"]
 
 
 class OutputStream:
     """The decoded content of one output, in chunks: ``flows.stream_output``'s answer.
 
-    Iterate it (the request is made on the first step and closed at the end), or use it
-    as a context manager to open the request first (errors surface at ``with``) and be
-    sure it is closed::
+    Open it (``open()`` or ``with``) to send the request and learn the MIME type before
+    anything is handed out; iterate it for the content (the request is made on the first
+    step if it was not opened). It is closed at the end of the content, on an error, by
+    ``close()`` or the ``with`` block, and when a half-read stream is collected::
 
         with client.flows.stream_output(flow_id, asset_id) as chunks:
+            print(chunks.mime_type)  # known once opened
             for chunk in chunks:
                 sink.write(chunk)
 
+    In a web app, open it in the handler and return it as the body; it may be read from
+    any thread (Starlette's ``StreamingResponse`` reads a sync iterator in a thread pool).
+
+    Opening rides out transient failures (connection errors, timeouts, 5xx, 429, unreadable
+    answers) with backoff until ``download_timeout`` (the client's, retries included); so
+    does reading: a connection lost half-way is opened again and continues where it broke
+    off. The content may grow to ``max_download_bytes``.
+
     Attributes:
-        mime_type: the content's MIME type, once the first chunk is known.
+        mime_type: the content's MIME type, known once the stream is open.
+        flow_id: the flow.
+        asset_id: the output.
 
     Raises:
         ConflictError: the flow has not finished (from opening).
         NotFoundError: no such flow or output.
-        APIConnectionError: the connection broke off.
+        APIConnectionError: the connection kept failing until ``download_timeout``.
         ServerError: the answer is not what the API documents.
+        ResponseTooLargeError: the content grew past ``max_download_bytes``.
+        DownloadTimeoutError: the stream took longer than ``download_timeout``.
     """
 
     def __init__(self, client: Generio, flow_id: str, asset_id: str) -> None:
-        self._client = client
-        self._path = output_path(flow_id, asset_id)
-        self._op: Operation[None] = Operation("GET", self._path, lambda _m: None)
-        self._secret = client._state.settings.api_key
+        self.flow_id = flow_id
+        self.asset_id = asset_id
+        self._http: httpx.Client = client._http
+        self._core = StreamCore(client._state, flow_id, output_path(flow_id, asset_id))
         self._response: httpx.Response | None = None
-        self._opened: Any = None
-        self._decoded: _Decoded | None = None
+        self._chunks: Iterator[bytes] | None = None
+        self._ready: deque[bytes] = deque()
+        self._ended = False
+        self._pieces: Generator[bytes, None, None] | None = None
 
     @property
     def mime_type(self) -> str | None:
-        """The content's MIME type (None until the body showed it)."""
-        return None if self._decoded is None else self._decoded.mime_type
+        """The content's MIME type, known once the stream is open (None before)."""
+        return self._core.mime_type
 
-    def _open(self) -> httpx.Response:
-        if self._response is None:
-            if self._client._http.is_closed:
+    @property
+    def bytes_handed_out(self) -> int:
+        """How many bytes of content the stream has handed out so far."""
+        return self._core.handed - sum(map(len, self._ready))
+
+    def open(self) -> OutputStream:
+        """Send the request and read until the MIME type is known; return the stream.
+
+        Does nothing on a stream already open or finished.
+
+        Raises:
+            ClientClosedError: the client was closed.
+            APIError: as the class says; nothing was handed out yet.
+        """
+        if self._response is None and not self._ended:
+            self._connect()
+        return self
+
+    def _connect(self) -> None:
+        while True:
+            if self._http.is_closed:
                 raise ClientClosedError("Generio")
-            with (
-                budget_scope(self._client._state.budget()),
-                generio_errors(self._op, self._secret),
-                body_limit(content_limit(self._client._state.settings.max_download_bytes)),
-            ):
-                self._opened = self._client._http.stream("GET", self._path)
-                response: httpx.Response = self._opened.__enter__()
-                if not response.is_success:
-                    response.read()
-                    self.close()
-                check_download_path(self._path, response)
-            self._response = response
-            self._decoded = _Decoded(self._path, response.headers.get("content-type", ""))
-        return self._response
+            try:
+                self._attempt()
+            except Exception as exc:  # noqa: BLE001 - the core decides: retry or raise
+                time.sleep(self._pause(exc))
+            except BaseException:
+                self._drop()
+                raise
+            else:
+                return
+
+    def _attempt(self) -> None:
+        extensions, timeout = self._core.request(self._http.timeout)
+        request = self._http.build_request(
+            "GET", self._core.path, timeout=timeout, extensions=extensions
+        )
+        self._response = response = self._http.send(request, stream=True)
+        if not response.is_success:
+            response.read()
+        self._core.begin(response)
+        self._chunks = response.iter_bytes()
+        while self.mime_type is None and self._pull():
+            pass  # the MIME type is known once open: read the head of the body
+
+    def _pull(self) -> bool:
+        """Read one chunk of the body into the ready pieces; False at its end."""
+        assert self._chunks is not None  # noqa: S101 - set by _attempt
+        try:
+            chunk = next(self._chunks)
+        except StopIteration:
+            self._ready.extend(self._core.finish())
+            self._ended = True
+            self._drop()
+            return False
+        self._ready.extend(self._core.feed(chunk))
+        return True
+
+    def _next_piece(self) -> bytes | None:
+        while not self._ready:
+            if self._ended:
+                return None
+            if self._response is None:
+                self._connect()
+                continue
+            try:
+                self._pull()
+            except Exception as exc:  # noqa: BLE001 - the core decides: retry or raise
+                time.sleep(self._pause(exc))  # then reopened, skipping what was sent
+        return self._ready.popleft()
+
+    def _pause(self, exc: Exception) -> float:
+        """Drop the answer; the seconds before the next attempt, or the final error."""
+        self._drop()
+        try:
+            pause: float = self._core.failed(exc)
+        except BaseException:
+            self.close()  # a stream that failed is done
+            raise
+        return pause
+
+    def _drop(self) -> None:
+        response, self._response, self._chunks = self._response, None, None
+        if response is not None:
+            response.close()
+
+    def _generate(self) -> Generator[bytes, None, None]:
+        try:
+            while (piece := self._next_piece()) is not None:
+                yield piece
+        finally:
+            self.close()
+
+    def __iter__(self) -> Iterator[bytes]:
+        if self._pieces is None:
+            self._pieces = self._generate()
+        return self._pieces
+
+    def __next__(self) -> bytes:
+        return next(iter(self))
+
+    def close(self) -> None:
+        """Close the answer (leaving the rest of the content unread); the stream is done."""
+        self._ended = True
+        self._ready.clear()
+        self._drop()
+
+    def __del__(self) -> None:
+        # An opened stream dropped unread would keep its connection from the pool.
+        response = getattr(self, "_response", None)
+        if response is not None:
+            response.close()
 
     def __enter__(self) -> OutputStream:
-        self._open()
-        return self
+        return self.open()
 
     def __exit__(
         self,
@@ -129,62 +210,144 @@ class OutputStream:
     ) -> None:
         self.close()
 
-    def close(self) -> None:
-        """Close the answer (leaving the rest of the body unread)."""
-        if self._opened is not None:
-            opened, self._opened = self._opened, None
-            opened.__exit__(None, None, None)
-
-    def __iter__(self) -> Iterator[bytes]:
-        response = self._open()
-        assert self._decoded is not None  # noqa: S101 - set by _open
-        try:
-            with generio_errors(self._op, self._secret):
-                for chunk in response.iter_bytes():
-                    yield from self._decoded.feed(chunk)
-                yield from self._decoded.close()
-        finally:
-            self.close()
-
 
 class AsyncOutputStream:
-    """The async :class:`OutputStream`: ``async with`` / ``async for``."""
+    """The async :class:`OutputStream`: ``await stream.open()``, ``async with``, ``async for``.
+
+    It may be opened in one task and read in another of the same event loop (a handler
+    that opens it, and Starlette's ``StreamingResponse`` that reads it).
+    """
 
     def __init__(self, client: AsyncGenerio, flow_id: str, asset_id: str) -> None:
+        self.flow_id = flow_id
+        self.asset_id = asset_id
         self._client = client
-        self._path = output_path(flow_id, asset_id)
-        self._op: Operation[None] = Operation("GET", self._path, lambda _m: None)
-        self._secret = client._state.settings.api_key
+        self._http: httpx.AsyncClient = client._http
+        self._core = StreamCore(client._state, flow_id, output_path(flow_id, asset_id))
         self._response: httpx.Response | None = None
-        self._opened: Any = None
-        self._decoded: _Decoded | None = None
+        self._chunks: AsyncIterator[bytes] | None = None
+        self._ready: deque[bytes] = deque()
+        self._ended = False
+        self._pieces: AsyncGenerator[bytes, None] | None = None
 
     @property
     def mime_type(self) -> str | None:
-        """The content's MIME type (None until the body showed it)."""
-        return None if self._decoded is None else self._decoded.mime_type
+        """The content's MIME type, known once the stream is open (None before)."""
+        return self._core.mime_type
 
-    async def _open(self) -> httpx.Response:
-        if self._response is None:
+    @property
+    def bytes_handed_out(self) -> int:
+        """How many bytes of content the stream has handed out so far."""
+        return self._core.handed - sum(map(len, self._ready))
+
+    async def open(self) -> AsyncOutputStream:
+        """Send the request and read until the MIME type is known; return the stream.
+
+        Raises:
+            ClientClosedError: the client was closed.
+            WrongEventLoopError: the client belongs to another event loop.
+            APIError: as :class:`OutputStream` says; nothing was handed out yet.
+        """
+        if self._response is None and not self._ended:
+            await self._connect()
+        return self
+
+    async def _connect(self) -> None:
+        import anyio
+
+        while True:
             self._client._driver.check_usable()
-            with (
-                budget_scope(self._client._state.budget()),
-                generio_errors(self._op, self._secret),
-                body_limit(content_limit(self._client._state.settings.max_download_bytes)),
-            ):
-                self._opened = self._client._http.stream("GET", self._path)
-                response: httpx.Response = await self._opened.__aenter__()
-                if not response.is_success:
-                    await response.aread()
-                    await self.aclose()
-                check_download_path(self._path, response)
-            self._response = response
-            self._decoded = _Decoded(self._path, response.headers.get("content-type", ""))
-        return self._response
+            try:
+                await self._attempt()
+            except Exception as exc:  # noqa: BLE001 - the core decides: retry or raise
+                await anyio.sleep(await self._pause(exc))
+            except BaseException:
+                await self._drop()
+                raise
+            else:
+                return
+
+    async def _attempt(self) -> None:
+        extensions, timeout = self._core.request(self._http.timeout)
+        request = self._http.build_request(
+            "GET", self._core.path, timeout=timeout, extensions=extensions
+        )
+        self._response = response = await self._http.send(request, stream=True)
+        if not response.is_success:
+            await response.aread()
+        self._core.begin(response)
+        self._chunks = response.aiter_bytes()
+        while self.mime_type is None and await self._pull():
+            pass  # the MIME type is known once open: read the head of the body
+
+    async def _pull(self) -> bool:
+        assert self._chunks is not None  # noqa: S101 - set by _attempt
+        try:
+            chunk = await self._chunks.__anext__()
+        except StopAsyncIteration:
+            self._ready.extend(self._core.finish())
+            self._ended = True
+            await self._drop()
+            return False
+        self._ready.extend(self._core.feed(chunk))
+        return True
+
+    async def _next_piece(self) -> bytes | None:
+        import anyio
+
+        while not self._ready:
+            if self._ended:
+                return None
+            if self._response is None:
+                await self._connect()
+                continue
+            try:
+                await self._pull()
+            except Exception as exc:  # noqa: BLE001 - the core decides: retry or raise
+                await anyio.sleep(await self._pause(exc))  # then reopened, skipping
+        return self._ready.popleft()
+
+    async def _pause(self, exc: Exception) -> float:
+        """Drop the answer; the seconds before the next attempt, or the final error."""
+        await self._drop()
+        try:
+            pause: float = self._core.failed(exc)
+        except BaseException:
+            await self.aclose()  # a stream that failed is done
+            raise
+        return pause
+
+    async def _drop(self) -> None:
+        import anyio
+
+        response, self._response, self._chunks = self._response, None, None
+        if response is not None:
+            with anyio.CancelScope(shield=True):  # a cancelled task still frees the connection
+                await response.aclose()
+
+    async def _generate(self) -> AsyncGenerator[bytes, None]:
+        try:
+            while (piece := await self._next_piece()) is not None:
+                yield piece
+        finally:
+            await self.aclose()
+
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        if self._pieces is None:
+            self._pieces = self._generate()
+        return self._pieces
+
+    async def __anext__(self) -> bytes:
+        return await self.__aiter__().__anext__()
+
+    async def aclose(self) -> None:
+        """Close the answer (leaving the rest of the content unread); the stream is done."""
+        self._ended = True
+        self._ready.clear()
+        await self._drop()
 
     async def __aenter__(self) -> AsyncOutputStream:
-        await self._open()
-        return self
+        return await self.open()
 
     async def __aexit__(
         self,
@@ -193,32 +356,3 @@ class AsyncOutputStream:
         tb: TracebackType | None,
     ) -> None:
         await self.aclose()
-
-    async def aclose(self) -> None:
-        """Close the answer (leaving the rest of the body unread)."""
-        if self._opened is not None:
-            opened, self._opened = self._opened, None
-            await opened.__aexit__(None, None, None)
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        response = await self._open()
-        assert self._decoded is not None  # noqa: S101 - set by _open
-        try:
-            with generio_errors(self._op, self._secret):
-                async for chunk in response.aiter_bytes():
-                    for piece in self._decoded.feed(chunk):
-                        yield piece
-                for piece in self._decoded.close():
-                    yield piece
-        finally:
-            await self.aclose()
-
-
-def check_download_path(path: str, response: httpx.Response) -> None:
-    """Raise the error an unsuccessful answer to ``GET path`` stands for."""
-    from generio._errors import error_from_response
-
-    if not 200 <= response.status_code < 300:
-        raise error_from_response(
-            "GET", path, response.status_code, response.content, response.headers
-        )

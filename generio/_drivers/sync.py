@@ -12,8 +12,7 @@ import httpx
 
 from generio._drivers.answers import generio_errors, limit_for, read_answer
 from generio._errors import ClientClosedError, GenerioError
-from generio._http.bounded import body_limit
-from generio._http.policy import budget_scope
+from generio._http.retrying import tags
 from generio._jobs.effects import (
     Download,
     Effect,
@@ -140,14 +139,12 @@ class SyncDriver:
         if isinstance(effect, Download):
             return self._download(effect)
         op = effect.op
-        settings = self._state.settings
-        with (
-            budget_scope(effect.budget),
-            generio_errors(op, settings.api_key),
-            limit_for(op, settings.max_download_bytes),
-        ):
+        extensions, seen = tags(
+            effect.budget, limit_for(op, self._state.settings.max_download_bytes)
+        )
+        with generio_errors(op, self._state.settings.api_key, seen):
             try:
-                response = self._http.request(**op.raw_request())
+                response = self._http.request(**op.raw_request(), extensions=extensions)
             except RuntimeError:
                 if self._http.is_closed:  # closed by another thread a moment ago
                     raise self._closed_error() from None
@@ -161,24 +158,24 @@ class SyncDriver:
             OutputWriter,
             check_download,
             download_op,
+            past_deadline,
         )
 
-        limits = DownloadLimits.start(self._state.settings)
+        limits = DownloadLimits.start(self._state.settings, effect.deadline)
+        extensions, seen = tags(effect.budget, limits.body())
+        timeout = limits.request_timeout(self._http.timeout)
         with (
-            budget_scope(effect.budget),
-            generio_errors(download_op(effect), self._state.settings.api_key),
-            body_limit(limits.body()),
-            self._http.stream(
-                "GET", effect.path, timeout=limits.request_timeout(self._http.timeout)
-            ) as response,
+            past_deadline(effect, limits),
+            generio_errors(download_op(effect), self._state.settings.api_key, seen),
+            self._http.stream("GET", effect.path, timeout=timeout, extensions=extensions) as answer,
         ):
-            if not response.is_success:
-                response.read()
-            check_download(effect, response)
-            content_type = response.headers.get("content-type", "")
+            if not answer.is_success:
+                answer.read()
+            check_download(effect, answer)
+            content_type = answer.headers.get("content-type", "")
             life = self._state.life
             with OutputWriter(effect, content_type, limits) as writer:
-                for chunk in response.iter_bytes():
+                for chunk in answer.iter_bytes():
                     if life.closing:  # close() stops a download at once (never a clean-up's)
                         raise self._closed_error()
                     writer.feed(chunk)

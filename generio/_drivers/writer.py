@@ -17,6 +17,7 @@ import contextlib
 import hashlib
 import math
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import IO
@@ -26,6 +27,7 @@ import httpx
 
 from generio._drivers.answers import bad_body
 from generio._errors import (
+    APITimeoutError,
     DownloadTimeoutError,
     InputError,
     ResponseTooLargeError,
@@ -38,7 +40,7 @@ from generio._http.settings import Settings
 from generio._jobs.effects import Download, Saved
 from generio._payload import files as _files
 from generio._payload import mime as _mime
-from generio._payload.names import readable_base, readable_name
+from generio._payload.names import named_file, readable_base, readable_name
 from generio._payload.stream import BodyDecoder
 from generio._save_error import OutputSaveError
 
@@ -48,6 +50,9 @@ __all__ = [
     "check_download",
     "download_op",
     "file_name",
+    "past_deadline",
+    "timeout_error",
+    "too_large_error",
 ]
 
 
@@ -66,10 +71,17 @@ class DownloadLimits:
     deadline: float | None
 
     @classmethod
-    def start(cls, settings: Settings) -> DownloadLimits:
-        """Return the limits of an attempt that starts now."""
+    def start(cls, settings: Settings, deadline: float | None = None) -> DownloadLimits:
+        """Return the limits of an attempt that starts now.
+
+        Args:
+            settings: the client's settings.
+            deadline: when the whole fetch (retries included) must end; None: the
+                attempt gets ``download_timeout`` from now.
+        """
         timeout = settings.download_timeout
-        deadline = None if timeout is None else time.monotonic() + timeout
+        if deadline is None and timeout is not None:
+            deadline = time.monotonic() + timeout
         return cls(settings.max_download_bytes, timeout, deadline)
 
     def body(self) -> Limit:
@@ -82,12 +94,14 @@ class DownloadLimits:
         A server that stops sending (or never starts) is then cut off in time even when the
         client has no read timeout; one that trickles is caught by :meth:`OutputWriter.feed`.
         """
-        if self.timeout is None:
+        if self.deadline is None:
             return client
         base = client if client is not None else httpx.Timeout(None)
+        # At least a moment: an attempt that starts at the deadline fails by its own check.
+        left = max(self.deadline - time.monotonic(), 0.001)
 
         def capped(value: float | None) -> float:
-            return min(math.inf if value is None else value, self.timeout or math.inf)
+            return min(math.inf if value is None else value, left)
 
         return httpx.Timeout(
             connect=capped(base.connect),
@@ -95,6 +109,54 @@ class DownloadLimits:
             write=capped(base.write),
             pool=capped(base.pool),
         )
+
+    def expired(self) -> bool:
+        """Whether the deadline has passed."""
+        return self.deadline is not None and time.monotonic() > self.deadline
+
+
+def _told(tail: str) -> str:
+    return f" {tail}" if tail else ""
+
+
+def timeout_error(
+    path: str, timeout: float | None, tail: str = "Nothing was saved."
+) -> DownloadTimeoutError:
+    """Return the error of a download (or stream) that passed ``download_timeout``."""
+    return DownloadTimeoutError(
+        f"GET {path}: the download took longer than {timeout or 0:g} s, the client's "
+        f"download_timeout (retries included).{_told(tail)} What to do: the output stays on "
+        "the service: fetch it again later (that creates no flow), or create the client with "
+        "a longer download_timeout.",
+        method="GET",
+        path=path,
+    )
+
+
+def too_large_error(
+    path: str, limit: int, tail: str = "Nothing was saved."
+) -> ResponseTooLargeError:
+    """Return the error of an output (downloaded or streamed) past ``max_download_bytes``."""
+    return ResponseTooLargeError(
+        f"GET {path}: the output is larger than {limit} bytes, the client's "
+        f"max_download_bytes.{_told(tail)} What to do: if so large an output is expected, "
+        "create the client with a larger max_download_bytes.",
+        limit=limit,
+        method="GET",
+        path=path,
+        status_code=200,
+    )
+
+
+@contextlib.contextmanager
+def past_deadline(effect: Download, limits: DownloadLimits) -> Iterator[None]:
+    """Report a request timeout that the deadline cut short as the download's timeout."""
+    try:
+        yield
+    except APITimeoutError as exc:
+        if isinstance(exc, DownloadTimeoutError) or not limits.expired():
+            raise
+        raise timeout_error(effect.path, limits.timeout) from exc
 
 
 def download_op(effect: Download) -> Operation[None]:
@@ -118,6 +180,8 @@ def file_name(effect: Download, mime: str) -> str:
     extension = _mime.extension_for(mime)
     if effect.filename is not None:
         return effect.filename
+    if effect.named is not None:
+        return named_file(effect.named, effect.index, extension)
     if effect.stem is not None:
         return readable_name(
             effect.stem, effect.flow_id, effect.index, extension, effect.directory,
@@ -197,16 +261,7 @@ class OutputWriter:
         assert self._file is not None  # noqa: S101 - on_mime comes before any data
         self._written += len(data)
         if self._written > self._limits.max_bytes:
-            raise ResponseTooLargeError(
-                f"GET {self._effect.path}: the output is larger than "
-                f"{self._limits.max_bytes} bytes, the client's max_download_bytes. Nothing "
-                "was saved. What to do: if so large an output is expected, create the client "
-                "with a larger max_download_bytes.",
-                limit=self._limits.max_bytes,
-                method="GET",
-                path=self._effect.path,
-                status_code=200,
-            )
+            raise too_large_error(self._effect.path, self._limits.max_bytes)
         try:
             self._file.write(data)
         except OSError as exc:  # a full disk: the flow's fault? never; retried? never
@@ -233,16 +288,8 @@ class OutputWriter:
         return theirs.digest() == self._digest.digest()
 
     def _check_deadline(self) -> None:
-        deadline = self._limits.deadline
-        if deadline is not None and time.monotonic() > deadline:
-            raise DownloadTimeoutError(
-                f"GET {self._effect.path}: the download took longer than "
-                f"{self._limits.timeout:g} s, the client's download_timeout. Nothing was "
-                "saved. What to do: retry later, or create the client with a longer "
-                "download_timeout.",
-                method="GET",
-                path=self._effect.path,
-            )
+        if self._limits.expired():
+            raise timeout_error(self._effect.path, self._limits.timeout)
 
     def feed(self, chunk: bytes) -> None:
         """Take the next chunk of the body.

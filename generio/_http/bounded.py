@@ -10,19 +10,19 @@ is abandoned with a :class:`~generio.ResponseTooLargeError`. httpx then sees an 
 body, so nothing is decompressed twice.
 
 The limit is the client's ``max_response_bytes`` (JSON answers without a model: flows,
-pages, templates, errors), except for answers that carry a model, whose driver sets the
-model's own allowance with :func:`body_limit` and :func:`content_limit` (``max_download_bytes``
-as base64 in its JSON): downloads, streams, ``output()``, ``outputs(include_data=True)``.
-This holds for every request the client sends, ``client.low_level`` included (where every
-answer counts against ``max_response_bytes``).
+pages, templates, errors), except for answers that carry a model (downloads, streams,
+``output()``, ``outputs(include_data=True)``): their request carries the model's own
+allowance (:func:`content_limit`: ``max_download_bytes`` as base64 in its JSON) in its httpx
+``extensions`` (:data:`LIMIT_EXTENSION`), never in a context variable, so the answer may be
+read in another thread or task than the one that sent it. This holds for every request the
+client sends, ``client.low_level`` included (where every answer counts against
+``max_response_bytes``).
 """
 
 from __future__ import annotations
 
-import contextlib
 import zlib
 from collections.abc import AsyncIterator, Iterator
-from contextvars import ContextVar
 from typing import Final
 
 import attrs
@@ -32,9 +32,9 @@ from generio._errors import ResponseTooLargeError, ServerError
 
 __all__ = [
     "ACCEPT_ENCODING",
+    "LIMIT_EXTENSION",
     "PIECE",
     "Limit",
-    "body_limit",
     "bound",
     "content_limit",
     "too_large",
@@ -67,22 +67,14 @@ class Limit:
     setting: str
 
 
-_LIMIT: ContextVar[Limit | None] = ContextVar("generio_body_limit", default=None)
-
-
 def content_limit(max_download_bytes: int) -> Limit:
     """Return the ceiling of an answer that carries one model: its base64 in its JSON."""
     return Limit(max_download_bytes // 3 * 4 + 4 + _ENVELOPE, "max_download_bytes")
 
 
-@contextlib.contextmanager
-def body_limit(limit: Limit) -> Iterator[None]:
-    """Apply ``limit`` instead of the client's JSON limit to requests sent in the block."""
-    token = _LIMIT.set(limit)
-    try:
-        yield
-    finally:
-        _LIMIT.reset(token)
+#: The key of a request's httpx ``extensions`` whose :class:`Limit` replaces the client's
+#: JSON limit for that request's answer (answers that carry models).
+LIMIT_EXTENSION = "generio_body_limit"
 
 
 class _Inflater:
@@ -253,12 +245,13 @@ def bound(request: httpx.Request, response: httpx.Response, default: Limit) -> h
     Args:
         request: the request (method and path, for messages).
         response: the transport's answer, its body not read yet.
-        default: the limit when no :func:`body_limit` block is active.
+        default: the limit when the request carries none of its own.
 
     A body in a content coding generio did not ask for is refused (a ``ServerError``) when
     it is read: httpx would decompress it whole.
     """
-    limit = _LIMIT.get() or default
+    own = request.extensions.get(LIMIT_EXTENSION)
+    limit = own if isinstance(own, Limit) else default
     method, path = request.method, request.url.path
     codings = _codings(response)
     unknown = [c for c in codings if c not in _KNOWN]

@@ -14,17 +14,18 @@ Who retries what:
   success to the transport, and is asked again when its method is idempotent
   (:func:`rereads_unreadable`); a broken download starts again. The drivers retry nothing.
 
-Both draw on one :class:`Budget` per logical call, found through a context variable, so the
-two layers never multiply each other's retries: ``max_retries=2`` means at most two extra
-attempts for one call of the public API, whoever makes them.
+Both draw on one :class:`Budget` per logical call, which travels with each request (in its
+httpx ``extensions``, :data:`BUDGET_EXTENSION`; see :func:`budget_of`), so the two layers
+never multiply each other's retries: ``max_retries=2`` means at most two extra attempts for
+one call of the public API, whoever makes them. Nothing of it lives in a context variable:
+a request (a stream) opened in one thread or task may be read in another.
 """
 
 from __future__ import annotations
 
-import contextlib
+import os
 import random
-from collections.abc import Iterator
-from contextvars import ContextVar
+import time
 
 import attrs
 import httpx
@@ -34,13 +35,15 @@ from generio._errors import ResponseTooLargeError, ServerError
 __all__ = [
     "BACKOFF_BASE",
     "BACKOFF_MAX",
+    "BUDGET_EXTENSION",
+    "NO_DELAYS_ENV",
     "RETRY_AFTER_MAX",
     "RETRY_STATUSES",
     "Budget",
-    "budget_scope",
-    "current_budget",
+    "budget_of",
     "delay",
     "delays_disabled",
+    "delays_disabled_by_environment",
     "is_unsent",
     "jitter",
     "rereads_unreadable",
@@ -67,8 +70,27 @@ _UNSENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 # Transport failures worth another attempt (a bad URL or protocol is not).
 _TRANSIENT = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
 
-_delays_disabled = False
-_test_poll_interval = 0.0
+#: Set to ``1`` (``true``, ``yes``, ``on``) in a process's environment, it starts that
+#: process as if inside ``generio.testing.no_delays()``: for tests that run an application
+#: as a child process against the emulator. Clients then refuse any base URL that is not on
+#: this machine (loopback), so it can never reach the real service without backoff.
+NO_DELAYS_ENV = "GENERIO_NO_DELAYS"
+#: Seconds between polls when :data:`NO_DELAYS_ENV` is on (``no_delays()``'s default).
+ENV_POLL_INTERVAL = 0.02
+
+
+def _switched_on(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+_FROM_ENVIRONMENT = _switched_on(os.environ.get(NO_DELAYS_ENV))
+_delays_disabled = _FROM_ENVIRONMENT
+_test_poll_interval = ENV_POLL_INTERVAL if _FROM_ENVIRONMENT else 0.0
+
+
+def delays_disabled_by_environment() -> bool:
+    """Whether :data:`NO_DELAYS_ENV` switched the delays off when generio was imported."""
+    return _FROM_ENVIRONMENT
 
 
 def jitter() -> float:
@@ -172,10 +194,20 @@ class Budget:
     Attributes:
         max_retries: extra attempts allowed in all.
         used: extra attempts made so far.
+        deadline: the ``time.monotonic()`` the call must end by (a download's
+            ``download_timeout``), or None: no retry is started, and no attempt waits,
+            past it.
     """
 
     max_retries: int
     used: int = 0
+    deadline: float | None = None
+
+    def left(self) -> float | None:
+        """Seconds left before the deadline (None: no deadline; never below zero)."""
+        if self.deadline is None:
+            return None
+        return max(self.deadline - time.monotonic(), 0.0)
 
     @property
     def retried(self) -> bool:
@@ -197,19 +229,11 @@ class Budget:
         return self.used >= self.max_retries
 
 
-_BUDGET: ContextVar[Budget | None] = ContextVar("generio_retry_budget", default=None)
+#: The key of a request's httpx ``extensions`` that carries its :class:`Budget`.
+BUDGET_EXTENSION = "generio_budget"
 
 
-def current_budget() -> Budget | None:
-    """Return the budget of the logical call in progress here, if the facade set one."""
-    return _BUDGET.get()
-
-
-@contextlib.contextmanager
-def budget_scope(budget: Budget) -> Iterator[Budget]:
-    """Make ``budget`` the one transports draw from while the block runs."""
-    token = _BUDGET.set(budget)
-    try:
-        yield budget
-    finally:
-        _BUDGET.reset(token)
+def budget_of(request: httpx.Request) -> Budget | None:
+    """Return the budget the facade attached to ``request`` (a low-level call has none)."""
+    budget = request.extensions.get(BUDGET_EXTENSION)
+    return budget if isinstance(budget, Budget) else None

@@ -4,30 +4,34 @@ The retry policy is :mod:`generio._http.policy`; this module only applies it aro
 transport, so the generated low-level client gets exactly the retries the facade gets. The
 bookkeeping of one attempt (classify, log, decide, wait how long) is :class:`_Attempts`,
 shared by both transports; what remains per side is the I/O: send, close, sleep.
+
+What one logical call attaches to its requests (its retry budget, its body limit, the box
+that keeps its answers for error messages) travels in the request's httpx ``extensions``
+(:func:`tags`), never in a context variable: a stream opened in one thread or task can be
+read in another (a web framework's thread pool, a task group).
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import time
-from collections.abc import Iterator
-from contextvars import ContextVar
+from typing import Any
 
 import httpx
 
 from generio._error_body import parse_retry_after
-from generio._http.bounded import Limit, bound
-from generio._http.policy import Budget, current_budget, delay
+from generio._http.bounded import LIMIT_EXTENSION, Limit, bound
+from generio._http.policy import BUDGET_EXTENSION, Budget, budget_of, delay
 
 __all__ = [
+    "CAPTURE_EXTENSION",
     "AsyncClientTransport",
     "AsyncRetryTransport",
     "ClientTransport",
     "RetryTransport",
     "async_capture_hook",
     "capture_hook",
-    "captured_responses",
+    "tags",
 ]
 
 logger = logging.getLogger("generio")
@@ -37,16 +41,23 @@ class _Attempts:
     """The state of one request's attempts: which budget, how many, what to log."""
 
     def __init__(self, request: httpx.Request, max_retries: int) -> None:
-        # The facade puts one budget per logical call in the context; a bare low-level call
-        # gets its own.
-        self.budget = current_budget() or Budget(max_retries)
+        # The facade attaches one budget per logical call to its requests; a bare low-level
+        # call gets its own.
+        self.budget = budget_of(request) or Budget(max_retries)
         self.method = request.method
         self.path = request.url.path
         self.started = time.monotonic()
 
-    def begin(self) -> None:
-        """Note the start of an attempt, for the elapsed time in the log."""
+    def begin(self, request: httpx.Request) -> None:
+        """Note the start of an attempt; cut its timeouts to the call's deadline, if any."""
         self.started = time.monotonic()
+        left = self.budget.left()
+        if left is not None:
+            timeouts = dict(request.extensions.get("timeout") or {})
+            for phase in ("connect", "read", "write", "pool"):
+                value = timeouts.get(phase)
+                timeouts[phase] = max(min(left, value if value is not None else left), 0.001)
+            request.extensions["timeout"] = timeouts
 
     def after(self, outcome: httpx.Response | Exception) -> float | None:
         """Log an attempt's outcome; return the delay before a retry, or None to stop."""
@@ -76,7 +87,11 @@ class _Attempts:
             )
         if not self.budget.allows(self.method, status):
             return None
-        wait = delay(self.budget.take(), retry_after)
+        wait = delay(self.budget.used + 1, retry_after)
+        left = self.budget.left()
+        if left is not None and wait >= left:
+            return None  # the retry could not even start before the call's deadline
+        self.budget.take()
         logger.debug(
             "retrying %s %s in %.2fs (retry %d of %d)",
             self.method,
@@ -114,7 +129,7 @@ class RetryTransport(httpx.BaseTransport):
         """Send ``request``, retrying within the budget."""
         attempts = _Attempts(request, self._max_retries)
         while True:
-            attempts.begin()
+            attempts.begin(request)
             try:
                 response = self._inner.handle_request(request)
             except httpx.TransportError as exc:
@@ -150,7 +165,7 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
 
         attempts = _Attempts(request, self._max_retries)
         while True:
-            attempts.begin()
+            attempts.begin(request)
             try:
                 response = await self._inner.handle_async_request(request)
             except httpx.TransportError as exc:
@@ -202,29 +217,38 @@ class AsyncClientTransport(httpx.AsyncBaseTransport):
         """Leave the user's client open: its owner closes it."""
 
 
-# The generated client parses inside its own functions and loses the response when parsing
-# fails (an HTML 502 page, truncated JSON). A response hook keeps it for the error message.
-_CAPTURED: ContextVar[list[httpx.Response] | None] = ContextVar("generio_captured", default=None)
+#: The key of a request's httpx ``extensions`` holding a list that receives its answer.
+CAPTURE_EXTENSION = "generio_seen"
+
+
+def tags(budget: Budget, limit: Limit | None = None) -> tuple[dict[str, Any], list[httpx.Response]]:
+    """Return the ``extensions`` of one request of a logical call, and its answer box.
+
+    Args:
+        budget: the call's retry budget, shared by the transport and the job.
+        limit: the answer's own size limit (a download's), instead of the client's.
+
+    The box receives the final answer (:func:`capture_hook`), so an error built after
+    parsing failed can still quote it.
+    """
+    seen: list[httpx.Response] = []
+    extensions: dict[str, Any] = {BUDGET_EXTENSION: budget, CAPTURE_EXTENSION: seen}
+    if limit is not None:
+        extensions[LIMIT_EXTENSION] = limit
+    return extensions, seen
 
 
 def capture_hook(response: httpx.Response) -> None:
-    """Response event hook: remember the response for the call in progress, if one asks."""
-    box = _CAPTURED.get()
-    if box is not None:
+    """Response event hook: put the answer in its request's box, if the request has one.
+
+    The generated client parses inside its own functions and loses the response when
+    parsing fails (an HTML 502 page, truncated JSON); the box keeps it for the message.
+    """
+    box = response.request.extensions.get(CAPTURE_EXTENSION)
+    if isinstance(box, list):
         box.append(response)
 
 
 async def async_capture_hook(response: httpx.Response) -> None:
     """Do what :func:`capture_hook` does, for the async client."""
     capture_hook(response)
-
-
-@contextlib.contextmanager
-def captured_responses() -> Iterator[list[httpx.Response]]:
-    """Collect the responses received while the block runs (the last one is the answer)."""
-    box: list[httpx.Response] = []
-    token = _CAPTURED.set(box)
-    try:
-        yield box
-    finally:
-        _CAPTURED.reset(token)

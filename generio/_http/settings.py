@@ -17,6 +17,7 @@ import attrs
 import httpx
 
 from generio._errors import ConfigurationError
+from generio._http.policy import NO_DELAYS_ENV, delays_disabled_by_environment
 from generio._http.secret import Secret
 
 __all__ = [
@@ -135,6 +136,13 @@ def _check_base_url(base_url: str, allow_insecure: bool) -> str:
     if parsed.username or parsed.password:
         raise ConfigurationError(
             "base_url must not carry credentials; pass the key as api_key= instead."
+        )
+    if delays_disabled_by_environment() and not _is_loopback(parsed.host):
+        raise ConfigurationError(
+            f"{NO_DELAYS_ENV} is set, which turns off every retry backoff and polls flows "
+            f"back to back: that is for tests against a local emulator, and base_url {url!r} "
+            f"is not on this machine. Unset {NO_DELAYS_ENV} (or point base_url at the "
+            "emulator on 127.0.0.1)."
         )
     if parsed.scheme == "http" and not _is_loopback(parsed.host) and not allow_insecure:
         raise ConfigurationError(

@@ -29,11 +29,12 @@ from typing import Any, Required, TypedDict
 import attrs
 
 from generio._errors import ConfigurationError, GenerioError, InputError
+from generio._jobs.collect import where_outputs
 from generio._jobs.effects import Job as EffectJob
 from generio._jobs.idempotency import MAX_KEY_LENGTH, check_key
-from generio._jobs.options import ON_INTERRUPT, OnInterrupt
+from generio._jobs.options import OnInterrupt, check_on_interrupt, resolve
 from generio._jobs.state import ClientState
-from generio._jobs.wait import ProgressCallback
+from generio._jobs.wait import ProgressCallback, check_progress_interval
 from generio._models import Flow, RunResult, Template
 
 __all__ = [
@@ -69,7 +70,11 @@ class Job(TypedDict, total=False):
     ``then`` chains further steps (one :class:`Step` or a list); ``timeout`` bounds each
     step's wait; ``on_progress`` is called with each step's flow as it changes (under
     :class:`~generio.Generio`, from the worker thread that runs the job);
-    ``on_interrupt`` overrides the batch's. A misspelt key fails the type checker, and is an
+    ``on_interrupt`` overrides the batch's. ``out_name`` names the last step's files in
+    ``out_dir`` (``<out_name>.<ext>``, then ``<out_name>-1.<ext>``...; two jobs may not
+    share one); ``fetch_outputs=False`` leaves them on the service (the result lists them,
+    to stream or save later); ``progress_interval`` makes ``on_progress`` see each step's
+    progress at least that often (seconds). A misspelt key fails the type checker, and is an
     :class:`~generio.InputError` at run time before any request.
     """
 
@@ -80,8 +85,11 @@ class Job(TypedDict, total=False):
     idempotency_key: str | None
     then: Step | Sequence[Step]
     out_dir: str | os.PathLike[str] | None
+    out_name: str | None
+    fetch_outputs: bool
     timeout: float | None
     on_progress: ProgressCallback | None
+    progress_interval: float | None
     on_interrupt: OnInterrupt
 
 
@@ -119,7 +127,7 @@ def as_outcome(index: int, error: Exception) -> GenerioError:
         return error
     wrapped = JobError(index, error)
     wrapped.__cause__ = error
-    for name in ("generio_flow_id", "generio_steps", "generio_step"):
+    for name in ("generio_flow_id", "generio_flow_ids", "generio_steps", "generio_step"):
         if hasattr(error, name):
             setattr(wrapped, name, getattr(error, name))
     return wrapped
@@ -148,7 +156,11 @@ class Plan:
         steps: every step, the first included.
         out_dir: where the last step's outputs go (None: in memory).
         on_progress: called with each step's flow.
-        on_interrupt: ``"abort"`` or ``"keep"`` the flow in flight when interrupted.
+        on_interrupt: ``"abort"`` or ``"keep"`` the flow in flight when interrupted
+            (``"auto"`` already resolved by the job's key).
+        out_name: the last step's files' own name, or None.
+        fetch_outputs: False: the last step's outputs stay on the service.
+        progress_interval: look at each step's flow at least this often, or None.
     """
 
     index: int
@@ -159,6 +171,9 @@ class Plan:
     out_dir: str | os.PathLike[str] | None
     on_progress: ProgressCallback | None
     on_interrupt: OnInterrupt
+    out_name: str | None = None
+    fetch_outputs: bool = True
+    progress_interval: float | None = None
 
 
 def step_key(key: str, number: int) -> str:
@@ -226,8 +241,9 @@ def _plan(
             f"{MAX_KEY_LENGTH - _SUFFIX_ROOM} characters (its steps add '/then/<n>')."
         )
     mode = job.get("on_interrupt", on_interrupt)
-    if mode not in ON_INTERRUPT:
-        raise InputError(f"{name}: on_interrupt must be 'abort' or 'keep', not {mode!r}.")
+    check_on_interrupt(mode, f"{name}: ")
+    where = where_outputs(job.get("out_dir"), job.get("out_name"), job.get("fetch_outputs", True))
+    check_progress_interval(job.get("progress_interval"))
     return Plan(
         index=index,
         key=key,
@@ -245,7 +261,10 @@ def _plan(
         ),
         out_dir=job.get("out_dir"),
         on_progress=job.get("on_progress"),
-        on_interrupt=mode,
+        on_interrupt=resolve(mode, explicit),
+        out_name=where.out_name,
+        fetch_outputs=where.fetch,
+        progress_interval=job.get("progress_interval"),
     )
 
 
@@ -267,11 +286,32 @@ def plan_jobs(
         InputError: a job is not a dict, has an unknown or missing key, a bad ``then``,
             ``idempotency_key`` or ``on_interrupt`` (the message names the job).
     """
-    if on_interrupt not in ON_INTERRUPT:
-        raise InputError(f"on_interrupt must be 'abort' or 'keep', not {on_interrupt!r}.")
+    check_on_interrupt(on_interrupt)
     if isinstance(jobs, Mapping):
         raise InputError("run_many takes a list of jobs; wrap a single job in a list.")
-    return [_plan(index, job, on_interrupt, new_key, name(index)) for index, job in enumerate(jobs)]
+    plans = [_plan(i, job, on_interrupt, new_key, name(i)) for i, job in enumerate(jobs)]
+    _distinct_files(plans, name)
+    return plans
+
+
+def _distinct_files(plans: Sequence[Plan], name: Callable[[int], str]) -> None:
+    """Refuse two jobs that would write the same named files (one would replace the other).
+
+    Raises:
+        InputError: naming both jobs.
+    """
+    owners: dict[tuple[str, str], int] = {}
+    for plan in plans:
+        if plan.out_name is None or plan.out_dir is None:
+            continue
+        where = (os.path.normcase(os.path.abspath(plan.out_dir)), plan.out_name.lower())
+        first = owners.setdefault(where, plan.index)
+        if first != plan.index:
+            raise InputError(
+                f"{name(plan.index)} and {name(first)} both name their files "
+                f"{plan.out_name!r} in {str(plan.out_dir)!r}: one would replace the other's. "
+                "Give each job its own out_name or out_dir."
+            )
 
 
 def interrupted_note(error: BaseException, stopped: list[BaseException], mode: str) -> None:
@@ -281,7 +321,10 @@ def interrupted_note(error: BaseException, stopped: list[BaseException], mode: s
         error.generio_flow_ids = ids  # type: ignore[attr-defined]
     except (AttributeError, TypeError):  # pragma: no cover - a slotted exception type
         return
-    fate = "left running (on_interrupt='keep')" if mode == "keep" else "aborted"
+    fate = {
+        "keep": "left running (on_interrupt)",
+        "abort": "aborted",
+    }.get(mode, "aborted, or left running for those with your idempotency_key (on_interrupt)")
     listed = ", ".join(ids) if ids else "none"
     error.add_note(
         f"generio: the batch was interrupted; flows of the jobs in flight ({listed}) were "
@@ -295,17 +338,26 @@ def template_names(plans: Sequence[Plan]) -> list[dict[str, object]]:
 
 
 def _mark(error: BaseException, plan: Plan, number: int, flows: list[Flow]) -> None:
-    """Say which step of a chain failed and which flows the steps before it made."""
+    """Say which step of a chain failed and every step's flow, the failing one's included.
+
+    ``generio_flow_ids`` lists the flows of the steps that made one, in order (the failing
+    step's last, when it made one: ``generio_flow_id``); ``generio_step`` is the failing
+    step, from 1. Plain values, so the error pickles. ``generio_steps`` (the ``Flow``
+    objects of the steps before) stays for older code.
+    """
+    failing = getattr(error, "generio_flow_id", None)
+    ids = [f.id for f in flows] + ([failing] if isinstance(failing, str) else [])
     try:
         error.generio_step = number + 1  # type: ignore[attr-defined]
+        error.generio_flow_ids = ids  # type: ignore[attr-defined]
         error.generio_steps = tuple(flows)  # type: ignore[attr-defined]
     except (AttributeError, TypeError):  # pragma: no cover - a slotted exception type
         return
     if len(plan.steps) > 1:
         done = ", ".join(f.id for f in flows) or "none"
         error.add_note(
-            f"generio: job {plan.index} stopped at step {number + 1} of {len(plan.steps)}; "
-            f"flows of the steps before: {done}."
+            f"generio: job {plan.index} stopped at step {number + 1} of {len(plan.steps)} "
+            f"(its flow: {failing or 'none'}); flows of the steps before: {done}."
         )
 
 
@@ -335,6 +387,9 @@ def chain_job(state: ClientState, plan: Plan) -> EffectJob[RunResult]:
                 on_progress=plan.on_progress,
                 idempotency_key=step.key,
                 on_interrupt=plan.on_interrupt,
+                fetch_outputs=plan.fetch_outputs if last else True,
+                out_name=plan.out_name if last else None,
+                progress_interval=plan.progress_interval,
             )
         except BaseException as exc:
             _mark(exc, plan, number, flows)

@@ -45,9 +45,11 @@ logger = logging.getLogger("generio")
 T = TypeVar("T")
 
 
-def request_job(state: ClientState, op: Operation[T]) -> Job[T]:
-    """One request as a whole logical call, with its own retry budget."""
-    return (yield from call(op, state.budget()))
+def request_job(state: ClientState, op: Operation[T], deadline: float | None = None) -> Job[T]:
+    """One request as a whole logical call, with its own retry budget (and deadline)."""
+    budget = state.budget()
+    budget.deadline = deadline
+    return (yield from call(op, budget))
 
 
 def list_templates_job(state: ClientState) -> Job[list[Template]]:

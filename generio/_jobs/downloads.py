@@ -1,14 +1,17 @@
 """Downloading a finished flow's outputs, the job half: which files, and retrying them.
 
 Each output becomes a :class:`~generio._jobs.effects.Download` effect; the driver streams it
-into a file (``generio._drivers.writer``: bounded memory, safe names, no partial files). A
-download that breaks off is started again from scratch within the retry budget
-(``retries.retry_download``); the broken attempt leaves nothing behind.
+into a file (``generio._drivers.writer``: bounded memory, safe names, no partial files).
+The flow is finished (and paid for), so neither the listing nor a download is given up to
+a transient failure: a download that breaks off is started again from scratch, with
+backoff, until the client's ``download_timeout`` has passed since it began
+(``retries.ride_out``); the broken attempt leaves nothing behind.
 """
 
 from __future__ import annotations
 
 import errno
+import functools
 import logging
 import os
 from pathlib import Path
@@ -16,12 +19,13 @@ from pathlib import Path
 import attrs
 
 from generio._degrade import degraded
-from generio._errors import APIConnectionError, InputError, ServerError
+from generio._errors import APIConnectionError, APIStatusError, InputError
 from generio._http.operations import list_outputs_op, quote_id
-from generio._jobs.conflicts import judged
+from generio._jobs.calls import request_job
 from generio._jobs.effects import Download, Job, Local, Saved, download, local
 from generio._jobs.lifecycle import naming_flow
-from generio._jobs.retries import call, retry_download
+from generio._jobs.outputs import reading_outputs
+from generio._jobs.retries import Patience, patiently, ride_out
 from generio._jobs.state import ClientState
 from generio._models import Asset
 from generio._save_error import OutputSaveError
@@ -31,6 +35,7 @@ __all__ = [
     "download_one_job",
     "download_output_job",
     "download_outputs_job",
+    "list_outputs_job",
     "note_status",
 ]
 
@@ -109,6 +114,7 @@ def download_one_job(
     stem: str | None = None,
     index: int = 0,
     filename: str | None = None,
+    named: str | None = None,
 ) -> Job[Saved]:
     """One output to one file; a download that broke off starts again from scratch.
 
@@ -121,25 +127,49 @@ def download_one_job(
         stem: name the file ``<stem>-<flow>-<index>.<ext>``; None: after the asset id.
         index: the output's position, for that name.
         filename: exactly this name instead (an existing file of that name is replaced).
+        named: ``<named>.<ext>`` (``<named>-<index>.<ext>`` after the first output) instead,
+            replacing a file of that name.
+
+    Raises:
+        DownloadTimeoutError: ``download_timeout`` passed (retries included).
+        APIError: a definite refusal, or a transient failure that outlasted it.
     """
-    budget = state.budget()
     path = f"/flows/{quote_id(flow_id)}/outputs/{quote_id(asset_id)}"
+    patience = Patience.start(state.settings.download_timeout)
     while True:
+        budget = state.budget()
+        budget.deadline = patience.deadline
         effect = Download(
-            path, asset_id, directory, frozenset(taken), budget, stem, flow_id, index, filename
-        )
+            path, asset_id, directory, frozenset(taken), budget, stem, flow_id, index,
+            filename, named, patience.deadline,
+        )  # fmt: skip
         try:
             saved = yield from download(effect)
-        except (APIConnectionError, ServerError) as exc:
-            yield from retry_download(budget, exc)
+        except (APIConnectionError, APIStatusError) as exc:
+            yield from ride_out(patience, exc)
             continue
         taken.add(saved.path.name)
         logger.info("wrote output %s of flow %s to %s", asset_id, flow_id, saved.path)
         return saved
 
 
+def list_outputs_job(
+    state: ClientState, flow_id: str, include_data: bool = False
+) -> Job[list[Asset]]:
+    """List a finished flow's outputs, riding out transient failures (``ride_out``)."""
+    patience = Patience.start(state.settings.download_timeout)
+    op = list_outputs_op(flow_id, include_data)
+    job = functools.partial(request_job, state, op, patience.deadline)
+    listed: list[Asset] = yield from patiently(patience, job)
+    return listed
+
+
 def download_outputs_job(
-    state: ClientState, flow_id: str, out_dir: Path, stem: str | None = None
+    state: ClientState,
+    flow_id: str,
+    out_dir: Path,
+    stem: str | None = None,
+    named: str | None = None,
 ) -> Job[tuple[list[Asset], list[Path]]]:
     """Every ready output of a finished flow into ``out_dir`` (created if missing).
 
@@ -149,6 +179,8 @@ def download_outputs_job(
         out_dir: the directory.
         stem: name the files ``<stem>-<flow>-<index>.<ext>`` (``_payload/names.py``); None:
             after the asset ids.
+        named: name the files ``<named>.<ext>``, ``<named>-1.<ext>``, ... instead,
+            replacing files of those names.
 
     Returns:
         The outputs as listed (without data, with the MIME type of what was saved) and the
@@ -160,21 +192,24 @@ def download_outputs_job(
         InputError: ``out_dir`` cannot be a directory.
         ConflictError: the flow has not finished yet.
     """
-    return (yield from naming_flow(flow_id, _download_outputs(state, flow_id, out_dir, stem)))
+    job = _download_outputs(state, flow_id, out_dir, stem, named)
+    return (yield from naming_flow(flow_id, job))
 
 
 def _download_outputs(
-    state: ClientState, flow_id: str, out_dir: Path, stem: str | None
+    state: ClientState, flow_id: str, out_dir: Path, stem: str | None, named: str | None
 ) -> Job[tuple[list[Asset], list[Path]]]:
     directory = yield from local(PrepareDir(out_dir, flow_id))
-    outputs: list[Asset] = yield from call(list_outputs_op(flow_id, False), state.budget())
+    outputs = yield from list_outputs_job(state, flow_id)
     taken: set[str] = set()
     paths: list[Path] = []
     for index, asset in enumerate(outputs):
         if asset.is_failed:
             continue
         note_status(asset)
-        job = download_one_job(state, flow_id, asset.id, directory, taken, stem=stem, index=index)
+        job = download_one_job(
+            state, flow_id, asset.id, directory, taken, stem=stem, index=index, named=named
+        )
         saved = yield from job
         outputs[index] = attrs.evolve(asset, mime_type=saved.mime_type)
         paths.append(saved.path)
@@ -190,4 +225,4 @@ def download_output_job(
         ConflictError: the flow has not finished yet.
     """
     job = download_one_job(state, flow_id, asset_id, directory, set(), filename=filename)
-    return (yield from naming_flow(flow_id, judged(state, flow_id, "read outputs", job)))
+    return (yield from reading_outputs(state, flow_id, job))

@@ -90,6 +90,10 @@ class Download:
         flow_id: the output's flow, for that name.
         index: the output's position among the flow's outputs, for that name.
         filename: when set, exactly this name (``dest=``), replacing a file of that name.
+        named: when set, the file is ``<named>.<ext>`` (``<named>-<index>.<ext>`` after the
+            first output), replacing a file of that name (a batch job's ``out_name``).
+        deadline: the ``time.monotonic()`` by which the download must be done (the fetch's
+            ``download_timeout``, retries included), or None.
     """
 
     path: str
@@ -101,6 +105,8 @@ class Download:
     flow_id: str = ""
     index: int = 0
     filename: str | None = None
+    named: str | None = None
+    deadline: float | None = None
 
 
 class Local(Generic[T]):

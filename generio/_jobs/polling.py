@@ -6,11 +6,13 @@ only grows, so :func:`next_delay` estimates the finish from the progress rate be
 observations (timed on this machine's monotonic clock: the server's timestamps may come from
 a clock that is off) and schedules the next poll just after it:
 
-* no movement seen yet: a short first delay, growing by :data:`PollSettings.growth` while the
-  flow stays put (a queue before ``running``);
+* no movement seen yet: a short first delay (0.2 s: a flow of a tenth of a second is seen
+  done about 0.1 s after it finished, with no fixed floor), doubling while the flow stays
+  put (a queue before ``running``), so a long queue costs a few looks, not one per 0.2 s;
 * movement seen: the finish is ``t_last + (1 - p_last) / rate``; the next poll is that instant
   plus a small margin, but never further than ``max_interval`` away, so a wrong estimate is
-  corrected at the next observation;
+  corrected at the next observation (``progress_interval`` lowers that bound, so a
+  progress bar moves at least that often);
 * a poll that found the flow unfinished and unmoved waits twice as long as the one before
   (a flow stuck at 99 % while it packs its outputs), down to no less than ``min_interval``;
 * a little positive jitter keeps many waiting clients apart without polling early.
@@ -60,8 +62,8 @@ class PollSettings:
             :data:`MAX_JITTER` seconds: it adds straight to the latency after a finish).
     """
 
-    first_delay: float = 1.0
-    growth: float = 1.5
+    first_delay: float = 0.2
+    growth: float = 2.0
     min_interval: float = 0.2
     max_interval: float = 10.0
     margin: float = 0.05

@@ -7,7 +7,11 @@ helpers below, drawing on the same :class:`~generio._http.policy.Budget`:
 * :func:`call`: a 2xx whose body could not be read (JSON cut short) looked like a success to
   the transport; an idempotent call is repeated, a POST's goes to the job to reconcile.
 * :func:`retry_post`: a POST that provably did nothing (reconciliation found no trace of it).
-* :func:`retry_download`: a download that broke off, unless it broke on one of our limits.
+* :func:`ride_out`: a finished flow's outputs (listing, fetching, downloading, opening a
+  stream) are never given up to a transient failure: each is tried again with backoff, a
+  fresh budget per attempt, until the fetch's :class:`Patience` runs out (the client's
+  ``download_timeout``, 30 min by default, from the fetch's start; None: never), as polls
+  ride out failed polls until the wait's own timeout;
 * :func:`poll_pause`: how long a wait backs off after a poll failed (a wait never gives up
   on a paid flow for a failed poll, so this spends no budget).
 
@@ -17,10 +21,15 @@ Each yields the backoff as a :class:`~generio._jobs.effects.Sleep` or raises the
 from __future__ import annotations
 
 import logging
-from collections.abc import Generator
+import time
+from collections.abc import Callable, Generator
 from typing import Any, TypeVar
 
+import attrs
+
 from generio._errors import (
+    APIConnectionError,
+    APIError,
     APIStatusError,
     DownloadTimeoutError,
     RateLimitError,
@@ -28,10 +37,26 @@ from generio._errors import (
     ServerError,
 )
 from generio._http.operations import Operation
-from generio._http.policy import Budget, delay, rereads_unreadable
-from generio._jobs.effects import Call, Sleep
+from generio._http.policy import (
+    RETRY_STATUSES,
+    Budget,
+    delay,
+    delays_disabled,
+    rereads_unreadable,
+    test_poll_interval,
+)
+from generio._jobs.effects import Call, Job, Sleep
 
-__all__ = ["call", "poll_pause", "retry_download", "retry_post"]
+__all__ = [
+    "Patience",
+    "call",
+    "is_transient",
+    "patience_spent",
+    "patiently",
+    "poll_pause",
+    "retry_post",
+    "ride_out",
+]
 
 T = TypeVar("T")
 logger = logging.getLogger("generio")
@@ -81,16 +106,96 @@ def retry_post(budget: Budget, failure: Exception) -> Generator[Sleep, Any, None
     yield Sleep(delay(budget.take(), retry_after))
 
 
-def retry_download(budget: Budget, failure: Exception) -> Generator[Sleep, Any, None]:
-    """Wait before starting a broken download again from scratch, or give up.
+def is_transient(error: BaseException) -> bool:
+    """Whether another attempt may succeed where ``error`` failed.
+
+    Connection errors, timeouts, 408, 429, 5xx and answers that could not be read are; a
+    limit of ours (``max_download_bytes``, ``download_timeout``) and a definite answer
+    (401, 403, 404, 409, 422...) are not.
+    """
+    if isinstance(error, ResponseTooLargeError | DownloadTimeoutError):
+        return False
+    if isinstance(error, APIConnectionError):
+        return True
+    if isinstance(error, ServerError):
+        return True  # 5xx, or a 2xx whose body could not be read
+    return isinstance(error, APIStatusError) and error.status_code in RETRY_STATUSES
+
+
+@attrs.define
+class Patience:
+    """How long one fetch of a finished flow's outputs rides out transient failures.
+
+    Attributes:
+        seconds: the allowance (the client's ``download_timeout``), or None: no end.
+        deadline: the ``time.monotonic()`` it ends at, or None.
+        failures: transient failures so far (the backoff grows with them).
+        last: the last of them, or None.
+    """
+
+    seconds: float | None
+    deadline: float | None
+    failures: int = 0
+    last: Exception | None = None
+
+    @classmethod
+    def start(cls, seconds: float | None) -> Patience:
+        """Return the patience of a fetch that starts now."""
+        return cls(seconds, None if seconds is None else time.monotonic() + seconds)
+
+
+def patience_spent(patience: Patience, failure: Exception) -> DownloadTimeoutError:
+    """Return the error of a fetch whose transient failures outlasted ``download_timeout``."""
+    path = failure.path if isinstance(failure, APIError) else "?"
+    last = str(failure).partition(" What to do: ")[0].rstrip()
+    return DownloadTimeoutError(
+        f"GET {path}: fetching this output of a finished flow took longer than "
+        f"{patience.seconds or 0:g} s, the client's download_timeout, retries included: "
+        f"{patience.failures} attempt(s) failed, the last with: {last} What to do: the "
+        "outputs stay on the service; fetch them again later (that creates no flow), or "
+        "create the client with a longer download_timeout.",
+        method="GET",
+        path=path,
+    )
+
+
+def ride_out(patience: Patience, failure: Exception) -> Generator[Sleep, Any, None]:
+    """Wait before fetching a finished flow's output again, or give up.
 
     Raises:
-        Exception: ``failure``, when the budget is spent or the download met a limit of
-            ours (a new attempt would only meet it again).
+        Exception: ``failure``, when it is not transient (:func:`is_transient`).
+        DownloadTimeoutError: the patience ran out; its ``__cause__`` is the last transient
+            failure (also when an attempt itself met the deadline after earlier failures).
     """
-    if budget.exhausted or isinstance(failure, ResponseTooLargeError | DownloadTimeoutError):
+    last = patience.last
+    if isinstance(failure, DownloadTimeoutError) and last is not None:
+        raise patience_spent(patience, last) from last
+    if not is_transient(failure):
         raise failure
-    yield Sleep(delay(budget.take()))
+    patience.failures += 1
+    patience.last = failure
+    pause = poll_pause(patience.failures, failure)
+    if delays_disabled():
+        pause = test_poll_interval()  # a test: steady, never a busy loop
+    if patience.deadline is not None:
+        left = patience.deadline - time.monotonic()
+        if left <= pause:  # no attempt could start, let alone end, before the deadline
+            raise patience_spent(patience, failure) from failure
+    logger.debug("fetching outputs failed (%s); trying again in %.2fs", failure, pause)
+    yield Sleep(pause)
+
+
+def patiently(patience: Patience, make: Callable[[], Job[T]]) -> Job[T]:
+    """Run the job ``make()`` builds; after a transient failure, build and run it again.
+
+    For the calls that read a finished flow's outputs (a listing, one output): each attempt
+    gets a fresh retry budget, so ``max_retries`` bounds one attempt, not the patience.
+    """
+    while True:
+        try:
+            return (yield from make())
+        except (APIConnectionError, APIStatusError) as exc:
+            yield from ride_out(patience, exc)
 
 
 def poll_pause(failures: int, error: Exception) -> float:

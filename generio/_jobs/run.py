@@ -2,10 +2,11 @@
 
 If ``run()`` cannot return its result because it was interrupted — ``KeyboardInterrupt``, a
 cancelled task, an exception raised by the caller's own code (``on_progress``), or its
-client closed under it (``ClientClosedError``, ``_jobs/lifecycle.py``) — nobody is left to
-collect the flow, so by default it is aborted (``on_interrupt="abort"``), or left
-running (``"keep"``) for a keyed re-run to pick up. Either way the original exception goes
-on, with:
+client closed under it (``ClientClosedError``, ``_jobs/lifecycle.py``) — the flow is aborted
+(``on_interrupt="abort"``) or left running (``"keep"``) for a keyed re-run to pick up. The
+default, ``"auto"``, keeps it when the caller gave an ``idempotency_key`` (a re-run with that
+key collects it, paying nothing more) and aborts it otherwise (nobody could find it again).
+Either way the original exception goes on, with:
 
 * ``exc.generio_flow_id``: the flow's id, or None when no flow was found;
 * a note (PEP 678) saying whether the flow was aborted or kept, and how to pick it up.
@@ -13,6 +14,11 @@ on, with:
 An interruption while ``POST /flows`` is in flight is covered too: the flow, if the request
 created one, is found by this call's idempotency key (``_jobs/keyed.py``) and then aborted. The
 drivers run this clean-up shielded from the cancellation (``_jobs/effects.py``).
+
+Any other error raised once the flow exists names it (``_jobs/flow_errors.py``); fetching a
+completed flow's outputs rides out transient failures (``_jobs/retries.ride_out``).
+``fetch_outputs=False`` leaves the outputs on the service: the result lists them (with the
+MIME type the template declares) for a stream or a download later.
 """
 
 from __future__ import annotations
@@ -23,19 +29,29 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import attrs
+
 from generio._errors import ClientClosedError, FlowFailed, GenerioError, InputError
-from generio._http.operations import get_output_op, list_outputs_op, update_flow_op
+from generio._http.operations import list_outputs_op, update_flow_op
 from generio._jobs.calls import as_sources
+from generio._jobs.collect import Collect, where_outputs
 from generio._jobs.create import CreateProgress, create_job
-from generio._jobs.downloads import PrepareDir, download_outputs_job, note_status
+from generio._jobs.downloads import (
+    PrepareDir,
+    download_outputs_job,
+    list_outputs_job,
+    note_status,
+)
 from generio._jobs.effects import Job, local
+from generio._jobs.flow_errors import name_flow, while_collecting, while_waiting
 from generio._jobs.idempotency import check_key, new_key
 from generio._jobs.keyed import find_keyed
 from generio._jobs.lifecycle import naming_flow
-from generio._jobs.options import ON_INTERRUPT, OnInterrupt
+from generio._jobs.options import ON_INTERRUPT, OnInterrupt, check_on_interrupt, resolve
+from generio._jobs.outputs import output_job
 from generio._jobs.retries import call
 from generio._jobs.state import ClientState
-from generio._jobs.wait import check_timeout, wait_job
+from generio._jobs.wait import check_progress_interval, check_timeout, wait_job
 from generio._models import Asset, Flow, Output, ProgressCallback, RunResult, Template
 from generio._payload.names import slug_of_inputs
 
@@ -107,7 +123,7 @@ def _clean_up(
     state: ClientState,
     flow: Flow | None,
     progress: CreateProgress,
-    on_interrupt: OnInterrupt,
+    on_interrupt: str,
     error: BaseException,
 ) -> Job[None]:
     """Abort (or keep) the flow of an interrupted run; mark the exception with what happened."""
@@ -125,7 +141,8 @@ def _clean_up(
     elif on_interrupt == "keep":
         note = (
             f"generio: run() was interrupted; flow {flow.id} was kept running "
-            f"(on_interrupt='keep'). Pick it up with flows.wait({flow.id!r}) or {again}."
+            f"({'it has your idempotency_key' if progress.explicit else 'on_interrupt=keep'}). "
+            f"Pick it up with flows.wait({flow.id!r}) or {again}."
         )
     else:
         failed = yield from _abort_quietly(state, flow.id)
@@ -156,26 +173,43 @@ def _partial_outputs(state: ClientState, flow_id: str) -> Job[list[Asset]]:
 
 
 def _outputs_with_data(state: ClientState, flow_id: str) -> Job[list[Asset]]:
-    """Every ready output with its content: one listing, single fetches where it lacked data."""
-    listed: list[Asset] = yield from call(list_outputs_op(flow_id, True), state.budget())
+    """Every ready output with its content: one listing, single fetches where it lacked data.
+
+    The flow is finished and paid for: each request rides out transient failures.
+    """
+    listed = yield from list_outputs_job(state, flow_id, include_data=True)
     outputs = []
     for asset in listed:
         note_status(asset)
         if asset.has_data or asset.is_failed:
             outputs.append(asset)
-        else:
-            outputs.append((yield from call(get_output_op(flow_id, asset.id), state.budget())))
+            continue
+        outputs.append((yield from output_job(state, flow_id, asset.id)))
     return outputs
 
 
+def _declared_type(state: ClientState, template: str | Template, flow: Flow) -> str | None:
+    """Return the MIME type of the template's outputs, when it declares exactly one."""
+    known = template if isinstance(template, Template) else state.cached_template(flow.template)
+    types = known.output_types if known is not None else ()
+    return types[0] if len(types) == 1 else None
+
+
 def _collect(
-    state: ClientState, flow: Flow, out_dir: str | os.PathLike[str] | None, stem: str
+    state: ClientState, flow: Flow, where: Collect, stem: str, template: str | Template
 ) -> Job[RunResult]:
     """Collect a finished flow's outputs, in files or in memory; FlowFailed if it failed."""
     if flow.is_failed:
         raise FlowFailed(flow, (yield from _partial_outputs(state, flow.id)))
-    if out_dir is not None:
-        outputs, paths = yield from download_outputs_job(state, flow.id, Path(out_dir), stem)
+    if not where.fetch:
+        declared = _declared_type(state, template, flow)
+        listed = yield from list_outputs_job(state, flow.id)
+        left = [attrs.evolve(o, mime_type=o.mime_type or declared) for o in listed]
+        return RunResult(flow, tuple(Output.of(o, left=not o.is_failed) for o in left))
+    if where.out_dir is not None:
+        outputs, paths = yield from download_outputs_job(
+            state, flow.id, Path(where.out_dir), stem, named=where.out_name
+        )
         saved = iter(paths)  # one path per output that did not fail, in order
         collected = [Output.of(o, None if o.is_failed else next(saved)) for o in outputs]
         return RunResult(flow, tuple(collected), tuple(paths))
@@ -190,6 +224,7 @@ def wait_checked_job(
     timeout: float | None,
     on_progress: ProgressCallback | None,
     raise_on_failure: bool,
+    progress_interval: float | None = None,
 ) -> Job[Flow]:
     """``flows.wait``: wait; with ``raise_on_failure``, a failed flow raises as in run().
 
@@ -199,7 +234,10 @@ def wait_checked_job(
         WaitTimeout: the timeout passed; the flow keeps running.
         FlowNotStarted: the flow sits in ``created``.
     """
-    waiting = wait_job(state, flow_id, timeout=timeout, on_progress=on_progress)
+    waiting = wait_job(
+        state, flow_id, timeout=timeout, on_progress=on_progress,
+        progress_interval=progress_interval,
+    )  # fmt: skip
     flow = yield from naming_flow(flow_id, waiting)
     if raise_on_failure and flow.is_failed:
         raise FlowFailed(flow, (yield from _partial_outputs(state, flow.id)))
@@ -217,12 +255,16 @@ def run_job(
     timeout: float | None,
     on_progress: ProgressCallback | None,
     idempotency_key: str | None = None,
-    on_interrupt: OnInterrupt = "abort",
+    on_interrupt: OnInterrupt = "auto",
+    fetch_outputs: bool = True,
+    out_name: str | None = None,
+    progress_interval: float | None = None,
 ) -> Job[RunResult]:
     """Create, wait, collect: the whole of :meth:`Generio.run`.
 
     Raises:
-        InputError: bad inputs, key, timeout or out_dir, before anything is created.
+        InputError: bad inputs, key, timeout, out_dir or out_name, before anything is
+            created.
         IdempotencyConflictError: the key was used for a different request.
         FlowFailed: the flow ended ``failed`` or ``aborted`` (with its partial outputs).
         WaitTimeout: the timeout passed; the flow keeps running.
@@ -230,14 +272,16 @@ def run_job(
     sources = as_sources(inputs)
     if not sources:
         raise InputError("run() needs at least one input (a prompt, a file, bytes...).")
-    if on_interrupt not in ON_INTERRUPT:
-        raise InputError(f"on_interrupt must be 'abort' or 'keep', not {on_interrupt!r}.")
+    check_on_interrupt(on_interrupt)
     # Checked before the flow is created: found after it, they would cost a billed flow.
     check_timeout(timeout)
+    check_progress_interval(progress_interval)
+    where = where_outputs(out_dir, out_name, fetch_outputs)
     if out_dir is not None:
         yield from local(PrepareDir(Path(out_dir)))
     explicit = idempotency_key is not None
     progress = CreateProgress(check_key(idempotency_key) if explicit else new_key(), explicit)
+    key = progress.key if explicit else None
     guarded = _Guarded(on_progress) if on_progress is not None else None
     flow: Flow | None = None
     try:
@@ -245,14 +289,31 @@ def run_job(
             state, template, sources, parameters, additional, progress=progress
         )
         logger.info("created flow %s (%s)", flow.id, flow.template)
-        flow = yield from wait_job(state, flow.id, timeout=timeout, on_progress=guarded, first=flow)
-        return (yield from _collect(state, flow, out_dir, slug_of_inputs(sources)))
+        flow = yield from wait_job(
+            state, flow.id, timeout=timeout, on_progress=guarded, first=flow,
+            progress_interval=progress_interval,
+        )  # fmt: skip
+        stem = slug_of_inputs(sources)
+        return (yield from _collect(state, flow, where, stem, template))
     except BaseException as exc:
-        # A timeout or an API error leaves the flow as it is (the error says so); an
-        # interruption (Ctrl-C, a cancellation, on_progress raising, the client closing
-        # under the call) means nobody is left to collect the result.
+        # A timeout or an API error leaves the flow as it is (the error says so, naming
+        # it); an interruption (Ctrl-C, a cancellation, on_progress raising, the client
+        # closing under the call) means nobody is left to collect the result.
         own = guarded is not None and exc is guarded.raised
         if isinstance(exc, Exception) and not own and not isinstance(exc, ClientClosedError):
+            if flow is not None:
+                _name(exc, flow, key)
             raise
-        yield from _clean_up(state, flow, progress, on_interrupt, exc)
+        mode = resolve(on_interrupt, explicit)
+        yield from _clean_up(state, flow, progress, mode, exc)
         raise
+
+
+def _name(error: Exception, flow: Flow, key: str | None) -> None:
+    """Name the flow in an error raised once it existed; advise without paying again."""
+    if isinstance(error, FlowFailed):
+        name_flow(error, flow.id)
+    elif flow.is_terminal:
+        while_collecting(error, flow.id, key)
+    else:
+        while_waiting(error, flow.id, key)

@@ -22,12 +22,17 @@ from generio._errors import (
 )
 from generio._http.operations import get_flow_op
 from generio._jobs.effects import Job, Sleep
-from generio._jobs.polling import Observation, next_delay
+from generio._jobs.polling import Observation, PollSettings, next_delay
 from generio._jobs.retries import call, poll_pause
 from generio._jobs.state import ClientState
 from generio._models import NOT_STARTED_STATE, Flow, ProgressCallback
 
-__all__ = ["ProgressCallback", "check_timeout", "wait_job"]  # ProgressCallback: _models'
+__all__ = [  # ProgressCallback: _models'
+    "ProgressCallback",
+    "check_progress_interval",
+    "check_timeout",
+    "wait_job",
+]
 
 logger = logging.getLogger("generio")
 
@@ -44,6 +49,25 @@ def check_timeout(timeout: float | None) -> None:
         raise InputError(f"timeout must be a number of seconds >= 0 or None, not {timeout!r}.")
 
 
+def check_progress_interval(seconds: float | None) -> float | None:
+    """Return ``progress_interval`` checked, at least the shortest poll interval.
+
+    Raises:
+        InputError: not a positive, finite number of seconds (or None).
+    """
+    if seconds is None:
+        return None
+    if (
+        isinstance(seconds, bool)
+        or not isinstance(seconds, int | float)
+        or not 0 < seconds < float("inf")
+    ):
+        raise InputError(
+            f"progress_interval must be a positive number of seconds or None, not {seconds!r}."
+        )
+    return max(float(seconds), PollSettings().min_interval)
+
+
 def wait_job(
     state: ClientState,
     flow_id: str,
@@ -51,6 +75,7 @@ def wait_job(
     timeout: float | None,
     on_progress: ProgressCallback | None,
     first: Flow | None = None,
+    progress_interval: float | None = None,
 ) -> Job[Flow]:
     """Poll until the flow is terminal; see ``_jobs/polling.py`` for when.
 
@@ -60,12 +85,15 @@ def wait_job(
         timeout: seconds to wait at most; None waits as long as it takes.
         on_progress: called with the flow on every change of state or progress.
         first: an observation already made (the answer of create), saving a request.
+        progress_interval: look at least this often (seconds; 0.2 at the least), so
+            ``on_progress`` sees the progress move that often; None: as the estimate says.
 
     Raises:
         WaitTimeout: the timeout passed; the flow keeps running.
         FlowNotStarted: the flow sits in ``created``; nothing would ever finish it.
     """
     check_timeout(timeout)
+    every = check_progress_interval(progress_interval)
     deadline = None if timeout is None else time.monotonic() + timeout
     history: list[Observation] = []
     last: Flow | None = None
@@ -103,6 +131,8 @@ def wait_job(
         if flow.state == NOT_STARTED_STATE:
             raise FlowNotStarted(flow)
         pause = next_delay(history, now, state.poll)
+        if every is not None:
+            pause = min(pause, every)
         if deadline is not None:
             if now >= deadline:
                 raise WaitTimeout(flow_id, float(timeout or 0), flow)

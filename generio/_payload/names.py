@@ -8,8 +8,12 @@
   often a timestamp, shared by flows made together).
 * ``index``: the output's position in the flow's outputs, from 0.
 
-An existing file is never overwritten: a taken name gets ``-2``, ``-3``, ... before the
-extension. A download whose bytes equal the file already under its own name (the same
+A caller may name the files instead (``out_name=``, :func:`named_file`): ``<name>.<ext>``
+for the first output, ``<name>-1.<ext>``, ``-2``, ... for the others, replacing files of
+those names (as ``download_output(dest=...)`` does).
+
+An existing file is never overwritten by a readable name: a taken name gets ``-2``, ``-3``,
+... before the extension. A download whose bytes equal the file already under its own name (the same
 output of the same flow, saved by an earlier, interrupted or resumed, run) keeps that file
 and writes no copy (``_drivers/writer.OutputWriter``). Every name still goes through
 :func:`~generio._payload.files.safe_filename`, so it is safe on every file system.
@@ -33,6 +37,8 @@ __all__ = [
     "FALLBACK_SLUG",
     "SHORT_ID",
     "SLUG_LENGTH",
+    "check_out_name",
+    "named_file",
     "readable_base",
     "readable_name",
     "save_asset",
@@ -73,6 +79,45 @@ def slug_of_inputs(sources: Sequence[object]) -> str:
         if found:
             return found
     return FALLBACK_SLUG
+
+
+#: Longest ``out_name``, leaving room for ``-<index>.<ext>`` under every file system's 255.
+MAX_OUT_NAME = 200
+
+
+def check_out_name(name: object, where: str = "out_name") -> str:
+    """Return ``name``, checked as the base of output file names.
+
+    Raises:
+        InputError: not a non-empty ``str`` naming a single, visible file (no separator,
+            no ``.``/``..``, no leading dot, no control character, at most 200 characters).
+    """
+    if not isinstance(name, str) or not name.strip():
+        raise InputError(f"{where} must be a non-empty file name (a str), not {name!r}.")
+    separators = {"/", "\\", os.sep} | ({os.altsep} if os.altsep else set())
+    if (
+        name in {".", ".."}
+        or name.startswith(".")
+        or any(sep in name for sep in separators)
+        or any(not ch.isprintable() for ch in name)
+        or len(name) > MAX_OUT_NAME
+    ):
+        raise InputError(
+            f"{where} {name!r} must name one visible file (no folder, no leading dot, no "
+            f"control characters, at most {MAX_OUT_NAME} characters); put folders in out_dir."
+        )
+    return name
+
+
+def named_file(name: str, index: int, extension: str) -> str:
+    """Return the file name of output ``index`` for ``out_name=name``.
+
+    ``<name><ext>`` for the first output and ``<name>-<index><ext>`` for the others; a name
+    that already ends with the output's extension (``chair.glb``) keeps it.
+    """
+    ext = extension if extension.startswith(".") or not extension else f".{extension}"
+    stem = name[: -len(ext)] if ext and name.lower().endswith(ext.lower()) else name
+    return f"{stem}{ext}" if index == 0 else f"{stem}-{index}{ext}"
 
 
 def readable_base(stem: str, flow_id: str, index: int, extension: str) -> str:

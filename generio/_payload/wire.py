@@ -249,6 +249,19 @@ def template_from_json(body: object) -> Template:
     )
 
 
+#: Fields a service may use to state an asset's MIME type without its data (none is ours).
+_MIME_FIELDS = ("mime_type", "content_type", "mimeType", "contentType", "media_type")
+
+
+def _declared_mime(data: Mapping[str, Any]) -> str | None:
+    """Return the MIME type an asset's metadata states, if one looks like ``type/subtype``."""
+    for name in _MIME_FIELDS:
+        value = _text(data.get(name))
+        if value and "/" in value and len(value) <= 255 and value.isprintable():
+            return value.split(";")[0].strip().lower()
+    return None
+
+
 def asset_from_json(
     body: object, *, flow_id: str | None, kind: str | None, default_id: str | None = None
 ) -> Asset:
@@ -280,7 +293,7 @@ def asset_from_json(
     return Asset(
         id=asset_id,
         status=None if status is None else str(status),
-        mime_type=mime_of_payload(payload),
+        mime_type=mime_of_payload(payload) or _declared_mime(data),
         additional=data.get("additional"),
         error=error if isinstance(error, str) else None if error is None else str(error),
         flow_id=flow_id,

@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from generio import ConflictError, Generio, ServerError
+from generio import ConflictError, DownloadTimeoutError, Generio
 from tests.helpers.facade import FLOW_JSON, KEY, MockFactory
 
 GLB = b"glTF" + bytes(range(256)) * 64
@@ -118,17 +118,20 @@ def test_hostile_asset_id_stays_inside(make_client: MockFactory, tmp_path: Path)
 
 
 def test_body_without_data_is_server_error(make_client: MockFactory, tmp_path: Path) -> None:
-    """A 200 whose JSON has no data is a ServerError, and leaves no file."""
+    """A 200 that keeps holding no data is ridden out until download_timeout; no file left."""
     routes = {
         f"GET /flows/{FID}/outputs": _outputs({"asset_id": "a1", "status": "ready"}),
         f"GET /flows/{FID}/outputs/a1": lambda: httpx.Response(200, json={"data": None}),
     }
+    # The answer is unreadable every time: the fetch goes on until download_timeout.
     with (
-        make_client(StreamingTransport(routes), max_retries=0) as client,
-        pytest.raises(ServerError, match="no data"),
+        make_client(StreamingTransport(routes), max_retries=0, download_timeout=0.5) as client,
+        pytest.raises(DownloadTimeoutError, match="download_timeout") as caught,
     ):
         client.flows.download_outputs(FID, tmp_path)
     assert list(tmp_path.iterdir()) == []
+    assert caught.value.generio_flow_id == FID  # type: ignore[attr-defined]
+    assert caught.value.path == f"/flows/{FID}/outputs/a1"
 
 
 def test_download_conflict_before_finish(make_client: MockFactory, tmp_path: Path) -> None:

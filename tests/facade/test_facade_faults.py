@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from generio import APIConnectionError, Generio, RateLimitError, ServerError
+from generio import APIConnectionError, DownloadTimeoutError, Generio, RateLimitError
 from generio.testing import Emulator, sample_glb, sample_png
 from tests.helpers.emulator import emulator_outputs, fired
-from tests.helpers.facade import IMAGE_TEMPLATE, OPTIMIZE_TEMPLATE, PROMPT_TEMPLATE
+from tests.helpers.facade import IMAGE_TEMPLATE, OPTIMIZE_TEMPLATE, PROMPT_TEMPLATE, either_client
 
 
 @pytest.mark.parametrize("kind", ["lost_response", "connection_reset", "bad_gateway"])
@@ -50,18 +50,22 @@ def test_download_restarts_from_scratch(
     assert list(tmp_path.iterdir()) == [path]
 
 
-def test_download_gives_up_without_leftovers(
-    client: Generio, emu: Emulator, tmp_path: Path
-) -> None:
-    """When every attempt breaks off, the error surfaces and the directory stays empty."""
-    flow = client.flows.create(OPTIMIZE_TEMPLATE, inputs=[sample_glb()])
-    client.flows.wait(flow.id)
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_download_gives_up_without_leftovers(emu: Emulator, tmp_path: Path, kind: str) -> None:
+    """When every attempt breaks off until download_timeout, the error names the flow."""
+    with Generio(emu.api_key, emu.base_url) as setup:
+        flow = setup.flows.create(OPTIMIZE_TEMPLATE, inputs=[sample_glb()])
+        setup.flows.wait(flow.id)
     emu.add_fault("truncated_json", "get_output")
-    with pytest.raises(ServerError, match=r"cut short|could not be read"):
+    with (
+        either_client(kind, emu, download_timeout=1.0) as client,
+        pytest.raises(DownloadTimeoutError, match="download_timeout") as caught,
+    ):
         client.flows.download_outputs(flow.id, tmp_path)
     assert list(tmp_path.iterdir()) == []
     assert len(emu.fault_log) > 1  # every attempt was cut
     assert {r.operation for r in emu.fault_log} == {"get_output"}
+    assert caught.value.generio_flow_id == flow.id  # type: ignore[attr-defined]
 
 
 def test_rate_limited_beyond_budget(emu: Emulator) -> None:

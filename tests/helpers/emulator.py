@@ -93,3 +93,20 @@ def emulator_outputs(emu: Emulator, flow_id: str) -> list[bytes]:
 def fired(emu: Emulator) -> list[tuple[str, str]]:
     """List ``(fault kind, operation)`` of every fault the emulator fired, in order."""
     return [(record.kind.value, record.operation) for record in emu.fault_log]
+
+
+def finished_output(emu: Emulator, size: int) -> tuple[str, str, bytes]:
+    """Make a finished flow with one output of about ``size`` bytes: its ids and its bytes.
+
+    A ``model_optimize`` flow of a padded sample model (kept as it is: within the polygon
+    budget), so the output is as large as asked.
+    """
+    from generio import Generio
+    from generio.testing import sample_glb
+
+    with Generio(emu.api_key, emu.base_url) as client:
+        flow = client.flows.create("model_optimize", inputs=[sample_glb(size)])
+        client.flows.wait(flow.id)
+        (output,) = client.flows.outputs(flow.id)
+    (expected,) = emulator_outputs(emu, flow.id)
+    return flow.id, output.id, expected

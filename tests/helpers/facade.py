@@ -79,19 +79,24 @@ FLOW_JSON: dict[str, Any] = {
 }
 
 
-async def _make_async(emu: Emulator) -> AsyncGenerio:
-    return AsyncGenerio(emu.api_key, emu.base_url)
+async def _make_async(emu: Emulator, options: dict[str, Any]) -> AsyncGenerio:
+    return AsyncGenerio(emu.api_key, options.pop("base_url", emu.base_url), **options)
 
 
 @contextlib.contextmanager
-def either_client(kind: str, emu: Emulator) -> Iterator[Generio]:
-    """Open a ``Generio`` (kind "sync") or a blocking view of an ``AsyncGenerio``."""
+def either_client(kind: str, emu: Emulator, **options: Any) -> Iterator[Generio]:
+    """Open a ``Generio`` (kind "sync") or a blocking view of an ``AsyncGenerio``.
+
+    ``options`` go to the client's constructor (``download_timeout=``, ...; ``base_url=``
+    points it at a server in front of the emulator).
+    """
     if kind == "sync":
-        with Generio(emu.api_key, emu.base_url) as client:
+        url = options.pop("base_url", emu.base_url)
+        with Generio(emu.api_key, url, **options) as client:
             yield client
         return
     with anyio.from_thread.start_blocking_portal("asyncio") as portal:
-        aclient = portal.call(_make_async, emu)
+        aclient = portal.call(_make_async, emu, options)
         try:
             yield Blocking(aclient, portal)  # type: ignore[misc]
         finally:

@@ -115,12 +115,15 @@ OPERATIONS: dict[str, Callable[[Generio, Path], object]] = {
 #: Operations whose inputs the service's answers can judge (a template that does not take
 #: a prompt): only these may end in an InputError.
 JUDGES_INPUTS = {"flows.create", "flows.upload_input", "run", "run.out_dir"}
+#: Outputs of a finished flow are fetched again after transient answers until
+#: download_timeout: a short one keeps each example short.
+PATIENCE: dict[str, Any] = {"download_timeout": 0.05}
 
 
 def _sync(handler: Any, operation: str, out: Path) -> None:
     with (
         httpx.Client(transport=httpx.MockTransport(handler)) as user,
-        Generio(KEY, MOCK_URL, http_client=user, max_retries=1) as client,
+        Generio(KEY, MOCK_URL, http_client=user, max_retries=1, **PATIENCE) as client,
     ):
         _content(OPERATIONS[operation](client, out))
 
@@ -129,7 +132,7 @@ def _async(handler: Any, operation: str, out: Path) -> None:
     async def run() -> None:
         async with (
             httpx.AsyncClient(transport=httpx.MockTransport(handler)) as user,
-            AsyncGenerio(KEY, MOCK_URL, http_client=user, max_retries=1) as client,
+            AsyncGenerio(KEY, MOCK_URL, http_client=user, max_retries=1, **PATIENCE) as client,
         ):
             _content(await OPERATIONS[operation](client, out))  # type: ignore[arg-type]
 

@@ -128,3 +128,21 @@ def test_no_delays_refuses_a_bad_poll_interval(bad: object) -> None:
     with pytest.raises((ValueError, TypeError), match="poll_interval"), no_delays(bad):  # type: ignore[arg-type]
         pass
     assert not _retry.delays_disabled()
+
+
+def test_short_flows_have_no_fixed_floor() -> None:
+    """A 0.1 s flow is seen done ~0.1 s after it finished; a 1 s flow ~0.05 s after."""
+    assert _adaptive(0.1) == (2, pytest.approx(0.1))  # the look at 0.2 s finds it done
+    gets, late = _adaptive(1.0)
+    assert late <= 0.06
+    assert gets == 3  # at once, after 0.2 s (the rate), just after the finish
+
+
+def test_a_long_queue_costs_few_looks() -> None:
+    """A flow that does not move for 60 s is looked at 9 times, not once every 0.2 s."""
+    history = [Observation(0.0, 0.0)]
+    now = 0.0
+    while now < 60.0:
+        now += next_delay(history, now)
+        history.append(Observation(now, 0.0))
+    assert len(history) <= 12

@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from generio._http import policy as _retry
-from generio._http.policy import Budget, budget_scope, current_budget, delay, should_retry
+from generio._http.policy import BUDGET_EXTENSION, Budget, budget_of, delay, should_retry
 
 REQ = httpx.Request("POST", "https://x/flows")
 
@@ -91,15 +91,15 @@ def test_delays_switch_zeroes_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     assert delay(3, 5.0) == 0.0
 
 
-def test_budget_scope_is_contextual() -> None:
-    """A budget is visible to the transport only inside its scope."""
+def test_budget_travels_with_its_request() -> None:
+    """A budget reaches the transport on its request's extensions, not through a context."""
     budget = Budget(2)
-    assert current_budget() is None
-    with budget_scope(budget):
-        assert current_budget() is budget
-        assert budget.take() == 1
-        assert budget.retried
-    assert current_budget() is None
+    bare = httpx.Request("GET", "https://x/flows")
+    tagged = httpx.Request("GET", "https://x/flows", extensions={BUDGET_EXTENSION: budget})
+    assert budget_of(bare) is None
+    assert budget_of(tagged) is budget
+    assert budget.take() == 1
+    assert budget.retried
     assert budget.allows("GET", 503)
     budget.take()
     assert budget.exhausted

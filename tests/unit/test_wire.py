@@ -252,3 +252,14 @@ def test_request_id_under_either_header_and_on_every_status() -> None:
     assert "unreadable body" in str(html)
     bare = error_from_response("GET", "/flows", 500, b"", {})
     assert (bare.request_id, bare.headers, bare.code) == (None, {}, None)
+
+
+@pytest.mark.parametrize("field", ["mime_type", "content_type", "mimeType", "media_type"])
+def test_asset_metadata_may_state_its_mime_type(field: str) -> None:
+    """An asset listed without data gives the MIME type its metadata states, if any."""
+    asset = asset_from_json(
+        {"asset_id": "a1", field: "model/gltf-binary; x=1"}, flow_id="f1", kind="output"
+    )
+    assert asset.mime_type == "model/gltf-binary"
+    plain = asset_from_json({"asset_id": "a1", field: "not a type"}, flow_id="f1", kind="output")
+    assert plain.mime_type is None

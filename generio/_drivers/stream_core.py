@@ -1,0 +1,253 @@
+"""The logic of ``flows.stream_output``, shared by both clients' streams; it does no I/O.
+
+A stream hands out the decoded content of one output of a finished (paid) flow, chunk by
+chunk. Its shells (``streams.py``) only send, read and sleep; everything else is here:
+
+* **No context-bound state.** What a request needs (its retry budget, its body limit) rides
+  on the request itself (``_http/retrying.tags``), errors are translated within one step,
+  so a stream opened in one thread or task can be read in another (Starlette pulls a sync
+  iterator through a thread pool one chunk per call; a task group reads an async one).
+* **Limits of a download.** The content may grow to ``max_download_bytes`` (decoded), and
+  the whole stream, retries included, must end within ``download_timeout``.
+* **Never given up to a transient failure.** Opening is tried again with backoff until that
+  deadline (``_jobs/retries.ride_out``). A connection that breaks after content was handed
+  out is opened again and the bytes already handed out are skipped, checked against a
+  CRC-32 of what was sent, so the receiver gets the rest, not a second copy (an output that
+  changed in between is an error, never spliced).
+* **Honest errors.** An error after content was handed out says how much, that the
+  receiver holds an incomplete copy, and what works for a web response; it names the flow.
+"""
+
+from __future__ import annotations
+
+import zlib
+from typing import Any
+
+import httpx
+
+from generio._drivers.answers import bad_body, connection_error, scrubbed
+from generio._drivers.writer import DownloadLimits, timeout_error, too_large_error
+from generio._errors import (
+    APITimeoutError,
+    DownloadTimeoutError,
+    GenerioError,
+    InputError,
+    ResponseTooLargeError,
+    ServerError,
+    error_from_response,
+    hiding,
+)
+from generio._http.operations import Operation
+from generio._http.retrying import tags
+from generio._jobs.flow_errors import name_flow, while_collecting
+from generio._jobs.retries import Patience, ride_out
+from generio._jobs.state import ClientState
+from generio._payload.stream import BodyDecoder
+
+__all__ = ["StreamCore"]
+
+_ADVICE = " What to do: "
+_WEB = (
+    "the output stays on the service: stream it again from its start "
+    "(client.flows.stream_output), or save it first (client.flows.download_output) and serve "
+    "the file. In a web app, open the stream (stream.open()) before the response starts, so "
+    "a failure before the first byte can still become an HTTP error status"
+)
+
+
+class StreamCore:
+    """One output's stream, without the I/O: requests to make, chunks in, pieces out.
+
+    Args:
+        state: the client's state (settings, budgets).
+        flow_id: the flow.
+        path: the output's URL path.
+    """
+
+    def __init__(self, state: ClientState, flow_id: str, path: str) -> None:
+        self._state = state
+        self.flow_id = flow_id
+        self.path = path
+        self._op: Operation[None] = Operation("GET", path, lambda _m: None)
+        self._patience: Patience | None = None
+        self._limits: DownloadLimits | None = None
+        self._decoder: BodyDecoder | None = None
+        self._pending: list[bytes] = []
+        #: Decoded bytes handed out so far, and their CRC-32.
+        self.handed = 0
+        self._crc = 0
+        # While a reopened stream skips what was handed out already: bytes left, their CRC.
+        self._skip = 0
+        self._skip_crc = 0
+        self._mime: str | None = None
+        # An error no new attempt can mend (the content changed under a reopened stream).
+        self._fatal: ServerError | None = None
+
+    @property
+    def mime_type(self) -> str | None:
+        """The content's MIME type, once the answer showed it."""
+        return self._mime
+
+    def request(
+        self, client_timeout: httpx.Timeout | None
+    ) -> tuple[dict[str, Any], httpx.Timeout | None]:
+        """Return the ``extensions`` and ``timeout`` of the next attempt's request.
+
+        The first call starts the stream's clock: its ``download_timeout`` covers every
+        attempt and the reading of the whole content.
+        """
+        if self._patience is None:
+            settings = self._state.settings
+            self._patience = Patience.start(settings.download_timeout)
+            self._limits = DownloadLimits.start(settings, self._patience.deadline)
+        assert self._limits is not None  # noqa: S101 - set with the patience
+        budget = self._state.budget()
+        budget.deadline = self._patience.deadline
+        extensions, _seen = tags(budget, self._limits.body())
+        return extensions, self._limits.request_timeout(client_timeout)
+
+    def begin(self, response: httpx.Response) -> None:
+        """Take an answer's head (its body read if it is an error).
+
+        Raises:
+            APIStatusError: the answer is an error (``ConflictError``: not finished...).
+        """
+        if not 200 <= response.status_code < 300:
+            with hiding(self._state.settings.api_key):
+                raise error_from_response(
+                    "GET", self.path, response.status_code, response.content, response.headers
+                )
+        self._pending.clear()
+        self._decoder = BodyDecoder(
+            response.headers.get("content-type", ""), self._on_mime, self._pending.append
+        )
+        self._skip, self._skip_crc = self.handed, 0
+        self._take(self._decoder.start)
+
+    def _on_mime(self, mime: str) -> None:
+        self._mime = mime
+
+    def _take(self, step: Any, *args: Any) -> list[bytes]:
+        """Run one decoder step; return the decoded pieces to hand out (skip applied)."""
+        try:
+            step(*args)
+        except InputError as exc:
+            raise bad_body(self.path, f"its body could not be read ({exc})") from None
+        pieces, self._pending[:] = list(self._pending), []
+        out = []
+        for piece in pieces:
+            if self._skip:
+                seen, piece = piece[: self._skip], piece[self._skip :]
+                self._skip -= len(seen)
+                self._skip_crc = zlib.crc32(seen, self._skip_crc)
+                if not self._skip and self._skip_crc != self._crc:
+                    raise self._changed()
+            if piece:
+                self._count(piece)
+                out.append(piece)
+        return out
+
+    def _count(self, piece: bytes) -> None:
+        assert self._limits is not None  # noqa: S101 - set before any answer
+        self.handed += len(piece)
+        if self.handed > self._limits.max_bytes:
+            self.handed -= len(piece)  # this piece is not handed out
+            raise too_large_error(self.path, self._limits.max_bytes, "")
+        self._crc = zlib.crc32(piece, self._crc)
+
+    def _changed(self) -> ServerError:
+        self._fatal = bad_body(
+            self.path,
+            f"its content differs from the {self.handed} bytes read before the connection "
+            "was lost, so the rest cannot follow them",
+        )
+        return self._fatal
+
+    def feed(self, chunk: bytes) -> list[bytes]:
+        """Take the next chunk of the body; return the pieces to hand out.
+
+        Raises:
+            ServerError: the body is not what the API documents.
+            ResponseTooLargeError: the content grew past ``max_download_bytes``.
+            DownloadTimeoutError: the stream passed its ``download_timeout``.
+        """
+        assert self._decoder is not None  # noqa: S101 - begun
+        assert self._limits is not None  # noqa: S101 - begun
+        if self._limits.expired():
+            raise timeout_error(self.path, self._limits.timeout, "")
+        return self._take(self._decoder.feed, chunk)
+
+    def finish(self) -> list[bytes]:
+        """Check the body was complete; return its last pieces.
+
+        Raises:
+            ServerError: the body ended early, held no data, or was shorter than before.
+        """
+        assert self._decoder is not None  # noqa: S101 - begun
+        try:
+            self._decoder.close()
+        except InputError as exc:
+            raise bad_body(self.path, f"its body was cut short or malformed ({exc})") from None
+        if self._decoder.mime_type is None:
+            raise bad_body(self.path, "its body held no data")
+        last = self._take(lambda: None)
+        if self._skip:
+            raise self._changed()
+        return last
+
+    def failed(self, exc: Exception) -> float:
+        """Decide after an attempt failed: the seconds to wait before the next, or raise.
+
+        Raises:
+            GenerioError: ``exc`` as generio's error, when it is not transient or the
+                stream's ``download_timeout`` has passed; it names the flow, and says how
+                much content was handed out already.
+        """
+        error = self._translate(exc)
+        if error is self._fatal:
+            raise self._final(error)
+        assert self._patience is not None  # noqa: S101 - set by the first request
+        steps = ride_out(self._patience, error)
+        try:
+            pause = next(steps)
+        except GenerioError as given_up:
+            raise self._final(given_up)  # noqa: B904 - the same error, told more
+        return float(pause.seconds)
+
+    def _translate(self, exc: Exception) -> GenerioError:
+        if isinstance(exc, GenerioError):
+            error = exc
+        elif isinstance(exc, httpx.RequestError | httpx.StreamError):
+            with hiding(self._state.settings.api_key):
+                error = connection_error(self._op, exc)
+            error.__cause__ = scrubbed(exc)
+        else:
+            raise exc  # a bug, not a failure of the service: it must stay visible
+        limits = self._limits
+        cut = isinstance(error, APITimeoutError) and not isinstance(error, DownloadTimeoutError)
+        if cut and limits is not None and limits.expired():
+            # The request's timeout was cut to what was left of download_timeout.
+            error = timeout_error(self.path, limits.timeout, "")
+        return error
+
+    def _final(self, error: GenerioError) -> GenerioError:
+        """Name the flow; say what was handed out already, and what works then."""
+        name_flow(error, self.flow_id)
+        if isinstance(error, ResponseTooLargeError) and self.handed:
+            limit = self._limits.max_bytes if self._limits is not None else error.limit
+            error = too_large_error(self.path, limit, "")
+        if self.handed:
+            head, _, own = error.message.partition(_ADVICE)
+            told = (
+                f"{head.rstrip()} {self.handed} bytes of the output had already been handed "
+                "out, so whatever received them holds an incomplete copy: discard it (a web "
+                "response cut short this way ends without its last chunk, which HTTP clients "
+                "report as an error)."
+            )
+            advice = f"{own.rstrip('. ')}; {_WEB}" if own else _WEB
+            error.message = f"{told}{_ADVICE}{advice}."
+            error.args = (error.message,)
+            name_flow(error, self.flow_id)
+            return error
+        while_collecting(error, self.flow_id, completed=False)
+        return error

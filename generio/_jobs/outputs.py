@@ -1,0 +1,51 @@
+"""Reading a flow's outputs (``flows.outputs``, ``output``, ``download_output(s)``).
+
+The outputs of a finished flow are paid for: each read rides out transient failures
+(``retries.ride_out``, until the client's ``download_timeout``). A refusal with a conflict
+status is judged by the flow's state (``conflicts.judged``), and whatever is raised names
+the flow, with advice that fetches its outputs rather than buying them again
+(``flow_errors.while_collecting``).
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import TypeVar
+
+from generio._http.operations import get_output_op
+from generio._jobs.calls import request_job
+from generio._jobs.conflicts import judged
+from generio._jobs.effects import Job
+from generio._jobs.flow_errors import name_flow, while_collecting
+from generio._jobs.retries import Patience, patiently
+from generio._jobs.state import ClientState
+from generio._models import Asset
+
+__all__ = ["output_job", "reading_outputs"]
+
+T = TypeVar("T")
+
+
+def output_job(state: ClientState, flow_id: str, asset_id: str) -> Job[Asset]:
+    """One output with its content, riding out transient failures."""
+    patience = Patience.start(state.settings.download_timeout)
+    op = get_output_op(flow_id, asset_id)
+    job = functools.partial(request_job, state, op, patience.deadline)
+    asset: Asset = yield from patiently(patience, job)
+    return asset
+
+
+def reading_outputs(state: ClientState, flow_id: str, job: Job[T]) -> Job[T]:
+    """Run ``job``, a read of ``flow_id``'s outputs: judged, and its errors naming the flow.
+
+    Raises:
+        ConflictError: refused with a conflict status, and the flow's state forbids it.
+    """
+    try:
+        return (yield from judged(state, flow_id, "read outputs", job))
+    except Exception as exc:
+        while_collecting(exc, flow_id, completed=False)
+        raise
+    except BaseException as exc:
+        name_flow(exc, flow_id)
+        raise
