@@ -23,8 +23,6 @@ from generio._errors import (
     ConflictError,
     DownloadTimeoutError,
     FieldError,
-    FlowFailed,
-    FlowNotStarted,
     GenerioError,
     IdempotencyConflictError,
     InputError,
@@ -35,11 +33,11 @@ from generio._errors import (
     ResponseTooLargeError,
     ServerError,
     ValidationError,
-    WaitTimeout,
     WrongEventLoopError,
 )
 from generio._jobs.idempotency import IDEMPOTENCY_FIELD
 from generio._models import Asset, Flow, Output, ProgressCallback, RunResult, Template
+from generio._outcomes import FlowFailed, FlowNotStarted, WaitTimeout
 from generio._save_error import OutputSaveError
 from generio._types import FlowAction, FlowSortField, FlowState
 

@@ -29,19 +29,17 @@ JSONDecodeError::
 
 Messages say what went wrong and what to do, never with a secret: every message passes
 :func:`hide_secrets`. Every error pickles to an equal-looking one (``_pickling.py``).
+What became of a flow (``FlowFailed``, ``FlowNotStarted``, ``WaitTimeout``): ``_outcomes.py``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from generio._error_body import FieldError, Words, parse_body, parse_retry_after, read_words
 from generio._http.secret import hide_secrets, hiding
 from generio._pickling import reduce_error
-
-if TYPE_CHECKING:
-    from generio._models import Asset, Flow
 
 __all__ = [
     "APIConnectionError",
@@ -54,8 +52,6 @@ __all__ = [
     "ConflictError",
     "DownloadTimeoutError",
     "FieldError",
-    "FlowFailed",
-    "FlowNotStarted",
     "GenerioError",
     "IdempotencyConflictError",
     "InputError",
@@ -65,7 +61,6 @@ __all__ = [
     "ResponseTooLargeError",
     "ServerError",
     "ValidationError",
-    "WaitTimeout",
     "WrongEventLoopError",
     "error_from_response",
     "hide_secrets",
@@ -241,50 +236,6 @@ class WrongEventLoopError(GenerioError, RuntimeError):
             "this AsyncGenerio was first used in another event loop; its connections belong "
             "there. What to do: create one AsyncGenerio per event loop, inside the loop that "
             "uses it (e.g. inside the function you pass to asyncio.run)."
-        )
-
-
-class FlowFailed(GenerioError):
-    """A flow ended ``failed`` or ``aborted``; carries the flow and its partial outputs."""
-
-    def __init__(self, flow: Flow, outputs: Sequence[Asset] = ()) -> None:
-        self.flow = flow
-        self.outputs: tuple[Asset, ...] = tuple(outputs)
-        self.generio_flow_id: str | None = flow.id
-        reasons = sorted({a.error for a in self.outputs if a.error})
-        why = f": {'; '.join(reasons)}" if reasons else ""
-        super().__init__(
-            f"flow {flow.id} ended {flow.state}{why}. "
-            f"{len(self.outputs)} partial output(s) are in .outputs; "
-            "check the inputs and parameters, then run it again."
-        )
-
-
-class FlowNotStarted(GenerioError):
-    """A flow to wait for is still ``created``: without a start it would never finish."""
-
-    def __init__(self, flow: Flow) -> None:
-        self.flow = flow
-        self.generio_flow_id: str | None = flow.id
-        super().__init__(
-            f"flow {flow.id} is in state 'created': it was created without inputs and never "
-            f"started, so waiting for it would never end. Upload its inputs "
-            f"(upload_input({flow.id!r}, ...)), then start({flow.id!r}), then wait."
-        )
-
-
-class WaitTimeout(GenerioError, TimeoutError):
-    """Waiting for a flow gave up. The flow is left running; wait again or abort it."""
-
-    def __init__(self, flow_id: str, timeout: float, last: Flow | None = None) -> None:
-        self.flow_id = flow_id
-        self.generio_flow_id: str | None = flow_id
-        self.timeout = timeout
-        self.last = last
-        state = f" (last state {last.state}, progress {last.progress:.0%})" if last else ""
-        super().__init__(
-            f"flow {flow_id} did not finish within {timeout:g} s{state}. It is still running: "
-            f"call wait({flow_id!r}) again, or abort({flow_id!r}) to stop it."
         )
 
 

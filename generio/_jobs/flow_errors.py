@@ -19,9 +19,10 @@ from __future__ import annotations
 import logging
 from typing import TypeVar
 
-from generio._errors import FlowFailed, FlowNotStarted, GenerioError, NotFoundError, WaitTimeout
+from generio._errors import GenerioError, NotFoundError
 from generio._jobs.effects import Job
 from generio._jobs.retries import is_transient
+from generio._outcomes import FlowFailed, FlowNotStarted, WaitTimeout
 
 __all__ = ["about_flow", "name_flow", "outputs_advice", "while_collecting", "while_waiting"]
 

@@ -31,7 +31,7 @@ from typing import Any
 
 import attrs
 
-from generio._errors import ClientClosedError, FlowFailed, GenerioError, InputError
+from generio._errors import ClientClosedError, GenerioError, InputError
 from generio._http.operations import list_outputs_op, update_flow_op
 from generio._jobs.calls import as_sources
 from generio._jobs.collect import Collect, where_outputs
@@ -53,6 +53,7 @@ from generio._jobs.retries import call
 from generio._jobs.state import ClientState
 from generio._jobs.wait import check_progress_interval, check_timeout, wait_job
 from generio._models import Asset, Flow, Output, ProgressCallback, RunResult, Template
+from generio._outcomes import FlowFailed
 from generio._payload.names import slug_of_inputs
 
 __all__ = [

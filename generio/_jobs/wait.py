@@ -14,11 +14,9 @@ import time
 from generio._errors import (
     APIError,
     AuthenticationError,
-    FlowNotStarted,
     InputError,
     NotFoundError,
     PermissionDeniedError,
-    WaitTimeout,
 )
 from generio._http.operations import get_flow_op
 from generio._jobs.effects import Job, Sleep
@@ -26,6 +24,7 @@ from generio._jobs.polling import Observation, PollSettings, next_delay
 from generio._jobs.retries import call, poll_pause
 from generio._jobs.state import ClientState
 from generio._models import NOT_STARTED_STATE, Flow, ProgressCallback
+from generio._outcomes import FlowNotStarted, WaitTimeout
 
 __all__ = [  # ProgressCallback: _models'
     "ProgressCallback",
