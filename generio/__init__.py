@@ -28,6 +28,7 @@ from generio._errors import (
     GenerioError,
     IdempotencyConflictError,
     InputError,
+    LookupIncompleteError,
     MissingExtraError,
     NotFoundError,
     PermissionDeniedError,
@@ -39,6 +40,7 @@ from generio._errors import (
     WrongEventLoopError,
 )
 from generio._jobs.idempotency import IDEMPOTENCY_FIELD
+from generio._jobs.options import KeyLookup
 from generio._models import Asset, Flow, Output, ProgressCallback, RunResult, Template
 from generio._types import FlowAction, FlowSortField, FlowState
 
@@ -88,6 +90,8 @@ __all__ = [  # noqa: RUF022 - plain sorted(), as tests/test_public_api.py checks
     "InputError",
     "Job",
     "JobError",
+    "KeyLookup",
+    "LookupIncompleteError",
     "MissingExtraError",
     "NotFoundError",
     "Output",

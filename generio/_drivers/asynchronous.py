@@ -123,6 +123,10 @@ class AsyncDriver:
         if isinstance(effect, Download):
             return await self._download(effect)
         if isinstance(effect, Local):
+            if effect.blocking:
+                import anyio.to_thread
+
+                return await anyio.to_thread.run_sync(perform_local, effect)
             return perform_local(effect)
         op = effect.op
         with budget_scope(effect.budget), generio_errors(op, self._state.settings.api_key):

@@ -73,9 +73,9 @@ def test_a_keyed_create_adopts_the_flow_its_lost_post_made() -> None:
     driver = FakeDriver(
         [
             Step(f"GET /templates/{TEMPLATE}", TEMPLATE_JSON),
-            Step("GET /flows", {"flows": []}),  # the caller's key: any earlier flow with it?
+            Step("GET /flows?sort_by=created_at", {"flows": []}),  # the caller's key: any earlier flow with it?
             Step("POST /flows", posted.fail),
-            Step("GET /flows", lambda _call: _page([posted.as_listed()])),
+            Step("GET /flows?sort_by=created_at", lambda _call: _page([posted.as_listed()])),
         ]
     )
     job = create_job(new_state(), TEMPLATE, ["a chair"], None, {"n": 1}, "my-key-0001")
@@ -93,7 +93,7 @@ def test_a_random_key_create_adopts_too_and_never_posts_twice() -> None:
         [
             Step(f"GET /templates/{TEMPLATE}", TEMPLATE_JSON),
             Step("POST /flows", posted.fail),
-            Step("GET /flows", lambda _call: _page([posted.as_listed("f-random")])),
+            Step("GET /flows?sort_by=created_at", lambda _call: _page([posted.as_listed("f-random")])),
         ]
     )
     flow = driver.drive(create_job(new_state(), TEMPLATE, ["a chair"], None, None))
@@ -109,7 +109,7 @@ def test_a_lost_post_that_made_nothing_is_sent_again() -> None:
         [
             Step(f"GET /templates/{TEMPLATE}", TEMPLATE_JSON),
             Step("POST /flows", posted.fail),
-            Step("GET /flows", {"flows": []}),
+            Step("GET /flows?sort_by=created_at", {"flows": []}),
             Step("POST /flows", made),
         ]
     )
@@ -126,7 +126,7 @@ def test_a_key_found_with_another_request_is_a_conflict() -> None:
     driver = FakeDriver(
         [
             Step(f"GET /templates/{TEMPLATE}", TEMPLATE_JSON),
-            Step("GET /flows", {"flows": [listed]}),
+            Step("GET /flows?sort_by=created_at", {"flows": [listed]}),
         ]
     )
     with pytest.raises(IdempotencyConflictError):
