@@ -72,7 +72,7 @@ class SyncBatches:
                 interrupted: ``"abort"`` them, or ``"keep"`` them running so a re-run with
                 the same keys collects them. A job's own ``on_interrupt`` wins.
             journal: a file where each keyed job's flow id is recorded as soon as it is
-                known (created after the file's folder exists). Run the batch again with
+                known (made, with its folder, if missing). Run the batch again with
                 the same journal after a crash: those jobs need no lookup in the account's
                 listing, and jobs whose create was in flight are looked for among flows
                 created since. See README, "Resume after a crash".

@@ -153,6 +153,7 @@ class Journal:
         line = json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
         flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
         try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(self.path, flags, 0o644)
         except OSError as exc:
             raise self._unusable(exc) from None

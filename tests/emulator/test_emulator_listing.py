@@ -100,7 +100,7 @@ def test_bad_listing_options_are_refused(emu: Emulator, changes: dict[str, Any])
     """A page size below 1, an unknown order or a non-bool switch is a ValueError."""
     with pytest.raises(ValueError, match=next(iter(changes))):
         emu.set_listing(**changes)
-    with pytest.raises(ValueError, match="count|keyed"):
+    with pytest.raises(ValueError, match=r"count|keyed"):
         emu.prefill(5, keyed=6)
 
 

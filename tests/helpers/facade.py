@@ -79,19 +79,26 @@ FLOW_JSON: dict[str, Any] = {
 }
 
 
-async def _make_async(emu: Emulator) -> AsyncGenerio:
-    return AsyncGenerio(emu.api_key, emu.base_url)
+async def _make_async(api_key: str, base_url: str, options: dict[str, Any]) -> AsyncGenerio:
+    return AsyncGenerio(api_key, base_url, **options)
 
 
 @contextlib.contextmanager
 def either_client(kind: str, emu: Emulator) -> Iterator[Generio]:
     """Open a ``Generio`` (kind "sync") or a blocking view of an ``AsyncGenerio``."""
+    with client_at(kind, emu.api_key, emu.base_url) as client:
+        yield client
+
+
+@contextlib.contextmanager
+def client_at(kind: str, api_key: str, base_url: str, **options: Any) -> Iterator[Generio]:
+    """Open a client of ``kind`` ("sync", "async": a blocking view) on any server."""
     if kind == "sync":
-        with Generio(emu.api_key, emu.base_url) as client:
+        with Generio(api_key, base_url, **options) as client:
             yield client
         return
     with anyio.from_thread.start_blocking_portal("asyncio") as portal:
-        aclient = portal.call(_make_async, emu)
+        aclient = portal.call(_make_async, api_key, base_url, options)
         try:
             yield Blocking(aclient, portal)  # type: ignore[misc]
         finally:
