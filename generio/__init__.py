@@ -28,7 +28,6 @@ from generio._errors import (
     GenerioError,
     IdempotencyConflictError,
     InputError,
-    LookupIncompleteError,
     MissingExtraError,
     NotFoundError,
     PermissionDeniedError,
@@ -41,6 +40,7 @@ from generio._errors import (
 )
 from generio._jobs.idempotency import IDEMPOTENCY_FIELD
 from generio._jobs.options import KeyLookup
+from generio._key_errors import LookupIncompleteError
 from generio._models import Asset, Flow, Output, ProgressCallback, RunResult, Template
 from generio._types import FlowAction, FlowSortField, FlowState
 

@@ -9,6 +9,7 @@ JSONDecodeError::
     │   └── IdempotencyConflictError                   a key reused for a different request
     ├── APIError                                       talking to the service failed
     │   ├── LookupIncompleteError                      a key's lookup could not read enough
+    │   │                                               (in ``_key_errors.py``)
     │   ├── APIConnectionError                         no usable response (reset, DNS, TLS)
     │   │   └── APITimeoutError   (also TimeoutError)
     │   │       └── DownloadTimeoutError                a download past download_timeout
@@ -43,8 +44,6 @@ from generio._error_body import FieldError, Words, parse_retry_after, read_words
 from generio._http.secret import hide_secrets, hiding
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
     from generio._models import Asset, Flow
 
 __all__ = [
@@ -63,7 +62,6 @@ __all__ = [
     "GenerioError",
     "IdempotencyConflictError",
     "InputError",
-    "LookupIncompleteError",
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
@@ -122,41 +120,6 @@ class APIError(GenerioError):
         super().__init__(message)
         self.method = method
         self.path = path
-
-
-class LookupIncompleteError(APIError):
-    """Looking for the flow an idempotency key made could not read all it needed to.
-
-    Raised instead of creating (a flow the lookup missed would be billed twice): the listing
-    went past ``KeyLookup.max_pages``, or a page or a flow could not be read. Nothing was
-    created by the call that raised it (after a lost answer: nothing more).
-
-    Attributes:
-        key: the idempotency key looked for.
-        reason: what stopped the lookup.
-        pages: list pages read by this lookup.
-        flows: flows those pages held.
-        oldest: the oldest creation time reached, when the listing gave times.
-    """
-
-    def __init__(
-        self, key: str, reason: str, *, pages: int, flows: int, oldest: datetime | None, after: str
-    ) -> None:
-        self.key = key
-        self.reason = reason
-        self.pages = pages
-        self.flows = flows
-        self.oldest = oldest
-        reached = f", back to {oldest.isoformat()}" if oldest is not None else ""
-        super().__init__(
-            f"{after}could not tell whether a flow with idempotency key {key!r} exists: {reason} "
-            f"(read {pages} page(s) of GET /flows, {flows} flow(s){reached}). Nothing was "
-            "created, so nothing can be billed twice. What to do: try again later, raise "
-            "KeyLookup(max_pages=...), or pass KeyLookup(on_incomplete='create') to create "
-            "anyway.",
-            method="GET",
-            path="/flows",
-        )
 
 
 class APIConnectionError(APIError):

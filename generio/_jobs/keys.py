@@ -19,7 +19,7 @@ import time
 
 import attrs
 
-from generio._errors import LookupIncompleteError, NotFoundError
+from generio._errors import NotFoundError
 from generio._http.operations import get_flow_op
 from generio._http.policy import Budget
 from generio._jobs.effects import Job, local
@@ -29,6 +29,7 @@ from generio._jobs.keyed import check_same, find_key_job
 from generio._jobs.listing import Need
 from generio._jobs.retries import call
 from generio._jobs.state import ClientState
+from generio._key_errors import LookupIncompleteError
 from generio._models import Flow
 
 __all__ = ["BatchKeys", "CreateProgress", "adopt_job", "existing_job", "recorded_job"]

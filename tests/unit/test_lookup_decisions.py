@@ -80,7 +80,9 @@ def _find(state: ClientState, key: str, template: str | None = TEMPLATE) -> Any:
 def test_an_unkeyed_create_sends_only_its_post() -> None:
     """A random key is new: no listing before the create."""
     made = {"flow_id": "f-new", "state": "starting", "template": TEMPLATE}
-    driver = FakeDriver([Step(f"GET /templates/{TEMPLATE}", TEMPLATE_JSON), Step("POST /flows", made)])
+    driver = FakeDriver(
+        [Step(f"GET /templates/{TEMPLATE}", TEMPLATE_JSON), Step("POST /flows", made)]
+    )
     driver.drive(create_job(new_state(), TEMPLATE, ["a chair"], None, None))
     driver.assert_done()
     assert calls(driver) == [f"GET /templates/{TEMPLATE}", "POST /flows"]
