@@ -143,17 +143,29 @@ class AsyncDriver:
 
         limits = DownloadLimits.start(self._state.settings)
         timeout = limits.request_timeout(self._http.timeout)
-        with (
-            budget_scope(effect.budget),
-            generio_errors(download_op(effect), self._state.settings.api_key),
-            body_limit(limits.body()),
-        ):
-            async with self._http.stream("GET", effect.path, timeout=timeout) as response:
-                if not response.is_success:
-                    await response.aread()
-                check_download(effect, response)
-                content_type = response.headers.get("content-type", "")
-                with OutputWriter(effect, content_type, limits) as writer:
+        writer: OutputWriter | None = None
+        try:
+            with (
+                budget_scope(effect.budget),
+                generio_errors(download_op(effect), self._state.settings.api_key),
+                body_limit(limits.body()),
+            ):
+                async with self._http.stream("GET", effect.path, timeout=timeout) as response:
+                    if not response.is_success:
+                        await response.aread()
+                    check_download(effect, response)
+                    content_type = response.headers.get("content-type", "")
+                    writer = OutputWriter(effect, content_type, limits).__enter__()
                     async for chunk in response.aiter_bytes():
                         writer.feed(chunk)
-                    return writer.finish()
+                    saved = writer.finish()
+        except BaseException as exc:
+            if writer is not None:
+                writer.__exit__(type(exc), exc, exc.__traceback__)  # nothing is kept
+            raise
+        # Committing syncs the file and its directory to disk: in a worker thread, so the
+        # event loop (every other flow of a batch) never waits on the disk.
+        import anyio.to_thread
+
+        await anyio.to_thread.run_sync(writer.__exit__, None, None, None)
+        return saved

@@ -86,7 +86,10 @@ def sync_routes(limits: httpx.Limits, user: httpx.Client | None) -> Routes[httpx
         pattern: None if url is None else httpx.HTTPTransport(limits=limits, proxy=httpx.Proxy(url))
         for pattern, url in environment_proxies().items()
     }
-    return Routes(httpx.HTTPTransport(limits=limits), proxies)
+    from generio._http.shards import Shards, shard_limits
+
+    shard = shard_limits(limits)
+    return Routes(Shards(lambda: httpx.HTTPTransport(limits=shard)), proxies)
 
 
 def async_routes(
@@ -103,7 +106,10 @@ def async_routes(
         else httpx.AsyncHTTPTransport(limits=limits, proxy=httpx.Proxy(url))
         for pattern, url in environment_proxies().items()
     }
-    return Routes(httpx.AsyncHTTPTransport(limits=limits), proxies)
+    from generio._http.shards import AsyncShards, shard_limits
+
+    shard = shard_limits(limits)
+    return Routes(AsyncShards(lambda: httpx.AsyncHTTPTransport(limits=shard)), proxies)
 
 
 class Borrowed(httpx.BaseTransport):

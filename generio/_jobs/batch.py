@@ -381,9 +381,9 @@ def chain_job(
                 out_dir=plan.out_dir if last else None,
                 timeout=step.timeout,
                 on_progress=plan.on_progress,
-                # An unkeyed job's steps get fresh random keys from run(): those need no
-                # look before the create (only the caller's keys can have been used before).
-                idempotency_key=step.key if plan.explicit else None,
+                idempotency_key=step.key,
+                # An unkeyed job's keys are random, so new: no look before its creates.
+                key_is_random=not plan.explicit,
                 on_interrupt=plan.on_interrupt,
                 batch=batch if plan.explicit else None,
             )

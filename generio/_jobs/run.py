@@ -219,6 +219,7 @@ def run_job(
     idempotency_key: str | None = None,
     on_interrupt: OnInterrupt = "abort",
     batch: BatchKeys | None = None,
+    key_is_random: bool = False,
 ) -> Job[RunResult]:
     """Create, wait, collect: the whole of :meth:`Generio.run`.
 
@@ -238,7 +239,9 @@ def run_job(
     if out_dir is not None:
         yield from local(PrepareDir(Path(out_dir)))
     explicit = idempotency_key is not None
-    progress = CreateProgress(check_key(idempotency_key) if explicit else new_key(), explicit)
+    key = check_key(idempotency_key) if explicit else new_key()
+    # A batch's unkeyed job passes its random key (its steps derive theirs): never looked up.
+    progress = CreateProgress(key, explicit and not key_is_random)
     guarded = _Guarded(on_progress) if on_progress is not None else None
     flow: Flow | None = None
     try:
