@@ -42,6 +42,17 @@ BASELINES: dict[str, str] = {
     "import": 'measured: python -c "import httpx", alternating, same run',
     "import client": 'measured: python -c "import httpx", alternating, same run',
     "hostile memory": "a bound, not measured: the limit + 64 MB (JSON) or 64 MB (streams)",
+    "batch 1,000": "formula, not measured: flows / concurrency × flow seconds (the ideal)",
+    "batch 1,000 sync": "formula, not measured: flows / concurrency × flow seconds (the ideal)",
+    "batch 1,000 memory": "a bound, not measured: 64 MB above idle",
+    "batch 1,000 sync memory": "a bound, not measured: 64 MB above idle",
+    "keyed batch, with additional": "a goal, not measured: 0.05 lookup requests per job",
+    "keyed batch, without additional": "a goal, not measured: 0.05 lookup requests per job",
+    "keyed batch time, with additional": "formula, not measured: the ideal batch time",
+    "keyed batch time, without additional": "formula, not measured: the ideal batch time",
+    "killed batch resumed": "a bound, not measured: no duplicate",
+    "killed batch re-run lookups": "the goal of the keyed batch, for comparison only",
+    "keyed run() calls": "measured: the same 100 run() calls without keys, same account, run",
 }
 
 

@@ -18,7 +18,7 @@ import httpx
 __all__ = ["SHARDS", "AsyncShards", "Shards", "shard_limits"]
 
 #: How many pools share the connections.
-SHARDS = 10
+SHARDS = 25
 
 
 def shard_limits(limits: httpx.Limits, shards: int = SHARDS) -> httpx.Limits:

@@ -93,6 +93,75 @@ class Coverage:
     tail: tuple[TailPage, ...] = ()
 
 
+class _Pending:
+    """Flows listed without ``additional`` and not read yet, by template.
+
+    Each template's newest creation time is kept, so that "is anything left to read?",
+    asked by every waiting lookup, costs a look per template, not one per flow.
+    """
+
+    def __init__(self) -> None:
+        self._by: dict[str, dict[str, datetime | None]] = {}  # template -> id -> created
+        self._of: dict[str, str] = {}  # id -> template
+        self._newest: dict[str, datetime | None] = {}  # a template's newest (None: undated)
+        self._stale: set[str] = set()  # templates whose newest must be worked out again
+
+    def __len__(self) -> int:
+        return len(self._of)
+
+    def __contains__(self, flow_id: str) -> bool:
+        return flow_id in self._of
+
+    def add(self, flow_id: str, template: str, created: datetime | None) -> None:
+        self.pop(flow_id)
+        self._by.setdefault(template, {})[flow_id] = created
+        self._of[flow_id] = template
+        if template in self._stale:
+            return
+        newest = self._newest.get(template, _EARLIEST)
+        if created is None or newest is None:
+            self._newest[template] = None
+        elif created > newest:
+            self._newest[template] = created
+
+    def pop(self, flow_id: str) -> None:
+        template = self._of.pop(flow_id, None)
+        if template is not None:
+            del self._by[template][flow_id]
+            self._stale.add(template)
+
+    def times(self) -> list[tuple[datetime | None, str]]:
+        return [(created, i) for flows in self._by.values() for i, created in flows.items()]
+
+    def _chosen(self, templates: frozenset[str] | None) -> list[str]:
+        if templates is None:
+            return list(self._by)
+        return [t for t in (*sorted(templates), "") if t in self._by]
+
+    def ids(self, templates: frozenset[str] | None, since: datetime | None) -> list[str]:
+        return [
+            flow_id
+            for template in self._chosen(templates)
+            for flow_id, created in self._by[template].items()
+            if since is None or created is None or created >= since
+        ]
+
+    def any(self, templates: frozenset[str] | None, since: datetime | None) -> bool:
+        for template in self._chosen(templates):
+            flows = self._by[template]
+            if not flows:
+                continue
+            if template in self._stale:
+                dated = [c for c in flows.values() if c is not None]
+                undated = len(dated) < len(flows)
+                self._newest[template] = None if undated else max(dated)
+                self._stale.discard(template)
+            newest = self._newest[template]
+            if since is None or newest is None or newest >= since:
+                return True
+        return False
+
+
 class AccountIndex:
     """The keys and listing coverage one client (and its ``with_options`` copies) know."""
 
@@ -102,32 +171,37 @@ class AccountIndex:
         self._keys: dict[str, KeyedFlow] = {}
         self._keyed_ids: dict[str, str] = {}  # flow id -> its key
         # Listed without ``additional``: flow id -> (template, created_at), not read yet.
-        self._pending: dict[str, tuple[str, datetime | None]] = {}
+        self._pending = _Pending()
         # Read one by one, without a key: flow id -> created_at.
         self._plain: dict[str, datetime | None] = {}
         self._coverage: Coverage | None = None
         self._reading: float | None = None  # monotonic start of the read in progress
+        #: What lookups cost so far: list pages read, flows read one by one.
+        self.pages_read = 0
+        self.flows_read = 0
 
     # -- what was read --------------------------------------------------------------
 
     def ingest(self, flows: Iterable[Flow]) -> None:
-        """Remember what listed flows tell of keys (``_marker``: Marker, None or ABSENT)."""
+        """Remember what a listed page's flows tell of keys (``_marker``: Marker, None, ABSENT)."""
         with self._lock:
+            self.pages_read += 1
             for flow in flows:
                 marker = flow._marker
                 if isinstance(marker, Marker):
                     self._keep(flow.id, marker, flow.created_at)
                 elif marker is ABSENT and flow.id not in self._keyed_ids | self._plain.keys():
-                    self._pending[flow.id] = (flow.template, flow.created_at)
+                    self._pending.add(flow.id, flow.template, flow.created_at)
             self._bound()
 
     def resolved(self, flow: Flow) -> None:
         """Remember a flow read one by one (its ``additional`` was missing from the list)."""
         with self._lock:
+            self.flows_read += 1
             if isinstance(flow._marker, Marker):
                 self._keep(flow.id, flow._marker, flow.created_at)
             else:
-                self._pending.pop(flow.id, None)
+                self._pending.pop(flow.id)
                 self._plain[flow.id] = flow.created_at
             self._bound()
 
@@ -140,14 +214,14 @@ class AccountIndex:
     def forget(self, flow_id: str) -> None:
         """Drop a flow that was deleted since it was read."""
         with self._lock:
-            self._pending.pop(flow_id, None)
+            self._pending.pop(flow_id)
             self._plain.pop(flow_id, None)
             key = self._keyed_ids.pop(flow_id, None)
             if key is not None and key in self._keys and self._keys[key].flow_id == flow_id:
                 del self._keys[key]
 
     def _keep(self, flow_id: str, marker: Marker, created_at: datetime | None) -> None:
-        self._pending.pop(flow_id, None)
+        self._pending.pop(flow_id)
         self._plain.pop(flow_id, None)
         known = self._keys.get(marker.key)
         # The earliest flow with the key wins; one without a time sorts last.
@@ -171,11 +245,11 @@ class AccountIndex:
             for i, k in self._keyed_ids.items()
             if k in self._keys
         ]
-        ages += [(c or _EARLIEST, i) for i, (_, c) in self._pending.items()]
+        ages += [(c or _EARLIEST, i) for c, i in self._pending.times()]
         ages += [(c or _EARLIEST, i) for i, c in self._plain.items()]
         ages.sort()
         for _, flow_id in ages[: size - self._max * 9 // 10]:
-            self._pending.pop(flow_id, None)
+            self._pending.pop(flow_id)
             self._plain.pop(flow_id, None)
             key = self._keyed_ids.pop(flow_id, None)
             if key is not None and key in self._keys and self._keys[key].flow_id == flow_id:
@@ -197,12 +271,18 @@ class AccountIndex:
             since: only flows created at or after this (or without a time); None for all.
         """
         with self._lock:
-            return [
-                flow_id
-                for flow_id, (template, created) in self._pending.items()
-                if (templates is None or not template or template in templates)
-                and (since is None or created is None or created >= since)
-            ]
+            return self._pending.ids(templates, since)
+
+    def has_pending(self, templates: frozenset[str] | None, since: datetime | None) -> bool:
+        """Whether :meth:`pending` would name any flow (cheap: a look per template)."""
+        with self._lock:
+            return self._pending.any(templates, since)
+
+    @property
+    def reading(self) -> bool:
+        """Whether a call of the client is reading the listing now."""
+        with self._lock:
+            return self._reading is not None and time.monotonic() - self._reading < _STALE_READ
 
     def size(self) -> int:
         """How many flows the index holds (for tests and benchmarks)."""

@@ -52,8 +52,10 @@ __all__ = ["SETTLE", "Need", "ensure_job"]
 #: Seconds a flow may appear in the listing after flows created later than it (a create
 #: still being stored): every bound reaches this much further back.
 SETTLE = 60.0
-#: Seconds between looks while another call of the client reads the listing.
+#: Seconds between looks while another call of the client reads the listing: from 20 ms,
+#: doubling to 200 ms (hundreds of jobs of a batch wait for one read).
 _TURN = 0.02
+_MAX_TURN = 0.2
 #: Pages of an oldest-first listing remembered for the next refresh.
 _TAIL = 3
 _FIRST = "/flows?sort_by=created_at"
@@ -92,10 +94,15 @@ def ensure_job(state: ClientState, need: Need, budget: Budget) -> Job[dict[str, 
     index: AccountIndex = state.index
     window = state.lookup.window
     read: dict[str, Flow] = {}
-    while not _covered(index, need, window):
-        started = index.begin_read()
-        if started is None:  # another call reads: its result may serve this one too
-            yield Sleep(_TURN)
+    waits = 0
+    while True:
+        # While another call reads, its result may serve this one too: wait, backing off.
+        if not index.reading and _covered(index, need, window):
+            break
+        started = None if index.reading else index.begin_read()
+        if started is None:
+            yield Sleep(min(_MAX_TURN, _TURN * 2**waits))
+            waits += 1
             continue
         reader = _Reader(state, need, budget, read)
         coverage: Coverage | None = None
@@ -131,7 +138,7 @@ def _covered(index: AccountIndex, need: Need, window: float) -> bool:
     coverage = index.coverage
     if coverage is None or coverage.started < need.fresh or not _deep(coverage, need, window):
         return False
-    return not index.pending(need.templates, _bound(coverage.newest, need, window))
+    return not index.has_pending(need.templates, _bound(coverage.newest, need, window))
 
 
 class _Order:

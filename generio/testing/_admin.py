@@ -71,6 +71,10 @@ def admin_router(core: Core) -> APIRouter:
         core.store.flow_seconds = float(seconds)
         return _json({"flow_seconds": core.store.flow_seconds})
 
+    @router.get("/requests")
+    async def requests() -> Response:
+        return _json({"requests": dict(core.requests)})
+
     @router.get("/listing")
     async def get_listing() -> Response:
         return _json(core.store.listing.to_json())

@@ -39,6 +39,7 @@ class Control(Protocol):
     def set_flow_seconds(self, seconds: float) -> None: ...
     def get_listing(self) -> Listing: ...
     def set_listing(self, listing: Listing) -> None: ...
+    def requests(self) -> dict[str, int]: ...
     def prefill(
         self, count: int, keyed: int, span: float, templates: tuple[str, ...]
     ) -> dict[str, str]: ...
@@ -93,6 +94,9 @@ class ThreadControl:
 
     def get_listing(self) -> Listing:
         return dataclasses.replace(self.core.store.listing)
+
+    def requests(self) -> dict[str, int]:
+        return dict(self.core.requests)
 
     def set_listing(self, listing: Listing) -> None:
         self.core.store.listing = listing
@@ -197,6 +201,10 @@ class ProcessControl:
 
     def get_listing(self) -> Listing:
         return Listing(**self._call("GET", "/listing"))
+
+    def requests(self) -> dict[str, int]:
+        counts: dict[str, int] = self._call("GET", "/requests")["requests"]
+        return counts
 
     def set_listing(self, listing: Listing) -> None:
         self._call("PUT", "/listing", listing.to_json())

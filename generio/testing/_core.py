@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
 from collections.abc import Iterable
 
 from generio.testing._faults import Fault, FaultPlan
@@ -32,6 +33,8 @@ class Core:
         listing: Listing | None = None,
     ) -> None:
         self.api_key = api_key
+        #: Requests served per operation (authenticated ones, faults included).
+        self.requests: Counter[str] = Counter()
         self._listing = listing or Listing()
         self.store = Store(flow_seconds, dataclasses.replace(self._listing))
         self.plan = FaultPlan(seed)
@@ -43,6 +46,7 @@ class Core:
     def reset(self) -> None:
         """Back to the state right after construction: no flows, empty ledger and log."""
         self.store.reset(self._flow_seconds, dataclasses.replace(self._listing))
+        self.requests.clear()
         self.plan.reset()
         for fault in self._faults:
             self.plan.add(fault)

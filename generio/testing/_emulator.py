@@ -285,6 +285,14 @@ class Emulator:
         return self._running().fault_log()
 
     @property
+    def request_counts(self) -> dict[str, int]:
+        """Requests served since start or the last :meth:`reset`, by operation id.
+
+        ``{"list_flows": 201, "get_flow": 1950, ...}``: what a client's calls cost.
+        """
+        return self._running().requests()
+
+    @property
     def ledger(self) -> list[LedgerEntry]:
         """Every flow created since start or the last :meth:`reset` (deleted ones too)."""
         return self._running().ledger()
