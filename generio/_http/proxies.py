@@ -86,10 +86,10 @@ def sync_routes(limits: httpx.Limits, user: httpx.Client | None) -> Routes[httpx
         pattern: None if url is None else httpx.HTTPTransport(limits=limits, proxy=httpx.Proxy(url))
         for pattern, url in environment_proxies().items()
     }
-    from generio._http.shards import Shards, shard_limits
+    from generio._http.shards import Shards, shard_limits, shared_tls
 
-    shard = shard_limits(limits)
-    return Routes(Shards(lambda: httpx.HTTPTransport(limits=shard)), proxies)
+    shard, tls = shard_limits(limits), shared_tls()
+    return Routes(Shards(lambda: httpx.HTTPTransport(verify=tls, limits=shard)), proxies)
 
 
 def async_routes(
@@ -106,10 +106,10 @@ def async_routes(
         else httpx.AsyncHTTPTransport(limits=limits, proxy=httpx.Proxy(url))
         for pattern, url in environment_proxies().items()
     }
-    from generio._http.shards import AsyncShards, shard_limits
+    from generio._http.shards import AsyncShards, shard_limits, shared_tls
 
-    shard = shard_limits(limits)
-    return Routes(AsyncShards(lambda: httpx.AsyncHTTPTransport(limits=shard)), proxies)
+    shard, tls = shard_limits(limits), shared_tls()
+    return Routes(AsyncShards(lambda: httpx.AsyncHTTPTransport(verify=tls, limits=shard)), proxies)
 
 
 class Borrowed(httpx.BaseTransport):

@@ -4,18 +4,25 @@ httpcore's pool walks every connection it holds, checking whether each is idle o
 closed by the server (a ``poll`` per idle connection), whenever a request starts or ends;
 with 100 connections and a batch of 200 jobs, that walk was most of the client's CPU.
 Requests here go to the least busy of :data:`SHARDS` pools of ``max_connections /
-SHARDS`` connections each: the same number of connections in all, a walk ten times
+SHARDS`` connections each: the same number of connections in all, a walk many times
 shorter. A request counts as busy until its response is closed (a download: once read).
+A pool is made when first needed (a client that sends one request at a time has one), and
+all share one TLS context: making one loads the CA certificates, tens of milliseconds and
+a megabyte or more each.
 """
 
 from __future__ import annotations
 
+import ssl
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Generic, TypeVar
 
 import httpx
 
-__all__ = ["SHARDS", "AsyncShards", "Shards", "shard_limits"]
+__all__ = ["SHARDS", "AsyncShards", "Shards", "shard_limits", "shared_tls"]
+
+T = TypeVar("T")
 
 #: How many pools share the connections.
 SHARDS = 25
@@ -30,6 +37,11 @@ def shard_limits(limits: httpx.Limits, shards: int = SHARDS) -> httpx.Limits:
         max_keepalive_connections=max(1, idle // shards),
         keepalive_expiry=limits.keepalive_expiry,
     )
+
+
+def shared_tls() -> ssl.SSLContext:
+    """One TLS context as httpx makes by default (certifi's CAs, ``SSL_CERT_FILE``...)."""
+    return httpx.create_ssl_context()
 
 
 class _Load:
@@ -85,11 +97,33 @@ class _AsyncStream(httpx.AsyncByteStream):
                 done()
 
 
+class _Pools(Generic[T]):
+    """Pools made on first use, each by ``make``."""
+
+    def __init__(self, make: Callable[[], T], shards: int) -> None:
+        self._make = make
+        self._pools: list[T | None] = [None] * shards
+        self._lock = threading.Lock()
+
+    def __getitem__(self, index: int) -> T:
+        pool = self._pools[index]
+        if pool is None:
+            with self._lock:
+                pool = self._pools[index]
+                if pool is None:
+                    pool = self._pools[index] = self._make()
+        return pool
+
+    def made(self) -> list[T]:
+        with self._lock:
+            return [pool for pool in self._pools if pool is not None]
+
+
 class Shards(httpx.BaseTransport):
     """Send each request through the least busy of several pools (blocking clients)."""
 
     def __init__(self, make: Callable[[], httpx.BaseTransport], shards: int = SHARDS) -> None:
-        self._pools = [make() for _ in range(shards)]
+        self._pools = _Pools(make, shards)
         self._load = _Load(shards)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
@@ -106,7 +140,7 @@ class Shards(httpx.BaseTransport):
 
     def close(self) -> None:
         """Close every pool."""
-        for pool in self._pools:
+        for pool in self._pools.made():
             pool.close()
 
 
@@ -114,7 +148,7 @@ class AsyncShards(httpx.AsyncBaseTransport):
     """Send each request through the least busy of several pools (async clients)."""
 
     def __init__(self, make: Callable[[], httpx.AsyncBaseTransport], shards: int = SHARDS) -> None:
-        self._pools = [make() for _ in range(shards)]
+        self._pools = _Pools(make, shards)
         self._load = _Load(shards)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
@@ -131,5 +165,5 @@ class AsyncShards(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         """Close every pool."""
-        for pool in self._pools:
+        for pool in self._pools.made():
             await pool.aclose()
