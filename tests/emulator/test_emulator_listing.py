@@ -104,6 +104,17 @@ def test_bad_listing_options_are_refused(emu: Emulator, changes: dict[str, Any])
         emu.prefill(5, keyed=6)
 
 
+def test_requests_are_counted_per_operation(http: httpx.Client, emu: Emulator) -> None:
+    """request_counts: what was served, by operation id; reset() clears it."""
+    emu.prefill(150)
+    http.get("/flows")
+    http.get("/flows?page=2")
+    http.post("/flows", json=PROMPT)
+    assert emu.request_counts == {"list_flows": 2, "create_flow": 1}
+    emu.reset()
+    assert emu.request_counts == {}
+
+
 def test_listing_options_work_in_a_child_process() -> None:
     """An emulator in a child process pages, prefills and switches over its admin routes."""
     with Emulator(process=True, page_size=3, list_order="descending") as emu:
@@ -116,3 +127,4 @@ def test_listing_options_work_in_a_child_process() -> None:
             emu.set_listing(additional=False)
             assert emu.listing.additional is False
             assert "additional" not in http.get("/flows").json()["flows"][0]
+        assert emu.request_counts == {"list_flows": 5}

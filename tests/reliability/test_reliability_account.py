@@ -150,9 +150,10 @@ def test_entries_without_additional_or_template(kind: str) -> None:
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_cost_per_keyed_call_stays_flat(kind: str) -> None:
+@pytest.mark.parametrize("links", ["relative", "cursor"])
+def test_cost_per_keyed_call_stays_flat(kind: str, links: str) -> None:
     """40 keyed run() calls on one client, 20,000 flows: one listing, then a page or two each."""
-    account = BigAccount()
+    account = BigAccount(links=links)
     account.prefill(20_000)
     costs: list[Counter[str]] = []
     with serve(account), client_at(kind, "key", account.base_url) as client:
