@@ -323,3 +323,19 @@ def test_key_lookup_refuses_bad_settings(options: dict[str, Any], word: str) -> 
     with pytest.raises(ConfigurationError, match=word):
         KeyLookup(**options)
     assert KeyLookup(window=timedelta(hours=2)).window == 7200.0
+
+
+def test_the_error_pickles_and_says_what_to_do_after_a_lost_answer() -> None:
+    """LookupIncompleteError survives pickling; after a lost POST it points to flows.find."""
+    import pickle
+
+    error = LookupIncompleteError(
+        "k-1", "a page could not be read", pages=2, flows=200, oldest=NOW, after="POST lost: "
+    )
+    error.add_note("a note")
+    again = pickle.loads(pickle.dumps(error))  # noqa: S301 - our own bytes
+    assert (again.key, again.pages, again.flows, again.oldest) == ("k-1", 2, 200, NOW)
+    assert str(again) == str(error)
+    assert again.__notes__ == ["a note"]
+    assert "flows.find(idempotency_key='k-1')" in str(error)
+    assert "not sent again" in str(error)
