@@ -35,6 +35,7 @@ import attrs
 
 from generio._errors import InputError
 from generio._jobs.effects import Local
+from generio._payload.files import sync_directory
 
 __all__ = ["Journal", "JournalAppend", "LoadJournal"]
 
@@ -165,23 +166,13 @@ class Journal:
                 os.write(fd, line)
                 _sync(fd)
             if not size:
-                _sync_directory(self.path.parent)
+                sync_directory(self.path.parent)
         except OSError as exc:
             raise self._unusable(exc) from None
         finally:
             os.close(fd)
         with self._lock:
             self._take(line.strip())
-
-
-def _sync_directory(directory: Path) -> None:
-    """Make a new journal's name durable (POSIX); best effort."""
-    with contextlib.suppress(OSError):
-        fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 @attrs.frozen(eq=False)

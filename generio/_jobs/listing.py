@@ -156,6 +156,14 @@ class _Order:
             self.down += created < self.last
         self.last = created
 
+    def scan(self, flows: list[Flow], newest: datetime | None) -> datetime | None:
+        """Feed a page's creation times; the newest of them and ``newest``."""
+        for flow in flows:
+            self.feed(flow.created_at)
+            if flow.created_at is not None and (newest is None or flow.created_at > newest):
+                newest = flow.created_at
+        return newest
+
     @property
     def order(self) -> Order:
         if self.up and not self.down:
@@ -250,10 +258,7 @@ class _Reader:
         while True:
             flows, following = yield from self.page(path)
             tail.append(TailPage(path, flows[0].created_at if flows else None))
-            for flow in flows:
-                order.feed(flow.created_at)
-                if flow.created_at is not None and (newest is None or flow.created_at > newest):
-                    newest = flow.created_at
+            newest = order.scan(flows, newest)
             if following is None:
                 return Coverage(order.order, started, newest, self.oldest, True, tail=tuple(tail))
             partial = Coverage("descending", started, newest, self.oldest, False, following)
@@ -282,10 +287,7 @@ class _Reader:
                 raise _Restart  # the page moved (flows deleted): what is before it is unread
             first = False
             tail.append(TailPage(path, flows[0].created_at if flows else None))
-            for flow in flows:
-                order.feed(flow.created_at)
-                if flow.created_at is not None and flow.created_at > newest:
-                    newest = flow.created_at
+            newest = order.scan(flows, newest) or known
             if order.down:
                 raise _Restart  # not oldest first after all
             path = following
@@ -302,10 +304,7 @@ class _Reader:
         path: str | None = _FIRST
         while path is not None:
             flows, following = yield from self.page(path)
-            for flow in flows:
-                order.feed(flow.created_at)
-                if flow.created_at is not None and flow.created_at > newest:
-                    newest = flow.created_at
+            newest = order.scan(flows, newest) or known
             if order.up:
                 raise _Restart  # not newest first after all
             if flows and flows[-1].created_at is not None and flows[-1].created_at <= settled:

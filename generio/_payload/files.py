@@ -20,7 +20,7 @@ from typing import BinaryIO
 
 from generio._errors import InputError
 
-__all__ = ["atomic_writer", "safe_filename"]
+__all__ = ["atomic_writer", "safe_filename", "sync_directory"]
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 _MAX_STEM = 100  # far below every file system's 255, leaving room for suffixes
@@ -98,7 +98,7 @@ def _open_temporary(directory: Path, filename: str) -> tuple[int, Path]:
     raise InputError(f"cannot find a free temporary name in {str(directory)!r}.")
 
 
-def _sync_directory(directory: Path) -> None:
+def sync_directory(directory: Path) -> None:
     """Make the rename itself durable (POSIX); best effort, as some file systems refuse."""
     if os.name != "posix":
         return
@@ -179,4 +179,4 @@ def atomic_writer(directory: Path, filename: str) -> Iterator[BinaryIO]:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
-    _sync_directory(root)
+    sync_directory(root)

@@ -53,12 +53,8 @@ def test_find_sees_chained_steps_by_their_keys(emu: Emulator) -> None:
     assert [first.id, second.id] == [f.id for f in result.steps]  # type: ignore[union-attr]
 
 
-@pytest.mark.parametrize("mode", ["abort", "keep"])
-def test_create_interrupted_in_flight_aborts_or_keeps(
-    emu: Emulator, monkeypatch: pytest.MonkeyPatch, mode: str
-) -> None:
-    """Ctrl-C once POST /flows was carried out: the flow is found by key, aborted or kept."""
-    emu.flow_seconds = 3600
+def _interrupt_after_post(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Make the blocking driver raise KeyboardInterrupt once a POST was carried out."""
     real = SyncDriver.perform
 
     def perform(self: SyncDriver, effect: Effect) -> Any:
@@ -68,6 +64,16 @@ def test_create_interrupted_in_flight_aborts_or_keeps(
         return result
 
     monkeypatch.setattr(SyncDriver, "perform", perform)
+    return real
+
+
+@pytest.mark.parametrize("mode", ["abort", "keep"])
+def test_create_interrupted_in_flight_aborts_or_keeps(
+    emu: Emulator, monkeypatch: pytest.MonkeyPatch, mode: str
+) -> None:
+    """Ctrl-C once POST /flows was carried out: the flow is found by key, aborted or kept."""
+    emu.flow_seconds = 3600
+    real = _interrupt_after_post(monkeypatch)
     with Generio(emu.api_key, emu.base_url) as client:
         with pytest.raises(KeyboardInterrupt) as caught:
             client.flows.create(PROMPT_TEMPLATE, inputs="a lamp", on_interrupt=mode)
@@ -90,15 +96,7 @@ def test_create_without_inputs_interrupted_is_left_not_started(
     emu: Emulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A flow created without inputs cannot be aborted: the note says to start or delete it."""
-    real = SyncDriver.perform
-
-    def perform(self: SyncDriver, effect: Effect) -> Any:
-        result = real(self, effect)
-        if isinstance(effect, Call) and effect.op.method == "POST":
-            raise KeyboardInterrupt
-        return result
-
-    monkeypatch.setattr(SyncDriver, "perform", perform)
+    _interrupt_after_post(monkeypatch)
     with Generio(emu.api_key, emu.base_url) as client, pytest.raises(KeyboardInterrupt) as caught:
         client.flows.create("model_generate_fromimage")
     (entry,) = emu.ledger
