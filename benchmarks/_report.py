@@ -44,6 +44,17 @@ BASELINES: dict[str, str] = {
     "hostile memory": "a bound, not measured: 100 MB (a JSON answer) or 64 MB (streams)",
     "short-flow latency": "a bound, not measured: the 0.3 s issue 19 allows",
     "stream service": "a bound, not measured: 64 MB above idle for the app serving 50 clients",
+    "batch 1,000": "formula, not measured: flows / concurrency × flow seconds (the ideal)",
+    "batch 1,000 sync": "formula, not measured: flows / concurrency × flow seconds (the ideal)",
+    "batch 1,000 memory": "a bound, not measured: 64 MB above idle",
+    "batch 1,000 sync memory": "a bound, not measured: 64 MB above idle",
+    "keyed batch, with additional": "a goal, not measured: 0.05 lookup requests per job",
+    "keyed batch, without additional": "a goal, not measured: 0.05 lookup requests per job",
+    "keyed batch time, with additional": "formula, not measured: the ideal batch time",
+    "keyed batch time, without additional": "formula, not measured: the ideal batch time",
+    "killed batch resumed": "a bound, not measured: no duplicate",
+    "killed batch re-run lookups": "the goal of the keyed batch, for comparison only",
+    "keyed run() calls": "measured: the same 100 run() calls without keys, same account, run",
 }
 
 

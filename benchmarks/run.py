@@ -1,7 +1,7 @@
 """`nox -s bench`: every benchmark row against its baseline (the table says what each is).
 
 Usage: python benchmarks/run.py [--record] [ROW ...]
-       (rows: overhead latency short memory stream hostile codec batch import)
+       (rows: overhead latency short memory stream hostile codec batch import scale keys)
 
 Results go to benchmarks/results/local/ (ignored by git), one file per run, so running the
 benchmarks never changes a tracked file. --record on a full run (no ROW) also writes
@@ -20,6 +20,7 @@ from pathlib import Path
 import bench_hostile
 import bench_local
 import bench_memory
+import bench_scale
 import bench_server
 import bench_web
 from _report import Row, print_table, write_json
@@ -34,6 +35,8 @@ BENCHES: dict[str, Callable[[], list[Row]]] = {
     "codec": bench_local.codec,
     "batch": bench_server.batch,
     "import": bench_local.import_time,
+    "scale": bench_scale.scale,
+    "keys": bench_scale.keys,
 }
 
 

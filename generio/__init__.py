@@ -36,6 +36,8 @@ from generio._errors import (
     WrongEventLoopError,
 )
 from generio._jobs.idempotency import IDEMPOTENCY_FIELD
+from generio._jobs.options import KeyLookup
+from generio._key_errors import LookupIncompleteError
 from generio._models import Asset, Flow, Output, ProgressCallback, RunResult, Template
 from generio._outcomes import FlowFailed, FlowNotStarted, WaitTimeout
 from generio._save_error import OutputSaveError
@@ -87,6 +89,8 @@ __all__ = [  # noqa: RUF022 - plain sorted(), as tests/test_public_api.py checks
     "InputError",
     "Job",
     "JobError",
+    "KeyLookup",
+    "LookupIncompleteError",
     "MissingExtraError",
     "NotFoundError",
     "Output",

@@ -29,7 +29,7 @@ from generio._http.settings import (
     NotGiven,
     Secret,
 )
-from generio._jobs.options import OnInterrupt
+from generio._jobs.options import KeyLookup, OnInterrupt
 from generio._models import ProgressCallback, RunResult, Template
 from generio._templates_api import AsyncTemplates
 
@@ -68,6 +68,7 @@ class AsyncGenerio(AsyncBatches, ClientBase):
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         max_download_bytes: int = DEFAULT_MAX_DOWNLOAD_BYTES,
         download_timeout: float | None = DEFAULT_DOWNLOAD_TIMEOUT,
+        key_lookup: KeyLookup | None = None,
     ) -> None:
         # Wrapped at once: from here on no frame holds the raw key (tracebacks with locals).
         key = Secret.wrap(api_key)
@@ -75,6 +76,7 @@ class AsyncGenerio(AsyncBatches, ClientBase):
         settings = self._configure(
             key,
             base_url,
+            key_lookup,
             timeout=timeout,
             max_retries=max_retries,
             allow_insecure=allow_insecure,

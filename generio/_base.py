@@ -23,7 +23,7 @@ from generio._http.settings import (
     check_timeout,
     resolve_settings,
 )
-from generio._jobs.options import OnInterrupt
+from generio._jobs.options import KeyLookup, OnInterrupt
 from generio._models import ProgressCallback, RunResult, Template
 
 if TYPE_CHECKING:
@@ -95,12 +95,19 @@ class ClientBase:
         twin._wire(self._http.timeout if isinstance(timeout, NotGiven) else settings.timeout)
         return twin
 
-    def _configure(self, api_key: Secret | None, base_url: str | None, **options: Any) -> Settings:
+    def _configure(
+        self,
+        api_key: Secret | None,
+        base_url: str | None,
+        key_lookup: KeyLookup | None = None,
+        **options: Any,
+    ) -> Settings:
         """Resolve and check the settings, and start the client's state.
 
         Args:
             api_key: the key, already wrapped: no frame that can raise holds it raw.
             base_url: the service's URL, or None.
+            key_lookup: how keys are looked for; the defaults when None.
             options: the constructor's other settings (see :func:`resolve_settings`).
 
         Raises:
@@ -108,8 +115,10 @@ class ClientBase:
         """
         from generio._jobs.state import ClientState  # loaded with the first client
 
+        if key_lookup is not None and not isinstance(key_lookup, KeyLookup):
+            raise ConfigurationError(f"key_lookup must be a KeyLookup, not {key_lookup!r}.")
         settings = resolve_settings(api_key, base_url, **options)
-        self._state = ClientState(settings)
+        self._state = ClientState(settings, lookup=key_lookup)
         return settings
 
     @property

@@ -26,7 +26,7 @@ from generio._http.settings import (
     NotGiven,
     Secret,
 )
-from generio._jobs.options import OnInterrupt
+from generio._jobs.options import KeyLookup, OnInterrupt
 from generio._models import ProgressCallback, RunResult, Template
 from generio._templates_api import Templates
 
@@ -58,6 +58,8 @@ class Generio(SyncBatches, ClientBase):
         max_response_bytes, max_download_bytes, download_timeout: limits on answers and
             downloads (README, "Limits"); past one, a ``ResponseTooLargeError`` or
             ``DownloadTimeoutError``, and no file.
+        key_lookup: how idempotency keys are looked for (:class:`~generio.KeyLookup`: the
+            key window, the page bound); the defaults when None.
 
     Raises:
         ConfigurationError: no API key, a bad base URL or setting (a NaN timeout, ...).
@@ -75,6 +77,7 @@ class Generio(SyncBatches, ClientBase):
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         max_download_bytes: int = DEFAULT_MAX_DOWNLOAD_BYTES,
         download_timeout: float | None = DEFAULT_DOWNLOAD_TIMEOUT,
+        key_lookup: KeyLookup | None = None,
     ) -> None:
         # Wrapped at once: from here on no frame holds the raw key (tracebacks with locals).
         key = Secret.wrap(api_key)
@@ -82,6 +85,7 @@ class Generio(SyncBatches, ClientBase):
         settings = self._configure(
             key,
             base_url,
+            key_lookup,
             timeout=timeout,
             max_retries=max_retries,
             allow_insecure=allow_insecure,

@@ -8,6 +8,8 @@ JSONDecodeError::
     ├── InputError                (also ValueError)   bad local input: file, MIME type, data URI
     │   └── IdempotencyConflictError                   a key reused for a different request
     ├── APIError                                       talking to the service failed
+    │   ├── LookupIncompleteError                      a key's lookup could not read enough
+    │   │                                               (in ``_key_errors.py``)
     │   ├── APIConnectionError                         no usable response (reset, DNS, TLS)
     │   │   └── APITimeoutError   (also TimeoutError)
     │   │       └── DownloadTimeoutError                a download past download_timeout

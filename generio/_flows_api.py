@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from generio._drivers.outputs import AsyncOutputMethods, OutputMethods
+from generio._find_api import AsyncFindMethods, FindMethods
+from generio._jobs.options import OnInterrupt
 from generio._models import Asset, Flow, ProgressCallback, Template
 from generio._types import FlowSortField, FlowState
 
@@ -39,7 +41,7 @@ def _ask(state: ClientState, flow_id: str, op: Operation[T]) -> Job[T]:
     return _about(flow_id, request_job(state, op))
 
 
-class Flows(OutputMethods):
+class Flows(OutputMethods, FindMethods):
     """``client.flows``: create, follow and collect flows."""
 
     def __init__(self, client: Generio) -> None:
@@ -54,6 +56,7 @@ class Flows(OutputMethods):
         parameters: Mapping[str, Any] | None = None,
         additional: Any = None,
         idempotency_key: str | None = None,
+        on_interrupt: OnInterrupt = "auto",
     ) -> Flow:
         """Create a flow; with inputs it starts by itself, without it waits for uploads.
 
@@ -64,25 +67,32 @@ class Flows(OutputMethods):
             additional: any JSON to keep with the flow; ``flow.additional`` reads it back
                 exactly.
             idempotency_key: your key for this request. A later create with the same key,
-                from any client or process, returns this flow instead of creating one.
-                None: a random key, which still makes retries exact.
+                from any client or process, returns this flow instead of creating one
+                (:class:`~generio.KeyLookup`). None: a random key, still exact on retries.
+            on_interrupt: interrupted (Ctrl-C, cancellation) while its ``POST`` is in
+                flight, the flow is found by its key and ``"abort"``-ed or ``"keep"``-ed
+                running; ``"auto"`` keeps it when you gave ``idempotency_key``, aborts it
+                otherwise (as :meth:`Generio.run`). The exception goes on with
+                ``generio_flow_id`` and a note.
 
         Raises:
             InputError: an input is unusable or not accepted by the template (nothing is
                 created).
             IdempotencyConflictError: the key was used before for a different template,
                 parameters or inputs (nothing is created).
+            LookupIncompleteError: the key's lookup could not finish (nothing is created).
             ValidationError: the service rejected the parameters.
 
         The key travels in ``additional`` under :data:`generio.IDEMPOTENCY_FIELD` and is
         removed from every Flow returned. A retry after an ambiguous failure adopts only
         the flow with the call's key.
         """
-        from generio._jobs.calls import as_sources
-        from generio._jobs.create import create_job  # loaded on first create
+        from generio._jobs.run import create_flow_job  # loaded on first create
 
-        sources = as_sources(inputs)
-        job = create_job(self._state, template, sources, parameters, additional, idempotency_key)
+        job = create_flow_job(
+            self._state, template, inputs, parameters=parameters, additional=additional,
+            idempotency_key=idempotency_key, on_interrupt=on_interrupt,
+        )  # fmt: skip
         return self._client._drive(job)
 
     def get(self, flow_id: str) -> Flow:
@@ -226,7 +236,7 @@ class Flows(OutputMethods):
         return self._client._drive(_about(flow_id, job))
 
 
-class AsyncFlows(AsyncOutputMethods):
+class AsyncFlows(AsyncOutputMethods, AsyncFindMethods):
     """``client.flows`` of :class:`AsyncGenerio`.
 
     Each method is the awaitable twin of the same method of :class:`~generio.Flows`,
@@ -245,21 +255,20 @@ class AsyncFlows(AsyncOutputMethods):
         parameters: Mapping[str, Any] | None = None,
         additional: Any = None,
         idempotency_key: str | None = None,
+        on_interrupt: OnInterrupt = "auto",
     ) -> Flow:
-        """Create a flow (started at once when it has inputs), never twice."""
-        from generio._jobs.calls import as_sources
-        from generio._jobs.create import create_job  # loaded on first create
+        """Create a flow (started at once when it has inputs), never twice.
 
-        return await self._client._drive(
-            create_job(
-                self._state,
-                template,
-                as_sources(inputs),
-                parameters,
-                additional,
-                idempotency_key,
-            )
-        )
+        Cancelled while its ``POST`` is in flight, the flow is found by its key and aborted or
+        kept as ``on_interrupt`` says, shielded, as in :meth:`Flows.create`.
+        """
+        from generio._jobs.run import create_flow_job  # loaded on first create
+
+        job = create_flow_job(
+            self._state, template, inputs, parameters=parameters, additional=additional,
+            idempotency_key=idempotency_key, on_interrupt=on_interrupt,
+        )  # fmt: skip
+        return await self._client._drive(job)
 
     async def get(self, flow_id: str) -> Flow:
         """Return the flow's current state and progress."""

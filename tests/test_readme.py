@@ -58,7 +58,7 @@ EXPECTED: dict[str, str] = {
     "print(exc.status_code, exc.detail, exc.request_id)": (
         r"404 Flow '0123456789abcdef01234567' not found None"
     ),
-    'idempotency_key="order-1234"': r"True",
+    'idempotency_key="order-1234"': r"True\nTrue",
     "except OutputSaveError as exc:": r"saved 1",
     "max_response_bytes=": r"Generio\(base_url='http://127\.0\.0\.1:\d+'\)",
     "list_flows.sync(": r"0 flows",  # the test's emulator starts empty

@@ -6,8 +6,10 @@ job as it ends, and writes the summary. Every job is keyed (its own ``idempotenc
 one derived from its line), so running the same command again after a crash or Ctrl-C
 adopts the flows the first run bought, at every step of a chain, instead of buying them
 again. Ctrl-C leaves the flows in flight running by default (``--on-interrupt auto``, the
-library's default, keeps keyed jobs' flows and every line is keyed): they
-are paid for already, and the next run collects them.
+library's default, keeps keyed jobs' flows and every line is keyed): they are paid for
+already, and the next run collects them. A journal beside the summary
+(``summary.journal.jsonl`` for ``summary.csv``) records each line's flows as soon as they
+are known, so a re-run reads the flows it names instead of the account's whole listing.
 """
 
 from __future__ import annotations
@@ -107,13 +109,15 @@ def batch(
 
     Each job's outputs go to DIR/line-NNNN (its line number). Run the same command again
     after a crash or Ctrl-C: jobs are keyed (their idempotency_key, or a hash of their line),
-    so flows already bought are picked up, never bought twice. Exit code 1 when a job
-    failed, 130 on Ctrl-C (the summary is written either way).
+    so flows already bought are picked up, never bought twice; a journal beside the summary
+    (SUMMARY.journal.jsonl) records them as they are made. Exit code 1 when a job failed,
+    130 on Ctrl-C (the summary is written either way).
     """
     if on_interrupt not in ("auto", "keep", "abort"):
         raise UsageProblem(f"--on-interrupt {on_interrupt}: use auto, keep or abort")
     summary_path = summary if summary is not None else out_dir / "summary.csv"
     summary_format(summary_path)
+    journal = summary_path.with_name(f"{summary_path.stem}.journal.jsonl")
     items = read_jobs(jobs_file, out_dir)
     jobs: list[Any] = [
         item.job if wait_timeout is None else {**item.job, "timeout": wait_timeout}
@@ -130,6 +134,7 @@ def batch(
                 concurrency=concurrency,
                 on_progress=bar,
                 on_interrupt=on_interrupt,  # type: ignore[arg-type]
+                journal=journal,
             )
             for index, outcome in results:
                 row = _row(items[index], outcome, bar.seconds.get(index))

@@ -29,7 +29,6 @@ from generio._cli._options import (
 )
 from generio._cli._progress import FlowBar
 from generio._cli._render import asset_json, flow_json
-from generio._jobs.idempotency import new_key
 
 if TYPE_CHECKING:
     from generio import Asset, Flow, Generio, Template
@@ -70,20 +69,17 @@ def _create(
     parameters: dict[str, Any],
     key: str | None,
 ) -> Flow:
-    """``flows.create`` that, on Ctrl-C while the create is in flight, aborts what it made.
+    """``flows.create``; on Ctrl-C while the create is in flight, it aborts what it made.
 
-    The create always uses a key (a random one when none is given), so the flow can be
-    found by it when the answer never arrives.
+    ``flows.create`` finds that flow by its key (a random one when none is given) and
+    names it on the exception.
     """
-    key = key or new_key()
     try:
         return client.flows.create(
             template, inputs=sources, parameters=parameters, idempotency_key=key
         )
-    except KeyboardInterrupt:
-        from generio._jobs.run import abandon_job  # loads the generated client: not for --help
-
-        flow_id = client._drive(abandon_job(client._state, key, template.name))
+    except KeyboardInterrupt as exc:
+        flow_id = getattr(exc, "generio_flow_id", None)
         note(
             "interrupted before a flow was created"
             if flow_id is None

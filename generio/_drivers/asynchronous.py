@@ -158,6 +158,10 @@ class AsyncDriver:
             await anyio.sleep(effect.seconds)
             return None
         if isinstance(effect, Local):
+            if effect.blocking:
+                import anyio.to_thread
+
+                return await anyio.to_thread.run_sync(perform_local, effect)
             return perform_local(effect)
         if self._http.is_closed or self._state.life.closed:
             raise self._closed_error()
@@ -184,17 +188,31 @@ class AsyncDriver:
         limits = DownloadLimits.start(self._state.settings, effect.deadline)
         extensions, seen = tags(effect.budget, limits.body())
         timeout = limits.request_timeout(self._http.timeout)
-        with (
-            past_deadline(effect, limits),
-            generio_errors(download_op(effect), self._state.settings.api_key, seen),
-        ):
-            stream = self._http.stream("GET", effect.path, timeout=timeout, extensions=extensions)
-            async with stream as answer:
-                if not answer.is_success:
-                    await answer.aread()
-                check_download(effect, answer)
-                content_type = answer.headers.get("content-type", "")
-                with OutputWriter(effect, content_type, limits) as writer:
+        writer: OutputWriter | None = None
+        try:
+            with (
+                past_deadline(effect, limits),
+                generio_errors(download_op(effect), self._state.settings.api_key, seen),
+            ):
+                stream = self._http.stream(
+                    "GET", effect.path, timeout=timeout, extensions=extensions
+                )
+                async with stream as answer:
+                    if not answer.is_success:
+                        await answer.aread()
+                    check_download(effect, answer)
+                    content_type = answer.headers.get("content-type", "")
+                    writer = OutputWriter(effect, content_type, limits).__enter__()
                     async for chunk in answer.aiter_bytes():
                         writer.feed(chunk)
-                    return writer.finish()
+                    saved = writer.finish()
+        except BaseException as exc:
+            if writer is not None:
+                writer.__exit__(type(exc), exc, exc.__traceback__)  # nothing is kept
+            raise
+        # Committing syncs the file and its directory to disk: in a worker thread, so the
+        # event loop (every other flow of a batch) never waits on the disk.
+        import anyio.to_thread
+
+        await anyio.to_thread.run_sync(writer.__exit__, None, None, None)
+        return saved

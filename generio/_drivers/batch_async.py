@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import os
 from collections.abc import AsyncGenerator, Iterable
 from typing import TYPE_CHECKING, cast
 
@@ -23,14 +24,14 @@ from generio._jobs.batch import (
     Outcome,
     Plan,
     as_outcome,
+    batch_keys,
     chain_job,
     check_concurrency,
     interrupted_note,
     plan_jobs,
-    template_names,
+    prepare_batch_job,
 )
 from generio._jobs.batch_progress import BatchCallback, Tracker
-from generio._jobs.calls import prefetch_templates_job
 from generio._jobs.idempotency import new_key
 from generio._jobs.options import OnInterrupt
 
@@ -53,6 +54,7 @@ class AsyncBatches:
         concurrency: int = 8,
         on_progress: BatchCallback | None = None,
         on_interrupt: OnInterrupt = "auto",
+        journal: str | os.PathLike[str] | None = None,
     ) -> list[Outcome]:
         """Run many jobs, at most ``concurrency`` at a time; see :meth:`Generio.run_many`.
 
@@ -61,7 +63,11 @@ class AsyncBatches:
         """
         results: list[Outcome | None] = []
         iterator = self.iter_run_many(
-            jobs, concurrency=concurrency, on_progress=on_progress, on_interrupt=on_interrupt
+            jobs,
+            concurrency=concurrency,
+            on_progress=on_progress,
+            on_interrupt=on_interrupt,
+            journal=journal,
         )
         async with contextlib.aclosing(iterator):
             async for index, outcome in iterator:
@@ -76,6 +82,7 @@ class AsyncBatches:
         concurrency: int = 8,
         on_progress: BatchCallback | None = None,
         on_interrupt: OnInterrupt = "auto",
+        journal: str | os.PathLike[str] | None = None,
     ) -> AsyncGenerator[tuple[int, Outcome], None]:
         """Like :meth:`run_many`, yielding ``(index, result)`` as each job ends.
 
@@ -89,7 +96,7 @@ class AsyncBatches:
         """
         check_concurrency(concurrency)
         plans = plan_jobs(jobs, on_interrupt, new_key)
-        return _iterate(cast("AsyncGenerio", self), plans, concurrency, on_progress)
+        return _iterate(cast("AsyncGenerio", self), plans, concurrency, on_progress, journal)
 
 
 async def _iterate(
@@ -97,11 +104,12 @@ async def _iterate(
     plans: list[Plan],
     concurrency: int,
     on_progress: BatchCallback | None,
+    journal: str | os.PathLike[str] | None,
 ) -> AsyncGenerator[tuple[int, Outcome], None]:
     import anyio
 
-    if len(plans) > 1:
-        await client._drive(prefetch_templates_job(client._state, template_names(plans)))
+    loaded = await client._drive(prepare_batch_job(client._state, plans, journal))
+    keys = batch_keys(client._state, plans, loaded)
     tracker = Tracker(len(plans))
     if on_progress is not None:
         on_progress(tracker.snapshot())
@@ -113,7 +121,7 @@ async def _iterate(
         for plan in queue:
             send.send_nowait((plan.index, None))
             try:
-                outcome: Outcome = await client._drive(chain_job(client._state, plan))
+                outcome: Outcome = await client._drive(chain_job(client._state, plan, keys))
             except Exception as exc:  # noqa: BLE001 - the job's result
                 outcome = as_outcome(plan.index, exc)
             except BaseException as exc:

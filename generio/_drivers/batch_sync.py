@@ -16,6 +16,7 @@ that were in flight) and a note.
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 from collections import deque
 from collections.abc import Generator, Iterable, Mapping
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
     from generio._jobs.batch import Job, Outcome, Plan
     from generio._jobs.batch_progress import BatchCallback
     from generio._jobs.effects import Job as EffectJob
+    from generio._jobs.keys import BatchKeys
 
 # The batch's own modules (plans, chains, progress, the thread pool) load with the first
 # batch: importing the client stays light.
@@ -55,6 +57,7 @@ class SyncBatches:
         concurrency: int = 8,
         on_progress: BatchCallback | None = None,
         on_interrupt: OnInterrupt = "auto",
+        journal: str | os.PathLike[str] | None = None,
     ) -> list[Outcome]:
         """Run many jobs, at most ``concurrency`` at a time; one result per job, in order.
 
@@ -71,6 +74,11 @@ class SyncBatches:
                 the same keys collects them, or ``"auto"`` (the default, as in ``run()``
                 and ``generio batch``): keep those of jobs with your ``idempotency_key``,
                 abort the others (nobody could collect them). A job's own wins.
+            journal: a file where each keyed job's flow id is recorded as soon as it is
+                known (made, with its folder, if missing). Run the batch again with
+                the same journal after a crash: those jobs need no lookup in the account's
+                listing, and jobs whose create was in flight are looked for among flows
+                created since. See README, "Resume after a crash".
 
         Returns:
             For each job, in order, its :class:`~generio.RunResult` (``.steps`` holds every
@@ -80,13 +88,18 @@ class SyncBatches:
 
         Raises:
             ConfigurationError: ``concurrency`` is not an integer >= 1.
-            InputError: a job is unusable (an unknown key, no template), before any
-                request.
+            InputError: a job is unusable (an unknown key, no template), or the journal
+                cannot be read, before any request.
+            LookupIncompleteError: (as a job's result) its key's lookup could not finish.
             ClientClosedError: the client was closed.
         """
         results: list[Outcome | None] = []
         iterator = self.iter_run_many(
-            jobs, concurrency=concurrency, on_progress=on_progress, on_interrupt=on_interrupt
+            jobs,
+            concurrency=concurrency,
+            on_progress=on_progress,
+            on_interrupt=on_interrupt,
+            journal=journal,
         )
         with contextlib.closing(iterator):
             for index, outcome in iterator:
@@ -101,6 +114,7 @@ class SyncBatches:
         concurrency: int = 8,
         on_progress: BatchCallback | None = None,
         on_interrupt: OnInterrupt = "auto",
+        journal: str | os.PathLike[str] | None = None,
     ) -> Generator[tuple[int, Outcome], None, None]:
         """Like :meth:`run_many`, yielding ``(index, result)`` as each job ends.
 
@@ -115,14 +129,18 @@ class SyncBatches:
         client = cast("Generio", self)
         if client._driver.closed:
             raise ClientClosedError("Generio")
-        from generio._jobs.batch import check_concurrency, plan_jobs, template_names
-        from generio._jobs.calls import prefetch_templates_job
+        from generio._jobs.batch import (
+            batch_keys,
+            check_concurrency,
+            plan_jobs,
+            prepare_batch_job,
+        )
 
         check_concurrency(concurrency)
         plans = plan_jobs(jobs, on_interrupt, new_key)
-        if len(plans) > 1:
-            client._drive(prefetch_templates_job(client._state, template_names(plans)))
-        return _iterate(client, plans, concurrency, on_progress, on_interrupt)
+        loaded = client._drive(prepare_batch_job(client._state, plans, journal))
+        keys = batch_keys(client._state, plans, loaded)
+        return _iterate(client, plans, concurrency, on_progress, on_interrupt, keys)
 
 
 def _iterate(
@@ -131,6 +149,7 @@ def _iterate(
     concurrency: int,
     on_progress: BatchCallback | None,
     on_interrupt: OnInterrupt,
+    keys: BatchKeys | None,
 ) -> Generator[tuple[int, Outcome], None, None]:
     from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
@@ -149,7 +168,7 @@ def _iterate(
             while pending and len(running) < concurrency:
                 plan = pending.popleft()
                 tracker.start()
-                running[pool.submit(_work, client, plan, stop)] = plan.index
+                running[pool.submit(_work, client, plan, stop, keys)] = plan.index
                 if on_progress is not None:
                     on_progress(tracker.snapshot(plan.index))
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
@@ -186,12 +205,12 @@ def _stop(stop: threading.Event, running: Mapping[Future[Outcome], int]) -> list
     return stopped
 
 
-def _work(client: Generio, plan: Plan, stop: threading.Event) -> Outcome:
+def _work(client: Generio, plan: Plan, stop: threading.Event, keys: BatchKeys | None) -> Outcome:
     """One job in a worker thread; an Exception is its result, a stop raises."""
     from generio._jobs.batch import as_outcome, chain_job
 
     try:
-        return _drive_stoppable(client, chain_job(client._state, plan), stop)
+        return _drive_stoppable(client, chain_job(client._state, plan, keys), stop)
     except Exception as exc:  # noqa: BLE001 - the job's result
         return as_outcome(plan.index, exc)
 

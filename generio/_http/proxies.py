@@ -143,7 +143,11 @@ def sync_routes(limits: httpx.Limits, user: httpx.Client | None) -> Routes[httpx
         return ForkSafe(lambda: httpx.HTTPTransport(limits=limits, proxy=proxy))
 
     proxies, secrets = _proxy_routes(proxied)
-    return Routes(ForkSafe(lambda: httpx.HTTPTransport(limits=limits)), proxies, secrets)
+    from generio._http.shards import Shards, shard_limits, shared_tls
+
+    shard, tls = shard_limits(limits), shared_tls()
+    direct = ForkSafe(lambda: Shards(lambda: httpx.HTTPTransport(verify=tls, limits=shard)))
+    return Routes(direct, proxies, secrets)
 
 
 def async_routes(
@@ -160,7 +164,13 @@ def async_routes(
         return AsyncForkSafe(lambda: httpx.AsyncHTTPTransport(limits=limits, proxy=proxy))
 
     proxies, secrets = _proxy_routes(proxied)
-    return Routes(AsyncForkSafe(lambda: httpx.AsyncHTTPTransport(limits=limits)), proxies, secrets)
+    from generio._http.shards import AsyncShards, shard_limits, shared_tls
+
+    shard, tls = shard_limits(limits), shared_tls()
+    direct = AsyncForkSafe(
+        lambda: AsyncShards(lambda: httpx.AsyncHTTPTransport(verify=tls, limits=shard))
+    )
+    return Routes(direct, proxies, secrets)
 
 
 class Lender(Protocol):

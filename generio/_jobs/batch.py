@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Required, TypedDict
 
@@ -31,7 +32,10 @@ import attrs
 from generio._errors import ConfigurationError, GenerioError, InputError
 from generio._jobs.collect import where_outputs
 from generio._jobs.effects import Job as EffectJob
+from generio._jobs.effects import local
 from generio._jobs.idempotency import MAX_KEY_LENGTH, check_key
+from generio._jobs.journal import Journal, LoadJournal
+from generio._jobs.keys import BatchKeys
 from generio._jobs.options import OnInterrupt, check_on_interrupt, resolve
 from generio._jobs.state import ClientState
 from generio._jobs.wait import ProgressCallback, check_progress_interval
@@ -44,10 +48,12 @@ __all__ = [
     "Plan",
     "Step",
     "as_outcome",
+    "batch_keys",
     "chain_job",
     "check_concurrency",
     "interrupted_note",
     "plan_jobs",
+    "prepare_batch_job",
     "step_key",
 ]
 
@@ -332,9 +338,25 @@ def interrupted_note(error: BaseException, stopped: list[BaseException], mode: s
     )
 
 
-def template_names(plans: Sequence[Plan]) -> list[dict[str, object]]:
-    """Every step's template, as prefetch_templates_job takes them."""
-    return [{"template": step.template} for plan in plans for step in plan.steps]
+def prepare_batch_job(
+    state: ClientState, plans: Sequence[Plan], journal: str | os.PathLike[str] | None
+) -> EffectJob[Journal | None]:
+    """Before the jobs start: fill the template cache once, and read the journal.
+
+    Without the prefetch, every concurrent first run misses the cache and fetches its
+    template; a keyed batch also needs the templates' names for its lookups.
+
+    Raises:
+        InputError: the journal cannot be read.
+    """
+    from generio._jobs.calls import prefetch_templates_job  # loaded with the first batch
+
+    if len(plans) > 1 or any(plan.explicit for plan in plans):
+        names = [{"template": step.template} for plan in plans for step in plan.steps]
+        yield from prefetch_templates_job(state, names)
+    if journal is None:
+        return None
+    return (yield from local(LoadJournal(journal)))
 
 
 def _mark(error: BaseException, plan: Plan, number: int, flows: list[Flow]) -> None:
@@ -361,7 +383,33 @@ def _mark(error: BaseException, plan: Plan, number: int, flows: list[Flow]) -> N
         )
 
 
-def chain_job(state: ClientState, plan: Plan) -> EffectJob[RunResult]:
+def batch_keys(
+    state: ClientState, plans: Sequence[Plan], journal: Journal | None
+) -> BatchKeys | None:
+    """How the batch's keyed jobs look for their keys: one listing, read from now on.
+
+    None when no job has a key of the caller's. Templates named by an id the client has
+    not seen stand for every template (the listing names templates by name).
+    """
+    if not any(plan.explicit for plan in plans):
+        return None
+    names: set[str] = set()
+    for plan in plans:
+        for step in plan.steps:
+            template = step.template
+            if isinstance(template, Template):
+                names.add(template.name)
+                continue
+            known = state.cached_template(template)
+            if known is None:
+                return BatchKeys(time.monotonic(), None, journal)
+            names.add(known.name)
+    return BatchKeys(time.monotonic(), frozenset(names), journal)
+
+
+def chain_job(
+    state: ClientState, plan: Plan, batch: BatchKeys | None = None
+) -> EffectJob[RunResult]:
     """Run a job's steps one after the other; the last step's outputs, every step's flow.
 
     Raises:
@@ -386,10 +434,13 @@ def chain_job(state: ClientState, plan: Plan) -> EffectJob[RunResult]:
                 timeout=step.timeout,
                 on_progress=plan.on_progress,
                 idempotency_key=step.key,
+                # An unkeyed job's keys are random, so new: no look before its creates.
+                key_is_random=not plan.explicit,
                 on_interrupt=plan.on_interrupt,
                 fetch_outputs=plan.fetch_outputs if last else True,
                 out_name=plan.out_name if last else None,
                 progress_interval=plan.progress_interval,
+                batch=batch if plan.explicit else None,
             )
         except BaseException as exc:
             _mark(exc, plan, number, flows)

@@ -8,11 +8,11 @@ body arrived cut) may or may not have done its work, so it is never simply repea
 (``_jobs/idempotency.py``): the caller's, or a fresh random one per logical call.
 
 1. With the caller's key, first look for a flow created with it, by any client or process
-   (``_keyed.find_keyed``): same fingerprint, it is returned and nothing is created; another
+   (``_jobs/keys.py``): same fingerprint, it is returned and nothing is created; another
    fingerprint, :class:`~generio.IdempotencyConflictError`. A random key is new, so it
    needs no look. Calls of one client with the same key take turns.
 2. After an ambiguous failure, look for the flow carrying this call's key, created since
-   the call began (less :data:`CLOCK_SKEW`), and adopt it; nothing else is ever adopted.
+   the call began, and adopt it; nothing else is ever adopted.
 3. Otherwise repeat the POST, within the call's retry budget.
 
 ``POST /flows/{id}/inputs`` has no key: a lost upload is reconciled by looking for an input
@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 import attrs
@@ -48,15 +47,16 @@ from generio._http.operations import (
 from generio._http.policy import Budget, is_unsent
 from generio._jobs.effects import Job, Local, Sleep, local
 from generio._jobs.idempotency import Marker, check_key, new_key, wire_additional
-from generio._jobs.keyed import Fingerprint, check_same, find_keyed
+from generio._jobs.keyed import Fingerprint
+from generio._jobs.keys import BatchKeys, CreateProgress, adopt_job, existing_job, recorded_job
 from generio._jobs.retries import call, retry_post
 from generio._jobs.state import ClientState
+from generio._key_errors import LookupIncompleteError
 from generio._models import Asset, Flow, Template, unknown_template
 from generio._payload.body import JsonBody, create_body, dumps, upload_body
 from generio._payload.inputs import Prepared, check_accepted, needs_fetch, prepare, unwrap
 
 __all__ = [
-    "CLOCK_SKEW",
     "CreateProgress",
     "ReadInputs",
     "create_job",
@@ -67,8 +67,6 @@ __all__ = [
     "upload_job",
 ]
 
-#: How far the service's clock may be behind ours when matching "created after we began".
-CLOCK_SKEW = timedelta(seconds=30)
 #: Statuses after which a POST may or may not have been carried out.
 _AMBIGUOUS_STATUSES = frozenset({408, 500, 502, 503, 504})
 
@@ -187,25 +185,6 @@ def _fetch(state: ClientState, source: object) -> Job[Asset]:
     return asset
 
 
-@attrs.define
-class CreateProgress:
-    """How far a create got, for ``run()``'s clean-up after an interruption.
-
-    Attributes:
-        key: the idempotency key the create uses.
-        explicit: whether the caller gave it (then an earlier flow with it is looked for).
-        posted: whether a ``POST /flows`` may have been sent (then a flow may exist).
-        began: the earliest creation time a flow of this call can have.
-        template: the resolved template's name, once known.
-    """
-
-    key: str
-    explicit: bool = False
-    posted: bool = False
-    began: datetime = attrs.field(factory=lambda: datetime.now(UTC) - CLOCK_SKEW)
-    template: str | None = None
-
-
 def _as_json(value: Any, what: str) -> Any:
     """``value`` after a JSON round trip, as the service will hand it back."""
     return json.loads(dumps(value, what))
@@ -219,6 +198,7 @@ def create_job(
     additional: Any,
     idempotency_key: str | None = None,
     progress: CreateProgress | None = None,
+    batch: BatchKeys | None = None,
 ) -> Job[Flow]:
     """Create a flow (started at once when it has inputs), at most once per key.
 
@@ -231,10 +211,12 @@ def create_job(
         idempotency_key: the caller's key; None makes a random one.
         progress: the key to use, filled in as the create goes (``run()`` uses it to
             clean up); replaces ``idempotency_key``.
+        batch: how a batch's creates look for their keys (one listing for all).
 
     Raises:
         InputError: bad inputs, parameters or key, found before anything is created.
         IdempotencyConflictError: the key was used for a different request.
+        LookupIncompleteError: the key's lookup could not read all it needed.
         APIError: the service refused, or was unreachable within the retry budget.
     """
     if parameters is not None and not isinstance(parameters, Mapping):
@@ -252,16 +234,16 @@ def create_job(
     digest = yield from local(Fingerprint(resolved.name, sent_parameters, tuple(prepared)))
     marker = Marker(key, digest)
     body = create_body(resolved.name, parameters, wire_additional(additional, marker), prepared)
-    progress.template = resolved.name
+    progress.template, progress.marker = resolved.name, marker
     if not explicit:
-        return (yield from _post_flow(state, body, marker, progress))
+        return (yield from _post_flow(state, body, marker, progress, batch))
     while not state.hold_key(key):  # a call of this client is creating with this key now
         yield Sleep(_KEY_TURN)
     try:
-        existing = yield from find_keyed(state, key, resolved.name, None, state.budget())
+        existing = yield from existing_job(state, marker, resolved.name, progress.began, batch)
         if existing is not None:
-            return check_same(existing, marker)
-        return (yield from _post_flow(state, body, marker, progress))
+            return existing
+        return (yield from _post_flow(state, body, marker, progress, batch))
     finally:
         state.release_key(key)
 
@@ -271,12 +253,19 @@ _KEY_TURN = 0.02
 
 
 def _post_flow(
-    state: ClientState, body: JsonBody, marker: Marker, progress: CreateProgress
+    state: ClientState,
+    body: JsonBody,
+    marker: Marker,
+    progress: CreateProgress,
+    batch: BatchKeys | None,
 ) -> Job[Flow]:
     """Send ``POST /flows``; after an ambiguous failure adopt the flow with our key, if any."""
     op = create_flow_op(body)
     budget = state.budget()
     template = progress.template or ""
+    journal = batch.journal if batch is not None and progress.explicit else None
+    if journal is not None:  # on disk before the request: a crash after it leaves a trace
+        yield from local(journal.posting(marker.key, marker.fingerprint))
     while True:
         progress.posted = True
         try:
@@ -286,14 +275,18 @@ def _post_flow(
                 raise
             failure = exc
         else:
-            state.remember_marker(created.id, marker)  # look-ups need not read it again
+            yield from recorded_job(state, batch, marker, created, explicit=progress.explicit)
             return created
+        after = f"{op.method} {op.path} failed ({failure}) and generio "
         try:
-            found = yield from find_keyed(state, marker.key, template, progress.began, budget)
-        except (APIConnectionError, APIStatusError) as exc:
-            raise _unknown_outcome(op, "a flow", failure) from exc
+            found = yield from adopt_job(state, marker, template, progress.began, budget, after)
+        except LookupIncompleteError:
+            if state.lookup.on_incomplete != "create":
+                raise
+            found = None
         if found is not None:
-            return check_same(found, marker)
+            yield from recorded_job(state, batch, marker, found, explicit=progress.explicit)
+            return found
         yield from retry_post(budget, failure)
 
 

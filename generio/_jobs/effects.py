@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Generator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Generic, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeAlias, TypeVar
 
 import attrs
 
@@ -114,8 +114,11 @@ class Local(Generic[T]):
 
     A job yields it rather than touching the disk, so the job stays a pure description;
     the drivers call :meth:`perform` (see :func:`perform_local`), a fake driver may answer
-    it from a script instead.
+    it from a script instead. ``blocking`` work (a file synced to disk) runs in a worker
+    thread under the async driver, so the event loop never waits on the disk.
     """
+
+    blocking: ClassVar[bool] = False
 
     def perform(self) -> T:
         """Do the work; the result is sent back into the job."""

@@ -6,14 +6,9 @@ files: a file, bytes or a stream is hashed once, in 1 MiB reads, as its MIME typ
 bytes (never loaded whole); a data URI is hashed as the same (decoded in slices), so a file
 passed as a ``Path`` or as a data URI gives the same fingerprint; a prompt as its text.
 
-Which requests a lookup makes (:func:`find_keyed`):
-
-* ``GET /flows?sort_by=created_at``, once; entries whose ``additional`` carries the key
-  match directly;
-* when the service leaves ``additional`` out of list entries, ``GET /flows/{id}`` for each
-  entry of the same template (created since the call began when ``since`` is given; every
-  one otherwise). A client remembers what it read, since a flow's ``additional`` never
-  changes, so a later lookup reads only flows it has not seen.
+A lookup (:func:`find_key_job`) asks the client's index (``_jobs/account.py``), brought up
+to date by ``_jobs/listing.py`` with only what it does not know yet, then reads the flow
+found (``GET /flows/{id}``: its current state, and proof it still exists).
 """
 
 from __future__ import annotations
@@ -21,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 import attrs
@@ -30,17 +24,15 @@ from generio._errors import IdempotencyConflictError, NotFoundError
 from generio._http.operations import get_flow_op
 from generio._http.policy import Budget
 from generio._jobs.effects import Job, Local
-from generio._jobs.idempotency import ABSENT, Marker
-from generio._jobs.pages import list_flows_job
+from generio._jobs.idempotency import Marker
+from generio._jobs.listing import Need, ensure_job
 from generio._jobs.retries import call
 from generio._jobs.state import ClientState
 from generio._models import Flow
 from generio._payload import data_uri as _data_uri
 from generio._payload.inputs import Prepared
 
-_LATEST = datetime.max.replace(tzinfo=UTC)
-
-__all__ = ["Fingerprint", "check_same", "find_keyed", "fingerprint"]
+__all__ = ["Fingerprint", "check_same", "find_key_job", "fingerprint"]
 
 _READ = 1024 * 1024
 _SLICE = 4 * 1024 * 1024  # characters of base64 per decoded slice: a multiple of 4
@@ -104,54 +96,47 @@ class Fingerprint(Local[str]):
         return fingerprint(self.template, self.parameters, self.inputs)
 
 
-def check_same(found: Flow, marker: Marker) -> Flow:
+def check_same(found: Flow, marker: Marker, fingerprint: str = "") -> Flow:
     """Return the flow found under the key, if it was made from the same request.
+
+    Args:
+        found: the flow carrying the key.
+        marker: this request's key and fingerprint.
+        fingerprint: the found flow's, when its answer left ``additional`` out.
 
     Raises:
         IdempotencyConflictError: it was created from a different request.
     """
-    theirs = found._marker
-    if isinstance(theirs, Marker) and theirs.fingerprint != marker.fingerprint:
+    theirs = found._marker.fingerprint if isinstance(found._marker, Marker) else fingerprint
+    if theirs and theirs != marker.fingerprint:
         raise IdempotencyConflictError(marker.key, found.id)
     return found
 
 
-def find_keyed(
-    state: ClientState,
-    key: str,
-    template: str,
-    since: datetime | None,
-    budget: Budget,
-) -> Job[Flow | None]:
-    """Find the flow created with ``key``, if any (the earliest, should there be several).
+def find_key_job(state: ClientState, need: Need, budget: Budget) -> Job[tuple[Flow, str] | None]:
+    """Find the flow created with ``need.key``: the earliest, should there be several.
 
     Args:
-        state: the client's state (remembers the markers of flows read one by one).
-        key: the idempotency key.
-        template: the template's name: only flows of it can carry the key.
-        since: only flows created at or after this (None: all).
-        budget: the retry budget of the lookup.
+        state: the client's state (its index).
+        need: the key, and how fresh and deep the account must be known.
+        budget: the retry budget of the listing's pages.
+
+    Returns:
+        The flow as it is now and the fingerprint it was made with ("" if unknown), or
+        None when no flow carries the key.
+
+    Raises:
+        LookupIncompleteError: the listing could not be read as far as needed.
     """
-    flows = yield from list_flows_job(state, None, "created_at", budget)
-    found: list[Flow] = []
-    for flow in flows:
-        if since is not None and flow.created_at is not None and flow.created_at < since:
-            continue
-        marker = flow._marker
-        if marker is ABSENT:
-            if flow.template != template:
-                continue
-            marker = state.known_marker(flow.id)
-            if marker is ABSENT:
-                try:
-                    flow = yield from call(get_flow_op(flow.id), state.budget())
-                except NotFoundError:
-                    continue  # deleted since it was listed
-                marker = flow._marker
-                state.remember_marker(flow.id, marker)
-            elif isinstance(marker, Marker) and marker.key == key:
-                flow = yield from call(get_flow_op(flow.id), state.budget())
-        if isinstance(marker, Marker) and marker.key == key:
-            found.append(flow)
-    # A flow without a creation time sorts last; among equals the listing's order holds.
-    return min(found, key=lambda f: f.created_at or _LATEST) if found else None
+    read = yield from ensure_job(state, need, budget)
+    known = state.index.find(need.key)
+    if known is None:
+        return None
+    if known.flow_id in read:  # read just now
+        return read[known.flow_id], known.fingerprint
+    try:
+        flow: Flow = yield from call(get_flow_op(known.flow_id), state.budget())
+    except NotFoundError:
+        state.index.forget(known.flow_id)  # deleted since it was read: the key is free
+        return None
+    return flow, known.fingerprint

@@ -45,21 +45,29 @@ from generio._jobs.downloads import (
 from generio._jobs.effects import Job, local
 from generio._jobs.flow_errors import name_flow, while_collecting, while_waiting
 from generio._jobs.idempotency import check_key, new_key
-from generio._jobs.keyed import find_keyed
+from generio._jobs.keys import BatchKeys, adopt_job
 from generio._jobs.lifecycle import naming_flow
 from generio._jobs.options import ON_INTERRUPT, OnInterrupt, check_on_interrupt, resolve
 from generio._jobs.outputs import output_job
 from generio._jobs.retries import call
 from generio._jobs.state import ClientState
 from generio._jobs.wait import check_progress_interval, check_timeout, wait_job
-from generio._models import Asset, Flow, Output, ProgressCallback, RunResult, Template
+from generio._models import (
+    NOT_STARTED_STATE,
+    Asset,
+    Flow,
+    Output,
+    ProgressCallback,
+    RunResult,
+    Template,
+)
 from generio._outcomes import FlowFailed
 from generio._payload.names import slug_of_inputs
 
 __all__ = [
     "ON_INTERRUPT",
     "OnInterrupt",
-    "abandon_job",
+    "create_flow_job",
     "run_job",
     "wait_checked_job",
 ]
@@ -95,29 +103,18 @@ def _abort_quietly(state: ClientState, flow_id: str) -> Job[str | None]:
 
 def _find_quietly(state: ClientState, progress: CreateProgress) -> Job[Flow | None]:
     """Find the flow an interrupted create may have made; None when none (or no answer)."""
+    marker = progress.marker
+    if marker is None:  # interrupted before the request was built: nothing was sent
+        return None
     try:
         return (
-            yield from find_keyed(
-                state, progress.key, progress.template or "", progress.began, state.budget()
+            yield from adopt_job(
+                state, marker, progress.template or "", progress.began, state.budget(), ""
             )
         )
-    except GenerioError as exc:
+    except GenerioError as exc:  # a lookup that could not finish, or another request's flow
         logger.debug("could not look for the flow with key %s: %s", progress.key, exc)
         return None
-
-
-def abandon_job(state: ClientState, key: str, template: str) -> Job[str | None]:
-    """Abort the flow an interrupted create with ``key`` may have made; returns its id.
-
-    For callers of ``flows.create`` that were interrupted (the CLI's ``run --no-wait``);
-    best effort, never raises an API error.
-    """
-    progress = CreateProgress(key, posted=True, template=template)
-    flow = yield from _find_quietly(state, progress)
-    if flow is None or flow.is_terminal:
-        return None if flow is None else flow.id
-    yield from _abort_quietly(state, flow.id)
-    return flow.id
 
 
 def _clean_up(
@@ -126,31 +123,37 @@ def _clean_up(
     progress: CreateProgress,
     on_interrupt: str,
     error: BaseException,
+    what: str = "run()",
 ) -> Job[None]:
-    """Abort (or keep) the flow of an interrupted run; mark the exception with what happened."""
+    """Abort (or keep) the flow of an interrupted call; mark the exception with what happened."""
     if flow is None and progress.posted:
         flow = yield from _find_quietly(state, progress)
-    again = f"run(..., idempotency_key={progress.key!r})"
+    again = f"{what[:-2]}(..., idempotency_key={progress.key!r})"
     if flow is None:
         where = "while creating the flow" if progress.posted else "before any flow was created"
-        note = f"generio: run() was interrupted {where}; no flow with its key was found."
+        note = f"generio: {what} was interrupted {where}; no flow with its key was found."
     elif flow.is_terminal:
         note = (
-            f"generio: run() was interrupted after flow {flow.id} ended {flow.state}; "
+            f"generio: {what} was interrupted after flow {flow.id} ended {flow.state}; "
             f"collect its outputs with flows.download_outputs({flow.id!r}, ...)."
+        )
+    elif flow.state == NOT_STARTED_STATE:
+        note = (
+            f"generio: {what} was interrupted; flow {flow.id} was created without inputs and "
+            f"runs nothing until started: start it, or delete it with flows.delete({flow.id!r})."
         )
     elif on_interrupt == "keep":
         note = (
-            f"generio: run() was interrupted; flow {flow.id} was kept running "
+            f"generio: {what} was interrupted; flow {flow.id} was kept running "
             f"({'it has your idempotency_key' if progress.explicit else 'on_interrupt=keep'}). "
             f"Pick it up with flows.wait({flow.id!r}) or {again}."
         )
     else:
         failed = yield from _abort_quietly(state, flow.id)
         note = (
-            f"generio: run() was interrupted; flow {flow.id} was aborted."
+            f"generio: {what} was interrupted; flow {flow.id} was aborted."
             if failed is None
-            else f"generio: run() was interrupted; aborting flow {flow.id} failed ({failed}). "
+            else f"generio: {what} was interrupted; aborting flow {flow.id} failed ({failed}). "
             f"Abort it with flows.abort({flow.id!r}), or pick it up with {again}."
         )
     _mark(error, flow.id if flow is not None else None, note)
@@ -260,6 +263,8 @@ def run_job(
     fetch_outputs: bool = True,
     out_name: str | None = None,
     progress_interval: float | None = None,
+    batch: BatchKeys | None = None,
+    key_is_random: bool = False,
 ) -> Job[RunResult]:
     """Create, wait, collect: the whole of :meth:`Generio.run`.
 
@@ -281,13 +286,15 @@ def run_job(
     if out_dir is not None:
         yield from local(PrepareDir(Path(out_dir)))
     explicit = idempotency_key is not None
-    progress = CreateProgress(check_key(idempotency_key) if explicit else new_key(), explicit)
-    key = progress.key if explicit else None
+    key = check_key(idempotency_key) if explicit else new_key()
+    # A batch's unkeyed job passes its random key (its steps derive theirs): never looked up.
+    progress = CreateProgress(key, explicit and not key_is_random)
+    key_given = progress.key if progress.explicit else None
     guarded = _Guarded(on_progress) if on_progress is not None else None
     flow: Flow | None = None
     try:
         flow = yield from create_job(
-            state, template, sources, parameters, additional, progress=progress
+            state, template, sources, parameters, additional, progress=progress, batch=batch
         )
         logger.info("created flow %s (%s)", flow.id, flow.template)
         flow = yield from wait_job(
@@ -303,9 +310,9 @@ def run_job(
         own = guarded is not None and exc is guarded.raised
         if isinstance(exc, Exception) and not own and not isinstance(exc, ClientClosedError):
             if flow is not None:
-                _name(exc, flow, key)
+                _name(exc, flow, key_given)
             raise
-        mode = resolve(on_interrupt, explicit)
+        mode = resolve(on_interrupt, progress.explicit)
         yield from _clean_up(state, flow, progress, mode, exc)
         raise
 
@@ -318,3 +325,40 @@ def _name(error: Exception, flow: Flow, key: str | None) -> None:
         while_collecting(error, flow.id, key)
     else:
         while_waiting(error, flow.id, key)
+
+
+def create_flow_job(
+    state: ClientState,
+    template: str | Template,
+    inputs: object,
+    *,
+    parameters: Mapping[str, Any] | None,
+    additional: Any,
+    idempotency_key: str | None,
+    on_interrupt: OnInterrupt,
+) -> Job[Flow]:
+    """``flows.create``: create, and clean up like ``run()`` when interrupted meanwhile.
+
+    An interruption while ``POST /flows`` is in flight leaves a flow nobody will get: it is
+    found by the call's key and aborted or kept (``on_interrupt``: ``"auto"`` keeps a keyed
+    call's flow, aborts others), and the exception goes on with ``generio_flow_id`` and a
+    note.
+
+    Raises:
+        InputError: bad inputs, key or ``on_interrupt``, before anything is created.
+        IdempotencyConflictError: the key was used for a different request.
+        LookupIncompleteError: the key's lookup could not read all it needed.
+    """
+    sources = as_sources(inputs)
+    check_on_interrupt(on_interrupt)
+    explicit = idempotency_key is not None
+    progress = CreateProgress(check_key(idempotency_key) if explicit else new_key(), explicit)
+    try:
+        job = create_job(state, template, sources, parameters, additional, progress=progress)
+        return (yield from job)
+    except BaseException as exc:
+        if isinstance(exc, Exception) and not isinstance(exc, ClientClosedError):
+            raise
+        mode = resolve(on_interrupt, explicit)
+        yield from _clean_up(state, None, progress, mode, exc, "flows.create()")
+        raise

@@ -1,4 +1,4 @@
-"""What one client keeps between calls: settings, templates, claimed ids, keys in use.
+"""What one client keeps between calls: settings, templates, claims, keys in use, its index.
 
 Shared by the sync and async clients and handed to every job. Thread-safe, because a sync
 client may be used from several threads; no lock is ever held across a request.
@@ -9,13 +9,13 @@ from __future__ import annotations
 import copy
 import threading
 import time
-from typing import Any
 
 from generio._http.forksafe import fresh_lock, renew_after_fork
 from generio._http.policy import Budget
 from generio._http.settings import Settings
-from generio._jobs.idempotency import ABSENT
+from generio._jobs.account import AccountIndex
 from generio._jobs.lifecycle import Lifecycle
+from generio._jobs.options import KeyLookup
 from generio._jobs.polling import PollSettings
 from generio._models import Template
 
@@ -26,8 +26,6 @@ __all__ = ["CLAIM_RETENTION", "ClientState"]
 #: claims are forgotten so a long-lived client's memory stays bounded.
 CLAIM_RETENTION = 3600.0
 _PRUNE_EVERY = 1024
-#: Markers of flows read one by one (``_jobs/keyed.py``) kept at most; oldest dropped first.
-_MARKERS_KEPT = 10_000
 
 
 class ClientState:
@@ -36,11 +34,17 @@ class ClientState:
     Args:
         settings: the checked settings.
         poll: the polling tuning.
+        lookup: how keys are looked for (``KeyLookup``).
     """
 
-    def __init__(self, settings: Settings, poll: PollSettings | None = None) -> None:
+    def __init__(
+        self, settings: Settings, poll: PollSettings | None = None, lookup: KeyLookup | None = None
+    ) -> None:
         self.settings = settings
         self.poll = poll or PollSettings()
+        self.lookup = lookup or KeyLookup()
+        #: What the client read of the account's flows (``_jobs/account.py``).
+        self.index = AccountIndex()
         self._lock = threading.Lock()
         self._templates: dict[str, Template] = {}
         # Ids of flows and inputs this client created or adopted after an ambiguous failure:
@@ -49,8 +53,6 @@ class ClientState:
         # Idempotency keys a call of this client is creating a flow with right now: a
         # concurrent call with the same key waits for it, then finds its flow.
         self._keys_in_use: set[str] = set()
-        # flow id -> its marker, for flows whose ``additional`` a listing left out.
-        self._markers: dict[str, Any] = {}
         # Jobs cleaning up after an interruption: closing the client waits for them.
         self._cleanups = 0
         #: Open, closing or closed, and the calls in flight (``_jobs/lifecycle.py``).
@@ -66,7 +68,7 @@ class ClientState:
     def derived(self, settings: Settings) -> ClientState:
         """Return a state with other settings sharing this one's memory (``with_options``).
 
-        Templates, claims, keys in use and markers stay shared, so a copy never adopts a
+        Templates, claims, keys in use and the index stay shared, so a copy never adopts a
         flow its original claimed; the count of clean-ups is the copy's own, and its
         lifecycle is a child of this one's: it shares its fate.
         """
@@ -124,18 +126,6 @@ class ClientState:
         """Release a key reserved by :meth:`hold_key`."""
         with self._lock:
             self._keys_in_use.discard(key)
-
-    def known_marker(self, flow_id: str) -> Any:
-        """Return the marker read before for this flow, or ABSENT if never read."""
-        with self._lock:
-            return self._markers.get(flow_id, ABSENT)
-
-    def remember_marker(self, flow_id: str, marker: Any) -> None:
-        """Remember a flow's marker (its ``additional`` never changes)."""
-        with self._lock:
-            if len(self._markers) >= _MARKERS_KEPT:
-                del self._markers[next(iter(self._markers))]
-            self._markers[flow_id] = marker
 
     def cleanup_started(self) -> None:
         """Count a job that began cleaning up after an interruption (aborting its flow)."""

@@ -21,7 +21,7 @@ from generio._errors import InputError
 from generio._payload.parts import open_part
 from generio._save_error import OutputSaveError
 
-__all__ = ["atomic_writer", "open_stream", "safe_filename"]
+__all__ = ["atomic_writer", "open_stream", "safe_filename", "sync_directory"]
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 _MAX_STEM = 100  # far below every file system's 255, leaving room for suffixes
@@ -90,7 +90,7 @@ def _open_temporary(directory: Path, filename: str, owner: _Owner) -> tuple[int,
         raise owner.failed(exc, directory) from None
 
 
-def _sync_directory(directory: Path) -> None:
+def sync_directory(directory: Path) -> None:
     """Make the rename itself durable (POSIX); best effort, as some file systems refuse."""
     if os.name != "posix":
         return
@@ -194,4 +194,4 @@ def atomic_writer(
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
-    _sync_directory(root)
+    sync_directory(root)

@@ -14,6 +14,7 @@ from fastapi.responses import Response
 
 from generio.testing._core import Core
 from generio.testing._faults import Fault
+from generio.testing._listing import Listing
 
 __all__ = ["admin_router"]
 
@@ -69,5 +70,34 @@ def admin_router(core: Core) -> APIRouter:
             return _json({"detail": "flow_seconds must be a number >= 0"}, 422)
         core.store.flow_seconds = float(seconds)
         return _json({"flow_seconds": core.store.flow_seconds})
+
+    @router.get("/requests")
+    async def requests() -> Response:
+        return _json({"requests": dict(core.requests)})
+
+    @router.get("/listing")
+    async def get_listing() -> Response:
+        return _json(core.store.listing.to_json())
+
+    @router.put("/listing")
+    async def put_listing(body: dict[str, Any] = Body()) -> Response:  # noqa: B008 - FastAPI idiom
+        try:
+            core.store.listing = Listing(**body)
+        except (TypeError, ValueError) as exc:
+            return _json({"detail": str(exc)}, 422)
+        return _json(core.store.listing.to_json())
+
+    @router.post("/prefill")
+    async def prefill(body: dict[str, Any] = Body()) -> Response:  # noqa: B008 - FastAPI idiom
+        try:
+            keys = core.store.prefill(
+                int(body["count"]),
+                int(body.get("keyed", 0)),
+                float(body.get("span", 0.0)),
+                tuple(body.get("templates") or ()),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            return _json({"detail": str(exc)}, 422)
+        return _json({"keys": keys})
 
     return router

@@ -11,9 +11,9 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Callable
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Query, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response, StreamingResponse
@@ -24,6 +24,7 @@ from generio.testing._admin import admin_router
 from generio.testing._core import Core
 from generio.testing._flows import Flow, OutputAsset, asset_json
 from generio.testing._inputs import ParsedInput, parse_input
+from generio.testing._listing import next_link
 from generio.testing._outputs import render_output
 from generio.testing._spec import openapi_bytes
 from generio.testing._store import Conflict, NotFound
@@ -236,9 +237,16 @@ def build_app(core: Core) -> FastAPI:
 
     @app.get("/flows")
     async def list_flows(
-        filter_by: StateFilter | None = None, sort_by: SortField = "created_at"
+        filter_by: StateFilter | None = None,
+        sort_by: SortField = "created_at",
+        page: Annotated[int, Query(ge=1)] = 1,
     ) -> Response:
-        return json_response({"flows": store.list_flows(filter_by, sort_by)})
+        # Pages and their ``next`` links are our assumption: see _listing.py.
+        items, more = store.list_page(filter_by, sort_by, page)
+        body: dict[str, Any] = {"flows": items}
+        if more:
+            body["next"] = next_link(filter_by, sort_by, page + 1)
+        return json_response(body)
 
     @app.post("/flows")
     async def create_flow(body: FlowCreateBody, request: Request) -> Response:

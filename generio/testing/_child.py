@@ -13,6 +13,7 @@ import threading
 
 from generio.testing._core import Core
 from generio.testing._faults import Fault
+from generio.testing._listing import Listing
 from generio.testing._server import ServerHandle
 
 __all__ = ["main"]
@@ -26,6 +27,7 @@ def main() -> None:
         config["flow_seconds"],
         config["seed"],
         [Fault.from_json(fault) for fault in config["faults"]],
+        Listing(**config.get("listing", {})),
     )
     handle = ServerHandle(core, config["host"], config["port"])
 

@@ -6,6 +6,7 @@ The child-process flavour talks to the ``/_emulator/`` admin routes with the API
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -18,6 +19,7 @@ import httpx
 
 from generio.testing._faults import Fault, FaultRecord
 from generio.testing._ledger import LedgerEntry
+from generio.testing._listing import Listing
 
 __all__ = ["Control", "ProcessControl", "ThreadControl"]
 
@@ -35,6 +37,12 @@ class Control(Protocol):
     def reset(self) -> None: ...
     def get_flow_seconds(self) -> float: ...
     def set_flow_seconds(self, seconds: float) -> None: ...
+    def get_listing(self) -> Listing: ...
+    def set_listing(self, listing: Listing) -> None: ...
+    def requests(self) -> dict[str, int]: ...
+    def prefill(
+        self, count: int, keyed: int, span: float, templates: tuple[str, ...]
+    ) -> dict[str, str]: ...
     def stop(self) -> None: ...
 
 
@@ -49,12 +57,13 @@ class ThreadControl:
         faults: list[Fault],
         host: str,
         port: int,
+        listing: Listing,
     ) -> None:
         # Imported here: fastapi and uvicorn load only when an emulator actually starts.
         from generio.testing._core import Core
         from generio.testing._server import ServerHandle
 
-        self.core = Core(api_key, flow_seconds, seed, faults)
+        self.core = Core(api_key, flow_seconds, seed, faults, listing)
         self.handle = ServerHandle(self.core, host, port)
         self.handle.start()
         self.base_url = self.handle.base_url
@@ -82,6 +91,20 @@ class ThreadControl:
 
     def set_flow_seconds(self, seconds: float) -> None:
         self.core.store.flow_seconds = seconds
+
+    def get_listing(self) -> Listing:
+        return dataclasses.replace(self.core.store.listing)
+
+    def requests(self) -> dict[str, int]:
+        return dict(self.core.requests)
+
+    def set_listing(self, listing: Listing) -> None:
+        self.core.store.listing = listing
+
+    def prefill(
+        self, count: int, keyed: int, span: float, templates: tuple[str, ...]
+    ) -> dict[str, str]:
+        return self.core.store.prefill(count, keyed, span, templates)
 
     def stop(self) -> None:
         self.handle.stop()
@@ -111,6 +134,7 @@ class ProcessControl:
         faults: list[Fault],
         host: str,
         port: int,
+        listing: Listing,
     ) -> None:
         config = {
             "api_key": api_key,
@@ -119,6 +143,7 @@ class ProcessControl:
             "faults": [fault.to_json() for fault in faults],
             "host": host,
             "port": port,
+            "listing": listing.to_json(),
         }
         env = dict(os.environ)
         # The child must import this very generio, even from a source tree not installed.
@@ -173,6 +198,23 @@ class ProcessControl:
 
     def set_flow_seconds(self, seconds: float) -> None:
         self._call("PUT", "/config", {"flow_seconds": seconds})
+
+    def get_listing(self) -> Listing:
+        return Listing(**self._call("GET", "/listing"))
+
+    def requests(self) -> dict[str, int]:
+        counts: dict[str, int] = self._call("GET", "/requests")["requests"]
+        return counts
+
+    def set_listing(self, listing: Listing) -> None:
+        self._call("PUT", "/listing", listing.to_json())
+
+    def prefill(
+        self, count: int, keyed: int, span: float, templates: tuple[str, ...]
+    ) -> dict[str, str]:
+        body = {"count": count, "keyed": keyed, "span": span, "templates": list(templates)}
+        keys: dict[str, str] = self._call("POST", "/prefill", body)["keys"]
+        return keys
 
     def _terminate(self) -> None:
         process = self._process

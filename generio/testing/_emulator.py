@@ -8,14 +8,17 @@ where client and server must not share a GIL (control calls go over admin HTTP r
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import secrets
 from collections.abc import Callable, Iterable
+from datetime import timedelta
 from types import TracebackType
 
 from generio._extras import EMULATOR_MODULES, require_extra
 from generio.testing._control import Control, ProcessControl, ThreadControl
 from generio.testing._faults import Fault, FaultKind, FaultRecord
 from generio.testing._ledger import LedgerEntry
+from generio.testing._listing import Listing
 
 __all__ = ["Emulator"]
 
@@ -39,9 +42,14 @@ class Emulator:
         host: The address to listen on.
         port: The port; 0 picks a free one.
         process: Serve from a child process instead of a thread of this one.
+        page_size: Flows per page of ``GET /flows``; each page but the last carries a
+            ``next`` link (our assumption of the service's pagination).
+        list_order: ``"ascending"`` (oldest first, as the spec says) or ``"descending"``.
+        list_additional: Whether list entries carry ``additional``; ``False`` serves
+            "flow summaries" without it, as some of the vendor's pages describe.
 
     Raises:
-        ValueError: For a negative ``flow_seconds``.
+        ValueError: For a negative ``flow_seconds``, or bad listing options.
         MissingExtraError: When the ``emulator`` extra (fastapi, uvicorn) is not installed.
     """
 
@@ -55,10 +63,14 @@ class Emulator:
         host: str = "127.0.0.1",
         port: int = 0,
         process: bool = False,
+        page_size: int = 100,
+        list_order: str = "ascending",
+        list_additional: bool = True,
     ) -> None:
         require_extra("generio.testing.Emulator", "emulator", EMULATOR_MODULES)
         if flow_seconds < 0:
             raise ValueError(f"flow_seconds cannot be negative, not {flow_seconds}")
+        self._listing = Listing(page_size, list_order, list_additional)
         self.api_key: str = api_key or f"emu-{secrets.token_urlsafe(24)}"
         self.process = process
         self._flow_seconds = float(flow_seconds)
@@ -113,7 +125,13 @@ class Emulator:
             raise RuntimeError("the emulator is already running")
         kind = ProcessControl if self.process else ThreadControl
         self._control = kind(
-            self.api_key, self._flow_seconds, self._seed, self._faults, self._host, self._port
+            self.api_key,
+            self._flow_seconds,
+            self._seed,
+            self._faults,
+            self._host,
+            self._port,
+            self._listing,
         )
         return self
 
@@ -137,7 +155,7 @@ class Emulator:
         from generio.testing._core import Core  # heavy: fastapi and uvicorn
         from generio.testing._server import ServerHandle
 
-        core = Core(self.api_key, self._flow_seconds, self._seed, self._faults)
+        core = Core(self.api_key, self._flow_seconds, self._seed, self._faults, self._listing)
         handle = ServerHandle(core, self._host, self._port, on_request=on_request)
         if on_ready is not None:
             on_ready(handle.base_url)
@@ -161,6 +179,70 @@ class Emulator:
         if seconds < 0:
             raise ValueError(f"flow_seconds cannot be negative, not {seconds}")
         self._running().set_flow_seconds(float(seconds))
+
+    @property
+    def listing(self) -> Listing:
+        """How ``GET /flows`` answers now: ``page_size``, ``order``, ``additional``."""
+        return (
+            self._running().get_listing() if self._control else dataclasses.replace(self._listing)
+        )
+
+    def set_listing(
+        self,
+        *,
+        page_size: int | None = None,
+        order: str | None = None,
+        additional: bool | None = None,
+    ) -> None:
+        """Change how ``GET /flows`` answers from now on; :meth:`reset` restores the start's.
+
+        Raises:
+            ValueError: For a page size below 1, an unknown order.
+            RuntimeError: When the emulator is not running.
+        """
+        control = self._running()
+        now = control.get_listing()
+        control.set_listing(
+            Listing(
+                now.page_size if page_size is None else page_size,
+                now.order if order is None else order,
+                now.additional if additional is None else additional,
+            )
+        )
+
+    def prefill(
+        self,
+        count: int,
+        *,
+        keyed: int = 0,
+        span: float | timedelta = timedelta(days=30),
+        templates: Iterable[str] = ("model_generate_fromprompt",),
+    ) -> dict[str, str]:
+        """Give the account a history: ``count`` completed flows, created over ``span``.
+
+        Quick (20,000 flows in well under a second): the flows are made in place, spread
+        evenly from ``span`` ago to two seconds ago, each with one small input whose output
+        renders when first downloaded. They are the account's past, not this emulator's
+        work: the ledger does not list them.
+
+        Args:
+            count: how many flows.
+            keyed: how many of them, spread evenly, carry generio's idempotency marker
+                with the key ``history-<n>`` (``n``: the flow's position, oldest 0) and a
+                fingerprint no real request has.
+            span: seconds (or a timedelta) between the oldest flow and the newest.
+            templates: the templates the flows take in turn.
+
+        Returns:
+            The keyed flows: ``key -> flow id``.
+
+        Raises:
+            ValueError: For negative numbers, ``keyed`` above ``count``, an unknown
+                template.
+            RuntimeError: When the emulator is not running.
+        """
+        seconds = span.total_seconds() if isinstance(span, timedelta) else float(span)
+        return self._running().prefill(count, keyed, seconds, tuple(templates))
 
     def add_fault(
         self,
@@ -201,6 +283,14 @@ class Emulator:
     def fault_log(self) -> list[FaultRecord]:
         """Every fault injected since start or the last :meth:`reset`, oldest first."""
         return self._running().fault_log()
+
+    @property
+    def request_counts(self) -> dict[str, int]:
+        """Requests served since start or the last :meth:`reset`, by operation id.
+
+        ``{"list_flows": 201, "get_flow": 1950, ...}``: what a client's calls cost.
+        """
+        return self._running().requests()
 
     @property
     def ledger(self) -> list[LedgerEntry]:

@@ -126,6 +126,8 @@ class EmulatorMiddleware:
             headers = ((b"www-authenticate", b"Bearer"),)
             await _respond(send, 401, _detail(problem), headers=headers)
             return
+        if operation is not None:
+            self.core.requests[operation] += 1
         plan = self.core.plan
         fault = None if operation is None else plan.draw(operation, flow=False)
         if fault is None or operation is None:

@@ -24,6 +24,7 @@ from generio.testing._flows import (
 )
 from generio.testing._inputs import ParsedInput
 from generio.testing._ledger import LedgerEntry
+from generio.testing._listing import Listing, history
 from generio.testing._templates import TemplateSpec
 
 __all__ = ["Conflict", "NotFound", "Store"]
@@ -65,12 +66,15 @@ class Store:
 
     Args:
         flow_seconds: How long a flow runs from start to completion.
+        listing: How ``GET /flows`` answers (pages, order, ``additional``).
     """
 
-    def __init__(self, flow_seconds: float) -> None:
+    def __init__(self, flow_seconds: float, listing: Listing | None = None) -> None:
         self.flow_seconds = flow_seconds
+        self.listing = listing or Listing()
         self._lock = threading.Lock()
         self._flows: dict[str, Flow] = {}
+        self._ordered: list[Flow] = []  # by creation time, oldest first
         self._ledger: list[Flow] = []
 
     def _flow(self, flow_id: str) -> Flow:
@@ -100,8 +104,24 @@ class Store:
             self._start(flow, moment)
         with self._lock:
             self._flows[flow.flow_id] = flow
+            self._ordered.append(flow)
             self._ledger.append(flow)
         return flow_json(flow, self._just_changed(flow, moment))
+
+    def prefill(
+        self, count: int, keyed: int, span: float, templates: tuple[str, ...]
+    ) -> dict[str, str]:
+        """Add an account's history: ``count`` completed flows over the last ``span`` s.
+
+        Not in the ledger (nobody created them through the API). Returns the keyed ones'
+        ``key -> flow id``; see :func:`~generio.testing._listing.history`.
+        """
+        flows, keys = history(count, keyed, span, templates, now() - 2.0)
+        with self._lock:
+            for flow in flows:
+                self._flows[flow.flow_id] = flow
+            self._ordered = sorted([*flows, *self._ordered], key=lambda f: f.created_at)
+        return keys
 
     @staticmethod
     def _just_changed(flow: Flow, moment: float) -> Snapshot:
@@ -121,14 +141,49 @@ class Store:
             return flow_json(flow, flow.snapshot(now()))
 
     def list_flows(self, filter_by: str | None, sort_by: str) -> list[dict[str, Any]]:
-        """Flow objects in ``filter_by`` state (as reported), sorted ascending by ``sort_by``."""
+        """Every flow in ``filter_by`` state (as reported), sorted by ``sort_by``, one list."""
+        rows: list[dict[str, Any]] = []
+        page = 1
+        while True:
+            items, more = self.list_page(filter_by, sort_by, page)
+            rows += items
+            if not more:
+                return rows
+            page += 1
+
+    def list_page(
+        self, filter_by: str | None, sort_by: str, page: int
+    ) -> tuple[list[dict[str, Any]], bool]:
+        """One page of flows in ``filter_by`` state, by ``sort_by`` in the listing's order.
+
+        Returns:
+            The page's Flow objects, and whether a page follows.
+        """
         moment = now()
+        size, listing = self.listing.page_size, self.listing
+        start = (page - 1) * size
         with self._lock:
-            rows = [(flow, flow.snapshot(moment)) for flow in self._flows.values()]
-        if filter_by is not None:
-            rows = [row for row in rows if row[1].shown == filter_by]
-        rows.sort(key=lambda row: _sort_key(sort_by, *row))
-        return [flow_json(flow, snap) for flow, snap in rows]
+            if filter_by is None and sort_by == "created_at":  # the common case: no sort
+                ordered = self._ordered
+                total = len(ordered)
+                if listing.order == "descending":
+                    chunk = ordered[max(0, total - start - size) : max(0, total - start)][::-1]
+                else:
+                    chunk = ordered[start : start + size]
+                rows = [(flow, flow.snapshot(moment)) for flow in chunk]
+            else:
+                every = [(flow, flow.snapshot(moment)) for flow in self._ordered]
+                if filter_by is not None:
+                    every = [row for row in every if row[1].shown == filter_by]
+                every.sort(key=lambda row: _sort_key(sort_by, *row))
+                if listing.order == "descending":
+                    every.reverse()
+                total, rows = len(every), every[start : start + size]
+        items = [flow_json(flow, snap) for flow, snap in rows]
+        if not listing.additional:
+            for item in items:
+                del item["additional"]
+        return items, start + size < total
 
     def template_for_upload(self, flow_id: str) -> TemplateSpec:
         """Return the template an upload must suit, once sure the flow takes uploads."""
@@ -189,6 +244,7 @@ class Store:
                     "completed, aborted or failed"
                 )
             del self._flows[flow_id]
+            self._ordered.remove(flow)
             flow.final = snap
             flow.deleted = True
             flow.inputs = []
@@ -251,9 +307,11 @@ class Store:
             )
         return entries
 
-    def reset(self, flow_seconds: float) -> None:
-        """Forget every flow and the ledger."""
+    def reset(self, flow_seconds: float, listing: Listing | None = None) -> None:
+        """Forget every flow and the ledger; the listing's options back to ``listing``."""
         with self._lock:
             self._flows = {}
+            self._ordered = []
             self._ledger = []
             self.flow_seconds = flow_seconds
+            self.listing = listing or Listing()

@@ -476,7 +476,7 @@ def test_both_clients_offer_the_same_batch_methods() -> None:
         sync = inspect.signature(getattr(Generio, name)).parameters
         asynchronous = inspect.signature(getattr(AsyncGenerio, name)).parameters
         assert list(sync) == list(asynchronous) == [
-            "self", "jobs", "concurrency", "on_progress", "on_interrupt"
+            "self", "jobs", "concurrency", "on_progress", "on_interrupt", "journal"
         ]  # fmt: skip
     assert inspect.iscoroutinefunction(AsyncGenerio.run_many)
     assert inspect.isasyncgenfunction(AsyncGenerio.iter_run_many) is False  # checks at the call

@@ -47,6 +47,16 @@ class Api:
         assert response.status_code == 200, response.text
         return dict(response.json())
 
+    def listed(self, first: str = "/flows") -> list[dict[str, Any]]:
+        """Every flow of a listing, following its pages' next links."""
+        flows: list[dict[str, Any]] = []
+        link: str | None = first
+        while link is not None:
+            body = self.client.get(link).json()
+            flows += body["flows"]
+            link = body.get("next")
+        return flows
+
     def flow(self, flow_id: str) -> dict[str, Any]:
         """Read a flow, failing the test on a non-200."""
         response = self.client.get(f"/flows/{flow_id}")

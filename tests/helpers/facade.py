@@ -79,8 +79,8 @@ FLOW_JSON: dict[str, Any] = {
 }
 
 
-async def _make_async(emu: Emulator, options: dict[str, Any]) -> AsyncGenerio:
-    return AsyncGenerio(emu.api_key, options.pop("base_url", emu.base_url), **options)
+async def _make_async(api_key: str, base_url: str, options: dict[str, Any]) -> AsyncGenerio:
+    return AsyncGenerio(api_key, base_url, **options)
 
 
 @contextlib.contextmanager
@@ -90,13 +90,20 @@ def either_client(kind: str, emu: Emulator, **options: Any) -> Iterator[Generio]
     ``options`` go to the client's constructor (``download_timeout=``, ...; ``base_url=``
     points it at a server in front of the emulator).
     """
+    url = options.pop("base_url", emu.base_url)
+    with client_at(kind, emu.api_key, url, **options) as client:
+        yield client
+
+
+@contextlib.contextmanager
+def client_at(kind: str, api_key: str, base_url: str, **options: Any) -> Iterator[Generio]:
+    """Open a client of ``kind`` ("sync", "async": a blocking view) on any server."""
     if kind == "sync":
-        url = options.pop("base_url", emu.base_url)
-        with Generio(emu.api_key, url, **options) as client:
+        with Generio(api_key, base_url, **options) as client:
             yield client
         return
     with anyio.from_thread.start_blocking_portal("asyncio") as portal:
-        aclient = portal.call(_make_async, emu, options)
+        aclient = portal.call(_make_async, api_key, base_url, options)
         try:
             yield Blocking(aclient, portal)  # type: ignore[misc]
         finally:

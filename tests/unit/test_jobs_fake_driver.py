@@ -29,6 +29,8 @@ from generio._jobs.wait import wait_job
 from tests.helpers.fake_driver import FakeClock, FakeDriver, Step, calls, new_state
 
 TEMPLATE = "model_generate_fromprompt"
+#: The first page of the listing a lookup reads.
+LIST = "GET /flows?sort_by=created_at"
 TEMPLATE_JSON = {"template_id": "t1", "name": TEMPLATE, "input_types": ["text/plain"]}
 
 
@@ -73,9 +75,9 @@ def test_a_keyed_create_adopts_the_flow_its_lost_post_made() -> None:
     driver = FakeDriver(
         [
             Step(f"GET /templates/{TEMPLATE}", TEMPLATE_JSON),
-            Step("GET /flows", {"flows": []}),  # the caller's key: any earlier flow with it?
+            Step(LIST, {"flows": []}),  # the caller's key: any earlier flow with it?
             Step("POST /flows", posted.fail),
-            Step("GET /flows", lambda _call: _page([posted.as_listed()])),
+            Step(LIST, lambda _call: _page([posted.as_listed()])),
         ]
     )
     job = create_job(new_state(), TEMPLATE, ["a chair"], None, {"n": 1}, "my-key-0001")
@@ -93,7 +95,7 @@ def test_a_random_key_create_adopts_too_and_never_posts_twice() -> None:
         [
             Step(f"GET /templates/{TEMPLATE}", TEMPLATE_JSON),
             Step("POST /flows", posted.fail),
-            Step("GET /flows", lambda _call: _page([posted.as_listed("f-random")])),
+            Step(LIST, lambda _call: _page([posted.as_listed("f-random")])),
         ]
     )
     flow = driver.drive(create_job(new_state(), TEMPLATE, ["a chair"], None, None))
@@ -109,7 +111,7 @@ def test_a_lost_post_that_made_nothing_is_sent_again() -> None:
         [
             Step(f"GET /templates/{TEMPLATE}", TEMPLATE_JSON),
             Step("POST /flows", posted.fail),
-            Step("GET /flows", {"flows": []}),
+            Step(LIST, {"flows": []}),
             Step("POST /flows", made),
         ]
     )
@@ -126,7 +128,7 @@ def test_a_key_found_with_another_request_is_a_conflict() -> None:
     driver = FakeDriver(
         [
             Step(f"GET /templates/{TEMPLATE}", TEMPLATE_JSON),
-            Step("GET /flows", {"flows": [listed]}),
+            Step(LIST, {"flows": [listed]}),
         ]
     )
     with pytest.raises(IdempotencyConflictError):

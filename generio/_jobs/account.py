@@ -1,0 +1,319 @@
+"""What one client knows of the account's flows: the keys it saw, and how far it read.
+
+The reading itself is ``_jobs/listing.py``; this module only keeps what was read, so that
+a lookup costs what is new since the last one, not the account (see CONTRIBUTING.md,
+"Finding a key's flow"). Thread-safe; no lock is held across a request.
+
+What is kept, per flow, is only what a lookup needs:
+
+* flows that carry a key: key -> (flow id, fingerprint, creation time), the earliest flow
+  per key;
+* when list entries leave ``additional`` out: the flows not read one by one yet (id ->
+  template, creation time), and the ids already read (their key, if any, is above).
+
+Both are bounded by :data:`MAX_FLOWS`. When full, the oldest flows (by creation time) go
+first, so the flows inside the key window, the ones lookups need, are the last to go: the
+index thrashes only on an account with more than that many flows inside the window.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Literal
+
+import attrs
+
+from generio._jobs.idempotency import ABSENT, Marker
+from generio._models import Flow
+
+__all__ = ["MAX_FLOWS", "AccountIndex", "Coverage", "KeyedFlow", "Order", "TailPage"]
+
+#: Flows the index remembers at most (keys, and flows still to read one by one).
+MAX_FLOWS = 500_000
+#: A read in progress older than this (seconds) is taken over: its job was abandoned.
+_STALE_READ = 300.0
+_EARLIEST = datetime.min.replace(tzinfo=UTC)
+_LATEST = datetime.max.replace(tzinfo=UTC)
+
+Order = Literal["ascending", "descending", "unknown"]
+
+
+@attrs.frozen
+class KeyedFlow:
+    """The flow a key made, as far as a lookup needs it.
+
+    Attributes:
+        flow_id: the flow's id.
+        fingerprint: ``sha256:...`` of the request that made it ("" when unknown).
+        created_at: its creation time, by the service's clock, when listed.
+    """
+
+    flow_id: str
+    fingerprint: str
+    created_at: datetime | None
+
+
+@attrs.frozen
+class TailPage:
+    """One of the last pages of an oldest-first listing: where a refresh starts reading.
+
+    Attributes:
+        path: the page's path and query.
+        first: the creation time of its first flow.
+    """
+
+    path: str
+    first: datetime | None
+
+
+@attrs.frozen
+class Coverage:
+    """How much of the listing the index reflects.
+
+    Attributes:
+        order: the order the listing was seen in (learned from its creation times).
+        started: ``time.monotonic()`` when the read that made it current began: every flow
+            listed before then is known.
+        newest: the newest creation time read.
+        oldest: the oldest creation time read.
+        to_end: whether the read reached the listing's last page.
+        resume: newest first: the link where the read stopped going back.
+        tail: oldest first: the last pages, where a refresh starts.
+    """
+
+    order: Order
+    started: float
+    newest: datetime | None
+    oldest: datetime | None
+    to_end: bool
+    resume: str | None = None
+    tail: tuple[TailPage, ...] = ()
+
+
+class _Pending:
+    """Flows listed without ``additional`` and not read yet, by template.
+
+    Each template's newest creation time is kept, so that "is anything left to read?",
+    asked by every waiting lookup, costs a look per template, not one per flow.
+    """
+
+    def __init__(self) -> None:
+        self._by: dict[str, dict[str, datetime | None]] = {}  # template -> id -> created
+        self._of: dict[str, str] = {}  # id -> template
+        self._newest: dict[str, datetime | None] = {}  # a template's newest (None: undated)
+        self._stale: set[str] = set()  # templates whose newest must be worked out again
+
+    def __len__(self) -> int:
+        return len(self._of)
+
+    def __contains__(self, flow_id: str) -> bool:
+        return flow_id in self._of
+
+    def add(self, flow_id: str, template: str, created: datetime | None) -> None:
+        self.pop(flow_id)
+        self._by.setdefault(template, {})[flow_id] = created
+        self._of[flow_id] = template
+        if template in self._stale:
+            return
+        newest = self._newest.get(template, _EARLIEST)
+        if created is None or newest is None:
+            self._newest[template] = None
+        elif created > newest:
+            self._newest[template] = created
+
+    def pop(self, flow_id: str) -> None:
+        template = self._of.pop(flow_id, None)
+        if template is not None:
+            del self._by[template][flow_id]
+            self._stale.add(template)
+
+    def times(self) -> list[tuple[datetime | None, str]]:
+        return [(created, i) for flows in self._by.values() for i, created in flows.items()]
+
+    def _chosen(self, templates: frozenset[str] | None) -> list[str]:
+        if templates is None:
+            return list(self._by)
+        return [t for t in (*sorted(templates), "") if t in self._by]
+
+    def ids(self, templates: frozenset[str] | None, since: datetime | None) -> list[str]:
+        return [
+            flow_id
+            for template in self._chosen(templates)
+            for flow_id, created in self._by[template].items()
+            if since is None or created is None or created >= since
+        ]
+
+    def any(self, templates: frozenset[str] | None, since: datetime | None) -> bool:
+        for template in self._chosen(templates):
+            flows = self._by[template]
+            if not flows:
+                continue
+            if template in self._stale:
+                dated = [c for c in flows.values() if c is not None]
+                undated = len(dated) < len(flows)
+                self._newest[template] = None if undated else max(dated)
+                self._stale.discard(template)
+            newest = self._newest[template]
+            if since is None or newest is None or newest >= since:
+                return True
+        return False
+
+
+class AccountIndex:
+    """The keys and listing coverage one client (and its ``with_options`` copies) know."""
+
+    def __init__(self, max_flows: int = MAX_FLOWS) -> None:
+        self._lock = threading.Lock()
+        self._max = max_flows
+        self._keys: dict[str, KeyedFlow] = {}
+        self._keyed_ids: dict[str, str] = {}  # flow id -> its key
+        # Listed without ``additional``: flow id -> (template, created_at), not read yet.
+        self._pending = _Pending()
+        # Read one by one, without a key: flow id -> created_at.
+        self._plain: dict[str, datetime | None] = {}
+        self._coverage: Coverage | None = None
+        self._reading: float | None = None  # monotonic start of the read in progress
+        #: What lookups cost so far: list pages read, flows read one by one.
+        self.pages_read = 0
+        self.flows_read = 0
+
+    # -- what was read --------------------------------------------------------------
+
+    def ingest(self, flows: Iterable[Flow]) -> None:
+        """Remember what a listed page's flows tell of keys (``_marker``: Marker, None, ABSENT)."""
+        with self._lock:
+            self.pages_read += 1
+            for flow in flows:
+                marker = flow._marker
+                if isinstance(marker, Marker):
+                    self._keep(flow.id, marker, flow.created_at)
+                elif marker is ABSENT and flow.id not in self._keyed_ids | self._plain.keys():
+                    self._pending.add(flow.id, flow.template, flow.created_at)
+            self._bound()
+
+    def resolved(self, flow: Flow) -> None:
+        """Remember a flow read one by one (its ``additional`` was missing from the list)."""
+        with self._lock:
+            self.flows_read += 1
+            if isinstance(flow._marker, Marker):
+                self._keep(flow.id, flow._marker, flow.created_at)
+            else:
+                self._pending.pop(flow.id)
+                self._plain[flow.id] = flow.created_at
+            self._bound()
+
+    def created(self, flow: Flow, marker: Marker) -> None:
+        """Remember a flow this client created: a later lookup finds it without a read."""
+        with self._lock:
+            self._keep(flow.id, marker, flow.created_at)
+            self._bound()
+
+    def forget(self, flow_id: str) -> None:
+        """Drop a flow that was deleted since it was read."""
+        with self._lock:
+            self._pending.pop(flow_id)
+            self._plain.pop(flow_id, None)
+            key = self._keyed_ids.pop(flow_id, None)
+            if key is not None and key in self._keys and self._keys[key].flow_id == flow_id:
+                del self._keys[key]
+
+    def _keep(self, flow_id: str, marker: Marker, created_at: datetime | None) -> None:
+        self._pending.pop(flow_id)
+        self._plain.pop(flow_id, None)
+        known = self._keys.get(marker.key)
+        # The earliest flow with the key wins; one without a time sorts last.
+        if (
+            known is not None
+            and known.flow_id != flow_id
+            and (known.created_at or _LATEST) <= (created_at or _LATEST)
+        ):
+            self._keyed_ids[flow_id] = marker.key
+            return
+        self._keys[marker.key] = KeyedFlow(flow_id, marker.fingerprint, created_at)
+        self._keyed_ids[flow_id] = marker.key
+
+    def _bound(self) -> None:
+        """Drop the oldest flows once over the bound (rarely: a sort per overflow)."""
+        size = len(self._keyed_ids) + len(self._pending) + len(self._plain)
+        if size <= self._max:
+            return
+        ages: list[tuple[datetime, str]] = [
+            (self._keys[k].created_at or _EARLIEST, i)
+            for i, k in self._keyed_ids.items()
+            if k in self._keys
+        ]
+        ages += [(c or _EARLIEST, i) for c, i in self._pending.times()]
+        ages += [(c or _EARLIEST, i) for i, c in self._plain.items()]
+        ages.sort()
+        for _, flow_id in ages[: size - self._max * 9 // 10]:
+            self._pending.pop(flow_id)
+            self._plain.pop(flow_id, None)
+            key = self._keyed_ids.pop(flow_id, None)
+            if key is not None and key in self._keys and self._keys[key].flow_id == flow_id:
+                del self._keys[key]
+
+    # -- what a lookup asks ---------------------------------------------------------
+
+    def find(self, key: str) -> KeyedFlow | None:
+        """Return the earliest flow known to carry ``key``."""
+        with self._lock:
+            return self._keys.get(key)
+
+    def pending(self, templates: frozenset[str] | None, since: datetime | None) -> list[str]:
+        """Ids of flows listed without ``additional`` that a lookup must read one by one.
+
+        Args:
+            templates: only flows of these templates (or whose template the list left out);
+                None for every template.
+            since: only flows created at or after this (or without a time); None for all.
+        """
+        with self._lock:
+            return self._pending.ids(templates, since)
+
+    def has_pending(self, templates: frozenset[str] | None, since: datetime | None) -> bool:
+        """Whether :meth:`pending` would name any flow (cheap: a look per template)."""
+        with self._lock:
+            return self._pending.any(templates, since)
+
+    @property
+    def reading(self) -> bool:
+        """Whether a call of the client is reading the listing now."""
+        with self._lock:
+            return self._reading is not None and time.monotonic() - self._reading < _STALE_READ
+
+    def size(self) -> int:
+        """How many flows the index holds (for tests and benchmarks)."""
+        with self._lock:
+            return len(self._keyed_ids) + len(self._pending) + len(self._plain)
+
+    # -- reading the listing, one reader at a time ----------------------------------
+
+    @property
+    def coverage(self) -> Coverage | None:
+        """What the last completed read covered; None before the first."""
+        with self._lock:
+            return self._coverage
+
+    def begin_read(self) -> float | None:
+        """Become the one reader; the read's start time, or None while another reads."""
+        now = time.monotonic()
+        with self._lock:
+            if self._reading is not None and now - self._reading < _STALE_READ:
+                return None
+            self._reading = now
+            return now
+
+    def end_read(self, coverage: Coverage | None) -> None:
+        """Finish a read; a new coverage replaces the old (None keeps it: the read failed)."""
+        with self._lock:
+            self._reading = None
+            if coverage is not None:
+                self._coverage = coverage
+
+    def reset(self) -> None:
+        """Forget the coverage (the listing changed under it): the next read starts over."""
+        with self._lock:
+            self._coverage = None

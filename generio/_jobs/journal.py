@@ -1,0 +1,217 @@
+"""The resume journal: which flow each key of a batch made, on disk, as soon as it is known.
+
+``run_many(jobs, journal="batch.journal.jsonl")`` (and ``generio batch``, beside its
+summary) appends one JSON line per event:
+
+* ``{"v": 1, "key": K, "fingerprint": F, "posting": T}`` just before ``POST /flows`` with
+  key ``K`` is sent (``T``: seconds since the epoch, our clock);
+* ``{"v": 1, "key": K, "fingerprint": F, "flow": ID}`` once the key's flow is known
+  (created, adopted after a lost answer, or found by a lookup).
+
+A run of the same batch reads it first: a key with a flow needs no listing (one
+``GET /flows/{id}`` tells its state); a key only ``posting`` was in flight when the run
+stopped, and is looked for among flows created since then; other keys are looked up as
+usual (the account's listing, once per batch).
+
+Each append is one ``write`` to a file opened ``O_APPEND``, under an exclusive ``flock``
+(POSIX; two processes may share a journal), then ``fdatasync``: a line is on disk before
+the request it announces is sent. A process killed in the middle of a write leaves a torn
+last line: reading skips any line that is not a whole record, and the next append starts
+on a new line.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from generio._errors import InputError
+from generio._jobs.effects import Local
+from generio._payload.files import sync_directory
+
+__all__ = ["Journal", "JournalAppend", "LoadJournal"]
+
+try:  # POSIX
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: appends of one process stay whole
+    fcntl = None  # type: ignore[assignment]
+
+
+@contextlib.contextmanager
+def _locked(fd: int, exclusive: bool) -> Iterator[None]:
+    if fcntl is None:  # pragma: no cover - Windows
+        yield
+        return
+    fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+    try:
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+def _sync(fd: int) -> None:
+    getattr(os, "fdatasync", os.fsync)(fd)
+
+
+class Journal:
+    """One batch's journal: what the file held when loaded, and what this run added.
+
+    Args:
+        path: the file (created on the first append).
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self._lock = threading.Lock()
+        self._flows: dict[str, tuple[str, str]] = {}  # key -> (flow id, fingerprint)
+        self._posting: dict[str, float] = {}  # key -> first posting (epoch seconds)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> Journal:
+        """Read a journal (a missing file is an empty one).
+
+        Raises:
+            InputError: the path cannot be read, or is a directory.
+        """
+        journal = cls(path)
+        try:
+            fd = os.open(journal.path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        except FileNotFoundError:
+            return journal
+        except OSError as exc:
+            raise journal._unusable(exc) from None
+        try:
+            with _locked(fd, exclusive=False), os.fdopen(os.dup(fd), "rb") as stream:
+                for line in stream:
+                    journal._take(line)
+        except OSError as exc:
+            raise journal._unusable(exc) from None
+        finally:
+            os.close(fd)
+        return journal
+
+    def _unusable(self, exc: OSError) -> InputError:
+        return InputError(
+            f"cannot use {str(self.path)!r} as a journal: {exc.strerror or exc}; pass a file "
+            "path in a writable directory."
+        )
+
+    def _take(self, line: bytes) -> None:
+        """Apply one line; a torn or foreign line is skipped."""
+        try:
+            record = json.loads(line)
+        except ValueError:
+            return
+        if not isinstance(record, dict) or not isinstance(record.get("key"), str):
+            return
+        key, fingerprint = record["key"], record.get("fingerprint")
+        fingerprint = fingerprint if isinstance(fingerprint, str) else ""
+        if isinstance(record.get("flow"), str):
+            self._flows[key] = (record["flow"], fingerprint)
+        elif isinstance(record.get("posting"), int | float):
+            self._posting.setdefault(key, float(record["posting"]))
+
+    def flow_of(self, key: str) -> tuple[str, str] | None:
+        """Return ``(flow id, fingerprint)`` recorded for ``key``, if any."""
+        with self._lock:
+            return self._flows.get(key)
+
+    def posted_at(self, key: str) -> float | None:
+        """Return when a create with ``key`` was first sent without its flow being recorded."""
+        with self._lock:
+            return None if key in self._flows else self._posting.get(key)
+
+    def forget(self, key: str) -> None:
+        """Drop the flow recorded for a key (it was deleted since)."""
+        with self._lock:
+            self._flows.pop(key, None)
+
+    def posting(self, key: str, fingerprint: str) -> JournalAppend:
+        """Return the effect that records a create about to be sent."""
+        return JournalAppend(
+            self, {"v": 1, "key": key, "fingerprint": fingerprint, "posting": time.time()}
+        )
+
+    def made(self, key: str, flow_id: str, fingerprint: str) -> JournalAppend:
+        """Return the effect that records the key's flow."""
+        record = {"v": 1, "key": key, "fingerprint": fingerprint, "flow": flow_id}
+        return JournalAppend(self, record)
+
+    def append(self, record: dict[str, Any]) -> None:
+        """Append one record, whole, and sync it to disk before returning.
+
+        Raises:
+            InputError: the file cannot be written (the create is then not sent).
+        """
+        line = json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+        flags = os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, flags, 0o644)
+        except OSError as exc:
+            raise self._unusable(exc) from None
+        try:
+            with _locked(fd, exclusive=True):
+                size = os.fstat(fd).st_size
+                if size and os.pread(fd, 1, size - 1) != b"\n":
+                    line = b"\n" + line  # a torn line before: start on a new one
+                os.write(fd, line)
+                _sync(fd)
+            if not size:
+                sync_directory(self.path.parent)
+        except OSError as exc:
+            raise self._unusable(exc) from None
+        finally:
+            os.close(fd)
+        with self._lock:
+            self._take(line.strip())
+
+
+@attrs.frozen(eq=False)
+class JournalAppend(Local[None]):
+    """Append a record to a journal (a local effect; it blocks on the disk).
+
+    Attributes:
+        journal: the journal.
+        record: the record.
+    """
+
+    journal: Journal
+    record: dict[str, Any]
+    blocking = True
+
+    def perform(self) -> None:
+        """Append and sync.
+
+        Raises:
+            InputError: the journal cannot be written.
+        """
+        self.journal.append(self.record)
+
+
+@attrs.frozen(eq=False)
+class LoadJournal(Local[Journal]):
+    """Read a journal at the start of a batch (a local effect).
+
+    Attributes:
+        path: the journal's file.
+    """
+
+    path: str | os.PathLike[str]
+    blocking = True
+
+    def perform(self) -> Journal:
+        """Read it.
+
+        Raises:
+            InputError: it cannot be read.
+        """
+        return Journal.load(self.path)

@@ -1,0 +1,349 @@
+"""Reading the account's listing for key lookups: only what the index does not know yet.
+
+``GET /flows?sort_by=created_at`` is the one way to see flows made by other calls or
+processes. Its order is learned from the creation times it returns (oldest first, newest
+first, or unknown when it gives none or mixes them), never assumed. What a lookup reads
+(:func:`ensure_job`, one reader per client at a time; the others wait for its result):
+
+* the first time: the listing from its first page; newest first, it stops at flows older
+  than the lookup needs (the key window, or the call's own start); otherwise to the end;
+* later, only what is new: oldest first, from the last pages read onwards (re-read from
+  one :data:`SETTLE` before the newest flow known); newest first, from the first page
+  down to that same point; unknown order, the whole listing again;
+* flows listed without ``additional``, inside the window and of the lookup's templates (or
+  of none named), one by one (``GET /flows/{id}``), each once per client.
+
+Time only bounds what is read, never what matches: a key matches wherever it is read.
+Bounds are in the service's own clock, from the newest creation time it listed: a flow a
+call created is no older than that minus the call's age (elapsed on our monotonic clock)
+minus :data:`SETTLE`, whatever the skew between the two clocks.
+
+A read that cannot cover what the lookup needs (``KeyLookup.max_pages``, a page or flow
+that cannot be read, a ``next`` link that leaves the base URL or loops) raises
+:class:`~generio.LookupIncompleteError`, unless the key was found in what was read.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+import attrs
+
+from generio._errors import APIError, NotFoundError
+from generio._http.operations import get_flow_op, list_flows_op, page_op
+from generio._http.policy import Budget
+from generio._jobs.account import AccountIndex, Coverage, Order, TailPage
+from generio._jobs.effects import Job, Sleep
+from generio._jobs.idempotency import Marker
+from generio._jobs.pages import resolve_link
+from generio._jobs.retries import call
+from generio._jobs.state import ClientState
+from generio._key_errors import LookupIncompleteError
+from generio._models import Flow
+
+if TYPE_CHECKING:
+    from generio._payload.wire import Page
+
+__all__ = ["SETTLE", "Need", "ensure_job"]
+
+#: Seconds a flow may appear in the listing after flows created later than it (a create
+#: still being stored): every bound reaches this much further back.
+SETTLE = 60.0
+#: Seconds between looks while another call of the client reads the listing: from 20 ms,
+#: doubling to 200 ms (hundreds of jobs of a batch wait for one read).
+_TURN = 0.02
+_MAX_TURN = 0.2
+#: Pages of an oldest-first listing remembered for the next refresh.
+_TAIL = 3
+_FIRST = "/flows?sort_by=created_at"
+
+
+@attrs.frozen
+class Need:
+    """What a lookup needs the index to cover.
+
+    Attributes:
+        key: the key looked for ("" for a batch's read, which serves all its keys).
+        fresh: ``time.monotonic()`` value the read must have started at or after.
+        since: ``time.monotonic()`` of the call's start: only flows created since then
+            matter (a lost answer, an interruption); None for the key window.
+        templates: flows of other templates are not read one by one; None reads all.
+        after: what went before, for the error's message (a POST that failed).
+    """
+
+    key: str
+    fresh: float
+    since: float | None = None
+    templates: frozenset[str] | None = None
+    after: str = ""
+
+
+def ensure_job(state: ClientState, need: Need, budget: Budget) -> Job[dict[str, Flow]]:
+    """Make the client's index cover what ``need`` asks, reading as little as it can.
+
+    Returns:
+        The flows carrying ``need.key`` that this call read (listed or one by one), by id,
+        as they are now: no need to read them again.
+
+    Raises:
+        LookupIncompleteError: the read could not cover it (and the key was not found).
+    """
+    index: AccountIndex = state.index
+    window = state.lookup.window
+    read: dict[str, Flow] = {}
+    waits = 0
+    while True:
+        # While another call reads, its result may serve this one too: wait, backing off.
+        if not index.reading and _covered(index, need, window):
+            break
+        started = None if index.reading else index.begin_read()
+        if started is None:
+            yield Sleep(min(_MAX_TURN, _TURN * 2**waits))
+            waits += 1
+            continue
+        reader = _Reader(state, need, budget, read)
+        coverage: Coverage | None = None
+        try:
+            coverage = yield from reader.read(index.coverage, started)
+            yield from reader.read_one_by_one(coverage)
+        except LookupIncompleteError:
+            if need.key and index.find(need.key) is not None:
+                return read  # found in what was read: enough for this lookup
+            raise
+        finally:
+            index.end_read(coverage)
+        break
+    return read
+
+
+def _bound(newest: datetime | None, need: Need, window: float) -> datetime | None:
+    """Return the oldest creation time (service clock) a flow the lookup needs can have."""
+    if newest is None:
+        return None
+    age = window if need.since is None else time.monotonic() - need.since
+    return newest - timedelta(seconds=age + SETTLE)
+
+
+def _deep(coverage: Coverage, need: Need, window: float) -> bool:
+    if coverage.to_end:
+        return True
+    bound = _bound(coverage.newest, need, window)
+    return bound is not None and coverage.oldest is not None and coverage.oldest <= bound
+
+
+def _covered(index: AccountIndex, need: Need, window: float) -> bool:
+    coverage = index.coverage
+    if coverage is None or coverage.started < need.fresh or not _deep(coverage, need, window):
+        return False
+    return not index.has_pending(need.templates, _bound(coverage.newest, need, window))
+
+
+class _Order:
+    """Learns the listing's order from consecutive creation times."""
+
+    def __init__(self, last: datetime | None = None) -> None:
+        self.last = last
+        self.up = self.down = 0
+
+    def feed(self, created: datetime | None) -> None:
+        if created is None:
+            return
+        if self.last is not None:
+            self.up += created > self.last
+            self.down += created < self.last
+        self.last = created
+
+    def scan(self, flows: list[Flow], newest: datetime | None) -> datetime | None:
+        """Feed a page's creation times; the newest of them and ``newest``."""
+        for flow in flows:
+            self.feed(flow.created_at)
+            if flow.created_at is not None and (newest is None or flow.created_at > newest):
+                newest = flow.created_at
+        return newest
+
+    @property
+    def order(self) -> Order:
+        if self.up and not self.down:
+            return "ascending"
+        if self.down and not self.up:
+            return "descending"
+        return "unknown"
+
+
+class _Restart(Exception):
+    """What was read no longer joins what the index knew: read the whole listing."""
+
+
+class _Reader:
+    """One read of the listing for one need: counts pages and flows for the error."""
+
+    def __init__(
+        self, state: ClientState, need: Need, budget: Budget, found: dict[str, Flow]
+    ) -> None:
+        self.state = state
+        self.found = found
+        self.need = need
+        self.budget = budget
+        self.window = state.lookup.window
+        self.pages = 0
+        self.flows = 0
+        self.oldest: datetime | None = None
+        self.seen: set[str] = set()
+
+    def incomplete(self, reason: str) -> LookupIncompleteError:
+        return LookupIncompleteError(
+            self.need.key or "(a batch's keys)",
+            reason,
+            pages=self.pages,
+            flows=self.flows,
+            oldest=self.oldest,
+            after=self.need.after,
+        )
+
+    def page(self, path: str) -> Job[tuple[list[Flow], str | None]]:
+        """Read one page; its flows and the next page's path (None on the last)."""
+        if self.pages >= self.state.lookup.max_pages:
+            raise self.incomplete(
+                f"the listing goes on past KeyLookup.max_pages ({self.state.lookup.max_pages})"
+            )
+        try:
+            page: Page[Flow] = yield from call(
+                page_op(list_flows_op(None, "created_at"), path), self.budget
+            )
+        except APIError as exc:
+            raise self.incomplete(f"page {self.pages + 1} could not be read ({exc})") from exc
+        self.pages += 1
+        self.flows += len(page.items)
+        times = [flow.created_at for flow in page.items if flow.created_at is not None]
+        if times and (self.oldest is None or min(times) < self.oldest):
+            self.oldest = min(times)
+        self.state.index.ingest(page.items)
+        for flow in page.items:
+            marker = flow._marker
+            if isinstance(marker, Marker) and marker.key == self.need.key:
+                self.found[flow.id] = flow
+        if page.next is None:
+            return page.items, None
+        link = resolve_link(self.state.settings.base_url, path, page.next)
+        if link is None:
+            raise self.incomplete("a next link leaves the client's base URL")
+        if link in self.seen:
+            raise self.incomplete("a next link leads back to a page already read")
+        self.seen.add(link)
+        return page.items, link
+
+    def read(self, coverage: Coverage | None, started: float) -> Job[Coverage]:
+        """Bring the coverage up to the need: a whole read, a refresh, or a deeper one."""
+        try:
+            if coverage is None or coverage.order == "unknown":
+                return (yield from self.whole(started))
+            if coverage.started >= self.need.fresh:
+                return (yield from self.deeper(coverage))
+            if coverage.order == "ascending":
+                return (yield from self.tail(coverage, started))
+            top = yield from self.top(coverage, started)
+            return top if _deep(top, self.need, self.window) else (yield from self.deeper(top))
+        except _Restart:
+            self.state.index.reset()
+            return (yield from self.whole(started))
+
+    def whole(self, started: float, path: str = _FIRST) -> Job[Coverage]:
+        """Read from the first page: to the end, or newest first down to the need's bound."""
+        order = _Order()
+        newest: datetime | None = None
+        tail: deque[TailPage] = deque(maxlen=_TAIL)
+        while True:
+            flows, following = yield from self.page(path)
+            tail.append(TailPage(path, flows[0].created_at if flows else None))
+            newest = order.scan(flows, newest)
+            if following is None:
+                return Coverage(order.order, started, newest, self.oldest, True, tail=tuple(tail))
+            partial = Coverage("descending", started, newest, self.oldest, False, following)
+            if order.order == "descending" and _deep(partial, self.need, self.window):
+                return partial
+            path = following
+
+    def tail(self, coverage: Coverage, started: float) -> Job[Coverage]:
+        """Oldest first: re-read from the last pages known to the end."""
+        known = coverage.newest
+        if known is None or not coverage.tail:
+            raise _Restart
+        settled = known - timedelta(seconds=SETTLE)
+        start = next(
+            (p for p in reversed(coverage.tail) if p.first is not None and p.first <= settled),
+            coverage.tail[0],
+        )
+        order = _Order()
+        newest = known
+        tail: deque[TailPage] = deque(coverage.tail[: coverage.tail.index(start)], maxlen=_TAIL)
+        path: str | None = start.path
+        first = True
+        while path is not None:
+            flows, following = yield from self.page(path)
+            if first and (not flows or flows[0].created_at is None or flows[0].created_at > known):
+                raise _Restart  # the page moved (flows deleted): what is before it is unread
+            first = False
+            tail.append(TailPage(path, flows[0].created_at if flows else None))
+            newest = order.scan(flows, newest) or known
+            if order.down:
+                raise _Restart  # not oldest first after all
+            path = following
+        return Coverage("ascending", started, newest, coverage.oldest, True, tail=tuple(tail))
+
+    def top(self, coverage: Coverage, started: float) -> Job[Coverage]:
+        """Newest first: read from the first page down to what the index already knew."""
+        known = coverage.newest
+        if known is None:
+            raise _Restart
+        settled = known - timedelta(seconds=SETTLE)
+        order = _Order()
+        newest = known
+        path: str | None = _FIRST
+        while path is not None:
+            flows, following = yield from self.page(path)
+            newest = order.scan(flows, newest) or known
+            if order.up:
+                raise _Restart  # not newest first after all
+            if flows and flows[-1].created_at is not None and flows[-1].created_at <= settled:
+                known_oldest = [t for t in (coverage.oldest, self.oldest) if t is not None]
+                oldest = min(known_oldest) if known_oldest else None
+                return attrs.evolve(coverage, started=started, newest=newest, oldest=oldest)
+            path = following
+        return Coverage("descending", started, newest, self.oldest, True)
+
+    def deeper(self, coverage: Coverage) -> Job[Coverage]:
+        """Newest first: go on from where the last read stopped, down to the need's bound."""
+        if coverage.to_end or _deep(coverage, self.need, self.window):
+            return coverage
+        if coverage.resume is None:
+            raise _Restart
+        self.oldest = coverage.oldest
+        path: str | None = coverage.resume
+        while path is not None:
+            _, following = yield from self.page(path)
+            deeper = attrs.evolve(coverage, oldest=self.oldest, resume=following)
+            if following is None:
+                return attrs.evolve(deeper, to_end=True)
+            if _deep(deeper, self.need, self.window):
+                return deeper
+            path = following
+        return coverage  # pragma: no cover - the loop returns
+
+    def read_one_by_one(self, coverage: Coverage | None) -> Job[None]:
+        """Read the flows the listing gave without ``additional`` that the need covers."""
+        index = self.state.index
+        newest = coverage.newest if coverage is not None else None
+        for flow_id in index.pending(self.need.templates, _bound(newest, self.need, self.window)):
+            try:
+                flow: Flow = yield from call(get_flow_op(flow_id), self.state.budget())
+            except NotFoundError:
+                index.forget(flow_id)  # deleted since it was listed
+                continue
+            except APIError as exc:
+                raise self.incomplete(f"flow {flow_id} could not be read ({exc})") from exc
+            index.resolved(flow)
+            if isinstance(flow._marker, Marker) and flow._marker.key == self.need.key:
+                self.found[flow.id] = flow
