@@ -59,14 +59,3 @@ class LookupIncompleteError(APIError):
             method="GET",
             path="/flows",
         )
-
-    def __reduce__(self) -> tuple[object, ...]:
-        # Keyword-only arguments: rebuilt from the state, so it pickles (process pools).
-        return (_restore, (type(self), self.args, self.__dict__))
-
-
-def _restore(cls: type[Exception], args: tuple[object, ...], state: dict[str, object]) -> Exception:
-    error = cls.__new__(cls)
-    Exception.__init__(error, *args)
-    error.__dict__.update(state)
-    return error

@@ -1,6 +1,6 @@
 """``AsyncGenerio.run_many`` and ``iter_run_many``: the batch driven by anyio tasks.
 
-At most ``concurrency`` worker tasks take jobs (``_jobs/batch.chain_job`` generators) in order
+At most ``concurrency`` worker tasks take jobs (``_jobs/chain.chain_job`` generators) in order
 and drive them; they report starts and ends through a memory stream, and the iterator
 itself counts, calls the batch's ``on_progress`` and yields, so the caller's callback never
 runs inside a worker (where its exception would tear the task group down as a group).
@@ -19,19 +19,9 @@ import os
 from collections.abc import AsyncGenerator, Iterable
 from typing import TYPE_CHECKING, cast
 
-from generio._jobs.batch import (
-    Job,
-    Outcome,
-    Plan,
-    as_outcome,
-    batch_keys,
-    chain_job,
-    check_concurrency,
-    interrupted_note,
-    plan_jobs,
-    prepare_batch_job,
-)
+from generio._jobs.batch import Job, Outcome, Plan, as_outcome, check_concurrency, plan_jobs
 from generio._jobs.batch_progress import BatchCallback, Tracker
+from generio._jobs.chain import batch_keys, chain_job, interrupted_note, prepare_batch_job
 from generio._jobs.idempotency import new_key
 from generio._jobs.options import OnInterrupt
 

@@ -1,6 +1,6 @@
 """``Generio.run_many`` and ``Generio.iter_run_many``: the batch driven by a thread pool.
 
-The jobs are ``_jobs/batch.chain_job`` generators, driven in worker threads (at most
+The jobs are ``_jobs/chain.chain_job`` generators, driven in worker threads (at most
 ``concurrency``); the calling thread hands out jobs, counts, calls the batch's
 ``on_progress`` and yields results as jobs end.
 
@@ -129,12 +129,8 @@ class SyncBatches:
         client = cast("Generio", self)
         if client._driver.closed:
             raise ClientClosedError("Generio")
-        from generio._jobs.batch import (
-            batch_keys,
-            check_concurrency,
-            plan_jobs,
-            prepare_batch_job,
-        )
+        from generio._jobs.batch import check_concurrency, plan_jobs
+        from generio._jobs.chain import batch_keys, prepare_batch_job
 
         check_concurrency(concurrency)
         plans = plan_jobs(jobs, on_interrupt, new_key)
@@ -153,8 +149,8 @@ def _iterate(
 ) -> Generator[tuple[int, Outcome], None, None]:
     from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
-    from generio._jobs.batch import interrupted_note
     from generio._jobs.batch_progress import Tracker
+    from generio._jobs.chain import interrupted_note
 
     tracker = Tracker(len(plans))
     stop = threading.Event()
@@ -207,7 +203,8 @@ def _stop(stop: threading.Event, running: Mapping[Future[Outcome], int]) -> list
 
 def _work(client: Generio, plan: Plan, stop: threading.Event, keys: BatchKeys | None) -> Outcome:
     """One job in a worker thread; an Exception is its result, a stop raises."""
-    from generio._jobs.batch import as_outcome, chain_job
+    from generio._jobs.batch import as_outcome
+    from generio._jobs.chain import chain_job
 
     try:
         return _drive_stoppable(client, chain_job(client._state, plan, keys), stop)

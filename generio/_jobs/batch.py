@@ -8,9 +8,10 @@ schedule. What they schedule is built here:
   template, a step with inputs of its own are each an :class:`~generio.InputError`) and
   gives each job its key: the caller's ``idempotency_key``, else a random one, so every step
   of a chain is keyed either way;
-* :func:`chain_job` is one job as one effect generator (``_jobs/effects.py``): ``run()``'s job
-  per step, each step's inputs the previous step's outputs as :class:`~generio.Asset`
-  objects (their data URIs travel as they came: nothing is decoded or written locally);
+* ``_jobs/chain.py``'s ``chain_job`` is one job as one effect generator (``_jobs/effects.py``):
+  ``run()``'s job per step, each step's inputs the previous step's outputs as
+  :class:`~generio.Asset` objects (their data URIs travel as they came: nothing is decoded or
+  written locally);
 * the counts and the estimate of the time left are in ``_jobs/batch_progress.py``.
 
 Keys of a chain: step 1 uses the job's key itself (so ``run(..., idempotency_key=key)`` and a
@@ -23,7 +24,6 @@ from __future__ import annotations
 
 import difflib
 import os
-import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Required, TypedDict
 
@@ -31,15 +31,10 @@ import attrs
 
 from generio._errors import ConfigurationError, GenerioError, InputError
 from generio._jobs.collect import where_outputs
-from generio._jobs.effects import Job as EffectJob
-from generio._jobs.effects import local
 from generio._jobs.idempotency import MAX_KEY_LENGTH, check_key
-from generio._jobs.journal import Journal, LoadJournal
-from generio._jobs.keys import BatchKeys
 from generio._jobs.options import OnInterrupt, check_on_interrupt, resolve
-from generio._jobs.state import ClientState
 from generio._jobs.wait import ProgressCallback, check_progress_interval
-from generio._models import Flow, RunResult, Template
+from generio._models import RunResult, Template
 
 __all__ = [
     "Job",
@@ -48,12 +43,8 @@ __all__ = [
     "Plan",
     "Step",
     "as_outcome",
-    "batch_keys",
-    "chain_job",
     "check_concurrency",
-    "interrupted_note",
     "plan_jobs",
-    "prepare_batch_job",
     "step_key",
 ]
 
@@ -318,134 +309,3 @@ def _distinct_files(plans: Sequence[Plan], name: Callable[[int], str]) -> None:
                 f"{plan.out_name!r} in {str(plan.out_dir)!r}: one would replace the other's. "
                 "Give each job its own out_name or out_dir."
             )
-
-
-def interrupted_note(error: BaseException, stopped: list[BaseException], mode: str) -> None:
-    """Tell the batch's exception which flows were in flight and what became of them."""
-    ids = [flow_id for e in stopped if (flow_id := getattr(e, "generio_flow_id", None)) is not None]
-    try:
-        error.generio_flow_ids = ids  # type: ignore[attr-defined]
-    except (AttributeError, TypeError):  # pragma: no cover - a slotted exception type
-        return
-    fate = {
-        "keep": "left running (on_interrupt)",
-        "abort": "aborted",
-    }.get(mode, "aborted, or left running for those with your idempotency_key (on_interrupt)")
-    listed = ", ".join(ids) if ids else "none"
-    error.add_note(
-        f"generio: the batch was interrupted; flows of the jobs in flight ({listed}) were "
-        f"{fate}. Finished jobs keep their flows; keyed jobs pick theirs up when run again."
-    )
-
-
-def prepare_batch_job(
-    state: ClientState, plans: Sequence[Plan], journal: str | os.PathLike[str] | None
-) -> EffectJob[Journal | None]:
-    """Before the jobs start: fill the template cache once, and read the journal.
-
-    Without the prefetch, every concurrent first run misses the cache and fetches its
-    template; a keyed batch also needs the templates' names for its lookups.
-
-    Raises:
-        InputError: the journal cannot be read.
-    """
-    from generio._jobs.calls import prefetch_templates_job  # loaded with the first batch
-
-    if len(plans) > 1 or any(plan.explicit for plan in plans):
-        names = [{"template": step.template} for plan in plans for step in plan.steps]
-        yield from prefetch_templates_job(state, names)
-    if journal is None:
-        return None
-    return (yield from local(LoadJournal(journal)))
-
-
-def _mark(error: BaseException, plan: Plan, number: int, flows: list[Flow]) -> None:
-    """Say which step of a chain failed and every step's flow, the failing one's included.
-
-    ``generio_flow_ids`` lists the flows of the steps that made one, in order (the failing
-    step's last, when it made one: ``generio_flow_id``); ``generio_step`` is the failing
-    step, from 1. Plain values, so the error pickles. ``generio_steps`` (the ``Flow``
-    objects of the steps before) stays for older code.
-    """
-    failing = getattr(error, "generio_flow_id", None)
-    ids = [f.id for f in flows] + ([failing] if isinstance(failing, str) else [])
-    try:
-        error.generio_step = number + 1  # type: ignore[attr-defined]
-        error.generio_flow_ids = ids  # type: ignore[attr-defined]
-        error.generio_steps = tuple(flows)  # type: ignore[attr-defined]
-    except (AttributeError, TypeError):  # pragma: no cover - a slotted exception type
-        return
-    if len(plan.steps) > 1:
-        done = ", ".join(f.id for f in flows) or "none"
-        error.add_note(
-            f"generio: job {plan.index} stopped at step {number + 1} of {len(plan.steps)} "
-            f"(its flow: {failing or 'none'}); flows of the steps before: {done}."
-        )
-
-
-def batch_keys(
-    state: ClientState, plans: Sequence[Plan], journal: Journal | None
-) -> BatchKeys | None:
-    """How the batch's keyed jobs look for their keys: one listing, read from now on.
-
-    None when no job has a key of the caller's. Templates named by an id the client has
-    not seen stand for every template (the listing names templates by name).
-    """
-    if not any(plan.explicit for plan in plans):
-        return None
-    names: set[str] = set()
-    for plan in plans:
-        for step in plan.steps:
-            template = step.template
-            if isinstance(template, Template):
-                names.add(template.name)
-                continue
-            known = state.cached_template(template)
-            if known is None:
-                return BatchKeys(time.monotonic(), None, journal)
-            names.add(known.name)
-    return BatchKeys(time.monotonic(), frozenset(names), journal)
-
-
-def chain_job(
-    state: ClientState, plan: Plan, batch: BatchKeys | None = None
-) -> EffectJob[RunResult]:
-    """Run a job's steps one after the other; the last step's outputs, every step's flow.
-
-    Raises:
-        whatever ``run()`` raises for the step that failed, marked with ``generio_step``
-        (1-based) and ``generio_steps`` (the flows of the steps before it).
-    """
-    from generio._jobs.run import run_job  # loaded with the first batch, not with the client
-
-    flows: list[Flow] = []
-    inputs = plan.inputs
-    result: RunResult | None = None
-    for number, step in enumerate(plan.steps):
-        last = number == len(plan.steps) - 1
-        try:
-            result = yield from run_job(
-                state,
-                step.template,
-                inputs,
-                parameters=step.parameters,
-                additional=step.additional,
-                out_dir=plan.out_dir if last else None,
-                timeout=step.timeout,
-                on_progress=plan.on_progress,
-                idempotency_key=step.key,
-                # An unkeyed job's keys are random, so new: no look before its creates.
-                key_is_random=not plan.explicit,
-                on_interrupt=plan.on_interrupt,
-                fetch_outputs=plan.fetch_outputs if last else True,
-                out_name=plan.out_name if last else None,
-                progress_interval=plan.progress_interval,
-                batch=batch if plan.explicit else None,
-            )
-        except BaseException as exc:
-            _mark(exc, plan, number, flows)
-            raise
-        flows.append(result.flow)
-        inputs = list(result.outputs)
-    assert result is not None  # noqa: S101 - a plan has at least one step
-    return RunResult(result.flow, result.outputs, result.paths, steps=tuple(flows))

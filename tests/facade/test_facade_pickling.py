@@ -32,6 +32,7 @@ from generio import (
     IdempotencyConflictError,
     InputError,
     JobError,
+    LookupIncompleteError,
     MissingExtraError,
     NotFoundError,
     OutputSaveError,
@@ -75,6 +76,9 @@ EXAMPLES: dict[str, Callable[[], BaseException]] = {
     "IdempotencyConflictError": lambda: IdempotencyConflictError("order-1", "f1"),
     "InputError": lambda: InputError("empty file"),
     "JobError": lambda: JobError(3, ValueError("a callback failed")),
+    "LookupIncompleteError": lambda: LookupIncompleteError(
+        "order-1", "the page bound", pages=1000, flows=100_000, oldest=None, after=""
+    ),
     "MissingExtraError": lambda: MissingExtraError("Emulator()", "emulator", "fastapi"),
     "NotFoundError": _answer(404, b'{"detail": "no flow f1"}'),
     "OutputSaveError": lambda: OutputSaveError(
