@@ -30,10 +30,20 @@ class LookupIncompleteError(APIError):
         pages: list pages read by this lookup.
         flows: flows those pages held.
         oldest: the oldest creation time reached, when the listing gave times.
+
+    ``listing`` is the request of the listing's pages (``GET /flows``), for the message.
     """
 
     def __init__(
-        self, key: str, reason: str, *, pages: int, flows: int, oldest: datetime | None, after: str
+        self,
+        key: str,
+        reason: str,
+        *,
+        pages: int,
+        flows: int,
+        oldest: datetime | None,
+        after: str,
+        listing: str = "",
     ) -> None:
         self.key = key
         self.reason = reason
@@ -55,7 +65,8 @@ class LookupIncompleteError(APIError):
             )
         super().__init__(
             f"{after}could not tell whether a flow with idempotency key {key!r} exists: {reason} "
-            f"(read {pages} page(s) of GET /flows, {flows} flow(s){reached}). {advice}",
-            method="GET",
-            path="/flows",
+            f"(read {pages} page(s) of {listing or 'the flow listing'}, {flows} flow(s){reached}). "
+            f"{advice}",
+            method=listing.partition(" ")[0],
+            path=listing.partition(" ")[2],
         )

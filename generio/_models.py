@@ -12,6 +12,7 @@ import os
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, TypeAlias
 
 import attrs
@@ -70,6 +71,7 @@ class Flow:
         created_at: when the flow was created (UTC), or None if the service did not say.
         started_at: when it started, or None.
         finished_at: when it reached a terminal state, or None.
+        raw: see :attr:`raw`.
     """
 
     id: str
@@ -84,6 +86,17 @@ class Flow:
     # The idempotency marker removed from ``additional`` (``_jobs/idempotency.py``): a Marker,
     # None, or ABSENT when the answer left ``additional`` out. Not part of the public value.
     _marker: Any = attrs.field(default=None, repr=False, eq=False)
+    _raw: Mapping[str, Any] = attrs.field(factory=dict, repr=False, eq=False)
+
+    @property
+    def raw(self) -> Mapping[str, Any]:
+        """Every field of the answer this flow was read from, as the service sent it.
+
+        A field the service adds is here before generio knows it (``flow.raw["tag"]``);
+        ``additional`` has generio's idempotency marker removed, as on :attr:`additional`.
+        Read-only; empty for a flow that did not come from an answer.
+        """
+        return MappingProxyType(self._raw)
 
     @property
     def is_terminal(self) -> bool:
@@ -113,6 +126,7 @@ class Template:
             inputs against ``input_types`` then step aside and the service judges.
         parameters_known: False when the service sent no parameters field: local checks
             of parameter names and types then step aside too.
+        raw: see :attr:`raw`.
     """
 
     id: str
@@ -124,6 +138,12 @@ class Template:
     category: str | None = None
     input_types_known: bool = True
     parameters_known: bool = True
+    _raw: Mapping[str, Any] = attrs.field(factory=dict, repr=False, eq=False)
+
+    @property
+    def raw(self) -> Mapping[str, Any]:
+        """Every field of the answer this template was read from (see :attr:`Flow.raw`)."""
+        return MappingProxyType(self._raw)
 
 
 def unknown_template(name: str) -> Template:
@@ -156,6 +176,7 @@ class Asset:
         error: why processing failed, when it did.
         flow_id: the flow the asset belongs to, when known.
         kind: ``"input"`` or ``"output"``, when known.
+        raw: see :attr:`raw`.
     """
 
     id: str
@@ -167,7 +188,20 @@ class Asset:
     kind: str | None = None
     # A data URI or prompt text (str), raw content (bytes), or None when not fetched.
     _payload: str | bytes | None = attrs.field(default=None, repr=False, eq=False)
+    _raw: Mapping[str, Any] = attrs.field(factory=dict, repr=False, eq=False)
+    # The request whose answer carried it ("GET /flows/..."), for the message of bad data.
+    _source: str | None = attrs.field(default=None, repr=False, eq=False)
     _decoded: list[bytes] = attrs.field(factory=list, init=False, repr=False, eq=False)
+
+    @property
+    def raw(self) -> Mapping[str, Any]:
+        """Every field of the answer this asset was read from, as the service sent it.
+
+        A field the service adds is here before generio knows it; ``raw["data"]`` is the
+        content as it came (a data URI), when the answer carried it. Read-only; empty for
+        an asset that came as raw bytes or did not come from an answer.
+        """
+        return MappingProxyType(self._raw)
 
     @property
     def is_ready(self) -> bool:
@@ -341,11 +375,12 @@ def _decode_payload(payload: str | bytes, asset: Asset) -> bytes:
     try:
         return _data_uri.decode(_data_uri.repair_misprint(payload))[1]
     except InputError as exc:
-        path = f"/flows/{asset.flow_id}/{asset.kind or 'asset'}s/{asset.id}"
+        method, _, path = (asset._source or "").partition(" ")
+        where = asset._source or f"the answer holding {asset.kind or 'asset'} {asset.id}"
         raise ServerError(
-            f"GET {path} answered 200 but its data is {exc} What to do: this is on the "
+            f"{where} answered 200 but its data is {exc} What to do: this is on the "
             "service's side; fetch it again later.",
-            method="GET",
+            method=method,
             path=path,
             status_code=200,
         ) from None

@@ -195,7 +195,9 @@ class AsyncDriver:
                 generio_errors(download_op(effect), self._state.settings.api_key, seen),
             ):
                 stream = self._http.stream(
-                    "GET", effect.path, timeout=timeout, extensions=extensions
+                    **effect.op.raw_request(asynchronous=True),
+                    timeout=timeout,
+                    extensions=extensions,
                 )
                 async with stream as answer:
                     if not answer.is_success:

@@ -167,7 +167,9 @@ class SyncDriver:
         with (
             past_deadline(effect, limits),
             generio_errors(download_op(effect), self._state.settings.api_key, seen),
-            self._http.stream("GET", effect.path, timeout=timeout, extensions=extensions) as answer,
+            self._http.stream(
+                **effect.op.raw_request(), timeout=timeout, extensions=extensions
+            ) as answer,
         ):
             if not answer.is_success:
                 answer.read()

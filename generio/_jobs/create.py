@@ -53,7 +53,7 @@ from generio._jobs.retries import call, retry_post
 from generio._jobs.state import ClientState
 from generio._key_errors import LookupIncompleteError
 from generio._models import Asset, Flow, Template, unknown_template
-from generio._payload.body import JsonBody, create_body, dumps, upload_body
+from generio._payload.body import dumps
 from generio._payload.inputs import Prepared, check_accepted, needs_fetch, prepare, unwrap
 
 __all__ = [
@@ -233,17 +233,17 @@ def create_job(
     prepared = yield from prepare_job(state, sources, ready, resolved)
     digest = yield from local(Fingerprint(resolved.name, sent_parameters, tuple(prepared)))
     marker = Marker(key, digest)
-    body = create_body(resolved.name, parameters, wire_additional(additional, marker), prepared)
+    op = create_flow_op(resolved.name, parameters, wire_additional(additional, marker), prepared)
     progress.template, progress.marker = resolved.name, marker
     if not explicit:
-        return (yield from _post_flow(state, body, marker, progress, batch))
+        return (yield from _post_flow(state, op, marker, progress, batch))
     while not state.hold_key(key):  # a call of this client is creating with this key now
         yield Sleep(_KEY_TURN)
     try:
         existing = yield from existing_job(state, marker, resolved.name, progress.began, batch)
         if existing is not None:
             return existing
-        return (yield from _post_flow(state, body, marker, progress, batch))
+        return (yield from _post_flow(state, op, marker, progress, batch))
     finally:
         state.release_key(key)
 
@@ -254,13 +254,12 @@ _KEY_TURN = 0.02
 
 def _post_flow(
     state: ClientState,
-    body: JsonBody,
+    op: Operation[Flow],
     marker: Marker,
     progress: CreateProgress,
     batch: BatchKeys | None,
 ) -> Job[Flow]:
     """Send ``POST /flows``; after an ambiguous failure adopt the flow with our key, if any."""
-    op = create_flow_op(body)
     budget = state.budget()
     template = progress.template or ""
     journal = batch.journal if batch is not None and progress.explicit else None
@@ -374,7 +373,6 @@ def upload_job(
     prepared = yield from prepare_job(
         state, [source], ready, template, mime_type=mime_type, additional=additional
     )
-    body = upload_body(prepared[0])
     sent_additional = _as_json(prepared[0].additional, "additional")
     budget = state.budget()
     before: list[Asset] = yield from call(list_inputs_op(flow_id, False), budget)
@@ -383,7 +381,7 @@ def upload_job(
         yield from _post_once(
             state,
             budget,
-            upload_input_op(flow_id, body),
+            upload_input_op(flow_id, prepared[0]),
             lambda: _find_input(state, flow_id, known, sent_additional, budget),
             "an input",
         )
