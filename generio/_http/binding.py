@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import enum
 import functools
+import importlib
 import inspect
 from collections.abc import Mapping, Sequence
 from types import ModuleType
@@ -21,7 +22,28 @@ from typing import Any, get_args
 
 from generio._errors import InputError
 
-__all__ = ["request_of", "said"]
+__all__ = ["deferred", "request_of", "said"]
+
+
+class _Deferred:
+    """A module of ``generio_api`` imported when first used (its models take ~50 ms).
+
+    Loaded with a client's first request, not with ``import generio`` nor a client's
+    construction; from then on its names are this object's own attributes.
+    """
+
+    def __init__(self, name: str) -> None:
+        self._deferred_name = name
+
+    def __getattr__(self, attribute: str) -> Any:
+        module = importlib.import_module(self._deferred_name)
+        vars(self).update(vars(module))
+        return getattr(module, attribute)
+
+
+def deferred(name: str) -> Any:
+    """Return the generated module ``name``, imported on first use."""
+    return _Deferred(name)
 
 
 def said(request: Mapping[str, Any]) -> str:

@@ -19,19 +19,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from types import ModuleType
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import attrs
 import httpx
-from generio_api.api.flows import create_flow, delete_flow, get_flow, list_flows, update_flow
-from generio_api.api.inputs import get_input, list_inputs, upload_input
-from generio_api.api.outputs import get_output, list_outputs
-from generio_api.api.templates import get_template, list_templates
-from generio_api.models import Action, FlowAction, FlowCreate, Input
-from generio_api.types import UNSET
 
 from generio._errors import InputError
-from generio._http.binding import request_of, said
+from generio._http.binding import deferred, request_of, said
 from generio._models import Asset, Flow, Template
 from generio._payload.body import JsonBody, Placeholders
 from generio._payload.inputs import Prepared
@@ -46,6 +40,27 @@ from generio._payload.wire import (
     template_from_json,
 )
 from generio._types import FlowAction as Act
+
+if TYPE_CHECKING:  # mypy checks every call below against the generated signatures
+    from generio_api import models, types
+    from generio_api.api.flows import create_flow, delete_flow, get_flow, list_flows, update_flow
+    from generio_api.api.inputs import get_input, list_inputs, upload_input
+    from generio_api.api.outputs import get_output, list_outputs
+    from generio_api.api.templates import get_template, list_templates
+else:  # loaded with the first request (``binding.deferred``)
+    models, types = deferred("generio_api.models"), deferred("generio_api.types")
+    create_flow = deferred("generio_api.api.flows.create_flow")
+    delete_flow = deferred("generio_api.api.flows.delete_flow")
+    get_flow = deferred("generio_api.api.flows.get_flow")
+    list_flows = deferred("generio_api.api.flows.list_flows")
+    update_flow = deferred("generio_api.api.flows.update_flow")
+    get_input = deferred("generio_api.api.inputs.get_input")
+    list_inputs = deferred("generio_api.api.inputs.list_inputs")
+    upload_input = deferred("generio_api.api.inputs.upload_input")
+    get_output = deferred("generio_api.api.outputs.get_output")
+    list_outputs = deferred("generio_api.api.outputs.list_outputs")
+    get_template = deferred("generio_api.api.templates.get_template")
+    list_templates = deferred("generio_api.api.templates.list_templates")
 
 __all__ = [
     "Operation",
@@ -216,18 +231,20 @@ def create_flow_op(
         InputError: a value is not JSON.
     """
     placeholders = Placeholders()
-    model = FlowCreate(
+    model = models.FlowCreate(
         template=template,
-        parameters=UNSET if parameters is None else dict(parameters),
-        additional=UNSET if additional is None else additional,
-        inputs=[_input(placeholders, item) for item in inputs] if inputs else UNSET,
+        parameters=types.UNSET if parameters is None else dict(parameters),
+        additional=types.UNSET if additional is None else additional,
+        inputs=[_input(placeholders, item) for item in inputs] if inputs else types.UNSET,
     )
     return _streamed(create_flow, flow_from_json, placeholders, body=model)
 
 
-def _input(placeholders: Placeholders, item: Prepared) -> Input:
+def _input(placeholders: Placeholders, item: Prepared) -> models.Input:
     data = placeholders.add(item)
-    return Input(data=data, additional=UNSET if item.additional is None else item.additional)
+    return models.Input(
+        data=data, additional=types.UNSET if item.additional is None else item.additional
+    )
 
 
 def update_flow_op(flow_id: str, action: Act) -> Operation[Flow | None]:
@@ -236,7 +253,9 @@ def update_flow_op(flow_id: str, action: Act) -> Operation[Flow | None]:
     Not the flow: not this flow's id with a state of the docs (``wire.flow_or_none``); the
     job then reads the flow with one ``GET``.
     """
-    request = update_flow._get_kwargs(check_id(flow_id), body=FlowAction(action=Action(action)))
+    request = update_flow._get_kwargs(
+        check_id(flow_id), body=models.FlowAction(action=models.Action(action))
+    )
     return _operation(request, lambda body: flow_or_none(body, flow_id))
 
 
