@@ -9,7 +9,7 @@ import httpx
 
 from generio._drivers.answers import generio_errors, limit_for, read_answer
 from generio._errors import ClientClosedError, GenerioError, WrongEventLoopError
-from generio._http.retrying import tags
+from generio._http.sending import tags
 from generio._jobs.effects import (
     Download,
     Effect,
@@ -37,7 +37,7 @@ class AsyncDriver:
     """Runs jobs for :class:`~generio.AsyncGenerio`: no policy, only I/O.
 
     Args:
-        http: the client's httpx client (retrying, bounded transports).
+        http: the client's httpx client (retrying, bounded: ``_http/sending.py``).
         state: the client's state (settings, clean-up count).
         loop: the event loop the connections already belong to, if any.
     """

@@ -4,7 +4,7 @@ A stream hands out the decoded content of one output of a finished (paid) flow, 
 chunk. Its shells (``streams.py``) only send, read and sleep; everything else is here:
 
 * **No context-bound state.** What a request needs (its retry budget, its body limit) rides
-  on the request itself (``_http/retrying.tags``), errors are translated within one step,
+  on the request itself (``_http/sending.tags``), errors are translated within one step,
   so a stream opened in one thread or task can be read in another (Starlette pulls a sync
   iterator through a thread pool one chunk per call; a task group reads an async one).
 * **Limits of a download.** The content may grow to ``max_download_bytes`` (decoded), and
@@ -38,7 +38,7 @@ from generio._errors import (
     hiding,
 )
 from generio._http.operations import Operation
-from generio._http.retrying import tags
+from generio._http.sending import tags
 from generio._jobs.flow_errors import name_flow, while_collecting
 from generio._jobs.retries import Patience, ride_out
 from generio._jobs.state import ClientState
