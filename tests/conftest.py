@@ -11,7 +11,12 @@ so a test moves flows on by events, not by sleeping. Helpers live in the ``tests
 
 from __future__ import annotations
 
+import os
+import random
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -23,6 +28,26 @@ from tests.helpers.facade import either_client
 
 #: pytester runs inner pytest sessions (the emulator plugin's own tests).
 pytest_plugins = ["pytester"]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """``--khronos``: also run the Khronos glTF validator (npm's registry on first use)."""
+    parser.addoption(
+        "--khronos",
+        action="store_true",
+        help="run the Khronos glTF validator (Node.js and npm; installs gltf-validator from "
+        "npm's registry on first use); `nox -s khronos` does",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Give every xdist worker the same hash seed, so ids showing a set are collected alike.
+
+    Set here, in the controller, before the workers start (they inherit the environment); a
+    fresh random seed per run keeps hash randomisation exercised.
+    """
+    os.environ.setdefault("PYTHONHASHSEED", str(random.randrange(1, 2**32)))
+
 
 #: How long the emulator's flows take unless a folder says otherwise: long enough to poll.
 DEFAULT_FLOW_SECONDS = 0.1
@@ -84,3 +109,24 @@ def http(emu: Emulator) -> Iterator[httpx.Client]:
     headers = {"Authorization": f"Bearer {emu.api_key}"}
     with httpx.Client(base_url=emu.base_url, headers=headers, timeout=10.0) as opened:
         yield opened
+
+
+@pytest.fixture(scope="session")
+def built_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Build generio's wheel from this checkout, once per worker, offline.
+
+    No build isolation: hatchling comes from the test group, so pip fetches nothing.
+    """
+    out = tmp_path_factory.mktemp("wheel")
+    root = Path(__file__).resolve().parents[1]
+    command = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation"]
+    build = subprocess.run(
+        [*command, "-q", "-w", str(out), str(root)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert build.returncode == 0, build.stderr
+    (wheel,) = out.glob("generio-*.whl")
+    return wheel
