@@ -11,13 +11,17 @@ so a test moves flows on by events, not by sleeping. Helpers live in the ``tests
 
 from __future__ import annotations
 
+import functools
 import os
 import random
+import ssl
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import certifi
 import httpx
 import pytest
 
@@ -25,6 +29,33 @@ from generio import Generio
 from generio.testing import Emulator, no_delays
 from tests.helpers.clock import EmulatorClock
 from tests.helpers.facade import either_client
+
+
+@functools.cache
+def _ssl_context() -> ssl.SSLContext:
+    return ssl.create_default_context(cafile=certifi.where())
+
+
+def _share_one_ssl_context(transport: type[Any]) -> None:
+    """Give the transports httpx builds with ``verify=True`` one SSL context for the worker.
+
+    Each new one otherwise loads certifi's CA bundle: about 30 ms of CPU per client, a large
+    share of the suite's. No test speaks TLS (everything is http://127.0.0.1), so sharing
+    the context changes nothing else.
+    """
+    original = transport.__init__
+
+    @functools.wraps(original)
+    def init(self: Any, *args: Any, **kwargs: Any) -> None:
+        if not args and kwargs.get("verify", True) is True:
+            kwargs["verify"] = _ssl_context()
+        original(self, *args, **kwargs)
+
+    transport.__init__ = init
+
+
+_share_one_ssl_context(httpx.HTTPTransport)
+_share_one_ssl_context(httpx.AsyncHTTPTransport)
 
 #: pytester runs inner pytest sessions (the emulator plugin's own tests).
 pytest_plugins = ["pytester"]

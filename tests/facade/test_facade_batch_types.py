@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
+
+from tests.helpers.typecheck import run_mypy
 
 pytest.importorskip("mypy", reason="mypy is in the test dependency group")
 
@@ -64,11 +65,7 @@ with Generio() as client:
 def _mypy(tmp_path: Path, source: str) -> subprocess.CompletedProcess[str]:
     snippet = tmp_path / "snippet.py"
     snippet.write_text(textwrap.dedent(source))
-    return subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--no-error-summary",
-         "--cache-dir", str(tmp_path / "cache"), str(snippet)],
-        capture_output=True, text=True, timeout=300, cwd=tmp_path, check=False,
-    )  # fmt: skip
+    return run_mypy(["--strict", "--no-error-summary", str(snippet)], tmp_path)
 
 
 def test_mypy_refuses_misspelt_job_keys(tmp_path: Path) -> None:
