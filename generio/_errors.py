@@ -374,10 +374,10 @@ def error_from_response(
 
 
 class MissingExtraError(GenerioError, ImportError):
-    """A feature needs an optional extra (``cli``, ``emulator``) that is not installed.
+    """A feature needs an optional extra (``cli``, ``emulator``, ``mesh``) that is not installed.
 
     An ``ImportError`` too, so code that guards an optional import keeps working. Says which
-    extra and how to install it, from a clone and from a package index.
+    extra and how to install it: from a clone, from a wheel, and once generio is on PyPI.
 
     Attributes:
         extra: the extra's name(s) as pip spells them, e.g. ``emulator`` or ``cli,emulator``.
@@ -385,12 +385,16 @@ class MissingExtraError(GenerioError, ImportError):
     """
 
     def __init__(self, feature: str, extra: str, missing: str | None = None) -> None:
+        from generio._version import version  # the wheel's file name carries it
+
         self.extra = extra
         self.feature = feature
         what = f" ({missing} is missing)" if missing else ""
+        wheel = f"dist/generio-{version().replace('0.0.0+unknown', '<version>')}-py3-none-any.whl"
         super().__init__(
             f"{feature} needs the {extra!r} extra, which is not installed{what}. "
             f"From a clone of the repository: pip install '.[{extra}]'; "
-            f"from a package index: pip install 'generio[{extra}]'."
+            f"from a wheel (nox -s build makes it): pip install '{wheel}[{extra}]'; "
+            f"once generio is on PyPI: pip install 'generio[{extra}]'."
         )
         self.name = missing

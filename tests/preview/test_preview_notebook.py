@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from generio import Asset, Generio, InputError
+from generio import Asset, Generio, InputError, MissingExtraError
 from generio._glbinfo import model_facts
 
 
@@ -80,11 +80,13 @@ def test_to_trimesh_loads_the_model(sync_client: Generio) -> None:
 
 
 def test_to_trimesh_refuses_what_it_cannot_load(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No data or not a GLB is an InputError; without trimesh the ImportError says how."""
+    """No data or not a GLB is an InputError; without trimesh a MissingExtraError says how."""
     with pytest.raises(InputError, match="carries no data"):
         Asset(id="a").to_trimesh()
     with pytest.raises(InputError, match="not a glTF binary"):
         Asset(id="b", mime_type="text/plain", payload="a chair").to_trimesh()
     monkeypatch.setitem(sys.modules, "trimesh", None)
-    with pytest.raises(ImportError, match=r"pip install 'generio\[mesh\]'"):
+    with pytest.raises(MissingExtraError, match=r"pip install '\.\[mesh\]'") as caught:
         Asset(id="c", payload=b"glTF").to_trimesh()
+    assert isinstance(caught.value, ImportError)
+    assert caught.value.name == "trimesh"
