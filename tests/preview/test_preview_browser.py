@@ -100,3 +100,77 @@ def test_the_preview_page_renders_every_model(tmp_path: Path) -> None:
     for item, shot in zip(items, shots, strict=True):
         # A model covers a good part of its 340-px-high canvas; an empty one covers nothing.
         assert _model_pixels(shot) > 5_000, item.title
+
+
+#: A page as Jupyter builds one: outputs inserted one by one with innerHTML, then each script
+#: recreated so it runs (what JupyterLab does for trusted outputs), beside RequireJS's
+#: `define` (the classic Notebook's), which must not swallow the viewer's UMD bundle.
+NOTEBOOK_PAGE = """<!doctype html><html><head><meta charset="utf-8">
+<script>
+window.define = function () { throw new Error("RequireJS: mismatched anonymous define()"); };
+window.define.amd = {};
+function show(markup) {
+  const output = document.createElement("div");
+  output.className = "jp-OutputArea-output";
+  output.innerHTML = markup;
+  document.body.appendChild(output);
+  for (const old of output.querySelectorAll("script")) {
+    const script = document.createElement("script");
+    script.textContent = old.textContent;
+    old.replaceWith(script);
+  }
+}
+</script></head><body></body></html>"""
+
+
+def test_ten_notebook_displays_share_one_viewer_offline(tmp_path: Path) -> None:
+    """Ten light displays render once the one carrying the viewer arrives, in any order."""
+    _need_chromium()
+    from playwright.sync_api import sync_playwright
+
+    from generio import Asset
+    from generio._notebook import forget_viewer
+
+    forget_viewer()
+    assets = [
+        Asset(
+            id=f"out-{n}",
+            kind="output",
+            mime_type="model/gltf-binary",
+            payload=prompt_model(f"a vase {n}", {"quality": "low", "seed": n, "texture": False}),
+        )
+        for n in range(10)
+    ]
+    shown = [asset._repr_html_() for asset in assets]
+    forget_viewer()
+    assert ['customElements.define("model-viewer"' in m for m in shown] == [True] + [False] * 9
+    page_path = tmp_path / "notebook.html"
+    page_path.write_text(NOTEBOOK_PAGE)
+    problems: list[str] = []
+    requests: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            # Tall enough to show all ten: model-viewer loads a model only near the viewport.
+            page = browser.new_page(viewport={"width": 800, "height": 6400})
+            page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda error: problems.append(str(error)))
+            page.on("request", lambda request: requests.append(request.url))
+            page.goto(page_path.resolve().as_uri())
+            for markup in shown[1:]:  # a reopened notebook may render the carrier last
+                page.evaluate("show", markup)
+            undefined = "document.querySelectorAll('model-viewer:not(:defined)').length"
+            waiting = page.evaluate(undefined)
+            page.evaluate("show", shown[0])
+            page.wait_for_function(
+                "[...document.querySelectorAll('model-viewer')]"
+                ".every(v => v.dataset.loaded === 'true')",
+                timeout=120_000,
+            )
+            viewers = len(page.query_selector_all("model-viewer"))
+        finally:
+            browser.close()
+    assert waiting == 9
+    assert viewers == 10
+    assert problems == []
+    assert [url for url in requests if url.startswith(("http:", "https:"))] == []
