@@ -26,10 +26,9 @@ JSONDecodeError::
     ├── FlowNotStarted                                 waiting on a flow nobody started
     └── WaitTimeout               (also TimeoutError) waiting gave up; the flow runs on
 
-Messages say what went wrong and what to do. None of them ever contains the API key: errors
-are built from the method, the path, the status and the body, never from request headers;
-and a body that echoes the key (a proxy's error page quoting the request's headers) has it
-replaced by ``***`` while the clients build errors inside :func:`hiding`.
+Messages say what went wrong and what to do, never with the API key: errors are built from
+the method, path, status and body, never from request headers, and a body that echoes the
+key (a proxy's error page) has it replaced by ``***`` inside :func:`hiding`.
 """
 
 from __future__ import annotations
@@ -40,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 from generio._error_body import FieldError, Words, parse_retry_after, read_words
 from generio._http.secret import hide_secrets, hiding
+from generio._version import wheel_path
 
 if TYPE_CHECKING:
     from generio._models import Asset, Flow
@@ -200,10 +200,8 @@ class ResponseTooLargeError(ServerError):
     """An answer went past the client's size limit; decompressed bytes count.
 
     The limit is ``max_response_bytes`` for JSON answers, ``max_download_bytes`` for one
-    downloaded output.
-
-    The rest of the body is not read, nothing is saved, and the call is not retried (the
-    same answer would come again). ``limit`` is the limit in bytes that was passed.
+    downloaded output. The rest of the body is not read, nothing is saved, and the call is
+    not retried (the same answer would come again). ``limit`` is the limit in bytes passed.
     """
 
     def __init__(self, message: str, *, limit: int, **kwargs: Any) -> None:
@@ -237,7 +235,12 @@ class WrongEventLoopError(GenerioError, RuntimeError):
 
 
 class FlowFailed(GenerioError):
-    """A flow ended ``failed`` or ``aborted``; carries the flow and its partial outputs."""
+    """A flow ended ``failed`` or ``aborted``; carries the flow and its partial outputs.
+
+    Attributes:
+        flow: the :class:`~generio.Flow` as it ended (``.state``, ``.id``, ``.template``).
+        outputs: the :class:`~generio.Asset` outputs it made before it ended (maybe none).
+    """
 
     def __init__(self, flow: Flow, outputs: Sequence[Asset] = ()) -> None:
         self.flow = flow
@@ -376,8 +379,7 @@ def error_from_response(
 class MissingExtraError(GenerioError, ImportError):
     """A feature needs an optional extra (``cli``, ``emulator``, ``mesh``) that is not installed.
 
-    An ``ImportError`` too, so code that guards an optional import keeps working. Says which
-    extra and how to install it: from a clone, from a wheel, and once generio is on PyPI.
+    An ``ImportError`` too; says how to install the extra: from a clone, a wheel, or PyPI.
 
     Attributes:
         extra: the extra's name(s) as pip spells them, e.g. ``emulator`` or ``cli,emulator``.
@@ -385,16 +387,13 @@ class MissingExtraError(GenerioError, ImportError):
     """
 
     def __init__(self, feature: str, extra: str, missing: str | None = None) -> None:
-        from generio._version import version  # the wheel's file name carries it
-
         self.extra = extra
         self.feature = feature
         what = f" ({missing} is missing)" if missing else ""
-        wheel = f"dist/generio-{version().replace('0.0.0+unknown', '<version>')}-py3-none-any.whl"
         super().__init__(
             f"{feature} needs the {extra!r} extra, which is not installed{what}. "
             f"From a clone of the repository: pip install '.[{extra}]'; "
-            f"from a wheel (nox -s build makes it): pip install '{wheel}[{extra}]'; "
+            f"from a wheel (nox -s build makes it): pip install '{wheel_path()}[{extra}]'; "
             f"once generio is on PyPI: pip install 'generio[{extra}]'."
         )
         self.name = missing
