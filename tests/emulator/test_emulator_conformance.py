@@ -61,6 +61,7 @@ def test_schemathesis_finds_every_response_conforming(
     assert "Fuzzing (in" in report
 
 
+@pytest.mark.serial  # the stateful phase chains all twelve operations: seconds of CPU
 def test_schemathesis_chains_every_operation_conforming(tmp_path: Path) -> None:
     """Sequences that follow the spec's links (create, then get, update...) conform too."""
     report = _schemathesis(tmp_path, "stateful", tuple(OPERATION_IDS))

@@ -8,9 +8,12 @@ Chromium is missing (failed instead when ``$CI`` is set: CI must run it).
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -57,11 +60,33 @@ def _model_pixels(png: bytes) -> int:
     return int((distance > 60).sum())
 
 
-def test_the_preview_page_renders_every_model(tmp_path: Path) -> None:
-    """The page loads from file:// with no console errors, and each canvas shows a model."""
+@contextlib.contextmanager
+def _browser_page(width: int, height: int) -> Iterator[tuple[Any, list[str], list[str]]]:
+    """Open a Chromium page; yield it with the console errors and the URLs it requested."""
     _need_chromium()
     from playwright.sync_api import sync_playwright
 
+    problems: list[str] = []
+    requests: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": width, "height": height})
+            page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda error: problems.append(str(error)))
+            page.on("request", lambda request: requests.append(request.url))
+            yield page, problems, requests
+        finally:
+            browser.close()
+
+
+def _off_page(requests: list[str]) -> list[str]:
+    return [url for url in requests if url.startswith(("http:", "https:"))]
+
+
+@pytest.mark.serial  # SwiftShader: ~8 s of CPU in Chromium's GPU process per page
+def test_the_preview_page_renders_every_model(tmp_path: Path) -> None:
+    """The page loads from file:// with no console errors, and each canvas shows a model."""
     png = sample_png(16, 16)
     items = [
         PreviewItem(
@@ -73,29 +98,19 @@ def test_the_preview_page_renders_every_model(tmp_path: Path) -> None:
         PreviewItem("relief", image_model(png, sniff_image(png), "image/png", {"quality": "low"})),
     ]
     page_path = write_page(items, tmp_path / "page.html")
-    problems: list[str] = []
-    requests: list[str] = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda error: problems.append(str(error)))
-            page.on("request", lambda request: requests.append(request.url))
-            page.goto(page_path.resolve().as_uri())
-            page.wait_for_function(
-                "[...document.querySelectorAll('model-viewer')]"
-                ".every(v => v.dataset.loaded === 'true')",
-                timeout=120_000,
-            )
-            page.wait_for_timeout(1000)  # a few frames after the load event
-            viewers = page.query_selector_all("model-viewer")
-            shots = [viewer.screenshot() for viewer in viewers]
-        finally:
-            browser.close()
+    with _browser_page(1400, 1000) as (page, problems, requests):
+        page.goto(page_path.resolve().as_uri())
+        page.wait_for_function(
+            "[...document.querySelectorAll('model-viewer')]"
+            ".every(v => v.dataset.loaded === 'true')",
+            timeout=120_000,
+        )
+        page.wait_for_timeout(1000)  # a few frames after the load event
+        viewers = page.query_selector_all("model-viewer")
+        shots = [viewer.screenshot() for viewer in viewers]
     print("model pixels per canvas:", [_model_pixels(shot) for shot in shots])
     assert problems == []
-    assert [url for url in requests if url.startswith(("http:", "https:"))] == []
+    assert _off_page(requests) == []
     assert len(shots) == 3
     for item, shot in zip(items, shots, strict=True):
         # A model covers a good part of its 340-px-high canvas; an empty one covers nothing.
@@ -123,6 +138,7 @@ function show(markup) {
 </script></head><body></body></html>"""
 
 
+@pytest.mark.serial  # SwiftShader: ~8 s of CPU in Chromium's GPU process per page
 def test_ten_notebook_displays_share_one_viewer_offline(tmp_path: Path) -> None:
     """Ten light displays are upgraded once the one carrying the viewer arrives, in any order.
 
@@ -130,9 +146,6 @@ def test_ten_notebook_displays_share_one_viewer_offline(tmp_path: Path) -> None:
     last load their models (model-viewer loads only near the viewport), with no console error
     and no request beyond the page.
     """
-    _need_chromium()
-    from playwright.sync_api import sync_playwright
-
     from generio import Asset
     from generio._notebook import forget_viewer
 
@@ -151,32 +164,20 @@ def test_ten_notebook_displays_share_one_viewer_offline(tmp_path: Path) -> None:
     assert ['customElements.define("model-viewer"' in m for m in shown] == [True] + [False] * 9
     page_path = tmp_path / "notebook.html"
     page_path.write_text(NOTEBOOK_PAGE)
-    problems: list[str] = []
-    requests: list[str] = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 800, "height": 700})
-            page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda error: problems.append(str(error)))
-            page.on("request", lambda request: requests.append(request.url))
-            page.goto(page_path.resolve().as_uri())
-            for markup in shown[1:]:  # a reopened notebook may render the carrier last
-                page.evaluate("show", markup)
-            undefined = "document.querySelectorAll('model-viewer:not(:defined)').length"
-            waiting = page.evaluate(undefined)
-            page.evaluate("show", shown[0])
-            page.wait_for_function(f"{undefined} === 0", timeout=60_000)
-            # model-viewer loads a model only near the viewport: the first and the last.
-            viewers = page.query_selector_all("model-viewer")
-            for viewer in (viewers[0], viewers[-1]):
-                viewer.scroll_into_view_if_needed()
-                page.wait_for_function(
-                    "(v) => v.dataset.loaded === 'true'", arg=viewer, timeout=60_000
-                )
-        finally:
-            browser.close()
+    with _browser_page(800, 700) as (page, problems, requests):
+        page.goto(page_path.resolve().as_uri())
+        for markup in shown[1:]:  # a reopened notebook may render the carrier last
+            page.evaluate("show", markup)
+        undefined = "document.querySelectorAll('model-viewer:not(:defined)').length"
+        waiting = page.evaluate(undefined)
+        page.evaluate("show", shown[0])
+        page.wait_for_function(f"{undefined} === 0", timeout=60_000)
+        # model-viewer loads a model only near the viewport: the first and the last.
+        viewers = page.query_selector_all("model-viewer")
+        for viewer in (viewers[0], viewers[-1]):
+            viewer.scroll_into_view_if_needed()
+            page.wait_for_function("(v) => v.dataset.loaded === 'true'", arg=viewer, timeout=60_000)
     assert waiting == 9
     assert len(viewers) == 10
     assert problems == []
-    assert [url for url in requests if url.startswith(("http:", "https:"))] == []
+    assert _off_page(requests) == []
