@@ -105,7 +105,11 @@ def test_the_preview_page_renders_every_model(tmp_path: Path) -> None:
             ".every(v => v.dataset.loaded === 'true')",
             timeout=120_000,
         )
-        page.wait_for_timeout(1000)  # a few frames after the load event
+        # Three frames after the load event: model-viewer renders on the frame after it.
+        page.evaluate(
+            "new Promise(done => requestAnimationFrame(() => requestAnimationFrame(() =>"
+            " requestAnimationFrame(done))))"
+        )
         viewers = page.query_selector_all("model-viewer")
         shots = [viewer.screenshot() for viewer in viewers]
     print("model pixels per canvas:", [_model_pixels(shot) for shot in shots])
