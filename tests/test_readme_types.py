@@ -5,12 +5,15 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from tests.helpers.typecheck import run_mypy
 
 README = Path(__file__).parent.parent / "README.md"
 BLOCKS = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.DOTALL)
 
 
+@pytest.mark.serial  # mypy: seconds of CPU when its cache is cold
 def test_readme_blocks_pass_mypy_strict(tmp_path: Path) -> None:
     """Every ```python block of the README passes mypy --strict (one module each)."""
     assert BLOCKS

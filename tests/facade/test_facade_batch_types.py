@@ -68,6 +68,7 @@ def _mypy(tmp_path: Path, source: str) -> subprocess.CompletedProcess[str]:
     return run_mypy(["--strict", "--no-error-summary", str(snippet)], tmp_path)
 
 
+@pytest.mark.serial  # mypy: seconds of CPU when its cache is cold
 def test_mypy_refuses_misspelt_job_keys(tmp_path: Path) -> None:
     """Each misspelt or missing key, and a bad on_interrupt, is a mypy --strict error."""
     result = _mypy(tmp_path, BAD)
@@ -79,6 +80,7 @@ def test_mypy_refuses_misspelt_job_keys(tmp_path: Path) -> None:
     assert '"template"' in result.stdout  # the missing required key is named
 
 
+@pytest.mark.serial  # mypy: seconds of CPU when its cache is cold
 def test_mypy_accepts_typed_jobs(tmp_path: Path) -> None:
     """A batch written with Job, Step and BatchProgress passes mypy --strict."""
     result = _mypy(tmp_path, GOOD)

@@ -3,7 +3,9 @@
 A cold mypy spends seconds loading the standard library's stubs, httpx and generio before it
 reaches the snippet; its incremental cache keeps that work. Each pytest worker (``gw0``,
 ``gw1``, ... or ``main``) has its own cache folder under the git-ignored ``.mypy_cache/``, so
-no two processes write one at a time, and the next run starts warm.
+no two processes write one at a time, and the next run starts warm. The tests that use it are
+marked ``serial``: nox runs them in one process after the others, so a fresh checkout pays
+for one cold mypy, not one per worker.
 """
 
 from __future__ import annotations
