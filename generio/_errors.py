@@ -42,6 +42,7 @@ from typing import Any
 from generio._error_body import FieldError, Words, parse_body, parse_retry_after, read_words
 from generio._http.secret import hide_secrets, hiding
 from generio._pickling import reduce_error
+from generio._version import wheel_path
 
 __all__ = [
     "APIConnectionError",
@@ -199,10 +200,8 @@ class ResponseTooLargeError(ServerError):
     """An answer went past the client's size limit; decompressed bytes count.
 
     The limit is ``max_response_bytes`` for JSON answers, ``max_download_bytes`` for one
-    downloaded output.
-
-    The rest of the body is not read, nothing is saved, and the call is not retried (the
-    same answer would come again). ``limit`` is the limit in bytes that was passed.
+    downloaded output. The rest of the body is not read, nothing is saved, and the call is
+    not retried (the same answer would come again). ``limit`` is the limit in bytes passed.
     """
 
     def __init__(self, message: str, *, limit: int, **kwargs: Any) -> None:
@@ -333,10 +332,9 @@ def error_from_response(
 
 
 class MissingExtraError(GenerioError, ImportError):
-    """A feature needs an optional extra (``cli``, ``emulator``) that is not installed.
+    """A feature needs an optional extra (``cli``, ``emulator``, ``mesh``) that is not installed.
 
-    An ``ImportError`` too, so code that guards an optional import keeps working. Says which
-    extra and how to install it, from a clone and from a package index.
+    An ``ImportError`` too; says how to install the extra: from a clone, a wheel, or PyPI.
 
     Attributes:
         extra: the extra's name(s) as pip spells them, e.g. ``emulator`` or ``cli,emulator``.
@@ -350,6 +348,7 @@ class MissingExtraError(GenerioError, ImportError):
         super().__init__(
             f"{feature} needs the {extra!r} extra, which is not installed{what}. "
             f"From a clone of the repository: pip install '.[{extra}]'; "
-            f"from a package index: pip install 'generio[{extra}]'."
+            f"from a wheel (nox -s build makes it): pip install '{wheel_path()}[{extra}]'; "
+            f"once generio is on PyPI: pip install 'generio[{extra}]'."
         )
         self.name = missing

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from typing import TYPE_CHECKING, Any
 
-from generio._errors import InputError
+from generio._errors import InputError, MissingExtraError
 
 if TYPE_CHECKING:
     from generio._models import Asset
@@ -22,15 +22,14 @@ def to_trimesh(asset: Asset) -> Any:
     ``.to_geometry()`` for a single mesh with the transforms applied.
 
     Raises:
-        ImportError: trimesh is not installed; the message says how to install it.
+        MissingExtraError: trimesh is not installed (an ``ImportError``); says how to
+            install the ``mesh`` extra.
         InputError: the asset carries no data, or its data is not a GLB.
     """
     try:
         import trimesh
     except ImportError as exc:
-        raise ImportError(
-            "Asset.to_trimesh() needs trimesh: pip install 'generio[mesh]'", name=exc.name
-        ) from None
+        raise MissingExtraError("Asset.to_trimesh()", "mesh", exc.name or "trimesh") from None
     data = asset.data
     if data is None:
         raise InputError(

@@ -240,7 +240,8 @@ class Asset:
         """Load the model into ``trimesh`` (extra ``mesh``): a ``trimesh.Scene``.
 
         Raises:
-            ImportError: trimesh is not installed (``pip install 'generio[mesh]'``).
+            MissingExtraError: trimesh is not installed (an ``ImportError`` that says how to
+                install the ``mesh`` extra).
             InputError: the asset has no data, or it is not a GLB.
         """
         from generio._mesh import to_trimesh

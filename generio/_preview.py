@@ -6,9 +6,10 @@ viewer's script (model-viewer 4.4.0, which bundles three.js) ships inside the pa
 ``_preview_assets/`` with its licences and is inlined into every page, and each model is
 embedded as a base64 data URI, so a page opens offline, from a file, anywhere.
 
-In Jupyter, ``Asset._repr_html_`` and ``RunResult._repr_html_`` show the same page inside an
-iframe while the models add up to at most :data:`INLINE_MAX_BYTES`; above that (a notebook
-would carry the whole model in its output) they show a short text summary instead.
+In Jupyter, ``Asset._repr_html_`` and ``RunResult._repr_html_`` show the same cards while the
+models add up to at most :data:`INLINE_MAX_BYTES`, with the viewer's code sent once per
+notebook (see :mod:`generio._notebook`); above that (a notebook would carry the whole model
+in its output) they show a short text summary instead.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import attrs
 
 from generio._errors import InputError
 from generio._glbinfo import ModelFacts, model_facts
+from generio._notebook import display_html
 
 if TYPE_CHECKING:
     from generio._demo import DemoResult
@@ -92,10 +94,14 @@ class PreviewItem:
 
 
 @functools.cache
-def _viewer_script() -> str:
+def _viewer_code() -> str:
     assets = resources.files("generio") / "_preview_assets"
     code = (assets / "model-viewer.min.js").read_text(encoding="utf-8")
-    code = code.replace("//# sourceMappingURL=model-viewer-umd.min.js.map", "")
+    return code.replace("//# sourceMappingURL=model-viewer-umd.min.js.map", "")
+
+
+def _viewer_script() -> str:
+    code = _viewer_code()
     if "<script" in code.lower() or "</script" in code.lower():  # cannot be inlined as is
         encoded = base64.b64encode(code.encode()).decode()
         return f'<script src="data:text/javascript;base64,{encoded}"></script>'
@@ -217,13 +223,8 @@ def _summary(title: str, data: bytes | None, why: str) -> str:
     return f"<pre>{html.escape(chr(10).join(lines))}</pre>"
 
 
-def _iframe(items: Sequence[PreviewItem], title: str) -> str:
-    page = html.escape(render_page(items, title=title), quote=True)
-    height = 480 * ((len(items) + 1) // 2) + 60
-    return (
-        f'<iframe srcdoc="{page}" style="width: 100%; height: {height}px; border: 0" '
-        f'title="{html.escape(title)}"></iframe>'
-    )
+def _display(items: Sequence[PreviewItem], title: str) -> str:
+    return display_html("".join(_card(item) for item in items), title, _viewer_code)
 
 
 def _is_glb(asset: Asset) -> bool:
@@ -240,7 +241,7 @@ def asset_html(asset: Asset) -> str:
     if len(data) > INLINE_MAX_BYTES:
         cap = f"larger than the {_size(INLINE_MAX_BYTES)} inline cap; see `generio preview`"
         return _summary(title, data, cap)
-    return _iframe(
+    return _display(
         [PreviewItem(title, data, f"flow {asset.flow_id}" if asset.flow_id else "")], title
     )
 
@@ -258,7 +259,7 @@ def result_html(result: RunResult) -> str:
     if total > INLINE_MAX_BYTES:
         cap = f"{_size(total)} of models, above the {_size(INLINE_MAX_BYTES)} inline cap"
         return _summary(title, None, f"{cap}; see `generio preview {flow.id}`")
-    return _iframe(items, title)
+    return _display(items, title)
 
 
 #: The demo's viewers start turned and from above, so its models show as solids.
