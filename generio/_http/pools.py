@@ -93,7 +93,8 @@ def _refusal(exc: BaseException) -> ConfigurationError:
     culprit, value = "the proxy variables", ""
     for name, url in _proxy_urls():
         try:  # no connection is made: only whether httpx accepts the proxy
-            httpx.HTTPTransport(verify=False, proxy=url if "://" in url else f"http://{url}")
+            proxy = httpx.Proxy(url if "://" in url else f"http://{url}")
+            httpx.HTTPTransport(verify=False, proxy=proxy)
         except _REFUSED:
             culprit, value = name, url
             break
