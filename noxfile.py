@@ -61,11 +61,19 @@ nox.options.download_python = "never"  # test the interpreters the machine has, 
 # processes, timeouts), so two per core keep the CPUs busy, and idle workers steal queued
 # tests from busy ones. `nox -s tests -- -n 0` runs it in one process.
 WORKERS = str(min(2 * (os.cpu_count() or 1), 8))
-PYTEST = ["pytest", "-m", "not soak and not serial", "-n", WORKERS, "--dist", "worksteal"]
+PYTEST = [
+    "pytest",
+    "-m",
+    "not soak and not serial and not docs",
+    "-n",
+    WORKERS,
+    "--dist",
+    "worksteal",
+]
 # Then, alone, the few tests whose heavy work runs outside pytest (Chromium's software GPU,
 # schemathesis): beside busy workers on two cores they would take twice as long. Exit code 5
 # (nothing selected, e.g. with `-- -k retry`) is fine there.
-PYTEST_SERIAL = ["pytest", "-m", "serial and not soak"]
+PYTEST_SERIAL = ["pytest", "-m", "serial and not soak and not docs"]
 # The suite starts Python hundreds of times (README blocks, CLI commands, child emulators):
 # with byte-code caching off (PYTHONDONTWRITEBYTECODE), each start compiles generio and
 # pytest rewrites every test module again. __pycache__ is git-ignored.
@@ -279,17 +287,27 @@ def build(session: nox.Session) -> None:
 
 @nox.session
 def docs(session: nox.Session) -> None:
-    """Build the documentation site into site/ with mkdocs --strict (any warning fails).
+    """Build the documentation site into site/ with mkdocs --strict (any warning fails),
+    then check it: every public name and member has its anchor, signatures name no private
+    object, the CLI page has every command and option (`pytest -m docs`).
 
     `nox -s docs -- serve` serves it with live reload instead.
     """
-    # griffe reads the sources statically (mkdocs.yml's paths): nothing of generio to install.
-    _install(session, *_group("docs"))
+    # griffe reads the sources statically, but the CLI page is rendered from the installed
+    # command line (tools/mkdocs_cli_reference.py), and the checks import generio.
+    test_tools = [r for r in _group("test") if Requirement(r).name in _DOCS_TEST_TOOLS]
+    _install(session, "-e", ".[cli,emulator]", *_group("docs"), *test_tools)
     session.env["NO_MKDOCS_2_WARNING"] = "1"  # mkdocs-material's banner, not about our docs
     if session.posargs[:1] == ["serve"]:
         session.run("mkdocs", "serve", *session.posargs[1:])
-    else:
-        session.run("mkdocs", "build", "--strict", "--site-dir", "site", *session.posargs)
+        return
+    session.run("mkdocs", "build", "--strict", "--site-dir", "site", *session.posargs)
+    site = str(ROOT / "site")
+    session.run("pytest", "-m", "docs", "-p", "no:cacheprovider", env={"GENERIO_DOCS_SITE": site})
+
+
+#: What `nox -s docs` needs of the test group to run the checks of the built site.
+_DOCS_TEST_TOOLS = ("pytest", "pytest-timeout")
 
 
 @nox.session

@@ -105,8 +105,20 @@ class AsyncGenerio(AsyncBatches, ClientBase):
         self._templates = AsyncTemplates(self)
         self._flows = AsyncFlows(self)
 
-    templates = Resource(AsyncTemplates, "_templates", "Templates: await list(), await get().")
-    flows = Resource(AsyncFlows, "_flows", "Flows: create, follow and collect flows, awaited.")
+    if TYPE_CHECKING:
+        # What type checkers and the API reference see: read-only properties. At run time
+        # the Resource descriptors below serve them, and help() lists their methods.
+        @property
+        def templates(self) -> AsyncTemplates:
+            """The templates, awaited: ``list()`` and ``get()`` (see :class:`AsyncTemplates`)."""
+
+        @property
+        def flows(self) -> AsyncFlows:
+            """The flows, awaited: create, follow and collect them (see :class:`AsyncFlows`)."""
+
+    else:
+        templates = Resource(AsyncTemplates, "_templates", "Templates: await list(), await get().")
+        flows = Resource(AsyncFlows, "_flows", "Flows: create, follow and collect flows, awaited.")
 
     async def run(
         self,

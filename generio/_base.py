@@ -27,6 +27,8 @@ from generio._jobs.options import KeyLookup, OnInterrupt
 from generio._models import ProgressCallback, RunResult, Template
 
 if TYPE_CHECKING:
+    import generio_api
+
     from generio._jobs.effects import Job
     from generio._jobs.state import ClientState
 
@@ -37,7 +39,7 @@ class ClientBase:
     """The part of a client that does no I/O."""
 
     _state: ClientState
-    _low: Any
+    _low: generio_api.Client
     _http: Any
     #: The plain httpx clients this client sends through (``_http/pools.py``), shared
     #: with its ``with_options`` copies.
@@ -126,7 +128,7 @@ class ClientBase:
         return self._state.settings.base_url
 
     @property
-    def low_level(self) -> Any:
+    def low_level(self) -> generio_api.Client:
         """The generated ``generio_api.Client``, wired like this client.
 
         It sends with this client's key, URL, timeouts and retries. Pass it as ``client=``

@@ -111,8 +111,20 @@ class Generio(SyncBatches, ClientBase):
         self._templates = Templates(self)
         self._flows = Flows(self)
 
-    templates = Resource(Templates, "_templates", "Templates: list(), get(): see Templates.")
-    flows = Resource(Flows, "_flows", "Flows: create, follow and collect flows; see Flows.")
+    if TYPE_CHECKING:
+        # What type checkers and the API reference see: read-only properties. At run time
+        # the Resource descriptors below serve them, and help() lists their methods.
+        @property
+        def templates(self) -> Templates:
+            """The templates: ``list()`` and ``get()`` (see :class:`Templates`)."""
+
+        @property
+        def flows(self) -> Flows:
+            """The flows: create, follow and collect them (see :class:`Flows`)."""
+
+    else:
+        templates = Resource(Templates, "_templates", "Templates: list(), get(): see Templates.")
+        flows = Resource(Flows, "_flows", "Flows: create, follow and collect flows; see Flows.")
 
     def run(
         self,
