@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import filecmp
 import hashlib
+import json
 import logging
 import os
 import shutil
@@ -64,7 +65,7 @@ WORKERS = str(min(2 * (os.cpu_count() or 1), 8))
 PYTEST = [
     "pytest",
     "-m",
-    "not soak and not serial and not docs",
+    "not soak and not serial and not docs and not pyright",
     "-n",
     WORKERS,
     "--dist",
@@ -73,7 +74,7 @@ PYTEST = [
 # Then, alone, the few tests whose heavy work runs outside pytest (Chromium's software GPU,
 # schemathesis): beside busy workers on two cores they would take twice as long. Exit code 5
 # (nothing selected, e.g. with `-- -k retry`) is fine there.
-PYTEST_SERIAL = ["pytest", "-m", "serial and not soak and not docs"]
+PYTEST_SERIAL = ["pytest", "-m", "serial and not soak and not docs and not pyright"]
 # The suite starts Python hundreds of times (README blocks, CLI commands, child emulators):
 # with byte-code caching off (PYTHONDONTWRITEBYTECODE), each start compiles generio and
 # pytest rewrites every test module again. __pycache__ is git-ignored.
@@ -83,6 +84,11 @@ _STAMP = "generio-installed.sha256"
 
 def _group(name: str) -> list[str]:
     return list(nox.project.dependency_groups(PYPROJECT, name))
+
+
+def _test_tools(*names: str) -> list[str]:
+    """The test group's pins of ``names``: what a session needs to run a few test files."""
+    return [r for r in _group("test") if Requirement(r).name in names]
 
 
 def _install(session: nox.Session, *args: str) -> None:
@@ -199,6 +205,55 @@ def types(session: nox.Session) -> None:
     session.run("mypy")
 
 
+#: The least share of generio's public symbols pyright must find fully typed.
+MIN_TYPE_COMPLETENESS = 0.95
+
+
+@nox.session
+def verifytypes(session: nox.Session) -> None:
+    """Type completeness as pyright audits it, and user code under pyright --strict.
+
+    `pyright --verifytypes generio --ignoreexternal` must score at least 95 % (symbols the
+    public names expose, fully typed); then the tests marked `pyright` check an application
+    over the public API with pyright in strict mode. pyright runs on Node.js (on PATH) and
+    fetches its npm package on first use, so this is not part of the default offline run;
+    CI runs it.
+    """
+    _install(
+        session, "-e", ".[cli,emulator,mesh]", *_group("types"), *_test_tools("pytest-timeout")
+    )
+    out = session.run(
+        "pyright",
+        "--verifytypes",
+        "generio",
+        "--ignoreexternal",
+        "--outputjson",
+        silent=True,
+        success_codes=[0, 1],
+    )
+    report = json.loads(str(out))
+    completeness = report["typeCompleteness"]
+    score = float(completeness["completenessScore"])
+    counts = completeness["exportedSymbolCounts"]
+    session.log(
+        f"type completeness {score:.1%}: {counts['withKnownType']} of "
+        f"{counts['withKnownType'] + counts['withAmbiguousType'] + counts['withUnknownType']}"
+        " exported symbols fully known"
+    )
+    if score < MIN_TYPE_COMPLETENESS:
+        problems = [
+            f"{s['name']}: {d['message']}"
+            for s in completeness["symbols"]
+            for d in s.get("diagnostics", [])
+            if d.get("severity") == "error"
+        ]
+        session.error(
+            f"type completeness {score:.1%} is under {MIN_TYPE_COMPLETENESS:.0%}:\n"
+            + "\n".join(problems)
+        )
+    session.run("pytest", "-m", "pyright", "-p", "no:cacheprovider", "tests/test_user_types.py")
+
+
 def _generate(session: nox.Session, dest: Path) -> None:
     """Regenerate the low-level client into dest (a package folder, wiped first)."""
     if dest.exists():
@@ -295,19 +350,16 @@ def docs(session: nox.Session) -> None:
     """
     # griffe reads the sources statically, but the CLI page is rendered from the installed
     # command line (tools/mkdocs_cli_reference.py), and the checks import generio.
-    test_tools = [r for r in _group("test") if Requirement(r).name in _DOCS_TEST_TOOLS]
-    _install(session, "-e", ".[cli,emulator]", *_group("docs"), *test_tools)
+    tools = _test_tools("pytest", "pytest-timeout")
+    _install(session, "-e", ".[cli,emulator]", *_group("docs"), *tools)
     session.env["NO_MKDOCS_2_WARNING"] = "1"  # mkdocs-material's banner, not about our docs
     if session.posargs[:1] == ["serve"]:
         session.run("mkdocs", "serve", *session.posargs[1:])
         return
     session.run("mkdocs", "build", "--strict", "--site-dir", "site", *session.posargs)
     site = str(ROOT / "site")
-    session.run("pytest", "-m", "docs", "-p", "no:cacheprovider", env={"GENERIO_DOCS_SITE": site})
-
-
-#: What `nox -s docs` needs of the test group to run the checks of the built site.
-_DOCS_TEST_TOOLS = ("pytest", "pytest-timeout")
+    checks = ["pytest", "-m", "docs", "-p", "no:cacheprovider", "tests/test_docs_site.py"]
+    session.run(*checks, env={"GENERIO_DOCS_SITE": site})
 
 
 @nox.session

@@ -161,7 +161,9 @@ class APIStatusError(APIError):
         #: The response's headers (lower-case names).
         self.headers: dict[str, str] = {k.lower(): v for k, v in (headers or {}).items()}
         #: The service's id of the request (``x-request-id`` or ``request-id``), for support.
-        self.request_id = self.headers.get("x-request-id") or self.headers.get("request-id")
+        self.request_id: str | None = self.headers.get("x-request-id") or self.headers.get(
+            "request-id"
+        )
 
 
 class AuthenticationError(APIStatusError):

@@ -62,8 +62,8 @@ class OutputSaveError(GenerioError, OSError):
                 "missing disk), or choose another one, then save it again."
             )
         super().__init__(what)
-        self.errno = error.errno
-        self.strerror = error.strerror
+        self.errno: int | None = error.errno
+        self.strerror: str | None = error.strerror
         self.filename = where
         self.path = where
         self.asset_id = asset_id

@@ -5,9 +5,13 @@ would be a third of generio's import time; ``__version__`` is computed when firs
 """
 
 import functools
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 __all__ = ["version", "wheel_path"]  # and ``__version__``, computed on access
+
+if TYPE_CHECKING:
+    #: The installed version (``__getattr__`` below computes it): a ``str`` to type checkers.
+    __version__: str
 
 
 @functools.cache
