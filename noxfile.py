@@ -367,10 +367,13 @@ def bench(session: nox.Session) -> None:
     """Benchmarks: one table of ratios against baselines measured in the same run.
 
     Results go to benchmarks/results/local/ (untracked); `nox -s bench -- --record` also
-    updates benchmarks/results/latest.json, the figures the README quotes.
+    updates benchmarks/results/latest.json (`-- --record stream`: latest-stream.json) and
+    renders the recorded runs into the README's performance tables.
     """
     session.install(".[emulator]")
     session.run("python", "benchmarks/run.py", *session.posargs)
+    if "--record" in session.posargs:
+        session.run("python", "benchmarks/readme_table.py")
 
 
 @nox.session

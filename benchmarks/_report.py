@@ -103,8 +103,13 @@ def print_table(rows: list[Row]) -> None:
             print("  ".join("-" * w for w in widths))
 
 
-def write_json(rows: list[Row], directory: Path, name: str | None = None) -> Path:
-    """Write the run to directory/name (default: one file per run, named by its UTC time)."""
+def write_json(
+    rows: list[Row], directory: Path, name: str | None = None, about: dict[str, Any] | None = None
+) -> Path:
+    """Write the run to directory/name (default: one file per run, named by its UTC time).
+
+    ``about`` adds what the run was (its rows, the command, the machine's load).
+    """
     directory.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     doc = {
@@ -114,6 +119,7 @@ def write_json(rows: list[Row], directory: Path, name: str | None = None) -> Pat
             "platform": platform.platform(),
             "cpus": __import__("os").cpu_count(),
         },
+        **(about or {}),
         "rows": [{**asdict(r), "baseline_is": baseline_of(r)} for r in rows],
     }
     path = directory / (name or f"bench-{stamp}.json")

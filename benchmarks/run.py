@@ -3,15 +3,19 @@
 Usage: python benchmarks/run.py [--record] [ROW ...]
        (rows: overhead latency short memory stream hostile codec batch import scale keys)
 
-Results go to benchmarks/results/local/ (ignored by git), one file per run, so running the
-benchmarks never changes a tracked file. --record on a full run (no ROW) also writes
-benchmarks/results/latest.json, the committed figures the README quotes; --record on a
-subset writes benchmarks/results/latest-ROW[-ROW...].json instead, so a partial run never
-replaces the full results.
+Without ROW it runs every row but the long ones (``scale``, ``keys``: 1,000-flow batches;
+``stream``: fifty clients downloading 200 MB, three times), which run only when named. Results go to
+benchmarks/results/local/ (ignored by git), one file per run, so running the benchmarks
+never changes a tracked file. --record on the default run (no ROW) also writes
+benchmarks/results/latest.json, the figures the README's main table shows; --record on
+other rows writes benchmarks/results/latest-ROW[-ROW...].json instead, so a partial run
+never replaces the main results. Each file says when it ran, which rows, the command and
+the machine's load; ``python benchmarks/readme_table.py`` then renders them into the README.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -41,11 +45,19 @@ BENCHES: dict[str, Callable[[], list[Row]]] = {
 
 
 RESULTS = Path(__file__).parent / "results"
+#: Rows that run only when named: minutes each on two cores (1,000-flow batches; fifty
+#: clients downloading 200 MB three times over).
+OPT_IN = ("scale", "keys", "stream")
+
+
+def default_rows() -> list[str]:
+    """The rows a run without ROW arguments measures: all but :data:`OPT_IN`."""
+    return [name for name in BENCHES if name not in OPT_IN]
 
 
 def record_name(names: list[str]) -> str:
-    """Name the recorded file: latest.json for a full run, a file of its own for a subset."""
-    if not names or set(names) == set(BENCHES):
+    """Name the recorded file: latest.json for the default run, a file of its own otherwise."""
+    if not names or set(names) == set(default_rows()):
         return "latest.json"
     return f"latest-{'-'.join(sorted(set(names)))}.json"
 
@@ -57,17 +69,25 @@ def main(args: list[str]) -> int:
     if unknown:
         print(f"unknown rows: {', '.join(sorted(unknown))}; choose from {', '.join(BENCHES)}")
         return 2
+    run = names or default_rows()
+    load_before = os.getloadavg()
     rows: list[Row] = []
-    for name in names or list(BENCHES):
+    for name in run:
         print(f"running {name} ...", flush=True)
         rows += BENCHES[name]()
     print()
     print_table(rows)
-    path = write_json(rows, RESULTS / "local")
+    about = {
+        "benches": run,
+        "command": " ".join(["python benchmarks/run.py", *args]),
+        # The machine is shared: the 1-minute load average as the run began and ended.
+        "load": [round(load_before[0], 2), round(os.getloadavg()[0], 2)],
+    }
+    path = write_json(rows, RESULTS / "local", about=about)
     print(f"\nwritten to {path} (not tracked; --record to update {RESULTS / record_name(names)})")
     if record:
-        recorded = write_json(rows, RESULTS, record_name(names))
-        print(f"recorded in {recorded}")
+        recorded = write_json(rows, RESULTS, record_name(names), about=about)
+        print(f"recorded in {recorded}; python benchmarks/readme_table.py puts it in README.md")
     return 0
 
 
