@@ -7,7 +7,8 @@ Once the package is loaded, this rewrites, at build time only:
 
 - a class's bases: only those users can import (exported by the package, or from outside it);
   what a private base gives becomes the class's own members, documented with it;
-- a default that names a constant of the package: its value (``1073741824``), or ``...``
+- a default that names a constant of the package: its value as written (``1024 * 1024 *
+  1024``), or ``...``
   when the value is not a plain literal (the ``NOT_GIVEN`` sentinel: the docstring says what
   an omitted argument means);
 - ``NotGiven`` in an annotation's union: dropped (it only marks "not given").
@@ -80,10 +81,12 @@ def _constant_value(default: str | griffe.Expr, scope: griffe.Object) -> str | N
         target = target.final_target
     if not isinstance(target, griffe.Attribute) or target.value is None:
         return None
+    source = str(target.value)
     try:
-        return repr(_literal(str(target.value)))
+        _literal(source)
     except (ValueError, SyntaxError, TypeError):
         return "..."
+    return source  # as written: 8 * 1024 * 1024 reads better than 8388608
 
 
 def _without_sentinels(annotation: str | griffe.Expr | None) -> str | griffe.Expr | None:
