@@ -7,6 +7,8 @@ folder (about 5 s). Marked ``docs``, so the default ``nox`` leaves them to that 
 
 from __future__ import annotations
 
+import builtins
+import collections.abc
 import contextlib
 import enum
 import functools
@@ -18,6 +20,7 @@ import re
 import subprocess
 import sys
 import types
+import typing
 import zlib
 from pathlib import Path
 
@@ -145,9 +148,42 @@ def test_signatures_name_no_private_base_or_constant(site: Path) -> None:
         for name in re.findall(r"\b_+[A-Za-z]\w*|\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b|\bNotGiven\b", body):
             offenders.append(f"{where}: {name} in {text.strip()[:120]!r}")
     assert offenders == []
-    bases = " ".join(t for w, t in signatures.items() if "Bases" not in w)
-    assert "SyncBatches" not in bases
-    assert "ClientBase" not in bases
+    shown = " ".join(signatures.values())
+    assert "SyncBatches" not in shown
+    assert "ClientBase" not in shown
+    assert 'on_interrupt: Literal["auto", "abort", "keep"]' in shown  # an alias spelt out
+
+
+#: Returned by a public property but not exported (yet): Emulator.listing's type.
+NOT_EXPORTED_YET = {"Listing"}
+
+
+def test_signatures_name_only_types_users_can_import(site: Path) -> None:
+    """Every generio type or alias a signature names is exported (no OnInterrupt, Outcome...)."""
+    exported = {n for m in (*PUBLIC_MODULES, generio.data_uri) for n in dir(m)}
+    from generio import AsyncGenerio, Generio, Job  # noqa: F401 - load the batch modules
+
+    standard = {n for m in (builtins, typing, collections.abc) for n in dir(m)}
+    aliases = {"typing", "types", "collections.abc", "_collections_abc"}
+
+    def ours(value: object) -> bool:
+        if isinstance(value, type):
+            return value.__module__.split(".")[0] == "generio"
+        return type(value).__module__ in aliases  # a type alias (Literal[...], X | Y)
+
+    internal = {
+        name
+        for module_name, module in list(sys.modules.items())
+        if module_name.split(".")[0] == "generio" and module is not None
+        for name, value in vars(module).items()
+        if name[:1].isupper() and name not in standard and ours(value)
+    }
+    assert {"OnInterrupt", "Outcome", "BatchCallback", "NotGiven"} <= internal
+    named = set()
+    for text in _signatures(site).values():
+        text = re.sub(r"'[^']*'|\"[^\"]*\"", "''", text)
+        named |= set(re.findall(r"(?<![\w.])([A-Z]\w*)", text))
+    assert sorted(named & internal - exported - NOT_EXPORTED_YET) == []
 
 
 def test_low_level_shows_its_real_type(site: Path) -> None:

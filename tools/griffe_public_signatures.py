@@ -11,7 +11,9 @@ Once the package is loaded, this rewrites, at build time only:
   1024``), or ``...``
   when the value is not a plain literal (the ``NOT_GIVEN`` sentinel: the docstring says what
   an omitted argument means);
-- ``NotGiven`` in an annotation's union: dropped (it only marks "not given").
+- ``NotGiven`` in an annotation's union: dropped (it only marks "not given");
+- a type alias of a private module in an annotation: spelt out (``OnInterrupt`` becomes
+  ``Literal["auto", "abort", "keep"]``).
 
 ``tests/test_docs_site.py`` checks the built pages for private and constant names.
 """
@@ -58,7 +60,7 @@ def _public_homes(obj: griffe.Object) -> list[griffe.Object]:
     return homes
 
 
-def _importable(base: str | griffe.Expr, cls: griffe.Class) -> bool:
+def _importable(base: str | griffe.Expr, cls: griffe.Object) -> bool:
     """Whether users can import ``base``: from outside the package, or exported by it."""
     path = getattr(base, "canonical_path", str(base))
     name = path.rsplit(".", 1)[-1]
@@ -87,6 +89,40 @@ def _constant_value(default: str | griffe.Expr, scope: griffe.Object) -> str | N
     except (ValueError, SyntaxError, TypeError):
         return "..."
     return source  # as written: 8 * 1024 * 1024 reads better than 8388608
+
+
+def _alias_value(name: griffe.ExprName, scope: griffe.Object) -> str | None:
+    """Return the definition of a type alias that ``name`` names, if users cannot import it."""
+    try:
+        target = scope.modules_collection.get_member(name.canonical_path)
+        while isinstance(target, griffe.Alias):
+            target = target.final_target
+    except (KeyError, ValueError, AttributeError, griffe.AliasResolutionError):
+        return None
+    private = any(part.startswith("_") for part in target.path.split("."))
+    if (
+        not isinstance(target, griffe.Attribute)
+        or not isinstance(target.value, griffe.Expr)
+        or target.annotation is not None
+        or not private
+        or _importable(target.path, scope)
+    ):
+        return None
+    return str(target.value)
+
+
+def _expand_aliases(
+    annotation: str | griffe.Expr | None, scope: griffe.Object
+) -> str | griffe.Expr | None:
+    """``annotation`` with private type aliases spelt out (``OnInterrupt`` -> its Literal)."""
+    if not isinstance(annotation, griffe.Expr):
+        return annotation
+    parts, changed = [], False
+    for piece in annotation.iterate(flat=True):
+        value = _alias_value(piece, scope) if isinstance(piece, griffe.ExprName) else None
+        changed = changed or value is not None
+        parts.append(value if value is not None else str(piece))
+    return "".join(parts) if changed else annotation
 
 
 def _without_sentinels(annotation: str | griffe.Expr | None) -> str | griffe.Expr | None:
@@ -129,7 +165,9 @@ class PublicSignatures(griffe.Extension):
                 if shown is not None:
                     parameter.default = shown
                 if parameter.annotation is not None:
-                    parameter.annotation = _without_sentinels(parameter.annotation) or "object"
+                    annotation = _without_sentinels(parameter.annotation) or "object"
+                    parameter.annotation = _expand_aliases(annotation, obj)
+            obj.returns = _expand_aliases(obj.returns, obj)
         for member in obj.members.values():
             if not isinstance(member, griffe.Alias):
                 self._walk(member, seen)
