@@ -8,6 +8,7 @@ it. pyright needs Node.js and, on first use, npm's registry: its tests are marke
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import shutil
@@ -20,6 +21,7 @@ import pytest
 
 import generio
 from generio import ConfigurationError, Generio, GenerioError, InputError, data_uri
+from generio.testing import Emulator
 from tests.helpers.typecheck import run_mypy
 
 APP = Path(__file__).parent / "typecheck" / "user_app.py"
@@ -154,6 +156,24 @@ def test_pyright_reports_misuse_in_public_names(tmp_path: Path) -> None:
     words = "\n".join(d["message"] for d in diagnostics if d["range"]["start"]["line"] + 1 <= first)
     assert 'for class "Client"' in words
     assert _private_names_in(words) == []
+
+
+def test_user_app_runs(
+    sync_client: Generio, emu: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The type-checked application also runs as written, against the emulator."""
+    monkeypatch.syspath_prepend(str(APP.parent))
+    monkeypatch.chdir(tmp_path)
+    import user_app
+
+    paths = user_app.run_once(sync_client, tmp_path / "out")
+    assert len(paths) == 2
+    assert all(path.stat().st_size > 0 for path in paths)
+    assert user_app.step_by_step(sync_client).state == "completed"
+    assert user_app.handled(sync_client) == "ok"
+    assert user_app.batch(sync_client) == 3
+    assert len(asyncio.run(user_app.run_async(emu.base_url, emu.api_key))) == 1
+    user_app.with_emulator()
 
 
 def test_error_messages_name_public_types(sync_client: Generio) -> None:

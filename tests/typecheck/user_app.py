@@ -1,7 +1,7 @@
 """An application as users write it, over the public API only: it must type-check strictly.
 
 ``tests/test_user_types.py`` runs ``mypy --strict`` and ``pyright --strict`` on this file; it
-is never imported by the tests (no ``test_`` prefix) and never run.
+is not collected (no ``test_`` prefix); ``test_user_app_runs`` runs it against the emulator.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def run_once(client: Generio, out: Path) -> list[Path]:
     size: int = len(first.data)
     mime: str | None = first.mime_type
     print(size, mime, result.flow.state)
-    smaller = client.run("model_optimize", first, parameters={"polygon_count": 5000})
+    smaller = client.run("model_optimize", first, parameters={"polygon_count": 500}, out_dir=out)
     return [*result.paths, *smaller.paths]
 
 
@@ -117,7 +117,7 @@ async def run_async(base_url: str, api_key: str) -> list[str]:
 def with_emulator() -> None:
     """Use the emulator as a user's tests do: a fault, a client against it."""
     with Emulator(flow_seconds=0.1) as emu:
-        emu.add_fault(FaultKind.RATE_LIMIT, "createFlow", count=1)
+        emu.add_fault(FaultKind.RATE_LIMIT, "create_flow", count=1)
         with Generio(api_key=emu.api_key, base_url=emu.base_url, key_lookup=KeyLookup()) as client:
             print(client.run("model_generate_fromprompt", "a chair").flow.state)
         print(len(emu.ledger), asyncio.run(run_async(emu.base_url, emu.api_key)))
