@@ -21,6 +21,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
 README = ROOT / "README.md"
+#: Where README links point (absolute: the README is also the package's page on an index).
+SOURCE = "https://github.com/generio-ai/generio-python/blob/main"
 BLOCK = re.compile(
     r"(?P<open><!-- bench-table: (?P<file>[\w.-]+\.json) -->\n)(?P<body>.*?)"
     r"(?P<close><!-- bench-table-end -->)",
@@ -91,7 +93,7 @@ def render(doc: dict[str, Any], name: str) -> str:
     ran = f" Rows run: {', '.join(f'`{b}`' for b in benches)}." if benches else ""
     intro = textwrap.fill(
         f"Recorded {date} by `{command}` on {where}; in "
-        f"[`benchmarks/results/{name}`](benchmarks/results/{name}).{ran}",
+        f"[`benchmarks/results/{name}`]({SOURCE}/benchmarks/results/{name}).{ran}",
         width=92,
         break_long_words=False,
         break_on_hyphens=False,
