@@ -35,7 +35,7 @@ from generio._errors import (
     ValidationError,
     WrongEventLoopError,
 )
-from generio._jobs.idempotency import IDEMPOTENCY_FIELD
+from generio._payload.marker import IDEMPOTENCY_FIELD
 from generio._jobs.options import KeyLookup
 from generio._key_errors import LookupIncompleteError
 from generio._models import Asset, Flow, Output, ProgressCallback, RunResult, Template

@@ -40,7 +40,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from generio._error_body import FieldError, Words, parse_body, parse_retry_after, read_words
-from generio._http.secret import hide_secrets, hiding
+from generio._secret import hide_secrets, hiding
 from generio._pickling import reduce_error
 
 __all__ = [

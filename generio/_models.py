@@ -81,7 +81,7 @@ class Flow:
     created_at: datetime | None = None
     started_at: datetime | None = None
     finished_at: datetime | None = None
-    # The idempotency marker removed from ``additional`` (``_jobs/idempotency.py``): a Marker,
+    # The idempotency marker removed from ``additional`` (``_payload/marker.py``): a Marker,
     # None, or ABSENT when the answer left ``additional`` out. Not part of the public value.
     _marker: Any = attrs.field(default=None, repr=False, eq=False)
 

@@ -27,7 +27,7 @@ from generio._errors import (
 )
 from generio._http.bounded import Limit, content_limit, too_many
 from generio._http.operations import Operation
-from generio._http.secret import Secret
+from generio._secret import Secret
 from generio._payload.json_bounds import MAX_JSON_VALUES, MAX_PAGE_ENTRIES, too_many_values
 
 __all__ = [

@@ -23,7 +23,7 @@ from collections.abc import Generator, Iterable, Mapping
 from typing import TYPE_CHECKING, TypeVar, cast
 
 from generio._errors import ClientClosedError
-from generio._jobs.idempotency import new_key
+from generio._payload.marker import new_key
 from generio._jobs.options import OnInterrupt
 
 if TYPE_CHECKING:

@@ -30,7 +30,7 @@ import httpx
 
 from generio._errors import ClientClosedError, ConfigurationError
 from generio._http.forksafe import AsyncForkSafe, ForkSafe
-from generio._http.secret import Secret, proxy_secrets, redact_credentials
+from generio._secret import Secret, proxy_secrets, redact_credentials
 
 __all__ = [
     "AsyncBorrowed",

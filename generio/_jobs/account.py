@@ -26,7 +26,7 @@ from typing import Literal
 
 import attrs
 
-from generio._jobs.idempotency import ABSENT, Marker
+from generio._payload.marker import ABSENT, Marker
 from generio._models import Flow
 
 __all__ = ["MAX_FLOWS", "AccountIndex", "Coverage", "KeyedFlow", "Order", "TailPage"]

@@ -5,7 +5,7 @@ answer was lost (a read timeout, a connection dropped after sending, a 5xx, a 20
 body arrived cut) may or may not have done its work, so it is never simply repeated.
 
 ``POST /flows`` always carries an idempotency key in the flow's ``additional``
-(``_jobs/idempotency.py``): the caller's, or a fresh random one per logical call.
+(``_payload/marker.py``): the caller's, or a fresh random one per logical call.
 
 1. With the caller's key, first look for a flow created with it, by any client or process
    (``_jobs/keys.py``): same fingerprint, it is returned and nothing is created; another
@@ -46,7 +46,7 @@ from generio._http.operations import (
 )
 from generio._http.policy import Budget, is_unsent
 from generio._jobs.effects import Job, Local, Sleep, local
-from generio._jobs.idempotency import Marker, check_key, new_key, wire_additional
+from generio._payload.marker import Marker, check_key, new_key, wire_additional
 from generio._jobs.keyed import Fingerprint
 from generio._jobs.keys import BatchKeys, CreateProgress, adopt_job, existing_job, recorded_job
 from generio._jobs.retries import call, retry_post

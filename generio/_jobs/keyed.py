@@ -1,4 +1,4 @@
-"""Fingerprints, and finding the flow that carries a key (see ``_jobs/idempotency.py``).
+"""Fingerprints, and finding the flow that carries a key (see ``_payload/marker.py``).
 
 The fingerprint is ``sha256`` over the template's name, the parameters as sent and, per
 input, a digest of its content and its ``additional``. Content digests are cheap for big
@@ -24,7 +24,7 @@ from generio._errors import IdempotencyConflictError, NotFoundError
 from generio._http.operations import get_flow_op
 from generio._http.policy import Budget
 from generio._jobs.effects import Job, Local
-from generio._jobs.idempotency import Marker
+from generio._payload.marker import Marker
 from generio._jobs.listing import Need, ensure_job
 from generio._jobs.retries import call
 from generio._jobs.state import ClientState

@@ -23,7 +23,7 @@ from generio._errors import NotFoundError
 from generio._http.operations import get_flow_op
 from generio._http.policy import Budget
 from generio._jobs.effects import Job, local
-from generio._jobs.idempotency import Marker
+from generio._payload.marker import Marker
 from generio._jobs.journal import Journal
 from generio._jobs.keyed import check_same, find_key_job
 from generio._jobs.listing import Need

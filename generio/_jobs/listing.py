@@ -37,7 +37,7 @@ from generio._http.operations import get_flow_op, list_flows_op, page_op
 from generio._http.policy import Budget
 from generio._jobs.account import AccountIndex, Coverage, Order, TailPage
 from generio._jobs.effects import Job, Sleep
-from generio._jobs.idempotency import Marker
+from generio._payload.marker import Marker
 from generio._jobs.pages import resolve_link
 from generio._jobs.retries import call
 from generio._jobs.state import ClientState

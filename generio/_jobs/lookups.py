@@ -6,7 +6,7 @@ import time
 
 from generio._errors import InputError
 from generio._jobs.effects import Job
-from generio._jobs.idempotency import check_key
+from generio._payload.marker import check_key
 from generio._jobs.keyed import find_key_job
 from generio._jobs.listing import Need
 from generio._jobs.state import ClientState

@@ -44,7 +44,7 @@ from generio._jobs.downloads import (
 )
 from generio._jobs.effects import Job, local
 from generio._jobs.flow_errors import name_flow, while_collecting, while_waiting
-from generio._jobs.idempotency import check_key, new_key
+from generio._payload.marker import check_key, new_key
 from generio._jobs.keys import BatchKeys, adopt_job
 from generio._jobs.lifecycle import naming_flow
 from generio._jobs.options import ON_INTERRUPT, OnInterrupt, check_on_interrupt, resolve

@@ -41,7 +41,7 @@ from generio import (
     WrongEventLoopError,
 )
 from generio._errors import error_from_response
-from generio._http.secret import Secret
+from generio._secret import Secret
 from generio.testing import Emulator
 from tests.helpers.pool_tasks import MISSING, run_or_fail
 

@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generio import ResponseTooLargeError
-from generio._http.secret import Secret, hide_secrets, proxy_secrets, redact_credentials
+from generio._secret import Secret, hide_secrets, proxy_secrets, redact_credentials
 from generio._http.settings import DEFAULT_MAX_RESPONSE_BYTES
 from generio._payload.json_bounds import MAX_JSON_VALUES, json_values, too_many_values
 from generio._payload.wire import flow_or_none
