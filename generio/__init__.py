@@ -26,8 +26,10 @@ from generio._errors import (
     GenerioError,
     IdempotencyConflictError,
     InputError,
+    LookupIncompleteError,
     MissingExtraError,
     NotFoundError,
+    OutputSaveError,
     PermissionDeniedError,
     RateLimitError,
     ResponseTooLargeError,
@@ -35,12 +37,10 @@ from generio._errors import (
     ValidationError,
     WrongEventLoopError,
 )
-from generio._payload.marker import IDEMPOTENCY_FIELD
 from generio._jobs.options import KeyLookup
-from generio._key_errors import LookupIncompleteError
 from generio._models import Asset, Flow, Output, ProgressCallback, RunResult, Template
 from generio._outcomes import FlowFailed, FlowNotStarted, WaitTimeout
-from generio._save_error import OutputSaveError
+from generio._payload.marker import IDEMPOTENCY_FIELD
 from generio._types import FlowAction, FlowSortField, FlowState
 
 if _os.environ.get("GENERIO_LOG"):  # one look-up when unset; see generio/_logswitch.py

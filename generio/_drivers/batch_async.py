@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, cast
 from generio._jobs.batch import Job, Outcome, Plan, as_outcome, check_concurrency, plan_jobs
 from generio._jobs.batch_progress import BatchCallback, Tracker
 from generio._jobs.chain import batch_keys, chain_job, interrupted_note, prepare_batch_job
-from generio._payload.marker import new_key
 from generio._jobs.options import OnInterrupt
+from generio._payload.marker import new_key
 
 if TYPE_CHECKING:
     from generio._async_client import AsyncGenerio

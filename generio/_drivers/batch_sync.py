@@ -23,8 +23,8 @@ from collections.abc import Generator, Iterable, Mapping
 from typing import TYPE_CHECKING, TypeVar, cast
 
 from generio._errors import ClientClosedError
-from generio._payload.marker import new_key
 from generio._jobs.options import OnInterrupt
+from generio._payload.marker import new_key
 
 if TYPE_CHECKING:
     from concurrent.futures import Future

@@ -34,15 +34,15 @@ from generio._errors import (
     InputError,
     ResponseTooLargeError,
     ServerError,
-    error_from_response,
-    hiding,
 )
 from generio._http.operations import Operation
 from generio._http.retrying import tags
 from generio._jobs.flow_errors import name_flow, while_collecting
 from generio._jobs.retries import Patience, ride_out
 from generio._jobs.state import ClientState
+from generio._payload.error_body import error_from_response
 from generio._payload.stream import BodyDecoder
+from generio._secret import hiding
 
 __all__ = ["StreamCore"]
 

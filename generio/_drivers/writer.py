@@ -30,9 +30,9 @@ from generio._errors import (
     APITimeoutError,
     DownloadTimeoutError,
     InputError,
+    OutputSaveError,
     ResponseTooLargeError,
     ServerError,
-    error_from_response,
 )
 from generio._http.bounded import Limit, content_limit
 from generio._http.operations import Operation
@@ -40,9 +40,9 @@ from generio._http.settings import Settings
 from generio._jobs.effects import Download, Saved
 from generio._payload import files as _files
 from generio._payload import mime as _mime
+from generio._payload.error_body import error_from_response
 from generio._payload.names import named_file, readable_base, readable_name
 from generio._payload.stream import BodyDecoder
-from generio._save_error import OutputSaveError
 
 __all__ = [
     "DownloadLimits",

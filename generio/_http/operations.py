@@ -8,7 +8,7 @@ empty body included), and the single-output download also accepts a raw binary b
 failure becomes one of generio's errors:
 
 * a transport failure → :class:`~generio.APIConnectionError` / :class:`~generio.APITimeoutError`;
-* an error status → the class :func:`~generio._errors.error_from_response` picks;
+* an error status → the class :func:`~generio._payload.error_body.error_from_response` picks;
 * an answer the reader cannot use (an HTML page with a 200, truncated JSON, a flow without
   an id) → :class:`~generio.ServerError` built from the raw response, kept by a response hook.
 """

@@ -32,6 +32,7 @@ from generio._errors import (
     APIConnectionError,
     APIStatusError,
     InputError,
+    LookupIncompleteError,
     ServerError,
 )
 from generio._http.operations import (
@@ -46,15 +47,14 @@ from generio._http.operations import (
 )
 from generio._http.policy import Budget, is_unsent
 from generio._jobs.effects import Job, Local, Sleep, local
-from generio._payload.marker import Marker, check_key, new_key, wire_additional
 from generio._jobs.keyed import Fingerprint
 from generio._jobs.keys import BatchKeys, CreateProgress, adopt_job, existing_job, recorded_job
 from generio._jobs.retries import call, retry_post
 from generio._jobs.state import ClientState
-from generio._key_errors import LookupIncompleteError
 from generio._models import Asset, Flow, Template, unknown_template
 from generio._payload.body import JsonBody, create_body, dumps, upload_body
 from generio._payload.inputs import Prepared, check_accepted, needs_fetch, prepare, unwrap
+from generio._payload.marker import Marker, check_key, new_key, wire_additional
 
 __all__ = [
     "CreateProgress",

@@ -19,7 +19,7 @@ from pathlib import Path
 import attrs
 
 from generio._degrade import degraded
-from generio._errors import APIConnectionError, APIStatusError, InputError
+from generio._errors import APIConnectionError, APIStatusError, InputError, OutputSaveError
 from generio._http.operations import list_outputs_op, quote_id
 from generio._jobs.calls import request_job
 from generio._jobs.effects import Download, Job, Local, Saved, download, local
@@ -28,7 +28,6 @@ from generio._jobs.outputs import reading_outputs
 from generio._jobs.retries import Patience, patiently, ride_out
 from generio._jobs.state import ClientState
 from generio._models import Asset
-from generio._save_error import OutputSaveError
 
 __all__ = [
     "PrepareDir",

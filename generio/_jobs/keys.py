@@ -19,18 +19,17 @@ import time
 
 import attrs
 
-from generio._errors import NotFoundError
+from generio._errors import LookupIncompleteError, NotFoundError
 from generio._http.operations import get_flow_op
 from generio._http.policy import Budget
 from generio._jobs.effects import Job, local
-from generio._payload.marker import Marker
 from generio._jobs.journal import Journal
 from generio._jobs.keyed import check_same, find_key_job
 from generio._jobs.listing import Need
 from generio._jobs.retries import call
 from generio._jobs.state import ClientState
-from generio._key_errors import LookupIncompleteError
 from generio._models import Flow
+from generio._payload.marker import Marker
 
 __all__ = ["BatchKeys", "CreateProgress", "adopt_job", "existing_job", "recorded_job"]
 

@@ -6,11 +6,11 @@ import time
 
 from generio._errors import InputError
 from generio._jobs.effects import Job
-from generio._payload.marker import check_key
 from generio._jobs.keyed import find_key_job
 from generio._jobs.listing import Need
 from generio._jobs.state import ClientState
 from generio._models import Flow
+from generio._payload.marker import check_key
 
 __all__ = ["find_job"]
 

@@ -44,7 +44,6 @@ from generio._jobs.downloads import (
 )
 from generio._jobs.effects import Job, local
 from generio._jobs.flow_errors import name_flow, while_collecting, while_waiting
-from generio._payload.marker import check_key, new_key
 from generio._jobs.keys import BatchKeys, adopt_job
 from generio._jobs.lifecycle import naming_flow
 from generio._jobs.options import ON_INTERRUPT, OnInterrupt, check_on_interrupt, resolve
@@ -62,6 +61,7 @@ from generio._models import (
     Template,
 )
 from generio._outcomes import FlowFailed
+from generio._payload.marker import check_key, new_key
 from generio._payload.names import slug_of_inputs
 
 __all__ = [

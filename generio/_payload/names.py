@@ -27,11 +27,10 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePath
 
-from generio._errors import InputError
+from generio._errors import InputError, OutputSaveError
 from generio._models import Asset
 from generio._payload import files as _files
 from generio._payload import mime as _mime
-from generio._save_error import OutputSaveError
 
 __all__ = [
     "FALLBACK_SLUG",

@@ -17,7 +17,6 @@ from generio import (
     ServerError,
     WaitTimeout,
 )
-from generio._errors import error_from_response
 from generio._http import policy as _retry
 from generio._http.operations import get_flow_op, update_flow_op
 from generio._jobs import wait as wait_module
@@ -26,6 +25,7 @@ from generio._jobs.downloads import PrepareDir, download_outputs_job
 from generio._jobs.effects import Call, Download, Saved, Sleep
 from generio._jobs.retries import call
 from generio._jobs.wait import wait_job
+from generio._payload.error_body import error_from_response
 from tests.helpers.fake_driver import FakeClock, FakeDriver, Step, calls, new_state
 
 TEMPLATE = "model_generate_fromprompt"

@@ -276,7 +276,7 @@ def test_a_journal_names_the_flow_without_any_listing(tmp_path: Path) -> None:
 
 def test_a_deleted_flow_frees_its_key() -> None:
     """The index names a flow that is gone (404): the key is free, nothing is adopted."""
-    from generio._errors import error_from_response
+    from generio._payload.error_body import error_from_response
 
     state = new_state()
     flows = [_flow(1, 5, "k-del"), _flow(2, 4)]
