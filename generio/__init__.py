@@ -38,9 +38,9 @@ from generio._errors import (
     WrongEventLoopError,
 )
 from generio._jobs.options import KeyLookup
-from generio._models import Asset, Flow, Output, ProgressCallback, RunResult, Template
 from generio._outcomes import FlowFailed, FlowNotStarted, WaitTimeout
 from generio._payload.marker import IDEMPOTENCY_FIELD
+from generio._payload.models import Asset, Flow, Output, ProgressCallback, RunResult, Template
 from generio._types import FlowAction, FlowSortField, FlowState
 
 if _os.environ.get("GENERIO_LOG"):  # one look-up when unset; see generio/_logswitch.py

@@ -24,7 +24,7 @@ from generio._http.settings import (
     resolve_settings,
 )
 from generio._jobs.options import KeyLookup, OnInterrupt
-from generio._models import ProgressCallback, RunResult, Template
+from generio._payload.models import ProgressCallback, RunResult, Template
 
 if TYPE_CHECKING:
     from generio._jobs.effects import Job

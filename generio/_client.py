@@ -27,7 +27,7 @@ from generio._http.settings import (
     Secret,
 )
 from generio._jobs.options import KeyLookup, OnInterrupt
-from generio._models import ProgressCallback, RunResult, Template
+from generio._payload.models import ProgressCallback, RunResult, Template
 from generio._templates_api import Templates
 
 if TYPE_CHECKING:

@@ -8,7 +8,7 @@ if TYPE_CHECKING:
     from generio._async_client import AsyncGenerio
     from generio._client import Generio
     from generio._jobs.state import ClientState
-    from generio._models import Flow
+    from generio._payload.models import Flow
 
 __all__ = ["AsyncFindMethods", "FindMethods"]
 

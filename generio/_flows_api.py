@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from generio._drivers.outputs import AsyncOutputMethods, OutputMethods
 from generio._find_api import AsyncFindMethods, FindMethods
 from generio._jobs.options import OnInterrupt
-from generio._models import Asset, Flow, ProgressCallback, Template
+from generio._payload.models import Asset, Flow, ProgressCallback, Template
 from generio._types import FlowSortField, FlowState
 
 if TYPE_CHECKING:

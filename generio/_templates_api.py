@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from generio._models import Template
+from generio._payload.models import Template
 
 if TYPE_CHECKING:
     from generio._async_client import AsyncGenerio

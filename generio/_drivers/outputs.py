@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from generio._client import Generio
     from generio._drivers.streams import AsyncOutputStream, OutputStream
     from generio._jobs.state import ClientState
-    from generio._models import Asset
+    from generio._payload.models import Asset
 
 __all__ = ["AsyncOutputMethods", "OutputMethods", "output_path", "output_target"]
 

@@ -24,7 +24,7 @@ import attrs
 from generio._errors import (
     InputError,
 )
-from generio._models import Asset, Flow, Template
+from generio._payload.models import Asset, Flow, Template
 from generio._types import FlowAction
 
 if TYPE_CHECKING:

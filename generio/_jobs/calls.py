@@ -27,7 +27,7 @@ from generio._jobs.conflicts import is_conflict_status, judge_action, judge_dele
 from generio._jobs.effects import Job
 from generio._jobs.retries import call
 from generio._jobs.state import ClientState
-from generio._models import Asset, Flow, Template
+from generio._payload.models import Asset, Flow, Template
 from generio._types import FlowAction
 
 __all__ = [

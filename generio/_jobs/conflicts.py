@@ -25,7 +25,7 @@ from generio._jobs.effects import Job
 from generio._jobs.polling import TERMINAL_STATES
 from generio._jobs.retries import call
 from generio._jobs.state import ClientState
-from generio._models import Flow
+from generio._payload.models import Flow
 
 __all__ = [
     "CONFLICT_STATUSES",

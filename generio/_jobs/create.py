@@ -51,10 +51,10 @@ from generio._jobs.keyed import Fingerprint
 from generio._jobs.keys import BatchKeys, CreateProgress, adopt_job, existing_job, recorded_job
 from generio._jobs.retries import call, retry_post
 from generio._jobs.state import ClientState
-from generio._models import Asset, Flow, Template, unknown_template
 from generio._payload.body import JsonBody, create_body, dumps, upload_body
 from generio._payload.inputs import Prepared, check_accepted, needs_fetch, prepare, unwrap
 from generio._payload.marker import Marker, check_key, new_key, wire_additional
+from generio._payload.models import Asset, Flow, Template, unknown_template
 
 __all__ = [
     "CreateProgress",

@@ -27,7 +27,7 @@ from generio._jobs.lifecycle import naming_flow
 from generio._jobs.outputs import reading_outputs
 from generio._jobs.retries import Patience, patiently, ride_out
 from generio._jobs.state import ClientState
-from generio._models import Asset
+from generio._payload.models import Asset
 
 __all__ = [
     "PrepareDir",

@@ -27,10 +27,10 @@ from generio._jobs.effects import Job, Local
 from generio._jobs.listing import Need, ensure_job
 from generio._jobs.retries import call
 from generio._jobs.state import ClientState
-from generio._models import Flow
 from generio._payload import data_uri as _data_uri
 from generio._payload.inputs import Prepared
 from generio._payload.marker import Marker
+from generio._payload.models import Flow
 
 __all__ = ["Fingerprint", "check_same", "find_key_job", "fingerprint"]
 

@@ -28,8 +28,8 @@ from generio._jobs.keyed import check_same, find_key_job
 from generio._jobs.listing import Need
 from generio._jobs.retries import call
 from generio._jobs.state import ClientState
-from generio._models import Flow
 from generio._payload.marker import Marker
+from generio._payload.models import Flow
 
 __all__ = ["BatchKeys", "CreateProgress", "adopt_job", "existing_job", "recorded_job"]
 

@@ -40,8 +40,8 @@ from generio._jobs.effects import Job, Sleep
 from generio._jobs.pages import resolve_link
 from generio._jobs.retries import call
 from generio._jobs.state import ClientState
-from generio._models import Flow
 from generio._payload.marker import Marker
+from generio._payload.models import Flow
 
 if TYPE_CHECKING:
     from generio._payload.wire import Page

@@ -9,8 +9,8 @@ from generio._jobs.effects import Job
 from generio._jobs.keyed import find_key_job
 from generio._jobs.listing import Need
 from generio._jobs.state import ClientState
-from generio._models import Flow
 from generio._payload.marker import check_key
+from generio._payload.models import Flow
 
 __all__ = ["find_job"]
 

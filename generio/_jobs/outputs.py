@@ -19,7 +19,7 @@ from generio._jobs.effects import Job
 from generio._jobs.flow_errors import name_flow, while_collecting
 from generio._jobs.retries import Patience, patiently
 from generio._jobs.state import ClientState
-from generio._models import Asset
+from generio._payload.models import Asset
 
 __all__ = ["output_job", "reading_outputs"]
 

@@ -28,8 +28,8 @@ from generio._http.policy import Budget
 from generio._jobs.effects import Job
 from generio._jobs.retries import call
 from generio._jobs.state import ClientState
-from generio._models import Flow
 from generio._payload.json_bounds import MAX_LISTING_ENTRIES
+from generio._payload.models import Flow
 
 if TYPE_CHECKING:
     from generio._payload.wire import Page

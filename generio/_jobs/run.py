@@ -51,7 +51,9 @@ from generio._jobs.outputs import output_job
 from generio._jobs.retries import call
 from generio._jobs.state import ClientState
 from generio._jobs.wait import check_progress_interval, check_timeout, wait_job
-from generio._models import (
+from generio._outcomes import FlowFailed
+from generio._payload.marker import check_key, new_key
+from generio._payload.models import (
     NOT_STARTED_STATE,
     Asset,
     Flow,
@@ -60,8 +62,6 @@ from generio._models import (
     RunResult,
     Template,
 )
-from generio._outcomes import FlowFailed
-from generio._payload.marker import check_key, new_key
 from generio._payload.names import slug_of_inputs
 
 __all__ = [

@@ -17,7 +17,7 @@ from generio._jobs.account import AccountIndex
 from generio._jobs.lifecycle import Lifecycle
 from generio._jobs.options import KeyLookup
 from generio._jobs.polling import PollSettings
-from generio._models import Template
+from generio._payload.models import Template
 
 __all__ = ["CLAIM_RETENTION", "ClientState"]
 

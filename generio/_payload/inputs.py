@@ -28,9 +28,9 @@ from typing import IO, Any, BinaryIO, TypeAlias, cast
 import attrs
 
 from generio._errors import InputError
-from generio._models import PROMPT_MIME, Asset, Template, mime_of_payload
 from generio._payload import data_uri as _data_uri
 from generio._payload import mime as _mime
+from generio._payload.models import PROMPT_MIME, Asset, Template, mime_of_payload
 
 __all__ = [
     "INPUT_KEYS",

@@ -11,7 +11,7 @@ import pytest
 import generio
 from generio import AsyncFlows, AsyncGenerio, AsyncTemplates, Flows, Generio, Templates
 
-# ``_jobs/polling.py``, generio._client, ~generio._models.Flow: pointers a user cannot follow.
+# ``_jobs/polling.py``, generio._client, ~generio._payload.models.Flow: pointers users cannot use.
 _PRIVATE = re.compile(r"``_\w+\.py``|\bgenerio\._\w+|\b_\w+\.py\b")
 _TWINS = [(AsyncFlows, Flows), (AsyncTemplates, Templates), (AsyncGenerio, Generio)]
 

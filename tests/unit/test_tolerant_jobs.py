@@ -14,8 +14,8 @@ from generio._jobs.calls import abort_job, delete_job, start_job
 from generio._jobs.effects import Call, Effect, Job, Sleep, Stepper
 from generio._jobs.pages import list_flows_job
 from generio._jobs.state import ClientState
-from generio._models import Flow
 from generio._payload.error_body import error_from_response
+from generio._payload.models import Flow
 from generio._payload.wire import Page, flow_from_json
 
 Answer = Callable[[Call[Any]], Any]

@@ -1,13 +1,13 @@
-"""The small, immutable objects the facade returns, and their parsing from the wire.
+"""The small, immutable objects the facade returns: Flow, Template, Asset, Output, RunResult.
 
-The generated models stay behind the facade: they change with the generator and carry
-``UNSET`` markers and enums that break on new values. These objects are plain: states and
-statuses are strings (an unknown state survives), times are aware datetimes, and assets hide
-the data-URI encoding behind ``.data`` and ``.mime_type``.
+Plain, unlike the generated models (``UNSET`` markers, enums that break on new values):
+states and statuses are strings (an unknown state survives), times are aware datetimes, and
+assets hide the data-URI encoding behind ``.data`` and ``.mime_type``.
 """
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -16,24 +16,11 @@ from typing import Any, TypeAlias
 
 import attrs
 
+from generio._errors import InputError, ServerError
+from generio._payload import data_uri as _data_uri
+from generio._payload.names import save_data
+from generio._preview import GLB_MIME, PreviewItem, asset_html, result_html
 from generio._types import FlowState
-
-__all__ = [
-    "FAILED_ASSET_STATUSES",
-    "FAILED_STATES",
-    "NOT_STARTED_STATE",
-    "READY_STATUSES",
-    "TERMINAL_STATES",
-    "Asset",
-    "Flow",
-    "Output",
-    "ProgressCallback",
-    "RunResult",
-    "Template",
-    "is_terminal",
-    "mime_of_payload",
-    "unknown_template",
-]
 
 #: States after which a flow never changes again.
 TERMINAL_STATES = frozenset({"completed", "aborted", "failed"})
@@ -205,19 +192,40 @@ class Asset:
     def to_trimesh(self) -> Any:
         """Load the model into ``trimesh`` (extra ``mesh``): a ``trimesh.Scene``.
 
+        A scene, not one mesh, because a GLB may hold several meshes with transforms; call
+        ``.to_geometry()`` for a single mesh with the transforms applied.
+
         Raises:
             ImportError: trimesh is not installed (``pip install 'generio[mesh]'``).
             InputError: the asset has no data, or it is not a GLB.
         """
-        from generio._mesh import to_trimesh
+        try:
+            import trimesh
+        except ImportError as exc:
+            raise ImportError(
+                "Asset.to_trimesh() needs trimesh: pip install 'generio[mesh]'", name=exc.name
+            ) from None
+        data = self.data
+        if data is None:
+            raise InputError(
+                f"asset {self.id} carries no data; fetch it with flows.output(flow_id, "
+                "asset_id) or run() without out_dir"
+            )
+        if self.mime_type not in (None, GLB_MIME) or not data.startswith(b"glTF"):
+            raise InputError(
+                f"asset {self.id} is not a glTF binary ({self.mime_type}); "
+                "only GLB models load into trimesh"
+            )
+        return trimesh.load(io.BytesIO(data), file_type="glb", force="scene")
 
-        return to_trimesh(self)
+    def _glb(self) -> bytes | None:
+        """Return the content when it is a GLB that came with the asset (a viewer shows it)."""
+        return self.data if self.mime_type == GLB_MIME and self.has_data else None
 
     def _repr_html_(self) -> str:
-        """Jupyter: an interactive viewer up to a size cap (see ``generio._preview``)."""
-        from generio._preview import asset_html
-
-        return asset_html(self)
+        """Jupyter: an interactive viewer up to a size cap."""
+        note = f"flow {self.flow_id}" if self.flow_id else ""
+        return asset_html(f"{self.kind or 'asset'} {self.id}", self.mime_type, self._glb(), note)
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the content to a file atomically (complete or not at all); return its path.
@@ -231,9 +239,14 @@ class Asset:
             InputError: the content was not fetched (see :meth:`Flows.output` or
                 :meth:`Flows.download_output`), or the file cannot be written.
         """
-        from generio._payload.names import save_asset
-
-        return save_asset(self, Path(path))
+        data = self.data
+        if data is None:
+            raise InputError(
+                f"asset {self.id} carries no content to save: fetch it with "
+                f"flows.output(flow_id, {self.id!r}), or write it straight to a file with "
+                f"flows.download_output(flow_id, {self.id!r}, dest=...)."
+            )
+        return save_data(data, self.mime_type, Path(path), asset_id=self.id, flow_id=self.flow_id)
 
 
 @attrs.frozen
@@ -277,8 +290,6 @@ class Output(Asset):
 
 
 def _read_output(output: Output) -> bytes:
-    from generio._errors import InputError
-
     if output.path is None:
         if output.left_on_service:
             flow = output.flow_id or "FLOW_ID"
@@ -320,10 +331,13 @@ class RunResult:
     )
 
     def _repr_html_(self) -> str:
-        """Jupyter: every output model in a viewer, up to a size cap."""
-        from generio._preview import result_html
-
-        return result_html(self)
+        """Jupyter: every output model (or saved file) in a viewer, up to a size cap."""
+        flow = self.flow
+        title = f"flow {flow.id} ({flow.template}, {flow.state})"
+        items = [PreviewItem(f"output {o.id}", data) for o in self.outputs if (data := o._glb())]
+        if not items:
+            items = [PreviewItem(p.name, p.read_bytes()) for p in self.paths if p.is_file()]
+        return result_html(title, items, flow.id)
 
 
 #: The type of ``on_progress``: called with the flow each time its state or progress changes.
@@ -335,9 +349,6 @@ def _decode_payload(payload: str | bytes, asset: Asset) -> bytes:
         return payload
     if not payload.startswith("data:"):
         return payload.encode("utf-8", errors="surrogatepass")
-    from generio._errors import InputError, ServerError
-    from generio._payload import data_uri as _data_uri
-
     try:
         return _data_uri.decode(_data_uri.repair_misprint(payload))[1]
     except InputError as exc:
@@ -357,6 +368,4 @@ def mime_of_payload(payload: str | bytes | None) -> str | None:
         return None
     if not payload.startswith("data:"):
         return PROMPT_MIME
-    from generio._payload import data_uri as _data_uri
-
     return _data_uri.parse_header(_data_uri.repair_misprint(payload))
