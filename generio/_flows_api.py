@@ -118,7 +118,7 @@ class Flows(OutputMethods, FindMethods):
         Raises:
             InputError: ``sort_by`` is not one of those fields.
         """
-        from generio._jobs.pages import list_flows_job
+        from generio._jobs.calls import list_flows_job
 
         return self._client._drive(list_flows_job(self._state, state, sort_by))
 
@@ -144,7 +144,7 @@ class Flows(OutputMethods, FindMethods):
             InputError: the input is unusable or not accepted by the flow's template.
             ConflictError: the flow is no longer ``created``.
         """
-        from generio._jobs.conflicts import judged
+        from generio._jobs.calls import judged
         from generio._jobs.create import upload_job
 
         job = upload_job(self._state, flow_id, source, additional, mime_type)
@@ -158,9 +158,9 @@ class Flows(OutputMethods, FindMethods):
             ConflictError: the flow is not in ``created`` (a retried start that finds the
                 flow started by its own first attempt counts as success).
         """
-        from generio._jobs.calls import start_job
+        from generio._jobs.calls import action_job
 
-        return self._client._drive(_about(flow_id, start_job(self._state, flow_id)))
+        return self._client._drive(_about(flow_id, action_job(self._state, flow_id, "start")))
 
     def abort(self, flow_id: str) -> Flow:
         """Abort a ``starting`` or ``running`` flow; returns it (``aborting`` or ``aborted``).
@@ -168,9 +168,9 @@ class Flows(OutputMethods, FindMethods):
         Raises:
             ConflictError: the flow has already finished.
         """
-        from generio._jobs.calls import abort_job
+        from generio._jobs.calls import action_job
 
-        return self._client._drive(_about(flow_id, abort_job(self._state, flow_id)))
+        return self._client._drive(_about(flow_id, action_job(self._state, flow_id, "abort")))
 
     def delete(self, flow_id: str) -> None:
         """Delete a flow and all its assets, irreversibly (not while it runs).
@@ -280,7 +280,7 @@ class AsyncFlows(AsyncOutputMethods, AsyncFindMethods):
         self, *, state: FlowState | None = None, sort_by: FlowSortField | None = None
     ) -> list[Flow]:
         """Return the account's flows, optionally filtered by state and sorted."""
-        from generio._jobs.pages import list_flows_job
+        from generio._jobs.calls import list_flows_job
 
         return await self._client._drive(list_flows_job(self._state, state, sort_by))
 
@@ -293,7 +293,7 @@ class AsyncFlows(AsyncOutputMethods, AsyncFindMethods):
         mime_type: str | None = None,
     ) -> Asset:
         """Add one input to a flow in ``created``, streamed, never twice."""
-        from generio._jobs.conflicts import judged
+        from generio._jobs.calls import judged
         from generio._jobs.create import upload_job
 
         job = upload_job(self._state, flow_id, source, additional, mime_type)
@@ -302,15 +302,15 @@ class AsyncFlows(AsyncOutputMethods, AsyncFindMethods):
 
     async def start(self, flow_id: str) -> Flow:
         """Start a flow created without inputs."""
-        from generio._jobs.calls import start_job
+        from generio._jobs.calls import action_job
 
-        return await self._client._drive(_about(flow_id, start_job(self._state, flow_id)))
+        return await self._client._drive(_about(flow_id, action_job(self._state, flow_id, "start")))
 
     async def abort(self, flow_id: str) -> Flow:
         """Abort a starting or running flow."""
-        from generio._jobs.calls import abort_job
+        from generio._jobs.calls import action_job
 
-        return await self._client._drive(_about(flow_id, abort_job(self._state, flow_id)))
+        return await self._client._drive(_about(flow_id, action_job(self._state, flow_id, "abort")))
 
     async def delete(self, flow_id: str) -> None:
         """Delete a flow and its assets, irreversibly."""

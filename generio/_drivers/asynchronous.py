@@ -20,8 +20,7 @@ from generio._jobs.effects import (
     Stepper,
     perform_local,
 )
-from generio._jobs.lifecycle import InFlight
-from generio._jobs.state import ClientState
+from generio._jobs.state import ClientState, InFlight
 
 if TYPE_CHECKING:
     import anyio.lowlevel

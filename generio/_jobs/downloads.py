@@ -23,7 +23,7 @@ from generio._errors import APIConnectionError, APIStatusError, InputError, Outp
 from generio._http.operations import list_outputs_op, quote_id
 from generio._jobs.calls import request_job
 from generio._jobs.effects import Download, Job, Local, Saved, download, local
-from generio._jobs.lifecycle import naming_flow
+from generio._jobs.flow_errors import naming_flow
 from generio._jobs.outputs import reading_outputs
 from generio._jobs.retries import Patience, patiently, ride_out
 from generio._jobs.state import ClientState

@@ -36,8 +36,8 @@ from generio._errors import APIError, LookupIncompleteError, NotFoundError
 from generio._http.operations import get_flow_op, list_flows_op, page_op
 from generio._http.policy import Budget
 from generio._jobs.account import AccountIndex, Coverage, Order, TailPage
+from generio._jobs.calls import resolve_link
 from generio._jobs.effects import Job, Sleep
-from generio._jobs.pages import resolve_link
 from generio._jobs.retries import call
 from generio._jobs.state import ClientState
 from generio._payload.marker import Marker

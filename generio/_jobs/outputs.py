@@ -13,8 +13,7 @@ import functools
 from typing import TypeVar
 
 from generio._http.operations import get_output_op
-from generio._jobs.calls import request_job
-from generio._jobs.conflicts import judged
+from generio._jobs.calls import judged, request_job
 from generio._jobs.effects import Job
 from generio._jobs.flow_errors import name_flow, while_collecting
 from generio._jobs.retries import Patience, patiently

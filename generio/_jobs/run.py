@@ -33,7 +33,6 @@ import attrs
 
 from generio._errors import ClientClosedError, GenerioError, InputError
 from generio._http.operations import list_outputs_op, update_flow_op
-from generio._jobs.calls import as_sources
 from generio._jobs.collect import Collect, where_outputs
 from generio._jobs.create import CreateProgress, create_job
 from generio._jobs.downloads import (
@@ -43,15 +42,15 @@ from generio._jobs.downloads import (
     note_status,
 )
 from generio._jobs.effects import Job, local
-from generio._jobs.flow_errors import name_flow, while_collecting, while_waiting
+from generio._jobs.flow_errors import name_flow, naming_flow, while_collecting, while_waiting
 from generio._jobs.keys import BatchKeys, adopt_job
-from generio._jobs.lifecycle import naming_flow
 from generio._jobs.options import ON_INTERRUPT, OnInterrupt, check_on_interrupt, resolve
 from generio._jobs.outputs import output_job
 from generio._jobs.retries import call
 from generio._jobs.state import ClientState
 from generio._jobs.wait import check_progress_interval, check_timeout, wait_job
 from generio._outcomes import FlowFailed
+from generio._payload.inputs import as_sources
 from generio._payload.marker import check_key, new_key
 from generio._payload.models import (
     NOT_STARTED_STATE,

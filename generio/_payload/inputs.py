@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Iterator, Mapping, Set
+from collections.abc import Iterable, Iterator, Mapping, Set
 from pathlib import Path
 from typing import IO, Any, BinaryIO, TypeAlias, cast
 
@@ -307,3 +307,23 @@ def check_accepted(prepared: Prepared, template: Template, position: int | None 
         f"{which} is {prepared.mime_type}, which template {template.name!r} does not accept; "
         f"it accepts {', '.join(template.input_types) or 'no inputs'}.{hint}"
     )
+
+
+def as_sources(inputs: object) -> list[object]:
+    """One input or a sequence of them, as a list (None is no input).
+
+    Raises:
+        InputError: a mapping of another shape, or a set (nothing is sent).
+    """
+    if inputs is None:
+        return []
+    single = (str, bytes, bytearray, memoryview, os.PathLike, Asset, Mapping)
+    check_shape(inputs)
+    if isinstance(inputs, single) or hasattr(inputs, "read"):
+        return [inputs]
+    if isinstance(inputs, Iterable):
+        sources = list(inputs)
+        for source in sources:
+            check_shape(source)
+        return sources
+    return [inputs]
