@@ -36,7 +36,7 @@ class FindMethods:
             InputError: the key is not a non-empty printable string.
             LookupIncompleteError: the listing could not be read as far as needed.
         """
-        from generio._jobs.lookups import find_job  # loaded on first use
+        from generio._jobs.keys import find_job  # loaded on first use
 
         return self._client._drive(find_job(self._state, idempotency_key, template))
 
@@ -49,6 +49,6 @@ class AsyncFindMethods:
 
     async def find(self, *, idempotency_key: str, template: str | None = None) -> Flow | None:
         """Return the flow created with ``idempotency_key``, or None; see :meth:`Flows.find`."""
-        from generio._jobs.lookups import find_job  # loaded on first use
+        from generio._jobs.keys import find_job  # loaded on first use
 
         return await self._client._drive(find_job(self._state, idempotency_key, template))

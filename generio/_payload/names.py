@@ -24,7 +24,7 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path, PurePath
 
 from generio._errors import InputError, OutputSaveError
@@ -58,8 +58,6 @@ def slug(text: str) -> str:
 
 
 def _slug_of(source: object) -> str:
-    if isinstance(source, Mapping):
-        source = source.get("data")
     if isinstance(source, str):
         return "" if source.startswith("data:") else slug(source)
     if isinstance(source, os.PathLike):
