@@ -4,54 +4,182 @@ from __future__ import annotations
 
 import difflib
 import filecmp
+import hashlib
+import logging
+import os
 import shutil
+import subprocess
 import tempfile
 from pathlib import Path
 
 import nox
+from packaging.requirements import Requirement
 
 ROOT = Path(__file__).parent
 PYPROJECT = nox.project.load_toml("pyproject.toml")
 SPEC = ROOT / "openapi.json"
 GENERATOR_CONFIG = ROOT / "openapi-python-client.yaml"
 GENERATED = ROOT / "generated" / "generio_api"
+ON_CI = bool(os.environ.get("CI"))
 
-# Every Python the classifiers in pyproject.toml name ("3.11", "3.12", ...): the tests run on
-# each one present on the machine; a missing one is a skip, not a failure, on a laptop and in CI
-# alike (nox would otherwise fail on CI), so a machine with only Python 3.11 stays green.
-PYTHONS = nox.project.python_versions(PYPROJECT)
+
+class _QuietNox(logging.Filter):
+    """Drop nox's note that uv is missing: it looks for uv on every virtualenv it makes,
+    whichever backend is chosen, and ours is pip's virtualenv, so the line says nothing."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != "uv binary not found."
+
+
+logging.getLogger("nox").addFilter(_QuietNox())
+
+
+def _runs(python: str) -> bool:
+    """Whether ``python3.X`` on PATH starts (a pyenv shim of an inactive version does not)."""
+    exe = shutil.which(f"python{python}")
+    if exe is None:
+        return False
+    try:
+        done = subprocess.run([exe, "-c", ""], capture_output=True, timeout=60, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return done.returncode == 0
+
+
+# Every Python the classifiers in pyproject.toml name ("3.11", "3.12", ...). The tests run on
+# each one present on the machine, so a laptop with only 3.11 runs them there, quietly; CI
+# ($CI set) asks for all of them and fails when one is missing (.ci/run puts them on PATH).
+SUPPORTED = nox.project.python_versions(PYPROJECT)
+PYTHONS = SUPPORTED if ON_CI else [v for v in SUPPORTED if _runs(v)] or SUPPORTED
 
 nox.options.sessions = ["tests", "lint", "types", "check_generated"]
 nox.options.reuse_venv = "yes"
-nox.options.error_on_missing_interpreters = False
+nox.options.error_on_missing_interpreters = True  # only CI lists a Python it may not have
 nox.options.download_python = "never"  # test the interpreters the machine has, fetch none
+
+# pytest's parallel workers, each with its own emulator: the suite mostly waits (flows, child
+# processes, timeouts), so two per core keep the CPUs busy, and idle workers steal queued
+# tests from busy ones. `nox -s tests -- -n 0` runs it in one process.
+WORKERS = str(min(2 * (os.cpu_count() or 1), 8))
+PYTEST = ["pytest", "-m", "not soak and not serial", "-n", WORKERS, "--dist", "worksteal"]
+# Then, alone, the few tests whose heavy work runs outside pytest (Chromium's software GPU,
+# schemathesis): beside busy workers on two cores they would take twice as long. Exit code 5
+# (nothing selected, e.g. with `-- -k retry`) is fine there.
+PYTEST_SERIAL = ["pytest", "-m", "serial and not soak"]
+# The suite starts Python hundreds of times (README blocks, CLI commands, child emulators):
+# with byte-code caching off (PYTHONDONTWRITEBYTECODE), each start compiles generio and
+# pytest rewrites every test module again. __pycache__ is git-ignored.
+TEST_ENV: dict[str, str | None] = {"PYTHONDONTWRITEBYTECODE": None}
+_STAMP = "generio-installed.sha256"
 
 
 def _group(name: str) -> list[str]:
     return list(nox.project.dependency_groups(PYPROJECT, name))
 
 
+def _install(session: nox.Session, *args: str) -> None:
+    """``pip install`` args into the session's virtualenv, unless it already holds them.
+
+    pip re-resolves everything and rebuilds the editable wheel on every run (half a minute
+    for the tests, asking the index each time), even when nothing changed. A stamp of the
+    arguments and of the files that decide what gets installed skips that; any change to
+    them, or a fresh virtualenv (`nox --no-reuse-existing-virtualenvs`), installs again.
+    """
+    digest = hashlib.sha256("\0".join(args).encode())
+    for name in ("pyproject.toml", "_generio_launch.py"):
+        digest.update((ROOT / name).read_bytes())
+    location = getattr(session.virtualenv, "location", None)
+    stamp = Path(location) / _STAMP if location else None
+    if stamp is not None and stamp.is_file() and stamp.read_text() == digest.hexdigest():
+        return
+    if stamp is not None:
+        stamp.unlink(missing_ok=True)
+    session.install(*args)
+    if stamp is not None:
+        stamp.write_text(digest.hexdigest())
+
+
+def _install_tests(session: nox.Session) -> None:
+    _install(session, "-e", ".[cli,emulator,mesh]", *_group("test"))
+
+
 @nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
-    """Run the test suite against the local emulator (soak-sized runs excluded)."""
-    session.install("-e", ".[cli,emulator,mesh]", *_group("test"))
-    session.run("pytest", "-m", "not soak", *session.posargs)
+    """Run the test suite against the local emulator, in parallel workers (`serial` ones after).
+
+    Soak-sized runs are left out (`nox -s soak`), and so is the Khronos validator, which
+    needs npm's registry on first use (`nox -s khronos`); the run reaches no network.
+    """
+    _install_tests(session)
+    _run_tests(session)
+
+
+def _run_tests(session: nox.Session) -> None:
+    session.run(*PYTEST, *session.posargs, env=TEST_ENV)
+    session.run(*PYTEST_SERIAL, *session.posargs, env=TEST_ENV, success_codes=[0, 5])
 
 
 @nox.session
-def soak(session: nox.Session) -> None:
-    """The full fault soak: 300 runs under ~20% faults, printed figures (tests/reliability).
+def khronos(session: nox.Session) -> None:
+    """Check every kind of emulator output with the Khronos glTF validator (Node.js, npm).
 
-    $GENERIO_SOAK_FLOWS sets the number of runs, $GENERIO_SOAK_SEED the faults drawn.
+    Installs the npm package gltf-validator on first use into ~/.cache/generio-test (or
+    $GENERIO_TEST_CACHE), so it needs npm's registry once; CI runs it.
     """
-    session.install("-e", ".[cli,emulator,mesh]", *_group("test"))
-    session.run("pytest", "-m", "soak", "-rP", "tests/reliability", *session.posargs)
+    _install_tests(session)
+    session.run(
+        "pytest",
+        "--khronos",
+        "tests/emulator/test_emulator_glb.py",
+        "-k",
+        "khronos",
+        *session.posargs,
+        env=TEST_ENV,
+    )
+
+
+# Test tools that pin httpx themselves: at the lowest bound their pin gives way to pip's choice.
+_FOLLOWS_HTTPX = ("respx",)
+
+
+def _bounds(extra: str | None, name: str) -> Requirement:
+    """The requirement on ``name`` in pyproject.toml's core dependencies or ``extra``."""
+    project = PYPROJECT["project"]
+    listed = project["optional-dependencies"][extra] if extra else project["dependencies"]
+    (found,) = [r for r in map(Requirement, listed) if r.name == name]
+    return found
+
+
+def _lowest(requirement: Requirement) -> str:
+    (low,) = [s.version for s in requirement.specifier if s.operator == ">="]
+    return f"{requirement.name}=={low}"
+
+
+@nox.session
+@nox.parametrize("bound", ["lowest", "highest"], ids=["lowest", "highest"])
+def tests_deps(session: nox.Session, bound: str) -> None:
+    """Run the suite on the lowest, or the newest, httpx and typer that pyproject.toml allows.
+
+    The ranges are read from pyproject.toml, so widening one is tested by this session.
+    """
+    httpx, typer = _bounds(None, "httpx"), _bounds("cli", "typer")
+    if bound == "lowest":
+        pins = [_lowest(httpx), _lowest(typer)]
+        test_tools = [r for r in _group("test") if Requirement(r).name not in _FOLLOWS_HTTPX]
+        _install(session, "-e", ".[cli,emulator,mesh]", *test_tools, *_FOLLOWS_HTTPX, *pins)
+    else:
+        _install_tests(session)
+        session.install("--upgrade", str(httpx), str(typer))
+    session.run("python", "-m", "pip", "check")
+    versions = "import httpx, typer; print('httpx', httpx.__version__, 'typer', typer.__version__)"
+    session.run("python", "-c", versions)
+    _run_tests(session)
 
 
 @nox.session
 def lint(session: nox.Session) -> None:
     """Ruff lint and format check (generated/ is excluded in pyproject.toml)."""
-    session.install(*_group("lint"))
+    _install(session, *_group("lint"))
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
 
@@ -59,7 +187,7 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def types(session: nox.Session) -> None:
     """mypy --strict on the facade, with the generated package and extras installed."""
-    session.install("-e", ".[cli,emulator,mesh]", *_group("types"))
+    _install(session, "-e", ".[cli,emulator,mesh]", *_group("types"))
     session.run("mypy")
 
 
@@ -90,7 +218,7 @@ def _generate(session: nox.Session, dest: Path) -> None:
 @nox.session
 def generate(session: nox.Session) -> None:
     """Regenerate generated/generio_api from openapi.json with the pinned generator."""
-    session.install(*_group("generate"))
+    _install(session, *_group("generate"))
     _generate(session, GENERATED)
 
 
@@ -106,7 +234,7 @@ def _tree(root: Path) -> set[str]:
 @nox.session
 def check_generated(session: nox.Session) -> None:
     """Fail, printing the diff, when generated/ differs from a fresh regeneration."""
-    session.install(*_group("generate"))
+    _install(session, *_group("generate"))
     with tempfile.TemporaryDirectory() as tmp:
         fresh = Path(tmp) / "generio_api"
         _generate(session, fresh)
@@ -139,7 +267,7 @@ def build(session: nox.Session) -> None:
     ``twine check --strict`` fails on a README that would not render; the session also
     checks that both archives carry the license, the type marker and the spec.
     """
-    session.install(*_group("build"))
+    _install(session, *_group("build"))
     dist = ROOT / "dist"
     shutil.rmtree(dist, ignore_errors=True)
     session.run("python", "-m", "build", "--outdir", str(dist))
@@ -156,7 +284,7 @@ def docs(session: nox.Session) -> None:
     `nox -s docs -- serve` serves it with live reload instead.
     """
     # griffe reads the sources statically (mkdocs.yml's paths): nothing of generio to install.
-    session.install(*_group("docs"))
+    _install(session, *_group("docs"))
     session.env["NO_MKDOCS_2_WARNING"] = "1"  # mkdocs-material's banner, not about our docs
     if session.posargs[:1] == ["serve"]:
         session.run("mkdocs", "serve", *session.posargs[1:])

@@ -86,9 +86,9 @@ class AsyncGenerio(AsyncBatches, ClientBase):
         )
         self._user = http_client
         self._headers = {}
-        from generio._http.clients import effective_timeout, new_async_routes
+        from generio._http.clients import effective_timeout, new_async_pools
 
-        self._routes = new_async_routes(http_client)
+        self._pools = new_async_pools(http_client)
         self._wire(effective_timeout(settings, timeout, http_client))
 
     def _wire(self, timeout: httpx.Timeout | None) -> None:
@@ -96,7 +96,7 @@ class AsyncGenerio(AsyncBatches, ClientBase):
         from generio._http.clients import build_async
 
         self._http, self._low = build_async(
-            self._state.settings, timeout, self._user, routes=self._routes, headers=self._headers
+            self._state.settings, timeout, self._pools, owner=self._owner, headers=self._headers
         )
         shared = getattr(self, "_driver", None)  # with_options: the same pools, the same loop
         self._driver: AsyncDriver = AsyncDriver(
@@ -104,11 +104,6 @@ class AsyncGenerio(AsyncBatches, ClientBase):
         )
         self._templates = AsyncTemplates(self)
         self._flows = AsyncFlows(self)
-
-    def _lend(self, transport: Any) -> Any:
-        from generio._http.proxies import AsyncBorrowed
-
-        return AsyncBorrowed(transport, self._state.life)
 
     templates = Resource(AsyncTemplates, "_templates", "Templates: await list(), await get().")
     flows = Resource(AsyncFlows, "_flows", "Flows: create, follow and collect flows, awaited.")

@@ -39,19 +39,18 @@ class ClientBase:
     _state: ClientState
     _low: Any
     _http: Any
-    #: The pools this client sends through (``_proxies.Routes``); copies borrow them.
-    _routes: Any
+    #: The plain httpx clients this client sends through (``_http/pools.py``), shared
+    #: with its ``with_options`` copies.
+    _pools: Any
+    #: Whether closing this client closes ``_pools``: the client that made them does.
+    _owner: bool = True
     #: The user's own httpx client, or None.
     _user: Any = None
     #: Headers added to every request (``with_options``).
     _headers: Mapping[str, str] = {}
 
     def _wire(self, timeout: httpx.Timeout | None) -> None:
-        """Build the httpx client and the resources over ``self._routes`` (per side)."""
-        raise NotImplementedError
-
-    def _lend(self, transport: Any) -> Any:
-        """Wrap one of this client's transports so that a copy cannot close it (per side)."""
+        """Build the httpx client and the resources over ``self._pools`` (per side)."""
         raise NotImplementedError
 
     def with_options(
@@ -91,7 +90,7 @@ class ClientBase:
         twin = copy.copy(self)
         twin._state = self._state.derived(settings)
         twin._headers = {**self._headers, **(headers or {})}
-        twin._routes = self._routes.borrowed(self._lend)
+        twin._owner = False  # the pools stay the original's: closing the copy leaves them
         twin._wire(self._http.timeout if isinstance(timeout, NotGiven) else settings.timeout)
         return twin
 

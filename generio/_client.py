@@ -95,9 +95,9 @@ class Generio(SyncBatches, ClientBase):
         )
         self._user = http_client
         self._headers = {}
-        from generio._http.clients import effective_timeout, new_sync_routes
+        from generio._http.clients import effective_timeout, new_sync_pools
 
-        self._routes = new_sync_routes(http_client)
+        self._pools = new_sync_pools(http_client)
         self._wire(effective_timeout(settings, timeout, http_client))
 
     def _wire(self, timeout: httpx.Timeout | None) -> None:
@@ -105,16 +105,11 @@ class Generio(SyncBatches, ClientBase):
         from generio._http.clients import build_sync
 
         self._http, self._low = build_sync(
-            self._state.settings, timeout, self._user, routes=self._routes, headers=self._headers
+            self._state.settings, timeout, self._pools, owner=self._owner, headers=self._headers
         )
         self._driver: SyncDriver = SyncDriver(self._http, self._state)
         self._templates = Templates(self)
         self._flows = Flows(self)
-
-    def _lend(self, transport: Any) -> Any:
-        from generio._http.proxies import Borrowed
-
-        return Borrowed(transport, self._state.life)
 
     templates = Resource(Templates, "_templates", "Templates: list(), get(): see Templates.")
     flows = Resource(Flows, "_flows", "Flows: create, follow and collect flows; see Flows.")

@@ -46,6 +46,33 @@ import attrs
 
 from generio._pickling import reduce_error
 from generio._secret import hide_secrets
+from generio._version import wheel_path
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "ClientClosedError",
+    "ConfigurationError",
+    "ConflictError",
+    "DownloadTimeoutError",
+    "FieldError",
+    "GenerioError",
+    "IdempotencyConflictError",
+    "InputError",
+    "LookupIncompleteError",
+    "MissingExtraError",
+    "NotFoundError",
+    "OutputSaveError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "ResponseTooLargeError",
+    "ServerError",
+    "ValidationError",
+    "WrongEventLoopError",
+]
 
 
 class GenerioError(Exception):
@@ -192,8 +219,8 @@ class ResponseTooLargeError(ServerError):
     """An answer went past the client's size limit; decompressed bytes count.
 
     The limit is ``max_response_bytes`` for JSON answers, ``max_download_bytes`` for one
-    output. The rest of the body is not read, nothing is saved, and the call is not retried
-    (the same answer would come again). ``limit`` is the limit in bytes that was passed.
+    downloaded output. The rest of the body is not read, nothing is saved, and the call is
+    not retried (the same answer would come again). ``limit`` is the limit in bytes passed.
     """
 
     def __init__(self, message: str, *, limit: int, **kwargs: Any) -> None:
@@ -215,10 +242,20 @@ class LookupIncompleteError(APIError):
         pages: list pages read by this lookup.
         flows: flows those pages held.
         oldest: the oldest creation time reached, when the listing gave times.
+
+    ``listing`` is the request of the listing's pages (``GET /flows``), for the message.
     """
 
     def __init__(
-        self, key: str, reason: str, *, pages: int, flows: int, oldest: datetime | None, after: str
+        self,
+        key: str,
+        reason: str,
+        *,
+        pages: int,
+        flows: int,
+        oldest: datetime | None,
+        after: str,
+        listing: str = "",
     ) -> None:
         self.key = key
         self.reason = reason
@@ -240,9 +277,10 @@ class LookupIncompleteError(APIError):
             )
         super().__init__(
             f"{after}could not tell whether a flow with idempotency key {key!r} exists: {reason} "
-            f"(read {pages} page(s) of GET /flows, {flows} flow(s){reached}). {advice}",
-            method="GET",
-            path="/flows",
+            f"(read {pages} page(s) of {listing or 'the flow listing'}, {flows} flow(s){reached}). "
+            f"{advice}",
+            method=listing.partition(" ")[0],
+            path=listing.partition(" ")[2],
         )
 
 
@@ -327,10 +365,9 @@ class OutputSaveError(GenerioError, OSError):
 
 
 class MissingExtraError(GenerioError, ImportError):
-    """A feature needs an optional extra (``cli``, ``emulator``) that is not installed.
+    """A feature needs an optional extra (``cli``, ``emulator``, ``mesh``) that is not installed.
 
-    An ``ImportError`` too, so code that guards an optional import keeps working. Says which
-    extra and how to install it, from a clone and from a package index.
+    An ``ImportError`` too; says how to install the extra: from a clone, a wheel, or PyPI.
 
     Attributes:
         extra: the extra's name(s) as pip spells them, e.g. ``emulator`` or ``cli,emulator``.
@@ -344,6 +381,7 @@ class MissingExtraError(GenerioError, ImportError):
         super().__init__(
             f"{feature} needs the {extra!r} extra, which is not installed{what}. "
             f"From a clone of the repository: pip install '.[{extra}]'; "
-            f"from a package index: pip install 'generio[{extra}]'."
+            f"from a wheel (nox -s build makes it): pip install '{wheel_path()}[{extra}]'; "
+            f"once generio is on PyPI: pip install 'generio[{extra}]'."
         )
         self.name = missing

@@ -18,7 +18,12 @@ __all__ = ["FlowFailed", "FlowNotStarted", "WaitTimeout"]
 
 
 class FlowFailed(GenerioError):
-    """A flow ended ``failed`` or ``aborted``; carries the flow and its partial outputs."""
+    """A flow ended ``failed`` or ``aborted``; carries the flow and its partial outputs.
+
+    Attributes:
+        flow: the :class:`~generio.Flow` as it ended (``.state``, ``.id``, ``.template``).
+        outputs: the :class:`~generio.Asset` outputs it made before it ended (maybe none).
+    """
 
     def __init__(self, flow: Flow, outputs: Sequence[Asset] = ()) -> None:
         self.flow = flow

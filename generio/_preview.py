@@ -2,8 +2,9 @@
 
 A page holds one card per model: Google's ``<model-viewer>`` (bundled under
 ``_preview_assets/`` and inlined, as is each model as a data URI, so a page opens offline)
-and the model's facts (``_glbinfo.py``). In Jupyter a page shows inside an iframe while the
-models add up to at most :data:`INLINE_MAX_BYTES`; above that, a text summary.
+and the model's facts (``_glbinfo.py``). In Jupyter the cards show while the models add up
+to at most :data:`INLINE_MAX_BYTES`, with the viewer's code sent once per notebook
+(``_notebook.py``); above that, a text summary.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from importlib import resources
 import attrs
 
 from generio._glbinfo import ModelFacts, model_facts
+from generio._notebook import display_html
 
 VIEWER_VERSION = "4.4.0"
 #: Models above this many bytes in all are summarised, not embedded, in a notebook.
@@ -67,10 +69,14 @@ class PreviewItem:
 
 
 @functools.cache
-def _viewer_script() -> str:
+def _viewer_code() -> str:
     assets = resources.files("generio") / "_preview_assets"
     code = (assets / "model-viewer.min.js").read_text(encoding="utf-8")
-    code = code.replace("//# sourceMappingURL=model-viewer-umd.min.js.map", "")
+    return code.replace("//# sourceMappingURL=model-viewer-umd.min.js.map", "")
+
+
+def _viewer_script() -> str:
+    code = _viewer_code()
     if "<script" in code.lower() or "</script" in code.lower():  # cannot be inlined as is
         encoded = base64.b64encode(code.encode()).decode()
         return f'<script src="data:text/javascript;base64,{encoded}"></script>'
@@ -167,13 +173,8 @@ def _summary(title: str, data: bytes | None, why: str) -> str:
     return f"<pre>{html.escape(chr(10).join(lines))}</pre>"
 
 
-def _iframe(items: Sequence[PreviewItem], title: str) -> str:
-    page = html.escape(render_page(items, title=title), quote=True)
-    height = 480 * ((len(items) + 1) // 2) + 60
-    return (
-        f'<iframe srcdoc="{page}" style="width: 100%; height: {height}px; border: 0" '
-        f'title="{html.escape(title)}"></iframe>'
-    )
+def _display(items: Sequence[PreviewItem], title: str) -> str:
+    return display_html("".join(_card(item) for item in items), title, _viewer_code)
 
 
 def asset_html(title: str, mime_type: str | None, data: bytes | None, note: str) -> str:
@@ -183,7 +184,7 @@ def asset_html(title: str, mime_type: str | None, data: bytes | None, note: str)
     if len(data) > INLINE_MAX_BYTES:
         cap = f"larger than the {_size(INLINE_MAX_BYTES)} inline cap; see `generio preview`"
         return _summary(title, data, cap)
-    return _iframe([PreviewItem(title, data, note)], title)
+    return _display([PreviewItem(title, data, note)], title)
 
 
 def result_html(title: str, items: Sequence[PreviewItem], flow_id: str) -> str:
@@ -194,4 +195,4 @@ def result_html(title: str, items: Sequence[PreviewItem], flow_id: str) -> str:
     if total > INLINE_MAX_BYTES:
         cap = f"{_size(total)} of models, above the {_size(INLINE_MAX_BYTES)} inline cap"
         return _summary(title, None, f"{cap}; see `generio preview {flow_id}`")
-    return _iframe(items, title)
+    return _display(items, title)

@@ -7,7 +7,7 @@ would be a third of generio's import time; ``__version__`` is computed when firs
 import functools
 from typing import Any
 
-__all__ = ["version"]  # and ``__version__``, computed on access
+__all__ = ["version", "wheel_path"]  # and ``__version__``, computed on access
 
 
 @functools.cache
@@ -20,6 +20,12 @@ def version() -> str:
         return distribution_version("generio")
     except PackageNotFoundError:
         return "0.0.0+unknown"
+
+
+def wheel_path() -> str:
+    """Return where ``nox -s build`` puts this version's wheel, relative to the clone."""
+    number = version()
+    return f"dist/generio-{'<version>' if '+unknown' in number else number}-py3-none-any.whl"
 
 
 def __getattr__(name: str) -> Any:

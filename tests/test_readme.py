@@ -9,12 +9,14 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from generio.testing import Emulator, sample_png
+from generio.testing import Emulator, sample_glb, sample_png
 
 README = Path(__file__).parent.parent / "README.md"
 TEXT = README.read_text()
@@ -132,100 +134,196 @@ def test_readme_has_shell_blocks() -> None:
     assert "|" not in SHELL_BLOCKS[2].replace("||", "")  # no `get|start|abort` pipes
 
 
-def _start_readme_emulator(
-    cwd: Path, env: dict[str, str]
-) -> tuple[subprocess.Popen[str], list[str]]:
-    """Start the README's emulator line; on a port another process holds, a free one."""
-    blocks = list(SHELL_BLOCKS)
-    for _attempt in range(3):
-        server = subprocess.Popen(
-            ["bash", "-c", f"exec {blocks[0].strip()}"],
-            cwd=cwd,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        assert server.stdout is not None
-        ready = server.stdout.readline()
-        if "GENERIO emulator serving http://127.0.0.1:" in ready:
-            return server, blocks
-        _, err = server.communicate(timeout=30)
-        assert "cannot listen" in err, err  # the only reason to try again
-        port = str(_free_port())
-        blocks = [b.replace(str(README_PORT), port) for b in SHELL_BLOCKS]
-    raise AssertionError("no free port for the README's emulator")
+#: The commands block in paragraphs (blank lines apart): each runs as one script, in a test
+#: of its own, so the parallel workers share them out.
+PARAGRAPHS = [p.strip("\n") + "\n" for p in SHELL_BLOCKS[2].split("\n\n") if p.strip()]
+#: Flows of the README's emulator while the tests run (its --flow-seconds 2 only makes the
+#: lines wait longer); the abort paragraph's flow is made to last an hour instead.
+TEST_FLOW_SECONDS = 0.2
 
 
-def _run_cli_lines(blocks: list[str], cwd: Path, env: dict[str, str]) -> None:
-    """Run the README's CLI lines as written, in three scripts around the abort.
+class ReadmeEmulator:
+    """The README's emulator line, run as written, with its one-line-per-request log kept."""
 
-    ``run --no-wait`` then ``flows abort`` only works while the flow still runs: the README's
-    emulator makes 2-second flows, which a loaded machine can outlast between the two
-    commands. So that flow alone is made long (through the emulator's admin API, as the
-    test sets it up), and the lines before and after it run exactly as written.
-    """
-    lines = blocks[2].splitlines(keepends=True)
-    (start,) = [i for i, line in enumerate(lines) if "--no-wait" in line]
-    assert "flows abort" in lines[start + 1]
-    base_url = re.search(r"GENERIO_BASE_URL=(\S+)", blocks[1])
-    key = re.search(r"GENERIO_API_KEY=(\S+)", blocks[1])
-    assert base_url
-    assert key
-    admin = httpx.Client(
-        base_url=f"{base_url[1]}/_emulator", headers={"Authorization": f"Bearer {key[1]}"}
-    )
-    with admin:
-        seconds = admin.get("/config").json()["flow_seconds"]
-        for part, flow_seconds in (
-            (lines[:start], seconds),
-            (lines[start : start + 2], 3600.0),
-            (lines[start + 2 :], seconds),
-        ):
-            admin.put("/config", json={"flow_seconds": flow_seconds}).raise_for_status()
-            done = subprocess.run(
-                ["bash", "-c", "set -euo pipefail\n" + blocks[1] + "".join(part)],
+    def __init__(self, cwd: Path, env: dict[str, str]) -> None:
+        self.blocks = list(SHELL_BLOCKS)
+        self.log: list[str] = []
+        for _attempt in range(3):
+            self.server = subprocess.Popen(
+                ["bash", "-c", f"exec {self.blocks[0].strip()}"],
                 cwd=cwd,
                 env=env,
-                capture_output=True,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
                 text=True,
-                timeout=240,
-                check=False,
             )
-            assert done.returncode == 0, done.stderr
-            assert "Traceback" not in done.stderr
+            assert self.server.stdout is not None
+            ready = self.server.stdout.readline()
+            if "GENERIO emulator serving http://127.0.0.1:" in ready:
+                break
+            _, err = self.server.communicate(timeout=30)
+            assert "cannot listen" in err, err  # the only reason to try again
+            port = str(_free_port())
+            self.blocks = [b.replace(str(README_PORT), port) for b in SHELL_BLOCKS]
+        else:
+            raise AssertionError("no free port for the README's emulator")
+        self._reader = threading.Thread(target=self._read_log, daemon=True)
+        self._reader.start()
+        base_url = re.search(r"GENERIO_BASE_URL=(\S+)", self.blocks[1])
+        key = re.search(r"GENERIO_API_KEY=(\S+)", self.blocks[1])
+        assert base_url
+        assert key
+        self.admin = httpx.Client(
+            base_url=f"{base_url[1]}/_emulator", headers={"Authorization": f"Bearer {key[1]}"}
+        )
 
+    def _read_log(self) -> None:
+        assert self.server.stderr is not None
+        for line in self.server.stderr:
+            self.log.append(line.rstrip("\n"))
 
-@pytest.mark.skipif(shutil.which("bash") is None, reason="the README's shell is bash")
-def test_readme_shell_blocks_run(tmp_path: Path) -> None:
-    """The README's emulator line serves; its CLI lines then run as written, one shell script.
+    def set_flow_seconds(self, seconds: float) -> None:
+        """Make the flows started from now on last ``seconds`` (the emulator's admin API)."""
+        self.admin.put("/config", json={"flow_seconds": seconds}).raise_for_status()
 
-    The emulator is started exactly as written; only when another process already holds its
-    port is the port number swapped for a free one in every block.
-    """
-    (tmp_path / "photo.png").write_bytes(sample_png(16, 16))  # "any PNG or JPEG of yours"
-    env = _shell_env()
-    server, blocks = _start_readme_emulator(tmp_path, env)
-    try:
-        _run_cli_lines(blocks, tmp_path, env)
-    finally:
-        server.send_signal(signal.SIGINT)
+    def stop(self) -> None:
+        """Ctrl-C, as a user stops it."""
+        self.admin.close()
+        self.server.send_signal(signal.SIGINT)
         try:
-            _, log = server.communicate(timeout=30)
+            self.server.wait(timeout=30)
         except subprocess.TimeoutExpired:
-            server.kill()
-            _, log = server.communicate()
-    assert server.returncode == 0
-    # One line per request on the emulator's stderr, e.g. "12:00:01 POST /flows 200 3 ms".
-    assert re.search(r"^\d\d:\d\d:\d\d POST /flows 200 \d+ ms$", log, flags=re.MULTILINE), log
-    assert re.search(r"^\d\d:\d\d:\d\d PATCH /flows/\w+ 200 ", log, flags=re.MULTILINE)
-    assert "KEY" not in log
-    assert len(list((tmp_path / "models").glob("*.glb"))) == 4  # three runs and one download
-    assert sorted(p.name for p in (tmp_path / "generio-demo").glob("*.glb")) == [
+            self.server.kill()
+            self.server.wait()
+        self._reader.join(timeout=10)
+        for pipe in (self.server.stdout, self.server.stderr):
+            if pipe is not None:
+                pipe.close()
+
+
+@pytest.fixture(scope="module")
+def readme_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ReadmeEmulator]:
+    """Start the README's emulator line (per worker); on a port another holds, a free one."""
+    if shutil.which("bash") is None:
+        pytest.skip("the README's shell is bash")
+    emulator = ReadmeEmulator(tmp_path_factory.mktemp("readme-emulator"), _shell_env())
+    yield emulator
+    emulator.stop()
+    assert emulator.server.returncode == 0
+
+
+def _run_script(emulator: ReadmeEmulator, lines: str, cwd: Path) -> None:
+    """Run lines after the README's settings block, as one bash script; it must succeed."""
+    done = subprocess.run(
+        ["bash", "-c", "set -euo pipefail\n" + emulator.blocks[1] + lines],
+        cwd=cwd,
+        env=_shell_env(),
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def _glbs(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.glob("*.glb"))
+
+
+def _check_runs(cwd: Path, log: list[str]) -> None:
+    assert len(_glbs(cwd / "models")) == 1 + 2  # the folder's model, and one per run
+
+
+def _check_steps(cwd: Path, log: list[str]) -> None:
+    assert len(_glbs(cwd / "models")) == 1 + 1  # the folder's model, and the download
+    assert any(re.fullmatch(r"\d\d:\d\d:\d\d POST /flows 200 \d+ ms", line) for line in log), log
+    assert any(re.match(r"\d\d:\d\d:\d\d PATCH /flows/\w+ 200 ", line) for line in log), log
+
+
+def _check_prompt_file(cwd: Path, log: list[str]) -> None:
+    assert len(_glbs(cwd / "models")) == 1 + 1  # the folder's model, and the prompt file's run
+
+
+def _check_demo(cwd: Path, log: list[str]) -> None:
+    assert _glbs(cwd / "generio-demo") == [
         "chair-from-image.glb",
         "chair-optimised.glb",
         "chair.glb",
     ]
+    assert (cwd / "generio-demo" / "index.html").is_file()
+    assert "<model-viewer" in (cwd / "models.html").read_text()
+
+
+def _check_batch(cwd: Path, log: list[str]) -> None:
+    rows = (cwd / "catalogue" / "summary.csv").read_text().splitlines()
+    assert len(rows) == 1 + 2, rows  # a header and one row per job
+
+
+#: What a paragraph leaves behind, beyond succeeding: found by a snippet of the paragraph.
+CHECKS: dict[str, Callable[[Path, list[str]], None]] = {
+    'generio run model_generate_fromprompt "a wooden chair"': _check_runs,
+    "generio flows download": _check_steps,
+    "prompt.txt -o models": _check_prompt_file,
+    "generio demo": _check_demo,
+    "generio batch": _check_batch,
+}
+
+
+def _fast_demo(lines: str) -> str:
+    """Append ``--flow-seconds`` to ``generio demo`` lines: its own emulator's flows take 3 s."""
+    return re.sub(
+        r"^(generio demo\b[^#\n]*?)(\s*#.*)?$",
+        rf"\1 --flow-seconds {TEST_FLOW_SECONDS}\2",
+        lines,
+        flags=re.MULTILINE,
+    )
+
+
+def test_readme_shell_paragraphs_are_checked() -> None:
+    """The commands block has several paragraphs, and every check names one of them."""
+    assert len(PARAGRAPHS) >= 4
+    assert "".join(PARAGRAPHS).splitlines() == [
+        line for line in SHELL_BLOCKS[2].splitlines() if line.strip()
+    ]
+    for snippet in CHECKS:
+        assert sum(snippet in paragraph for paragraph in PARAGRAPHS) == 1, snippet
+
+
+@pytest.mark.parametrize("paragraph", PARAGRAPHS, ids=[f"p{i}" for i in range(len(PARAGRAPHS))])
+def test_readme_shell_paragraph_runs(
+    paragraph: str, readme_emulator: ReadmeEmulator, tmp_path: Path
+) -> None:
+    """Each paragraph of the README's CLI lines runs as written, against its emulator line.
+
+    It runs in a folder as a user's would be: ``photo.png`` and a model in ``models/``.
+    Only the flows are quicker, and ``run --no-wait`` then ``flows abort`` gets a flow that
+    lasts an hour (a loaded machine could outlast a short one between the two commands).
+    """
+    (tmp_path / "photo.png").write_bytes(sample_png(16, 16))  # "any PNG or JPEG of yours"
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "earlier.glb").write_bytes(sample_glb())
+    seen = len(readme_emulator.log)
+    lines = _fast_demo(paragraph).splitlines(keepends=True)
+    no_wait = [i for i, line in enumerate(lines) if "--no-wait" in line]
+    parts = [(lines, TEST_FLOW_SECONDS)]
+    if no_wait:
+        (start,) = no_wait
+        assert "flows abort" in lines[start + 1]
+        parts = [
+            (lines[:start], TEST_FLOW_SECONDS),
+            (lines[start : start + 2], 3600.0),
+            (lines[start + 2 :], TEST_FLOW_SECONDS),
+        ]
+    for part, flow_seconds in parts:
+        if part:
+            readme_emulator.set_flow_seconds(flow_seconds)
+            _run_script(readme_emulator, "".join(part), tmp_path)
+    log = readme_emulator.log[seen:]
+    assert all("KEY" not in line for line in log)
+    for snippet, check in CHECKS.items():
+        if snippet in paragraph:
+            check(tmp_path, log)
 
 
 def test_readme_respx_recipe_runs_without_the_emulator(tmp_path: Path) -> None:

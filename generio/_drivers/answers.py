@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
@@ -23,10 +23,12 @@ from generio._errors import (
     ServerError,
 )
 from generio._http.bounded import Limit, content_limit, too_many
-from generio._http.operations import Operation
 from generio._payload.error_body import error_from_response
 from generio._payload.json_bounds import MAX_JSON_VALUES, MAX_PAGE_ENTRIES, too_many_values
 from generio._secret import Secret, hide_secrets, hiding
+
+if TYPE_CHECKING:  # the operations load the generated client: with the first request
+    from generio._http.operations import Operation
 
 __all__ = [
     "bad_body",

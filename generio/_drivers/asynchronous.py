@@ -9,7 +9,7 @@ import httpx
 
 from generio._drivers.answers import generio_errors, limit_for, read_answer
 from generio._errors import ClientClosedError, GenerioError, WrongEventLoopError
-from generio._http.retrying import tags
+from generio._http.sending import tags
 from generio._jobs.effects import (
     Download,
     Effect,
@@ -36,7 +36,7 @@ class AsyncDriver:
     """Runs jobs for :class:`~generio.AsyncGenerio`: no policy, only I/O.
 
     Args:
-        http: the client's httpx client (retrying, bounded transports).
+        http: the client's httpx client (retrying, bounded: ``_http/sending.py``).
         state: the client's state (settings, clean-up count).
         loop: the event loop the connections already belong to, if any.
     """
@@ -194,7 +194,9 @@ class AsyncDriver:
                 generio_errors(download_op(effect), self._state.settings.api_key, seen),
             ):
                 stream = self._http.stream(
-                    "GET", effect.path, timeout=timeout, extensions=extensions
+                    **effect.op.raw_request(asynchronous=True),
+                    timeout=timeout,
+                    extensions=extensions,
                 )
                 async with stream as answer:
                     if not answer.is_success:

@@ -22,14 +22,7 @@ if TYPE_CHECKING:
     from generio._jobs.state import ClientState
     from generio._payload.models import Asset
 
-__all__ = ["AsyncOutputMethods", "OutputMethods", "output_path", "output_target"]
-
-
-def output_path(flow_id: str, asset_id: str) -> str:
-    """Return the URL path of one output."""
-    from generio._http.operations import quote_id
-
-    return f"/flows/{quote_id(flow_id)}/outputs/{quote_id(asset_id)}"
+__all__ = ["AsyncOutputMethods", "OutputMethods", "output_target"]
 
 
 def output_target(dest: str | os.PathLike[str]) -> tuple[Path, str | None]:

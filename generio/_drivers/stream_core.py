@@ -4,7 +4,7 @@ A stream hands out the decoded content of one output of a finished (paid) flow, 
 chunk. Its shells (``streams.py``) only send, read and sleep; everything else is here:
 
 * **No context-bound state.** What a request needs (its retry budget, its body limit) rides
-  on the request itself (``_http/retrying.tags``), errors are translated within one step,
+  on the request itself (``_http/sending.tags``), errors are translated within one step,
   so a stream opened in one thread or task can be read in another (Starlette pulls a sync
   iterator through a thread pool one chunk per call; a task group reads an async one).
 * **Limits of a download.** The content may grow to ``max_download_bytes`` (decoded), and
@@ -36,7 +36,7 @@ from generio._errors import (
     ServerError,
 )
 from generio._http.operations import Operation
-from generio._http.retrying import tags
+from generio._http.sending import tags
 from generio._jobs.flow_errors import name_flow, while_collecting
 from generio._jobs.retries import Patience, ride_out
 from generio._jobs.state import ClientState
@@ -61,14 +61,14 @@ class StreamCore:
     Args:
         state: the client's state (settings, budgets).
         flow_id: the flow.
-        path: the output's URL path.
+        op: the request of the output's content (``get_output_op``).
     """
 
-    def __init__(self, state: ClientState, flow_id: str, path: str) -> None:
+    def __init__(self, state: ClientState, flow_id: str, op: Operation[Any]) -> None:
         self._state = state
         self.flow_id = flow_id
-        self.path = path
-        self._op: Operation[None] = Operation("GET", path, lambda _m: None)
+        self.op = op
+        self.path = op.path
         self._patience: Patience | None = None
         self._limits: DownloadLimits | None = None
         self._decoder: BodyDecoder | None = None
@@ -91,7 +91,7 @@ class StreamCore:
     def request(
         self, client_timeout: httpx.Timeout | None
     ) -> tuple[dict[str, Any], httpx.Timeout | None]:
-        """Return the ``extensions`` and ``timeout`` of the next attempt's request.
+        """Return the ``extensions`` and ``timeout`` of the next attempt's request (``op``'s).
 
         The first call starts the stream's clock: its ``download_timeout`` covers every
         attempt and the reading of the whole content.
@@ -115,7 +115,11 @@ class StreamCore:
         if not 200 <= response.status_code < 300:
             with hiding(self._state.settings.api_key):
                 raise error_from_response(
-                    "GET", self.path, response.status_code, response.content, response.headers
+                    self.op.method,
+                    self.path,
+                    response.status_code,
+                    response.content,
+                    response.headers,
                 )
         self._pending.clear()
         self._decoder = BodyDecoder(
@@ -219,7 +223,7 @@ class StreamCore:
             error = exc
         elif isinstance(exc, httpx.RequestError | httpx.StreamError):
             with hiding(self._state.settings.api_key):
-                error = connection_error(self._op, exc)
+                error = connection_error(self.op, exc)
             error.__cause__ = scrubbed(exc)
         else:
             raise exc  # a bug, not a failure of the service: it must stay visible

@@ -24,9 +24,9 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from generio._drivers.outputs import output_path
 from generio._drivers.stream_core import StreamCore
 from generio._errors import ClientClosedError
+from generio._http.operations import get_output_op
 
 if TYPE_CHECKING:
     from generio._async_client import AsyncGenerio
@@ -74,7 +74,7 @@ class OutputStream:
         self.flow_id = flow_id
         self.asset_id = asset_id
         self._http: httpx.Client = client._http
-        self._core = StreamCore(client._state, flow_id, output_path(flow_id, asset_id))
+        self._core = StreamCore(client._state, flow_id, get_output_op(flow_id, asset_id))
         self._response: httpx.Response | None = None
         self._chunks: Iterator[bytes] | None = None
         self._ready: deque[bytes] = deque()
@@ -121,7 +121,7 @@ class OutputStream:
     def _attempt(self) -> None:
         extensions, timeout = self._core.request(self._http.timeout)
         request = self._http.build_request(
-            "GET", self._core.path, timeout=timeout, extensions=extensions
+            **self._core.op.raw_request(), timeout=timeout, extensions=extensions
         )
         self._response = response = self._http.send(request, stream=True)
         if not response.is_success:
@@ -223,7 +223,7 @@ class AsyncOutputStream:
         self.asset_id = asset_id
         self._client = client
         self._http: httpx.AsyncClient = client._http
-        self._core = StreamCore(client._state, flow_id, output_path(flow_id, asset_id))
+        self._core = StreamCore(client._state, flow_id, get_output_op(flow_id, asset_id))
         self._response: httpx.Response | None = None
         self._chunks: AsyncIterator[bytes] | None = None
         self._ready: deque[bytes] = deque()
@@ -270,7 +270,7 @@ class AsyncOutputStream:
     async def _attempt(self) -> None:
         extensions, timeout = self._core.request(self._http.timeout)
         request = self._http.build_request(
-            "GET", self._core.path, timeout=timeout, extensions=extensions
+            **self._core.op.raw_request(asynchronous=True), timeout=timeout, extensions=extensions
         )
         self._response = response = await self._http.send(request, stream=True)
         if not response.is_success:

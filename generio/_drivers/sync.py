@@ -12,7 +12,7 @@ import httpx
 
 from generio._drivers.answers import generio_errors, limit_for, read_answer
 from generio._errors import ClientClosedError, GenerioError
-from generio._http.retrying import tags
+from generio._http.sending import tags
 from generio._jobs.effects import (
     Download,
     Effect,
@@ -48,7 +48,7 @@ class SyncDriver:
     """Runs jobs for :class:`~generio.Generio`: no policy, only I/O.
 
     Args:
-        http: the client's httpx client (retrying, bounded transports).
+        http: the client's httpx client (retrying, bounded: ``_http/sending.py``).
         state: the client's state (settings, clean-up count).
     """
 
@@ -167,7 +167,9 @@ class SyncDriver:
         with (
             past_deadline(effect, limits),
             generio_errors(download_op(effect), self._state.settings.api_key, seen),
-            self._http.stream("GET", effect.path, timeout=timeout, extensions=extensions) as answer,
+            self._http.stream(
+                **effect.op.raw_request(), timeout=timeout, extensions=extensions
+            ) as answer,
         ):
             if not answer.is_success:
                 answer.read()

@@ -20,7 +20,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
-from typing import IO
+from typing import IO, Any
 
 import attrs
 import httpx
@@ -159,16 +159,16 @@ def past_deadline(effect: Download, limits: DownloadLimits) -> Iterator[None]:
         raise timeout_error(effect.path, limits.timeout) from exc
 
 
-def download_op(effect: Download) -> Operation[None]:
-    """Describe a download as an operation, for error messages and translation."""
-    return Operation("GET", effect.path, lambda _m: None)
+def download_op(effect: Download) -> Operation[Any]:
+    """Return the download's operation, for error messages and translation."""
+    return effect.op
 
 
 def check_download(effect: Download, response: httpx.Response) -> None:
     """Raise the error an unsuccessful download answer stands for (its body read)."""
     if not 200 <= response.status_code < 300:
         raise error_from_response(
-            "GET", effect.path, response.status_code, response.content, response.headers
+            effect.op.method, effect.path, response.status_code, response.content, response.headers
         )
 
 

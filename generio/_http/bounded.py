@@ -2,12 +2,12 @@
 
 httpx decompresses a body only when it is read, all at once per network chunk: a 600 KiB
 gzip bomb becomes a gigabyte inside ``response.read()``, and an endless body grows the
-client until the machine gives out. So the retry transports hand every response through
-:func:`bound` before httpx sees it. It takes over the ``Content-Encoding`` (gzip and
-deflate, the only ones generio asks for), decompresses in pieces of at most
-:data:`PIECE` bytes, and counts the *decompressed* bytes against a limit; past it the body
-is abandoned with a :class:`~generio.ResponseTooLargeError`. httpx then sees an identity
-body, so nothing is decompressed twice.
+client until the machine gives out. So the client's ``send`` (``_http/sending.py``) hands
+every response through :func:`bound` before its body is read. It takes over the
+``Content-Encoding`` (gzip and deflate, the only ones generio asks for), decompresses in
+pieces of at most :data:`PIECE` bytes, and counts the *decompressed* bytes against a
+limit; past it the body is abandoned with a :class:`~generio.ResponseTooLargeError`. httpx
+then reads an identity body, so nothing is decompressed twice.
 
 The limit is the client's ``max_response_bytes`` (JSON answers without a model: flows,
 pages, templates, errors), except for answers that carry a model (downloads, streams,
@@ -22,7 +22,7 @@ client sends, ``client.low_level`` included (where every answer counts against
 from __future__ import annotations
 
 import zlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Final
 
 import attrs
@@ -136,7 +136,10 @@ def _flushed(inflaters: list[_Inflater]) -> Iterator[bytes]:
 
 
 class BoundedStream(httpx.SyncByteStream, httpx.AsyncByteStream):
-    """A response body, decompressed in pieces and cut off past its limit."""
+    """A response body, decompressed in pieces and cut off past its limit.
+
+    ``done`` is called once when it is closed (its pool counts the request as ended).
+    """
 
     def __init__(
         self,
@@ -145,8 +148,10 @@ class BoundedStream(httpx.SyncByteStream, httpx.AsyncByteStream):
         limit: Limit,
         where: tuple[str, str, int],
         refusal: ServerError | None = None,
+        done: Callable[[], None] | None = None,
     ) -> None:
         self._inner = inner
+        self._done = done
         self._refusal = refusal
         self._where = where
         # Content-Encoding lists codings in the order they were applied: undo the last first.
@@ -180,15 +185,26 @@ class BoundedStream(httpx.SyncByteStream, httpx.AsyncByteStream):
         for piece in _flushed(self._inflaters):
             yield self._counted(piece)
 
+    def _ended(self) -> None:
+        done, self._done = self._done, None
+        if done is not None:
+            done()
+
     def close(self) -> None:
         """Close the network stream."""
         assert isinstance(self._inner, httpx.SyncByteStream)  # noqa: S101 - sync transport
-        self._inner.close()
+        try:
+            self._inner.close()
+        finally:
+            self._ended()
 
     async def aclose(self) -> None:
         """Close the network stream."""
         assert isinstance(self._inner, httpx.AsyncByteStream)  # noqa: S101 - async transport
-        await self._inner.aclose()
+        try:
+            await self._inner.aclose()
+        finally:
+            self._ended()
 
 
 def _codings(response: httpx.Response) -> list[str]:
@@ -239,13 +255,19 @@ def _declared_length(response: httpx.Response) -> int | None:
         return None
 
 
-def bound(request: httpx.Request, response: httpx.Response, default: Limit) -> httpx.Response:
+def bound(
+    request: httpx.Request,
+    response: httpx.Response,
+    default: Limit,
+    done: Callable[[], None] | None = None,
+) -> httpx.Response:
     """Make ``response``'s body decompress in pieces and stop past the limit in force.
 
     Args:
         request: the request (method and path, for messages).
-        response: the transport's answer, its body not read yet.
+        response: the answer, its body not read yet.
         default: the limit when the request carries none of its own.
+        done: called once when the response is closed.
 
     A body in a content coding generio did not ask for is refused (a ``ServerError``) when
     it is read: httpx would decompress it whole.
@@ -270,12 +292,12 @@ def bound(request: httpx.Request, response: httpx.Response, default: Limit) -> h
         # Plain bodies are framed by Content-Length (h11 reads no more): one within the
         # limit needs no counting.
         length = _declared_length(response)
-        if length is not None and 0 <= length <= limit.limit:
+        if done is None and length is not None and 0 <= length <= limit.limit:
             return response
     if codings or refusal is not None:
         del response.headers["content-encoding"]
         if "content-length" in response.headers:
             del response.headers["content-length"]
     where = (method, path, response.status_code)
-    response.stream = BoundedStream(response.stream, codings, limit, where, refusal)
+    response.stream = BoundedStream(response.stream, codings, limit, where, refusal, done)
     return response

@@ -1,10 +1,10 @@
-"""Building the httpx clients and the generated client a facade client talks through.
+"""Building the httpx client and the generated client a facade client talks through.
 
-Layers, outside in: the generated ``generio_api.Client`` (``client.low_level``), generio's own
-httpx client (base URL, :class:`~generio._http.settings.BearerAuth`, timeouts, the response hook
-that keeps raw answers for error messages), the retry transport, and the real I/O — either
-httpx's own transport, or the user's ``http_client`` through an adapter. The user's client
-is never modified: generio only sends through it.
+Layers, outside in: the generated ``generio_api.Client`` (``client.low_level``), generio's
+:class:`~generio._http.sending.SendingClient` (base URL, auth, timeouts, headers; retries and
+bounded answers in its ``send()``), and the plain httpx
+clients it sends through (``_http/pools.py``): httpx's own, which select proxies from the
+environment, or your ``http_client``, which is never modified: generio only sends through it.
 
 The generated client gets only the side it can use (the sync client for :class:`Generio`,
 the async one for :class:`AsyncGenerio`); the other side is a stub that refuses with a
@@ -22,13 +22,8 @@ import httpx
 
 from generio._errors import ConfigurationError
 from generio._http.bounded import ACCEPT_ENCODING
-from generio._http.proxies import Routes, async_routes, sync_routes
-from generio._http.retrying import (
-    AsyncRetryTransport,
-    RetryTransport,
-    async_capture_hook,
-    capture_hook,
-)
+from generio._http.pools import AsyncPools, Pools
+from generio._http.sending import AsyncSendingClient, SendingClient
 from generio._http.settings import BearerAuth, NotGiven, Settings, check_timeout
 from generio._version import version
 
@@ -39,13 +34,9 @@ __all__ = [
     "build_async",
     "build_sync",
     "effective_timeout",
-    "new_async_routes",
-    "new_sync_routes",
+    "new_async_pools",
+    "new_sync_pools",
 ]
-
-# httpx keeps only 20 idle connections; run_many or many threads polling at once would then
-# reconnect for most requests. Keep as many idle as may be open.
-_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=100)
 
 
 class _WrongSide(httpx.BaseTransport, httpx.AsyncBaseTransport):
@@ -79,17 +70,29 @@ def effective_timeout(
     return settings.timeout
 
 
-def _options(settings: Settings, timeout: httpx.Timeout | None, user: Any) -> dict[str, Any]:
+def _options(
+    settings: Settings,
+    timeout: httpx.Timeout | None,
+    pools: Pools | AsyncPools,
+    headers: Mapping[str, str] | None,
+    owner: bool,
+) -> dict[str, Any]:
+    user = pools.user
     # httpx.Headers: case-insensitive, so ours replace the user client's defaults.
-    headers = httpx.Headers(user.headers if user is not None else None)
-    headers["User-Agent"] = f"generio-python/{version()}"
+    merged = httpx.Headers(user.headers if user is not None else None)
+    merged["User-Agent"] = f"generio-python/{version()}"
     # Only what generio decompresses itself, in bounded pieces (_http/bounded.py).
-    headers["Accept-Encoding"] = ACCEPT_ENCODING
+    merged["Accept-Encoding"] = ACCEPT_ENCODING
+    merged.update(headers or {})
     return {
+        "owner": owner,
+        "max_retries": settings.max_retries,
+        "max_response_bytes": settings.max_response_bytes,
         "base_url": settings.base_url,
         "auth": BearerAuth(settings.api_key),
         "timeout": timeout,
-        "headers": headers,
+        "headers": merged,
+        "cookies": pools.jar,  # shared with the pools, which keep the answers' cookies
         "follow_redirects": False,  # a redirect must not carry the key to another host
     }
 
@@ -117,49 +120,55 @@ def _low_level(
     return low
 
 
-def new_sync_routes(user: httpx.Client | None) -> Routes[httpx.BaseTransport]:
-    """Open the pools of a new :class:`Generio`: the user's client, or httpx's with proxies."""
+def new_sync_pools(user: httpx.Client | None) -> Pools:
+    """Open the pools of a new :class:`Generio`: the user's client, or httpx's own.
+
+    Raises:
+        ConfigurationError: ``user`` is not an ``httpx.Client``, or a proxy variable httpx
+            cannot use.
+    """
     _check_user(user, httpx.Client, "Generio", "AsyncGenerio")
-    return sync_routes(_LIMITS, user)
+    return Pools(user)
 
 
-def new_async_routes(user: httpx.AsyncClient | None) -> Routes[httpx.AsyncBaseTransport]:
-    """Open the pools of a new :class:`AsyncGenerio`."""
+def new_async_pools(user: httpx.AsyncClient | None) -> AsyncPools:
+    """Open the pools of a new :class:`AsyncGenerio` (see :func:`new_sync_pools`)."""
     _check_user(user, httpx.AsyncClient, "AsyncGenerio", "Generio")
-    return async_routes(_LIMITS, user)
+    _remember_missing_sniffio()
+    return AsyncPools(user)
 
 
 def build_sync(
     settings: Settings,
     timeout: httpx.Timeout | None,
-    user: httpx.Client | None,
+    pools: Pools,
     *,
-    routes: Routes[httpx.BaseTransport] | None = None,
+    owner: bool,
     headers: Mapping[str, str] | None = None,
-) -> tuple[httpx.Client, Client]:
+) -> tuple[SendingClient, Client]:
     """Build our httpx client and the generated client over it, for :class:`Generio`.
 
     Args:
         settings: the checked settings.
         timeout: the timeout of every request.
-        user: the user's own httpx client, or None.
-        routes: the pools to send through (``_http/proxies.py``); None: new ones, with the
-            environment's proxies unless ``user`` is given.
+        pools: the plain clients to send through (:func:`new_sync_pools`).
+        owner: closing the client closes ``pools`` (False for a ``with_options`` copy).
         headers: extra headers of every request (``with_options``).
-
-    Raises:
-        ConfigurationError: ``user`` is not an ``httpx.Client``.
     """
-    _check_user(user, httpx.Client, "Generio", "AsyncGenerio")
-    routes = routes if routes is not None else sync_routes(_LIMITS, user)
-    http = httpx.Client(
-        **_options(settings, timeout, user),
-        **routes.client_options(
-            lambda t: RetryTransport(t, settings.max_retries, settings.max_response_bytes)
-        ),
-        event_hooks={"response": [capture_hook]},
-    )
-    http.headers.update(headers or {})
+    http = SendingClient(pools, **_options(settings, timeout, pools, headers, owner))
+    return http, _low_level(settings, timeout, http)
+
+
+def build_async(
+    settings: Settings,
+    timeout: httpx.Timeout | None,
+    pools: AsyncPools,
+    *,
+    owner: bool,
+    headers: Mapping[str, str] | None = None,
+) -> tuple[AsyncSendingClient, Client]:
+    """Do what :func:`build_sync` does, for :class:`AsyncGenerio`."""
+    http = AsyncSendingClient(pools, **_options(settings, timeout, pools, headers, owner))
     return http, _low_level(settings, timeout, http)
 
 
@@ -174,30 +183,3 @@ def _remember_missing_sniffio() -> None:
     """
     if "sniffio" not in sys.modules and importlib.util.find_spec("sniffio") is None:
         sys.modules["sniffio"] = None  # type: ignore[assignment]
-
-
-def build_async(
-    settings: Settings,
-    timeout: httpx.Timeout | None,
-    user: httpx.AsyncClient | None,
-    *,
-    routes: Routes[httpx.AsyncBaseTransport] | None = None,
-    headers: Mapping[str, str] | None = None,
-) -> tuple[httpx.AsyncClient, Client]:
-    """Do what :func:`build_sync` does, for :class:`AsyncGenerio`.
-
-    Raises:
-        ConfigurationError: ``user`` is not an ``httpx.AsyncClient``.
-    """
-    _check_user(user, httpx.AsyncClient, "AsyncGenerio", "Generio")
-    _remember_missing_sniffio()
-    routes = routes if routes is not None else async_routes(_LIMITS, user)
-    http = httpx.AsyncClient(
-        **_options(settings, timeout, user),
-        **routes.client_options(
-            lambda t: AsyncRetryTransport(t, settings.max_retries, settings.max_response_bytes)
-        ),
-        event_hooks={"response": [async_capture_hook]},
-    )
-    http.headers.update(headers or {})
-    return http, _low_level(settings, timeout, http)

@@ -1,39 +1,70 @@
-"""Each API operation as data: what to send, and how to read the answer into our objects.
+"""Each API operation as data, built by the generated client's code for that operation.
 
-Every operation is a plain httpx request (small JSON bodies, or a streamed
-:class:`~generio._payload.body.JsonBody` for uploads) whose answer is read from plain JSON by the
-tolerant reader in ``_payload/wire.py``: the generated models stay for ``client.low_level`` only,
-since they refuse answers that name or shape a field otherwise. Any 2xx is a success (an
-empty body included), and the single-output download also accepts a raw binary body. Every
-failure becomes one of generio's errors:
+generio writes no request by hand. The method, the path with its parameters quoted, the
+query's names and the body's keys of every request come from the operation's module in
+``generio_api.api`` (its ``_get_kwargs``, and the generated models' ``to_dict()`` for a
+body), so regenerating the client after an API change (a path under ``/v1``, a query
+parameter added) reaches every call of the facade with no edit here. A query parameter the
+spec adds before the facade names it is passed with ``query=``, checked by the generated
+signature. Bodies that carry inputs keep the generated layout but stream each input's data
+(:class:`~generio._payload.body.Placeholders`).
 
-* a transport failure → :class:`~generio.APIConnectionError` / :class:`~generio.APITimeoutError`;
-* an error status → the class :func:`~generio._payload.error_body.error_from_response` picks;
-* an answer the reader cannot use (an HTML page with a 200, truncated JSON, a flow without
-  an id) → :class:`~generio.ServerError` built from the raw response, kept by a response hook.
+Answers are read from plain JSON by the tolerant reader (``_payload/wire.py``), not by the
+generated models, which refuse a field named otherwise or missing; what the reader does not
+know stays in each object's ``raw``. Any 2xx is a success (an empty body included), and the
+single-output download also accepts a raw binary body.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from types import ModuleType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
-from urllib.parse import quote
 
 import attrs
+import httpx
 
-from generio._errors import (
-    InputError,
-)
+from generio._errors import InputError
+from generio._http.binding import deferred, request_of, said
+from generio._payload.body import JsonBody, Placeholders
+from generio._payload.local import Prepared
+from generio._payload.mime import detect
 from generio._payload.models import Asset, Flow, Template
-from generio._types import FlowAction
+from generio._payload.wire import (
+    Page,
+    asset_from_json,
+    flow_from_json,
+    flow_or_none,
+    items_of,
+    page_of,
+    template_from_json,
+)
+from generio._types import FlowAction as Act
 
-if TYPE_CHECKING:
-    from generio._payload.body import JsonBody
-    from generio._payload.wire import Page
+if TYPE_CHECKING:  # mypy checks every call below against the generated signatures
+    from generio_api import models, types
+    from generio_api.api.flows import create_flow, delete_flow, get_flow, list_flows, update_flow
+    from generio_api.api.inputs import get_input, list_inputs, upload_input
+    from generio_api.api.outputs import get_output, list_outputs
+    from generio_api.api.templates import get_template, list_templates
+else:  # loaded with the first request (``binding.deferred``)
+    models, types = deferred("generio_api.models"), deferred("generio_api.types")
+    create_flow = deferred("generio_api.api.flows.create_flow")
+    delete_flow = deferred("generio_api.api.flows.delete_flow")
+    get_flow = deferred("generio_api.api.flows.get_flow")
+    list_flows = deferred("generio_api.api.flows.list_flows")
+    update_flow = deferred("generio_api.api.flows.update_flow")
+    get_input = deferred("generio_api.api.inputs.get_input")
+    list_inputs = deferred("generio_api.api.inputs.list_inputs")
+    upload_input = deferred("generio_api.api.inputs.upload_input")
+    get_output = deferred("generio_api.api.outputs.get_output")
+    list_outputs = deferred("generio_api.api.outputs.list_outputs")
+    get_template = deferred("generio_api.api.templates.get_template")
+    list_templates = deferred("generio_api.api.templates.list_templates")
 
 __all__ = [
-    "SORT_FIELDS",
     "Operation",
+    "check_id",
     "create_flow_op",
     "delete_flow_op",
     "get_flow_op",
@@ -45,24 +76,17 @@ __all__ = [
     "list_outputs_op",
     "list_templates_op",
     "page_op",
-    "quote_id",
     "update_flow_op",
     "upload_input_op",
 ]
 
 T = TypeVar("T")
-#: The fields ``GET /flows`` sorts by: the spec's ``FlowSortField``, spelled out so a plain
-#: request does not load the generated client (``tests/unit/test_operations.py`` compares).
-SORT_FIELDS = ("state", "status", "progress", "created_at", "started_at", "finished_at")
 _OCTETS = "application/octet-stream"
 
 
 @attrs.frozen
 class Operation(Generic[T]):
-    """One request and the reading of its answer.
-
-    Every answer is read from plain JSON by the tolerant reader (``_payload/wire.py``), not by the
-    generated models, which would refuse a field named otherwise or a missing one.
+    """One request, as the generated client builds it, and the reading of its answer.
 
     Attributes:
         method: the HTTP method.
@@ -71,7 +95,8 @@ class Operation(Generic[T]):
         parse: turns a 2xx answer's JSON (None for an empty body) into our object.
         params: the query string's parameters.
         json: a small JSON request body.
-        body: a streamed JSON request body (uploads).
+        body: a streamed JSON request body (inputs).
+        headers: headers the generated client sets (a body's ``Content-Type``).
         binary: reads a 2xx answer that is not JSON (its bytes and Content-Type).
         carries_data: the answer holds models (data URIs): it is bounded by
             ``max_download_bytes``, not by ``max_response_bytes`` (``_http/bounded.py``).
@@ -83,8 +108,14 @@ class Operation(Generic[T]):
     params: Mapping[str, Any] = attrs.field(factory=dict)
     json: Any = None
     body: JsonBody | None = None
+    headers: Mapping[str, str] = attrs.field(factory=dict)
     binary: Callable[[bytes, str], T] | None = None
     carries_data: bool = False
+
+    @property
+    def target(self) -> str:
+        """The path with its query string: where a listing's first page is."""
+        return f"{self.path}?{httpx.QueryParams(self.params)}" if self.params else self.path
 
     def raw_request(self, *, asynchronous: bool = False) -> dict[str, Any]:
         """Keyword arguments of ``httpx.(Async)Client.request`` for this operation."""
@@ -93,14 +124,17 @@ class Operation(Generic[T]):
             request["params"] = dict(self.params)
         if self.json is not None:
             request["json"] = self.json
+        headers = dict(self.headers)
         if self.body is not None:
             request["content"] = self.body.for_async() if asynchronous else self.body
-            request["headers"] = self.body.headers
+            headers.update(self.body.headers)
+        if headers:
+            request["headers"] = headers
         return request
 
 
-def quote_id(value: str) -> str:
-    """Quote an id as a path segment.
+def check_id(value: str) -> str:
+    """Return an id that can stand as a path segment (the generated code quotes it).
 
     Raises:
         InputError: the id is not a non-empty string, or is ``.`` or ``..``: URLs drop such
@@ -113,168 +147,174 @@ def quote_id(value: str) -> str:
             f"an id cannot be '.' or '..' (got {value!r}): in a URL it would address another "
             "resource; check where the id came from."
         )
-    return quote(value, safe="")
+    return value
 
 
-# --- reading answers: the tolerant reader (``_payload/wire.py``) loads with the first one ----
+# --- building requests with the generated code ----------------------------------------
 
 
-def _template(body: object) -> Template:
-    from generio._payload.wire import template_from_json
-
-    return template_from_json(body)
-
-
-def _templates(body: object) -> list[Template]:
-    from generio._payload.wire import items_of, template_from_json
-
-    return [template_from_json(t) for t in items_of(body, "templates")]
-
-
-def _flow(body: object) -> Flow:
-    from generio._payload.wire import flow_from_json
-
-    return flow_from_json(body)
-
-
-def _flow_or_none(body: object, flow_id: str) -> Flow | None:
-    from generio._payload.wire import flow_or_none
-
-    return flow_or_none(body, flow_id)
+def _operation(
+    request: Mapping[str, Any],
+    parse: Callable[[Any], T],
+    *,
+    body: JsonBody | None = None,
+    binary: Callable[[bytes, str], T] | None = None,
+    carries_data: bool = False,
+) -> Operation[T]:
+    """Our operation from what the generated code built; a streamed ``body`` replaces its JSON."""
+    return Operation(
+        method=str(request["method"]).upper(),
+        path=str(request["url"]),
+        parse=parse,
+        params=request.get("params") or {},
+        json=None if body is not None else request.get("json"),
+        body=body,
+        headers=request.get("headers") or {},
+        binary=binary,
+        carries_data=carries_data,
+    )
 
 
-def _flow_page(body: object) -> Page[Flow]:
-    from generio._payload.wire import flow_from_json, page_of
-
-    return page_of(body, "flows", flow_from_json)
-
-
-def _asset(body: object, flow_id: str, kind: str, default_id: str | None = None) -> Asset:
-    from generio._payload.wire import asset_from_json
-
-    return asset_from_json(body, flow_id=flow_id, kind=kind, default_id=default_id)
-
-
-def _assets(body: object, flow_id: str, kind: str, field: str) -> list[Asset]:
-    from generio._payload.wire import asset_from_json, items_of
-
-    return [asset_from_json(a, flow_id=flow_id, kind=kind) for a in items_of(body, field)]
+def _streamed(
+    module: ModuleType, parse: Callable[[Any], T], placeholders: Placeholders, *args: Any, body: Any
+) -> Operation[T]:
+    """Return ``module``'s operation, its JSON body streaming the inputs of ``placeholders``."""
+    request = module._get_kwargs(*args, body=body)
+    return _operation(request, parse, body=placeholders.body(request["json"]))
 
 
 # --- the operations -------------------------------------------------------------------
 
 
 def list_templates_op() -> Operation[list[Template]]:
-    """``GET /templates``."""
-    return Operation(
-        "GET",
-        "/templates",
-        _templates,
+    """List the templates."""
+    return _operation(
+        list_templates._get_kwargs(),
+        lambda body: [template_from_json(t) for t in items_of(body, "templates")],
     )
 
 
 def get_template_op(id_or_name: str) -> Operation[Template]:
-    """``GET /templates/{id_or_name}``."""
-    return Operation("GET", f"/templates/{quote_id(id_or_name)}", _template)
+    """Read one template by id or name."""
+    return _operation(get_template._get_kwargs(check_id(id_or_name)), template_from_json)
 
 
-def list_flows_op(state: str | None, sort_by: str | None) -> Operation[Page[Flow]]:
-    """``GET /flows``, its first page; an unknown ``state`` goes to the server, which knows.
+def list_flows_op(
+    state: str | None, sort_by: str | None, query: Mapping[str, Any] | None = None
+) -> Operation[Page[Flow]]:
+    """List the account's flows, its first page; an unknown ``state`` goes to the server.
 
     Raises:
-        InputError: ``sort_by`` is not a field the API sorts by.
+        InputError: ``sort_by`` is not a field the API sorts by; a ``query`` parameter the
+            operation does not take.
     """
-    params: dict[str, Any] = {}
-    if state is not None:
-        params["filter_by"] = state
-    if sort_by is not None:
-        if sort_by not in SORT_FIELDS:
-            raise InputError(f"sort_by must be one of {', '.join(SORT_FIELDS)}, not {sort_by!r}.")
-        params["sort_by"] = sort_by
-    return Operation("GET", "/flows", _flow_page, params=params)
+    request = request_of(list_flows, query=query, filter_by=state, sort_by=sort_by)
+    return _operation(request, lambda body: page_of(body, "flows", flow_from_json))
 
 
 def page_op(op: Operation[Page[T]], path: str) -> Operation[Page[T]]:
     """Return the same list operation for the page at ``path`` (the link's path and query)."""
-    return Operation("GET", path, op.parse)
+    return attrs.evolve(op, path=path, params={})
 
 
 def get_flow_op(flow_id: str) -> Operation[Flow]:
-    """``GET /flows/{flow_id}``."""
-    return Operation("GET", f"/flows/{quote_id(flow_id)}", _flow)
+    """Read one flow."""
+    return _operation(get_flow._get_kwargs(check_id(flow_id)), flow_from_json)
 
 
-def create_flow_op(body: JsonBody) -> Operation[Flow]:
-    """``POST /flows`` with a streamed body."""
-    return Operation("POST", "/flows", _flow, body=body)
+def create_flow_op(
+    template: str, parameters: Mapping[str, Any] | None, additional: Any, inputs: Sequence[Prepared]
+) -> Operation[Flow]:
+    """Create a flow; its inputs' data are streamed. Fields left as None are not sent.
 
-
-def update_flow_op(flow_id: str, action: FlowAction) -> Operation[Flow | None]:
-    """``PATCH /flows/{flow_id}`` with ``{"action": action}``; None when the answer is no flow.
-
-    No flow: not this flow's id with a state of the docs (``wire.flow_or_none``); the job
-    then reads the flow with one ``GET``.
+    Raises:
+        InputError: a value is not JSON.
     """
-    return Operation(
-        "PATCH",
-        f"/flows/{quote_id(flow_id)}",
-        lambda body: _flow_or_none(body, flow_id),
-        json={"action": action},
+    placeholders = Placeholders()
+    model = models.FlowCreate(
+        template=template,
+        parameters=types.UNSET if parameters is None else dict(parameters),
+        additional=types.UNSET if additional is None else additional,
+        inputs=[_input(placeholders, item) for item in inputs] if inputs else types.UNSET,
     )
+    return _streamed(create_flow, flow_from_json, placeholders, body=model)
+
+
+def _input(placeholders: Placeholders, item: Prepared) -> models.Input:
+    data = placeholders.add(item)
+    return models.Input(
+        data=data, additional=types.UNSET if item.additional is None else item.additional
+    )
+
+
+def update_flow_op(flow_id: str, action: Act) -> Operation[Flow | None]:
+    """Start or abort a flow; None when the answer is not the flow.
+
+    Not the flow: not this flow's id with a state of the docs (``wire.flow_or_none``); the
+    job then reads the flow with one ``GET``.
+    """
+    request = update_flow._get_kwargs(
+        check_id(flow_id), body=models.FlowAction(action=models.Action(action))
+    )
+    return _operation(request, lambda body: flow_or_none(body, flow_id))
 
 
 def delete_flow_op(flow_id: str) -> Operation[None]:
-    """``DELETE /flows/{flow_id}``; any 2xx answer (204, empty, any JSON) is a success."""
-    return Operation("DELETE", f"/flows/{quote_id(flow_id)}", lambda _body: None)
+    """Delete a flow; any 2xx answer (204, empty, any JSON) is a success."""
+    return _operation(delete_flow._get_kwargs(check_id(flow_id)), lambda _body: None)
 
 
-def _list_assets_op(flow_id: str, kind: str, include_data: bool) -> Operation[list[Asset]]:
-    field = "inputs" if kind == "input" else "outputs"
+def _assets_reader(
+    flow_id: str, kind: str, key: str, request: Mapping[str, Any]
+) -> Callable[[Any], list[Asset]]:
+    where = said(request)
 
     def parse(body: object) -> list[Asset]:
-        return _assets(body, flow_id, kind, field)
+        return [
+            asset_from_json(a, flow_id=flow_id, kind=kind, source=where)
+            for a in items_of(body, key)
+        ]
 
-    return Operation(
-        "GET",
-        f"/flows/{quote_id(flow_id)}/{field}",
-        parse,
-        params={"include_data": "true" if include_data else "false"},
-        carries_data=include_data,
-    )
+    return parse
 
 
 def list_inputs_op(flow_id: str, include_data: bool) -> Operation[list[Asset]]:
-    """``GET /flows/{flow_id}/inputs``."""
-    return _list_assets_op(flow_id, "input", include_data)
+    """List a flow's inputs, with their content when ``include_data``."""
+    request = request_of(list_inputs, check_id(flow_id), include_data=include_data)
+    return _operation(
+        request, _assets_reader(flow_id, "input", "inputs", request), carries_data=include_data
+    )
 
 
 def list_outputs_op(flow_id: str, include_data: bool) -> Operation[list[Asset]]:
-    """``GET /flows/{flow_id}/outputs``."""
-    return _list_assets_op(flow_id, "output", include_data)
-
-
-def _single_asset_reader(flow_id: str, asset_id: str, kind: str) -> Callable[[Any], Asset]:
-    # The docs say a single output's answer may hold only "data": the id is the one we asked.
-    return lambda body: _asset(body, flow_id, kind, default_id=asset_id)
+    """List a flow's outputs, with their content when ``include_data``."""
+    request = request_of(list_outputs, check_id(flow_id), include_data=include_data)
+    return _operation(
+        request, _assets_reader(flow_id, "output", "outputs", request), carries_data=include_data
+    )
 
 
 def get_input_op(flow_id: str, asset_id: str) -> Operation[Asset]:
-    """``GET /flows/{flow_id}/inputs/{asset_id}`` (always with data)."""
-    return Operation(
-        "GET",
-        f"/flows/{quote_id(flow_id)}/inputs/{quote_id(asset_id)}",
-        _single_asset_reader(flow_id, asset_id, "input"),
+    """Read one input with its content."""
+    request = get_input._get_kwargs(check_id(flow_id), check_id(asset_id))
+    where = said(request)
+    # The docs say a single asset's answer may hold only "data": the id is the one asked.
+    return _operation(
+        request,
+        lambda body: asset_from_json(
+            body, flow_id=flow_id, kind="input", default_id=asset_id, source=where
+        ),
         carries_data=True,
     )
 
 
 def get_output_op(flow_id: str, asset_id: str) -> Operation[Asset]:
-    """``GET /flows/{flow_id}/outputs/{asset_id}``: JSON with a data URI, or a raw body."""
+    """Read one output with its content: JSON with a data URI, or a raw body."""
+    request = get_output._get_kwargs(check_id(flow_id), check_id(asset_id))
+    where = said(request)
 
     def binary(content: bytes, content_type: str) -> Asset:
-        if not content_type or content_type in ("application/octet-stream", "text/plain"):
-            from generio._payload.mime import detect
-
+        if not content_type or content_type in (_OCTETS, "text/plain"):
             content_type = detect(content[:512]) or content_type or _OCTETS
         return Asset(
             id=asset_id,
@@ -283,22 +323,26 @@ def get_output_op(flow_id: str, asset_id: str) -> Operation[Asset]:
             flow_id=flow_id,
             kind="output",
             payload=content,
+            source=where,
         )
 
-    return Operation(
-        "GET",
-        f"/flows/{quote_id(flow_id)}/outputs/{quote_id(asset_id)}",
-        _single_asset_reader(flow_id, asset_id, "output"),
+    return _operation(
+        request,
+        lambda body: asset_from_json(
+            body, flow_id=flow_id, kind="output", default_id=asset_id, source=where
+        ),
         binary=binary,
         carries_data=True,
     )
 
 
-def upload_input_op(flow_id: str, body: JsonBody) -> Operation[Asset]:
-    """``POST /flows/{flow_id}/inputs`` with a streamed body."""
-    return Operation(
-        "POST",
-        f"/flows/{quote_id(flow_id)}/inputs",
-        lambda answer: _asset(answer, flow_id, "input"),
-        body=body,
+def upload_input_op(flow_id: str, item: Prepared) -> Operation[Asset]:
+    """Add one input to a flow; its data is streamed."""
+    placeholders = Placeholders()
+    return _streamed(
+        upload_input,
+        lambda answer: asset_from_json(answer, flow_id=flow_id, kind="input"),
+        placeholders,
+        check_id(flow_id),
+        body=_input(placeholders, item),
     )

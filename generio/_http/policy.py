@@ -1,17 +1,17 @@
-"""The one retry policy of generio, pure and shared by every transport and job.
+"""The one retry policy of generio, pure and shared by the clients' ``send()`` and the jobs.
 
 Who retries what:
 
-* The retry transports (``_http/retrying.py``) retry any request whose outcome is safe to
+* The clients' ``send()`` (``_http/sending.py``) retries any request whose outcome is safe to
   repeat: GET, HEAD, OPTIONS, PUT, PATCH and DELETE on a connection failure, a timeout or a
   status in :data:`RETRY_STATUSES`; a POST only when it provably never reached the server
   (the connection could not be made, or a 429 said "not now"). ``client.low_level`` goes
-  through the same transports, so it gets the same retries.
+  through the same ``send()``, so it gets the same retries.
 * Everything else is decided by the jobs, in one module (``_jobs/retries.py``): a POST whose
   outcome is ambiguous (a read timeout, a connection dropped after sending, a 5xx) is
   repeated only after the jobs looked for what the lost attempt may have created
   (``_jobs/create.py``); a 2xx whose body cannot be read (JSON cut short) looks like a
-  success to the transport, and is asked again when its method is idempotent
+  success to ``send()``, and is asked again when its method is idempotent
   (:func:`rereads_unreadable`); a broken download starts again. The drivers retry nothing.
 
 Both draw on one :class:`Budget` per logical call, which travels with each request (in its
@@ -189,7 +189,7 @@ def delay(attempt: int, retry_after: float | None = None) -> float:
 
 @attrs.define
 class Budget:
-    """The retries left to one logical call, shared by the transport and the facade.
+    """The retries left to one logical call, shared by ``send()`` and the jobs.
 
     Attributes:
         max_retries: extra attempts allowed in all.

@@ -25,6 +25,7 @@ class BatchProgress:
         running: jobs under way.
         done: jobs that returned a result.
         failed: jobs that ended in an error.
+        finished: jobs that ended, either way (``done + failed``; a property).
         elapsed: seconds since the batch began.
         remaining: estimated seconds until the last job ends (None until one has ended).
         job: the index of the job that just started or ended (None for the first report).

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from generio._degrade import degraded
@@ -226,7 +226,10 @@ def list_all_job(
         items.extend(page.items)
         if len(items) > MAX_LISTING_ENTRIES:
             raise too_many(
-                "GET", first.path, MAX_LISTING_ENTRIES, "entries in one listing (all its pages)"
+                first.method,
+                first.path,
+                MAX_LISTING_ENTRIES,
+                "entries in one listing (all its pages)",
             )
         if page.next is None:
             return items
@@ -244,11 +247,17 @@ def list_all_job(
 
 
 def list_flows_job(
-    state: ClientState, flow_state: str | None, sort_by: str | None
+    state: ClientState,
+    flow_state: str | None,
+    sort_by: str | None,
+    budget: Budget | None = None,
+    query: Mapping[str, Any] | None = None,
 ) -> Job[list[Flow]]:
     """All the account's flows (every page), optionally filtered and sorted.
 
     Raises:
-        InputError: ``sort_by`` is not a field the API sorts by.
+        InputError: ``sort_by`` is not a field the API sorts by; ``query`` holds a parameter
+            the operation does not take.
     """
-    return (yield from list_all_job(state, list_flows_op(flow_state, sort_by)))
+    op = list_flows_op(flow_state, sort_by, query)
+    return (yield from list_all_job(state, op, budget))

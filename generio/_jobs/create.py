@@ -50,7 +50,7 @@ from generio._jobs.keys import (
 )
 from generio._jobs.retries import call, retry_post
 from generio._jobs.state import ClientState
-from generio._payload.body import create_body, dumps, upload_body
+from generio._payload.body import dumps
 from generio._payload.inputs import Source, check_accepted, needs_fetch, prepare, source_of
 from generio._payload.local import Prepared
 from generio._payload.marker import Marker, wire_additional
@@ -211,16 +211,16 @@ def create_job(
     digest = yield from local(Fingerprint(resolved.name, sent_parameters, tuple(prepared)))
     marker = progress.marker = Marker(progress.key, digest)
     progress.template = resolved.name
-    body = create_body(resolved.name, parameters, wire_additional(additional, marker), prepared)
+    op = create_flow_op(resolved.name, parameters, wire_additional(additional, marker), prepared)
     if not progress.explicit:
-        return (yield from _post_flow(state, create_flow_op(body), marker, progress, batch))
+        return (yield from _post_flow(state, op, marker, progress, batch))
     while not state.hold_key(progress.key):  # a call of this client creates with it now
         yield Sleep(_KEY_TURN)
     try:
         existing = yield from existing_job(state, marker, resolved.name, progress.began, batch)
         if existing is not None:
             return existing
-        return (yield from _post_flow(state, create_flow_op(body), marker, progress, batch))
+        return (yield from _post_flow(state, op, marker, progress, batch))
     finally:
         state.release_key(progress.key)
 
@@ -272,7 +272,7 @@ def upload_job(
     flow: Flow = yield from call(get_flow_op(flow_id), state.budget())
     template = yield from template_job(state, flow.template)
     (item,) = yield from prepare_job(state, sources, ready, template, mime_type)
-    op = upload_input_op(flow_id, upload_body(item))
+    op = upload_input_op(flow_id, item)
     sent_additional = _as_json(item.additional, "additional")
     budget = state.budget()
     before: list[Asset] = yield from call(list_inputs_op(flow_id, False), budget)

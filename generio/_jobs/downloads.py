@@ -20,7 +20,7 @@ import attrs
 
 from generio._degrade import degraded
 from generio._errors import APIConnectionError, APIStatusError, InputError, OutputSaveError
-from generio._http.operations import list_outputs_op, quote_id
+from generio._http.operations import get_output_op, list_outputs_op
 from generio._jobs.calls import request_job
 from generio._jobs.effects import Download, Job, Local, Saved, download, local
 from generio._jobs.flow_errors import naming_flow
@@ -133,13 +133,13 @@ def download_one_job(
         DownloadTimeoutError: ``download_timeout`` passed (retries included).
         APIError: a definite refusal, or a transient failure that outlasted it.
     """
-    path = f"/flows/{quote_id(flow_id)}/outputs/{quote_id(asset_id)}"
+    op = get_output_op(flow_id, asset_id)
     patience = Patience.start(state.settings.download_timeout)
     while True:
         budget = state.budget()
         budget.deadline = patience.deadline
         effect = Download(
-            path, asset_id, directory, frozenset(taken), budget, stem, flow_id, index,
+            op, asset_id, directory, frozenset(taken), budget, stem, flow_id, index,
             filename, named, patience.deadline,
         )  # fmt: skip
         try:

@@ -77,10 +77,10 @@ class Saved:
 
 @attrs.frozen
 class Download:
-    """Stream ``GET path`` into a new file in ``directory``; the result is a :class:`Saved`.
+    """Stream the output ``op`` reads into a new file in ``directory``; a :class:`Saved`.
 
     Attributes:
-        path: the output's URL path.
+        op: the request of the output's content (``get_output_op``).
         asset_id: the output's id, which names the file.
         directory: where the file goes; nothing is written outside it.
         taken: file names already used in this batch.
@@ -96,7 +96,7 @@ class Download:
             ``download_timeout``, retries included), or None.
     """
 
-    path: str
+    op: Operation[Any]
     asset_id: str
     directory: Path
     taken: frozenset[str]
@@ -107,6 +107,11 @@ class Download:
     filename: str | None = None
     named: str | None = None
     deadline: float | None = None
+
+    @property
+    def path(self) -> str:
+        """The output's URL path, for messages."""
+        return self.op.path
 
 
 class Local(Generic[T]):

@@ -57,7 +57,8 @@ _TURN = 0.02
 _MAX_TURN = 0.2
 #: Pages of an oldest-first listing remembered for the next refresh.
 _TAIL = 3
-_FIRST = "/flows?sort_by=created_at"
+#: The order the listing is read in (the API's field name for a flow's creation time).
+_BY_CREATION = "created_at"
 
 
 @attrs.frozen
@@ -191,6 +192,8 @@ class _Reader:
         self.flows = 0
         self.oldest: datetime | None = None
         self.seen: set[str] = set()
+        #: The listing's first page, as the generated client builds it.
+        self.first = list_flows_op(None, _BY_CREATION)
 
     def incomplete(self, reason: str) -> LookupIncompleteError:
         return LookupIncompleteError(
@@ -200,6 +203,7 @@ class _Reader:
             flows=self.flows,
             oldest=self.oldest,
             after=self.need.after,
+            listing=f"{self.first.method} {self.first.path}",
         )
 
     def page(self, path: str) -> Job[tuple[list[Flow], str | None]]:
@@ -209,9 +213,7 @@ class _Reader:
                 f"the listing goes on past KeyLookup.max_pages ({self.state.lookup.max_pages})"
             )
         try:
-            page: Page[Flow] = yield from call(
-                page_op(list_flows_op(None, "created_at"), path), self.budget
-            )
+            page: Page[Flow] = yield from call(page_op(self.first, path), self.budget)
         except APIError as exc:
             raise self.incomplete(f"page {self.pages + 1} could not be read ({exc})") from exc
         self.pages += 1
@@ -249,8 +251,9 @@ class _Reader:
             self.state.index.reset()
             return (yield from self.whole(started))
 
-    def whole(self, started: float, path: str = _FIRST) -> Job[Coverage]:
-        """Read from the first page: to the end, or newest first down to the need's bound."""
+    def whole(self, started: float, path: str | None = None) -> Job[Coverage]:
+        """Read from ``path`` (the first page): to the end, or newest first to the need's bound."""
+        path = path or self.first.target
         order = _Order()
         newest: datetime | None = None
         tail: deque[TailPage] = deque(maxlen=_TAIL)
@@ -300,7 +303,7 @@ class _Reader:
         settled = known - timedelta(seconds=SETTLE)
         order = _Order()
         newest = known
-        path: str | None = _FIRST
+        path: str | None = self.first.target
         while path is not None:
             flows, following = yield from self.page(path)
             newest = order.scan(flows, newest) or known

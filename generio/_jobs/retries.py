@@ -1,11 +1,11 @@
 """Every retry a job makes, decided here and nowhere else.
 
-The transports (``generio._http.retrying``) retry what is safe at the HTTP level, by the
-policy of ``generio._http.policy``. What they cannot see is decided by the jobs, through the
+The client's ``send()`` (``generio._http.sending``) retries what is safe at the HTTP level,
+by the policy of ``generio._http.policy``. What they cannot see is decided by the jobs, through the
 helpers below, drawing on the same :class:`~generio._http.policy.Budget`:
 
 * :func:`call`: a 2xx whose body could not be read (JSON cut short) looked like a success to
-  the transport; an idempotent call is repeated, a POST's goes to the job to reconcile.
+  ``send()``; an idempotent call is repeated, a POST's goes to the job to reconcile.
 * :func:`retry_post`: a POST that provably did nothing (reconciliation found no trace of it).
 * :func:`ride_out`: a finished flow's outputs (listing, fetching, downloading, opening a
   stream) are never given up to a transient failure: each is tried again with backoff, a
@@ -95,7 +95,7 @@ def retry_post(budget: Budget, failure: Exception) -> Generator[Sleep, Any, None
     """Wait before repeating a POST that provably did nothing, or give up.
 
     A ``Retry-After`` the failure carried (a 429, or a 503 that says when) is honoured, as
-    the transports honour it for every other retry.
+    ``send()`` honours it for every other retry.
 
     Raises:
         Exception: ``failure``, when the budget is spent.

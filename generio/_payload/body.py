@@ -1,5 +1,9 @@
 """JSON request bodies that stream their inputs, with an exact Content-Length.
 
+The body's layout (its keys, their order) is the generated models' (``FlowCreate``,
+``Input``: see ``_http/operations.py``); this module only streams it, each input's data
+standing in the layout as a :class:`Placeholders` string until it is sent.
+
 A 200 MB file becomes a ~270 MB data URI inside a JSON string. Building that string (and its
 UTF-8 copy) would need half a gigabyte; instead a body is a list of parts: small JSON pieces
 made by ``json.dumps``, and inputs whose data URI ``_data_uri.iter_encode`` produces chunk by
@@ -14,14 +18,15 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+import secrets
+from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any
 
 from generio._errors import InputError
 from generio._payload import data_uri as _data_uri
 from generio._payload.local import Prepared
 
-__all__ = ["AsyncJsonBody", "JsonBody", "create_body", "dumps", "upload_body"]
+__all__ = ["AsyncJsonBody", "JsonBody", "Placeholders", "dumps"]
 
 _CHUNK = 3 * 256 * 1024  # raw bytes per encoded chunk; a multiple of 3 keeps base64 seamless
 _TEXT_SLICE = 1024 * 1024
@@ -129,37 +134,51 @@ class AsyncJsonBody:
             yield chunk
 
 
-def _input_parts(item: Prepared) -> list[bytes | Prepared]:
-    parts: list[bytes | Prepared] = [b'{"data":', item]
-    if item.additional is not None:
-        parts.append(b',"additional":' + dumps(item.additional, "an input's additional"))
-    parts.append(b"}")
-    return parts
+#: The placeholder of an input's value in a body laid out by the generated models: a JSON
+#: string no caller can send by accident (a fresh random part per body).
+_PLACEHOLDER = re.compile(rb'"generio-stream-[0-9a-f]{16}-(\d+)"')
 
 
-def create_body(
-    template: str,
-    parameters: Mapping[str, Any] | None,
-    additional: Any,
-    inputs: Sequence[Prepared],
-) -> JsonBody:
-    """Build the body of ``POST /flows``; fields left as None are not sent."""
-    parts: list[bytes | Prepared] = [b'{"template":' + dumps(template, "template")]
-    if parameters is not None:
-        parts.append(b',"parameters":' + dumps(dict(parameters), "parameters"))
-    if additional is not None:
-        parts.append(b',"additional":' + dumps(additional, "additional"))
-    if inputs:
-        parts.append(b',"inputs":[')
-        for index, item in enumerate(inputs):
-            if index:
-                parts.append(b",")
-            parts.extend(_input_parts(item))
-        parts.append(b"]")
-    parts.append(b"}")
-    return JsonBody(parts)
+class Placeholders:
+    """Stand-ins for inputs in a body the generated models lay out, streamed when sent.
 
+    The generated model of a request body (``FlowCreate``, ``Input``) decides its keys and
+    their order; its ``to_dict()`` holds each input's data as a placeholder string, and
+    :meth:`body` replaces each by the input, encoded chunk by chunk while httpx sends.
+    """
 
-def upload_body(item: Prepared) -> JsonBody:
-    """Build the body of ``POST /flows/{flow_id}/inputs``."""
-    return JsonBody(_input_parts(item))
+    def __init__(self) -> None:
+        self._nonce = secrets.token_hex(8)
+        self._items: list[Prepared] = []
+
+    def add(self, item: Prepared) -> str:
+        """Return the placeholder that stands for ``item``'s data (a data URI or prompt).
+
+        Raises:
+            InputError: the input's ``additional`` is not JSON.
+        """
+        if item.additional is not None:
+            dumps(item.additional, "an input's additional")
+        self._items.append(item)
+        return f"generio-stream-{self._nonce}-{len(self._items) - 1}"
+
+    def body(self, value: Any) -> JsonBody:
+        """Return ``value`` (the ``to_dict()`` of a body) as a body streaming the inputs.
+
+        Raises:
+            InputError: ``value`` is not JSON (a set, NaN...).
+        """
+        text = dumps(value, "the request body")
+        pieces = _PLACEHOLDER.split(text)
+        parts: list[bytes | Prepared] = []
+        used: list[int] = []
+        for index, piece in enumerate(pieces):
+            if index % 2:
+                used.append(int(piece))
+                parts.append(self._items[used[-1]])
+            elif piece:
+                parts.append(piece)
+        if sorted(used) != list(range(len(self._items))):
+            # A placeholder lost or repeated by the layout: never send a body without its inputs.
+            raise InputError("the request body does not hold each input once; report this.")
+        return JsonBody(parts)

@@ -12,11 +12,12 @@ import os
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, TypeAlias
 
 import attrs
 
-from generio._errors import InputError, ServerError
+from generio._errors import InputError, MissingExtraError, ServerError
 from generio._payload import data_uri as _data_uri
 from generio._payload.names import save_data
 from generio._preview import GLB_MIME, PreviewItem, asset_html, result_html
@@ -57,6 +58,7 @@ class Flow:
         created_at: when the flow was created (UTC), or None if the service did not say.
         started_at: when it started, or None.
         finished_at: when it reached a terminal state, or None.
+        raw: see :attr:`raw`.
     """
 
     id: str
@@ -68,9 +70,18 @@ class Flow:
     created_at: datetime | None = None
     started_at: datetime | None = None
     finished_at: datetime | None = None
-    # The idempotency marker removed from ``additional`` (``_payload/marker.py``): a Marker,
-    # None, or ABSENT when the answer left ``additional`` out. Not part of the public value.
+    # The marker taken out of ``additional`` (a Marker, None, or ABSENT); not public.
     _marker: Any = attrs.field(default=None, repr=False, eq=False)
+    _raw: Mapping[str, Any] = attrs.field(factory=dict, repr=False, eq=False)
+
+    @property
+    def raw(self) -> Mapping[str, Any]:
+        """Every field of the answer this flow was read from, as the service sent it.
+
+        A field the service adds is here before generio knows it (``flow.raw["tag"]``);
+        ``additional`` without generio's marker. Read-only; empty unless read from an answer.
+        """
+        return MappingProxyType(self._raw)
 
     @property
     def is_terminal(self) -> bool:
@@ -96,10 +107,9 @@ class Template:
         input_types: the MIME types it accepts as inputs.
         output_types: the MIME types of its outputs.
         category: where it sits in the catalogue, when the service says.
-        input_types_known: False when the service named no input types: local checks of
-            inputs against ``input_types`` then step aside and the service judges.
-        parameters_known: False when the service sent no parameters field: local checks
-            of parameter names and types then step aside too.
+        input_types_known: False when the service named no input types (the service judges).
+        parameters_known: False when the service sent no parameters (local checks step aside).
+        raw: see :attr:`raw`.
     """
 
     id: str
@@ -111,6 +121,12 @@ class Template:
     category: str | None = None
     input_types_known: bool = True
     parameters_known: bool = True
+    _raw: Mapping[str, Any] = attrs.field(factory=dict, repr=False, eq=False)
+
+    @property
+    def raw(self) -> Mapping[str, Any]:
+        """Every field of the answer this template was read from (see :attr:`Flow.raw`)."""
+        return MappingProxyType(self._raw)
 
 
 def unknown_template(name: str) -> Template:
@@ -132,8 +148,7 @@ class Asset:
     """An input or output file of a flow.
 
     The content stays in its wire form (a data URI, or a prompt's text) until ``.data`` is
-    read, so an output passed as the input of another flow travels without a decode and
-    re-encode.
+    read, so an output passed on as an input is not decoded and re-encoded.
 
     Attributes:
         id: the asset's identifier (the service spells it ``asset_id`` or ``id``).
@@ -143,6 +158,7 @@ class Asset:
         error: why processing failed, when it did.
         flow_id: the flow the asset belongs to, when known.
         kind: ``"input"`` or ``"output"``, when known.
+        raw: see :attr:`raw`.
     """
 
     id: str
@@ -154,7 +170,20 @@ class Asset:
     kind: str | None = None
     # A data URI or prompt text (str), raw content (bytes), or None when not fetched.
     _payload: str | bytes | None = attrs.field(default=None, repr=False, eq=False)
+    _raw: Mapping[str, Any] = attrs.field(factory=dict, repr=False, eq=False)
+    # The request whose answer carried it ("GET /flows/..."), for the message of bad data.
+    _source: str | None = attrs.field(default=None, repr=False, eq=False)
     _decoded: list[bytes] = attrs.field(factory=list, init=False, repr=False, eq=False)
+
+    @property
+    def raw(self) -> Mapping[str, Any]:
+        """Every field of the answer this asset was read from, as the service sent it.
+
+        A field the service adds is here before generio knows it; ``raw["data"]`` is the
+        content as it came (a data URI), when the answer carried it. Read-only; empty for
+        an asset that came as raw bytes or did not come from an answer.
+        """
+        return MappingProxyType(self._raw)
 
     @property
     def is_ready(self) -> bool:
@@ -196,15 +225,14 @@ class Asset:
         ``.to_geometry()`` for a single mesh with the transforms applied.
 
         Raises:
-            ImportError: trimesh is not installed (``pip install 'generio[mesh]'``).
+            MissingExtraError: trimesh is not installed (an ``ImportError`` that says how to
+                install the ``mesh`` extra).
             InputError: the asset has no data, or it is not a GLB.
         """
         try:
             import trimesh
         except ImportError as exc:
-            raise ImportError(
-                "Asset.to_trimesh() needs trimesh: pip install 'generio[mesh]'", name=exc.name
-            ) from None
+            raise MissingExtraError("Asset.to_trimesh()", "mesh", exc.name or "trimesh") from None
         data = self.data
         if data is None:
             raise InputError(
@@ -352,11 +380,12 @@ def _decode_payload(payload: str | bytes, asset: Asset) -> bytes:
     try:
         return _data_uri.decode(_data_uri.repair_misprint(payload))[1]
     except InputError as exc:
-        path = f"/flows/{asset.flow_id}/{asset.kind or 'asset'}s/{asset.id}"
+        method, _, path = (asset._source or "").partition(" ")
+        where = asset._source or f"the answer holding {asset.kind or 'asset'} {asset.id}"
         raise ServerError(
-            f"GET {path} answered 200 but its data is {exc} What to do: this is on the "
+            f"{where} answered 200 but its data is {exc} What to do: this is on the "
             "service's side; fetch it again later.",
-            method="GET",
+            method=method,
             path=path,
             status_code=200,
         ) from None

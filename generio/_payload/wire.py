@@ -11,6 +11,10 @@ default and unknown fields are ignored. Accepted variations:
 * timestamps as ISO 8601 strings or epoch numbers (seconds, or milliseconds);
 * a ``next`` link in a list answer (see :class:`Page`).
 
+Every object keeps the answer it was read from in ``.raw`` (a flow's with the idempotency
+marker removed from ``additional``), so a field the service adds is usable before this
+reader knows it.
+
 Each degradation is logged once per kind and process at WARNING on the ``generio`` logger,
 saying what was unexpected: a sign the service changed, never a reason to fail.
 A missing identifier raises ``KeyError``, and a body that is no JSON value of the right
@@ -153,18 +157,23 @@ def flow_from_json(body: object) -> Flow:
         degraded("flow.no_state", "A flow came without a state; it is taken as still running.")
         state = "unknown"
     parameters = data.get("parameters")
+    additional = public_additional(data.get("additional"))
+    raw = data
+    if "additional" in data and additional is not data["additional"]:
+        raw = {**data, "additional": additional}  # the marker is generio's, not the caller's
     return Flow(
         id=_identifier(data, ("flow_id", "id"), "flow"),
         template=str(_pick(data, ("template", "template_name"), "flow") or ""),
         state=state,
         progress=_progress(data.get("progress")),
         parameters=dict(parameters) if isinstance(parameters, Mapping) else {},
-        additional=public_additional(data.get("additional")),
+        additional=additional,
         created_at=timestamp(data.get("created_at"), "created_at"),
         started_at=timestamp(data.get("started_at"), "started_at"),
         finished_at=timestamp(data.get("finished_at"), "finished_at"),
         # ABSENT tells a listing that left ``additional`` out from a flow without a marker.
         marker=marker_of(data["additional"]) if "additional" in data else ABSENT,
+        raw=raw,
     )
 
 
@@ -246,6 +255,7 @@ def template_from_json(body: object) -> Template:
         category=_text(data.get("category")),
         input_types_known=inputs is not None,
         parameters_known=isinstance(data.get("parameters"), Mapping | list),
+        raw=data,
     )
 
 
@@ -263,7 +273,12 @@ def _declared_mime(data: Mapping[str, Any]) -> str | None:
 
 
 def asset_from_json(
-    body: object, *, flow_id: str | None, kind: str | None, default_id: str | None = None
+    body: object,
+    *,
+    flow_id: str | None,
+    kind: str | None,
+    default_id: str | None = None,
+    source: str | None = None,
 ) -> Asset:
     """Our :class:`Asset`; ``asset_id`` and ``id`` both accepted.
 
@@ -273,6 +288,7 @@ def asset_from_json(
         kind: ``"input"`` or ``"output"``.
         default_id: the id to assume when the answer names none (a single asset fetched
             by its id may come back as only ``{"data": ...}``).
+        source: the request that answered it (``GET /flows/...``), for messages.
 
     Raises:
         KeyError: the asset has no identifier under either name, and no default.
@@ -299,6 +315,8 @@ def asset_from_json(
         flow_id=flow_id,
         kind=kind,
         payload=payload,
+        raw=data,
+        source=source,
     )
 
 

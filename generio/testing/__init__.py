@@ -1,7 +1,7 @@
 """A local emulator of the GENERIO Flows API, for tests, demos and benchmarks.
 
-Needs the ``emulator`` extra (``pip install '.[emulator]'`` from a clone, ``pip install
-'generio[emulator]'`` from a package index); importing this package does not load fastapi
+Needs the ``emulator`` extra (``pip install '.[emulator]'`` from a clone, or the wheel with
+``[emulator]``: see the README's *Install*); importing this package does not load fastapi
 or uvicorn, starting an :class:`Emulator` does, and without the extra ``Emulator()`` raises
 :class:`~generio.MissingExtraError` saying so. The emulator serves
 every operation of ``openapi.json`` on 127.0.0.1 over real HTTP, with the documented flow

@@ -38,7 +38,10 @@ class _Server(uvicorn.Server):
 
 def _bind(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP, not 0: asyncio turns Nagle off (TCP_NODELAY) only on sockets that say
+    # they are TCP, and with Nagle on, uvicorn's separate writes of head and body wait for
+    # the client's delayed ACK: 40 ms per answer.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
@@ -84,6 +87,9 @@ class ServerHandle:
             log_level="warning",
             access_log=False,
             lifespan="off",
+            # The standard library's loop, uvloop installed or not: the same server for
+            # everyone (uvicorn picks httptools, which the emulator extra brings, over h11).
+            loop="asyncio",
             # Clients must not rewrite scope["client"]: it is how a connection is found.
             proxy_headers=False,
             timeout_graceful_shutdown=2,

@@ -19,6 +19,9 @@ from generio._cli._flows import SERVICE_STATES, SORT_FIELDS, STATES
 from generio.testing import Emulator
 from tests.helpers.cli import PROMPT_TEMPLATE, TEMPLATES, Cli
 
+#: The wheel MissingExtraError names: the one `nox -s build` makes of this version.
+WHEEL = f"dist/generio-{__version__}-py3-none-any.whl"
+
 
 def test_version() -> None:
     """--version prints the package version."""
@@ -154,7 +157,8 @@ def test_without_cli_extra_prints_hint(
     assert captured.err.strip() == (
         "generio: error: the command line needs the 'cli' extra, which is not installed "
         "(typer is missing). From a clone of the repository: pip install '.[cli]'; "
-        "from a package index: pip install 'generio[cli]'."
+        f"from a wheel (nox -s build makes it): pip install '{WHEEL}[cli]'; "
+        "once generio is on PyPI: pip install 'generio[cli]'."
     )
 
 

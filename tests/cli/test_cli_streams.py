@@ -15,13 +15,16 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from generio import MissingExtraError
+from generio import MissingExtraError, __version__
 from generio._cli import app
 from generio.testing import Emulator
 from tests.helpers.cli import PROMPT_TEMPLATE, Cli
 
 BIN = Path(sys.executable).parent
 CONSOLE_SCRIPT = BIN / "generio"
+
+#: The wheel MissingExtraError names: the one `nox -s build` makes of this version.
+WHEEL = f"dist/generio-{__version__}-py3-none-any.whl"
 
 
 def _default_sigint() -> None:
@@ -187,7 +190,7 @@ def test_emulator_without_its_extra_is_a_typed_error() -> None:
     """Emulator() without fastapi raises MissingExtraError naming the extra and both installs."""
     done = _run_python(
         "import sys; sys.modules['fastapi'] = None\n"
-        "from generio import MissingExtraError\n"
+        "from generio import MissingExtraError, __version__\n"
         "from generio.testing import Emulator\n"
         "try:\n"
         "    Emulator()\n"
@@ -197,6 +200,7 @@ def test_emulator_without_its_extra_is_a_typed_error() -> None:
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("MissingExtraError True emulator | ")
     assert "pip install '.[emulator]'" in done.stdout
+    assert f"pip install '{WHEEL}[emulator]'" in done.stdout
     assert "pip install 'generio[emulator]'" in done.stdout
     assert "ModuleNotFoundError" not in done.stdout + done.stderr
 
@@ -214,17 +218,19 @@ def test_commands_without_the_emulator_extra(command: str) -> None:
     (line,) = done.stderr.splitlines()
     assert line.startswith(f"generio: error: generio {command} needs the 'emulator' extra")
     assert "From a clone of the repository: pip install '.[emulator]'" in line
-    assert "from a package index: pip install 'generio[emulator]'" in line
+    assert f"from a wheel (nox -s build makes it): pip install '{WHEEL}[emulator]'" in line
+    assert "once generio is on PyPI: pip install 'generio[emulator]'" in line
 
 
 def test_missing_extra_error_says_both_installs() -> None:
-    """The error's text names the extra, the missing module and both install commands."""
+    """The error's text names the extra, the missing module and how to install it today."""
     exc = MissingExtraError("the command line", "cli", "typer")
     assert isinstance(exc, ImportError)
     assert exc.name == "typer"
     assert str(exc) == (
         "the command line needs the 'cli' extra, which is not installed (typer is missing). "
-        "From a clone of the repository: pip install '.[cli]'; from a package index: "
+        "From a clone of the repository: pip install '.[cli]'; from a wheel (nox -s build "
+        f"makes it): pip install '{WHEEL}[cli]'; once generio is on PyPI: "
         "pip install 'generio[cli]'."
     )
 

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from generio.testing import OPERATION_IDS, Emulator
 from generio.testing._routing import operation_for
 
@@ -20,12 +22,25 @@ CHECKS = [
 ]
 
 
-def test_schemathesis_finds_every_response_conforming(tmp_path: Path) -> None:
-    """Generated requests against every operation get spec-valid answers and no 5xx."""
+#: The operations in four runs of schemathesis's example, coverage and fuzzing phases, so no
+#: one test takes long (the two with request bodies apart); together they are every
+#: operation of the spec (checked below). One more run chains them all (the stateful phase).
+OPERATION_GROUPS = [
+    ("create_flow", "list_templates", "get_template"),
+    ("upload_input", "list_inputs", "get_input"),
+    ("list_flows", "get_flow", "update_flow"),
+    ("delete_flow", "list_outputs", "get_output"),
+]
+
+
+def _schemathesis(tmp_path: Path, phases: str, operations: tuple[str, ...]) -> str:
+    """Run schemathesis's CLI on an emulator; return its report, having checked it passed."""
     with Emulator(flow_seconds=0.05, api_key="conformance") as emulator:
         command = [sys.executable, "-m", "schemathesis.cli", "run", str(SPEC)]
         command += ["--url", emulator.base_url, "-H", "Authorization: Bearer conformance"]
         command += ["--checks", ",".join(CHECKS), "--max-examples", "30", "--seed", "1"]
+        command += [f"--phases={phases}"]
+        command += [f"--include-operation-id={operation}" for operation in operations]
         # One worker: CPython 3.11's ast.parse is not thread-safe, and hypothesis calls it
         # to describe filters, so concurrent workers fail now and then inside schemathesis.
         command += ["--workers", "1", "--generation-database", "none"]
@@ -33,7 +48,30 @@ def test_schemathesis_finds_every_response_conforming(tmp_path: Path) -> None:
             command, capture_output=True, text=True, check=False, cwd=tmp_path, timeout=120
         )
     assert result.returncode == 0, result.stdout[-8000:] + result.stderr[-2000:]
-    assert "12 selected / 12 total" in result.stdout
+    assert f"{len(operations)} selected / 12 total" in result.stdout
+    return result.stdout
+
+
+@pytest.mark.parametrize("operations", OPERATION_GROUPS, ids=lambda ops: f"{ops[0]}...")
+def test_schemathesis_finds_every_response_conforming(
+    operations: tuple[str, ...], tmp_path: Path
+) -> None:
+    """Generated requests against each operation get spec-valid answers and no 5xx."""
+    report = _schemathesis(tmp_path, "examples,coverage,fuzzing", operations)
+    assert "Fuzzing (in" in report
+
+
+@pytest.mark.serial  # the stateful phase chains all twelve operations: seconds of CPU
+def test_schemathesis_chains_every_operation_conforming(tmp_path: Path) -> None:
+    """Sequences that follow the spec's links (create, then get, update...) conform too."""
+    report = _schemathesis(tmp_path, "stateful", tuple(OPERATION_IDS))
+    assert "Stateful (in" in report
+
+
+def test_the_schemathesis_runs_cover_every_operation() -> None:
+    """The runs above together cover each operation of the spec once."""
+    covered = [operation for group in OPERATION_GROUPS for operation in group]
+    assert sorted(covered) == sorted(OPERATION_IDS)
 
 
 def test_the_operation_table_matches_the_spec() -> None:

@@ -255,6 +255,7 @@ def test_version_and_missing_typer_hint() -> None:
     assert "version 0" in result.stdout
     assert "pip install 'generio[cli]'" in result.stderr
     assert "pip install '.[cli]'" in result.stderr
+    assert "-py3-none-any.whl[cli]'" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
 
 

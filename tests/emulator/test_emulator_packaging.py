@@ -10,17 +10,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_an_installed_wheel_serves_the_committed_spec(tmp_path: Path) -> None:
+def test_an_installed_wheel_serves_the_committed_spec(tmp_path: Path, built_wheel: Path) -> None:
     """The built wheel holds generio/testing/openapi.json, which its emulator serves."""
-    build = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(ROOT)],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-    )
-    assert build.returncode == 0, build.stderr
-    (wheel,) = tmp_path.glob("generio-*.whl")
+    wheel = built_wheel
     unpacked = tmp_path / "site"
     with zipfile.ZipFile(wheel) as archive:
         assert archive.read("generio/testing/openapi.json") == (ROOT / "openapi.json").read_bytes()

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
+
+from tests.helpers.typecheck import run_mypy
 
 pytest.importorskip("mypy", reason="mypy is in the test dependency group")
 
@@ -64,13 +65,10 @@ with Generio() as client:
 def _mypy(tmp_path: Path, source: str) -> subprocess.CompletedProcess[str]:
     snippet = tmp_path / "snippet.py"
     snippet.write_text(textwrap.dedent(source))
-    return subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--no-error-summary",
-         "--cache-dir", str(tmp_path / "cache"), str(snippet)],
-        capture_output=True, text=True, timeout=300, cwd=tmp_path, check=False,
-    )  # fmt: skip
+    return run_mypy(["--strict", "--no-error-summary", str(snippet)], tmp_path)
 
 
+@pytest.mark.serial  # mypy: seconds of CPU when its cache is cold
 def test_mypy_refuses_misspelt_job_keys(tmp_path: Path) -> None:
     """Each misspelt or missing key, and a bad on_interrupt, is a mypy --strict error."""
     result = _mypy(tmp_path, BAD)
@@ -82,6 +80,7 @@ def test_mypy_refuses_misspelt_job_keys(tmp_path: Path) -> None:
     assert '"template"' in result.stdout  # the missing required key is named
 
 
+@pytest.mark.serial  # mypy: seconds of CPU when its cache is cold
 def test_mypy_accepts_typed_jobs(tmp_path: Path) -> None:
     """A batch written with Job, Step and BatchProgress passes mypy --strict."""
     result = _mypy(tmp_path, GOOD)

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from generio import Asset, Generio, InputError, data_uri
-from generio._payload.body import create_body, upload_body
+from generio._http.operations import create_flow_op, upload_input_op
+from generio._payload.body import JsonBody
 from generio._payload.inputs import prepare
 from generio.testing import Emulator, sample_glb, sample_jpeg, sample_png
 from tests.helpers.facade import IMAGE_TEMPLATE, OPTIMIZE_TEMPLATE, PROMPT_TEMPLATE
@@ -148,10 +149,15 @@ def test_file_object_and_asset_sources(png_file: Path) -> None:
         prepare(bare)
 
 
+def _body(body: JsonBody | None) -> JsonBody:
+    assert body is not None
+    return body
+
+
 def test_body_is_exact_json(png_file: Path) -> None:
     """The streamed body has exactly its Content-Length and is the JSON the API wants."""
     items = [prepare(png_file, additional={"v": 1}), prepare("a chair"), prepare(sample_glb())]
-    body = create_body("t", {"seed": 3}, {"job": "x"}, items)
+    body = _body(create_flow_op("t", {"seed": 3}, {"job": "x"}, items).body)
     raw = b"".join(body)
     assert len(raw) == body.length
     assert b"".join(body) == raw  # a retry sends the same bytes again
@@ -161,7 +167,7 @@ def test_body_is_exact_json(png_file: Path) -> None:
     assert parsed["inputs"][0]["additional"] == {"v": 1}
     assert data_uri.decode(parsed["inputs"][0]["data"]) == ("image/png", sample_png())
     assert parsed["inputs"][1] == {"data": "a chair"}
-    single = upload_body(prepare(io.BytesIO(sample_jpeg())))
+    single = _body(upload_input_op("f1", prepare(io.BytesIO(sample_jpeg()))).body)
     assert len(b"".join(single)) == single.length
 
 
@@ -169,7 +175,7 @@ def test_file_changed_while_sending(tmp_path: Path) -> None:
     """A file that grows after it was checked is refused rather than sent wrongly."""
     path = tmp_path / "grow.png"
     path.write_bytes(sample_png())
-    body = upload_body(prepare(path))
+    body = _body(upload_input_op("f1", prepare(path)).body)
     path.write_bytes(sample_png() * 3)
     with pytest.raises(InputError, match="changed size"):
         b"".join(body)

@@ -26,9 +26,11 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+
+from tests.helpers.quiet_server import QuietServer
 
 TEMPLATES = ("model_generate_fromprompt", "model_generate_fromimage", "model_optimize")
 GLB = b"glTF\x02\x00\x00\x00\x14\x00\x00\x00" + b"\x00" * 8
@@ -318,7 +320,7 @@ class serve:  # noqa: N801 - used as a context manager, like open()
 
     def __init__(self, account: BigAccount) -> None:
         self.account = account
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(account))
+        self._server = QuietServer(("127.0.0.1", 0), _handler_for(account))
         self._server.daemon_threads = True
         host, port = self._server.server_address[:2]
         account.base_url = f"http://{host!s}:{port}"

@@ -12,18 +12,20 @@ from __future__ import annotations
 import html
 import json
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from types import TracebackType
 from urllib.parse import quote
+
+from tests.helpers.quiet_server import QuietServer
 
 __all__ = ["EchoProxy", "EchoServer"]
 
 
 class _Running:
-    """A ThreadingHTTPServer on 127.0.0.1 in a thread, as a context manager."""
+    """A QuietServer on 127.0.0.1 in a thread, as a context manager."""
 
     def __init__(self, handler: type[BaseHTTPRequestHandler]) -> None:
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server = QuietServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 

@@ -69,6 +69,16 @@ def _rename(kind: str, **names: str) -> Rewrite:
     return rewrite
 
 
+def added_field(kind: str, name: str, value: Any) -> Rewrite:
+    """Return a rewrite adding ``name`` to every ``kind`` answered: a field a new spec adds."""
+
+    def rewrite(reply: Reply) -> None:
+        for obj in _each(reply, kind):
+            obj[name] = value
+
+    return rewrite
+
+
 def _params_as_list(reply: Reply) -> None:
     for template in _each(reply, "template"):
         template["parameters"] = [{"name": k, **v} for k, v in template["parameters"].items()]

@@ -10,7 +10,11 @@ Extras the dialects cannot do alone:
   of :data:`PAGE_SIZE` with a ``next`` link, absolute or relative;
 * :meth:`VariantServer.lose_next`: the next request of an operation is carried out, then
   answered 500, as when the answer is lost on the way;
-* every answer carries an ``x-request-id``.
+* every answer carries an ``x-request-id``;
+* ``prefix``: the API as a new spec would serve it under a base path (``/v1/flows``): the
+  prefix is stripped before forwarding, and every request is recorded as it came
+  (:attr:`VariantServer.targets`, path and query);
+* ``extra``: rewrites beyond the dialect's (a field a new spec adds to answers).
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from __future__ import annotations
 import itertools
 import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -26,26 +30,44 @@ import httpx
 
 from generio.testing import Emulator
 from generio.testing._routing import operation_for
-from tests.helpers.variant_dialects import DIALECTS, Reply, encode
+from tests.helpers.quiet_server import QuietServer
+from tests.helpers.variant_dialects import DIALECTS, Reply, Rewrite, encode
 
 PAGE_SIZE = 2
 
 
 class VariantServer:
-    """Serve ``emulator`` in ``dialect`` on 127.0.0.1 while open (a context manager)."""
+    """Serve ``emulator`` in ``dialect`` on 127.0.0.1 while open (a context manager).
 
-    def __init__(self, emulator: Emulator, dialect: str) -> None:
+    ``dialect`` "" answers as the emulator does (with ``extra`` rewrites, if any).
+    """
+
+    def __init__(
+        self,
+        emulator: Emulator,
+        dialect: str,
+        *,
+        prefix: str = "",
+        extra: tuple[Rewrite, ...] = (),
+    ) -> None:
         self.emulator = emulator
         self.dialect = dialect
-        self.rewrites = DIALECTS[dialect]
+        self.rewrites = (*(DIALECTS[dialect] if dialect else ()), *extra)
+        self.prefix = prefix
         self.requests: list[tuple[str, str]] = []
+        #: Every request as it came: method and target (path and query), prefix included.
+        self.targets: list[tuple[str, str]] = []
         self._lose: set[str] = set()
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
         self._upstream = httpx.Client(base_url=emulator.base_url, timeout=30.0)
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._server = QuietServer(("127.0.0.1", 0), _handler_for(self))
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # serve_forever looks for shutdown() every poll_interval: 0.5 s by default, paid on
+        # every exit; 10 ms keeps closing cheap.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
+        )
 
     @property
     def base_url(self) -> str:
@@ -75,7 +97,11 @@ class VariantServer:
 
     def handle(self, method: str, target: str, headers: dict[str, str], body: bytes) -> Reply:
         """Forward one request and return the rewritten answer."""
+        with self._lock:
+            self.targets.append((method, target))
         url = urlsplit(target)
+        if self.prefix and url.path.startswith(self.prefix + "/"):
+            url = url._replace(path=url.path.removeprefix(self.prefix))
         op = operation_for(method, url.path)
         query = dict(parse_qsl(url.query))
         with self._lock:

@@ -3,32 +3,76 @@
 from __future__ import annotations
 
 import base64
-import html
 import re
 import sys
+import types
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from generio import Asset, Generio, InputError
+from generio import Asset, Generio, InputError, MissingExtraError
 from generio._glbinfo import model_facts
+from generio._notebook import display_html, forget_viewer
+
+#: What marks the display that carries the viewer (its UMD bundle defines the element).
+CODE_MARK = 'customElements.define("model-viewer"'
 
 
-def _srcdoc(markup: str) -> str:
-    match = re.fullmatch(r'<iframe srcdoc="([^"]*)" style="[^"]*" title="[^"]*"></iframe>', markup)
-    assert match, markup[:200]
-    return html.unescape(match.group(1))
+@pytest.fixture(autouse=True)
+def _fresh_kernel() -> Iterator[None]:
+    """Start each test as a fresh kernel would: the viewer's code not sent yet."""
+    forget_viewer()
+    yield
+    forget_viewer()
+
+
+def _embedded(markup: str) -> list[bytes]:
+    """Decode every model a display embeds."""
+    uris = re.findall(r'<model-viewer src="data:model/gltf-binary;base64,([^"]+)"', markup)
+    return [base64.b64decode(uri) for uri in uris]
 
 
 def test_an_output_asset_shows_a_viewer_inline(sync_client: Generio) -> None:
-    """Asset._repr_html_ is an iframe page embedding the model and the viewer."""
+    """Asset._repr_html_ embeds the model; the first display also carries the viewer."""
     (asset,) = sync_client.run("model_generate_fromprompt", "a red ring").outputs
-    page = _srcdoc(asset._repr_html_())
-    assert '<model-viewer src="data:model/gltf-binary;base64,' in page
-    uri = re.search(r'src="data:model/gltf-binary;base64,([^"]+)"', page)
-    assert uri
-    assert base64.b64decode(uri.group(1)) == asset.data
-    assert 'customElements.define("model-viewer"' in page
+    first, second = asset._repr_html_(), asset._repr_html_()
+    assert _embedded(first) == _embedded(second) == [asset.data]
+    assert CODE_MARK in first
+    assert CODE_MARK not in second
+    assert "<iframe" not in first + second
+    assert len(second) < len(first) - 1_000_000
+
+
+def test_ten_displays_weigh_under_2_mb_more_than_their_models(sync_client: Generio) -> None:
+    """Ten models shown one after another: the viewer's code once, then cards alone."""
+    assets = [
+        sync_client.run("model_generate_fromprompt", f"a chair {n}").outputs[0] for n in range(10)
+    ]
+    shown = [asset._repr_html_() for asset in assets]
+    models = sum(len(asset.data or b"") for asset in assets)
+    assert sum(CODE_MARK in markup for markup in shown) == 1
+    assert sum(len(markup.encode()) for markup in shown) - models < 2_000_000
+
+
+def test_in_colab_every_display_carries_the_viewer(
+    sync_client: Generio, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Colab shows each output in a page of its own: each needs the code."""
+    monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
+    (asset,) = sync_client.run("model_generate_fromprompt", "a lamp").outputs
+    assert CODE_MARK in asset._repr_html_()
+    assert CODE_MARK in asset._repr_html_()
+
+
+def test_the_viewer_code_hides_requirejs_and_runs_once_per_page() -> None:
+    """The classic Notebook's RequireJS `define` must not swallow the UMD bundle."""
+    markup = display_html("", "t", lambda: "/* the viewer */")
+    assert '<script>if (!customElements.get("model-viewer")) {' in markup
+    assert "(function (define, exports, module) {" in markup
+    forget_viewer()
+    with pytest.raises(ValueError, match="</script>"):
+        display_html("", "t", lambda: "a </script> b")
 
 
 def test_a_run_result_shows_every_output_and_saved_files(
@@ -37,12 +81,13 @@ def test_a_run_result_shows_every_output_and_saved_files(
     """RunResult._repr_html_ embeds outputs in memory, or the files run() saved."""
     in_memory = sync_client.run("model_generate_fromprompt", "a crate")
     assert in_memory.outputs[0].data is not None
-    assert in_memory.flow.id in in_memory._repr_html_()
-    assert in_memory._repr_html_().count("&lt;model-viewer src=") == 1
+    markup = in_memory._repr_html_()
+    assert in_memory.flow.id in markup
+    assert _embedded(markup) == [in_memory.outputs[0].data]
     saved = sync_client.run("model_generate_fromprompt", "a crate", out_dir=tmp_path)
-    page = _srcdoc(saved._repr_html_())
-    assert page.count("<model-viewer src=") == 1
-    assert saved.paths[0].name in page
+    markup = saved._repr_html_()
+    assert _embedded(markup) == [saved.paths[0].read_bytes()]
+    assert saved.paths[0].name in markup
 
 
 def test_above_the_cap_a_summary_replaces_the_viewer(
@@ -80,11 +125,13 @@ def test_to_trimesh_loads_the_model(sync_client: Generio) -> None:
 
 
 def test_to_trimesh_refuses_what_it_cannot_load(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No data or not a GLB is an InputError; without trimesh the ImportError says how."""
+    """No data or not a GLB is an InputError; without trimesh a MissingExtraError says how."""
     with pytest.raises(InputError, match="carries no data"):
         Asset(id="a").to_trimesh()
     with pytest.raises(InputError, match="not a glTF binary"):
         Asset(id="b", mime_type="text/plain", payload="a chair").to_trimesh()
     monkeypatch.setitem(sys.modules, "trimesh", None)
-    with pytest.raises(ImportError, match=r"pip install 'generio\[mesh\]'"):
+    with pytest.raises(MissingExtraError, match=r"pip install '\.\[mesh\]'") as caught:
         Asset(id="c", payload=b"glTF").to_trimesh()
+    assert isinstance(caught.value, ImportError)
+    assert caught.value.name == "trimesh"

@@ -11,17 +11,11 @@ ROOT = Path(__file__).resolve().parents[2]
 ASSETS = "generio/_preview_assets/"
 
 
-def test_the_wheel_ships_the_viewer_and_an_unpacked_copy_uses_it(tmp_path: Path) -> None:
+def test_the_wheel_ships_the_viewer_and_an_unpacked_copy_uses_it(
+    tmp_path: Path, built_wheel: Path
+) -> None:
     """model-viewer and every licence are in the wheel; a page made from it inlines them."""
-    build = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(ROOT)],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-    )
-    assert build.returncode == 0, build.stderr
-    (wheel,) = tmp_path.glob("generio-*.whl")
+    wheel = built_wheel
     unpacked = tmp_path / "site"
     with zipfile.ZipFile(wheel) as archive:
         entries = [i for i in archive.infolist() if i.filename.startswith(ASSETS)]

@@ -263,3 +263,39 @@ def test_asset_metadata_may_state_its_mime_type(field: str) -> None:
     assert asset.mime_type == "model/gltf-binary"
     plain = asset_from_json({"asset_id": "a1", field: "not a type"}, flow_id="f1", kind="output")
     assert plain.mime_type is None
+
+
+def test_unknown_fields_stay_in_raw() -> None:
+    """A field the reader does not know is kept in .raw of a flow, a template and an asset."""
+    flow = flow_from_json({"flow_id": "f1", "state": "running", "priority": 7, "tags": ["a"]})
+    assert (flow.raw["priority"], flow.raw["tags"]) == (7, ["a"])
+    template = template_from_json({"template_id": "t1", "name": "n", "cost": {"credits": 2}})
+    assert template.raw["cost"] == {"credits": 2}
+    asset = asset_from_json({"asset_id": "a1", "width": 512}, flow_id="f1", kind="output")
+    assert asset.raw["width"] == 512
+    with pytest.raises(TypeError):
+        flow.raw["priority"] = 8  # type: ignore[index]
+
+
+def test_raw_has_the_idempotency_marker_removed() -> None:
+    """raw["additional"] reads back what the caller passed, as flow.additional does."""
+    marker = {"key": "k", "fingerprint": "sha256:0"}
+    flow = flow_from_json(
+        {"flow_id": "f1", "additional": {"job": 1, "_generio_idempotency": marker}}
+    )
+    assert flow.raw["additional"] == {"job": 1} == flow.additional
+    wrapped = flow_from_json(
+        {"flow_id": "f2", "additional": {"_generio_idempotency": {**marker, "value": [1]}}}
+    )
+    assert wrapped.raw["additional"] == [1] == wrapped.additional
+    assert "_generio_idempotency" not in json.dumps(dict(wrapped.raw))
+
+
+def test_raw_survives_pickling_and_leaves_equality_alone() -> None:
+    """A flow pickles with its raw answer; two reads of one state compare equal."""
+    import pickle
+
+    flow = flow_from_json({"flow_id": "f1", "state": "running", "priority": 7})
+    again = pickle.loads(pickle.dumps(flow))  # noqa: S301 - our own bytes
+    assert again.raw == {"flow_id": "f1", "state": "running", "priority": 7}
+    assert flow == flow_from_json({"flow_id": "f1", "state": "running", "priority": 8})

@@ -1,0 +1,242 @@
+"""The plain httpx clients every request goes through: httpx picks the proxy, we pick the pool.
+
+Each pool is an ordinary ``httpx.Client`` (``httpx.AsyncClient``) made with httpx's own
+defaults, so httpx does what it does for any application: it reads ``HTTP_PROXY``,
+``HTTPS_PROXY``, ``ALL_PROXY`` and ``NO_PROXY``, picks a proxy (or none) per URL, and honours
+``SSL_CERT_FILE``. Your own ``http_client=`` is used the same way, as it is (its proxies,
+mounts, certificates, event hooks): generio only sends through it and never closes it.
+
+Several small pools instead of one large one: httpcore's pool walks every connection it
+holds (a ``poll`` per idle one) whenever a request starts or ends, and with 100 connections
+and a batch of 200 jobs that walk was most of the client's CPU. A request goes to the least
+busy of :data:`SHARDS` pools of ``100 / SHARDS`` connections each (busy until its response
+is closed: a download, once read); a pool is made on first use (a client that sends one
+request at a time has one), and all share one TLS context (making one loads the CA
+certificates: tens of milliseconds and a megabyte or more each).
+
+A forked child never touches its parent's pools: keep-alive connections shared across a
+fork interleave requests and answers of both processes. In the child the parent's pools are
+set aside (neither used nor closed: their sockets are the parent's) and new ones are made
+on first use. A client and its :meth:`~generio.Generio.with_options` copies share one
+:class:`Pools`; the client closes it, and from then on every request through it is refused
+with :class:`~generio.ClientClosedError`.
+
+A proxy variable httpx cannot use (a malformed URL, an unknown scheme, SOCKS without
+``socksio``) is a :class:`~generio.ConfigurationError` naming it, raised when the client is
+made; a proxy's credentials are hidden from every text generio writes while the pools live.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import urllib.request
+from collections.abc import Callable
+from http.cookiejar import CookieJar
+from typing import Generic, TypeVar
+
+import httpx
+
+from generio._errors import ClientClosedError, ConfigurationError
+from generio._http.forksafe import fresh_lock, renew_after_fork
+from generio._secret import Secret, proxy_secrets, redact_credentials
+
+__all__ = ["LIMITS", "SHARDS", "AsyncPools", "Pools", "shard_limits"]
+
+C = TypeVar("C", httpx.Client, httpx.AsyncClient)
+
+#: How many pools share the connections.
+SHARDS = 25
+#: All pools together: as many idle connections as open ones, so run_many or many threads
+#: polling at once reuse connections (httpx keeps only 20 idle by default).
+LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=100)
+#: The parent's pools in a forked child: kept referenced so nothing closes their sockets.
+_SET_ASIDE: list[object] = []
+_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY")
+#: What httpx raises for a proxy it cannot use.
+_REFUSED = (httpx.InvalidURL, ValueError, TypeError, ImportError)
+
+
+def shard_limits(limits: httpx.Limits = LIMITS, shards: int = SHARDS) -> httpx.Limits:
+    """Return the limits of one pool: ``shards`` of them hold what ``limits`` allows."""
+    total = limits.max_connections or 100
+    idle = limits.max_keepalive_connections or total
+    return httpx.Limits(
+        max_connections=max(1, total // shards),
+        max_keepalive_connections=max(1, idle // shards),
+        keepalive_expiry=limits.keepalive_expiry,
+    )
+
+
+def _proxy_urls() -> list[tuple[str, str]]:
+    """Return the proxy variables set in the environment: (name, value)."""
+    found = []
+    for name in _VARIABLES:
+        for variant in (name.lower(), name):
+            value = os.environ.get(variant)
+            if value:
+                found.append((variant, value))
+    return found
+
+
+def _secrets() -> tuple[Secret, ...]:
+    """Return the credentials of the environment's proxies, hidden while they live."""
+    secrets: tuple[Secret, ...] = ()
+    for url in urllib.request.getproxies_environment().values():
+        if "://" in url or "@" in url:
+            secrets += proxy_secrets(url if "://" in url else f"http://{url}")
+    return secrets
+
+
+def _refusal(exc: BaseException) -> ConfigurationError:
+    """Name the proxy variable httpx could not use (each is tried alone), hiding credentials."""
+    culprit, value = "the proxy variables", ""
+    for name, url in _proxy_urls():
+        try:  # no connection is made: only whether httpx accepts the proxy
+            proxy = httpx.Proxy(url if "://" in url else f"http://{url}")
+            httpx.HTTPTransport(verify=False, proxy=proxy)
+        except _REFUSED:
+            culprit, value = name, url
+            break
+    shown = f" ({redact_credentials(value)!r})" if value else ""
+    return ConfigurationError(
+        f"{culprit}{shown} is not a proxy httpx can use: {redact_credentials(str(exc))}. "
+        "What to do: fix the variable (such as http://user:password@proxy.example:3128), "
+        "or unset it for a direct connection."
+    )
+
+
+class _Load:
+    """Requests in flight per pool; the least busy pool takes the next request."""
+
+    def __init__(self, size: int) -> None:
+        self.busy = [0] * size
+        self.lock = threading.Lock()
+
+    def take(self) -> int:
+        with self.lock:
+            index = self.busy.index(min(self.busy))
+            self.busy[index] += 1
+            return index
+
+    def give(self, index: int) -> None:
+        with self.lock:
+            self.busy[index] -= 1
+
+
+class _Pools(Generic[C]):
+    """Pools made on first use by ``make`` (or the user's one client), shared by copies."""
+
+    def __init__(
+        self, make: Callable[[], C] | None, user: C | None, kind: str, jar: CookieJar
+    ) -> None:
+        self._make: Callable[[], C] | None = make
+        self._kind = kind
+        #: Your own client, the only pool; None when generio makes them.
+        self.user: C | None = user
+        #: The cookies the pools keep from answers, which the sending clients send back.
+        self.jar = jar
+        self.closed = False
+        self._clients: list[C | None] = [user] if user is not None else [None] * SHARDS
+        self._load = _Load(len(self._clients))
+        self._lock = threading.Lock()
+        self._secrets = _secrets() if user is None else ()
+        if make is not None:
+            try:  # one pool at once: a proxy variable httpx refuses fails here, not later
+                self._clients[0] = make()
+            except _REFUSED as exc:
+                raise _refusal(exc) from None
+        renew_after_fork(self)
+
+    def after_fork(self) -> None:
+        """In a forked child: set the parent's pools aside; new ones are made on first use."""
+        self._lock = fresh_lock(self._lock)
+        self._load = _Load(len(self._clients))  # the parent's requests are not this process's
+        if self._make is not None:
+            _SET_ASIDE.append(self._clients)
+            self._clients = [None] * len(self._clients)
+
+    def take(self) -> tuple[C, int]:
+        """Return the least busy pool and its number (give it back with :meth:`give`).
+
+        Raises:
+            ClientClosedError: the client that made the pools closed them.
+        """
+        if self.closed:
+            raise ClientClosedError(self._kind)
+        index = self._load.take()
+        client = self._clients[index]
+        if client is None:
+            try:
+                client = self._made(index)
+            except BaseException:
+                self._load.give(index)
+                raise
+        return client, index
+
+    def _made(self, index: int) -> C:
+        with self._lock:
+            client = self._clients[index]
+            if client is None:
+                assert self._make is not None  # noqa: S101 - only made pools are None
+                try:
+                    client = self._clients[index] = self._make()
+                except _REFUSED as exc:  # the proxy variables changed since
+                    raise _refusal(exc) from None
+            return client
+
+    def give(self, index: int) -> None:
+        """Count a request of pool ``index`` as ended (its response closed)."""
+        self._load.give(index)
+
+    def close_all(self) -> list[C]:
+        """Mark the pools closed; return those this process made, to close."""
+        with self._lock:
+            self.closed = True
+            return [c for c in self._clients if c is not None and c is not self.user]
+
+
+class Pools(_Pools[httpx.Client]):
+    """The pools of a :class:`~generio.Generio` and its copies.
+
+    Args:
+        user: your own client, used as the only pool (never closed here); None: shards.
+
+    Raises:
+        ConfigurationError: a proxy variable httpx cannot use.
+    """
+
+    def __init__(self, user: httpx.Client | None) -> None:
+        jar = user.cookies.jar if user is not None else CookieJar()
+        make = None if user is not None else _maker(httpx.Client, jar)
+        super().__init__(make, user, "Generio", jar)
+
+    def close(self) -> None:
+        """Close the pools this process made (never yours)."""
+        for client in self.close_all():
+            client.close()
+
+
+class AsyncPools(_Pools[httpx.AsyncClient]):
+    """The pools of an :class:`~generio.AsyncGenerio` and its copies (see :class:`Pools`)."""
+
+    def __init__(self, user: httpx.AsyncClient | None) -> None:
+        jar = user.cookies.jar if user is not None else CookieJar()
+        make = None if user is not None else _maker(httpx.AsyncClient, jar)
+        super().__init__(make, user, "AsyncGenerio", jar)
+
+    async def aclose(self) -> None:
+        """Close the pools this process made (never yours)."""
+        for client in self.close_all():
+            await client.aclose()
+
+
+def _maker(kind: type[C], jar: CookieJar) -> Callable[[], C]:
+    """Return what makes one plain pool: httpx's defaults, one TLS context, a shard's limits.
+
+    Every pool keeps the cookies of its answers in ``jar`` (a ``CookieJar`` is shared, not
+    copied, by httpx), where the sending clients find them for the next request.
+    """
+    tls = httpx.create_ssl_context()  # as httpx makes it (certifi, SSL_CERT_FILE...), once
+    limits = shard_limits()
+    return lambda: kind(verify=tls, limits=limits, cookies=jar)
