@@ -2,7 +2,7 @@
 
 If ``run()`` cannot return its result because it was interrupted — ``KeyboardInterrupt``, a
 cancelled task, an exception raised by the caller's own code (``on_progress``), or its
-client closed under it (``ClientClosedError``, ``_jobs/lifecycle.py``) — the flow is aborted
+client closed under it (``ClientClosedError``, ``_jobs/state.py``) — the flow is aborted
 (``on_interrupt="abort"``) or left running (``"keep"``) for a keyed re-run to pick up. The
 default, ``"auto"``, keeps it when the caller gave an ``idempotency_key`` (a re-run with that
 key collects it, paying nothing more) and aborts it otherwise (nobody could find it again).
@@ -12,7 +12,7 @@ Either way the original exception goes on, with:
 * a note (PEP 678) saying whether the flow was aborted or kept, and how to pick it up.
 
 An interruption while ``POST /flows`` is in flight is covered too: the flow, if the request
-created one, is found by this call's idempotency key (``_jobs/keyed.py``) and then aborted. The
+created one, is found by this call's idempotency key (``_jobs/keys.py``) and then aborted. The
 drivers run this clean-up shielded from the cancellation (``_jobs/effects.py``).
 
 Any other error raised once the flow exists names it (``_jobs/flow_errors.py``); fetching a

@@ -14,10 +14,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
-from generio._base import ClientBase
-from generio._docs import Resource
-from generio._drivers.batch_sync import SyncBatches
-from generio._flows_api import Flows
 from generio._http.settings import (
     DEFAULT_DOWNLOAD_TIMEOUT,
     DEFAULT_MAX_DOWNLOAD_BYTES,
@@ -28,13 +24,16 @@ from generio._http.settings import (
 )
 from generio._jobs.options import KeyLookup, OnInterrupt
 from generio._payload.models import ProgressCallback, RunResult, Template
-from generio._templates_api import Templates
+from generio._surface.base import ClientBase, Resource
+from generio._surface.batches import SyncBatches
+from generio._surface.flows import Flows
+from generio._surface.templates import Templates
 
 if TYPE_CHECKING:
     from generio._drivers.sync import SyncDriver
     from generio._jobs.effects import Job
 
-__all__ = ["Flows", "Generio", "Templates"]  # Templates: from _templates_api
+__all__ = ["Generio"]
 
 T = TypeVar("T")
 #: How long close() waits for interrupted runs of other threads to abort their flows.
@@ -108,8 +107,8 @@ class Generio(SyncBatches, ClientBase):
             self._state.settings, timeout, self._pools, owner=self._owner, headers=self._headers
         )
         self._driver: SyncDriver = SyncDriver(self._http, self._state)
-        self._templates = Templates(self)
-        self._flows = Flows(self)
+        self._templates = Templates(self._driver)
+        self._flows = Flows(self._driver)
 
     templates = Resource(Templates, "_templates", "Templates: list(), get(): see Templates.")
     flows = Resource(Flows, "_flows", "Flows: create, follow and collect flows; see Flows.")
