@@ -176,13 +176,8 @@ class AsyncDriver:
 
     async def _download(self, effect: Download) -> Saved:
         # The writer (JSON scanning, base64, safe files) loads on the first download.
-        from generio._drivers.writer import (
-            DownloadLimits,
-            OutputWriter,
-            check_download,
-            download_op,
-            past_deadline,
-        )
+        from generio._drivers.download import DownloadLimits, check_status, past_deadline
+        from generio._drivers.writer import OutputWriter
 
         limits = DownloadLimits.start(self.state.settings, effect.deadline)
         extensions, seen = tags(effect.budget, limits.body())
@@ -190,8 +185,8 @@ class AsyncDriver:
         writer: OutputWriter | None = None
         try:
             with (
-                past_deadline(effect, limits),
-                generio_errors(download_op(effect), self.state.settings.api_key, seen),
+                past_deadline(effect.path, limits),
+                generio_errors(effect.op, self.state.settings.api_key, seen),
             ):
                 stream = self.http.stream(
                     **effect.op.raw_request(asynchronous=True),
@@ -201,7 +196,7 @@ class AsyncDriver:
                 async with stream as answer:
                     if not answer.is_success:
                         await answer.aread()
-                    check_download(effect, answer)
+                    check_status(effect.op, answer)
                     content_type = answer.headers.get("content-type", "")
                     writer = OutputWriter(effect, content_type, limits).__enter__()
                     async for chunk in answer.aiter_bytes():

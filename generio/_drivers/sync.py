@@ -153,27 +153,22 @@ class SyncDriver:
 
     def _download(self, effect: Download) -> Saved:
         # The writer (JSON scanning, base64, safe files) loads on the first download.
-        from generio._drivers.writer import (
-            DownloadLimits,
-            OutputWriter,
-            check_download,
-            download_op,
-            past_deadline,
-        )
+        from generio._drivers.download import DownloadLimits, check_status, past_deadline
+        from generio._drivers.writer import OutputWriter
 
         limits = DownloadLimits.start(self.state.settings, effect.deadline)
         extensions, seen = tags(effect.budget, limits.body())
         timeout = limits.request_timeout(self.http.timeout)
         with (
-            past_deadline(effect, limits),
-            generio_errors(download_op(effect), self.state.settings.api_key, seen),
+            past_deadline(effect.path, limits),
+            generio_errors(effect.op, self.state.settings.api_key, seen),
             self.http.stream(
                 **effect.op.raw_request(), timeout=timeout, extensions=extensions
             ) as answer,
         ):
             if not answer.is_success:
                 answer.read()
-            check_download(effect, answer)
+            check_status(effect.op, answer)
             content_type = answer.headers.get("content-type", "")
             life = self.state.life
             with OutputWriter(effect, content_type, limits) as writer:
