@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -32,14 +32,9 @@ from generio._surface.flows import AsyncFlows
 from generio._surface.templates import AsyncTemplates
 
 if TYPE_CHECKING:
-    from generio._jobs.effects import Job
-
-if TYPE_CHECKING:
     from generio._drivers.asynchronous import AsyncDriver
 
 __all__ = ["AsyncGenerio"]
-
-T = TypeVar("T")
 
 
 class AsyncGenerio(AsyncBatches, ClientBase):
@@ -130,12 +125,15 @@ class AsyncGenerio(AsyncBatches, ClientBase):
         waits aborts the flow (or keeps it, as ``on_interrupt`` says; clean-up shielded, at
         most 10 s), then lets the cancellation through.
         """
-        job = self._run_job(
-            template, inputs, parameters, additional, out_dir, timeout, on_progress,
-            idempotency_key, on_interrupt,
+        from generio._jobs.run import run_job  # the heaviest job: loaded on first run
+
+        job = run_job(
+            self._state, template, inputs, parameters=parameters, additional=additional,
+            out_dir=out_dir, timeout=timeout, on_progress=on_progress,
+            idempotency_key=idempotency_key, on_interrupt=on_interrupt,
             fetch_outputs=fetch_outputs, out_name=out_name, progress_interval=progress_interval,
         )  # fmt: skip
-        return await self._drive(job)
+        return await self._driver.drive(job)
 
     async def aclose(self) -> None:
         """Close the connections generio opened (not those of your ``http_client``).
@@ -169,7 +167,3 @@ class AsyncGenerio(AsyncBatches, ClientBase):
         tb: TracebackType | None,
     ) -> None:
         await self.aclose()
-
-    async def _drive(self, job: Job[T]) -> T:
-        """Run a job to its end (``generio._drivers.asynchronous``)."""
-        return await self._driver.drive(job)

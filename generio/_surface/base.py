@@ -1,15 +1,14 @@
 """What :class:`~generio.Generio` and :class:`~generio.AsyncGenerio` share, I/O aside.
 
-Settings, the per-client state, the public read-only properties and the repr (base URL
-only: never the key), the building of ``run()``'s job from its arguments, and
-:class:`Resource`, so ``help(Generio)`` lists ``flows`` and ``templates`` with their methods.
+Settings, the per-client state, the public read-only properties, the repr (base URL only:
+never the key), and :class:`Resource`, so ``help(Generio)`` lists ``flows`` and
+``templates`` with their methods.
 """
 
 from __future__ import annotations
 
 import copy
 import inspect
-import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Generic, NoReturn, Self, TypeVar, overload
 
@@ -25,11 +24,9 @@ from generio._http.settings import (
     check_timeout,
     resolve_settings,
 )
-from generio._jobs.options import KeyLookup, OnInterrupt
-from generio._payload.models import ProgressCallback, RunResult, Template
+from generio._jobs.options import KeyLookup
 
 if TYPE_CHECKING:
-    from generio._jobs.effects import Job
     from generio._jobs.state import ClientState
 
 __all__ = ["ClientBase", "Resource"]
@@ -198,37 +195,3 @@ class ClientBase:
         if state is None:
             return f"{type(self).__name__}(<not configured>)"
         return f"{type(self).__name__}(base_url={state.settings.base_url!r})"
-
-    def _run_job(
-        self,
-        template: str | Template,
-        inputs: object,
-        parameters: Mapping[str, Any] | None,
-        additional: Any,
-        out_dir: str | os.PathLike[str] | None,
-        timeout: float | None,
-        on_progress: ProgressCallback | None,
-        idempotency_key: str | None,
-        on_interrupt: OnInterrupt,
-        *,
-        fetch_outputs: bool = True,
-        out_name: str | None = None,
-        progress_interval: float | None = None,
-    ) -> Job[RunResult]:
-        from generio._jobs.run import run_job  # the heaviest job: loaded on first run
-
-        return run_job(
-            self._state,
-            template,
-            inputs,
-            parameters=parameters,
-            additional=additional,
-            out_dir=out_dir,
-            timeout=timeout,
-            on_progress=on_progress,
-            idempotency_key=idempotency_key,
-            on_interrupt=on_interrupt,
-            fetch_outputs=fetch_outputs,
-            out_name=out_name,
-            progress_interval=progress_interval,
-        )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -31,11 +31,9 @@ from generio._surface.templates import Templates
 
 if TYPE_CHECKING:
     from generio._drivers.sync import SyncDriver
-    from generio._jobs.effects import Job
 
 __all__ = ["Generio"]
 
-T = TypeVar("T")
 #: How long close() waits for interrupted runs of other threads to abort their flows.
 _CLEANUP_SECONDS = 10.0
 
@@ -174,12 +172,15 @@ class Generio(SyncBatches, ClientBase):
             FlowFailed: the flow ended ``failed`` or ``aborted``; carries partial outputs.
             WaitTimeout: ``timeout`` passed; the flow keeps running.
         """
-        job = self._run_job(
-            template, inputs, parameters, additional, out_dir, timeout, on_progress,
-            idempotency_key, on_interrupt,
+        from generio._jobs.run import run_job  # the heaviest job: loaded on first run
+
+        job = run_job(
+            self._state, template, inputs, parameters=parameters, additional=additional,
+            out_dir=out_dir, timeout=timeout, on_progress=on_progress,
+            idempotency_key=idempotency_key, on_interrupt=on_interrupt,
             fetch_outputs=fetch_outputs, out_name=out_name, progress_interval=progress_interval,
         )  # fmt: skip
-        return self._drive(job)
+        return self._driver.drive(job)
 
     def close(self) -> None:
         """Close the connections generio opened (not those of your ``http_client``).
@@ -208,7 +209,3 @@ class Generio(SyncBatches, ClientBase):
         tb: TracebackType | None,
     ) -> None:
         self.close()
-
-    def _drive(self, job: Job[T]) -> T:
-        """Run a job to its end (``generio._drivers.sync``)."""
-        return self._driver.drive(job)
