@@ -13,7 +13,6 @@ import base64
 import functools
 import html
 from collections.abc import Sequence
-from importlib import resources
 
 import attrs
 
@@ -70,6 +69,8 @@ class PreviewItem:
 
 @functools.cache
 def _viewer_code() -> str:
+    from importlib import resources  # ~25 ms: loaded with the first page, not the client
+
     assets = resources.files("generio") / "_preview_assets"
     code = (assets / "model-viewer.min.js").read_text(encoding="utf-8")
     return code.replace("//# sourceMappingURL=model-viewer-umd.min.js.map", "")

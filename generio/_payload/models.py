@@ -1,8 +1,7 @@
 """The small, immutable objects the facade returns: Flow, Template, Asset, Output, RunResult.
 
-Plain, unlike the generated models (``UNSET`` markers, enums that break on new values):
-states and statuses are strings (an unknown state survives), times are aware datetimes, and
-assets hide the data-URI encoding behind ``.data`` and ``.mime_type``.
+Plain, unlike the generated models: states are strings (an unknown one survives), times
+aware datetimes; assets hide the data-URI encoding behind ``.data`` and ``.mime_type``.
 """
 
 from __future__ import annotations
@@ -19,12 +18,11 @@ import attrs
 
 from generio._errors import InputError, MissingExtraError, ServerError
 from generio._payload import data_uri as _data_uri
+from generio._payload.mime import GLB_MIME
 from generio._payload.names import save_data
-from generio._preview import GLB_MIME, PreviewItem, asset_html, result_html
 from generio._types import FlowState
 
-#: States after which a flow never changes again.
-TERMINAL_STATES = frozenset({"completed", "aborted", "failed"})
+TERMINAL_STATES = frozenset({"completed", "aborted", "failed"})  # a flow never changes after
 #: Terminal states that mean the outputs are missing or partial.
 FAILED_STATES = frozenset({"aborted", "failed"})
 #: A flow created without inputs sits here until someone starts it.
@@ -32,11 +30,11 @@ NOT_STARTED_STATE = "created"
 
 
 def is_terminal(state: str) -> bool:
-    """Whether a flow in ``state`` is done; unknown states count as still running."""
+    """Whether a flow in ``state`` is done (an unknown state counts as still running)."""
     return state in TERMINAL_STATES
 
 
-#: Asset statuses that mean the data can be fetched; the vendor's pages use both words.
+#: Asset statuses that mean the data can be fetched (the vendor's pages use both words).
 READY_STATUSES = frozenset({"ready", "available"})
 #: Asset statuses that mean it failed; any other status counts as ready when data comes.
 FAILED_ASSET_STATUSES = frozenset({"error", "failed"})
@@ -50,8 +48,7 @@ class Flow:
     Attributes:
         id: the flow's identifier.
         template: the name of the template it runs.
-        state: ``created``, ``starting``, ``running``, ``aborting``, ``completed``,
-            ``aborted``, ``failed``, or a state this version does not know yet.
+        state: a :data:`~generio.FlowState` value, or one this version does not know yet.
         progress: from 0.0 to 1.0; it only grows.
         parameters: the template's parameters after defaults were applied.
         additional: the JSON attached to the flow when it was created, or None.
@@ -168,7 +165,7 @@ class Asset:
     error: str | None = None
     flow_id: str | None = None
     kind: str | None = None
-    # A data URI or prompt text (str), raw content (bytes), or None when not fetched.
+    # A data URI or prompt text, raw content (bytes), or None when not fetched.
     _payload: str | bytes | None = attrs.field(default=None, repr=False, eq=False)
     _raw: Mapping[str, Any] = attrs.field(factory=dict, repr=False, eq=False)
     # The request whose answer carried it ("GET /flows/..."), for the message of bad data.
@@ -252,6 +249,8 @@ class Asset:
 
     def _repr_html_(self) -> str:
         """Jupyter: an interactive viewer up to a size cap."""
+        from generio._preview import asset_html  # with the first view, not the client
+
         note = f"flow {self.flow_id}" if self.flow_id else ""
         return asset_html(f"{self.kind or 'asset'} {self.id}", self.mime_type, self._glb(), note)
 
@@ -300,8 +299,7 @@ class Output(Asset):
         """The content as bytes (read from :attr:`path` when it was saved to a file).
 
         Raises:
-            InputError: the output failed (``is_failed``: it has no content), or its file
-                can no longer be read.
+            InputError: the output failed (it has no content), or its file cannot be read.
         """
         loaded = super().data
         if loaded is not None:
@@ -360,6 +358,8 @@ class RunResult:
 
     def _repr_html_(self) -> str:
         """Jupyter: every output model (or saved file) in a viewer, up to a size cap."""
+        from generio._preview import PreviewItem, result_html  # with the first view
+
         flow = self.flow
         title = f"flow {flow.id} ({flow.template}, {flow.state})"
         items = [PreviewItem(f"output {o.id}", data) for o in self.outputs if (data := o._glb())]
