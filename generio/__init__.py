@@ -26,8 +26,10 @@ from generio._errors import (
     GenerioError,
     IdempotencyConflictError,
     InputError,
+    LookupIncompleteError,
     MissingExtraError,
     NotFoundError,
+    OutputSaveError,
     PermissionDeniedError,
     RateLimitError,
     ResponseTooLargeError,
@@ -35,12 +37,10 @@ from generio._errors import (
     ValidationError,
     WrongEventLoopError,
 )
-from generio._jobs.idempotency import IDEMPOTENCY_FIELD
 from generio._jobs.options import KeyLookup
-from generio._key_errors import LookupIncompleteError
-from generio._models import Asset, Flow, Output, ProgressCallback, RunResult, Template
 from generio._outcomes import FlowFailed, FlowNotStarted, WaitTimeout
-from generio._save_error import OutputSaveError
+from generio._payload.marker import IDEMPOTENCY_FIELD
+from generio._payload.models import Asset, Flow, Output, ProgressCallback, RunResult, Template
 from generio._types import FlowAction, FlowSortField, FlowState
 
 if _os.environ.get("GENERIO_LOG"):  # one look-up when unset; see generio/_logswitch.py
@@ -49,13 +49,14 @@ if _os.environ.get("GENERIO_LOG"):  # one look-up when unset; see generio/_logsw
     _configure_log()
 
 if _typing.TYPE_CHECKING:
-    from generio._async_client import AsyncFlows, AsyncGenerio
-    from generio._client import Flows, Generio
     from generio._drivers.streams import AsyncOutputStream, OutputStream
     from generio._jobs.batch import Job, JobError, Step
     from generio._jobs.batch_progress import BatchProgress
     from generio._payload import data_uri
-    from generio._templates_api import AsyncTemplates, Templates
+    from generio._surface.async_client import AsyncGenerio
+    from generio._surface.client import Generio
+    from generio._surface.flows import AsyncFlows, Flows
+    from generio._surface.templates import AsyncTemplates, Templates
     from generio._version import __version__
 
 __all__ = [  # noqa: RUF022 - plain sorted(), as tests/test_public_api.py checks
@@ -114,18 +115,18 @@ __all__ = [  # noqa: RUF022 - plain sorted(), as tests/test_public_api.py checks
 
 # name -> (module, attribute or None for the module itself)
 _LAZY = {
-    "AsyncFlows": ("generio._async_client", "AsyncFlows"),
-    "AsyncGenerio": ("generio._async_client", "AsyncGenerio"),
+    "AsyncFlows": ("generio._surface.flows", "AsyncFlows"),
+    "AsyncGenerio": ("generio._surface.async_client", "AsyncGenerio"),
     "BatchProgress": ("generio._jobs.batch_progress", "BatchProgress"),
     "Job": ("generio._jobs.batch", "Job"),
     "JobError": ("generio._jobs.batch", "JobError"),
     "Step": ("generio._jobs.batch", "Step"),
     "AsyncOutputStream": ("generio._drivers.streams", "AsyncOutputStream"),
-    "AsyncTemplates": ("generio._templates_api", "AsyncTemplates"),
-    "Flows": ("generio._client", "Flows"),
+    "AsyncTemplates": ("generio._surface.templates", "AsyncTemplates"),
+    "Flows": ("generio._surface.flows", "Flows"),
     "OutputStream": ("generio._drivers.streams", "OutputStream"),
-    "Templates": ("generio._templates_api", "Templates"),
-    "Generio": ("generio._client", "Generio"),
+    "Templates": ("generio._surface.templates", "Templates"),
+    "Generio": ("generio._surface.client", "Generio"),
     "__version__": ("generio._version", "__version__"),
     "data_uri": ("generio._payload.data_uri", None),
 }

@@ -1,7 +1,6 @@
-"""The one error hierarchy of generio.
+"""The one error hierarchy of generio: every expected failure is one of these.
 
-Every expected failure surfaces as one of these, never as a raw httpx, KeyError or
-JSONDecodeError::
+::
 
     GenerioError
     ├── ConfigurationError        (also ValueError)   bad client settings
@@ -9,7 +8,6 @@ JSONDecodeError::
     │   └── IdempotencyConflictError                   a key reused for a different request
     ├── APIError                                       talking to the service failed
     │   ├── LookupIncompleteError                      a key's lookup could not read enough
-    │   │                                               (in ``_key_errors.py``)
     │   ├── APIConnectionError                         no usable response (reset, DNS, TLS)
     │   │   └── APITimeoutError   (also TimeoutError)
     │   │       └── DownloadTimeoutError                a download past download_timeout
@@ -23,6 +21,7 @@ JSONDecodeError::
     │       └── ServerError              5xx, or a body generio cannot parse
     │           └── ResponseTooLargeError  an answer past max_response/download_bytes
     ├── ClientClosedError     (also RuntimeError) the client was closed
+    ├── MissingExtraError     (also ImportError)  an optional extra is not installed
     ├── OutputSaveError       (also OSError)      an output could not be written locally
     ├── WrongEventLoopError   (also RuntimeError) an AsyncGenerio used from another loop
     ├── FlowFailed                                     a flow ended failed or aborted
@@ -30,18 +29,23 @@ JSONDecodeError::
     └── WaitTimeout               (also TimeoutError) waiting gave up; the flow runs on
 
 Messages say what went wrong and what to do, never with a secret: every message passes
-:func:`hide_secrets`. Every error pickles to an equal-looking one (``_pickling.py``).
-What became of a flow (``FlowFailed``, ``FlowNotStarted``, ``WaitTimeout``): ``_outcomes.py``.
+:func:`~generio._secret.hide_secrets`. Every error pickles whole (``_pickling.py``). The
+errors that carry a flow are in ``_outcomes.py``; a response becomes an error in
+``_payload/error_body.py``.
 """
 
 from __future__ import annotations
 
+import errno as _errno
+import os
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
-from generio._error_body import FieldError, Words, parse_body, parse_retry_after, read_words
-from generio._http.secret import hide_secrets, hiding
+import attrs
+
 from generio._pickling import reduce_error
+from generio._secret import hide_secrets
 from generio._version import wheel_path
 
 __all__ = [
@@ -58,20 +62,17 @@ __all__ = [
     "GenerioError",
     "IdempotencyConflictError",
     "InputError",
+    "LookupIncompleteError",
+    "MissingExtraError",
     "NotFoundError",
+    "OutputSaveError",
     "PermissionDeniedError",
     "RateLimitError",
     "ResponseTooLargeError",
     "ServerError",
     "ValidationError",
     "WrongEventLoopError",
-    "error_from_response",
-    "hide_secrets",
-    "hiding",
-    "parse_retry_after",
 ]
-
-_BODY_SNIPPET = 200
 
 
 class GenerioError(Exception):
@@ -128,11 +129,35 @@ class APITimeoutError(APIConnectionError, TimeoutError):
     """The request did not complete within the client's timeout."""
 
 
+class DownloadTimeoutError(APITimeoutError):
+    """Fetching an output took longer than ``download_timeout``, retries included."""
+
+
+@attrs.frozen
+class FieldError:
+    """One entry of a 422 body: where (``loc``), what (``msg``) and the error ``type``."""
+
+    loc: tuple[str | int, ...]
+    msg: str
+    type: str
+
+    def __str__(self) -> str:
+        return f"{'.'.join(str(part) for part in self.loc) or 'request'}: {self.msg}"
+
+
 class APIStatusError(APIError):
     """The service answered with an error status (or a body generio cannot read).
 
-    ``retry_after`` is the server's ``Retry-After`` hint in seconds, when it sent one (a 503
-    may carry one as well as a 429); generio waits that long before any retry.
+    Attributes:
+        status_code: the HTTP status.
+        retry_after: the server's ``Retry-After`` hint in seconds, when it sent one (a 503
+            may carry one as well as a 429); generio waits that long before any retry.
+        detail: the server's words: its ``detail`` (a string, or the list of 422 errors),
+            or the message of another error shape (``{"error": {"message"}}``, ...).
+        body: the start of the raw body, for diagnostics.
+        code: the server's machine-readable error code, when it gave one.
+        headers: the response's headers (lower-case names).
+        request_id: the service's id of the request (``x-request-id`` or ``request-id``).
     """
 
     def __init__(
@@ -211,8 +236,60 @@ class ResponseTooLargeError(ServerError):
         self.limit = limit
 
 
-class DownloadTimeoutError(APITimeoutError):
-    """Fetching an output took longer than ``download_timeout``, retries included."""
+class LookupIncompleteError(APIError):
+    """Looking for the flow an idempotency key made could not read all it needed to.
+
+    Raised instead of creating (a flow the lookup missed would be billed twice): the listing
+    went past ``KeyLookup.max_pages``, or a page or a flow could not be read, or a ``next``
+    link left the base URL. Nothing was created by the call that raised it; after a lost
+    answer, the first request may have made a flow, and nothing more was sent.
+
+    Attributes:
+        key: the idempotency key looked for.
+        reason: what stopped the lookup.
+        pages: list pages read by this lookup.
+        flows: flows those pages held.
+        oldest: the oldest creation time reached, when the listing gave times.
+
+    ``listing`` is the request of the listing's pages (``GET /flows``), for the message.
+    """
+
+    def __init__(
+        self,
+        key: str,
+        reason: str,
+        *,
+        pages: int,
+        flows: int,
+        oldest: datetime | None,
+        after: str,
+        listing: str = "",
+    ) -> None:
+        self.key = key
+        self.reason = reason
+        self.pages = pages
+        self.flows = flows
+        self.oldest = oldest
+        reached = f", back to {oldest.isoformat()}" if oldest is not None else ""
+        if after:  # a create whose answer was lost: its flow may exist
+            advice = (
+                "It was not sent again: a flow it made would be billed twice. What to do: "
+                f"look for it with flows.find(idempotency_key={key!r}) once the service "
+                "answers, before creating again."
+            )
+        else:
+            advice = (
+                "Nothing was created, so nothing can be billed twice. What to do: try again "
+                "later, raise KeyLookup(max_pages=...), or pass "
+                "KeyLookup(on_incomplete='create') to create anyway."
+            )
+        super().__init__(
+            f"{after}could not tell whether a flow with idempotency key {key!r} exists: {reason} "
+            f"(read {pages} page(s) of {listing or 'the flow listing'}, {flows} flow(s){reached}). "
+            f"{advice}",
+            method=listing.partition(" ")[0],
+            path=listing.partition(" ")[2],
+        )
 
 
 class ClientClosedError(GenerioError, RuntimeError):
@@ -242,95 +319,57 @@ class WrongEventLoopError(GenerioError, RuntimeError):
         )
 
 
-_STATUS_CLASSES: Mapping[int, type[APIStatusError]] = {
-    401: AuthenticationError,
-    403: PermissionDeniedError,
-    404: NotFoundError,
-    409: ConflictError,
-    422: ValidationError,
-    429: RateLimitError,
-}
+class OutputSaveError(GenerioError, OSError):
+    """An output could not be written locally (disk full, read-only, permissions...).
 
-_ADVICE: Mapping[type[APIStatusError], str] = {
-    AuthenticationError: "check the API key (argument api_key or $GENERIO_API_KEY)",
-    PermissionDeniedError: "check that this key's account may use this resource",
-    NotFoundError: "check the id or name; list them to see what exists",
-    ConflictError: "check the flow's state first (get it) and retry only what the state allows",
-    ValidationError: "fix the fields listed above",
-    RateLimitError: "slow down, or raise max_retries to let generio wait and retry",
-    ServerError: "this is on the service's side; retry later",
-}
+    Nothing partial is left, and nothing was retried against the service: the flow
+    completed and its outputs stay there; fetch them again once the cause is fixed. An
+    ``OSError`` too, so ``except OSError`` and ``errno.ENOSPC`` checks keep working.
 
-
-def error_from_response(
-    method: str,
-    path: str,
-    status_code: int,
-    content: bytes,
-    headers: Mapping[str, str],
-    *,
-    unparseable: bool = False,
-) -> APIStatusError:
-    """Build the typed error for a response; shared by the sync and async clients.
-
-    The server's words are kept whatever the shape of its body (``_error_body.read_words``):
-    ``.code`` holds its error code, field errors land in a :class:`ValidationError`'s
-    ``.errors``; ``.request_id`` and ``.headers`` come from the response's headers.
-
-    Args:
-        method: the request's HTTP method.
-        path: the request's path (no host, no query string with secrets).
-        status_code: the response status.
-        content: the raw response body.
-        headers: the response headers (``Retry-After``, the request id; all are kept).
-        unparseable: the body could not be parsed as the API documents it.
+    Attributes:
+        generio_flow_id: the flow the output belongs to (None when not known).
+        asset_id: the output's id (None when not known).
+        path: the file (or directory) that could not be written; also ``filename``.
+        errno: the system's error number (``errno.ENOSPC``, ``errno.EROFS``, ...).
+        strerror: the system's words for it.
     """
-    text = hide_secrets(content.decode("utf-8", errors="replace"))
-    parsed = parse_body(text)
-    words = read_words(parsed)
-    html = text.lstrip()[:1] == "<"
-    if parsed is None and text.strip() and not html and not unparseable:
-        # Plain text: the server's words as they are (first line, bounded).
-        words = Words(text.strip().splitlines()[0][:_BODY_SNIPPET], detail=text.strip())
 
-    cls: type[APIStatusError]
-    # The status decides the class: a 404 whose body is a proxy's HTML page is still a 404.
-    # Only a success whose body cannot be read is the service's fault (ServerError).
-    if status_code < 400 or status_code >= 500:
-        cls = ServerError
-    else:
-        cls = _STATUS_CLASSES.get(status_code, APIStatusError)
+    def __init__(
+        self,
+        error: OSError,
+        path: str | os.PathLike[str],
+        *,
+        flow_id: str | None = None,
+        asset_id: str | None = None,
+    ) -> None:
+        where = os.fspath(path)
+        why = error.strerror or str(error) or type(error).__name__
+        code = _errno.errorcode.get(error.errno or 0)
+        what = f"could not save {f'output {asset_id}' if asset_id else 'an output'}"
+        fix = (
+            "free space or fix the directory (permissions, a read-only or missing disk), or "
+            "choose another one"
+        )
+        if flow_id:
+            what = (
+                f"{what} of flow {flow_id} to {where!r}: {why}{f' ({code})' if code else ''}. "
+                f"This failed here, not on the service: flow {flow_id} completed and its "
+                f"outputs stay there. What to do: {fix}, then fetch them again with "
+                f"flows.download_outputs({flow_id!r}, out_dir), which creates no new flow."
+            )
+        else:
+            what = f"{what} to {where!r}: {why}{f' ({code})' if code else ''}. What to do: {fix}"
+            what += ", then save it again."
+        super().__init__(what)
+        self.errno: int | None = error.errno
+        self.strerror: str | None = error.strerror
+        self.filename = self.path = where
+        self.asset_id = asset_id
+        self.generio_flow_id = flow_id
 
-    if unparseable or (html and parsed is None):
-        what = f"an unreadable body (not the JSON the API documents, starts {text[:60].strip()!r})"
-    elif words.message is not None:
-        what = words.message if words.code is None else f"{words.message} (code {words.code})"
-    elif cls is ValidationError:
-        what = "invalid request"
-    else:
-        what = "no detail given"
-
-    advice = _ADVICE.get(cls, "see the status code and detail")
-    kept = {k.lower(): hide_secrets(v) for k, v in headers.items()}
-    request_id = kept.get("x-request-id") or kept.get("request-id")
-    quoted = f" (request id {request_id})" if request_id else ""
-    message = (
-        f"{method} {path} failed with HTTP {status_code}{quoted}: {what}. What to do: {advice}."
-    )
-    common: dict[str, Any] = {
-        "method": method,
-        "path": path,
-        "status_code": status_code,
-        "detail": words.detail,
-        "body": text[:_BODY_SNIPPET],
-        "code": words.code,
-        "headers": kept,
-    }
-    if cls is ValidationError:
-        return ValidationError(message, errors=words.errors, **common)
-    # Any status may carry a hint (a 503 with Retry-After): honoured before any retry.
-    common["retry_after"] = parse_retry_after(headers.get("retry-after"))
-    return cls(message, **common)
+    def __str__(self) -> str:
+        # OSError's own would print "[Errno 28] ...: 'path'" and drop what to do.
+        return self.message
 
 
 class MissingExtraError(GenerioError, ImportError):

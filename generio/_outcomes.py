@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from generio._errors import GenerioError
 
 if TYPE_CHECKING:
-    from generio._models import Asset, Flow
+    from generio._payload.models import Asset, Flow
 
 __all__ = ["FlowFailed", "FlowNotStarted", "WaitTimeout"]
 

@@ -1,15 +1,10 @@
-"""Self-contained HTML previews of GLB models: ``generio preview``, the demo page, Jupyter.
+"""Self-contained HTML pages of GLB models: Jupyter's view of assets, ``generio preview``.
 
-A page holds one card per model: Google's ``<model-viewer>`` (orbit with a drag, zoom with
-the wheel or a pinch) and the model's facts beside it (see :mod:`generio._glbinfo`). The
-viewer's script (model-viewer 4.4.0, which bundles three.js) ships inside the package under
-``_preview_assets/`` with its licences and is inlined into every page, and each model is
-embedded as a base64 data URI, so a page opens offline, from a file, anywhere.
-
-In Jupyter, ``Asset._repr_html_`` and ``RunResult._repr_html_`` show the same cards while the
-models add up to at most :data:`INLINE_MAX_BYTES`, with the viewer's code sent once per
-notebook (see :mod:`generio._notebook`); above that (a notebook would carry the whole model
-in its output) they show a short text summary instead.
+A page holds one card per model: Google's ``<model-viewer>`` (bundled under
+``_preview_assets/`` and inlined, as is each model as a data URI, so a page opens offline)
+and the model's facts (``_glbinfo.py``). In Jupyter the cards show while the models add up
+to at most :data:`INLINE_MAX_BYTES`, with the viewer's code sent once per notebook
+(``_notebook.py``); above that, a text summary.
 """
 
 from __future__ import annotations
@@ -17,38 +12,17 @@ from __future__ import annotations
 import base64
 import functools
 import html
-import os
 from collections.abc import Sequence
-from importlib import resources
-from pathlib import Path
-from typing import TYPE_CHECKING
 
 import attrs
 
-from generio._errors import InputError
 from generio._glbinfo import ModelFacts, model_facts
 from generio._notebook import display_html
-
-if TYPE_CHECKING:
-    from generio._demo import DemoResult
-    from generio._models import Asset, RunResult
-
-__all__ = [
-    "DEMO_ORBIT",
-    "INLINE_MAX_BYTES",
-    "VIEWER_VERSION",
-    "PreviewItem",
-    "asset_html",
-    "render_page",
-    "result_html",
-    "write_demo_page",
-    "write_page",
-]
 
 VIEWER_VERSION = "4.4.0"
 #: Models above this many bytes in all are summarised, not embedded, in a notebook.
 INLINE_MAX_BYTES = 10 * 1024 * 1024
-_GLB_MIME = "model/gltf-binary"
+GLB_MIME = "model/gltf-binary"
 
 _STYLE = """
 body { font: 14px/1.4 system-ui, sans-serif; margin: 16px; color: #222; background: #fff; }
@@ -95,6 +69,8 @@ class PreviewItem:
 
 @functools.cache
 def _viewer_code() -> str:
+    from importlib import resources  # ~25 ms: loaded with the first page, not the client
+
     assets = resources.files("generio") / "_preview_assets"
     code = (assets / "model-viewer.min.js").read_text(encoding="utf-8")
     return code.replace("//# sourceMappingURL=model-viewer-umd.min.js.map", "")
@@ -150,7 +126,7 @@ def _card(item: PreviewItem, orbit: str | None = None) -> str:
         problem = html.escape(f"cannot show this model: {exc}")
         body = f'{note}<p class="problem">{problem}</p>'
         return f'<section class="card"><h2>{title}</h2>{body}</section>'
-    uri = f"data:{_GLB_MIME};base64," + base64.b64encode(item.data).decode()
+    uri = f"data:{GLB_MIME};base64," + base64.b64encode(item.data).decode()
     rows = "".join(
         f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in _fact_rows(facts)
     )
@@ -186,31 +162,6 @@ def render_page(
     )
 
 
-def write_page(
-    items: Sequence[PreviewItem],
-    path: str | os.PathLike[str],
-    *,
-    title: str = "generio preview",
-    orbit: str | None = None,
-) -> Path:
-    """Write :func:`render_page` to ``path`` (folders created) and return the path.
-
-    Raises:
-        InputError: the page cannot be written there.
-    """
-    target = Path(path)
-    partial = target.with_name(f".{target.name}.part")
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        # Written beside, then moved into place: a reader never sees half a page.
-        partial.write_text(render_page(items, title=title, orbit=orbit), encoding="utf-8")
-        partial.replace(target)
-    except OSError as exc:
-        partial.unlink(missing_ok=True)
-        raise InputError(f"cannot write the preview page {target}: {exc}") from None
-    return target
-
-
 def _summary(title: str, data: bytes | None, why: str) -> str:
     """Render the short text shown instead of a viewer."""
     lines = [title]
@@ -227,68 +178,22 @@ def _display(items: Sequence[PreviewItem], title: str) -> str:
     return display_html("".join(_card(item) for item in items), title, _viewer_code)
 
 
-def _is_glb(asset: Asset) -> bool:
-    return asset.mime_type == _GLB_MIME and asset.has_data
-
-
-def asset_html(asset: Asset) -> str:
-    """Jupyter's view of an asset: the viewer up to the size cap, else a summary."""
-    title = f"{asset.kind or 'asset'} {asset.id}"
-    if not _is_glb(asset):
-        what = asset.mime_type or "content not fetched"
-        return _summary(title, None, f"{what}: nothing to preview")
-    data = asset.data or b""
+def asset_html(title: str, mime_type: str | None, data: bytes | None, note: str) -> str:
+    """Jupyter's view of one asset: the viewer up to the size cap, else a summary."""
+    if mime_type != GLB_MIME or data is None:
+        return _summary(title, None, f"{mime_type or 'content not fetched'}: nothing to preview")
     if len(data) > INLINE_MAX_BYTES:
         cap = f"larger than the {_size(INLINE_MAX_BYTES)} inline cap; see `generio preview`"
         return _summary(title, data, cap)
-    return _display(
-        [PreviewItem(title, data, f"flow {asset.flow_id}" if asset.flow_id else "")], title
-    )
+    return _display([PreviewItem(title, data, note)], title)
 
 
-def result_html(result: RunResult) -> str:
-    """Jupyter's view of a run: every GLB output (or saved file) up to the size cap."""
-    flow = result.flow
-    title = f"flow {flow.id} ({flow.template}, {flow.state})"
-    items = [PreviewItem(f"output {a.id}", a.data or b"") for a in result.outputs if _is_glb(a)]
-    if not items:
-        items = [PreviewItem(p.name, p.read_bytes()) for p in result.paths if p.is_file()]
+def result_html(title: str, items: Sequence[PreviewItem], flow_id: str) -> str:
+    """Jupyter's view of a run: every model given, up to the size cap, else a summary."""
     if not items:
         return _summary(title, None, "no model data to preview")
     total = sum(len(item.data) for item in items)
     if total > INLINE_MAX_BYTES:
         cap = f"{_size(total)} of models, above the {_size(INLINE_MAX_BYTES)} inline cap"
-        return _summary(title, None, f"{cap}; see `generio preview {flow.id}`")
+        return _summary(title, None, f"{cap}; see `generio preview {flow_id}`")
     return _display(items, title)
-
-
-#: The demo's viewers start turned and from above, so its models show as solids.
-DEMO_ORBIT = "35deg 70deg auto"
-
-
-def _triangles(data: bytes) -> int | None:
-    try:
-        return model_facts(data).triangles
-    except ValueError:
-        return None
-
-
-def write_demo_page(result: DemoResult) -> Path:
-    """Write ``index.html`` beside the demo's models, showing them all side by side.
-
-    A step fed the model of the step before (the optimisation) says both triangle counts.
-    """
-    items = []
-    before: bytes | None = None
-    for n, step in enumerate(result.steps, 1):
-        for path in step.paths:
-            data = path.read_bytes()
-            note = str(path)
-            was, now = _triangles(before or b""), _triangles(data)
-            if step.template == "model_optimize" and was is not None and now is not None:
-                note += f": {now:,} triangles, simplified from the {was:,} of step {n - 1}"
-            items.append(PreviewItem(f"{n}/{len(result.steps)} {step.title}", data, note))
-            before = data
-    return write_page(
-        items, result.out_dir / "index.html", title="generio demo: every model", orbit=DEMO_ORBIT
-    )

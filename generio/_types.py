@@ -2,7 +2,7 @@
 
 They only type what you pass and what you compare with: values the service sends are kept
 as they come, so a state this version does not know yet still parses (``Flow.state`` is
-``FlowState | str``). ``tests/facade/test_facade_types.py`` checks them against the spec.
+``FlowState | str``). ``tests/unit/test_types.py`` checks them against the spec.
 """
 
 from __future__ import annotations

@@ -7,6 +7,8 @@ import subprocess
 import sys
 import types
 
+import pytest
+
 import generio
 from generio import _errors
 
@@ -60,18 +62,47 @@ def test_every_error_is_exported() -> None:
     assert errors <= set(generio.__all__)
 
 
-def test_sync_and_async_surfaces_match() -> None:
-    """AsyncGenerio offers the same public methods as Generio (plus run_many)."""
-    from generio._async_client import AsyncFlows, AsyncTemplates
-    from generio._client import Flows, Templates
+#: The blocking name of a method whose async twin is named otherwise.
+_ASYNC_NAMES = {"close": "aclose", "__iter__": "__aiter__", "__next__": "__anext__"}
+_TWINS = [
+    (generio.Generio, generio.AsyncGenerio),
+    (generio.Flows, generio.AsyncFlows),
+    (generio.Templates, generio.AsyncTemplates),
+    (generio.OutputStream, generio.AsyncOutputStream),
+]
 
-    def methods(cls: type) -> set[str]:
-        return {n for n, v in vars(cls).items() if callable(v) and not n.startswith("_")}
 
-    assert methods(Flows) == methods(AsyncFlows)
-    assert methods(Templates) == methods(AsyncTemplates)
-    sync_params = inspect.signature(Flows.wait).parameters
-    assert list(sync_params) == list(inspect.signature(AsyncFlows.wait).parameters)
+def _surface(cls: type) -> dict[str, object]:
+    """Public members of ``cls``, inherited ones included (mixins, bases)."""
+    return {
+        name: member
+        for name, member in inspect.getmembers(cls)
+        if not name.startswith("_") or name in _ASYNC_NAMES or name in _ASYNC_NAMES.values()
+        if name not in vars(object) or name in vars(cls)
+    }
+
+
+def _parameters(member: object) -> list[str]:
+    return list(inspect.signature(member).parameters) if callable(member) else []
+
+
+@pytest.mark.parametrize(("sync", "twin"), _TWINS, ids=lambda cls: cls.__name__)
+def test_sync_and_async_surfaces_match(sync: type, twin: type) -> None:
+    """Each async class offers the blocking one's members, inherited ones included, alike."""
+    blocking = {_ASYNC_NAMES.get(name, name): member for name, member in _surface(sync).items()}
+    awaited = _surface(twin)
+    assert set(blocking) == set(awaited)
+    for name, member in blocking.items():
+        assert _parameters(member) == _parameters(awaited[name]), name
+        assert isinstance(member, property) == isinstance(awaited[name], property), name
+
+
+def test_the_surface_comparison_sees_inherited_methods() -> None:
+    """Methods from mixins and bases count (run_many, with_options, find, outputs)."""
+    assert {"run_many", "iter_run_many", "with_options", "low_level"} <= set(
+        _surface(generio.AsyncGenerio)
+    )
+    assert {"find", "outputs", "stream_output"} <= set(_surface(generio.AsyncFlows))
 
 
 def test_import_stays_light() -> None:

@@ -176,7 +176,7 @@ def _check(jobs: list[Any], items: list[FileJob], path: Path) -> None:
         InputError: a line's job is unusable (exit code 2).
     """
     from generio._jobs.batch import plan_jobs
-    from generio._jobs.idempotency import new_key
+    from generio._payload.marker import new_key
 
     plan_jobs(jobs, "keep", new_key, lambda index: f"{path}, line {items[index].line}")
 

@@ -10,7 +10,7 @@ from generio import NotFoundError, ServerError
 from generio._cli._common import UsageProblem, emit_json, open_client, say
 from generio._cli._options import JsonOption
 from generio._cli._render import template_json, template_text, templates_text
-from generio._models import unknown_template
+from generio._payload.models import unknown_template
 
 if TYPE_CHECKING:
     from generio import Generio, Template

@@ -16,11 +16,11 @@ import typer
 
 from generio import MissingExtraError
 from generio._cli._common import EXIT_FLOW, EXIT_USAGE, error, say
+from generio._cli._demo import DEMO_FLOW_SECONDS, PROMPT, SEED, DemoResult
 from generio._cli._progress import FlowBar
 from generio._cli._render import columns, size_text
 from generio._cli._shell import detect_shell, set_lines
 from generio._cli._values import integer, port, seconds
-from generio._demo import DEMO_FLOW_SECONDS, PROMPT, SEED, DemoResult
 
 __all__ = ["demo", "emulator"]
 
@@ -187,7 +187,7 @@ def demo(
     Needs no account or network: the flows run on an emulator in this process, driven
     through the same client calls as against the real service.
     """
-    from generio._demo import run_demo
+    from generio._cli._demo import run_demo
 
     try:
         result = run_demo(out_dir, flow_seconds=flow_seconds, track=FlowBar, say=say)

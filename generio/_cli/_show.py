@@ -8,17 +8,45 @@ can show is an error (exit code 2, no page), unless ``--skip-invalid`` leaves it
 
 from __future__ import annotations
 
+import os
 import webbrowser
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from generio import InputError
 from generio._cli._common import UsageProblem, note, open_client, say
 from generio._glbinfo import model_facts
-from generio._preview import PreviewItem, write_page
+from generio._preview import PreviewItem, render_page
 
-__all__ = ["preview"]
+__all__ = ["preview", "write_page"]
+
+
+def write_page(
+    items: Sequence[PreviewItem],
+    path: str | os.PathLike[str],
+    *,
+    title: str = "generio preview",
+    orbit: str | None = None,
+) -> Path:
+    """Write :func:`~generio._preview.render_page` to ``path`` (folders created); its path.
+
+    Raises:
+        InputError: the page cannot be written there.
+    """
+    target = Path(path)
+    partial = target.with_name(f".{target.name}.part")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        # Written beside, then moved into place: a reader never sees half a page.
+        partial.write_text(render_page(items, title=title, orbit=orbit), encoding="utf-8")
+        partial.replace(target)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise InputError(f"cannot write the preview page {target}: {exc}") from None
+    return target
 
 
 def _file(path: Path) -> PreviewItem:

@@ -21,13 +21,11 @@ from generio._errors import (
     GenerioError,
     InputError,
     ServerError,
-    error_from_response,
-    hide_secrets,
-    hiding,
 )
 from generio._http.bounded import Limit, content_limit, too_many
-from generio._http.secret import Secret
+from generio._payload.error_body import error_from_response
 from generio._payload.json_bounds import MAX_JSON_VALUES, MAX_PAGE_ENTRIES, too_many_values
+from generio._secret import Secret, hide_secrets, hiding
 
 if TYPE_CHECKING:  # the operations load the generated client: with the first request
     from generio._http.operations import Operation

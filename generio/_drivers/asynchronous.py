@@ -20,8 +20,7 @@ from generio._jobs.effects import (
     Stepper,
     perform_local,
 )
-from generio._jobs.lifecycle import InFlight
-from generio._jobs.state import ClientState
+from generio._jobs.state import ClientState, InFlight
 
 if TYPE_CHECKING:
     import anyio.lowlevel
@@ -34,7 +33,7 @@ CLEANUP_SECONDS = 10.0
 
 
 class AsyncDriver:
-    """Runs jobs for :class:`~generio.AsyncGenerio`: no policy, only I/O.
+    """Runs jobs to their end, awaited (asyncio or trio): no policy, only I/O.
 
     Args:
         http: the client's httpx client (retrying, bounded: ``_http/sending.py``).
@@ -48,8 +47,8 @@ class AsyncDriver:
         state: ClientState,
         loop: anyio.lowlevel.EventLoopToken | None = None,
     ) -> None:
-        self._http = http
-        self._state = state
+        self.http = http
+        self.state = state
         #: The event loop of the first call: the connections belong to it (a copy made by
         #: ``with_options`` shares them, so it inherits the loop).
         self.loop = loop
@@ -67,7 +66,7 @@ class AsyncDriver:
         """
         import anyio.lowlevel
 
-        if self._http.is_closed or self._state.life.closing:
+        if self.http.is_closed or self.state.life.closing:
             raise ClientClosedError("AsyncGenerio")
         token = anyio.lowlevel.current_token()
         if self._pid != os.getpid():
@@ -84,14 +83,14 @@ class AsyncDriver:
         """Run a job to its end, awaiting its effects (see :meth:`check_usable`).
 
         ``aclose()`` while it runs cancels its current step; the job is then interrupted
-        with :class:`~generio.ClientClosedError` and cleans up (``_jobs/lifecycle.py``).
+        with :class:`~generio.ClientClosedError` and cleans up (``_jobs/state.py``).
         """
         try:
             self.check_usable()
         except GenerioError:
             job.close()
             raise
-        life = self._state.life
+        life = self.state.life
         call = life.enter()
         stepper = Stepper(job)
         counted = False
@@ -99,7 +98,7 @@ class AsyncDriver:
             while (effect := stepper.advance()) is not None:
                 if stepper.cleanup and not counted:
                     counted = True
-                    self._state.cleanup_started()
+                    self.state.cleanup_started()
                 if not stepper.cleanup and life.closing:
                     stepper.fail(self._closed_error(), interruption=True)
                     continue
@@ -116,7 +115,7 @@ class AsyncDriver:
         finally:
             life.leave(call)
             if counted:
-                self._state.cleanup_ended()
+                self.state.cleanup_ended()
 
     async def _step(self, effect: Effect, call: InFlight) -> Any:
         """Perform one effect in a scope that closing the client cancels."""
@@ -163,38 +162,33 @@ class AsyncDriver:
 
                 return await anyio.to_thread.run_sync(perform_local, effect)
             return perform_local(effect)
-        if self._http.is_closed or self._state.life.closed:
+        if self.http.is_closed or self.state.life.closed:
             raise self._closed_error()
         if isinstance(effect, Download):
             return await self._download(effect)
         op = effect.op
         extensions, seen = tags(
-            effect.budget, limit_for(op, self._state.settings.max_download_bytes)
+            effect.budget, limit_for(op, self.state.settings.max_download_bytes)
         )
-        with generio_errors(op, self._state.settings.api_key, seen):
+        with generio_errors(op, self.state.settings.api_key, seen):
             request = op.raw_request(asynchronous=True)
-            return read_answer(op, await self._http.request(**request, extensions=extensions))
+            return read_answer(op, await self.http.request(**request, extensions=extensions))
 
     async def _download(self, effect: Download) -> Saved:
         # The writer (JSON scanning, base64, safe files) loads on the first download.
-        from generio._drivers.writer import (
-            DownloadLimits,
-            OutputWriter,
-            check_download,
-            download_op,
-            past_deadline,
-        )
+        from generio._drivers.download import DownloadLimits, check_status, past_deadline
+        from generio._drivers.writer import OutputWriter
 
-        limits = DownloadLimits.start(self._state.settings, effect.deadline)
+        limits = DownloadLimits.start(self.state.settings, effect.deadline)
         extensions, seen = tags(effect.budget, limits.body())
-        timeout = limits.request_timeout(self._http.timeout)
+        timeout = limits.request_timeout(self.http.timeout)
         writer: OutputWriter | None = None
         try:
             with (
-                past_deadline(effect, limits),
-                generio_errors(download_op(effect), self._state.settings.api_key, seen),
+                past_deadline(effect.path, limits),
+                generio_errors(effect.op, self.state.settings.api_key, seen),
             ):
-                stream = self._http.stream(
+                stream = self.http.stream(
                     **effect.op.raw_request(asynchronous=True),
                     timeout=timeout,
                     extensions=extensions,
@@ -202,7 +196,7 @@ class AsyncDriver:
                 async with stream as answer:
                     if not answer.is_success:
                         await answer.aread()
-                    check_download(effect, answer)
+                    check_status(effect.op, answer)
                     content_type = answer.headers.get("content-type", "")
                     writer = OutputWriter(effect, content_type, limits).__enter__()
                     async for chunk in answer.aiter_bytes():

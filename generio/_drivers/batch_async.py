@@ -1,4 +1,4 @@
-"""``AsyncGenerio.run_many`` and ``iter_run_many``: the batch driven by anyio tasks.
+"""The async batch: jobs driven by anyio tasks (``AsyncGenerio.run_many``).
 
 At most ``concurrency`` worker tasks take jobs (``_jobs/chain.chain_job`` generators) in order
 and drive them; they report starts and ends through a memory stream, and the iterator
@@ -13,93 +13,53 @@ says (``"auto"``: kept when the job has the caller's key).
 
 from __future__ import annotations
 
-import contextlib
 import math
 import os
 from collections.abc import AsyncGenerator, Iterable
-from typing import TYPE_CHECKING, cast
 
+import anyio
+
+from generio._drivers.asynchronous import AsyncDriver
 from generio._jobs.batch import Job, Outcome, Plan, as_outcome, check_concurrency, plan_jobs
 from generio._jobs.batch_progress import BatchCallback, Tracker
 from generio._jobs.chain import batch_keys, chain_job, interrupted_note, prepare_batch_job
-from generio._jobs.idempotency import new_key
 from generio._jobs.options import OnInterrupt
+from generio._payload.marker import new_key
 
-if TYPE_CHECKING:
-    from generio._async_client import AsyncGenerio
-
-__all__ = ["AsyncBatches"]
+__all__ = ["iterate"]
 
 #: A worker's report: ``(index, None)`` when a job starts, ``(index, outcome)`` when it ends.
 _Event = tuple[int, Outcome | None]
 
 
-class AsyncBatches:
-    """The batch methods of :class:`~generio.AsyncGenerio` (a mixin)."""
+def iterate(
+    driver: AsyncDriver,
+    jobs: Iterable[Job],
+    concurrency: int,
+    on_progress: BatchCallback | None,
+    on_interrupt: OnInterrupt,
+    journal: str | os.PathLike[str] | None,
+) -> AsyncGenerator[tuple[int, Outcome], None]:
+    """Check and plan the jobs now; the generator reads the journal and runs them.
 
-    async def run_many(
-        self,
-        jobs: Iterable[Job],
-        *,
-        concurrency: int = 8,
-        on_progress: BatchCallback | None = None,
-        on_interrupt: OnInterrupt = "auto",
-        journal: str | os.PathLike[str] | None = None,
-    ) -> list[Outcome]:
-        """Run many jobs, at most ``concurrency`` at a time; see :meth:`Generio.run_many`.
-
-        Cancelling it aborts (or keeps, as ``on_interrupt`` says) the flows of the jobs
-        under way, shielded.
-        """
-        results: list[Outcome | None] = []
-        iterator = self.iter_run_many(
-            jobs,
-            concurrency=concurrency,
-            on_progress=on_progress,
-            on_interrupt=on_interrupt,
-            journal=journal,
-        )
-        async with contextlib.aclosing(iterator):
-            async for index, outcome in iterator:
-                results.extend([None] * (index + 1 - len(results)))
-                results[index] = outcome
-        return [r for r in results if r is not None]
-
-    def iter_run_many(
-        self,
-        jobs: Iterable[Job],
-        *,
-        concurrency: int = 8,
-        on_progress: BatchCallback | None = None,
-        on_interrupt: OnInterrupt = "auto",
-        journal: str | os.PathLike[str] | None = None,
-    ) -> AsyncGenerator[tuple[int, Outcome], None]:
-        """Like :meth:`run_many`, yielding ``(index, result)`` as each job ends.
-
-        ``async for index, result in client.iter_run_many(jobs): ...``. To leave the loop
-        early, iterate inside ``async with contextlib.aclosing(...)``: closing stops the
-        batch (flows in flight aborted or kept as ``on_interrupt`` says).
-
-        Raises:
-            ConfigurationError: ``concurrency`` is not an integer >= 1 (at the call).
-            InputError: a job is unusable, at the call, before any request.
-        """
-        check_concurrency(concurrency)
-        plans = plan_jobs(jobs, on_interrupt, new_key)
-        return _iterate(cast("AsyncGenerio", self), plans, concurrency, on_progress, journal)
+    Raises:
+        ConfigurationError: ``concurrency`` is not an integer >= 1.
+        InputError: a job is unusable.
+    """
+    check_concurrency(concurrency)
+    plans = plan_jobs(jobs, on_interrupt, new_key)
+    return _iterate(driver, plans, concurrency, on_progress, journal)
 
 
 async def _iterate(
-    client: AsyncGenerio,
+    driver: AsyncDriver,
     plans: list[Plan],
     concurrency: int,
     on_progress: BatchCallback | None,
     journal: str | os.PathLike[str] | None,
 ) -> AsyncGenerator[tuple[int, Outcome], None]:
-    import anyio
-
-    loaded = await client._drive(prepare_batch_job(client._state, plans, journal))
-    keys = batch_keys(client._state, plans, loaded)
+    loaded = await driver.drive(prepare_batch_job(driver.state, plans, journal))
+    keys = batch_keys(driver.state, plans, loaded)
     tracker = Tracker(len(plans))
     if on_progress is not None:
         on_progress(tracker.snapshot())
@@ -111,7 +71,7 @@ async def _iterate(
         for plan in queue:
             send.send_nowait((plan.index, None))
             try:
-                outcome: Outcome = await client._drive(chain_job(client._state, plan, keys))
+                outcome: Outcome = await driver.drive(chain_job(driver.state, plan, keys))
             except Exception as exc:  # noqa: BLE001 - the job's result
                 outcome = as_outcome(plan.index, exc)
             except BaseException as exc:

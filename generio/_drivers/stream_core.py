@@ -26,23 +26,26 @@ from typing import Any
 import httpx
 
 from generio._drivers.answers import bad_body, connection_error, scrubbed
-from generio._drivers.writer import DownloadLimits, timeout_error, too_large_error
+from generio._drivers.download import (
+    Content,
+    DownloadLimits,
+    check_status,
+    timeout_error,
+    too_large_error,
+)
 from generio._errors import (
     APITimeoutError,
     DownloadTimeoutError,
     GenerioError,
-    InputError,
     ResponseTooLargeError,
     ServerError,
-    error_from_response,
-    hiding,
 )
 from generio._http.operations import Operation
 from generio._http.sending import tags
 from generio._jobs.flow_errors import name_flow, while_collecting
 from generio._jobs.retries import Patience, ride_out
 from generio._jobs.state import ClientState
-from generio._payload.stream import BodyDecoder
+from generio._secret import hiding
 
 __all__ = ["StreamCore"]
 
@@ -71,7 +74,7 @@ class StreamCore:
         self.path = op.path
         self._patience: Patience | None = None
         self._limits: DownloadLimits | None = None
-        self._decoder: BodyDecoder | None = None
+        self._content: Content | None = None
         self._pending: list[bytes] = []
         #: Decoded bytes handed out so far, and their CRC-32.
         self.handed = 0
@@ -112,31 +115,23 @@ class StreamCore:
         Raises:
             APIStatusError: the answer is an error (``ConflictError``: not finished...).
         """
-        if not 200 <= response.status_code < 300:
-            with hiding(self._state.settings.api_key):
-                raise error_from_response(
-                    self.op.method,
-                    self.path,
-                    response.status_code,
-                    response.content,
-                    response.headers,
-                )
+        assert self._limits is not None  # noqa: S101 - set by the first request
+        with hiding(self._state.settings.api_key):
+            check_status(self.op, response)
         self._pending.clear()
-        self._decoder = BodyDecoder(
-            response.headers.get("content-type", ""), self._on_mime, self._pending.append
+        content_type = response.headers.get("content-type", "")
+        self._content = Content(
+            self.path, content_type, self._limits, self._on_mime, self._pending.append, ""
         )
         self._skip, self._skip_crc = self.handed, 0
-        self._take(self._decoder.start)
+        self._take(self._content.start)
 
     def _on_mime(self, mime: str) -> None:
         self._mime = mime
 
     def _take(self, step: Any, *args: Any) -> list[bytes]:
-        """Run one decoder step; return the decoded pieces to hand out (skip applied)."""
-        try:
-            step(*args)
-        except InputError as exc:
-            raise bad_body(self.path, f"its body could not be read ({exc})") from None
+        """Run one step of the download core; return the pieces to hand out (skip applied)."""
+        step(*args)
         pieces, self._pending[:] = list(self._pending), []
         out = []
         for piece in pieces:
@@ -147,17 +142,10 @@ class StreamCore:
                 if not self._skip and self._skip_crc != self._crc:
                     raise self._changed()
             if piece:
-                self._count(piece)
+                self.handed += len(piece)
+                self._crc = zlib.crc32(piece, self._crc)
                 out.append(piece)
         return out
-
-    def _count(self, piece: bytes) -> None:
-        assert self._limits is not None  # noqa: S101 - set before any answer
-        self.handed += len(piece)
-        if self.handed > self._limits.max_bytes:
-            self.handed -= len(piece)  # this piece is not handed out
-            raise too_large_error(self.path, self._limits.max_bytes, "")
-        self._crc = zlib.crc32(piece, self._crc)
 
     def _changed(self) -> ServerError:
         self._fatal = bad_body(
@@ -175,11 +163,8 @@ class StreamCore:
             ResponseTooLargeError: the content grew past ``max_download_bytes``.
             DownloadTimeoutError: the stream passed its ``download_timeout``.
         """
-        assert self._decoder is not None  # noqa: S101 - begun
-        assert self._limits is not None  # noqa: S101 - begun
-        if self._limits.expired():
-            raise timeout_error(self.path, self._limits.timeout, "")
-        return self._take(self._decoder.feed, chunk)
+        assert self._content is not None  # noqa: S101 - begun
+        return self._take(self._content.feed, chunk)
 
     def finish(self) -> list[bytes]:
         """Check the body was complete; return its last pieces.
@@ -187,13 +172,8 @@ class StreamCore:
         Raises:
             ServerError: the body ended early, held no data, or was shorter than before.
         """
-        assert self._decoder is not None  # noqa: S101 - begun
-        try:
-            self._decoder.close()
-        except InputError as exc:
-            raise bad_body(self.path, f"its body was cut short or malformed ({exc})") from None
-        if self._decoder.mime_type is None:
-            raise bad_body(self.path, "its body held no data")
+        assert self._content is not None  # noqa: S101 - begun
+        self._content.finish()
         last = self._take(lambda: None)
         if self._skip:
             raise self._changed()

@@ -29,8 +29,8 @@ from generio._errors import ClientClosedError
 from generio._http.operations import get_output_op
 
 if TYPE_CHECKING:
-    from generio._async_client import AsyncGenerio
-    from generio._client import Generio
+    from generio._drivers.asynchronous import AsyncDriver
+    from generio._drivers.sync import SyncDriver
 
 __all__ = ["AsyncOutputStream", "OutputStream"]
 
@@ -70,11 +70,11 @@ class OutputStream:
         DownloadTimeoutError: the stream took longer than ``download_timeout``.
     """
 
-    def __init__(self, client: Generio, flow_id: str, asset_id: str) -> None:
+    def __init__(self, driver: SyncDriver, flow_id: str, asset_id: str) -> None:
         self.flow_id = flow_id
         self.asset_id = asset_id
-        self._http: httpx.Client = client._http
-        self._core = StreamCore(client._state, flow_id, get_output_op(flow_id, asset_id))
+        self._http: httpx.Client = driver.http
+        self._core = StreamCore(driver.state, flow_id, get_output_op(flow_id, asset_id))
         self._response: httpx.Response | None = None
         self._chunks: Iterator[bytes] | None = None
         self._ready: deque[bytes] = deque()
@@ -218,12 +218,12 @@ class AsyncOutputStream:
     that opens it, and Starlette's ``StreamingResponse`` that reads it).
     """
 
-    def __init__(self, client: AsyncGenerio, flow_id: str, asset_id: str) -> None:
+    def __init__(self, driver: AsyncDriver, flow_id: str, asset_id: str) -> None:
         self.flow_id = flow_id
         self.asset_id = asset_id
-        self._client = client
-        self._http: httpx.AsyncClient = client._http
-        self._core = StreamCore(client._state, flow_id, get_output_op(flow_id, asset_id))
+        self._driver = driver
+        self._http: httpx.AsyncClient = driver.http
+        self._core = StreamCore(driver.state, flow_id, get_output_op(flow_id, asset_id))
         self._response: httpx.Response | None = None
         self._chunks: AsyncIterator[bytes] | None = None
         self._ready: deque[bytes] = deque()
@@ -256,7 +256,7 @@ class AsyncOutputStream:
         import anyio
 
         while True:
-            self._client._driver.check_usable()
+            self._driver.check_usable()
             try:
                 await self._attempt()
             except Exception as exc:  # noqa: BLE001 - the core decides: retry or raise

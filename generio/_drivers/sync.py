@@ -45,7 +45,7 @@ class Stop:
 
 
 class SyncDriver:
-    """Runs jobs for :class:`~generio.Generio`: no policy, only I/O.
+    """Runs jobs to their end with blocking calls: no policy, only I/O.
 
     Args:
         http: the client's httpx client (retrying, bounded: ``_http/sending.py``).
@@ -53,15 +53,15 @@ class SyncDriver:
     """
 
     def __init__(self, http: httpx.Client, state: ClientState) -> None:
-        self._http = http
-        self._state = state
+        self.http = http
+        self.state = state
         # The wake-up event of the call this thread drives: closing sets it (a pause ends).
         self._pauses = threading.local()
 
     @property
     def closed(self) -> bool:
         """Whether the client is closing or closed (its own, or its original's)."""
-        return self._state.life.closing or self._http.is_closed
+        return self.state.life.closing or self.http.is_closed
 
     def _closed_error(self) -> ClientClosedError:
         return ClientClosedError("Generio", in_flight=True)
@@ -76,9 +76,9 @@ class SyncDriver:
 
         Raises:
             ClientClosedError: the client was closed (before the call, or during it: the
-                job then cleaned up as an interrupted one, ``_jobs/lifecycle.py``).
+                job then cleaned up as an interrupted one, ``_jobs/state.py``).
         """
-        life = self._state.life
+        life = self.state.life
         if self.closed:
             job.close()
             raise ClientClosedError("Generio")
@@ -90,7 +90,7 @@ class SyncDriver:
             while (effect := stepper.advance()) is not None:
                 if stepper.cleanup and not counted:
                     counted = True
-                    self._state.cleanup_started()
+                    self.state.cleanup_started()
                 if not stepper.cleanup:
                     if life.closing:
                         stepper.fail(self._closed_error(), interruption=True)
@@ -117,7 +117,7 @@ class SyncDriver:
             life.leave(call)
             self._pauses.wake = outer
             if counted:
-                self._state.cleanup_ended()
+                self.state.cleanup_ended()
 
     def perform(self, effect: Effect) -> Any:
         """Perform one effect; its result (or its exception) goes back to the job.
@@ -134,48 +134,43 @@ class SyncDriver:
             return None
         if isinstance(effect, Local):
             return perform_local(effect)
-        if self._http.is_closed or self._state.life.closed:
+        if self.http.is_closed or self.state.life.closed:
             raise self._closed_error()
         if isinstance(effect, Download):
             return self._download(effect)
         op = effect.op
         extensions, seen = tags(
-            effect.budget, limit_for(op, self._state.settings.max_download_bytes)
+            effect.budget, limit_for(op, self.state.settings.max_download_bytes)
         )
-        with generio_errors(op, self._state.settings.api_key, seen):
+        with generio_errors(op, self.state.settings.api_key, seen):
             try:
-                response = self._http.request(**op.raw_request(), extensions=extensions)
+                response = self.http.request(**op.raw_request(), extensions=extensions)
             except RuntimeError:
-                if self._http.is_closed:  # closed by another thread a moment ago
+                if self.http.is_closed:  # closed by another thread a moment ago
                     raise self._closed_error() from None
                 raise
             return read_answer(op, response)
 
     def _download(self, effect: Download) -> Saved:
         # The writer (JSON scanning, base64, safe files) loads on the first download.
-        from generio._drivers.writer import (
-            DownloadLimits,
-            OutputWriter,
-            check_download,
-            download_op,
-            past_deadline,
-        )
+        from generio._drivers.download import DownloadLimits, check_status, past_deadline
+        from generio._drivers.writer import OutputWriter
 
-        limits = DownloadLimits.start(self._state.settings, effect.deadline)
+        limits = DownloadLimits.start(self.state.settings, effect.deadline)
         extensions, seen = tags(effect.budget, limits.body())
-        timeout = limits.request_timeout(self._http.timeout)
+        timeout = limits.request_timeout(self.http.timeout)
         with (
-            past_deadline(effect, limits),
-            generio_errors(download_op(effect), self._state.settings.api_key, seen),
-            self._http.stream(
+            past_deadline(effect.path, limits),
+            generio_errors(effect.op, self.state.settings.api_key, seen),
+            self.http.stream(
                 **effect.op.raw_request(), timeout=timeout, extensions=extensions
             ) as answer,
         ):
             if not answer.is_success:
                 answer.read()
-            check_download(effect, answer)
+            check_status(effect.op, answer)
             content_type = answer.headers.get("content-type", "")
-            life = self._state.life
+            life = self.state.life
             with OutputWriter(effect, content_type, limits) as writer:
                 for chunk in answer.iter_bytes():
                     if life.closing:  # close() stops a download at once (never a clean-up's)

@@ -26,10 +26,10 @@ import httpx
 
 from generio._errors import InputError
 from generio._http.binding import deferred, request_of, said
-from generio._models import Asset, Flow, Template
 from generio._payload.body import JsonBody, Placeholders
-from generio._payload.inputs import Prepared
+from generio._payload.local import Prepared
 from generio._payload.mime import detect
+from generio._payload.models import Asset, Flow, Template
 from generio._payload.wire import (
     Page,
     asset_from_json,

@@ -39,7 +39,7 @@ import httpx
 
 from generio._errors import ClientClosedError, ConfigurationError
 from generio._http.forksafe import fresh_lock, renew_after_fork
-from generio._http.secret import Secret, proxy_secrets, redact_credentials
+from generio._secret import Secret, proxy_secrets, redact_credentials
 
 __all__ = ["LIMITS", "SHARDS", "AsyncPools", "Pools", "shard_limits"]
 

@@ -28,10 +28,10 @@ from typing import Any
 
 import httpx
 
-from generio._error_body import parse_retry_after
 from generio._http.bounded import LIMIT_EXTENSION, Limit, bound
 from generio._http.policy import BUDGET_EXTENSION, Budget, budget_of, delay
 from generio._http.pools import AsyncPools, Pools
+from generio._payload.error_body import parse_retry_after
 
 __all__ = ["CAPTURE_EXTENSION", "AsyncSendingClient", "SendingClient", "tags"]
 

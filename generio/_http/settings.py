@@ -18,7 +18,7 @@ import httpx
 
 from generio._errors import ConfigurationError
 from generio._http.policy import NO_DELAYS_ENV, delays_disabled_by_environment
-from generio._http.secret import Secret
+from generio._secret import Secret
 
 __all__ = [
     "DEFAULT_BASE_URL",

@@ -26,8 +26,8 @@ from typing import Literal
 
 import attrs
 
-from generio._jobs.idempotency import ABSENT, Marker
-from generio._models import Flow
+from generio._payload.marker import ABSENT, Marker
+from generio._payload.models import Flow
 
 __all__ = ["MAX_FLOWS", "AccountIndex", "Coverage", "KeyedFlow", "Order", "TailPage"]
 

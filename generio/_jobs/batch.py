@@ -31,10 +31,10 @@ import attrs
 
 from generio._errors import ConfigurationError, GenerioError, InputError
 from generio._jobs.collect import where_outputs
-from generio._jobs.idempotency import MAX_KEY_LENGTH, check_key
 from generio._jobs.options import OnInterrupt, check_on_interrupt, resolve
 from generio._jobs.wait import ProgressCallback, check_progress_interval
-from generio._models import RunResult, Template
+from generio._payload.marker import MAX_KEY_LENGTH, check_key
+from generio._payload.models import RunResult, Template
 
 __all__ = [
     "Job",

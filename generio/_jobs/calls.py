@@ -1,48 +1,64 @@
-"""The facade's logic as jobs (see ``_jobs/effects.py``): one generator per public call.
+"""The single requests as jobs: templates, start, abort, delete, listings that follow pages.
 
-The sync and async clients only build these and drive them; nothing here does I/O.
+A refusal with a conflict status (409, or the 400/412/423 another service may pick) is
+judged by the flow's state (:func:`judged`): after a retry, a flow already where the action
+leads was moved there by the lost first attempt (success); a state that forbids the action
+is a :class:`~generio.ConflictError`; anything else leaves the service's error as it is.
+
+A list answer's ``next`` link (absolute, or relative to its page) is followed by
+:func:`list_all_job`, at most :data:`MAX_PAGES` pages, never to another host or outside the
+base URL (the request would carry the key there), never twice to one page.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-from collections.abc import Iterable, Mapping
-from typing import TypeVar
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
-from generio._errors import (
-    APIStatusError,
-    GenerioError,
-    NotFoundError,
-)
+from generio._degrade import degraded
+from generio._errors import APIStatusError, ConflictError, GenerioError, NotFoundError
+from generio._http.bounded import too_many
 from generio._http.operations import (
     Operation,
     delete_flow_op,
     get_flow_op,
     get_template_op,
+    list_flows_op,
     list_templates_op,
+    page_op,
     update_flow_op,
 )
-from generio._jobs.conflicts import is_conflict_status, judge_action, judge_delete
+from generio._http.policy import Budget
 from generio._jobs.effects import Job
 from generio._jobs.retries import call
 from generio._jobs.state import ClientState
-from generio._models import Asset, Flow, Template
+from generio._payload.json_bounds import MAX_LISTING_ENTRIES
+from generio._payload.models import TERMINAL_STATES, Flow, Template
 from generio._types import FlowAction
 
-__all__ = [
-    "abort_job",
-    "as_sources",
-    "delete_job",
-    "get_template_job",
-    "list_templates_job",
-    "prefetch_templates_job",
-    "request_job",
-    "start_job",
-]
+if TYPE_CHECKING:
+    from generio._payload.wire import Page
 
 logger = logging.getLogger("generio")
 T = TypeVar("T")
+#: The most pages one listing reads (at the service's page size, thousands of flows).
+MAX_PAGES = 100
+#: Statuses a service may use to refuse what the flow's state forbids.
+CONFLICT_STATUSES = frozenset({400, 409, 412, 423})
+_KNOWN = frozenset({"created", "starting", "running", "aborting"}) | TERMINAL_STATES
+#: The states each request is allowed in (docs).
+_ALLOWED: dict[str, frozenset[str]] = {
+    "abort": frozenset({"starting", "running"}),
+    "delete": frozenset({"created"}) | TERMINAL_STATES,
+    "read outputs": TERMINAL_STATES,
+}
+#: Whether the flow's state shows that an action was already carried out.
+_DONE: dict[str, Callable[[str], bool]] = {
+    "start": lambda state: state != "created",
+    "abort": lambda state: state in {"aborting", "aborted"},
+}
 
 
 def request_job(state: ClientState, op: Operation[T], deadline: float | None = None) -> Job[T]:
@@ -59,12 +75,18 @@ def list_templates_job(state: ClientState) -> Job[list[Template]]:
     return templates
 
 
-def prefetch_templates_job(state: ClientState, jobs: Iterable[object]) -> Job[None]:
-    """Fill the template cache once before many runs start together.
+def get_template_job(state: ClientState, id_or_name: str) -> Job[Template]:
+    """One template, always fetched; refreshes the cache."""
+    template: Template = yield from call(get_template_op(id_or_name), state.budget())
+    state.remember([template])
+    return template
 
-    Without it, every concurrent first run misses the cache and fetches its template: one
-    request per job at the moment the service is busiest. A failure here is ignored: each
-    job then meets (and reports) it on its own.
+
+def prefetch_templates_job(state: ClientState, jobs: Iterable[object]) -> Job[None]:
+    """Fill the template cache once before many runs start together (a batch).
+
+    Otherwise every concurrent first run misses the cache when the service is busiest. A
+    failure is ignored: each job then meets (and reports) it on its own.
     """
     names = {job.get("template") for job in jobs if isinstance(job, Mapping)} - {None}
     if not any(isinstance(n, str) and state.cached_template(n) is None for n in names):
@@ -75,52 +97,92 @@ def prefetch_templates_job(state: ClientState, jobs: Iterable[object]) -> Job[No
         logger.debug("could not prefetch templates: %s", exc)
 
 
-def get_template_job(state: ClientState, id_or_name: str) -> Job[Template]:
-    """One template, always fetched; refreshes the cache."""
-    template: Template = yield from call(get_template_op(id_or_name), state.budget())
-    state.remember([template])
-    return template
+def _proves_conflict(request: str, state: str) -> bool:
+    if request in ("start", "upload an input"):
+        return state != "created"  # any other state, known or not, is past created
+    return state in _KNOWN and state not in _ALLOWED[request]
 
 
-def _action_job(state: ClientState, flow_id: str, action: FlowAction) -> Job[Flow]:
+def as_conflict(error: APIStatusError, flow: Flow, request: str) -> ConflictError:
+    """Return ``error`` as the :class:`ConflictError` the flow's state proves it is."""
+    if isinstance(error, ConflictError):
+        return error
+    conflict = ConflictError(
+        f"{error.message} The flow {flow.id} is {flow.state}: it cannot {request} now "
+        f"(a state conflict, though answered HTTP {error.status_code}).",
+        method=error.method,
+        path=error.path,
+        status_code=error.status_code,
+        detail=error.detail,
+        body=error.body,
+        code=error.code,
+        headers=error.headers,
+    )
+    conflict.__cause__ = error
+    return conflict
+
+
+def _judge(
+    state: ClientState, flow_id: str, request: str, error: APIStatusError, *, retried: bool
+) -> Job[Flow | None]:
+    """Judge a refusal by the flow's state: the flow if a lost first attempt did the work.
+
+    Returns None for a retried delete whose flow is gone (its first attempt deleted it).
+
+    Raises:
+        ConflictError: the flow's state forbids the request.
+        APIStatusError: ``error``, when the state proves nothing (or cannot be read).
+    """
+    if isinstance(error, ConflictError) and not retried:
+        raise error  # a 409 already says conflict
+    try:
+        flow: Flow = yield from call(get_flow_op(flow_id), state.budget())
+    except NotFoundError:
+        if retried and request == "delete":
+            return None
+        raise error from None
+    except GenerioError:
+        raise error from None
+    if retried and request in _DONE and _DONE[request](flow.state):
+        return flow
+    if _proves_conflict(request, flow.state):
+        raise as_conflict(error, flow, request) from None
+    raise error
+
+
+def judged(state: ClientState, flow_id: str, request: str, job: Job[T]) -> Job[T]:
+    """Run ``job`` (``"upload an input"``, ``"read outputs"``); judge a conflict refusal.
+
+    Raises:
+        ConflictError: refused with a conflict status, and the flow's state forbids it.
+    """
+    try:
+        return (yield from job)
+    except ConflictError:
+        raise
+    except APIStatusError as exc:
+        if exc.status_code not in CONFLICT_STATUSES:
+            raise
+        yield from _judge(state, flow_id, request, exc, retried=False)
+        raise  # pragma: no cover - _judge raises when not retried
+
+
+def action_job(state: ClientState, flow_id: str, action: FlowAction) -> Job[Flow]:
+    """Start or abort a flow; a refused retry that finds it done counts as done."""
     budget = state.budget()
     try:
         flow: Flow | None = yield from call(update_flow_op(flow_id, action), budget)
     except APIStatusError as exc:
-        if not is_conflict_status(exc):
+        if exc.status_code not in CONFLICT_STATUSES:
             raise
-        return (yield from judge_action(state, flow_id, action, exc, retried=budget.retried))
+        flow = yield from _judge(state, flow_id, action, exc, retried=budget.retried)
     if flow is None:  # a success that is not a flow: the caller wants the flow
         flow = yield from call(get_flow_op(flow_id), state.budget())
     return flow
 
 
-def start_job(state: ClientState, flow_id: str) -> Job[Flow]:
-    """Start a flow created without inputs.
-
-    A refusal (409, or the 400/412/423 another service may pick) is judged by the flow's
-    state: after a retry, a flow past ``created`` was started by the first attempt, whose
-    answer was lost, and that counts as started; otherwise a state that forbids the start
-    is a :class:`ConflictError`. See ``_jobs/conflicts.py``.
-    """
-    return _action_job(state, flow_id, "start")
-
-
-def abort_job(state: ClientState, flow_id: str) -> Job[Flow]:
-    """Abort a starting or running flow.
-
-    A refused abort on an aborting or aborted flow after a retry counts as done, as in
-    :func:`start_job`.
-    """
-    return _action_job(state, flow_id, "abort")
-
-
 def delete_job(state: ClientState, flow_id: str) -> Job[None]:
-    """Delete a flow; any 2xx answer is a success.
-
-    A retried delete that meets 404 met its own first attempt's success. A refusal with a
-    conflict status is judged by the flow's state (see ``_jobs/conflicts.py``).
-    """
+    """Delete a flow; a retried delete that meets 404 met its own first attempt's success."""
     budget = state.budget()
     try:
         yield from call(delete_flow_op(flow_id), budget)
@@ -128,32 +190,74 @@ def delete_job(state: ClientState, flow_id: str) -> Job[None]:
         if not budget.retried:
             raise
     except APIStatusError as exc:
-        if not is_conflict_status(exc):
+        if exc.status_code not in CONFLICT_STATUSES:
             raise
-        yield from judge_delete(state, flow_id, exc, retried=budget.retried)
+        yield from _judge(state, flow_id, "delete", exc, retried=budget.retried)
 
 
-def as_sources(inputs: object) -> list[object]:
-    """One input or a sequence of them, as a list (None is no input).
+def resolve_link(base_url: str, current: str, link: str) -> str | None:
+    """Return the path and query (below ``base_url``) a ``next`` link points to.
 
-    A mapping is one input in the API's shape (``{"data": ..., "additional": ...}``), never
-    a collection of its keys.
+    None when the link leaves the base URL (another scheme, host, port or path prefix).
+    ``current`` is the path and query of the page that carried the link.
+    """
+    base = base_url.rstrip("/")
+    target = urlsplit(urljoin(base + current, link))
+    root = urlsplit(base)
+    prefix = root.path.rstrip("/")
+    same_origin = (target.scheme, target.netloc) == (root.scheme, root.netloc)
+    if not same_origin or not (target.path == prefix or target.path.startswith(prefix + "/")):
+        return None
+    return urlunsplit(("", "", target.path[len(prefix) :] or "/", target.query, ""))
+
+
+def list_all_job(
+    state: ClientState, first: Operation[Page[T]], budget: Budget | None = None
+) -> Job[list[T]]:
+    """Every entry of a list, following ``next`` links within the bounds above.
 
     Raises:
-        InputError: a mapping of another shape, or a set (nothing is sent).
+        ResponseTooLargeError: the listing holds more than ``MAX_LISTING_ENTRIES``.
     """
-    # The input checks (and the data-URI codec) load on the first call that has inputs.
-    from generio._payload.inputs import check_shape
+    budget = budget if budget is not None else state.budget()
+    op, items, seen = first, [], set()
+    for _ in range(MAX_PAGES):
+        page: Page[T] = yield from call(op, budget)
+        items.extend(page.items)
+        if len(items) > MAX_LISTING_ENTRIES:
+            raise too_many(
+                first.method,
+                first.path,
+                MAX_LISTING_ENTRIES,
+                "entries in one listing (all its pages)",
+            )
+        if page.next is None:
+            return items
+        path = resolve_link(state.settings.base_url, op.path, page.next)
+        if path is None:
+            degraded("next_link_elsewhere", f"A next link leaves {state.settings.base_url}.")
+            return items
+        if path in seen:
+            degraded("next_link_loop", "A next link pointed to a page already read.")
+            return items
+        seen.add(path)
+        op = page_op(first, path)
+    degraded("too_many_pages", f"A list had more than {MAX_PAGES} pages; the rest is unread.")
+    return items
 
-    if inputs is None:
-        return []
-    single = (str, bytes, bytearray, memoryview, os.PathLike, Asset, Mapping)
-    check_shape(inputs)
-    if isinstance(inputs, single) or hasattr(inputs, "read"):
-        return [inputs]
-    if isinstance(inputs, Iterable):
-        sources = list(inputs)
-        for source in sources:
-            check_shape(source)
-        return sources
-    return [inputs]
+
+def list_flows_job(
+    state: ClientState,
+    flow_state: str | None,
+    sort_by: str | None,
+    budget: Budget | None = None,
+    query: Mapping[str, Any] | None = None,
+) -> Job[list[Flow]]:
+    """All the account's flows (every page), optionally filtered and sorted.
+
+    Raises:
+        InputError: ``sort_by`` is not a field the API sorts by; ``query`` holds a parameter
+            the operation does not take.
+    """
+    op = list_flows_op(flow_state, sort_by, query)
+    return (yield from list_all_job(state, op, budget))

@@ -16,7 +16,7 @@ from generio._jobs.effects import local
 from generio._jobs.journal import Journal, LoadJournal
 from generio._jobs.keys import BatchKeys
 from generio._jobs.state import ClientState
-from generio._models import Flow, RunResult, Template
+from generio._payload.models import Flow, RunResult, Template
 
 __all__ = ["batch_keys", "chain_job", "interrupted_note", "prepare_batch_job"]
 

@@ -19,16 +19,15 @@ from pathlib import Path
 import attrs
 
 from generio._degrade import degraded
-from generio._errors import APIConnectionError, APIStatusError, InputError
+from generio._errors import APIConnectionError, APIStatusError, InputError, OutputSaveError
 from generio._http.operations import get_output_op, list_outputs_op
 from generio._jobs.calls import request_job
 from generio._jobs.effects import Download, Job, Local, Saved, download, local
-from generio._jobs.lifecycle import naming_flow
+from generio._jobs.flow_errors import naming_flow
 from generio._jobs.outputs import reading_outputs
 from generio._jobs.retries import Patience, patiently, ride_out
 from generio._jobs.state import ClientState
-from generio._models import Asset
-from generio._save_error import OutputSaveError
+from generio._payload.models import Asset
 
 __all__ = [
     "PrepareDir",

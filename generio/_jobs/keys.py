@@ -1,60 +1,54 @@
-"""What a create does with its key: look before (the caller's key), adopt after a lost answer.
+"""A call's key: its record, the fingerprint, and finding the flow a key made (CONTRIBUTING).
 
 * A caller's key may have been used by an earlier call or process: before the create, its
-  flow is looked for in the batch's journal (``_jobs/journal.py``), then in the client's
-  index of the account (``_jobs/keyed.find_key_job``), as fresh as the call's start, or
-  the batch's: a batch reads the listing at most once for all its jobs.
+  flow is looked for in the batch's journal, then in the client's index of the account
+  (``listing.ensure_job``), as fresh as the call's start, or the batch's.
 * A random key is new: nothing is looked for before the create.
 * After an ambiguous failure or an interruption, either key is looked for among flows
-  created since the call began.
+  created since the call began (:func:`adopt_job`).
 
-A lookup that could not read all it needed raises :class:`~generio.LookupIncompleteError`
-unless ``KeyLookup.on_incomplete`` is ``"create"``: then the create goes on (WARNING).
+The fingerprint is ``sha256`` over the template's name, the parameters as sent and, per
+input, a digest of its content (hashed in 1 MiB reads, a data URI as what it decodes to, so
+a ``Path`` and its data URI agree) and its ``additional``.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import time
+from collections.abc import Sequence
+from typing import Any
 
 import attrs
 
-from generio._errors import NotFoundError
+from generio._errors import (
+    IdempotencyConflictError,
+    InputError,
+    LookupIncompleteError,
+    NotFoundError,
+)
 from generio._http.operations import get_flow_op
 from generio._http.policy import Budget
-from generio._jobs.effects import Job, local
-from generio._jobs.idempotency import Marker
+from generio._jobs.effects import Job, Local, local
 from generio._jobs.journal import Journal
-from generio._jobs.keyed import check_same, find_key_job
-from generio._jobs.listing import Need
+from generio._jobs.listing import Need, ensure_job
 from generio._jobs.retries import call
 from generio._jobs.state import ClientState
-from generio._key_errors import LookupIncompleteError
-from generio._models import Flow
-
-__all__ = ["BatchKeys", "CreateProgress", "adopt_job", "existing_job", "recorded_job"]
+from generio._payload import data_uri as _data_uri
+from generio._payload.local import Prepared
+from generio._payload.marker import Marker, check_key, new_key
+from generio._payload.models import Flow
 
 logger = logging.getLogger("generio")
-
-
-@attrs.frozen
-class BatchKeys:
-    """How the creates of one batch look for their keys.
-
-    Attributes:
-        fresh: ``time.monotonic()`` at the batch's start: a listing read since serves all.
-        templates: the batch's templates (flows of others are never read one by one).
-        journal: the batch's journal, if any.
-    """
-
-    fresh: float
-    templates: frozenset[str] | None = None
-    journal: Journal | None = None
+_READ = 1024 * 1024
+_SLICE = 4 * 1024 * 1024  # characters of base64 per decoded slice: a multiple of 4
 
 
 @attrs.define
 class CreateProgress:
-    """How far a create got, for ``run()``'s clean-up after an interruption.
+    """A call's key and how far its create got (``run()``'s clean-up reads it).
 
     Attributes:
         key: the idempotency key the create uses.
@@ -72,13 +66,131 @@ class CreateProgress:
     template: str | None = None
     marker: Marker | None = None
 
+    @classmethod
+    def start(cls, idempotency_key: str | None, *, known_new: bool = False) -> CreateProgress:
+        """Return the record of one call: the caller's key, checked, or a random one.
+
+        ``known_new``: the key is a batch's random one (its steps derive theirs), never used.
+
+        Raises:
+            InputError: the caller's key is not a non-empty printable string (<= 255).
+        """
+        if idempotency_key is None:
+            return cls(new_key())
+        return cls(check_key(idempotency_key), explicit=not known_new)
+
+
+@attrs.frozen
+class BatchKeys:
+    """How a batch's creates look for their keys: one listing, read since ``fresh``.
+
+    ``templates``: the batch's (flows of others are never read one by one); ``journal``:
+    the batch's, if any.
+    """
+
+    fresh: float
+    templates: frozenset[str] | None = None
+    journal: Journal | None = None
+
+
+def _content_digest(item: Prepared) -> str:
+    """Digest of one input's content, without holding a big file in memory."""
+    digest = hashlib.sha256()
+    if item.is_prompt and item.text is not None:
+        digest.update(b"prompt\0" + item.text.encode("utf-8"))
+        return digest.hexdigest()
+    digest.update(b"file\0" + item.mime_type.encode() + b"\0")
+    if item.text is not None:  # a data URI: hash what it decodes to, in slices
+        decoder = _data_uri.Base64StreamDecoder()
+        try:
+            for begin in range(item.text.index(",") + 1, len(item.text), _SLICE):
+                digest.update(decoder.feed(item.text[begin : begin + _SLICE]))
+            decoder.finish()
+        except _data_uri.DecodeError:
+            # Not valid base64: the service will say so (422); its text identifies it.
+            return hashlib.sha256(b"text\0" + item.text.encode("utf-8")).hexdigest()
+        return digest.hexdigest()
+    for stream in item.open_raw():
+        while chunk := stream.read(_READ):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def fingerprint(template: str, parameters: Any, inputs: Sequence[Prepared]) -> str:
+    """Return ``sha256:<hex>`` of what a create asks for (template, parameters, inputs)."""
+    document = {
+        "template": template,
+        "parameters": parameters,
+        "inputs": [{"content": _content_digest(i), "additional": i.additional} for i in inputs],
+    }
+    text = json.dumps(document, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+@attrs.frozen(eq=False)
+class Fingerprint(Local[str]):
+    """Compute :func:`fingerprint` (hashing input files) as a local effect."""
+
+    template: str
+    parameters: Any
+    inputs: tuple[Prepared, ...]
+
+    def perform(self) -> str:
+        """Hash what the create asks for."""
+        return fingerprint(self.template, self.parameters, self.inputs)
+
+
+def check_same(found: Flow, marker: Marker, fingerprint: str = "") -> Flow:
+    """Return the flow found under the key, if made from the same request.
+
+    ``fingerprint``: the found flow's, when its answer left ``additional`` out.
+
+    Raises:
+        IdempotencyConflictError: it was created from a different request.
+    """
+    theirs = found._marker.fingerprint if isinstance(found._marker, Marker) else fingerprint
+    if theirs and theirs != marker.fingerprint:
+        raise IdempotencyConflictError(marker.key, found.id)
+    return found
+
+
+def find_key_job(state: ClientState, need: Need, budget: Budget) -> Job[tuple[Flow, str] | None]:
+    """Return the earliest flow created with ``need.key`` as it is now, and its fingerprint.
+
+    Raises:
+        LookupIncompleteError: the listing could not be read as far as needed.
+    """
+    read = yield from ensure_job(state, need, budget)
+    known = state.index.find(need.key)
+    if known is None:
+        return None
+    if known.flow_id in read:  # read just now
+        return read[known.flow_id], known.fingerprint
+    try:
+        flow: Flow = yield from call(get_flow_op(known.flow_id), state.budget())
+    except NotFoundError:
+        state.index.forget(known.flow_id)  # deleted since it was read: the key is free
+        return None
+    return flow, known.fingerprint
+
+
+def find_job(state: ClientState, key: str, template: str | None) -> Job[Flow | None]:
+    """``flows.find``: the flow created with ``key`` (the earliest), or None.
+
+    Raises:
+        InputError: a bad key or template.
+        LookupIncompleteError: the listing could not be read as far as needed.
+    """
+    key = check_key(key)
+    if template is not None and (not isinstance(template, str) or not template):
+        raise InputError(f"template must be a template's name or None, not {template!r}.")
+    need = Need(key, fresh=time.monotonic(), templates=frozenset({template}) if template else None)
+    found = yield from find_key_job(state, need, state.budget())
+    return None if found is None else found[0]
+
 
 def existing_job(
-    state: ClientState,
-    marker: Marker,
-    template: str,
-    began: float,
-    batch: BatchKeys | None,
+    state: ClientState, marker: Marker, template: str, began: float, batch: BatchKeys | None
 ) -> Job[Flow | None]:
     """Return the flow an earlier call made with the caller's key, if any (same request).
 
@@ -89,24 +201,21 @@ def existing_job(
     journal = batch.journal if batch is not None else None
     recorded = journal.flow_of(marker.key) if journal is not None else None
     if journal is not None and recorded is not None:
-        flow_id, fingerprint = recorded
         try:
-            flow: Flow = yield from call(get_flow_op(flow_id), state.budget())
+            flow: Flow = yield from call(get_flow_op(recorded[0]), state.budget())
         except NotFoundError:
             journal.forget(marker.key)  # deleted since: look in the account
         else:
-            return check_same(flow, marker, fingerprint)
+            return check_same(flow, marker, recorded[1])
     posted = journal.posted_at(marker.key) if journal is not None else None
-    since = None if posted is None else time.monotonic() - max(0.0, time.time() - posted)
+    templates = batch.templates if batch is not None and batch.templates else None
     need = Need(
         marker.key,
         fresh=batch.fresh if batch is not None else began,
         # In flight when a run stopped: flows since then; else the key window.
-        since=since,
-        templates=batch.templates if batch is not None and batch.templates else None,
+        since=None if posted is None else time.monotonic() - max(0.0, time.time() - posted),
+        templates=templates or (frozenset({template}) if template else None),
     )
-    if need.templates is None and template:
-        need = attrs.evolve(need, templates=frozenset({template}))
     try:
         found = yield from find_key_job(state, need, state.budget())
     except LookupIncompleteError as exc:
@@ -116,8 +225,7 @@ def existing_job(
         return None
     if found is None:
         return None
-    flow, fingerprint = found
-    checked = check_same(flow, marker, fingerprint)
+    checked = check_same(found[0], marker, found[1])
     yield from recorded_job(state, batch, marker, checked, explicit=True)
     return checked
 
@@ -127,30 +235,22 @@ def adopt_job(
 ) -> Job[Flow | None]:
     """After an ambiguous failure or an interruption: the flow made with this call's key.
 
-    Only flows created since the call began are looked for (``began``: its
-    ``time.monotonic()``), among what the listing shows now.
+    Only flows created since the call began (``began``: its ``time.monotonic()``) count.
 
     Raises:
         IdempotencyConflictError: a flow with the key was made from another request.
         LookupIncompleteError: the lookup could not finish.
     """
-    need = Need(
-        marker.key,
-        fresh=time.monotonic(),
-        since=began,
-        templates=frozenset({template}) if template else None,
-        after=after,
-    )
+    templates = frozenset({template}) if template else None
+    need = Need(marker.key, fresh=time.monotonic(), since=began, templates=templates, after=after)
     found = yield from find_key_job(state, need, budget)
-    if found is None:
-        return None
-    return check_same(found[0], marker, found[1])
+    return None if found is None else check_same(found[0], marker, found[1])
 
 
 def recorded_job(
     state: ClientState, batch: BatchKeys | None, marker: Marker, flow: Flow, *, explicit: bool
 ) -> Job[None]:
-    """Remember the key's flow: in the index (a caller's key), and in the batch's journal."""
+    """Remember a caller's key's flow: in the index, and in the batch's journal."""
     if not explicit:
         return  # a random key is never looked up again once its flow is known
     state.index.created(flow, marker)

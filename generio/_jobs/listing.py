@@ -32,17 +32,16 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from generio._errors import APIError, NotFoundError
+from generio._errors import APIError, LookupIncompleteError, NotFoundError
 from generio._http.operations import get_flow_op, list_flows_op, page_op
 from generio._http.policy import Budget
 from generio._jobs.account import AccountIndex, Coverage, Order, TailPage
+from generio._jobs.calls import resolve_link
 from generio._jobs.effects import Job, Sleep
-from generio._jobs.idempotency import Marker
-from generio._jobs.pages import resolve_link
 from generio._jobs.retries import call
 from generio._jobs.state import ClientState
-from generio._key_errors import LookupIncompleteError
-from generio._models import Flow
+from generio._payload.marker import Marker
+from generio._payload.models import Flow
 
 if TYPE_CHECKING:
     from generio._payload.wire import Page

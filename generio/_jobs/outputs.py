@@ -13,13 +13,12 @@ import functools
 from typing import TypeVar
 
 from generio._http.operations import get_output_op
-from generio._jobs.calls import request_job
-from generio._jobs.conflicts import judged
+from generio._jobs.calls import judged, request_job
 from generio._jobs.effects import Job
 from generio._jobs.flow_errors import name_flow, while_collecting
 from generio._jobs.retries import Patience, patiently
 from generio._jobs.state import ClientState
-from generio._models import Asset
+from generio._payload.models import Asset
 
 __all__ = ["output_job", "reading_outputs"]
 

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 import attrs
 
 from generio._http import policy as _retry
-from generio._models import (  # re-exported: the states are the models' own
+from generio._payload.models import (  # re-exported: the states are the models' own
     FAILED_STATES,
     NOT_STARTED_STATE,
     TERMINAL_STATES,

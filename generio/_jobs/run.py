@@ -2,7 +2,7 @@
 
 If ``run()`` cannot return its result because it was interrupted — ``KeyboardInterrupt``, a
 cancelled task, an exception raised by the caller's own code (``on_progress``), or its
-client closed under it (``ClientClosedError``, ``_jobs/lifecycle.py``) — the flow is aborted
+client closed under it (``ClientClosedError``, ``_jobs/state.py``) — the flow is aborted
 (``on_interrupt="abort"``) or left running (``"keep"``) for a keyed re-run to pick up. The
 default, ``"auto"``, keeps it when the caller gave an ``idempotency_key`` (a re-run with that
 key collects it, paying nothing more) and aborts it otherwise (nobody could find it again).
@@ -12,7 +12,7 @@ Either way the original exception goes on, with:
 * a note (PEP 678) saying whether the flow was aborted or kept, and how to pick it up.
 
 An interruption while ``POST /flows`` is in flight is covered too: the flow, if the request
-created one, is found by this call's idempotency key (``_jobs/keyed.py``) and then aborted. The
+created one, is found by this call's idempotency key (``_jobs/keys.py``) and then aborted. The
 drivers run this clean-up shielded from the cancellation (``_jobs/effects.py``).
 
 Any other error raised once the flow exists names it (``_jobs/flow_errors.py``); fetching a
@@ -33,9 +33,8 @@ import attrs
 
 from generio._errors import ClientClosedError, GenerioError, InputError
 from generio._http.operations import list_outputs_op, update_flow_op
-from generio._jobs.calls import as_sources
 from generio._jobs.collect import Collect, where_outputs
-from generio._jobs.create import CreateProgress, create_job
+from generio._jobs.create import create_job
 from generio._jobs.downloads import (
     PrepareDir,
     download_outputs_job,
@@ -43,16 +42,16 @@ from generio._jobs.downloads import (
     note_status,
 )
 from generio._jobs.effects import Job, local
-from generio._jobs.flow_errors import name_flow, while_collecting, while_waiting
-from generio._jobs.idempotency import check_key, new_key
-from generio._jobs.keys import BatchKeys, adopt_job
-from generio._jobs.lifecycle import naming_flow
+from generio._jobs.flow_errors import name_flow, naming_flow, while_collecting, while_waiting
+from generio._jobs.keys import BatchKeys, CreateProgress, adopt_job
 from generio._jobs.options import ON_INTERRUPT, OnInterrupt, check_on_interrupt, resolve
 from generio._jobs.outputs import output_job
 from generio._jobs.retries import call
 from generio._jobs.state import ClientState
 from generio._jobs.wait import check_progress_interval, check_timeout, wait_job
-from generio._models import (
+from generio._outcomes import FlowFailed
+from generio._payload.inputs import as_sources
+from generio._payload.models import (
     NOT_STARTED_STATE,
     Asset,
     Flow,
@@ -61,7 +60,6 @@ from generio._models import (
     RunResult,
     Template,
 )
-from generio._outcomes import FlowFailed
 from generio._payload.names import slug_of_inputs
 
 __all__ = [
@@ -285,23 +283,21 @@ def run_job(
     where = where_outputs(out_dir, out_name, fetch_outputs)
     if out_dir is not None:
         yield from local(PrepareDir(Path(out_dir)))
-    explicit = idempotency_key is not None
-    key = check_key(idempotency_key) if explicit else new_key()
     # A batch's unkeyed job passes its random key (its steps derive theirs): never looked up.
-    progress = CreateProgress(key, explicit and not key_is_random)
+    progress = CreateProgress.start(idempotency_key, known_new=key_is_random)
     key_given = progress.key if progress.explicit else None
     guarded = _Guarded(on_progress) if on_progress is not None else None
     flow: Flow | None = None
     try:
         flow = yield from create_job(
-            state, template, sources, parameters, additional, progress=progress, batch=batch
+            state, template, sources, parameters, additional, progress, batch
         )
         logger.info("created flow %s (%s)", flow.id, flow.template)
         flow = yield from wait_job(
             state, flow.id, timeout=timeout, on_progress=guarded, first=flow,
             progress_interval=progress_interval,
         )  # fmt: skip
-        stem = slug_of_inputs(sources)
+        stem = slug_of_inputs([source.data for source in sources])
         return (yield from _collect(state, flow, where, stem, template))
     except BaseException as exc:
         # A timeout or an API error leaves the flow as it is (the error says so, naming
@@ -351,14 +347,13 @@ def create_flow_job(
     """
     sources = as_sources(inputs)
     check_on_interrupt(on_interrupt)
-    explicit = idempotency_key is not None
-    progress = CreateProgress(check_key(idempotency_key) if explicit else new_key(), explicit)
+    progress = CreateProgress.start(idempotency_key)
     try:
-        job = create_job(state, template, sources, parameters, additional, progress=progress)
+        job = create_job(state, template, sources, parameters, additional, progress)
         return (yield from job)
     except BaseException as exc:
         if isinstance(exc, Exception) and not isinstance(exc, ClientClosedError):
             raise
-        mode = resolve(on_interrupt, explicit)
+        mode = resolve(on_interrupt, progress.explicit)
         yield from _clean_up(state, None, progress, mode, exc, "flows.create()")
         raise

@@ -1,7 +1,10 @@
-"""What one client keeps between calls: settings, templates, claims, keys in use, its index.
+"""What one client keeps between calls (settings, templates, claims, keys, its index), and its life.
 
-Shared by the sync and async clients and handed to every job. Thread-safe, because a sync
-client may be used from several threads; no lock is ever held across a request.
+Shared by both clients and handed to every job; thread-safe (no lock is held across a
+request). :class:`Lifecycle` is open, closing or closed: ``close()`` refuses new calls,
+interrupts those in flight (each ``run()`` then aborts or keeps its flow), waits for their
+clean-up, then closes the pools. A ``with_options`` copy has a lifecycle of its own whose
+parent is its original's: closing the original closes the copy; closing a copy, only it.
 """
 
 from __future__ import annotations
@@ -9,33 +12,116 @@ from __future__ import annotations
 import copy
 import threading
 import time
+from typing import Any
 
 from generio._http.forksafe import fresh_lock, renew_after_fork
 from generio._http.policy import Budget
 from generio._http.settings import Settings
 from generio._jobs.account import AccountIndex
-from generio._jobs.lifecycle import Lifecycle
 from generio._jobs.options import KeyLookup
 from generio._jobs.polling import PollSettings
-from generio._models import Template
+from generio._payload.models import Template
 
-__all__ = ["CLAIM_RETENTION", "ClientState"]
-
-#: Seconds a claim is kept. Reconciliation only looks at what was created since its call
-#: began (less the clock skew allowance), and no call lasts anywhere near this long; older
-#: claims are forgotten so a long-lived client's memory stays bounded.
+#: Seconds a claim is kept: a reconciliation only looks at what its call created, and no call
+#: lasts anywhere near this long, so a long-lived client's memory stays bounded.
 CLAIM_RETENTION = 3600.0
 _PRUNE_EVERY = 1024
 
 
-class ClientState:
-    """The memory of one client.
+class InFlight:
+    """One call in flight: what interrupts it (its pause's event, or its step's cancel scope)."""
 
-    Args:
-        settings: the checked settings.
-        poll: the polling tuning.
-        lookup: how keys are looked for (``KeyLookup``).
-    """
+    __slots__ = ("scope", "thread", "wake")
+
+    def __init__(self, wake: threading.Event | None = None) -> None:
+        self.thread = threading.get_ident()
+        self.wake = wake
+        self.scope: Any = None
+
+    def interrupt(self) -> None:
+        """End the call's pause (blocking clients), or cancel its current step (async ones)."""
+        if self.wake is not None:
+            self.wake.set()
+        if self.scope is not None:
+            self.scope.cancel()
+
+
+class Lifecycle:
+    """Whether a client is open, closing or closed, and its calls in flight."""
+
+    def __init__(self, parent: Lifecycle | None = None) -> None:
+        self._parent = parent
+        self._closing = False
+        self._closed = False
+        self._calls: set[InFlight] = set()
+        self._lock = threading.Lock()
+        renew_after_fork(self)
+
+    def after_fork(self) -> None:
+        """In a forked child: the parent's calls are not this process's."""
+        self._lock = fresh_lock(self._lock)
+        self._calls = set()
+
+    @property
+    def closing(self) -> bool:
+        """Whether this client (or the one it was copied from) began closing."""
+        return self._closing or (self._parent is not None and self._parent.closing)
+
+    @property
+    def closed(self) -> bool:
+        """Whether this client's pools (or its original's) are closed."""
+        return self._closed or (self._parent is not None and self._parent.closed)
+
+    def _chain(self) -> list[Lifecycle]:
+        chain: list[Lifecycle] = []
+        life: Lifecycle | None = self
+        while life is not None:
+            chain.append(life)
+            life = life._parent
+        return chain
+
+    def enter(self, wake: threading.Event | None = None) -> InFlight:
+        """Count a call in flight, here and with every client this one was copied from."""
+        call = InFlight(wake)
+        for life in self._chain():
+            with life._lock:
+                life._calls.add(call)
+        return call
+
+    def leave(self, call: InFlight) -> None:
+        """Count a call as ended."""
+        for life in self._chain():
+            with life._lock:
+                life._calls.discard(call)
+
+    def begin_close(self) -> None:
+        """Refuse new calls and interrupt those in flight (this client's and its copies')."""
+        with self._lock:
+            self._closing = True
+            calls = list(self._calls)
+        for call in calls:
+            call.interrupt()
+
+    def busy(self, *, other_threads: bool = False) -> bool:
+        """Whether calls are still in flight (only other threads' with ``other_threads``)."""
+        me = threading.get_ident()
+        with self._lock:
+            return any(not other_threads or c.thread != me for c in self._calls)
+
+    def wait_calls(self, seconds: float) -> None:
+        """Block at most ``seconds`` while calls of other threads are in flight."""
+        deadline = time.monotonic() + seconds
+        while self.busy(other_threads=True) and time.monotonic() < deadline:
+            time.sleep(0.005)
+
+    def mark_closed(self) -> None:
+        """Record that the pools are (being) closed: borrowed pools refuse from now on."""
+        with self._lock:
+            self._closing = self._closed = True
+
+
+class ClientState:
+    """The memory of one client (``poll``: the polling tuning; ``lookup``: ``KeyLookup``)."""
 
     def __init__(
         self, settings: Settings, poll: PollSettings | None = None, lookup: KeyLookup | None = None
@@ -45,18 +131,14 @@ class ClientState:
         self.lookup = lookup or KeyLookup()
         #: What the client read of the account's flows (``_jobs/account.py``).
         self.index = AccountIndex()
+        self.life = Lifecycle()
         self._lock = threading.Lock()
         self._templates: dict[str, Template] = {}
-        # Ids of flows and inputs this client created or adopted after an ambiguous failure:
-        # a reconciliation must never hand the same one to two calls.
+        # Flows and inputs this client created or adopted: never handed to two calls.
         self._claimed: dict[str, float] = {}  # id -> when claimed (monotonic)
-        # Idempotency keys a call of this client is creating a flow with right now: a
-        # concurrent call with the same key waits for it, then finds its flow.
+        # Keys a call of this client creates a flow with right now: another call waits.
         self._keys_in_use: set[str] = set()
-        # Jobs cleaning up after an interruption: closing the client waits for them.
-        self._cleanups = 0
-        #: Open, closing or closed, and the calls in flight (``_jobs/lifecycle.py``).
-        self.life = Lifecycle()
+        self._cleanups = 0  # jobs cleaning up after an interruption: close() waits
         renew_after_fork(self)
 
     def after_fork(self) -> None:
@@ -69,8 +151,7 @@ class ClientState:
         """Return a state with other settings sharing this one's memory (``with_options``).
 
         Templates, claims, keys in use and the index stay shared, so a copy never adopts a
-        flow its original claimed; the count of clean-ups is the copy's own, and its
-        lifecycle is a child of this one's: it shares its fate.
+        flow its original claimed; clean-ups are counted apart, and the lifecycle is a child.
         """
         twin = copy.copy(self)
         twin.settings = settings
@@ -92,8 +173,7 @@ class ClientState:
         """Cache templates under both their id and their name."""
         with self._lock:
             for template in templates:
-                self._templates[template.name] = template
-                self._templates[template.id] = template
+                self._templates[template.name] = self._templates[template.id] = template
 
     def claim(self, resource_id: str) -> bool:
         """Mark a flow or input as this client's; False if a call already claimed it."""
@@ -102,10 +182,8 @@ class ClientState:
             if resource_id in self._claimed:
                 return False
             self._claimed[resource_id] = now
-            if len(self._claimed) % _PRUNE_EVERY == 0:
-                cutoff = now - CLAIM_RETENTION
-                # In place: with_options copies share this dict (``derived``).
-                for old in [k for k, t in self._claimed.items() if t < cutoff]:
+            if len(self._claimed) % _PRUNE_EVERY == 0:  # in place: copies share the dict
+                for old in [k for k, t in self._claimed.items() if t < now - CLAIM_RETENTION]:
                     del self._claimed[old]
             return True
 

@@ -23,8 +23,8 @@ from generio._jobs.effects import Job, Sleep
 from generio._jobs.polling import Observation, PollSettings, next_delay
 from generio._jobs.retries import call, poll_pause
 from generio._jobs.state import ClientState
-from generio._models import NOT_STARTED_STATE, Flow, ProgressCallback
 from generio._outcomes import FlowNotStarted, WaitTimeout
+from generio._payload.models import NOT_STARTED_STATE, Flow, ProgressCallback
 
 __all__ = [  # ProgressCallback: _models'
     "ProgressCallback",

@@ -24,7 +24,7 @@ from typing import Any
 
 from generio._errors import InputError
 from generio._payload import data_uri as _data_uri
-from generio._payload.inputs import Prepared
+from generio._payload.local import Prepared
 
 __all__ = ["AsyncJsonBody", "JsonBody", "Placeholders", "dumps"]
 

@@ -1,44 +1,27 @@
-"""Data URIs, the way the Flows API carries files inside JSON.
+"""Data URIs, the way the Flows API carries files inside JSON (``generio.data_uri``).
 
 A file travels as ``data:<MIME type>;base64,<base64 data>`` in a JSON string; a text prompt
-travels as a plain string without that prefix. Assets can be hundreds of megabytes, so
-besides the whole-value helpers (:func:`encode`, :func:`decode`) this module streams:
-
-* uploads: :func:`iter_encode` yields a data URI piece by piece and :func:`encoded_length`
-  gives its exact length up front (for ``Content-Length``);
-* downloads: :class:`Base64StreamDecoder` decodes base64 that arrives in pieces (the
-  scanner of asset bodies in ``generio._payload.extract`` feeds it).
-
-Streaming needs memory in proportion to the chunk size, never to the file size. Base64 is
+travels as a plain string without that prefix. Besides the whole-value helpers
+(:func:`encode`, :func:`decode`), uploads stream with :func:`iter_encode` (its exact length
+up front from :func:`encoded_length`, for ``Content-Length``) and downloads with
+:class:`Base64StreamDecoder`: memory follows the chunk size, never the file's. Base64 is
 strict everywhere: standard alphabet, ``=`` padding only at the end, no whitespace.
-
-Malformed input raises :class:`DecodeError`, an :class:`~generio.InputError` (and so a
-``ValueError``); callers that decode what the service sent may re-raise it as theirs.
+Malformed input raises :class:`DecodeError`, an :class:`~generio.InputError` (a
+``ValueError``); callers that decode what the service sent re-raise it as theirs.
 """
 
 from __future__ import annotations
 
 import binascii
 import os
-import stat
 from collections.abc import Iterable, Iterator
 from typing import BinaryIO, Protocol
 
 from generio._errors import InputError
-from generio._payload.base64_stream import (
-    _BASE64_RULES,
-    Base64StreamDecoder,
-    _base64_error,
-)
-from generio._payload.mime import SNIFF_BYTES, detect, normalize
-from generio._payload.uri_header import (
-    _MIME_RE,
-    DecodeError,
-    _preview,
-    parse_header,
-    repair_misprint,
-)
-from generio._payload.uri_header import looks_like_data_uri as looks_like_data_uri
+from generio._payload.local import Prepared, read_local
+from generio._payload.mime import normalize
+from generio._payload.uri_header import _MIME_RE, DecodeError, _preview, parse_header
+from generio._payload.uri_header import repair_misprint as repair_misprint
 
 __all__ = [
     "Base64StreamDecoder",
@@ -51,13 +34,11 @@ __all__ = [
     "repair_misprint",
 ]
 
-_FORM = "data:<MIME type>;base64,<base64 data>"
 _RAW_CHUNK = 3 * 1024 * 1024  # a multiple of 3: no padding inside a stream
-# Pieces for building a whole str or bytes in place: small enough that their temporary
-# buffers are reused by the allocator (warm in cache, no page faults), large enough that the
-# per-piece Python overhead vanishes. Measured on 64 MB: 48 KiB pieces take a third less
-# time than 768 KiB ones.
-_RAW_PIECE = 48 * 1024  # raw bytes per piece when encoding; a multiple of 3
+# Pieces for building a whole str in place: small enough that their temporary buffers are
+# reused by the allocator, large enough that the per-piece overhead vanishes (measured on
+# 64 MB: 48 KiB pieces take a third less time than 768 KiB ones). A multiple of 3.
+_RAW_PIECE = 48 * 1024
 
 
 def _prefix(mime_type: str) -> bytes:
@@ -73,9 +54,6 @@ def _prefix(mime_type: str) -> bytes:
 def encoded_length(size: int, mime_type: str) -> int:
     """Return the exact length of the data URI of ``size`` raw bytes of type ``mime_type``.
 
-    It equals the total length of what :func:`iter_encode` yields, so a streamed body can
-    announce its ``Content-Length``.
-
     Raises:
         InputError: ``mime_type`` is not a MIME type.
         ValueError: ``size`` is negative.
@@ -83,31 +61,6 @@ def encoded_length(size: int, mime_type: str) -> int:
     if size < 0:
         raise ValueError(f"size must be >= 0, got {size}")
     return len(_prefix(mime_type)) + 4 * ((size + 2) // 3)
-
-
-# -- Joining pieces ------------------------------------------------------------------------
-
-
-class _SizeMismatch(Exception):
-    """The pieces did not add up to the announced size."""
-
-
-def _join_ascii(pieces: Iterable[bytes], total: int) -> str:
-    """Join ASCII pieces whose lengths add up to ``total`` into one str.
-
-    A str result costs one bytes-to-str copy that ``base64.b64encode`` (which returns bytes)
-    does not pay; streamed uploads use :func:`iter_encode` and never build this str.
-
-    Raises:
-        _SizeMismatch: they do not add up to ``total``.
-    """
-    joined = "".join([piece.decode("ascii") for piece in pieces])
-    if len(joined) != total:
-        raise _SizeMismatch
-    return joined
-
-
-# -- Encoding ------------------------------------------------------------------------------
 
 
 class _Reader(Protocol):
@@ -197,56 +150,6 @@ def _iter_encode(stream: _Reader, prefix: bytes, chunk_size: int) -> Iterator[by
         yield b2a(chunk, newline=False)
 
 
-class _Prepended:
-    """A binary stream that serves ``head`` first, then the rest of ``stream``."""
-
-    def __init__(self, head: bytes, stream: _Reader) -> None:
-        self._head = memoryview(head)
-        self._stream = stream
-
-    def read(self, size: int = -1, /) -> bytes:
-        if self._head:
-            head = bytes(self._head if size < 0 else self._head[:size])
-            self._head = self._head[len(head) :]
-            return head
-        return self._stream.read(size)
-
-    def readinto(self, buffer: memoryview) -> int | None:
-        if self._head:
-            size = min(len(buffer), len(self._head))
-            buffer[:size] = self._head[:size]
-            self._head = self._head[size:]
-            return size
-        readinto = getattr(self._stream, "readinto", None)
-        if readinto is not None:
-            got: int | None = readinto(buffer)
-            return got
-        data = _read_bytes(self._stream, len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
-
-
-def _read_head(stream: _Reader) -> bytes:
-    head = b""
-    while len(head) < SNIFF_BYTES:
-        data = _read_bytes(stream, SNIFF_BYTES - len(head))
-        if not data:
-            break
-        head += data
-    return head
-
-
-def _require_mime(head: bytes, name: str | None, explicit: str | None, what: str) -> str:
-    mime = detect(head, name, explicit)
-    if mime is None:
-        raise InputError(
-            f"cannot tell the MIME type of {what}: its content is no format generio "
-            "recognises and its name has no known extension. Pass mime_type=..., "
-            "e.g. mime_type='image/png'."
-        )
-    return mime
-
-
 def encode(
     source: bytes | bytearray | memoryview | os.PathLike[str] | BinaryIO,
     mime_type: str | None = None,
@@ -271,87 +174,27 @@ def encode(
             f"encode() got a str ({_preview(source, 40)}). Strings are text prompts and are "
             "sent as they are; to send a file, pass pathlib.Path(...) instead."
         )
-    if isinstance(source, bytes | bytearray | memoryview):
-        return _encode_memory(source, mime_type)
-    if isinstance(source, os.PathLike):
-        return _encode_path(source, mime_type)
-    if callable(getattr(source, "read", None)):
-        return _encode_stream(source, mime_type)
-    raise InputError(
-        f"cannot encode a {type(source).__name__}; pass bytes, a pathlib.Path or a binary "
-        "file object."
-    )
+    return _encode(read_local(source, mime_type))
 
 
-def _encode_memory(source: bytes | bytearray | memoryview, mime_type: str | None) -> str:
-    try:
-        view = memoryview(source).cast("B")
-    except TypeError as exc:
-        raise InputError(f"cannot encode this buffer ({exc}); pass contiguous bytes.") from exc
-    with view:
-        if not view.nbytes:
-            raise InputError("the data to encode is empty; an asset needs content.")
-        mime = _require_mime(bytes(view[:SNIFF_BYTES]), None, mime_type, "the data")
-        total = encoded_length(view.nbytes, mime)
-
-        def pieces() -> Iterator[bytes]:
-            yield _prefix(mime)
-            for start in range(0, view.nbytes, _RAW_PIECE):
-                yield binascii.b2a_base64(view[start : start + _RAW_PIECE], newline=False)
-
-        return _join_ascii(pieces(), total)
-
-
-def _encode_path(source: os.PathLike[str], mime_type: str | None) -> str:
-    path = os.fspath(source)
-    try:
-        stream = open(path, "rb")  # noqa: SIM115  (closed by the with below)
-    except FileNotFoundError:
+def _encode(item: Prepared) -> str:
+    """Encode what ``_payload/local.py`` read, checking it did not change size meanwhile."""
+    prefix = _prefix(item.mime_type)
+    total = encoded_length(item.size, item.mime_type)
+    if item.blob is not None:
+        view = memoryview(item.blob)
+        pieces: Iterable[bytes] = [prefix] + [
+            binascii.b2a_base64(view[start : start + _RAW_PIECE], newline=False)
+            for start in range(0, len(view), _RAW_PIECE)
+        ]
+    else:
+        pieces = (p for stream in item.open_raw() for p in _iter_encode(stream, prefix, _RAW_CHUNK))
+    joined = "".join([piece.decode("ascii") for piece in pieces])
+    if len(joined) != total:
         raise InputError(
-            f"file not found: {path!r} (relative paths start at {os.getcwd()!r}); check the path."
-        ) from None
-    except OSError as exc:
-        if os.path.isdir(path):  # IsADirectoryError, or PermissionError on Windows
-            raise InputError(f"{path!r} is a directory; pass the path of a file in it.") from None
-        raise InputError(f"cannot read {path!r}: {exc.strerror or exc}.") from None
-    with stream:
-        info = os.fstat(stream.fileno())
-        size = info.st_size if stat.S_ISREG(info.st_mode) else None
-        return _encode_stream(stream, mime_type, what=repr(path), name=path, size=size)
-
-
-def _encode_stream(
-    stream: _Reader,
-    mime_type: str | None,
-    *,
-    what: str | None = None,
-    name: str | None = None,
-    size: int | None = None,
-) -> str:
-    """Encode from the stream's position; ``size`` is its total size when known (a file)."""
-    if name is None:
-        stream_name = getattr(stream, "name", None)
-        name = stream_name if isinstance(stream_name, str) else None
-    what = what or (repr(name) if name else "the stream")
-    head = _read_head(stream)
-    if not head:
-        raise InputError(
-            f"{what} is empty; an asset needs content. Check that it was fully written."
+            f"{item.label} changed size while it was read; encode it again once it is complete."
         )
-    mime = _require_mime(head, name, mime_type, what)
-    pieces = _iter_encode(_Prepended(head, stream), _prefix(mime), _RAW_CHUNK)
-    if size is None:  # unknown size: gather the pieces, then count them
-        parts = list(pieces)
-        return _join_ascii(parts, sum(map(len, parts)))
-    try:
-        return _join_ascii(pieces, encoded_length(size, mime))
-    except _SizeMismatch:
-        raise InputError(
-            f"{what} changed size while it was read; encode it again once it is complete."
-        ) from None
-
-
-# -- Decoding ------------------------------------------------------------------------------
+    return joined
 
 
 def decode(uri: str) -> tuple[str, bytes]:
@@ -373,12 +216,107 @@ def decode(uri: str) -> tuple[str, bytes]:
         return mime, _decode_base64_str(uri, start)
     except ValueError as exc:  # binascii.Error, non-ASCII text
         raise _base64_error(exc) from None
-    except _SizeMismatch:
-        raise DecodeError(
-            f"invalid base64 data ('=' padding before the end): {_BASE64_RULES}."
-        ) from None
 
 
 def _decode_base64_str(text: str, start: int) -> bytes:
     """Decode ``text[start:]`` strictly (``a2b_base64`` reads ASCII str directly)."""
     return binascii.a2b_base64(text[start:], strict_mode=True)
+
+
+_BASE64_RULES = (
+    "the data must be standard base64 (A-Z a-z 0-9 + /) with '=' padding only at its end "
+    "and no whitespace or line breaks"
+)
+
+
+_BASE64_CHARS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
+
+
+def _base64_error(exc: ValueError) -> DecodeError:
+    return DecodeError(f"invalid base64 data ({exc}): {_BASE64_RULES}.")
+
+
+class Base64StreamDecoder:
+    """Strict base64 decoding of text that arrives in pieces of any size.
+
+    Each :meth:`feed` decodes every complete 4-character group and keeps the 0-3 leftover
+    characters for the next one, so memory follows the piece size. Call :meth:`finish` at
+    the end: it is what detects truncated input.
+
+    Raises:
+        DecodeError: from :meth:`feed` or :meth:`finish`, on invalid characters, misplaced
+            padding or data after padding, or input that ends mid-group.
+    """
+
+    __slots__ = ("_done", "_padded", "_tail")
+
+    def __init__(self) -> None:
+        self._tail = b""
+        self._padded = False  # a group with '=' was decoded: nothing may follow
+        self._done = False
+
+    def _decode(self, span: bytes | memoryview) -> bytes:
+        if self._padded:
+            raise DecodeError(f"invalid base64 data (data after '=' padding): {_BASE64_RULES}.")
+        try:
+            out = binascii.a2b_base64(span, strict_mode=True)
+        except ValueError as exc:
+            raise _base64_error(exc) from None
+        if span[-1] == 0x3D:  # "="
+            self._padded = True
+        return out
+
+    def _check_tail(self) -> None:
+        # Left-over characters are checked now, so that a bad one is reported as invalid
+        # rather than, at finish(), as a truncation.
+        if not _BASE64_CHARS.issuperset(self._tail):
+            raise _base64_error(ValueError("Only base64 data is allowed"))
+
+    def feed(self, chunk: bytes | bytearray | memoryview | str) -> bytes:
+        """Decode what ``chunk`` completes and return those bytes (maybe ``b""``)."""
+        if self._done:
+            raise RuntimeError("feed() after finish()")
+        if isinstance(chunk, str):
+            try:
+                chunk = chunk.encode("ascii")
+            except UnicodeEncodeError:
+                raise DecodeError(f"invalid base64 data (non-ASCII): {_BASE64_RULES}.") from None
+        view = memoryview(chunk)
+        if not view.nbytes:
+            return b""
+        if view.ndim != 1 or view.itemsize != 1:
+            view = view.cast("B")
+        head = b""
+        start = 0
+        if self._tail:
+            need = 4 - len(self._tail)
+            if view.nbytes < need:
+                self._tail += view.tobytes()
+                self._check_tail()
+                return b""
+            head = self._decode(self._tail + view[:need].tobytes())
+            self._tail = b""
+            start = need
+        end = start + (view.nbytes - start) // 4 * 4
+        body = self._decode(view[start:end]) if end > start else b""
+        if end < view.nbytes:
+            if self._padded:
+                self._decode(b"====")  # raises: data after padding
+            self._tail = view[end:].tobytes()
+            self._check_tail()
+        return head + body if head else body
+
+    def finish(self) -> bytes:
+        """Check that the input ended on a group boundary; returns ``b""``.
+
+        Raises:
+            DecodeError: 1-3 characters were left over (truncated, or padding missing).
+        """
+        self._done = True
+        if self._tail:
+            raise DecodeError(
+                f"the base64 data ends in the middle of a 4-character group "
+                f"({len(self._tail)} character(s) left over): it was cut short or lacks its "
+                "'=' padding."
+            )
+        return b""

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from generio._payload.base64_stream import _BASE64_RULES, Base64StreamDecoder
+from generio._payload.data_uri import _BASE64_RULES, Base64StreamDecoder
 from generio._payload.json_scan import (
     _BEFORE_DATA,
     _DATA_BASE64,

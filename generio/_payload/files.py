@@ -17,9 +17,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from generio._errors import InputError
+from generio._errors import InputError, OutputSaveError
 from generio._payload.parts import open_part
-from generio._save_error import OutputSaveError
 
 __all__ = ["atomic_writer", "open_stream", "safe_filename", "sync_directory"]
 

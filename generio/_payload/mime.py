@@ -9,6 +9,7 @@ Everything here is pure and works on a short head of the file, never the whole f
 from __future__ import annotations
 
 __all__ = [
+    "GLB_MIME",
     "SNIFF_BYTES",
     "detect",
     "extension_for",
@@ -33,6 +34,9 @@ _MAGIC: tuple[tuple[str, tuple[tuple[int, bytes], ...]], ...] = (
     ("image/gif", ((0, b"GIF89a"),)),
     ("model/gltf-binary", ((0, b"glTF"),)),
 )
+
+#: A GLB model (binary glTF): what the 3D templates make.
+GLB_MIME = "model/gltf-binary"
 
 _BY_EXTENSION: dict[str, str] = {
     ".png": "image/png",

@@ -24,14 +24,12 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path, PurePath
 
-from generio._errors import InputError
-from generio._models import Asset
+from generio._errors import InputError, OutputSaveError
 from generio._payload import files as _files
 from generio._payload import mime as _mime
-from generio._save_error import OutputSaveError
 
 __all__ = [
     "FALLBACK_SLUG",
@@ -41,7 +39,7 @@ __all__ = [
     "named_file",
     "readable_base",
     "readable_name",
-    "save_asset",
+    "save_data",
     "slug",
     "slug_of_inputs",
 ]
@@ -60,8 +58,6 @@ def slug(text: str) -> str:
 
 
 def _slug_of(source: object) -> str:
-    if isinstance(source, Mapping):
-        source = source.get("data")
     if isinstance(source, str):
         return "" if source.startswith("data:") else slug(source)
     if isinstance(source, os.PathLike):
@@ -150,30 +146,26 @@ def _free_name(name: str, directory: Path, taken: set[str] | frozenset[str] = fr
     return name
 
 
-def save_asset(asset: Asset, path: Path) -> Path:
+def save_data(
+    data: bytes, mime_type: str | None, path: Path, *, asset_id: str, flow_id: str | None
+) -> Path:
     """Write an asset's content to ``path`` (a file) or into it (a directory); see Asset.save.
 
     Raises:
-        InputError: no content was fetched, or ``path`` is no place for a file.
+        InputError: ``path`` is no place for a file.
         OutputSaveError: the system refused the file (disk full, read-only...).
     """
-    data = asset.data
-    if data is None:
-        raise InputError(
-            f"asset {asset.id} carries no content to save: fetch it with "
-            f"flows.output(flow_id, {asset.id!r}), or write it straight to a file with "
-            f"flows.download_output(flow_id, {asset.id!r}, dest=...)."
-        )
     if path.is_dir():
         directory = path
-        mime = asset.mime_type or _mime.detect(data[: _mime.SNIFF_BYTES]) or ""
-        name = _free_name(_files.safe_filename(asset.id, _mime.extension_for(mime)), directory)
+        mime = mime_type or _mime.detect(data[: _mime.SNIFF_BYTES]) or ""
+        name = _free_name(_files.safe_filename(asset_id, _mime.extension_for(mime)), directory)
     else:
         directory, name = path.parent, path.name
-    owner = {"flow_id": asset.flow_id, "asset_id": asset.id}
-    with _files.atomic_writer(directory, name, **owner) as stream:
+    with _files.atomic_writer(directory, name, flow_id=flow_id, asset_id=asset_id) as stream:
         try:
             stream.write(data)
         except OSError as exc:
-            raise OutputSaveError(exc, directory / name, **owner) from None
+            raise OutputSaveError(
+                exc, directory / name, flow_id=flow_id, asset_id=asset_id
+            ) from None
     return directory / name

@@ -30,8 +30,8 @@ from typing import Any, Generic, TypeVar
 import attrs
 
 from generio._degrade import degraded, forget_degradations
-from generio._jobs.idempotency import ABSENT, marker_of, public_additional
-from generio._models import Asset, Flow, Template, mime_of_payload
+from generio._payload.marker import ABSENT, marker_of, public_additional
+from generio._payload.models import Asset, Flow, Template, mime_of_payload
 from generio._payload.uri_header import repair_misprint
 
 __all__ = [

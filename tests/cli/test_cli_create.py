@@ -8,8 +8,7 @@ from typing import Any
 
 import pytest
 
-from generio import Generio
-from generio._client import Flows
+from generio import Flows, Generio
 from generio.testing import Emulator
 from tests.helpers.cli import IMAGE_TEMPLATE, PROMPT_TEMPLATE, SLOW_FLOW_SECONDS, Cli
 

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from generio import Flow
 from generio._cli import app
-from generio._demo import POLYGON_COUNT, run_demo
+from generio._cli._demo import POLYGON_COUNT, run_demo
 from generio._glbinfo import model_facts
 from tests.helpers.cli import IMAGE_TEMPLATE, OPTIMIZE_TEMPLATE, PROMPT_TEMPLATE, is_glb
 

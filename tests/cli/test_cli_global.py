@@ -177,7 +177,7 @@ def test_help_loads_no_client_or_emulator() -> None:
         "import sys\n"
         "from generio.__main__ import main\n"
         "code = main(['--help'])\n"
-        "heavy = ['generio._client', 'generio_api', 'fastapi', 'uvicorn']\n"
+        "heavy = ['generio._surface.client', 'generio_api', 'fastapi', 'uvicorn']\n"
         "print(code, [m for m in heavy if m in sys.modules])\n"
     )
     done = subprocess.run(

@@ -40,8 +40,8 @@ from generio import (
     WaitTimeout,
     WrongEventLoopError,
 )
-from generio._errors import error_from_response
-from generio._http.secret import Secret
+from generio._payload.error_body import error_from_response
+from generio._secret import Secret
 from generio.testing import Emulator
 from tests.helpers.pool_tasks import MISSING, run_or_fail
 

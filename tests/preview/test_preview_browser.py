@@ -19,7 +19,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from generio._preview import PreviewItem, write_page
+from generio._cli._show import write_page
+from generio._preview import PreviewItem
 from generio.testing import sample_png
 from generio.testing._images import sniff_image
 from generio.testing._meshes import image_model, prompt_model
@@ -116,7 +117,7 @@ def test_the_pages_render_every_model_and_the_demo_shows_three_chairs(tmp_path: 
     One browser renders both pages: SwiftShader takes seconds per viewer.
     """
     _need_chromium()
-    from generio._demo import run_demo
+    from generio._cli._demo import run_demo
 
     result = run_demo(tmp_path / "demo", flow_seconds=0.05)
     png = sample_png(16, 16)

@@ -135,7 +135,7 @@ def test_the_key_is_held_in_a_redacted_wrapper() -> None:
     """Settings hold a Secret: redacted repr/str, no pickling, unwrapped only by the auth."""
     import pickle
 
-    from generio._http.secret import Secret
+    from generio._secret import Secret
 
     client = Generio(KEY, "https://flows.example")
     secret = client._state.settings.api_key
@@ -154,7 +154,7 @@ def test_escaped_forms_of_the_key_are_hidden() -> None:
     import json
     from urllib.parse import quote, quote_plus
 
-    from generio._http.secret import Secret
+    from generio._secret import Secret
 
     raw = "sk-live+9f/8e&7d<6c>'5b\"4a é"
     secret = Secret(raw)

@@ -7,7 +7,7 @@ import pytest
 from generio._http.settings import resolve_settings
 from generio._jobs import state as _state
 from generio._jobs.state import ClientState
-from generio._models import Template
+from generio._payload.models import Template
 
 
 def _state_for_test() -> ClientState:

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from generio._errors import InputError
 from generio._payload import data_uri as _data_uri
+from generio._payload import local as _local
 from generio._payload.data_uri import (
     Base64StreamDecoder,
     DecodeError,
@@ -28,6 +29,7 @@ from generio._payload.data_uri import (
     parse_header,
 )
 from generio._payload.extract import DataFieldExtractor
+from generio._payload.local import Prepared
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(64))
 GLB = b"glTF\x02\x00\x00\x00" + bytes(range(200))
@@ -125,7 +127,7 @@ def test_encode_large_path_round_trips(tmp_path: Path) -> None:
 def test_encode_missing_file_names_the_path(tmp_path: Path) -> None:
     """A missing file is an InputError naming the path."""
     missing = tmp_path / "nope.png"
-    with pytest.raises(InputError, match=r"not found.*nope\.png") as info:
+    with pytest.raises(InputError, match=r"nope\.png' does not exist") as info:
         encode(missing)
     assert not isinstance(info.value, DecodeError)
 
@@ -151,8 +153,8 @@ def test_encode_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     def refuse(*args: Any, **kwargs: Any) -> Any:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(_data_uri, "open", refuse, raising=False)
-    with pytest.raises(InputError, match=r"cannot read .*locked\.png.*Permission denied"):
+    monkeypatch.setattr(_local, "open", refuse, raising=False)
+    with pytest.raises(InputError, match=r"locked\.png' cannot be read: Permission denied"):
         encode(path)
 
 
@@ -209,11 +211,14 @@ def test_encode_short_reads_are_topped_up() -> None:
     assert decode(encode(Trickle(data))) == ("model/gltf-binary", data)  # type: ignore[arg-type]
 
 
-def test_encode_detects_a_file_changing_size() -> None:
-    """Content shorter or longer than the announced size is refused, not mislabelled."""
+def test_encode_detects_a_file_changing_size(tmp_path: Path) -> None:
+    """Content shorter or longer than when it was checked is refused, not mislabelled."""
+    path = tmp_path / "growing.png"
+    path.write_bytes(PNG)
     for size in (len(PNG) - 5, len(PNG) + 5):
+        checked = Prepared("image/png", "file 'growing.png'", path=path, size=size)
         with pytest.raises(InputError, match="changed size"):
-            _data_uri._encode_stream(io.BytesIO(PNG), None, size=size)
+            _data_uri._encode(checked)
 
 
 # -- decode and parse_header -------------------------------------------------------------

@@ -17,21 +17,37 @@ from generio import (
     ServerError,
     WaitTimeout,
 )
-from generio._errors import error_from_response
 from generio._http import policy as _retry
 from generio._http.operations import get_flow_op, update_flow_op
 from generio._jobs import wait as wait_module
 from generio._jobs.create import create_job
 from generio._jobs.downloads import PrepareDir, download_outputs_job
 from generio._jobs.effects import Call, Download, Saved, Sleep
+from generio._jobs.keys import BatchKeys, CreateProgress
 from generio._jobs.retries import call
+from generio._jobs.state import ClientState
 from generio._jobs.wait import wait_job
+from generio._payload.error_body import error_from_response
+from generio._payload.inputs import as_sources
 from tests.helpers.fake_driver import FakeClock, FakeDriver, Step, calls, new_state
 
 TEMPLATE = "model_generate_fromprompt"
 #: The first page of the listing a lookup reads.
 LIST = "GET /flows?sort_by=created_at"
 TEMPLATE_JSON = {"template_id": "t1", "name": TEMPLATE, "input_types": ["text/plain"]}
+
+
+def _create(
+    state: ClientState,
+    inputs: list[str],
+    *,
+    additional: Any = None,
+    key: str | None = None,
+    batch: BatchKeys | None = None,
+) -> Any:
+    """``create_job`` as a call makes it: inputs normalised, its key record started."""
+    progress = CreateProgress.start(key)
+    return create_job(state, TEMPLATE, as_sources(inputs), None, additional, progress, batch)
 
 
 def _server_error(method: str, path: str, status: int = 502) -> ServerError:
@@ -80,7 +96,14 @@ def test_a_keyed_create_adopts_the_flow_its_lost_post_made() -> None:
             Step(LIST, lambda _call: _page([posted.as_listed()])),
         ]
     )
-    job = create_job(new_state(), TEMPLATE, ["a chair"], None, {"n": 1}, "my-key-0001")
+    job = create_job(
+        new_state(),
+        TEMPLATE,
+        as_sources(["a chair"]),
+        None,
+        {"n": 1},
+        CreateProgress.start("my-key-0001"),
+    )
     flow = driver.drive(job)
     driver.assert_done()
     assert flow.id == "f-made"
@@ -98,7 +121,11 @@ def test_a_random_key_create_adopts_too_and_never_posts_twice() -> None:
             Step(LIST, lambda _call: _page([posted.as_listed("f-random")])),
         ]
     )
-    flow = driver.drive(create_job(new_state(), TEMPLATE, ["a chair"], None, None))
+    flow = driver.drive(
+        create_job(
+            new_state(), TEMPLATE, as_sources(["a chair"]), None, None, CreateProgress.start(None)
+        )
+    )
     driver.assert_done()
     assert flow.id == "f-random"
 
@@ -115,7 +142,11 @@ def test_a_lost_post_that_made_nothing_is_sent_again() -> None:
             Step("POST /flows", made),
         ]
     )
-    flow = driver.drive(create_job(new_state(), TEMPLATE, ["a chair"], None, None))
+    flow = driver.drive(
+        create_job(
+            new_state(), TEMPLATE, as_sources(["a chair"]), None, None, CreateProgress.start(None)
+        )
+    )
     driver.assert_done()
     assert flow.id == "f-second"
     assert len(driver.slept) == 1  # one backoff before the repeat, from retries.retry_post
@@ -132,7 +163,16 @@ def test_a_key_found_with_another_request_is_a_conflict() -> None:
         ]
     )
     with pytest.raises(IdempotencyConflictError):
-        driver.drive(create_job(new_state(), TEMPLATE, ["a chair"], None, None, "my-key-0001"))
+        driver.drive(
+            create_job(
+                new_state(),
+                TEMPLATE,
+                as_sources(["a chair"]),
+                None,
+                None,
+                CreateProgress.start("my-key-0001"),
+            )
+        )
     driver.assert_done()
     assert "POST /flows" not in calls(driver)
 

@@ -16,10 +16,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generio import ResponseTooLargeError
-from generio._http.secret import Secret, hide_secrets, proxy_secrets, redact_credentials
 from generio._http.settings import DEFAULT_MAX_RESPONSE_BYTES
 from generio._payload.json_bounds import MAX_JSON_VALUES, json_values, too_many_values
 from generio._payload.wire import flow_or_none
+from generio._secret import Secret, hide_secrets, proxy_secrets, redact_credentials
 from tests.helpers.facade import FLOW_JSON, mock_client
 
 MODEL = b"glTF" + bytes(12 * 1024 * 1024)  # 12 MiB: past the JSON cap, within the model's

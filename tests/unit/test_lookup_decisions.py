@@ -20,14 +20,29 @@ from generio._errors import APIConnectionError
 from generio._jobs.create import create_job
 from generio._jobs.effects import Call
 from generio._jobs.journal import Journal
-from generio._jobs.keys import BatchKeys
-from generio._jobs.lookups import find_job
+from generio._jobs.keys import BatchKeys, CreateProgress, find_job
 from generio._jobs.state import ClientState
+from generio._payload.inputs import as_sources
 from tests.helpers.fake_driver import FakeDriver, Step, calls, new_state
 
 TEMPLATE = "model_generate_fromprompt"
 OTHER = "model_optimize"
 TEMPLATE_JSON = {"template_id": "t1", "name": TEMPLATE, "input_types": ["text/plain"]}
+
+
+def _create(
+    state: ClientState,
+    inputs: list[str],
+    *,
+    additional: Any = None,
+    key: str | None = None,
+    batch: BatchKeys | None = None,
+) -> Any:
+    """``create_job`` as a call makes it: inputs normalised, its key record started."""
+    progress = CreateProgress.start(key)
+    return create_job(state, TEMPLATE, as_sources(inputs), None, additional, progress, batch)
+
+
 FIRST = "GET /flows?sort_by=created_at"
 #: The service's "now": any moment will do, since bounds come from its own times.
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -83,7 +98,11 @@ def test_an_unkeyed_create_sends_only_its_post() -> None:
     driver = FakeDriver(
         [Step(f"GET /templates/{TEMPLATE}", TEMPLATE_JSON), Step("POST /flows", made)]
     )
-    driver.drive(create_job(new_state(), TEMPLATE, ["a chair"], None, None))
+    driver.drive(
+        create_job(
+            new_state(), TEMPLATE, as_sources(["a chair"]), None, None, CreateProgress.start(None)
+        )
+    )
     driver.assert_done()
     assert calls(driver) == [f"GET /templates/{TEMPLATE}", "POST /flows"]
 
@@ -160,7 +179,11 @@ def test_a_lost_answer_is_found_whatever_the_service_clock_says() -> None:
             Step(FIRST, listed),  # newest first: one page reaches far enough back
         ]
     )
-    flow = driver.drive(create_job(new_state(), TEMPLATE, ["a chair"], None, None))
+    flow = driver.drive(
+        create_job(
+            new_state(), TEMPLATE, as_sources(["a chair"]), None, None, CreateProgress.start(None)
+        )
+    )
     driver.assert_done()
     assert flow.id == "f7"
 
@@ -246,7 +269,17 @@ def test_a_batch_reads_the_listing_once_for_all_its_keys() -> None:
         steps.append(Step("POST /flows", {"flow_id": f"new{n}", "state": "starting"}))
     driver = FakeDriver(steps)
     for n in range(3):
-        driver.drive(create_job(state, TEMPLATE, [f"chair {n}"], None, None, f"k-{n}", batch=batch))
+        driver.drive(
+            create_job(
+                state,
+                TEMPLATE,
+                as_sources([f"chair {n}"]),
+                None,
+                None,
+                CreateProgress.start(f"k-{n}"),
+                batch=batch,
+            )
+        )
     driver.assert_done()
     assert calls(driver).count(FIRST) == 1
 
@@ -259,7 +292,17 @@ def test_a_journal_names_the_flow_without_any_listing(tmp_path: Path) -> None:
     made = {"flow_id": "f-1", "state": "starting", "template": TEMPLATE}
     first = FakeDriver([Step(f"GET /templates/{TEMPLATE}", TEMPLATE_JSON), *_pages([], 1)])
     first.steps.append(Step("POST /flows", made))
-    first.drive(create_job(state, TEMPLATE, ["a chair"], None, None, "job-1", batch=batch))
+    first.drive(
+        create_job(
+            state,
+            TEMPLATE,
+            as_sources(["a chair"]),
+            None,
+            None,
+            CreateProgress.start("job-1"),
+            batch=batch,
+        )
+    )
     lines = [json.loads(line) for line in (tmp_path / "j.jsonl").read_text().splitlines()]
     assert [("posting" in r, r.get("flow")) for r in lines] == [(True, None), (False, "f-1")]
     resumed = Journal.load(tmp_path / "j.jsonl")
@@ -268,7 +311,15 @@ def test_a_journal_names_the_flow_without_any_listing(tmp_path: Path) -> None:
     )
     batch = BatchKeys(time.monotonic(), None, resumed)
     flow = later.drive(
-        create_job(new_state(), TEMPLATE, ["a chair"], None, None, "job-1", batch=batch)
+        create_job(
+            new_state(),
+            TEMPLATE,
+            as_sources(["a chair"]),
+            None,
+            None,
+            CreateProgress.start("job-1"),
+            batch=batch,
+        )
     )
     later.assert_done()
     assert flow.id == "f-1"
@@ -276,7 +327,7 @@ def test_a_journal_names_the_flow_without_any_listing(tmp_path: Path) -> None:
 
 def test_a_deleted_flow_frees_its_key() -> None:
     """The index names a flow that is gone (404): the key is free, nothing is adopted."""
-    from generio._errors import error_from_response
+    from generio._payload.error_body import error_from_response
 
     state = new_state()
     flows = [_flow(1, 5, "k-del"), _flow(2, 4)]
@@ -300,7 +351,7 @@ def test_on_incomplete_create_goes_on_with_a_warning(caplog: pytest.LogCaptureFi
         ]
     )
     with caplog.at_level("WARNING", "generio"):
-        flow = driver.drive(create_job(state, TEMPLATE, ["x"], None, None, "k"))
+        flow = driver.drive(_create(state, ["x"], key="k"))
     assert flow.id == "f-new"
     assert "on_incomplete='create'" in caplog.text
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from generio import Asset
+from generio._payload.inputs import as_sources
 from generio._payload.names import readable_name, slug, slug_of_inputs
 
 
@@ -32,7 +33,8 @@ def test_slug_of_inputs_takes_the_first_input_with_words(tmp_path: Path) -> None
     stream.name = "/photos/Side View.JPG"  # type: ignore[attr-defined]
     assert slug_of_inputs([b"\x89PNG", Path("shots/Front View.png")]) == "front-view"
     assert slug_of_inputs(["data:image/png;base64,AAAA", stream]) == "side-view"
-    assert slug_of_inputs([{"data": "a stool", "additional": 1}]) == "a-stool"
+    (stool,) = as_sources([{"data": "a stool", "additional": 1}])
+    assert slug_of_inputs([stool.data]) == "a-stool"  # a mapping input's slug is its data's
     assert slug_of_inputs([b"raw", Asset("a1"), "椅子"]) == "output"
 
 

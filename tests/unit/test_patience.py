@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 
 from generio import APIConnectionError, DownloadTimeoutError, NotFoundError, ServerError
-from generio._errors import error_from_response
 from generio._http import policy as _retry
 from generio._jobs import retries as retries_module
 from generio._jobs import wait as wait_module
@@ -21,6 +20,7 @@ from generio._jobs.downloads import list_outputs_job
 from generio._jobs.effects import Call
 from generio._jobs.retries import Patience, is_transient
 from generio._jobs.wait import wait_job
+from generio._payload.error_body import error_from_response
 from tests.helpers.fake_driver import FakeClock, FakeDriver, Step, new_state
 
 LISTING = {"flow_id": "f1", "outputs": [{"asset_id": "a1", "status": "ready"}]}

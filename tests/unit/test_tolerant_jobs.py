@@ -9,13 +9,12 @@ from typing import Any
 import pytest
 
 from generio import APIStatusError, ConflictError, NotFoundError
-from generio._errors import error_from_response
 from generio._http.settings import NOT_GIVEN, resolve_settings
-from generio._jobs.calls import abort_job, delete_job, start_job
+from generio._jobs.calls import action_job, delete_job, list_flows_job
 from generio._jobs.effects import Call, Effect, Job, Sleep, Stepper
-from generio._jobs.pages import list_flows_job
 from generio._jobs.state import ClientState
-from generio._models import Flow
+from generio._payload.error_body import error_from_response
+from generio._payload.models import Flow
 from generio._payload.wire import Page, flow_from_json
 
 Answer = Callable[[Call[Any]], Any]
@@ -81,7 +80,7 @@ def test_a_refused_start_on_a_running_flow_is_a_conflict(status: int) -> None:
     """The flow's state (running) proves the conflict: ConflictError keeping the status."""
     log: list[str] = []
     with pytest.raises(ConflictError) as caught:
-        drive(start_job(_state(), "f1"), _script(status, "running"), log)
+        drive(action_job(_state(), "f1", "start"), _script(status, "running"), log)
     assert caught.value.status_code == status
     assert caught.value.request_id == "r1"
     assert "refused" in str(caught.value)
@@ -91,10 +90,10 @@ def test_a_refused_start_on_a_running_flow_is_a_conflict(status: int) -> None:
 def test_a_refusal_the_state_does_not_explain_stays_the_services_error() -> None:
     """400 on a start of a created flow is no conflict: the service's own error stands."""
     with pytest.raises(APIStatusError) as caught:
-        drive(start_job(_state(), "f1"), _script(400, "created"), [])
+        drive(action_job(_state(), "f1", "start"), _script(400, "created"), [])
     assert type(caught.value) is APIStatusError
     with pytest.raises(APIStatusError) as unknown:
-        drive(abort_job(_state(), "f1"), _script(400, "queued"), [])
+        drive(action_job(_state(), "f1", "abort"), _script(400, "queued"), [])
     assert type(unknown.value) is APIStatusError
 
 
@@ -102,8 +101,12 @@ def test_a_refusal_the_state_does_not_explain_stays_the_services_error() -> None
 def test_a_refused_retry_after_a_lost_answer_counts_as_done(status: int) -> None:
     """After a retry, a flow already started (or aborted) was moved by the first attempt."""
     log: list[str] = []
-    assert drive(start_job(_state(), "f1"), _script(status, "running", retried=True), log).id
-    assert drive(abort_job(_state(), "f1"), _script(status, "aborted", retried=True), log).id
+    assert drive(
+        action_job(_state(), "f1", "start"), _script(status, "running", retried=True), log
+    ).id
+    assert drive(
+        action_job(_state(), "f1", "abort"), _script(status, "aborted", retried=True), log
+    ).id
     assert log.count("GET /flows/f1") == 2
 
 
@@ -111,7 +114,7 @@ def test_a_409_without_a_retry_needs_no_look() -> None:
     """A 409 that answers the caller's own request is raised at once, without a GET."""
     log: list[str] = []
     with pytest.raises(ConflictError):
-        drive(start_job(_state(), "f1"), _script(409, "running"), log)
+        drive(action_job(_state(), "f1", "start"), _script(409, "running"), log)
     assert log == ["PATCH /flows/f1"]
 
 
@@ -122,7 +125,7 @@ def test_an_action_answered_with_no_flow_fetches_it() -> None:
     def answer(call: Call[Any]) -> Any:
         return None if call.op.method == "PATCH" else _flow("starting")
 
-    assert drive(start_job(_state(), "f1"), answer, log).state == "starting"
+    assert drive(action_job(_state(), "f1", "start"), answer, log).state == "starting"
     assert log == ["PATCH /flows/f1", "GET /flows/f1"]
 
 

@@ -10,10 +10,10 @@ import pytest
 
 from generio import ConflictError, NotFoundError, ServerError, ValidationError
 from generio._degrade import forget_degradations
-from generio._errors import error_from_response
-from generio._jobs.pages import resolve_link
-from generio._models import Asset
+from generio._jobs.calls import resolve_link
+from generio._payload.error_body import error_from_response
 from generio._payload.extract import DataFieldExtractor
+from generio._payload.models import Asset
 from generio._payload.wire import (
     asset_from_json,
     flow_from_json,

@@ -14,7 +14,7 @@ from generio_api.models import ErrorDetail, Flow, FlowDeleted, FlowList, Templat
 from generio_api.types import UNSET
 
 from generio import Generio
-from generio._jobs import pages as _pages
+from generio._jobs import calls as _pages
 from generio.testing import Emulator
 from tests.helpers.facade import MOCK_URL, PROMPT_TEMPLATE, mock_client
 from tests.helpers.variant_server import VariantServer

@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING
 from generio._errors import InputError
 
 if TYPE_CHECKING:
-    from generio._async_client import AsyncGenerio
-    from generio._client import Generio
+    from generio._drivers.asynchronous import AsyncDriver
     from generio._drivers.streams import AsyncOutputStream, OutputStream
+    from generio._drivers.sync import SyncDriver
     from generio._jobs.state import ClientState
-    from generio._models import Asset
+    from generio._payload.models import Asset
 
 __all__ = ["AsyncOutputMethods", "OutputMethods", "output_target"]
 
@@ -44,7 +44,7 @@ def output_target(dest: str | os.PathLike[str]) -> tuple[Path, str | None]:
 class OutputMethods:
     """The output methods of ``client.flows`` of :class:`~generio.Generio`."""
 
-    _client: Generio
+    _driver: SyncDriver
     _state: ClientState
 
     def outputs(self, flow_id: str, *, include_data: bool = False) -> list[Asset]:
@@ -57,7 +57,7 @@ class OutputMethods:
         from generio._jobs.outputs import reading_outputs
 
         job = list_outputs_job(self._state, flow_id, include_data)
-        return self._client._drive(reading_outputs(self._state, flow_id, job))
+        return self._driver.drive(reading_outputs(self._state, flow_id, job))
 
     def output(self, flow_id: str, asset_id: str) -> Asset:
         """Return one output with its content: ``.data`` (bytes) and ``.mime_type``.
@@ -68,7 +68,7 @@ class OutputMethods:
         from generio._jobs.outputs import output_job, reading_outputs
 
         job = output_job(self._state, flow_id, asset_id)
-        return self._client._drive(reading_outputs(self._state, flow_id, job))
+        return self._driver.drive(reading_outputs(self._state, flow_id, job))
 
     def download_outputs(self, flow_id: str, out_dir: str | os.PathLike[str]) -> list[Path]:
         """Stream every ready output of a finished flow into files; return their paths.
@@ -84,7 +84,7 @@ class OutputMethods:
         from generio._jobs.outputs import reading_outputs
 
         job = download_outputs_job(self._state, flow_id, Path(out_dir))
-        return self._client._drive(reading_outputs(self._state, flow_id, job))[1]
+        return self._driver.drive(reading_outputs(self._state, flow_id, job))[1]
 
     def download_output(self, flow_id: str, asset_id: str, dest: str | os.PathLike[str]) -> Path:
         """Stream one output of a finished flow into a file; return its path.
@@ -105,7 +105,7 @@ class OutputMethods:
         from generio._jobs.downloads import download_output_job
 
         job = download_output_job(self._state, flow_id, asset_id, *output_target(dest))
-        return self._client._drive(job).path
+        return self._driver.drive(job).path
 
     def stream_output(self, flow_id: str, asset_id: str) -> OutputStream:
         """Return one output's decoded content as an iterable of byte chunks.
@@ -133,55 +133,73 @@ class OutputMethods:
         """
         from generio._drivers.streams import OutputStream  # loaded on the first stream
 
-        return OutputStream(self._client, flow_id, asset_id)
+        return OutputStream(self._driver, flow_id, asset_id)
 
 
 class AsyncOutputMethods:
     """The output methods of ``client.flows`` of :class:`~generio.AsyncGenerio`."""
 
-    _client: AsyncGenerio
+    _driver: AsyncDriver
     _state: ClientState
 
     async def outputs(self, flow_id: str, *, include_data: bool = False) -> list[Asset]:
-        """Return a finished flow's outputs."""
+        """Return a finished flow's outputs.
+
+        Awaited :meth:`Flows.outputs`: the same arguments, result and errors.
+        """
         from generio._jobs.downloads import list_outputs_job
         from generio._jobs.outputs import reading_outputs
 
         job = list_outputs_job(self._state, flow_id, include_data)
-        return await self._client._drive(reading_outputs(self._state, flow_id, job))
+        return await self._driver.drive(reading_outputs(self._state, flow_id, job))
 
     async def output(self, flow_id: str, asset_id: str) -> Asset:
-        """Return one output with its content (``.data``, ``.mime_type``)."""
+        """Return one output with its content (``.data``, ``.mime_type``).
+
+        Awaited :meth:`Flows.output`: the same arguments, result and errors.
+        """
         from generio._jobs.outputs import output_job, reading_outputs
 
         job = output_job(self._state, flow_id, asset_id)
-        return await self._client._drive(reading_outputs(self._state, flow_id, job))
+        return await self._driver.drive(reading_outputs(self._state, flow_id, job))
 
     async def download_outputs(self, flow_id: str, out_dir: str | os.PathLike[str]) -> list[Path]:
-        """Stream every ready output of a finished flow into ``out_dir``."""
+        """Stream every ready output of a finished flow into ``out_dir``.
+
+        Awaited :meth:`Flows.download_outputs`: the same arguments, result and errors.
+        """
         from generio._jobs.downloads import download_outputs_job
         from generio._jobs.outputs import reading_outputs
 
         job = download_outputs_job(self._state, flow_id, Path(out_dir))
-        return (await self._client._drive(reading_outputs(self._state, flow_id, job)))[1]
+        return (await self._driver.drive(reading_outputs(self._state, flow_id, job)))[1]
 
     async def download_output(
         self, flow_id: str, asset_id: str, dest: str | os.PathLike[str]
     ) -> Path:
+        """Stream one output of a finished flow into a file; return its path.
+
+        Awaited :meth:`Flows.download_output`: the same arguments, result and errors.
+        """
         from generio._jobs.downloads import download_output_job
 
         job = download_output_job(self._state, flow_id, asset_id, *output_target(dest))
-        return (await self._client._drive(job)).path
+        return (await self._driver.drive(job)).path
 
     def stream_output(self, flow_id: str, asset_id: str) -> AsyncOutputStream:
+        """Return one output's decoded content as an async iterable of byte chunks.
+
+        Not awaited itself: open the stream (``await .open()`` or ``async with``) to meet
+        errors and learn ``.mime_type`` before anything is handed out, then iterate it with
+        ``async for``. It may be opened in one task and read in another of the same event
+        loop (a handler that returns it to Starlette's ``StreamingResponse``).
+
+        >>> async with client.flows.stream_output(flow_id, asset_id) as chunks:  # doctest: +SKIP
+        ...     async for chunk in chunks:
+        ...         await sink.write(chunk)
+
+        Arguments, limits, retries and errors as :meth:`Flows.stream_output`.
+        """
         from generio._drivers.streams import AsyncOutputStream
 
-        return AsyncOutputStream(self._client, flow_id, asset_id)
-
-    download_output.__doc__ = OutputMethods.download_output.__doc__
-    stream_output.__doc__ = (
-        (OutputMethods.stream_output.__doc__ or "")
-        .replace("with client", "async with client")
-        .replace("...     for chunk", "...     async for chunk")
-        .replace("(``.open()`` or ``with``)", "(``await .open()`` or ``async with``)")
-    )
+        return AsyncOutputStream(self._driver, flow_id, asset_id)

@@ -16,8 +16,7 @@ The files get names a person recognises, all in ``out_dir``: ``chair.png`` (the 
 step 2), ``chair.glb``, ``chair-from-image.glb`` and ``chair-optimised.glb``. A rerun replaces
 its own files (each is written beside its final name, then moved into place) instead of
 adding more. ``index.html`` beside them shows every model in a 3D viewer. Needs the
-``emulator`` extra; drawing progress is left to the caller
-(the CLI passes its rich bar), so this module needs neither typer nor rich.
+``emulator`` extra; drawing progress is left to the caller (the CLI passes its rich bar).
 """
 
 from __future__ import annotations
@@ -32,12 +31,16 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 import attrs
 
 from generio import Asset, Flow, InputError
+from generio._cli._show import write_page
+from generio._glbinfo import model_facts
+from generio._preview import PreviewItem
 
 if TYPE_CHECKING:
     from generio import Generio
 
 __all__ = [
     "DEMO_FLOW_SECONDS",
+    "DEMO_ORBIT",
     "NAME",
     "POLYGON_COUNT",
     "PROMPT",
@@ -46,6 +49,7 @@ __all__ = [
     "DemoStep",
     "Tracker",
     "run_demo",
+    "write_demo_page",
 ]
 
 #: Long enough to watch a bar move, short enough to wait for three times.
@@ -225,7 +229,37 @@ def run_demo(
             f"{NAME}-optimised",
         )
     result = DemoResult(out, image, tuple(steps.done))
-    from generio._preview import write_demo_page
-
     tell(f"every model side by side, offline: open {write_demo_page(result)}")
     return result
+
+
+#: The demo's viewers start turned and from above, so its models show as solids.
+DEMO_ORBIT = "35deg 70deg auto"
+
+
+def _triangles(data: bytes) -> int | None:
+    try:
+        return model_facts(data).triangles
+    except ValueError:
+        return None
+
+
+def write_demo_page(result: DemoResult) -> Path:
+    """Write ``index.html`` beside the demo's models, showing them all side by side.
+
+    A step fed the model of the step before (the optimisation) says both triangle counts.
+    """
+    items = []
+    before: bytes | None = None
+    for n, step in enumerate(result.steps, 1):
+        for path in step.paths:
+            data = path.read_bytes()
+            note = str(path)
+            was, now = _triangles(before or b""), _triangles(data)
+            if step.template == "model_optimize" and was is not None and now is not None:
+                note += f": {now:,} triangles, simplified from the {was:,} of step {n - 1}"
+            items.append(PreviewItem(f"{n}/{len(result.steps)} {step.title}", data, note))
+            before = data
+    return write_page(
+        items, result.out_dir / "index.html", title="generio demo: every model", orbit=DEMO_ORBIT
+    )

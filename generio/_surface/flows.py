@@ -1,7 +1,7 @@
 """``client.flows`` of both clients: create, follow and collect flows.
 
 Each method builds a job (``generio._jobs``; the modules load on first use, so importing
-the client stays light) and hands it to the client's driver.
+the client stays light) and hands it to the driver it was given.
 """
 
 from __future__ import annotations
@@ -10,15 +10,15 @@ import builtins
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from generio._drivers.outputs import AsyncOutputMethods, OutputMethods
-from generio._find_api import AsyncFindMethods, FindMethods
 from generio._jobs.options import OnInterrupt
-from generio._models import Asset, Flow, ProgressCallback, Template
+from generio._payload.models import Asset, Flow, ProgressCallback, Template
+from generio._surface.find import AsyncFindMethods, FindMethods
+from generio._surface.outputs import AsyncOutputMethods, OutputMethods
 from generio._types import FlowSortField, FlowState
 
 if TYPE_CHECKING:
-    from generio._async_client import AsyncGenerio
-    from generio._client import Generio
+    from generio._drivers.asynchronous import AsyncDriver
+    from generio._drivers.sync import SyncDriver
     from generio._http.operations import Operation
     from generio._jobs.effects import Job
     from generio._jobs.state import ClientState
@@ -44,9 +44,9 @@ def _ask(state: ClientState, flow_id: str, op: Operation[T]) -> Job[T]:
 class Flows(OutputMethods, FindMethods):
     """``client.flows``: create, follow and collect flows."""
 
-    def __init__(self, client: Generio) -> None:
-        self._client = client
-        self._state = client._state
+    def __init__(self, driver: SyncDriver) -> None:
+        self._driver = driver
+        self._state = driver.state
 
     def create(
         self,
@@ -93,7 +93,7 @@ class Flows(OutputMethods, FindMethods):
             self._state, template, inputs, parameters=parameters, additional=additional,
             idempotency_key=idempotency_key, on_interrupt=on_interrupt,
         )  # fmt: skip
-        return self._client._drive(job)
+        return self._driver.drive(job)
 
     def get(self, flow_id: str) -> Flow:
         """Return the flow's current state and progress.
@@ -103,7 +103,7 @@ class Flows(OutputMethods, FindMethods):
         """
         from generio._http.operations import get_flow_op
 
-        return self._client._drive(_ask(self._state, flow_id, get_flow_op(flow_id)))
+        return self._driver.drive(_ask(self._state, flow_id, get_flow_op(flow_id)))
 
     def list(
         self,
@@ -126,9 +126,9 @@ class Flows(OutputMethods, FindMethods):
             InputError: ``sort_by`` is not one of those fields; ``query`` holds a parameter
                 the listing does not take (the error names those it takes).
         """
-        from generio._jobs.pages import list_flows_job
+        from generio._jobs.calls import list_flows_job
 
-        return self._client._drive(list_flows_job(self._state, state, sort_by, query=query))
+        return self._driver.drive(list_flows_job(self._state, state, sort_by, query=query))
 
     def upload_input(
         self,
@@ -152,12 +152,12 @@ class Flows(OutputMethods, FindMethods):
             InputError: the input is unusable or not accepted by the flow's template.
             ConflictError: the flow is no longer ``created``.
         """
-        from generio._jobs.conflicts import judged
+        from generio._jobs.calls import judged
         from generio._jobs.create import upload_job
 
         job = upload_job(self._state, flow_id, source, additional, mime_type)
         job = judged(self._state, flow_id, "upload an input", job)
-        return self._client._drive(_about(flow_id, job))
+        return self._driver.drive(_about(flow_id, job))
 
     def start(self, flow_id: str) -> Flow:
         """Start a flow created without inputs, once its inputs are uploaded.
@@ -166,9 +166,9 @@ class Flows(OutputMethods, FindMethods):
             ConflictError: the flow is not in ``created`` (a retried start that finds the
                 flow started by its own first attempt counts as success).
         """
-        from generio._jobs.calls import start_job
+        from generio._jobs.calls import action_job
 
-        return self._client._drive(_about(flow_id, start_job(self._state, flow_id)))
+        return self._driver.drive(_about(flow_id, action_job(self._state, flow_id, "start")))
 
     def abort(self, flow_id: str) -> Flow:
         """Abort a ``starting`` or ``running`` flow; returns it (``aborting`` or ``aborted``).
@@ -176,9 +176,9 @@ class Flows(OutputMethods, FindMethods):
         Raises:
             ConflictError: the flow has already finished.
         """
-        from generio._jobs.calls import abort_job
+        from generio._jobs.calls import action_job
 
-        return self._client._drive(_about(flow_id, abort_job(self._state, flow_id)))
+        return self._driver.drive(_about(flow_id, action_job(self._state, flow_id, "abort")))
 
     def delete(self, flow_id: str) -> None:
         """Delete a flow and all its assets, irreversibly (not while it runs).
@@ -190,21 +190,19 @@ class Flows(OutputMethods, FindMethods):
         """
         from generio._jobs.calls import delete_job
 
-        self._client._drive(_about(flow_id, delete_job(self._state, flow_id)))
+        self._driver.drive(_about(flow_id, delete_job(self._state, flow_id)))
 
     def inputs(self, flow_id: str, *, include_data: bool = False) -> builtins.list[Asset]:
         """Return the flow's inputs; with ``include_data`` each carries its content."""
         from generio._http.operations import list_inputs_op
 
-        return self._client._drive(
-            _ask(self._state, flow_id, list_inputs_op(flow_id, include_data))
-        )
+        return self._driver.drive(_ask(self._state, flow_id, list_inputs_op(flow_id, include_data)))
 
     def input(self, flow_id: str, asset_id: str) -> Asset:
         """Return one input, with its content in ``.data``."""
         from generio._http.operations import get_input_op
 
-        return self._client._drive(_ask(self._state, flow_id, get_input_op(flow_id, asset_id)))
+        return self._driver.drive(_ask(self._state, flow_id, get_input_op(flow_id, asset_id)))
 
     def wait(
         self,
@@ -241,7 +239,7 @@ class Flows(OutputMethods, FindMethods):
             self._state, flow_id, timeout=timeout, on_progress=on_progress,
             raise_on_failure=raise_on_failure, progress_interval=progress_interval,
         )  # fmt: skip
-        return self._client._drive(_about(flow_id, job))
+        return self._driver.drive(_about(flow_id, job))
 
 
 class AsyncFlows(AsyncOutputMethods, AsyncFindMethods):
@@ -251,9 +249,9 @@ class AsyncFlows(AsyncOutputMethods, AsyncFindMethods):
     with the same arguments and errors.
     """
 
-    def __init__(self, client: AsyncGenerio) -> None:
-        self._client = client
-        self._state = client._state
+    def __init__(self, driver: AsyncDriver) -> None:
+        self._driver = driver
+        self._state = driver.state
 
     async def create(
         self,
@@ -276,13 +274,16 @@ class AsyncFlows(AsyncOutputMethods, AsyncFindMethods):
             self._state, template, inputs, parameters=parameters, additional=additional,
             idempotency_key=idempotency_key, on_interrupt=on_interrupt,
         )  # fmt: skip
-        return await self._client._drive(job)
+        return await self._driver.drive(job)
 
     async def get(self, flow_id: str) -> Flow:
-        """Return the flow's current state and progress."""
+        """Return the flow's current state and progress.
+
+        Awaited :meth:`Flows.get`: the same arguments, result and errors.
+        """
         from generio._http.operations import get_flow_op
 
-        return await self._client._drive(_ask(self._state, flow_id, get_flow_op(flow_id)))
+        return await self._driver.drive(_ask(self._state, flow_id, get_flow_op(flow_id)))
 
     async def list(
         self,
@@ -291,11 +292,14 @@ class AsyncFlows(AsyncOutputMethods, AsyncFindMethods):
         sort_by: FlowSortField | None = None,
         query: Mapping[str, Any] | None = None,
     ) -> list[Flow]:
-        """Return the account's flows, optionally filtered by state and sorted."""
-        from generio._jobs.pages import list_flows_job
+        """Return the account's flows, optionally filtered by state and sorted.
+
+        Awaited :meth:`Flows.list`: the same arguments, result and errors.
+        """
+        from generio._jobs.calls import list_flows_job
 
         job = list_flows_job(self._state, state, sort_by, query=query)
-        return await self._client._drive(job)
+        return await self._driver.drive(job)
 
     async def upload_input(
         self,
@@ -305,47 +309,63 @@ class AsyncFlows(AsyncOutputMethods, AsyncFindMethods):
         additional: Any = None,
         mime_type: str | None = None,
     ) -> Asset:
-        """Add one input to a flow in ``created``, streamed, never twice."""
-        from generio._jobs.conflicts import judged
+        """Add one input to a flow in ``created``, streamed, never twice.
+
+        Awaited :meth:`Flows.upload_input`: the same arguments, result and errors.
+        """
+        from generio._jobs.calls import judged
         from generio._jobs.create import upload_job
 
         job = upload_job(self._state, flow_id, source, additional, mime_type)
         job = judged(self._state, flow_id, "upload an input", job)
-        return await self._client._drive(_about(flow_id, job))
+        return await self._driver.drive(_about(flow_id, job))
 
     async def start(self, flow_id: str) -> Flow:
-        """Start a flow created without inputs."""
-        from generio._jobs.calls import start_job
+        """Start a flow created without inputs.
 
-        return await self._client._drive(_about(flow_id, start_job(self._state, flow_id)))
+        Awaited :meth:`Flows.start`: the same arguments, result and errors.
+        """
+        from generio._jobs.calls import action_job
+
+        return await self._driver.drive(_about(flow_id, action_job(self._state, flow_id, "start")))
 
     async def abort(self, flow_id: str) -> Flow:
-        """Abort a starting or running flow."""
-        from generio._jobs.calls import abort_job
+        """Abort a starting or running flow.
 
-        return await self._client._drive(_about(flow_id, abort_job(self._state, flow_id)))
+        Awaited :meth:`Flows.abort`: the same arguments, result and errors.
+        """
+        from generio._jobs.calls import action_job
+
+        return await self._driver.drive(_about(flow_id, action_job(self._state, flow_id, "abort")))
 
     async def delete(self, flow_id: str) -> None:
-        """Delete a flow and its assets, irreversibly."""
+        """Delete a flow and its assets, irreversibly.
+
+        Awaited :meth:`Flows.delete`: the same arguments, result and errors.
+        """
         from generio._jobs.calls import delete_job
 
-        await self._client._drive(_about(flow_id, delete_job(self._state, flow_id)))
+        await self._driver.drive(_about(flow_id, delete_job(self._state, flow_id)))
 
     async def inputs(self, flow_id: str, *, include_data: bool = False) -> builtins.list[Asset]:
-        """Return the flow's inputs."""
+        """Return the flow's inputs.
+
+        Awaited :meth:`Flows.inputs`: the same arguments, result and errors.
+        """
         from generio._http.operations import list_inputs_op
 
-        return await self._client._drive(
+        return await self._driver.drive(
             _ask(self._state, flow_id, list_inputs_op(flow_id, include_data))
         )
 
     async def input(self, flow_id: str, asset_id: str) -> Asset:
-        """Return one input, with its content."""
+        """Return one input, with its content.
+
+        Awaited :meth:`Flows.input`: the same arguments, result and errors.
+        """
         from generio._http.operations import get_input_op
 
-        return await self._client._drive(
-            _ask(self._state, flow_id, get_input_op(flow_id, asset_id))
-        )
+        return await self._driver.drive(_ask(self._state, flow_id, get_input_op(flow_id, asset_id)))
 
     async def wait(
         self,
@@ -356,11 +376,14 @@ class AsyncFlows(AsyncOutputMethods, AsyncFindMethods):
         raise_on_failure: bool = False,
         progress_interval: float | None = None,
     ) -> Flow:
-        """Wait until the flow finishes, polling adaptively."""
+        """Wait until the flow finishes, polling adaptively.
+
+        Awaited :meth:`Flows.wait`: the same arguments, result and errors.
+        """
         from generio._jobs.run import wait_checked_job
 
         job = wait_checked_job(
             self._state, flow_id, timeout=timeout, on_progress=on_progress,
             raise_on_failure=raise_on_failure, progress_interval=progress_interval,
         )  # fmt: skip
-        return await self._client._drive(_about(flow_id, job))
+        return await self._driver.drive(_about(flow_id, job))

@@ -1,13 +1,12 @@
-"""The small, immutable objects the facade returns, and their parsing from the wire.
+"""The small, immutable objects the facade returns: Flow, Template, Asset, Output, RunResult.
 
-The generated models stay behind the facade: they change with the generator and carry
-``UNSET`` markers and enums that break on new values. These objects are plain: states and
-statuses are strings (an unknown state survives), times are aware datetimes, and assets hide
-the data-URI encoding behind ``.data`` and ``.mime_type``.
+Plain, unlike the generated models: states are strings (an unknown one survives), times
+aware datetimes; assets hide the data-URI encoding behind ``.data`` and ``.mime_type``.
 """
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -17,27 +16,13 @@ from typing import Any, TypeAlias
 
 import attrs
 
+from generio._errors import InputError, MissingExtraError, ServerError
+from generio._payload import data_uri as _data_uri
+from generio._payload.mime import GLB_MIME
+from generio._payload.names import save_data
 from generio._types import FlowState
 
-__all__ = [
-    "FAILED_ASSET_STATUSES",
-    "FAILED_STATES",
-    "NOT_STARTED_STATE",
-    "READY_STATUSES",
-    "TERMINAL_STATES",
-    "Asset",
-    "Flow",
-    "Output",
-    "ProgressCallback",
-    "RunResult",
-    "Template",
-    "is_terminal",
-    "mime_of_payload",
-    "unknown_template",
-]
-
-#: States after which a flow never changes again.
-TERMINAL_STATES = frozenset({"completed", "aborted", "failed"})
+TERMINAL_STATES = frozenset({"completed", "aborted", "failed"})  # a flow never changes after
 #: Terminal states that mean the outputs are missing or partial.
 FAILED_STATES = frozenset({"aborted", "failed"})
 #: A flow created without inputs sits here until someone starts it.
@@ -45,11 +30,11 @@ NOT_STARTED_STATE = "created"
 
 
 def is_terminal(state: str) -> bool:
-    """Whether a flow in ``state`` is done; unknown states count as still running."""
+    """Whether a flow in ``state`` is done (an unknown state counts as still running)."""
     return state in TERMINAL_STATES
 
 
-#: Asset statuses that mean the data can be fetched; the vendor's pages use both words.
+#: Asset statuses that mean the data can be fetched (the vendor's pages use both words).
 READY_STATUSES = frozenset({"ready", "available"})
 #: Asset statuses that mean it failed; any other status counts as ready when data comes.
 FAILED_ASSET_STATUSES = frozenset({"error", "failed"})
@@ -63,8 +48,7 @@ class Flow:
     Attributes:
         id: the flow's identifier.
         template: the name of the template it runs.
-        state: ``created``, ``starting``, ``running``, ``aborting``, ``completed``,
-            ``aborted``, ``failed``, or a state this version does not know yet.
+        state: a :data:`~generio.FlowState` value, or one this version does not know yet.
         progress: from 0.0 to 1.0; it only grows.
         parameters: the template's parameters after defaults were applied.
         additional: the JSON attached to the flow when it was created, or None.
@@ -83,8 +67,7 @@ class Flow:
     created_at: datetime | None = None
     started_at: datetime | None = None
     finished_at: datetime | None = None
-    # The idempotency marker removed from ``additional`` (``_jobs/idempotency.py``): a Marker,
-    # None, or ABSENT when the answer left ``additional`` out. Not part of the public value.
+    # The marker taken out of ``additional`` (a Marker, None, or ABSENT); not public.
     _marker: Any = attrs.field(default=None, repr=False, eq=False)
     _raw: Mapping[str, Any] = attrs.field(factory=dict, repr=False, eq=False)
 
@@ -93,8 +76,7 @@ class Flow:
         """Every field of the answer this flow was read from, as the service sent it.
 
         A field the service adds is here before generio knows it (``flow.raw["tag"]``);
-        ``additional`` has generio's idempotency marker removed, as on :attr:`additional`.
-        Read-only; empty for a flow that did not come from an answer.
+        ``additional`` without generio's marker. Read-only; empty unless read from an answer.
         """
         return MappingProxyType(self._raw)
 
@@ -122,10 +104,8 @@ class Template:
         input_types: the MIME types it accepts as inputs.
         output_types: the MIME types of its outputs.
         category: where it sits in the catalogue, when the service says.
-        input_types_known: False when the service named no input types: local checks of
-            inputs against ``input_types`` then step aside and the service judges.
-        parameters_known: False when the service sent no parameters field: local checks
-            of parameter names and types then step aside too.
+        input_types_known: False when the service named no input types (the service judges).
+        parameters_known: False when the service sent no parameters (local checks step aside).
         raw: see :attr:`raw`.
     """
 
@@ -165,8 +145,7 @@ class Asset:
     """An input or output file of a flow.
 
     The content stays in its wire form (a data URI, or a prompt's text) until ``.data`` is
-    read, so an output passed as the input of another flow travels without a decode and
-    re-encode.
+    read, so an output passed on as an input is not decoded and re-encoded.
 
     Attributes:
         id: the asset's identifier (the service spells it ``asset_id`` or ``id``).
@@ -186,7 +165,7 @@ class Asset:
     error: str | None = None
     flow_id: str | None = None
     kind: str | None = None
-    # A data URI or prompt text (str), raw content (bytes), or None when not fetched.
+    # A data URI or prompt text, raw content (bytes), or None when not fetched.
     _payload: str | bytes | None = attrs.field(default=None, repr=False, eq=False)
     _raw: Mapping[str, Any] = attrs.field(factory=dict, repr=False, eq=False)
     # The request whose answer carried it ("GET /flows/..."), for the message of bad data.
@@ -239,20 +218,41 @@ class Asset:
     def to_trimesh(self) -> Any:
         """Load the model into ``trimesh`` (extra ``mesh``): a ``trimesh.Scene``.
 
+        A scene, not one mesh, because a GLB may hold several meshes with transforms; call
+        ``.to_geometry()`` for a single mesh with the transforms applied.
+
         Raises:
             MissingExtraError: trimesh is not installed (an ``ImportError`` that says how to
                 install the ``mesh`` extra).
             InputError: the asset has no data, or it is not a GLB.
         """
-        from generio._mesh import to_trimesh
+        try:
+            import trimesh
+        except ImportError as exc:
+            raise MissingExtraError("Asset.to_trimesh()", "mesh", exc.name or "trimesh") from None
+        data = self.data
+        if data is None:
+            raise InputError(
+                f"asset {self.id} carries no data; fetch it with flows.output(flow_id, "
+                "asset_id) or run() without out_dir"
+            )
+        if self.mime_type not in (None, GLB_MIME) or not data.startswith(b"glTF"):
+            raise InputError(
+                f"asset {self.id} is not a glTF binary ({self.mime_type}); "
+                "only GLB models load into trimesh"
+            )
+        return trimesh.load(io.BytesIO(data), file_type="glb", force="scene")
 
-        return to_trimesh(self)
+    def _glb(self) -> bytes | None:
+        """Return the content when it is a GLB that came with the asset (a viewer shows it)."""
+        return self.data if self.mime_type == GLB_MIME and self.has_data else None
 
     def _repr_html_(self) -> str:
-        """Jupyter: an interactive viewer up to a size cap (see ``generio._preview``)."""
-        from generio._preview import asset_html
+        """Jupyter: an interactive viewer up to a size cap."""
+        from generio._preview import asset_html  # with the first view, not the client
 
-        return asset_html(self)
+        note = f"flow {self.flow_id}" if self.flow_id else ""
+        return asset_html(f"{self.kind or 'asset'} {self.id}", self.mime_type, self._glb(), note)
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the content to a file atomically (complete or not at all); return its path.
@@ -266,9 +266,14 @@ class Asset:
             InputError: the content was not fetched (see :meth:`Flows.output` or
                 :meth:`Flows.download_output`), or the file cannot be written.
         """
-        from generio._payload.names import save_asset
-
-        return save_asset(self, Path(path))
+        data = self.data
+        if data is None:
+            raise InputError(
+                f"asset {self.id} carries no content to save: fetch it with "
+                f"flows.output(flow_id, {self.id!r}), or write it straight to a file with "
+                f"flows.download_output(flow_id, {self.id!r}, dest=...)."
+            )
+        return save_data(data, self.mime_type, Path(path), asset_id=self.id, flow_id=self.flow_id)
 
 
 @attrs.frozen
@@ -294,8 +299,7 @@ class Output(Asset):
         """The content as bytes (read from :attr:`path` when it was saved to a file).
 
         Raises:
-            InputError: the output failed (``is_failed``: it has no content), or its file
-                can no longer be read.
+            InputError: the output failed (it has no content), or its file cannot be read.
         """
         loaded = super().data
         if loaded is not None:
@@ -312,8 +316,6 @@ class Output(Asset):
 
 
 def _read_output(output: Output) -> bytes:
-    from generio._errors import InputError
-
     if output.path is None:
         if output.left_on_service:
             flow = output.flow_id or "FLOW_ID"
@@ -355,10 +357,15 @@ class RunResult:
     )
 
     def _repr_html_(self) -> str:
-        """Jupyter: every output model in a viewer, up to a size cap."""
-        from generio._preview import result_html
+        """Jupyter: every output model (or saved file) in a viewer, up to a size cap."""
+        from generio._preview import PreviewItem, result_html  # with the first view
 
-        return result_html(self)
+        flow = self.flow
+        title = f"flow {flow.id} ({flow.template}, {flow.state})"
+        items = [PreviewItem(f"output {o.id}", data) for o in self.outputs if (data := o._glb())]
+        if not items:
+            items = [PreviewItem(p.name, p.read_bytes()) for p in self.paths if p.is_file()]
+        return result_html(title, items, flow.id)
 
 
 #: The type of ``on_progress``: called with the flow each time its state or progress changes.
@@ -370,9 +377,6 @@ def _decode_payload(payload: str | bytes, asset: Asset) -> bytes:
         return payload
     if not payload.startswith("data:"):
         return payload.encode("utf-8", errors="surrogatepass")
-    from generio._errors import InputError, ServerError
-    from generio._payload import data_uri as _data_uri
-
     try:
         return _data_uri.decode(_data_uri.repair_misprint(payload))[1]
     except InputError as exc:
@@ -393,6 +397,4 @@ def mime_of_payload(payload: str | bytes | None) -> str | None:
         return None
     if not payload.startswith("data:"):
         return PROMPT_MIME
-    from generio._payload import data_uri as _data_uri
-
     return _data_uri.parse_header(_data_uri.repair_misprint(payload))

@@ -10,14 +10,10 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from generio._base import ClientBase
-from generio._docs import Resource
-from generio._drivers.batch_sync import SyncBatches
-from generio._flows_api import Flows
 from generio._http.settings import (
     DEFAULT_DOWNLOAD_TIMEOUT,
     DEFAULT_MAX_DOWNLOAD_BYTES,
@@ -27,16 +23,17 @@ from generio._http.settings import (
     Secret,
 )
 from generio._jobs.options import KeyLookup, OnInterrupt
-from generio._models import ProgressCallback, RunResult, Template
-from generio._templates_api import Templates
+from generio._payload.models import ProgressCallback, RunResult, Template
+from generio._surface.base import ClientBase, Resource
+from generio._surface.batches import SyncBatches
+from generio._surface.flows import Flows
+from generio._surface.templates import Templates
 
 if TYPE_CHECKING:
     from generio._drivers.sync import SyncDriver
-    from generio._jobs.effects import Job
 
-__all__ = ["Flows", "Generio", "Templates"]  # Templates: from _templates_api
+__all__ = ["Generio"]
 
-T = TypeVar("T")
 #: How long close() waits for interrupted runs of other threads to abort their flows.
 _CLEANUP_SECONDS = 10.0
 
@@ -108,8 +105,8 @@ class Generio(SyncBatches, ClientBase):
             self._state.settings, timeout, self._pools, owner=self._owner, headers=self._headers
         )
         self._driver: SyncDriver = SyncDriver(self._http, self._state)
-        self._templates = Templates(self)
-        self._flows = Flows(self)
+        self._templates = Templates(self._driver)
+        self._flows = Flows(self._driver)
 
     if TYPE_CHECKING:
         # What type checkers and the API reference see: read-only properties. At run time
@@ -187,12 +184,15 @@ class Generio(SyncBatches, ClientBase):
             FlowFailed: the flow ended ``failed`` or ``aborted``; carries partial outputs.
             WaitTimeout: ``timeout`` passed; the flow keeps running.
         """
-        job = self._run_job(
-            template, inputs, parameters, additional, out_dir, timeout, on_progress,
-            idempotency_key, on_interrupt,
+        from generio._jobs.run import run_job  # the heaviest job: loaded on first run
+
+        job = run_job(
+            self._state, template, inputs, parameters=parameters, additional=additional,
+            out_dir=out_dir, timeout=timeout, on_progress=on_progress,
+            idempotency_key=idempotency_key, on_interrupt=on_interrupt,
             fetch_outputs=fetch_outputs, out_name=out_name, progress_interval=progress_interval,
         )  # fmt: skip
-        return self._drive(job)
+        return self._driver.drive(job)
 
     def close(self) -> None:
         """Close the connections generio opened (not those of your ``http_client``).
@@ -221,7 +221,3 @@ class Generio(SyncBatches, ClientBase):
         tb: TracebackType | None,
     ) -> None:
         self.close()
-
-    def _drive(self, job: Job[T]) -> T:
-        """Run a job to its end (``generio._drivers.sync``)."""
-        return self._driver.drive(job)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from generio._async_client import AsyncGenerio
-    from generio._client import Generio
+    from generio._drivers.asynchronous import AsyncDriver
+    from generio._drivers.sync import SyncDriver
     from generio._jobs.state import ClientState
-    from generio._models import Flow
+    from generio._payload.models import Flow
 
 __all__ = ["AsyncFindMethods", "FindMethods"]
 
@@ -16,7 +16,7 @@ __all__ = ["AsyncFindMethods", "FindMethods"]
 class FindMethods:
     """``Flows.find`` (a mixin of :class:`~generio.Flows`)."""
 
-    _client: Generio
+    _driver: SyncDriver
     _state: ClientState
 
     def find(self, *, idempotency_key: str, template: str | None = None) -> Flow | None:
@@ -36,19 +36,22 @@ class FindMethods:
             InputError: the key is not a non-empty printable string.
             LookupIncompleteError: the listing could not be read as far as needed.
         """
-        from generio._jobs.lookups import find_job  # loaded on first use
+        from generio._jobs.keys import find_job  # loaded on first use
 
-        return self._client._drive(find_job(self._state, idempotency_key, template))
+        return self._driver.drive(find_job(self._state, idempotency_key, template))
 
 
 class AsyncFindMethods:
     """``AsyncFlows.find`` (a mixin of :class:`~generio.AsyncFlows`)."""
 
-    _client: AsyncGenerio
+    _driver: AsyncDriver
     _state: ClientState
 
     async def find(self, *, idempotency_key: str, template: str | None = None) -> Flow | None:
-        """Return the flow created with ``idempotency_key``, or None; see :meth:`Flows.find`."""
-        from generio._jobs.lookups import find_job  # loaded on first use
+        """Return the flow created with ``idempotency_key`` (by any client or process), or None.
 
-        return await self._client._drive(find_job(self._state, idempotency_key, template))
+        Awaited :meth:`Flows.find`: the same arguments, result and errors.
+        """
+        from generio._jobs.keys import find_job  # loaded on first use
+
+        return await self._driver.drive(find_job(self._state, idempotency_key, template))

@@ -1,15 +1,16 @@
 """What :class:`~generio.Generio` and :class:`~generio.AsyncGenerio` share, I/O aside.
 
-Settings, the per-client state, the public read-only properties and the repr (base URL
-only: never the key), and the building of ``run()``'s job from its arguments.
+Settings, the per-client state, the public read-only properties, the repr (base URL only:
+never the key), and :class:`Resource`, so ``help(Generio)`` lists ``flows`` and
+``templates`` with their methods.
 """
 
 from __future__ import annotations
 
 import copy
-import os
+import inspect
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, Generic, NoReturn, Self, TypeVar, overload
 
 import attrs
 import httpx
@@ -23,16 +24,68 @@ from generio._http.settings import (
     check_timeout,
     resolve_settings,
 )
-from generio._jobs.options import KeyLookup, OnInterrupt
-from generio._models import ProgressCallback, RunResult, Template
+from generio._jobs.options import KeyLookup
 
 if TYPE_CHECKING:
     import generio_api
 
-    from generio._jobs.effects import Job
     from generio._jobs.state import ClientState
 
-__all__ = ["ClientBase"]
+__all__ = ["ClientBase", "Resource"]
+
+R = TypeVar("R")
+
+
+def _signature(function: Any) -> str:
+    parts = []
+    star = False
+    for param in list(inspect.signature(function).parameters.values())[1:]:
+        if param.kind is param.KEYWORD_ONLY and not star:
+            parts.append("*")
+            star = True
+        default = "" if param.default is param.empty else f"={param.default!r}"
+        parts.append(f"{param.name}{default}")
+    return f"({', '.join(parts)})"
+
+
+def summary(kind: type, title: str) -> str:
+    """Return ``title`` and one line per public method of ``kind``: signature, first line."""
+    lines = [title, "", f"Methods (see help({kind.__module__.split('.')[0]}.{kind.__name__})):"]
+    for name, member in inspect.getmembers(kind, inspect.isfunction):
+        if name.startswith("_"):
+            continue
+        first = (inspect.getdoc(member) or "").split("\n", 1)[0]
+        awaited = "await " if inspect.iscoroutinefunction(member) else ""
+        lines.append(f"    {awaited}{name}{_signature(member)}")
+        lines.append(f"        {first}")
+    return "\n".join(lines)
+
+
+class Resource(Generic[R]):
+    """A client's read-only resource attribute (``flows``, ``templates``), documented.
+
+    Args:
+        kind: the resource's class, whose methods the docstring lists.
+        attribute: the instance attribute holding the resource.
+        title: the first line of the docstring.
+    """
+
+    def __init__(self, kind: type[R], attribute: str, title: str) -> None:
+        self._attribute = attribute
+        self.__doc__ = summary(kind, title)
+
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> Resource[R]: ...
+    @overload
+    def __get__(self, obj: object, owner: type | None = None) -> R: ...
+    def __get__(self, obj: object | None, owner: type | None = None) -> R | Resource[R]:
+        if obj is None:
+            return self
+        value: R = getattr(obj, self._attribute)
+        return value
+
+    def __set__(self, obj: object, value: object) -> NoReturn:
+        raise AttributeError("this attribute is read-only")
 
 
 class ClientBase:
@@ -71,7 +124,8 @@ class ClientBase:
         ``ClientClosedError``; a copy never opens a socket its original cannot close).
 
         >>> fast = client.with_options(timeout=5, max_retries=0)  # doctest: +SKIP
-        >>> fast.flows.get(flow_id)  # doctest: +SKIP
+        >>> fast.flows.get(flow_id)  # Generio  # doctest: +SKIP
+        >>> await fast.flows.get(flow_id)  # AsyncGenerio  # doctest: +SKIP
 
         Args:
             timeout: per-request timeout, as for the client (seconds, an ``httpx.Timeout``,
@@ -143,37 +197,3 @@ class ClientBase:
         if state is None:
             return f"{type(self).__name__}(<not configured>)"
         return f"{type(self).__name__}(base_url={state.settings.base_url!r})"
-
-    def _run_job(
-        self,
-        template: str | Template,
-        inputs: object,
-        parameters: Mapping[str, Any] | None,
-        additional: Any,
-        out_dir: str | os.PathLike[str] | None,
-        timeout: float | None,
-        on_progress: ProgressCallback | None,
-        idempotency_key: str | None,
-        on_interrupt: OnInterrupt,
-        *,
-        fetch_outputs: bool = True,
-        out_name: str | None = None,
-        progress_interval: float | None = None,
-    ) -> Job[RunResult]:
-        from generio._jobs.run import run_job  # the heaviest job: loaded on first run
-
-        return run_job(
-            self._state,
-            template,
-            inputs,
-            parameters=parameters,
-            additional=additional,
-            out_dir=out_dir,
-            timeout=timeout,
-            on_progress=on_progress,
-            idempotency_key=idempotency_key,
-            on_interrupt=on_interrupt,
-            fetch_outputs=fetch_outputs,
-            out_name=out_name,
-            progress_interval=progress_interval,
-        )

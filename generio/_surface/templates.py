@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from generio._models import Template
+from generio._payload.models import Template
 
 if TYPE_CHECKING:
-    from generio._async_client import AsyncGenerio
-    from generio._client import Generio
+    from generio._drivers.asynchronous import AsyncDriver
+    from generio._drivers.sync import SyncDriver
 
 __all__ = ["AsyncTemplates", "Templates"]
 
@@ -16,14 +16,14 @@ __all__ = ["AsyncTemplates", "Templates"]
 class Templates:
     """``client.templates``: the blueprints flows are made from."""
 
-    def __init__(self, client: Generio) -> None:
-        self._client = client
+    def __init__(self, driver: SyncDriver) -> None:
+        self._driver = driver
 
     def list(self) -> list[Template]:
         """Return all templates the account can use (refreshing the template cache)."""
         from generio._jobs.calls import list_templates_job
 
-        return self._client._drive(list_templates_job(self._client._state))
+        return self._driver.drive(list_templates_job(self._driver.state))
 
     def get(self, id_or_name: str) -> Template:
         """Return one template by id or name, e.g. ``"model_generate_fromimage"``.
@@ -33,23 +33,29 @@ class Templates:
         """
         from generio._jobs.calls import get_template_job
 
-        return self._client._drive(get_template_job(self._client._state, id_or_name))
+        return self._driver.drive(get_template_job(self._driver.state, id_or_name))
 
 
 class AsyncTemplates:
     """``client.templates`` of :class:`AsyncGenerio`; see :class:`~generio.Templates`."""
 
-    def __init__(self, client: AsyncGenerio) -> None:
-        self._client = client
+    def __init__(self, driver: AsyncDriver) -> None:
+        self._driver = driver
 
     async def list(self) -> list[Template]:
-        """Return all templates the account can use (refreshing the template cache)."""
+        """Return all templates the account can use (refreshing the template cache).
+
+        Awaited :meth:`Templates.list`: the same arguments, result and errors.
+        """
         from generio._jobs.calls import list_templates_job
 
-        return await self._client._drive(list_templates_job(self._client._state))
+        return await self._driver.drive(list_templates_job(self._driver.state))
 
     async def get(self, id_or_name: str) -> Template:
-        """Return one template by id or name. Raises ``NotFoundError`` when none matches."""
+        """Return one template by id or name, e.g. ``"model_generate_fromimage"``.
+
+        Awaited :meth:`Templates.get`: the same arguments, result and errors.
+        """
         from generio._jobs.calls import get_template_job
 
-        return await self._client._drive(get_template_job(self._client._state, id_or_name))
+        return await self._driver.drive(get_template_job(self._driver.state, id_or_name))

@@ -1,6 +1,6 @@
 """:class:`AsyncGenerio`, the asyncio (and trio) client: its public surface.
 
-Same surface as :class:`~generio.Generio`, awaited (batches: ``_drivers/batch_async.py``).
+Same surface as :class:`~generio.Generio`, awaited (batches: ``_surface/batches.py``).
 Every method builds a job (``generio._jobs``, shared with the blocking client) and hands it
 to the async driver (``generio._drivers.asynchronous``). Async work uses anyio, which httpx
 already depends on, so generio runs under asyncio and trio alike.
@@ -11,16 +11,11 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from generio._base import ClientBase
-from generio._client import Flows, Generio, Templates
-from generio._docs import Resource, share_docs
 from generio._drivers.asynchronous import CLEANUP_SECONDS
-from generio._drivers.batch_async import AsyncBatches
-from generio._flows_api import AsyncFlows
 from generio._http.settings import (
     DEFAULT_DOWNLOAD_TIMEOUT,
     DEFAULT_MAX_DOWNLOAD_BYTES,
@@ -30,18 +25,16 @@ from generio._http.settings import (
     Secret,
 )
 from generio._jobs.options import KeyLookup, OnInterrupt
-from generio._models import ProgressCallback, RunResult, Template
-from generio._templates_api import AsyncTemplates
-
-if TYPE_CHECKING:
-    from generio._jobs.effects import Job
+from generio._payload.models import ProgressCallback, RunResult, Template
+from generio._surface.base import ClientBase, Resource
+from generio._surface.batches import AsyncBatches
+from generio._surface.flows import AsyncFlows
+from generio._surface.templates import AsyncTemplates
 
 if TYPE_CHECKING:
     from generio._drivers.asynchronous import AsyncDriver
 
-__all__ = ["AsyncFlows", "AsyncGenerio", "AsyncTemplates"]
-
-T = TypeVar("T")
+__all__ = ["AsyncGenerio"]
 
 
 class AsyncGenerio(AsyncBatches, ClientBase):
@@ -102,8 +95,8 @@ class AsyncGenerio(AsyncBatches, ClientBase):
         self._driver: AsyncDriver = AsyncDriver(
             self._http, self._state, shared.loop if shared is not None else None
         )
-        self._templates = AsyncTemplates(self)
-        self._flows = AsyncFlows(self)
+        self._templates = AsyncTemplates(self._driver)
+        self._flows = AsyncFlows(self._driver)
 
     if TYPE_CHECKING:
         # What type checkers and the API reference see: read-only properties. At run time
@@ -136,18 +129,23 @@ class AsyncGenerio(AsyncBatches, ClientBase):
         out_name: str | None = None,
         progress_interval: float | None = None,
     ) -> RunResult:
-        """Run a template on inputs and collect the outputs; see :meth:`Generio.run`.
+        """Run a template on inputs and collect the outputs, in one awaited call.
 
-        Cancelling the task while it waits aborts the flow (or keeps it, as
-        ``on_interrupt`` says; clean-up shielded, at most :data:`CLEANUP_SECONDS`), then
-        lets the cancellation through.
+        >>> result = await client.run("model_generate_fromprompt", "a chair")  # doctest: +SKIP
+
+        Arguments, result and errors as :meth:`Generio.run`. Cancelling the task while it
+        waits aborts the flow (or keeps it, as ``on_interrupt`` says; clean-up shielded, at
+        most 10 s), then lets the cancellation through.
         """
-        job = self._run_job(
-            template, inputs, parameters, additional, out_dir, timeout, on_progress,
-            idempotency_key, on_interrupt,
+        from generio._jobs.run import run_job  # the heaviest job: loaded on first run
+
+        job = run_job(
+            self._state, template, inputs, parameters=parameters, additional=additional,
+            out_dir=out_dir, timeout=timeout, on_progress=on_progress,
+            idempotency_key=idempotency_key, on_interrupt=on_interrupt,
             fetch_outputs=fetch_outputs, out_name=out_name, progress_interval=progress_interval,
         )  # fmt: skip
-        return await self._drive(job)
+        return await self._driver.drive(job)
 
     async def aclose(self) -> None:
         """Close the connections generio opened (not those of your ``http_client``).
@@ -181,19 +179,3 @@ class AsyncGenerio(AsyncBatches, ClientBase):
         tb: TracebackType | None,
     ) -> None:
         await self.aclose()
-
-    async def _drive(self, job: Job[T]) -> T:
-        """Run a job to its end (``generio._drivers.asynchronous``)."""
-        return await self._driver.drive(job)
-
-
-share_docs(AsyncTemplates, Templates)
-share_docs(AsyncFlows, Flows)
-share_docs(
-    AsyncGenerio,
-    Generio,
-    {
-        "run": "Cancelling the task while it waits aborts the flow (shielded, at most "
-        f"{CLEANUP_SECONDS:.0f} s), then lets the cancellation through."
-    },
-)

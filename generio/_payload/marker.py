@@ -1,24 +1,9 @@
-"""Idempotency keys on the wire: where a flow carries its key, and how it is removed again.
+"""Idempotency keys on the wire: the marker every ``POST /flows`` carries in ``additional``.
 
-The Flows service has no idempotency key, but it stores a flow's ``additional`` and returns
-it. Every ``POST /flows`` the facade sends carries a key (the caller's, or a fresh random
-one per logical call) and a fingerprint of what was asked, under one reserved name,
-:data:`IDEMPOTENCY_FIELD`, of ``additional``:
-
-* a dict ``additional`` gets that one key added::
-
-      {"project": "chairs", "_generio_idempotency": {"key": "...", "fingerprint": "sha256:..."}}
-
-* any other value (``None``, a list, a string, a number) is wrapped, and travels as the
-  marker's ``"value"``::
-
-      {"_generio_idempotency": {"key": "...", "fingerprint": "sha256:...", "value": [1, 2]}}
-
-Every :class:`~generio.Flow` the facade returns has the marker removed again
-(:func:`public_additional`): ``flow.additional`` reads back exactly what the caller passed.
-A dict ``additional`` that already holds :data:`IDEMPOTENCY_FIELD` is refused.
-
-This module is pure (no requests); the lookups are in ``_jobs/keyed.py``.
+The service has no idempotency key, but it stores a flow's ``additional`` and returns it, so
+the key and a fingerprint of the request travel there under :data:`IDEMPOTENCY_FIELD`: added
+to a dict ``additional``, or wrapping any other value as ``"value"``. Every :class:`Flow`
+the facade returns has it removed again (:func:`public_additional`).
 """
 
 from __future__ import annotations
@@ -31,18 +16,6 @@ import attrs
 
 from generio._errors import InputError
 
-__all__ = [
-    "ABSENT",
-    "IDEMPOTENCY_FIELD",
-    "MAX_KEY_LENGTH",
-    "Marker",
-    "check_key",
-    "marker_of",
-    "new_key",
-    "public_additional",
-    "wire_additional",
-]
-
 #: The reserved name, inside a flow's ``additional``, of generio's idempotency marker.
 IDEMPOTENCY_FIELD: Final = "_generio_idempotency"
 #: Longest idempotency key accepted, in characters.
@@ -53,12 +26,7 @@ ABSENT: Final = "<absent>"
 
 @attrs.frozen
 class Marker:
-    """The key and fingerprint a flow was created with.
-
-    Attributes:
-        key: the idempotency key.
-        fingerprint: ``sha256:<hex>`` of the template, parameters and inputs.
-    """
+    """The key and fingerprint (``sha256:<hex>`` of the request) a flow was created with."""
 
     key: str
     fingerprint: str
@@ -73,8 +41,7 @@ def check_key(key: object) -> str:
     """Return the caller's key, checked.
 
     Raises:
-        InputError: the key is not a non-empty str of at most :data:`MAX_KEY_LENGTH`
-            printable characters.
+        InputError: not a non-empty str of at most 255 printable characters.
     """
     if not isinstance(key, str) or not key.strip():
         raise InputError(f"idempotency_key must be a non-empty str, not {key!r}.")
@@ -93,23 +60,19 @@ def wire_additional(additional: Any, marker: Marker) -> dict[str, Any]:
         InputError: a dict ``additional`` already uses :data:`IDEMPOTENCY_FIELD`.
     """
     stamp: dict[str, Any] = {"key": marker.key, "fingerprint": marker.fingerprint}
-    if isinstance(additional, Mapping):
-        if IDEMPOTENCY_FIELD in additional:
-            raise InputError(
-                f"additional cannot hold the key {IDEMPOTENCY_FIELD!r}: generio reserves it "
-                "for the idempotency key. Rename that entry."
-            )
-        return {**additional, IDEMPOTENCY_FIELD: stamp}
-    return {IDEMPOTENCY_FIELD: {**stamp, "value": additional}}
+    if not isinstance(additional, Mapping):
+        return {IDEMPOTENCY_FIELD: {**stamp, "value": additional}}
+    if IDEMPOTENCY_FIELD in additional:
+        raise InputError(
+            f"additional cannot hold the key {IDEMPOTENCY_FIELD!r}: generio reserves it "
+            "for the idempotency key. Rename that entry."
+        )
+    return {**additional, IDEMPOTENCY_FIELD: stamp}
 
 
 def _stamp(raw: Any) -> Mapping[str, Any] | None:
-    if not isinstance(raw, Mapping):
-        return None
-    stamp = raw.get(IDEMPOTENCY_FIELD)
-    if isinstance(stamp, Mapping) and isinstance(stamp.get("key"), str):
-        return stamp
-    return None
+    stamp = raw.get(IDEMPOTENCY_FIELD) if isinstance(raw, Mapping) else None
+    return stamp if isinstance(stamp, Mapping) and isinstance(stamp.get("key"), str) else None
 
 
 def marker_of(raw: Any) -> Marker | None:

@@ -1,0 +1,232 @@
+"""The one download core: an output's content fetched, checked and decoded, without I/O.
+
+Saving (``writer.OutputWriter``: into a file) and ``stream_output`` (``stream_core``:
+pieces handed out) read the same answer of ``GET /flows/{id}/outputs/{asset_id}`` the same
+way, here: the status check, the body's decoding (a data URI inside JSON, or a raw binary
+body: :class:`~generio._payload.stream.BodyDecoder`), ``max_download_bytes`` counted on the
+decoded bytes, ``download_timeout`` over the whole fetch, and the words of each failure.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import attrs
+import httpx
+
+from generio._drivers.answers import bad_body
+from generio._errors import (
+    APITimeoutError,
+    DownloadTimeoutError,
+    InputError,
+    ResponseTooLargeError,
+)
+from generio._http.bounded import Limit, content_limit
+from generio._http.operations import Operation
+from generio._http.settings import Settings
+from generio._payload.error_body import error_from_response
+from generio._payload.stream import BodyDecoder
+
+__all__ = [
+    "Content",
+    "DownloadLimits",
+    "check_status",
+    "past_deadline",
+    "timeout_error",
+    "too_large_error",
+]
+
+#: What a failed save adds to its message; a stream says what it handed out instead.
+NOTHING_SAVED = "Nothing was saved."
+
+
+@attrs.frozen
+class DownloadLimits:
+    """The ceilings of one download attempt: its file's size and its deadline.
+
+    Attributes:
+        max_bytes: the largest file (``max_download_bytes``).
+        timeout: seconds the attempt may take (``download_timeout``), or None.
+        deadline: the ``time.monotonic()`` by which it must be done, or None.
+    """
+
+    max_bytes: int
+    timeout: float | None
+    deadline: float | None
+
+    @classmethod
+    def start(cls, settings: Settings, deadline: float | None = None) -> DownloadLimits:
+        """Return the limits of an attempt that starts now.
+
+        Args:
+            settings: the client's settings.
+            deadline: when the whole fetch (retries included) must end; None: the
+                attempt gets ``download_timeout`` from now.
+        """
+        timeout = settings.download_timeout
+        if deadline is None and timeout is not None:
+            deadline = time.monotonic() + timeout
+        return cls(settings.max_download_bytes, timeout, deadline)
+
+    def body(self) -> Limit:
+        """Return the body's ceiling, decompressed: the file as base64 inside its JSON."""
+        return content_limit(self.max_bytes)
+
+    def request_timeout(self, client: httpx.Timeout | None) -> httpx.Timeout | None:
+        """Return the client's timeouts, none longer than the whole deadline.
+
+        A server that stops sending (or never starts) is then cut off in time even when the
+        client has no read timeout; one that trickles is caught by :meth:`OutputWriter.feed`.
+        """
+        if self.deadline is None:
+            return client
+        base = client if client is not None else httpx.Timeout(None)
+        # At least a moment: an attempt that starts at the deadline fails by its own check.
+        left = max(self.deadline - time.monotonic(), 0.001)
+
+        def capped(value: float | None) -> float:
+            return min(math.inf if value is None else value, left)
+
+        return httpx.Timeout(
+            connect=capped(base.connect),
+            read=capped(base.read),
+            write=capped(base.write),
+            pool=capped(base.pool),
+        )
+
+    def expired(self) -> bool:
+        """Whether the deadline has passed."""
+        return self.deadline is not None and time.monotonic() > self.deadline
+
+
+def _told(tail: str) -> str:
+    return f" {tail}" if tail else ""
+
+
+def timeout_error(
+    path: str, timeout: float | None, tail: str = NOTHING_SAVED
+) -> DownloadTimeoutError:
+    """Return the error of a download (or stream) that passed ``download_timeout``."""
+    return DownloadTimeoutError(
+        f"GET {path}: the download took longer than {timeout or 0:g} s, the client's "
+        f"download_timeout (retries included).{_told(tail)} What to do: the output stays on "
+        "the service: fetch it again later (that creates no flow), or create the client with "
+        "a longer download_timeout.",
+        method="GET",
+        path=path,
+    )
+
+
+def too_large_error(path: str, limit: int, tail: str = NOTHING_SAVED) -> ResponseTooLargeError:
+    """Return the error of an output (downloaded or streamed) past ``max_download_bytes``."""
+    return ResponseTooLargeError(
+        f"GET {path}: the output is larger than {limit} bytes, the client's "
+        f"max_download_bytes.{_told(tail)} What to do: if so large an output is expected, "
+        "create the client with a larger max_download_bytes.",
+        limit=limit,
+        method="GET",
+        path=path,
+        status_code=200,
+    )
+
+
+@contextlib.contextmanager
+def past_deadline(path: str, limits: DownloadLimits) -> Iterator[None]:
+    """Report a request timeout that the deadline cut short as the download's timeout."""
+    try:
+        yield
+    except APITimeoutError as exc:
+        if isinstance(exc, DownloadTimeoutError) or not limits.expired():
+            raise
+        raise timeout_error(path, limits.timeout) from exc
+
+
+def check_status(op: Operation[Any], response: httpx.Response) -> None:
+    """Raise the error an unsuccessful answer stands for (its body read)."""
+    if not 200 <= response.status_code < 300:
+        raise error_from_response(
+            op.method, op.path, response.status_code, response.content, response.headers
+        )
+
+
+class Content:
+    """One answer's body, decoded chunk by chunk into ``sink``, within the limits.
+
+    Args:
+        path: the request's path, for messages.
+        content_type: the answer's Content-Type (JSON with a data URI, or raw bytes).
+        limits: the content's largest size and the fetch's deadline.
+        on_mime: gets the content's MIME type once, before any content.
+        sink: gets the decoded content, piece by piece.
+        tail: what a failure's message adds (a save: nothing was saved).
+
+    Attributes:
+        size: decoded bytes so far.
+    """
+
+    def __init__(
+        self,
+        path: str,
+        content_type: str,
+        limits: DownloadLimits,
+        on_mime: Callable[[str], None],
+        sink: Callable[[bytes], None],
+        tail: str = NOTHING_SAVED,
+    ) -> None:
+        self._path = path
+        self._limits = limits
+        self._sink = sink
+        self._tail = tail
+        self.size = 0
+        self._decoder = BodyDecoder(content_type, on_mime, self._take)
+
+    @property
+    def mime_type(self) -> str | None:
+        """The content's MIME type, once the body showed it."""
+        return self._decoder.mime_type
+
+    def _take(self, data: bytes) -> None:
+        self.size += len(data)
+        if self.size > self._limits.max_bytes:
+            raise too_large_error(self._path, self._limits.max_bytes, self._tail)
+        self._sink(data)
+
+    def start(self) -> None:
+        """Begin: a raw body's MIME type is known from its head, before any chunk."""
+        self._decoder.start()
+
+    def feed(self, chunk: bytes) -> None:
+        """Take the next chunk of the body.
+
+        Raises:
+            ServerError: the body is not what the API documents.
+            ResponseTooLargeError: the content grew past ``max_download_bytes``.
+            DownloadTimeoutError: the fetch passed its ``download_timeout``.
+        """
+        if self._limits.expired():
+            raise timeout_error(self._path, self._limits.timeout, self._tail)
+        self._step(self._decoder.feed, chunk)
+
+    def _step(self, step: Callable[..., None], *args: bytes) -> None:
+        try:
+            step(*args)
+        except InputError as exc:
+            raise bad_body(self._path, f"its body could not be read ({exc})") from None
+
+    def finish(self) -> str:
+        """Check the body was complete; return the content's MIME type.
+
+        Raises:
+            ServerError: the body ended early, or held no data.
+        """
+        try:
+            self._decoder.close()
+        except InputError as exc:
+            raise bad_body(self._path, f"its body was cut short or malformed ({exc})") from None
+        if self._decoder.mime_type is None:
+            raise bad_body(self._path, "its body held no data")
+        return self._decoder.mime_type

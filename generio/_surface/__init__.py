@@ -1,0 +1,1 @@
+"""The public surface: both clients, their resources, batches and output methods."""
