@@ -82,7 +82,9 @@ def regenerated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     spec = work / "openapi.json"
     original = json.loads((ROOT / "openapi.json").read_text(encoding="utf-8"))
     spec.write_text(json.dumps(_changed_spec(original), indent=2), encoding="utf-8")
-    tools = Path(sys.executable).parent  # the generator and the ruff its post-hooks run
+    # The generator and the ruff its post-hooks run: beside this Python, or in their own
+    # virtualenv (nox -s tests_deps on the newest httpx and typer, which the generator caps).
+    tools = Path(os.environ.get("GENERIO_GENERATOR_BIN") or Path(sys.executable).parent)
     env = {**os.environ, "PATH": f"{tools}{os.pathsep}{os.environ.get('PATH', '')}"}
     done = subprocess.run(
         [

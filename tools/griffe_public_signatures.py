@@ -13,7 +13,8 @@ Once the package is loaded, this rewrites, at build time only:
   an omitted argument means);
 - ``NotGiven`` in an annotation's union: dropped (it only marks "not given");
 - a type alias of a private module in an annotation: spelt out (``OnInterrupt`` becomes
-  ``Literal["auto", "abort", "keep"]``).
+  ``Literal["auto", "abort", "keep"]``);
+- the constructor of a class a client makes from a private part (``Flows(driver)``): hidden.
 
 ``tests/test_docs_site.py`` checks the built pages for private and constant names.
 """
@@ -159,6 +160,14 @@ class PublicSignatures(griffe.Extension):
                         alias = griffe.Alias(name, inherited.final_target, parent=obj)
                         obj.set_member(name, alias)
                 obj.bases = public
+            init = obj.members.get("__init__")
+            if isinstance(init, griffe.Function) and any(
+                isinstance(p.annotation, griffe.Expr) and not _importable(p.annotation, obj)
+                for p in init.parameters
+            ):
+                # Made by a client from its private driver (client.flows, stream_output()),
+                # never by users: no constructor to show.
+                del obj.members["__init__"]
         if isinstance(obj, griffe.Function):
             for parameter in obj.parameters:
                 shown = _constant_value(parameter.default, obj) if parameter.default else None
