@@ -363,7 +363,8 @@ class OutputSaveError(GenerioError, OSError):
         super().__init__(what)
         self.errno: int | None = error.errno
         self.strerror: str | None = error.strerror
-        self.filename = self.path = where
+        self.path: str = where
+        self.filename = where
         self.asset_id = asset_id
         self.generio_flow_id = flow_id
 

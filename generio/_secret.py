@@ -61,7 +61,7 @@ class Secret:
 
     def __init__(self, value: str, *, wrong_type: str | None = None) -> None:
         self.__value = value
-        self.wrong_type = wrong_type
+        self.wrong_type: str | None = wrong_type
         self._forms: tuple[str, ...] | None = None
         if len(value) >= MIN_HIDDEN:
             with _LOCK:

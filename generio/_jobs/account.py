@@ -177,8 +177,8 @@ class AccountIndex:
         self._coverage: Coverage | None = None
         self._reading: float | None = None  # monotonic start of the read in progress
         #: What lookups cost so far: list pages read, flows read one by one.
-        self.pages_read = 0
-        self.flows_read = 0
+        self.pages_read: int = 0
+        self.flows_read: int = 0
 
     # -- what was read --------------------------------------------------------------
 

@@ -34,8 +34,8 @@ class InFlight:
     __slots__ = ("scope", "thread", "wake")
 
     def __init__(self, wake: threading.Event | None = None) -> None:
-        self.thread = threading.get_ident()
-        self.wake = wake
+        self.thread: int = threading.get_ident()
+        self.wake: threading.Event | None = wake
         self.scope: Any = None
 
     def interrupt(self) -> None:
@@ -126,12 +126,12 @@ class ClientState:
     def __init__(
         self, settings: Settings, poll: PollSettings | None = None, lookup: KeyLookup | None = None
     ) -> None:
-        self.settings = settings
-        self.poll = poll or PollSettings()
-        self.lookup = lookup or KeyLookup()
+        self.settings: Settings = settings
+        self.poll: PollSettings = poll or PollSettings()
+        self.lookup: KeyLookup = lookup or KeyLookup()
         #: What the client read of the account's flows (``_jobs/account.py``).
-        self.index = AccountIndex()
-        self.life = Lifecycle()
+        self.index: AccountIndex = AccountIndex()
+        self.life: Lifecycle = Lifecycle()
         self._lock = threading.Lock()
         self._templates: dict[str, Template] = {}
         # Flows and inputs this client created or adopted: never handed to two calls.

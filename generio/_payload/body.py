@@ -97,7 +97,7 @@ class JsonBody:
 
     def __init__(self, parts: Sequence[bytes | Prepared]) -> None:
         self._parts = tuple(parts)
-        self.length = sum(
+        self.length: int = sum(
             len(part) if isinstance(part, bytes) else _wire_length(part) for part in self._parts
         )
 
