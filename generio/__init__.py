@@ -54,8 +54,9 @@ if _typing.TYPE_CHECKING:
     from generio._jobs.batch_progress import BatchProgress
     from generio._payload import data_uri
     from generio._surface.async_client import AsyncGenerio
+    from generio._surface.async_flows import AsyncFlows
     from generio._surface.client import Generio
-    from generio._surface.flows import AsyncFlows, Flows
+    from generio._surface.flows import Flows
     from generio._surface.templates import AsyncTemplates, Templates
     from generio._version import __version__
 
@@ -115,7 +116,7 @@ __all__ = [  # noqa: RUF022 - plain sorted(), as tests/test_public_api.py checks
 
 # name -> (module, attribute or None for the module itself)
 _LAZY = {
-    "AsyncFlows": ("generio._surface.flows", "AsyncFlows"),
+    "AsyncFlows": ("generio._surface.async_flows", "AsyncFlows"),
     "AsyncGenerio": ("generio._surface.async_client", "AsyncGenerio"),
     "BatchProgress": ("generio._jobs.batch_progress", "BatchProgress"),
     "Job": ("generio._jobs.batch", "Job"),

@@ -1,7 +1,7 @@
 """A griffe extension for the docs site: signatures in public names only.
 
 The reference renders signatures from the source, where they name what users cannot import:
-private bases (``Bases: SyncBatches, ClientBase``), module constants as defaults
+private bases (``Bases: ClientBase``), module constants as defaults
 (``max_download_bytes: int = DEFAULT_MAX_DOWNLOAD_BYTES``) and the ``NotGiven`` sentinel.
 Once the package is loaded, this rewrites, at build time only:
 

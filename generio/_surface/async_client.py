@@ -1,6 +1,6 @@
 """:class:`AsyncGenerio`, the asyncio (and trio) client: its public surface.
 
-Same surface as :class:`~generio.Generio`, awaited (batches: ``_surface/batches.py``).
+Same surface as :class:`~generio.Generio`, awaited.
 Every method builds a job (``generio._jobs``, shared with the blocking client) and hands it
 to the async driver (``generio._drivers.asynchronous``). Async work uses anyio, which httpx
 already depends on, so generio runs under asyncio and trio alike.
@@ -8,8 +8,9 @@ already depends on, so generio runs under asyncio and trio alike.
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Mapping
+from collections.abc import AsyncGenerator, Iterable, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -21,23 +22,25 @@ from generio._http.settings import (
     DEFAULT_MAX_DOWNLOAD_BYTES,
     DEFAULT_MAX_RESPONSE_BYTES,
     NOT_GIVEN,
-    NotGiven,
     Secret,
 )
 from generio._jobs.options import KeyLookup, OnInterrupt
 from generio._payload.models import ProgressCallback, RunResult, Template
+from generio._surface.async_flows import AsyncFlows
 from generio._surface.base import ClientBase, Resource
-from generio._surface.batches import AsyncBatches
-from generio._surface.flows import AsyncFlows
 from generio._surface.templates import AsyncTemplates
 
 if TYPE_CHECKING:
+    import generio_api
+
     from generio._drivers.asynchronous import AsyncDriver
+    from generio._jobs.batch import Job, Outcome
+    from generio._jobs.batch_progress import BatchCallback
 
 __all__ = ["AsyncGenerio"]
 
 
-class AsyncGenerio(AsyncBatches, ClientBase):
+class AsyncGenerio(ClientBase):
     """The GENERIO Flows API client for asyncio and trio.
 
     Takes the same arguments as :class:`~generio.Generio`, with ``http_client`` an
@@ -54,7 +57,7 @@ class AsyncGenerio(AsyncBatches, ClientBase):
         api_key: str | None = None,
         base_url: str | None = None,
         *,
-        timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
+        timeout: float | httpx.Timeout | None = NOT_GIVEN,
         max_retries: int = 2,
         http_client: httpx.AsyncClient | None = None,
         allow_insecure: bool = False,
@@ -113,6 +116,37 @@ class AsyncGenerio(AsyncBatches, ClientBase):
         templates = Resource(AsyncTemplates, "_templates", "Templates: await list(), await get().")
         flows = Resource(AsyncFlows, "_flows", "Flows: create, follow and collect flows, awaited.")
 
+    @property
+    def base_url(self) -> str:
+        """The service's URL."""
+        return self._state.settings.base_url
+
+    @property
+    def low_level(self) -> generio_api.Client:
+        """The generated ``generio_api.Client``, wired like this client.
+
+        Pass it as ``client=`` to the ``asyncio*`` functions of ``generio_api.api``
+        (:attr:`Generio.low_level` says more).
+        """
+        return self._low
+
+    def with_options(
+        self,
+        *,
+        timeout: float | httpx.Timeout | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> AsyncGenerio:
+        """Return a copy of this client with other request options, sharing its connections.
+
+        >>> fast = client.with_options(timeout=5, max_retries=0)  # doctest: +SKIP
+        >>> await fast.flows.get(flow_id)  # doctest: +SKIP
+
+        Arguments, errors and the copy's life (closed with its original) as
+        :meth:`Generio.with_options`.
+        """
+        return self._derive(timeout, max_retries, headers)
+
     async def run(
         self,
         template: str | Template,
@@ -146,6 +180,54 @@ class AsyncGenerio(AsyncBatches, ClientBase):
             fetch_outputs=fetch_outputs, out_name=out_name, progress_interval=progress_interval,
         )  # fmt: skip
         return await self._driver.drive(job)
+
+    async def run_many(
+        self,
+        jobs: Iterable[Job],
+        *,
+        concurrency: int = 8,
+        on_progress: BatchCallback | None = None,
+        on_interrupt: OnInterrupt = "auto",
+        journal: str | os.PathLike[str] | None = None,
+    ) -> list[Outcome]:
+        """Run many jobs, at most ``concurrency`` at a time; see :meth:`Generio.run_many`.
+
+        Cancelling it aborts (or keeps, as ``on_interrupt`` says) the flows of the jobs
+        under way, shielded.
+        """
+        iterator = self.iter_run_many(
+            jobs,
+            concurrency=concurrency,
+            on_progress=on_progress,
+            on_interrupt=on_interrupt,
+            journal=journal,
+        )
+        async with contextlib.aclosing(iterator):
+            done = {index: outcome async for index, outcome in iterator}
+        return [done[index] for index in sorted(done)]
+
+    def iter_run_many(
+        self,
+        jobs: Iterable[Job],
+        *,
+        concurrency: int = 8,
+        on_progress: BatchCallback | None = None,
+        on_interrupt: OnInterrupt = "auto",
+        journal: str | os.PathLike[str] | None = None,
+    ) -> AsyncGenerator[tuple[int, Outcome], None]:
+        """Like :meth:`run_many`, yielding ``(index, result)`` as each job ends.
+
+        ``async for index, result in client.iter_run_many(jobs): ...``. To leave the loop
+        early, iterate inside ``async with contextlib.aclosing(...)``: closing stops the
+        batch (flows in flight aborted or kept as ``on_interrupt`` says).
+
+        Raises:
+            ConfigurationError: ``concurrency`` is not an integer >= 1 (at the call).
+            InputError: a job is unusable, at the call, before any request.
+        """
+        from generio._drivers.batch_async import iterate  # the batch's modules: on first use
+
+        return iterate(self._driver, jobs, concurrency, on_progress, on_interrupt, journal)
 
     async def aclose(self) -> None:
         """Close the connections generio opened (not those of your ``http_client``).

@@ -17,7 +17,6 @@ import httpx
 
 from generio._errors import ConfigurationError
 from generio._http.settings import (
-    NOT_GIVEN,
     NotGiven,
     Secret,
     Settings,
@@ -89,7 +88,7 @@ class Resource(Generic[R]):
 
 
 class ClientBase:
-    """The part of a client that does no I/O."""
+    """The private part of a client that does no I/O (each client defines its public methods)."""
 
     _state: ClientState
     _low: generio_api.Client
@@ -108,37 +107,19 @@ class ClientBase:
         """Build the httpx client and the resources over ``self._pools`` (per side)."""
         raise NotImplementedError
 
-    def with_options(
+    def _derive(
         self,
-        *,
-        timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-        headers: Mapping[str, str] | None = None,
+        timeout: float | httpx.Timeout | None,
+        max_retries: int | None,
+        headers: Mapping[str, str] | None,
     ) -> Self:
-        """Return a copy of this client with other request options, sharing its connections.
-
-        The copy sends through the same connection pools (and proxies, and your
-        ``http_client``) and the same template cache; creating one costs no connection.
-        Close the original when done: closing a copy leaves the shared pools open, and
-        closing the original closes its copies too (their calls then fail with
-        ``ClientClosedError``; a copy never opens a socket its original cannot close).
-
-        >>> fast = client.with_options(timeout=5, max_retries=0)  # doctest: +SKIP
-        >>> fast.flows.get(flow_id)  # Generio  # doctest: +SKIP
-        >>> await fast.flows.get(flow_id)  # AsyncGenerio  # doctest: +SKIP
-
-        Args:
-            timeout: per-request timeout, as for the client (seconds, an ``httpx.Timeout``,
-                or None for none); this client's when not given. The methods that wait
-                (``flows.wait``, ``run``) still take a ``timeout=`` of their own.
-            max_retries: extra attempts per call; this client's when not given.
-            headers: headers added to every request of the copy (on top of this client's).
+        """``with_options``: a copy over the same pools and memory, with other settings.
 
         Raises:
             ConfigurationError: a bad ``timeout`` or ``max_retries``.
         """
         old = self._state.settings
-        retries = old.max_retries if isinstance(max_retries, NotGiven) else max_retries
+        retries = old.max_retries if max_retries is None else max_retries
         if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
             raise ConfigurationError(f"max_retries must be an integer >= 0, not {retries!r}.")
         new_timeout = old.timeout if isinstance(timeout, NotGiven) else check_timeout(timeout)
@@ -175,21 +156,6 @@ class ClientBase:
         settings = resolve_settings(api_key, base_url, **options)
         self._state = ClientState(settings, lookup=key_lookup)
         return settings
-
-    @property
-    def base_url(self) -> str:
-        """The service's URL."""
-        return self._state.settings.base_url
-
-    @property
-    def low_level(self) -> generio_api.Client:
-        """The generated ``generio_api.Client``, wired like this client.
-
-        It sends with this client's key, URL, timeouts and retries. Pass it as ``client=``
-        to the functions of ``generio_api.api``: the ``sync*`` ones for :class:`Generio`,
-        the ``asyncio*`` ones for :class:`AsyncGenerio`.
-        """
-        return self._low
 
     def __repr__(self) -> str:
         # Works on a client whose constructor failed half way (tracebacks call it).

@@ -7,8 +7,9 @@ jobs and pure modules, shared with :class:`~generio.AsyncGenerio`.
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Mapping
+from collections.abc import Generator, Iterable, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -19,18 +20,20 @@ from generio._http.settings import (
     DEFAULT_MAX_DOWNLOAD_BYTES,
     DEFAULT_MAX_RESPONSE_BYTES,
     NOT_GIVEN,
-    NotGiven,
     Secret,
 )
 from generio._jobs.options import KeyLookup, OnInterrupt
 from generio._payload.models import ProgressCallback, RunResult, Template
 from generio._surface.base import ClientBase, Resource
-from generio._surface.batches import SyncBatches
 from generio._surface.flows import Flows
 from generio._surface.templates import Templates
 
 if TYPE_CHECKING:
+    import generio_api
+
     from generio._drivers.sync import SyncDriver
+    from generio._jobs.batch import Job, Outcome
+    from generio._jobs.batch_progress import BatchCallback
 
 __all__ = ["Generio"]
 
@@ -38,7 +41,7 @@ __all__ = ["Generio"]
 _CLEANUP_SECONDS = 10.0
 
 
-class Generio(SyncBatches, ClientBase):
+class Generio(ClientBase):
     """The GENERIO Flows API client (blocking). Safe to share between threads.
 
     Args:
@@ -67,7 +70,7 @@ class Generio(SyncBatches, ClientBase):
         api_key: str | None = None,
         base_url: str | None = None,
         *,
-        timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
+        timeout: float | httpx.Timeout | None = NOT_GIVEN,
         max_retries: int = 2,
         http_client: httpx.Client | None = None,
         allow_insecure: bool = False,
@@ -122,6 +125,51 @@ class Generio(SyncBatches, ClientBase):
     else:
         templates = Resource(Templates, "_templates", "Templates: list(), get(): see Templates.")
         flows = Resource(Flows, "_flows", "Flows: create, follow and collect flows; see Flows.")
+
+    @property
+    def base_url(self) -> str:
+        """The service's URL."""
+        return self._state.settings.base_url
+
+    @property
+    def low_level(self) -> generio_api.Client:
+        """The generated ``generio_api.Client``, wired like this client.
+
+        It sends with this client's key, URL, timeouts and retries. Pass it as ``client=``
+        to the functions of ``generio_api.api``: the ``sync*`` ones for :class:`Generio`,
+        the ``asyncio*`` ones for :class:`AsyncGenerio`.
+        """
+        return self._low
+
+    def with_options(
+        self,
+        *,
+        timeout: float | httpx.Timeout | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Generio:
+        """Return a copy of this client with other request options, sharing its connections.
+
+        The copy sends through the same connection pools (and proxies, and your
+        ``http_client``) and the same template cache; creating one costs no connection.
+        Close the original when done: closing a copy leaves the shared pools open, and
+        closing the original closes its copies too (their calls then fail with
+        ``ClientClosedError``; a copy never opens a socket its original cannot close).
+
+        >>> fast = client.with_options(timeout=5, max_retries=0)  # doctest: +SKIP
+        >>> fast.flows.get(flow_id)  # doctest: +SKIP
+
+        Args:
+            timeout: per-request timeout, as for the client (seconds, an ``httpx.Timeout``,
+                or None for none); this client's when not given. The methods that wait
+                (``flows.wait``, ``run``) still take a ``timeout=`` of their own.
+            max_retries: extra attempts per call; this client's when not given (None).
+            headers: headers added to every request of the copy (on top of this client's).
+
+        Raises:
+            ConfigurationError: a bad ``timeout`` or ``max_retries``.
+        """
+        return self._derive(timeout, max_retries, headers)
 
     def run(
         self,
@@ -193,6 +241,83 @@ class Generio(SyncBatches, ClientBase):
             fetch_outputs=fetch_outputs, out_name=out_name, progress_interval=progress_interval,
         )  # fmt: skip
         return self._driver.drive(job)
+
+    def run_many(
+        self,
+        jobs: Iterable[Job],
+        *,
+        concurrency: int = 8,
+        on_progress: BatchCallback | None = None,
+        on_interrupt: OnInterrupt = "auto",
+        journal: str | os.PathLike[str] | None = None,
+    ) -> list[Outcome]:
+        """Run many jobs, at most ``concurrency`` at a time; one result per job, in order.
+
+        Args:
+            jobs: each a :class:`~generio.Job`: :meth:`run`'s arguments, plus ``then`` to
+                chain steps (each step's inputs are the previous step's outputs), e.g.
+                ``{"template": "model_generate_fromprompt", "inputs": "a chair",
+                "then": {"template": "model_optimize"}, "idempotency_key": "chair-1"}``.
+            concurrency: how many jobs run at once.
+            on_progress: called with a :class:`~generio.BatchProgress` whenever a job
+                starts or ends (in the calling thread).
+            on_interrupt: what happens to the flows in flight when the batch is
+                interrupted: ``"abort"`` them, ``"keep"`` them running so a re-run with
+                the same keys collects them, or ``"auto"`` (the default, as in ``run()``
+                and ``generio batch``): keep those of jobs with your ``idempotency_key``,
+                abort the others (nobody could collect them). A job's own wins.
+            journal: a file where each keyed job's flow id is recorded as soon as it is
+                known (made, with its folder, if missing). Run the batch again with
+                the same journal after a crash: those jobs need no lookup in the account's
+                listing, and jobs whose create was in flight are looked for among flows
+                created since. See README, "Resume after a crash".
+
+        Returns:
+            For each job, in order, its :class:`~generio.RunResult` (``.steps`` holds every
+            step's flow) or the :class:`~generio.GenerioError` it ended with. Any other
+            exception a job raises is wrapped in a :class:`~generio.JobError` (the original
+            is its ``__cause__``): one job's failure never stops the others.
+
+        Raises:
+            ConfigurationError: ``concurrency`` is not an integer >= 1.
+            InputError: a job is unusable (an unknown key, no template), or the journal
+                cannot be read, before any request.
+            LookupIncompleteError: (as a job's result) its key's lookup could not finish.
+            ClientClosedError: the client was closed.
+        """
+        iterator = self.iter_run_many(
+            jobs,
+            concurrency=concurrency,
+            on_progress=on_progress,
+            on_interrupt=on_interrupt,
+            journal=journal,
+        )
+        with contextlib.closing(iterator):
+            done = dict(iterator)
+        return [done[index] for index in sorted(done)]
+
+    def iter_run_many(
+        self,
+        jobs: Iterable[Job],
+        *,
+        concurrency: int = 8,
+        on_progress: BatchCallback | None = None,
+        on_interrupt: OnInterrupt = "auto",
+        journal: str | os.PathLike[str] | None = None,
+    ) -> Generator[tuple[int, Outcome], None, None]:
+        """Like :meth:`run_many`, yielding ``(index, result)`` as each job ends.
+
+        Leaving the loop early (``break``, an exception) stops the batch: the flows of the
+        jobs in flight are aborted or kept as ``on_interrupt`` says.
+
+        Raises:
+            ConfigurationError: ``concurrency`` is not an integer >= 1 (at the call).
+            InputError: a job is unusable, at the call, before any request.
+            ClientClosedError: the client was closed.
+        """
+        from generio._drivers.batch_sync import iterate  # the batch's modules: on first use
+
+        return iterate(self._driver, jobs, concurrency, on_progress, on_interrupt, journal)
 
     def close(self) -> None:
         """Close the connections generio opened (not those of your ``http_client``).

@@ -1,47 +1,31 @@
-"""``client.flows`` of both clients: create, follow and collect flows.
+"""``client.flows`` of :class:`~generio.Generio`: create, follow and collect flows.
 
-Each method builds a job (``generio._jobs``; the modules load on first use, so importing
-the client stays light) and hands it to the driver it was given.
+Each method hands a job (``generio._jobs``, most built in ``flow_jobs.py`` for both
+clients; the modules load on first use, so importing the client stays light) to the driver
+it was given. :class:`~generio.AsyncFlows` (``async_flows.py``) is the awaited twin.
 """
 
 from __future__ import annotations
 
 import builtins
+import os
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from generio._jobs.options import OnInterrupt
 from generio._payload.models import Asset, Flow, ProgressCallback, Template
-from generio._surface.find import AsyncFindMethods, FindMethods
-from generio._surface.outputs import AsyncOutputMethods, OutputMethods
+from generio._surface import flow_jobs as jobs
 from generio._types import FlowSortField, FlowState
 
 if TYPE_CHECKING:
-    from generio._drivers.asynchronous import AsyncDriver
+    from generio._drivers.streams import OutputStream
     from generio._drivers.sync import SyncDriver
-    from generio._http.operations import Operation
-    from generio._jobs.effects import Job
-    from generio._jobs.state import ClientState
 
-__all__ = ["AsyncFlows", "Flows"]
-T = TypeVar("T")
+__all__ = ["Flows"]
 
 
-def _about(flow_id: str, job: Job[T]) -> Job[T]:
-    """Wrap the job of a call about an existing flow: what it raises names the flow."""
-    from generio._jobs.flow_errors import about_flow
-
-    return about_flow(flow_id, job)
-
-
-def _ask(state: ClientState, flow_id: str, op: Operation[T]) -> Job[T]:
-    """One request about an existing flow, as a whole call; what it raises names the flow."""
-    from generio._jobs.calls import request_job
-
-    return _about(flow_id, request_job(state, op))
-
-
-class Flows(OutputMethods, FindMethods):
+class Flows:
     """``client.flows``: create, follow and collect flows."""
 
     def __init__(self, driver: SyncDriver) -> None:
@@ -103,7 +87,7 @@ class Flows(OutputMethods, FindMethods):
         """
         from generio._http.operations import get_flow_op
 
-        return self._driver.drive(_ask(self._state, flow_id, get_flow_op(flow_id)))
+        return self._driver.drive(jobs.ask(self._state, flow_id, get_flow_op(flow_id)))
 
     def list(
         self,
@@ -157,7 +141,7 @@ class Flows(OutputMethods, FindMethods):
 
         job = upload_job(self._state, flow_id, source, additional, mime_type)
         job = judged(self._state, flow_id, "upload an input", job)
-        return self._driver.drive(_about(flow_id, job))
+        return self._driver.drive(jobs.about(flow_id, job))
 
     def start(self, flow_id: str) -> Flow:
         """Start a flow created without inputs, once its inputs are uploaded.
@@ -168,7 +152,7 @@ class Flows(OutputMethods, FindMethods):
         """
         from generio._jobs.calls import action_job
 
-        return self._driver.drive(_about(flow_id, action_job(self._state, flow_id, "start")))
+        return self._driver.drive(jobs.about(flow_id, action_job(self._state, flow_id, "start")))
 
     def abort(self, flow_id: str) -> Flow:
         """Abort a ``starting`` or ``running`` flow; returns it (``aborting`` or ``aborted``).
@@ -178,7 +162,7 @@ class Flows(OutputMethods, FindMethods):
         """
         from generio._jobs.calls import action_job
 
-        return self._driver.drive(_about(flow_id, action_job(self._state, flow_id, "abort")))
+        return self._driver.drive(jobs.about(flow_id, action_job(self._state, flow_id, "abort")))
 
     def delete(self, flow_id: str) -> None:
         """Delete a flow and all its assets, irreversibly (not while it runs).
@@ -190,19 +174,21 @@ class Flows(OutputMethods, FindMethods):
         """
         from generio._jobs.calls import delete_job
 
-        self._driver.drive(_about(flow_id, delete_job(self._state, flow_id)))
+        self._driver.drive(jobs.about(flow_id, delete_job(self._state, flow_id)))
 
     def inputs(self, flow_id: str, *, include_data: bool = False) -> builtins.list[Asset]:
         """Return the flow's inputs; with ``include_data`` each carries its content."""
         from generio._http.operations import list_inputs_op
 
-        return self._driver.drive(_ask(self._state, flow_id, list_inputs_op(flow_id, include_data)))
+        return self._driver.drive(
+            jobs.ask(self._state, flow_id, list_inputs_op(flow_id, include_data))
+        )
 
     def input(self, flow_id: str, asset_id: str) -> Asset:
         """Return one input, with its content in ``.data``."""
         from generio._http.operations import get_input_op
 
-        return self._driver.drive(_ask(self._state, flow_id, get_input_op(flow_id, asset_id)))
+        return self._driver.drive(jobs.ask(self._state, flow_id, get_input_op(flow_id, asset_id)))
 
     def wait(
         self,
@@ -239,151 +225,103 @@ class Flows(OutputMethods, FindMethods):
             self._state, flow_id, timeout=timeout, on_progress=on_progress,
             raise_on_failure=raise_on_failure, progress_interval=progress_interval,
         )  # fmt: skip
-        return self._driver.drive(_about(flow_id, job))
+        return self._driver.drive(jobs.about(flow_id, job))
 
+    def outputs(self, flow_id: str, *, include_data: bool = False) -> builtins.list[Asset]:
+        """Return a finished flow's outputs; with ``include_data`` each carries its content.
 
-class AsyncFlows(AsyncOutputMethods, AsyncFindMethods):
-    """``client.flows`` of :class:`AsyncGenerio`.
-
-    Each method is the awaitable twin of the same method of :class:`~generio.Flows`,
-    with the same arguments and errors.
-    """
-
-    def __init__(self, driver: AsyncDriver) -> None:
-        self._driver = driver
-        self._state = driver.state
-
-    async def create(
-        self,
-        template: str | Template,
-        *,
-        inputs: object = None,
-        parameters: Mapping[str, Any] | None = None,
-        additional: Any = None,
-        idempotency_key: str | None = None,
-        on_interrupt: OnInterrupt = "auto",
-    ) -> Flow:
-        """Create a flow (started at once when it has inputs), never twice.
-
-        Cancelled while its ``POST`` is in flight, the flow is found by its key and aborted or
-        kept as ``on_interrupt`` says, shielded, as in :meth:`Flows.create`.
+        Raises:
+            ConflictError: the flow has not finished yet.
         """
-        from generio._jobs.run import create_flow_job  # loaded on first create
+        job = jobs.outputs_job(self._state, flow_id, include_data)
+        return self._driver.drive(job)
 
-        job = create_flow_job(
-            self._state, template, inputs, parameters=parameters, additional=additional,
-            idempotency_key=idempotency_key, on_interrupt=on_interrupt,
-        )  # fmt: skip
-        return await self._driver.drive(job)
+    def output(self, flow_id: str, asset_id: str) -> Asset:
+        """Return one output with its content: ``.data`` (bytes) and ``.mime_type``.
 
-    async def get(self, flow_id: str) -> Flow:
-        """Return the flow's current state and progress.
-
-        Awaited :meth:`Flows.get`: the same arguments, result and errors.
+        Raises:
+            ConflictError: the flow has not finished yet.
         """
-        from generio._http.operations import get_flow_op
+        return self._driver.drive(jobs.one_output_job(self._state, flow_id, asset_id))
 
-        return await self._driver.drive(_ask(self._state, flow_id, get_flow_op(flow_id)))
+    def download_outputs(
+        self, flow_id: str, out_dir: str | os.PathLike[str]
+    ) -> builtins.list[Path]:
+        """Stream every ready output of a finished flow into files; return their paths.
 
-    async def list(
-        self,
-        *,
-        state: FlowState | None = None,
-        sort_by: FlowSortField | None = None,
-        query: Mapping[str, Any] | None = None,
-    ) -> list[Flow]:
-        """Return the account's flows, optionally filtered by state and sorted.
+        Files are named ``<asset id>.<ext>`` inside ``out_dir`` (created if missing); each
+        appears only once complete.
 
-        Awaited :meth:`Flows.list`: the same arguments, result and errors.
+        Raises:
+            ConflictError: the flow has not finished yet.
+            InputError: ``out_dir`` cannot be a directory.
         """
-        from generio._jobs.calls import list_flows_job
+        return self._driver.drive(jobs.saved_outputs_job(self._state, flow_id, out_dir))
 
-        job = list_flows_job(self._state, state, sort_by, query=query)
-        return await self._driver.drive(job)
+    def download_output(self, flow_id: str, asset_id: str, dest: str | os.PathLike[str]) -> Path:
+        """Stream one output of a finished flow into a file; return its path.
 
-    async def upload_input(
-        self,
-        flow_id: str,
-        source: object,
-        *,
-        additional: Any = None,
-        mime_type: str | None = None,
-    ) -> Asset:
-        """Add one input to a flow in ``created``, streamed, never twice.
+        The file appears only once complete (a temporary file is renamed over it).
 
-        Awaited :meth:`Flows.upload_input`: the same arguments, result and errors.
+        Args:
+            flow_id: the flow.
+            asset_id: the output.
+            dest: the file to write (an existing file of that name is replaced), or an
+                existing directory: the file is then named ``<asset id>.<ext>`` inside it.
+
+        Raises:
+            ConflictError: the flow has not finished yet.
+            NotFoundError: no such flow or output.
+            InputError: ``dest`` cannot be written.
         """
-        from generio._jobs.calls import judged
-        from generio._jobs.create import upload_job
+        job = jobs.saved_output_job(self._state, flow_id, asset_id, dest)
+        return self._driver.drive(job).path
 
-        job = upload_job(self._state, flow_id, source, additional, mime_type)
-        job = judged(self._state, flow_id, "upload an input", job)
-        return await self._driver.drive(_about(flow_id, job))
+    def stream_output(self, flow_id: str, asset_id: str) -> OutputStream:
+        """Return one output's decoded content as an iterable of byte chunks.
 
-    async def start(self, flow_id: str) -> Flow:
-        """Start a flow created without inputs.
+        Nothing is staged on disk or held whole in memory: pass a model straight on (a
+        web response, an upload elsewhere). Open it first (``.open()`` or ``with``) to meet
+        errors and learn ``.mime_type`` before anything is handed out, then iterate it. It
+        may be opened in one thread or task and read in another (a web framework's
+        streaming response); see the README's "Serving models from a web app".
 
-        Awaited :meth:`Flows.start`: the same arguments, result and errors.
+        >>> with client.flows.stream_output(flow_id, asset_id) as chunks:  # doctest: +SKIP
+        ...     for chunk in chunks:
+        ...         sink.write(chunk)
+
+        Opening and reading ride out transient failures until the client's
+        ``download_timeout`` (a connection lost half-way continues where it broke off); the
+        content may grow to ``max_download_bytes``.
+
+        Raises:
+            ConflictError: the flow has not finished yet.
+            NotFoundError: no such flow or output.
+            APIConnectionError: the connection kept failing until ``download_timeout``.
+            ResponseTooLargeError: the content grew past ``max_download_bytes``.
+            DownloadTimeoutError: the stream took longer than ``download_timeout``.
         """
-        from generio._jobs.calls import action_job
+        from generio._drivers.streams import OutputStream  # loaded on the first stream
 
-        return await self._driver.drive(_about(flow_id, action_job(self._state, flow_id, "start")))
+        return OutputStream(self._driver, flow_id, asset_id)
 
-    async def abort(self, flow_id: str) -> Flow:
-        """Abort a starting or running flow.
+    def find(self, *, idempotency_key: str, template: str | None = None) -> Flow | None:
+        """Return the flow created with ``idempotency_key`` (by any client or process), or None.
 
-        Awaited :meth:`Flows.abort`: the same arguments, result and errors.
+        Reads only what the client does not know yet of the account's listing (see
+        :class:`~generio.KeyLookup`), then the flow itself, as it is now. The earliest flow
+        wins should several carry the key.
+
+        Args:
+            idempotency_key: the key given to ``create``, ``run`` or a batch job (step ``n``
+                > 1 of a chained job uses ``f"{key}/then/{n - 1}"``).
+            template: only flows of this template (by name): when the listing leaves
+                ``additional`` out, other templates' flows need not be read one by one.
+
+        Raises:
+            InputError: the key is not a non-empty printable string.
+            LookupIncompleteError: the listing could not be read as far as needed.
         """
-        from generio._jobs.calls import action_job
+        from generio._jobs.keys import find_job  # loaded on first use
 
-        return await self._driver.drive(_about(flow_id, action_job(self._state, flow_id, "abort")))
-
-    async def delete(self, flow_id: str) -> None:
-        """Delete a flow and its assets, irreversibly.
-
-        Awaited :meth:`Flows.delete`: the same arguments, result and errors.
-        """
-        from generio._jobs.calls import delete_job
-
-        await self._driver.drive(_about(flow_id, delete_job(self._state, flow_id)))
-
-    async def inputs(self, flow_id: str, *, include_data: bool = False) -> builtins.list[Asset]:
-        """Return the flow's inputs.
-
-        Awaited :meth:`Flows.inputs`: the same arguments, result and errors.
-        """
-        from generio._http.operations import list_inputs_op
-
-        return await self._driver.drive(
-            _ask(self._state, flow_id, list_inputs_op(flow_id, include_data))
-        )
-
-    async def input(self, flow_id: str, asset_id: str) -> Asset:
-        """Return one input, with its content.
-
-        Awaited :meth:`Flows.input`: the same arguments, result and errors.
-        """
-        from generio._http.operations import get_input_op
-
-        return await self._driver.drive(_ask(self._state, flow_id, get_input_op(flow_id, asset_id)))
-
-    async def wait(
-        self,
-        flow_id: str,
-        *,
-        timeout: float | None = None,  # noqa: ASYNC109 - the public surface takes timeout=
-        on_progress: ProgressCallback | None = None,
-        raise_on_failure: bool = False,
-        progress_interval: float | None = None,
-    ) -> Flow:
-        """Wait until the flow finishes, polling adaptively.
-
-        Awaited :meth:`Flows.wait`: the same arguments, result and errors.
-        """
-        from generio._jobs.run import wait_checked_job
-
-        job = wait_checked_job(
-            self._state, flow_id, timeout=timeout, on_progress=on_progress,
-            raise_on_failure=raise_on_failure, progress_interval=progress_interval,
-        )  # fmt: skip
-        return await self._driver.drive(_about(flow_id, job))
+        return self._driver.drive(find_job(self._state, idempotency_key, template))

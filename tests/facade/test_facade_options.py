@@ -117,3 +117,13 @@ def test_bad_options_are_refused(options: dict[str, object], emu: Emulator) -> N
     """A bad timeout or retry count in with_options raises ConfigurationError."""
     with Generio(emu.api_key, emu.base_url) as client, pytest.raises(ConfigurationError):
         client.with_options(**options)  # type: ignore[arg-type]
+
+
+def test_copy_keeps_what_it_is_not_given(emu: Emulator) -> None:
+    """with_options keeps the client's timeout and retries for what it is not given (None)."""
+    with Generio(emu.api_key, emu.base_url, timeout=7, max_retries=4) as client:
+        copy = client.with_options(max_retries=None, headers={"X-Trace": "1"})
+        assert copy._state.settings.max_retries == 4
+        assert copy._state.settings.timeout == client._state.settings.timeout
+        assert client.with_options(timeout=None)._state.settings.timeout is None
+        assert client.with_options(max_retries=0)._state.settings.max_retries == 0
