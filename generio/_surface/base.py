@@ -1,8 +1,9 @@
 """What :class:`~generio.Generio` and :class:`~generio.AsyncGenerio` share, I/O aside.
 
-Settings, the per-client state, the public read-only properties, the repr (base URL only:
+Settings, the per-client state, the copy ``with_options`` makes, the repr (base URL only:
 never the key), and :class:`Resource`, so ``help(Generio)`` lists ``flows`` and
-``templates`` with their methods.
+``templates`` with their methods. Only private members: each client defines its public
+ones itself, so type checkers name ``Generio`` or ``AsyncGenerio`` in their messages.
 """
 
 from __future__ import annotations
