@@ -24,13 +24,13 @@ from __future__ import annotations
 import functools
 import logging
 import time
-from typing import Any
+from typing import Any, Generic
 
 import httpx
 
 from generio._http.bounded import LIMIT_EXTENSION, Limit, bound
 from generio._http.policy import BUDGET_EXTENSION, Budget, budget_of, delay
-from generio._http.pools import AsyncPools, Pools
+from generio._http.pools import AsyncPools, C, Pools, _Pools
 from generio._payload.error_body import parse_retry_after
 
 __all__ = ["CAPTURE_EXTENSION", "AsyncSendingClient", "SendingClient", "tags"]
@@ -41,27 +41,44 @@ logger = logging.getLogger("generio")
 CAPTURE_EXTENSION = "generio_seen"
 
 
-class _Attempts:
-    """The state of one request's attempts: which budget, how many, what to log."""
+class _Attempts(Generic[C]):
+    """One ``send()``'s attempts: the retry step both clients' loops drive, as only they await."""
 
-    def __init__(self, request: httpx.Request, max_retries: int) -> None:
+    def __init__(
+        self, request: httpx.Request, pools: _Pools[C], limit: Limit, max_retries: int
+    ) -> None:
         # The facade attaches one budget per logical call to its requests; a bare low-level
         # call gets its own.
         self.budget = budget_of(request) or Budget(max_retries)
+        self.request, self.limit, self.index = request, limit, 0
+        self.pools: _Pools[C] = pools
         self.method = request.method
         self.path = request.url.path
         self.started = time.monotonic()
 
-    def begin(self, request: httpx.Request) -> None:
-        """Note the start of an attempt; cut its timeouts to the call's deadline, if any."""
+    def begin(self) -> C:
+        """Cut the attempt's timeouts to the call's deadline; lend it the least busy pool."""
         self.started = time.monotonic()
         left = self.budget.left()
         if left is not None:
+            request = self.request
             timeouts = dict(request.extensions.get("timeout") or {})
             for phase in ("connect", "read", "write", "pool"):
                 value = timeouts.get(phase)
                 timeouts[phase] = max(min(left, value if value is not None else left), 0.001)
             request.extensions["timeout"] = timeouts
+        pool, self.index = self.pools.take()
+        return pool
+
+    def failed(self, exc: BaseException) -> float | None:
+        """Give the pool back; the delay before a retry, or None to raise ``exc``."""
+        self.pools.give(self.index)
+        return self.after(exc) if isinstance(exc, httpx.TransportError) else None
+
+    def answered(self, response: httpx.Response) -> float | None:
+        """Bound the answer (its close gives the pool back); the delay before a retry."""
+        bound(self.request, response, self.limit, functools.partial(self.pools.give, self.index))
+        return self.after(response)
 
     def after(self, outcome: httpx.Response | Exception) -> float | None:
         """Log an attempt's outcome; return the delay before a retry, or None to stop."""
@@ -177,27 +194,18 @@ class SendingClient(httpx.Client):
         options = _pool_options(self, request, auth, follow_redirects)
         for hook in self.event_hooks["request"]:
             hook(request)
-        attempts = _Attempts(request, self._max_retries)
+        attempts = _Attempts(request, self._pools, self._limit, self._max_retries)
         while True:
-            attempts.begin(request)
-            pool, index = self._pools.take()
+            pool = attempts.begin()  # outside the try: a pool that was not lent is not given back
             try:
                 response = pool.send(request, **options)
-            except httpx.TransportError as exc:
-                self._pools.give(index)
-                wait = attempts.after(exc)
-                if wait is None:
+            except BaseException as exc:
+                if (wait := attempts.failed(exc)) is None:
                     raise
-                time.sleep(wait)
-                continue
-            except BaseException:
-                self._pools.give(index)
-                raise
-            bound(request, response, self._limit, functools.partial(self._pools.give, index))
-            wait = attempts.after(response)
-            if wait is None:
-                break
-            response.close()
+            else:
+                if (wait := attempts.answered(response)) is None:
+                    break
+                response.close()
             time.sleep(wait)
         _keep(request, response)
         try:
@@ -256,27 +264,18 @@ class AsyncSendingClient(httpx.AsyncClient):
         options = _pool_options(self, request, auth, follow_redirects)
         for hook in self.event_hooks["request"]:
             await hook(request)
-        attempts = _Attempts(request, self._max_retries)
+        attempts = _Attempts(request, self._pools, self._limit, self._max_retries)
         while True:
-            attempts.begin(request)
-            pool, index = self._pools.take()
+            pool = attempts.begin()  # outside the try: a pool that was not lent is not given back
             try:
                 response = await pool.send(request, **options)
-            except httpx.TransportError as exc:
-                self._pools.give(index)
-                wait = attempts.after(exc)
-                if wait is None:
+            except BaseException as exc:
+                if (wait := attempts.failed(exc)) is None:
                     raise
-                await anyio.sleep(wait)
-                continue
-            except BaseException:
-                self._pools.give(index)
-                raise
-            bound(request, response, self._limit, functools.partial(self._pools.give, index))
-            wait = attempts.after(response)
-            if wait is None:
-                break
-            await response.aclose()
+            else:
+                if (wait := attempts.answered(response)) is None:
+                    break
+                await response.aclose()
             await anyio.sleep(wait)
         _keep(request, response)
         try:
