@@ -1,22 +1,7 @@
 """The httpx clients generio sends through: plain httpx, with retries and bounded answers.
 
-:class:`SendingClient` (:class:`AsyncSendingClient`) is an ``httpx.Client`` that builds
-requests as any other (base URL, auth, headers, timeout) and overrides only ``send()``: each
-attempt goes through the least busy of the plain pools (``_http/pools.py``: httpx picks the
-proxy there), a failure that is safe to repeat is retried as :mod:`generio._http.policy`
-says, and the answer is bounded (:func:`generio._http.bounded.bound`) before its body is
-read. The facade's requests and ``client.low_level``'s go through the same ``send()``, so
-both get the same auth, timeouts, retries and bounds.
-
-A client and its :meth:`~generio.Generio.with_options` copies share the pools; each has
-its own ``SendingClient`` carrying its timeout, headers and ``max_retries`` into every
-request it builds (a copy costs no connection). Only the client that made the pools closes
-them.
-
-What one logical call attaches to its requests (its retry budget, its body limit, the box
-that keeps its answer for error messages) travels in the request's httpx ``extensions``
-(:func:`tags`), never in a context variable: a stream opened in one thread or task can be
-read in another (a web framework's thread pool, a task group).
+A call's budget, limit and answer box ride in the request's ``extensions``, never in a context
+variable, so a stream opened in one thread or task can be read in another.
 """
 
 from __future__ import annotations
@@ -150,15 +135,7 @@ def _keep(request: httpx.Request, response: httpx.Response) -> None:
 
 
 class SendingClient(httpx.Client):
-    """An ``httpx.Client`` whose ``send()`` goes through :class:`Pools`, retrying and bounded.
-
-    Args:
-        pools: the plain clients to send through (shared with ``with_options`` copies).
-        owner: closing this client closes the pools (the client that made them).
-        max_retries: the budget of a request sent outside a facade call (``low_level``).
-        max_response_bytes: the largest body read, decompressed, outside a download.
-        options: ``httpx.Client``'s own (base URL, auth, headers, timeout...).
-    """
+    """An ``httpx.Client`` whose ``send()`` goes through :class:`Pools`, retrying and bounded."""
 
     def __init__(
         self,
@@ -183,12 +160,7 @@ class SendingClient(httpx.Client):
         auth: Any = httpx.USE_CLIENT_DEFAULT,
         follow_redirects: Any = httpx.USE_CLIENT_DEFAULT,
     ) -> httpx.Response:
-        """Send ``request`` through the least busy pool, retrying within the budget.
-
-        Raises:
-            ClientClosedError: the client that made the pools closed them.
-            RuntimeError: this client was closed (as httpx says it).
-        """
+        """Send ``request`` through the least busy pool, retrying within the budget."""
         if self.is_closed:
             raise RuntimeError("Cannot send a request, as the client has been closed.")
         options = _pool_options(self, request, auth, follow_redirects)
@@ -251,12 +223,7 @@ class AsyncSendingClient(httpx.AsyncClient):
         auth: Any = httpx.USE_CLIENT_DEFAULT,
         follow_redirects: Any = httpx.USE_CLIENT_DEFAULT,
     ) -> httpx.Response:
-        """Send ``request`` through the least busy pool, retrying within the budget.
-
-        Raises:
-            ClientClosedError: the client that made the pools closed them.
-            RuntimeError: this client was closed (as httpx says it).
-        """
+        """Send ``request`` through the least busy pool, retrying within the budget."""
         import anyio  # httpx depends on anyio; imported here to keep `import generio` light
 
         if self.is_closed:
@@ -296,15 +263,7 @@ class AsyncSendingClient(httpx.AsyncClient):
 
 
 def tags(budget: Budget, limit: Limit | None = None) -> tuple[dict[str, Any], list[httpx.Response]]:
-    """Return the ``extensions`` of one request of a logical call, and its answer box.
-
-    Args:
-        budget: the call's retry budget, shared by ``send()`` and the job.
-        limit: the answer's own size limit (a download's), instead of the client's.
-
-    The box receives the final answer, so an error built after parsing failed can still
-    quote it.
-    """
+    """Return the ``extensions`` of one request of a logical call, and its answer box."""
     seen: list[httpx.Response] = []
     extensions: dict[str, Any] = {BUDGET_EXTENSION: budget, CAPTURE_EXTENSION: seen}
     if limit is not None:
