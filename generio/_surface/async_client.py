@@ -1,10 +1,4 @@
-""":class:`AsyncGenerio`, the asyncio (and trio) client: its public surface.
-
-Same surface as :class:`~generio.Generio`, awaited (batches: ``_surface/batches.py``).
-Every method builds a job (``generio._jobs``, shared with the blocking client) and hands it
-to the async driver (``generio._drivers.asynchronous``). Async work uses anyio, which httpx
-already depends on, so generio runs under asyncio and trio alike.
-"""
+""":class:`AsyncGenerio`, the asyncio (and trio) client: its public surface."""
 
 from __future__ import annotations
 

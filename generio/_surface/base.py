@@ -1,9 +1,4 @@
-"""What :class:`~generio.Generio` and :class:`~generio.AsyncGenerio` share, I/O aside.
-
-Settings, the per-client state, the public read-only properties, the repr (base URL only:
-never the key), and :class:`Resource`, so ``help(Generio)`` lists ``flows`` and
-``templates`` with their methods.
-"""
+"""What :class:`~generio.Generio` and :class:`~generio.AsyncGenerio` share, I/O aside."""
 
 from __future__ import annotations
 
@@ -62,13 +57,7 @@ def summary(kind: type, title: str) -> str:
 
 
 class Resource(Generic[R]):
-    """A client's read-only resource attribute (``flows``, ``templates``), documented.
-
-    Args:
-        kind: the resource's class, whose methods the docstring lists.
-        attribute: the instance attribute holding the resource.
-        title: the first line of the docstring.
-    """
+    """A client's read-only resource attribute (``flows``, ``templates``), documented."""
 
     def __init__(self, kind: type[R], attribute: str, title: str) -> None:
         self._attribute = attribute
@@ -157,17 +146,7 @@ class ClientBase:
         key_lookup: KeyLookup | None = None,
         **options: Any,
     ) -> Settings:
-        """Resolve and check the settings, and start the client's state.
-
-        Args:
-            api_key: the key, already wrapped: no frame that can raise holds it raw.
-            base_url: the service's URL, or None.
-            key_lookup: how keys are looked for; the defaults when None.
-            options: the constructor's other settings (see :func:`resolve_settings`).
-
-        Raises:
-            ConfigurationError: no API key, a malformed or insecure base URL, a bad setting.
-        """
+        """Resolve and check the settings, and start the client's state."""
         from generio._jobs.state import ClientState  # loaded with the first client
 
         if key_lookup is not None and not isinstance(key_lookup, KeyLookup):

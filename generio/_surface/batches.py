@@ -1,8 +1,4 @@
-"""``run_many`` and ``iter_run_many`` of both clients: many jobs, in order of ending.
-
-The methods check and plan the jobs, then hand them to the client's driver's scheduler
-(``_drivers/batch_sync.py``: threads; ``_drivers/batch_async.py``: anyio tasks).
-"""
+"""``run_many`` and ``iter_run_many`` of both clients: many jobs, in order of ending."""
 
 from __future__ import annotations
 

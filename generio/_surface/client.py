@@ -1,9 +1,4 @@
-""":class:`Generio`, the blocking client: its public surface.
-
-Every public method builds a job and drives it; the driver performs each effect with a
-blocking call. The logic (what to request, retries, reconciliation, polling) lives in the
-jobs and pure modules, shared with :class:`~generio.AsyncGenerio`.
-"""
+""":class:`Generio`, the blocking client: its public surface."""
 
 from __future__ import annotations
 

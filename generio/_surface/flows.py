@@ -1,8 +1,4 @@
-"""``client.flows`` of both clients: create, follow and collect flows.
-
-Each method builds a job (``generio._jobs``; the modules load on first use, so importing
-the client stays light) and hands it to the driver it was given.
-"""
+"""``client.flows`` of both clients: create, follow and collect flows."""
 
 from __future__ import annotations
 

@@ -1,11 +1,4 @@
-"""The output methods of ``client.flows``, the two clients' shared part.
-
-``outputs``, ``output``, ``download_outputs`` and ``download_output(flow_id, asset_id,
-dest)`` (``dest`` is looked at before its job starts) are jobs of ``generio._jobs``
-(``outputs``, ``downloads``): each read of a finished flow's outputs rides out transient
-failures until ``download_timeout``, and its errors name the flow. ``stream_output`` hands
-out an ``OutputStream`` (``streams.py``, loaded on the first stream).
-"""
+"""The output methods of ``client.flows``, the two clients' shared part."""
 
 from __future__ import annotations
 
@@ -26,13 +19,7 @@ __all__ = ["AsyncOutputMethods", "OutputMethods", "output_target"]
 
 
 def output_target(dest: str | os.PathLike[str]) -> tuple[Path, str | None]:
-    """Split ``dest`` into a directory and a file name (None: named by the asset id).
-
-    Looked at before the download's job starts (the job does no file work).
-
-    Raises:
-        InputError: ``dest`` is neither a file name nor a directory.
-    """
+    """Split ``dest`` into a directory and a file name (None: named by the asset id)."""
     target = Path(dest)
     if target.is_dir():
         return target, None
