@@ -60,10 +60,14 @@ class AsyncGenerio(AsyncBatches, ClientBase):
         # Wrapped at once: from here on no frame holds the raw key (tracebacks with locals).
         key = Secret.wrap(api_key)
         del api_key
-        settings = self._configure(
+        from generio._http.clients import new_async_pools
+
+        self._configure(
             key,
             base_url,
             key_lookup,
+            http_client,
+            new_async_pools,
             timeout=timeout,
             max_retries=max_retries,
             allow_insecure=allow_insecure,
@@ -71,12 +75,6 @@ class AsyncGenerio(AsyncBatches, ClientBase):
             max_download_bytes=max_download_bytes,
             download_timeout=download_timeout,
         )
-        self._user = http_client
-        self._headers = {}
-        from generio._http.clients import effective_timeout, new_async_pools
-
-        self._pools = new_async_pools(http_client)
-        self._wire(effective_timeout(settings, timeout, http_client))
 
     def _wire(self, timeout: httpx.Timeout | None) -> None:
         from generio._drivers.asynchronous import AsyncDriver  # loaded with the first client

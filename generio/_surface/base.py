@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import inspect
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Generic, NoReturn, Self, TypeVar, overload
 
 import attrs
@@ -15,7 +15,6 @@ from generio._http.settings import (
     NOT_GIVEN,
     NotGiven,
     Secret,
-    Settings,
     check_timeout,
     resolve_settings,
 )
@@ -143,17 +142,23 @@ class ClientBase:
         self,
         api_key: Secret | None,
         base_url: str | None,
-        key_lookup: KeyLookup | None = None,
+        key_lookup: KeyLookup | None,
+        user: Any,
+        new_pools: Callable[[Any], Any],
         **options: Any,
-    ) -> Settings:
-        """Resolve and check the settings, and start the client's state."""
+    ) -> None:
+        """Check the settings, open the pools and wire the client: both constructors' body."""
+        from generio._http.clients import effective_timeout
         from generio._jobs.state import ClientState  # loaded with the first client
 
         if key_lookup is not None and not isinstance(key_lookup, KeyLookup):
             raise ConfigurationError(f"key_lookup must be a KeyLookup, not {key_lookup!r}.")
         settings = resolve_settings(api_key, base_url, **options)
         self._state = ClientState(settings, lookup=key_lookup)
-        return settings
+        self._user = user
+        self._headers = {}
+        self._pools = new_pools(user)
+        self._wire(effective_timeout(settings, options["timeout"], user))
 
     @property
     def base_url(self) -> str:
