@@ -153,7 +153,6 @@ def _streamed(
 
 
 def list_templates_op() -> Operation[list[Template]]:
-    """List the templates."""
     return _operation(
         list_templates._get_kwargs(),
         lambda body: [template_from_json(t) for t in items_of(body, "templates")],
@@ -179,7 +178,6 @@ def page_op(op: Operation[Page[T]], path: str) -> Operation[Page[T]]:
 
 
 def get_flow_op(flow_id: str) -> Operation[Flow]:
-    """Read one flow."""
     return _operation(get_flow._get_kwargs(check_id(flow_id)), flow_from_json)
 
 

@@ -144,7 +144,6 @@ def step_key(key: str, number: int) -> str:
 
 
 def check_concurrency(concurrency: object) -> int:
-    """Return ``concurrency``, checked."""
     if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
         raise ConfigurationError(f"concurrency must be an integer >= 1, not {concurrency!r}.")
     return concurrency

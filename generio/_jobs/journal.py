@@ -164,5 +164,4 @@ class LoadJournal(Local[Journal]):
     blocking = True
 
     def perform(self) -> Journal:
-        """Read it."""
         return Journal.load(self.path)

@@ -87,8 +87,6 @@ class ClientBase:
     _pools: Any
     #: Whether closing this client closes ``_pools``: the client that made them does.
     _owner: bool = True
-    #: The user's own httpx client, or None.
-    _user: Any = None
     #: Headers added to every request (``with_options``).
     _headers: Mapping[str, str] = {}
 
@@ -155,7 +153,6 @@ class ClientBase:
             raise ConfigurationError(f"key_lookup must be a KeyLookup, not {key_lookup!r}.")
         settings = resolve_settings(api_key, base_url, **options)
         self._state = ClientState(settings, lookup=key_lookup)
-        self._user = user
         self._headers = {}
         self._pools = new_pools(user)
         self._wire(effective_timeout(settings, options["timeout"], user))
