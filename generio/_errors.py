@@ -1,4 +1,8 @@
-"""The one error hierarchy of generio: every expected failure is one of these."""
+"""The one error hierarchy of generio: every expected failure is one of these.
+
+Messages say what to do and never carry a secret (``_secret.hide_secrets``); every
+error pickles whole (``_pickling.py``). The tree is in the README's "Errors".
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""The logic of ``flows.stream_output``, shared by both clients' streams; it does no I/O."""
+"""The logic of ``flows.stream_output``, shared by both clients' streams; it does no I/O.
+
+Nothing of a request lives in a context variable, so a stream opened in one thread or
+task can be read in another (Starlette reads a sync iterator from a thread pool).
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""Answers with a ceiling: every body is decompressed here, in small pieces, and counted."""
+"""Answers with a ceiling: every body is decompressed here, in small pieces, and counted.
+
+httpx would inflate a whole network chunk at once inside ``read()``: a small gzip bomb
+becomes gigabytes, so the limit counts decompressed bytes, piece by piece.
+"""
 
 from __future__ import annotations
 

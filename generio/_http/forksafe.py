@@ -1,4 +1,8 @@
-"""What must not cross ``os.fork()``: locks held by the parent's threads, and its pools."""
+"""What must not cross ``os.fork()``: locks held by the parent's threads, and its pools.
+
+A lock held by another thread at the fork stays held in the child for ever, and a child
+on its parent's keep-alive connections would read the parent's answers.
+"""
 
 from __future__ import annotations
 

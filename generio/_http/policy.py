@@ -1,4 +1,8 @@
-"""The one retry policy of generio, pure and shared by the clients' ``send()`` and the jobs."""
+"""The one retry policy of generio, pure and shared by the clients' ``send()`` and the jobs.
+
+``send()`` repeats only what is safe to repeat (a POST only when it never reached the
+server); an ambiguous POST is the jobs' to decide (``_jobs/retries.py``, ``create.py``).
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""The plain httpx clients every request goes through: httpx picks the proxy, we pick the pool."""
+"""The plain httpx clients every request goes through: httpx picks the proxy, we pick the pool.
+
+Plain httpx clients, so httpx reads the proxy variables and certificates as for any
+application; several small pools, as httpcore walks every connection per request.
+"""
 
 from __future__ import annotations
 

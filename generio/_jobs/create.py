@@ -1,4 +1,8 @@
-"""Creating flows and uploading inputs without ever doing either twice."""
+"""Creating flows and uploading inputs without ever doing either twice.
+
+The service bills every flow and de-duplicates nothing, so a POST whose answer was lost
+is never simply repeated: what it may have made is looked for first (by its key).
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""Downloading a finished flow's outputs, the job half: which files, and retrying them."""
+"""Downloading a finished flow's outputs, the job half: which files, and retrying them.
+
+The flow is paid for, so a broken download is started again, with backoff, until
+``download_timeout`` (``retries.ride_out``); a broken attempt leaves nothing behind.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""Jobs as generators of effects: the logic once, the I/O in two thin drivers."""
+"""Jobs as generators of effects: the logic once, the I/O in two thin drivers.
+
+A job does no I/O, so the same logic runs under both clients (and a fake driver in
+the unit tests); an interrupted job may still yield its clean-up effects.
+"""
 
 from __future__ import annotations
 

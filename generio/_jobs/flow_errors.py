@@ -1,4 +1,8 @@
-"""Errors raised once a flow exists: they name it, and never advise paying for another."""
+"""Errors raised once a flow exists: they name it, and never advise paying for another.
+
+A flow is billed when created: whatever fails after that must let the caller find it
+again (``generio_flow_id``), never suggest buying a second one.
+"""
 
 from __future__ import annotations
 

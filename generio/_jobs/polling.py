@@ -1,4 +1,8 @@
-"""When to look at a running flow again: pure decisions shared by both clients."""
+"""When to look at a running flow again: pure decisions shared by both clients.
+
+A fixed 5 s poll adds up to 5 s of latency and polls long flows for nothing, so the
+next look is estimated from the progress rate.
+"""
 
 from __future__ import annotations
 

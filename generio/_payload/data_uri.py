@@ -1,4 +1,8 @@
-"""Data URIs, the way the Flows API carries files inside JSON (``generio.data_uri``)."""
+"""Data URIs, the way the Flows API carries files inside JSON (``generio.data_uri``).
+
+Base64 is strict everywhere (standard alphabet, padding only at the end); uploads and
+downloads stream, so memory follows the chunk size, never the file's.
+"""
 
 from __future__ import annotations
 
