@@ -1,13 +1,4 @@
-"""`python -m generio` and the `generio` console script.
-
-The command line lives in the ``cli`` extra; without it, ``generio`` still answers
-``--version`` and otherwise says which extra is missing and how to install it (exit code 2).
-
-Ctrl-C at any moment ends with exit code 130 and one line, never a traceback. The console
-script starts in ``_generio_launch`` (outside this package), which catches Ctrl-C while
-generio and typer are still being imported; here, a Ctrl-C outside a command's own handling
-(parsing, closing) is caught too.
-"""
+"""`python -m generio` and the `generio` console script."""
 
 from __future__ import annotations
 
@@ -35,13 +26,7 @@ def interrupted() -> int:
 
 
 def main(argv: list[str] | None = None, *, sigint: Handler = None) -> int:
-    """Run the command line with ``argv`` (``sys.argv[1:]`` when None); return the exit code.
-
-    Args:
-        argv: the arguments after the program name.
-        sigint: the SIGINT handler to put back once the command line is loaded (the
-            launcher's start-up handler exits at once; commands handle Ctrl-C themselves).
-    """
+    """Run the command line with ``argv`` (``sys.argv[1:]`` when None); return the exit code."""
     try:
         return _main(sys.argv[1:] if argv is None else argv, sigint)
     except KeyboardInterrupt:

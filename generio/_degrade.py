@@ -1,10 +1,4 @@
-"""Saying once that the service answered unexpectedly, without failing.
-
-The tolerant reader (``_payload/wire.py``), the data-URI reader and the jobs call :func:`degraded`
-whenever they accept something other than what our spec describes. Each kind is logged once
-per process at WARNING on the ``generio`` logger: enough to notice that the service differs
-from our guess, never a flood in a long batch.
-"""
+"""Saying once that the service answered unexpectedly, without failing."""
 
 from __future__ import annotations
 

@@ -1,37 +1,7 @@
 """The one error hierarchy of generio: every expected failure is one of these.
 
-::
-
-    GenerioError
-    ├── ConfigurationError        (also ValueError)   bad client settings
-    ├── InputError                (also ValueError)   bad local input: file, MIME type, data URI
-    │   └── IdempotencyConflictError                   a key reused for a different request
-    ├── APIError                                       talking to the service failed
-    │   ├── LookupIncompleteError                      a key's lookup could not read enough
-    │   ├── APIConnectionError                         no usable response (reset, DNS, TLS)
-    │   │   └── APITimeoutError   (also TimeoutError)
-    │   │       └── DownloadTimeoutError                a download past download_timeout
-    │   └── APIStatusError                             the service answered with an error
-    │       ├── AuthenticationError      401
-    │       ├── PermissionDeniedError    403
-    │       ├── NotFoundError            404
-    │       ├── ConflictError            409
-    │       ├── ValidationError          422 (field errors parsed)
-    │       ├── RateLimitError           429
-    │       └── ServerError              5xx, or a body generio cannot parse
-    │           └── ResponseTooLargeError  an answer past max_response/download_bytes
-    ├── ClientClosedError     (also RuntimeError) the client was closed
-    ├── MissingExtraError     (also ImportError)  an optional extra is not installed
-    ├── OutputSaveError       (also OSError)      an output could not be written locally
-    ├── WrongEventLoopError   (also RuntimeError) an AsyncGenerio used from another loop
-    ├── FlowFailed                                     a flow ended failed or aborted
-    ├── FlowNotStarted                                 waiting on a flow nobody started
-    └── WaitTimeout               (also TimeoutError) waiting gave up; the flow runs on
-
-Messages say what went wrong and what to do, never with a secret: every message passes
-:func:`~generio._secret.hide_secrets`. Every error pickles whole (``_pickling.py``). The
-errors that carry a flow are in ``_outcomes.py``; a response becomes an error in
-``_payload/error_body.py``.
+Messages say what to do and never carry a secret (``_secret.hide_secrets``); every
+error pickles whole (``_pickling.py``). The tree is in the README's "Errors".
 """
 
 from __future__ import annotations

@@ -1,9 +1,4 @@
-"""Which optional extra a feature needs, checked before its heavy imports.
-
-Checked by looking the modules up (``importlib.util.find_spec``), not importing them, so the
-check costs nothing when the extra is there and fails with :class:`MissingExtraError`, which
-names the extra and both ways to install it, when it is not.
-"""
+"""Which optional extra a feature needs, checked before its heavy imports."""
 
 from __future__ import annotations
 
@@ -26,16 +21,7 @@ def _missing(module: str) -> bool:
 
 
 def require_extra(feature: str, extra: str, modules: tuple[str, ...]) -> None:
-    """Raise unless every module of the extra can be imported.
-
-    Args:
-        feature: what needs it, for the message (``generio.testing.Emulator``).
-        extra: the extra to install, as pip spells it (``emulator``, ``cli,emulator``).
-        modules: the top-level modules the extra brings.
-
-    Raises:
-        MissingExtraError: one of ``modules`` is not installed.
-    """
+    """Raise unless every module of the extra can be imported."""
     for module in modules:
         if _missing(module):
             raise MissingExtraError(feature, extra, module)

@@ -1,9 +1,4 @@
-"""Facts about a GLB read from its JSON chunk alone: triangles, vertices, bounds, textures.
-
-The preview page and the Jupyter display show them beside the viewer. Nothing here decodes
-vertex data: counts come from accessor ``count``s and the bounding box from the POSITION
-accessors' ``min``/``max`` (which glTF 2.0 requires), carried through each node's transform.
-"""
+"""Facts about a GLB read from its JSON chunk alone: triangles, vertices, bounds, textures."""
 
 from __future__ import annotations
 
@@ -25,20 +20,7 @@ _IDENTITY: Matrix = (1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1)
 
 @attrs.frozen
 class ModelFacts:
-    """What a person wants to know about a model before opening it.
-
-    Attributes:
-        size_bytes: the file's size.
-        triangles: triangles drawn by the default scene (instances counted each time).
-        vertices: vertices of those primitives (POSITION counts).
-        bounds_min: the scene's bounding box corner, in metres, or None when unknown.
-        bounds_max: the opposite corner, or None.
-        textures: how many textures the materials can use.
-        images: one line per embedded image (type, pixels when readable, bytes).
-        meshes: how many meshes the file defines.
-        materials: how many materials.
-        generator: ``asset.generator``, when the file names one.
-    """
+    """What a person wants to know about a model before opening it."""
 
     size_bytes: int
     triangles: int
@@ -161,11 +143,7 @@ def _split(data: bytes) -> tuple[dict[str, Any], bytes]:
 
 
 def model_facts(data: bytes) -> ModelFacts:
-    """Read the facts of a GLB.
-
-    Raises:
-        ValueError: ``data`` is not a GLB, or its JSON is unreadable.
-    """
+    """Read the facts of a GLB."""
     document, binary = _split(data)
     meshes = document.get("meshes") or []
     accessors = document.get("accessors") or []

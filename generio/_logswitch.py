@@ -1,12 +1,4 @@
-"""``GENERIO_LOG=debug|info``: generio's log on stderr without a line of code.
-
-Read once, when ``generio`` is imported. Unset (the usual case) costs one dictionary
-look-up: nothing is configured and the ``generio`` logger stays as the application set it.
-Set, it gets one stderr handler at that level; only the ``generio`` logger, never the root,
-so an application's own logging is left alone. The handler passes every line through the
-same secret scrubbing as error messages, and generio never logs a key or an
-``Authorization`` header in the first place (only methods, paths, statuses and timings).
-"""
+"""``GENERIO_LOG=debug|info``: generio's log on stderr without a line of code."""
 
 from __future__ import annotations
 
@@ -37,12 +29,7 @@ class _Scrub(logging.Filter):
 
 
 def configure_from_environment(environ: dict[str, str] | None = None) -> logging.Handler | None:
-    """Attach a stderr handler to the ``generio`` logger when ``$GENERIO_LOG`` asks for one.
-
-    Returns:
-        The handler attached, or None when the variable is unset, empty or unknown (an
-        unknown value gives a warning naming the accepted ones).
-    """
+    """Attach a stderr handler to the ``generio`` logger when ``$GENERIO_LOG`` asks for one."""
     value = (os.environ if environ is None else environ).get(ENV_LOG, "").strip().lower()
     if not value:
         return None

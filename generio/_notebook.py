@@ -1,27 +1,4 @@
-"""Jupyter displays of models: the viewer's code once per notebook, light cards after it.
-
-A notebook keeps every output it shows. Inlining the 1.1 MB viewer (model-viewer, with
-three.js) into each display made a notebook grow by that much per model shown. Here the
-first display in a kernel session carries the viewer's code in a ``<script>`` that defines
-the ``<model-viewer>`` element on the notebook's page; every later display is only its
-cards (the model as a data URI, the facts), which that definition upgrades. Offline still:
-the code travels inside the notebook, not from a CDN.
-
-Jupyter's output model sets the rules followed here:
-
-- Outputs are HTML in the notebook's own page (JupyterLab, Notebook 7, VS Code), whose
-  scripts run in order as the outputs render, also when a saved notebook is opened again.
-  A custom element defined by one output upgrades the elements of every other output,
-  whenever it comes, so the order in which outputs render does not matter.
-- Re-running a cell replaces its outputs. When the cell whose output carried the code runs
-  again (the same ``cellId`` in the request's metadata), its next display carries the code
-  again, so the saved notebook keeps it.
-- Colab shows each output in a page of its own: there every display carries the code.
-- The classic Notebook loads RequireJS, whose ``define`` would swallow the viewer's UMD
-  bundle; the code runs with ``define``, ``exports`` and ``module`` hidden.
-- Until the element is defined (the carrying output cleared, say), each viewer shows a
-  line saying so, by CSS (``:not(:defined)``), not by script.
-"""
+"""Jupyter displays of models: the viewer's code once per notebook, light cards after it."""
 
 from __future__ import annotations
 
@@ -129,13 +106,7 @@ def _guarded(code: str) -> str:
 
 
 def display_html(cards: str, title: str, viewer_code: Callable[[], str]) -> str:
-    """Return one Jupyter display: the cards, and the viewer's code when this one carries it.
-
-    Args:
-        cards: the models' cards (``<section class="card">`` each).
-        title: the display's heading.
-        viewer_code: returns model-viewer's JavaScript (read only when it is sent).
-    """
+    """Return one Jupyter display: the cards, and the viewer's code when this one carries it."""
     code = _guarded(viewer_code()) if _LEDGER.needs_code() else ""
     return (
         f'<div class="generio-preview"><style>{_STYLE}</style>{code}'

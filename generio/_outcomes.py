@@ -1,8 +1,4 @@
-"""Errors about what became of a flow: it failed, was never started, or outlived a wait.
-
-Apart from ``_errors.py`` because they carry flows: the models import the base errors, so the
-base errors cannot import the models.
-"""
+"""Errors about what became of a flow: it failed, was never started, or outlived a wait."""
 
 from __future__ import annotations
 

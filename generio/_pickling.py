@@ -1,16 +1,4 @@
-"""Errors that cross process boundaries: pickled whole, rebuilt without calling ``__init__``.
-
-Python pickles an exception as ``cls(*args)`` plus its ``__dict__``. generio's errors take
-keyword arguments and build their message from them, so ``cls(message)`` fails when the
-error is unpickled: in a ``ProcessPoolExecutor`` that breaks the pool (every pending
-future fails, the flows of the other workers are left running) and ``multiprocessing.Pool``
-hangs. :func:`reduce_error` pickles any error as its class, its ``args``, every instance
-attribute (``status_code``, ``request_id``, ``generio_flow_id``, notes, and any attribute a
-later version adds) and the C-level fields of a built-in base (``OSError.errno``,
-``ImportError.name``); :func:`restore_error` rebuilds it with ``__new__``, so no
-constructor signature matters. Nothing secret is held by an error to begin with: messages
-and bodies are scrubbed when the error is built, and the key's wrapper refuses pickling.
-"""
+"""Errors that cross process boundaries: pickled whole, rebuilt without calling ``__init__``."""
 
 from __future__ import annotations
 

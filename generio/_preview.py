@@ -1,11 +1,4 @@
-"""Self-contained HTML pages of GLB models: Jupyter's view of assets, ``generio preview``.
-
-A page holds one card per model: Google's ``<model-viewer>`` (bundled under
-``_preview_assets/`` and inlined, as is each model as a data URI, so a page opens offline)
-and the model's facts (``_glbinfo.py``). In Jupyter the cards show while the models add up
-to at most :data:`INLINE_MAX_BYTES`, with the viewer's code sent once per notebook
-(``_notebook.py``); above that, a text summary.
-"""
+"""Self-contained HTML pages of GLB models: Jupyter's view of assets, ``generio preview``."""
 
 from __future__ import annotations
 
@@ -54,13 +47,7 @@ for (const viewer of document.querySelectorAll("model-viewer")) {
 
 @attrs.frozen
 class PreviewItem:
-    """One model to show.
-
-    Attributes:
-        title: the card's heading (a file name, an asset id).
-        data: the GLB's bytes.
-        note: an extra line under the heading, e.g. the flow it came from.
-    """
+    """One model to show."""
 
     title: str
     data: bytes
@@ -142,14 +129,7 @@ def _card(item: PreviewItem, orbit: str | None = None) -> str:
 def render_page(
     items: Sequence[PreviewItem], *, title: str = "generio preview", orbit: str | None = None
 ) -> str:
-    """Build one self-contained HTML page showing every model side by side.
-
-    Args:
-        items: the models.
-        title: the page's title and heading.
-        orbit: where every viewer's camera starts, as model-viewer's ``camera-orbit``
-            (``"35deg 70deg auto"``: turned and from above); straight ahead when None.
-    """
+    """Build one self-contained HTML page showing every model side by side."""
     cards = "\n".join(_card(item, orbit) for item in items)
     return (
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'

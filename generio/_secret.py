@@ -1,20 +1,4 @@
-"""The API key in a wrapper that never shows it.
-
-The key is held by :class:`Secret` from the moment a client receives it. Its ``repr`` and
-``str`` are redacted, so no repr of a setting, a client, a log argument or a traceback
-formatted with its frames' locals (``traceback``'s ``capture_locals``, rich's
-``show_locals``) can show it. The raw text is read back in one place only, where the
-``Authorization`` header is built (:class:`~generio._http.settings.BearerAuth`), and it is never
-kept in a local variable of a frame that can raise.
-
-Every text generio writes is scrubbed by :func:`hide_secrets`: error messages (in
-``GenerioError.__init__``), an error's ``body``, ``detail`` and ``headers``, and every record
-of the ``generio`` logger at every level (a filter on the logger, :class:`RedactFilter`).
-It hides every live :class:`Secret` (each registers itself: API keys, and proxy credentials
-read from ``HTTP_PROXY`` & co., see :func:`proxy_secrets`) in all its echoed forms, and
-whatever looks like a credential whoever it belongs to: an ``Authorization`` or
-``Proxy-Authorization`` value, a ``Basic``/``Bearer`` token, a password in a URL.
-"""
+"""The API key in a wrapper that never shows it."""
 
 from __future__ import annotations
 
@@ -49,13 +33,7 @@ MIN_HIDDEN: Final = 8
 
 
 class Secret:
-    """A secret string: redacted in ``repr``/``str``, hidden from text on request.
-
-    Args:
-        value: the secret (the caller's frame should drop its own reference to it).
-        wrong_type: the type's name when what was passed was not a ``str`` at all (its
-            value is then not kept).
-    """
+    """A secret string: redacted in ``repr``/``str``, hidden from text on request."""
 
     __slots__ = ("__value", "__weakref__", "_forms", "wrong_type")
 
@@ -109,11 +87,7 @@ class Secret:
         return None
 
     def forms(self) -> tuple[str, ...]:
-        """Return the secret as it may appear when a server echoes it, escaped or not.
-
-        Raw, JSON-escaped (also with the slash escaped), HTML-escaped, URL-quoted (``%XX`` in
-        either case, ``+`` for spaces or not). Empty when the secret is too short to hide.
-        """
+        """Return the secret as it may appear when a server echoes it, escaped or not."""
         if self._forms is not None:
             return self._forms
         value = self.__value
@@ -169,12 +143,7 @@ if hasattr(os, "register_at_fork"):
 
 @contextlib.contextmanager
 def hiding(secret: Secret | None) -> Iterator[None]:
-    """While the block runs, text from the service shows ``***`` wherever ``secret`` was.
-
-    Escaped echoes count too: JSON-escaped, HTML-escaped and URL-quoted forms are hidden
-    (:meth:`Secret.forms`). Only the wrapper is kept here, never the raw text, so this
-    frame shows nothing in a traceback formatted with its locals.
-    """
+    """While the block runs, text from the service shows ``***`` wherever ``secret`` was."""
     if secret is None or not secret.forms():
         yield
         return
@@ -186,11 +155,7 @@ def hiding(secret: Secret | None) -> Iterator[None]:
 
 
 def hide_secrets(text: str) -> str:
-    """Return ``text`` with every secret, and whatever looks like a credential, as ``***``.
-
-    The secrets are those alive in the process (:class:`Secret` registers each) and those
-    of the enclosing :func:`hiding` blocks; then :func:`redact_credentials`.
-    """
+    """Return ``text`` with every secret, and whatever looks like a credential, as ``***``."""
     with _LOCK:
         live = list(_LIVE.values())
     forms = {form for secret in (*_SECRETS.get(), *live) for form in secret.forms()}
@@ -230,11 +195,7 @@ def redact_credentials(text: str) -> str:
 
 
 def proxy_secrets(url: str) -> tuple[Secret, ...]:
-    """Return the credentials of a proxy URL as secrets (none without a password).
-
-    The password, ``user:password`` and its base64 (the ``Proxy-Authorization: Basic``
-    value httpx sends), each hidden while the returned secrets live.
-    """
+    """Return the credentials of a proxy URL as secrets (none without a password)."""
     try:
         parts = urlsplit(url if "://" in url else f"http://{url}")
         user, password = parts.username, parts.password

@@ -1,9 +1,4 @@
-"""The closed vocabularies of the API as ``Literal`` types, so a typo fails the type check.
-
-They only type what you pass and what you compare with: values the service sends are kept
-as they come, so a state this version does not know yet still parses (``Flow.state`` is
-``FlowState | str``). ``tests/unit/test_types.py`` checks them against the spec.
-"""
+"""The closed vocabularies of the API as ``Literal`` types, so a typo fails the type check."""
 
 from __future__ import annotations
 

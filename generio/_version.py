@@ -1,8 +1,4 @@
-"""The installed distribution's version, read from its metadata on first use.
-
-Reading it means ``importlib.metadata`` and a scan of the installed distributions, which
-would be a third of generio's import time; ``__version__`` is computed when first asked for.
-"""
+"""The installed distribution's version, read from its metadata on first use."""
 
 import functools
 from typing import TYPE_CHECKING, Any

@@ -1,10 +1,4 @@
-"""Answers into results and errors: what a driver does with each request of a job.
-
-:func:`generio_errors` wraps one request: whatever escapes it (an httpx failure, a parse
-that choked on a hostile answer) leaves as one of generio's errors, with the API key hidden.
-:func:`read_answer` turns a read response into the operation's result, or the error its
-status stands for.
-"""
+"""Answers into results and errors: what a driver does with each request of a job."""
 
 from __future__ import annotations
 
@@ -88,12 +82,7 @@ _UNREADABLE = (ValueError, LookupError, TypeError, AttributeError, ArithmeticErr
 
 
 def scrubbed(exc: BaseException) -> BaseException:
-    """Drop the tracebacks of a foreign exception and what it chains, and hide secrets.
-
-    httpx's and httpcore's frames hold the request's headers (the key) and the raw answer
-    (which may echo it) in their locals, which a traceback formatted with locals would
-    show. The exception's type and message stay as the cause of generio's error.
-    """
+    """Drop the tracebacks of a foreign exception and what it chains, and hide secrets."""
     seen: set[int] = set()
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
@@ -110,21 +99,7 @@ def generio_errors(
     secret: Secret | None = None,
     seen: list[httpx.Response] | None = None,
 ) -> Iterator[None]:
-    """Turn what escapes one request of ``op`` into generio's errors.
-
-    Enter and leave it within one step (never across a ``yield``): it hides the key with a
-    context variable while it is open.
-
-    Args:
-        op: the operation the request belongs to.
-        secret: the API key, hidden from errors built from what the service sent.
-        seen: the request's answer box (``_http/retrying.tags``): an answer that could not
-            be parsed is quoted from it.
-
-    Raises:
-        APIConnectionError: the transport failed (``APITimeoutError`` for a timeout).
-        ServerError: the answer could not be parsed.
-    """
+    """Turn what escapes one request of ``op`` into generio's errors."""
     if seen is None:
         seen = []
     with hiding(secret):
@@ -151,11 +126,7 @@ def _status_error(
 
 
 def _parsed(read: Callable[[], T]) -> T:
-    """Run a parse; a malformed data URI, id or MIME type *in an answer* is the service's.
-
-    ``InputError`` means the caller's mistake, so it becomes the ``ValueError`` of an
-    unreadable answer, which :func:`generio_errors` turns into a ``ServerError``.
-    """
+    """Run a parse; a malformed data URI, id or MIME type *in an answer* is the service's."""
     try:
         return read()
     except InputError as exc:
@@ -177,12 +148,7 @@ def _entries(body: object) -> int:
 
 
 def _json_of(op: Operation[Any], response: httpx.Response) -> Any:
-    """Parse an answer's JSON within the bounds of ``_payload/json_bounds.py``.
-
-    Raises:
-        ResponseTooLargeError: more values than an answer of this API holds, or a list of
-            more entries than a page holds (checked before the entries become objects).
-    """
+    """Parse an answer's JSON within the bounds of ``_payload/json_bounds.py``."""
     content = response.content
     if not op.carries_data and too_many_values(content):
         raise too_many(op.method, op.path, MAX_JSON_VALUES, "JSON values")
@@ -193,14 +159,7 @@ def _json_of(op: Operation[Any], response: httpx.Response) -> Any:
 
 
 def read_answer(op: Operation[T], response: httpx.Response) -> T:
-    """Our object from an answer (already read), or the error it stands for.
-
-    Any 2xx is a success: an empty body reaches ``parse`` as None, so an operation whose
-    answer carries nothing we need (DELETE answering 204) succeeds.
-
-    Raises:
-        ResponseTooLargeError: the answer is past a bound of ``_payload/json_bounds.py``.
-    """
+    """Our object from an answer (already read), or the error it stands for."""
     error = _status_error(op, response.status_code, response.content, response.headers)
     if error is not None:
         raise error

@@ -33,13 +33,7 @@ CLEANUP_SECONDS = 10.0
 
 
 class AsyncDriver:
-    """Runs jobs to their end, awaited (asyncio or trio): no policy, only I/O.
-
-    Args:
-        http: the client's httpx client (retrying, bounded: ``_http/sending.py``).
-        state: the client's state (settings, clean-up count).
-        loop: the event loop the connections already belong to, if any.
-    """
+    """Runs jobs to their end, awaited (asyncio or trio): no policy, only I/O."""
 
     def __init__(
         self,
@@ -55,15 +49,7 @@ class AsyncDriver:
         self._pid = os.getpid()
 
     def check_usable(self) -> None:
-        """Refuse a closed client, or one whose connections belong to another event loop.
-
-        A forked child builds its own pools (``_http/forksafe.py``), so its first loop is
-        as good as any.
-
-        Raises:
-            ClientClosedError: the client was closed (or is closing).
-            WrongEventLoopError: the client was first used in another event loop.
-        """
+        """Refuse a closed client, or one whose connections belong to another event loop."""
         import anyio.lowlevel
 
         if self.http.is_closed or self.state.life.closing:
@@ -80,11 +66,7 @@ class AsyncDriver:
         return ClientClosedError("AsyncGenerio", in_flight=True)
 
     async def drive(self, job: Job[T]) -> T:
-        """Run a job to its end, awaiting its effects (see :meth:`check_usable`).
-
-        ``aclose()`` while it runs cancels its current step; the job is then interrupted
-        with :class:`~generio.ClientClosedError` and cleans up (``_jobs/state.py``).
-        """
+        """Run a job to its end, awaiting its effects (see :meth:`check_usable`)."""
         try:
             self.check_usable()
         except GenerioError:

@@ -1,15 +1,4 @@
-"""The async batch: jobs driven by anyio tasks (``AsyncGenerio.run_many``).
-
-At most ``concurrency`` worker tasks take jobs (``_jobs/chain.chain_job`` generators) in order
-and drive them; they report starts and ends through a memory stream, and the iterator
-itself counts, calls the batch's ``on_progress`` and yields, so the caller's callback never
-runs inside a worker (where its exception would tear the task group down as a group).
-
-Interruption: cancelling the task that iterates (or leaving the loop early: close the
-iterator with ``contextlib.aclosing``) cancels the workers; each job's ``run()`` clean-up,
-shielded, aborts its flow in flight or leaves it running, as the job's ``on_interrupt``
-says (``"auto"``: kept when the job has the caller's key).
-"""
+"""The async batch: jobs driven by anyio tasks (``AsyncGenerio.run_many``)."""
 
 from __future__ import annotations
 
@@ -40,12 +29,7 @@ def iterate(
     on_interrupt: OnInterrupt,
     journal: str | os.PathLike[str] | None,
 ) -> AsyncGenerator[tuple[int, Outcome], None]:
-    """Check and plan the jobs now; the generator reads the journal and runs them.
-
-    Raises:
-        ConfigurationError: ``concurrency`` is not an integer >= 1.
-        InputError: a job is unusable.
-    """
+    """Check and plan the jobs now; the generator reads the journal and runs them."""
     check_concurrency(concurrency)
     plans = plan_jobs(jobs, on_interrupt, new_key)
     return _iterate(driver, plans, concurrency, on_progress, journal)

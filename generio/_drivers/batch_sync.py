@@ -1,17 +1,4 @@
-"""The blocking batch: jobs driven by a thread pool (``Generio.run_many``).
-
-The jobs are ``_jobs/chain.chain_job`` generators, driven in worker threads (at most
-``concurrency``); the calling thread hands out jobs, counts, calls the batch's
-``on_progress`` and yields results as jobs end. Loaded with the first batch.
-
-Interruption: Ctrl-C reaches only the calling thread. When it (or any exception, or the
-caller closing the generator early) stops the batch, a stop flag is set; each worker throws
-an interruption into its job at its next step (a poll's pause ends at once), so ``run()``'s
-clean-up aborts the flow in flight or leaves it running, as the job's ``on_interrupt``
-says (``"auto"``: kept when the job has the caller's key). The batch waits for those
-clean-ups, then the exception goes on, with ``generio_flow_ids`` (the flows of the jobs
-that were in flight) and a note.
-"""
+"""The blocking batch: jobs driven by a thread pool (``Generio.run_many``)."""
 
 from __future__ import annotations
 
@@ -45,13 +32,7 @@ def iterate(
     on_interrupt: OnInterrupt,
     journal: str | os.PathLike[str] | None,
 ) -> Generator[tuple[int, Outcome], None, None]:
-    """Check and plan the jobs and read the journal now; the generator runs them.
-
-    Raises:
-        ClientClosedError: the client was closed.
-        ConfigurationError: ``concurrency`` is not an integer >= 1.
-        InputError: a job is unusable, or the journal cannot be read.
-    """
+    """Check and plan the jobs and read the journal now; the generator runs them."""
     if driver.closed:
         raise ClientClosedError("Generio")
     check_concurrency(concurrency)

@@ -1,11 +1,4 @@
-"""The one download core: an output's content fetched, checked and decoded, without I/O.
-
-Saving (``writer.OutputWriter``: into a file) and ``stream_output`` (``stream_core``:
-pieces handed out) read the same answer of ``GET /flows/{id}/outputs/{asset_id}`` the same
-way, here: the status check, the body's decoding (a data URI inside JSON, or a raw binary
-body: :class:`~generio._payload.stream.BodyDecoder`), ``max_download_bytes`` counted on the
-decoded bytes, ``download_timeout`` over the whole fetch, and the words of each failure.
-"""
+"""The one download core: an output's content fetched, checked and decoded, without I/O."""
 
 from __future__ import annotations
 
@@ -46,13 +39,7 @@ NOTHING_SAVED = "Nothing was saved."
 
 @attrs.frozen
 class DownloadLimits:
-    """The ceilings of one download attempt: its file's size and its deadline.
-
-    Attributes:
-        max_bytes: the largest file (``max_download_bytes``).
-        timeout: seconds the attempt may take (``download_timeout``), or None.
-        deadline: the ``time.monotonic()`` by which it must be done, or None.
-    """
+    """The ceilings of one download attempt: its file's size and its deadline."""
 
     max_bytes: int
     timeout: float | None
@@ -60,13 +47,7 @@ class DownloadLimits:
 
     @classmethod
     def start(cls, settings: Settings, deadline: float | None = None) -> DownloadLimits:
-        """Return the limits of an attempt that starts now.
-
-        Args:
-            settings: the client's settings.
-            deadline: when the whole fetch (retries included) must end; None: the
-                attempt gets ``download_timeout`` from now.
-        """
+        """Return the limits of an attempt that starts now."""
         timeout = settings.download_timeout
         if deadline is None and timeout is not None:
             deadline = time.monotonic() + timeout
@@ -77,11 +58,7 @@ class DownloadLimits:
         return content_limit(self.max_bytes)
 
     def request_timeout(self, client: httpx.Timeout | None) -> httpx.Timeout | None:
-        """Return the client's timeouts, none longer than the whole deadline.
-
-        A server that stops sending (or never starts) is then cut off in time even when the
-        client has no read timeout; one that trickles is caught by :meth:`OutputWriter.feed`.
-        """
+        """Return the client's timeouts, none longer than the whole deadline."""
         if self.deadline is None:
             return client
         base = client if client is not None else httpx.Timeout(None)
@@ -154,19 +131,7 @@ def check_status(op: Operation[Any], response: httpx.Response) -> None:
 
 
 class Content:
-    """One answer's body, decoded chunk by chunk into ``sink``, within the limits.
-
-    Args:
-        path: the request's path, for messages.
-        content_type: the answer's Content-Type (JSON with a data URI, or raw bytes).
-        limits: the content's largest size and the fetch's deadline.
-        on_mime: gets the content's MIME type once, before any content.
-        sink: gets the decoded content, piece by piece.
-        tail: what a failure's message adds (a save: nothing was saved).
-
-    Attributes:
-        size: decoded bytes so far.
-    """
+    """One answer's body, decoded chunk by chunk into ``sink``, within the limits."""
 
     def __init__(
         self,
@@ -200,13 +165,7 @@ class Content:
         self._decoder.start()
 
     def feed(self, chunk: bytes) -> None:
-        """Take the next chunk of the body.
-
-        Raises:
-            ServerError: the body is not what the API documents.
-            ResponseTooLargeError: the content grew past ``max_download_bytes``.
-            DownloadTimeoutError: the fetch passed its ``download_timeout``.
-        """
+        """Take the next chunk of the body."""
         if self._limits.expired():
             raise timeout_error(self._path, self._limits.timeout, self._tail)
         self._step(self._decoder.feed, chunk)
@@ -218,11 +177,7 @@ class Content:
             raise bad_body(self._path, f"its body could not be read ({exc})") from None
 
     def finish(self) -> str:
-        """Check the body was complete; return the content's MIME type.
-
-        Raises:
-            ServerError: the body ended early, or held no data.
-        """
+        """Check the body was complete; return the content's MIME type."""
         try:
             self._decoder.close()
         except InputError as exc:

@@ -1,21 +1,7 @@
 """The logic of ``flows.stream_output``, shared by both clients' streams; it does no I/O.
 
-A stream hands out the decoded content of one output of a finished (paid) flow, chunk by
-chunk. Its shells (``streams.py``) only send, read and sleep; everything else is here:
-
-* **No context-bound state.** What a request needs (its retry budget, its body limit) rides
-  on the request itself (``_http/sending.tags``), errors are translated within one step,
-  so a stream opened in one thread or task can be read in another (Starlette pulls a sync
-  iterator through a thread pool one chunk per call; a task group reads an async one).
-* **Limits of a download.** The content may grow to ``max_download_bytes`` (decoded), and
-  the whole stream, retries included, must end within ``download_timeout``.
-* **Never given up to a transient failure.** Opening is tried again with backoff until that
-  deadline (``_jobs/retries.ride_out``). A connection that breaks after content was handed
-  out is opened again and the bytes already handed out are skipped, checked against a
-  CRC-32 of what was sent, so the receiver gets the rest, not a second copy (an output that
-  changed in between is an error, never spliced).
-* **Honest errors.** An error after content was handed out says how much, that the
-  receiver holds an incomplete copy, and what works for a web response; it names the flow.
+Nothing of a request lives in a context variable, so a stream opened in one thread or
+task can be read in another (Starlette reads a sync iterator from a thread pool).
 """
 
 from __future__ import annotations
@@ -59,13 +45,7 @@ _WEB = (
 
 
 class StreamCore:
-    """One output's stream, without the I/O: requests to make, chunks in, pieces out.
-
-    Args:
-        state: the client's state (settings, budgets).
-        flow_id: the flow.
-        op: the request of the output's content (``get_output_op``).
-    """
+    """One output's stream, without the I/O: requests to make, chunks in, pieces out."""
 
     def __init__(self, state: ClientState, flow_id: str, op: Operation[Any]) -> None:
         self._state = state
@@ -94,11 +74,7 @@ class StreamCore:
     def request(
         self, client_timeout: httpx.Timeout | None
     ) -> tuple[dict[str, Any], httpx.Timeout | None]:
-        """Return the ``extensions`` and ``timeout`` of the next attempt's request (``op``'s).
-
-        The first call starts the stream's clock: its ``download_timeout`` covers every
-        attempt and the reading of the whole content.
-        """
+        """Return the ``extensions`` and ``timeout`` of the next attempt's request (``op``'s)."""
         if self._patience is None:
             settings = self._state.settings
             self._patience = Patience.start(settings.download_timeout)
@@ -110,11 +86,7 @@ class StreamCore:
         return extensions, self._limits.request_timeout(client_timeout)
 
     def begin(self, response: httpx.Response) -> None:
-        """Take an answer's head (its body read if it is an error).
-
-        Raises:
-            APIStatusError: the answer is an error (``ConflictError``: not finished...).
-        """
+        """Take an answer's head (its body read if it is an error)."""
         assert self._limits is not None  # noqa: S101 - set by the first request
         with hiding(self._state.settings.api_key):
             check_status(self.op, response)
@@ -156,22 +128,12 @@ class StreamCore:
         return self._fatal
 
     def feed(self, chunk: bytes) -> list[bytes]:
-        """Take the next chunk of the body; return the pieces to hand out.
-
-        Raises:
-            ServerError: the body is not what the API documents.
-            ResponseTooLargeError: the content grew past ``max_download_bytes``.
-            DownloadTimeoutError: the stream passed its ``download_timeout``.
-        """
+        """Take the next chunk of the body; return the pieces to hand out."""
         assert self._content is not None  # noqa: S101 - begun
         return self._take(self._content.feed, chunk)
 
     def finish(self) -> list[bytes]:
-        """Check the body was complete; return its last pieces.
-
-        Raises:
-            ServerError: the body ended early, held no data, or was shorter than before.
-        """
+        """Check the body was complete; return its last pieces."""
         assert self._content is not None  # noqa: S101 - begun
         self._content.finish()
         last = self._take(lambda: None)
@@ -180,13 +142,7 @@ class StreamCore:
         return last
 
     def failed(self, exc: Exception) -> float:
-        """Decide after an attempt failed: the seconds to wait before the next, or raise.
-
-        Raises:
-            GenerioError: ``exc`` as generio's error, when it is not transient or the
-                stream's ``download_timeout`` has passed; it names the flow, and says how
-                much content was handed out already.
-        """
+        """Decide after an attempt failed: the seconds to wait before the next, or raise."""
         error = self._translate(exc)
         if error is self._fatal:
             raise self._final(error)

@@ -1,18 +1,4 @@
-"""One output streamed as decoded bytes: ``flows.stream_output`` of both clients.
-
-The content is handed out in chunks as it arrives, so a web service can pass a model on
-without staging it on disk; memory stays bounded by a chunk or two. These are the thin
-shells that send, read and sleep; what to send, how to decode, the limits, retries and
-errors are :class:`~generio._drivers.stream_core.StreamCore`'s, shared by both.
-
-A stream keeps no context-bound state: it may be opened in one thread or task and read in
-another, which is what web frameworks do. ``open()`` (or ``with``/``async with``) sends the
-request and reads until the MIME type is known, so a handler can turn errors into a status
-and set ``Content-Type`` before its response starts. Iterating without opening opens on
-the first step. A stream dropped half-read closes its connection when it is collected
-(its iterator is a generator, which Python and the event loop finalize). Loaded on the
-first stream.
-"""
+"""One output streamed as decoded bytes: ``flows.stream_output`` of both clients."""
 
 from __future__ import annotations
 

@@ -32,25 +32,14 @@ T = TypeVar("T")
 
 @attrs.frozen
 class Stop:
-    """A way to stop a job driven in a worker thread.
-
-    Attributes:
-        event: set (by any thread) to stop.
-        error: makes the exception thrown into the job at its next step; a
-            ``BaseException`` that is no ``Exception``, so the job cleans up.
-    """
+    """A way to stop a job driven in a worker thread."""
 
     event: threading.Event
     error: Callable[[], BaseException]
 
 
 class SyncDriver:
-    """Runs jobs to their end with blocking calls: no policy, only I/O.
-
-    Args:
-        http: the client's httpx client (retrying, bounded: ``_http/sending.py``).
-        state: the client's state (settings, clean-up count).
-    """
+    """Runs jobs to their end with blocking calls: no policy, only I/O."""
 
     def __init__(self, http: httpx.Client, state: ClientState) -> None:
         self.http = http
@@ -67,17 +56,7 @@ class SyncDriver:
         return ClientClosedError("Generio", in_flight=True)
 
     def drive(self, job: Job[T], stop: Stop | None = None) -> T:
-        """Run a job to its end, performing its effects with blocking calls.
-
-        Args:
-            job: the job.
-            stop: once set, the job is interrupted at its next step (clean-up still runs),
-                and its pauses end early (``run_many``'s workers).
-
-        Raises:
-            ClientClosedError: the client was closed (before the call, or during it: the
-                job then cleaned up as an interrupted one, ``_jobs/state.py``).
-        """
+        """Run a job to its end, performing its effects with blocking calls."""
         life = self.state.life
         if self.closed:
             job.close()
@@ -120,11 +99,7 @@ class SyncDriver:
                 self.state.cleanup_ended()
 
     def perform(self, effect: Effect) -> Any:
-        """Perform one effect; its result (or its exception) goes back to the job.
-
-        Raises:
-            ClientClosedError: the client's pools are closed (a clean-up came too late).
-        """
+        """Perform one effect; its result (or its exception) goes back to the job."""
         if isinstance(effect, Sleep):
             wake = getattr(self._pauses, "wake", None)
             if wake is None:

@@ -1,14 +1,4 @@
-"""Saving a download: the decoded content into a file that appears only once complete.
-
-``GET /flows/{id}/outputs/{asset_id}`` answers JSON whose ``data`` is a data URI of the whole
-model (a 200 MB GLB is a 270 MB string). :class:`OutputWriter` never holds it: the download
-core (``download.Content``: decoding, limits, errors) hands it the decoded pieces, which go
-into an ``atomic_writer`` temp file that becomes the output only once complete.
-
-The file is named by :func:`file_name` (the asset id, the readable pattern, or ``dest=``),
-so a hostile id cannot escape ``out_dir``. The job that asks for downloads (and retries one
-that broke off) is ``generio._jobs.downloads``.
-"""
+"""Saving a download: the decoded content into a file that appears only once complete."""
 
 from __future__ import annotations
 
@@ -29,10 +19,7 @@ __all__ = ["OutputWriter", "file_name"]
 
 
 def file_name(effect: Download, mime: str) -> str:
-    """Name the file of a download: ``dest=``'s name, the readable pattern, or the asset id.
-
-    A copy of the names taken is used: a failed attempt must not use up a name.
-    """
+    """Name the file of a download: ``dest=``'s name, the readable pattern, or the asset id."""
     extension = _mime.extension_for(mime)
     if effect.filename is not None:
         return effect.filename
@@ -51,16 +38,7 @@ class _KeepTwin(Exception):
 
 
 class OutputWriter:
-    """Takes one download's body chunk by chunk and leaves the decoded file, or nothing.
-
-    Use as a context manager: leaving it with an exception discards the temporary file.
-    The decoding, limits and their errors are the download core's (``download.Content``).
-
-    Args:
-        effect: the download (directory, asset id, names taken, path for messages).
-        content_type: the answer's Content-Type.
-        limits: the file's largest size and the attempt's deadline.
-    """
+    """Takes one download's body chunk by chunk and leaves the decoded file, or nothing."""
 
     def __init__(self, effect: Download, content_type: str, limits: DownloadLimits) -> None:
         self._effect = effect
@@ -140,11 +118,7 @@ class OutputWriter:
         self._content.feed(chunk)
 
     def finish(self) -> Saved:
-        """Check the body was complete; return the path the file gets once committed.
-
-        Raises:
-            ServerError: the body ended early, or held no data.
-        """
+        """Check the body was complete; return the path the file gets once committed."""
         mime = self._content.finish()
         assert self.path is not None  # noqa: S101 - the MIME type opened the file
         if self._twin is not None and self._same_as_twin():

@@ -1,14 +1,4 @@
-"""Calling the generated client's request builders with the facade's values.
-
-Each operation module of ``generio_api.api`` builds its request in ``_get_kwargs``: path
-parameters by position, query parameters by their API names. :func:`request_of` calls it
-with the names the facade gives plus any the caller adds (``query=``), checked against the
-generated signature, so a parameter the spec adds works once the client is regenerated,
-and a name it does not take is an :class:`~generio.InputError` that names those it does.
-A plain string becomes the generated enum a parameter is typed with; one the enum lacks
-goes as it is when the generated code sends it so (a state filter: the service judges), or
-is refused with the enum's values.
-"""
+"""Calling the generated client's request builders with the facade's values."""
 
 from __future__ import annotations
 
@@ -26,11 +16,7 @@ __all__ = ["deferred", "request_of", "said"]
 
 
 class _Deferred:
-    """A module of ``generio_api`` imported when first used (its models take ~50 ms).
-
-    Loaded with a client's first request, not with ``import generio`` nor a client's
-    construction; from then on its names are this object's own attributes.
-    """
+    """A module of ``generio_api`` imported when first used (its models take ~50 ms)."""
 
     def __init__(self, name: str) -> None:
         self._deferred_name = name
@@ -98,19 +84,7 @@ def _refusal(module: ModuleType, args: Sequence[Any], values: Mapping[str, Any])
 def request_of(
     module: ModuleType, *args: Any, query: Mapping[str, Any] | None = None, **named: Any
 ) -> dict[str, Any]:
-    """Return what the generated ``module._get_kwargs`` builds (method, url, params, json).
-
-    Args:
-        module: the operation's generated module.
-        args: the path parameters, in the generated order.
-        query: more query parameters by their API names (``flows.list(query=...)``): one
-            the regenerated client knows reaches the service before the facade names it.
-        named: the query parameters the facade names; None means not given.
-
-    Raises:
-        InputError: a query parameter the operation does not take (the error names those it
-            does), one given twice, or a value the generated code refuses.
-    """
+    """Return what the generated ``module._get_kwargs`` builds (method, url, params, json)."""
     extra = dict(query or {})
     twice = sorted(set(extra) & {name for name, value in named.items() if value is not None})
     if twice:

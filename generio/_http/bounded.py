@@ -1,22 +1,7 @@
 """Answers with a ceiling: every body is decompressed here, in small pieces, and counted.
 
-httpx decompresses a body only when it is read, all at once per network chunk: a 600 KiB
-gzip bomb becomes a gigabyte inside ``response.read()``, and an endless body grows the
-client until the machine gives out. So the client's ``send`` (``_http/sending.py``) hands
-every response through :func:`bound` before its body is read. It takes over the
-``Content-Encoding`` (gzip and deflate, the only ones generio asks for), decompresses in
-pieces of at most :data:`PIECE` bytes, and counts the *decompressed* bytes against a
-limit; past it the body is abandoned with a :class:`~generio.ResponseTooLargeError`. httpx
-then reads an identity body, so nothing is decompressed twice.
-
-The limit is the client's ``max_response_bytes`` (JSON answers without a model: flows,
-pages, templates, errors), except for answers that carry a model (downloads, streams,
-``output()``, ``outputs(include_data=True)``): their request carries the model's own
-allowance (:func:`content_limit`: ``max_download_bytes`` as base64 in its JSON) in its httpx
-``extensions`` (:data:`LIMIT_EXTENSION`), never in a context variable, so the answer may be
-read in another thread or task than the one that sent it. This holds for every request the
-client sends, ``client.low_level`` included (where every answer counts against
-``max_response_bytes``).
+httpx would inflate a whole network chunk at once inside ``read()``: a small gzip bomb
+becomes gigabytes, so the limit counts decompressed bytes, piece by piece.
 """
 
 from __future__ import annotations
@@ -56,12 +41,7 @@ _ENVELOPE = 1024 * 1024
 
 @attrs.frozen
 class Limit:
-    """A ceiling on one body's decompressed size.
-
-    Attributes:
-        limit: bytes allowed.
-        setting: the client setting that raises it, for the message.
-    """
+    """A ceiling on one body's decompressed size."""
 
     limit: int
     setting: str
@@ -136,10 +116,7 @@ def _flushed(inflaters: list[_Inflater]) -> Iterator[bytes]:
 
 
 class BoundedStream(httpx.SyncByteStream, httpx.AsyncByteStream):
-    """A response body, decompressed in pieces and cut off past its limit.
-
-    ``done`` is called once when it is closed (its pool counts the request as ended).
-    """
+    """A response body, decompressed in pieces and cut off past its limit."""
 
     def __init__(
         self,
@@ -228,14 +205,7 @@ def too_large(method: str, path: str, status: int, limit: Limit) -> ResponseTooL
 
 
 def too_many(method: str, path: str, limit: int, what: str) -> ResponseTooLargeError:
-    """Return the error of an answer (or a listing) holding more than ``limit`` ``what``.
-
-    Args:
-        method: the request's method.
-        path: its path.
-        limit: the bound (``_payload/json_bounds.py``).
-        what: what was counted, such as ``"entries in one list"``.
-    """
+    """Return the error of an answer (or a listing) holding more than ``limit`` ``what``."""
     return ResponseTooLargeError(
         f"{method} {path} answered with more than {limit} {what}, more than generio reads "
         "(its bounds keep what a hostile answer becomes in memory small). Nothing was kept. "
@@ -261,17 +231,7 @@ def bound(
     default: Limit,
     done: Callable[[], None] | None = None,
 ) -> httpx.Response:
-    """Make ``response``'s body decompress in pieces and stop past the limit in force.
-
-    Args:
-        request: the request (method and path, for messages).
-        response: the answer, its body not read yet.
-        default: the limit when the request carries none of its own.
-        done: called once when the response is closed.
-
-    A body in a content coding generio did not ask for is refused (a ``ServerError``) when
-    it is read: httpx would decompress it whole.
-    """
+    """Make ``response``'s body decompress in pieces and stop past the limit in force."""
     own = request.extensions.get(LIMIT_EXTENSION)
     limit = own if isinstance(own, Limit) else default
     method, path = request.method, request.url.path

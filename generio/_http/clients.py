@@ -1,15 +1,4 @@
-"""Building the httpx client and the generated client a facade client talks through.
-
-Layers, outside in: the generated ``generio_api.Client`` (``client.low_level``), generio's
-:class:`~generio._http.sending.SendingClient` (base URL, auth, timeouts, headers; retries and
-bounded answers in its ``send()``), and the plain httpx
-clients it sends through (``_http/pools.py``): httpx's own, which select proxies from the
-environment, or your ``http_client``, which is never modified: generio only sends through it.
-
-The generated client gets only the side it can use (the sync client for :class:`Generio`,
-the async one for :class:`AsyncGenerio`); the other side is a stub that refuses with a
-clear message instead of silently sending unauthenticated requests.
-"""
+"""Building the httpx client and the generated client a facade client talks through."""
 
 from __future__ import annotations
 
@@ -60,11 +49,7 @@ class _WrongSide(httpx.BaseTransport, httpx.AsyncBaseTransport):
 def effective_timeout(
     settings: Settings, timeout: object, user: httpx.Client | httpx.AsyncClient | None
 ) -> httpx.Timeout | None:
-    """Pick the user's client's timeout when none was passed to generio, else ours.
-
-    Raises:
-        ConfigurationError: the user's client's timeout has a NaN or infinite part.
-    """
+    """Pick the user's client's timeout when none was passed to generio, else ours."""
     if user is not None and isinstance(timeout, NotGiven):
         return check_timeout(user.timeout, "http_client's timeout")
     return settings.timeout
@@ -121,12 +106,7 @@ def _low_level(
 
 
 def new_sync_pools(user: httpx.Client | None) -> Pools:
-    """Open the pools of a new :class:`Generio`: the user's client, or httpx's own.
-
-    Raises:
-        ConfigurationError: ``user`` is not an ``httpx.Client``, or a proxy variable httpx
-            cannot use.
-    """
+    """Open the pools of a new :class:`Generio`: the user's client, or httpx's own."""
     _check_user(user, httpx.Client, "Generio", "AsyncGenerio")
     return Pools(user)
 
@@ -146,15 +126,7 @@ def build_sync(
     owner: bool,
     headers: Mapping[str, str] | None = None,
 ) -> tuple[SendingClient, Client]:
-    """Build our httpx client and the generated client over it, for :class:`Generio`.
-
-    Args:
-        settings: the checked settings.
-        timeout: the timeout of every request.
-        pools: the plain clients to send through (:func:`new_sync_pools`).
-        owner: closing the client closes ``pools`` (False for a ``with_options`` copy).
-        headers: extra headers of every request (``with_options``).
-    """
+    """Build our httpx client and the generated client over it, for :class:`Generio`."""
     http = SendingClient(pools, **_options(settings, timeout, pools, headers, owner))
     return http, _low_level(settings, timeout, http)
 
@@ -173,13 +145,6 @@ def build_async(
 
 
 def _remember_missing_sniffio() -> None:
-    """Make httpcore's per-request ``import sniffio`` instant when sniffio is absent.
-
-    httpcore imports sniffio on every async request to learn the event loop; recent anyio
-    no longer installs it, and a failing import searches ``sys.path`` again each time
-    (~0.1 ms: most of a batch's client CPU under ``run_many``). A ``None`` entry in
-    ``sys.modules`` is Python's own way to record "not importable"; when sniffio is
-    installed this does nothing.
-    """
+    """Make httpcore's per-request ``import sniffio`` instant when sniffio is absent."""
     if "sniffio" not in sys.modules and importlib.util.find_spec("sniffio") is None:
         sys.modules["sniffio"] = None  # type: ignore[assignment]

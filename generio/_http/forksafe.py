@@ -1,13 +1,7 @@
 """What must not cross ``os.fork()``: locks held by the parent's threads, and its pools.
 
-A lock held by another thread at the moment of the fork stays held in the child for ever.
-Objects with such locks, or with connection pools (``_http/pools.py``: a child sending on
-its parent's keep-alive connections would read the parent's answers), register with
-:func:`renew_after_fork`; ``os.register_at_fork`` has each renew itself in the child
-(:func:`fresh_lock` gives objects that shared a lock one shared replacement).
-
-Your own ``http_client=`` is yours: generio sends through it as it is, so create it (and the
-generio client) after the fork, in the process that uses it.
+A lock held by another thread at the fork stays held in the child for ever, and a child
+on its parent's keep-alive connections would read the parent's answers.
 """
 
 from __future__ import annotations

@@ -1,18 +1,7 @@
 """Each API operation as data, built by the generated client's code for that operation.
 
-generio writes no request by hand. The method, the path with its parameters quoted, the
-query's names and the body's keys of every request come from the operation's module in
-``generio_api.api`` (its ``_get_kwargs``, and the generated models' ``to_dict()`` for a
-body), so regenerating the client after an API change (a path under ``/v1``, a query
-parameter added) reaches every call of the facade with no edit here. A query parameter the
-spec adds before the facade names it is passed with ``query=``, checked by the generated
-signature. Bodies that carry inputs keep the generated layout but stream each input's data
-(:class:`~generio._payload.body.Placeholders`).
-
-Answers are read from plain JSON by the tolerant reader (``_payload/wire.py``), not by the
-generated models, which refuse a field named otherwise or missing; what the reader does not
-know stays in each object's ``raw``. Any 2xx is a success (an empty body included), and the
-single-output download also accepts a raw binary body.
+Method, path, query names and body keys come from ``generio_api``'s own builders, so
+regenerating after an API change reaches every call with no edit here.
 """
 
 from __future__ import annotations
@@ -86,21 +75,7 @@ _OCTETS = "application/octet-stream"
 
 @attrs.frozen
 class Operation(Generic[T]):
-    """One request, as the generated client builds it, and the reading of its answer.
-
-    Attributes:
-        method: the HTTP method.
-        path: the URL path (quoted; a followed page's link may add a query string), for the
-            request, errors and logs.
-        parse: turns a 2xx answer's JSON (None for an empty body) into our object.
-        params: the query string's parameters.
-        json: a small JSON request body.
-        body: a streamed JSON request body (inputs).
-        headers: headers the generated client sets (a body's ``Content-Type``).
-        binary: reads a 2xx answer that is not JSON (its bytes and Content-Type).
-        carries_data: the answer holds models (data URIs): it is bounded by
-            ``max_download_bytes``, not by ``max_response_bytes`` (``_http/bounded.py``).
-    """
+    """One request, as the generated client builds it, and the reading of its answer."""
 
     method: str
     path: str
@@ -134,12 +109,7 @@ class Operation(Generic[T]):
 
 
 def check_id(value: str) -> str:
-    """Return an id that can stand as a path segment (the generated code quotes it).
-
-    Raises:
-        InputError: the id is not a non-empty string, or is ``.`` or ``..``: URLs drop such
-            path segments (httpx does too), so the request would reach another resource.
-    """
+    """Return an id that can stand as a path segment (the generated code quotes it)."""
     if not isinstance(value, str) or not value:
         raise InputError(f"an id must be a non-empty str, not {value!r}.")
     if value in (".", ".."):
@@ -187,7 +157,6 @@ def _streamed(
 
 
 def list_templates_op() -> Operation[list[Template]]:
-    """List the templates."""
     return _operation(
         list_templates._get_kwargs(),
         lambda body: [template_from_json(t) for t in items_of(body, "templates")],
@@ -202,12 +171,7 @@ def get_template_op(id_or_name: str) -> Operation[Template]:
 def list_flows_op(
     state: str | None, sort_by: str | None, query: Mapping[str, Any] | None = None
 ) -> Operation[Page[Flow]]:
-    """List the account's flows, its first page; an unknown ``state`` goes to the server.
-
-    Raises:
-        InputError: ``sort_by`` is not a field the API sorts by; a ``query`` parameter the
-            operation does not take.
-    """
+    """List the account's flows, its first page; an unknown ``state`` goes to the server."""
     request = request_of(list_flows, query=query, filter_by=state, sort_by=sort_by)
     return _operation(request, lambda body: page_of(body, "flows", flow_from_json))
 
@@ -218,18 +182,13 @@ def page_op(op: Operation[Page[T]], path: str) -> Operation[Page[T]]:
 
 
 def get_flow_op(flow_id: str) -> Operation[Flow]:
-    """Read one flow."""
     return _operation(get_flow._get_kwargs(check_id(flow_id)), flow_from_json)
 
 
 def create_flow_op(
     template: str, parameters: Mapping[str, Any] | None, additional: Any, inputs: Sequence[Prepared]
 ) -> Operation[Flow]:
-    """Create a flow; its inputs' data are streamed. Fields left as None are not sent.
-
-    Raises:
-        InputError: a value is not JSON.
-    """
+    """Create a flow; its inputs' data are streamed. Fields left as None are not sent."""
     placeholders = Placeholders()
     model = models.FlowCreate(
         template=template,
@@ -248,11 +207,7 @@ def _input(placeholders: Placeholders, item: Prepared) -> models.Input:
 
 
 def update_flow_op(flow_id: str, action: Act) -> Operation[Flow | None]:
-    """Start or abort a flow; None when the answer is not the flow.
-
-    Not the flow: not this flow's id with a state of the docs (``wire.flow_or_none``); the
-    job then reads the flow with one ``GET``.
-    """
+    """Start or abort a flow; None when the answer is not the flow."""
     request = update_flow._get_kwargs(
         check_id(flow_id), body=models.FlowAction(action=models.Action(action))
     )

@@ -1,24 +1,7 @@
 """The one retry policy of generio, pure and shared by the clients' ``send()`` and the jobs.
 
-Who retries what:
-
-* The clients' ``send()`` (``_http/sending.py``) retries any request whose outcome is safe to
-  repeat: GET, HEAD, OPTIONS, PUT, PATCH and DELETE on a connection failure, a timeout or a
-  status in :data:`RETRY_STATUSES`; a POST only when it provably never reached the server
-  (the connection could not be made, or a 429 said "not now"). ``client.low_level`` goes
-  through the same ``send()``, so it gets the same retries.
-* Everything else is decided by the jobs, in one module (``_jobs/retries.py``): a POST whose
-  outcome is ambiguous (a read timeout, a connection dropped after sending, a 5xx) is
-  repeated only after the jobs looked for what the lost attempt may have created
-  (``_jobs/create.py``); a 2xx whose body cannot be read (JSON cut short) looks like a
-  success to ``send()``, and is asked again when its method is idempotent
-  (:func:`rereads_unreadable`); a broken download starts again. The drivers retry nothing.
-
-Both draw on one :class:`Budget` per logical call, which travels with each request (in its
-httpx ``extensions``, :data:`BUDGET_EXTENSION`; see :func:`budget_of`), so the two layers
-never multiply each other's retries: ``max_retries=2`` means at most two extra attempts for
-one call of the public API, whoever makes them. Nothing of it lives in a context variable:
-a request (a stream) opened in one thread or task may be read in another.
+``send()`` repeats only what is safe to repeat (a POST only when it never reached the
+server); an ambiguous POST is the jobs' to decide (``_jobs/retries.py``, ``create.py``).
 """
 
 from __future__ import annotations
@@ -99,22 +82,14 @@ def jitter() -> float:
 
 
 def set_delays_disabled(disabled: bool) -> bool:
-    """Switch every retry and poll delay to zero (``generio.testing.no_delays``).
-
-    Returns:
-        The previous setting, so a caller can restore it.
-    """
+    """Switch every retry and poll delay to zero (``generio.testing.no_delays``)."""
     global _delays_disabled
     previous, _delays_disabled = _delays_disabled, disabled
     return previous
 
 
 def set_test_poll_interval(seconds: float) -> float:
-    """Set the poll interval used while delays are disabled; return the previous one.
-
-    Zero polls a running flow back to back (thousands of GETs for a flow of seconds); a
-    small interval (``no_delays()``'s 0.02 s) keeps a test fast without busy polling.
-    """
+    """Set the poll interval used while delays are disabled; return the previous one."""
     global _test_poll_interval
     previous, _test_poll_interval = _test_poll_interval, seconds
     return previous
@@ -136,14 +111,7 @@ def is_unsent(error: BaseException) -> bool:
 
 
 def should_retry(method: str, outcome: int | BaseException, attempt: int, max_retries: int) -> bool:
-    """Decide whether one more attempt is allowed and safe.
-
-    Args:
-        method: the request's HTTP method.
-        outcome: the response status, or the exception the attempt raised.
-        attempt: how many retries this logical call has made so far.
-        max_retries: how many it may make in all.
-    """
+    """Decide whether one more attempt is allowed and safe."""
     if attempt >= max_retries:
         return False
     if isinstance(outcome, int):
@@ -158,11 +126,7 @@ def should_retry(method: str, outcome: int | BaseException, attempt: int, max_re
 
 
 def rereads_unreadable(method: str, error: BaseException, budget: Budget) -> bool:
-    """Whether to repeat a call whose successful answer could not be read.
-
-    Such an answer (a 2xx with JSON cut short, or not JSON at all) says the request was
-    carried out, so only an idempotent method may be repeated; the budget must allow it.
-    """
+    """Whether to repeat a call whose successful answer could not be read."""
     return (
         isinstance(error, ServerError)
         and not isinstance(error, ResponseTooLargeError)  # the same answer would come again
@@ -173,12 +137,7 @@ def rereads_unreadable(method: str, error: BaseException, budget: Budget) -> boo
 
 
 def delay(attempt: int, retry_after: float | None = None) -> float:
-    """Seconds to wait before retry number ``attempt`` (1 for the first retry).
-
-    Exponential backoff with full jitter (a random point between 0 and the ceiling) spreads
-    clients that failed together. A ``Retry-After`` hint from the server wins, capped at
-    :data:`RETRY_AFTER_MAX` so one odd header cannot stall a call for hours.
-    """
+    """Seconds to wait before retry number ``attempt`` (1 for the first retry)."""
     if _delays_disabled:
         return 0.0
     if retry_after is not None:
@@ -189,15 +148,7 @@ def delay(attempt: int, retry_after: float | None = None) -> float:
 
 @attrs.define
 class Budget:
-    """The retries left to one logical call, shared by ``send()`` and the jobs.
-
-    Attributes:
-        max_retries: extra attempts allowed in all.
-        used: extra attempts made so far.
-        deadline: the ``time.monotonic()`` the call must end by (a download's
-            ``download_timeout``), or None: no retry is started, and no attempt waits,
-            past it.
-    """
+    """The retries left to one logical call, shared by ``send()`` and the jobs."""
 
     max_retries: int
     used: int = 0

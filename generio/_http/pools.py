@@ -1,29 +1,7 @@
 """The plain httpx clients every request goes through: httpx picks the proxy, we pick the pool.
 
-Each pool is an ordinary ``httpx.Client`` (``httpx.AsyncClient``) made with httpx's own
-defaults, so httpx does what it does for any application: it reads ``HTTP_PROXY``,
-``HTTPS_PROXY``, ``ALL_PROXY`` and ``NO_PROXY``, picks a proxy (or none) per URL, and honours
-``SSL_CERT_FILE``. Your own ``http_client=`` is used the same way, as it is (its proxies,
-mounts, certificates, event hooks): generio only sends through it and never closes it.
-
-Several small pools instead of one large one: httpcore's pool walks every connection it
-holds (a ``poll`` per idle one) whenever a request starts or ends, and with 100 connections
-and a batch of 200 jobs that walk was most of the client's CPU. A request goes to the least
-busy of :data:`SHARDS` pools of ``100 / SHARDS`` connections each (busy until its response
-is closed: a download, once read); a pool is made on first use (a client that sends one
-request at a time has one), and all share one TLS context (making one loads the CA
-certificates: tens of milliseconds and a megabyte or more each).
-
-A forked child never touches its parent's pools: keep-alive connections shared across a
-fork interleave requests and answers of both processes. In the child the parent's pools are
-set aside (neither used nor closed: their sockets are the parent's) and new ones are made
-on first use. A client and its :meth:`~generio.Generio.with_options` copies share one
-:class:`Pools`; the client closes it, and from then on every request through it is refused
-with :class:`~generio.ClientClosedError`.
-
-A proxy variable httpx cannot use (a malformed URL, an unknown scheme, SOCKS without
-``socksio``) is a :class:`~generio.ConfigurationError` naming it, raised when the client is
-made; a proxy's credentials are hidden from every text generio writes while the pools live.
+Plain httpx clients, so httpx reads the proxy variables and certificates as for any
+application; several small pools, as httpcore walks every connection per request.
 """
 
 from __future__ import annotations
@@ -157,11 +135,7 @@ class _Pools(Generic[C]):
             self._clients = [None] * len(self._clients)
 
     def take(self) -> tuple[C, int]:
-        """Return the least busy pool and its number (give it back with :meth:`give`).
-
-        Raises:
-            ClientClosedError: the client that made the pools closed them.
-        """
+        """Return the least busy pool and its number (give it back with :meth:`give`)."""
         if self.closed:
             raise ClientClosedError(self._kind)
         index = self._load.take()
@@ -197,14 +171,7 @@ class _Pools(Generic[C]):
 
 
 class Pools(_Pools[httpx.Client]):
-    """The pools of a :class:`~generio.Generio` and its copies.
-
-    Args:
-        user: your own client, used as the only pool (never closed here); None: shards.
-
-    Raises:
-        ConfigurationError: a proxy variable httpx cannot use.
-    """
+    """The pools of a :class:`~generio.Generio` and its copies."""
 
     def __init__(self, user: httpx.Client | None) -> None:
         jar = user.cookies.jar if user is not None else CookieJar()
@@ -232,11 +199,7 @@ class AsyncPools(_Pools[httpx.AsyncClient]):
 
 
 def _maker(kind: type[C], jar: CookieJar) -> Callable[[], C]:
-    """Return what makes one plain pool: httpx's defaults, one TLS context, a shard's limits.
-
-    Every pool keeps the cookies of its answers in ``jar`` (a ``CookieJar`` is shared, not
-    copied, by httpx), where the sending clients find them for the next request.
-    """
+    """Return what makes one plain pool: httpx's defaults, one TLS context, a shard's limits."""
     tls = httpx.create_ssl_context()  # as httpx makes it (certifi, SSL_CERT_FILE...), once
     limits = shard_limits()
     return lambda: kind(verify=tls, limits=limits, cookies=jar)

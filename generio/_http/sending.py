@@ -1,22 +1,7 @@
 """The httpx clients generio sends through: plain httpx, with retries and bounded answers.
 
-:class:`SendingClient` (:class:`AsyncSendingClient`) is an ``httpx.Client`` that builds
-requests as any other (base URL, auth, headers, timeout) and overrides only ``send()``: each
-attempt goes through the least busy of the plain pools (``_http/pools.py``: httpx picks the
-proxy there), a failure that is safe to repeat is retried as :mod:`generio._http.policy`
-says, and the answer is bounded (:func:`generio._http.bounded.bound`) before its body is
-read. The facade's requests and ``client.low_level``'s go through the same ``send()``, so
-both get the same auth, timeouts, retries and bounds.
-
-A client and its :meth:`~generio.Generio.with_options` copies share the pools; each has
-its own ``SendingClient`` carrying its timeout, headers and ``max_retries`` into every
-request it builds (a copy costs no connection). Only the client that made the pools closes
-them.
-
-What one logical call attaches to its requests (its retry budget, its body limit, the box
-that keeps its answer for error messages) travels in the request's httpx ``extensions``
-(:func:`tags`), never in a context variable: a stream opened in one thread or task can be
-read in another (a web framework's thread pool, a task group).
+A call's budget, limit and answer box ride in the request's ``extensions``, never in a context
+variable, so a stream opened in one thread or task can be read in another.
 """
 
 from __future__ import annotations
@@ -24,13 +9,13 @@ from __future__ import annotations
 import functools
 import logging
 import time
-from typing import Any
+from typing import Any, Generic
 
 import httpx
 
 from generio._http.bounded import LIMIT_EXTENSION, Limit, bound
 from generio._http.policy import BUDGET_EXTENSION, Budget, budget_of, delay
-from generio._http.pools import AsyncPools, Pools
+from generio._http.pools import AsyncPools, C, Pools, _Pools
 from generio._payload.error_body import parse_retry_after
 
 __all__ = ["CAPTURE_EXTENSION", "AsyncSendingClient", "SendingClient", "tags"]
@@ -41,27 +26,44 @@ logger = logging.getLogger("generio")
 CAPTURE_EXTENSION = "generio_seen"
 
 
-class _Attempts:
-    """The state of one request's attempts: which budget, how many, what to log."""
+class _Attempts(Generic[C]):
+    """One ``send()``'s attempts: the retry step both clients' loops drive, as only they await."""
 
-    def __init__(self, request: httpx.Request, max_retries: int) -> None:
+    def __init__(
+        self, request: httpx.Request, pools: _Pools[C], limit: Limit, max_retries: int
+    ) -> None:
         # The facade attaches one budget per logical call to its requests; a bare low-level
         # call gets its own.
         self.budget = budget_of(request) or Budget(max_retries)
+        self.request, self.limit, self.index = request, limit, 0
+        self.pools: _Pools[C] = pools
         self.method = request.method
         self.path = request.url.path
         self.started = time.monotonic()
 
-    def begin(self, request: httpx.Request) -> None:
-        """Note the start of an attempt; cut its timeouts to the call's deadline, if any."""
+    def begin(self) -> C:
+        """Cut the attempt's timeouts to the call's deadline; lend it the least busy pool."""
         self.started = time.monotonic()
         left = self.budget.left()
         if left is not None:
+            request = self.request
             timeouts = dict(request.extensions.get("timeout") or {})
             for phase in ("connect", "read", "write", "pool"):
                 value = timeouts.get(phase)
                 timeouts[phase] = max(min(left, value if value is not None else left), 0.001)
             request.extensions["timeout"] = timeouts
+        pool, self.index = self.pools.take()
+        return pool
+
+    def failed(self, exc: BaseException) -> float | None:
+        """Give the pool back; the delay before a retry, or None to raise ``exc``."""
+        self.pools.give(self.index)
+        return self.after(exc) if isinstance(exc, httpx.TransportError) else None
+
+    def answered(self, response: httpx.Response) -> float | None:
+        """Bound the answer (its close gives the pool back); the delay before a retry."""
+        bound(self.request, response, self.limit, functools.partial(self.pools.give, self.index))
+        return self.after(response)
 
     def after(self, outcome: httpx.Response | Exception) -> float | None:
         """Log an attempt's outcome; return the delay before a retry, or None to stop."""
@@ -133,15 +135,7 @@ def _keep(request: httpx.Request, response: httpx.Response) -> None:
 
 
 class SendingClient(httpx.Client):
-    """An ``httpx.Client`` whose ``send()`` goes through :class:`Pools`, retrying and bounded.
-
-    Args:
-        pools: the plain clients to send through (shared with ``with_options`` copies).
-        owner: closing this client closes the pools (the client that made them).
-        max_retries: the budget of a request sent outside a facade call (``low_level``).
-        max_response_bytes: the largest body read, decompressed, outside a download.
-        options: ``httpx.Client``'s own (base URL, auth, headers, timeout...).
-    """
+    """An ``httpx.Client`` whose ``send()`` goes through :class:`Pools`, retrying and bounded."""
 
     def __init__(
         self,
@@ -166,38 +160,24 @@ class SendingClient(httpx.Client):
         auth: Any = httpx.USE_CLIENT_DEFAULT,
         follow_redirects: Any = httpx.USE_CLIENT_DEFAULT,
     ) -> httpx.Response:
-        """Send ``request`` through the least busy pool, retrying within the budget.
-
-        Raises:
-            ClientClosedError: the client that made the pools closed them.
-            RuntimeError: this client was closed (as httpx says it).
-        """
+        """Send ``request`` through the least busy pool, retrying within the budget."""
         if self.is_closed:
             raise RuntimeError("Cannot send a request, as the client has been closed.")
         options = _pool_options(self, request, auth, follow_redirects)
         for hook in self.event_hooks["request"]:
             hook(request)
-        attempts = _Attempts(request, self._max_retries)
+        attempts = _Attempts(request, self._pools, self._limit, self._max_retries)
         while True:
-            attempts.begin(request)
-            pool, index = self._pools.take()
+            pool = attempts.begin()  # outside the try: a pool that was not lent is not given back
             try:
                 response = pool.send(request, **options)
-            except httpx.TransportError as exc:
-                self._pools.give(index)
-                wait = attempts.after(exc)
-                if wait is None:
+            except BaseException as exc:
+                if (wait := attempts.failed(exc)) is None:
                     raise
-                time.sleep(wait)
-                continue
-            except BaseException:
-                self._pools.give(index)
-                raise
-            bound(request, response, self._limit, functools.partial(self._pools.give, index))
-            wait = attempts.after(response)
-            if wait is None:
-                break
-            response.close()
+            else:
+                if (wait := attempts.answered(response)) is None:
+                    break
+                response.close()
             time.sleep(wait)
         _keep(request, response)
         try:
@@ -243,12 +223,7 @@ class AsyncSendingClient(httpx.AsyncClient):
         auth: Any = httpx.USE_CLIENT_DEFAULT,
         follow_redirects: Any = httpx.USE_CLIENT_DEFAULT,
     ) -> httpx.Response:
-        """Send ``request`` through the least busy pool, retrying within the budget.
-
-        Raises:
-            ClientClosedError: the client that made the pools closed them.
-            RuntimeError: this client was closed (as httpx says it).
-        """
+        """Send ``request`` through the least busy pool, retrying within the budget."""
         import anyio  # httpx depends on anyio; imported here to keep `import generio` light
 
         if self.is_closed:
@@ -256,27 +231,18 @@ class AsyncSendingClient(httpx.AsyncClient):
         options = _pool_options(self, request, auth, follow_redirects)
         for hook in self.event_hooks["request"]:
             await hook(request)
-        attempts = _Attempts(request, self._max_retries)
+        attempts = _Attempts(request, self._pools, self._limit, self._max_retries)
         while True:
-            attempts.begin(request)
-            pool, index = self._pools.take()
+            pool = attempts.begin()  # outside the try: a pool that was not lent is not given back
             try:
                 response = await pool.send(request, **options)
-            except httpx.TransportError as exc:
-                self._pools.give(index)
-                wait = attempts.after(exc)
-                if wait is None:
+            except BaseException as exc:
+                if (wait := attempts.failed(exc)) is None:
                     raise
-                await anyio.sleep(wait)
-                continue
-            except BaseException:
-                self._pools.give(index)
-                raise
-            bound(request, response, self._limit, functools.partial(self._pools.give, index))
-            wait = attempts.after(response)
-            if wait is None:
-                break
-            await response.aclose()
+            else:
+                if (wait := attempts.answered(response)) is None:
+                    break
+                await response.aclose()
             await anyio.sleep(wait)
         _keep(request, response)
         try:
@@ -297,15 +263,7 @@ class AsyncSendingClient(httpx.AsyncClient):
 
 
 def tags(budget: Budget, limit: Limit | None = None) -> tuple[dict[str, Any], list[httpx.Response]]:
-    """Return the ``extensions`` of one request of a logical call, and its answer box.
-
-    Args:
-        budget: the call's retry budget, shared by ``send()`` and the job.
-        limit: the answer's own size limit (a download's), instead of the client's.
-
-    The box receives the final answer, so an error built after parsing failed can still
-    quote it.
-    """
+    """Return the ``extensions`` of one request of a logical call, and its answer box."""
     seen: list[httpx.Response] = []
     extensions: dict[str, Any] = {BUDGET_EXTENSION: budget, CAPTURE_EXTENSION: seen}
     if limit is not None:

@@ -1,9 +1,4 @@
-"""Client settings: resolved once, checked once, and never shown with the key.
-
-A client is built from arguments first, then ``$GENERIO_API_KEY`` / ``$GENERIO_BASE_URL``,
-then defaults. Everything that cannot work is refused here, before any request, with a
-:class:`~generio.ConfigurationError` that says how to fix it.
-"""
+"""Client settings: resolved once, checked once, and never shown with the key."""
 
 from __future__ import annotations
 
@@ -70,20 +65,13 @@ NOT_GIVEN: Final[Any] = NotGiven()
 
 
 class BearerAuth(httpx.Auth):
-    """Adds ``Authorization: Bearer <key>`` to each request; its repr hides the key.
-
-    Auth lives on the httpx client rather than in default headers so that no repr, log line
-    or error built from a client ever carries the key.
-    """
+    """Adds ``Authorization: Bearer <key>`` to each request; its repr hides the key."""
 
     def __init__(self, api_key: Secret) -> None:
         self.__key = api_key
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        """Set the header on the request and send it once.
-
-        The only place the key is unwrapped; no local variable holds it.
-        """
+        """Set the header on the request and send it once."""
         request.headers["Authorization"] = "Bearer " + self.__key.reveal()
         yield request
 
@@ -93,17 +81,7 @@ class BearerAuth(httpx.Auth):
 
 @attrs.frozen
 class Settings:
-    """What a client was configured with, after defaults and checks.
-
-    Attributes:
-        api_key: the API key, wrapped (never part of the repr).
-        base_url: the service's URL, without a trailing slash.
-        timeout: per-request timeouts; None waits forever (only when asked for explicitly).
-        max_retries: extra attempts per logical call.
-        max_response_bytes: the largest JSON answer read (decompressed bytes).
-        max_download_bytes: the largest file one downloaded output may become.
-        download_timeout: seconds one output's download may take; None for no limit.
-    """
+    """What a client was configured with, after defaults and checks."""
 
     api_key: Secret = attrs.field(repr=False)
     base_url: str
@@ -204,11 +182,7 @@ def _seconds(value: object) -> float | None:
 def check_timeout(
     timeout: float | httpx.Timeout | NotGiven | None, name: str = "timeout"
 ) -> httpx.Timeout | None:
-    """Return the timeout as an ``httpx.Timeout`` (or None), checked part by part.
-
-    Raises:
-        ConfigurationError: a NaN, infinite, zero or negative number of seconds.
-    """
+    """Return the timeout as an ``httpx.Timeout`` (or None), checked part by part."""
     if isinstance(timeout, NotGiven):
         return DEFAULT_TIMEOUT
     if timeout is None:
@@ -260,25 +234,7 @@ def resolve_settings(
     download_timeout: float | None = DEFAULT_DOWNLOAD_TIMEOUT,
     environ: Mapping[str, str] | None = None,
 ) -> Settings:
-    """Combine arguments, environment and defaults into checked :class:`Settings`.
-
-    Args:
-        api_key: the key (wrapped with :meth:`Secret.wrap`), or None for
-            ``$GENERIO_API_KEY``.
-        base_url: the service URL, or None for ``$GENERIO_BASE_URL`` or the production URL.
-        timeout: seconds or an ``httpx.Timeout``; :data:`NOT_GIVEN` for the default; None
-            for no timeout at all.
-        max_retries: extra attempts per logical call (0 disables retries).
-        allow_insecure: accept plain http on a non-loopback host.
-        max_response_bytes: the largest JSON answer read, decompressed.
-        max_download_bytes: the largest file one downloaded output may become.
-        download_timeout: seconds one output's download may take; None for no limit.
-        environ: the environment to read (``os.environ`` when None).
-
-    Raises:
-        ConfigurationError: no key, a malformed or insecure URL, a bad timeout (negative,
-            NaN, infinite), retry count or limit.
-    """
+    """Combine arguments, environment and defaults into checked :class:`Settings`."""
     key = _check_key(Secret.wrap(api_key) if api_key is not None else _env_key(environ))
     url = _check_base_url(
         base_url if base_url is not None else _env_url(environ) or DEFAULT_BASE_URL,

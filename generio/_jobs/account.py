@@ -1,20 +1,4 @@
-"""What one client knows of the account's flows: the keys it saw, and how far it read.
-
-The reading itself is ``_jobs/listing.py``; this module only keeps what was read, so that
-a lookup costs what is new since the last one, not the account (see CONTRIBUTING.md,
-"Finding a key's flow"). Thread-safe; no lock is held across a request.
-
-What is kept, per flow, is only what a lookup needs:
-
-* flows that carry a key: key -> (flow id, fingerprint, creation time), the earliest flow
-  per key;
-* when list entries leave ``additional`` out: the flows not read one by one yet (id ->
-  template, creation time), and the ids already read (their key, if any, is above).
-
-Both are bounded by :data:`MAX_FLOWS`. When full, the oldest flows (by creation time) go
-first, so the flows inside the key window, the ones lookups need, are the last to go: the
-index thrashes only on an account with more than that many flows inside the window.
-"""
+"""What one client knows of the account's flows: the keys it saw, and how far it read."""
 
 from __future__ import annotations
 
@@ -43,13 +27,7 @@ Order = Literal["ascending", "descending", "unknown"]
 
 @attrs.frozen
 class KeyedFlow:
-    """The flow a key made, as far as a lookup needs it.
-
-    Attributes:
-        flow_id: the flow's id.
-        fingerprint: ``sha256:...`` of the request that made it ("" when unknown).
-        created_at: its creation time, by the service's clock, when listed.
-    """
+    """The flow a key made, as far as a lookup needs it."""
 
     flow_id: str
     fingerprint: str
@@ -58,12 +36,7 @@ class KeyedFlow:
 
 @attrs.frozen
 class TailPage:
-    """One of the last pages of an oldest-first listing: where a refresh starts reading.
-
-    Attributes:
-        path: the page's path and query.
-        first: the creation time of its first flow.
-    """
+    """One of the last pages of an oldest-first listing: where a refresh starts reading."""
 
     path: str
     first: datetime | None
@@ -71,18 +44,7 @@ class TailPage:
 
 @attrs.frozen
 class Coverage:
-    """How much of the listing the index reflects.
-
-    Attributes:
-        order: the order the listing was seen in (learned from its creation times).
-        started: ``time.monotonic()`` when the read that made it current began: every flow
-            listed before then is known.
-        newest: the newest creation time read.
-        oldest: the oldest creation time read.
-        to_end: whether the read reached the listing's last page.
-        resume: newest first: the link where the read stopped going back.
-        tail: oldest first: the last pages, where a refresh starts.
-    """
+    """How much of the listing the index reflects."""
 
     order: Order
     started: float
@@ -94,11 +56,7 @@ class Coverage:
 
 
 class _Pending:
-    """Flows listed without ``additional`` and not read yet, by template.
-
-    Each template's newest creation time is kept, so that "is anything left to read?",
-    asked by every waiting lookup, costs a look per template, not one per flow.
-    """
+    """Flows listed without ``additional`` and not read yet, by template."""
 
     def __init__(self) -> None:
         self._by: dict[str, dict[str, datetime | None]] = {}  # template -> id -> created
@@ -263,13 +221,7 @@ class AccountIndex:
             return self._keys.get(key)
 
     def pending(self, templates: frozenset[str] | None, since: datetime | None) -> list[str]:
-        """Ids of flows listed without ``additional`` that a lookup must read one by one.
-
-        Args:
-            templates: only flows of these templates (or whose template the list left out);
-                None for every template.
-            since: only flows created at or after this (or without a time); None for all.
-        """
+        """Ids of flows listed without ``additional`` that a lookup must read one by one."""
         with self._lock:
             return self._pending.ids(templates, since)
 

@@ -1,24 +1,4 @@
-"""Batches, the part without I/O: typed jobs, their checking, chains as one job, the counts.
-
-``run_many`` and ``iter_run_many`` exist on both clients; their drivers
-(``_drivers/batch_sync.py``: threads; ``_drivers/batch_async.py``: anyio tasks) only
-schedule. What they schedule is built here:
-
-* :func:`plan_jobs` checks every job before any request (an unknown key, a missing
-  template, a step with inputs of its own are each an :class:`~generio.InputError`) and
-  gives each job its key: the caller's ``idempotency_key``, else a random one, so every step
-  of a chain is keyed either way;
-* ``_jobs/chain.py``'s ``chain_job`` is one job as one effect generator (``_jobs/effects.py``):
-  ``run()``'s job per step, each step's inputs the previous step's outputs as
-  :class:`~generio.Asset` objects (their data URIs travel as they came: nothing is decoded or
-  written locally);
-* the counts and the estimate of the time left are in ``_jobs/batch_progress.py``.
-
-Keys of a chain: step 1 uses the job's key itself (so ``run(..., idempotency_key=key)`` and a
-one-step job with that key are the same request), step ``n`` > 1 uses ``f"{key}/then/{n-1}"``.
-A process that crashed between two steps and runs the batch again finds step 1's flow by
-its key (nothing is created), collects its outputs again and goes on with step 2.
-"""
+"""Batches, the part without I/O: typed jobs, their checking, chains as one job, the counts."""
 
 from __future__ import annotations
 
@@ -143,22 +123,7 @@ class StepPlan:
 
 @attrs.frozen
 class Plan:
-    """One checked job: its steps with their keys, and what applies to all of them.
-
-    Attributes:
-        index: the job's position in the batch.
-        key: the job's key (the caller's, or a random one).
-        explicit: whether the caller gave the key.
-        inputs: the first step's inputs.
-        steps: every step, the first included.
-        out_dir: where the last step's outputs go (None: in memory).
-        on_progress: called with each step's flow.
-        on_interrupt: ``"abort"`` or ``"keep"`` the flow in flight when interrupted
-            (``"auto"`` already resolved by the job's key).
-        out_name: the last step's files' own name, or None.
-        fetch_outputs: False: the last step's outputs stay on the service.
-        progress_interval: look at each step's flow at least this often, or None.
-    """
+    """One checked job: its steps with their keys, and what applies to all of them."""
 
     index: int
     key: str
@@ -179,11 +144,6 @@ def step_key(key: str, number: int) -> str:
 
 
 def check_concurrency(concurrency: object) -> int:
-    """Return ``concurrency``, checked.
-
-    Raises:
-        ConfigurationError: it is not an integer >= 1 (a setting, as on main's run_many).
-    """
     if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
         raise ConfigurationError(f"concurrency must be an integer >= 1, not {concurrency!r}.")
     return concurrency
@@ -271,18 +231,7 @@ def plan_jobs(
     new_key: Callable[[], str],
     name: Callable[[int], str] = "job {}".format,
 ) -> list[Plan]:
-    """Check every job and give it its key, before anything is sent.
-
-    Args:
-        jobs: the jobs.
-        on_interrupt: the batch's ``on_interrupt``, for jobs without their own.
-        new_key: makes the key of a job without one.
-        name: how messages name the job at an index (the CLI says "line 3").
-
-    Raises:
-        InputError: a job is not a dict, has an unknown or missing key, a bad ``then``,
-            ``idempotency_key`` or ``on_interrupt`` (the message names the job).
-    """
+    """Check every job and give it its key, before anything is sent."""
     check_on_interrupt(on_interrupt)
     if isinstance(jobs, Mapping):
         raise InputError("run_many takes a list of jobs; wrap a single job in a list.")
@@ -292,11 +241,7 @@ def plan_jobs(
 
 
 def _distinct_files(plans: Sequence[Plan], name: Callable[[int], str]) -> None:
-    """Refuse two jobs that would write the same named files (one would replace the other).
-
-    Raises:
-        InputError: naming both jobs.
-    """
+    """Refuse two jobs that would write the same named files (one would replace the other)."""
     owners: dict[tuple[str, str], int] = {}
     for plan in plans:
         if plan.out_name is None or plan.out_dir is None:

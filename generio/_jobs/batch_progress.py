@@ -1,9 +1,4 @@
-"""A batch's counts: queued, running, done, failed, and an estimate of the time left.
-
-Pure bookkeeping, shared by both clients' batch drivers (``_drivers/batch_sync.py``,
-``_drivers/batch_async.py``), which call :meth:`Tracker.start` and :meth:`Tracker.end` as jobs start
-and end, and hand a :meth:`Tracker.snapshot` to the batch's ``on_progress``.
-"""
+"""A batch's counts: queued, running, done, failed, and an estimate of the time left."""
 
 from __future__ import annotations
 

@@ -1,14 +1,4 @@
-"""The single requests as jobs: templates, start, abort, delete, listings that follow pages.
-
-A refusal with a conflict status (409, or the 400/412/423 another service may pick) is
-judged by the flow's state (:func:`judged`): after a retry, a flow already where the action
-leads was moved there by the lost first attempt (success); a state that forbids the action
-is a :class:`~generio.ConflictError`; anything else leaves the service's error as it is.
-
-A list answer's ``next`` link (absolute, or relative to its page) is followed by
-:func:`list_all_job`, at most :data:`MAX_PAGES` pages, never to another host or outside the
-base URL (the request would carry the key there), never twice to one page.
-"""
+"""The single requests as jobs: templates, start, abort, delete, listings that follow pages."""
 
 from __future__ import annotations
 
@@ -83,11 +73,7 @@ def get_template_job(state: ClientState, id_or_name: str) -> Job[Template]:
 
 
 def prefetch_templates_job(state: ClientState, jobs: Iterable[object]) -> Job[None]:
-    """Fill the template cache once before many runs start together (a batch).
-
-    Otherwise every concurrent first run misses the cache when the service is busiest. A
-    failure is ignored: each job then meets (and reports) it on its own.
-    """
+    """Fill the template cache once before many runs start together (a batch)."""
     names = {job.get("template") for job in jobs if isinstance(job, Mapping)} - {None}
     if not any(isinstance(n, str) and state.cached_template(n) is None for n in names):
         return
@@ -125,14 +111,7 @@ def as_conflict(error: APIStatusError, flow: Flow, request: str) -> ConflictErro
 def _judge(
     state: ClientState, flow_id: str, request: str, error: APIStatusError, *, retried: bool
 ) -> Job[Flow | None]:
-    """Judge a refusal by the flow's state: the flow if a lost first attempt did the work.
-
-    Returns None for a retried delete whose flow is gone (its first attempt deleted it).
-
-    Raises:
-        ConflictError: the flow's state forbids the request.
-        APIStatusError: ``error``, when the state proves nothing (or cannot be read).
-    """
+    """Judge a refusal by the flow's state: the flow if a lost first attempt did the work."""
     if isinstance(error, ConflictError) and not retried:
         raise error  # a 409 already says conflict
     try:
@@ -151,11 +130,7 @@ def _judge(
 
 
 def judged(state: ClientState, flow_id: str, request: str, job: Job[T]) -> Job[T]:
-    """Run ``job`` (``"upload an input"``, ``"read outputs"``); judge a conflict refusal.
-
-    Raises:
-        ConflictError: refused with a conflict status, and the flow's state forbids it.
-    """
+    """Run ``job`` (``"upload an input"``, ``"read outputs"``); judge a conflict refusal."""
     try:
         return (yield from job)
     except ConflictError:
@@ -196,11 +171,7 @@ def delete_job(state: ClientState, flow_id: str) -> Job[None]:
 
 
 def resolve_link(base_url: str, current: str, link: str) -> str | None:
-    """Return the path and query (below ``base_url``) a ``next`` link points to.
-
-    None when the link leaves the base URL (another scheme, host, port or path prefix).
-    ``current`` is the path and query of the page that carried the link.
-    """
+    """Return the path and query (below ``base_url``) a ``next`` link points to."""
     base = base_url.rstrip("/")
     target = urlsplit(urljoin(base + current, link))
     root = urlsplit(base)
@@ -214,11 +185,7 @@ def resolve_link(base_url: str, current: str, link: str) -> str | None:
 def list_all_job(
     state: ClientState, first: Operation[Page[T]], budget: Budget | None = None
 ) -> Job[list[T]]:
-    """Every entry of a list, following ``next`` links within the bounds above.
-
-    Raises:
-        ResponseTooLargeError: the listing holds more than ``MAX_LISTING_ENTRIES``.
-    """
+    """Every entry of a list, following ``next`` links within the bounds above."""
     budget = budget if budget is not None else state.budget()
     op, items, seen = first, [], set()
     for _ in range(MAX_PAGES):
@@ -253,11 +220,6 @@ def list_flows_job(
     budget: Budget | None = None,
     query: Mapping[str, Any] | None = None,
 ) -> Job[list[Flow]]:
-    """All the account's flows (every page), optionally filtered and sorted.
-
-    Raises:
-        InputError: ``sort_by`` is not a field the API sorts by; ``query`` holds a parameter
-            the operation does not take.
-    """
+    """All the account's flows (every page), optionally filtered and sorted."""
     op = list_flows_op(flow_state, sort_by, query)
     return (yield from list_all_job(state, op, budget))

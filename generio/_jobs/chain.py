@@ -1,8 +1,4 @@
-"""A batch's jobs while they run: each job's chain of ``run()`` steps, its keys, its notes.
-
-The plans come from ``_jobs/batch.py``; the schedulers (``_drivers/batch_sync.py``,
-``batch_async.py``) drive :func:`chain_job` per job, after :func:`prepare_batch_job`.
-"""
+"""A batch's jobs while they run: each job's chain of ``run()`` steps, its keys, its notes."""
 
 from __future__ import annotations
 
@@ -42,14 +38,7 @@ def interrupted_note(error: BaseException, stopped: list[BaseException], mode: s
 def prepare_batch_job(
     state: ClientState, plans: Sequence[Plan], journal: str | os.PathLike[str] | None
 ) -> EffectJob[Journal | None]:
-    """Before the jobs start: fill the template cache once, and read the journal.
-
-    Without the prefetch, every concurrent first run misses the cache and fetches its
-    template; a keyed batch also needs the templates' names for its lookups.
-
-    Raises:
-        InputError: the journal cannot be read.
-    """
+    """Before the jobs start: fill the template cache once, and read the journal."""
     from generio._jobs.calls import prefetch_templates_job  # loaded with the first batch
 
     if len(plans) > 1 or any(plan.explicit for plan in plans):
@@ -61,13 +50,7 @@ def prepare_batch_job(
 
 
 def _mark(error: BaseException, plan: Plan, number: int, flows: list[Flow]) -> None:
-    """Say which step of a chain failed and every step's flow, the failing one's included.
-
-    ``generio_flow_ids`` lists the flows of the steps that made one, in order (the failing
-    step's last, when it made one: ``generio_flow_id``); ``generio_step`` is the failing
-    step, from 1. Plain values, so the error pickles. ``generio_steps`` (the ``Flow``
-    objects of the steps before) stays for older code.
-    """
+    """Say which step of a chain failed and every step's flow, the failing one's included."""
     failing = getattr(error, "generio_flow_id", None)
     ids = [f.id for f in flows] + ([failing] if isinstance(failing, str) else [])
     try:
@@ -87,11 +70,7 @@ def _mark(error: BaseException, plan: Plan, number: int, flows: list[Flow]) -> N
 def batch_keys(
     state: ClientState, plans: Sequence[Plan], journal: Journal | None
 ) -> BatchKeys | None:
-    """How the batch's keyed jobs look for their keys: one listing, read from now on.
-
-    None when no job has a key of the caller's. Templates named by an id the client has
-    not seen stand for every template (the listing names templates by name).
-    """
+    """How the batch's keyed jobs look for their keys: one listing, read from now on."""
     if not any(plan.explicit for plan in plans):
         return None
     names: set[str] = set()
@@ -111,12 +90,7 @@ def batch_keys(
 def chain_job(
     state: ClientState, plan: Plan, batch: BatchKeys | None = None
 ) -> EffectJob[RunResult]:
-    """Run a job's steps one after the other; the last step's outputs, every step's flow.
-
-    Raises:
-        whatever ``run()`` raises for the step that failed, marked with ``generio_step``
-        (1-based) and ``generio_steps`` (the flows of the steps before it).
-    """
+    """Run a job's steps one after the other; the last step's outputs, every step's flow."""
     from generio._jobs.run import run_job  # loaded with the first batch, not with the client
 
     flows: list[Flow] = []

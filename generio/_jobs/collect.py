@@ -1,8 +1,4 @@
-"""Where a run's outputs go, checked before any flow is created.
-
-Files in ``out_dir`` (readable names, or the caller's ``out_name``), memory, or nowhere:
-left on the service (``fetch_outputs=False``), to stream or save later.
-"""
+"""Where a run's outputs go, checked before any flow is created."""
 
 from __future__ import annotations
 
@@ -18,13 +14,7 @@ __all__ = ["Collect", "where_outputs"]
 
 @attrs.frozen
 class Collect:
-    """Where a run's outputs go.
-
-    Attributes:
-        out_dir: the directory of the files, or None (in memory).
-        out_name: the files' own name instead of the readable one, or None.
-        fetch: False: leave the outputs on the service (listed, without content).
-    """
+    """Where a run's outputs go."""
 
     out_dir: str | os.PathLike[str] | None = None
     out_name: str | None = None
@@ -34,12 +24,7 @@ class Collect:
 def where_outputs(
     out_dir: str | os.PathLike[str] | None, out_name: object, fetch: object
 ) -> Collect:
-    """Check where the outputs go, before anything is created.
-
-    Raises:
-        InputError: a bad ``out_name``, ``out_name`` without ``out_dir``, or
-            ``fetch_outputs=False`` with either.
-    """
+    """Check where the outputs go, before anything is created."""
     if not isinstance(fetch, bool):
         raise InputError(f"fetch_outputs must be True or False, not {fetch!r}.")
     if not fetch and (out_dir is not None or out_name is not None):

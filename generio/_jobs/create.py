@@ -1,15 +1,7 @@
 """Creating flows and uploading inputs without ever doing either twice.
 
-The service bills every flow and de-duplicates nothing. A ``POST`` whose answer was lost (a
-read timeout, a connection dropped after sending, a 5xx, a 2xx cut short) may or may not
-have done its work, so it is never simply repeated: :func:`post_once` first looks for what
-the lost attempt made, and repeats only when nothing is found, within the retry budget.
-
-* ``POST /flows`` carries a key (``_payload/marker.py``): the caller's, looked for before
-  the create (``keys.existing_job``; calls of one client with one key take turns), or a
-  random one; after an ambiguous failure, the flow with this call's key is adopted.
-* ``POST /flows/{id}/inputs`` has no key: a lost upload is reconciled by looking for an
-  input that was not there before the first attempt and that no call of this client claimed.
+The service bills every flow and de-duplicates nothing, so a POST whose answer was lost
+is never simply repeated: what it may have made is looked for first (by its key).
 """
 
 from __future__ import annotations
@@ -80,12 +72,7 @@ def post_once(
     *,
     claim: bool = False,
 ) -> Job[C]:
-    """Send a POST that must take effect once: reconcile (``find``) before any repeat.
-
-    ``find`` gets the ambiguous failure (None: our answer came, but another call of this
-    client had claimed what it made) and returns what the lost attempt created, or None.
-    With ``claim``, what is created is claimed, so no other call of the client adopts it.
-    """
+    """Send a POST that must take effect once: reconcile (``find``) before any repeat."""
     while True:
         failure: Exception | None = None
         try:
@@ -133,11 +120,7 @@ class ReadInputs(Local[dict[int, Prepared]]):
     mime_type: str | None = None
 
     def perform(self) -> dict[int, Prepared]:
-        """Prepare the local inputs.
-
-        Raises:
-            InputError: an input is missing, empty, of an unknown type or kind.
-        """
+        """Prepare the local inputs."""
         return {
             index: prepare(source.data, mime_type=self.mime_type, additional=source.additional)
             for index, source in enumerate(self.sources)
@@ -152,11 +135,7 @@ def prepare_job(
     template: Template,
     mime_type: str | None = None,
 ) -> Job[list[Prepared]]:
-    """Complete ``ready`` (fetching assets that came without data); check them all.
-
-    Raises:
-        InputError: an input is unusable or not accepted by the template.
-    """
+    """Complete ``ready`` (fetching assets that came without data); check them all."""
     prepared: list[Prepared] = []
     for index, source in enumerate(sources):
         item = ready.get(index)
@@ -190,17 +169,7 @@ def create_job(
     progress: CreateProgress,
     batch: BatchKeys | None = None,
 ) -> Job[Flow]:
-    """Create a flow (started at once when it has inputs), at most once per key.
-
-    ``progress`` is filled in as the create goes (``run()``'s clean-up reads it); ``batch``
-    says how a batch's creates look for their keys (one listing for all).
-
-    Raises:
-        InputError: bad inputs, parameters or key, found before anything is created.
-        IdempotencyConflictError: the key was used for a different request.
-        LookupIncompleteError: the key's lookup could not read all it needed.
-        APIError: the service refused, or was unreachable within the retry budget.
-    """
+    """Create a flow (started at once when it has inputs), at most once per key."""
     if parameters is not None and not isinstance(parameters, Mapping):
         raise InputError(f"parameters must be a mapping of names to values, not {parameters!r}.")
     sent_parameters = _as_json(dict(parameters or {}), "parameters")
@@ -260,13 +229,7 @@ def _post_flow(
 def upload_job(
     state: ClientState, flow_id: str, source: object, additional: Any, mime_type: str | None
 ) -> Job[Asset]:
-    """Add one input to a flow in ``created``, never twice.
-
-    Raises:
-        InputError: the input is unusable or not accepted by the flow's template.
-        APIError: the service refused (409 when the flow is past ``created``), or was
-            unreachable within the retry budget; or a lost upload could not be checked.
-    """
+    """Add one input to a flow in ``created``, never twice."""
     sources = [source_of(source, additional)]
     ready = yield from local(ReadInputs(tuple(sources), mime_type))
     flow: Flow = yield from call(get_flow_op(flow_id), state.budget())

@@ -1,11 +1,7 @@
 """Downloading a finished flow's outputs, the job half: which files, and retrying them.
 
-Each output becomes a :class:`~generio._jobs.effects.Download` effect; the driver streams it
-into a file (``generio._drivers.writer``: bounded memory, safe names, no partial files).
-The flow is finished (and paid for), so neither the listing nor a download is given up to
-a transient failure: a download that breaks off is started again from scratch, with
-backoff, until the client's ``download_timeout`` has passed since it began
-(``retries.ride_out``); the broken attempt leaves nothing behind.
+The flow is paid for, so a broken download is started again, with backoff, until
+``download_timeout`` (``retries.ride_out``); a broken attempt leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -67,26 +63,13 @@ def _check_writable(path: Path) -> None:
 
 @attrs.frozen
 class PrepareDir(Local[Path]):
-    """Create ``path`` (with parents) if missing and check it is writable; the result is it.
-
-    Attributes:
-        path: the output directory.
-        flow_id: the flow whose outputs go there, once one exists: a failure of the system
-            is then an :class:`~generio.OutputSaveError` naming it (its outputs wait on the
-            service); before, an :class:`~generio.InputError` (nothing was created).
-    """
+    """Create ``path`` (with parents) if missing and check it is writable; the result is it."""
 
     path: Path
     flow_id: str | None = None
 
     def perform(self) -> Path:
-        """Make the directory.
-
-        Raises:
-            InputError: it exists and is not a directory; or, before a flow exists, it
-                cannot be created or written (read-only, permissions).
-            OutputSaveError: once a flow exists, it cannot be created or written.
-        """
+        """Make the directory."""
         out_dir = self.path
         try:
             out_dir.mkdir(parents=True, exist_ok=True)
@@ -115,24 +98,7 @@ def download_one_job(
     filename: str | None = None,
     named: str | None = None,
 ) -> Job[Saved]:
-    """One output to one file; a download that broke off starts again from scratch.
-
-    Args:
-        state: the client's state.
-        flow_id: the flow.
-        asset_id: the output.
-        directory: where the file goes.
-        taken: names used so far in this batch; the file's name is added.
-        stem: name the file ``<stem>-<flow>-<index>.<ext>``; None: after the asset id.
-        index: the output's position, for that name.
-        filename: exactly this name instead (an existing file of that name is replaced).
-        named: ``<named>.<ext>`` (``<named>-<index>.<ext>`` after the first output) instead,
-            replacing a file of that name.
-
-    Raises:
-        DownloadTimeoutError: ``download_timeout`` passed (retries included).
-        APIError: a definite refusal, or a transient failure that outlasted it.
-    """
+    """One output to one file; a download that broke off starts again from scratch."""
     op = get_output_op(flow_id, asset_id)
     patience = Patience.start(state.settings.download_timeout)
     while True:
@@ -170,27 +136,7 @@ def download_outputs_job(
     stem: str | None = None,
     named: str | None = None,
 ) -> Job[tuple[list[Asset], list[Path]]]:
-    """Every ready output of a finished flow into ``out_dir`` (created if missing).
-
-    Args:
-        state: the client's state.
-        flow_id: the flow.
-        out_dir: the directory.
-        stem: name the files ``<stem>-<flow>-<index>.<ext>`` (``_payload/names.py``); None:
-            after the asset ids.
-        named: name the files ``<named>.<ext>``, ``<named>-1.<ext>``, ... instead,
-            replacing files of those names.
-
-    Returns:
-        The outputs as listed (without data, with the MIME type of what was saved) and the
-        files written, in the same order; outputs that failed (``error``) get no file. Any
-        other status, even one this version does not know, is downloaded: an output is
-        never silently dropped.
-
-    Raises:
-        InputError: ``out_dir`` cannot be a directory.
-        ConflictError: the flow has not finished yet.
-    """
+    """Every ready output of a finished flow into ``out_dir`` (created if missing)."""
     job = _download_outputs(state, flow_id, out_dir, stem, named)
     return (yield from naming_flow(flow_id, job))
 
@@ -218,10 +164,6 @@ def _download_outputs(
 def download_output_job(
     state: ClientState, flow_id: str, asset_id: str, directory: Path, filename: str | None
 ) -> Job[Saved]:
-    """One output into ``directory``, as ``filename`` (None: named by the asset id).
-
-    Raises:
-        ConflictError: the flow has not finished yet.
-    """
+    """One output into ``directory``, as ``filename`` (None: named by the asset id)."""
     job = download_one_job(state, flow_id, asset_id, directory, set(), filename=filename)
     return (yield from reading_outputs(state, flow_id, job))

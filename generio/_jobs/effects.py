@@ -1,20 +1,7 @@
 """Jobs as generators of effects: the logic once, the I/O in two thin drivers.
 
-A multi-step job (wait, run, create with reconciliation, download) is a generator that
-yields *effects* — "make this API call", "sleep this long", "stream this download", "do this
-local file work" — and receives each effect's result (or has its exception thrown in). It
-does no I/O itself, so the same job runs under :class:`~generio.Generio` and
-:class:`~generio.AsyncGenerio` (drivers in ``generio._drivers``), and under a fake driver
-in the unit tests.
-
-Interruption: when a ``KeyboardInterrupt`` or a task cancellation reaches a job, the job may
-still yield clean-up effects (find the flow by its key, abort it) before re-raising. The
-drivers run those in *cleanup* mode: the async one shields them from the cancellation, with a
-deadline, and repeats a step a native asyncio cancellation broke; closing a client waits for
-clean-ups still running (``ClientState.cleaning_up``).
-
-Retries are decided by the jobs (``retries.py``), never here: the :class:`Stepper` only
-feeds results and errors in.
+A job does no I/O, so the same logic runs under both clients (and a fake driver in
+the unit tests); an interrupted job may still yield its clean-up effects.
 """
 
 from __future__ import annotations
@@ -49,12 +36,7 @@ T = TypeVar("T")
 
 @attrs.frozen
 class Call(Generic[T]):
-    """Perform one API operation within ``budget``; the result is the parsed object.
-
-    Attributes:
-        op: what to send and how to read the answer.
-        budget: the retry budget of the logical call this request belongs to.
-    """
+    """Perform one API operation within ``budget``; the result is the parsed object."""
 
     op: Operation[T]
     budget: Budget
@@ -77,24 +59,7 @@ class Saved:
 
 @attrs.frozen
 class Download:
-    """Stream the output ``op`` reads into a new file in ``directory``; a :class:`Saved`.
-
-    Attributes:
-        op: the request of the output's content (``get_output_op``).
-        asset_id: the output's id, which names the file.
-        directory: where the file goes; nothing is written outside it.
-        taken: file names already used in this batch.
-        budget: the retry budget of this download.
-        stem: when set, the file is named ``<stem>-<flow>-<index>.<ext>`` (``_payload/names.py``)
-            instead of after the asset id, never over an existing file.
-        flow_id: the output's flow, for that name.
-        index: the output's position among the flow's outputs, for that name.
-        filename: when set, exactly this name (``dest=``), replacing a file of that name.
-        named: when set, the file is ``<named>.<ext>`` (``<named>-<index>.<ext>`` after the
-            first output), replacing a file of that name (a batch job's ``out_name``).
-        deadline: the ``time.monotonic()`` by which the download must be done (the fetch's
-            ``download_timeout``, retries included), or None.
-    """
+    """Stream the output ``op`` reads into a new file in ``directory``; a :class:`Saved`."""
 
     op: Operation[Any]
     asset_id: str
@@ -115,13 +80,7 @@ class Download:
 
 
 class Local(Generic[T]):
-    """Local file work a job needs done (make a directory, read input files' heads).
-
-    A job yields it rather than touching the disk, so the job stays a pure description;
-    the drivers call :meth:`perform` (see :func:`perform_local`), a fake driver may answer
-    it from a script instead. ``blocking`` work (a file synced to disk) runs in a worker
-    thread under the async driver, so the event loop never waits on the disk.
-    """
+    """Local file work a job needs done (make a directory, read input files' heads)."""
 
     blocking: ClassVar[bool] = False
 
@@ -136,10 +95,7 @@ Job: TypeAlias = Generator[Effect, Any, T]
 
 
 def local(work: Local[T]) -> Generator[Local[T], Any, T]:
-    """Have ``work`` done by the driver; the result comes back typed.
-
-    Use as ``result = yield from local(work)``.
-    """
+    """Have ``work`` done by the driver; the result comes back typed."""
     result: T = yield work
     return result
 
@@ -156,20 +112,7 @@ def perform_local(effect: Local[T]) -> T:
 
 
 class Stepper(Generic[T]):
-    """Advances a job: feeds results and errors in, hands the next effect out.
-
-    The drivers differ only in how they perform an effect::
-
-        stepper = Stepper(job)
-        while (effect := stepper.advance()) is not None:
-            try:
-                stepper.succeed(perform(effect, stepper.cleanup))
-            except BaseException as exc:
-                stepper.fail(exc)
-        return stepper.result
-
-    It holds no policy: whether a failed effect is tried again is the job's decision.
-    """
+    """Advances a job: feeds results and errors in, hands the next effect out."""
 
     __slots__ = ("_error", "_job", "_value", "cleanup", "result")
 
@@ -182,11 +125,7 @@ class Stepper(Generic[T]):
         self.result: T
 
     def advance(self) -> Effect | None:
-        """Resume the job; its next effect, or None when it returned (see ``result``).
-
-        Raises:
-            BaseException: whatever the job raises, including an error fed in and re-raised.
-        """
+        """Resume the job; its next effect, or None when it returned (see ``result``)."""
         error, self._error = self._error, None
         try:
             effect = self._job.send(self._value) if error is None else self._job.throw(error)
@@ -200,14 +139,7 @@ class Stepper(Generic[T]):
         self._value = value
 
     def fail(self, error: BaseException, *, interruption: bool = False) -> None:
-        """Record the last effect's exception, thrown in by the next :meth:`advance`.
-
-        Args:
-            error: the exception.
-            interruption: it interrupts the job (its client is closing), like any
-                ``BaseException`` that is no ``Exception``: what the job yields next is
-                clean-up.
-        """
+        """Record the last effect's exception, thrown in by the next :meth:`advance`."""
         self._value = None
         self._error = error
         if interruption or not isinstance(error, Exception):  # KeyboardInterrupt, ...

@@ -1,17 +1,7 @@
 """Errors raised once a flow exists: they name it, and never advise paying for another.
 
-A flow is billed when it is created. Whatever goes wrong after that (a poll refused, the
-outputs of a completed flow unreachable for longer than ``download_timeout``, a local
-failure while saving) must leave the caller able to find that flow again, not to buy a
-second one. So every such error carries:
-
-* ``generio_flow_id``: the flow's id (a plain ``str``);
-* for an error met while fetching a completed flow's outputs, advice that names the flow
-  and the calls that fetch its outputs without creating anything (never "retry later",
-  which a caller of ``run()`` would read as "call run() again").
-
-Chained batch jobs add ``generio_flow_ids`` and ``generio_step`` (``_jobs/batch.py``).
-Every attribute is a plain value, so the error pickles.
+A flow is billed when created: whatever fails after that must let the caller find it
+again (``generio_flow_id``), never suggest buying a second one.
 """
 
 from __future__ import annotations
@@ -71,12 +61,7 @@ def _rewrite(error: GenerioError, message: str) -> None:
 def while_collecting(
     error: BaseException, flow_id: str, key: str | None = None, *, completed: bool = True
 ) -> None:
-    """Mark an error met while fetching the outputs of flow ``flow_id``.
-
-    A transient failure that outlasted the patience gets the outputs advice instead of its
-    own ("retry later"). Any other error keeps its advice; when the flow is known to have
-    completed (``run()``), the outputs advice follows it. ``FlowFailed`` only gets the id.
-    """
+    """Mark an error met while fetching the outputs of flow ``flow_id``."""
     name_flow(error, flow_id)
     if not isinstance(error, GenerioError) or isinstance(error, FlowFailed):
         return
@@ -94,11 +79,7 @@ def while_collecting(
 
 
 def while_waiting(error: BaseException, flow_id: str, key: str | None = None) -> None:
-    """Mark an error met after flow ``flow_id`` was created, before it ended.
-
-    Errors that already say what became of the flow (``WaitTimeout``, ``FlowNotStarted``,
-    ``FlowFailed``; a 404: it is gone) keep their words; others learn that it runs on.
-    """
+    """Mark an error met after flow ``flow_id`` was created, before it ended."""
     name_flow(error, flow_id)
     if not isinstance(error, GenerioError) or _PAID in error.message:
         return

@@ -1,24 +1,4 @@
-"""The resume journal: which flow each key of a batch made, on disk, as soon as it is known.
-
-``run_many(jobs, journal="batch.journal.jsonl")`` (and ``generio batch``, beside its
-summary) appends one JSON line per event:
-
-* ``{"v": 1, "key": K, "fingerprint": F, "posting": T}`` just before ``POST /flows`` with
-  key ``K`` is sent (``T``: seconds since the epoch, our clock);
-* ``{"v": 1, "key": K, "fingerprint": F, "flow": ID}`` once the key's flow is known
-  (created, adopted after a lost answer, or found by a lookup).
-
-A run of the same batch reads it first: a key with a flow needs no listing (one
-``GET /flows/{id}`` tells its state); a key only ``posting`` was in flight when the run
-stopped, and is looked for among flows created since then; other keys are looked up as
-usual (the account's listing, once per batch).
-
-Each append is one ``write`` to a file opened ``O_APPEND``, under an exclusive ``flock``
-(POSIX; two processes may share a journal), then ``fdatasync``: a line is on disk before
-the request it announces is sent. A process killed in the middle of a write leaves a torn
-last line: reading skips any line that is not a whole record, and the next append starts
-on a new line.
-"""
+"""The resume journal: which flow each key of a batch made, on disk, as soon as it is known."""
 
 from __future__ import annotations
 
@@ -62,11 +42,7 @@ def _sync(fd: int) -> None:
 
 
 class Journal:
-    """One batch's journal: what the file held when loaded, and what this run added.
-
-    Args:
-        path: the file (created on the first append).
-    """
+    """One batch's journal: what the file held when loaded, and what this run added."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
@@ -76,11 +52,7 @@ class Journal:
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Journal:
-        """Read a journal (a missing file is an empty one).
-
-        Raises:
-            InputError: the path cannot be read, or is a directory.
-        """
+        """Read a journal (a missing file is an empty one)."""
         journal = cls(path)
         try:
             fd = os.open(journal.path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
@@ -146,11 +118,7 @@ class Journal:
         return JournalAppend(self, record)
 
     def append(self, record: dict[str, Any]) -> None:
-        """Append one record, whole, and sync it to disk before returning.
-
-        Raises:
-            InputError: the file cannot be written (the create is then not sent).
-        """
+        """Append one record, whole, and sync it to disk before returning."""
         line = json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
         flags = os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
         try:
@@ -177,41 +145,23 @@ class Journal:
 
 @attrs.frozen(eq=False)
 class JournalAppend(Local[None]):
-    """Append a record to a journal (a local effect; it blocks on the disk).
-
-    Attributes:
-        journal: the journal.
-        record: the record.
-    """
+    """Append a record to a journal (a local effect; it blocks on the disk)."""
 
     journal: Journal
     record: dict[str, Any]
     blocking = True
 
     def perform(self) -> None:
-        """Append and sync.
-
-        Raises:
-            InputError: the journal cannot be written.
-        """
+        """Append and sync."""
         self.journal.append(self.record)
 
 
 @attrs.frozen(eq=False)
 class LoadJournal(Local[Journal]):
-    """Read a journal at the start of a batch (a local effect).
-
-    Attributes:
-        path: the journal's file.
-    """
+    """Read a journal at the start of a batch (a local effect)."""
 
     path: str | os.PathLike[str]
     blocking = True
 
     def perform(self) -> Journal:
-        """Read it.
-
-        Raises:
-            InputError: it cannot be read.
-        """
         return Journal.load(self.path)

@@ -1,16 +1,4 @@
-"""A call's key: its record, the fingerprint, and finding the flow a key made (CONTRIBUTING).
-
-* A caller's key may have been used by an earlier call or process: before the create, its
-  flow is looked for in the batch's journal, then in the client's index of the account
-  (``listing.ensure_job``), as fresh as the call's start, or the batch's.
-* A random key is new: nothing is looked for before the create.
-* After an ambiguous failure or an interruption, either key is looked for among flows
-  created since the call began (:func:`adopt_job`).
-
-The fingerprint is ``sha256`` over the template's name, the parameters as sent and, per
-input, a digest of its content (hashed in 1 MiB reads, a data URI as what it decodes to, so
-a ``Path`` and its data URI agree) and its ``additional``.
-"""
+"""A call's key: its record, the fingerprint, and finding the flow a key made (CONTRIBUTING)."""
 
 from __future__ import annotations
 
@@ -48,16 +36,7 @@ _SLICE = 4 * 1024 * 1024  # characters of base64 per decoded slice: a multiple o
 
 @attrs.define
 class CreateProgress:
-    """A call's key and how far its create got (``run()``'s clean-up reads it).
-
-    Attributes:
-        key: the idempotency key the create uses.
-        explicit: whether the caller gave it (then an earlier flow with it is looked for).
-        posted: whether a ``POST /flows`` may have been sent (then a flow may exist).
-        began: ``time.monotonic()`` when the call began: a flow of this call is no older.
-        template: the resolved template's name, once known.
-        marker: the key and fingerprint sent, once known.
-    """
+    """A call's key and how far its create got (``run()``'s clean-up reads it)."""
 
     key: str
     explicit: bool = False
@@ -68,13 +47,7 @@ class CreateProgress:
 
     @classmethod
     def start(cls, idempotency_key: str | None, *, known_new: bool = False) -> CreateProgress:
-        """Return the record of one call: the caller's key, checked, or a random one.
-
-        ``known_new``: the key is a batch's random one (its steps derive theirs), never used.
-
-        Raises:
-            InputError: the caller's key is not a non-empty printable string (<= 255).
-        """
+        """Return the record of one call: the caller's key, checked, or a random one."""
         if idempotency_key is None:
             return cls(new_key())
         return cls(check_key(idempotency_key), explicit=not known_new)
@@ -82,11 +55,7 @@ class CreateProgress:
 
 @attrs.frozen
 class BatchKeys:
-    """How a batch's creates look for their keys: one listing, read since ``fresh``.
-
-    ``templates``: the batch's (flows of others are never read one by one); ``journal``:
-    the batch's, if any.
-    """
+    """How a batch's creates look for their keys: one listing, read since ``fresh``."""
 
     fresh: float
     templates: frozenset[str] | None = None
@@ -141,13 +110,7 @@ class Fingerprint(Local[str]):
 
 
 def check_same(found: Flow, marker: Marker, fingerprint: str = "") -> Flow:
-    """Return the flow found under the key, if made from the same request.
-
-    ``fingerprint``: the found flow's, when its answer left ``additional`` out.
-
-    Raises:
-        IdempotencyConflictError: it was created from a different request.
-    """
+    """Return the flow found under the key, if made from the same request."""
     theirs = found._marker.fingerprint if isinstance(found._marker, Marker) else fingerprint
     if theirs and theirs != marker.fingerprint:
         raise IdempotencyConflictError(marker.key, found.id)
@@ -155,11 +118,7 @@ def check_same(found: Flow, marker: Marker, fingerprint: str = "") -> Flow:
 
 
 def find_key_job(state: ClientState, need: Need, budget: Budget) -> Job[tuple[Flow, str] | None]:
-    """Return the earliest flow created with ``need.key`` as it is now, and its fingerprint.
-
-    Raises:
-        LookupIncompleteError: the listing could not be read as far as needed.
-    """
+    """Return the earliest flow created with ``need.key`` as it is now, and its fingerprint."""
     read = yield from ensure_job(state, need, budget)
     known = state.index.find(need.key)
     if known is None:
@@ -175,12 +134,7 @@ def find_key_job(state: ClientState, need: Need, budget: Budget) -> Job[tuple[Fl
 
 
 def find_job(state: ClientState, key: str, template: str | None) -> Job[Flow | None]:
-    """``flows.find``: the flow created with ``key`` (the earliest), or None.
-
-    Raises:
-        InputError: a bad key or template.
-        LookupIncompleteError: the listing could not be read as far as needed.
-    """
+    """``flows.find``: the flow created with ``key`` (the earliest), or None."""
     key = check_key(key)
     if template is not None and (not isinstance(template, str) or not template):
         raise InputError(f"template must be a template's name or None, not {template!r}.")
@@ -192,12 +146,7 @@ def find_job(state: ClientState, key: str, template: str | None) -> Job[Flow | N
 def existing_job(
     state: ClientState, marker: Marker, template: str, began: float, batch: BatchKeys | None
 ) -> Job[Flow | None]:
-    """Return the flow an earlier call made with the caller's key, if any (same request).
-
-    Raises:
-        IdempotencyConflictError: the key's flow was made from another request.
-        LookupIncompleteError: the lookup could not finish (``on_incomplete="raise"``).
-    """
+    """Return the flow an earlier call made with the caller's key, if any (same request)."""
     journal = batch.journal if batch is not None else None
     recorded = journal.flow_of(marker.key) if journal is not None else None
     if journal is not None and recorded is not None:
@@ -233,14 +182,7 @@ def existing_job(
 def adopt_job(
     state: ClientState, marker: Marker, template: str, began: float, budget: Budget, after: str
 ) -> Job[Flow | None]:
-    """After an ambiguous failure or an interruption: the flow made with this call's key.
-
-    Only flows created since the call began (``began``: its ``time.monotonic()``) count.
-
-    Raises:
-        IdempotencyConflictError: a flow with the key was made from another request.
-        LookupIncompleteError: the lookup could not finish.
-    """
+    """After an ambiguous failure or an interruption: the flow made with this call's key."""
     templates = frozenset({template}) if template else None
     need = Need(marker.key, fresh=time.monotonic(), since=began, templates=templates, after=after)
     found = yield from find_key_job(state, need, budget)

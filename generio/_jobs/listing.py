@@ -1,27 +1,4 @@
-"""Reading the account's listing for key lookups: only what the index does not know yet.
-
-``GET /flows?sort_by=created_at`` is the one way to see flows made by other calls or
-processes. Its order is learned from the creation times it returns (oldest first, newest
-first, or unknown when it gives none or mixes them), never assumed. What a lookup reads
-(:func:`ensure_job`, one reader per client at a time; the others wait for its result):
-
-* the first time: the listing from its first page; newest first, it stops at flows older
-  than the lookup needs (the key window, or the call's own start); otherwise to the end;
-* later, only what is new: oldest first, from the last pages read onwards (re-read from
-  one :data:`SETTLE` before the newest flow known); newest first, from the first page
-  down to that same point; unknown order, the whole listing again;
-* flows listed without ``additional``, inside the window and of the lookup's templates (or
-  of none named), one by one (``GET /flows/{id}``), each once per client.
-
-Time only bounds what is read, never what matches: a key matches wherever it is read.
-Bounds are in the service's own clock, from the newest creation time it listed: a flow a
-call created is no older than that minus the call's age (elapsed on our monotonic clock)
-minus :data:`SETTLE`, whatever the skew between the two clocks.
-
-A read that cannot cover what the lookup needs (``KeyLookup.max_pages``, a page or flow
-that cannot be read, a ``next`` link that leaves the base URL or loops) raises
-:class:`~generio.LookupIncompleteError`, unless the key was found in what was read.
-"""
+"""Reading the account's listing for key lookups: only what the index does not know yet."""
 
 from __future__ import annotations
 
@@ -63,16 +40,7 @@ _BY_CREATION = "created_at"
 
 @attrs.frozen
 class Need:
-    """What a lookup needs the index to cover.
-
-    Attributes:
-        key: the key looked for ("" for a batch's read, which serves all its keys).
-        fresh: ``time.monotonic()`` value the read must have started at or after.
-        since: ``time.monotonic()`` of the call's start: only flows created since then
-            matter (a lost answer, an interruption); None for the key window.
-        templates: flows of other templates are not read one by one; None reads all.
-        after: what went before, for the error's message (a POST that failed).
-    """
+    """What a lookup needs the index to cover."""
 
     key: str
     fresh: float
@@ -82,15 +50,7 @@ class Need:
 
 
 def ensure_job(state: ClientState, need: Need, budget: Budget) -> Job[dict[str, Flow]]:
-    """Make the client's index cover what ``need`` asks, reading as little as it can.
-
-    Returns:
-        The flows carrying ``need.key`` that this call read (listed or one by one), by id,
-        as they are now: no need to read them again.
-
-    Raises:
-        LookupIncompleteError: the read could not cover it (and the key was not found).
-    """
+    """Make the client's index cover what ``need`` asks, reading as little as it can."""
     index: AccountIndex = state.index
     window = state.lookup.window
     read: dict[str, Flow] = {}

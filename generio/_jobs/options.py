@@ -1,7 +1,4 @@
-"""The small types of the public calls' options, and their checks.
-
-Light enough for the clients to import at once; the jobs that use them load on first call.
-"""
+"""The small types of the public calls' options, and their checks."""
 
 from __future__ import annotations
 
@@ -32,11 +29,7 @@ ON_INTERRUPT: tuple[OnInterrupt, ...] = ("auto", "abort", "keep")
 
 
 def check_on_interrupt(mode: object, where: str = "") -> None:
-    """Refuse an ``on_interrupt`` that is none of :data:`ON_INTERRUPT`.
-
-    Raises:
-        InputError: naming the value (and ``where``, e.g. ``"job 3: "``).
-    """
+    """Refuse an ``on_interrupt`` that is none of :data:`ON_INTERRUPT`."""
     if mode not in ON_INTERRUPT:
         raise InputError(f"{where}on_interrupt must be 'auto', 'abort' or 'keep', not {mode!r}.")
 

@@ -1,11 +1,4 @@
-"""Reading a flow's outputs (``flows.outputs``, ``output``, ``download_output(s)``).
-
-The outputs of a finished flow are paid for: each read rides out transient failures
-(``retries.ride_out``, until the client's ``download_timeout``). A refusal with a conflict
-status is judged by the flow's state (``conflicts.judged``), and whatever is raised names
-the flow, with advice that fetches its outputs rather than buying them again
-(``flow_errors.while_collecting``).
-"""
+"""Reading a flow's outputs (``flows.outputs``, ``output``, ``download_output(s)``)."""
 
 from __future__ import annotations
 
@@ -35,11 +28,7 @@ def output_job(state: ClientState, flow_id: str, asset_id: str) -> Job[Asset]:
 
 
 def reading_outputs(state: ClientState, flow_id: str, job: Job[T]) -> Job[T]:
-    """Run ``job``, a read of ``flow_id``'s outputs: judged, and its errors naming the flow.
-
-    Raises:
-        ConflictError: refused with a conflict status, and the flow's state forbids it.
-    """
+    """Run ``job``, a read of ``flow_id``'s outputs: judged, and its errors naming the flow."""
     try:
         return (yield from judged(state, flow_id, "read outputs", job))
     except Exception as exc:

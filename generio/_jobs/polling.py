@@ -1,21 +1,7 @@
 """When to look at a running flow again: pure decisions shared by both clients.
 
-The docs' example polls every 5 seconds. That costs up to 5 s of latency after a flow ends,
-and GETs a long flow every 5 s for nothing. Flows report a ``progress`` from 0.0 to 1.0 that
-only grows, so :func:`next_delay` estimates the finish from the progress rate between two
-observations (timed on this machine's monotonic clock: the server's timestamps may come from
-a clock that is off) and schedules the next poll just after it:
-
-* no movement seen yet: a short first delay (0.2 s: a flow of a tenth of a second is seen
-  done about 0.1 s after it finished, with no fixed floor), doubling while the flow stays
-  put (a queue before ``running``), so a long queue costs a few looks, not one per 0.2 s;
-* movement seen: the finish is ``t_last + (1 - p_last) / rate``; the next poll is that instant
-  plus a small margin, but never further than ``max_interval`` away, so a wrong estimate is
-  corrected at the next observation (``progress_interval`` lowers that bound, so a
-  progress bar moves at least that often);
-* a poll that found the flow unfinished and unmoved waits twice as long as the one before
-  (a flow stuck at 99 % while it packs its outputs), down to no less than ``min_interval``;
-* a little positive jitter keeps many waiting clients apart without polling early.
+A fixed 5 s poll adds up to 5 s of latency and polls long flows for nothing, so the
+next look is estimated from the progress rate.
 """
 
 from __future__ import annotations
@@ -50,17 +36,7 @@ MAX_JITTER = 0.05
 
 @attrs.frozen
 class PollSettings:
-    """Tuning of :func:`next_delay`; the defaults suit flows of seconds to minutes.
-
-    Attributes:
-        first_delay: seconds before the second look when no progress was seen yet.
-        growth: factor by which that delay grows while the flow does not move.
-        min_interval: the shortest delay between two polls.
-        max_interval: the longest delay between two polls.
-        margin: seconds added after the estimated finish, to land just after it.
-        jitter: largest random addition, as a fraction of the delay (at most
-            :data:`MAX_JITTER` seconds: it adds straight to the latency after a finish).
-    """
+    """Tuning of :func:`next_delay`; the defaults suit flows of seconds to minutes."""
 
     first_delay: float = 0.2
     growth: float = 2.0
@@ -72,12 +48,7 @@ class PollSettings:
 
 @attrs.frozen
 class Observation:
-    """One look at a flow.
-
-    Attributes:
-        at: when it was taken, on ``time.monotonic()``.
-        progress: the reported progress, 0.0 to 1.0.
-    """
+    """One look at a flow."""
 
     at: float
     progress: float
@@ -94,11 +65,7 @@ def _stalled(history: Sequence[Observation]) -> int:
 
 
 def _rate_pair(history: Sequence[Observation]) -> tuple[Observation, Observation] | None:
-    """Two looks to measure the progress rate between, or None while nothing moved.
-
-    The earliest look with progress above zero makes the longest clean baseline; with only
-    one such look, the last look at zero before it bounds when the work began.
-    """
+    """Two looks to measure the progress rate between, or None while nothing moved."""
     moving = [o for o in history if o.progress > 0]
     if not moving:
         return None
@@ -112,13 +79,7 @@ def _rate_pair(history: Sequence[Observation]) -> tuple[Observation, Observation
 def next_delay(
     history: Sequence[Observation], now: float, settings: PollSettings | None = None
 ) -> float:
-    """Seconds to wait before the next poll of an unfinished flow.
-
-    Args:
-        history: the looks taken so far, oldest first (at least one).
-        now: the current ``time.monotonic()``.
-        settings: tuning; the defaults when None.
-    """
+    """Seconds to wait before the next poll of an unfinished flow."""
     if _retry.delays_disabled():
         return _retry.test_poll_interval()
     s = settings or PollSettings()

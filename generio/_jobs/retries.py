@@ -1,22 +1,4 @@
-"""Every retry a job makes, decided here and nowhere else.
-
-The client's ``send()`` (``generio._http.sending``) retries what is safe at the HTTP level,
-by the policy of ``generio._http.policy``. What they cannot see is decided by the jobs, through the
-helpers below, drawing on the same :class:`~generio._http.policy.Budget`:
-
-* :func:`call`: a 2xx whose body could not be read (JSON cut short) looked like a success to
-  ``send()``; an idempotent call is repeated, a POST's goes to the job to reconcile.
-* :func:`retry_post`: a POST that provably did nothing (reconciliation found no trace of it).
-* :func:`ride_out`: a finished flow's outputs (listing, fetching, downloading, opening a
-  stream) are never given up to a transient failure: each is tried again with backoff, a
-  fresh budget per attempt, until the fetch's :class:`Patience` runs out (the client's
-  ``download_timeout``, 30 min by default, from the fetch's start; None: never), as polls
-  ride out failed polls until the wait's own timeout;
-* :func:`poll_pause`: how long a wait backs off after a poll failed (a wait never gives up
-  on a paid flow for a failed poll, so this spends no budget).
-
-Each yields the backoff as a :class:`~generio._jobs.effects.Sleep` or raises the failure.
-"""
+"""Every retry a job makes, decided here and nowhere else."""
 
 from __future__ import annotations
 
@@ -63,14 +45,7 @@ logger = logging.getLogger("generio")
 
 
 def call(op: Operation[T], budget: Budget) -> Generator[Call[T] | Sleep, Any, T]:
-    """Make one API call within ``budget``; the result comes back typed.
-
-    Use as ``result = yield from call(op, budget)``.
-
-    Raises:
-        APIError: what the last attempt met; an unreadable 2xx only once an idempotent
-            call's budget is spent (at once for a POST, whose job reconciles).
-    """
+    """Make one API call within ``budget``; the result comes back typed."""
     while True:
         try:
             result: T = yield Call(op, budget)
@@ -92,14 +67,7 @@ def call(op: Operation[T], budget: Budget) -> Generator[Call[T] | Sleep, Any, T]
 
 
 def retry_post(budget: Budget, failure: Exception) -> Generator[Sleep, Any, None]:
-    """Wait before repeating a POST that provably did nothing, or give up.
-
-    A ``Retry-After`` the failure carried (a 429, or a 503 that says when) is honoured, as
-    ``send()`` honours it for every other retry.
-
-    Raises:
-        Exception: ``failure``, when the budget is spent.
-    """
+    """Wait before repeating a POST that provably did nothing, or give up."""
     if budget.exhausted:
         raise failure
     retry_after = failure.retry_after if isinstance(failure, APIStatusError) else None
@@ -107,12 +75,7 @@ def retry_post(budget: Budget, failure: Exception) -> Generator[Sleep, Any, None
 
 
 def is_transient(error: BaseException) -> bool:
-    """Whether another attempt may succeed where ``error`` failed.
-
-    Connection errors, timeouts, 408, 429, 5xx and answers that could not be read are; a
-    limit of ours (``max_download_bytes``, ``download_timeout``) and a definite answer
-    (401, 403, 404, 409, 422...) are not.
-    """
+    """Whether another attempt may succeed where ``error`` failed."""
     if isinstance(error, ResponseTooLargeError | DownloadTimeoutError):
         return False
     if isinstance(error, APIConnectionError):
@@ -124,14 +87,7 @@ def is_transient(error: BaseException) -> bool:
 
 @attrs.define
 class Patience:
-    """How long one fetch of a finished flow's outputs rides out transient failures.
-
-    Attributes:
-        seconds: the allowance (the client's ``download_timeout``), or None: no end.
-        deadline: the ``time.monotonic()`` it ends at, or None.
-        failures: transient failures so far (the backoff grows with them).
-        last: the last of them, or None.
-    """
+    """How long one fetch of a finished flow's outputs rides out transient failures."""
 
     seconds: float | None
     deadline: float | None
@@ -160,13 +116,7 @@ def patience_spent(patience: Patience, failure: Exception) -> DownloadTimeoutErr
 
 
 def ride_out(patience: Patience, failure: Exception) -> Generator[Sleep, Any, None]:
-    """Wait before fetching a finished flow's output again, or give up.
-
-    Raises:
-        Exception: ``failure``, when it is not transient (:func:`is_transient`).
-        DownloadTimeoutError: the patience ran out; its ``__cause__`` is the last transient
-            failure (also when an attempt itself met the deadline after earlier failures).
-    """
+    """Wait before fetching a finished flow's output again, or give up."""
     last = patience.last
     if isinstance(failure, DownloadTimeoutError) and last is not None:
         raise patience_spent(patience, last) from last
@@ -186,11 +136,7 @@ def ride_out(patience: Patience, failure: Exception) -> Generator[Sleep, Any, No
 
 
 def patiently(patience: Patience, make: Callable[[], Job[T]]) -> Job[T]:
-    """Run the job ``make()`` builds; after a transient failure, build and run it again.
-
-    For the calls that read a finished flow's outputs (a listing, one output): each attempt
-    gets a fresh retry budget, so ``max_retries`` bounds one attempt, not the patience.
-    """
+    """Run the job ``make()`` builds; after a transient failure, build and run it again."""
     while True:
         try:
             return (yield from make())

@@ -1,25 +1,4 @@
-"""``run()`` as a job: create, wait, collect; and what an interruption leaves behind.
-
-If ``run()`` cannot return its result because it was interrupted — ``KeyboardInterrupt``, a
-cancelled task, an exception raised by the caller's own code (``on_progress``), or its
-client closed under it (``ClientClosedError``, ``_jobs/state.py``) — the flow is aborted
-(``on_interrupt="abort"``) or left running (``"keep"``) for a keyed re-run to pick up. The
-default, ``"auto"``, keeps it when the caller gave an ``idempotency_key`` (a re-run with that
-key collects it, paying nothing more) and aborts it otherwise (nobody could find it again).
-Either way the original exception goes on, with:
-
-* ``exc.generio_flow_id``: the flow's id, or None when no flow was found;
-* a note (PEP 678) saying whether the flow was aborted or kept, and how to pick it up.
-
-An interruption while ``POST /flows`` is in flight is covered too: the flow, if the request
-created one, is found by this call's idempotency key (``_jobs/keys.py``) and then aborted. The
-drivers run this clean-up shielded from the cancellation (``_jobs/effects.py``).
-
-Any other error raised once the flow exists names it (``_jobs/flow_errors.py``); fetching a
-completed flow's outputs rides out transient failures (``_jobs/retries.ride_out``).
-``fetch_outputs=False`` leaves the outputs on the service: the result lists them (with the
-MIME type the template declares) for a stream or a download later.
-"""
+"""``run()`` as a job: create, wait, collect; and what an interruption leaves behind."""
 
 from __future__ import annotations
 
@@ -175,10 +154,7 @@ def _partial_outputs(state: ClientState, flow_id: str) -> Job[list[Asset]]:
 
 
 def _outputs_with_data(state: ClientState, flow_id: str) -> Job[list[Asset]]:
-    """Every ready output with its content: one listing, single fetches where it lacked data.
-
-    The flow is finished and paid for: each request rides out transient failures.
-    """
+    """Every ready output with its content: one listing, single fetches where it lacked data."""
     listed = yield from list_outputs_job(state, flow_id, include_data=True)
     outputs = []
     for asset in listed:
@@ -228,14 +204,7 @@ def wait_checked_job(
     raise_on_failure: bool,
     progress_interval: float | None = None,
 ) -> Job[Flow]:
-    """``flows.wait``: wait; with ``raise_on_failure``, a failed flow raises as in run().
-
-    Raises:
-        FlowFailed: ``raise_on_failure`` and the flow ended ``failed`` or ``aborted``
-            (with its partial outputs).
-        WaitTimeout: the timeout passed; the flow keeps running.
-        FlowNotStarted: the flow sits in ``created``.
-    """
+    """``flows.wait``: wait; with ``raise_on_failure``, a failed flow raises as in run()."""
     waiting = wait_job(
         state, flow_id, timeout=timeout, on_progress=on_progress,
         progress_interval=progress_interval,
@@ -264,15 +233,7 @@ def run_job(
     batch: BatchKeys | None = None,
     key_is_random: bool = False,
 ) -> Job[RunResult]:
-    """Create, wait, collect: the whole of :meth:`Generio.run`.
-
-    Raises:
-        InputError: bad inputs, key, timeout, out_dir or out_name, before anything is
-            created.
-        IdempotencyConflictError: the key was used for a different request.
-        FlowFailed: the flow ended ``failed`` or ``aborted`` (with its partial outputs).
-        WaitTimeout: the timeout passed; the flow keeps running.
-    """
+    """Create, wait, collect: the whole of :meth:`Generio.run`."""
     sources = as_sources(inputs)
     if not sources:
         raise InputError("run() needs at least one input (a prompt, a file, bytes...).")
@@ -333,18 +294,7 @@ def create_flow_job(
     idempotency_key: str | None,
     on_interrupt: OnInterrupt,
 ) -> Job[Flow]:
-    """``flows.create``: create, and clean up like ``run()`` when interrupted meanwhile.
-
-    An interruption while ``POST /flows`` is in flight leaves a flow nobody will get: it is
-    found by the call's key and aborted or kept (``on_interrupt``: ``"auto"`` keeps a keyed
-    call's flow, aborts others), and the exception goes on with ``generio_flow_id`` and a
-    note.
-
-    Raises:
-        InputError: bad inputs, key or ``on_interrupt``, before anything is created.
-        IdempotencyConflictError: the key was used for a different request.
-        LookupIncompleteError: the key's lookup could not read all it needed.
-    """
+    """``flows.create``: create, and clean up like ``run()`` when interrupted meanwhile."""
     sources = as_sources(inputs)
     check_on_interrupt(on_interrupt)
     progress = CreateProgress.start(idempotency_key)

@@ -1,11 +1,4 @@
-"""What one client keeps between calls (settings, templates, claims, keys, its index), and its life.
-
-Shared by both clients and handed to every job; thread-safe (no lock is held across a
-request). :class:`Lifecycle` is open, closing or closed: ``close()`` refuses new calls,
-interrupts those in flight (each ``run()`` then aborts or keeps its flow), waits for their
-clean-up, then closes the pools. A ``with_options`` copy has a lifecycle of its own whose
-parent is its original's: closing the original closes the copy; closing a copy, only it.
-"""
+"""What one client keeps between calls (settings, templates, claims, keys, index), and its life."""
 
 from __future__ import annotations
 
@@ -148,11 +141,7 @@ class ClientState:
         self._cleanups = 0
 
     def derived(self, settings: Settings) -> ClientState:
-        """Return a state with other settings sharing this one's memory (``with_options``).
-
-        Templates, claims, keys in use and the index stay shared, so a copy never adopts a
-        flow its original claimed; clean-ups are counted apart, and the lifecycle is a child.
-        """
+        """Return a state with other settings sharing this one's memory (``with_options``)."""
         twin = copy.copy(self)
         twin.settings = settings
         twin._cleanups = 0

@@ -1,10 +1,4 @@
-"""Waiting for a flow: poll until it is terminal, riding out failed polls.
-
-When to look again is decided by ``polling.py`` (progress-rate estimates); how long to back
-off after a failed poll by ``retries.poll_pause``. A paid flow is never given up for a poll
-that failed: only a definite answer (the key is refused, the flow is gone) or the caller's
-``timeout`` ends the wait early.
-"""
+"""Waiting for a flow: poll until it is terminal, riding out failed polls."""
 
 from __future__ import annotations
 
@@ -37,11 +31,7 @@ logger = logging.getLogger("generio")
 
 
 def check_timeout(timeout: float | None) -> None:
-    """Refuse a wait timeout that is not a number of seconds >= 0 (None: no limit).
-
-    Raises:
-        InputError: naming the bad value.
-    """
+    """Refuse a wait timeout that is not a number of seconds >= 0 (None: no limit)."""
     if timeout is None:
         return
     if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout >= 0:
@@ -49,11 +39,7 @@ def check_timeout(timeout: float | None) -> None:
 
 
 def check_progress_interval(seconds: float | None) -> float | None:
-    """Return ``progress_interval`` checked, at least the shortest poll interval.
-
-    Raises:
-        InputError: not a positive, finite number of seconds (or None).
-    """
+    """Return ``progress_interval`` checked, at least the shortest poll interval."""
     if seconds is None:
         return None
     if (
@@ -76,21 +62,7 @@ def wait_job(
     first: Flow | None = None,
     progress_interval: float | None = None,
 ) -> Job[Flow]:
-    """Poll until the flow is terminal; see ``_jobs/polling.py`` for when.
-
-    Args:
-        state: the client's state.
-        flow_id: the flow to wait for.
-        timeout: seconds to wait at most; None waits as long as it takes.
-        on_progress: called with the flow on every change of state or progress.
-        first: an observation already made (the answer of create), saving a request.
-        progress_interval: look at least this often (seconds; 0.2 at the least), so
-            ``on_progress`` sees the progress move that often; None: as the estimate says.
-
-    Raises:
-        WaitTimeout: the timeout passed; the flow keeps running.
-        FlowNotStarted: the flow sits in ``created``; nothing would ever finish it.
-    """
+    """Poll until the flow is terminal; see ``_jobs/polling.py`` for when."""
     check_timeout(timeout)
     every = check_progress_interval(progress_interval)
     deadline = None if timeout is None else time.monotonic() + timeout

@@ -1,18 +1,4 @@
-"""JSON request bodies that stream their inputs, with an exact Content-Length.
-
-The body's layout (its keys, their order) is the generated models' (``FlowCreate``,
-``Input``: see ``_http/operations.py``); this module only streams it, each input's data
-standing in the layout as a :class:`Placeholders` string until it is sent.
-
-A 200 MB file becomes a ~270 MB data URI inside a JSON string. Building that string (and its
-UTF-8 copy) would need half a gigabyte; instead a body is a list of parts: small JSON pieces
-made by ``json.dumps``, and inputs whose data URI ``_data_uri.iter_encode`` produces chunk by
-chunk while httpx sends. The length is computed up front, so the request carries a
-``Content-Length`` (no chunked encoding, which some proxies refuse).
-
-A :class:`JsonBody` is a factory, not a one-shot generator: each iteration opens files and
-rewinds streams anew, so a retry can send the same body again.
-"""
+"""JSON request bodies that stream their inputs, with an exact Content-Length."""
 
 from __future__ import annotations
 
@@ -36,11 +22,7 @@ _SMALL_TEXT = 64 * 1024
 
 
 def dumps(value: Any, what: str) -> bytes:
-    """``value`` as compact JSON bytes.
-
-    Raises:
-        InputError: the value is not JSON (a set, a datetime, NaN...).
-    """
+    """``value`` as compact JSON bytes."""
     try:
         return json.dumps(value, separators=(",", ":"), allow_nan=False).encode()
     except (TypeError, ValueError) as exc:
@@ -89,11 +71,7 @@ def _wire(item: Prepared) -> Iterator[bytes]:
 
 
 class JsonBody:
-    """A re-iterable JSON body made of byte parts and streamed inputs.
-
-    Args:
-        parts: JSON fragments (bytes) and inputs, in order.
-    """
+    """A re-iterable JSON body made of byte parts and streamed inputs."""
 
     def __init__(self, parts: Sequence[bytes | Prepared]) -> None:
         self._parts = tuple(parts)
@@ -119,11 +97,7 @@ class JsonBody:
 
 
 class AsyncJsonBody:
-    """A :class:`JsonBody` as a re-iterable async iterable.
-
-    httpx picks the stream type by the protocol the content offers, so one object cannot
-    serve both clients.
-    """
+    """A :class:`JsonBody` as a re-iterable async iterable."""
 
     def __init__(self, body: JsonBody) -> None:
         self._body = body
@@ -140,34 +114,21 @@ _PLACEHOLDER = re.compile(rb'"generio-stream-[0-9a-f]{16}-(\d+)"')
 
 
 class Placeholders:
-    """Stand-ins for inputs in a body the generated models lay out, streamed when sent.
-
-    The generated model of a request body (``FlowCreate``, ``Input``) decides its keys and
-    their order; its ``to_dict()`` holds each input's data as a placeholder string, and
-    :meth:`body` replaces each by the input, encoded chunk by chunk while httpx sends.
-    """
+    """Stand-ins for inputs in a body the generated models lay out, streamed when sent."""
 
     def __init__(self) -> None:
         self._nonce = secrets.token_hex(8)
         self._items: list[Prepared] = []
 
     def add(self, item: Prepared) -> str:
-        """Return the placeholder that stands for ``item``'s data (a data URI or prompt).
-
-        Raises:
-            InputError: the input's ``additional`` is not JSON.
-        """
+        """Return the placeholder that stands for ``item``'s data (a data URI or prompt)."""
         if item.additional is not None:
             dumps(item.additional, "an input's additional")
         self._items.append(item)
         return f"generio-stream-{self._nonce}-{len(self._items) - 1}"
 
     def body(self, value: Any) -> JsonBody:
-        """Return ``value`` (the ``to_dict()`` of a body) as a body streaming the inputs.
-
-        Raises:
-            InputError: ``value`` is not JSON (a set, NaN...).
-        """
+        """Return ``value`` (the ``to_dict()`` of a body) as a body streaming the inputs."""
         text = dumps(value, "the request body")
         pieces = _PLACEHOLDER.split(text)
         parts: list[bytes | Prepared] = []

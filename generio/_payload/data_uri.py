@@ -1,13 +1,7 @@
 """Data URIs, the way the Flows API carries files inside JSON (``generio.data_uri``).
 
-A file travels as ``data:<MIME type>;base64,<base64 data>`` in a JSON string; a text prompt
-travels as a plain string without that prefix. Besides the whole-value helpers
-(:func:`encode`, :func:`decode`), uploads stream with :func:`iter_encode` (its exact length
-up front from :func:`encoded_length`, for ``Content-Length``) and downloads with
-:class:`Base64StreamDecoder`: memory follows the chunk size, never the file's. Base64 is
-strict everywhere: standard alphabet, ``=`` padding only at the end, no whitespace.
-Malformed input raises :class:`DecodeError`, an :class:`~generio.InputError` (a
-``ValueError``); callers that decode what the service sent re-raise it as theirs.
+Base64 is strict everywhere (standard alphabet, padding only at the end); uploads and
+downloads stream, so memory follows the chunk size, never the file's.
 """
 
 from __future__ import annotations
@@ -76,11 +70,7 @@ def _read_bytes(stream: _Reader, size: int) -> bytes:
 
 
 def _raw_chunks(stream: _Reader, chunk_size: int) -> Iterator[memoryview | bytes]:
-    """Yield the stream in chunks of exactly ``chunk_size`` bytes, the last one shorter.
-
-    Short reads (pipes, sockets, raw files) are topped up, so every chunk but the last has
-    the full size. A yielded memoryview is only valid until the next chunk is asked for.
-    """
+    """Yield the stream in chunks of exactly ``chunk_size`` bytes, the last one shorter."""
     readinto = getattr(stream, "readinto", None)
     if readinto is None:
         yield from _read_chunks(stream, chunk_size)
@@ -307,11 +297,7 @@ class Base64StreamDecoder:
         return head + body if head else body
 
     def finish(self) -> bytes:
-        """Check that the input ended on a group boundary; returns ``b""``.
-
-        Raises:
-            DecodeError: 1-3 characters were left over (truncated, or padding missing).
-        """
+        """Check that the input ended on a group boundary; returns ``b""``."""
         self._done = True
         if self._tail:
             raise DecodeError(

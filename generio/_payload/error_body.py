@@ -1,10 +1,4 @@
-"""An error answer becomes a typed error: the server's words read whatever their shape.
-
-FastAPI's ``{"detail": ...}`` (a string, or a list of field errors) is what our spec
-describes; a real service may answer ``{"error": {"code", "message", "fields"}}``,
-``{"message", "code"}``, ``{"error": "..."}`` or ``{"errors": [...]}``: :func:`read_words`
-reads any of them, and :func:`error_from_response` builds the error for both clients.
-"""
+"""An error answer becomes a typed error: the server's words read whatever their shape."""
 
 from __future__ import annotations
 
@@ -176,16 +170,7 @@ def error_from_response(
     *,
     unparseable: bool = False,
 ) -> APIStatusError:
-    """Build the typed error for a response; the status decides the class.
-
-    Args:
-        method: the request's HTTP method.
-        path: the request's path (no host, no query string with secrets).
-        status_code: the response status.
-        content: the raw response body.
-        headers: the response headers (``Retry-After``, the request id; all are kept).
-        unparseable: the body could not be parsed as the API documents it.
-    """
+    """Build the typed error for a response; the status decides the class."""
     text = hide_secrets(content.decode("utf-8", errors="replace"))
     parsed = parse_body(text)
     words = read_words(parsed)

@@ -1,10 +1,4 @@
-"""Streaming the ``data`` field out of an asset's JSON body, for bounded-memory downloads.
-
-``GET /flows/{id}/outputs/{asset_id}`` answers ``{"asset_id": ..., "data": "data:<mime>;base64,
-..."}`` where ``data`` can be hundreds of megabytes. :class:`DataFieldExtractor` scans the body
-chunk by chunk, hands the decoded file to a callback while it arrives and keeps only the small
-fields, so a download never holds the body, the base64 or the file in memory.
-"""
+"""Streaming the ``data`` field out of an asset's JSON body, for bounded-memory downloads."""
 
 from __future__ import annotations
 
@@ -57,40 +51,7 @@ def _unescape(escape: bytes) -> str:
 
 
 class DataFieldExtractor(JsonFieldScanner):
-    r"""Read an asset's JSON body in chunks, streaming its ``"data"`` out as decoded bytes.
-
-    A body such as ``{"asset_id": "a1", "status": "ready", "data": "data:model/gltf-binary;
-    base64,Z2xURg...", "error": null}`` may be hundreds of megabytes, nearly all in
-    ``data``. Feed it in chunks split anywhere; once the value's ``data:<mime>;base64,``
-    header is complete, ``on_mime`` gets the MIME type, then ``on_data`` gets the decoded
-    bytes as they arrive. The big string is never held. The other top-level fields (small)
-    are collected and returned parsed by :meth:`close`, which also detects a body cut short.
-
-    A ``data`` string that is not a data URI (a text prompt) is reported as ``text/plain``:
-    ``on_data`` gets its UTF-8 bytes once it is complete, and :attr:`text` holds it. A value
-    that starts ``data:<type>/<subtype>`` but is no base64 data URI is an error, not text.
-    JSON escapes are honoured everywhere, including ``\/`` inside the base64.
-
-    Args:
-        on_data: receives the decoded content, in order, in pieces of any size.
-        on_mime: receives the MIME type once, before the first ``on_data``.
-        max_field_bytes: limit for the other fields together and for a text value; a body
-            over it is refused rather than held in memory.
-        accept_misprint: read the docs' misprinted ``data:<type>,base64;...`` form too (for
-            answers of the service; never for what generio sends).
-
-    Attributes:
-        mime_type: the content's normalized MIME type, once known.
-        text: the value, when ``data`` was a plain string.
-        data_kind: ``"missing"``, ``"null"``, ``"data_uri"`` or ``"text"``; final after
-            :meth:`close`.
-        size: how many bytes ``on_data`` has received.
-
-    Raises:
-        DecodeError: from :meth:`feed` or :meth:`close`: malformed JSON or data URI, invalid
-            base64, a body that ended early, fields over ``max_field_bytes``. After one, the
-            extractor is spent and raises again.
-    """
+    r"""Read an asset's JSON body in chunks, streaming its ``"data"`` out as decoded bytes."""
 
     def __init__(
         self,
@@ -201,12 +162,7 @@ class DataFieldExtractor(JsonFieldScanner):
         return end
 
     def _decide_head(self, *, closed: bool) -> bool:
-        """Settle the data string's kind if its start tells; True when settled.
-
-        ``data:<type>/<subtype>...,`` is a data URI: valid as base64, or an error (after a
-        few more characters, to name the docs' wrong ``,base64;`` form). Anything else,
-        such as a prompt that starts "data: a chair", is text.
-        """
+        """Settle the data string's kind if its start tells; True when settled."""
         head = "".join(self._head_text)
         if not closed and len(head) < 5 and "data:".startswith(head.lower()):
             return False
@@ -337,12 +293,7 @@ class DataFieldExtractor(JsonFieldScanner):
     # -- closing
 
     def close(self) -> dict[str, Any]:
-        """Check that the body was complete and return its top-level fields but ``data``.
-
-        Raises:
-            DecodeError: the body ended early (mid-value or mid-structure), is not valid
-                JSON, is not an object, or its ``data`` is neither a string nor null.
-        """
+        """Check that the body was complete and return its top-level fields but ``data``."""
         if self._error is not None:
             raise DecodeError(self._error.message)
         if self._result is not None:

@@ -1,11 +1,4 @@
-"""Where downloads land: safe file names, and files that appear whole or not at all.
-
-Asset ids come from the service, so they are treated as hostile: an id such as ``../../x``
-or ``CON`` must never pick where a file goes. And a download of hundreds of megabytes can
-fail half-way; a half-written ``model.glb`` that looks finished is worse than no file, so
-content is written to a temporary file beside the target and renamed into place only once
-complete.
-"""
+"""Where downloads land: safe file names, and files that appear whole or not at all."""
 
 from __future__ import annotations
 
@@ -41,21 +34,7 @@ def _clean_extension(extension: str) -> str:
 
 
 def safe_filename(asset_id: str, extension: str, *, taken: set[str] | None = None) -> str:
-    """Return a file name for ``asset_id`` that is safe on Linux, macOS and Windows.
-
-    Only ``A-Z a-z 0-9 . _ -`` are kept (others become ``_``), with no leading dot or dash,
-    at most 100 characters before the extension, and never a reserved Windows device name.
-    When anything had to change, a short hash of the original id is appended, so that two
-    different ids never end up with the same name. The result is never empty and never
-    contains a path separator.
-
-    Args:
-        asset_id: the id to name the file after; any string, including hostile ones.
-        extension: such as ``".glb"`` (the dot is optional); only letters and digits kept.
-        taken: names already used in the target directory. A name that collides with one
-            of them (ignoring case, as macOS and Windows do) gets a hash, then a counter.
-            The returned name is added to it, so one set can serve a whole batch.
-    """
+    """Return a file name for ``asset_id`` that is safe on Linux, macOS and Windows."""
     ext = _clean_extension(extension)
     stem = _UNSAFE.sub("_", asset_id).lstrip(".-").rstrip(".")
     if stem.split(".", 1)[0].upper() in _RESERVED:
@@ -125,29 +104,7 @@ def atomic_writer(
     flow_id: str | None = None,
     asset_id: str | None = None,
 ) -> Iterator[BinaryIO]:
-    """Write ``directory / filename`` so that it appears complete or not at all.
-
-    Yields a binary file object writing to a hidden part file in ``directory`` (so the
-    final rename stays on one file system; ``_payload/parts.py`` names it, and removes
-    stale parts of ``filename`` a killed process left). When the block ends normally, the
-    data is flushed and fsynced and the file is renamed over ``filename`` atomically. When
-    the block raises anything, ``KeyboardInterrupt`` included, the part is removed, an
-    existing ``filename`` is left untouched, and the exception propagates. Do not close
-    the yielded file yourself.
-
-    Args:
-        directory: where the file goes; created (with parents) if missing.
-        filename: a single path component; see :func:`safe_filename`.
-        flow_id: the flow whose output this is, named by a local failure's error.
-        asset_id: the output, likewise.
-
-    Raises:
-        InputError: ``filename`` would land anywhere but directly inside ``directory``
-            (separators, ``..``, a symlink leading out), names a directory, or a path
-            that runs through a file. Exceptions raised by the block pass through unchanged.
-        OutputSaveError: the system refused (a full disk, a read-only or vanished
-            directory, a permission): nothing partial is left.
-    """
+    """Write ``directory / filename`` so that it appears complete or not at all."""
     directory = Path(directory)
     owner = _Owner(flow_id, asset_id)
     try:

@@ -1,18 +1,4 @@
-"""What a user passes as inputs, normalised once per call and checked before anything is sent.
-
-Accepted sources:
-
-* ``str``: a data URI if it starts with ``data:`` and has a data URI's header, otherwise a
-  text prompt. A file is never a ``str``: pass a :class:`pathlib.Path`, so a typo in a
-  file name cannot silently become a prompt.
-* :class:`os.PathLike`, ``bytes``/``bytearray``/``memoryview``, or a binary file object
-  (read by ``_payload/local.py``, streamed when sent).
-* an :class:`~generio.Asset` of another flow: its data URI travels as it came (one without
-  data is fetched first).
-* the API's own shape, ``{"data": <any of the above>, "additional": <JSON>}``: one input
-  with its own ``additional``. Any other mapping, and a set, is refused: iterating one
-  would send its keys as prompts.
-"""
+"""What a user passes as inputs, normalised once per call and checked before anything is sent."""
 
 from __future__ import annotations
 
@@ -42,11 +28,7 @@ class Source:
 
 
 def source_of(item: object, additional: Any = None) -> Source:
-    """Check one input's shape and unwrap ``{"data", "additional"}`` (its own ``additional``).
-
-    Raises:
-        InputError: another mapping, a set, or ``additional`` given twice.
-    """
+    """Check one input's shape and unwrap ``{"data", "additional"}`` (its own ``additional``)."""
     if isinstance(item, Set):
         raise InputError(
             "inputs cannot be a set: its order is random, so outputs would not match inputs. "
@@ -73,11 +55,7 @@ def source_of(item: object, additional: Any = None) -> Source:
 
 
 def as_sources(inputs: object) -> list[Source]:
-    """One input or a sequence of them, each checked and unwrapped (None is no input).
-
-    Raises:
-        InputError: a mapping of another shape, or a set (nothing is sent).
-    """
+    """One input or a sequence of them, each checked and unwrapped (None is no input)."""
     if inputs is None:
         return []
     if isinstance(inputs, _SINGLE) or hasattr(inputs, "read") or isinstance(inputs, Set):
@@ -127,12 +105,7 @@ def needs_fetch(source: Source) -> Asset | None:
 
 
 def prepare(source: object, *, mime_type: str | None = None, additional: Any = None) -> Prepared:
-    """Check one input's data locally and decide its MIME type; an explicit one wins.
-
-    Raises:
-        InputError: missing or unreadable file, directory, empty content, unknown type, a
-            source of an unsupported kind, or an asset without content.
-    """
+    """Check one input's data locally and decide its MIME type; an explicit one wins."""
     if isinstance(source, Asset):
         wire = source.wire_value()
         label = f"asset {source.id}"
@@ -149,14 +122,7 @@ def prepare(source: object, *, mime_type: str | None = None, additional: Any = N
 
 
 def check_accepted(prepared: Prepared, template: Template, position: int | None = None) -> None:
-    """Refuse an input whose MIME type the template does not accept, before any upload.
-
-    When the service named no accepted types (or the template could not be read), the check
-    steps aside and the service judges.
-
-    Raises:
-        InputError: naming the input, its type, the template and the types it accepts.
-    """
+    """Refuse an input whose MIME type the template does not accept, before any upload."""
     if not template.input_types_known:
         return
     accepted = {_mime.normalize(t) for t in template.input_types}

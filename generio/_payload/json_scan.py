@@ -1,9 +1,4 @@
-"""The JSON half of :class:`~generio._payload.extract.DataFieldExtractor`.
-
-It copies a streamed JSON body's structure and small fields into ``_fields`` and notes each
-top-level key, so the extractor can tell when the ``data`` value begins; the extractor itself
-handles that value (the data URI's header, its base64, or a text).
-"""
+"""The JSON half of :class:`~generio._payload.extract.DataFieldExtractor`."""
 
 from __future__ import annotations
 
@@ -23,10 +18,7 @@ _JSON, _STRING, _BEFORE_DATA, _DATA_HEAD, _DATA_BASE64, _DATA_TEXT = range(6)
 
 
 class JsonFieldScanner:
-    """Scans JSON outside the ``data`` value: structure, keys and the small fields.
-
-    The extractor sets these attributes up in its ``__init__``.
-    """
+    """Scans JSON outside the ``data`` value: structure, keys and the small fields."""
 
     data_kind: str
     _state: int
@@ -81,11 +73,7 @@ class JsonFieldScanner:
         return at + 1
 
     def _string_end(self, buf: bytes, pos: int) -> int:
-        """Index of the quote that closes the string being read, or -1 if ``buf`` ends first.
-
-        A chunk that ends on a backslash sets ``_escaped``, so that the next chunk's first
-        byte is skipped.
-        """
+        """Index of the quote that closes the string being read, or -1 if ``buf`` ends first."""
         if self._escaped:
             self._escaped = False
             pos += 1

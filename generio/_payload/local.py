@@ -1,10 +1,4 @@
-"""The one reader of local content: a file, bytes or a binary file object, checked.
-
-Inputs (``_payload/inputs.py``) and ``data_uri.encode`` both read through it, so a missing,
-empty, unreadable or untyped file is refused with the same words, before anything is sent.
-Content is never read whole here beyond its first bytes (the MIME type's): a file is opened
-anew, and a seekable stream rewound, each time it is sent.
-"""
+"""The one reader of local content: a file, bytes or a binary file object, checked."""
 
 from __future__ import annotations
 
@@ -25,22 +19,7 @@ _READ = 1024 * 1024
 
 @attrs.frozen
 class Prepared:
-    """One checked input: its MIME type and how to produce its content again and again.
-
-    Exactly one of ``text``, ``path``, ``blob`` and ``stream`` is set.
-
-    Attributes:
-        mime_type: the normalized MIME type.
-        label: how messages name this input (``"file 'chair.png'"``, ``"text prompt"``).
-        additional: JSON stored with the input and copied to its output.
-        text: a prompt, or a ready data URI, sent as it is.
-        path: a file, opened anew for each send.
-        blob: bytes in memory.
-        stream: a seekable binary file object, rewound to ``start`` for each send.
-        start: where the stream's content begins.
-        size: the raw content's size in bytes (files, bytes, streams).
-        is_prompt: ``text`` is a prompt, sent without a data-URI prefix.
-    """
+    """One checked input: its MIME type and how to produce its content again and again."""
 
     mime_type: str
     label: str
@@ -54,10 +33,7 @@ class Prepared:
     is_prompt: bool = False
 
     def open_raw(self) -> Iterator[BinaryIO]:
-        """Yield (once) a binary stream at the content's start; a file is opened anew.
-
-        A generator rather than a context manager so a body can stream from it lazily.
-        """
+        """Yield (once) a binary stream at the content's start; a file is opened anew."""
         if self.path is not None:
             with open(self.path, "rb") as handle:
                 yield handle
@@ -69,11 +45,7 @@ class Prepared:
 
 
 def detect(head: bytes, name: str | None, explicit: str | None, label: str) -> str:
-    """Return the MIME type: ``explicit``, else the content's, else the name's.
-
-    Raises:
-        InputError: none of them tells, naming the input and how to say it.
-    """
+    """Return the MIME type: ``explicit``, else the content's, else the name's."""
     mime = _mime.detect(head, name=name, explicit=explicit)
     if not mime:
         raise InputError(
@@ -147,12 +119,7 @@ def _from_stream(stream: IO[bytes], explicit: str | None, additional: Any) -> Pr
 
 
 def read_local(source: object, mime_type: str | None = None, additional: Any = None) -> Prepared:
-    """Check a file (``os.PathLike``), bytes-like or binary file object; decide its type.
-
-    Raises:
-        InputError: missing, unreadable, a directory, empty, of unknown type, not binary, or
-            not one of those kinds at all.
-    """
+    """Check a file (``os.PathLike``), bytes-like or binary file object; decide its type."""
     if isinstance(source, os.PathLike):
         return _from_path(Path(os.fspath(source)), mime_type, additional)
     if isinstance(source, bytes | bytearray | memoryview):

@@ -1,10 +1,4 @@
-"""Idempotency keys on the wire: the marker every ``POST /flows`` carries in ``additional``.
-
-The service has no idempotency key, but it stores a flow's ``additional`` and returns it, so
-the key and a fingerprint of the request travel there under :data:`IDEMPOTENCY_FIELD`: added
-to a dict ``additional``, or wrapping any other value as ``"value"``. Every :class:`Flow`
-the facade returns has it removed again (:func:`public_additional`).
-"""
+"""Idempotency keys on the wire: the marker every ``POST /flows`` carries in ``additional``."""
 
 from __future__ import annotations
 
@@ -38,11 +32,7 @@ def new_key() -> str:
 
 
 def check_key(key: object) -> str:
-    """Return the caller's key, checked.
-
-    Raises:
-        InputError: not a non-empty str of at most 255 printable characters.
-    """
+    """Return the caller's key, checked."""
     if not isinstance(key, str) or not key.strip():
         raise InputError(f"idempotency_key must be a non-empty str, not {key!r}.")
     if len(key) > MAX_KEY_LENGTH or not key.isprintable():
@@ -54,11 +44,7 @@ def check_key(key: object) -> str:
 
 
 def wire_additional(additional: Any, marker: Marker) -> dict[str, Any]:
-    """Return the ``additional`` to send: the caller's value with the marker added.
-
-    Raises:
-        InputError: a dict ``additional`` already uses :data:`IDEMPOTENCY_FIELD`.
-    """
+    """Return the ``additional`` to send: the caller's value with the marker added."""
     stamp: dict[str, Any] = {"key": marker.key, "fingerprint": marker.fingerprint}
     if not isinstance(additional, Mapping):
         return {IDEMPOTENCY_FIELD: {**stamp, "value": additional}}

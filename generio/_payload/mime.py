@@ -1,10 +1,4 @@
-"""MIME types of assets: from content (magic bytes), from a file name, or given explicitly.
-
-The Flows API labels every asset with a MIME type inside its data URI, and templates accept
-only some types, so a wrong label is a rejected upload. Content is more trustworthy than a
-name (``scan.png`` may well be a JPEG), but an explicit choice by the caller wins over both.
-Everything here is pure and works on a short head of the file, never the whole file.
-"""
+"""MIME types of assets: from content (magic bytes), from a file name, or given explicitly."""
 
 from __future__ import annotations
 
@@ -71,11 +65,7 @@ _ALIASES: dict[str, str] = {
 
 
 def sniff(head: bytes) -> str | None:
-    """Return the MIME type that ``head``'s magic bytes announce, or None if unknown.
-
-    Args:
-        head: the first bytes of the content; :data:`SNIFF_BYTES` are enough, more is fine.
-    """
+    """Return the MIME type that ``head``'s magic bytes announce, or None if unknown."""
     for mime, parts in _MAGIC:
         if all(head[offset : offset + len(magic)] == magic for offset, magic in parts):
             return mime
@@ -83,12 +73,7 @@ def sniff(head: bytes) -> str | None:
 
 
 def guess_from_name(name: str) -> str | None:
-    r"""Return the MIME type that a file name's extension suggests (case-insensitive), or None.
-
-    Args:
-        name: a file name or path (``/`` or ``\`` separated); only the part after the last
-            dot of the last component counts.
-    """
+    r"""Return the MIME type that a file name's extension suggests (case-insensitive), or None."""
     base = name.replace("\\", "/").rsplit("/", 1)[-1]
     dot = base.rfind(".")
     if dot <= 0:  # no dot, or a hidden file such as ".png" that has no extension
@@ -97,34 +82,18 @@ def guess_from_name(name: str) -> str | None:
 
 
 def normalize(mime: str) -> str:
-    """Return ``mime`` lower-cased, without parameters or whitespace, with aliases resolved.
-
-    ``"Image/JPG; charset=x "`` becomes ``"image/jpeg"``: the service compares types as
-    plain strings, and generio always sends the canonical spelling.
-    """
+    """Return ``mime`` lower-cased, without parameters or whitespace, with aliases resolved."""
     bare = mime.split(";", 1)[0].strip().lower()
     return _ALIASES.get(bare, bare)
 
 
 def extension_for(mime: str) -> str:
-    """Return the file extension (with its dot) to save content of type ``mime`` under.
-
-    Unknown types get ``.bin`` so that a download is never saved under a misleading name.
-    """
+    """Return the file extension (with its dot) to save content of type ``mime`` under."""
     return _EXTENSION_FOR.get(normalize(mime), ".bin")
 
 
 def detect(head: bytes, name: str | None = None, explicit: str | None = None) -> str | None:
-    """Decide an asset's MIME type: ``explicit`` wins, then the content, then the name.
-
-    Args:
-        head: the first bytes of the content (see :data:`SNIFF_BYTES`).
-        name: the file's name or path, if there is one.
-        explicit: the type the caller asked for; returned normalized, unchecked.
-
-    Returns:
-        The normalized MIME type, or None when nothing tells.
-    """
+    """Decide an asset's MIME type: ``explicit`` wins, then the content, then the name."""
     if explicit is not None and explicit.strip():
         return normalize(explicit)
     found = sniff(head)

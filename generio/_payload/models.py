@@ -1,8 +1,4 @@
-"""The small, immutable objects the facade returns: Flow, Template, Asset, Output, RunResult.
-
-Plain, unlike the generated models: states are strings (an unknown one survives), times
-aware datetimes; assets hide the data-URI encoding behind ``.data`` and ``.mime_type``.
-"""
+"""The small, immutable objects the facade returns: Flow, Template, Asset, Output, RunResult."""
 
 from __future__ import annotations
 

@@ -1,23 +1,4 @@
-"""Names a person recognises for saved outputs: ``<slug>-<flow>-<index>.<ext>``.
-
-* ``slug``: the first input's prompt (``"a wooden chair"`` -> ``a-wooden-chair``) or file
-  name without its extension (``photos/Front View.png`` -> ``front-view``): lower-case ASCII
-  letters, digits and dashes, at most :data:`SLUG_LENGTH` characters; ``output`` when the
-  inputs say nothing (bytes, another flow's asset).
-* ``flow``: the last :data:`SHORT_ID` characters of the flow's id (the start of an id is
-  often a timestamp, shared by flows made together).
-* ``index``: the output's position in the flow's outputs, from 0.
-
-A caller may name the files instead (``out_name=``, :func:`named_file`): ``<name>.<ext>``
-for the first output, ``<name>-1.<ext>``, ``-2``, ... for the others, replacing files of
-those names (as ``download_output(dest=...)`` does).
-
-An existing file is never overwritten by a readable name: a taken name gets ``-2``, ``-3``,
-... before the extension. A download whose bytes equal the file already under its own name (the same
-output of the same flow, saved by an earlier, interrupted or resumed, run) keeps that file
-and writes no copy (``_drivers/writer.OutputWriter``). Every name still goes through
-:func:`~generio._payload.files.safe_filename`, so it is safe on every file system.
-"""
+"""Names a person recognises for saved outputs: ``<slug>-<flow>-<index>.<ext>``."""
 
 from __future__ import annotations
 
@@ -82,12 +63,7 @@ MAX_OUT_NAME = 200
 
 
 def check_out_name(name: object, where: str = "out_name") -> str:
-    """Return ``name``, checked as the base of output file names.
-
-    Raises:
-        InputError: not a non-empty ``str`` naming a single, visible file (no separator,
-            no ``.``/``..``, no leading dot, no control character, at most 200 characters).
-    """
+    """Return ``name``, checked as the base of output file names."""
     if not isinstance(name, str) or not name.strip():
         raise InputError(f"{where} must be a non-empty file name (a str), not {name!r}.")
     separators = {"/", "\\", os.sep} | ({os.altsep} if os.altsep else set())
@@ -106,11 +82,7 @@ def check_out_name(name: object, where: str = "out_name") -> str:
 
 
 def named_file(name: str, index: int, extension: str) -> str:
-    """Return the file name of output ``index`` for ``out_name=name``.
-
-    ``<name><ext>`` for the first output and ``<name>-<index><ext>`` for the others; a name
-    that already ends with the output's extension (``chair.glb``) keeps it.
-    """
+    """Return the file name of output ``index`` for ``out_name=name``."""
     ext = extension if extension.startswith(".") or not extension else f".{extension}"
     stem = name[: -len(ext)] if ext and name.lower().endswith(ext.lower()) else name
     return f"{stem}{ext}" if index == 0 else f"{stem}-{index}{ext}"
@@ -125,11 +97,7 @@ def readable_base(stem: str, flow_id: str, index: int, extension: str) -> str:
 def readable_name(
     stem: str, flow_id: str, index: int, extension: str, directory: Path, taken: set[str]
 ) -> str:
-    """Return ``<stem>-<short flow id>-<index><ext>``, free in ``directory`` and ``taken``.
-
-    The name is added to ``taken``. Names of files already in ``directory`` count as taken,
-    so nothing there is overwritten.
-    """
+    """Return ``<stem>-<short flow id>-<index><ext>``, free in ``directory`` and ``taken``."""
     name = _free_name(readable_base(stem, flow_id, index, extension), directory, taken)
     taken.add(name)
     return name
@@ -149,12 +117,7 @@ def _free_name(name: str, directory: Path, taken: set[str] | frozenset[str] = fr
 def save_data(
     data: bytes, mime_type: str | None, path: Path, *, asset_id: str, flow_id: str | None
 ) -> Path:
-    """Write an asset's content to ``path`` (a file) or into it (a directory); see Asset.save.
-
-    Raises:
-        InputError: ``path`` is no place for a file.
-        OutputSaveError: the system refused the file (disk full, read-only...).
-    """
+    """Write an asset's content to ``path`` (a file) or into it (a directory); see Asset.save."""
     if path.is_dir():
         directory = path
         mime = mime_type or _mime.detect(data[: _mime.SNIFF_BYTES]) or ""

@@ -1,19 +1,4 @@
-"""Part files: where a file being written sits until it is whole, and what a crash leaves.
-
-A file is written to a *part* beside it and renamed over its name once complete
-(:func:`~generio._payload.files.atomic_writer`). The part's name says whose it is and what
-it becomes: ``.<file name>.generio.part`` (``.generio-2.part``, ``-3``... while another
-writer holds the first), hidden, so a glob for ``*.glb`` never picks it up.
-
-A process killed mid-download (SIGKILL, a power cut) cannot remove its part. Whoever next
-writes the same file into that directory (a keyed re-run, ``download_outputs`` again, or
-any run that saves an output of that name) removes the stale parts of that name before it
-writes. A part is stale when no one holds its lock: its writer keeps an exclusive
-``flock`` on it from before it has its name (it is created under a scratch name, locked,
-then linked to the part name), and the system drops the lock when the writer dies. Where
-files cannot be locked (Windows), a part is stale when it can be deleted, which Windows
-refuses while a writer has it open. Parts of other files are never touched.
-"""
+"""Part files: where a file being written sits until it is whole, and what a crash leaves."""
 
 from __future__ import annotations
 
@@ -84,11 +69,7 @@ def _remove_if_stale(part: Path) -> bool:
 
 
 def remove_stale_parts(directory: Path, filename: str) -> list[Path]:
-    """Remove the stale parts of ``filename`` in ``directory``; return those removed.
-
-    The slots are looked at in order up to the first free one: a run never lists the
-    directory, so its cost does not grow with the files already there.
-    """
+    """Remove the stale parts of ``filename`` in ``directory``; return those removed."""
     removed: list[Path] = []
     for slot in range(1, _SLOTS + 1):
         part = directory / part_name(filename, slot)
@@ -100,22 +81,7 @@ def remove_stale_parts(directory: Path, filename: str) -> list[Path]:
 
 
 def open_part(directory: Path, filename: str, flags: int) -> tuple[int, Path]:
-    """Create and lock the part of ``filename``, stale parts of it removed first.
-
-    Args:
-        directory: where the file goes (resolved).
-        filename: the file's name.
-        flags: ``os.open`` flags for a new, exclusive file.
-
-    Returns:
-        The open descriptor (locked where locks exist) and the part's path.
-
-    Where the file system has no hard links (or every slot is held), the part keeps its
-    scratch name, ``.<file name>.generio-<random>.part``, which a re-run does not look for.
-
-    Raises:
-        OSError: the directory refuses the file (read-only, no space, permissions...).
-    """
+    """Create and lock the part of ``filename``, stale parts of it removed first."""
     remove_stale_parts(directory, filename)
     scratch = directory / f".{filename[:_NAME_KEPT]}{PART_MARK}-{secrets.token_hex(4)}{PART_SUFFIX}"
     fd = os.open(scratch, flags, 0o666)

@@ -1,13 +1,4 @@
-"""Decoding an output's body as it streams: JSON with a data URI, or raw bytes.
-
-``GET /flows/{id}/outputs/{asset_id}`` answers JSON whose ``data`` is a data URI of the whole
-model; a vendor's quickstart assumes a raw binary body instead. :class:`BodyDecoder` takes
-the body chunk by chunk and hands on the decoded content and its MIME type, never holding
-the whole: the JSON goes through :class:`~generio._payload.extract.DataFieldExtractor` (base64
-decoded as it passes), a raw body goes through as it is. A body without a telling
-Content-Type is judged by its first bytes. Used by the downloads to files (``_downloads``)
-and by ``flows.stream_output`` (``_outputs_api``).
-"""
+"""Decoding an output's body as it streams: JSON with a data URI, or raw bytes."""
 
 from __future__ import annotations
 
@@ -24,20 +15,7 @@ OCTETS = "application/octet-stream"
 
 
 class BodyDecoder:
-    """Turns an output body's chunks into its decoded content.
-
-    Args:
-        content_type: the answer's Content-Type.
-        on_mime: gets the content's MIME type once, before any content.
-        on_data: gets the decoded content in order, in pieces of any size.
-
-    Attributes:
-        mime_type: the content's MIME type, once known.
-
-    Raises:
-        InputError: from :meth:`feed` or :meth:`close`: the JSON or its data URI is
-            malformed, or the body ended early (the caller says whose fault that is).
-    """
+    """Turns an output body's chunks into its decoded content."""
 
     def __init__(
         self,

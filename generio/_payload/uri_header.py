@@ -1,8 +1,4 @@
-"""The header of a data URI (``data:<MIME type>;base64,``), read strictly or leniently.
-
-Reading it, and saying what is wrong with one that is malformed. Part of ``data_uri``,
-which re-exports the public names.
-"""
+"""The header of a data URI (``data:<MIME type>;base64,``), read strictly or leniently."""
 
 from __future__ import annotations
 
@@ -76,11 +72,7 @@ def repair_misprint(uri: str) -> str:
 
 
 def looks_like_data_uri(text: str) -> bool:
-    """Whether ``text`` starts like a data URI (``data:<type>/<subtype>`` then ``;`` or ``,``).
-
-    Such a text is meant as a file, so a malformed one is an error to report, not a prompt;
-    ``"data: a red chair"`` does not look like one.
-    """
+    """Whether ``text`` starts like a data URI (``data:<type>/<subtype>`` then ``;`` or ``,``)."""
     return _URI_LIKE_RE.match(text[:_MAX_HEADER]) is not None
 
 

@@ -1,25 +1,4 @@
-"""A tolerant reader: our objects from whatever plausible JSON the service answers.
-
-Much of the wire format is our guess (the "ours" lines of the API reference), so reading is
-liberal where sending is strict. Only identifiers are required; every other field has a
-default and unknown fields are ignored. Accepted variations:
-
-* ``id`` for ``flow_id``, ``asset_id`` and ``template_id``; ``status`` for a flow's
-  ``state``; ``inputs``/``outputs`` for a template's ``input_types``/``output_types``;
-* template parameters as a mapping or a list of ``{"name": ..., ...}``;
-* lists as bare JSON arrays or wrapped in an object (``{"flows": [...]}``, ``{"items": ...}``);
-* timestamps as ISO 8601 strings or epoch numbers (seconds, or milliseconds);
-* a ``next`` link in a list answer (see :class:`Page`).
-
-Every object keeps the answer it was read from in ``.raw`` (a flow's with the idempotency
-marker removed from ``additional``), so a field the service adds is usable before this
-reader knows it.
-
-Each degradation is logged once per kind and process at WARNING on the ``generio`` logger,
-saying what was unexpected: a sign the service changed, never a reason to fail.
-A missing identifier raises ``KeyError``, and a body that is no JSON value of the right
-kind raises ``TypeError``: the operation layer turns both into a ``ServerError``.
-"""
+"""A tolerant reader: our objects from whatever plausible JSON the service answers."""
 
 from __future__ import annotations
 
@@ -145,12 +124,7 @@ def _progress(value: object) -> float:
 
 
 def flow_from_json(body: object) -> Flow:
-    """Our :class:`Flow` from a flow object; only its id (``flow_id`` or ``id``) is required.
-
-    Raises:
-        KeyError: no identifier.
-        TypeError: not a JSON object.
-    """
+    """Our :class:`Flow` from a flow object; only its id (``flow_id`` or ``id``) is required."""
     data = _object(body, "flow")
     state = _pick(data, ("state", "status"), "flow")
     if not isinstance(state, str) or not state:
@@ -184,12 +158,7 @@ KNOWN_STATES = frozenset(
 
 
 def flow_or_none(body: object, flow_id: str | None = None) -> Flow | None:
-    """Return the flow when a ``PATCH`` answer is one, else None (the caller reads it again).
-
-    A success may answer anything: an acknowledgement (``{"status": "accepted"}``, an id
-    and an ``"ok"``), the flow, or nothing. It counts as the flow only with an identifier
-    (``flow_id``'s, when given) and a state the docs name; anything else, one ``GET``.
-    """
+    """Return the flow when a ``PATCH`` answer is one, else None (the caller reads it again)."""
     try:
         flow = flow_from_json(body)
     except (KeyError, TypeError):
@@ -227,15 +196,7 @@ def _mime_list(data: Mapping[str, Any], names: Sequence[str]) -> tuple[str, ...]
 
 
 def template_from_json(body: object) -> Template:
-    """Our :class:`Template`; only an identifier (``template_id``, ``id`` or ``name``).
-
-    Input types that are missing leave ``input_types_known`` False, so local checks of
-    inputs against them step aside.
-
-    Raises:
-        KeyError: no identifier.
-        TypeError: not a JSON object.
-    """
+    """Our :class:`Template`; only an identifier (``template_id``, ``id`` or ``name``)."""
     data = _object(body, "template")
     name = _text(data.get("name"))
     template_id = _text(_pick(data, ("template_id", "id"), "template"))
@@ -280,20 +241,7 @@ def asset_from_json(
     default_id: str | None = None,
     source: str | None = None,
 ) -> Asset:
-    """Our :class:`Asset`; ``asset_id`` and ``id`` both accepted.
-
-    Args:
-        body: the asset's JSON.
-        flow_id: the flow it belongs to.
-        kind: ``"input"`` or ``"output"``.
-        default_id: the id to assume when the answer names none (a single asset fetched
-            by its id may come back as only ``{"data": ...}``).
-        source: the request that answered it (``GET /flows/...``), for messages.
-
-    Raises:
-        KeyError: the asset has no identifier under either name, and no default.
-        TypeError: not a JSON object.
-    """
+    """Our :class:`Asset`; ``asset_id`` and ``id`` both accepted."""
     data = _object(body, "asset")
     try:
         asset_id = _identifier(data, ("asset_id", "id"), "asset")
@@ -322,23 +270,14 @@ def asset_from_json(
 
 @attrs.frozen
 class Page(Generic[T]):
-    """One answer of a list operation.
-
-    Attributes:
-        items: the parsed entries.
-        next: the link to the next page (absolute or relative URL), when the answer has one.
-    """
+    """One answer of a list operation."""
 
     items: list[T]
     next: str | None = None
 
 
 def items_of(body: object, key: str) -> list[Any]:
-    """Return the entries of a list answer: a bare array, or an object's ``key`` (or ``items``...).
-
-    Raises:
-        TypeError: neither form.
-    """
+    """List a list answer's entries: a bare array, or an object's ``key`` (or ``items``...)."""
     if isinstance(body, list):
         degraded(f"bare_list.{key}", f"The list of {key} came as a bare JSON array.")
         return body
@@ -368,10 +307,5 @@ def _next_link(body: object) -> str | None:
 
 
 def page_of(body: object, key: str, parse: Callable[[Any], T]) -> Page[T]:
-    """Return a :class:`Page` of ``key`` entries, each read with ``parse``.
-
-    Raises:
-        KeyError: an entry lacks its identifier.
-        TypeError: the body is no list answer.
-    """
+    """Return a :class:`Page` of ``key`` entries, each read with ``parse``."""
     return Page([parse(item) for item in items_of(body, key)], _next_link(body))

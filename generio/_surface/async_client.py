@@ -1,10 +1,4 @@
-""":class:`AsyncGenerio`, the asyncio (and trio) client: its public surface.
-
-Same surface as :class:`~generio.Generio`, awaited.
-Every method builds a job (``generio._jobs``, shared with the blocking client) and hands it
-to the async driver (``generio._drivers.asynchronous``). Async work uses anyio, which httpx
-already depends on, so generio runs under asyncio and trio alike.
-"""
+""":class:`AsyncGenerio`, the asyncio (and trio) client: its public surface."""
 
 from __future__ import annotations
 
@@ -69,10 +63,14 @@ class AsyncGenerio(ClientBase):
         # Wrapped at once: from here on no frame holds the raw key (tracebacks with locals).
         key = Secret.wrap(api_key)
         del api_key
-        settings = self._configure(
+        from generio._http.clients import new_async_pools
+
+        self._configure(
             key,
             base_url,
             key_lookup,
+            http_client,
+            new_async_pools,
             timeout=timeout,
             max_retries=max_retries,
             allow_insecure=allow_insecure,
@@ -80,12 +78,6 @@ class AsyncGenerio(ClientBase):
             max_download_bytes=max_download_bytes,
             download_timeout=download_timeout,
         )
-        self._user = http_client
-        self._headers = {}
-        from generio._http.clients import effective_timeout, new_async_pools
-
-        self._pools = new_async_pools(http_client)
-        self._wire(effective_timeout(settings, timeout, http_client))
 
     def _wire(self, timeout: httpx.Timeout | None) -> None:
         from generio._drivers.asynchronous import AsyncDriver  # loaded with the first client

@@ -1,16 +1,14 @@
 """What :class:`~generio.Generio` and :class:`~generio.AsyncGenerio` share, I/O aside.
 
-Settings, the per-client state, the copy ``with_options`` makes, the repr (base URL only:
-never the key), and :class:`Resource`, so ``help(Generio)`` lists ``flows`` and
-``templates`` with their methods. Only private members: each client defines its public
-ones itself, so type checkers name ``Generio`` or ``AsyncGenerio`` in their messages.
+Only private members: each client defines its public ones itself, so type checkers name
+``Generio`` or ``AsyncGenerio`` in their messages, never this base.
 """
 
 from __future__ import annotations
 
 import copy
 import inspect
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Generic, NoReturn, Self, TypeVar, overload
 
 import attrs
@@ -20,7 +18,6 @@ from generio._errors import ConfigurationError
 from generio._http.settings import (
     NotGiven,
     Secret,
-    Settings,
     check_timeout,
     resolve_settings,
 )
@@ -62,13 +59,7 @@ def summary(kind: type, title: str) -> str:
 
 
 class Resource(Generic[R]):
-    """A client's read-only resource attribute (``flows``, ``templates``), documented.
-
-    Args:
-        kind: the resource's class, whose methods the docstring lists.
-        attribute: the instance attribute holding the resource.
-        title: the first line of the docstring.
-    """
+    """A client's read-only resource attribute (``flows``, ``templates``), documented."""
 
     def __init__(self, kind: type[R], attribute: str, title: str) -> None:
         self._attribute = attribute
@@ -99,8 +90,6 @@ class ClientBase:
     _pools: Any
     #: Whether closing this client closes ``_pools``: the client that made them does.
     _owner: bool = True
-    #: The user's own httpx client, or None.
-    _user: Any = None
     #: Headers added to every request (``with_options``).
     _headers: Mapping[str, str] = {}
 
@@ -136,27 +125,22 @@ class ClientBase:
         self,
         api_key: Secret | None,
         base_url: str | None,
-        key_lookup: KeyLookup | None = None,
+        key_lookup: KeyLookup | None,
+        user: Any,
+        new_pools: Callable[[Any], Any],
         **options: Any,
-    ) -> Settings:
-        """Resolve and check the settings, and start the client's state.
-
-        Args:
-            api_key: the key, already wrapped: no frame that can raise holds it raw.
-            base_url: the service's URL, or None.
-            key_lookup: how keys are looked for; the defaults when None.
-            options: the constructor's other settings (see :func:`resolve_settings`).
-
-        Raises:
-            ConfigurationError: no API key, a malformed or insecure base URL, a bad setting.
-        """
+    ) -> None:
+        """Check the settings, open the pools and wire the client: both constructors' body."""
+        from generio._http.clients import effective_timeout
         from generio._jobs.state import ClientState  # loaded with the first client
 
         if key_lookup is not None and not isinstance(key_lookup, KeyLookup):
             raise ConfigurationError(f"key_lookup must be a KeyLookup, not {key_lookup!r}.")
         settings = resolve_settings(api_key, base_url, **options)
         self._state = ClientState(settings, lookup=key_lookup)
-        return settings
+        self._headers = {}
+        self._pools = new_pools(user)
+        self._wire(effective_timeout(settings, options["timeout"], user))
 
     def __repr__(self) -> str:
         # Works on a client whose constructor failed half way (tracebacks call it).

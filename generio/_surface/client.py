@@ -1,9 +1,4 @@
-""":class:`Generio`, the blocking client: its public surface.
-
-Every public method builds a job and drives it; the driver performs each effect with a
-blocking call. The logic (what to request, retries, reconciliation, polling) lives in the
-jobs and pure modules, shared with :class:`~generio.AsyncGenerio`.
-"""
+""":class:`Generio`, the blocking client: its public surface."""
 
 from __future__ import annotations
 
@@ -82,10 +77,14 @@ class Generio(ClientBase):
         # Wrapped at once: from here on no frame holds the raw key (tracebacks with locals).
         key = Secret.wrap(api_key)
         del api_key
-        settings = self._configure(
+        from generio._http.clients import new_sync_pools
+
+        self._configure(
             key,
             base_url,
             key_lookup,
+            http_client,
+            new_sync_pools,
             timeout=timeout,
             max_retries=max_retries,
             allow_insecure=allow_insecure,
@@ -93,12 +92,6 @@ class Generio(ClientBase):
             max_download_bytes=max_download_bytes,
             download_timeout=download_timeout,
         )
-        self._user = http_client
-        self._headers = {}
-        from generio._http.clients import effective_timeout, new_sync_pools
-
-        self._pools = new_sync_pools(http_client)
-        self._wire(effective_timeout(settings, timeout, http_client))
 
     def _wire(self, timeout: httpx.Timeout | None) -> None:
         from generio._drivers.sync import SyncDriver  # loaded with the first client

@@ -1,9 +1,4 @@
-"""``client.flows`` of :class:`~generio.Generio`: create, follow and collect flows.
-
-Each method hands a job (``generio._jobs``, most built in ``flow_jobs.py`` for both
-clients; the modules load on first use, so importing the client stays light) to the driver
-it was given. :class:`~generio.AsyncFlows` (``async_flows.py``) is the awaited twin.
-"""
+"""``client.flows`` of :class:`~generio.Generio`: create, follow and collect flows."""
 
 from __future__ import annotations
 
