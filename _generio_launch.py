@@ -9,8 +9,8 @@ so there is nothing to clean up); :func:`main` then hands over to
 loaded, so commands handle Ctrl-C themselves (``run`` aborts the flow it created).
 """
 
-from __future__ import annotations
-
+# No ``from __future__`` line: the handler goes in at the module's first statements, and
+# until then a Ctrl-C lands in lines that hold no state (the test checks which ones).
 # The builtin ``_signal``, not ``signal``: importing ``signal`` builds its enums in Python
 # code, a window of milliseconds in which a Ctrl-C would still show a traceback.
 import _signal as signal  # type: ignore[import-not-found]  # no stub; same API

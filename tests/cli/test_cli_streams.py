@@ -23,6 +23,16 @@ from tests.helpers.cli import PROMPT_TEMPLATE, Cli
 BIN = Path(sys.executable).parent
 CONSOLE_SCRIPT = BIN / "generio"
 
+LAUNCH = "_generio_launch.py"
+#: The launcher's line that installs its SIGINT handler: a Ctrl-C may land before it, never after.
+HANDLER_LINE = next(
+    number
+    for number, line in enumerate(
+        (Path(__file__).parents[2] / LAUNCH).read_text(encoding="utf-8").splitlines(), 1
+    )
+    if "signal.signal(signal.SIGINT, _exit_at_start)" in line
+)
+
 #: The wheel MissingExtraError names: the one `nox -s build` makes of this version.
 WHEEL = f"dist/generio-{__version__}-py3-none-any.whl"
 
@@ -55,11 +65,14 @@ def test_ctrl_c_during_start_up_exits_130_without_traceback(delay: float) -> Non
     out, err = child.communicate(timeout=60)
     assert out == ""
     if "Traceback" in err:
-        # It landed in the interpreter's start-up (site, .pth files) or the wrapper's own
-        # imports, which Python reports its own way: no frame of it may be generio's.
+        # It landed in the interpreter's start-up (site, .pth files), the wrapper's own
+        # imports, or the launcher's lines before its handler is in place, which Python
+        # reports its own way: no frame may be generio's, or the launcher's after that.
         frames = [ln for ln in err.splitlines() if ln.strip().startswith("File ")]
         assert frames
-        assert not any("_generio_launch" in f or "/generio/" in f for f in frames), err
+        assert not any("/generio/" in f for f in frames), err
+        launcher = [int(f.split("line ")[1].split(",")[0]) for f in frames if LAUNCH in f]
+        assert all(line <= HANDLER_LINE for line in launcher), err
     elif child.returncode == 130:
         assert err.strip() == "generio: interrupted"
     else:
