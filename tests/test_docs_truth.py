@@ -60,6 +60,31 @@ def test_the_errors_guide_names_every_error_class() -> None:
     assert [name for name in errors if f"`{name}`" not in guide] == []
 
 
+def test_the_errors_guides_tree_is_the_class_tree() -> None:
+    """The tree in the errors guide: every exported error once, under its real bases."""
+    block = re.search(r"```text\n(GenerioError\n.*?)```", _rendered("errors.md"), re.DOTALL)
+    assert block, "the errors guide has no error tree"
+    stack: list[str] = []
+    drawn: dict[str, list[str]] = {}
+    for line in block.group(1).splitlines():
+        match = re.match(r"^((?:[│ ]   )*)(?:[├└]── )?(\w+)(.*)$", line)
+        assert match, line
+        depth = len(match.group(1)) // 4 + (1 if "── " in line else 0)
+        del stack[depth:]
+        drawn[match.group(2)] = stack[-1:] + re.findall(r"\(also (\w+)\)", match.group(3))
+        stack.append(match.group(2))
+    errors = {
+        name
+        for name in generio.__all__
+        if isinstance(value := getattr(generio, name), type) and issubclass(value, BaseException)
+    }
+    assert len(errors) >= 20
+    assert set(drawn) == errors
+    for name, bases in drawn.items():
+        real = [base.__name__ for base in getattr(generio, name).__bases__]
+        assert real == (bases or ["Exception"]), (name, real, bases)
+
+
 def test_the_testing_guide_names_every_fault_argument_and_kind() -> None:
     """add_fault's every argument and every FaultKind appear in the testing guide."""
     guide = _rendered("testing.md")
