@@ -207,6 +207,49 @@ class BoundedStream(httpx.SyncByteStream, httpx.AsyncByteStream):
             self._ended()
 
 
+class _Framed(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """A plain body framed within its limit: passed through untouched; ``done`` once on close.
+
+    h11 reads no more than Content-Length, so there is nothing to count: this only tells
+    the pool when the request ended, without a generator per chunk of every answer.
+    """
+
+    def __init__(
+        self, inner: httpx.SyncByteStream | httpx.AsyncByteStream, done: Callable[[], None]
+    ) -> None:
+        self._inner = inner
+        self._done: Callable[[], None] | None = done
+
+    def __iter__(self) -> Iterator[bytes]:
+        assert isinstance(self._inner, httpx.SyncByteStream)  # noqa: S101 - sync transport
+        return iter(self._inner)
+
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        assert isinstance(self._inner, httpx.AsyncByteStream)  # noqa: S101 - async transport
+        return self._inner.__aiter__()
+
+    def _ended(self) -> None:
+        done, self._done = self._done, None
+        if done is not None:
+            done()
+
+    def close(self) -> None:
+        """Close the network stream."""
+        assert isinstance(self._inner, httpx.SyncByteStream)  # noqa: S101 - sync transport
+        try:
+            self._inner.close()
+        finally:
+            self._ended()
+
+    async def aclose(self) -> None:
+        """Close the network stream."""
+        assert isinstance(self._inner, httpx.AsyncByteStream)  # noqa: S101 - async transport
+        try:
+            await self._inner.aclose()
+        finally:
+            self._ended()
+
+
 def _codings(response: httpx.Response) -> list[str]:
     values = response.headers.get_list("content-encoding", split_commas=True)
     return [v.strip().lower() for v in values if v.strip().lower() not in {"", "identity"}]
@@ -292,7 +335,9 @@ def bound(
         # Plain bodies are framed by Content-Length (h11 reads no more): one within the
         # limit needs no counting.
         length = _declared_length(response)
-        if done is None and length is not None and 0 <= length <= limit.limit:
+        if length is not None and 0 <= length <= limit.limit:
+            if done is not None:
+                response.stream = _Framed(response.stream, done)
             return response
     if codings or refusal is not None:
         del response.headers["content-encoding"]
