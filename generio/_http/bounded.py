@@ -135,78 +135,6 @@ def _flushed(inflaters: list[_Inflater]) -> Iterator[bytes]:
             yield from _through(inflaters[index + 1 :], piece)
 
 
-class BoundedStream(httpx.SyncByteStream, httpx.AsyncByteStream):
-    """A response body, decompressed in pieces and cut off past its limit.
-
-    ``done`` is called once when it is closed (its pool counts the request as ended).
-    """
-
-    def __init__(
-        self,
-        inner: httpx.SyncByteStream | httpx.AsyncByteStream,
-        codings: list[str],
-        limit: Limit,
-        where: tuple[str, str, int],
-        refusal: ServerError | None = None,
-        done: Callable[[], None] | None = None,
-    ) -> None:
-        self._inner = inner
-        self._done = done
-        self._refusal = refusal
-        self._where = where
-        # Content-Encoding lists codings in the order they were applied: undo the last first.
-        self._inflaters = [_Inflater(c) for c in reversed(codings)]
-        self._limit = limit
-        self._count = 0
-
-    def _counted(self, piece: bytes) -> bytes:
-        self._count += len(piece)
-        if self._count > self._limit.limit:
-            raise too_large(*self._where, self._limit)
-        return piece
-
-    def __iter__(self) -> Iterator[bytes]:
-        assert isinstance(self._inner, httpx.SyncByteStream)  # noqa: S101 - sync transport
-        if self._refusal is not None:
-            raise self._refusal
-        for data in self._inner:
-            for piece in _through(self._inflaters, data):
-                yield self._counted(piece)
-        for piece in _flushed(self._inflaters):
-            yield self._counted(piece)
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        assert isinstance(self._inner, httpx.AsyncByteStream)  # noqa: S101 - async transport
-        if self._refusal is not None:
-            raise self._refusal
-        async for data in self._inner:
-            for piece in _through(self._inflaters, data):
-                yield self._counted(piece)
-        for piece in _flushed(self._inflaters):
-            yield self._counted(piece)
-
-    def _ended(self) -> None:
-        done, self._done = self._done, None
-        if done is not None:
-            done()
-
-    def close(self) -> None:
-        """Close the network stream."""
-        assert isinstance(self._inner, httpx.SyncByteStream)  # noqa: S101 - sync transport
-        try:
-            self._inner.close()
-        finally:
-            self._ended()
-
-    async def aclose(self) -> None:
-        """Close the network stream."""
-        assert isinstance(self._inner, httpx.AsyncByteStream)  # noqa: S101 - async transport
-        try:
-            await self._inner.aclose()
-        finally:
-            self._ended()
-
-
 class _Framed(httpx.SyncByteStream, httpx.AsyncByteStream):
     """A plain body framed within its limit: passed through untouched; ``done`` once on close.
 
@@ -215,7 +143,9 @@ class _Framed(httpx.SyncByteStream, httpx.AsyncByteStream):
     """
 
     def __init__(
-        self, inner: httpx.SyncByteStream | httpx.AsyncByteStream, done: Callable[[], None]
+        self,
+        inner: httpx.SyncByteStream | httpx.AsyncByteStream,
+        done: Callable[[], None] | None,
     ) -> None:
         self._inner = inner
         self._done: Callable[[], None] | None = done
@@ -248,6 +178,56 @@ class _Framed(httpx.SyncByteStream, httpx.AsyncByteStream):
             await self._inner.aclose()
         finally:
             self._ended()
+
+
+class BoundedStream(_Framed):
+    """A response body, decompressed in pieces and cut off past its limit.
+
+    ``done`` is called once when it is closed (its pool counts the request as ended).
+    """
+
+    def __init__(
+        self,
+        inner: httpx.SyncByteStream | httpx.AsyncByteStream,
+        codings: list[str],
+        limit: Limit,
+        where: tuple[str, str, int],
+        refusal: ServerError | None = None,
+        done: Callable[[], None] | None = None,
+    ) -> None:
+        super().__init__(inner, done)
+        self._refusal = refusal
+        self._where = where
+        # Content-Encoding lists codings in the order they were applied: undo the last first.
+        self._inflaters = [_Inflater(c) for c in reversed(codings)]
+        self._limit = limit
+        self._count = 0
+
+    def _counted(self, piece: bytes) -> bytes:
+        self._count += len(piece)
+        if self._count > self._limit.limit:
+            raise too_large(*self._where, self._limit)
+        return piece
+
+    def __iter__(self) -> Iterator[bytes]:
+        assert isinstance(self._inner, httpx.SyncByteStream)  # noqa: S101 - sync transport
+        if self._refusal is not None:
+            raise self._refusal
+        for data in self._inner:
+            for piece in _through(self._inflaters, data):
+                yield self._counted(piece)
+        for piece in _flushed(self._inflaters):
+            yield self._counted(piece)
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        assert isinstance(self._inner, httpx.AsyncByteStream)  # noqa: S101 - async transport
+        if self._refusal is not None:
+            raise self._refusal
+        async for data in self._inner:
+            for piece in _through(self._inflaters, data):
+                yield self._counted(piece)
+        for piece in _flushed(self._inflaters):
+            yield self._counted(piece)
 
 
 def _codings(response: httpx.Response) -> list[str]:
