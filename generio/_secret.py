@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import contextlib
 import html
 import json
 import logging
@@ -11,8 +10,7 @@ import os
 import re
 import threading
 import weakref
-from collections.abc import Iterator
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from typing import Final
 from urllib.parse import quote, quote_plus, unquote, urlsplit
 
@@ -141,17 +139,29 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_renew_lock)
 
 
-@contextlib.contextmanager
-def hiding(secret: Secret | None) -> Iterator[None]:
+class _Hiding:
+    """The block of :func:`hiding`: a class, not a generator, as it wraps every request."""
+
+    __slots__ = ("_secret", "_token")
+
+    def __init__(self, secret: Secret | None) -> None:
+        self._secret = secret
+        self._token: Token[tuple[Secret, ...]] | None = None
+
+    def __enter__(self) -> None:
+        secret = self._secret
+        if secret is not None and secret.forms():
+            self._token = _SECRETS.set((*_SECRETS.get(), secret))
+
+    def __exit__(self, *_: object) -> None:
+        token, self._token = self._token, None
+        if token is not None:
+            _SECRETS.reset(token)
+
+
+def hiding(secret: Secret | None) -> _Hiding:
     """While the block runs, text from the service shows ``***`` wherever ``secret`` was."""
-    if secret is None or not secret.forms():
-        yield
-        return
-    token = _SECRETS.set((*_SECRETS.get(), secret))
-    try:
-        yield
-    finally:
-        _SECRETS.reset(token)
+    return _Hiding(secret)
 
 
 def hide_secrets(text: str) -> str:

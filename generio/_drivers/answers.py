@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
@@ -93,28 +92,42 @@ def scrubbed(exc: BaseException) -> BaseException:
     return exc
 
 
-@contextlib.contextmanager
+class _Errors:
+    """The block of :func:`generio_errors`: a class, not a generator, as it wraps every request."""
+
+    __slots__ = ("_hiding", "_op", "_seen")
+
+    def __init__(
+        self, op: Operation[Any], secret: Secret | None, seen: list[httpx.Response]
+    ) -> None:
+        self._op = op
+        self._seen = seen
+        self._hiding = hiding(secret)
+
+    def __enter__(self) -> None:
+        self._hiding.__enter__()
+
+    def __exit__(self, kind: object, exc: BaseException | None, _: object) -> None:
+        try:
+            if exc is None or isinstance(exc, GenerioError):
+                return
+            op, seen = self._op, self._seen
+            if isinstance(exc, httpx.RequestError | httpx.StreamError):
+                raise connection_error(op, exc) from scrubbed(exc)
+            if isinstance(exc, _UNREADABLE) and seen and _was_read(seen[-1]):
+                raise _unparseable(op, seen[-1]) from scrubbed(exc)
+            # Anything else is not a failure to parse an answer: a bug that must stay visible.
+        finally:
+            self._hiding.__exit__()
+
+
 def generio_errors(
     op: Operation[Any],
     secret: Secret | None = None,
     seen: list[httpx.Response] | None = None,
-) -> Iterator[None]:
-    """Turn what escapes one request of ``op`` into generio's errors."""
-    if seen is None:
-        seen = []
-    with hiding(secret):
-        try:
-            yield
-        except GenerioError:
-            raise
-        except httpx.RequestError as exc:
-            raise connection_error(op, exc) from scrubbed(exc)
-        except httpx.StreamError as exc:
-            raise connection_error(op, exc) from scrubbed(exc)
-        except _UNREADABLE as exc:
-            if not seen or not _was_read(seen[-1]):
-                raise  # not a failure to parse an answer: a bug that must stay visible
-            raise _unparseable(op, seen[-1]) from scrubbed(exc)
+) -> _Errors:
+    """Turn what escapes one request into generio's errors; hides the key for one step."""
+    return _Errors(op, secret, [] if seen is None else seen)
 
 
 def _status_error(
@@ -153,7 +166,8 @@ def _json_of(op: Operation[Any], response: httpx.Response) -> Any:
     if not op.carries_data and too_many_values(content):
         raise too_many(op.method, op.path, MAX_JSON_VALUES, "JSON values")
     body = response.json()
-    if _entries(body) > MAX_PAGE_ENTRIES:
+    # A list of n entries takes at least 2n bytes ("[1,1,...]"): a short answer has no long one.
+    if len(content) > 2 * MAX_PAGE_ENTRIES and _entries(body) > MAX_PAGE_ENTRIES:
         raise too_many(op.method, op.path, MAX_PAGE_ENTRIES, "entries in one list")
     return body
 
@@ -167,7 +181,8 @@ def read_answer(op: Operation[T], response: httpx.Response) -> T:
     binary = op.binary
     if binary is not None and content_type and not content_type.endswith(_JSON_TYPES):
         return _parsed(lambda: binary(response.content, content_type))
-    if not response.content.strip():
+    content = response.content
+    if not content or (content[:1].isspace() and not content.strip()):
         return _parsed(lambda: op.parse(None))
     if (
         binary is not None

@@ -115,7 +115,48 @@ def _flushed(inflaters: list[_Inflater]) -> Iterator[bytes]:
             yield from _through(inflaters[index + 1 :], piece)
 
 
-class BoundedStream(httpx.SyncByteStream, httpx.AsyncByteStream):
+class _Framed(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """A body framed within its limit: h11 reads no more, so only its end is told to the pool."""
+
+    def __init__(
+        self,
+        inner: httpx.SyncByteStream | httpx.AsyncByteStream,
+        done: Callable[[], None] | None,
+    ) -> None:
+        self._inner = inner
+        self._done: Callable[[], None] | None = done
+
+    def __iter__(self) -> Iterator[bytes]:
+        assert isinstance(self._inner, httpx.SyncByteStream)  # noqa: S101 - sync transport
+        return iter(self._inner)
+
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        assert isinstance(self._inner, httpx.AsyncByteStream)  # noqa: S101 - async transport
+        return self._inner.__aiter__()
+
+    def _ended(self) -> None:
+        done, self._done = self._done, None
+        if done is not None:
+            done()
+
+    def close(self) -> None:
+        """Close the network stream."""
+        assert isinstance(self._inner, httpx.SyncByteStream)  # noqa: S101 - sync transport
+        try:
+            self._inner.close()
+        finally:
+            self._ended()
+
+    async def aclose(self) -> None:
+        """Close the network stream."""
+        assert isinstance(self._inner, httpx.AsyncByteStream)  # noqa: S101 - async transport
+        try:
+            await self._inner.aclose()
+        finally:
+            self._ended()
+
+
+class BoundedStream(_Framed):
     """A response body, decompressed in pieces and cut off past its limit."""
 
     def __init__(
@@ -127,8 +168,7 @@ class BoundedStream(httpx.SyncByteStream, httpx.AsyncByteStream):
         refusal: ServerError | None = None,
         done: Callable[[], None] | None = None,
     ) -> None:
-        self._inner = inner
-        self._done = done
+        super().__init__(inner, done)
         self._refusal = refusal
         self._where = where
         # Content-Encoding lists codings in the order they were applied: undo the last first.
@@ -161,27 +201,6 @@ class BoundedStream(httpx.SyncByteStream, httpx.AsyncByteStream):
                 yield self._counted(piece)
         for piece in _flushed(self._inflaters):
             yield self._counted(piece)
-
-    def _ended(self) -> None:
-        done, self._done = self._done, None
-        if done is not None:
-            done()
-
-    def close(self) -> None:
-        """Close the network stream."""
-        assert isinstance(self._inner, httpx.SyncByteStream)  # noqa: S101 - sync transport
-        try:
-            self._inner.close()
-        finally:
-            self._ended()
-
-    async def aclose(self) -> None:
-        """Close the network stream."""
-        assert isinstance(self._inner, httpx.AsyncByteStream)  # noqa: S101 - async transport
-        try:
-            await self._inner.aclose()
-        finally:
-            self._ended()
 
 
 def _codings(response: httpx.Response) -> list[str]:
@@ -252,7 +271,9 @@ def bound(
         # Plain bodies are framed by Content-Length (h11 reads no more): one within the
         # limit needs no counting.
         length = _declared_length(response)
-        if done is None and length is not None and 0 <= length <= limit.limit:
+        if length is not None and 0 <= length <= limit.limit:
+            if done is not None:
+                response.stream = _Framed(response.stream, done)
             return response
     if codings or refusal is not None:
         del response.headers["content-encoding"]

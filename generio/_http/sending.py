@@ -69,11 +69,9 @@ class _Attempts(Generic[C]):
         """Log an attempt's outcome; return the delay before a retry, or None to stop."""
         elapsed = time.monotonic() - self.started
         attempt = self.budget.used + 1
-        retry_after = None
         if isinstance(outcome, httpx.Response):
             status: int | Exception = outcome.status_code
             shown: object = status
-            retry_after = parse_retry_after(outcome.headers.get("retry-after"))
         else:
             status, shown = outcome, type(outcome).__name__
         logger.debug(
@@ -81,6 +79,9 @@ class _Attempts(Generic[C]):
         )
         if not self.budget.allows(self.method, status):
             return None
+        retry_after = None  # read only when a retry is possible: most answers are final
+        if isinstance(outcome, httpx.Response):
+            retry_after = parse_retry_after(outcome.headers.get("retry-after"))
         wait = delay(self.budget.used + 1, retry_after)
         left = self.budget.left()
         if left is not None and wait >= left:

@@ -57,6 +57,8 @@ def wire_additional(additional: Any, marker: Marker) -> dict[str, Any]:
 
 
 def _stamp(raw: Any) -> Mapping[str, Any] | None:
+    if raw is None:  # most flows: no additional at all
+        return None
     stamp = raw.get(IDEMPOTENCY_FIELD) if isinstance(raw, Mapping) else None
     return stamp if isinstance(stamp, Mapping) and isinstance(stamp.get("key"), str) else None
 

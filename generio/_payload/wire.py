@@ -48,6 +48,8 @@ def _pick(data: Mapping[str, Any], names: Sequence[str], kind: str) -> Any:
 
 
 def _object(body: object, kind: str) -> Mapping[str, Any]:
+    if type(body) is dict:  # what json.loads makes: no ABC check for it
+        return body
     if not isinstance(body, Mapping):
         raise TypeError(f"a {kind} is a JSON object, not {type(body).__name__}")
     return body
@@ -140,7 +142,9 @@ def flow_from_json(body: object) -> Flow:
         template=str(_pick(data, ("template", "template_name"), "flow") or ""),
         state=state,
         progress=_progress(data.get("progress")),
-        parameters=dict(parameters) if isinstance(parameters, Mapping) else {},
+        parameters=dict(parameters)
+        if type(parameters) is dict or isinstance(parameters, Mapping)
+        else {},
         additional=additional,
         created_at=timestamp(data.get("created_at"), "created_at"),
         started_at=timestamp(data.get("started_at"), "started_at"),
