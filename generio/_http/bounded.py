@@ -268,10 +268,12 @@ def bound(
         )
         codings = []
     elif not codings:
-        # Plain bodies are framed by Content-Length (h11 reads no more): one within the
-        # limit needs no counting.
+        # A plain body framed by its Content-Length (h11 reads no more) within the limit
+        # needs no counting; with Transfer-Encoding too, the chunks frame it and the length
+        # promises nothing (RFC 9112 6.3), so it is counted.
         length = _declared_length(response)
-        if length is not None and 0 <= length <= limit.limit:
+        framed = "transfer-encoding" not in response.headers
+        if framed and length is not None and 0 <= length <= limit.limit:
             if done is not None:
                 response.stream = _Framed(response.stream, done)
             return response

@@ -4,6 +4,7 @@ Usage: python hostile_server.py [BOMB_MIB]   (prints its port on the first line 
 
 Routes (GET only):
   /templates/endless        200 JSON whose body never ends
+  /templates/lying          200 JSON, chunked and endless, with a small Content-Length too
   /templates/bomb           200 JSON, gzip: BOMB_MIB MiB of zeros in about a thousandth
   /flows/{f}/outputs        one ready output ``a1`` (any flow id)
   /flows/endless/outputs/a1 an output whose base64 never ends
@@ -106,6 +107,13 @@ class Hostile(BaseHTTPRequestHandler):
         elif path == "/templates/bomb":
             self._head("application/json", len(self.bomb), Content_Encoding="gzip")
             self.wfile.write(self.bomb)
+        elif path == "/templates/lying":
+            # Transfer-Encoding beats Content-Length (RFC 9112 6.3), so h11 reads the chunks
+            # and never stops at the 20 bytes the length promises.
+            self._head("application/json", 20, Transfer_Encoding="chunked")
+            piece = b" " * _PIECE
+            chunk = b"%x\r\n%s\r\n" % (len(piece), piece)
+            self._forever(b'a\r\n{"name": "\r\n', chunk)
         elif path == "/templates/endless":
             self._head("application/json")
             self._forever(b'{"name": "', b" " * _PIECE)

@@ -62,9 +62,9 @@ def _both(url: str, act: Callable[[Any], Any], **kwargs: Any) -> list[BaseExcept
     return errors
 
 
-@pytest.mark.parametrize("route", ["endless", "bomb"])
+@pytest.mark.parametrize("route", ["endless", "bomb", "lying"])
 def test_runaway_json_answer_is_cut_off(hostile_url: str, route: str) -> None:
-    """An endless JSON body and a gzip bomb end in ResponseTooLargeError at the limit."""
+    """Endless JSON, a gzip bomb, endless chunks claiming 20 bytes: ResponseTooLargeError."""
     errors = _both(hostile_url, lambda c: c.templates.get(route), **LIMITS)
     assert [type(e) for e in errors] == [ResponseTooLargeError] * 2
     assert all(e.limit == LIMITS["max_response_bytes"] for e in errors)  # type: ignore[attr-defined]
