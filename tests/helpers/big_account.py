@@ -24,6 +24,7 @@ import socket
 import threading
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler
@@ -126,11 +127,17 @@ class BigAccount:
         return f"{next(self._ids):024x}"
 
     def prefill(
-        self, count: int, span: float = 30 * 86400, keyed: int = 0, end: float | None = None
+        self,
+        count: int,
+        span: float = 30 * 86400,
+        keyed: int = 0,
+        end: float | None = None,
+        templates: Sequence[str] = TEMPLATES,
     ) -> dict[str, str]:
         """Add ``count`` completed flows over ``span`` s up to ``end`` (5 s ago by default).
 
-        ``keyed`` of them, spread evenly, carry keys ``old-<n>`` of requests nobody repeats.
+        ``keyed`` of them, spread evenly, carry keys ``old-<n>`` of requests nobody repeats;
+        the flows take ``templates`` in turn (an account may use many more than we call).
         """
         end = self.now() - 5.0 if end is None else end
         step = span / max(1, count - 1)
@@ -146,7 +153,12 @@ class BigAccount:
                 additional[MARKER] = {"key": key, "fingerprint": f"sha256:{digest}"}
                 keys[key] = flow_id
             made.append(
-                FakeFlow(flow_id, TEMPLATES[index % 3], additional, end - span + index * step)
+                FakeFlow(
+                    flow_id,
+                    templates[index % len(templates)],
+                    additional,
+                    end - span + index * step,
+                )
             )
         with self._lock:
             self.flows = sorted([*made, *self.flows], key=lambda f: f.created)
