@@ -22,9 +22,10 @@ CHECKS = [
 ]
 
 
-#: schemathesis's example, coverage and fuzzing phases, in runs of about 3-4 s of CPU each, so
-#: no one test takes long: create_flow (the largest request body) has its phases split over two
-#: runs, upload_input and list_flows run alone, the other operations two or three together.
+#: schemathesis's example, coverage and fuzzing phases, in runs of 2-5 s of CPU each (about 2 s
+#: of it schemathesis's start-up), so no one test takes long: create_flow (the largest request
+#: body) has its phases split over two runs, upload_input and list_flows run alone, the other
+#: operations two or three together.
 #: Together the runs give every operation of the spec every phase (checked below). One more
 #: run chains them all (the stateful phase).
 PHASES = ("examples", "coverage", "fuzzing")
