@@ -6,8 +6,6 @@ import logging
 import os
 import threading
 
-__all__ = ["degraded", "forget_degradations"]
-
 logger = logging.getLogger("generio")
 _LOCK = threading.Lock()
 _SEEN: set[str] = set()

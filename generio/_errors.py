@@ -18,32 +18,6 @@ from generio._pickling import reduce_error
 from generio._secret import hide_secrets
 from generio._version import wheel_path
 
-__all__ = [
-    "APIConnectionError",
-    "APIError",
-    "APIStatusError",
-    "APITimeoutError",
-    "AuthenticationError",
-    "ClientClosedError",
-    "ConfigurationError",
-    "ConflictError",
-    "DownloadTimeoutError",
-    "FieldError",
-    "GenerioError",
-    "IdempotencyConflictError",
-    "InputError",
-    "LookupIncompleteError",
-    "MissingExtraError",
-    "NotFoundError",
-    "OutputSaveError",
-    "PermissionDeniedError",
-    "RateLimitError",
-    "ResponseTooLargeError",
-    "ServerError",
-    "ValidationError",
-    "WrongEventLoopError",
-]
-
 
 class GenerioError(Exception):
     """Base of every error generio raises on purpose; pickles with all its attributes."""

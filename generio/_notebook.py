@@ -8,8 +8,6 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["display_html", "forget_viewer"]
-
 _STYLE = """
 .generio-preview { font: 14px/1.4 system-ui, sans-serif; }
 .generio-preview .gp-title { font-weight: 600; margin: 4px 0 8px; }

@@ -5,8 +5,6 @@ from __future__ import annotations
 import types
 from typing import Any
 
-__all__ = ["reduce_error", "restore_error"]
-
 _DESCRIPTORS = (types.MemberDescriptorType, types.GetSetDescriptorType)
 _PLAIN = (BaseException, Exception, object)
 

@@ -14,17 +14,6 @@ from contextvars import ContextVar, Token
 from typing import Final
 from urllib.parse import quote, quote_plus, unquote, urlsplit
 
-__all__ = [
-    "MIN_HIDDEN",
-    "REDACTED",
-    "RedactFilter",
-    "Secret",
-    "hide_secrets",
-    "hiding",
-    "proxy_secrets",
-    "redact_credentials",
-]
-
 REDACTED: Final = "***"
 #: Shorter secrets cannot be told apart from ordinary words of a body; they are not hidden.
 MIN_HIDDEN: Final = 8

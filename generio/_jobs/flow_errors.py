@@ -14,8 +14,6 @@ from generio._jobs.effects import Job
 from generio._jobs.retries import is_transient
 from generio._outcomes import FlowFailed, FlowNotStarted, WaitTimeout
 
-__all__ = ["about_flow", "name_flow", "outputs_advice", "while_collecting", "while_waiting"]
-
 logger = logging.getLogger("generio")
 T = TypeVar("T")
 _ADVICE = " What to do: "

@@ -30,8 +30,6 @@ from generio._payload.uri_header import (
     repair_misprint,
 )
 
-__all__ = ["DataFieldExtractor"]
-
 _NON_WHITESPACE = re.compile(rb"[^ \t\n\r]")
 _HEX4 = re.compile(rb"[0-9A-Fa-f]{4}")
 _NOT_SLASH_ESCAPE = re.compile(rb"\\(?:[^/]|\Z)")  # an escape other than \/

@@ -13,8 +13,6 @@ from typing import BinaryIO
 from generio._errors import InputError, OutputSaveError
 from generio._payload.parts import open_part
 
-__all__ = ["atomic_writer", "open_stream", "safe_filename", "sync_directory"]
-
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 _MAX_STEM = 100  # far below every file system's 255, leaving room for suffixes
 _MAX_EXTENSION = 16

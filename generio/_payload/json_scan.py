@@ -7,8 +7,6 @@ import re
 
 from generio._payload.uri_header import DecodeError
 
-__all__ = ["JsonFieldScanner"]
-
 _STRUCTURAL = re.compile(rb'["{}\[\],:]')
 _STRING_SPECIAL = re.compile(rb'["\\]')
 _MAX_FIELDS = 16 * 1024 * 1024

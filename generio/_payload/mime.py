@@ -2,16 +2,6 @@
 
 from __future__ import annotations
 
-__all__ = [
-    "GLB_MIME",
-    "SNIFF_BYTES",
-    "detect",
-    "extension_for",
-    "guess_from_name",
-    "normalize",
-    "sniff",
-]
-
 #: How many leading bytes :func:`sniff` needs to recognise every format it knows.
 SNIFF_BYTES = 16
 

@@ -7,8 +7,6 @@ import os
 import secrets
 from pathlib import Path
 
-__all__ = ["PART_MARK", "PART_SUFFIX", "open_part", "part_name", "remove_stale_parts"]
-
 #: What every part's name carries: generio wrote it.
 PART_MARK = ".generio"
 PART_SUFFIX = ".part"

@@ -8,8 +8,6 @@ from generio._degrade import degraded
 from generio._errors import InputError
 from generio._payload.mime import normalize
 
-__all__ = ["DecodeError", "looks_like_data_uri", "parse_header", "repair_misprint"]
-
 _FORM = "data:<MIME type>;base64,<base64 data>"
 _MAX_HEADER = 256  # a header longer than this is not one the service sends
 _TCHARS = r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"  # RFC 2045 token

@@ -8,24 +8,10 @@ from typing import Any, Generic, TypeVar
 
 import attrs
 
-from generio._degrade import degraded, forget_degradations
+from generio._degrade import degraded
 from generio._payload.marker import ABSENT, marker_of, public_additional
 from generio._payload.models import Asset, Flow, Template, mime_of_payload
 from generio._payload.uri_header import repair_misprint
-
-__all__ = [
-    "KNOWN_STATES",
-    "Page",
-    "asset_from_json",
-    "degraded",
-    "flow_from_json",
-    "flow_or_none",
-    "forget_degradations",
-    "items_of",
-    "page_of",
-    "template_from_json",
-    "timestamp",
-]
 
 T = TypeVar("T")
 
