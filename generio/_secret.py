@@ -20,7 +20,7 @@ MIN_HIDDEN: Final = 8
 
 
 class Secret:
-    """A secret string: redacted in ``repr``/``str``, hidden from text on request."""
+    """A secret string: redacted in ``repr``/``str``; :func:`hide_secrets` hides its forms."""
 
     __slots__ = ("__value", "__weakref__", "_forms", "wrong_type")
 
@@ -96,13 +96,6 @@ class Secret:
         # Longest first: a form that contains another must be replaced before it.
         self._forms = tuple(sorted(dict.fromkeys(found), key=len, reverse=True))
         return self._forms
-
-    def hide(self, text: str) -> str:
-        """Return ``text`` with every form of the secret replaced by ``***``."""
-        for form in self.forms():
-            if form in text:
-                text = text.replace(form, REDACTED)
-        return text
 
 
 def _lower_hex(quoted: str) -> str:
