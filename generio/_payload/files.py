@@ -7,11 +7,12 @@ that the next writer of that name removes.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import os
 import re
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -54,9 +55,7 @@ def _remove_if_stale(part: Path) -> bool:
     """Remove ``part`` if no live writer holds it; whether it was removed (or gone)."""
     if fcntl is None:  # pragma: no cover - Windows refuses to delete a file open elsewhere
         try:
-            part.unlink()
-        except FileNotFoundError:
-            return True
+            part.unlink(missing_ok=True)
         except OSError:
             return False
         return True
@@ -161,14 +160,16 @@ def safe_filename(asset_id: str, extension: str, *, taken: set[str] | None = Non
     return name
 
 
-def _open_temporary(directory: Path, filename: str, owner: _Owner) -> tuple[int, Path]:
+def _open_temporary(
+    directory: Path, filename: str, failed: Callable[[OSError, Path], OutputSaveError]
+) -> tuple[int, Path]:
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
     for extra in ("O_BINARY", "O_NOFOLLOW", "O_CLOEXEC"):
         flags |= getattr(os, extra, 0)
     try:
         return open_part(directory, filename, flags)
     except OSError as exc:
-        raise owner.failed(exc, directory) from None
+        raise failed(exc, directory) from None
 
 
 def sync_directory(directory: Path) -> None:
@@ -188,17 +189,6 @@ def open_stream(fd: int) -> BinaryIO:
     return os.fdopen(fd, "wb")
 
 
-class _Owner:
-    """Whose file is written (a flow's output, or not), for the error of a local failure."""
-
-    def __init__(self, flow_id: str | None, asset_id: str | None) -> None:
-        self.flow_id = flow_id
-        self.asset_id = asset_id
-
-    def failed(self, exc: OSError, path: Path) -> OutputSaveError:
-        return OutputSaveError(exc, path, flow_id=self.flow_id, asset_id=self.asset_id)
-
-
 @contextlib.contextmanager
 def atomic_writer(
     directory: Path,
@@ -209,7 +199,8 @@ def atomic_writer(
 ) -> Iterator[BinaryIO]:
     """Write ``directory / filename`` so that it appears complete or not at all."""
     directory = Path(directory)
-    owner = _Owner(flow_id, asset_id)
+    # Whose file is written (a flow's output, or not), for the error of a local failure.
+    failed = functools.partial(OutputSaveError, flow_id=flow_id, asset_id=asset_id)
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except (FileExistsError, NotADirectoryError) as exc:
@@ -218,7 +209,7 @@ def atomic_writer(
             "another one."
         ) from None
     except OSError as exc:
-        raise owner.failed(exc, directory) from None
+        raise failed(exc, directory) from None
     root = directory.resolve()
     target = root / filename
     separators = {os.sep, "/"} | ({os.altsep} if os.altsep else set())
@@ -234,7 +225,7 @@ def atomic_writer(
         )
     if target.is_dir():
         raise InputError(f"cannot write {str(target)!r}: a directory has that name.")
-    fd, temporary = _open_temporary(root, filename, owner)
+    fd, temporary = _open_temporary(root, filename, failed)
     stream = open_stream(fd)
     try:
         yield stream
@@ -245,7 +236,7 @@ def atomic_writer(
             stream.close()
             os.replace(temporary, target)
         except OSError as exc:
-            raise owner.failed(exc, target) from None
+            raise failed(exc, target) from None
     except BaseException:
         # Closing may fail again (the buffer still cannot be written): the first error wins.
         with contextlib.suppress(OSError):
