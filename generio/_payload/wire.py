@@ -97,10 +97,7 @@ def _float_or_none(value: str) -> float | None:
 
 def _progress(value: object) -> float:
     if isinstance(value, str):
-        try:
-            value = float(value)
-        except ValueError:
-            value = None
+        value = _float_or_none(value)
     if isinstance(value, bool) or not isinstance(value, int | float):
         if value is not None:
             degraded("bad_progress", f"a flow's progress {value!r} is no number; taken as 0.")
