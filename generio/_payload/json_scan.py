@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from generio._payload.uri_header import DecodeError
+from generio._payload.data_uri import DecodeError
 
 _STRUCTURAL = re.compile(rb'["{}\[\],:]')
 _STRING_SPECIAL = re.compile(rb'["\\]')

@@ -9,9 +9,9 @@ from typing import Any, Generic, TypeVar
 import attrs
 
 from generio._degrade import degraded
+from generio._payload.data_uri import repair_misprint
 from generio._payload.marker import ABSENT, marker_of, public_additional
 from generio._payload.models import Asset, Flow, Template, mime_of_payload
-from generio._payload.uri_header import repair_misprint
 
 T = TypeVar("T")
 
