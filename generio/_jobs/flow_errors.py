@@ -21,9 +21,9 @@ _ADVICE = " What to do: "
 _PAID = "is paid for"
 
 
-def name_flow(error: BaseException, flow_id: str) -> None:
-    """Set ``error.generio_flow_id`` unless it names a flow already."""
-    if getattr(error, "generio_flow_id", None) is not None:
+def name_flow(error: BaseException, flow_id: str | None, *, force: bool = False) -> None:
+    """Set ``error.generio_flow_id`` unless it names a flow already (or ``force``)."""
+    if not force and getattr(error, "generio_flow_id", None) is not None:
         return
     try:
         error.generio_flow_id = flow_id  # type: ignore[attr-defined]

@@ -125,15 +125,7 @@ def _clean_up(
             else f"generio: {what} was interrupted; aborting flow {flow.id} failed ({failed}). "
             f"Abort it with flows.abort({flow.id!r}), or pick it up with {again}."
         )
-    _mark(error, flow.id if flow is not None else None, note)
-
-
-def _mark(error: BaseException, flow_id: str | None, note: str) -> None:
-    """Attach the flow id and a note; some exception types refuse attributes."""
-    try:
-        error.generio_flow_id = flow_id  # type: ignore[attr-defined]
-    except (AttributeError, TypeError):  # pragma: no cover - a slotted exception type
-        logger.debug("cannot set generio_flow_id on %r", error)
+    name_flow(error, flow.id if flow is not None else None, force=True)
     error.add_note(note)
 
 
