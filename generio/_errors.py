@@ -1,48 +1,64 @@
 """The one error hierarchy of generio: every expected failure is one of these.
 
 Messages say what to do and never carry a secret (``_secret.hide_secrets``); every
-error pickles whole (``_pickling.py``). The tree is in the README's "Errors".
+error pickles whole (rebuilt without its ``__init__``). The tree is in the README's "Errors".
 """
 
 from __future__ import annotations
 
 import errno as _errno
 import os
+import types
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 import attrs
 
-from generio._pickling import reduce_error
 from generio._secret import hide_secrets
 from generio._version import wheel_path
 
-__all__ = [
-    "APIConnectionError",
-    "APIError",
-    "APIStatusError",
-    "APITimeoutError",
-    "AuthenticationError",
-    "ClientClosedError",
-    "ConfigurationError",
-    "ConflictError",
-    "DownloadTimeoutError",
-    "FieldError",
-    "GenerioError",
-    "IdempotencyConflictError",
-    "InputError",
-    "LookupIncompleteError",
-    "MissingExtraError",
-    "NotFoundError",
-    "OutputSaveError",
-    "PermissionDeniedError",
-    "RateLimitError",
-    "ResponseTooLargeError",
-    "ServerError",
-    "ValidationError",
-    "WrongEventLoopError",
-]
+_DESCRIPTORS = (types.MemberDescriptorType, types.GetSetDescriptorType)
+_PLAIN = (BaseException, Exception, object)
+
+
+def _native_fields(error: BaseException) -> dict[str, Any]:
+    """Return the fields a built-in base keeps outside ``__dict__`` (``errno``, ...)."""
+    found: dict[str, Any] = {}
+    for klass in type(error).__mro__:
+        if klass.__module__ != "builtins" or klass in _PLAIN:
+            continue
+        for name, descriptor in vars(klass).items():
+            if name.startswith("__") or not isinstance(descriptor, _DESCRIPTORS):
+                continue
+            try:
+                value = getattr(error, name)
+            except AttributeError:  # a field never set (OSError.characters_written)
+                continue
+            if value is not None:  # unset: restoring None would change str() of an OSError
+                found.setdefault(name, value)
+    return found
+
+
+def reduce_error(error: BaseException) -> tuple[Any, ...]:
+    """Pickle ``error`` as its class, args, native fields and instance attributes."""
+    state = dict(getattr(error, "__dict__", {}))
+    return (restore_error, (type(error), error.args, _native_fields(error), state))
+
+
+def restore_error(
+    cls: type[BaseException], args: tuple[Any, ...], native: dict[str, Any], state: dict[str, Any]
+) -> BaseException:
+    """Rebuild an error pickled by :func:`reduce_error`, without running its ``__init__``."""
+    error = cls.__new__(cls, *args)
+    error.args = args
+    for name, value in native.items():
+        try:
+            setattr(error, name, value)
+        except (AttributeError, TypeError):  # read-only in this Python version
+            continue
+    error.__dict__.update(state)
+    return error
 
 
 class GenerioError(Exception):
@@ -146,16 +162,10 @@ class APIStatusError(APIError):
         super().__init__(message, method=method, path=path)
         self.status_code = status_code
         self.retry_after = retry_after
-        #: The server's words: its ``detail`` (a string, or the list of 422 errors), or the
-        #: message of another error shape (``{"error": {"message"}}``, ``{"message"}``...).
         self.detail = detail
-        #: The start of the raw body, for diagnostics.
         self.body = body
-        #: The server's machine-readable error code, when it gave one.
         self.code = code
-        #: The response's headers (lower-case names).
         self.headers: dict[str, str] = {k.lower(): v for k, v in (headers or {}).items()}
-        #: The service's id of the request (``x-request-id`` or ``request-id``), for support.
         self.request_id: str | None = self.headers.get("x-request-id") or self.headers.get(
             "request-id"
         )

@@ -6,8 +6,6 @@ import importlib.util
 
 from generio._errors import MissingExtraError
 
-__all__ = ["CLI_MODULES", "EMULATOR_MODULES", "require_extra"]
-
 #: What each extra brings (the top-level modules to look for).
 CLI_MODULES = ("typer", "rich")
 EMULATOR_MODULES = ("fastapi", "uvicorn", "starlette", "pydantic")

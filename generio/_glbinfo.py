@@ -10,8 +10,6 @@ from typing import Any
 
 import attrs
 
-__all__ = ["ModelFacts", "model_facts"]
-
 _MAGIC = b"glTF"
 _TRIANGLES, _STRIP, _FAN = 4, 5, 6
 Matrix = tuple[float, ...]  # 4x4, column-major as glTF stores it

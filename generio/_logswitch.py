@@ -8,8 +8,6 @@ import re
 import sys
 import warnings
 
-__all__ = ["ENV_LOG", "LEVELS", "configure_from_environment"]
-
 ENV_LOG = "GENERIO_LOG"
 LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING}
 # Anything that looks like a bearer credential, should a message ever carry one.

@@ -10,8 +10,6 @@ from generio._errors import GenerioError
 if TYPE_CHECKING:
     from generio._payload.models import Asset, Flow
 
-__all__ = ["FlowFailed", "FlowNotStarted", "WaitTimeout"]
-
 
 class FlowFailed(GenerioError):
     """A flow ended ``failed`` or ``aborted``; carries the flow and its partial outputs.

@@ -14,24 +14,13 @@ from contextvars import ContextVar, Token
 from typing import Final
 from urllib.parse import quote, quote_plus, unquote, urlsplit
 
-__all__ = [
-    "MIN_HIDDEN",
-    "REDACTED",
-    "RedactFilter",
-    "Secret",
-    "hide_secrets",
-    "hiding",
-    "proxy_secrets",
-    "redact_credentials",
-]
-
 REDACTED: Final = "***"
 #: Shorter secrets cannot be told apart from ordinary words of a body; they are not hidden.
 MIN_HIDDEN: Final = 8
 
 
 class Secret:
-    """A secret string: redacted in ``repr``/``str``, hidden from text on request."""
+    """A secret string: redacted in ``repr``/``str``; :func:`hide_secrets` hides its forms."""
 
     __slots__ = ("__value", "__weakref__", "_forms", "wrong_type")
 
@@ -107,13 +96,6 @@ class Secret:
         # Longest first: a form that contains another must be replaced before it.
         self._forms = tuple(sorted(dict.fromkeys(found), key=len, reverse=True))
         return self._forms
-
-    def hide(self, text: str) -> str:
-        """Return ``text`` with every form of the secret replaced by ``***``."""
-        for form in self.forms():
-            if form in text:
-                text = text.replace(form, REDACTED)
-        return text
 
 
 def _lower_hex(quoted: str) -> str:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Literal, TypeAlias
 
-__all__ = ["FlowAction", "FlowSortField", "FlowState"]
-
 #: A flow's state: where it is in its life.
 FlowState: TypeAlias = Literal[
     "created", "starting", "running", "aborting", "completed", "aborted", "failed"

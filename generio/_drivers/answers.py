@@ -23,14 +23,6 @@ from generio._secret import Secret, hide_secrets, hiding
 if TYPE_CHECKING:  # the operations load the generated client: with the first request
     from generio._http.operations import Operation
 
-__all__ = [
-    "bad_body",
-    "connection_error",
-    "generio_errors",
-    "limit_for",
-    "read_answer",
-    "scrubbed",
-]
 
 T = TypeVar("T")
 _JSON_TYPES = ("application/json", "+json")

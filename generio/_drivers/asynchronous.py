@@ -25,7 +25,6 @@ from generio._jobs.state import ClientState, InFlight
 if TYPE_CHECKING:
     import anyio.lowlevel
 
-__all__ = ["CLEANUP_SECONDS", "AsyncDriver"]
 
 T = TypeVar("T")
 #: How long clean-up after a cancellation (aborting the flow) may take, shielded.

@@ -15,8 +15,6 @@ from generio._jobs.chain import batch_keys, chain_job, interrupted_note, prepare
 from generio._jobs.options import OnInterrupt
 from generio._payload.marker import new_key
 
-__all__ = ["iterate"]
-
 #: A worker's report: ``(index, None)`` when a job starts, ``(index, outcome)`` when it ends.
 _Event = tuple[int, Outcome | None]
 

@@ -17,8 +17,6 @@ from generio._jobs.keys import BatchKeys
 from generio._jobs.options import OnInterrupt
 from generio._payload.marker import new_key
 
-__all__ = ["BatchStopped", "iterate"]
-
 
 class BatchStopped(BaseException):
     """Thrown into a job whose batch was interrupted: ``run()`` cleans up, then it ends."""

@@ -24,15 +24,6 @@ from generio._http.settings import Settings
 from generio._payload.error_body import error_from_response
 from generio._payload.stream import BodyDecoder
 
-__all__ = [
-    "Content",
-    "DownloadLimits",
-    "check_status",
-    "past_deadline",
-    "timeout_error",
-    "too_large_error",
-]
-
 #: What a failed save adds to its message; a stream says what it handed out instead.
 NOTHING_SAVED = "Nothing was saved."
 

@@ -33,8 +33,6 @@ from generio._jobs.retries import Patience, ride_out
 from generio._jobs.state import ClientState
 from generio._secret import hiding
 
-__all__ = ["StreamCore"]
-
 _ADVICE = " What to do: "
 _WEB = (
     "the output stays on the service: stream it again from its start "

@@ -18,8 +18,6 @@ if TYPE_CHECKING:
     from generio._drivers.asynchronous import AsyncDriver
     from generio._drivers.sync import SyncDriver
 
-__all__ = ["AsyncOutputStream", "OutputStream"]
-
 
 class OutputStream:
     """The decoded content of one output, in chunks: ``flows.stream_output``'s answer.

@@ -25,8 +25,6 @@ from generio._jobs.effects import (
 )
 from generio._jobs.state import ClientState
 
-__all__ = ["Stop", "SyncDriver"]
-
 T = TypeVar("T")
 
 

@@ -15,8 +15,6 @@ from generio._payload import files as _files
 from generio._payload import mime as _mime
 from generio._payload.names import named_file, readable_base, readable_name
 
-__all__ = ["OutputWriter", "file_name"]
-
 
 def file_name(effect: Download, mime: str) -> str:
     """Name the file of a download: ``dest=``'s name, the readable pattern, or the asset id."""

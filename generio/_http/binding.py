@@ -12,8 +12,6 @@ from typing import Any, get_args
 
 from generio._errors import InputError
 
-__all__ = ["deferred", "request_of", "said"]
-
 
 class _Deferred:
     """A module of ``generio_api`` imported when first used (its models take ~50 ms)."""

@@ -15,17 +15,6 @@ import httpx
 
 from generio._errors import ResponseTooLargeError, ServerError
 
-__all__ = [
-    "ACCEPT_ENCODING",
-    "LIMIT_EXTENSION",
-    "PIECE",
-    "Limit",
-    "bound",
-    "content_limit",
-    "too_large",
-    "too_many",
-]
-
 #: Largest piece of decompressed data produced at once.
 PIECE: Final = 64 * 1024
 #: What generio asks for: the encodings :func:`bound` can decompress in pieces.

@@ -19,14 +19,6 @@ from generio._version import version
 if TYPE_CHECKING:
     from generio_api import Client
 
-__all__ = [
-    "build_async",
-    "build_sync",
-    "effective_timeout",
-    "new_async_pools",
-    "new_sync_pools",
-]
-
 
 class _WrongSide(httpx.BaseTransport, httpx.AsyncBaseTransport):
     """The transport of the low-level client's unused side: says which client to use."""

@@ -11,8 +11,6 @@ import threading
 import weakref
 from typing import Protocol
 
-__all__ = ["fresh_lock", "renew_after_fork"]
-
 
 class Renewable(Protocol):
     """Something that must renew its locks (or pools) in a forked child."""

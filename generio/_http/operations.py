@@ -51,23 +51,6 @@ else:  # loaded with the first request (``binding.deferred``)
     get_template = deferred("generio_api.api.templates.get_template")
     list_templates = deferred("generio_api.api.templates.list_templates")
 
-__all__ = [
-    "Operation",
-    "check_id",
-    "create_flow_op",
-    "delete_flow_op",
-    "get_flow_op",
-    "get_input_op",
-    "get_output_op",
-    "get_template_op",
-    "list_flows_op",
-    "list_inputs_op",
-    "list_outputs_op",
-    "list_templates_op",
-    "page_op",
-    "update_flow_op",
-    "upload_input_op",
-]
 
 T = TypeVar("T")
 _OCTETS = "application/octet-stream"

@@ -15,27 +15,6 @@ import httpx
 
 from generio._errors import ResponseTooLargeError, ServerError
 
-__all__ = [
-    "BACKOFF_BASE",
-    "BACKOFF_MAX",
-    "BUDGET_EXTENSION",
-    "NO_DELAYS_ENV",
-    "RETRY_AFTER_MAX",
-    "RETRY_STATUSES",
-    "Budget",
-    "budget_of",
-    "delay",
-    "delays_disabled",
-    "delays_disabled_by_environment",
-    "is_unsent",
-    "jitter",
-    "rereads_unreadable",
-    "set_delays_disabled",
-    "set_test_poll_interval",
-    "should_retry",
-    "test_poll_interval",
-]
-
 #: Statuses that say "try again": the request was not (or not fully) handled.
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 #: Methods whose repetition has no extra effect on the Flows API (PATCH start/abort and

@@ -19,8 +19,6 @@ from generio._errors import ClientClosedError, ConfigurationError
 from generio._http.forksafe import fresh_lock, renew_after_fork
 from generio._secret import Secret, proxy_secrets, redact_credentials
 
-__all__ = ["LIMITS", "SHARDS", "AsyncPools", "Pools", "shard_limits"]
-
 C = TypeVar("C", httpx.Client, httpx.AsyncClient)
 
 #: How many pools share the connections.

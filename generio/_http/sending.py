@@ -18,8 +18,6 @@ from generio._http.policy import BUDGET_EXTENSION, Budget, budget_of, delay
 from generio._http.pools import AsyncPools, C, Pools, _Pools
 from generio._payload.error_body import parse_retry_after
 
-__all__ = ["CAPTURE_EXTENSION", "AsyncSendingClient", "SendingClient", "tags"]
-
 logger = logging.getLogger("generio")
 
 #: The key of a request's httpx ``extensions`` holding a list that receives its answer.

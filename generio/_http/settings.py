@@ -15,21 +15,6 @@ from generio._errors import ConfigurationError
 from generio._http.policy import NO_DELAYS_ENV, delays_disabled_by_environment
 from generio._secret import Secret
 
-__all__ = [
-    "DEFAULT_BASE_URL",
-    "DEFAULT_DOWNLOAD_TIMEOUT",
-    "DEFAULT_MAX_DOWNLOAD_BYTES",
-    "DEFAULT_MAX_RESPONSE_BYTES",
-    "DEFAULT_TIMEOUT",
-    "NOT_GIVEN",
-    "BearerAuth",
-    "NotGiven",
-    "Secret",
-    "Settings",
-    "check_timeout",
-    "resolve_settings",
-]
-
 DEFAULT_BASE_URL: Final = "https://flows.generio.ai"
 #: The generated client waits forever by default; a stuck connection must not hang a script.
 DEFAULT_TIMEOUT: Final = httpx.Timeout(30.0, connect=10.0)

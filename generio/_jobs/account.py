@@ -13,8 +13,6 @@ import attrs
 from generio._payload.marker import ABSENT, Marker
 from generio._payload.models import Flow
 
-__all__ = ["MAX_FLOWS", "AccountIndex", "Coverage", "KeyedFlow", "Order", "TailPage"]
-
 #: Flows the index remembers at most (keys, and flows still to read one by one).
 MAX_FLOWS = 500_000
 #: A read in progress older than this (seconds) is taken over: its job was abandoned.

@@ -12,21 +12,9 @@ import attrs
 from generio._errors import ConfigurationError, GenerioError, InputError
 from generio._jobs.collect import where_outputs
 from generio._jobs.options import OnInterrupt, check_on_interrupt, resolve
-from generio._jobs.wait import ProgressCallback, check_progress_interval
+from generio._jobs.wait import check_progress_interval
 from generio._payload.marker import MAX_KEY_LENGTH, check_key
-from generio._payload.models import RunResult, Template
-
-__all__ = [
-    "Job",
-    "JobError",
-    "Outcome",
-    "Plan",
-    "Step",
-    "as_outcome",
-    "check_concurrency",
-    "plan_jobs",
-    "step_key",
-]
+from generio._payload.models import ProgressCallback, RunResult, Template
 
 
 class Step(TypedDict, total=False):

@@ -7,8 +7,6 @@ from collections.abc import Callable
 
 import attrs
 
-__all__ = ["BatchCallback", "BatchProgress", "Tracker"]
-
 
 @attrs.frozen
 class BatchProgress:

@@ -14,8 +14,6 @@ from generio._jobs.keys import BatchKeys
 from generio._jobs.state import ClientState
 from generio._payload.models import Flow, RunResult, Template
 
-__all__ = ["batch_keys", "chain_job", "interrupted_note", "prepare_batch_job"]
-
 
 def interrupted_note(error: BaseException, stopped: list[BaseException], mode: str) -> None:
     """Tell the batch's exception which flows were in flight and what became of them."""

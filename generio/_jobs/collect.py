@@ -9,8 +9,6 @@ import attrs
 from generio._errors import InputError
 from generio._payload.names import check_out_name
 
-__all__ = ["Collect", "where_outputs"]
-
 
 @attrs.frozen
 class Collect:

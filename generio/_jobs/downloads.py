@@ -25,15 +25,6 @@ from generio._jobs.retries import Patience, patiently, ride_out
 from generio._jobs.state import ClientState
 from generio._payload.models import Asset
 
-__all__ = [
-    "PrepareDir",
-    "download_one_job",
-    "download_output_job",
-    "download_outputs_job",
-    "list_outputs_job",
-    "note_status",
-]
-
 logger = logging.getLogger("generio")
 
 

@@ -17,19 +17,6 @@ from generio._http.policy import Budget
 if TYPE_CHECKING:
     from generio._http.operations import Operation
 
-__all__ = [
-    "Call",
-    "Download",
-    "Effect",
-    "Job",
-    "Local",
-    "Saved",
-    "Sleep",
-    "Stepper",
-    "download",
-    "local",
-    "perform_local",
-]
 
 T = TypeVar("T")
 

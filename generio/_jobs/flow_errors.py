@@ -14,8 +14,6 @@ from generio._jobs.effects import Job
 from generio._jobs.retries import is_transient
 from generio._outcomes import FlowFailed, FlowNotStarted, WaitTimeout
 
-__all__ = ["about_flow", "name_flow", "outputs_advice", "while_collecting", "while_waiting"]
-
 logger = logging.getLogger("generio")
 T = TypeVar("T")
 _ADVICE = " What to do: "
@@ -23,9 +21,9 @@ _ADVICE = " What to do: "
 _PAID = "is paid for"
 
 
-def name_flow(error: BaseException, flow_id: str) -> None:
-    """Set ``error.generio_flow_id`` unless it names a flow already."""
-    if getattr(error, "generio_flow_id", None) is not None:
+def name_flow(error: BaseException, flow_id: str | None, *, force: bool = False) -> None:
+    """Set ``error.generio_flow_id`` unless it names a flow already (or ``force``)."""
+    if not force and getattr(error, "generio_flow_id", None) is not None:
         return
     try:
         error.generio_flow_id = flow_id  # type: ignore[attr-defined]

@@ -17,8 +17,6 @@ from generio._errors import InputError
 from generio._jobs.effects import Local
 from generio._payload.files import sync_directory
 
-__all__ = ["Journal", "JournalAppend", "LoadJournal"]
-
 try:  # POSIX
     import fcntl
 except ImportError:  # pragma: no cover - Windows: appends of one process stay whole

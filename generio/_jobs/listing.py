@@ -23,7 +23,6 @@ from generio._payload.models import Flow
 if TYPE_CHECKING:
     from generio._payload.wire import Page
 
-__all__ = ["SETTLE", "Need", "ensure_job"]
 
 #: Seconds a flow may appear in the listing after flows created later than it (a create
 #: still being stored): every bound reaches this much further back.

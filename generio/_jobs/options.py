@@ -10,16 +10,6 @@ import attrs
 
 from generio._errors import ConfigurationError, InputError
 
-__all__ = [
-    "ON_INCOMPLETE",
-    "ON_INTERRUPT",
-    "KeyLookup",
-    "OnIncomplete",
-    "OnInterrupt",
-    "check_on_interrupt",
-    "resolve",
-]
-
 #: What ``run()`` (and a batch) does with its flow when interrupted: ``"abort"`` it,
 #: ``"keep"`` it running, or ``"auto"`` (the default of the library and the CLI alike):
 #: keep it when the call has the caller's ``idempotency_key`` (a re-run with that key

@@ -13,8 +13,6 @@ from generio._jobs.retries import Patience, patiently
 from generio._jobs.state import ClientState
 from generio._payload.models import Asset
 
-__all__ = ["output_job", "reading_outputs"]
-
 T = TypeVar("T")
 
 

@@ -11,23 +11,6 @@ from collections.abc import Sequence
 import attrs
 
 from generio._http import policy as _retry
-from generio._payload.models import (  # re-exported: the states are the models' own
-    FAILED_STATES,
-    NOT_STARTED_STATE,
-    TERMINAL_STATES,
-    is_terminal,
-)
-
-__all__ = [
-    "FAILED_STATES",
-    "MAX_JITTER",
-    "NOT_STARTED_STATE",
-    "TERMINAL_STATES",
-    "Observation",
-    "PollSettings",
-    "is_terminal",
-    "next_delay",
-]
 
 #: Seconds of jitter at most. Estimates already spread polls per flow; jitter only keeps
 #: clients that started together apart, and every bit of it is latency after a finish.

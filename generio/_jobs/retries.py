@@ -29,17 +29,6 @@ from generio._http.policy import (
 )
 from generio._jobs.effects import Call, Job, Sleep
 
-__all__ = [
-    "Patience",
-    "call",
-    "is_transient",
-    "patience_spent",
-    "patiently",
-    "poll_pause",
-    "retry_post",
-    "ride_out",
-]
-
 T = TypeVar("T")
 logger = logging.getLogger("generio")
 

@@ -23,7 +23,7 @@ from generio._jobs.downloads import (
 from generio._jobs.effects import Job, local
 from generio._jobs.flow_errors import name_flow, naming_flow, while_collecting, while_waiting
 from generio._jobs.keys import BatchKeys, CreateProgress, adopt_job
-from generio._jobs.options import ON_INTERRUPT, OnInterrupt, check_on_interrupt, resolve
+from generio._jobs.options import OnInterrupt, check_on_interrupt, resolve
 from generio._jobs.outputs import output_job
 from generio._jobs.retries import call
 from generio._jobs.state import ClientState
@@ -40,14 +40,6 @@ from generio._payload.models import (
     Template,
 )
 from generio._payload.names import slug_of_inputs
-
-__all__ = [
-    "ON_INTERRUPT",
-    "OnInterrupt",
-    "create_flow_job",
-    "run_job",
-    "wait_checked_job",
-]
 
 logger = logging.getLogger("generio")
 
@@ -133,15 +125,7 @@ def _clean_up(
             else f"generio: {what} was interrupted; aborting flow {flow.id} failed ({failed}). "
             f"Abort it with flows.abort({flow.id!r}), or pick it up with {again}."
         )
-    _mark(error, flow.id if flow is not None else None, note)
-
-
-def _mark(error: BaseException, flow_id: str | None, note: str) -> None:
-    """Attach the flow id and a note; some exception types refuse attributes."""
-    try:
-        error.generio_flow_id = flow_id  # type: ignore[attr-defined]
-    except (AttributeError, TypeError):  # pragma: no cover - a slotted exception type
-        logger.debug("cannot set generio_flow_id on %r", error)
+    name_flow(error, flow.id if flow is not None else None, force=True)
     error.add_note(note)
 
 

@@ -176,11 +176,6 @@ class ClientState:
                     del self._claimed[old]
             return True
 
-    def is_claimed(self, resource_id: str) -> bool:
-        """Whether a call of this client already claimed the id."""
-        with self._lock:
-            return resource_id in self._claimed
-
     def hold_key(self, key: str) -> bool:
         """Reserve an idempotency key for one call; False while another call holds it."""
         with self._lock:

@@ -20,13 +20,6 @@ from generio._jobs.state import ClientState
 from generio._outcomes import FlowNotStarted, WaitTimeout
 from generio._payload.models import NOT_STARTED_STATE, Flow, ProgressCallback
 
-__all__ = [  # ProgressCallback: _models'
-    "ProgressCallback",
-    "check_progress_interval",
-    "check_timeout",
-    "wait_job",
-]
-
 logger = logging.getLogger("generio")
 
 

@@ -12,8 +12,6 @@ from generio._errors import InputError
 from generio._payload import data_uri as _data_uri
 from generio._payload.local import Prepared
 
-__all__ = ["AsyncJsonBody", "JsonBody", "Placeholders", "dumps"]
-
 _CHUNK = 3 * 256 * 1024  # raw bytes per encoded chunk; a multiple of 3 keeps base64 seamless
 _TEXT_SLICE = 1024 * 1024
 # Characters a JSON string must escape; a long data URI has none and is sent as it is.

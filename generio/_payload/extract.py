@@ -7,7 +7,18 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from generio._payload.data_uri import _BASE64_RULES, Base64StreamDecoder
+from generio._payload.data_uri import (
+    _BASE64_RULES,
+    _HEADER_RE,
+    _MAX_HEADER,
+    _URI_LIKE_RE,
+    Base64StreamDecoder,
+    DecodeError,
+    _header_problem,
+    _preview,
+    parse_header,
+    repair_misprint,
+)
 from generio._payload.json_scan import (
     _BEFORE_DATA,
     _DATA_BASE64,
@@ -19,18 +30,6 @@ from generio._payload.json_scan import (
     JsonFieldScanner,
 )
 from generio._payload.mime import normalize
-from generio._payload.uri_header import (
-    _HEADER_RE,
-    _MAX_HEADER,
-    _URI_LIKE_RE,
-    DecodeError,
-    _header_problem,
-    _preview,
-    parse_header,
-    repair_misprint,
-)
-
-__all__ = ["DataFieldExtractor"]
 
 _NON_WHITESPACE = re.compile(rb"[^ \t\n\r]")
 _HEX4 = re.compile(rb"[0-9A-Fa-f]{4}")

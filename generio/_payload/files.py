@@ -1,19 +1,121 @@
-"""Where downloads land: safe file names, and files that appear whole or not at all."""
+"""Where downloads land: safe file names, and files that appear whole or not at all.
+
+A file being written sits in a locked part file until it is whole; a crash leaves a part
+that the next writer of that name removes.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import os
 import re
-from collections.abc import Iterator
+import secrets
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
 from generio._errors import InputError, OutputSaveError
-from generio._payload.parts import open_part
 
-__all__ = ["atomic_writer", "open_stream", "safe_filename", "sync_directory"]
+#: What every part's name carries: generio wrote it.
+PART_MARK = ".generio"
+PART_SUFFIX = ".part"
+#: Characters of the file's name kept in its part's name (every file system allows 255).
+_NAME_KEPT = 120
+#: Part names tried for one file: the writers of one file at the same moment, at most.
+_SLOTS = 100
+
+try:  # POSIX: advisory locks tell a live writer's part from a dead one's
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+
+
+def part_name(filename: str, slot: int = 1) -> str:
+    """Return the name of the part of ``filename`` (``slot`` > 1: another writer's)."""
+    extra = "" if slot == 1 else f"-{slot}"
+    return f".{filename[:_NAME_KEPT]}{PART_MARK}{extra}{PART_SUFFIX}"
+
+
+def _try_lock(fd: int) -> bool | None:
+    """Take a part's exclusive lock without waiting: True, False (held), None (no locks)."""
+    if fcntl is None:  # pragma: no cover - Windows
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    except OSError:  # locks not supported here (some network file systems)
+        return None
+    return True
+
+
+def _remove_if_stale(part: Path) -> bool:
+    """Remove ``part`` if no live writer holds it; whether it was removed (or gone)."""
+    if fcntl is None:  # pragma: no cover - Windows refuses to delete a file open elsewhere
+        try:
+            part.unlink(missing_ok=True)
+        except OSError:
+            return False
+        return True
+    try:
+        fd = os.open(part, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    try:
+        if not _try_lock(fd):  # held by a live writer, or locks cannot tell: keep it
+            return False
+        with contextlib.suppress(FileNotFoundError):
+            part.unlink()
+        return True
+    finally:
+        os.close(fd)
+
+
+def remove_stale_parts(directory: Path, filename: str) -> list[Path]:
+    """Remove the stale parts of ``filename`` in ``directory``; return those removed."""
+    removed: list[Path] = []
+    for slot in range(1, _SLOTS + 1):
+        part = directory / part_name(filename, slot)
+        if not os.path.lexists(part):
+            break
+        if _remove_if_stale(part):
+            removed.append(part)
+    return removed
+
+
+def open_part(directory: Path, filename: str, flags: int) -> tuple[int, Path]:
+    """Create and lock the part of ``filename``, stale parts of it removed first."""
+    remove_stale_parts(directory, filename)
+    scratch = directory / f".{filename[:_NAME_KEPT]}{PART_MARK}-{secrets.token_hex(4)}{PART_SUFFIX}"
+    fd = os.open(scratch, flags, 0o666)
+    try:
+        _try_lock(fd)  # before the part has its name: no one ever sees it unlocked
+        for slot in range(1, _SLOTS + 1):
+            part = directory / part_name(filename, slot)
+            try:
+                os.link(scratch, part)
+            except FileExistsError:
+                if _remove_if_stale(part):
+                    with contextlib.suppress(FileExistsError):
+                        os.link(scratch, part)
+                        os.unlink(scratch)
+                        return fd, part
+                continue
+            except OSError:  # no hard links here: the scratch name is the part
+                return fd, scratch
+            os.unlink(scratch)
+            return fd, part
+    except BaseException:
+        os.close(fd)
+        with contextlib.suppress(OSError):
+            os.unlink(scratch)
+        raise
+    return fd, scratch
+
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 _MAX_STEM = 100  # far below every file system's 255, leaving room for suffixes
@@ -58,14 +160,16 @@ def safe_filename(asset_id: str, extension: str, *, taken: set[str] | None = Non
     return name
 
 
-def _open_temporary(directory: Path, filename: str, owner: _Owner) -> tuple[int, Path]:
+def _open_temporary(
+    directory: Path, filename: str, failed: Callable[[OSError, Path], OutputSaveError]
+) -> tuple[int, Path]:
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
     for extra in ("O_BINARY", "O_NOFOLLOW", "O_CLOEXEC"):
         flags |= getattr(os, extra, 0)
     try:
         return open_part(directory, filename, flags)
     except OSError as exc:
-        raise owner.failed(exc, directory) from None
+        raise failed(exc, directory) from None
 
 
 def sync_directory(directory: Path) -> None:
@@ -85,17 +189,6 @@ def open_stream(fd: int) -> BinaryIO:
     return os.fdopen(fd, "wb")
 
 
-class _Owner:
-    """Whose file is written (a flow's output, or not), for the error of a local failure."""
-
-    def __init__(self, flow_id: str | None, asset_id: str | None) -> None:
-        self.flow_id = flow_id
-        self.asset_id = asset_id
-
-    def failed(self, exc: OSError, path: Path) -> OutputSaveError:
-        return OutputSaveError(exc, path, flow_id=self.flow_id, asset_id=self.asset_id)
-
-
 @contextlib.contextmanager
 def atomic_writer(
     directory: Path,
@@ -106,7 +199,8 @@ def atomic_writer(
 ) -> Iterator[BinaryIO]:
     """Write ``directory / filename`` so that it appears complete or not at all."""
     directory = Path(directory)
-    owner = _Owner(flow_id, asset_id)
+    # Whose file is written (a flow's output, or not), for the error of a local failure.
+    failed = functools.partial(OutputSaveError, flow_id=flow_id, asset_id=asset_id)
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except (FileExistsError, NotADirectoryError) as exc:
@@ -115,7 +209,7 @@ def atomic_writer(
             "another one."
         ) from None
     except OSError as exc:
-        raise owner.failed(exc, directory) from None
+        raise failed(exc, directory) from None
     root = directory.resolve()
     target = root / filename
     separators = {os.sep, "/"} | ({os.altsep} if os.altsep else set())
@@ -131,7 +225,7 @@ def atomic_writer(
         )
     if target.is_dir():
         raise InputError(f"cannot write {str(target)!r}: a directory has that name.")
-    fd, temporary = _open_temporary(root, filename, owner)
+    fd, temporary = _open_temporary(root, filename, failed)
     stream = open_stream(fd)
     try:
         yield stream
@@ -142,7 +236,7 @@ def atomic_writer(
             stream.close()
             os.replace(temporary, target)
         except OSError as exc:
-            raise owner.failed(exc, target) from None
+            raise failed(exc, target) from None
     except BaseException:
         # Closing may fail again (the buffer still cannot be written): the first error wins.
         with contextlib.suppress(OSError):

@@ -10,9 +10,9 @@ import attrs
 
 from generio._errors import InputError
 from generio._payload import mime as _mime
+from generio._payload.data_uri import looks_like_data_uri, parse_header
 from generio._payload.local import Prepared, read_local
 from generio._payload.models import PROMPT_MIME, Asset, Template, mime_of_payload
-from generio._payload.uri_header import looks_like_data_uri, parse_header
 
 #: The keys of an input given in the API's own shape.
 INPUT_KEYS = frozenset({"data", "additional"})

@@ -4,14 +4,6 @@ from __future__ import annotations
 
 from typing import Final
 
-__all__ = [
-    "MAX_JSON_VALUES",
-    "MAX_LISTING_ENTRIES",
-    "MAX_PAGE_ENTRIES",
-    "json_values",
-    "too_many_values",
-]
-
 #: The most JSON values one answer may hold (an upper bound counted before parsing).
 MAX_JSON_VALUES: Final = 400_000
 #: The most entries one page of a list answer may hold.

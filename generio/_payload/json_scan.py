@@ -5,9 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from generio._payload.uri_header import DecodeError
-
-__all__ = ["JsonFieldScanner"]
+from generio._payload.data_uri import DecodeError
 
 _STRUCTURAL = re.compile(rb'["{}\[\],:]')
 _STRING_SPECIAL = re.compile(rb'["\\]')

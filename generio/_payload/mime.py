@@ -2,16 +2,6 @@
 
 from __future__ import annotations
 
-__all__ = [
-    "GLB_MIME",
-    "SNIFF_BYTES",
-    "detect",
-    "extension_for",
-    "guess_from_name",
-    "normalize",
-    "sniff",
-]
-
 #: How many leading bytes :func:`sniff` needs to recognise every format it knows.
 SNIFF_BYTES = 16
 
@@ -32,29 +22,20 @@ _MAGIC: tuple[tuple[str, tuple[tuple[int, bytes], ...]], ...] = (
 #: A GLB model (binary glTF): what the 3D templates make.
 GLB_MIME = "model/gltf-binary"
 
+#: Extensions and their types; the first extension of a type is the one it is saved under.
 _BY_EXTENSION: dict[str, str] = {
     ".png": "image/png",
     ".jpg": "image/jpeg",
     ".jpeg": "image/jpeg",
-    ".tif": "image/tiff",
     ".tiff": "image/tiff",
+    ".tif": "image/tiff",
     ".webp": "image/webp",
     ".gif": "image/gif",
     ".glb": "model/gltf-binary",
     ".gltf": "model/gltf+json",
     ".txt": "text/plain",
 }
-
-_EXTENSION_FOR: dict[str, str] = {
-    "model/gltf-binary": ".glb",
-    "model/gltf+json": ".gltf",
-    "image/png": ".png",
-    "image/jpeg": ".jpg",
-    "image/tiff": ".tiff",
-    "image/webp": ".webp",
-    "image/gif": ".gif",
-    "text/plain": ".txt",
-}
+_EXTENSION_FOR = {mime: ext for ext, mime in reversed(_BY_EXTENSION.items())}
 
 # Spellings seen in the wild (and in one version of the vendor's docs) for one type.
 _ALIASES: dict[str, str] = {

@@ -12,19 +12,6 @@ from generio._errors import InputError, OutputSaveError
 from generio._payload import files as _files
 from generio._payload import mime as _mime
 
-__all__ = [
-    "FALLBACK_SLUG",
-    "SHORT_ID",
-    "SLUG_LENGTH",
-    "check_out_name",
-    "named_file",
-    "readable_base",
-    "readable_name",
-    "save_data",
-    "slug",
-    "slug_of_inputs",
-]
-
 SLUG_LENGTH = 40
 SHORT_ID = 8
 FALLBACK_SLUG = "output"

@@ -8,8 +8,6 @@ from generio._errors import InputError
 from generio._payload import extract as _extract
 from generio._payload import mime as _mime
 
-__all__ = ["OCTETS", "BodyDecoder"]
-
 _JSON_SUFFIXES = ("/json", "+json")
 OCTETS = "application/octet-stream"
 

@@ -8,24 +8,10 @@ from typing import Any, Generic, TypeVar
 
 import attrs
 
-from generio._degrade import degraded, forget_degradations
+from generio._degrade import degraded
+from generio._payload.data_uri import repair_misprint
 from generio._payload.marker import ABSENT, marker_of, public_additional
 from generio._payload.models import Asset, Flow, Template, mime_of_payload
-from generio._payload.uri_header import repair_misprint
-
-__all__ = [
-    "KNOWN_STATES",
-    "Page",
-    "asset_from_json",
-    "degraded",
-    "flow_from_json",
-    "flow_or_none",
-    "forget_degradations",
-    "items_of",
-    "page_of",
-    "template_from_json",
-    "timestamp",
-]
 
 T = TypeVar("T")
 
@@ -111,10 +97,7 @@ def _float_or_none(value: str) -> float | None:
 
 def _progress(value: object) -> float:
     if isinstance(value, str):
-        try:
-            value = float(value)
-        except ValueError:
-            value = None
+        value = _float_or_none(value)
     if isinstance(value, bool) or not isinstance(value, int | float):
         if value is not None:
             degraded("bad_progress", f"a flow's progress {value!r} is no number; taken as 0.")

@@ -20,8 +20,6 @@ if TYPE_CHECKING:
     from generio._drivers.asynchronous import AsyncDriver
     from generio._drivers.streams import AsyncOutputStream
 
-__all__ = ["AsyncFlows"]
-
 
 class AsyncFlows:
     """``client.flows`` of :class:`AsyncGenerio`.

@@ -17,18 +17,17 @@ import httpx
 from generio._errors import ConfigurationError
 from generio._http.settings import (
     NotGiven,
-    Secret,
     check_timeout,
     resolve_settings,
 )
 from generio._jobs.options import KeyLookup
+from generio._secret import Secret
 
 if TYPE_CHECKING:
     import generio_api
 
     from generio._jobs.state import ClientState
 
-__all__ = ["ClientBase", "Resource"]
 
 R = TypeVar("R")
 

@@ -15,10 +15,10 @@ from generio._http.settings import (
     DEFAULT_MAX_DOWNLOAD_BYTES,
     DEFAULT_MAX_RESPONSE_BYTES,
     NOT_GIVEN,
-    Secret,
 )
 from generio._jobs.options import KeyLookup, OnInterrupt
 from generio._payload.models import ProgressCallback, RunResult, Template
+from generio._secret import Secret
 from generio._surface.base import ClientBase, Resource
 from generio._surface.flows import Flows
 from generio._surface.templates import Templates
@@ -30,7 +30,6 @@ if TYPE_CHECKING:
     from generio._jobs.batch import Job, Outcome
     from generio._jobs.batch_progress import BatchCallback
 
-__all__ = ["Generio"]
 
 #: How long close() waits for interrupted runs of other threads to abort their flows.
 _CLEANUP_SECONDS = 10.0

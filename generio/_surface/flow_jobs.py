@@ -21,7 +21,6 @@ if TYPE_CHECKING:
     from generio._jobs.state import ClientState
     from generio._payload.models import Asset
 
-__all__ = ["about", "ask", "one_output_job", "outputs_job", "saved_output_job", "saved_outputs_job"]
 T = TypeVar("T")
 
 

@@ -17,8 +17,6 @@ if TYPE_CHECKING:
     from generio._drivers.streams import OutputStream
     from generio._drivers.sync import SyncDriver
 
-__all__ = ["Flows"]
-
 
 class Flows:
     """``client.flows``: create, follow and collect flows."""

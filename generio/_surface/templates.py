@@ -10,8 +10,6 @@ if TYPE_CHECKING:
     from generio._drivers.asynchronous import AsyncDriver
     from generio._drivers.sync import SyncDriver
 
-__all__ = ["AsyncTemplates", "Templates"]
-
 
 class Templates:
     """``client.templates``: the blueprints flows are made from."""

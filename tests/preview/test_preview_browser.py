@@ -176,7 +176,7 @@ def test_ten_notebook_displays_share_one_viewer_offline(tmp_path: Path) -> None:
     and no request beyond the page.
     """
     from generio import Asset
-    from generio._notebook import forget_viewer
+    from generio._preview import forget_viewer
 
     forget_viewer()
     assets = [

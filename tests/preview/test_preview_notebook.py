@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from generio import Asset, Generio, InputError, MissingExtraError
+from generio import Asset, Generio, InputError, MissingExtraError, _preview
 from generio._glbinfo import model_facts
-from generio._notebook import display_html, forget_viewer
+from generio._preview import display_html, forget_viewer
 
 #: What marks the display that carries the viewer (its UMD bundle defines the element).
 CODE_MARK = 'customElements.define("model-viewer"'
@@ -65,14 +65,18 @@ def test_in_colab_every_display_carries_the_viewer(
     assert CODE_MARK in asset._repr_html_()
 
 
-def test_the_viewer_code_hides_requirejs_and_runs_once_per_page() -> None:
+def test_the_viewer_code_hides_requirejs_and_runs_once_per_page(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """The classic Notebook's RequireJS `define` must not swallow the UMD bundle."""
-    markup = display_html("", "t", lambda: "/* the viewer */")
+    monkeypatch.setattr(_preview, "_viewer_code", lambda: "/* the viewer */")
+    markup = display_html("", "t")
     assert '<script>if (!customElements.get("model-viewer")) {' in markup
     assert "(function (define, exports, module) {" in markup
     forget_viewer()
+    monkeypatch.setattr(_preview, "_viewer_code", lambda: "a </script> b")
     with pytest.raises(ValueError, match="</script>"):
-        display_html("", "t", lambda: "a </script> b")
+        display_html("", "t")
 
 
 def test_a_run_result_shows_every_output_and_saved_files(
