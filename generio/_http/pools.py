@@ -206,7 +206,7 @@ class _Cookies(httpx.Cookies):
     """The pools' cookies: an answer that sets none is not handed to the jar.
 
     httpx hands every answer to the jar, wrapping it and its request in ``urllib`` objects
-    first (about 40 us an answer here, 2-3 % of a call); the jar would find nothing to keep.
+    first (about 40 us an answer here); the jar would find nothing to keep.
     """
 
     def extract_cookies(self, response: httpx.Response) -> None:
