@@ -108,7 +108,8 @@ def _declared(extra: str | None, name: str) -> str:
 
 
 @pytest.mark.parametrize(
-    ("extra", "name"), [(None, "httpx"), (None, "attrs"), (None, "anyio"), ("cli", "typer")]
+    ("extra", "name"),
+    [(None, "httpx"), (None, "attrs"), (None, "anyio"), (None, "sniffio"), ("cli", "typer")],
 )
 def test_the_readme_states_the_supported_ranges(extra: str | None, name: str) -> None:
     """The README's supported versions quote pyproject.toml's requirements as they stand."""

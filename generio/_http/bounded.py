@@ -192,9 +192,28 @@ class BoundedStream(_Framed):
             yield self._counted(piece)
 
 
-def _codings(response: httpx.Response) -> list[str]:
-    values = response.headers.get_list("content-encoding", split_commas=True)
-    return [v.strip().lower() for v in values if v.strip().lower() not in {"", "identity"}]
+def _framing(response: httpx.Response) -> tuple[list[str], int | None, bool]:
+    """Return the codings applied, the declared length and whether chunks frame the body.
+
+    One pass over the raw headers: each lookup through ``httpx.Headers`` walks them all.
+    """
+    codings: list[str] = []
+    lengths: list[bytes] = []
+    chunked = False
+    for key, value in response.headers.raw:
+        name = key.lower()
+        if name == b"content-encoding":
+            for part in value.decode("latin-1").split(","):
+                coding = part.strip().lower()
+                if coding not in ("", "identity"):
+                    codings.append(coding)
+        elif name == b"content-length":
+            lengths.append(value)
+        elif name == b"transfer-encoding":
+            chunked = True
+    # Two Content-Length headers (or one that is not a number) promise nothing.
+    length = int(lengths[0]) if len(lengths) == 1 and lengths[0].strip().isdigit() else None
+    return codings, length, chunked
 
 
 def too_large(method: str, path: str, status: int, limit: Limit) -> ResponseTooLargeError:
@@ -226,13 +245,6 @@ def too_many(method: str, path: str, limit: int, what: str) -> ResponseTooLargeE
     )
 
 
-def _declared_length(response: httpx.Response) -> int | None:
-    try:
-        return int(response.headers["content-length"])
-    except (KeyError, ValueError):
-        return None
-
-
 def bound(
     request: httpx.Request,
     response: httpx.Response,
@@ -243,7 +255,7 @@ def bound(
     own = request.extensions.get(LIMIT_EXTENSION)
     limit = own if isinstance(own, Limit) else default
     method, path = request.method, request.url.path
-    codings = _codings(response)
+    codings, length, chunked = _framing(response)
     unknown = [c for c in codings if c not in _KNOWN]
     refusal = None
     if unknown:
@@ -256,16 +268,13 @@ def bound(
             status_code=response.status_code,
         )
         codings = []
-    elif not codings:
-        # A plain body framed by its Content-Length (h11 reads no more) within the limit
-        # needs no counting; with Transfer-Encoding too, the chunks frame it and the length
-        # promises nothing (RFC 9112 6.3), so it is counted.
-        length = _declared_length(response)
-        framed = "transfer-encoding" not in response.headers
-        if framed and length is not None and 0 <= length <= limit.limit:
-            if done is not None:
-                response.stream = _Framed(response.stream, done)
-            return response
+    # A plain body framed by its Content-Length (h11 reads no more) within the limit needs
+    # no counting; with Transfer-Encoding too, the chunks frame it and the length promises
+    # nothing (RFC 9112 6.3), so it is counted.
+    elif not codings and not chunked and length is not None and length <= limit.limit:
+        if done is not None:
+            response.stream = _Framed(response.stream, done)
+        return response
     if codings or refusal is not None:
         del response.headers["content-encoding"]
         if "content-length" in response.headers:

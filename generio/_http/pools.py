@@ -196,8 +196,34 @@ class AsyncPools(_Pools[httpx.AsyncClient]):
             await client.aclose()
 
 
+#: The headers from which a cookie jar learns anything (``http.cookiejar`` reads no other).
+_SETTERS = (b"set-cookie", b"set-cookie2")
+
+
+class _Cookies(httpx.Cookies):
+    """The pools' cookies: an answer that sets none is not handed to the jar.
+
+    httpx hands every answer to the jar, wrapping it and its request in ``urllib`` objects
+    first (about 40 us an answer here); the jar would find nothing to keep.
+    """
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        """Keep the cookies ``response`` sets, if it sets any."""
+        for key, _ in response.headers.raw:
+            if key.lower() in _SETTERS:
+                super().extract_cookies(response)
+                return
+
+
+def _skipping(client: C, jar: CookieJar) -> C:
+    """Give ``client`` (made with ``cookies=jar``) :class:`_Cookies` over the same jar."""
+    if getattr(client, "_cookies", None) is client.cookies:  # httpx's attribute, as in 0.24-0.28
+        client._cookies = _Cookies(jar)  # no public way to choose the class
+    return client
+
+
 def _maker(kind: type[C], jar: CookieJar) -> Callable[[], C]:
     """Return what makes one plain pool: httpx's defaults, one TLS context, a shard's limits."""
     tls = httpx.create_ssl_context()  # as httpx makes it (certifi, SSL_CERT_FILE...), once
     limits = shard_limits()
-    return lambda: kind(verify=tls, limits=limits, cookies=jar)
+    return lambda: _skipping(kind(verify=tls, limits=limits, cookies=jar), jar)

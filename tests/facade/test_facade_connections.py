@@ -7,8 +7,11 @@ their own headers, timeout and retries while sharing the pools.
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from http.server import BaseHTTPRequestHandler
 
 import httpx
 import pytest
@@ -16,11 +19,12 @@ from generio_api.api.flows import get_flow
 from generio_api.api.templates import list_templates
 from generio_api.models import Flow as LowFlow
 
-from generio import Generio
+from generio import AsyncGenerio, Generio
 from generio._http.pools import SHARDS, shard_limits
 from generio.testing import Emulator
 from tests.helpers.facade import PROMPT_TEMPLATE
 from tests.helpers.forward_proxy import ForwardProxy
+from tests.helpers.quiet_server import QuietServer
 
 _VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
 
@@ -110,3 +114,56 @@ def test_pools_are_small_and_made_only_when_requests_overlap(emu: Emulator) -> N
         assert got == [flow.id] * 24
         assert _made(client) > 1
         assert all(n == 0 for n in client._pools._load.busy)  # every answer was closed
+
+
+class _SetsOnce(BaseHTTPRequestHandler):
+    """Sets a cookie only on answers to requests without one; records each Cookie header."""
+
+    protocol_version = "HTTP/1.1"
+    seen: list[str | None]
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Stay quiet."""
+
+    def do_GET(self) -> None:
+        """Answer an empty template list."""
+        self.seen.append(self.headers.get("cookie"))
+        body = b'{"templates": []}'
+        self.send_response(200)
+        if self.seen[-1] is None:
+            self.send_header("Set-Cookie", "lb=node-3; Path=/")
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def _cookie_server() -> tuple[QuietServer, list[str | None]]:
+    seen: list[str | None] = []
+    handler = type("Handler", (_SetsOnce,), {"seen": seen})
+    server = QuietServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, seen
+
+
+def test_generio_pools_keep_a_cookie_over_answers_that_set_none() -> None:
+    """The pools generio makes keep a cookie set once, over later answers that set none."""
+    server, seen = _cookie_server()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        with Generio("sk-test-connections", url) as client:
+            for _ in range(3):
+                client.templates.list()
+
+        async def three() -> None:
+            async with AsyncGenerio("sk-test-connections", url) as aclient:
+                for _ in range(3):
+                    await aclient.templates.list()
+
+        asyncio.run(three())
+    finally:
+        server.shutdown()
+        server.server_close()
+    # Each client starts with its own jar; only its first answer sets the cookie.
+    assert seen == [None, "lb=node-3", "lb=node-3"] * 2

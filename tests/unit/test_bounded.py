@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from generio import Generio, ResponseTooLargeError
-from generio._http.bounded import PIECE
+from generio._http.bounded import PIECE, BoundedStream, Limit, bound
 from tests.helpers.facade import FLOW_JSON, MOCK_URL
 from tests.helpers.hostile_answers import Chunks
 
@@ -78,3 +78,37 @@ def test_answer_at_the_limit_is_read_and_one_byte_more_is_not() -> None:
         small.flows.get("f1")
     assert caught.value.limit == len(BODY) - 1
     assert len(seen) == 2
+
+
+def _raw_answer(headers: list[tuple[bytes, bytes]], content: bytes) -> httpx.Response:
+    request = httpx.Request("GET", f"{MOCK_URL}/flows/f1")
+    return httpx.Response(200, headers=headers, stream=Chunks(content), request=request)
+
+
+def test_a_doubled_content_length_is_counted_not_trusted() -> None:
+    """Two Content-Length headers promise no framing: the body is counted, one is trusted."""
+    size = str(len(BODY)).encode()
+    answers = [
+        bound(
+            httpx.Request("GET", f"{MOCK_URL}/flows/f1"),
+            _raw_answer([(b"Content-Length", size), *extra], BODY),
+            Limit(len(BODY), "max_response_bytes"),
+        )
+        for extra in ([], [(b"content-length", size)])
+    ]
+    assert not isinstance(answers[0].stream, BoundedStream)  # one length: framed, passed through
+    assert isinstance(answers[1].stream, BoundedStream)
+    assert answers[1].read() == BODY
+
+
+def test_codings_spread_over_headers_are_undone_in_order() -> None:
+    """Content-Encoding listed in two headers, in any case, is undone last first."""
+    headers = [(b"Content-Encoding", b"GZIP"), (b"content-encoding", b" identity, deflate")]
+    request = httpx.Request("GET", f"{MOCK_URL}/flows/f1")
+    answer = bound(
+        request,
+        _raw_answer(headers, zlib.compress(gzip.compress(BODY))),
+        Limit(len(BODY), "max_response_bytes"),
+    )
+    assert answer.read() == BODY
+    assert "content-encoding" not in answer.headers
