@@ -19,6 +19,8 @@ import uvicorn
 from generio.testing._access import AccessLog
 from generio.testing._app import build_app
 from generio.testing._core import Core
+from generio.testing._fast import FastPath
+from generio.testing._handlers import Operations
 from generio.testing._middleware import EmulatorMiddleware
 
 __all__ = ["ServerHandle"]
@@ -76,7 +78,8 @@ class ServerHandle:
         log_config: dict[str, Any] | None = None,
         on_request: Callable[[str], object] | None = None,
     ) -> None:
-        self.middleware = EmulatorMiddleware(build_app(core), core)
+        ops = Operations(core)
+        self.middleware = EmulatorMiddleware(FastPath(build_app(ops), ops), core)
         app: Any = self.middleware if on_request is None else AccessLog(self.middleware, on_request)
         self.socket = _bind(host, port)
         self.host = host
