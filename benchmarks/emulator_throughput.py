@@ -6,6 +6,13 @@ asyncio HTTP/1.1 keep-alive client (measures the server, not the client), httpx.
 four threads (what a Python user would see; client-bound), and wrk when it is installed.
 
     python benchmarks/emulator_throughput.py [--seconds 5] [--connections 16]
+
+``--cpu`` measures instead what the test suite pays: the server's CPU per request (its
+thread's CPU clock in-process, the child's /proc times with ``process=True``) for each kind
+of request, sent one at a time on a keep-alive connection, and the cost to start and stop
+an Emulator (the suite starts many):
+
+    python benchmarks/emulator_throughput.py --cpu [--requests 2000]
 """
 
 from __future__ import annotations
@@ -13,10 +20,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import shutil
+import socket
+import statistics
 import subprocess
 import threading
 import time
+from collections.abc import Callable
+from typing import Any
 
 import httpx
 
@@ -108,11 +120,129 @@ def _wrk(base_url: str, key: str, flow_id: str, seconds: float, connections: int
     return float(line.split()[1])
 
 
+Send = Callable[[str, str, "dict[str, object] | None"], tuple[int, bytes]]
+
+
+def _keep_alive(base_url: str, key: str) -> tuple[Send, socket.socket]:
+    """A minimal blocking HTTP/1.1 client on one connection: cheap, so the server's cost shows."""
+    host, port = base_url.removeprefix("http://").split(":")
+    sock = socket.create_connection((host, int(port)))
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    stream = sock.makefile("rb")
+
+    def send(method: str, path: str, body: dict[str, object] | None = None) -> tuple[int, bytes]:
+        head = f"{method} {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {key}\r\n"
+        data = b"" if body is None else json.dumps(body).encode()
+        if body is not None:
+            head += f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n"
+        sock.sendall(head.encode() + b"\r\n" + data)
+        status = int(stream.readline().split(b" ")[1])
+        length = 0
+        while (line := stream.readline()) != b"\r\n":
+            name, _, value = line.partition(b":")
+            if name.lower() == b"content-length":
+                length = int(value)
+        return status, stream.read(length)
+
+    return send, sock
+
+
+def _server_cpu(emulator: Emulator) -> Callable[[], float]:
+    """The server's CPU seconds so far: its child process's, or its thread's."""
+    control: Any = emulator._control  # a benchmark of the internals
+    if emulator.process:
+        pid = control._process.pid
+        tick = os.sysconf("SC_CLK_TCK")
+
+        def child() -> float:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / tick
+
+        return child
+    clock = time.pthread_getcpuclockid(control.handle._thread.ident)
+    return lambda: time.clock_gettime(clock)
+
+
+def cpu_per_request(process: bool, requests: int) -> dict[str, float]:
+    """Microseconds of server CPU per request, by kind of request."""
+    results: dict[str, float] = {}
+    with Emulator(process=process, flow_seconds=0.0) as emulator:
+        send, sock = _keep_alive(emulator.base_url, emulator.api_key)
+        cpu = _server_cpu(emulator)
+        body = {"template": "model_generate_fromprompt", "inputs": [{"data": "a chair"}]}
+        ids: list[str] = []
+
+        def run(name: str, count: int, one: Callable[[int], None]) -> None:
+            for index in range(20):  # warm up
+                one(index)
+            started = cpu()
+            for index in range(count):
+                one(index)
+            results[name] = round((cpu() - started) / count * 1e6, 1)
+
+        def create(_: int) -> None:
+            status, answer = send("POST", "/flows", body)
+            assert status == 200, answer
+            ids.append(json.loads(answer)["flow_id"])
+
+        def expect(status: int, method: str, path: str) -> None:
+            got, answer = send(method, path, None)
+            assert got == status, answer
+
+        run("POST /flows", requests // 4, create)
+        run("GET /flows/{id}", requests, lambda i: expect(200, "GET", f"/flows/{ids[i % 200]}"))
+        run("GET /flows?page=N (100 flows)", requests // 10,
+            lambda i: expect(200, "GET", f"/flows?page={1 + i % 5}"))  # fmt: skip
+        outputs = json.loads(send("GET", f"/flows/{ids[0]}/outputs", None)[1])["outputs"]
+        download = f"/flows/{ids[0]}/outputs/{outputs[0]['asset_id']}"
+        run("GET /flows/{id}/outputs/{id} (download)", requests // 10,
+            lambda _: expect(200, "GET", download))  # fmt: skip
+        run("GET /flows/{unknown} (404)", requests // 4,
+            lambda _: expect(404, "GET", "/flows/0123456789abcdef01234567"))  # fmt: skip
+        sock.close()
+    return results
+
+
+def start_stop_cost(process: bool, times: int) -> dict[str, float]:
+    """Median milliseconds to start, and to stop, an Emulator (wall, and this process's CPU)."""
+    Emulator(process=process).start().stop()  # imports out of the way
+    starts, stops, cpus = [], [], []
+    for _ in range(times):
+        cpu, wall = time.process_time(), time.perf_counter()
+        emulator = Emulator(process=process).start()
+        started = time.perf_counter()
+        emulator.stop()
+        starts.append(started - wall)
+        stops.append(time.perf_counter() - started)
+        cpus.append(time.process_time() - cpu)
+    return {
+        "start_ms": round(statistics.median(starts) * 1e3, 1),
+        "stop_ms": round(statistics.median(stops) * 1e3, 1),
+        "cpu_ms_this_process": round(statistics.median(cpus) * 1e3, 1),
+    }
+
+
+def cpu_main(requests: int) -> None:
+    results = {
+        "server_cpu_us_per_request_in_process": cpu_per_request(False, requests),
+        "server_cpu_us_per_request_child_process": cpu_per_request(True, requests),
+        "start_stop_in_process": start_stop_cost(False, 20),
+        "start_stop_child_process": start_stop_cost(True, 3),
+    }
+    print(json.dumps(results, indent=2))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=5.0, help="length of each load run")
     parser.add_argument("--connections", type=int, default=16, help="concurrent connections")
+    parser.add_argument("--cpu", action="store_true", help="CPU per request and start-up cost")
+    parser.add_argument("--requests", type=int, default=2000, help="GETs per kind, with --cpu")
     args = parser.parse_args()
+    if args.cpu:
+        cpu_main(args.requests)
+        return
     flow_seconds = 4 * args.seconds + 10  # every flow stays running through all load runs
     with Emulator(process=True, flow_seconds=flow_seconds) as emulator:
         headers = {"Authorization": f"Bearer {emulator.api_key}"}

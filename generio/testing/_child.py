@@ -35,6 +35,7 @@ def main() -> None:
         sys.stdin.read()
         handle.middleware.close()
         handle.server.should_exit = True
+        handle.server.wake()
 
     threading.Thread(target=watch_parent, daemon=True).start()
     print(json.dumps({"base_url": handle.base_url}), flush=True)

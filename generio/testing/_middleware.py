@@ -18,10 +18,11 @@ from collections.abc import Callable
 from email.utils import formatdate
 from typing import Any
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from generio.testing._clock import now
 from generio.testing._core import Core
+from generio.testing._fast import FastPath
 from generio.testing._faults import Fault, FaultKind
 from generio.testing._routing import ADMIN_PREFIX, operation_for
 
@@ -73,11 +74,11 @@ class EmulatorMiddleware:
     """Checks the API key on API and admin paths, then injects the fault drawn, if any.
 
     Args:
-        app: The FastAPI app.
+        app: The app: the fast path, in front of FastAPI.
         core: The emulator's key and fault plan.
     """
 
-    def __init__(self, app: ASGIApp, core: Core) -> None:
+    def __init__(self, app: FastPath, core: Core) -> None:
         self.app = app
         self.core = core
         self.find_transport: TransportFinder = lambda _client: None
@@ -130,13 +131,18 @@ class EmulatorMiddleware:
             self.core.requests[operation] += 1
         plan = self.core.plan
         fault = None if operation is None else plan.draw(operation, flow=False)
-        if fault is None or operation is None:
+        if operation is None:
             await self.app(scope, receive, send)
             return
+        if fault is None:
+            await self.app.serve(operation, scope, receive, send)
+            return
         plan.record(fault, operation, method, path)
-        await self._inject(fault, scope, receive, send)
+        await self._inject(fault, operation, scope, receive, send)
 
-    async def _inject(self, fault: Fault, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _inject(
+        self, fault: Fault, operation: str, scope: Scope, receive: Receive, send: Send
+    ) -> None:
         kind = fault.kind
         if kind is FaultKind.RATE_LIMIT:
             text = f"Rate limit exceeded; retry after {fault.retry_after} seconds"
@@ -156,7 +162,7 @@ class EmulatorMiddleware:
                 pass
             await self._drop(scope, receive, reset=True)
         else:
-            messages = await self._execute(scope, receive)
+            messages = await self._execute(operation, scope, receive)
             if kind is FaultKind.LOST_RESPONSE:
                 await self._drop(scope, receive, reset=False)
             elif kind is FaultKind.SLOW:
@@ -164,14 +170,14 @@ class EmulatorMiddleware:
             else:  # TRUNCATED_JSON
                 await self._send_truncated(send, messages)
 
-    async def _execute(self, scope: Scope, receive: Receive) -> list[Message]:
+    async def _execute(self, operation: str, scope: Scope, receive: Receive) -> list[Message]:
         """Run the request through the app, keeping the response instead of sending it."""
         messages: list[Message] = []
 
         async def keep(message: Message) -> None:
             messages.append(message)
 
-        await self.app(scope, receive, keep)
+        await self.app.serve(operation, scope, receive, keep)
         return messages
 
     async def _drop(self, scope: Scope, receive: Receive, *, reset: bool) -> None:

@@ -32,10 +32,10 @@ _ROUTES: tuple[tuple[str, tuple[str, ...], str], ...] = (
 OPERATION_IDS: tuple[str, ...] = tuple(route[2] for route in _ROUTES)
 
 
-def _matches(pattern: tuple[str, ...], segments: list[str]) -> bool:
-    if len(pattern) != len(segments):
-        return False
-    return all(p == s or (p == "*" and s != "") for p, s in zip(pattern, segments, strict=True))
+#: The routes by method and number of segments: at most two to compare per request.
+_BY_SHAPE: dict[tuple[str, int], list[tuple[tuple[str, ...], str]]] = {}
+for _method, _pattern, _operation in _ROUTES:
+    _BY_SHAPE.setdefault((_method, len(_pattern)), []).append((_pattern, _operation))
 
 
 def operation_for(method: str, path: str) -> str | None:
@@ -43,7 +43,10 @@ def operation_for(method: str, path: str) -> str | None:
     if not path.startswith("/") or path.endswith("/"):
         return None
     segments = path[1:].split("/")
-    for route_method, pattern, operation in _ROUTES:
-        if route_method == method and _matches(pattern, segments):
+    for pattern, operation in _BY_SHAPE.get((method, len(segments)), ()):
+        for expected, segment in zip(pattern, segments, strict=True):
+            if expected != segment and (expected != "*" or not segment):
+                break
+        else:
             return operation
     return None
