@@ -153,7 +153,11 @@ class AccountIndex:
                 marker = flow._marker
                 if isinstance(marker, Marker):
                     self._keep(flow.id, marker, flow.created_at)
-                elif marker is ABSENT and flow.id not in self._keyed_ids | self._plain.keys():
+                elif (
+                    marker is ABSENT
+                    and flow.id not in self._keyed_ids
+                    and flow.id not in self._plain
+                ):
                     self._pending.add(flow.id, flow.template, flow.created_at)
             self._bound()
 
