@@ -88,8 +88,11 @@ class _Pending:
     def pop(self, flow_id: str) -> None:
         template = self._of.pop(flow_id, None)
         if template is not None:
-            del self._by[template][flow_id]
-            self._stale.add(template)
+            created = self._by[template].pop(flow_id)
+            newest = self._newest.get(template, _EARLIEST)
+            # Only the newest (or an undated one) going changes the template's newest.
+            if created is None or (newest is not None and created >= newest):
+                self._stale.add(template)
 
     def times(self) -> list[tuple[datetime | None, str]]:
         return [(created, i) for flows in self._by.values() for i, created in flows.items()]
