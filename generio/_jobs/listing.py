@@ -79,7 +79,8 @@ def ensure_job(state: ClientState, need: Need, budget: Budget) -> Job[dict[str, 
                     break  # enough reads are under way: wait for a turn
                 flow_id = todo.popleft()
                 if taken:
-                    yield from _guarded(reader.read_flow(flow_id), index, need)
+                    if not (yield from _guarded(reader.read_flow(flow_id), index, need)):
+                        return read  # could not be read, but the need's key was found
                     waits = 0
             if not todo and not index.has_pending(need.templates, bound):
                 return read
@@ -322,14 +323,14 @@ class _Reader:
             path = following
         return coverage  # pragma: no cover - the loop returns
 
-    def read_flow(self, flow_id: str) -> Job[None]:
+    def read_flow(self, flow_id: str) -> Job[bool]:
         """Read one flow the listing gave without ``additional`` (claimed: given back if not)."""
         index = self.state.index
         try:
             flow: Flow = yield from call(get_flow_op(flow_id), self.state.budget())
         except NotFoundError:
             index.forget(flow_id)  # deleted since it was listed
-            return
+            return True
         except BaseException as exc:
             index.unclaim(flow_id)  # another call may try it
             if isinstance(exc, APIError):
@@ -338,3 +339,4 @@ class _Reader:
         index.resolved(flow)
         if isinstance(flow._marker, Marker) and flow._marker.key == self.need.key:
             self.found[flow.id] = flow
+        return True
