@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Literal
 
@@ -15,6 +15,9 @@ from generio._payload.models import Flow
 
 #: Flows the index remembers at most (keys, and flows still to read one by one).
 MAX_FLOWS = 500_000
+#: Flows read one by one at the same time, at most: a few connections' worth, since each
+#: read is short and more at once only opens connections and crowds the pool.
+MAX_CLAIMS = 8
 #: A read in progress older than this (seconds) is taken over: its job was abandoned.
 _STALE_READ = 300.0
 _EARLIEST = datetime.min.replace(tzinfo=UTC)
@@ -83,8 +86,11 @@ class _Pending:
     def pop(self, flow_id: str) -> None:
         template = self._of.pop(flow_id, None)
         if template is not None:
-            del self._by[template][flow_id]
-            self._stale.add(template)
+            created = self._by[template].pop(flow_id)
+            newest = self._newest.get(template, _EARLIEST)
+            # Only the newest (or an undated one) going changes the template's newest.
+            if created is None or (newest is not None and created >= newest):
+                self._stale.add(template)
 
     def times(self) -> list[tuple[datetime | None, str]]:
         return [(created, i) for flows in self._by.values() for i, created in flows.items()]
@@ -94,13 +100,13 @@ class _Pending:
             return list(self._by)
         return [t for t in (*sorted(templates), "") if t in self._by]
 
-    def ids(self, templates: frozenset[str] | None, since: datetime | None) -> list[str]:
-        return [
+    def ids(self, templates: frozenset[str] | None, since: datetime | None) -> Iterator[str]:
+        return (
             flow_id
             for template in self._chosen(templates)
             for flow_id, created in self._by[template].items()
             if since is None or created is None or created >= since
-        ]
+        )
 
     def any(self, templates: frozenset[str] | None, since: datetime | None) -> bool:
         for template in self._chosen(templates):
@@ -132,6 +138,8 @@ class AccountIndex:
         self._plain: dict[str, datetime | None] = {}
         self._coverage: Coverage | None = None
         self._reading: float | None = None  # monotonic start of the read in progress
+        # Pending flows a call is reading one by one now: flow id -> monotonic start.
+        self._claims: dict[str, float] = {}
         #: What lookups cost so far: list pages read, flows read one by one.
         self.pages_read: int = 0
         self.flows_read: int = 0
@@ -146,7 +154,11 @@ class AccountIndex:
                 marker = flow._marker
                 if isinstance(marker, Marker):
                     self._keep(flow.id, marker, flow.created_at)
-                elif marker is ABSENT and flow.id not in self._keyed_ids | self._plain.keys():
+                elif (
+                    marker is ABSENT
+                    and flow.id not in self._keyed_ids
+                    and flow.id not in self._plain
+                ):
                     self._pending.add(flow.id, flow.template, flow.created_at)
             self._bound()
 
@@ -154,6 +166,7 @@ class AccountIndex:
         """Remember a flow read one by one (its ``additional`` was missing from the list)."""
         with self._lock:
             self.flows_read += 1
+            self._claims.pop(flow.id, None)
             if isinstance(flow._marker, Marker):
                 self._keep(flow.id, flow._marker, flow.created_at)
             else:
@@ -170,6 +183,7 @@ class AccountIndex:
     def forget(self, flow_id: str) -> None:
         """Drop a flow that was deleted since it was read."""
         with self._lock:
+            self._claims.pop(flow_id, None)
             self._pending.pop(flow_id)
             self._plain.pop(flow_id, None)
             key = self._keyed_ids.pop(flow_id, None)
@@ -221,7 +235,32 @@ class AccountIndex:
     def pending(self, templates: frozenset[str] | None, since: datetime | None) -> list[str]:
         """Ids of flows listed without ``additional`` that a lookup must read one by one."""
         with self._lock:
-            return self._pending.ids(templates, since)
+            return list(self._pending.ids(templates, since))
+
+    def claim(self, flow_id: str) -> bool | None:
+        """Take a flow of :meth:`pending` to read it (True); False: no longer to read.
+
+        False when it was read or another call reads it; None while :data:`MAX_CLAIMS`
+        reads are under way. The calls waiting on one listing share its reads one by one
+        this way. :meth:`resolved`, :meth:`forget` or :meth:`unclaim` ends the claim; one
+        older than ``_STALE_READ`` s is taken over.
+        """
+        now = time.monotonic()
+        with self._lock:
+            if flow_id not in self._pending:
+                return False
+            taken = self._claims.get(flow_id)
+            if taken is not None and now - taken < _STALE_READ:
+                return False
+            if sum(now - t < _STALE_READ for t in self._claims.values()) >= MAX_CLAIMS:
+                return None
+            self._claims[flow_id] = now
+            return True
+
+    def unclaim(self, flow_id: str) -> None:
+        """Give back a claimed flow that could not be read: another call may try it."""
+        with self._lock:
+            self._claims.pop(flow_id, None)
 
     def has_pending(self, templates: frozenset[str] | None, since: datetime | None) -> bool:
         """Whether :meth:`pending` would name any flow (cheap: a look per template)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections import deque
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import attrs
 
@@ -23,6 +23,8 @@ from generio._payload.models import Flow
 if TYPE_CHECKING:
     from generio._payload.wire import Page
 
+
+T = TypeVar("T")
 
 #: Seconds a flow may appear in the listing after flows created later than it (a create
 #: still being stored): every bound reaches this much further back.
@@ -49,33 +51,67 @@ class Need:
 
 
 def ensure_job(state: ClientState, need: Need, budget: Budget) -> Job[dict[str, Flow]]:
-    """Make the client's index cover what ``need`` asks, reading as little as it can."""
+    """Make the client's index cover what ``need`` asks, reading as little as it can.
+
+    One call reads the listing while the others wait; then every waiting call takes its
+    share of the flows listed without ``additional`` (:meth:`AccountIndex.claim`), so a
+    batch of N jobs reads them N at a time instead of one after the other.
+    """
     index: AccountIndex = state.index
     window = state.lookup.window
     read: dict[str, Flow] = {}
+    reader = _Reader(state, need, budget, read)
+    todo: deque[str] = deque()  # flows to read one by one, as this call last saw them
     waits = 0
     while True:
-        # While another call reads, its result may serve this one too: wait, backing off.
-        if not index.reading and _covered(index, need, window):
-            break
-        started = None if index.reading else index.begin_read()
-        if started is None:
-            yield Sleep(min(_MAX_TURN, _TURN * 2**waits))
-            waits += 1
-            continue
-        reader = _Reader(state, need, budget, read)
-        coverage: Coverage | None = None
-        try:
-            coverage = yield from reader.read(index.coverage, started)
-            yield from reader.read_one_by_one(coverage)
-        except LookupIncompleteError:
-            if need.key and index.find(need.key) is not None:
-                return read  # found in what was read: enough for this lookup
-            raise
-        finally:
-            index.end_read(coverage)
-        break
-    return read
+        coverage = index.coverage
+        if not index.reading and _listed(coverage, need, window):
+            assert coverage is not None  # noqa: S101 - _listed says so
+            bound = _bound(coverage.newest, need, window)
+            if not index.has_pending(need.templates, bound):
+                return read
+            if not todo:  # the rest is being read by others, or was given back: look again
+                todo.extend(index.pending(need.templates, bound))
+            while todo:
+                taken = index.claim(todo[0])
+                if taken is None:
+                    break  # enough reads are under way: wait for a turn
+                flow_id = todo.popleft()
+                if taken:
+                    if not (yield from _guarded(reader.read_flow(flow_id), index, need)):
+                        return read  # could not be read, but the need's key was found
+                    waits = 0
+            if not todo and not index.has_pending(need.templates, bound):
+                return read
+        else:
+            started = None if index.reading else index.begin_read()
+            if started is not None:
+                new: Coverage | None = None
+                try:
+                    new = yield from _guarded(reader.read(coverage, started), index, need)
+                finally:
+                    index.end_read(new)
+                if new is None:  # found in what was read: enough for this lookup
+                    return read
+                waits = 0
+                continue
+        yield Sleep(min(_MAX_TURN, _TURN * 2**waits))
+        waits += 1
+
+
+def _guarded(job: Job[T], index: AccountIndex, need: Need) -> Job[T | None]:
+    """Run a step of a lookup; None if it could not finish but found the need's key."""
+    try:
+        return (yield from job)
+    except LookupIncompleteError:
+        if need.key and index.find(need.key) is not None:
+            return None
+        raise
+
+
+def _listed(coverage: Coverage | None, need: Need, window: float) -> bool:
+    """Whether the listing read covers the need (flows to read one by one aside)."""
+    return coverage is not None and coverage.started >= need.fresh and _deep(coverage, need, window)
 
 
 def _bound(newest: datetime | None, need: Need, window: float) -> datetime | None:
@@ -91,13 +127,6 @@ def _deep(coverage: Coverage, need: Need, window: float) -> bool:
         return True
     bound = _bound(coverage.newest, need, window)
     return bound is not None and coverage.oldest is not None and coverage.oldest <= bound
-
-
-def _covered(index: AccountIndex, need: Need, window: float) -> bool:
-    coverage = index.coverage
-    if coverage is None or coverage.started < need.fresh or not _deep(coverage, need, window):
-        return False
-    return not index.has_pending(need.templates, _bound(coverage.newest, need, window))
 
 
 class _Order:
@@ -293,18 +322,20 @@ class _Reader:
             path = following
         return coverage  # pragma: no cover - the loop returns
 
-    def read_one_by_one(self, coverage: Coverage | None) -> Job[None]:
-        """Read the flows the listing gave without ``additional`` that the need covers."""
+    def read_flow(self, flow_id: str) -> Job[bool]:
+        """Read one flow the listing gave without ``additional`` (claimed: given back if not)."""
         index = self.state.index
-        newest = coverage.newest if coverage is not None else None
-        for flow_id in index.pending(self.need.templates, _bound(newest, self.need, self.window)):
-            try:
-                flow: Flow = yield from call(get_flow_op(flow_id), self.state.budget())
-            except NotFoundError:
-                index.forget(flow_id)  # deleted since it was listed
-                continue
-            except APIError as exc:
+        try:
+            flow: Flow = yield from call(get_flow_op(flow_id), self.state.budget())
+        except NotFoundError:
+            index.forget(flow_id)  # deleted since it was listed
+            return True
+        except BaseException as exc:
+            index.unclaim(flow_id)  # another call may try it
+            if isinstance(exc, APIError):
                 raise self.incomplete(f"flow {flow_id} could not be read ({exc})") from exc
-            index.resolved(flow)
-            if isinstance(flow._marker, Marker) and flow._marker.key == self.need.key:
-                self.found[flow.id] = flow
+            raise
+        index.resolved(flow)
+        if isinstance(flow._marker, Marker) and flow._marker.key == self.need.key:
+            self.found[flow.id] = flow
+        return True

@@ -7,6 +7,7 @@ cost counted: one flow per call or key, and lookups that cost what is new, not t
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections import Counter
 from typing import Any
@@ -17,6 +18,7 @@ import pytest
 from generio import AsyncGenerio, Generio, LookupIncompleteError
 from generio._drivers.asynchronous import AsyncDriver
 from generio._drivers.sync import SyncDriver
+from generio._jobs.account import MAX_CLAIMS
 from generio._jobs.effects import Call, Effect
 from tests.helpers.big_account import BigAccount, serve
 from tests.helpers.facade import client_at
@@ -136,6 +138,45 @@ def test_flows_without_additional_are_read_once_per_client(kind: str) -> None:
     assert account.flow_reads() <= 2  # the new flow, and the first key's flow found again
     assert account.pages() <= 4
     assert len(account.ledger) == 2
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_keyed_batch_shares_its_reads_one_by_one(kind: str) -> None:
+    """A keyed batch on summaries: one listing, each flow of the window read once, a few at once."""
+    account = BigAccount(additional=False)
+    account.prefill(600, span=12 * 3600)
+    history = {f"/flows/{flow.flow_id}" for flow in account.flows}
+    real = account.handle
+    lock = threading.Lock()
+    live, most = [0], [0]
+
+    def handle(method: str, target: str, body: bytes) -> tuple[int, Any]:
+        if method != "GET" or target not in history:
+            return real(method, target, body)
+        with lock:
+            live[0] += 1
+            most[0] = max(most[0], live[0])
+        try:
+            time.sleep(0.02)  # a read takes a while: others start meanwhile
+            return real(method, target, body)
+        finally:
+            with lock:
+                live[0] -= 1
+
+    account.handle = handle  # type: ignore[method-assign]
+    jobs: list[Any] = [
+        {"template": PROMPT, "inputs": f"a chair {i}", "idempotency_key": f"chair-{i}"}
+        for i in range(12)
+    ]
+    with serve(account), client_at(kind, "key", account.base_url) as client:
+        results = client.run_many(jobs, concurrency=12)
+    assert all(not isinstance(r, Exception) for r in results), results
+    reads = Counter(path for method, path in account.requests if path in history)
+    assert len(reads) == 200  # this template's flows in the window
+    assert set(reads.values()) == {1}  # each once
+    assert account.pages() == 6  # one listing for the batch
+    assert 2 <= most[0] <= MAX_CLAIMS
+    assert len(account.ledger) == 12
 
 
 @pytest.mark.parametrize("kind", KINDS)
