@@ -216,7 +216,9 @@ def test_batch_ctrl_c_keeps_flows_for_the_next_run(
     jobs = _write(tmp_path / "jobs.jsonl", *(_chain(f"lamp {i}") for i in range(2)))
     args = (str(jobs), "-o", str(tmp_path / "out"))
     child = _start(subprocess_env, *args)
-    reached = _until(lambda: len(emu.ledger) == 2)
+    # Both creates billed, and both answered: a flow is polled only once its id is known (the
+    # ledger counts a create before its answer reaches the client, which a loaded machine shows).
+    reached = _until(lambda: len(emu.ledger) == 2 and emu.request_counts.get("get_flow", 0) >= 2)
     child.send_signal(signal.SIGINT)
     out, err = child.communicate(timeout=60)
     assert reached
