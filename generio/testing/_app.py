@@ -25,6 +25,7 @@ from generio.testing._handlers import (
     SortField,
     StateFilter,
     json_response,
+    store_error,
 )
 from generio.testing._store import Conflict, NotFound
 
@@ -38,12 +39,9 @@ def build_app(ops: Operations) -> FastAPI:
     )
 
     @app.exception_handler(NotFound)
-    async def not_found(_: Request, exc: NotFound) -> Response:
-        return json_response({"detail": exc.detail}, 404)
-
     @app.exception_handler(Conflict)
-    async def conflict(_: Request, exc: Conflict) -> Response:
-        return json_response({"detail": exc.detail}, 409)
+    async def refused(_: Request, exc: NotFound | Conflict) -> Response:
+        return store_error(exc)
 
     @app.exception_handler(HTTPException)
     async def undecodable_body(request: Request, exc: HTTPException) -> Response:

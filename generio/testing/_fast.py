@@ -32,7 +32,7 @@ from generio.testing._handlers import (
     Operations,
     SortField,
     StateFilter,
-    json_response,
+    store_error,
 )
 from generio.testing._store import Conflict, NotFound
 
@@ -120,10 +120,8 @@ class FastPath:
         except _NotSure:
             await self.app(scope, _replay(seen, receive), send)
             return
-        except NotFound as exc:
-            response = json_response({"detail": exc.detail}, 404)
-        except Conflict as exc:
-            response = json_response({"detail": exc.detail}, 409)
+        except (NotFound, Conflict) as exc:
+            response = store_error(exc)
         except RequestValidationError as exc:
             response = await request_validation_exception_handler(Request(scope), exc)
         except Exception:

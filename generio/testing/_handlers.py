@@ -24,7 +24,7 @@ from generio.testing._inputs import ParsedInput, parse_input
 from generio.testing._listing import next_link
 from generio.testing._outputs import render_output
 from generio.testing._spec import openapi_bytes
-from generio.testing._store import NotFound
+from generio.testing._store import Conflict, NotFound
 from generio.testing._templates import TEMPLATES, ParameterError, TemplateSpec, find_template
 
 __all__ = [
@@ -87,6 +87,11 @@ def json_response(content: Any, status_code: int = 200) -> Response:
     """Serialise plain data to a JSON response, without FastAPI's encoder."""
     body = _dumps(content, separators=(",", ":")).encode()
     return Response(body, status_code, media_type="application/json")
+
+
+def store_error(exc: NotFound | Conflict) -> Response:
+    """Answer a store refusal: 404 for a missing flow or asset, 409 for its state."""
+    return json_response({"detail": exc.detail}, 404 if isinstance(exc, NotFound) else 409)
 
 
 def _asset_bytes(meta: dict[str, Any], data: str | None, is_uri: bool) -> bytes:
