@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 from generio import Generio
-from generio._http import policy as _retry
 from generio.testing import Emulator
 from tests.helpers.facade import PROMPT_TEMPLATE
 
@@ -18,11 +17,7 @@ def flow_seconds() -> float:
     return 0.4
 
 
-@pytest.fixture(autouse=True)
-def _real_polls(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Use the real polling schedule: the suite's zero-delay switch would poll at once."""
-    monkeypatch.setattr(_retry, "_delays_disabled", False)
-    monkeypatch.setattr(_retry, "_test_poll_interval", 0.0)
+pytestmark = pytest.mark.usefixtures("real_polls")
 
 
 def _polls(emu: Emulator) -> int:

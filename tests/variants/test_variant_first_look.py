@@ -8,7 +8,6 @@ import anyio
 import pytest
 
 from generio import AsyncGenerio, Generio
-from generio._http import policy as _retry
 from generio.testing import Emulator
 from tests.helpers.facade import PROMPT_TEMPLATE
 from tests.helpers.variant_dialects import Reply, _each
@@ -21,11 +20,7 @@ def flow_seconds() -> float:
     return 0.5
 
 
-@pytest.fixture(autouse=True)
-def _real_polls(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Use the real polling schedule: the suite's zero-delay switch would poll at once."""
-    monkeypatch.setattr(_retry, "_delays_disabled", False)
-    monkeypatch.setattr(_retry, "_test_poll_interval", 0.0)
+pytestmark = pytest.mark.usefixtures("real_polls")
 
 
 def _blind(reply: Reply) -> None:
