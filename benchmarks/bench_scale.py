@@ -52,6 +52,8 @@ def _batch_row(name: str, client: str, flows: int, concurrency: int, seconds: fl
         "client": client,
         "cpu_ms_per_flow": round(report["cpu"] / flows * 1e3, 2),
         "requests_per_flow": round(sum(requests.values()) / flows, 2),
+        # One poll per flow once a flow of the template has completed (_jobs/polling.py).
+        "polls_per_flow": round(requests.get("get_flow", 0) / flows, 2),
         "list_pages": requests.get("list_flows", 0),
         "failures": report["failures"],
     }

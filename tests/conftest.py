@@ -98,6 +98,15 @@ def _no_delays() -> Iterator[None]:
 
 
 @pytest.fixture
+def real_polls(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Use the real polling schedule in one test: the zero-delay switch would poll at once."""
+    from generio._http import policy
+
+    monkeypatch.setattr(policy, "_delays_disabled", False)
+    monkeypatch.setattr(policy, "_test_poll_interval", 0.0)
+
+
+@pytest.fixture
 def flow_seconds() -> float:
     """How long the emulator's flows take; override in a folder's conftest."""
     return DEFAULT_FLOW_SECONDS

@@ -1,16 +1,23 @@
-"""When to look at a running flow again: pure decisions shared by both clients.
+"""When to look at a running flow again: decisions shared by both clients.
 
 A fixed 5 s poll adds up to 5 s of latency and polls long flows for nothing, so the
-next look is estimated from the progress rate.
+next look is estimated from the progress rate. That estimate needs two looks, so a flow
+that has just been created is first looked at after the shortest time its template's
+flows recently took on this client (:class:`RunTimes`), or after ``first_delay`` when
+none has finished yet: a batch of short flows then costs one poll per flow, not two.
 """
 
 from __future__ import annotations
 
+import threading
+from collections import deque
 from collections.abc import Sequence
+from datetime import datetime
 
 import attrs
 
 from generio._http import policy as _retry
+from generio._http.forksafe import fresh_lock, renew_after_fork
 
 #: Seconds of jitter at most. Estimates already spread polls per flow; jitter only keeps
 #: clients that started together apart, and every bit of it is latency after a finish.
@@ -82,4 +89,80 @@ def next_delay(
         base = max(base, s.min_interval * 2**stalled)
     bounded = min(max(base, s.min_interval), s.max_interval)
     # Through the module, so patching _retry.jitter reaches every random choice.
+    return bounded + _retry.jitter() * min(s.jitter * bounded, MAX_JITTER)
+
+
+#: Run times kept per template (the latest ones), and templates kept per client.
+KEEP_RUNS = 16
+KEEP_TEMPLATES = 256
+
+
+def run_seconds(
+    started: datetime | None, finished: datetime | None, watched: float | None
+) -> float | None:
+    """How long a completed flow ran: the service's own timestamps, else what the client saw.
+
+    Both timestamps come from the service's clock, so a skewed client clock does not matter
+    and time spent queued or waiting for a late poll is left out; ``watched`` (seconds from
+    the create's answer to the look that saw the end) is an upper bound used without them.
+    """
+    if started is not None and finished is not None:
+        try:
+            seconds = (finished - started).total_seconds()
+        except TypeError:  # one naive, one aware: not comparable
+            seconds = -1.0
+        if seconds >= 0:
+            return seconds
+    return watched
+
+
+class RunTimes:
+    """The latest run times of each template's completed flows, as one client saw them.
+
+    Only the shortest recent one is used: a first look after it finds most flows done, and
+    one that is not done gives the progress rate to estimate the rest from, as before.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._runs: dict[str, deque[float]] = {}
+        renew_after_fork(self)
+
+    def after_fork(self) -> None:
+        """In a forked child: a fresh lock (what was learned stays true)."""
+        self._lock = fresh_lock(self._lock)
+
+    def note(self, template: str, seconds: float) -> None:
+        """Remember that a flow of ``template`` ran ``seconds``."""
+        if not template or not seconds >= 0 or seconds == float("inf"):
+            return
+        with self._lock:
+            runs = self._runs.pop(template, None)  # re-inserted: the dict keeps recent use last
+            if runs is None:
+                runs = deque(maxlen=KEEP_RUNS)
+                while len(self._runs) >= KEEP_TEMPLATES:
+                    del self._runs[next(iter(self._runs))]
+            runs.append(seconds)
+            self._runs[template] = runs
+
+    def shortest(self, template: str) -> float | None:
+        """Return the shortest recent run time of ``template``'s flows (None: none finished)."""
+        with self._lock:
+            runs = self._runs.get(template)
+            return min(runs) if runs else None
+
+
+def first_look(learned: float, settings: PollSettings | None = None) -> float:
+    """Return the seconds from a flow's creation to its first look.
+
+    ``learned`` is the shortest recent run of its template's flows; the look comes just
+    after it, capped at ``max_interval``, the longest pause the schedule ever makes. A flow
+    shorter than any seen lately is found at most that late (and at most ``learned``
+    seconds late); a longer one costs no extra look, as that look measures its progress
+    rate. Timestamps of whole seconds may make ``learned`` short: one look more, no harm.
+    """
+    if _retry.delays_disabled():
+        return _retry.test_poll_interval()
+    s = settings or PollSettings()
+    bounded = min(max(learned + s.margin, s.min_interval), s.max_interval)
     return bounded + _retry.jitter() * min(s.jitter * bounded, MAX_JITTER)

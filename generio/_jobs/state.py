@@ -12,7 +12,7 @@ from generio._http.policy import Budget
 from generio._http.settings import Settings
 from generio._jobs.account import AccountIndex
 from generio._jobs.options import KeyLookup
-from generio._jobs.polling import PollSettings
+from generio._jobs.polling import PollSettings, RunTimes
 from generio._payload.models import Template
 
 #: Seconds a claim is kept: a reconciliation only looks at what its call created, and no call
@@ -124,6 +124,8 @@ class ClientState:
         self.lookup: KeyLookup = lookup or KeyLookup()
         #: What the client read of the account's flows (``_jobs/account.py``).
         self.index: AccountIndex = AccountIndex()
+        #: How long each template's flows ran lately: when to look at a new one first.
+        self.runs: RunTimes = RunTimes()
         self.life: Lifecycle = Lifecycle()
         self._lock = threading.Lock()
         self._templates: dict[str, Template] = {}

@@ -14,11 +14,20 @@ from generio._errors import (
 )
 from generio._http.operations import get_flow_op
 from generio._jobs.effects import Job, Sleep
-from generio._jobs.polling import Observation, PollSettings, next_delay
+from generio._jobs.polling import (
+    Observation,
+    PollSettings,
+    first_look,
+    next_delay,
+    run_seconds,
+)
 from generio._jobs.retries import call, poll_pause
 from generio._jobs.state import ClientState
 from generio._outcomes import FlowNotStarted, WaitTimeout
 from generio._payload.models import NOT_STARTED_STATE, Flow, ProgressCallback
+
+#: The state whose run time tells how long the next flow of its template will take.
+COMPLETED = "completed"
 
 logger = logging.getLogger("generio")
 
@@ -91,10 +100,18 @@ def wait_job(
         last = flow
         if flow.is_terminal:
             logger.info("flow %s ended %s", flow.id, flow.state)
+            if flow.state == COMPLETED and len(history) > 1:
+                _note_run(state, flow, history, first is not None)
             return flow
         if flow.state == NOT_STARTED_STATE:
             raise FlowNotStarted(flow)
-        pause = next_delay(history, now, state.poll)
+        learned = None
+        if len(history) == 1 and first is not None:  # just created: see _jobs/polling.py
+            learned = state.runs.shortest(flow.template)
+        if learned is not None:
+            pause = first_look(learned, state.poll)
+        else:
+            pause = next_delay(history, now, state.poll)
         if every is not None:
             pause = min(pause, every)
         if deadline is not None:
@@ -110,6 +127,18 @@ def wait_job(
         )
         yield Sleep(pause)
         flow = None
+
+
+def _note_run(
+    state: ClientState, flow: Flow, history: list[Observation], from_create: bool
+) -> None:
+    """Learn how long a flow that was seen running took (``_jobs/polling.py``)."""
+    # Seconds from the create's answer to the look that saw the end: an upper bound, known
+    # only when the wait began at that answer.
+    watched = history[-1].at - history[0].at if from_create else None
+    seconds = run_seconds(flow.started_at, flow.finished_at, watched)
+    if seconds is not None:
+        state.runs.note(flow.template, seconds)
 
 
 #: Answers that end a wait at once: no later poll can succeed.

@@ -24,11 +24,14 @@ from generio._jobs.create import create_job
 from generio._jobs.downloads import PrepareDir, download_outputs_job
 from generio._jobs.effects import Call, Download, Saved, Sleep
 from generio._jobs.keys import BatchKeys, CreateProgress
+from generio._jobs.polling import PollSettings
 from generio._jobs.retries import call
 from generio._jobs.state import ClientState
 from generio._jobs.wait import wait_job
 from generio._payload.error_body import error_from_response
 from generio._payload.inputs import as_sources
+from generio._payload.models import Flow
+from generio._payload.wire import flow_from_json
 from tests.helpers.fake_driver import FakeClock, FakeDriver, Step, calls, new_state
 
 TEMPLATE = "model_generate_fromprompt"
@@ -296,3 +299,135 @@ def test_an_unreadable_answer_is_asked_again_only_when_idempotent() -> None:
     patch = FakeDriver([Step("PATCH /flows/f1", _server_error("PATCH", "/flows/f1", 200))])
     with pytest.raises(ServerError):
         patch.drive(call(update_flow_op("f1", "start"), new_state(max_retries=0).budget()))
+
+
+@pytest.fixture
+def real_polls(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Use the real polling pauses (on the fake clock), without jitter."""
+    monkeypatch.setattr(_retry, "_delays_disabled", False)
+    monkeypatch.setattr(_retry, "_test_poll_interval", 0.0)
+    monkeypatch.setattr(_retry, "jitter", lambda: 0.0)
+
+
+def _created(progress: float = 0.0) -> Flow:
+    """Return a flow as the create's answer shows it: running, just begun."""
+    return flow_from_json(_flow("running", progress))
+
+
+MARGIN = PollSettings().margin
+
+
+@pytest.mark.usefixtures("real_polls")
+def test_a_new_flow_is_first_looked_at_after_its_templates_run_time(clock: FakeClock) -> None:
+    """Once a flow of its template ran 2 s, a new flow is polled once, just after 2 s."""
+    state = new_state()
+    state.runs.note(TEMPLATE, 2.0)
+    driver = FakeDriver([Step("GET /flows/f1", _flow("completed", 1.0))], clock)
+    flow = driver.drive(wait_job(state, "f1", timeout=None, on_progress=None, first=_created()))
+    driver.assert_done()
+    assert flow.state == "completed"
+    assert driver.slept == [pytest.approx(2.0 + MARGIN)]
+
+
+@pytest.mark.usefixtures("real_polls")
+def test_a_flow_longer_than_learned_is_followed_by_its_progress(clock: FakeClock) -> None:
+    """A flow not done at the learned time is estimated from its progress rate, as before."""
+    state = new_state()
+    state.runs.note(TEMPLATE, 1.0)
+    driver = FakeDriver(
+        [
+            Step("GET /flows/f1", _flow("running", 0.2)),
+            Step("GET /flows/f1", _flow("completed", 1)),
+        ],
+        clock,
+    )
+    driver.drive(wait_job(state, "f1", timeout=None, on_progress=None, first=_created()))
+    driver.assert_done()
+    looked = 1.0 + MARGIN
+    # 20% in `looked` seconds: done at 5 * looked; polled just after that.
+    assert driver.slept == [pytest.approx(looked), pytest.approx(4 * looked + MARGIN)]
+
+
+@pytest.mark.usefixtures("real_polls")
+def test_a_queued_flow_without_progress_is_still_followed(clock: FakeClock) -> None:
+    """A flow that shows no progress at the learned time is looked at again, less and less often."""
+    state = new_state()
+    state.runs.note(TEMPLATE, 1.0)
+    steps = [Step("GET /flows/f1", _flow("queued", 0.0)) for _ in range(4)]
+    driver = FakeDriver([*steps, Step("GET /flows/f1", _flow("completed", 1.0))], clock)
+    flow = driver.drive(wait_job(state, "f1", timeout=None, on_progress=None, first=_created()))
+    driver.assert_done()
+    assert flow.state == "completed"
+    first = PollSettings().first_delay
+    assert driver.slept == pytest.approx(
+        [1.0 + MARGIN, first * 2, first * 4, first * 8, first * 16]
+    )
+
+
+@pytest.mark.usefixtures("real_polls")
+def test_a_wait_learns_the_run_time_from_the_service_clock(clock: FakeClock) -> None:
+    """A completed flow's started_at/finished_at are learned, not the client's late look."""
+    state = new_state()
+    done = {
+        **_flow("completed", 1.0),
+        "started_at": "2026-01-01T00:00:00Z",
+        "finished_at": "2026-01-01T00:00:01.500Z",
+    }
+    driver = FakeDriver(
+        [Step("GET /flows/f1", _flow("running", 0.1)), Step("GET /flows/f1", done)], clock
+    )
+    driver.drive(wait_job(state, "f1", timeout=None, on_progress=None, first=_created()))
+    driver.assert_done()
+    assert state.runs.shortest(TEMPLATE) == 1.5
+
+
+@pytest.mark.usefixtures("real_polls")
+def test_without_timestamps_the_wait_learns_what_it_saw(clock: FakeClock) -> None:
+    """Without the service's timestamps, the time from the create's answer to the end is learned."""
+    state = new_state()
+    start = clock.now
+    driver = FakeDriver(
+        [
+            Step("GET /flows/f1", _flow("running", 0.1)),
+            Step("GET /flows/f1", _flow("completed", 1)),
+        ],
+        clock,
+    )
+    driver.drive(wait_job(state, "f1", timeout=None, on_progress=None, first=_created()))
+    assert state.runs.shortest(TEMPLATE) == pytest.approx(clock.now - start)
+
+
+@pytest.mark.usefixtures("real_polls")
+def test_failed_flows_and_waits_without_a_create_learn_nothing(clock: FakeClock) -> None:
+    """A failed flow's run time, and a flow first seen by a poll, teach no client-side time."""
+    state = new_state()
+    driver = FakeDriver(
+        [Step("GET /flows/f1", _flow("running", 0.1)), Step("GET /flows/f1", _flow("failed", 0.5))],
+        clock,
+    )
+    driver.drive(wait_job(state, "f1", timeout=None, on_progress=None, first=_created()))
+    driver = FakeDriver(
+        [
+            Step("GET /flows/f1", _flow("running", 0.1)),
+            Step("GET /flows/f1", _flow("completed", 1)),
+        ],
+        clock,
+    )
+    driver.drive(wait_job(state, "f1", timeout=None, on_progress=None))
+    assert state.runs.shortest(TEMPLATE) is None
+
+
+@pytest.mark.usefixtures("real_polls")
+def test_a_wait_without_its_create_ignores_the_learned_time(clock: FakeClock) -> None:
+    """flows.wait() on a flow of unknown age does not wait the learned time before looking."""
+    state = new_state()
+    state.runs.note(TEMPLATE, 5.0)
+    driver = FakeDriver(
+        [
+            Step("GET /flows/f1", _flow("running", 0.0)),
+            Step("GET /flows/f1", _flow("completed", 1)),
+        ],
+        clock,
+    )
+    driver.drive(wait_job(state, "f1", timeout=None, on_progress=None))
+    assert driver.slept == [pytest.approx(PollSettings().first_delay)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import statistics
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -146,3 +147,61 @@ def test_a_long_queue_costs_few_looks() -> None:
         now += next_delay(history, now)
         history.append(Observation(now, 0.0))
     assert len(history) <= 12
+
+
+def test_first_look_after_the_shortest_recent_run() -> None:
+    """A new flow is first looked at just after the template's shortest recent run."""
+    runs = _polling.RunTimes()
+    for seconds in (3.0, 2.0, 2.5):
+        runs.note("t", seconds)
+    learned = runs.shortest("t")
+    assert learned == 2.0
+    assert _polling.first_look(learned) == pytest.approx(2.0 + S.margin)
+    assert runs.shortest("other") is None  # nothing learned of another template
+
+
+def test_first_look_is_bounded() -> None:
+    """A learned first look never waits past max_interval, nor comes before min_interval."""
+    assert _polling.first_look(600.0) == S.max_interval
+    assert _polling.first_look(0.0) == S.min_interval
+
+
+def test_first_look_follows_the_no_delays_switch(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With delays switched off, a learned first look is the test poll interval too."""
+    monkeypatch.setattr(_retry, "_delays_disabled", True)
+    monkeypatch.setattr(_retry, "_test_poll_interval", 0.01)
+    assert _polling.first_look(5.0) == 0.01
+
+
+def test_run_times_forget_old_runs_and_templates() -> None:
+    """Only recent runs count (a template that got slower is learned again); memory is bounded."""
+    runs = _polling.RunTimes()
+    runs.note("t", 1.0)
+    for _ in range(_polling.KEEP_RUNS):
+        runs.note("t", 4.0)
+    assert runs.shortest("t") == 4.0
+    for i in range(_polling.KEEP_TEMPLATES + 5):
+        runs.note(f"x{i}", 1.0)
+    assert runs.shortest("t") is None  # the least recently noted template went first
+    assert runs.shortest(f"x{_polling.KEEP_TEMPLATES + 4}") == 1.0
+    assert len(runs._runs) == _polling.KEEP_TEMPLATES
+
+
+def test_run_times_ignore_impossible_values() -> None:
+    """A negative, infinite or NaN run time, or a flow without a template, teaches nothing."""
+    runs = _polling.RunTimes()
+    for seconds in (-1.0, float("inf"), float("nan")):
+        runs.note("t", seconds)
+    runs.note("", 1.0)
+    assert runs.shortest("t") is None
+    assert runs.shortest("") is None
+
+
+def test_run_seconds_prefers_the_service_clock() -> None:
+    """The service's own start and finish give the run time; the client's view is a fallback."""
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    end = start + timedelta(seconds=2)
+    assert _polling.run_seconds(start, end, 9.0) == 2.0
+    assert _polling.run_seconds(None, end, 9.0) == 9.0
+    assert _polling.run_seconds(end, start, 9.0) == 9.0  # a finish before the start: not used
+    assert _polling.run_seconds(start, end.replace(tzinfo=None), None) is None
