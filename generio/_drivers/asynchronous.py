@@ -7,9 +7,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
-from generio._drivers.answers import generio_errors, limit_for, read_answer
+from generio._drivers.answers import guarded, read_answer
 from generio._errors import ClientClosedError, GenerioError, WrongEventLoopError
-from generio._http.sending import tags
 from generio._jobs.effects import (
     Download,
     Effect,
@@ -148,10 +147,8 @@ class AsyncDriver:
         if isinstance(effect, Download):
             return await self._download(effect)
         op = effect.op
-        extensions, seen = tags(
-            effect.budget, limit_for(op, self.state.settings.max_download_bytes)
-        )
-        with generio_errors(op, self.state.settings.api_key, seen):
+        extensions, errors = guarded(op, effect.budget, self.state.settings)
+        with errors:
             request = op.raw_request(asynchronous=True)
             return read_answer(op, await self.http.request(**request, extensions=extensions))
 
@@ -161,13 +158,13 @@ class AsyncDriver:
         from generio._drivers.writer import OutputWriter
 
         limits = DownloadLimits.start(self.state.settings, effect.deadline)
-        extensions, seen = tags(effect.budget, limits.body())
+        extensions, errors = guarded(effect.op, effect.budget, self.state.settings)
         timeout = limits.request_timeout(self.http.timeout)
         writer: OutputWriter | None = None
         try:
             with (
                 past_deadline(effect.path, limits),
-                generio_errors(effect.op, self.state.settings.api_key, seen),
+                errors,
             ):
                 stream = self.http.stream(
                     **effect.op.raw_request(asynchronous=True),

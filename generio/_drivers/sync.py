@@ -10,9 +10,8 @@ from typing import Any, TypeVar
 import attrs
 import httpx
 
-from generio._drivers.answers import generio_errors, limit_for, read_answer
+from generio._drivers.answers import guarded, read_answer
 from generio._errors import ClientClosedError, GenerioError
-from generio._http.sending import tags
 from generio._jobs.effects import (
     Download,
     Effect,
@@ -112,10 +111,8 @@ class SyncDriver:
         if isinstance(effect, Download):
             return self._download(effect)
         op = effect.op
-        extensions, seen = tags(
-            effect.budget, limit_for(op, self.state.settings.max_download_bytes)
-        )
-        with generio_errors(op, self.state.settings.api_key, seen):
+        extensions, errors = guarded(op, effect.budget, self.state.settings)
+        with errors:
             try:
                 response = self.http.request(**op.raw_request(), extensions=extensions)
             except RuntimeError:
@@ -130,11 +127,11 @@ class SyncDriver:
         from generio._drivers.writer import OutputWriter
 
         limits = DownloadLimits.start(self.state.settings, effect.deadline)
-        extensions, seen = tags(effect.budget, limits.body())
+        extensions, errors = guarded(effect.op, effect.budget, self.state.settings)
         timeout = limits.request_timeout(self.http.timeout)
         with (
             past_deadline(effect.path, limits),
-            generio_errors(effect.op, self.state.settings.api_key, seen),
+            errors,
             self.http.stream(
                 **effect.op.raw_request(), timeout=timeout, extensions=extensions
             ) as answer,
