@@ -89,10 +89,5 @@ async def _iterate(
                 group.cancel_scope.cancel()
     if error is not None:
         if not isinstance(error, GeneratorExit):
-            interrupted_note(error, stopped, _mode(plans))
+            interrupted_note(error, stopped, plans)
         raise error
-
-
-def _mode(plans: list[Plan]) -> str:
-    modes = {plan.on_interrupt for plan in plans}
-    return modes.pop() if len(modes) == 1 else "mixed"

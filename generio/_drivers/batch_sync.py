@@ -74,15 +74,10 @@ def _iterate(
     except BaseException as exc:
         stopped = _stop(stop, running)
         if not isinstance(exc, GeneratorExit):
-            interrupted_note(exc, stopped, _modes(plans, running))
+            interrupted_note(exc, stopped, (plans[i] for i in running.values()))
         raise
     finally:
         pool.shutdown(wait=True)
-
-
-def _modes(plans: list[Plan], running: Mapping[Future[Outcome], int]) -> str:
-    modes = {plans[i].on_interrupt for i in running.values()}
-    return modes.pop() if len(modes) == 1 else "mixed"
 
 
 def _stop(stop: threading.Event, running: Mapping[Future[Outcome], int]) -> list[BaseException]:
