@@ -10,7 +10,8 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
 from generio._drivers.sync import Stop, SyncDriver
 from generio._errors import ClientClosedError
-from generio._jobs.batch import Job, Outcome, Plan, as_outcome, check_concurrency, plan_jobs
+from generio._http.settings import check_count
+from generio._jobs.batch import Job, Outcome, Plan, as_outcome, plan_jobs
 from generio._jobs.batch_progress import BatchCallback, Tracker
 from generio._jobs.chain import batch_keys, chain_job, interrupted_note, prepare_batch_job
 from generio._jobs.keys import BatchKeys
@@ -33,7 +34,7 @@ def iterate(
     """Check and plan the jobs and read the journal now; the generator runs them."""
     if driver.closed:
         raise ClientClosedError("Generio")
-    check_concurrency(concurrency)
+    check_count("concurrency", concurrency, 1)
     plans = plan_jobs(jobs, on_interrupt, new_key)
     loaded = driver.drive(prepare_batch_job(driver.state, plans, journal))
     keys = batch_keys(driver.state, plans, loaded)

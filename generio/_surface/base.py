@@ -15,11 +15,7 @@ import attrs
 import httpx
 
 from generio._errors import ConfigurationError
-from generio._http.settings import (
-    NotGiven,
-    check_timeout,
-    resolve_settings,
-)
+from generio._http.settings import NotGiven, check_count, check_timeout, resolve_settings
 from generio._jobs.options import KeyLookup
 from generio._secret import Secret
 
@@ -118,9 +114,9 @@ class ClientBase:
             ConfigurationError: a bad ``timeout`` or ``max_retries``.
         """
         old = self._state.settings
-        retries = old.max_retries if max_retries is None else max_retries
-        if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
-            raise ConfigurationError(f"max_retries must be an integer >= 0, not {retries!r}.")
+        retries = check_count(
+            "max_retries", old.max_retries if max_retries is None else max_retries, 0
+        )
         new_timeout = old.timeout if isinstance(timeout, NotGiven) else check_timeout(timeout)
         settings = attrs.evolve(old, timeout=new_timeout, max_retries=retries)
         twin = copy.copy(self)
