@@ -311,8 +311,8 @@ class _Reader:
         if coverage.resume is None:
             raise _Restart
         self.oldest = coverage.oldest
-        path: str | None = coverage.resume
-        while path is not None:
+        path = coverage.resume
+        while True:
             _, following = yield from self.page(path)
             deeper = attrs.evolve(coverage, oldest=self.oldest, resume=following)
             if following is None:
@@ -320,7 +320,6 @@ class _Reader:
             if _deep(deeper, self.need, self.window):
                 return deeper
             path = following
-        return coverage  # pragma: no cover - the loop returns
 
     def read_flow(self, flow_id: str) -> Job[bool]:
         """Read one flow the listing gave without ``additional`` (claimed: given back if not)."""
