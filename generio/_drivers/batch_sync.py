@@ -8,7 +8,7 @@ from collections import deque
 from collections.abc import Generator, Iterable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
-from generio._drivers.sync import Stop, SyncDriver
+from generio._drivers.sync import SyncDriver
 from generio._errors import ClientClosedError
 from generio._http.settings import check_count
 from generio._jobs.batch import Job, Outcome, Plan, as_outcome, plan_jobs
@@ -17,10 +17,6 @@ from generio._jobs.chain import batch_keys, chain_job, interrupted_note, prepare
 from generio._jobs.keys import BatchKeys
 from generio._jobs.options import OnInterrupt
 from generio._payload.marker import new_key
-
-
-class BatchStopped(BaseException):
-    """Thrown into a job whose batch was interrupted: ``run()`` cleans up, then it ends."""
 
 
 def iterate(
@@ -97,6 +93,6 @@ def _work(driver: SyncDriver, plan: Plan, stop: threading.Event, keys: BatchKeys
     """One job in a worker thread; an Exception is its result, a stop raises."""
     try:
         job = chain_job(driver.state, plan, keys)
-        return driver.drive(job, Stop(stop, BatchStopped))
+        return driver.drive(job, stop)
     except Exception as exc:  # noqa: BLE001 - the job's result
         return as_outcome(plan.index, exc)

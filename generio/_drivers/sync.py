@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
 from typing import Any, TypeVar
 
-import attrs
 import httpx
 
 from generio._drivers.answers import guarded, read_answer
@@ -27,12 +25,8 @@ from generio._jobs.state import ClientState
 T = TypeVar("T")
 
 
-@attrs.frozen
-class Stop:
-    """A way to stop a job driven in a worker thread."""
-
-    event: threading.Event
-    error: Callable[[], BaseException]
+class Stopped(BaseException):
+    """Thrown into a job whose ``stop`` event was set (a batch interrupted): it cleans up."""
 
 
 class SyncDriver:
@@ -52,13 +46,13 @@ class SyncDriver:
     def _closed_error(self) -> ClientClosedError:
         return ClientClosedError("Generio", in_flight=True)
 
-    def drive(self, job: Job[T], stop: Stop | None = None) -> T:
-        """Run a job to its end, performing its effects with blocking calls."""
+    def drive(self, job: Job[T], stop: threading.Event | None = None) -> T:
+        """Run a job to its end, performing its effects; setting ``stop`` stops it at once."""
         life = self.state.life
         if self.closed:
             job.close()
             raise ClientClosedError("Generio")
-        call = life.enter(stop.event if stop is not None else threading.Event())
+        call = life.enter(stop if stop is not None else threading.Event())
         outer, self._pauses.wake = getattr(self._pauses, "wake", None), call.wake
         stepper = Stepper(job)
         counted = False
@@ -71,12 +65,8 @@ class SyncDriver:
                     if life.closing:
                         stepper.fail(self._closed_error(), interruption=True)
                         continue
-                    if stop is not None and stop.event.is_set():
-                        stepper.fail(stop.error())
-                        continue
-                    if stop is not None and isinstance(effect, Sleep):
-                        stop.event.wait(effect.seconds)  # a stop (or closing) ends a pause
-                        stepper.succeed(None)
+                    if stop is not None and stop.is_set():
+                        stepper.fail(Stopped())
                         continue
                 try:
                     stepper.succeed(self.perform(effect))
