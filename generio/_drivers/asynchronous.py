@@ -83,11 +83,8 @@ class AsyncDriver:
                     stepper.fail(self._closed_error(), interruption=True)
                     continue
                 try:
-                    if stepper.cleanup:
-                        result = await self.perform(effect, cleanup=True)
-                    else:
-                        result = await self._step(effect, call)
-                    stepper.succeed(result)
+                    step = self._clean_up(effect) if stepper.cleanup else self._step(effect, call)
+                    stepper.succeed(await step)
                 except BaseException as exc:  # noqa: BLE001 - the job decides; it re-raises
                     closing = not stepper.cleanup and isinstance(exc, ClientClosedError)
                     stepper.fail(exc, interruption=closing and life.closing)
@@ -109,12 +106,10 @@ class AsyncDriver:
                 call.scope = None
         raise self._closed_error()  # the scope was cancelled by aclose()
 
-    async def perform(self, effect: Effect, *, cleanup: bool) -> Any:
-        """Perform one effect; in clean-up, shielded from the cancellation, with a deadline."""
+    async def _clean_up(self, effect: Effect) -> Any:
+        """Perform one effect of a clean-up: shielded from the cancellation, with a deadline."""
         import anyio
 
-        if not cleanup:
-            return await self._perform_now(effect)
         # The task is being cancelled: clean-up must still reach the service, briefly.
         deadline = anyio.current_time() + CLEANUP_SECONDS
         with anyio.CancelScope(shield=True, deadline=deadline) as scope:
