@@ -132,24 +132,18 @@ def _deep(coverage: Coverage, need: Need, window: float) -> bool:
 class _Order:
     """Learns the listing's order from consecutive creation times."""
 
-    def __init__(self, last: datetime | None = None) -> None:
-        self.last = last
+    def __init__(self) -> None:
+        self.last: datetime | None = None
         self.up = self.down = 0
 
-    def feed(self, created: datetime | None) -> None:
-        if created is None:
-            return
-        if self.last is not None:
-            self.up += created > self.last
-            self.down += created < self.last
-        self.last = created
-
     def scan(self, flows: list[Flow], newest: datetime | None) -> datetime | None:
-        """Feed a page's creation times; the newest of them and ``newest``."""
-        for flow in flows:
-            self.feed(flow.created_at)
-            if flow.created_at is not None and (newest is None or flow.created_at > newest):
-                newest = flow.created_at
+        """Learn from a page's creation times; the newest of them and ``newest``."""
+        for created in (flow.created_at for flow in flows if flow.created_at is not None):
+            if self.last is not None:
+                self.up += created > self.last
+                self.down += created < self.last
+            self.last = created
+            newest = created if newest is None or created > newest else newest
         return newest
 
     @property
