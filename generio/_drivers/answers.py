@@ -126,14 +126,6 @@ def guarded(
     return extensions, _Errors(op, settings.api_key, seen)
 
 
-def _status_error(
-    op: Operation[Any], status: int, content: bytes, headers: Any
-) -> APIStatusError | None:
-    if 200 <= status < 300:
-        return None
-    return error_from_response(op.method, op.path, status, content, headers)
-
-
 def _parsed(read: Callable[[], T]) -> T:
     """Run a parse; a malformed data URI, id or MIME type *in an answer* is the service's."""
     try:
@@ -165,9 +157,9 @@ def _json_of(op: Operation[Any], response: httpx.Response) -> Any:
 
 def read_answer(op: Operation[T], response: httpx.Response) -> T:
     """Our object from an answer (already read), or the error it stands for."""
-    error = _status_error(op, response.status_code, response.content, response.headers)
-    if error is not None:
-        raise error
+    status = response.status_code
+    if not 200 <= status < 300:
+        raise error_from_response(op.method, op.path, status, response.content, response.headers)
     content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
     binary = op.binary
     if binary is not None and content_type and not content_type.endswith(_JSON_TYPES):
