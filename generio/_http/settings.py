@@ -174,13 +174,8 @@ def check_timeout(
     if timeout is None:
         return timeout
     if isinstance(timeout, httpx.Timeout):
-        for part_name in ("connect", "read", "write", "pool"):
-            part = getattr(timeout, part_name)
-            if part is not None and _seconds(part) is None:
-                raise ConfigurationError(
-                    f"{name}'s {part_name} must be a positive, finite number of seconds or "
-                    f"None, not {part!r}."
-                )
+        for part in ("connect", "read", "write", "pool"):
+            _seconds_or_none(f"{name}'s {part}", getattr(timeout, part))
         return timeout
     seconds = _seconds(timeout)
     if seconds is None:
@@ -198,13 +193,13 @@ def check_count(name: str, value: object, least: int, unit: str = "") -> int:
     return value
 
 
-def _check_download_timeout(value: object) -> float | None:
+def _seconds_or_none(name: str, value: object) -> float | None:
     if value is None:
         return None
     seconds = _seconds(value)
     if seconds is None:
         raise ConfigurationError(
-            f"download_timeout must be a positive, finite number of seconds or None, not {value!r}."
+            f"{name} must be a positive, finite number of seconds or None, not {value!r}."
         )
     return seconds
 
@@ -234,5 +229,5 @@ def resolve_settings(
         max_retries=check_count("max_retries", max_retries, 0),
         max_response_bytes=check_count("max_response_bytes", max_response_bytes, 1, _BYTES),
         max_download_bytes=check_count("max_download_bytes", max_download_bytes, 1, _BYTES),
-        download_timeout=_check_download_timeout(download_timeout),
+        download_timeout=_seconds_or_none("download_timeout", download_timeout),
     )
