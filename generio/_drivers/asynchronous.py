@@ -17,7 +17,6 @@ from generio._jobs.effects import (
     Saved,
     Sleep,
     Stepper,
-    perform_local,
 )
 from generio._jobs.state import ClientState, InFlight
 
@@ -135,8 +134,8 @@ class AsyncDriver:
             if effect.blocking:
                 import anyio.to_thread
 
-                return await anyio.to_thread.run_sync(perform_local, effect)
-            return perform_local(effect)
+                return await anyio.to_thread.run_sync(effect.perform)
+            return effect.perform()
         if self.http.is_closed or self.state.life.closed:
             raise self._closed_error()
         if isinstance(effect, Download):

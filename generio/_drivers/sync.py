@@ -18,7 +18,6 @@ from generio._jobs.effects import (
     Saved,
     Sleep,
     Stepper,
-    perform_local,
 )
 from generio._jobs.state import ClientState
 
@@ -95,7 +94,7 @@ class SyncDriver:
                 wake.wait(effect.seconds)  # closing the client ends the pause
             return None
         if isinstance(effect, Local):
-            return perform_local(effect)
+            return effect.perform()
         if self.http.is_closed or self.state.life.closed:
             raise self._closed_error()
         if isinstance(effect, Download):
