@@ -272,11 +272,6 @@ class AccountIndex:
         with self._lock:
             return self._reading is not None and time.monotonic() - self._reading < _STALE_READ
 
-    def size(self) -> int:
-        """How many flows the index holds (for tests and benchmarks)."""
-        with self._lock:
-            return len(self._keyed_ids) + len(self._pending) + len(self._plain)
-
     # -- reading the listing, one reader at a time ----------------------------------
 
     @property
