@@ -15,13 +15,16 @@ from generio._errors import (
     InputError,
     ServerError,
 )
-from generio._http.bounded import Limit, content_limit, too_many
+from generio._http.bounded import content_limit, too_many
+from generio._http.sending import tags
 from generio._payload.error_body import error_from_response
 from generio._payload.json_bounds import MAX_JSON_VALUES, MAX_PAGE_ENTRIES, too_many_values
 from generio._secret import Secret, hide_secrets, hiding
 
 if TYPE_CHECKING:  # the operations load the generated client: with the first request
     from generio._http.operations import Operation
+    from generio._http.policy import Budget
+    from generio._http.settings import Settings
 
 
 T = TypeVar("T")
@@ -85,13 +88,14 @@ def scrubbed(exc: BaseException) -> BaseException:
 
 
 class _Errors:
-    """The block of :func:`generio_errors`: a class, not a generator, as it wraps every request."""
+    """Turns what escapes one request into generio's errors and hides the key for the step.
+
+    A class, not a generator, as it wraps every request.
+    """
 
     __slots__ = ("_hiding", "_op", "_seen")
 
-    def __init__(
-        self, op: Operation[Any], secret: Secret | None, seen: list[httpx.Response]
-    ) -> None:
+    def __init__(self, op: Operation[Any], secret: Secret, seen: list[httpx.Response]) -> None:
         self._op = op
         self._seen = seen
         self._hiding = hiding(secret)
@@ -113,21 +117,13 @@ class _Errors:
             self._hiding.__exit__()
 
 
-def generio_errors(
-    op: Operation[Any],
-    secret: Secret | None = None,
-    seen: list[httpx.Response] | None = None,
-) -> _Errors:
-    """Turn what escapes one request into generio's errors; hides the key for one step."""
-    return _Errors(op, secret, [] if seen is None else seen)
-
-
-def _status_error(
-    op: Operation[Any], status: int, content: bytes, headers: Any
-) -> APIStatusError | None:
-    if 200 <= status < 300:
-        return None
-    return error_from_response(op.method, op.path, status, content, headers)
+def guarded(
+    op: Operation[Any], budget: Budget, settings: Settings
+) -> tuple[dict[str, Any], _Errors]:
+    """Return one request's ``extensions`` and the block that turns its failures into ours."""
+    limit = content_limit(settings.max_download_bytes) if op.carries_data else None
+    extensions, seen = tags(budget, limit)
+    return extensions, _Errors(op, settings.api_key, seen)
 
 
 def _parsed(read: Callable[[], T]) -> T:
@@ -136,11 +132,6 @@ def _parsed(read: Callable[[], T]) -> T:
         return read()
     except InputError as exc:
         raise ValueError(f"the answer holds bad data: {exc}") from None
-
-
-def limit_for(op: Operation[Any], max_download_bytes: int) -> Limit | None:
-    """Return the body limit of ``op``'s answer: a model's allowance when it carries models."""
-    return content_limit(max_download_bytes) if op.carries_data else None
 
 
 def _entries(body: object) -> int:
@@ -166,9 +157,9 @@ def _json_of(op: Operation[Any], response: httpx.Response) -> Any:
 
 def read_answer(op: Operation[T], response: httpx.Response) -> T:
     """Our object from an answer (already read), or the error it stands for."""
-    error = _status_error(op, response.status_code, response.content, response.headers)
-    if error is not None:
-        raise error
+    status = response.status_code
+    if not 200 <= status < 300:
+        raise error_from_response(op.method, op.path, status, response.content, response.headers)
     content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
     binary = op.binary
     if binary is not None and content_type and not content_type.endswith(_JSON_TYPES):

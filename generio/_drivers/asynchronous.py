@@ -7,9 +7,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
-from generio._drivers.answers import generio_errors, limit_for, read_answer
+from generio._drivers.answers import guarded, read_answer
 from generio._errors import ClientClosedError, GenerioError, WrongEventLoopError
-from generio._http.sending import tags
 from generio._jobs.effects import (
     Download,
     Effect,
@@ -18,7 +17,6 @@ from generio._jobs.effects import (
     Saved,
     Sleep,
     Stepper,
-    perform_local,
 )
 from generio._jobs.state import ClientState, InFlight
 
@@ -84,11 +82,8 @@ class AsyncDriver:
                     stepper.fail(self._closed_error(), interruption=True)
                     continue
                 try:
-                    if stepper.cleanup:
-                        result = await self.perform(effect, cleanup=True)
-                    else:
-                        result = await self._step(effect, call)
-                    stepper.succeed(result)
+                    step = self._clean_up(effect) if stepper.cleanup else self._step(effect, call)
+                    stepper.succeed(await step)
                 except BaseException as exc:  # noqa: BLE001 - the job decides; it re-raises
                     closing = not stepper.cleanup and isinstance(exc, ClientClosedError)
                     stepper.fail(exc, interruption=closing and life.closing)
@@ -110,12 +105,10 @@ class AsyncDriver:
                 call.scope = None
         raise self._closed_error()  # the scope was cancelled by aclose()
 
-    async def perform(self, effect: Effect, *, cleanup: bool) -> Any:
-        """Perform one effect; in clean-up, shielded from the cancellation, with a deadline."""
+    async def _clean_up(self, effect: Effect) -> Any:
+        """Perform one effect of a clean-up: shielded from the cancellation, with a deadline."""
         import anyio
 
-        if not cleanup:
-            return await self._perform_now(effect)
         # The task is being cancelled: clean-up must still reach the service, briefly.
         deadline = anyio.current_time() + CLEANUP_SECONDS
         with anyio.CancelScope(shield=True, deadline=deadline) as scope:
@@ -141,17 +134,15 @@ class AsyncDriver:
             if effect.blocking:
                 import anyio.to_thread
 
-                return await anyio.to_thread.run_sync(perform_local, effect)
-            return perform_local(effect)
+                return await anyio.to_thread.run_sync(effect.perform)
+            return effect.perform()
         if self.http.is_closed or self.state.life.closed:
             raise self._closed_error()
         if isinstance(effect, Download):
             return await self._download(effect)
         op = effect.op
-        extensions, seen = tags(
-            effect.budget, limit_for(op, self.state.settings.max_download_bytes)
-        )
-        with generio_errors(op, self.state.settings.api_key, seen):
+        extensions, errors = guarded(op, effect.budget, self.state.settings)
+        with errors:
             request = op.raw_request(asynchronous=True)
             return read_answer(op, await self.http.request(**request, extensions=extensions))
 
@@ -161,13 +152,13 @@ class AsyncDriver:
         from generio._drivers.writer import OutputWriter
 
         limits = DownloadLimits.start(self.state.settings, effect.deadline)
-        extensions, seen = tags(effect.budget, limits.body())
+        extensions, errors = guarded(effect.op, effect.budget, self.state.settings)
         timeout = limits.request_timeout(self.http.timeout)
         writer: OutputWriter | None = None
         try:
             with (
                 past_deadline(effect.path, limits),
-                generio_errors(effect.op, self.state.settings.api_key, seen),
+                errors,
             ):
                 stream = self.http.stream(
                     **effect.op.raw_request(asynchronous=True),

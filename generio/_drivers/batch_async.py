@@ -9,7 +9,8 @@ from collections.abc import AsyncGenerator, Iterable
 import anyio
 
 from generio._drivers.asynchronous import AsyncDriver
-from generio._jobs.batch import Job, Outcome, Plan, as_outcome, check_concurrency, plan_jobs
+from generio._http.settings import check_count
+from generio._jobs.batch import Job, Outcome, Plan, as_outcome, plan_jobs
 from generio._jobs.batch_progress import BatchCallback, Tracker
 from generio._jobs.chain import batch_keys, chain_job, interrupted_note, prepare_batch_job
 from generio._jobs.options import OnInterrupt
@@ -28,7 +29,7 @@ def iterate(
     journal: str | os.PathLike[str] | None,
 ) -> AsyncGenerator[tuple[int, Outcome], None]:
     """Check and plan the jobs now; the generator reads the journal and runs them."""
-    check_concurrency(concurrency)
+    check_count("concurrency", concurrency, 1)
     plans = plan_jobs(jobs, on_interrupt, new_key)
     return _iterate(driver, plans, concurrency, on_progress, journal)
 
@@ -89,10 +90,5 @@ async def _iterate(
                 group.cancel_scope.cancel()
     if error is not None:
         if not isinstance(error, GeneratorExit):
-            interrupted_note(error, stopped, _mode(plans))
+            interrupted_note(error, stopped, plans)
         raise error
-
-
-def _mode(plans: list[Plan]) -> str:
-    modes = {plan.on_interrupt for plan in plans}
-    return modes.pop() if len(modes) == 1 else "mixed"

@@ -8,18 +8,15 @@ from collections import deque
 from collections.abc import Generator, Iterable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
-from generio._drivers.sync import Stop, SyncDriver
+from generio._drivers.sync import SyncDriver
 from generio._errors import ClientClosedError
-from generio._jobs.batch import Job, Outcome, Plan, as_outcome, check_concurrency, plan_jobs
+from generio._http.settings import check_count
+from generio._jobs.batch import Job, Outcome, Plan, as_outcome, plan_jobs
 from generio._jobs.batch_progress import BatchCallback, Tracker
 from generio._jobs.chain import batch_keys, chain_job, interrupted_note, prepare_batch_job
 from generio._jobs.keys import BatchKeys
 from generio._jobs.options import OnInterrupt
 from generio._payload.marker import new_key
-
-
-class BatchStopped(BaseException):
-    """Thrown into a job whose batch was interrupted: ``run()`` cleans up, then it ends."""
 
 
 def iterate(
@@ -33,7 +30,7 @@ def iterate(
     """Check and plan the jobs and read the journal now; the generator runs them."""
     if driver.closed:
         raise ClientClosedError("Generio")
-    check_concurrency(concurrency)
+    check_count("concurrency", concurrency, 1)
     plans = plan_jobs(jobs, on_interrupt, new_key)
     loaded = driver.drive(prepare_batch_job(driver.state, plans, journal))
     keys = batch_keys(driver.state, plans, loaded)
@@ -74,15 +71,10 @@ def _iterate(
     except BaseException as exc:
         stopped = _stop(stop, running)
         if not isinstance(exc, GeneratorExit):
-            interrupted_note(exc, stopped, _modes(plans, running))
+            interrupted_note(exc, stopped, (plans[i] for i in running.values()))
         raise
     finally:
         pool.shutdown(wait=True)
-
-
-def _modes(plans: list[Plan], running: Mapping[Future[Outcome], int]) -> str:
-    modes = {plans[i].on_interrupt for i in running.values()}
-    return modes.pop() if len(modes) == 1 else "mixed"
 
 
 def _stop(stop: threading.Event, running: Mapping[Future[Outcome], int]) -> list[BaseException]:
@@ -101,6 +93,6 @@ def _work(driver: SyncDriver, plan: Plan, stop: threading.Event, keys: BatchKeys
     """One job in a worker thread; an Exception is its result, a stop raises."""
     try:
         job = chain_job(driver.state, plan, keys)
-        return driver.drive(job, Stop(stop, BatchStopped))
+        return driver.drive(job, stop)
     except Exception as exc:  # noqa: BLE001 - the job's result
         return as_outcome(plan.index, exc)

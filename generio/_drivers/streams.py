@@ -19,7 +19,38 @@ if TYPE_CHECKING:
     from generio._drivers.sync import SyncDriver
 
 
-class OutputStream:
+class _Stream:
+    """What both streams hold: the core, the answer, the pieces ready to hand out."""
+
+    def __init__(self, driver: SyncDriver | AsyncDriver, flow_id: str, asset_id: str) -> None:
+        self.flow_id = flow_id
+        self.asset_id = asset_id
+        self._core = StreamCore(driver.state, flow_id, get_output_op(flow_id, asset_id))
+        self._response: httpx.Response | None = None
+        self._ready: deque[bytes] = deque()
+        self._ended = False
+
+    @property
+    def mime_type(self) -> str | None:
+        """The content's MIME type, known once the stream is open (None before)."""
+        return self._core.mime_type
+
+    @property
+    def bytes_handed_out(self) -> int:
+        """How many bytes of content the stream has handed out so far."""
+        return self._core.handed - sum(map(len, self._ready))
+
+    def _take(self, chunk: bytes | None) -> bool:
+        """Decode a chunk of the body (None: its end) into the ready pieces; False at the end."""
+        if chunk is None:
+            self._ready.extend(self._core.finish())
+            self._ended = True
+            return False
+        self._ready.extend(self._core.feed(chunk))
+        return True
+
+
+class OutputStream(_Stream):
     """The decoded content of one output, in chunks: ``flows.stream_output``'s answer.
 
     Open it (``open()`` or ``with``) to send the request and learn the MIME type before
@@ -55,25 +86,10 @@ class OutputStream:
     """
 
     def __init__(self, driver: SyncDriver, flow_id: str, asset_id: str) -> None:
-        self.flow_id = flow_id
-        self.asset_id = asset_id
+        super().__init__(driver, flow_id, asset_id)
         self._http: httpx.Client = driver.http
-        self._core = StreamCore(driver.state, flow_id, get_output_op(flow_id, asset_id))
-        self._response: httpx.Response | None = None
         self._chunks: Iterator[bytes] | None = None
-        self._ready: deque[bytes] = deque()
-        self._ended = False
         self._pieces: Generator[bytes, None, None] | None = None
-
-    @property
-    def mime_type(self) -> str | None:
-        """The content's MIME type, known once the stream is open (None before)."""
-        return self._core.mime_type
-
-    @property
-    def bytes_handed_out(self) -> int:
-        """How many bytes of content the stream has handed out so far."""
-        return self._core.handed - sum(map(len, self._ready))
 
     def open(self) -> OutputStream:
         """Send the request and read until the MIME type is known; return the stream.
@@ -118,15 +134,10 @@ class OutputStream:
     def _pull(self) -> bool:
         """Read one chunk of the body into the ready pieces; False at its end."""
         assert self._chunks is not None  # noqa: S101 - set by _attempt
-        try:
-            chunk = next(self._chunks)
-        except StopIteration:
-            self._ready.extend(self._core.finish())
-            self._ended = True
-            self._drop()
-            return False
-        self._ready.extend(self._core.feed(chunk))
-        return True
+        if self._take(next(self._chunks, None)):
+            return True
+        self._drop()
+        return False
 
     def _next_piece(self) -> bytes | None:
         while not self._ready:
@@ -195,7 +206,7 @@ class OutputStream:
         self.close()
 
 
-class AsyncOutputStream:
+class AsyncOutputStream(_Stream):
     """The async :class:`OutputStream`: ``await stream.open()``, ``async with``, ``async for``.
 
     It may be opened in one task and read in another of the same event loop (a handler
@@ -203,26 +214,11 @@ class AsyncOutputStream:
     """
 
     def __init__(self, driver: AsyncDriver, flow_id: str, asset_id: str) -> None:
-        self.flow_id = flow_id
-        self.asset_id = asset_id
+        super().__init__(driver, flow_id, asset_id)
         self._driver = driver
         self._http: httpx.AsyncClient = driver.http
-        self._core = StreamCore(driver.state, flow_id, get_output_op(flow_id, asset_id))
-        self._response: httpx.Response | None = None
         self._chunks: AsyncIterator[bytes] | None = None
-        self._ready: deque[bytes] = deque()
-        self._ended = False
         self._pieces: AsyncGenerator[bytes, None] | None = None
-
-    @property
-    def mime_type(self) -> str | None:
-        """The content's MIME type, known once the stream is open (None before)."""
-        return self._core.mime_type
-
-    @property
-    def bytes_handed_out(self) -> int:
-        """How many bytes of content the stream has handed out so far."""
-        return self._core.handed - sum(map(len, self._ready))
 
     async def open(self) -> AsyncOutputStream:
         """Send the request and read until the MIME type is known; return the stream.
@@ -266,15 +262,10 @@ class AsyncOutputStream:
 
     async def _pull(self) -> bool:
         assert self._chunks is not None  # noqa: S101 - set by _attempt
-        try:
-            chunk = await self._chunks.__anext__()
-        except StopAsyncIteration:
-            self._ready.extend(self._core.finish())
-            self._ended = True
-            await self._drop()
-            return False
-        self._ready.extend(self._core.feed(chunk))
-        return True
+        if self._take(await anext(self._chunks, None)):
+            return True
+        await self._drop()
+        return False
 
     async def _next_piece(self) -> bytes | None:
         import anyio

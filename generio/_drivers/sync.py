@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
 from typing import Any, TypeVar
 
-import attrs
 import httpx
 
-from generio._drivers.answers import generio_errors, limit_for, read_answer
+from generio._drivers.answers import guarded, read_answer
 from generio._errors import ClientClosedError, GenerioError
-from generio._http.sending import tags
 from generio._jobs.effects import (
     Download,
     Effect,
@@ -21,19 +18,14 @@ from generio._jobs.effects import (
     Saved,
     Sleep,
     Stepper,
-    perform_local,
 )
 from generio._jobs.state import ClientState
 
 T = TypeVar("T")
 
 
-@attrs.frozen
-class Stop:
-    """A way to stop a job driven in a worker thread."""
-
-    event: threading.Event
-    error: Callable[[], BaseException]
+class Stopped(BaseException):
+    """Thrown into a job whose ``stop`` event was set (a batch interrupted): it cleans up."""
 
 
 class SyncDriver:
@@ -53,13 +45,13 @@ class SyncDriver:
     def _closed_error(self) -> ClientClosedError:
         return ClientClosedError("Generio", in_flight=True)
 
-    def drive(self, job: Job[T], stop: Stop | None = None) -> T:
-        """Run a job to its end, performing its effects with blocking calls."""
+    def drive(self, job: Job[T], stop: threading.Event | None = None) -> T:
+        """Run a job to its end, performing its effects; setting ``stop`` stops it at once."""
         life = self.state.life
         if self.closed:
             job.close()
             raise ClientClosedError("Generio")
-        call = life.enter(stop.event if stop is not None else threading.Event())
+        call = life.enter(stop if stop is not None else threading.Event())
         outer, self._pauses.wake = getattr(self._pauses, "wake", None), call.wake
         stepper = Stepper(job)
         counted = False
@@ -72,12 +64,8 @@ class SyncDriver:
                     if life.closing:
                         stepper.fail(self._closed_error(), interruption=True)
                         continue
-                    if stop is not None and stop.event.is_set():
-                        stepper.fail(stop.error())
-                        continue
-                    if stop is not None and isinstance(effect, Sleep):
-                        stop.event.wait(effect.seconds)  # a stop (or closing) ends a pause
-                        stepper.succeed(None)
+                    if stop is not None and stop.is_set():
+                        stepper.fail(Stopped())
                         continue
                 try:
                     stepper.succeed(self.perform(effect))
@@ -106,16 +94,14 @@ class SyncDriver:
                 wake.wait(effect.seconds)  # closing the client ends the pause
             return None
         if isinstance(effect, Local):
-            return perform_local(effect)
+            return effect.perform()
         if self.http.is_closed or self.state.life.closed:
             raise self._closed_error()
         if isinstance(effect, Download):
             return self._download(effect)
         op = effect.op
-        extensions, seen = tags(
-            effect.budget, limit_for(op, self.state.settings.max_download_bytes)
-        )
-        with generio_errors(op, self.state.settings.api_key, seen):
+        extensions, errors = guarded(op, effect.budget, self.state.settings)
+        with errors:
             try:
                 response = self.http.request(**op.raw_request(), extensions=extensions)
             except RuntimeError:
@@ -130,11 +116,11 @@ class SyncDriver:
         from generio._drivers.writer import OutputWriter
 
         limits = DownloadLimits.start(self.state.settings, effect.deadline)
-        extensions, seen = tags(effect.budget, limits.body())
+        extensions, errors = guarded(effect.op, effect.budget, self.state.settings)
         timeout = limits.request_timeout(self.http.timeout)
         with (
             past_deadline(effect.path, limits),
-            generio_errors(effect.op, self.state.settings.api_key, seen),
+            errors,
             self.http.stream(
                 **effect.op.raw_request(), timeout=timeout, extensions=extensions
             ) as answer,

@@ -51,7 +51,7 @@ def _options(
     settings: Settings,
     timeout: httpx.Timeout | None,
     pools: Pools | AsyncPools,
-    headers: Mapping[str, str] | None,
+    headers: Mapping[str, str],
     owner: bool,
 ) -> dict[str, Any]:
     user = pools.user
@@ -60,7 +60,7 @@ def _options(
     merged["User-Agent"] = f"generio-python/{version()}"
     # Only what generio decompresses itself, in bounded pieces (_http/bounded.py).
     merged["Accept-Encoding"] = ACCEPT_ENCODING
-    merged.update(headers or {})
+    merged.update(headers)
     return {
         "owner": owner,
         "max_retries": settings.max_retries,
@@ -72,14 +72,6 @@ def _options(
         "cookies": pools.jar,  # shared with the pools, which keep the answers' cookies
         "follow_redirects": False,  # a redirect must not carry the key to another host
     }
-
-
-def _check_user(user: object, kind: type, owner: str, other: str) -> None:
-    if user is not None and not isinstance(user, kind):
-        raise ConfigurationError(
-            f"http_client must be an httpx.{kind.__name__} for {owner}, not "
-            f"{type(user).__name__} (the other kind of httpx client goes with {other})."
-        )
 
 
 def _low_level(
@@ -97,42 +89,37 @@ def _low_level(
     return low
 
 
-def new_sync_pools(user: httpx.Client | None) -> Pools:
-    """Open the pools of a new :class:`Generio`: the user's client, or httpx's own."""
-    _check_user(user, httpx.Client, "Generio", "AsyncGenerio")
-    return Pools(user)
+def open_pools(user: httpx.Client | httpx.AsyncClient | None, asynchronous: bool) -> Any:
+    """Open a new client's pools: over the user's httpx client, or httpx's own."""
+    if asynchronous and (user is None or isinstance(user, httpx.AsyncClient)):
+        _remember_missing_sniffio()
+        return AsyncPools(user)
+    if not asynchronous and (user is None or isinstance(user, httpx.Client)):
+        return Pools(user)
+    kind, mine, other = (
+        ("Async", "AsyncGenerio", "Generio") if asynchronous else ("", "Generio", "AsyncGenerio")
+    )
+    raise ConfigurationError(
+        f"http_client must be an httpx.{kind}Client for {mine}, not "
+        f"{type(user).__name__} (the other kind of httpx client goes with {other})."
+    )
 
 
-def new_async_pools(user: httpx.AsyncClient | None) -> AsyncPools:
-    """Open the pools of a new :class:`AsyncGenerio` (see :func:`new_sync_pools`)."""
-    _check_user(user, httpx.AsyncClient, "AsyncGenerio", "Generio")
-    _remember_missing_sniffio()
-    return AsyncPools(user)
-
-
-def build_sync(
+def build(
     settings: Settings,
     timeout: httpx.Timeout | None,
-    pools: Pools,
+    pools: Pools | AsyncPools,
     *,
     owner: bool,
-    headers: Mapping[str, str] | None = None,
-) -> tuple[SendingClient, Client]:
-    """Build our httpx client and the generated client over it, for :class:`Generio`."""
-    http = SendingClient(pools, **_options(settings, timeout, pools, headers, owner))
-    return http, _low_level(settings, timeout, http)
-
-
-def build_async(
-    settings: Settings,
-    timeout: httpx.Timeout | None,
-    pools: AsyncPools,
-    *,
-    owner: bool,
-    headers: Mapping[str, str] | None = None,
-) -> tuple[AsyncSendingClient, Client]:
-    """Do what :func:`build_sync` does, for :class:`AsyncGenerio`."""
-    http = AsyncSendingClient(pools, **_options(settings, timeout, pools, headers, owner))
+    headers: Mapping[str, str],
+) -> tuple[SendingClient | AsyncSendingClient, Client]:
+    """Build our httpx client and the generated client over it, on the pools' side."""
+    options = _options(settings, timeout, pools, headers, owner)
+    http = (
+        AsyncSendingClient(pools, **options)
+        if isinstance(pools, AsyncPools)
+        else SendingClient(pools, **options)
+    )
     return http, _low_level(settings, timeout, http)
 
 

@@ -202,34 +202,28 @@ def delete_flow_op(flow_id: str) -> Operation[None]:
     return _operation(delete_flow._get_kwargs(check_id(flow_id)), lambda _body: None)
 
 
-def _assets_reader(
-    flow_id: str, kind: str, key: str, request: Mapping[str, Any]
-) -> Callable[[Any], list[Asset]]:
+def _assets_op(
+    module: ModuleType, kind: str, flow_id: str, include_data: bool
+) -> Operation[list[Asset]]:
+    """List a flow's inputs or outputs (``kind``), with their content when ``include_data``."""
+    request = request_of(module, check_id(flow_id), include_data=include_data)
     where = said(request)
 
     def parse(body: object) -> list[Asset]:
         return [
             asset_from_json(a, flow_id=flow_id, kind=kind, source=where)
-            for a in items_of(body, key)
+            for a in items_of(body, f"{kind}s")
         ]
 
-    return parse
+    return _operation(request, parse, carries_data=include_data)
 
 
 def list_inputs_op(flow_id: str, include_data: bool) -> Operation[list[Asset]]:
-    """List a flow's inputs, with their content when ``include_data``."""
-    request = request_of(list_inputs, check_id(flow_id), include_data=include_data)
-    return _operation(
-        request, _assets_reader(flow_id, "input", "inputs", request), carries_data=include_data
-    )
+    return _assets_op(list_inputs, "input", flow_id, include_data)
 
 
 def list_outputs_op(flow_id: str, include_data: bool) -> Operation[list[Asset]]:
-    """List a flow's outputs, with their content when ``include_data``."""
-    request = request_of(list_outputs, check_id(flow_id), include_data=include_data)
-    return _operation(
-        request, _assets_reader(flow_id, "output", "outputs", request), carries_data=include_data
-    )
+    return _assets_op(list_outputs, "output", flow_id, include_data)
 
 
 def get_input_op(flow_id: str, asset_id: str) -> Operation[Asset]:

@@ -31,6 +31,7 @@ DEFAULT_MAX_DOWNLOAD_BYTES: Final = 1024 * 1024 * 1024
 DEFAULT_DOWNLOAD_TIMEOUT: Final = 1800.0
 ENV_API_KEY: Final = "GENERIO_API_KEY"
 ENV_BASE_URL: Final = "GENERIO_BASE_URL"
+_BYTES = " number of bytes"
 
 
 class NotGiven:
@@ -173,13 +174,8 @@ def check_timeout(
     if timeout is None:
         return timeout
     if isinstance(timeout, httpx.Timeout):
-        for part_name in ("connect", "read", "write", "pool"):
-            part = getattr(timeout, part_name)
-            if part is not None and _seconds(part) is None:
-                raise ConfigurationError(
-                    f"{name}'s {part_name} must be a positive, finite number of seconds or "
-                    f"None, not {part!r}."
-                )
+        for part in ("connect", "read", "write", "pool"):
+            _seconds_or_none(f"{name}'s {part}", getattr(timeout, part))
         return timeout
     seconds = _seconds(timeout)
     if seconds is None:
@@ -190,19 +186,20 @@ def check_timeout(
     return httpx.Timeout(seconds, connect=min(seconds, 10.0))
 
 
-def _check_bytes(name: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ConfigurationError(f"{name} must be an integer number of bytes >= 1, not {value!r}.")
+def check_count(name: str, value: object, least: int, unit: str = "") -> int:
+    """Return ``value``, an integer >= ``least``; else a ConfigurationError naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < least:
+        raise ConfigurationError(f"{name} must be an integer{unit} >= {least}, not {value!r}.")
     return value
 
 
-def _check_download_timeout(value: object) -> float | None:
+def _seconds_or_none(name: str, value: object) -> float | None:
     if value is None:
         return None
     seconds = _seconds(value)
     if seconds is None:
         raise ConfigurationError(
-            f"download_timeout must be a positive, finite number of seconds or None, not {value!r}."
+            f"{name} must be a positive, finite number of seconds or None, not {value!r}."
         )
     return seconds
 
@@ -225,14 +222,12 @@ def resolve_settings(
         base_url if base_url is not None else _env_url(environ) or DEFAULT_BASE_URL,
         allow_insecure,
     )
-    if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
-        raise ConfigurationError(f"max_retries must be an integer >= 0, not {max_retries!r}.")
     return Settings(
         api_key=key,
         base_url=url,
         timeout=check_timeout(timeout),
-        max_retries=max_retries,
-        max_response_bytes=_check_bytes("max_response_bytes", max_response_bytes),
-        max_download_bytes=_check_bytes("max_download_bytes", max_download_bytes),
-        download_timeout=_check_download_timeout(download_timeout),
+        max_retries=check_count("max_retries", max_retries, 0),
+        max_response_bytes=check_count("max_response_bytes", max_response_bytes, 1, _BYTES),
+        max_download_bytes=check_count("max_download_bytes", max_download_bytes, 1, _BYTES),
+        download_timeout=_seconds_or_none("download_timeout", download_timeout),
     )

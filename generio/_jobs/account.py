@@ -184,11 +184,14 @@ class AccountIndex:
         """Drop a flow that was deleted since it was read."""
         with self._lock:
             self._claims.pop(flow_id, None)
-            self._pending.pop(flow_id)
-            self._plain.pop(flow_id, None)
-            key = self._keyed_ids.pop(flow_id, None)
-            if key is not None and key in self._keys and self._keys[key].flow_id == flow_id:
-                del self._keys[key]
+            self._drop(flow_id)
+
+    def _drop(self, flow_id: str) -> None:
+        self._pending.pop(flow_id)
+        self._plain.pop(flow_id, None)
+        key = self._keyed_ids.pop(flow_id, None)
+        if key is not None and key in self._keys and self._keys[key].flow_id == flow_id:
+            del self._keys[key]
 
     def _keep(self, flow_id: str, marker: Marker, created_at: datetime | None) -> None:
         self._pending.pop(flow_id)
@@ -219,11 +222,7 @@ class AccountIndex:
         ages += [(c or _EARLIEST, i) for i, c in self._plain.items()]
         ages.sort()
         for _, flow_id in ages[: size - self._max * 9 // 10]:
-            self._pending.pop(flow_id)
-            self._plain.pop(flow_id, None)
-            key = self._keyed_ids.pop(flow_id, None)
-            if key is not None and key in self._keys and self._keys[key].flow_id == flow_id:
-                del self._keys[key]
+            self._drop(flow_id)
 
     # -- what a lookup asks ---------------------------------------------------------
 
@@ -272,11 +271,6 @@ class AccountIndex:
         """Whether a call of the client is reading the listing now."""
         with self._lock:
             return self._reading is not None and time.monotonic() - self._reading < _STALE_READ
-
-    def size(self) -> int:
-        """How many flows the index holds (for tests and benchmarks)."""
-        with self._lock:
-            return len(self._keyed_ids) + len(self._pending) + len(self._plain)
 
     # -- reading the listing, one reader at a time ----------------------------------
 

@@ -9,7 +9,7 @@ from typing import Any, Required, TypedDict
 
 import attrs
 
-from generio._errors import ConfigurationError, GenerioError, InputError
+from generio._errors import GenerioError, InputError
 from generio._jobs.collect import where_outputs
 from generio._jobs.options import OnInterrupt, check_on_interrupt, resolve
 from generio._jobs.wait import check_progress_interval
@@ -129,12 +129,6 @@ class Plan:
 def step_key(key: str, number: int) -> str:
     """Return the key of step ``number`` (0 is the first) of a job keyed ``key``."""
     return key if number == 0 else f"{key}/then/{number}"
-
-
-def check_concurrency(concurrency: object) -> int:
-    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
-        raise ConfigurationError(f"concurrency must be an integer >= 1, not {concurrency!r}.")
-    return concurrency
 
 
 def _unknown(where: str, names: Iterable[object], known: frozenset[str]) -> None:

@@ -20,7 +20,6 @@ from generio._http.operations import (
     page_op,
     update_flow_op,
 )
-from generio._http.policy import Budget
 from generio._jobs.effects import Job
 from generio._jobs.retries import call
 from generio._jobs.state import ClientState
@@ -182,11 +181,9 @@ def resolve_link(base_url: str, current: str, link: str) -> str | None:
     return urlunsplit(("", "", target.path[len(prefix) :] or "/", target.query, ""))
 
 
-def list_all_job(
-    state: ClientState, first: Operation[Page[T]], budget: Budget | None = None
-) -> Job[list[T]]:
+def list_all_job(state: ClientState, first: Operation[Page[T]]) -> Job[list[T]]:
     """Every entry of a list, following ``next`` links within the bounds above."""
-    budget = budget if budget is not None else state.budget()
+    budget = state.budget()
     op, items, seen = first, [], set()
     for _ in range(MAX_PAGES):
         page: Page[T] = yield from call(op, budget)
@@ -217,9 +214,7 @@ def list_flows_job(
     state: ClientState,
     flow_state: str | None,
     sort_by: str | None,
-    budget: Budget | None = None,
     query: Mapping[str, Any] | None = None,
 ) -> Job[list[Flow]]:
     """All the account's flows (every page), optionally filtered and sorted."""
-    op = list_flows_op(flow_state, sort_by, query)
-    return (yield from list_all_job(state, op, budget))
+    return (yield from list_all_job(state, list_flows_op(flow_state, sort_by, query)))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from generio._jobs.batch import Plan
 from generio._jobs.effects import Job as EffectJob
@@ -15,8 +15,12 @@ from generio._jobs.state import ClientState
 from generio._payload.models import Flow, RunResult, Template
 
 
-def interrupted_note(error: BaseException, stopped: list[BaseException], mode: str) -> None:
-    """Tell the batch's exception which flows were in flight and what became of them."""
+def interrupted_note(
+    error: BaseException, stopped: list[BaseException], plans: Iterable[Plan]
+) -> None:
+    """Tell the batch's exception which flows were in flight (of ``plans``) and their fate."""
+    modes = {plan.on_interrupt for plan in plans}
+    mode = modes.pop() if len(modes) == 1 else "mixed"
     ids = [flow_id for e in stopped if (flow_id := getattr(e, "generio_flow_id", None)) is not None]
     try:
         error.generio_flow_ids = ids  # type: ignore[attr-defined]

@@ -93,11 +93,6 @@ def download(effect: Download) -> Generator[Download, Any, Saved]:
     return saved
 
 
-def perform_local(effect: Local[T]) -> T:
-    """Perform a :class:`Local` effect here and now, as both real drivers do."""
-    return effect.perform()
-
-
 class Stepper(Generic[T]):
     """Advances a job: feeds results and errors in, hands the next effect out."""
 

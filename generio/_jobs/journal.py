@@ -35,10 +35,6 @@ def _locked(fd: int, exclusive: bool) -> Iterator[None]:
         fcntl.flock(fd, fcntl.LOCK_UN)
 
 
-def _sync(fd: int) -> None:
-    getattr(os, "fdatasync", os.fsync)(fd)
-
-
 class Journal:
     """One batch's journal: what the file held when loaded, and what this run added."""
 
@@ -130,7 +126,7 @@ class Journal:
                 if size and os.pread(fd, 1, size - 1) != b"\n":
                     line = b"\n" + line  # a torn line before: start on a new one
                 os.write(fd, line)
-                _sync(fd)
+                getattr(os, "fdatasync", os.fsync)(fd)
             if not size:
                 sync_directory(self.path.parent)
         except OSError as exc:

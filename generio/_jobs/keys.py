@@ -117,20 +117,22 @@ def check_same(found: Flow, marker: Marker, fingerprint: str = "") -> Flow:
     return found
 
 
-def find_key_job(state: ClientState, need: Need, budget: Budget) -> Job[tuple[Flow, str] | None]:
-    """Return the earliest flow created with ``need.key`` as it is now, and its fingerprint."""
+def find_key_job(
+    state: ClientState, need: Need, budget: Budget, marker: Marker | None = None
+) -> Job[Flow | None]:
+    """Return the earliest flow created with ``need.key`` as it is now (checked: ``marker``'s)."""
     read = yield from ensure_job(state, need, budget)
     known = state.index.find(need.key)
     if known is None:
         return None
-    if known.flow_id in read:  # read just now
-        return read[known.flow_id], known.fingerprint
-    try:
-        flow: Flow = yield from call(get_flow_op(known.flow_id), state.budget())
-    except NotFoundError:
-        state.index.forget(known.flow_id)  # deleted since it was read: the key is free
-        return None
-    return flow, known.fingerprint
+    flow = read.get(known.flow_id)  # read just now, or read it
+    if flow is None:
+        try:
+            flow = yield from call(get_flow_op(known.flow_id), state.budget())
+        except NotFoundError:
+            state.index.forget(known.flow_id)  # deleted since it was read: the key is free
+            return None
+    return flow if marker is None else check_same(flow, marker, known.fingerprint)
 
 
 def find_job(state: ClientState, key: str, template: str | None) -> Job[Flow | None]:
@@ -139,8 +141,7 @@ def find_job(state: ClientState, key: str, template: str | None) -> Job[Flow | N
     if template is not None and (not isinstance(template, str) or not template):
         raise InputError(f"template must be a template's name or None, not {template!r}.")
     need = Need(key, fresh=time.monotonic(), templates=frozenset({template}) if template else None)
-    found = yield from find_key_job(state, need, state.budget())
-    return None if found is None else found[0]
+    return (yield from find_key_job(state, need, state.budget()))
 
 
 def existing_job(
@@ -166,17 +167,15 @@ def existing_job(
         templates=templates or (frozenset({template}) if template else None),
     )
     try:
-        found = yield from find_key_job(state, need, state.budget())
+        found = yield from find_key_job(state, need, state.budget(), marker)
     except LookupIncompleteError as exc:
         if state.lookup.on_incomplete != "create":
             raise
         logger.warning("creating without a complete lookup (on_incomplete='create'): %s", exc)
         return None
-    if found is None:
-        return None
-    checked = check_same(found[0], marker, found[1])
-    yield from recorded_job(state, batch, marker, checked, explicit=True)
-    return checked
+    if found is not None:
+        yield from recorded_job(state, batch, marker, found, explicit=True)
+    return found
 
 
 def adopt_job(
@@ -185,8 +184,7 @@ def adopt_job(
     """After an ambiguous failure or an interruption: the flow made with this call's key."""
     templates = frozenset({template}) if template else None
     need = Need(marker.key, fresh=time.monotonic(), since=began, templates=templates, after=after)
-    found = yield from find_key_job(state, need, budget)
-    return None if found is None else check_same(found[0], marker, found[1])
+    return (yield from find_key_job(state, need, budget, marker))
 
 
 def recorded_job(

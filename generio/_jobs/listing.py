@@ -132,24 +132,18 @@ def _deep(coverage: Coverage, need: Need, window: float) -> bool:
 class _Order:
     """Learns the listing's order from consecutive creation times."""
 
-    def __init__(self, last: datetime | None = None) -> None:
-        self.last = last
+    def __init__(self) -> None:
+        self.last: datetime | None = None
         self.up = self.down = 0
 
-    def feed(self, created: datetime | None) -> None:
-        if created is None:
-            return
-        if self.last is not None:
-            self.up += created > self.last
-            self.down += created < self.last
-        self.last = created
-
     def scan(self, flows: list[Flow], newest: datetime | None) -> datetime | None:
-        """Feed a page's creation times; the newest of them and ``newest``."""
-        for flow in flows:
-            self.feed(flow.created_at)
-            if flow.created_at is not None and (newest is None or flow.created_at > newest):
-                newest = flow.created_at
+        """Learn from a page's creation times; the newest of them and ``newest``."""
+        for created in (flow.created_at for flow in flows if flow.created_at is not None):
+            if self.last is not None:
+                self.up += created > self.last
+                self.down += created < self.last
+            self.last = created
+            newest = created if newest is None or created > newest else newest
         return newest
 
     @property
@@ -311,8 +305,8 @@ class _Reader:
         if coverage.resume is None:
             raise _Restart
         self.oldest = coverage.oldest
-        path: str | None = coverage.resume
-        while path is not None:
+        path = coverage.resume
+        while True:
             _, following = yield from self.page(path)
             deeper = attrs.evolve(coverage, oldest=self.oldest, resume=following)
             if following is None:
@@ -320,7 +314,6 @@ class _Reader:
             if _deep(deeper, self.need, self.window):
                 return deeper
             path = following
-        return coverage  # pragma: no cover - the loop returns
 
     def read_flow(self, flow_id: str) -> Job[bool]:
         """Read one flow the listing gave without ``additional`` (claimed: given back if not)."""

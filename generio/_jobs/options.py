@@ -9,6 +9,7 @@ from typing import Literal
 import attrs
 
 from generio._errors import ConfigurationError, InputError
+from generio._http.settings import check_count
 
 #: What ``run()`` (and a batch) does with its flow when interrupted: ``"abort"`` it,
 #: ``"keep"`` it running, or ``"auto"`` (the default of the library and the CLI alike):
@@ -54,11 +55,6 @@ def _check_window(_: object, __: object, value: float) -> None:
         raise ConfigurationError(f"window must be a positive, finite duration, not {value!r}.")
 
 
-def _check_pages(_: object, __: object, value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ConfigurationError(f"max_pages must be an integer >= 1, not {value!r}.")
-
-
 def _check_mode(_: object, __: object, value: object) -> None:
     if value not in ON_INCOMPLETE:
         raise ConfigurationError(f"on_incomplete must be 'raise' or 'create', not {value!r}.")
@@ -91,5 +87,7 @@ class KeyLookup:
     """
 
     window: float = attrs.field(default=DEFAULT_WINDOW, converter=_seconds, validator=_check_window)
-    max_pages: int = attrs.field(default=DEFAULT_MAX_PAGES, validator=_check_pages)
+    max_pages: int = attrs.field(
+        default=DEFAULT_MAX_PAGES, validator=lambda _, __, pages: check_count("max_pages", pages, 1)
+    )
     on_incomplete: OnIncomplete = attrs.field(default="raise", validator=_check_mode)

@@ -61,14 +61,11 @@ class AsyncGenerio(ClientBase):
         # Wrapped at once: from here on no frame holds the raw key (tracebacks with locals).
         key = Secret.wrap(api_key)
         del api_key
-        from generio._http.clients import new_async_pools
-
         self._configure(
             key,
             base_url,
             key_lookup,
             http_client,
-            new_async_pools,
             timeout=timeout,
             max_retries=max_retries,
             allow_insecure=allow_insecure,
@@ -77,13 +74,11 @@ class AsyncGenerio(ClientBase):
             download_timeout=download_timeout,
         )
 
-    def _wire(self, timeout: httpx.Timeout | None) -> None:
-        from generio._drivers.asynchronous import AsyncDriver  # loaded with the first client
-        from generio._http.clients import build_async
+    _asynchronous = True
 
-        self._http, self._low = build_async(
-            self._state.settings, timeout, self._pools, owner=self._owner, headers=self._headers
-        )
+    def _resources(self) -> None:
+        from generio._drivers.asynchronous import AsyncDriver  # loaded with the first client
+
         shared = getattr(self, "_driver", None)  # with_options: the same pools, the same loop
         self._driver: AsyncDriver = AsyncDriver(
             self._http, self._state, shared.loop if shared is not None else None

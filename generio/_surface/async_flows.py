@@ -77,7 +77,7 @@ class AsyncFlows:
         """
         from generio._jobs.calls import list_flows_job
 
-        job = list_flows_job(self._state, state, sort_by, query=query)
+        job = list_flows_job(self._state, state, sort_by, query)
         return await self._driver.drive(job)
 
     async def upload_input(

@@ -8,18 +8,14 @@ from __future__ import annotations
 
 import copy
 import inspect
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Generic, NoReturn, Self, TypeVar, overload
 
 import attrs
 import httpx
 
 from generio._errors import ConfigurationError
-from generio._http.settings import (
-    NotGiven,
-    check_timeout,
-    resolve_settings,
-)
+from generio._http.settings import NotGiven, check_count, check_timeout, resolve_settings
 from generio._jobs.options import KeyLookup
 from generio._secret import Secret
 
@@ -89,12 +85,22 @@ class ClientBase:
     _pools: Any
     #: Whether closing this client closes ``_pools``: the client that made them does.
     _owner: bool = True
+    #: Whether the client is ``AsyncGenerio`` (its pools and httpx client async).
+    _asynchronous: bool = False
     #: Headers added to every request (``with_options``).
     _headers: Mapping[str, str] = {}
 
-    def _wire(self, timeout: httpx.Timeout | None) -> None:
-        """Build the httpx client and the resources over ``self._pools`` (per side)."""
+    def _resources(self) -> None:
+        """Make the driver and the resources over ``self._http`` (per side)."""
         raise NotImplementedError
+
+    def _wire(self, timeout: httpx.Timeout | None) -> None:
+        from generio._http.clients import build
+
+        self._http, self._low = build(
+            self._state.settings, timeout, self._pools, owner=self._owner, headers=self._headers
+        )
+        self._resources()
 
     def _derive(
         self,
@@ -108,9 +114,9 @@ class ClientBase:
             ConfigurationError: a bad ``timeout`` or ``max_retries``.
         """
         old = self._state.settings
-        retries = old.max_retries if max_retries is None else max_retries
-        if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
-            raise ConfigurationError(f"max_retries must be an integer >= 0, not {retries!r}.")
+        retries = check_count(
+            "max_retries", old.max_retries if max_retries is None else max_retries, 0
+        )
         new_timeout = old.timeout if isinstance(timeout, NotGiven) else check_timeout(timeout)
         settings = attrs.evolve(old, timeout=new_timeout, max_retries=retries)
         twin = copy.copy(self)
@@ -126,11 +132,10 @@ class ClientBase:
         base_url: str | None,
         key_lookup: KeyLookup | None,
         user: Any,
-        new_pools: Callable[[Any], Any],
         **options: Any,
     ) -> None:
         """Check the settings, open the pools and wire the client: both constructors' body."""
-        from generio._http.clients import effective_timeout
+        from generio._http.clients import effective_timeout, open_pools
         from generio._jobs.state import ClientState  # loaded with the first client
 
         if key_lookup is not None and not isinstance(key_lookup, KeyLookup):
@@ -138,7 +143,7 @@ class ClientBase:
         settings = resolve_settings(api_key, base_url, **options)
         self._state = ClientState(settings, lookup=key_lookup)
         self._headers = {}
-        self._pools = new_pools(user)
+        self._pools = open_pools(user, self._asynchronous)
         self._wire(effective_timeout(settings, options["timeout"], user))
 
     def __repr__(self) -> str:

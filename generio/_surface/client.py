@@ -76,14 +76,11 @@ class Generio(ClientBase):
         # Wrapped at once: from here on no frame holds the raw key (tracebacks with locals).
         key = Secret.wrap(api_key)
         del api_key
-        from generio._http.clients import new_sync_pools
-
         self._configure(
             key,
             base_url,
             key_lookup,
             http_client,
-            new_sync_pools,
             timeout=timeout,
             max_retries=max_retries,
             allow_insecure=allow_insecure,
@@ -92,13 +89,9 @@ class Generio(ClientBase):
             download_timeout=download_timeout,
         )
 
-    def _wire(self, timeout: httpx.Timeout | None) -> None:
+    def _resources(self) -> None:
         from generio._drivers.sync import SyncDriver  # loaded with the first client
-        from generio._http.clients import build_sync
 
-        self._http, self._low = build_sync(
-            self._state.settings, timeout, self._pools, owner=self._owner, headers=self._headers
-        )
         self._driver: SyncDriver = SyncDriver(self._http, self._state)
         self._templates = Templates(self._driver)
         self._flows = Flows(self._driver)

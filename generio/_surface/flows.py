@@ -105,7 +105,7 @@ class Flows:
         """
         from generio._jobs.calls import list_flows_job
 
-        return self._driver.drive(list_flows_job(self._state, state, sort_by, query=query))
+        return self._driver.drive(list_flows_job(self._state, state, sort_by, query))
 
     def upload_input(
         self,
