@@ -151,7 +151,7 @@ class AsyncDriver:
         extensions, seen = tags(
             effect.budget, limit_for(op, self.state.settings.max_download_bytes)
         )
-        with generio_errors(op, self.state.settings.api_key, seen):
+        with generio_errors(op, seen):
             request = op.raw_request(asynchronous=True)
             return read_answer(op, await self.http.request(**request, extensions=extensions))
 
@@ -167,7 +167,7 @@ class AsyncDriver:
         try:
             with (
                 past_deadline(effect.path, limits),
-                generio_errors(effect.op, self.state.settings.api_key, seen),
+                generio_errors(effect.op, seen),
             ):
                 stream = self.http.stream(
                     **effect.op.raw_request(asynchronous=True),

@@ -115,7 +115,7 @@ class SyncDriver:
         extensions, seen = tags(
             effect.budget, limit_for(op, self.state.settings.max_download_bytes)
         )
-        with generio_errors(op, self.state.settings.api_key, seen):
+        with generio_errors(op, seen):
             try:
                 response = self.http.request(**op.raw_request(), extensions=extensions)
             except RuntimeError:
@@ -134,7 +134,7 @@ class SyncDriver:
         timeout = limits.request_timeout(self.http.timeout)
         with (
             past_deadline(effect.path, limits),
-            generio_errors(effect.op, self.state.settings.api_key, seen),
+            generio_errors(effect.op, seen),
             self.http.stream(
                 **effect.op.raw_request(), timeout=timeout, extensions=extensions
             ) as answer,
