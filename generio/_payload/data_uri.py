@@ -10,7 +10,7 @@ from __future__ import annotations
 import binascii
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import BinaryIO, Protocol
 
 from generio._degrade import degraded
@@ -253,23 +253,23 @@ def encode(
 
 
 def _encode(item: Prepared) -> str:
-    """Encode what ``_payload/local.py`` read, checking it did not change size meanwhile."""
-    prefix = _prefix(item.mime_type)
-    total = encoded_length(item.size, item.mime_type)
-    if item.blob is not None:
-        view = memoryview(item.blob)
-        pieces: Iterable[bytes] = [prefix] + [
-            binascii.b2a_base64(view[start : start + _RAW_PIECE], newline=False)
-            for start in range(0, len(view), _RAW_PIECE)
-        ]
-    else:
-        pieces = (p for stream in item.open_raw() for p in _iter_encode(stream, prefix, _RAW_CHUNK))
-    joined = "".join([piece.decode("ascii") for piece in pieces])
-    if len(joined) != total:
+    return "".join([piece.decode("ascii") for piece in encode_checked(item, _RAW_PIECE)])
+
+
+def encode_checked(item: Prepared, chunk_size: int = _RAW_CHUNK) -> Iterator[bytes]:
+    """Yield the data URI of what ``local.py`` read; refuse content that changed size since."""
+    expected = encoded_length(item.size, item.mime_type)
+    done = 0
+    for stream in item.open_raw():
+        for piece in _iter_encode(stream, _prefix(item.mime_type), chunk_size):
+            done += len(piece)
+            if done > expected:
+                break
+            yield piece
+    if done != expected:
         raise InputError(
-            f"{item.label} changed size while it was read; encode it again once it is complete."
+            f"{item.label} changed size while it was read; try again once it is complete."
         )
-    return joined
 
 
 def decode(uri: str) -> tuple[str, bytes]:
