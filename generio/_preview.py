@@ -72,14 +72,6 @@ def _viewer_code() -> str:
     return code.replace("//# sourceMappingURL=model-viewer-umd.min.js.map", "")
 
 
-def _viewer_script() -> str:
-    code = _viewer_code()
-    if "<script" in code.lower() or "</script" in code.lower():  # cannot be inlined as is
-        encoded = base64.b64encode(code.encode()).decode()
-        return f'<script src="data:text/javascript;base64,{encoded}"></script>'
-    return f"<script>{code}</script>"
-
-
 _NOTEBOOK_STYLE = """
 .generio-preview { font: 14px/1.4 system-ui, sans-serif; }
 .generio-preview .gp-title { font-weight: 600; margin: 4px 0 8px; }
@@ -150,7 +142,7 @@ def _current_cell() -> tuple[str | None, str | None]:
 
 
 def _guarded(code: str) -> str:
-    """Wrap the viewer's UMD code: defined once per page, beside RequireJS too."""
+    """Wrap the viewer's UMD code: defined once per page or notebook, beside RequireJS too."""
     if "</script" in code.lower():  # cannot sit inside a <script> as it is
         raise ValueError("the viewer's code contains </script>")
     return (
@@ -233,7 +225,7 @@ def render_page(
     return (
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{html.escape(title)}</title><style>{_STYLE}</style>{_viewer_script()}</head>"
+        f"<title>{html.escape(title)}</title><style>{_STYLE}</style>{_guarded(_viewer_code())}</head>"
         f'<body><h1>{html.escape(title)}</h1><main class="models">\n{cards}\n</main>'
         f"<footer>Drag to orbit, scroll or pinch to zoom. Viewer: model-viewer {VIEWER_VERSION} "
         f"(Apache-2.0), bundled; this page needs no network.</footer>"
