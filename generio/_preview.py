@@ -91,35 +91,30 @@ _NOTEBOOK_STYLE = """
 """
 
 
-class _Ledger:
-    """Where this kernel last sent the viewer's code: a cell and the request that ran it."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.sent = False
-        self.cell: str | None = None
-        self.request: str | None = None
-
-    def needs_code(self) -> bool:
-        """Whether this display must carry the code; records it when it does."""
-        if "google.colab" in sys.modules:  # every output in a page of its own
-            return True
-        cell, request = _current_cell()
-        with self.lock:
-            rerun = cell is not None and cell == self.cell and request != self.request
-            if self.sent and not rerun:
-                return False
-            self.sent, self.cell, self.request = True, cell, request
-            return True
+_LOCK = threading.Lock()
+#: Where this kernel last sent the viewer's code: [(cell id, execute request id)], or [].
+_SENT: list[tuple[str | None, str | None]] = []
 
 
-_LEDGER = _Ledger()
+def _needs_code() -> bool:
+    """Whether this display must carry the viewer's code; records it when it does."""
+    if "google.colab" in sys.modules:  # every output in a page of its own
+        return True
+    cell, request = _current_cell()
+    with _LOCK:
+        last = _SENT[0] if _SENT else None
+        # Sent once per kernel, and again when the cell that carried it runs again.
+        rerun = last is not None and cell is not None and cell == last[0] and request != last[1]
+        if last is not None and not rerun:
+            return False
+        _SENT[:] = [(cell, request)]
+        return True
 
 
 def forget_viewer() -> None:
     """Send the code with the next display again, as after a kernel restart."""
-    with _LEDGER.lock:
-        _LEDGER.sent, _LEDGER.cell, _LEDGER.request = False, None, None
+    with _LOCK:
+        _SENT.clear()
 
 
 def _current_cell() -> tuple[str | None, str | None]:
@@ -154,7 +149,7 @@ def _guarded(code: str) -> str:
 
 def display_html(cards: str, title: str) -> str:
     """Return one Jupyter display: the cards, and the viewer's code when this one carries it."""
-    code = _guarded(_viewer_code()) if _LEDGER.needs_code() else ""
+    code = _guarded(_viewer_code()) if _needs_code() else ""
     return (
         f'<div class="generio-preview"><style>{_NOTEBOOK_STYLE}</style>{code}'
         f'<div class="gp-title">{html.escape(title)}</div>'

@@ -11,7 +11,7 @@ import binascii
 import os
 import re
 from collections.abc import Iterator
-from typing import BinaryIO, Protocol
+from typing import BinaryIO
 
 from generio._degrade import degraded
 from generio._errors import InputError
@@ -142,11 +142,7 @@ def encoded_length(size: int, mime_type: str) -> int:
     return len(_prefix(mime_type)) + 4 * ((size + 2) // 3)
 
 
-class _Reader(Protocol):
-    def read(self, size: int = -1, /) -> bytes: ...
-
-
-def _read_bytes(stream: _Reader, size: int) -> bytes:
+def _read_bytes(stream: BinaryIO, size: int) -> bytes:
     """``stream.read(size)``, refusing a text-mode stream with a message that says what to do."""
     data = stream.read(size)
     if isinstance(data, str):
@@ -154,7 +150,7 @@ def _read_bytes(stream: _Reader, size: int) -> bytes:
     return data
 
 
-def _raw_chunks(stream: _Reader, chunk_size: int) -> Iterator[memoryview | bytes]:
+def _raw_chunks(stream: BinaryIO, chunk_size: int) -> Iterator[memoryview | bytes]:
     """Yield the stream in chunks of exactly ``chunk_size`` bytes, the last one shorter."""
     readinto = getattr(stream, "readinto", None)
     if readinto is None:
@@ -180,7 +176,7 @@ def _raw_chunks(stream: _Reader, chunk_size: int) -> Iterator[memoryview | bytes
             return
 
 
-def _read_chunks(stream: _Reader, chunk_size: int) -> Iterator[bytes]:
+def _read_chunks(stream: BinaryIO, chunk_size: int) -> Iterator[bytes]:
     pending = bytearray()
     while True:
         data = _read_bytes(stream, chunk_size - len(pending))
@@ -218,7 +214,7 @@ def iter_encode(
     return _iter_encode(stream, _prefix(mime_type), chunk_size)
 
 
-def _iter_encode(stream: _Reader, prefix: bytes, chunk_size: int) -> Iterator[bytes]:
+def _iter_encode(stream: BinaryIO, prefix: bytes, chunk_size: int) -> Iterator[bytes]:
     yield prefix
     b2a = binascii.b2a_base64
     for chunk in _raw_chunks(stream, chunk_size):
@@ -288,14 +284,9 @@ def decode(uri: str) -> tuple[str, bytes]:
     mime = parse_header(uri)
     start = uri.index(",") + 1
     try:
-        return mime, _decode_base64_str(uri, start)
+        return mime, binascii.a2b_base64(uri[start:], strict_mode=True)
     except ValueError as exc:  # binascii.Error, non-ASCII text
         raise _base64_error(exc) from None
-
-
-def _decode_base64_str(text: str, start: int) -> bytes:
-    """Decode ``text[start:]`` strictly (``a2b_base64`` reads ASCII str directly)."""
-    return binascii.a2b_base64(text[start:], strict_mode=True)
 
 
 _BASE64_RULES = (
