@@ -22,20 +22,25 @@ VIEWER_VERSION = "4.4.0"
 INLINE_MAX_BYTES = 10 * 1024 * 1024
 GLB_MIME = "model/gltf-binary"
 
+# One look for notebook displays and pages (whose body carries the class).
 _STYLE = """
-body { font: 14px/1.4 system-ui, sans-serif; margin: 16px; color: #222; background: #fff; }
-h1 { font-size: 18px; margin: 0 0 12px; }
-.models { display: grid; grid-template-columns: repeat(auto-fill, minmax(420px, 1fr));
-  gap: 16px; }
-.card { border: 1px solid #ddd; border-radius: 8px; padding: 10px; }
-.card h2 { font-size: 15px; margin: 0 0 8px; overflow-wrap: anywhere; }
-model-viewer { width: 100%; height: 340px; background: #eef0f3; border-radius: 6px; }
-table { border-collapse: collapse; margin-top: 8px; width: 100%; }
-th { text-align: left; font-weight: 600; padding: 2px 12px 2px 0; white-space: nowrap;
+.generio-preview { font: 14px/1.4 system-ui, sans-serif; color: #222; }
+.generio-preview .gp-title { font-size: 16px; font-weight: 600; margin: 4px 0 10px; }
+.generio-preview .models { display: grid; gap: 12px;
+  grid-template-columns: repeat(auto-fill, minmax(380px, 1fr)); }
+.generio-preview .card { border: 1px solid #ddd; border-radius: 8px; padding: 8px; }
+.generio-preview .card h2 { font-size: 14px; margin: 0 0 6px; overflow-wrap: anywhere; }
+.generio-preview model-viewer { display: block; width: 100%; height: 320px;
+  background: #eef0f3; border-radius: 6px; }
+.generio-preview model-viewer:not(:defined)::before { display: block; padding: 12px;
+  color: #a00; content: "The 3D viewer is not on this page: it comes with the first model "
+  "shown in this kernel session. Run that cell again, or any cell showing a model after "
+  "restarting the kernel."; }
+.generio-preview table { border-collapse: collapse; margin-top: 6px; }
+.generio-preview th { text-align: left; font-weight: 600; padding: 1px 10px 1px 0;
   vertical-align: top; }
-td { padding: 2px 0; }
-.problem { color: #a00; }
-footer { margin-top: 16px; color: #777; font-size: 12px; }
+.generio-preview .problem { color: #a00; }
+.generio-preview footer { margin-top: 16px; color: #777; font-size: 12px; }
 """
 
 # Marks each viewer of the page or display once its model has loaded (tests look for it)
@@ -70,25 +75,6 @@ def _viewer_code() -> str:
     assets = resources.files("generio") / "_preview_assets"
     code = (assets / "model-viewer.min.js").read_text(encoding="utf-8")
     return code.replace("//# sourceMappingURL=model-viewer-umd.min.js.map", "")
-
-
-_NOTEBOOK_STYLE = """
-.generio-preview { font: 14px/1.4 system-ui, sans-serif; }
-.generio-preview .gp-title { font-weight: 600; margin: 4px 0 8px; }
-.generio-preview .models { display: grid; gap: 12px;
-  grid-template-columns: repeat(auto-fill, minmax(360px, 1fr)); }
-.generio-preview .card { border: 1px solid #ddd; border-radius: 8px; padding: 8px; }
-.generio-preview .card h2 { font-size: 14px; margin: 0 0 6px; overflow-wrap: anywhere; }
-.generio-preview model-viewer { display: block; width: 100%; height: 300px;
-  background: #eef0f3; border-radius: 6px; }
-.generio-preview model-viewer:not(:defined)::before { display: block; padding: 12px;
-  color: #a00; content: "The 3D viewer is not on this page: it comes with the first model "
-  "shown in this kernel session. Run that cell again, or any cell showing a model after "
-  "restarting the kernel."; }
-.generio-preview table { border-collapse: collapse; margin-top: 6px; }
-.generio-preview th { text-align: left; font-weight: 600; padding: 1px 10px 1px 0; }
-.generio-preview .problem { color: #a00; }
-"""
 
 
 _LOCK = threading.Lock()
@@ -151,7 +137,7 @@ def display_html(cards: str, title: str) -> str:
     """Return one Jupyter display: the cards, and the viewer's code when this one carries it."""
     code = _guarded(_viewer_code()) if _needs_code() else ""
     return (
-        f'<div class="generio-preview"><style>{_NOTEBOOK_STYLE}</style>{code}'
+        f'<div class="generio-preview"><style>{_STYLE}</style>{code}'
         f'<div class="gp-title">{html.escape(title)}</div>'
         f'<div class="models">{cards}</div><script>{_WATCH}</script></div>'
     )
@@ -221,7 +207,8 @@ def render_page(
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{html.escape(title)}</title><style>{_STYLE}</style>{_guarded(_viewer_code())}</head>"
-        f'<body><h1>{html.escape(title)}</h1><main class="models">\n{cards}\n</main>'
+        f'<body class="generio-preview" style="margin: 16px; background: #fff">'
+        f'<h1 class="gp-title">{html.escape(title)}</h1><main class="models">\n{cards}\n</main>'
         f"<footer>Drag to orbit, scroll or pinch to zoom. Viewer: model-viewer {VIEWER_VERSION} "
         f"(Apache-2.0), bundled; this page needs no network.</footer>"
         f"<script>{_WATCH}</script></body></html>\n"
