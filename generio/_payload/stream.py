@@ -29,11 +29,9 @@ class BodyDecoder:
         self._raw_type: str | None = None
         # Without a telling Content-Type the body's first bytes say JSON or raw, and what type.
         self._undecided: bytes | None = b"" if kind in ("", OCTETS) else None
-        if self._undecided is not None:
-            pass
-        elif kind.endswith(_JSON_SUFFIXES):
+        if self._undecided is None and kind.endswith(_JSON_SUFFIXES):
             self._start_json()
-        else:
+        elif self._undecided is None:
             self._raw_type = kind
 
     def start(self) -> None:
