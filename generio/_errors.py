@@ -353,3 +353,21 @@ class MissingExtraError(GenerioError, ImportError):
             f"once generio is on PyPI: pip install 'generio[{extra}]'."
         )
         self.name = missing
+
+
+#: What each extra brings (the top-level modules to look for).
+CLI_MODULES = ("typer", "rich")
+EMULATOR_MODULES = ("fastapi", "uvicorn", "starlette", "pydantic")
+
+
+def require_extra(feature: str, extra: str, modules: tuple[str, ...]) -> None:
+    """Raise :class:`MissingExtraError` unless every module of the extra can be imported."""
+    import importlib.util  # not with the client: only the CLI and the emulator ask
+
+    for module in modules:
+        try:
+            missing = importlib.util.find_spec(module) is None
+        except (ImportError, ValueError):  # a parent that fails to import, a None in sys.modules
+            missing = True
+        if missing:
+            raise MissingExtraError(feature, extra, module)
