@@ -15,7 +15,7 @@ from typing import BinaryIO
 
 from generio._degrade import degraded
 from generio._errors import InputError
-from generio._payload.local import Prepared, read_local
+from generio._payload.local import Prepared, read_binary, read_local
 from generio._payload.mime import normalize
 
 __all__ = [
@@ -142,14 +142,6 @@ def encoded_length(size: int, mime_type: str) -> int:
     return len(_prefix(mime_type)) + 4 * ((size + 2) // 3)
 
 
-def _read_bytes(stream: BinaryIO, size: int) -> bytes:
-    """``stream.read(size)``, refusing a text-mode stream with a message that says what to do."""
-    data = stream.read(size)
-    if isinstance(data, str):
-        raise InputError("the stream gives text, not bytes; open the file in binary mode 'rb'")
-    return data
-
-
 def _raw_chunks(stream: BinaryIO, chunk_size: int) -> Iterator[memoryview | bytes]:
     """Yield the stream in chunks of exactly ``chunk_size`` bytes, the last one shorter."""
     readinto = getattr(stream, "readinto", None)
@@ -179,7 +171,7 @@ def _raw_chunks(stream: BinaryIO, chunk_size: int) -> Iterator[memoryview | byte
 def _read_chunks(stream: BinaryIO, chunk_size: int) -> Iterator[bytes]:
     pending = bytearray()
     while True:
-        data = _read_bytes(stream, chunk_size - len(pending))
+        data = read_binary(stream, "the stream", chunk_size - len(pending))
         if not data:
             break
         pending += data

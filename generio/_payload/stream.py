@@ -25,7 +25,7 @@ class BodyDecoder:
         self._on_data = on_data
         self.mime_type: str | None = None
         self._extractor: _extract.DataFieldExtractor | None = None
-        kind = content_type.split(";")[0].strip().lower()
+        kind = _mime.normalize(content_type)
         self._raw_type: str | None = None
         # Without a telling Content-Type the body's first bytes say JSON or raw, and what type.
         self._undecided: bytes | None = b"" if kind in ("", OCTETS) else None

@@ -11,6 +11,7 @@ import attrs
 from generio._degrade import degraded
 from generio._payload.data_uri import repair_misprint
 from generio._payload.marker import ABSENT, marker_of, public_additional
+from generio._payload.mime import normalize
 from generio._payload.models import Asset, Flow, Template, mime_of_payload
 
 T = TypeVar("T")
@@ -216,7 +217,7 @@ def _declared_mime(data: Mapping[str, Any]) -> str | None:
     for name in _MIME_FIELDS:
         value = _text(data.get(name))
         if value and "/" in value and len(value) <= 255 and value.isprintable():
-            return value.split(";")[0].strip().lower()
+            return normalize(value)
     return None
 
 
