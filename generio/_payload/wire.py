@@ -35,9 +35,8 @@ def _pick(data: Mapping[str, Any], names: Sequence[str], kind: str) -> Any:
 
 
 def _object(body: object, kind: str) -> Mapping[str, Any]:
-    if type(body) is dict:  # what json.loads makes: no ABC check for it
-        return body
-    if not isinstance(body, Mapping):
+    # A dict (what json.loads makes) skips the ABC check.
+    if type(body) is not dict and not isinstance(body, Mapping):
         raise TypeError(f"a {kind} is a JSON object, not {type(body).__name__}")
     return body
 
