@@ -58,13 +58,9 @@ def as_sources(inputs: object) -> list[Source]:
     """One input or a sequence of them, each checked and unwrapped (None is no input)."""
     if inputs is None:
         return []
-    if (
-        isinstance(inputs, Iterable)
-        and not isinstance(inputs, _SINGLE)
-        and not hasattr(inputs, "read")
-    ):
-        return [source_of(item) for item in inputs]
-    return [source_of(inputs)]
+    if isinstance(inputs, _SINGLE) or hasattr(inputs, "read") or not isinstance(inputs, Iterable):
+        return [source_of(inputs)]
+    return [source_of(item) for item in inputs]
 
 
 def _not_utf8(text: str) -> str | None:
