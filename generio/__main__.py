@@ -34,8 +34,7 @@ def main(argv: list[str] | None = None, *, sigint: Handler = None) -> int:
 
 
 def _main(args: list[str], sigint: Handler) -> int:
-    from generio._errors import MissingExtraError
-    from generio._extras import CLI_MODULES
+    from generio._errors import CLI_MODULES, MissingExtraError
 
     try:
         from generio._cli import app

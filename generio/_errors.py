@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import errno as _errno
 import os
-import types
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -18,32 +17,15 @@ import attrs
 from generio._secret import hide_secrets
 from generio._version import wheel_path
 
-_DESCRIPTORS = (types.MemberDescriptorType, types.GetSetDescriptorType)
-_PLAIN = (BaseException, Exception, object)
-
-
-def _native_fields(error: BaseException) -> dict[str, Any]:
-    """Return the fields a built-in base keeps outside ``__dict__`` (``errno``, ...)."""
-    found: dict[str, Any] = {}
-    for klass in type(error).__mro__:
-        if klass.__module__ != "builtins" or klass in _PLAIN:
-            continue
-        for name, descriptor in vars(klass).items():
-            if name.startswith("__") or not isinstance(descriptor, _DESCRIPTORS):
-                continue
-            try:
-                value = getattr(error, name)
-            except AttributeError:  # a field never set (OSError.characters_written)
-                continue
-            if value is not None:  # unset: restoring None would change str() of an OSError
-                found.setdefault(name, value)
-    return found
+#: What built-in bases (OSError, ImportError) keep outside ``__dict__``.
+_NATIVE = ("errno", "strerror", "filename", "name")
 
 
 def reduce_error(error: BaseException) -> tuple[Any, ...]:
     """Pickle ``error`` as its class, args, native fields and instance attributes."""
-    state = dict(getattr(error, "__dict__", {}))
-    return (restore_error, (type(error), error.args, _native_fields(error), state))
+    # An unset field is left out: restoring None would change str() of an OSError.
+    native = {n: v for n in _NATIVE if (v := getattr(error, n, None)) is not None}
+    return (restore_error, (type(error), error.args, native, dict(error.__dict__)))
 
 
 def restore_error(
@@ -53,10 +35,7 @@ def restore_error(
     error = cls.__new__(cls, *args)
     error.args = args
     for name, value in native.items():
-        try:
-            setattr(error, name, value)
-        except (AttributeError, TypeError):  # read-only in this Python version
-            continue
+        setattr(error, name, value)
     error.__dict__.update(state)
     return error
 
@@ -374,3 +353,21 @@ class MissingExtraError(GenerioError, ImportError):
             f"once generio is on PyPI: pip install 'generio[{extra}]'."
         )
         self.name = missing
+
+
+#: What each extra brings (the top-level modules to look for).
+CLI_MODULES = ("typer", "rich")
+EMULATOR_MODULES = ("fastapi", "uvicorn", "starlette", "pydantic")
+
+
+def require_extra(feature: str, extra: str, modules: tuple[str, ...]) -> None:
+    """Raise :class:`MissingExtraError` unless every module of the extra can be imported."""
+    import importlib.util  # not with the client: only the CLI and the emulator ask
+
+    for module in modules:
+        try:
+            missing = importlib.util.find_spec(module) is None
+        except (ImportError, ValueError):  # a parent that fails to import, a None in sys.modules
+            missing = True
+        if missing:
+            raise MissingExtraError(feature, extra, module)

@@ -22,20 +22,25 @@ VIEWER_VERSION = "4.4.0"
 INLINE_MAX_BYTES = 10 * 1024 * 1024
 GLB_MIME = "model/gltf-binary"
 
+# One look for notebook displays and pages (whose body carries the class).
 _STYLE = """
-body { font: 14px/1.4 system-ui, sans-serif; margin: 16px; color: #222; background: #fff; }
-h1 { font-size: 18px; margin: 0 0 12px; }
-.models { display: grid; grid-template-columns: repeat(auto-fill, minmax(420px, 1fr));
-  gap: 16px; }
-.card { border: 1px solid #ddd; border-radius: 8px; padding: 10px; }
-.card h2 { font-size: 15px; margin: 0 0 8px; overflow-wrap: anywhere; }
-model-viewer { width: 100%; height: 340px; background: #eef0f3; border-radius: 6px; }
-table { border-collapse: collapse; margin-top: 8px; width: 100%; }
-th { text-align: left; font-weight: 600; padding: 2px 12px 2px 0; white-space: nowrap;
+.generio-preview { font: 14px/1.4 system-ui, sans-serif; color: #222; }
+.generio-preview .gp-title { font-size: 16px; font-weight: 600; margin: 4px 0 10px; }
+.generio-preview .models { display: grid; gap: 12px;
+  grid-template-columns: repeat(auto-fill, minmax(380px, 1fr)); }
+.generio-preview .card { border: 1px solid #ddd; border-radius: 8px; padding: 8px; }
+.generio-preview .card h2 { font-size: 14px; margin: 0 0 6px; overflow-wrap: anywhere; }
+.generio-preview model-viewer { display: block; width: 100%; height: 320px;
+  background: #eef0f3; border-radius: 6px; }
+.generio-preview model-viewer:not(:defined)::before { display: block; padding: 12px;
+  color: #a00; content: "The 3D viewer is not on this page: it comes with the first model "
+  "shown in this kernel session. Run that cell again, or any cell showing a model after "
+  "restarting the kernel."; }
+.generio-preview table { border-collapse: collapse; margin-top: 6px; }
+.generio-preview th { text-align: left; font-weight: 600; padding: 1px 10px 1px 0;
   vertical-align: top; }
-td { padding: 2px 0; }
-.problem { color: #a00; }
-footer { margin-top: 16px; color: #777; font-size: 12px; }
+.generio-preview .problem { color: #a00; }
+.generio-preview footer { margin-top: 16px; color: #777; font-size: 12px; }
 """
 
 # Marks each viewer of the page or display once its model has loaded (tests look for it)
@@ -72,62 +77,30 @@ def _viewer_code() -> str:
     return code.replace("//# sourceMappingURL=model-viewer-umd.min.js.map", "")
 
 
-def _viewer_script() -> str:
-    code = _viewer_code()
-    if "<script" in code.lower() or "</script" in code.lower():  # cannot be inlined as is
-        encoded = base64.b64encode(code.encode()).decode()
-        return f'<script src="data:text/javascript;base64,{encoded}"></script>'
-    return f"<script>{code}</script>"
+_LOCK = threading.Lock()
+#: Where this kernel last sent the viewer's code: [(cell id, execute request id)], or [].
+_SENT: list[tuple[str | None, str | None]] = []
 
 
-_NOTEBOOK_STYLE = """
-.generio-preview { font: 14px/1.4 system-ui, sans-serif; }
-.generio-preview .gp-title { font-weight: 600; margin: 4px 0 8px; }
-.generio-preview .models { display: grid; gap: 12px;
-  grid-template-columns: repeat(auto-fill, minmax(360px, 1fr)); }
-.generio-preview .card { border: 1px solid #ddd; border-radius: 8px; padding: 8px; }
-.generio-preview .card h2 { font-size: 14px; margin: 0 0 6px; overflow-wrap: anywhere; }
-.generio-preview model-viewer { display: block; width: 100%; height: 300px;
-  background: #eef0f3; border-radius: 6px; }
-.generio-preview model-viewer:not(:defined)::before { display: block; padding: 12px;
-  color: #a00; content: "The 3D viewer is not on this page: it comes with the first model "
-  "shown in this kernel session. Run that cell again, or any cell showing a model after "
-  "restarting the kernel."; }
-.generio-preview table { border-collapse: collapse; margin-top: 6px; }
-.generio-preview th { text-align: left; font-weight: 600; padding: 1px 10px 1px 0; }
-.generio-preview .problem { color: #a00; }
-"""
-
-
-class _Ledger:
-    """Where this kernel last sent the viewer's code: a cell and the request that ran it."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.sent = False
-        self.cell: str | None = None
-        self.request: str | None = None
-
-    def needs_code(self) -> bool:
-        """Whether this display must carry the code; records it when it does."""
-        if "google.colab" in sys.modules:  # every output in a page of its own
-            return True
-        cell, request = _current_cell()
-        with self.lock:
-            rerun = cell is not None and cell == self.cell and request != self.request
-            if self.sent and not rerun:
-                return False
-            self.sent, self.cell, self.request = True, cell, request
-            return True
-
-
-_LEDGER = _Ledger()
+def _needs_code() -> bool:
+    """Whether this display must carry the viewer's code; records it when it does."""
+    if "google.colab" in sys.modules:  # every output in a page of its own
+        return True
+    cell, request = _current_cell()
+    with _LOCK:
+        last = _SENT[0] if _SENT else None
+        # Sent once per kernel, and again when the cell that carried it runs again.
+        rerun = last is not None and cell is not None and cell == last[0] and request != last[1]
+        if last is not None and not rerun:
+            return False
+        _SENT[:] = [(cell, request)]
+        return True
 
 
 def forget_viewer() -> None:
     """Send the code with the next display again, as after a kernel restart."""
-    with _LEDGER.lock:
-        _LEDGER.sent, _LEDGER.cell, _LEDGER.request = False, None, None
+    with _LOCK:
+        _SENT.clear()
 
 
 def _current_cell() -> tuple[str | None, str | None]:
@@ -150,7 +123,7 @@ def _current_cell() -> tuple[str | None, str | None]:
 
 
 def _guarded(code: str) -> str:
-    """Wrap the viewer's UMD code: defined once per page, beside RequireJS too."""
+    """Wrap the viewer's UMD code: defined once per page or notebook, beside RequireJS too."""
     if "</script" in code.lower():  # cannot sit inside a <script> as it is
         raise ValueError("the viewer's code contains </script>")
     return (
@@ -162,9 +135,9 @@ def _guarded(code: str) -> str:
 
 def display_html(cards: str, title: str) -> str:
     """Return one Jupyter display: the cards, and the viewer's code when this one carries it."""
-    code = _guarded(_viewer_code()) if _LEDGER.needs_code() else ""
+    code = _guarded(_viewer_code()) if _needs_code() else ""
     return (
-        f'<div class="generio-preview"><style>{_NOTEBOOK_STYLE}</style>{code}'
+        f'<div class="generio-preview"><style>{_STYLE}</style>{code}'
         f'<div class="gp-title">{html.escape(title)}</div>'
         f'<div class="models">{cards}</div><script>{_WATCH}</script></div>'
     )
@@ -233,8 +206,9 @@ def render_page(
     return (
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{html.escape(title)}</title><style>{_STYLE}</style>{_viewer_script()}</head>"
-        f'<body><h1>{html.escape(title)}</h1><main class="models">\n{cards}\n</main>'
+        f"<title>{html.escape(title)}</title><style>{_STYLE}</style>{_guarded(_viewer_code())}</head>"
+        f'<body class="generio-preview" style="margin: 16px; background: #fff">'
+        f'<h1 class="gp-title">{html.escape(title)}</h1><main class="models">\n{cards}\n</main>'
         f"<footer>Drag to orbit, scroll or pinch to zoom. Viewer: model-viewer {VIEWER_VERSION} "
         f"(Apache-2.0), bundled; this page needs no network.</footer>"
         f"<script>{_WATCH}</script></body></html>\n"

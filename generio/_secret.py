@@ -10,7 +10,6 @@ import os
 import re
 import threading
 import weakref
-from contextvars import ContextVar, Token
 from typing import Final
 from urllib.parse import quote, quote_plus, unquote, urlsplit
 
@@ -104,7 +103,6 @@ def _lower_hex(quoted: str) -> str:
     return parts[0] + "".join("%" + p[:2].lower() + p[2:] for p in parts[1:])
 
 
-_SECRETS: ContextVar[tuple[Secret, ...]] = ContextVar("generio_secrets", default=())
 #: Every secret alive in the process (a client's key, proxy credentials): hidden everywhere.
 #: Keyed by id: equal secrets are distinct entries, each dropped when it dies.
 _LIVE: weakref.WeakValueDictionary[int, Secret] = weakref.WeakValueDictionary()
@@ -121,36 +119,11 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_renew_lock)
 
 
-class _Hiding:
-    """The block of :func:`hiding`: a class, not a generator, as it wraps every request."""
-
-    __slots__ = ("_secret", "_token")
-
-    def __init__(self, secret: Secret | None) -> None:
-        self._secret = secret
-        self._token: Token[tuple[Secret, ...]] | None = None
-
-    def __enter__(self) -> None:
-        secret = self._secret
-        if secret is not None and secret.forms():
-            self._token = _SECRETS.set((*_SECRETS.get(), secret))
-
-    def __exit__(self, *_: object) -> None:
-        token, self._token = self._token, None
-        if token is not None:
-            _SECRETS.reset(token)
-
-
-def hiding(secret: Secret | None) -> _Hiding:
-    """While the block runs, text from the service shows ``***`` wherever ``secret`` was."""
-    return _Hiding(secret)
-
-
 def hide_secrets(text: str) -> str:
     """Return ``text`` with every secret, and whatever looks like a credential, as ``***``."""
     with _LOCK:
         live = list(_LIVE.values())
-    forms = {form for secret in (*_SECRETS.get(), *live) for form in secret.forms()}
+    forms = {form for secret in live for form in secret.forms()}
     # Longest first, across secrets: "user:password" before the password alone.
     for form in sorted(forms, key=len, reverse=True):
         if form in text:

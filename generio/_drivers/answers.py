@@ -19,7 +19,7 @@ from generio._http.bounded import content_limit, too_many
 from generio._http.sending import tags
 from generio._payload.error_body import error_from_response
 from generio._payload.json_bounds import MAX_JSON_VALUES, MAX_PAGE_ENTRIES, too_many_values
-from generio._secret import Secret, hide_secrets, hiding
+from generio._secret import hide_secrets
 
 if TYPE_CHECKING:  # the operations load the generated client: with the first request
     from generio._http.operations import Operation
@@ -93,28 +93,24 @@ class _Errors:
     A class, not a generator, as it wraps every request.
     """
 
-    __slots__ = ("_hiding", "_op", "_seen")
+    __slots__ = ("_op", "_seen")
 
-    def __init__(self, op: Operation[Any], secret: Secret, seen: list[httpx.Response]) -> None:
+    def __init__(self, op: Operation[Any], seen: list[httpx.Response]) -> None:
         self._op = op
         self._seen = seen
-        self._hiding = hiding(secret)
 
     def __enter__(self) -> None:
-        self._hiding.__enter__()
+        pass
 
     def __exit__(self, kind: object, exc: BaseException | None, _: object) -> None:
-        try:
-            if exc is None or isinstance(exc, GenerioError):
-                return
-            op, seen = self._op, self._seen
-            if isinstance(exc, httpx.RequestError | httpx.StreamError):
-                raise connection_error(op, exc) from scrubbed(exc)
-            if isinstance(exc, _UNREADABLE) and seen and _was_read(seen[-1]):
-                raise _unparseable(op, seen[-1]) from scrubbed(exc)
-            # Anything else is not a failure to parse an answer: a bug that must stay visible.
-        finally:
-            self._hiding.__exit__()
+        if exc is None or isinstance(exc, GenerioError):
+            return
+        op, seen = self._op, self._seen
+        if isinstance(exc, httpx.RequestError | httpx.StreamError):
+            raise connection_error(op, exc) from scrubbed(exc)
+        if isinstance(exc, _UNREADABLE) and seen and _was_read(seen[-1]):
+            raise _unparseable(op, seen[-1]) from scrubbed(exc)
+        # Anything else is not a failure to parse an answer: a bug that must stay visible.
 
 
 def guarded(
@@ -123,7 +119,7 @@ def guarded(
     """Return one request's ``extensions`` and the block that turns its failures into ours."""
     limit = content_limit(settings.max_download_bytes) if op.carries_data else None
     extensions, seen = tags(budget, limit)
-    return extensions, _Errors(op, settings.api_key, seen)
+    return extensions, _Errors(op, seen)
 
 
 def _parsed(read: Callable[[], T]) -> T:

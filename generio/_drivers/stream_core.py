@@ -31,7 +31,6 @@ from generio._http.sending import tags
 from generio._jobs.flow_errors import name_flow, while_collecting
 from generio._jobs.retries import Patience, ride_out
 from generio._jobs.state import ClientState
-from generio._secret import hiding
 
 _ADVICE = " What to do: "
 _WEB = (
@@ -86,8 +85,7 @@ class StreamCore:
     def begin(self, response: httpx.Response) -> None:
         """Take an answer's head (its body read if it is an error)."""
         assert self._limits is not None  # noqa: S101 - set by the first request
-        with hiding(self._state.settings.api_key):
-            check_status(self.op, response)
+        check_status(self.op, response)
         self._pending.clear()
         content_type = response.headers.get("content-type", "")
         self._content = Content(
@@ -156,8 +154,7 @@ class StreamCore:
         if isinstance(exc, GenerioError):
             error = exc
         elif isinstance(exc, httpx.RequestError | httpx.StreamError):
-            with hiding(self._state.settings.api_key):
-                error = connection_error(self.op, exc)
+            error = connection_error(self.op, exc)
             error.__cause__ = scrubbed(exc)
         else:
             raise exc  # a bug, not a failure of the service: it must stay visible

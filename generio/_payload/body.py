@@ -54,17 +54,7 @@ def _wire(item: Prepared) -> Iterator[bytes]:
         yield b'"'
         return
     yield b'"'
-    expected = _data_uri.encoded_length(item.size, item.mime_type)
-    sent = 0
-    for stream in item.open_raw():
-        for chunk in _data_uri.iter_encode(stream, item.mime_type, chunk_size=_CHUNK):
-            sent += len(chunk)
-            if sent > expected:
-                break
-            yield chunk
-    if sent != expected:
-        # The declared Content-Length would be wrong; better to stop than to send garbage.
-        raise InputError(f"{item.label} changed size while it was being sent; send it again.")
+    yield from _data_uri.encode_checked(item, _CHUNK)
     yield b'"'
 
 

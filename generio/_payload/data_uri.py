@@ -10,12 +10,12 @@ from __future__ import annotations
 import binascii
 import os
 import re
-from collections.abc import Iterable, Iterator
-from typing import BinaryIO, Protocol
+from collections.abc import Iterator
+from typing import BinaryIO
 
 from generio._degrade import degraded
 from generio._errors import InputError
-from generio._payload.local import Prepared, read_local
+from generio._payload.local import Prepared, read_binary, read_local
 from generio._payload.mime import normalize
 
 __all__ = [
@@ -142,19 +142,7 @@ def encoded_length(size: int, mime_type: str) -> int:
     return len(_prefix(mime_type)) + 4 * ((size + 2) // 3)
 
 
-class _Reader(Protocol):
-    def read(self, size: int = -1, /) -> bytes: ...
-
-
-def _read_bytes(stream: _Reader, size: int) -> bytes:
-    """``stream.read(size)``, refusing a text-mode stream with a message that says what to do."""
-    data = stream.read(size)
-    if isinstance(data, str):
-        raise InputError("the stream gives text, not bytes; open the file in binary mode 'rb'")
-    return data
-
-
-def _raw_chunks(stream: _Reader, chunk_size: int) -> Iterator[memoryview | bytes]:
+def _raw_chunks(stream: BinaryIO, chunk_size: int) -> Iterator[memoryview | bytes]:
     """Yield the stream in chunks of exactly ``chunk_size`` bytes, the last one shorter."""
     readinto = getattr(stream, "readinto", None)
     if readinto is None:
@@ -180,10 +168,10 @@ def _raw_chunks(stream: _Reader, chunk_size: int) -> Iterator[memoryview | bytes
             return
 
 
-def _read_chunks(stream: _Reader, chunk_size: int) -> Iterator[bytes]:
+def _read_chunks(stream: BinaryIO, chunk_size: int) -> Iterator[bytes]:
     pending = bytearray()
     while True:
-        data = _read_bytes(stream, chunk_size - len(pending))
+        data = read_binary(stream, "the stream", chunk_size - len(pending))
         if not data:
             break
         pending += data
@@ -218,7 +206,7 @@ def iter_encode(
     return _iter_encode(stream, _prefix(mime_type), chunk_size)
 
 
-def _iter_encode(stream: _Reader, prefix: bytes, chunk_size: int) -> Iterator[bytes]:
+def _iter_encode(stream: BinaryIO, prefix: bytes, chunk_size: int) -> Iterator[bytes]:
     yield prefix
     b2a = binascii.b2a_base64
     for chunk in _raw_chunks(stream, chunk_size):
@@ -253,23 +241,23 @@ def encode(
 
 
 def _encode(item: Prepared) -> str:
-    """Encode what ``_payload/local.py`` read, checking it did not change size meanwhile."""
-    prefix = _prefix(item.mime_type)
-    total = encoded_length(item.size, item.mime_type)
-    if item.blob is not None:
-        view = memoryview(item.blob)
-        pieces: Iterable[bytes] = [prefix] + [
-            binascii.b2a_base64(view[start : start + _RAW_PIECE], newline=False)
-            for start in range(0, len(view), _RAW_PIECE)
-        ]
-    else:
-        pieces = (p for stream in item.open_raw() for p in _iter_encode(stream, prefix, _RAW_CHUNK))
-    joined = "".join([piece.decode("ascii") for piece in pieces])
-    if len(joined) != total:
+    return "".join([piece.decode("ascii") for piece in encode_checked(item, _RAW_PIECE)])
+
+
+def encode_checked(item: Prepared, chunk_size: int = _RAW_CHUNK) -> Iterator[bytes]:
+    """Yield the data URI of what ``local.py`` read; refuse content that changed size since."""
+    expected = encoded_length(item.size, item.mime_type)
+    done = 0
+    for stream in item.open_raw():
+        for piece in _iter_encode(stream, _prefix(item.mime_type), chunk_size):
+            done += len(piece)
+            if done > expected:
+                break
+            yield piece
+    if done != expected:
         raise InputError(
-            f"{item.label} changed size while it was read; encode it again once it is complete."
+            f"{item.label} changed size while it was read; try again once it is complete."
         )
-    return joined
 
 
 def decode(uri: str) -> tuple[str, bytes]:
@@ -288,14 +276,9 @@ def decode(uri: str) -> tuple[str, bytes]:
     mime = parse_header(uri)
     start = uri.index(",") + 1
     try:
-        return mime, _decode_base64_str(uri, start)
+        return mime, binascii.a2b_base64(uri[start:], strict_mode=True)
     except ValueError as exc:  # binascii.Error, non-ASCII text
         raise _base64_error(exc) from None
-
-
-def _decode_base64_str(text: str, start: int) -> bytes:
-    """Decode ``text[start:]`` strictly (``a2b_base64`` reads ASCII str directly)."""
-    return binascii.a2b_base64(text[start:], strict_mode=True)
 
 
 _BASE64_RULES = (

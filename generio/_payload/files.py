@@ -12,15 +12,12 @@ import hashlib
 import os
 import re
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
 from generio._errors import InputError, OutputSaveError
 
-#: What every part's name carries: generio wrote it.
-PART_MARK = ".generio"
-PART_SUFFIX = ".part"
 #: Characters of the file's name kept in its part's name (every file system allows 255).
 _NAME_KEPT = 120
 #: Part names tried for one file: the writers of one file at the same moment, at most.
@@ -32,10 +29,10 @@ except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
 
-def part_name(filename: str, slot: int = 1) -> str:
-    """Return the name of the part of ``filename`` (``slot`` > 1: another writer's)."""
-    extra = "" if slot == 1 else f"-{slot}"
-    return f".{filename[:_NAME_KEPT]}{PART_MARK}{extra}{PART_SUFFIX}"
+def _part(directory: Path, filename: str, tag: int | str) -> Path:
+    """Return the part of ``filename``: tag 1 the first writer's, 2+ others', a token a scratch."""
+    extra = "" if tag == 1 else f"-{tag}"
+    return directory / f".{filename[:_NAME_KEPT]}.generio{extra}.part"
 
 
 def _try_lock(fd: int) -> bool | None:
@@ -75,27 +72,18 @@ def _remove_if_stale(part: Path) -> bool:
         os.close(fd)
 
 
-def remove_stale_parts(directory: Path, filename: str) -> list[Path]:
-    """Remove the stale parts of ``filename`` in ``directory``; return those removed."""
-    removed: list[Path] = []
-    for slot in range(1, _SLOTS + 1):
-        part = directory / part_name(filename, slot)
-        if not os.path.lexists(part):
-            break
-        if _remove_if_stale(part):
-            removed.append(part)
-    return removed
-
-
 def open_part(directory: Path, filename: str, flags: int) -> tuple[int, Path]:
     """Create and lock the part of ``filename``, stale parts of it removed first."""
-    remove_stale_parts(directory, filename)
-    scratch = directory / f".{filename[:_NAME_KEPT]}{PART_MARK}-{secrets.token_hex(4)}{PART_SUFFIX}"
+    for slot in range(1, _SLOTS + 1):
+        if not os.path.lexists(_part(directory, filename, slot)):
+            break
+        _remove_if_stale(_part(directory, filename, slot))
+    scratch = _part(directory, filename, secrets.token_hex(4))
     fd = os.open(scratch, flags, 0o666)
     try:
         _try_lock(fd)  # before the part has its name: no one ever sees it unlocked
         for slot in range(1, _SLOTS + 1):
-            part = directory / part_name(filename, slot)
+            part = _part(directory, filename, slot)
             try:
                 os.link(scratch, part)
             except FileExistsError:
@@ -160,18 +148,6 @@ def safe_filename(asset_id: str, extension: str, *, taken: set[str] | None = Non
     return name
 
 
-def _open_temporary(
-    directory: Path, filename: str, failed: Callable[[OSError, Path], OutputSaveError]
-) -> tuple[int, Path]:
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
-    for extra in ("O_BINARY", "O_NOFOLLOW", "O_CLOEXEC"):
-        flags |= getattr(os, extra, 0)
-    try:
-        return open_part(directory, filename, flags)
-    except OSError as exc:
-        raise failed(exc, directory) from None
-
-
 def sync_directory(directory: Path) -> None:
     """Make the rename itself durable (POSIX); best effort, as some file systems refuse."""
     if os.name != "posix":
@@ -225,7 +201,13 @@ def atomic_writer(
         )
     if target.is_dir():
         raise InputError(f"cannot write {str(target)!r}: a directory has that name.")
-    fd, temporary = _open_temporary(root, filename, failed)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
+    for extra in ("O_BINARY", "O_NOFOLLOW", "O_CLOEXEC"):
+        flags |= getattr(os, extra, 0)
+    try:
+        fd, temporary = open_part(root, filename, flags)
+    except OSError as exc:
+        raise failed(exc, root) from None
     stream = open_stream(fd)
     try:
         yield stream

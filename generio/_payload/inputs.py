@@ -16,7 +16,7 @@ from generio._payload.models import PROMPT_MIME, Asset, Template, mime_of_payloa
 
 #: The keys of an input given in the API's own shape.
 INPUT_KEYS = frozenset({"data", "additional"})
-_SINGLE = (str, bytes, bytearray, memoryview, os.PathLike, Asset, Mapping)
+_SINGLE = (str, bytes, bytearray, memoryview, os.PathLike, Asset, Mapping, Set)
 
 
 @attrs.frozen
@@ -58,11 +58,9 @@ def as_sources(inputs: object) -> list[Source]:
     """One input or a sequence of them, each checked and unwrapped (None is no input)."""
     if inputs is None:
         return []
-    if isinstance(inputs, _SINGLE) or hasattr(inputs, "read") or isinstance(inputs, Set):
+    if isinstance(inputs, _SINGLE) or hasattr(inputs, "read") or not isinstance(inputs, Iterable):
         return [source_of(inputs)]
-    if isinstance(inputs, Iterable):
-        return [source_of(item) for item in inputs]
-    return [source_of(inputs)]
+    return [source_of(item) for item in inputs]
 
 
 def _not_utf8(text: str) -> str | None:

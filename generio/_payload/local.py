@@ -86,7 +86,8 @@ def _from_bytes(data: bytes, explicit: str | None, additional: Any, label: str =
     return Prepared(mime, label, additional, blob=data, size=len(data))
 
 
-def _read_binary(stream: IO[bytes], label: str, size: int = -1) -> bytes:
+def read_binary(stream: IO[bytes], label: str, size: int = -1) -> bytes:
+    """``stream.read(size)``, refusing a text-mode stream with what to do."""
     data = stream.read(size)
     if not isinstance(data, bytes | bytearray):
         raise InputError(f"{label} is not open in binary mode; open it with 'rb'.")
@@ -103,12 +104,12 @@ def _from_stream(stream: IO[bytes], explicit: str | None, additional: Any) -> Pr
         seekable = getattr(stream, "seekable", None)
         if not callable(seekable) or not seekable():
             # Without seek a retry could not send it again: read it once, keep the bytes.
-            chunks = iter(lambda: _read_binary(stream, label, _READ), b"")
+            chunks = iter(lambda: read_binary(stream, label, _READ), b"")
             return _from_bytes(b"".join(chunks), explicit, additional, label)
         start = stream.tell()
         size = stream.seek(0, os.SEEK_END) - start
         stream.seek(start)
-        head = _read_binary(stream, label, _HEAD)
+        head = read_binary(stream, label, _HEAD)
         stream.seek(start)
     except (OSError, ValueError) as exc:
         raise InputError(f"{label} cannot be read: {exc}.") from None

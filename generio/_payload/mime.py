@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import PurePosixPath
+
 #: How many leading bytes :func:`sniff` needs to recognise every format it knows.
 SNIFF_BYTES = 16
 
@@ -55,11 +57,8 @@ def sniff(head: bytes) -> str | None:
 
 def guess_from_name(name: str) -> str | None:
     r"""Return the MIME type that a file name's extension suggests (case-insensitive), or None."""
-    base = name.replace("\\", "/").rsplit("/", 1)[-1]
-    dot = base.rfind(".")
-    if dot <= 0:  # no dot, or a hidden file such as ".png" that has no extension
-        return None
-    return _BY_EXTENSION.get(base[dot:].lower())
+    # A hidden file such as ".png" has no extension.
+    return _BY_EXTENSION.get(PurePosixPath(name.replace("\\", "/")).suffix.lower())
 
 
 def normalize(mime: str) -> str:

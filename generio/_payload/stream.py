@@ -25,15 +25,13 @@ class BodyDecoder:
         self._on_data = on_data
         self.mime_type: str | None = None
         self._extractor: _extract.DataFieldExtractor | None = None
-        kind = content_type.split(";")[0].strip().lower()
+        kind = _mime.normalize(content_type)
         self._raw_type: str | None = None
         # Without a telling Content-Type the body's first bytes say JSON or raw, and what type.
         self._undecided: bytes | None = b"" if kind in ("", OCTETS) else None
-        if self._undecided is not None:
-            pass
-        elif kind.endswith(_JSON_SUFFIXES):
+        if self._undecided is None and kind.endswith(_JSON_SUFFIXES):
             self._start_json()
-        else:
+        elif self._undecided is None:
             self._raw_type = kind
 
     def start(self) -> None:

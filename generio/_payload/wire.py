@@ -11,6 +11,7 @@ import attrs
 from generio._degrade import degraded
 from generio._payload.data_uri import repair_misprint
 from generio._payload.marker import ABSENT, marker_of, public_additional
+from generio._payload.mime import normalize
 from generio._payload.models import Asset, Flow, Template, mime_of_payload
 
 T = TypeVar("T")
@@ -34,9 +35,8 @@ def _pick(data: Mapping[str, Any], names: Sequence[str], kind: str) -> Any:
 
 
 def _object(body: object, kind: str) -> Mapping[str, Any]:
-    if type(body) is dict:  # what json.loads makes: no ABC check for it
-        return body
-    if not isinstance(body, Mapping):
+    # A dict (what json.loads makes) skips the ABC check.
+    if type(body) is not dict and not isinstance(body, Mapping):
         raise TypeError(f"a {kind} is a JSON object, not {type(body).__name__}")
     return body
 
@@ -216,7 +216,7 @@ def _declared_mime(data: Mapping[str, Any]) -> str | None:
     for name in _MIME_FIELDS:
         value = _text(data.get(name))
         if value and "/" in value and len(value) <= 255 and value.isprintable():
-            return value.split(";")[0].strip().lower()
+            return normalize(value)
     return None
 
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from datetime import timedelta
 from types import TracebackType
 
-from generio._extras import EMULATOR_MODULES, require_extra
+from generio._errors import EMULATOR_MODULES, require_extra
 from generio.testing._control import Control, ProcessControl, ThreadControl
 from generio.testing._faults import Fault, FaultKind, FaultRecord
 from generio.testing._ledger import LedgerEntry

@@ -42,7 +42,7 @@ def test_preview_files_writes_one_self_contained_page(
     viewer = VIEWER.read_text(encoding="utf-8").replace(
         "//# sourceMappingURL=model-viewer-umd.min.js.map", ""
     )
-    assert f"<script>{viewer}</script>" in page
+    assert f"{{\n{viewer}\n}}).call(globalThis);}}</script>" in page
     assert f"model-viewer {VIEWER_VERSION}" in page
     for fact in ("triangles", "vertices", "file size", "bounding box", "textures"):
         assert page.count(f"<th>{fact}</th>") == 2
