@@ -75,3 +75,10 @@ def test_a_hung_block_is_stopped_at_its_timeout(block_runner: BlockRunner, tmp_p
     code = "import threading; threading.Event().wait()"
     done = block_runner.run(code, cwd=tmp_path, env=dict(os.environ), timeout=1)
     assert done.returncode == -14
+
+
+def test_a_block_reads_an_empty_stdin(block_runner: BlockRunner, tmp_path: Path) -> None:
+    """Standard input is empty, not the runner's channel of requests."""
+    code = "import os, sys; print(repr(sys.stdin.read()), os.read(0, 10))"
+    done = block_runner.run(code, cwd=tmp_path, env=dict(os.environ), timeout=60)
+    assert (done.returncode, done.stdout) == (0, "'' b''\n")

@@ -55,11 +55,12 @@ def _child(request: dict[str, Any]) -> None:
         os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(request["env"])
-        for fd, path in ((1, request["stdout"]), (2, request["stderr"])):
-            target = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            os.dup2(target, fd)
+        streams = ((0, os.devnull, os.O_RDONLY), (1, request["stdout"], os.O_WRONLY))
+        for fd, path, mode in (*streams, (2, request["stderr"], os.O_WRONLY)):
+            target = os.open(path, mode | (os.O_CREAT | os.O_TRUNC if fd else 0), 0o600)
+            os.dup2(target, fd)  # fd 0 was the runner's requests: a block reads nothing there
             os.close(target)
-        sys.stdin = open(os.devnull, encoding="utf-8")  # noqa: SIM115
+        sys.stdin = open(0, encoding="utf-8", closefd=False)  # noqa: SIM115
         sys.stdout = open(1, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
         sys.stderr = open(2, "w", encoding="utf-8", closefd=False, errors="backslashreplace")  # noqa: SIM115
         sys.argv = ["-c"]
