@@ -27,6 +27,7 @@ import pytest
 
 from generio import Generio
 from generio.testing import Emulator, no_delays
+from tests.helpers.blocks import BlockRunner
 from tests.helpers.clock import EmulatorClock
 from tests.helpers.facade import either_client
 
@@ -95,6 +96,14 @@ def _no_delays() -> Iterator[None]:
     """Zero every retry and poll delay: the suite never sleeps through backoff."""
     with no_delays():
         yield
+
+
+@pytest.fixture(scope="session")
+def block_runner() -> Iterator[BlockRunner]:
+    """Run README and guide blocks as ``python -c`` would, forked from pre-imported generio."""
+    runner = BlockRunner()
+    yield runner
+    runner.close()
 
 
 @pytest.fixture

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from generio.testing import Emulator
+from tests.helpers.blocks import BlockRunner
 
 DOCS = Path(__file__).parent.parent / "docs"
 BLOCKS = [
@@ -30,21 +29,15 @@ def test_docs_have_examples() -> None:
     [code for _, code in BLOCKS],
     ids=[f"{page.relative_to(DOCS).as_posix()}-{i}" for i, (page, _) in enumerate(BLOCKS)],
 )
-def test_docs_example_runs(code: str, tmp_path: Path, generio_emulator: Emulator) -> None:
-    """Each ```python block runs in a fresh interpreter, with the env the guides describe."""
+def test_docs_example_runs(
+    code: str, tmp_path: Path, generio_emulator: Emulator, block_runner: BlockRunner
+) -> None:
+    """Each ```python block runs as `python -c` would, with the env the guides describe."""
     env = {
         **os.environ,
         "GENERIO_API_KEY": generio_emulator.api_key,
         "GENERIO_BASE_URL": generio_emulator.base_url,
     }
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = block_runner.run(code, cwd=tmp_path, env=env, timeout=120)
     assert done.returncode == 0, done.stderr
     assert generio_emulator.api_key not in done.stdout + done.stderr

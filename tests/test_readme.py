@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from generio.testing import Emulator, sample_glb, sample_png
+from tests.helpers.blocks import BlockRunner
 
 README = Path(__file__).parent.parent / "README.md"
 TEXT = README.read_text()
@@ -85,22 +86,16 @@ def test_readme_has_examples() -> None:
 
 
 @pytest.mark.parametrize("code", BLOCKS, ids=[f"block{i}" for i in range(len(BLOCKS))])
-def test_readme_example_runs(code: str, tmp_path: Path, generio_emulator: Emulator) -> None:
-    """Each ```python block runs in a fresh interpreter, with the env the README describes."""
+def test_readme_example_runs(
+    code: str, tmp_path: Path, generio_emulator: Emulator, block_runner: BlockRunner
+) -> None:
+    """Each ```python block runs as `python -c` would, with the env the README describes."""
     env = {
         **os.environ,
         "GENERIO_API_KEY": generio_emulator.api_key,
         "GENERIO_BASE_URL": generio_emulator.base_url,
     }
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = block_runner.run(code, cwd=tmp_path, env=env, timeout=120)
     assert done.returncode == 0, done.stderr
     assert re.fullmatch(_expected(code), done.stdout.strip()), done.stdout
     assert generio_emulator.api_key not in done.stdout + done.stderr
@@ -326,18 +321,12 @@ def test_readme_shell_paragraph_runs(
             check(tmp_path, log)
 
 
-def test_readme_respx_recipe_runs_without_the_emulator(tmp_path: Path) -> None:
+def test_readme_respx_recipe_runs_without_the_emulator(
+    tmp_path: Path, block_runner: BlockRunner
+) -> None:
     """The respx recipe needs no server: its mocked flow and typed 404 come from respx."""
     (code,) = [block for block in BLOCKS if "import respx" in block]
     env = {k: v for k, v in os.environ.items() if not k.startswith("GENERIO_")}
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = block_runner.run(code, cwd=tmp_path, env=env, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["completed", "404", "Flow", "not", "found"]

@@ -61,24 +61,36 @@ def _model_pixels(png: bytes) -> int:
     return int((distance > 60).sum())
 
 
-@contextlib.contextmanager
-def _browser_page(width: int, height: int) -> Iterator[tuple[Any, list[str], list[str]]]:
-    """Open a Chromium page; yield it with the console errors and the URLs it requested."""
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """One Chromium for the module's pages: a launch costs about a second of CPU."""
     _need_chromium()
     from playwright.sync_api import sync_playwright
 
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@contextlib.contextmanager
+def _browser_page(
+    browser: Any, width: int, height: int
+) -> Iterator[tuple[Any, list[str], list[str]]]:
+    """Open a page in a fresh context; yield it with the console errors and the URLs it asked."""
     problems: list[str] = []
     requests: list[str] = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            page = browser.new_page(viewport={"width": width, "height": height})
-            page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda error: problems.append(str(error)))
-            page.on("request", lambda request: requests.append(request.url))
-            yield page, problems, requests
-        finally:
-            browser.close()
+    context = browser.new_context(viewport={"width": width, "height": height})
+    try:
+        page = context.new_page()
+        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda error: problems.append(str(error)))
+        page.on("request", lambda request: requests.append(request.url))
+        yield page, problems, requests
+    finally:
+        context.close()
 
 
 def _off_page(requests: list[str]) -> list[str]:
@@ -110,16 +122,31 @@ def _fill(png: bytes) -> float:
     return float(box.mean())
 
 
-@pytest.mark.serial  # SwiftShader: ~8 s of CPU in Chromium's GPU process per page
-def test_the_pages_render_every_model_and_the_demo_shows_three_chairs(tmp_path: Path) -> None:
-    """Every canvas shows its model, offline, error-free; the demo's three are chairs, not tiles.
-
-    One browser renders both pages: SwiftShader takes seconds per viewer.
-    """
-    _need_chromium()
+# SwiftShader: ~9 s of CPU per page, almost all of it fixed (the same for one model or
+# three: model-viewer builds its lighting on the CPU-emulated GPU), so each test loads one page.
+@pytest.mark.serial
+def test_the_demo_page_shows_three_chairs_offline(browser: Any, tmp_path: Path) -> None:
+    """The demo's page shows its three models, offline, error-free, as chairs, not tiles."""
     from generio._cli._demo import run_demo
 
     result = run_demo(tmp_path / "demo", flow_seconds=0.05)
+    with _browser_page(browser, 1400, 1000) as (page, problems, requests):
+        demo = _viewer_shots(page, tmp_path / "demo" / "index.html")
+    print("model pixels per canvas:", [_model_pixels(shot) for shot in demo])
+    assert problems == []
+    assert _off_page(requests) == []
+    assert len(demo) == len(result.paths) == 3
+    for path, shot in zip(result.paths, demo, strict=True):
+        (tmp_path / f"{path.stem}-screenshot.png").write_bytes(shot)  # to look at by hand
+        # A model covers a good part of its 340-px-high canvas; an empty one covers nothing.
+        assert _model_pixels(shot) > 5_000, path.name
+        # Legs, seat and back leave gaps: a chair fills well under its box; a tile fills it.
+        assert _fill(shot) < 0.6, path.name
+
+
+@pytest.mark.serial
+def test_the_preview_page_renders_every_model_offline(browser: Any, tmp_path: Path) -> None:
+    """`generio preview`'s page shows a prompt model and an image relief, offline, error-free."""
     png = sample_png(16, 16)
     items = [
         PreviewItem(
@@ -128,22 +155,14 @@ def test_the_pages_render_every_model_and_the_demo_shows_three_chairs(tmp_path: 
         PreviewItem("relief", image_model(png, sniff_image(png), "image/png", {"quality": "low"})),
     ]
     page_path = write_page(items, tmp_path / "page.html")
-    with _browser_page(1400, 1000) as (page, problems, requests):
-        demo = _viewer_shots(page, tmp_path / "demo" / "index.html")
-        others = _viewer_shots(page, page_path)
-    print("model pixels per canvas:", [_model_pixels(shot) for shot in demo + others])
+    with _browser_page(browser, 1400, 1000) as (page, problems, requests):
+        shots = _viewer_shots(page, page_path)
+    print("model pixels per canvas:", [_model_pixels(shot) for shot in shots])
     assert problems == []
     assert _off_page(requests) == []
-    assert len(demo) == len(result.paths) == 3
-    assert len(others) == 2
-    for item, shot in zip(items, others, strict=True):
-        # A model covers a good part of its 340-px-high canvas; an empty one covers nothing.
+    assert len(shots) == 2
+    for item, shot in zip(items, shots, strict=True):
         assert _model_pixels(shot) > 5_000, item.title
-    for path, shot in zip(result.paths, demo, strict=True):
-        (tmp_path / f"{path.stem}-screenshot.png").write_bytes(shot)  # to look at by hand
-        assert _model_pixels(shot) > 5_000, path.name
-        # Legs, seat and back leave gaps: a chair fills well under its box; a tile fills it.
-        assert _fill(shot) < 0.6, path.name
 
 
 #: A page as Jupyter builds one: outputs inserted one by one with innerHTML, then each script
@@ -167,8 +186,8 @@ function show(markup) {
 </script></head><body></body></html>"""
 
 
-@pytest.mark.serial  # SwiftShader: ~8 s of CPU in Chromium's GPU process per page
-def test_ten_notebook_displays_share_one_viewer_offline(tmp_path: Path) -> None:
+@pytest.mark.serial
+def test_ten_notebook_displays_share_one_viewer_offline(browser: Any, tmp_path: Path) -> None:
     """Ten light displays are upgraded once the one carrying the viewer arrives, in any order.
 
     All ten become viewers (the custom element defined on the page, once); the first and the
@@ -193,7 +212,7 @@ def test_ten_notebook_displays_share_one_viewer_offline(tmp_path: Path) -> None:
     assert ['customElements.define("model-viewer"' in m for m in shown] == [True] + [False] * 9
     page_path = tmp_path / "notebook.html"
     page_path.write_text(NOTEBOOK_PAGE)
-    with _browser_page(800, 700) as (page, problems, requests):
+    with _browser_page(browser, 800, 700) as (page, problems, requests):
         page.goto(page_path.resolve().as_uri())
         for markup in shown[1:]:  # a reopened notebook may render the carrier last
             page.evaluate("show", markup)
