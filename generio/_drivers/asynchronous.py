@@ -27,6 +27,10 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 #: How long clean-up after a cancellation (aborting the flow) may take, shielded.
 CLEANUP_SECONDS = 10.0
+#: An output up to this size is held in memory until complete, then opened, written and
+#: committed in one trip to a worker thread; a larger one is written as it arrives. Small
+#: enough that a batch of hundreds of downloads at once holds tens of MB at most.
+HOLD_BYTES = 256 * 1024
 
 
 class AsyncDriver:
@@ -170,17 +174,18 @@ class AsyncDriver:
                         await answer.aread()
                     check_status(effect.op, answer)
                     content_type = answer.headers.get("content-type", "")
-                    writer = OutputWriter(effect, content_type, limits).__enter__()
+                    writer = OutputWriter(effect, content_type, limits, HOLD_BYTES)
+                    writer.__enter__()
                     async for chunk in answer.aiter_bytes():
                         writer.feed(chunk)
-                    saved = writer.finish()
+                    mime = writer.check()
         except BaseException as exc:
             if writer is not None:
                 writer.__exit__(type(exc), exc, exc.__traceback__)  # nothing is kept
             raise
-        # Committing syncs the file and its directory to disk: in a worker thread, so the
-        # event loop (every other flow of a batch) never waits on the disk.
+        # Opening a small output's file, writing it and committing it (the file and its
+        # directory synced to disk) take one trip to a worker thread: the event loop (every
+        # other flow of a batch) never waits on the disk.
         import anyio.to_thread
 
-        await anyio.to_thread.run_sync(writer.__exit__, None, None, None)
-        return saved
+        return await anyio.to_thread.run_sync(writer.commit, mime)

@@ -121,6 +121,26 @@ def check_status(op: Operation[Any], response: httpx.Response) -> None:
         )
 
 
+class _Local(Exception):
+    """Carries a local failure (a file's name or directory refused) out past the decoder."""
+
+    def __init__(self, error: InputError) -> None:
+        super().__init__(error)
+        self.error = error
+
+
+def _local(step: Callable[[Any], None]) -> Callable[[Any], None]:
+    """Mark the caller's refusals (``InputError``): the caller's, never a malformed body's."""
+
+    def marked(value: Any) -> None:
+        try:
+            step(value)
+        except InputError as exc:
+            raise _Local(exc) from None
+
+    return marked
+
+
 class Content:
     """One answer's body, decoded chunk by chunk into ``sink``, within the limits."""
 
@@ -135,10 +155,10 @@ class Content:
     ) -> None:
         self._path = path
         self._limits = limits
-        self._sink = sink
+        self._sink = _local(sink)
         self._tail = tail
         self.size = 0
-        self._decoder = BodyDecoder(content_type, on_mime, self._take)
+        self._decoder = BodyDecoder(content_type, _local(on_mime), self._take)
 
     @property
     def mime_type(self) -> str | None:
@@ -153,7 +173,7 @@ class Content:
 
     def start(self) -> None:
         """Begin: a raw body's MIME type is known from its head, before any chunk."""
-        self._decoder.start()
+        self._step(self._decoder.start)
 
     def feed(self, chunk: bytes) -> None:
         """Take the next chunk of the body."""
@@ -164,6 +184,8 @@ class Content:
     def _step(self, step: Callable[..., None], *args: bytes) -> None:
         try:
             step(*args)
+        except _Local as local:  # a file that could not be opened: not the body's fault
+            raise local.error from None
         except InputError as exc:
             raise bad_body(self._path, f"its body could not be read ({exc})") from None
 
@@ -171,6 +193,8 @@ class Content:
         """Check the body was complete; return the content's MIME type."""
         try:
             self._decoder.close()
+        except _Local as local:
+            raise local.error from None
         except InputError as exc:
             raise bad_body(self._path, f"its body was cut short or malformed ({exc})") from None
         if self._decoder.mime_type is None:

@@ -38,11 +38,19 @@ class _KeepTwin(Exception):
 class OutputWriter:
     """Takes one download's body chunk by chunk and leaves the decoded file, or nothing."""
 
-    def __init__(self, effect: Download, content_type: str, limits: DownloadLimits) -> None:
+    def __init__(
+        self, effect: Download, content_type: str, limits: DownloadLimits, hold: int = 0
+    ) -> None:
         self._effect = effect
         self._stack = contextlib.ExitStack()
         self._file: IO[bytes] | None = None
         self.path: Path | None = None
+        # Up to ``hold`` bytes stay in memory before a file is opened: an output that small
+        # is opened, written and committed at once, in one trip to a worker thread.
+        self._hold = hold
+        self._held: list[bytes] = []
+        self._held_size = 0
+        self._mime: str | None = None
         # The file already under this output's own readable name, if any; kept (and no copy
         # written) when the download turns out to hold the same bytes: a resumed run.
         self._twin: Path | None = None
@@ -69,6 +77,11 @@ class OutputWriter:
         self._stack.__exit__(exc_type, exc, tb)
 
     def _open(self, mime: str) -> None:
+        self._mime = mime
+        if not self._hold:
+            self._open_file(mime)
+
+    def _open_file(self, mime: str) -> None:
         directory = self._effect.directory
         effect = self._effect
         name = file_name(effect, mime)
@@ -85,7 +98,13 @@ class OutputWriter:
                 self._twin = directory / base
 
     def _write(self, data: bytes) -> None:
-        assert self._file is not None  # noqa: S101 - on_mime comes before any data
+        if self._file is None:
+            assert self._mime is not None  # noqa: S101 - on_mime comes before any data
+            self._held.append(data)
+            self._held_size += len(data)
+            if self._held_size > self._hold:  # too large to hold: a file from here on
+                self._write_held(self._mime)
+            return
         try:
             self._file.write(data)
         except OSError as exc:  # a full disk: the flow's fault? never; retried? never
@@ -111,15 +130,41 @@ class OutputWriter:
             return False
         return theirs.digest() == self._digest.digest()
 
+    def _write_held(self, mime: str) -> None:
+        """Open the file and write what was held back."""
+        self._open_file(mime)
+        held, self._held, self._held_size = self._held, [], 0
+        for data in held:
+            self._write(data)
+
     def feed(self, chunk: bytes) -> None:
         """Take the next chunk of the body (errors: :meth:`Content.feed`'s)."""
         self._content.feed(chunk)
 
+    def check(self) -> str:
+        """Check the body was complete (errors: :meth:`Content.finish`'s); its MIME type."""
+        return self._content.finish()
+
     def finish(self) -> Saved:
         """Check the body was complete; return the path the file gets once committed."""
-        mime = self._content.finish()
-        assert self.path is not None  # noqa: S101 - the MIME type opened the file
+        return self.saved(self.check())
+
+    def saved(self, mime: str) -> Saved:
+        """Return the path the file gets once committed (a held output's file opened now)."""
+        if self._file is None:
+            self._write_held(mime)
+        assert self.path is not None  # noqa: S101 - the file is open
         if self._twin is not None and self._same_as_twin():
             self._keep_twin = True
             return Saved(self._twin, mime)
         return Saved(self.path, mime)
+
+    def commit(self, mime: str) -> Saved:
+        """Write what is held, then commit the file (synced, renamed); where it is."""
+        try:
+            saved = self.saved(mime)
+        except BaseException as exc:
+            self.__exit__(type(exc), exc, exc.__traceback__)  # nothing is kept
+            raise
+        self.__exit__(None, None, None)
+        return saved

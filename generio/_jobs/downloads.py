@@ -126,16 +126,27 @@ def download_outputs_job(
     out_dir: Path,
     stem: str | None = None,
     named: str | None = None,
+    prepared: bool = False,
 ) -> Job[tuple[list[Asset], list[Path]]]:
-    """Every ready output of a finished flow into ``out_dir`` (created if missing)."""
-    job = _download_outputs(state, flow_id, out_dir, stem, named)
+    """Every ready output of a finished flow into ``out_dir`` (created if missing).
+
+    ``prepared``: the caller made and checked ``out_dir`` already (``run`` does, before it
+    creates the flow); each file's writer makes it again should it have vanished since, and
+    types a failure with the flow's id.
+    """
+    job = _download_outputs(state, flow_id, out_dir, stem, named, prepared)
     return (yield from naming_flow(flow_id, job))
 
 
 def _download_outputs(
-    state: ClientState, flow_id: str, out_dir: Path, stem: str | None, named: str | None
+    state: ClientState,
+    flow_id: str,
+    out_dir: Path,
+    stem: str | None,
+    named: str | None,
+    prepared: bool,
 ) -> Job[tuple[list[Asset], list[Path]]]:
-    directory = yield from local(PrepareDir(out_dir, flow_id))
+    directory = out_dir if prepared else (yield from local(PrepareDir(out_dir, flow_id)))
     outputs = yield from list_outputs_job(state, flow_id)
     taken: set[str] = set()
     paths: list[Path] = []

@@ -170,7 +170,7 @@ def _collect(
         return RunResult(flow, tuple(Output.of(o, left=not o.is_failed) for o in left))
     if where.out_dir is not None:
         outputs, paths = yield from download_outputs_job(
-            state, flow.id, Path(where.out_dir), stem, named=where.out_name
+            state, flow.id, Path(where.out_dir), stem, named=where.out_name, prepared=True
         )
         saved = iter(paths)  # one path per output that did not fail, in order
         collected = [Output.of(o, None if o.is_failed else next(saved)) for o in outputs]

@@ -12,7 +12,8 @@ import hashlib
 import os
 import re
 import secrets
-from collections.abc import Iterator
+import stat
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -72,12 +73,20 @@ def _remove_if_stale(part: Path) -> bool:
         os.close(fd)
 
 
-def open_part(directory: Path, filename: str, flags: int) -> tuple[int, Path]:
-    """Create and lock the part of ``filename``, stale parts of it removed first."""
+def _remove_stale_parts(directory: Path, filename: str) -> None:
+    """Remove the stale parts of ``filename``, from the first writer's to the first free."""
     for slot in range(1, _SLOTS + 1):
         if not os.path.lexists(_part(directory, filename, slot)):
             break
         _remove_if_stale(_part(directory, filename, slot))
+
+
+def open_part(directory: Path, filename: str, flags: int) -> tuple[int, Path]:
+    """Create and lock the part of ``filename``, stale parts of it removed first.
+
+    Stale parts are looked for only when the first writer's name is taken: a free name
+    (the rule) costs no look.
+    """
     scratch = _part(directory, filename, secrets.token_hex(4))
     fd = os.open(scratch, flags, 0o666)
     try:
@@ -87,6 +96,8 @@ def open_part(directory: Path, filename: str, flags: int) -> tuple[int, Path]:
             try:
                 os.link(scratch, part)
             except FileExistsError:
+                if slot == 1:
+                    _remove_stale_parts(directory, filename)
                 if _remove_if_stale(part):
                     with contextlib.suppress(FileExistsError):
                         os.link(scratch, part)
@@ -165,6 +176,83 @@ def open_stream(fd: int) -> BinaryIO:
     return os.fdopen(fd, "wb")
 
 
+def _make_directory(directory: Path, failed: Callable[[OSError, Path], Exception]) -> None:
+    """Create ``directory`` with its parents; a path through a file is the caller's mistake."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError) as exc:
+        raise InputError(
+            f"cannot create the directory {str(directory)!r}: {exc.strerror or exc}; choose "
+            "another one."
+        ) from None
+    except OSError as exc:
+        raise failed(exc, directory) from None
+
+
+def _root(directory: Path) -> Path:
+    """Return ``directory`` made absolute, pinned against a later change of working directory.
+
+    Lexically when it has no ``..`` (the same directory as its resolved path, at the cost of
+    no system call); resolved otherwise, as ``..`` after a symlink leads elsewhere.
+    """
+    if ".." in directory.parts:
+        return directory.resolve()
+    return Path(os.path.abspath(directory))
+
+
+def _check_target(
+    directory: Path, root: Path, filename: str, failed: Callable[[OSError, Path], Exception]
+) -> Path:
+    """Return ``root / filename``, refused when it would not be a file directly in ``root``.
+
+    One ``lstat`` of the name: only a symlink can lead out of ``root``, so only a symlink
+    has its path resolved.
+    """
+    separators = {os.sep, "/"} | ({os.altsep} if os.altsep else set())
+    target = root / filename
+    refused = (
+        filename in {"", ".", ".."}
+        or any(sep in filename for sep in separators)
+        or "\x00" in filename
+    )
+    mode = 0
+    if not refused:
+        with contextlib.suppress(OSError):  # nothing of that name yet (the open will tell)
+            mode = os.lstat(target).st_mode
+        if stat.S_ISLNK(mode):
+            refused = target.resolve().parent != root.resolve()
+            mode = 0
+            if not refused:
+                with contextlib.suppress(OSError):  # a dangling link: replaced like a file
+                    mode = os.stat(target).st_mode
+    if refused:
+        _make_directory(directory, failed)  # as it always was: a bad name made no difference
+        raise InputError(
+            f"refusing to write {filename!r}: it would not land directly inside "
+            f"{str(directory)!r}. Build names with safe_filename()."
+        )
+    if stat.S_ISDIR(mode):
+        raise InputError(f"cannot write {str(target)!r}: a directory has that name.")
+    return target
+
+
+def _open_part(
+    root: Path,
+    filename: str,
+    flags: int,
+    failed: Callable[[OSError, Path], Exception],
+    *,
+    retry: bool = True,
+) -> tuple[int, Path]:
+    """:func:`open_part`, its failure typed; a missing directory passes when it may be made."""
+    try:
+        return open_part(root, filename, flags)
+    except OSError as exc:
+        if retry and isinstance(exc, (FileNotFoundError, NotADirectoryError)):
+            raise
+        raise failed(exc, root) from None
+
+
 @contextlib.contextmanager
 def atomic_writer(
     directory: Path,
@@ -177,37 +265,18 @@ def atomic_writer(
     directory = Path(directory)
     # Whose file is written (a flow's output, or not), for the error of a local failure.
     failed = functools.partial(OutputSaveError, flow_id=flow_id, asset_id=asset_id)
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-    except (FileExistsError, NotADirectoryError) as exc:
-        raise InputError(
-            f"cannot create the directory {str(directory)!r}: {exc.strerror or exc}; choose "
-            "another one."
-        ) from None
-    except OSError as exc:
-        raise failed(exc, directory) from None
-    root = directory.resolve()
-    target = root / filename
-    separators = {os.sep, "/"} | ({os.altsep} if os.altsep else set())
-    if (
-        filename in {"", ".", ".."}
-        or any(sep in filename for sep in separators)
-        or "\x00" in filename
-        or target.resolve().parent != root
-    ):
-        raise InputError(
-            f"refusing to write {filename!r}: it would not land directly inside "
-            f"{str(directory)!r}. Build names with safe_filename()."
-        )
-    if target.is_dir():
-        raise InputError(f"cannot write {str(target)!r}: a directory has that name.")
+    root = _root(directory)
+    target = _check_target(directory, root, filename, failed)
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
     for extra in ("O_BINARY", "O_NOFOLLOW", "O_CLOEXEC"):
         flags |= getattr(os, extra, 0)
     try:
-        fd, temporary = open_part(root, filename, flags)
-    except OSError as exc:
-        raise failed(exc, root) from None
+        fd, temporary = _open_part(root, filename, flags, failed)
+    except (FileNotFoundError, NotADirectoryError):
+        # The directory is missing (or runs through a file): made here, not checked before
+        # every file, which would cost each of a batch's outputs system calls.
+        _make_directory(directory, failed)
+        fd, temporary = _open_part(root, filename, flags, failed, retry=False)
     stream = open_stream(fd)
     try:
         yield stream

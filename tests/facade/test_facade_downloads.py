@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import tracemalloc
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from generio import ConflictError, DownloadTimeoutError, Generio
+from generio import AsyncGenerio, ConflictError, DownloadTimeoutError, Generio
 from tests.helpers.facade import FLOW_JSON, KEY, MockFactory
 
 GLB = b"glTF" + bytes(range(256)) * 64
@@ -184,6 +185,38 @@ def test_download_memory_is_bounded(tmp_path: Path) -> None:
         finally:
             tracemalloc.stop()
     assert path.stat().st_size == size
+    assert peak < 16 * 1024 * 1024
+
+
+async def _big_json_async(raw_size: int) -> AsyncIterator[bytes]:
+    for piece in _big_json(raw_size):
+        yield piece
+
+
+def test_async_download_memory_is_bounded(tmp_path: Path) -> None:
+    """A 48 MB output streams to disk on the async client too: only small ones are held."""
+    size = 3072 * 16384  # 48 MiB
+    routes = {
+        f"GET /flows/{FID}/outputs": _outputs({"asset_id": "big", "status": "ready"}),
+        f"GET /flows/{FID}/outputs/big": lambda: httpx.Response(
+            200, content=_big_json_async(size), headers={"content-type": "application/json"}
+        ),
+    }
+
+    async def download() -> tuple[list[Path], int]:
+        http = httpx.AsyncClient(transport=StreamingTransport(routes))
+        async with AsyncGenerio(KEY, "https://flows.example", http_client=http) as client:
+            tracemalloc.start()
+            try:
+                paths = await client.flows.download_outputs(FID, tmp_path)
+                return paths, tracemalloc.get_traced_memory()[1]
+            finally:
+                tracemalloc.stop()
+
+    (path,), peak = asyncio.run(download())
+    assert path.stat().st_size == size
+    with path.open("rb") as saved:
+        assert saved.read(6144) == GLB[:3072] * 2
     assert peak < 16 * 1024 * 1024
 
 

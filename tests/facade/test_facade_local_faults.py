@@ -81,6 +81,46 @@ def test_full_disk_while_saving_is_typed_named_and_not_retried(
 
 
 @pytest.mark.parametrize("kind", KINDS)
+def test_out_dir_removed_while_the_flow_runs_is_made_again(
+    kind: str, emu: Emulator, tmp_path: Path
+) -> None:
+    """out_dir removed after run() made it, before the outputs came: made again, all saved."""
+    out = tmp_path / "a" / "out"
+    removed: list[bool] = []
+
+    def remove(_progress: object) -> None:
+        if not removed:
+            shutil.rmtree(tmp_path / "a")
+            removed.append(True)
+
+    with either_client(kind, emu) as client:
+        result = client.run(PROMPT_TEMPLATE, "a bench", out_dir=out, on_progress=remove)
+    assert removed
+    assert [p.parent for p in result.paths] == [out]
+    assert [p.read_bytes() for p in result.paths] == emulator_outputs(emu, _only_flow(emu))
+    assert part_files(out) == []
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_out_dir_replaced_by_a_file_while_the_flow_runs_is_typed(
+    kind: str, emu: Emulator, tmp_path: Path
+) -> None:
+    """out_dir turned into a file before the outputs came: InputError naming the flow."""
+    out = tmp_path / "out"
+
+    def replace(_progress: object) -> None:
+        if out.is_dir():
+            out.rmdir()
+            out.write_bytes(b"not a directory")
+
+    with either_client(kind, emu) as client, pytest.raises(InputError) as caught:
+        client.run(PROMPT_TEMPLATE, "a shelf", out_dir=out, on_progress=replace)
+    assert _only_flow(emu) in str(caught.value)
+    assert out.read_bytes() == b"not a directory"
+    assert part_files(tmp_path) == []
+
+
+@pytest.mark.parametrize("kind", KINDS)
 def test_out_dir_vanishing_mid_download_is_typed(
     kind: str, emu: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -176,3 +216,19 @@ def test_saving_an_asset_on_a_full_disk(
     assert caught.value.generio_flow_id == model.flow_id
     assert caught.value.asset_id == model.id
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_directory_under_the_outputs_name_is_refused_once(
+    kind: str, emu: Emulator, tmp_path: Path, proxy: ForwardProxy
+) -> None:
+    """A directory holds the output's file name: InputError at once, one GET, not retried."""
+    with either_client(kind, emu) as client:
+        flow = client.flows.create(PROMPT_TEMPLATE, inputs="a desk")
+        client.flows.wait(flow.id)
+        (output,) = client.flows.outputs(flow.id)
+        (tmp_path / f"{output.id}.glb").mkdir()  # the name download_output gives the file
+        with pytest.raises(InputError, match="a directory has that name"):
+            client.flows.download_output(flow.id, output.id, tmp_path)
+    assert _output_gets(proxy) == 1
+    assert part_files(tmp_path) == []
