@@ -55,6 +55,16 @@ class ConfigurationError(GenerioError, ValueError):
     """The client was built with settings that cannot work (no key, insecure URL, ...)."""
 
 
+def check_count(name: str, value: object, least: int, unit: str = "") -> int:
+    """Return ``value``, an integer >= ``least``; else a ConfigurationError naming ``name``.
+
+    Here, not with the settings, so option types check counts without importing httpx.
+    """
+    if isinstance(value, bool) or not isinstance(value, int) or value < least:
+        raise ConfigurationError(f"{name} must be an integer{unit} >= {least}, not {value!r}.")
+    return value
+
+
 class InputError(GenerioError, ValueError):
     """A local input is unusable: missing or empty file, unsupported MIME type, bad data URI."""
 

@@ -9,7 +9,7 @@ from collections.abc import AsyncGenerator, Iterable
 import anyio
 
 from generio._drivers.asynchronous import AsyncDriver
-from generio._http.settings import check_count
+from generio._errors import check_count
 from generio._jobs.batch import Job, Outcome, Plan, as_outcome, plan_jobs
 from generio._jobs.batch_progress import BatchCallback, Tracker
 from generio._jobs.chain import batch_keys, chain_job, interrupted_note, prepare_batch_job

@@ -9,8 +9,7 @@ from collections.abc import Generator, Iterable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
 from generio._drivers.sync import SyncDriver
-from generio._errors import ClientClosedError
-from generio._http.settings import check_count
+from generio._errors import ClientClosedError, check_count
 from generio._jobs.batch import Job, Outcome, Plan, as_outcome, plan_jobs
 from generio._jobs.batch_progress import BatchCallback, Tracker
 from generio._jobs.chain import batch_keys, chain_job, interrupted_note, prepare_batch_job

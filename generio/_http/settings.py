@@ -11,7 +11,7 @@ from typing import Any, Final
 import attrs
 import httpx
 
-from generio._errors import ConfigurationError
+from generio._errors import ConfigurationError, check_count
 from generio._http.policy import NO_DELAYS_ENV, delays_disabled_by_environment
 from generio._secret import Secret
 
@@ -184,13 +184,6 @@ def check_timeout(
             f"not {timeout!r} (NaN and infinity are not; None waits forever)."
         )
     return httpx.Timeout(seconds, connect=min(seconds, 10.0))
-
-
-def check_count(name: str, value: object, least: int, unit: str = "") -> int:
-    """Return ``value``, an integer >= ``least``; else a ConfigurationError naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < least:
-        raise ConfigurationError(f"{name} must be an integer{unit} >= {least}, not {value!r}.")
-    return value
 
 
 def _seconds_or_none(name: str, value: object) -> float | None:

@@ -8,8 +8,7 @@ from typing import Literal
 
 import attrs
 
-from generio._errors import ConfigurationError, InputError
-from generio._http.settings import check_count
+from generio._errors import ConfigurationError, InputError, check_count
 
 #: What ``run()`` (and a batch) does with its flow when interrupted: ``"abort"`` it,
 #: ``"keep"`` it running, or ``"auto"`` (the default of the library and the CLI alike):

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any, Generic, NoReturn, Self, TypeVar, overloa
 import attrs
 import httpx
 
-from generio._errors import ConfigurationError
-from generio._http.settings import NotGiven, check_count, check_timeout, resolve_settings
+from generio._errors import ConfigurationError, check_count
+from generio._http.settings import NotGiven, check_timeout, resolve_settings
 from generio._jobs.options import KeyLookup
 from generio._secret import Secret
 
