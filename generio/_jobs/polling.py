@@ -87,6 +87,11 @@ def next_delay(
     stalled = _stalled(history)
     if stalled and pair is not None:
         base = max(base, s.min_interval * 2**stalled)
+    return _paced(base, s)
+
+
+def _paced(base: float, s: PollSettings) -> float:
+    """Return ``base`` seconds held between the settings' bounds, with a little jitter."""
     bounded = min(max(base, s.min_interval), s.max_interval)
     # Through the module, so patching _retry.jitter reaches every random choice.
     return bounded + _retry.jitter() * min(s.jitter * bounded, MAX_JITTER)
@@ -164,5 +169,4 @@ def first_look(learned: float, settings: PollSettings | None = None) -> float:
     if _retry.delays_disabled():
         return _retry.test_poll_interval()
     s = settings or PollSettings()
-    bounded = min(max(learned + s.margin, s.min_interval), s.max_interval)
-    return bounded + _retry.jitter() * min(s.jitter * bounded, MAX_JITTER)
+    return _paced(learned + s.margin, s)
