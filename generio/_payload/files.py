@@ -76,9 +76,10 @@ def _remove_if_stale(part: Path) -> bool:
 def _remove_stale_parts(directory: Path, filename: str) -> None:
     """Remove the stale parts of ``filename``, from the first writer's to the first free."""
     for slot in range(1, _SLOTS + 1):
-        if not os.path.lexists(_part(directory, filename, slot)):
+        part = _part(directory, filename, slot)
+        if not os.path.lexists(part):
             break
-        _remove_if_stale(_part(directory, filename, slot))
+        _remove_if_stale(part)
 
 
 def open_part(directory: Path, filename: str, flags: int) -> tuple[int, Path]:
