@@ -86,6 +86,13 @@ NICE = ["nice", "-n", "19"] if shutil.which("nice") else []
 # pytest rewrites every test module again. __pycache__ is git-ignored.
 TEST_ENV: dict[str, str | None] = {"PYTHONDONTWRITEBYTECODE": None}
 _STAMP = "generio-installed.sha256"
+# What decides an install: pyproject.toml but for the settings of tools that only read it
+# (pytest's markers, ruff, mypy), so editing those reinstalls nothing. Hatch's build tables
+# decide what the editable install holds, so they count.
+_INSTALLED_FROM = {
+    **{k: v for k, v in PYPROJECT.items() if k != "tool"},
+    "tool": {k: v for k, v in PYPROJECT.get("tool", {}).items() if k == "hatch"},
+}
 
 
 def _group(name: str) -> list[str]:
@@ -106,8 +113,8 @@ def _install(session: nox.Session, *args: str) -> None:
     them, or a fresh virtualenv (`nox --no-reuse-existing-virtualenvs`), installs again.
     """
     digest = hashlib.sha256("\0".join(args).encode())
-    for name in ("pyproject.toml", "_generio_launch.py"):
-        digest.update((ROOT / name).read_bytes())
+    digest.update(json.dumps(_INSTALLED_FROM, sort_keys=True).encode())
+    digest.update((ROOT / "_generio_launch.py").read_bytes())
     location = getattr(session.virtualenv, "location", None)
     stamp = Path(location) / _STAMP if location else None
     if stamp is not None and stamp.is_file() and stamp.read_text() == digest.hexdigest():
