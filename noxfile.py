@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import threading
 from pathlib import Path
 
 import nox
@@ -65,7 +66,7 @@ WORKERS = str(min(2 * (os.cpu_count() or 1), 8))
 PYTEST = [
     "pytest",
     "-m",
-    "not soak and not serial and not docs and not pyright",
+    "not soak and not serial and not light and not docs and not pyright",
     "-n",
     WORKERS,
     "--dist",
@@ -75,11 +76,23 @@ PYTEST = [
 # schemathesis): beside busy workers on two cores they would take twice as long. Exit code 5
 # (nothing selected, e.g. with `-- -k retry`) is fine there.
 PYTEST_SERIAL = ["pytest", "-m", "serial and not soak and not docs and not pyright"]
+# Beside them, the `light` tests (tests/unit, tests/variants: short ones, in one process) at
+# the lowest priority: Chromium's software GPU keeps one core busy, mypy and schemathesis one
+# thread, so the other core would idle; at nice 19 they take only what the serial ones leave.
+PYTEST_LIGHT = ["pytest", "-m", "light and not serial and not soak and not docs and not pyright"]
+NICE = ["nice", "-n", "19"] if shutil.which("nice") else []
 # The suite starts Python hundreds of times (README blocks, CLI commands, child emulators):
 # with byte-code caching off (PYTHONDONTWRITEBYTECODE), each start compiles generio and
 # pytest rewrites every test module again. __pycache__ is git-ignored.
 TEST_ENV: dict[str, str | None] = {"PYTHONDONTWRITEBYTECODE": None}
 _STAMP = "generio-installed.sha256"
+# What decides an install: pyproject.toml but for the settings of tools that only read it
+# (pytest's markers, ruff, mypy), so editing those reinstalls nothing. Hatch's build tables
+# decide what the editable install holds, so they count.
+_INSTALLED_FROM = {
+    **{k: v for k, v in PYPROJECT.items() if k != "tool"},
+    "tool": {k: v for k, v in PYPROJECT.get("tool", {}).items() if k == "hatch"},
+}
 
 
 def _group(name: str) -> list[str]:
@@ -100,8 +113,8 @@ def _install(session: nox.Session, *args: str) -> None:
     them, or a fresh virtualenv (`nox --no-reuse-existing-virtualenvs`), installs again.
     """
     digest = hashlib.sha256("\0".join(args).encode())
-    for name in ("pyproject.toml", "_generio_launch.py"):
-        digest.update((ROOT / name).read_bytes())
+    digest.update(json.dumps(_INSTALLED_FROM, sort_keys=True).encode())
+    digest.update((ROOT / "_generio_launch.py").read_bytes())
     location = getattr(session.virtualenv, "location", None)
     stamp = Path(location) / _STAMP if location else None
     if stamp is not None and stamp.is_file() and stamp.read_text() == digest.hexdigest():
@@ -129,8 +142,37 @@ def tests(session: nox.Session) -> None:
 
 
 def _run_tests(session: nox.Session, env: dict[str, str | None] = TEST_ENV) -> None:
-    session.run(*PYTEST, *session.posargs, env=env)
-    session.run(*PYTEST_SERIAL, *session.posargs, env=env, success_codes=[0, 5])
+    # With arguments (`-- tests/unit`, `-- -k retry`) a set may select nothing: exit code 5.
+    chosen = [0, 5] if session.posargs else [0]
+    session.run(*PYTEST, *session.posargs, env=env, success_codes=chosen)
+    with tempfile.TemporaryFile("w+") as output:
+        failed: list[BaseException] = []
+
+        def light() -> None:
+            try:
+                session.run(
+                    *NICE,
+                    *PYTEST_LIGHT,
+                    *session.posargs,
+                    env=env,
+                    success_codes=[0, 5],
+                    stdout=output,
+                    external=True,  # nice
+                )
+            except BaseException as exc:  # noqa: BLE001 - raised again below, in nox's thread
+                failed.append(exc)
+
+        beside = threading.Thread(target=light, name="light tests")
+        beside.start()
+        try:
+            session.run(*PYTEST_SERIAL, *session.posargs, env=env, success_codes=[0, 5])
+        finally:
+            beside.join()
+            output.seek(0)
+            session.log("light tests, run beside the serial ones:")
+            print(output.read(), end="", flush=True)
+        if failed:
+            raise failed[0]
 
 
 @nox.session
