@@ -174,6 +174,30 @@ def read_answer(op: Operation[T], response: httpx.Response) -> T:
     return _parsed(lambda: op.parse(body))
 
 
+class Prefix:
+    """What goes before an operation's path to make the URL httpx's merge would make.
+
+    httpx's merge keeps the base URL's scheme, host and port, and puts the path after the
+    base's path (which always ends in a slash). With no query or fragment in the base, that
+    is the base as text without its last slash, then the path; None when the base has either
+    (httpx merges those). Remade only when the client's base URL changes.
+    """
+
+    __slots__ = ("_pair",)
+
+    def __init__(self) -> None:
+        self._pair: tuple[httpx.URL | None, str | None] = (None, None)
+
+    def of(self, http: httpx.Client | httpx.AsyncClient) -> str | None:
+        """Return the prefix for ``http``'s base URL."""
+        url = http.base_url
+        pair = self._pair  # one read: another thread may replace it meanwhile
+        if pair[0] is not url:
+            text = None if url.query or url.fragment else str(url).removesuffix("/")
+            pair = self._pair = (url, text)
+        return pair[1]
+
+
 def bad_body(path: str, why: str) -> ServerError:
     """Return the error of a 200 answer whose body is not what the API documents."""
     return ServerError(

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
-from generio._drivers.answers import guarded, read_answer
+from generio._drivers.answers import Prefix, guarded, read_answer
 from generio._errors import ClientClosedError, GenerioError, WrongEventLoopError
 from generio._jobs.effects import (
     Download,
@@ -48,6 +48,7 @@ class AsyncDriver:
         #: ``with_options`` shares them, so it inherits the loop).
         self.loop = loop
         self._pid = os.getpid()
+        self._prefix = Prefix()
 
     def check_usable(self) -> None:
         """Refuse a closed client, or one whose connections belong to another event loop."""
@@ -147,7 +148,7 @@ class AsyncDriver:
         op = effect.op
         extensions, errors = guarded(op, effect.budget, self.state.settings)
         with errors:
-            request = op.raw_request(asynchronous=True)
+            request = op.raw_request(asynchronous=True, base=self._prefix.of(self.http))
             return read_answer(op, await self.http.request(**request, extensions=extensions))
 
     async def _download(self, effect: Download) -> Saved:
@@ -165,7 +166,7 @@ class AsyncDriver:
                 errors,
             ):
                 stream = self.http.stream(
-                    **effect.op.raw_request(asynchronous=True),
+                    **effect.op.raw_request(asynchronous=True, base=self._prefix.of(self.http)),
                     timeout=timeout,
                     extensions=extensions,
                 )

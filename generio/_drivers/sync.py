@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from generio._drivers.answers import guarded, read_answer
+from generio._drivers.answers import Prefix, guarded, read_answer
 from generio._errors import ClientClosedError, GenerioError
 from generio._jobs.effects import (
     Download,
@@ -36,6 +36,7 @@ class SyncDriver:
         self.state = state
         # The wake-up event of the call this thread drives: closing sets it (a pause ends).
         self._pauses = threading.local()
+        self._prefix = Prefix()
 
     @property
     def closed(self) -> bool:
@@ -103,7 +104,8 @@ class SyncDriver:
         extensions, errors = guarded(op, effect.budget, self.state.settings)
         with errors:
             try:
-                response = self.http.request(**op.raw_request(), extensions=extensions)
+                request = op.raw_request(base=self._prefix.of(self.http))
+                response = self.http.request(**request, extensions=extensions)
             except RuntimeError:
                 if self.http.is_closed:  # closed by another thread a moment ago
                     raise self._closed_error() from None
@@ -122,7 +124,9 @@ class SyncDriver:
             past_deadline(effect.path, limits),
             errors,
             self.http.stream(
-                **effect.op.raw_request(), timeout=timeout, extensions=extensions
+                **effect.op.raw_request(base=self._prefix.of(self.http)),
+                timeout=timeout,
+                extensions=extensions,
             ) as answer,
         ):
             if not answer.is_success:

@@ -75,9 +75,17 @@ class Operation(Generic[T]):
         """The path with its query string: where a listing's first page is."""
         return f"{self.path}?{httpx.QueryParams(self.params)}" if self.params else self.path
 
-    def raw_request(self, *, asynchronous: bool = False) -> dict[str, Any]:
-        """Keyword arguments of ``httpx.(Async)Client.request`` for this operation."""
-        request: dict[str, Any] = {"method": self.method, "url": self.path}
+    def raw_request(self, *, asynchronous: bool = False, base: str | None = None) -> dict[str, Any]:
+        """Keyword arguments of ``httpx.(Async)Client.request`` for this operation.
+
+        With ``base`` (see ``_drivers.answers.Prefix``) the URL is made whole here, as httpx would
+        merge it: httpx then parses it once per request instead of twice (its merge parses
+        the path, then the joined URL). A path that is not a plain ``/...`` is left to httpx.
+        """
+        url = path = self.path
+        if base is not None and path[:1] == "/" and path[1:2] != "/":
+            url = base + path
+        request: dict[str, Any] = {"method": self.method, "url": url}
         if self.params:
             request["params"] = dict(self.params)
         if self.json is not None:
