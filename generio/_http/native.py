@@ -17,7 +17,7 @@ import asyncio
 import ssl
 from collections import deque
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 import httpcore
 import httpx
@@ -48,8 +48,7 @@ class _Connection(asyncio.Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         """Keep the transport the stream writes to."""
-        assert isinstance(transport, asyncio.Transport)  # noqa: S101 - only stream transports
-        self.transport = transport
+        self.transport = cast(asyncio.Transport, transport)  # uvloop's are not subclasses
 
     def data_received(self, data: bytes) -> None:
         """Keep the bytes; stop reading the socket once enough wait unread."""
@@ -198,7 +197,6 @@ class NativeStream(httpcore.AsyncNetworkStream):
         if transport is None:  # the connection was closed during the handshake
             await self.aclose()
             raise httpcore.ConnectError("the connection closed during the TLS handshake")
-        assert isinstance(transport, asyncio.Transport)  # noqa: S101 - start_tls returns one
         connection.transport = transport
         connection.reading_paused = False  # start_tls reads the socket again
         return NativeStream(transport, connection)
@@ -253,7 +251,6 @@ class NativeBackend(httpcore.AsyncNetworkBackend):
             if transport is not None:
                 transport.abort()
             raise httpcore.ConnectError(str(exc) or type(exc).__name__) from exc
-        assert isinstance(transport, asyncio.Transport)  # noqa: S101 - a stream's transport
         return NativeStream(transport, connection)
 
     async def connect_tcp(
@@ -273,12 +270,17 @@ class NativeBackend(httpcore.AsyncNetworkBackend):
                 local_address=local_address,
                 socket_options=socket_options,
             )
-        opening = asyncio.get_running_loop().create_connection(
+        loop = asyncio.get_running_loop()
+        # Happy eyeballs as anyio does them; loops not built on asyncio's (uvloop) lack it.
+        eyeballs: dict[str, Any] = {}
+        if isinstance(loop, asyncio.BaseEventLoop):
+            eyeballs["happy_eyeballs_delay"] = 0.25
+        opening = loop.create_connection(
             _Connection,
             host,
             port,
             local_addr=None if local_address is None else (local_address, 0),
-            happy_eyeballs_delay=0.25,
+            **eyeballs,
         )
         return await self._connected(opening, timeout, socket_options)
 
