@@ -187,7 +187,7 @@ class AsyncPools(_Pools[httpx.AsyncClient]):
 
     def __init__(self, user: httpx.AsyncClient | None) -> None:
         jar = user.cookies.jar if user is not None else CookieJar()
-        make = None if user is not None else _maker(httpx.AsyncClient, jar)
+        make = None if user is not None else _native(_maker(httpx.AsyncClient, jar))
         super().__init__(make, user, "AsyncGenerio", jar)
 
     async def aclose(self) -> None:
@@ -227,3 +227,10 @@ def _maker(kind: type[C], jar: CookieJar) -> Callable[[], C]:
     tls = httpx.create_ssl_context()  # as httpx makes it (certifi, SSL_CERT_FILE...), once
     limits = shard_limits()
     return lambda: _skipping(kind(verify=tls, limits=limits, cookies=jar), jar)
+
+
+def _native(make: Callable[[], httpx.AsyncClient]) -> Callable[[], httpx.AsyncClient]:
+    """Return ``make`` whose pools speak asyncio directly (:mod:`generio._http.native`)."""
+    from generio._http.native import install  # imports httpcore: only when pools are made
+
+    return lambda: install(make())
