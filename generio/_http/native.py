@@ -261,7 +261,7 @@ class NativeBackend(httpcore.AsyncNetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.AsyncNetworkStream:
-        """Open a TCP connection (every address the name has, as anyio tries them)."""
+        """Open a TCP connection (every address the name has, one after the other)."""
         if not _on_asyncio():
             return await self.fallback.connect_tcp(
                 host,
@@ -270,17 +270,13 @@ class NativeBackend(httpcore.AsyncNetworkBackend):
                 local_address=local_address,
                 socket_options=socket_options,
             )
-        loop = asyncio.get_running_loop()
-        # Happy eyeballs as anyio does them; loops not built on asyncio's (uvloop) lack it.
-        eyeballs: dict[str, Any] = {}
-        if isinstance(loop, asyncio.BaseEventLoop):
-            eyeballs["happy_eyeballs_delay"] = 0.25
-        opening = loop.create_connection(
+        # The name's addresses in turn, as the sync client's socket.create_connection: asyncio's
+        # happy eyeballs (3.11) leaves a connected socket unclosed when the connect is cancelled.
+        opening = asyncio.get_running_loop().create_connection(
             _Connection,
             host,
             port,
             local_addr=None if local_address is None else (local_address, 0),
-            **eyeballs,
         )
         return await self._connected(opening, timeout, socket_options)
 

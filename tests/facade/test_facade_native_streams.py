@@ -12,7 +12,7 @@ import os
 import socket
 import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 
 import anyio
@@ -236,6 +236,27 @@ async def test_a_refused_connection_is_a_connect_error() -> None:
     async with _native_client(timeout=2) as client:
         with pytest.raises(httpx.ConnectError):
             await client.get(f"http://127.0.0.1:{port}/")
+
+
+@pytest.mark.anyio
+async def test_connects_cancelled_at_any_step_leave_no_socket_open() -> None:
+    """A connect cancelled anywhere (timeouts, a batch's task group) closes its socket.
+
+    asyncio's happy eyeballs (3.11) left the socket of a connect that won its race open when
+    the caller was cancelled: found by an unclosed-socket ResourceWarning in the suite.
+    """
+    backend = NativeBackend(httpcore.AnyIOBackend())
+    async with _server(lambda reader, writer: reader.read()) as port:
+        for turns in range(12):  # cancel after 0, 1, ... 11 turns of the loop
+            for _ in range(10):
+                task = asyncio.ensure_future(backend.connect_tcp("127.0.0.1", port, timeout=5))
+                for _ in range(turns):
+                    await asyncio.sleep(0)
+                task.cancel()
+                with suppress(asyncio.CancelledError):
+                    await (await task).aclose()
+        await asyncio.sleep(0.05)
+        assert client_sockets(port) == 0
 
 
 @pytest.mark.anyio
