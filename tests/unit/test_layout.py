@@ -6,8 +6,6 @@ import ast
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 import generio
 
 PACKAGE = Path(generio.__file__).parent
@@ -212,8 +210,3 @@ def test_the_private_scan_finds_a_reach(tmp_path: Path) -> None:
     (root / "_a" / "two.py").write_text("from pkg._a.one import _HIDDEN\n")
     (root / "three.py").write_text("from pkg._a.one import _HIDDEN\n")
     assert _private_reaches(root) == ["pkg.three: from pkg._a.one import _HIDDEN"]
-
-
-def test_this_folder_is_marked_light(request: pytest.FixtureRequest) -> None:
-    """tests/conftest.py marks tests/unit light: nox runs it beside the serial set."""
-    assert request.node.get_closest_marker("light") is not None
