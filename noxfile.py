@@ -11,7 +11,6 @@ import os
 import shutil
 import subprocess
 import tempfile
-import threading
 from pathlib import Path
 
 import nox
@@ -66,7 +65,7 @@ WORKERS = str(min(2 * (os.cpu_count() or 1), 8))
 PYTEST = [
     "pytest",
     "-m",
-    "not soak and not serial and not light and not docs and not pyright",
+    "not soak and not serial and not docs and not pyright",
     "-n",
     WORKERS,
     "--dist",
@@ -76,11 +75,6 @@ PYTEST = [
 # schemathesis): beside busy workers on two cores they would take twice as long. Exit code 5
 # (nothing selected, e.g. with `-- -k retry`) is fine there.
 PYTEST_SERIAL = ["pytest", "-m", "serial and not soak and not docs and not pyright"]
-# Beside them, the `light` tests (tests/unit, tests/variants: short ones, in one process) at
-# the lowest priority: Chromium's software GPU keeps one core busy, mypy and schemathesis one
-# thread, so the other core would idle; at nice 19 they take only what the serial ones leave.
-PYTEST_LIGHT = ["pytest", "-m", "light and not serial and not soak and not docs and not pyright"]
-NICE = ["nice", "-n", "19"] if shutil.which("nice") else []
 # The suite starts Python hundreds of times (README blocks, CLI commands, child emulators):
 # with byte-code caching off (PYTHONDONTWRITEBYTECODE), each start compiles generio and
 # pytest rewrites every test module again. __pycache__ is git-ignored.
@@ -142,37 +136,8 @@ def tests(session: nox.Session) -> None:
 
 
 def _run_tests(session: nox.Session, env: dict[str, str | None] = TEST_ENV) -> None:
-    # With arguments (`-- tests/unit`, `-- -k retry`) a set may select nothing: exit code 5.
-    chosen = [0, 5] if session.posargs else [0]
-    session.run(*PYTEST, *session.posargs, env=env, success_codes=chosen)
-    with tempfile.TemporaryFile("w+") as output:
-        failed: list[BaseException] = []
-
-        def light() -> None:
-            try:
-                session.run(
-                    *NICE,
-                    *PYTEST_LIGHT,
-                    *session.posargs,
-                    env=env,
-                    success_codes=[0, 5],
-                    stdout=output,
-                    external=True,  # nice
-                )
-            except BaseException as exc:  # noqa: BLE001 - raised again below, in nox's thread
-                failed.append(exc)
-
-        beside = threading.Thread(target=light, name="light tests")
-        beside.start()
-        try:
-            session.run(*PYTEST_SERIAL, *session.posargs, env=env, success_codes=[0, 5])
-        finally:
-            beside.join()
-            output.seek(0)
-            session.log("light tests, run beside the serial ones:")
-            print(output.read(), end="", flush=True)
-        if failed:
-            raise failed[0]
+    session.run(*PYTEST, *session.posargs, env=env)
+    session.run(*PYTEST_SERIAL, *session.posargs, env=env, success_codes=[0, 5])
 
 
 @nox.session

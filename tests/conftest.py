@@ -81,20 +81,6 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("PYTHONHASHSEED", str(random.randrange(1, 2**32)))
 
 
-#: Folders of short tests (well under a second each, in one process): marked ``light``, which
-#: nox runs at low priority beside the ``serial`` ones, on the core those leave idle.
-LIGHT_FOLDERS = ("unit", "variants")
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark the tests of :data:`LIGHT_FOLDERS` ``light``, before ``-m`` selects by marker."""
-    folders = [Path(__file__).parent / name for name in LIGHT_FOLDERS]
-    for item in items:
-        if any(item.path.is_relative_to(folder) for folder in folders):
-            item.add_marker(pytest.mark.light)
-
-
 #: How long the emulator's flows take unless a folder says otherwise: long enough to poll.
 DEFAULT_FLOW_SECONDS = 0.1
 
