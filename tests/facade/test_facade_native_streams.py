@@ -115,12 +115,13 @@ def test_async_client_pools_use_the_native_streams(emu: Emulator, no_proxies: No
 
 
 def test_a_run_over_loopback_tls(
-    emu: Emulator, authority: Authority, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    emu: Emulator,
+    authority: Authority,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    no_proxies: None,
 ) -> None:
     """AsyncGenerio runs a flow over real TLS (the CA from SSL_CERT_FILE), reusing connections."""
-    for name in _PROXY_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
-        monkeypatch.delenv(name.lower(), raising=False)
     monkeypatch.setenv("SSL_CERT_FILE", str(authority.write_ca(tmp_path / "ca.pem")))
     with Relay(_emulator_address(emu), authority.server_context()) as front:
 
@@ -146,12 +147,13 @@ def test_a_run_over_loopback_tls(
 
 
 def test_a_run_through_a_connect_proxy_to_tls(
-    emu: Emulator, authority: Authority, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    emu: Emulator,
+    authority: Authority,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    no_proxies: None,
 ) -> None:
     """HTTPS_PROXY: the TLS handshake runs inside the proxy's CONNECT tunnel (start_tls)."""
-    for name in _PROXY_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
-        monkeypatch.delenv(name.lower(), raising=False)
     monkeypatch.setenv("SSL_CERT_FILE", str(authority.write_ca(tmp_path / "ca.pem")))
     with (
         Relay(_emulator_address(emu), authority.server_context()) as front,
