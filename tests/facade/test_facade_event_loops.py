@@ -1,19 +1,23 @@
-"""AsyncGenerio under trio, as the quick start promises ("asyncio or trio, through anyio").
+"""AsyncGenerio on the event loops applications run it on, besides plain asyncio.
 
-The rest of the suite drives the async client on asyncio, where its pools speak asyncio
-directly (``generio/_http/native.py``); under trio they keep httpcore's own backend. These
-tests run the main calls on trio over loopback HTTP: a run that saves its model, the model
-streamed and downloaded again, batches, a cancelled run (its flow aborted, no second one),
-and a close from another task.
+The quick start promises trio (through anyio), and uvicorn[standard] serves FastAPI apps on
+uvloop. The rest of the suite drives the async client on plain asyncio, where its pools
+speak asyncio directly (``generio/_http/native.py``); on uvloop they do too, over uvloop's
+own transports, and on trio they keep httpcore's own backend. Each test here runs on both,
+over loopback HTTP: a run that saves its model, the model streamed and downloaded again,
+batches, a cancelled run (its flow aborted, no second one), and a close from another task.
 """
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
+from typing import Any
 
+import anyio
 import pytest
 import sniffio
-import trio
+import uvloop
 
 from generio import AsyncGenerio, ClientClosedError, RunResult
 from generio.testing import Emulator
@@ -22,9 +26,11 @@ PROMPT = "model_generate_fromprompt"
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    """Run this module's tests on trio."""
+@pytest.fixture(params=["trio", "uvloop"])
+def anyio_backend(request: pytest.FixtureRequest) -> Any:
+    """Run each test on trio, and on asyncio with uvloop's event loop."""
+    if request.param == "uvloop":
+        return ("asyncio", {"loop_factory": uvloop.new_event_loop})
     return "trio"
 
 
@@ -32,9 +38,19 @@ def _client(emu: Emulator) -> AsyncGenerio:
     return AsyncGenerio(api_key=emu.api_key, base_url=emu.base_url)
 
 
-async def test_run_saves_and_streams_the_same_model(emu: Emulator, tmp_path: Path) -> None:
+def _on_the_loop(anyio_backend: Any) -> None:
+    """Check the test really runs on the loop its parameter names."""
+    if anyio_backend == "trio":
+        assert sniffio.current_async_library() == "trio"
+    else:
+        assert type(asyncio.get_running_loop()).__module__.startswith("uvloop")
+
+
+async def test_run_saves_and_streams_the_same_model(
+    emu: Emulator, tmp_path: Path, anyio_backend: Any
+) -> None:
     """run() saves the model; stream_output and download_output give the same bytes."""
-    assert sniffio.current_async_library() == "trio"
+    _on_the_loop(anyio_backend)
     async with _client(emu) as client:
         result = await client.run(PROMPT, "a wooden chair", out_dir=tmp_path)
         assert result.flow.state == "completed"
@@ -45,9 +61,9 @@ async def test_run_saves_and_streams_the_same_model(emu: Emulator, tmp_path: Pat
             async for chunk in stream:
                 streamed += chunk
         again = await client.flows.download_output(result.flow.id, output.id, tmp_path / "again")
-    model = await trio.Path(saved).read_bytes()
+    model = await anyio.Path(saved).read_bytes()
     assert model[:4] == b"glTF"
-    assert bytes(streamed) == model == await trio.Path(again).read_bytes()
+    assert bytes(streamed) == model == await anyio.Path(again).read_bytes()
 
 
 async def test_batches_send_only_their_flows_requests(emu: Emulator, tmp_path: Path) -> None:
@@ -65,10 +81,10 @@ async def test_batches_send_only_their_flows_requests(emu: Emulator, tmp_path: P
 
 
 async def test_cancelled_run_aborts_its_flow(emu: Emulator) -> None:
-    """A trio cancel scope around run(): the flow it created is aborted, and only one exists."""
+    """A cancel scope around run(): the flow it created is aborted, and only one exists."""
     emu.flow_seconds = 30.0
     async with _client(emu) as client:
-        with trio.move_on_after(0.5) as scope:
+        with anyio.move_on_after(0.5) as scope:
             await client.run(PROMPT, "a lamp that takes long")
         assert scope.cancelled_caught
         (entry,) = emu.ledger
@@ -88,11 +104,11 @@ async def test_close_from_another_task_ends_the_run(emu: Emulator) -> None:
         except ClientClosedError as exc:
             errors.append(exc)
 
-    async with trio.open_nursery() as nursery:
-        nursery.start_soon(run)
-        with trio.fail_after(10):
+    async with anyio.create_task_group() as group:
+        group.start_soon(run)
+        with anyio.fail_after(10):
             while not emu.ledger:  # noqa: ASYNC110 - the emulator runs in another thread
-                await trio.sleep(0.01)
+                await anyio.sleep(0.01)
         await client.aclose()
     (error,) = errors
     assert isinstance(error, ClientClosedError)
