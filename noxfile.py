@@ -279,28 +279,37 @@ def verifytypes(session: nox.Session) -> None:
     session.run("pytest", "-m", "pyright", "-p", "no:cacheprovider", "tests/test_user_types.py")
 
 
-def _generate(session: nox.Session, dest: Path) -> None:
-    """Regenerate the low-level client into dest (a package folder, wiped first)."""
-    if dest.exists():
-        # --overwrite only wipes api/ and models/; stale files elsewhere would survive.
-        shutil.rmtree(dest)
-    session.run(
-        "openapi-python-client",
-        "generate",
-        "--path",
-        str(SPEC),
-        "--meta",
-        "none",
-        "--output-path",
-        str(dest),
-        "--overwrite",
-        "--fail-on-warning",
-        "--config",
-        str(GENERATOR_CONFIG),
-    )
-    # --meta none writes no py.typed; the package is typed, so say so.
-    (dest / "py.typed").write_text("")
-    shutil.rmtree(dest / ".ruff_cache", ignore_errors=True)
+def _generate(session: nox.Session, dest: Path) -> bool:
+    """Regenerate the low-level client into dest (a package folder, replaced whole).
+
+    The generator writes into a fresh folder that then replaces dest, so no stale file
+    survives and a failed run leaves dest as it was. False when nothing ran: under
+    `nox --install-only`, session.run does nothing.
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        fresh = Path(tmp) / dest.name
+        ran = session.run(
+            "openapi-python-client",
+            "generate",
+            "--path",
+            str(SPEC),
+            "--meta",
+            "none",
+            "--output-path",
+            str(fresh),
+            "--fail-on-warning",
+            "--config",
+            str(GENERATOR_CONFIG),
+        )
+        if ran is None:
+            return False
+        # --meta none writes no py.typed; the package is typed, so say so.
+        (fresh / "py.typed").write_text("")
+        shutil.rmtree(fresh / ".ruff_cache", ignore_errors=True)
+        if dest.exists():
+            shutil.rmtree(dest)
+        shutil.move(fresh, dest)
+    return True
 
 
 @nox.session
@@ -325,7 +334,8 @@ def check_generated(session: nox.Session) -> None:
     _install(session, *_group("generate"))
     with tempfile.TemporaryDirectory() as tmp:
         fresh = Path(tmp) / "generio_api"
-        _generate(session, fresh)
+        if not _generate(session, fresh):
+            return
         committed, expected = _tree(GENERATED), _tree(fresh)
         problems: list[str] = []
         problems += [f"only in generated/: {p}" for p in sorted(committed - expected)]
