@@ -89,7 +89,7 @@ class Flows:
         sort_by: FlowSortField | None = None,
         query: Mapping[str, Any] | None = None,
     ) -> list[Flow]:
-        """Return the account's flows.
+        """Return the account's flows: every page of the listing, following its ``next`` links.
 
         Args:
             state: only flows in this state (``created``, ``running``, ``completed``, ...).
@@ -102,6 +102,8 @@ class Flows:
         Raises:
             InputError: ``sort_by`` is not one of those fields; ``query`` holds a parameter
                 the listing does not take (the error names those it takes).
+            ResponseTooLargeError: the listing goes on past 100,000 flows or 1,000 pages;
+                nothing is returned (filter by ``state`` to narrow it).
         """
         from generio._jobs.calls import list_flows_job
 

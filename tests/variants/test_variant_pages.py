@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 from base64 import b64encode
 
 import httpx
@@ -13,8 +12,9 @@ from generio_api.api.templates import get_template
 from generio_api.models import ErrorDetail, Flow, FlowDeleted, FlowList, Template
 from generio_api.types import UNSET
 
-from generio import Generio
+from generio import Generio, ResponseTooLargeError
 from generio._jobs import calls as _pages
+from generio._payload.json_bounds import MAX_LISTING_ENTRIES
 from generio.testing import Emulator
 from tests.helpers.facade import MOCK_URL, PROMPT_TEMPLATE, mock_client
 from tests.helpers.variant_server import VariantServer
@@ -26,16 +26,38 @@ def _pages_forever(request: httpx.Request) -> httpx.Response:
     return httpx.Response(200, json={"flows": [flow], "next": f"/flows?page={page + 1}"})
 
 
-def test_pages_are_followed_up_to_the_bound(
-    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
-) -> None:
-    """An endless chain of next links stops at MAX_PAGES, with a warning."""
+def test_endless_pages_end_at_the_bound_with_a_typed_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An endless chain of next links stops at MAX_PAGES: ResponseTooLargeError, no half list."""
     monkeypatch.setattr(_pages, "MAX_PAGES", 5)
-    caplog.set_level(logging.WARNING, "generio")
-    with mock_client(_pages_forever) as client:
-        flows = client.flows.list()
-    assert [f.id for f in flows] == ["f1", "f2", "f3", "f4", "f5"]
-    assert any("too_many_pages" in r.getMessage() for r in caplog.records)
+    served: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        served.append(request)
+        return _pages_forever(request)
+
+    with mock_client(handler) as client, pytest.raises(ResponseTooLargeError) as caught:
+        client.flows.list()
+    assert len(served) == 5
+    assert caught.value.limit == 5
+    assert "more than 5 pages" in str(caught.value)
+
+
+def test_the_bound_leaves_room_for_large_accounts() -> None:
+    """At the emulator's 100 flows a page, the bound reads 100,000 flows: the entry bound's."""
+    assert _pages.MAX_PAGES * 100 >= MAX_LISTING_ENTRIES
+
+
+@pytest.mark.parametrize("order", ["ascending", "descending"])
+def test_an_account_of_20000_flows_is_listed_whole(
+    client: Generio, emu: Emulator, order: str
+) -> None:
+    """flows.list() on 20,000 flows (200 pages) returns every one of them, once."""
+    emu.prefill(20_000, keyed=10)
+    emu.set_listing(order=order)
+    flows = client.flows.list()
+    assert len(flows) == 20_000
+    assert len({f.id for f in flows}) == 20_000
+    assert emu.request_counts["list_flows"] == 200
 
 
 def test_a_link_seen_before_ends_the_list() -> None:
