@@ -14,6 +14,7 @@ import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
 from pathlib import Path
+from typing import Any
 
 import anyio
 import httpcore
@@ -96,18 +97,23 @@ def _native_client(**options: object) -> httpx.AsyncClient:
     return install(httpx.AsyncClient(**options))  # type: ignore[arg-type]
 
 
+async def _pool_stream(client: AsyncGenerio, url: str) -> Any:
+    """GET ``url`` through one of the client's own pools; the network stream it went over."""
+    pool, index = client._pools.take()
+    try:
+        response = await pool.get(url)
+    finally:
+        client._pools.give(index)
+    return response.extensions["network_stream"]
+
+
 def test_async_client_pools_use_the_native_streams(emu: Emulator, no_proxies: None) -> None:
     """A run through AsyncGenerio's own pools goes over native streams (checks httpx's layout)."""
 
     async def scenario() -> tuple[str, object]:
         async with AsyncGenerio(emu.api_key, emu.base_url) as client:
             result = await client.run(PROMPT_TEMPLATE, "a chair")
-            pool, index = client._pools.take()
-            try:
-                response = await pool.get(f"{emu.base_url}/templates")
-            finally:
-                client._pools.give(index)
-            return result.flow.state, response.extensions["network_stream"]
+            return result.flow.state, await _pool_stream(client, f"{emu.base_url}/templates")
 
     state, stream = anyio.run(scenario)
     assert state == "completed"
@@ -130,12 +136,7 @@ def test_a_run_over_loopback_tls(
                 result = await client.run(PROMPT_TEMPLATE, "a chair")
                 for _ in range(5):
                     await client.flows.get(result.flow.id)
-                pool, index = client._pools.take()
-                try:
-                    response = await pool.get(f"{front.url}/templates")
-                finally:
-                    client._pools.give(index)
-                stream = response.extensions["network_stream"]
+                stream = await _pool_stream(client, f"{front.url}/templates")
                 return result.flow.state, len(result.outputs), stream.get_extra_info("ssl_object")
 
         state, outputs, ssl_object = anyio.run(scenario)
