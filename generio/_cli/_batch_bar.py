@@ -47,8 +47,10 @@ def _left(seconds: float | None) -> str:
 
 
 def counts(progress: BatchProgress) -> str:
-    """Say the counts in a few words: ``2 running, 3 queued, 1 failed``."""
+    """Say the counts in a few words: ``2 running, 1 saving, 3 queued, 1 failed``."""
     parts = [f"{progress.running} running", f"{progress.queued} queued"]
+    if progress.saving:
+        parts.insert(1, f"{progress.saving} saving")
     if progress.failed:
         parts.append(f"{progress.failed} failed")
     return ", ".join(parts)

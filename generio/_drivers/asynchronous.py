@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
@@ -67,7 +68,7 @@ class AsyncDriver:
     def _closed_error(self) -> ClientClosedError:
         return ClientClosedError("AsyncGenerio", in_flight=True)
 
-    async def drive(self, job: Job[T]) -> T:
+    async def drive(self, job: Job[T], on_ended: Callable[[], object] | None = None) -> T:
         """Run a job to its end, awaiting its effects (see :meth:`check_usable`)."""
         try:
             self.check_usable()
@@ -76,7 +77,7 @@ class AsyncDriver:
             raise
         life = self.state.life
         call = life.enter()
-        stepper = Stepper(job)
+        stepper = Stepper(job, on_ended)
         counted = False
         try:
             while (effect := stepper.advance()) is not None:

@@ -16,8 +16,27 @@ from generio._jobs.chain import batch_keys, chain_job, interrupted_note, prepare
 from generio._jobs.options import OnInterrupt
 from generio._payload.marker import new_key
 
-#: A worker's report: ``(index, None)`` when a job starts, ``(index, outcome)`` when it ends.
-_Event = tuple[int, Outcome | None]
+
+class _Place:
+    """One of a batch's places, given back once: when the job's last flow ends, or its end."""
+
+    def __init__(self, places: anyio.Semaphore) -> None:
+        self._places = places
+        self._held = False
+
+    async def take(self) -> None:
+        await self._places.acquire()
+        self._held = True
+
+    def give(self) -> None:
+        if self._held:
+            self._held = False
+            self._places.release()
+
+
+#: A worker's report: ``(index, None)`` when a job starts, ``(index, True)`` when its last
+#: flow ended (it saves), ``(index, outcome)`` when it ends.
+_Event = tuple[int, Outcome | bool | None]
 
 
 def iterate(
@@ -50,32 +69,53 @@ async def _iterate(
     queue = iter(plans)
     stopped: list[BaseException] = []
 
+    # A job holds one of ``concurrency`` places until its last flow ends, then saves its
+    # outputs beside the next job's flow; at most as many jobs again save at once.
+    places = anyio.Semaphore(concurrency)
+
     async def worker() -> None:
-        for plan in queue:
+        while True:
+            place = _Place(places)
+            await place.take()
+            plan = next(queue, None)
+            if plan is None:
+                place.give()
+                return
             send.send_nowait((plan.index, None))
+
+            def saving(index: int = plan.index, place: _Place = place) -> None:
+                place.give()
+                send.send_nowait((index, True))
+
             try:
-                outcome: Outcome = await driver.drive(chain_job(driver.state, plan, keys))
+                job = chain_job(driver.state, plan, keys)
+                outcome: Outcome = await driver.drive(job, saving)
             except Exception as exc:  # noqa: BLE001 - the job's result
                 outcome = as_outcome(plan.index, exc)
             except BaseException as exc:
                 stopped.append(exc)  # cancelled: run()'s clean-up marked it
                 raise
+            finally:
+                place.give()
             send.send_nowait((plan.index, outcome))
 
     error: BaseException | None = None
     with send, receive:
         async with anyio.create_task_group() as group:
-            for _ in range(min(concurrency, len(plans))):
+            for _ in range(min(2 * concurrency, len(plans))):
                 group.start_soon(worker)
             try:
                 ended = 0
                 while ended < len(plans):
                     index, outcome = await receive.receive()
+                    if isinstance(outcome, bool):
+                        tracker.save(index)
+                        continue
                     if outcome is None:
                         tracker.start()
                     else:
                         ended += 1
-                        tracker.end(not isinstance(outcome, BaseException))
+                        tracker.end(not isinstance(outcome, BaseException), index)
                     if on_progress is not None:
                         on_progress(tracker.snapshot(index))
                     if outcome is not None:

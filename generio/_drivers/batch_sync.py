@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import queue
 import threading
 from collections import deque
-from collections.abc import Generator, Iterable, Mapping
+from collections.abc import Callable, Generator, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from generio._drivers.sync import SyncDriver
@@ -49,26 +50,33 @@ def _iterate(
     stop = threading.Event()
     pending = deque(plans)
     running: dict[Future[Outcome], int] = {}
-    # Each job's future puts itself here as it ends: a wake-up costs the same whether 2 or
-    # 200 jobs run (concurrent.futures.wait locks and hooks every running future per call).
-    ended: queue.SimpleQueue[Future[Outcome]] = queue.SimpleQueue()
+    # A job whose last flow ended gives its place to the next job while it saves (at most
+    # as many jobs again save at once): its index comes on the queue of ended jobs then.
+    ended: queue.SimpleQueue[Future[Outcome] | int] = queue.SimpleQueue()
     if on_progress is not None:
         on_progress(tracker.snapshot())
-    pool = ThreadPoolExecutor(max_workers=min(concurrency, len(plans) or 1))
+    pool = ThreadPoolExecutor(max_workers=min(2 * concurrency, len(plans) or 1))
     try:
         while pending or running:
-            while pending and len(running) < concurrency:
+            while pending and tracker.running < concurrency and len(running) < 2 * concurrency:
                 plan = pending.popleft()
                 tracker.start()
-                future = pool.submit(_work, driver, plan, stop, keys)
+                released = functools.partial(ended.put, plan.index)
+                future = pool.submit(_work, driver, plan, stop, keys, released)
                 running[future] = plan.index
                 future.add_done_callback(ended.put)
                 if on_progress is not None:
                     on_progress(tracker.snapshot(plan.index))
-            for future in sorted(_ended(ended), key=running.__getitem__):
+            done = []
+            for item in _ended(ended):
+                if isinstance(item, int):
+                    tracker.save(item)
+                else:
+                    done.append(item)
+            for future in sorted(done, key=running.__getitem__):
                 index = running.pop(future)
                 outcome = future.result()
-                tracker.end(not isinstance(outcome, BaseException))
+                tracker.end(not isinstance(outcome, BaseException), index)
                 if on_progress is not None:
                     on_progress(tracker.snapshot(index))
                 yield index, outcome
@@ -81,7 +89,7 @@ def _iterate(
         pool.shutdown(wait=True)
 
 
-def _ended(ended: queue.SimpleQueue[Future[Outcome]]) -> list[Future[Outcome]]:
+def _ended(ended: queue.SimpleQueue[Future[Outcome] | int]) -> list[Future[Outcome] | int]:
     """Wait for a job to end; it and the others that ended meanwhile."""
     finished = [ended.get()]
     while not ended.empty():
@@ -101,10 +109,16 @@ def _stop(stop: threading.Event, running: Mapping[Future[Outcome], int]) -> list
     return stopped
 
 
-def _work(driver: SyncDriver, plan: Plan, stop: threading.Event, keys: BatchKeys | None) -> Outcome:
+def _work(
+    driver: SyncDriver,
+    plan: Plan,
+    stop: threading.Event,
+    keys: BatchKeys | None,
+    on_ended: Callable[[], None],
+) -> Outcome:
     """One job in a worker thread; an Exception is its result, a stop raises."""
     try:
         job = chain_job(driver.state, plan, keys)
-        return driver.drive(job, stop)
+        return driver.drive(job, stop, on_ended)
     except Exception as exc:  # noqa: BLE001 - the job's result
         return as_outcome(plan.index, exc)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 import httpx
@@ -46,7 +47,12 @@ class SyncDriver:
     def _closed_error(self) -> ClientClosedError:
         return ClientClosedError("Generio", in_flight=True)
 
-    def drive(self, job: Job[T], stop: threading.Event | None = None) -> T:
+    def drive(
+        self,
+        job: Job[T],
+        stop: threading.Event | None = None,
+        on_ended: Callable[[], None] | None = None,
+    ) -> T:
         """Run a job to its end, performing its effects; setting ``stop`` stops it at once."""
         life = self.state.life
         if self.closed:
@@ -54,7 +60,7 @@ class SyncDriver:
             raise ClientClosedError("Generio")
         call = life.enter(stop if stop is not None else threading.Event())
         outer, self._pauses.wake = getattr(self._pauses, "wake", None), call.wake
-        stepper = Stepper(job)
+        stepper = Stepper(job, on_ended)
         counted = False
         try:
             while (effect := stepper.advance()) is not None:

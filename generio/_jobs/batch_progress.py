@@ -15,13 +15,15 @@ class BatchProgress:
     Attributes:
         total: jobs in the batch.
         queued: jobs not started yet.
-        running: jobs under way.
+        running: jobs under way whose flows hold the batch's places (at most ``concurrency``).
         done: jobs that returned a result.
         failed: jobs that ended in an error.
         finished: jobs that ended, either way (``done + failed``; a property).
         elapsed: seconds since the batch began.
         remaining: estimated seconds until the last job ends (None until one has ended).
         job: the index of the job that just started or ended (None for the first report).
+        saving: jobs whose last flow has ended, saving its outputs: they hold no place, so
+            the next jobs' flows start meanwhile (counted from the next report on).
     """
 
     total: int
@@ -32,6 +34,7 @@ class BatchProgress:
     elapsed: float
     remaining: float | None
     job: int | None = None
+    saving: int = 0
 
     @property
     def finished(self) -> int:
@@ -47,6 +50,8 @@ class Tracker:
         self._began = clock()
         self.total = total
         self.running = 0
+        #: The jobs counted as saving rather than running.
+        self.saving: set[int] = set()
         self.done = 0
         self.failed = 0
 
@@ -54,9 +59,18 @@ class Tracker:
         """Count a job that began."""
         self.running += 1
 
-    def end(self, ok: bool) -> None:
+    def save(self, index: int) -> None:
+        """Count job ``index``, whose last flow ended, as saving its outputs."""
+        if index not in self.saving:
+            self.running -= 1
+            self.saving.add(index)
+
+    def end(self, ok: bool, index: int | None = None) -> None:
         """Count a job that ended with a result (``ok``) or an error."""
-        self.running -= 1
+        if index is not None and index in self.saving:
+            self.saving.discard(index)
+        else:
+            self.running -= 1
         if ok:
             self.done += 1
         else:
@@ -73,8 +87,9 @@ class Tracker:
             remaining = (self.total - finished) * elapsed / finished
         return BatchProgress(
             total=self.total,
-            queued=self.total - finished - self.running,
+            queued=self.total - finished - self.running - len(self.saving),
             running=self.running,
+            saving=len(self.saving),
             done=self.done,
             failed=self.failed,
             elapsed=elapsed,

@@ -118,6 +118,7 @@ def chain_job(
                 out_name=plan.out_name if last else None,
                 progress_interval=plan.progress_interval,
                 batch=batch if plan.explicit else None,
+                release=last,
             )
         except BaseException as exc:
             _mark(exc, plan, number, flows)

@@ -6,7 +6,7 @@ the unit tests); an interrupted job may still yield its clean-up effects.
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeAlias, TypeVar
 
@@ -66,6 +66,11 @@ class Download:
         return self.op.path
 
 
+@attrs.frozen
+class Ended:
+    """The job's last flow has ended: a batch may start its next job while this one saves."""
+
+
 class Local(Generic[T]):
     """Local file work a job needs done (make a directory, read input files' heads)."""
 
@@ -77,8 +82,8 @@ class Local(Generic[T]):
 
 
 Effect: TypeAlias = Call[Any] | Sleep | Download | Local[Any]
-#: A job: yields effects, receives their results, returns its value.
-Job: TypeAlias = Generator[Effect, Any, T]
+#: A job: yields effects (and its :class:`Ended` news), receives their results, returns its value.
+Job: TypeAlias = Generator[Effect | Ended, Any, T]
 
 
 def local(work: Local[T]) -> Generator[Local[T], Any, T]:
@@ -96,10 +101,11 @@ def download(effect: Download) -> Generator[Download, Any, Saved]:
 class Stepper(Generic[T]):
     """Advances a job: feeds results and errors in, hands the next effect out."""
 
-    __slots__ = ("_error", "_job", "_value", "cleanup", "result")
+    __slots__ = ("_error", "_job", "_on_ended", "_value", "cleanup", "result")
 
-    def __init__(self, job: Job[T]) -> None:
+    def __init__(self, job: Job[T], on_ended: Callable[[], object] | None = None) -> None:
         self._job = job
+        self._on_ended = on_ended
         self._value: Any = None
         self._error: BaseException | None = None
         #: True once an interruption reached the job: what it still yields is clean-up.
@@ -111,6 +117,10 @@ class Stepper(Generic[T]):
         error, self._error = self._error, None
         try:
             effect = self._job.send(self._value) if error is None else self._job.throw(error)
+            while isinstance(effect, Ended):  # no I/O: whoever drives the job hears of it
+                if self._on_ended is not None:
+                    self._on_ended()
+                effect = self._job.send(None)
         except StopIteration as stop:
             self.result = stop.value
             return None

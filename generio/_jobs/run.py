@@ -20,7 +20,7 @@ from generio._jobs.downloads import (
     list_outputs_job,
     note_status,
 )
-from generio._jobs.effects import Job, local
+from generio._jobs.effects import Ended, Job, local
 from generio._jobs.flow_errors import name_flow, naming_flow, while_collecting, while_waiting
 from generio._jobs.keys import BatchKeys, CreateProgress, adopt_job
 from generio._jobs.options import OnInterrupt, check_on_interrupt, resolve
@@ -216,6 +216,7 @@ def run_job(
     progress_interval: float | None = None,
     batch: BatchKeys | None = None,
     key_is_random: bool = False,
+    release: bool = False,
 ) -> Job[RunResult]:
     """Create, wait, collect: the whole of :meth:`Generio.run`."""
     sources = as_sources(inputs)
@@ -242,6 +243,8 @@ def run_job(
             state, flow.id, timeout=timeout, on_progress=guarded, first=flow,
             progress_interval=progress_interval,
         )  # fmt: skip
+        if release:
+            yield Ended()
         stem = slug_of_inputs([source.data for source in sources])
         return (yield from _collect(state, flow, where, stem, template))
     except BaseException as exc:

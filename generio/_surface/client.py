@@ -243,7 +243,9 @@ class Generio(ClientBase):
                 chain steps (each step's inputs are the previous step's outputs), e.g.
                 ``{"template": "model_generate_fromprompt", "inputs": "a chair",
                 "then": {"template": "model_optimize"}, "idempotency_key": "chair-1"}``.
-            concurrency: how many jobs run at once.
+            concurrency: how many jobs' flows run at once. A job whose last flow has
+                ended saves its outputs without holding a place, so the next job's flow
+                starts meanwhile (at most ``concurrency`` jobs save at once).
             on_progress: called with a :class:`~generio.BatchProgress` whenever a job
                 starts or ends (in the calling thread).
             on_interrupt: what happens to the flows in flight when the batch is

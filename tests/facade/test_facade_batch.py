@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -23,7 +25,7 @@ from generio import (
     RunResult,
 )
 from generio._jobs.batch_progress import Tracker
-from generio.testing import Emulator
+from generio.testing import Emulator, Fault
 from tests.helpers.facade import IMAGE_TEMPLATE, OPTIMIZE_TEMPLATE, PROMPT_TEMPLATE
 
 KINDS = ["sync", "async"]
@@ -82,6 +84,32 @@ def test_results_in_job_order_one_per_job(emu: Emulator, kind: str) -> None:
 
 
 @pytest.mark.parametrize("kind", KINDS)
+def test_a_job_saving_its_outputs_holds_no_place(
+    emu: Emulator, kind: str, tmp_path: Path
+) -> None:
+    """The next job's flow starts while the last one's outputs download, never beside a flow."""
+    emu.add_fault(Fault("slow", "get_output", delay=1.5, count=1))
+    ends: list[int] = []  # the jobs, as they end
+
+    def seen(progress: BatchProgress) -> None:
+        if progress.job is not None and progress.finished > len(ends):
+            ends.append(progress.job)
+
+    jobs = [
+        {"template": PROMPT_TEMPLATE, "inputs": f"saved {i}", "out_dir": tmp_path / str(i)}
+        for i in range(3)
+    ]
+    results = run_many(kind, emu, jobs, concurrency=1, on_progress=seen)
+    assert all(isinstance(r, RunResult) and r.paths for r in results)
+    # Job 0's download waited 1.5 s: the other two jobs ran and ended meanwhile.
+    assert ends == [1, 2, 0]
+    flows = sorted(emu.ledger, key=lambda entry: entry.created_at)
+    for before, after in itertools.pairwise(flows):  # one flow on the service at a time
+        assert before.finished_at is not None
+        assert before.finished_at <= after.created_at
+
+
+@pytest.mark.parametrize("kind", KINDS)
 def test_iteration_yields_each_job_as_it_ends(emu: Emulator, kind: str) -> None:
     """iter_run_many: a fast failing job comes before slower good ones; every index once."""
     jobs: list[Any] = [{"template": PROMPT_TEMPLATE, "inputs": f"thing {i}"} for i in range(4)]
@@ -101,8 +129,9 @@ def test_concurrency_bounds_the_jobs_running(emu: Emulator, kind: str) -> None:
     results = run_many(kind, emu, jobs, concurrency=2, on_progress=reports.append)
     assert all(isinstance(r, RunResult) for r in results)
     assert max(r.running for r in reports) == 2
+    assert max(r.saving for r in reports) <= 2
     for report in reports:
-        assert report.queued + report.running + report.done + report.failed == 7
+        assert report.queued + report.running + report.saving + report.finished == 7
     assert (reports[0].queued, reports[0].job, reports[0].remaining) == (7, None, None)
     last = reports[-1]
     assert (last.done, last.failed, last.running, last.queued, last.remaining) == (7, 0, 0, 0, 0.0)
