@@ -80,7 +80,13 @@ def batch(
     out_dir: OutDirOption = Path("."),
     concurrency: Annotated[
         int,
-        typer.Option("--concurrency", "-c", metavar="N", help="Jobs whose flows run at once.", parser=whole(1)),
+        typer.Option(
+            "--concurrency",
+            "-c",
+            metavar="N",
+            help="Jobs whose flows run at once.",
+            parser=whole(1),
+        ),
     ] = 4,
     summary: Annotated[
         Path | None,

@@ -235,12 +235,12 @@ def test_batch_ctrl_c_keeps_flows_for_the_next_run(
     assert [r["state"] for r in _csv(tmp_path / "out" / "summary.csv")] == ["completed"] * 2
 
 
-def _report(job: int | None, running: int, done: int, failed: int) -> object:
+def _report(job: int | None, running: int, done: int, failed: int, saving: int = 0) -> object:
     from generio import BatchProgress
 
-    queued = 2 - running - done - failed
+    queued = 2 - running - saving - done - failed
     remaining = None if not done + failed else 1.5
-    return BatchProgress(2, queued, running, done, failed, 1.0, remaining, job)
+    return BatchProgress(2, queued, running, done, failed, 1.0, remaining, job, saving)
 
 
 def test_batch_bar_plain_lines_and_timing(capsys: pytest.CaptureFixture[str]) -> None:
@@ -280,3 +280,5 @@ def test_batch_bar_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
         assert (task.completed, task.total) == (1, 2)
         assert task.fields["counts"] == "0 running, 1 queued"
         assert task.fields["left"] == "~0:00:02 left"
+        bar(_report(1, 0, 1, 0, saving=1))  # type: ignore[arg-type]
+        assert task.fields["counts"] == "0 running, 1 saving, 0 queued"

@@ -84,9 +84,7 @@ def test_results_in_job_order_one_per_job(emu: Emulator, kind: str) -> None:
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_a_job_saving_its_outputs_holds_no_place(
-    emu: Emulator, kind: str, tmp_path: Path
-) -> None:
+def test_a_job_saving_its_outputs_holds_no_place(emu: Emulator, kind: str, tmp_path: Path) -> None:
     """The next job's flow starts while the last one's outputs download, never beside a flow."""
     emu.add_fault(Fault("slow", "get_output", delay=1.5, count=1))
     ends: list[int] = []  # the jobs, as they end
