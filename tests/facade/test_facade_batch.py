@@ -108,6 +108,29 @@ def test_a_job_saving_its_outputs_holds_no_place(emu: Emulator, kind: str, tmp_p
 
 
 @pytest.mark.parametrize("kind", KINDS)
+def test_a_chain_holds_its_place_until_its_last_flow_ends(emu: Emulator, kind: str) -> None:
+    """Between a chain's steps nothing is saved: the next job waits for the last step's flow."""
+    emu.add_fault(Fault("slow", "get_output", delay=0.5, count=2))
+    jobs = [
+        {
+            "template": PROMPT_TEMPLATE,
+            "inputs": f"chained {i}",
+            "then": {"template": OPTIMIZE_TEMPLATE},
+        }
+        for i in range(2)
+    ]
+    reports: list[BatchProgress] = []
+    results = run_many(kind, emu, jobs, concurrency=1, on_progress=reports.append)
+    assert all(isinstance(r, RunResult) and len(r.steps) == 2 for r in results)
+    assert max(r.running for r in reports) == 1
+    flows = sorted(emu.ledger, key=lambda entry: entry.created_at)
+    assert [f.template for f in flows] == [PROMPT_TEMPLATE, OPTIMIZE_TEMPLATE] * 2
+    for before, after in itertools.pairwise(flows):
+        assert before.finished_at is not None
+        assert before.finished_at <= after.created_at
+
+
+@pytest.mark.parametrize("kind", KINDS)
 def test_iteration_yields_each_job_as_it_ends(emu: Emulator, kind: str) -> None:
     """iter_run_many: a fast failing job comes before slower good ones; every index once."""
     jobs: list[Any] = [{"template": PROMPT_TEMPLATE, "inputs": f"thing {i}"} for i in range(4)]

@@ -431,3 +431,30 @@ def test_a_wait_without_its_create_ignores_the_learned_time(clock: FakeClock) ->
     )
     driver.drive(wait_job(state, "f1", timeout=None, on_progress=None))
     assert driver.slept == [pytest.approx(PollSettings().first_delay)]
+
+
+def test_a_jobs_ended_news_reaches_its_driver_s_listener_not_the_driver() -> None:
+    """Ended is no effect to perform: the Stepper calls the listener and the job goes on."""
+    from generio._jobs.effects import Ended, Job, Stepper
+
+    heard: list[str] = []
+
+    def job() -> Job[str]:
+        yield Sleep(1.0)
+        heard.append("before")
+        yield Ended()
+        heard.append("after")
+        yield Sleep(2.0)
+        return "done"
+
+    stepper = Stepper(job(), lambda: heard.append("ended"))
+    seen = []
+    while (effect := stepper.advance()) is not None:
+        seen.append(effect)
+        stepper.succeed(None)
+    assert stepper.result == "done"
+    assert seen == [Sleep(1.0), Sleep(2.0)]
+    assert heard == ["before", "ended", "after"]
+    driver = FakeDriver([])  # no listener: the news is dropped
+    assert driver.drive(job()) == "done"
+    assert driver.slept == [1.0, 2.0]
