@@ -129,12 +129,18 @@ def _clean_up(
     error.add_note(note)
 
 
-def _partial_outputs(state: ClientState, flow_id: str) -> Job[list[Asset]]:
+def _failed(state: ClientState, flow: Flow) -> Job[FlowFailed]:
+    """Return a failed flow's error: its partial outputs, or a note saying why they are missing."""
     try:
-        outputs: list[Asset] = yield from call(list_outputs_op(flow_id, False), state.budget())
-    except GenerioError:
-        return []
-    return outputs
+        outputs: list[Asset] = yield from call(list_outputs_op(flow.id, False), state.budget())
+    except GenerioError as exc:
+        failed = FlowFailed(flow)
+        failed.add_note(
+            f"generio: its partial outputs could not be listed ({exc}); list them with "
+            f"flows.outputs({flow.id!r})."
+        )
+        return failed
+    return FlowFailed(flow, outputs)
 
 
 def _outputs_with_data(state: ClientState, flow_id: str) -> Job[list[Asset]]:
@@ -162,7 +168,7 @@ def _collect(
 ) -> Job[RunResult]:
     """Collect a finished flow's outputs, in files or in memory; FlowFailed if it failed."""
     if flow.is_failed:
-        raise FlowFailed(flow, (yield from _partial_outputs(state, flow.id)))
+        raise (yield from _failed(state, flow))
     if not where.fetch:
         declared = _declared_type(state, template, flow)
         listed = yield from list_outputs_job(state, flow.id)
@@ -195,7 +201,7 @@ def wait_checked_job(
     )  # fmt: skip
     flow = yield from naming_flow(flow_id, waiting)
     if raise_on_failure and flow.is_failed:
-        raise FlowFailed(flow, (yield from _partial_outputs(state, flow.id)))
+        raise (yield from _failed(state, flow))
     return flow
 
 

@@ -84,6 +84,23 @@ def test_run_failed_flow_raises_with_partial_outputs(client: Generio, emu: Emula
     assert "failed" in str(failure)
 
 
+def test_a_failed_flow_whose_outputs_cannot_be_listed_says_so(
+    client: Generio, emu: Emulator
+) -> None:
+    """No partial outputs because the listing failed: the FlowFailed says that, not silence."""
+    emu.add_fault("fail_flow", "create_flow")
+    emu.add_fault("server_error", "list_outputs")
+    with pytest.raises(FlowFailed) as caught:
+        client.run(OPTIMIZE_TEMPLATE, [sample_glb(), sample_glb()])
+    failure = caught.value
+    assert (failure.flow.state, failure.outputs) == ("failed", ())
+    notes = "\n".join(getattr(failure, "__notes__", []))
+    assert "partial outputs could not be listed" in notes
+    assert f"flows.outputs({failure.flow.id!r})" in notes
+    emu.clear_faults()
+    assert len(client.flows.outputs(failure.flow.id)) == 2  # they were there all along
+
+
 def test_run_timeout_leaves_flow_running(client: Generio, emu: Emulator) -> None:
     """run(timeout=0) raises WaitTimeout and does not abort the flow."""
     emu.flow_seconds = 30
