@@ -18,7 +18,7 @@ from tests.helpers.terminal import Screens, run_in_terminal
 _CHILD = "import sys\nfrom generio.__main__ import main\nsys.exit(main())\n"
 JOBS = 6
 BAR = re.compile(
-    r"^batch +[━╸╺]+ +(\d+)/(\d+) +\d+ running, \d+ queued(, \d+ failed)?"
+    r"^batch +[━╸╺]+ +(\d+)/(\d+) +\d+ running(, \d+ saving)?, \d+ queued(, \d+ failed)?"
     r" +(~\d+:\d\d:\d\d left|time left unknown)$"
 )
 FINISHED = re.compile(r"^line (\d) completed (\S+\.glb)$")
