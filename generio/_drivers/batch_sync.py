@@ -90,7 +90,7 @@ def _iterate(
 
 
 def _ended(ended: queue.SimpleQueue[Future[Outcome] | int]) -> list[Future[Outcome] | int]:
-    """Wait for a job to end; it and the others that ended meanwhile."""
+    """Wait for a job to end or start saving; it and what else came meanwhile."""
     finished = [ended.get()]
     while not ended.empty():
         finished.append(ended.get())
@@ -114,7 +114,7 @@ def _work(
     plan: Plan,
     stop: threading.Event,
     keys: BatchKeys | None,
-    on_ended: Callable[[], None],
+    on_ended: Callable[[], object],
 ) -> Outcome:
     """One job in a worker thread; an Exception is its result, a stop raises."""
     try:

@@ -51,7 +51,7 @@ class SyncDriver:
         self,
         job: Job[T],
         stop: threading.Event | None = None,
-        on_ended: Callable[[], None] | None = None,
+        on_ended: Callable[[], object] | None = None,
     ) -> T:
         """Run a job to its end, performing its effects; setting ``stop`` stops it at once."""
         life = self.state.life
