@@ -7,7 +7,6 @@ The flow is paid for, so a broken download is started again, with backoff, until
 from __future__ import annotations
 
 import errno
-import functools
 import logging
 import os
 from pathlib import Path
@@ -15,13 +14,12 @@ from pathlib import Path
 import attrs
 
 from generio._degrade import degraded
-from generio._errors import APIConnectionError, APIStatusError, InputError, OutputSaveError
+from generio._errors import InputError, OutputSaveError
 from generio._http.operations import get_output_op, list_outputs_op
-from generio._jobs.calls import request_job
-from generio._jobs.effects import Download, Job, Local, Saved, download, local
+from generio._jobs.effects import Download, Job, Local, Saved, local
 from generio._jobs.flow_errors import naming_flow
-from generio._jobs.outputs import reading_outputs
-from generio._jobs.retries import Patience, patiently, ride_out
+from generio._jobs.outputs import patient_job, reading_outputs
+from generio._jobs.retries import Patience, patiently
 from generio._jobs.state import ClientState
 from generio._payload.models import Asset
 
@@ -92,32 +90,27 @@ def download_one_job(
     """One output to one file; a download that broke off starts again from scratch."""
     op = get_output_op(flow_id, asset_id)
     patience = Patience.start(state.settings.download_timeout)
-    while True:
+
+    def attempt() -> Job[Saved]:
         budget = state.budget()
         budget.deadline = patience.deadline
-        effect = Download(
+        saved: Saved = yield Download(
             op, asset_id, directory, frozenset(taken), budget, stem, flow_id, index,
             filename, named, patience.deadline,
         )  # fmt: skip
-        try:
-            saved = yield from download(effect)
-        except (APIConnectionError, APIStatusError) as exc:
-            yield from ride_out(patience, exc)
-            continue
-        taken.add(saved.path.name)
-        logger.info("wrote output %s of flow %s to %s", asset_id, flow_id, saved.path)
         return saved
+
+    saved = yield from patiently(patience, attempt)
+    taken.add(saved.path.name)
+    logger.info("wrote output %s of flow %s to %s", asset_id, flow_id, saved.path)
+    return saved
 
 
 def list_outputs_job(
     state: ClientState, flow_id: str, include_data: bool = False
 ) -> Job[list[Asset]]:
     """List a finished flow's outputs, riding out transient failures (``ride_out``)."""
-    patience = Patience.start(state.settings.download_timeout)
-    op = list_outputs_op(flow_id, include_data)
-    job = functools.partial(request_job, state, op, patience.deadline)
-    listed: list[Asset] = yield from patiently(patience, job)
-    return listed
+    return (yield from patient_job(state, list_outputs_op(flow_id, include_data)))
 
 
 def download_outputs_job(

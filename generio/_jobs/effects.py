@@ -92,12 +92,6 @@ def local(work: Local[T]) -> Generator[Local[T], Any, T]:
     return result
 
 
-def download(effect: Download) -> Generator[Download, Any, Saved]:
-    """Have the driver stream ``effect`` to a file; the result says where, and what type."""
-    saved: Saved = yield effect
-    return saved
-
-
 class Stepper(Generic[T]):
     """Advances a job: feeds results and errors in, hands the next effect out."""
 

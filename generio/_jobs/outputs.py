@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from typing import TypeVar
 
-from generio._http.operations import get_output_op
+from generio._http.operations import Operation, get_output_op
 from generio._jobs.calls import judged, request_job
 from generio._jobs.effects import Job
 from generio._jobs.flow_errors import name_flow, while_collecting
@@ -16,13 +16,16 @@ from generio._payload.models import Asset
 T = TypeVar("T")
 
 
+def patient_job(state: ClientState, op: Operation[T]) -> Job[T]:
+    """One read of a finished flow's outputs, riding out transient failures (``ride_out``)."""
+    patience = Patience.start(state.settings.download_timeout)
+    job = functools.partial(request_job, state, op, patience.deadline)
+    return (yield from patiently(patience, job))
+
+
 def output_job(state: ClientState, flow_id: str, asset_id: str) -> Job[Asset]:
     """One output with its content, riding out transient failures."""
-    patience = Patience.start(state.settings.download_timeout)
-    op = get_output_op(flow_id, asset_id)
-    job = functools.partial(request_job, state, op, patience.deadline)
-    asset: Asset = yield from patiently(patience, job)
-    return asset
+    return (yield from patient_job(state, get_output_op(flow_id, asset_id)))
 
 
 def reading_outputs(state: ClientState, flow_id: str, job: Job[T]) -> Job[T]:

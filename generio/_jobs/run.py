@@ -59,33 +59,6 @@ class _Guarded:
             raise
 
 
-def _abort_quietly(state: ClientState, flow_id: str) -> Job[str | None]:
-    """Abort after an interruption; returns why it failed, or None. Never raises."""
-    try:
-        yield from call(update_flow_op(flow_id, "abort"), state.budget())
-    except GenerioError as exc:
-        logger.debug("could not abort flow %s after an interruption: %s", flow_id, exc)
-        return str(exc)
-    logger.debug("aborted flow %s after an interruption", flow_id)
-    return None
-
-
-def _find_quietly(state: ClientState, progress: CreateProgress) -> Job[Flow | None]:
-    """Find the flow an interrupted create may have made; None when none (or no answer)."""
-    marker = progress.marker
-    if marker is None:  # interrupted before the request was built: nothing was sent
-        return None
-    try:
-        return (
-            yield from adopt_job(
-                state, marker, progress.template or "", progress.began, state.budget(), ""
-            )
-        )
-    except GenerioError as exc:  # a lookup that could not finish, or another request's flow
-        logger.debug("could not look for the flow with key %s: %s", progress.key, exc)
-        return None
-
-
 def _clean_up(
     state: ClientState,
     flow: Flow | None,
@@ -95,8 +68,13 @@ def _clean_up(
     what: str = "run()",
 ) -> Job[None]:
     """Abort (or keep) the flow of an interrupted call; mark the exception with what happened."""
-    if flow is None and progress.posted:
-        flow = yield from _find_quietly(state, progress)
+    if flow is None and progress.posted and progress.marker is not None:
+        try:  # the flow the interrupted create may have made (no marker: nothing was sent)
+            flow = yield from adopt_job(
+                state, progress.marker, progress.template or "", progress.began, state.budget(), ""
+            )
+        except GenerioError as exc:  # a lookup that could not finish, or another request's flow
+            logger.debug("could not look for the flow with key %s: %s", progress.key, exc)
     again = f"{what[:-2]}(..., idempotency_key={progress.key!r})"
     if flow is None:
         where = "while creating the flow" if progress.posted else "before any flow was created"
@@ -111,20 +89,24 @@ def _clean_up(
             f"generio: {what} was interrupted; flow {flow.id} was created without inputs and "
             f"runs nothing until started: start it, or delete it with flows.delete({flow.id!r})."
         )
-    elif on_interrupt == "keep":
+    elif resolve(on_interrupt, progress.explicit) == "keep":
         note = (
             f"generio: {what} was interrupted; flow {flow.id} was kept running "
             f"({'it has your idempotency_key' if progress.explicit else 'on_interrupt=keep'}). "
             f"Pick it up with flows.wait({flow.id!r}) or {again}."
         )
     else:
-        failed = yield from _abort_quietly(state, flow.id)
-        note = (
-            f"generio: {what} was interrupted; flow {flow.id} was aborted."
-            if failed is None
-            else f"generio: {what} was interrupted; aborting flow {flow.id} failed ({failed}). "
-            f"Abort it with flows.abort({flow.id!r}), or pick it up with {again}."
-        )
+        try:
+            yield from call(update_flow_op(flow.id, "abort"), state.budget())
+        except GenerioError as exc:
+            logger.debug("could not abort flow %s after an interruption: %s", flow.id, exc)
+            note = (
+                f"generio: {what} was interrupted; aborting flow {flow.id} failed ({exc}). "
+                f"Abort it with flows.abort({flow.id!r}), or pick it up with {again}."
+            )
+        else:
+            logger.debug("aborted flow %s after an interruption", flow.id)
+            note = f"generio: {what} was interrupted; flow {flow.id} was aborted."
     name_flow(error, flow.id if flow is not None else None, force=True)
     error.add_note(note)
 
@@ -143,34 +125,16 @@ def _failed(state: ClientState, flow: Flow) -> Job[FlowFailed]:
     return FlowFailed(flow, outputs)
 
 
-def _outputs_with_data(state: ClientState, flow_id: str) -> Job[list[Asset]]:
-    """Every ready output with its content: one listing, single fetches where it lacked data."""
-    listed = yield from list_outputs_job(state, flow_id, include_data=True)
-    outputs = []
-    for asset in listed:
-        note_status(asset)
-        if asset.has_data or asset.is_failed:
-            outputs.append(asset)
-            continue
-        outputs.append((yield from output_job(state, flow_id, asset.id)))
-    return outputs
-
-
-def _declared_type(state: ClientState, template: str | Template, flow: Flow) -> str | None:
-    """Return the MIME type of the template's outputs, when it declares exactly one."""
-    known = template if isinstance(template, Template) else state.cached_template(flow.template)
-    types = known.output_types if known is not None else ()
-    return types[0] if len(types) == 1 else None
-
-
 def _collect(
     state: ClientState, flow: Flow, where: Collect, stem: str, template: str | Template
 ) -> Job[RunResult]:
     """Collect a finished flow's outputs, in files or in memory; FlowFailed if it failed."""
     if flow.is_failed:
         raise (yield from _failed(state, flow))
-    if not where.fetch:
-        declared = _declared_type(state, template, flow)
+    if not where.fetch:  # listed only; typed by the template when it declares one type
+        known = template if isinstance(template, Template) else state.cached_template(flow.template)
+        types = known.output_types if known is not None else ()
+        declared = types[0] if len(types) == 1 else None
         listed = yield from list_outputs_job(state, flow.id)
         left = [attrs.evolve(o, mime_type=o.mime_type or declared) for o in listed]
         return RunResult(flow, tuple(Output.of(o, left=not o.is_failed) for o in left))
@@ -181,8 +145,15 @@ def _collect(
         saved = iter(paths)  # one path per output that did not fail, in order
         collected = [Output.of(o, None if o.is_failed else next(saved)) for o in outputs]
         return RunResult(flow, tuple(collected), tuple(paths))
-    loaded = yield from _outputs_with_data(state, flow.id)
-    return RunResult(flow, tuple(Output.of(o) for o in loaded))
+    # In memory: one listing with the content, single fetches where it lacked data.
+    loaded = []
+    for asset in (yield from list_outputs_job(state, flow.id, include_data=True)):
+        note_status(asset)
+        if asset.has_data or asset.is_failed:
+            loaded.append(Output.of(asset))
+        else:
+            loaded.append(Output.of((yield from output_job(state, flow.id, asset.id))))
+    return RunResult(flow, tuple(loaded))
 
 
 def wait_checked_job(
@@ -259,22 +230,13 @@ def run_job(
         # closing under the call) means nobody is left to collect the result.
         own = guarded is not None and exc is guarded.raised
         if isinstance(exc, Exception) and not own and not isinstance(exc, ClientClosedError):
-            if flow is not None:
-                _name(exc, flow, key_given)
+            if isinstance(exc, FlowFailed) and flow is not None:
+                name_flow(exc, flow.id)
+            elif flow is not None:  # name the flow; advise without paying again
+                (while_collecting if flow.is_terminal else while_waiting)(exc, flow.id, key_given)
             raise
-        mode = resolve(on_interrupt, progress.explicit)
-        yield from _clean_up(state, flow, progress, mode, exc)
+        yield from _clean_up(state, flow, progress, on_interrupt, exc)
         raise
-
-
-def _name(error: Exception, flow: Flow, key: str | None) -> None:
-    """Name the flow in an error raised once it existed; advise without paying again."""
-    if isinstance(error, FlowFailed):
-        name_flow(error, flow.id)
-    elif flow.is_terminal:
-        while_collecting(error, flow.id, key)
-    else:
-        while_waiting(error, flow.id, key)
 
 
 def create_flow_job(
@@ -297,6 +259,5 @@ def create_flow_job(
     except BaseException as exc:
         if isinstance(exc, Exception) and not isinstance(exc, ClientClosedError):
             raise
-        mode = resolve(on_interrupt, progress.explicit)
-        yield from _clean_up(state, None, progress, mode, exc, "flows.create()")
+        yield from _clean_up(state, None, progress, on_interrupt, exc, "flows.create()")
         raise
