@@ -10,11 +10,11 @@ from typing import Any, Required, TypedDict
 import attrs
 
 from generio._errors import GenerioError, InputError
-from generio._jobs.collect import where_outputs
 from generio._jobs.options import OnInterrupt, check_on_interrupt, resolve
 from generio._jobs.wait import check_progress_interval
 from generio._payload.marker import MAX_KEY_LENGTH, check_key
 from generio._payload.models import ProgressCallback, RunResult, Template
+from generio._payload.names import check_out_name
 
 
 class Step(TypedDict, total=False):
@@ -62,6 +62,25 @@ JOB_KEYS: frozenset[str] = frozenset(Job.__annotations__)
 STEP_KEYS: frozenset[str] = frozenset(Step.__annotations__)
 #: Room kept after a job's key for the step suffix ``/then/<n>``.
 _SUFFIX_ROOM = 16
+
+
+def check_outputs(
+    out_dir: str | os.PathLike[str] | None, out_name: object, fetch: object
+) -> str | None:
+    """Check where a run's outputs go, before anything is created; the checked ``out_name``."""
+    if not isinstance(fetch, bool):
+        raise InputError(f"fetch_outputs must be True or False, not {fetch!r}.")
+    if not fetch and (out_dir is not None or out_name is not None):
+        raise InputError(
+            "fetch_outputs=False leaves the outputs on the service, so out_dir and out_name "
+            "have nothing to write; drop them, or drop fetch_outputs=False."
+        )
+    if out_name is None:
+        return None
+    name = check_out_name(out_name)
+    if out_dir is None:
+        raise InputError("out_name names the files written to out_dir: give out_dir too.")
+    return name
 
 
 class JobError(GenerioError):
@@ -114,7 +133,6 @@ class Plan:
     """One checked job: its steps with their keys, and what applies to all of them."""
 
     index: int
-    key: str
     explicit: bool
     inputs: object
     steps: tuple[StepPlan, ...]
@@ -124,11 +142,6 @@ class Plan:
     out_name: str | None = None
     fetch_outputs: bool = True
     progress_interval: float | None = None
-
-
-def step_key(key: str, number: int) -> str:
-    """Return the key of step ``number`` (0 is the first) of a job keyed ``key``."""
-    return key if number == 0 else f"{key}/then/{number}"
 
 
 def _unknown(where: str, names: Iterable[object], known: frozenset[str]) -> None:
@@ -181,11 +194,11 @@ def _plan(
         )
     mode = job.get("on_interrupt", on_interrupt)
     check_on_interrupt(mode, f"{name}: ")
-    where = where_outputs(job.get("out_dir"), job.get("out_name"), job.get("fetch_outputs", True))
+    fetch = job.get("fetch_outputs", True)
+    out_name = check_outputs(job.get("out_dir"), job.get("out_name"), fetch)
     check_progress_interval(job.get("progress_interval"))
     return Plan(
         index=index,
-        key=key,
         explicit=explicit,
         inputs=job["inputs"],
         steps=tuple(
@@ -194,15 +207,15 @@ def _plan(
                 parameters=step.get("parameters"),
                 additional=step.get("additional"),
                 timeout=step.get("timeout", job.get("timeout")),
-                key=step_key(key, number),
+                key=key if number == 0 else f"{key}/then/{number}",
             )
             for number, step in enumerate(steps)
         ),
         out_dir=job.get("out_dir"),
         on_progress=job.get("on_progress"),
         on_interrupt=resolve(mode, explicit),
-        out_name=where.out_name,
-        fetch_outputs=where.fetch,
+        out_name=out_name,
+        fetch_outputs=fetch,
         progress_interval=job.get("progress_interval"),
     )
 

@@ -67,7 +67,7 @@ class Tracker:
 
     def end(self, ok: bool, index: int | None = None) -> None:
         """Count a job that ended with a result (``ok``) or an error."""
-        if index is not None and index in self.saving:
+        if index in self.saving:
             self.saving.discard(index)
         else:
             self.running -= 1

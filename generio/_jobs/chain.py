@@ -75,18 +75,12 @@ def batch_keys(
     """How the batch's keyed jobs look for their keys: one listing, read from now on."""
     if not any(plan.explicit for plan in plans):
         return None
-    names: set[str] = set()
-    for plan in plans:
-        for step in plan.steps:
-            template = step.template
-            if isinstance(template, Template):
-                names.add(template.name)
-                continue
-            known = state.cached_template(template)
-            if known is None:
-                return BatchKeys(time.monotonic(), None, journal)
-            names.add(known.name)
-    return BatchKeys(time.monotonic(), frozenset(names), journal)
+    known = [
+        t if isinstance(t, Template) else state.cached_template(t)
+        for t in (step.template for plan in plans for step in plan.steps)
+    ]
+    names = None if None in known else frozenset(t.name for t in known if t is not None)
+    return BatchKeys(time.monotonic(), names, journal)
 
 
 def chain_job(

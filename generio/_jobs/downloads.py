@@ -35,19 +35,16 @@ def note_status(asset: Asset) -> None:
         )
 
 
-def _read_only(path: Path) -> bool:
-    """Whether ``path`` is on a file system mounted read-only (POSIX; False elsewhere)."""
-    try:
-        return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
-    except (AttributeError, OSError):
-        return False
-
-
 def _check_writable(path: Path) -> None:
     """Raise the OSError a file created in ``path`` would meet (EROFS, EACCES), if any."""
-    if not os.access(path, os.W_OK | os.X_OK):
-        code = errno.EROFS if _read_only(path) else errno.EACCES
-        raise OSError(code, os.strerror(code), str(path))
+    if os.access(path, os.W_OK | os.X_OK):
+        return
+    try:
+        read_only = bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+    except (AttributeError, OSError):  # not POSIX
+        read_only = False
+    code = errno.EROFS if read_only else errno.EACCES
+    raise OSError(code, os.strerror(code), str(path))
 
 
 @attrs.frozen

@@ -26,14 +26,11 @@ def check_on_interrupt(mode: object, where: str = "") -> None:
 
 def resolve(mode: str, keyed: bool) -> Literal["abort", "keep"]:
     """Return the fate ``mode`` gives a flow: ``"auto"`` keeps a keyed call's, aborts others."""
-    if mode == "auto":
-        return "keep" if keyed else "abort"
-    return "keep" if mode == "keep" else "abort"
+    return "keep" if mode == "keep" or (mode == "auto" and keyed) else "abort"
 
 
 #: What a create does when the lookup of its key could not read all it needed.
 OnIncomplete = Literal["raise", "create"]
-ON_INCOMPLETE: tuple[OnIncomplete, ...] = ("raise", "create")
 
 #: The default key window: 24 hours, as payment APIs keep their idempotency keys.
 DEFAULT_WINDOW = 24 * 3600.0
@@ -55,7 +52,7 @@ def _check_window(_: object, __: object, value: float) -> None:
 
 
 def _check_mode(_: object, __: object, value: object) -> None:
-    if value not in ON_INCOMPLETE:
+    if value not in ("raise", "create"):
         raise ConfigurationError(f"on_incomplete must be 'raise' or 'create', not {value!r}.")
 
 

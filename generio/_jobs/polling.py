@@ -105,11 +105,9 @@ KEEP_TEMPLATES = 256
 def run_seconds(
     started: datetime | None, finished: datetime | None, watched: float | None
 ) -> float | None:
-    """How long a completed flow ran: the service's own timestamps, else what the client saw.
+    """How long a completed flow ran: the service's timestamps, else ``watched`` (an upper bound).
 
-    Both timestamps come from the service's clock, so a skewed client clock does not matter
-    and time spent queued or waiting for a late poll is left out; ``watched`` (seconds from
-    the create's answer to the look that saw the end) is an upper bound used without them.
+    The service's clock ignores a skewed client clock, time queued and a late poll.
     """
     if started is not None and finished is not None:
         try:
@@ -122,11 +120,7 @@ def run_seconds(
 
 
 class RunTimes:
-    """The latest run times of each template's completed flows, as one client saw them.
-
-    Only the shortest recent one is used: a first look after it finds most flows done, and
-    one that is not done gives the progress rate to estimate the rest from, as before.
-    """
+    """The latest run times of each template's completed flows; only the shortest is used."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -160,11 +154,8 @@ class RunTimes:
 def first_look(learned: float, settings: PollSettings | None = None) -> float:
     """Return the seconds from a flow's creation to its first look.
 
-    ``learned`` is the shortest recent run of its template's flows; the look comes just
-    after it, capped at ``max_interval``, the longest pause the schedule ever makes. A flow
-    shorter than any seen lately is found at most that late (and at most ``learned``
-    seconds late); a longer one costs no extra look, as that look measures its progress
-    rate. Timestamps of whole seconds may make ``learned`` short: one look more, no harm.
+    Just after ``learned``, the shortest recent run of its template, capped at ``max_interval``:
+    a longer flow costs no extra look, as that look measures its progress rate.
     """
     if _retry.delays_disabled():
         return _retry.test_poll_interval()

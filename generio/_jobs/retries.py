@@ -67,10 +67,8 @@ def is_transient(error: BaseException) -> bool:
     """Whether another attempt may succeed where ``error`` failed."""
     if isinstance(error, ResponseTooLargeError | DownloadTimeoutError):
         return False
-    if isinstance(error, APIConnectionError):
+    if isinstance(error, APIConnectionError | ServerError):  # ServerError: 5xx, or unreadable
         return True
-    if isinstance(error, ServerError):
-        return True  # 5xx, or a 2xx whose body could not be read
     return isinstance(error, APIStatusError) and error.status_code in RETRY_STATUSES
 
 

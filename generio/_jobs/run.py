@@ -12,7 +12,7 @@ import attrs
 
 from generio._errors import ClientClosedError, GenerioError, InputError
 from generio._http.operations import list_outputs_op, update_flow_op
-from generio._jobs.collect import Collect, where_outputs
+from generio._jobs.batch import check_outputs
 from generio._jobs.create import create_job
 from generio._jobs.downloads import (
     PrepareDir,
@@ -126,21 +126,27 @@ def _failed(state: ClientState, flow: Flow) -> Job[FlowFailed]:
 
 
 def _collect(
-    state: ClientState, flow: Flow, where: Collect, stem: str, template: str | Template
+    state: ClientState,
+    flow: Flow,
+    template: str | Template,
+    stem: str,
+    out_dir: str | os.PathLike[str] | None,
+    out_name: str | None,
+    fetch: bool,
 ) -> Job[RunResult]:
     """Collect a finished flow's outputs, in files or in memory; FlowFailed if it failed."""
     if flow.is_failed:
         raise (yield from _failed(state, flow))
-    if not where.fetch:  # listed only; typed by the template when it declares one type
+    if not fetch:  # listed only; typed by the template when it declares one type
         known = template if isinstance(template, Template) else state.cached_template(flow.template)
         types = known.output_types if known is not None else ()
         declared = types[0] if len(types) == 1 else None
         listed = yield from list_outputs_job(state, flow.id)
         left = [attrs.evolve(o, mime_type=o.mime_type or declared) for o in listed]
         return RunResult(flow, tuple(Output.of(o, left=not o.is_failed) for o in left))
-    if where.out_dir is not None:
+    if out_dir is not None:
         outputs, paths = yield from download_outputs_job(
-            state, flow.id, Path(where.out_dir), stem, named=where.out_name, prepared=True
+            state, flow.id, Path(out_dir), stem, named=out_name, prepared=True
         )
         saved = iter(paths)  # one path per output that did not fail, in order
         collected = [Output.of(o, None if o.is_failed else next(saved)) for o in outputs]
@@ -203,7 +209,7 @@ def run_job(
     # Checked before the flow is created: found after it, they would cost a billed flow.
     check_timeout(timeout)
     check_progress_interval(progress_interval)
-    where = where_outputs(out_dir, out_name, fetch_outputs)
+    out_name = check_outputs(out_dir, out_name, fetch_outputs)
     if out_dir is not None:
         yield from local(PrepareDir(Path(out_dir)))
     # A batch's unkeyed job passes its random key (its steps derive theirs): never looked up.
@@ -223,7 +229,8 @@ def run_job(
         if release:
             yield Ended()
         stem = slug_of_inputs([source.data for source in sources])
-        return (yield from _collect(state, flow, where, stem, template))
+        collected = _collect(state, flow, template, stem, out_dir, out_name, fetch_outputs)
+        return (yield from collected)
     except BaseException as exc:
         # A timeout or an API error leaves the flow as it is (the error says so, naming
         # it); an interruption (Ctrl-C, a cancellation, on_progress raising, the client

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import threading
 import time
+from collections.abc import Iterator
 from typing import Any
 
 from generio._http.forksafe import fresh_lock, renew_after_fork
@@ -65,13 +66,11 @@ class Lifecycle:
         """Whether this client's pools (or its original's) are closed."""
         return self._closed or (self._parent is not None and self._parent.closed)
 
-    def _chain(self) -> list[Lifecycle]:
-        chain: list[Lifecycle] = []
+    def _chain(self) -> Iterator[Lifecycle]:
         life: Lifecycle | None = self
         while life is not None:
-            chain.append(life)
+            yield life
             life = life._parent
-        return chain
 
     def enter(self, wake: threading.Event | None = None) -> InFlight:
         """Count a call in flight, here and with every client this one was copied from."""
