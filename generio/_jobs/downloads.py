@@ -17,7 +17,6 @@ from generio._degrade import degraded
 from generio._errors import InputError, OutputSaveError
 from generio._http.operations import get_output_op, list_outputs_op
 from generio._jobs.effects import Download, Job, Local, Saved, local
-from generio._jobs.flow_errors import naming_flow
 from generio._jobs.outputs import patient_job, reading_outputs
 from generio._jobs.retries import Patience, patiently
 from generio._jobs.state import ClientState
@@ -122,20 +121,8 @@ def download_outputs_job(
 
     ``prepared``: the caller made and checked ``out_dir`` already (``run`` does, before it
     creates the flow); each file's writer makes it again should it have vanished since, and
-    types a failure with the flow's id.
+    types a failure with the flow's id. Callers name the flow in what this raises.
     """
-    job = _download_outputs(state, flow_id, out_dir, stem, named, prepared)
-    return (yield from naming_flow(flow_id, job))
-
-
-def _download_outputs(
-    state: ClientState,
-    flow_id: str,
-    out_dir: Path,
-    stem: str | None,
-    named: str | None,
-    prepared: bool,
-) -> Job[tuple[list[Asset], list[Path]]]:
     directory = out_dir if prepared else (yield from local(PrepareDir(out_dir, flow_id)))
     outputs = yield from list_outputs_job(state, flow_id)
     taken: set[str] = set()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from typing import TypeVar
 
-from generio._errors import ClientClosedError, GenerioError, NotFoundError
+from generio._errors import GenerioError, NotFoundError
 from generio._jobs.effects import Job
 from generio._jobs.retries import is_transient
 from generio._outcomes import FlowFailed, FlowNotStarted, WaitTimeout
@@ -97,14 +97,4 @@ def about_flow(flow_id: str, job: Job[T]) -> Job[T]:
         return (yield from job)
     except BaseException as exc:
         name_flow(exc, flow_id)
-        raise
-
-
-def naming_flow(flow_id: str, job: Job[T]) -> Job[T]:
-    """Run ``job`` (a wait, a download of ``flow_id``'s outputs); a close names the flow."""
-    try:
-        return (yield from job)
-    except ClientClosedError as exc:
-        if exc.generio_flow_id is None:
-            exc.generio_flow_id = flow_id
         raise

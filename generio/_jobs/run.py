@@ -21,7 +21,7 @@ from generio._jobs.downloads import (
     note_status,
 )
 from generio._jobs.effects import Ended, Job, local
-from generio._jobs.flow_errors import name_flow, naming_flow, while_collecting, while_waiting
+from generio._jobs.flow_errors import name_flow, while_collecting, while_waiting
 from generio._jobs.keys import BatchKeys, CreateProgress, adopt_job
 from generio._jobs.options import OnInterrupt, check_on_interrupt, resolve
 from generio._jobs.outputs import output_job
@@ -172,11 +172,10 @@ def wait_checked_job(
     progress_interval: float | None = None,
 ) -> Job[Flow]:
     """``flows.wait``: wait; with ``raise_on_failure``, a failed flow raises as in run()."""
-    waiting = wait_job(
+    flow = yield from wait_job(
         state, flow_id, timeout=timeout, on_progress=on_progress,
         progress_interval=progress_interval,
     )  # fmt: skip
-    flow = yield from naming_flow(flow_id, waiting)
     if raise_on_failure and flow.is_failed:
         raise (yield from _failed(state, flow))
     return flow
