@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, Required, TypedDict
+from typing import Any, Required, TypedDict, cast
 
 import attrs
 
@@ -118,24 +118,15 @@ def as_outcome(index: int, error: Exception) -> GenerioError:
 
 
 @attrs.frozen
-class StepPlan:
-    """One step as run_job takes it."""
-
-    template: str | Template
-    parameters: Mapping[str, Any] | None
-    additional: Any
-    timeout: float | None
-    key: str
-
-
-@attrs.frozen
 class Plan:
-    """One checked job: its steps with their keys, and what applies to all of them."""
+    """One checked job: its steps (copied; the first is the job), and what applies to all."""
 
     index: int
+    key: str
     explicit: bool
     inputs: object
-    steps: tuple[StepPlan, ...]
+    steps: tuple[Step, ...]
+    timeout: float | None
     out_dir: str | os.PathLike[str] | None
     on_progress: ProgressCallback | None
     on_interrupt: OnInterrupt
@@ -199,18 +190,11 @@ def _plan(
     check_progress_interval(job.get("progress_interval"))
     return Plan(
         index=index,
+        key=key,
         explicit=explicit,
         inputs=job["inputs"],
-        steps=tuple(
-            StepPlan(
-                template=step["template"],
-                parameters=step.get("parameters"),
-                additional=step.get("additional"),
-                timeout=step.get("timeout", job.get("timeout")),
-                key=key if number == 0 else f"{key}/then/{number}",
-            )
-            for number, step in enumerate(steps)
-        ),
+        steps=tuple(cast(Step, dict(step)) for step in steps),
+        timeout=job.get("timeout"),
         out_dir=job.get("out_dir"),
         on_progress=job.get("on_progress"),
         on_interrupt=resolve(mode, explicit),

@@ -44,8 +44,7 @@ def prepare_batch_job(
     from generio._jobs.calls import prefetch_templates_job  # loaded with the first batch
 
     if len(plans) > 1 or any(plan.explicit for plan in plans):
-        names = [{"template": step.template} for plan in plans for step in plan.steps]
-        yield from prefetch_templates_job(state, names)
+        yield from prefetch_templates_job(state, [step for plan in plans for step in plan.steps])
     if journal is None:
         return None
     return (yield from local(LoadJournal(journal)))
@@ -77,7 +76,7 @@ def batch_keys(
         return None
     known = [
         t if isinstance(t, Template) else state.cached_template(t)
-        for t in (step.template for plan in plans for step in plan.steps)
+        for t in (step["template"] for plan in plans for step in plan.steps)
     ]
     names = None if None in known else frozenset(t.name for t in known if t is not None)
     return BatchKeys(time.monotonic(), names, journal)
@@ -97,14 +96,14 @@ def chain_job(
         try:
             result = yield from run_job(
                 state,
-                step.template,
+                step["template"],
                 inputs,
-                parameters=step.parameters,
-                additional=step.additional,
+                parameters=step.get("parameters"),
+                additional=step.get("additional"),
                 out_dir=plan.out_dir if last else None,
-                timeout=step.timeout,
+                timeout=step.get("timeout", plan.timeout),
                 on_progress=plan.on_progress,
-                idempotency_key=step.key,
+                idempotency_key=plan.key if number == 0 else f"{plan.key}/then/{number}",
                 # An unkeyed job's keys are random, so new: no look before its creates.
                 key_is_random=not plan.explicit,
                 on_interrupt=plan.on_interrupt,

@@ -69,11 +69,9 @@ def while_collecting(
     if not transient and not completed:
         return  # a definite answer about a flow we know nothing of: its own advice stands
     head, _, own = error.message.partition(_ADVICE)
+    own = f"{own.rstrip('. ')}; " if own and not transient else ""
     advice = outputs_advice(flow_id, key, completed=completed)
-    if transient or not own:
-        _rewrite(error, f"{head.rstrip()}{_ADVICE}{advice}.")
-    else:
-        _rewrite(error, f"{head.rstrip()}{_ADVICE}{own.rstrip('. ')}; {advice}.")
+    _rewrite(error, f"{head.rstrip()}{_ADVICE}{own}{advice}.")
 
 
 def while_waiting(error: BaseException, flow_id: str, key: str | None = None) -> None:

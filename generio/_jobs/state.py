@@ -8,6 +8,8 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+import attrs
+
 from generio._http.forksafe import fresh_lock, renew_after_fork
 from generio._http.policy import Budget
 from generio._http.settings import Settings
@@ -22,15 +24,13 @@ CLAIM_RETENTION = 3600.0
 _PRUNE_EVERY = 1024
 
 
+@attrs.define(eq=False)  # compared, and hashed in a set, by identity
 class InFlight:
     """One call in flight: what interrupts it (its pause's event, or its step's cancel scope)."""
 
-    __slots__ = ("scope", "thread", "wake")
-
-    def __init__(self, wake: threading.Event | None = None) -> None:
-        self.thread: int = threading.get_ident()
-        self.wake: threading.Event | None = wake
-        self.scope: Any = None
+    wake: threading.Event | None = None
+    thread: int = attrs.field(factory=threading.get_ident)
+    scope: Any = None
 
     def interrupt(self) -> None:
         """End the call's pause (blocking clients), or cancel its current step (async ones)."""
