@@ -136,11 +136,10 @@ class RunTimes:
         if not template or not seconds >= 0 or seconds == float("inf"):
             return
         with self._lock:
-            runs = self._runs.pop(template, None)  # re-inserted: the dict keeps recent use last
-            if runs is None:
-                runs = deque(maxlen=KEEP_RUNS)
-                while len(self._runs) >= KEEP_TEMPLATES:
-                    del self._runs[next(iter(self._runs))]
+            # Re-inserted: the dict keeps recent use last (a stored deque is never empty).
+            runs = self._runs.pop(template, None) or deque(maxlen=KEEP_RUNS)
+            while len(self._runs) >= KEEP_TEMPLATES:
+                del self._runs[next(iter(self._runs))]
             runs.append(seconds)
             self._runs[template] = runs
 

@@ -100,18 +100,21 @@ def wait_job(
         last = flow
         if flow.is_terminal:
             logger.info("flow %s ended %s", flow.id, flow.state)
-            if flow.state == COMPLETED and len(history) > 1:
-                _note_run(state, flow, history, first is not None)
+            if flow.state == COMPLETED and len(history) > 1:  # learn its run time (polling.py)
+                # From the create's answer to this look: an upper bound, known only from there.
+                watched = history[-1].at - history[0].at if first is not None else None
+                seconds = run_seconds(flow.started_at, flow.finished_at, watched)
+                if seconds is not None:
+                    state.runs.note(flow.template, seconds)
             return flow
         if flow.state == NOT_STARTED_STATE:
             raise FlowNotStarted(flow)
-        learned = None
-        if len(history) == 1 and first is not None:  # just created: see _jobs/polling.py
-            learned = state.runs.shortest(flow.template)
-        if learned is not None:
-            pause = first_look(learned, state.poll)
-        else:
+        just_created = len(history) == 1 and first is not None  # see _jobs/polling.py
+        learned = state.runs.shortest(flow.template) if just_created else None
+        if learned is None:
             pause = next_delay(history, now, state.poll)
+        else:
+            pause = first_look(learned, state.poll)
         if every is not None:
             pause = min(pause, every)
         if deadline is not None:
@@ -127,18 +130,6 @@ def wait_job(
         )
         yield Sleep(pause)
         flow = None
-
-
-def _note_run(
-    state: ClientState, flow: Flow, history: list[Observation], from_create: bool
-) -> None:
-    """Learn how long a flow that was seen running took (``_jobs/polling.py``)."""
-    # Seconds from the create's answer to the look that saw the end: an upper bound, known
-    # only when the wait began at that answer.
-    watched = history[-1].at - history[0].at if from_create else None
-    seconds = run_seconds(flow.started_at, flow.finished_at, watched)
-    if seconds is not None:
-        state.runs.note(flow.template, seconds)
 
 
 #: Answers that end a wait at once: no later poll can succeed.
