@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from math import inf
 
 from generio._errors import (
     APIError,
@@ -44,11 +45,7 @@ def check_progress_interval(seconds: float | None) -> float | None:
     """Return ``progress_interval`` checked, at least the shortest poll interval."""
     if seconds is None:
         return None
-    if (
-        isinstance(seconds, bool)
-        or not isinstance(seconds, int | float)
-        or not 0 < seconds < float("inf")
-    ):
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not 0 < seconds < inf:
         raise InputError(
             f"progress_interval must be a positive number of seconds or None, not {seconds!r}."
         )
