@@ -48,20 +48,14 @@ class Journal:
     def load(cls, path: str | os.PathLike[str]) -> Journal:
         """Read a journal (a missing file is an empty one)."""
         journal = cls(path)
-        try:
-            fd = os.open(journal.path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
-        except FileNotFoundError:
-            return journal
-        except OSError as exc:
-            raise journal._unusable(exc) from None
-        try:
-            with _locked(fd, exclusive=False), os.fdopen(os.dup(fd), "rb") as stream:
+        try:  # open() makes the descriptor close-on-exec
+            with open(journal.path, "rb") as stream, _locked(stream.fileno(), exclusive=False):
                 for line in stream:
                     journal._take(line)
+        except FileNotFoundError:
+            pass
         except OSError as exc:
             raise journal._unusable(exc) from None
-        finally:
-            os.close(fd)
         return journal
 
     def _unusable(self, exc: OSError) -> InputError:
@@ -146,7 +140,6 @@ class JournalAppend(Local[None]):
     blocking = True
 
     def perform(self) -> None:
-        """Append and sync."""
         self.journal.append(self.record)
 
 
