@@ -112,9 +112,8 @@ class _Pending:
 class AccountIndex:
     """The keys and listing coverage one client (and its ``with_options`` copies) know."""
 
-    def __init__(self, max_flows: int = MAX_FLOWS) -> None:
+    def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._max = max_flows
         self._keys: dict[str, KeyedFlow] = {}
         self._keyed_ids: dict[str, str] = {}  # flow id -> its key
         # Listed without ``additional``: flow id -> (template, created_at), not read yet.
@@ -128,8 +127,6 @@ class AccountIndex:
         #: What lookups cost so far: list pages read, flows read one by one.
         self.pages_read: int = 0
         self.flows_read: int = 0
-
-    # -- what was read --------------------------------------------------------------
 
     def ingest(self, flows: Iterable[Flow]) -> None:
         """Remember what a listed page's flows tell of keys (``_marker``: Marker, None, ABSENT)."""
@@ -194,7 +191,7 @@ class AccountIndex:
     def _bound(self) -> None:
         """Drop the oldest flows once over the bound (rarely: a sort per overflow)."""
         size = len(self._keyed_ids) + len(self._pending.of) + len(self._plain)
-        if size <= self._max:
+        if size <= MAX_FLOWS:
             return
         ages: list[tuple[datetime, str]] = [
             (self._keys[k].created_at or _EARLIEST, i)
@@ -204,10 +201,8 @@ class AccountIndex:
         ages += [(c or _EARLIEST, i) for by in self._pending.by.values() for i, c in by.items()]
         ages += [(c or _EARLIEST, i) for i, c in self._plain.items()]
         ages.sort()
-        for _, flow_id in ages[: size - self._max * 9 // 10]:
+        for _, flow_id in ages[: size - MAX_FLOWS * 9 // 10]:
             self._drop(flow_id)
-
-    # -- what a lookup asks ---------------------------------------------------------
 
     def find(self, key: str) -> KeyedFlow | None:
         """Return the earliest flow known to carry ``key``."""
@@ -252,8 +247,6 @@ class AccountIndex:
         """Whether a call of the client is reading the listing now."""
         with self._lock:
             return self._reading is not None and time.monotonic() - self._reading < _STALE_READ
-
-    # -- reading the listing, one reader at a time ----------------------------------
 
     @property
     def coverage(self) -> Coverage | None:

@@ -120,7 +120,6 @@ class ReadInputs(Local[dict[int, Prepared]]):
     mime_type: str | None = None
 
     def perform(self) -> dict[int, Prepared]:
-        """Prepare the local inputs."""
         return {
             index: prepare(source.data, mime_type=self.mime_type, additional=source.additional)
             for index, source in enumerate(self.sources)
@@ -188,9 +187,7 @@ def create_job(
         yield Sleep(_KEY_TURN)
     try:
         existing = yield from existing_job(state, marker, resolved.name, batch)
-        if existing is not None:
-            return existing
-        return (yield from _post_flow(state, op, marker, progress, batch))
+        return existing or (yield from _post_flow(state, op, marker, progress, batch))
     finally:
         state.release_key(progress.key)
 
@@ -215,7 +212,8 @@ def _post_flow(
         return lookup_job(state, adopt_job(state, marker, template, progress.began, budget, after))
 
     flow = yield from post_once(state, op, budget, adopt)
-    yield from recorded_job(state, batch, marker, flow, explicit=progress.explicit)
+    if progress.explicit:  # a random key is never looked up again once its flow is known
+        yield from recorded_job(state, batch, marker, flow)
     return flow
 
 

@@ -161,7 +161,7 @@ def existing_job(
     )
     found = yield from lookup_job(state, find_key_job(state, need, state.budget(), marker))
     if found is not None:
-        yield from recorded_job(state, batch, marker, found, explicit=True)
+        yield from recorded_job(state, batch, marker, found)
     return found
 
 
@@ -185,12 +185,8 @@ def adopt_job(
     return (yield from find_key_job(state, need, budget, marker))
 
 
-def recorded_job(
-    state: ClientState, batch: BatchKeys, marker: Marker, flow: Flow, *, explicit: bool
-) -> Job[None]:
+def recorded_job(state: ClientState, batch: BatchKeys, marker: Marker, flow: Flow) -> Job[None]:
     """Remember a caller's key's flow: in the index, and in the batch's journal."""
-    if not explicit:
-        return  # a random key is never looked up again once its flow is known
     state.index.created(flow, marker)
     journal = batch.journal
     if journal is not None and journal.flow_of(marker.key) != (flow.id, marker.fingerprint):

@@ -36,8 +36,6 @@ _TURN = 0.02
 _MAX_TURN = 0.2
 #: Pages of an oldest-first listing remembered for the next refresh.
 _TAIL = 3
-#: The order the listing is read in (the API's field name for a flow's creation time).
-_BY_CREATION = "created_at"
 
 
 @attrs.frozen
@@ -173,8 +171,8 @@ class _Reader:
         self.flows = 0
         self.oldest: datetime | None = None
         self.seen: set[str] = set()
-        #: The listing's first page, as the generated client builds it.
-        self.first = list_flows_op(None, _BY_CREATION)
+        #: The listing's first page, as the generated client builds it, by creation time.
+        self.first = list_flows_op(None, "created_at")
 
     def incomplete(self, reason: str) -> LookupIncompleteError:
         return LookupIncompleteError(
