@@ -126,12 +126,10 @@ def judged(state: ClientState, flow_id: str, request: str, job: Job[T]) -> Job[T
     """Run ``job`` (``"upload an input"``, ``"read outputs"``); judge a conflict refusal."""
     try:
         return (yield from job)
-    except ConflictError:
-        raise
     except APIStatusError as exc:
         if exc.status_code not in CONFLICT_STATUSES:
             raise
-        yield from _judge(state, flow_id, request, exc, retried=False)
+        yield from _judge(state, flow_id, request, exc, retried=False)  # a 409 is raised as is
         raise  # pragma: no cover - _judge raises when not retried
 
 

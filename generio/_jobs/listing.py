@@ -224,7 +224,7 @@ class _Reader:
             if coverage.order == "ascending":
                 return (yield from self.tail(coverage, started))
             top = yield from self.top(coverage, started)
-            return top if _deep(top, self.need, self.window) else (yield from self.deeper(top))
+            return (yield from self.deeper(top))
         except _Restart:
             self.state.index.reset()
             return (yield from self.whole(started))
@@ -291,20 +291,15 @@ class _Reader:
 
     def deeper(self, coverage: Coverage) -> Job[Coverage]:
         """Newest first: go on from where the last read stopped, down to the need's bound."""
-        if coverage.to_end or _deep(coverage, self.need, self.window):
-            return coverage
-        if coverage.resume is None:
-            raise _Restart
-        self.oldest = coverage.oldest
-        path = coverage.resume
-        while True:
-            _, following = yield from self.page(path)
-            deeper = attrs.evolve(coverage, oldest=self.oldest, resume=following)
-            if following is None:
-                return attrs.evolve(deeper, to_end=True)
-            if _deep(deeper, self.need, self.window):
-                return deeper
-            path = following
+        while not (coverage.to_end or _deep(coverage, self.need, self.window)):
+            if coverage.resume is None:
+                raise _Restart
+            self.oldest = coverage.oldest
+            _, following = yield from self.page(coverage.resume)
+            coverage = attrs.evolve(
+                coverage, oldest=self.oldest, resume=following, to_end=following is None
+            )
+        return coverage
 
     def read_flow(self, flow_id: str) -> Job[bool]:
         """Read one flow the listing gave without ``additional`` (claimed: given back if not)."""
