@@ -13,12 +13,7 @@ from typing import Any, TypeVar
 import attrs
 
 from generio._degrade import degraded
-from generio._errors import (
-    APIConnectionError,
-    APIStatusError,
-    InputError,
-    ServerError,
-)
+from generio._errors import APIConnectionError, APIStatusError, InputError, ServerError
 from generio._http.operations import (
     Operation,
     create_flow_op,

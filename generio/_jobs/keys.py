@@ -63,11 +63,9 @@ class BatchKeys:
 
 def _content_digest(item: Prepared) -> str:
     """Digest of one input's content, without holding a big file in memory."""
-    digest = hashlib.sha256()
     if item.is_prompt and item.text is not None:
-        digest.update(b"prompt\0" + item.text.encode("utf-8"))
-        return digest.hexdigest()
-    digest.update(b"file\0" + item.mime_type.encode() + b"\0")
+        return hashlib.sha256(b"prompt\0" + item.text.encode("utf-8")).hexdigest()
+    digest = hashlib.sha256(b"file\0" + item.mime_type.encode() + b"\0")
     if item.text is not None:  # a data URI: hash what it decodes to, in slices
         decoder = _data_uri.Base64StreamDecoder()
         try:
