@@ -284,7 +284,7 @@ class _Reader:
             if scan.up:
                 raise _Restart  # not newest first after all
             if flows and flows[-1].created_at is not None and flows[-1].created_at <= settled:
-                oldest = min((t for t in (coverage.oldest, self.oldest) if t), default=None)
+                oldest = min(filter(None, (coverage.oldest, self.oldest)), default=None)
                 return attrs.evolve(coverage, started=started, newest=scan.newest, oldest=oldest)
             path = following
         return Coverage("descending", started, scan.newest, self.oldest, True)
