@@ -60,57 +60,42 @@ class _Pending:
     """Flows listed without ``additional`` and not read yet, by template."""
 
     def __init__(self) -> None:
-        self._by: dict[str, dict[str, datetime | None]] = {}  # template -> id -> created
-        self._of: dict[str, str] = {}  # id -> template
+        self.by: dict[str, dict[str, datetime | None]] = {}  # template -> id -> created
+        self.of: dict[str, str] = {}  # id -> template
         self._newest: dict[str, datetime | None] = {}  # a template's newest (None: undated)
         self._stale: set[str] = set()  # templates whose newest must be worked out again
 
-    def __len__(self) -> int:
-        return len(self._of)
-
-    def __contains__(self, flow_id: str) -> bool:
-        return flow_id in self._of
-
     def add(self, flow_id: str, template: str, created: datetime | None) -> None:
         self.pop(flow_id)
-        self._by.setdefault(template, {})[flow_id] = created
-        self._of[flow_id] = template
-        if template in self._stale:
-            return
-        newest = self._newest.get(template, _EARLIEST)
-        if created is None or newest is None:
-            self._newest[template] = None
-        elif created > newest:
-            self._newest[template] = created
+        self.by.setdefault(template, {})[flow_id] = created
+        self.of[flow_id] = template
+        self._stale.add(template)
 
     def pop(self, flow_id: str) -> None:
-        template = self._of.pop(flow_id, None)
+        template = self.of.pop(flow_id, None)
         if template is not None:
-            created = self._by[template].pop(flow_id)
+            created = self.by[template].pop(flow_id)
             newest = self._newest.get(template, _EARLIEST)
             # Only the newest (or an undated one) going changes the template's newest.
             if created is None or (newest is not None and created >= newest):
                 self._stale.add(template)
 
-    def times(self) -> list[tuple[datetime | None, str]]:
-        return [(created, i) for flows in self._by.values() for i, created in flows.items()]
-
     def _chosen(self, templates: frozenset[str] | None) -> list[str]:
         if templates is None:
-            return list(self._by)
-        return [t for t in (*sorted(templates), "") if t in self._by]
+            return list(self.by)
+        return [t for t in (*sorted(templates), "") if t in self.by]
 
     def ids(self, templates: frozenset[str] | None, since: datetime | None) -> Iterator[str]:
         return (
             flow_id
             for template in self._chosen(templates)
-            for flow_id, created in self._by[template].items()
+            for flow_id, created in self.by[template].items()
             if since is None or created is None or created >= since
         )
 
     def any(self, templates: frozenset[str] | None, since: datetime | None) -> bool:
         for template in self._chosen(templates):
-            flows = self._by[template]
+            flows = self.by[template]
             if not flows:
                 continue
             if template in self._stale:
@@ -127,9 +112,8 @@ class _Pending:
 class AccountIndex:
     """The keys and listing coverage one client (and its ``with_options`` copies) know."""
 
-    def __init__(self, max_flows: int = MAX_FLOWS) -> None:
+    def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._max = max_flows
         self._keys: dict[str, KeyedFlow] = {}
         self._keyed_ids: dict[str, str] = {}  # flow id -> its key
         # Listed without ``additional``: flow id -> (template, created_at), not read yet.
@@ -143,8 +127,6 @@ class AccountIndex:
         #: What lookups cost so far: list pages read, flows read one by one.
         self.pages_read: int = 0
         self.flows_read: int = 0
-
-    # -- what was read --------------------------------------------------------------
 
     def ingest(self, flows: Iterable[Flow]) -> None:
         """Remember what a listed page's flows tell of keys (``_marker``: Marker, None, ABSENT)."""
@@ -196,35 +178,31 @@ class AccountIndex:
     def _keep(self, flow_id: str, marker: Marker, created_at: datetime | None) -> None:
         self._pending.pop(flow_id)
         self._plain.pop(flow_id, None)
+        self._keyed_ids[flow_id] = marker.key
         known = self._keys.get(marker.key)
         # The earliest flow with the key wins; one without a time sorts last.
         if (
-            known is not None
-            and known.flow_id != flow_id
-            and (known.created_at or _LATEST) <= (created_at or _LATEST)
+            known is None
+            or known.flow_id == flow_id
+            or (created_at or _LATEST) < (known.created_at or _LATEST)
         ):
-            self._keyed_ids[flow_id] = marker.key
-            return
-        self._keys[marker.key] = KeyedFlow(flow_id, marker.fingerprint, created_at)
-        self._keyed_ids[flow_id] = marker.key
+            self._keys[marker.key] = KeyedFlow(flow_id, marker.fingerprint, created_at)
 
     def _bound(self) -> None:
         """Drop the oldest flows once over the bound (rarely: a sort per overflow)."""
-        size = len(self._keyed_ids) + len(self._pending) + len(self._plain)
-        if size <= self._max:
+        size = len(self._keyed_ids) + len(self._pending.of) + len(self._plain)
+        if size <= MAX_FLOWS:
             return
         ages: list[tuple[datetime, str]] = [
             (self._keys[k].created_at or _EARLIEST, i)
             for i, k in self._keyed_ids.items()
             if k in self._keys
         ]
-        ages += [(c or _EARLIEST, i) for c, i in self._pending.times()]
+        ages += [(c or _EARLIEST, i) for by in self._pending.by.values() for i, c in by.items()]
         ages += [(c or _EARLIEST, i) for i, c in self._plain.items()]
         ages.sort()
-        for _, flow_id in ages[: size - self._max * 9 // 10]:
+        for _, flow_id in ages[: size - MAX_FLOWS * 9 // 10]:
             self._drop(flow_id)
-
-    # -- what a lookup asks ---------------------------------------------------------
 
     def find(self, key: str) -> KeyedFlow | None:
         """Return the earliest flow known to carry ``key``."""
@@ -237,16 +215,14 @@ class AccountIndex:
             return list(self._pending.ids(templates, since))
 
     def claim(self, flow_id: str) -> bool | None:
-        """Take a flow of :meth:`pending` to read it (True); False: no longer to read.
+        """Take a flow of :meth:`pending` to read (True): calls waiting on a listing share reads.
 
-        False when it was read or another call reads it; None while :data:`MAX_CLAIMS`
-        reads are under way. The calls waiting on one listing share its reads one by one
-        this way. :meth:`resolved`, :meth:`forget` or :meth:`unclaim` ends the claim; one
-        older than ``_STALE_READ`` s is taken over.
+        False: read, or another call reads it; None: :data:`MAX_CLAIMS` reads are under way.
+        :meth:`resolved`, :meth:`forget` or :meth:`unclaim` ends a claim; a stale one is taken.
         """
         now = time.monotonic()
         with self._lock:
-            if flow_id not in self._pending:
+            if flow_id not in self._pending.of:
                 return False
             taken = self._claims.get(flow_id)
             if taken is not None and now - taken < _STALE_READ:
@@ -271,8 +247,6 @@ class AccountIndex:
         """Whether a call of the client is reading the listing now."""
         with self._lock:
             return self._reading is not None and time.monotonic() - self._reading < _STALE_READ
-
-    # -- reading the listing, one reader at a time ----------------------------------
 
     @property
     def coverage(self) -> Coverage | None:

@@ -89,25 +89,6 @@ def _proves_conflict(request: str, state: str) -> bool:
     return state in _KNOWN and state not in _ALLOWED[request]
 
 
-def as_conflict(error: APIStatusError, flow: Flow, request: str) -> ConflictError:
-    """Return ``error`` as the :class:`ConflictError` the flow's state proves it is."""
-    if isinstance(error, ConflictError):
-        return error
-    conflict = ConflictError(
-        f"{error.message} The flow {flow.id} is {flow.state}: it cannot {request} now "
-        f"(a state conflict, though answered HTTP {error.status_code}).",
-        method=error.method,
-        path=error.path,
-        status_code=error.status_code,
-        detail=error.detail,
-        body=error.body,
-        code=error.code,
-        headers=error.headers,
-    )
-    conflict.__cause__ = error
-    return conflict
-
-
 def _judge(
     state: ClientState, flow_id: str, request: str, error: APIStatusError, *, retried: bool
 ) -> Job[Flow | None]:
@@ -124,21 +105,31 @@ def _judge(
         raise error from None
     if retried and request in _DONE and _DONE[request](flow.state):
         return flow
-    if _proves_conflict(request, flow.state):
-        raise as_conflict(error, flow, request) from None
-    raise error
+    if not _proves_conflict(request, flow.state):
+        raise error
+    if isinstance(error, ConflictError):
+        raise error from None
+    raise ConflictError(
+        f"{error.message} The flow {flow.id} is {flow.state}: it cannot {request} now "
+        f"(a state conflict, though answered HTTP {error.status_code}).",
+        method=error.method,
+        path=error.path,
+        status_code=error.status_code,
+        detail=error.detail,
+        body=error.body,
+        code=error.code,
+        headers=error.headers,
+    ) from None
 
 
 def judged(state: ClientState, flow_id: str, request: str, job: Job[T]) -> Job[T]:
     """Run ``job`` (``"upload an input"``, ``"read outputs"``); judge a conflict refusal."""
     try:
         return (yield from job)
-    except ConflictError:
-        raise
     except APIStatusError as exc:
         if exc.status_code not in CONFLICT_STATUSES:
             raise
-        yield from _judge(state, flow_id, request, exc, retried=False)
+        yield from _judge(state, flow_id, request, exc, retried=False)  # a 409 is raised as is
         raise  # pragma: no cover - _judge raises when not retried
 
 

@@ -13,13 +13,7 @@ from typing import Any, TypeVar
 import attrs
 
 from generio._degrade import degraded
-from generio._errors import (
-    APIConnectionError,
-    APIStatusError,
-    InputError,
-    LookupIncompleteError,
-    ServerError,
-)
+from generio._errors import APIConnectionError, APIStatusError, InputError, ServerError
 from generio._http.operations import (
     Operation,
     create_flow_op,
@@ -38,6 +32,7 @@ from generio._jobs.keys import (
     Fingerprint,
     adopt_job,
     existing_job,
+    lookup_job,
     recorded_job,
 )
 from generio._jobs.retries import call, retry_post
@@ -120,7 +115,6 @@ class ReadInputs(Local[dict[int, Prepared]]):
     mime_type: str | None = None
 
     def perform(self) -> dict[int, Prepared]:
-        """Prepare the local inputs."""
         return {
             index: prepare(source.data, mime_type=self.mime_type, additional=source.additional)
             for index, source in enumerate(self.sources)
@@ -181,15 +175,14 @@ def create_job(
     marker = progress.marker = Marker(progress.key, digest)
     progress.template = resolved.name
     op = create_flow_op(resolved.name, parameters, wire_additional(additional, marker), prepared)
+    batch = batch or BatchKeys(progress.began)  # alone: the listing as of the call's start
     if not progress.explicit:
         return (yield from _post_flow(state, op, marker, progress, batch))
     while not state.hold_key(progress.key):  # a call of this client creates with it now
         yield Sleep(_KEY_TURN)
     try:
-        existing = yield from existing_job(state, marker, resolved.name, progress.began, batch)
-        if existing is not None:
-            return existing
-        return (yield from _post_flow(state, op, marker, progress, batch))
+        existing = yield from existing_job(state, marker, resolved.name, batch)
+        return existing or (yield from _post_flow(state, op, marker, progress, batch))
     finally:
         state.release_key(progress.key)
 
@@ -199,30 +192,23 @@ def _post_flow(
     op: Operation[Flow],
     marker: Marker,
     progress: CreateProgress,
-    batch: BatchKeys | None,
+    batch: BatchKeys,
 ) -> Job[Flow]:
     """``POST /flows`` once; after an ambiguous failure adopt the flow with our key, if any."""
     budget = state.budget()
-    journal = batch.journal if batch is not None and progress.explicit else None
+    journal = batch.journal if progress.explicit else None
     if journal is not None:  # on disk before the request: a crash after it leaves a trace
         yield from local(journal.posting(marker.key, marker.fingerprint))
     progress.posted = True
 
     def adopt(failure: Exception | None) -> Job[Flow | None]:
         after = f"{op.method} {op.path} failed ({failure}) and generio "
-        try:
-            return (
-                yield from adopt_job(
-                    state, marker, progress.template or "", progress.began, budget, after
-                )
-            )
-        except LookupIncompleteError:
-            if state.lookup.on_incomplete != "create":
-                raise
-            return None
+        template = progress.template or ""
+        return lookup_job(state, adopt_job(state, marker, template, progress.began, budget, after))
 
     flow = yield from post_once(state, op, budget, adopt)
-    yield from recorded_job(state, batch, marker, flow, explicit=progress.explicit)
+    if progress.explicit:  # a random key is never looked up again once its flow is known
+        yield from recorded_job(state, batch, marker, flow)
     return flow
 
 

@@ -48,20 +48,14 @@ class Journal:
     def load(cls, path: str | os.PathLike[str]) -> Journal:
         """Read a journal (a missing file is an empty one)."""
         journal = cls(path)
-        try:
-            fd = os.open(journal.path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
-        except FileNotFoundError:
-            return journal
-        except OSError as exc:
-            raise journal._unusable(exc) from None
-        try:
-            with _locked(fd, exclusive=False), os.fdopen(os.dup(fd), "rb") as stream:
+        try:  # open() makes the descriptor close-on-exec
+            with open(journal.path, "rb") as stream, _locked(stream.fileno(), exclusive=False):
                 for line in stream:
                     journal._take(line)
+        except FileNotFoundError:
+            pass
         except OSError as exc:
             raise journal._unusable(exc) from None
-        finally:
-            os.close(fd)
         return journal
 
     def _unusable(self, exc: OSError) -> InputError:
@@ -114,25 +108,21 @@ class Journal:
     def append(self, record: dict[str, Any]) -> None:
         """Append one record, whole, and sync it to disk before returning."""
         line = json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
-        flags = os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.path, flags, 0o644)
-        except OSError as exc:
-            raise self._unusable(exc) from None
-        try:
-            with _locked(fd, exclusive=True):
-                size = os.fstat(fd).st_size
-                if size and os.pread(fd, 1, size - 1) != b"\n":
-                    line = b"\n" + line  # a torn line before: start on a new one
-                os.write(fd, line)
-                getattr(os, "fdatasync", os.fsync)(fd)
+            # "a+b": read-write, appending; open() makes the descriptor close-on-exec.
+            with open(self.path, "a+b", opener=lambda p, f: os.open(p, f, 0o644)) as stream:
+                fd = stream.fileno()
+                with _locked(fd, exclusive=True):
+                    size = os.fstat(fd).st_size
+                    if size and os.pread(fd, 1, size - 1) != b"\n":
+                        line = b"\n" + line  # a torn line before: start on a new one
+                    os.write(fd, line)
+                    getattr(os, "fdatasync", os.fsync)(fd)
             if not size:
                 sync_directory(self.path.parent)
         except OSError as exc:
             raise self._unusable(exc) from None
-        finally:
-            os.close(fd)
         with self._lock:
             self._take(line.strip())
 
@@ -146,7 +136,6 @@ class JournalAppend(Local[None]):
     blocking = True
 
     def perform(self) -> None:
-        """Append and sync."""
         self.journal.append(self.record)
 
 

@@ -6,7 +6,6 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Sequence
 from typing import Any
 
 import attrs
@@ -64,11 +63,9 @@ class BatchKeys:
 
 def _content_digest(item: Prepared) -> str:
     """Digest of one input's content, without holding a big file in memory."""
-    digest = hashlib.sha256()
     if item.is_prompt and item.text is not None:
-        digest.update(b"prompt\0" + item.text.encode("utf-8"))
-        return digest.hexdigest()
-    digest.update(b"file\0" + item.mime_type.encode() + b"\0")
+        return hashlib.sha256(b"prompt\0" + item.text.encode("utf-8")).hexdigest()
+    digest = hashlib.sha256(b"file\0" + item.mime_type.encode() + b"\0")
     if item.text is not None:  # a data URI: hash what it decodes to, in slices
         decoder = _data_uri.Base64StreamDecoder()
         try:
@@ -85,28 +82,24 @@ def _content_digest(item: Prepared) -> str:
     return digest.hexdigest()
 
 
-def fingerprint(template: str, parameters: Any, inputs: Sequence[Prepared]) -> str:
-    """Return ``sha256:<hex>`` of what a create asks for (template, parameters, inputs)."""
-    document = {
-        "template": template,
-        "parameters": parameters,
-        "inputs": [{"content": _content_digest(i), "additional": i.additional} for i in inputs],
-    }
-    text = json.dumps(document, sort_keys=True, separators=(",", ":"), allow_nan=False)
-    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
-
-
 @attrs.frozen(eq=False)
 class Fingerprint(Local[str]):
-    """Compute :func:`fingerprint` (hashing input files) as a local effect."""
+    """``sha256:<hex>`` of what a create asks for (a local effect: it hashes input files)."""
 
     template: str
     parameters: Any
     inputs: tuple[Prepared, ...]
 
     def perform(self) -> str:
-        """Hash what the create asks for."""
-        return fingerprint(self.template, self.parameters, self.inputs)
+        document = {
+            "template": self.template,
+            "parameters": self.parameters,
+            "inputs": [
+                {"content": _content_digest(i), "additional": i.additional} for i in self.inputs
+            ],
+        }
+        text = json.dumps(document, sort_keys=True, separators=(",", ":"), allow_nan=False)
+        return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
 
 
 def check_same(found: Flow, marker: Marker, fingerprint: str = "") -> Flow:
@@ -145,12 +138,11 @@ def find_job(state: ClientState, key: str, template: str | None) -> Job[Flow | N
 
 
 def existing_job(
-    state: ClientState, marker: Marker, template: str, began: float, batch: BatchKeys | None
+    state: ClientState, marker: Marker, template: str, batch: BatchKeys
 ) -> Job[Flow | None]:
     """Return the flow an earlier call made with the caller's key, if any (same request)."""
-    journal = batch.journal if batch is not None else None
-    recorded = journal.flow_of(marker.key) if journal is not None else None
-    if journal is not None and recorded is not None:
+    journal = batch.journal
+    if journal is not None and (recorded := journal.flow_of(marker.key)) is not None:
         try:
             flow: Flow = yield from call(get_flow_op(recorded[0]), state.budget())
         except NotFoundError:
@@ -158,24 +150,28 @@ def existing_job(
         else:
             return check_same(flow, marker, recorded[1])
     posted = journal.posted_at(marker.key) if journal is not None else None
-    templates = batch.templates if batch is not None and batch.templates else None
     need = Need(
         marker.key,
-        fresh=batch.fresh if batch is not None else began,
+        fresh=batch.fresh,
         # In flight when a run stopped: flows since then; else the key window.
         since=None if posted is None else time.monotonic() - max(0.0, time.time() - posted),
-        templates=templates or (frozenset({template}) if template else None),
+        templates=batch.templates or (frozenset({template}) if template else None),
     )
+    found = yield from lookup_job(state, find_key_job(state, need, state.budget(), marker))
+    if found is not None:
+        yield from recorded_job(state, batch, marker, found)
+    return found
+
+
+def lookup_job(state: ClientState, job: Job[Flow | None]) -> Job[Flow | None]:
+    """Run a create's lookup; with ``on_incomplete='create'``, one that cannot finish finds none."""
     try:
-        found = yield from find_key_job(state, need, state.budget(), marker)
+        return (yield from job)
     except LookupIncompleteError as exc:
         if state.lookup.on_incomplete != "create":
             raise
         logger.warning("creating without a complete lookup (on_incomplete='create'): %s", exc)
         return None
-    if found is not None:
-        yield from recorded_job(state, batch, marker, found, explicit=True)
-    return found
 
 
 def adopt_job(
@@ -187,13 +183,9 @@ def adopt_job(
     return (yield from find_key_job(state, need, budget, marker))
 
 
-def recorded_job(
-    state: ClientState, batch: BatchKeys | None, marker: Marker, flow: Flow, *, explicit: bool
-) -> Job[None]:
+def recorded_job(state: ClientState, batch: BatchKeys, marker: Marker, flow: Flow) -> Job[None]:
     """Remember a caller's key's flow: in the index, and in the batch's journal."""
-    if not explicit:
-        return  # a random key is never looked up again once its flow is known
     state.index.created(flow, marker)
-    journal = batch.journal if batch is not None else None
+    journal = batch.journal
     if journal is not None and journal.flow_of(marker.key) != (flow.id, marker.fingerprint):
         yield from local(journal.made(marker.key, flow.id, marker.fingerprint))

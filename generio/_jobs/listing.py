@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, TypeVar
 
@@ -35,8 +36,6 @@ _TURN = 0.02
 _MAX_TURN = 0.2
 #: Pages of an oldest-first listing remembered for the next refresh.
 _TAIL = 3
-#: The order the listing is read in (the API's field name for a flow's creation time).
-_BY_CREATION = "created_at"
 
 
 @attrs.frozen
@@ -58,16 +57,19 @@ def ensure_job(state: ClientState, need: Need, budget: Budget) -> Job[dict[str, 
     batch of N jobs reads them N at a time instead of one after the other.
     """
     index: AccountIndex = state.index
-    window = state.lookup.window
-    read: dict[str, Flow] = {}
-    reader = _Reader(state, need, budget, read)
+    reader = _Reader(state, need, budget)
+    read = reader.found
     todo: deque[str] = deque()  # flows to read one by one, as this call last saw them
     waits = 0
     while True:
         coverage = index.coverage
-        if not index.reading and _listed(coverage, need, window):
-            assert coverage is not None  # noqa: S101 - _listed says so
-            bound = _bound(coverage.newest, need, window)
+        if (
+            not index.reading
+            and coverage is not None
+            and coverage.started >= need.fresh
+            and _deep(coverage, need, reader.window)
+        ):
+            bound = _bound(coverage.newest, need, reader.window)
             if not index.has_pending(need.templates, bound):
                 return read
             if not todo:  # the rest is being read by others, or was given back: look again
@@ -84,7 +86,7 @@ def ensure_job(state: ClientState, need: Need, budget: Budget) -> Job[dict[str, 
             if not todo and not index.has_pending(need.templates, bound):
                 return read
         else:
-            started = None if index.reading else index.begin_read()
+            started = index.begin_read()  # None while another call reads
             if started is not None:
                 new: Coverage | None = None
                 try:
@@ -109,11 +111,6 @@ def _guarded(job: Job[T], index: AccountIndex, need: Need) -> Job[T | None]:
         raise
 
 
-def _listed(coverage: Coverage | None, need: Need, window: float) -> bool:
-    """Whether the listing read covers the need (flows to read one by one aside)."""
-    return coverage is not None and coverage.started >= need.fresh and _deep(coverage, need, window)
-
-
 def _bound(newest: datetime | None, need: Need, window: float) -> datetime | None:
     """Return the oldest creation time (service clock) a flow the lookup needs can have."""
     if newest is None:
@@ -123,36 +120,38 @@ def _bound(newest: datetime | None, need: Need, window: float) -> datetime | Non
 
 
 def _deep(coverage: Coverage, need: Need, window: float) -> bool:
+    """Whether the listing read reaches back as far as the need asks."""
     if coverage.to_end:
         return True
     bound = _bound(coverage.newest, need, window)
     return bound is not None and coverage.oldest is not None and coverage.oldest <= bound
 
 
-class _Order:
-    """Learns the listing's order from consecutive creation times."""
+class _Scan:
+    """What the pages read show: the listing's order, its newest flow, its last pages."""
 
-    def __init__(self) -> None:
+    def __init__(self, newest: datetime | None = None, tail: Iterable[TailPage] = ()) -> None:
+        self.newest = newest
+        self.tail: deque[TailPage] = deque(tail, maxlen=_TAIL)
         self.last: datetime | None = None
         self.up = self.down = 0
 
-    def scan(self, flows: list[Flow], newest: datetime | None) -> datetime | None:
-        """Learn from a page's creation times; the newest of them and ``newest``."""
+    def add(self, path: str, flows: list[Flow]) -> None:
+        """Learn from one page (read from ``path``) and its creation times."""
+        self.tail.append(TailPage(path, flows[0].created_at if flows else None))
         for created in (flow.created_at for flow in flows if flow.created_at is not None):
             if self.last is not None:
                 self.up += created > self.last
                 self.down += created < self.last
             self.last = created
-            newest = created if newest is None or created > newest else newest
-        return newest
+            if self.newest is None or created > self.newest:
+                self.newest = created
 
     @property
     def order(self) -> Order:
-        if self.up and not self.down:
-            return "ascending"
-        if self.down and not self.up:
-            return "descending"
-        return "unknown"
+        if bool(self.up) == bool(self.down):
+            return "unknown"
+        return "ascending" if self.up else "descending"
 
 
 class _Restart(Exception):
@@ -162,11 +161,9 @@ class _Restart(Exception):
 class _Reader:
     """One read of the listing for one need: counts pages and flows for the error."""
 
-    def __init__(
-        self, state: ClientState, need: Need, budget: Budget, found: dict[str, Flow]
-    ) -> None:
+    def __init__(self, state: ClientState, need: Need, budget: Budget) -> None:
         self.state = state
-        self.found = found
+        self.found: dict[str, Flow] = {}  # the flows read that carry the need's key
         self.need = need
         self.budget = budget
         self.window = state.lookup.window
@@ -174,8 +171,8 @@ class _Reader:
         self.flows = 0
         self.oldest: datetime | None = None
         self.seen: set[str] = set()
-        #: The listing's first page, as the generated client builds it.
-        self.first = list_flows_op(None, _BY_CREATION)
+        #: The listing's first page, as the generated client builds it, by creation time.
+        self.first = list_flows_op(None, "created_at")
 
     def incomplete(self, reason: str) -> LookupIncompleteError:
         return LookupIncompleteError(
@@ -201,8 +198,7 @@ class _Reader:
         self.pages += 1
         self.flows += len(page.items)
         times = [flow.created_at for flow in page.items if flow.created_at is not None]
-        if times and (self.oldest is None or min(times) < self.oldest):
-            self.oldest = min(times)
+        self.oldest = min([*times, self.oldest] if self.oldest else times, default=None)
         self.state.index.ingest(page.items)
         for flow in page.items:
             marker = flow._marker
@@ -228,25 +224,23 @@ class _Reader:
             if coverage.order == "ascending":
                 return (yield from self.tail(coverage, started))
             top = yield from self.top(coverage, started)
-            return top if _deep(top, self.need, self.window) else (yield from self.deeper(top))
+            return (yield from self.deeper(top))
         except _Restart:
             self.state.index.reset()
             return (yield from self.whole(started))
 
-    def whole(self, started: float, path: str | None = None) -> Job[Coverage]:
-        """Read from ``path`` (the first page): to the end, or newest first to the need's bound."""
-        path = path or self.first.target
-        order = _Order()
-        newest: datetime | None = None
-        tail: deque[TailPage] = deque(maxlen=_TAIL)
+    def whole(self, started: float) -> Job[Coverage]:
+        """Read from the first page: to the end, or newest first to the need's bound."""
+        path = self.first.target
+        scan = _Scan()
         while True:
             flows, following = yield from self.page(path)
-            tail.append(TailPage(path, flows[0].created_at if flows else None))
-            newest = order.scan(flows, newest)
+            scan.add(path, flows)
             if following is None:
-                return Coverage(order.order, started, newest, self.oldest, True, tail=tuple(tail))
-            partial = Coverage("descending", started, newest, self.oldest, False, following)
-            if order.order == "descending" and _deep(partial, self.need, self.window):
+                tail = tuple(scan.tail)
+                return Coverage(scan.order, started, scan.newest, self.oldest, True, tail=tail)
+            partial = Coverage("descending", started, scan.newest, self.oldest, False, following)
+            if scan.order == "descending" and _deep(partial, self.need, self.window):
                 return partial
             path = following
 
@@ -260,9 +254,7 @@ class _Reader:
             (p for p in reversed(coverage.tail) if p.first is not None and p.first <= settled),
             coverage.tail[0],
         )
-        order = _Order()
-        newest = known
-        tail: deque[TailPage] = deque(coverage.tail[: coverage.tail.index(start)], maxlen=_TAIL)
+        scan = _Scan(known, coverage.tail[: coverage.tail.index(start)])
         path: str | None = start.path
         first = True
         while path is not None:
@@ -270,12 +262,13 @@ class _Reader:
             if first and (not flows or flows[0].created_at is None or flows[0].created_at > known):
                 raise _Restart  # the page moved (flows deleted): what is before it is unread
             first = False
-            tail.append(TailPage(path, flows[0].created_at if flows else None))
-            newest = order.scan(flows, newest) or known
-            if order.down:
+            scan.add(path, flows)
+            if scan.down:
                 raise _Restart  # not oldest first after all
             path = following
-        return Coverage("ascending", started, newest, coverage.oldest, True, tail=tuple(tail))
+        return Coverage(
+            "ascending", started, scan.newest, coverage.oldest, True, tail=tuple(scan.tail)
+        )
 
     def top(self, coverage: Coverage, started: float) -> Job[Coverage]:
         """Newest first: read from the first page down to what the index already knew."""
@@ -283,37 +276,30 @@ class _Reader:
         if known is None:
             raise _Restart
         settled = known - timedelta(seconds=SETTLE)
-        order = _Order()
-        newest = known
+        scan = _Scan(known)
         path: str | None = self.first.target
         while path is not None:
             flows, following = yield from self.page(path)
-            newest = order.scan(flows, newest) or known
-            if order.up:
+            scan.add(path, flows)
+            if scan.up:
                 raise _Restart  # not newest first after all
             if flows and flows[-1].created_at is not None and flows[-1].created_at <= settled:
-                known_oldest = [t for t in (coverage.oldest, self.oldest) if t is not None]
-                oldest = min(known_oldest) if known_oldest else None
-                return attrs.evolve(coverage, started=started, newest=newest, oldest=oldest)
+                oldest = min(filter(None, (coverage.oldest, self.oldest)), default=None)
+                return attrs.evolve(coverage, started=started, newest=scan.newest, oldest=oldest)
             path = following
-        return Coverage("descending", started, newest, self.oldest, True)
+        return Coverage("descending", started, scan.newest, self.oldest, True)
 
     def deeper(self, coverage: Coverage) -> Job[Coverage]:
         """Newest first: go on from where the last read stopped, down to the need's bound."""
-        if coverage.to_end or _deep(coverage, self.need, self.window):
-            return coverage
-        if coverage.resume is None:
-            raise _Restart
-        self.oldest = coverage.oldest
-        path = coverage.resume
-        while True:
-            _, following = yield from self.page(path)
-            deeper = attrs.evolve(coverage, oldest=self.oldest, resume=following)
-            if following is None:
-                return attrs.evolve(deeper, to_end=True)
-            if _deep(deeper, self.need, self.window):
-                return deeper
-            path = following
+        while not (coverage.to_end or _deep(coverage, self.need, self.window)):
+            if coverage.resume is None:
+                raise _Restart
+            self.oldest = coverage.oldest
+            _, following = yield from self.page(coverage.resume)
+            coverage = attrs.evolve(
+                coverage, oldest=self.oldest, resume=following, to_end=following is None
+            )
+        return coverage
 
     def read_flow(self, flow_id: str) -> Job[bool]:
         """Read one flow the listing gave without ``additional`` (claimed: given back if not)."""
