@@ -1,10 +1,8 @@
 """The jobs behind ``client.flows``'s methods, built once for both clients.
 
 ``Flows`` and ``AsyncFlows`` each define their public methods (so checkers and the reference
-name them), and each method hands one of these jobs to its driver: the sync and async
-methods differ only in ``await``. The job modules load on first use, so importing the
-client stays light. Each read of a finished flow's outputs rides out transient failures
-until ``download_timeout``, and every job about an existing flow raises errors naming it.
+name them) and hand these jobs to their driver. The job modules load on first use, so
+importing the client stays light.
 """
 
 from __future__ import annotations
