@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
-from generio._drivers.answers import Prefix, guarded, read_answer
+from generio._drivers.answers import Prefix, check_status, guarded, read_answer
 from generio._errors import ClientClosedError, GenerioError, WrongEventLoopError
 from generio._jobs.effects import (
     Download,
@@ -154,7 +154,7 @@ class AsyncDriver:
 
     async def _download(self, effect: Download) -> Saved:
         # The writer (JSON scanning, base64, safe files) loads on the first download.
-        from generio._drivers.download import DownloadLimits, check_status, past_deadline
+        from generio._drivers.download import DownloadLimits, past_deadline
         from generio._drivers.writer import OutputWriter
 
         limits = DownloadLimits.start(self.state.settings, effect.deadline)
@@ -179,8 +179,8 @@ class AsyncDriver:
                     writer = OutputWriter(effect, content_type, limits, HOLD_BYTES)
                     writer.__enter__()
                     async for chunk in answer.aiter_bytes():
-                        writer.feed(chunk)
-                    mime = writer.check()
+                        writer.content.feed(chunk)
+                    mime = writer.content.finish()
         except BaseException as exc:
             if writer is not None:
                 writer.__exit__(type(exc), exc, exc.__traceback__)  # nothing is kept

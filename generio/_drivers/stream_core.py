@@ -11,14 +11,8 @@ from typing import Any
 
 import httpx
 
-from generio._drivers.answers import bad_body, connection_error, scrubbed
-from generio._drivers.download import (
-    Content,
-    DownloadLimits,
-    check_status,
-    timeout_error,
-    too_large_error,
-)
+from generio._drivers.answers import bad_body, check_status, connection_error, scrubbed
+from generio._drivers.download import Content, DownloadLimits, timeout_error, too_large_error
 from generio._errors import (
     APITimeoutError,
     DownloadTimeoutError,
@@ -26,6 +20,7 @@ from generio._errors import (
     ResponseTooLargeError,
     ServerError,
 )
+from generio._http.bounded import content_limit
 from generio._http.operations import Operation
 from generio._http.sending import tags
 from generio._jobs.flow_errors import name_flow, while_collecting
@@ -68,10 +63,8 @@ class StreamCore:
         """The content's MIME type, once the answer showed it."""
         return self._mime
 
-    def request(
-        self, client_timeout: httpx.Timeout | None
-    ) -> tuple[dict[str, Any], httpx.Timeout | None]:
-        """Return the ``extensions`` and ``timeout`` of the next attempt's request (``op``'s)."""
+    def request(self, http: httpx.Client | httpx.AsyncClient) -> httpx.Request:
+        """Build the next attempt's request (``op``'s), within the download's deadline."""
         if self._patience is None:
             settings = self._state.settings
             self._patience = Patience.start(settings.download_timeout)
@@ -79,8 +72,12 @@ class StreamCore:
         assert self._limits is not None  # noqa: S101 - set with the patience
         budget = self._state.budget()
         budget.deadline = self._patience.deadline
-        extensions, _seen = tags(budget, self._limits.body())
-        return extensions, self._limits.request_timeout(client_timeout)
+        extensions, _seen = tags(budget, content_limit(self._limits.max_bytes))
+        return http.build_request(
+            **self.op.raw_request(asynchronous=isinstance(http, httpx.AsyncClient)),
+            timeout=self._limits.request_timeout(http.timeout),
+            extensions=extensions,
+        )
 
     def begin(self, response: httpx.Response) -> None:
         """Take an answer's head (its body read if it is an error)."""

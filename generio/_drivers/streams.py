@@ -54,22 +54,19 @@ class OutputStream(_Stream):
     """The decoded content of one output, in chunks: ``flows.stream_output``'s answer.
 
     Open it (``open()`` or ``with``) to send the request and learn the MIME type before
-    anything is handed out; iterate it for the content (the request is made on the first
-    step if it was not opened). It is closed at the end of the content, on an error, by
-    ``close()`` or the ``with`` block, and when a half-read stream is collected::
+    anything is handed out; iterate it for the content (opening it if need be). It is
+    closed at the end of the content, on an error, by ``close()`` or the ``with`` block,
+    and when a half-read stream is collected::
 
         with client.flows.stream_output(flow_id, asset_id) as chunks:
             print(chunks.mime_type)  # known once opened
             for chunk in chunks:
                 sink.write(chunk)
 
-    In a web app, open it in the handler and return it as the body; it may be read from
-    any thread (Starlette's ``StreamingResponse`` reads a sync iterator in a thread pool).
-
-    Opening rides out transient failures (connection errors, timeouts, 5xx, 429, unreadable
-    answers) with backoff until ``download_timeout`` (the client's, retries included); so
-    does reading: a connection lost half-way is opened again and continues where it broke
-    off. The content may grow to ``max_download_bytes``.
+    It may be read from any thread (Starlette's ``StreamingResponse`` reads a sync
+    iterator in a thread pool). Opening and reading ride out transient failures with
+    backoff until ``download_timeout`` (retries included): a connection lost half-way is
+    opened again and continues where it broke off.
 
     Attributes:
         mime_type: the content's MIME type, known once the stream is open.
@@ -109,21 +106,15 @@ class OutputStream(_Stream):
             if self._http.is_closed:
                 raise ClientClosedError("Generio")
             try:
-                self._attempt()
+                return self._attempt()
             except Exception as exc:  # noqa: BLE001 - the core decides: retry or raise
                 time.sleep(self._pause(exc))
             except BaseException:
                 self._drop()
                 raise
-            else:
-                return
 
     def _attempt(self) -> None:
-        extensions, timeout = self._core.request(self._http.timeout)
-        request = self._http.build_request(
-            **self._core.op.raw_request(), timeout=timeout, extensions=extensions
-        )
-        self._response = response = self._http.send(request, stream=True)
+        self._response = response = self._http.send(self._core.request(self._http), stream=True)
         if not response.is_success:
             response.read()
         self._core.begin(response)
@@ -138,19 +129,6 @@ class OutputStream(_Stream):
             return True
         self._drop()
         return False
-
-    def _next_piece(self) -> bytes | None:
-        while not self._ready:
-            if self._ended:
-                return None
-            if self._response is None:
-                self._connect()
-                continue
-            try:
-                self._pull()
-            except Exception as exc:  # noqa: BLE001 - the core decides: retry or raise
-                time.sleep(self._pause(exc))  # then reopened, skipping what was sent
-        return self._ready.popleft()
 
     def _pause(self, exc: Exception) -> float:
         """Drop the answer; the seconds before the next attempt, or the final error."""
@@ -169,8 +147,16 @@ class OutputStream(_Stream):
 
     def _generate(self) -> Generator[bytes, None, None]:
         try:
-            while (piece := self._next_piece()) is not None:
-                yield piece
+            while self._ready or not self._ended:
+                if self._ready:
+                    yield self._ready.popleft()
+                elif self._response is None:
+                    self._connect()
+                else:
+                    try:
+                        self._pull()
+                    except Exception as exc:  # noqa: BLE001 - the core decides: retry or raise
+                        time.sleep(self._pause(exc))  # then reopened, skipping what was sent
         finally:
             self.close()
 
@@ -238,20 +224,15 @@ class AsyncOutputStream(_Stream):
         while True:
             self._driver.check_usable()
             try:
-                await self._attempt()
+                return await self._attempt()
             except Exception as exc:  # noqa: BLE001 - the core decides: retry or raise
                 await anyio.sleep(await self._pause(exc))
             except BaseException:
                 await self._drop()
                 raise
-            else:
-                return
 
     async def _attempt(self) -> None:
-        extensions, timeout = self._core.request(self._http.timeout)
-        request = self._http.build_request(
-            **self._core.op.raw_request(asynchronous=True), timeout=timeout, extensions=extensions
-        )
+        request = self._core.request(self._http)
         self._response = response = await self._http.send(request, stream=True)
         if not response.is_success:
             await response.aread()
@@ -266,21 +247,6 @@ class AsyncOutputStream(_Stream):
             return True
         await self._drop()
         return False
-
-    async def _next_piece(self) -> bytes | None:
-        import anyio
-
-        while not self._ready:
-            if self._ended:
-                return None
-            if self._response is None:
-                await self._connect()
-                continue
-            try:
-                await self._pull()
-            except Exception as exc:  # noqa: BLE001 - the core decides: retry or raise
-                await anyio.sleep(await self._pause(exc))  # then reopened, skipping
-        return self._ready.popleft()
 
     async def _pause(self, exc: Exception) -> float:
         """Drop the answer; the seconds before the next attempt, or the final error."""
@@ -301,9 +267,19 @@ class AsyncOutputStream(_Stream):
                 await response.aclose()
 
     async def _generate(self) -> AsyncGenerator[bytes, None]:
+        import anyio
+
         try:
-            while (piece := await self._next_piece()) is not None:
-                yield piece
+            while self._ready or not self._ended:
+                if self._ready:
+                    yield self._ready.popleft()
+                elif self._response is None:
+                    await self._connect()
+                else:
+                    try:
+                        await self._pull()
+                    except Exception as exc:  # noqa: BLE001 - the core decides: retry or raise
+                        await anyio.sleep(await self._pause(exc))  # then reopened, skipping
         finally:
             await self.aclose()
 

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from generio._drivers.answers import Prefix, guarded, read_answer
+from generio._drivers.answers import Prefix, check_status, guarded, read_answer
 from generio._errors import ClientClosedError, GenerioError
 from generio._jobs.effects import (
     Download,
@@ -120,7 +120,7 @@ class SyncDriver:
 
     def _download(self, effect: Download) -> Saved:
         # The writer (JSON scanning, base64, safe files) loads on the first download.
-        from generio._drivers.download import DownloadLimits, check_status, past_deadline
+        from generio._drivers.download import DownloadLimits, past_deadline
         from generio._drivers.writer import OutputWriter
 
         limits = DownloadLimits.start(self.state.settings, effect.deadline)
@@ -144,5 +144,5 @@ class SyncDriver:
                 for chunk in answer.iter_bytes():
                     if life.closing:  # close() stops a download at once (never a clean-up's)
                         raise self._closed_error()
-                    writer.feed(chunk)
-                return writer.finish()
+                    writer.content.feed(chunk)
+                return writer.saved(writer.content.finish())

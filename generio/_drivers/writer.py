@@ -56,11 +56,11 @@ class OutputWriter:
         self._twin: Path | None = None
         self._digest = hashlib.sha256()
         self._keep_twin = False
-        self._content = Content(effect.path, content_type, limits, self._open, self._write)
+        self.content = Content(effect.path, content_type, limits, self._open, self._write)
 
     def __enter__(self) -> OutputWriter:
         self._stack.__enter__()
-        self._content.start()
+        self.content.start()
         return self
 
     def __exit__(
@@ -82,8 +82,8 @@ class OutputWriter:
             self._open_file(mime)
 
     def _open_file(self, mime: str) -> None:
-        directory = self._effect.directory
         effect = self._effect
+        directory = effect.directory
         name = file_name(effect, mime)
         writer = _files.atomic_writer(
             directory, name, flow_id=effect.flow_id or None, asset_id=effect.asset_id
@@ -107,7 +107,7 @@ class OutputWriter:
             return
         try:
             self._file.write(data)
-        except OSError as exc:  # a full disk: the flow's fault? never; retried? never
+        except OSError as exc:  # a full disk: never the flow's fault, never retried
             effect = self._effect
             where = self.path or effect.directory
             raise OutputSaveError(
@@ -121,7 +121,7 @@ class OutputWriter:
         twin = self._twin
         theirs = hashlib.sha256()
         try:
-            if twin is None or twin.stat().st_size != self._content.size:
+            if twin is None or twin.stat().st_size != self.content.size:
                 return False
             with twin.open("rb") as stream:
                 while block := stream.read(1 << 20):
@@ -136,18 +136,6 @@ class OutputWriter:
         held, self._held, self._held_size = self._held, [], 0
         for data in held:
             self._write(data)
-
-    def feed(self, chunk: bytes) -> None:
-        """Take the next chunk of the body (errors: :meth:`Content.feed`'s)."""
-        self._content.feed(chunk)
-
-    def check(self) -> str:
-        """Check the body was complete (errors: :meth:`Content.finish`'s); its MIME type."""
-        return self._content.finish()
-
-    def finish(self) -> Saved:
-        """Check the body was complete; return the path the file gets once committed."""
-        return self.saved(self.check())
 
     def saved(self, mime: str) -> Saved:
         """Return the path the file gets once committed (a held output's file opened now)."""
