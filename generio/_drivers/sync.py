@@ -11,15 +11,7 @@ import httpx
 
 from generio._drivers.answers import Prefix, check_status, guarded, read_answer
 from generio._errors import ClientClosedError, GenerioError
-from generio._jobs.effects import (
-    Download,
-    Effect,
-    Job,
-    Local,
-    Saved,
-    Sleep,
-    Stepper,
-)
+from generio._jobs.effects import Download, Effect, Job, Local, Saved, Sleep, Stepper
 from generio._jobs.state import ClientState
 
 T = TypeVar("T")
@@ -119,9 +111,8 @@ class SyncDriver:
             return read_answer(op, response)
 
     def _download(self, effect: Download) -> Saved:
-        # The writer (JSON scanning, base64, safe files) loads on the first download.
         from generio._drivers.download import DownloadLimits, past_deadline
-        from generio._drivers.writer import OutputWriter
+        from generio._drivers.writer import OutputWriter  # loaded on the first download
 
         limits = DownloadLimits.start(self.state.settings, effect.deadline)
         extensions, errors = guarded(effect.op, effect.budget, self.state.settings)
