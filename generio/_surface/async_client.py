@@ -173,13 +173,9 @@ class AsyncGenerio(ClientBase):
         Cancelling it aborts (or keeps, as ``on_interrupt`` says) the flows of the jobs
         under way, shielded.
         """
-        iterator = self.iter_run_many(
-            jobs,
-            concurrency=concurrency,
-            on_progress=on_progress,
-            on_interrupt=on_interrupt,
-            journal=journal,
-        )
+        from generio._drivers.batch_async import iterate  # the batch's modules: on first use
+
+        iterator = iterate(self._driver, jobs, concurrency, on_progress, on_interrupt, journal)
         async with contextlib.aclosing(iterator):
             done = {index: outcome async for index, outcome in iterator}
         return [done[index] for index in sorted(done)]

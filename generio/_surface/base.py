@@ -29,15 +29,10 @@ R = TypeVar("R")
 
 
 def _signature(function: Any) -> str:
-    parts = []
-    star = False
-    for param in list(inspect.signature(function).parameters.values())[1:]:
-        if param.kind is param.KEYWORD_ONLY and not star:
-            parts.append("*")
-            star = True
-        default = "" if param.default is param.empty else f"={param.default!r}"
-        parts.append(f"{param.name}{default}")
-    return f"({', '.join(parts)})"
+    """Return the signature without ``self`` and annotations: ``(flow_id, *, timeout=None)``."""
+    signature = inspect.signature(function)
+    params = [p.replace(annotation=p.empty) for p in list(signature.parameters.values())[1:]]
+    return str(signature.replace(parameters=params, return_annotation=signature.empty))
 
 
 def summary(kind: type, title: str) -> str:

@@ -248,13 +248,9 @@ class Generio(ClientBase):
             LookupIncompleteError: (as a job's result) its key's lookup could not finish.
             ClientClosedError: the client was closed.
         """
-        iterator = self.iter_run_many(
-            jobs,
-            concurrency=concurrency,
-            on_progress=on_progress,
-            on_interrupt=on_interrupt,
-            journal=journal,
-        )
+        from generio._drivers.batch_sync import iterate  # the batch's modules: on first use
+
+        iterator = iterate(self._driver, jobs, concurrency, on_progress, on_interrupt, journal)
         with contextlib.closing(iterator):
             done = dict(iterator)
         return [done[index] for index in sorted(done)]
