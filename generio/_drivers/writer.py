@@ -45,14 +45,12 @@ class OutputWriter:
         self._stack = contextlib.ExitStack()
         self._file: IO[bytes] | None = None
         self.path: Path | None = None
-        # Up to ``hold`` bytes stay in memory before a file is opened: an output that small
-        # is opened, written and committed at once, in one trip to a worker thread.
+        # Up to ``hold`` bytes stay in memory before a file is opened (see HOLD_BYTES).
         self._hold = hold
         self._held: list[bytes] = []
         self._held_size = 0
         self._mime: str | None = None
-        # The file already under this output's own readable name, if any; kept (and no copy
-        # written) when the download turns out to hold the same bytes: a resumed run.
+        # The file already under this output's readable name: kept if it holds the same bytes.
         self._twin: Path | None = None
         self._digest = hashlib.sha256()
         self._keep_twin = False
@@ -119,16 +117,13 @@ class OutputWriter:
     def _same_as_twin(self) -> bool:
         """Whether the file under this output's own name holds exactly what was downloaded."""
         twin = self._twin
-        theirs = hashlib.sha256()
         try:
             if twin is None or twin.stat().st_size != self.content.size:
                 return False
             with twin.open("rb") as stream:
-                while block := stream.read(1 << 20):
-                    theirs.update(block)
+                return hashlib.file_digest(stream, "sha256").digest() == self._digest.digest()
         except OSError:  # unreadable now: keep the new file rather than guess
             return False
-        return theirs.digest() == self._digest.digest()
 
     def _write_held(self, mime: str) -> None:
         """Open the file and write what was held back."""
