@@ -1,9 +1,8 @@
-"""One output streamed as decoded bytes: ``flows.stream_output`` of both clients."""
+"""One output streamed as decoded bytes: ``flows.stream_output`` of both clients (the I/O)."""
 
 from __future__ import annotations
 
 import time
-from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING
@@ -12,45 +11,13 @@ import httpx
 
 from generio._drivers.stream_core import StreamCore
 from generio._errors import ClientClosedError
-from generio._http.operations import get_output_op
 
 if TYPE_CHECKING:
     from generio._drivers.asynchronous import AsyncDriver
     from generio._drivers.sync import SyncDriver
 
 
-class _Stream:
-    """What both streams hold: the core, the answer, the pieces ready to hand out."""
-
-    def __init__(self, driver: SyncDriver | AsyncDriver, flow_id: str, asset_id: str) -> None:
-        self.flow_id = flow_id
-        self.asset_id = asset_id
-        self._core = StreamCore(driver.state, flow_id, get_output_op(flow_id, asset_id))
-        self._response: httpx.Response | None = None
-        self._ready: deque[bytes] = deque()
-        self._ended = False
-
-    @property
-    def mime_type(self) -> str | None:
-        """The content's MIME type, known once the stream is open (None before)."""
-        return self._core.mime_type
-
-    @property
-    def bytes_handed_out(self) -> int:
-        """How many bytes of content the stream has handed out so far."""
-        return self._core.handed - sum(map(len, self._ready))
-
-    def _take(self, chunk: bytes | None) -> bool:
-        """Decode a chunk of the body (None: its end) into the ready pieces; False at the end."""
-        if chunk is None:
-            self._ready.extend(self._core.finish())
-            self._ended = True
-            return False
-        self._ready.extend(self._core.feed(chunk))
-        return True
-
-
-class OutputStream(_Stream):
+class OutputStream(StreamCore):
     """The decoded content of one output, in chunks: ``flows.stream_output``'s answer.
 
     Open it (``open()`` or ``with``) to send the request and learn the MIME type before
@@ -114,10 +81,10 @@ class OutputStream(_Stream):
                 raise
 
     def _attempt(self) -> None:
-        self._response = response = self._http.send(self._core.request(self._http), stream=True)
+        self._response = response = self._http.send(self._request(self._http), stream=True)
         if not response.is_success:
             response.read()
-        self._core.begin(response)
+        self._begin(response)
         self._chunks = response.iter_bytes()
         while self.mime_type is None and self._pull():
             pass  # the MIME type is known once open: read the head of the body
@@ -125,7 +92,7 @@ class OutputStream(_Stream):
     def _pull(self) -> bool:
         """Read one chunk of the body into the ready pieces; False at its end."""
         assert self._chunks is not None  # noqa: S101 - set by _attempt
-        if self._take(next(self._chunks, None)):
+        if self._feed(next(self._chunks, None)):
             return True
         self._drop()
         return False
@@ -134,7 +101,7 @@ class OutputStream(_Stream):
         """Drop the answer; the seconds before the next attempt, or the final error."""
         self._drop()
         try:
-            pause: float = self._core.failed(exc)
+            pause: float = self._failed(exc)
         except BaseException:
             self.close()  # a stream that failed is done
             raise
@@ -192,7 +159,7 @@ class OutputStream(_Stream):
         self.close()
 
 
-class AsyncOutputStream(_Stream):
+class AsyncOutputStream(StreamCore):
     """The async :class:`OutputStream`: ``await stream.open()``, ``async with``, ``async for``.
 
     It may be opened in one task and read in another of the same event loop (a handler
@@ -232,18 +199,18 @@ class AsyncOutputStream(_Stream):
                 raise
 
     async def _attempt(self) -> None:
-        request = self._core.request(self._http)
+        request = self._request(self._http)
         self._response = response = await self._http.send(request, stream=True)
         if not response.is_success:
             await response.aread()
-        self._core.begin(response)
+        self._begin(response)
         self._chunks = response.aiter_bytes()
         while self.mime_type is None and await self._pull():
             pass  # the MIME type is known once open: read the head of the body
 
     async def _pull(self) -> bool:
         assert self._chunks is not None  # noqa: S101 - set by _attempt
-        if self._take(await anext(self._chunks, None)):
+        if self._feed(await anext(self._chunks, None)):
             return True
         await self._drop()
         return False
@@ -252,7 +219,7 @@ class AsyncOutputStream(_Stream):
         """Drop the answer; the seconds before the next attempt, or the final error."""
         await self._drop()
         try:
-            pause: float = self._core.failed(exc)
+            pause: float = self._failed(exc)
         except BaseException:
             await self.aclose()  # a stream that failed is done
             raise
