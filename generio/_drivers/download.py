@@ -12,12 +12,7 @@ import attrs
 import httpx
 
 from generio._drivers.answers import bad_body
-from generio._errors import (
-    APITimeoutError,
-    DownloadTimeoutError,
-    InputError,
-    ResponseTooLargeError,
-)
+from generio._errors import APITimeoutError, DownloadTimeoutError, InputError, ResponseTooLargeError
 from generio._http.settings import Settings
 from generio._payload.stream import BodyDecoder
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 import inspect
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Generic, NoReturn, Self, TypeVar, overload
+from typing import TYPE_CHECKING, Any, NoReturn, Self
 
 import attrs
 import httpx
@@ -23,9 +23,6 @@ if TYPE_CHECKING:
     import generio_api
 
     from generio._jobs.state import ClientState
-
-
-R = TypeVar("R")
 
 
 def _signature(function: Any) -> str:
@@ -48,22 +45,18 @@ def summary(kind: type, title: str) -> str:
     return "\n".join(lines)
 
 
-class Resource(Generic[R]):
-    """A client's read-only resource attribute (``flows``, ``templates``), documented."""
+class Resource:
+    """A client's read-only resource attribute (``flows``, ``templates``), documented.
 
-    def __init__(self, kind: type[R], attribute: str, title: str) -> None:
+    Only at run time: type checkers see the clients' properties.
+    """
+
+    def __init__(self, kind: type, attribute: str, title: str) -> None:
         self._attribute = attribute
         self.__doc__ = summary(kind, title)
 
-    @overload
-    def __get__(self, obj: None, owner: type | None = None) -> Resource[R]: ...
-    @overload
-    def __get__(self, obj: object, owner: type | None = None) -> R: ...
-    def __get__(self, obj: object | None, owner: type | None = None) -> R | Resource[R]:
-        if obj is None:
-            return self
-        value: R = getattr(obj, self._attribute)
-        return value
+    def __get__(self, obj: object | None, owner: type | None = None) -> Any:
+        return self if obj is None else getattr(obj, self._attribute)
 
     def __set__(self, obj: object, value: object) -> NoReturn:
         raise AttributeError("this attribute is read-only")
