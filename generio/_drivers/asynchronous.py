@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T")
-#: How long clean-up after a cancellation (aborting the flow) may take, shielded.
+#: How long clean-up after an interruption (aborting the flow) may take; close() waits as long.
 CLEANUP_SECONDS = 10.0
 #: An output up to this size is held in memory, then written in one trip to a worker thread:
 #: a batch of hundreds of downloads at once holds tens of MB at most.

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from generio._drivers.asynchronous import CLEANUP_SECONDS
 from generio._http.settings import (
     DEFAULT_DOWNLOAD_TIMEOUT,
     DEFAULT_MAX_DOWNLOAD_BYTES,
@@ -29,10 +30,6 @@ if TYPE_CHECKING:
     from generio._drivers.sync import SyncDriver
     from generio._jobs.batch import Job, Outcome
     from generio._jobs.batch_progress import BatchCallback
-
-
-#: How long close() waits for interrupted runs of other threads to abort their flows.
-_CLEANUP_SECONDS = 10.0
 
 
 class Generio(ClientBase):
@@ -288,8 +285,8 @@ class Generio(ClientBase):
         """
         life = self._state.life
         life.begin_close()
-        life.wait_calls(_CLEANUP_SECONDS)
-        self._state.wait_for_cleanups(_CLEANUP_SECONDS)
+        life.wait_calls(CLEANUP_SECONDS)
+        self._state.wait_for_cleanups(CLEANUP_SECONDS)
         life.mark_closed()
         self._http.close()
 
