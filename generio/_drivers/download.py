@@ -47,12 +47,7 @@ class DownloadLimits:
         def capped(value: float | None) -> float:
             return min(math.inf if value is None else value, left)
 
-        return httpx.Timeout(
-            connect=capped(base.connect),
-            read=capped(base.read),
-            write=capped(base.write),
-            pool=capped(base.pool),
-        )
+        return httpx.Timeout(**{name: capped(value) for name, value in base.as_dict().items()})
 
     def expired(self) -> bool:
         """Whether the deadline has passed."""
@@ -98,11 +93,7 @@ def past_deadline(path: str, limits: DownloadLimits) -> Iterator[None]:
 
 
 class _Local(Exception):
-    """Carries a local failure (a file's name or directory refused) out past the decoder."""
-
-    def __init__(self, error: InputError) -> None:
-        super().__init__(error)
-        self.error = error
+    """Carries a local failure (its ``InputError``: a file's name refused) past the decoder."""
 
 
 def _local(step: Callable[[Any], None]) -> Callable[[Any], None]:
@@ -158,7 +149,7 @@ class Content:
         try:
             step(*args)
         except _Local as local:  # a file that could not be opened: not the body's fault
-            raise local.error from None
+            raise local.args[0] from None
         except InputError as exc:
             raise bad_body(self._path, f"its body {why} ({exc})") from None
 

@@ -68,8 +68,7 @@ class ClientBase:
     _state: ClientState
     _low: generio_api.Client
     _http: Any
-    #: The plain httpx clients this client sends through (``_http/pools.py``), shared
-    #: with its ``with_options`` copies.
+    #: The plain httpx clients sent through (``_http/pools.py``), shared with the copies.
     _pools: Any
     #: Whether closing this client closes ``_pools``: the client that made them does.
     _owner: bool = True
@@ -96,11 +95,7 @@ class ClientBase:
         max_retries: int | None,
         headers: Mapping[str, str] | None,
     ) -> Self:
-        """``with_options``: a copy over the same pools and memory, with other settings.
-
-        Raises:
-            ConfigurationError: a bad ``timeout`` or ``max_retries``.
-        """
+        """``with_options``: a copy over the same pools and memory (ConfigurationError if bad)."""
         old = self._state.settings
         retries = check_count(
             "max_retries", old.max_retries if max_retries is None else max_retries, 0

@@ -65,11 +65,7 @@ def saved_outputs_job(
 def saved_output_job(
     state: ClientState, flow_id: str, asset_id: str, dest: str | os.PathLike[str]
 ) -> Job[Saved]:
-    """``flows.download_output``: one output into ``dest`` (looked at before the job starts).
-
-    Raises:
-        InputError: ``dest`` is neither a file name nor a directory (at the call).
-    """
+    """``flows.download_output``: one output into ``dest`` (an InputError at the call if bad)."""
     from generio._jobs.downloads import download_output_job
 
     target = Path(dest)
