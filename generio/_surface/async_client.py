@@ -101,6 +101,11 @@ class AsyncGenerio(ClientBase):
         flows = Resource(AsyncFlows, "_flows", "Flows: create, follow and collect flows, awaited.")
 
     @property
+    def base_url(self) -> str:
+        """The service's URL."""
+        return self._state.settings.base_url
+
+    @property
     def low_level(self) -> generio_api.Client:
         """The generated ``generio_api.Client``, wired like this client: for ``asyncio*`` calls.
 

@@ -1,7 +1,7 @@
 """What :class:`~generio.Generio` and :class:`~generio.AsyncGenerio` share, I/O aside.
 
-Private members (and ``base_url``): each client defines the public methods itself, so type
-checkers name ``Generio`` or ``AsyncGenerio`` in their messages, never this base.
+Only private members: each client defines its public ones itself, so type checkers name
+``Generio`` or ``AsyncGenerio`` in their messages, never this base.
 """
 
 from __future__ import annotations
@@ -128,11 +128,6 @@ class ClientBase:
         self._headers = {}
         self._pools = open_pools(user, self._asynchronous)
         self._wire(effective_timeout(settings, options["timeout"], user))
-
-    @property
-    def base_url(self) -> str:
-        """The service's URL."""
-        return self._state.settings.base_url
 
     def __repr__(self) -> str:
         # Works on a client whose constructor failed half way (tracebacks call it).

@@ -107,6 +107,11 @@ class Generio(ClientBase):
         flows = Resource(Flows, "_flows", "Flows: create, follow and collect flows; see Flows.")
 
     @property
+    def base_url(self) -> str:
+        """The service's URL."""
+        return self._state.settings.base_url
+
+    @property
     def low_level(self) -> generio_api.Client:
         """The generated ``generio_api.Client``, wired like this client.
 
