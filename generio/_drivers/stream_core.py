@@ -172,22 +172,21 @@ class StreamCore:
 
     def _final(self, error: GenerioError) -> GenerioError:
         """Name the flow; say what was handed out already, and what works then."""
-        name_flow(error, self.flow_id)
-        if isinstance(error, ResponseTooLargeError) and self._handed:
+        if not self._handed:
+            while_collecting(error, self.flow_id, completed=False)
+            return error
+        if isinstance(error, ResponseTooLargeError):
             limit = self._limits.max_bytes if self._limits is not None else error.limit
             error = too_large_error(self._op.path, limit, "")
-        if self._handed:
-            head, _, own = error.message.partition(_ADVICE)
-            told = (
-                f"{head.rstrip()} {self._handed} bytes of the output had already been handed "
-                "out, so whatever received them holds an incomplete copy: discard it (a web "
-                "response cut short this way ends without its last chunk, which HTTP clients "
-                "report as an error)."
-            )
-            advice = f"{own.rstrip('. ')}; {_WEB}" if own else _WEB
-            error.message = f"{told}{_ADVICE}{advice}."
-            error.args = (error.message,)
-            name_flow(error, self.flow_id)
-            return error
-        while_collecting(error, self.flow_id, completed=False)
+        head, _, own = error.message.partition(_ADVICE)
+        told = (
+            f"{head.rstrip()} {self._handed} bytes of the output had already been handed "
+            "out, so whatever received them holds an incomplete copy: discard it (a web "
+            "response cut short this way ends without its last chunk, which HTTP clients "
+            "report as an error)."
+        )
+        advice = f"{own.rstrip('. ')}; {_WEB}" if own else _WEB
+        error.message = f"{told}{_ADVICE}{advice}."
+        error.args = (error.message,)
+        name_flow(error, self.flow_id)
         return error
