@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -86,11 +85,7 @@ class SyncDriver:
     def perform(self, effect: Effect) -> Any:
         """Perform one effect; its result (or its exception) goes back to the job."""
         if isinstance(effect, Sleep):
-            wake = getattr(self._pauses, "wake", None)
-            if wake is None:
-                time.sleep(effect.seconds)
-            else:
-                wake.wait(effect.seconds)  # closing the client ends the pause
+            self._pauses.wake.wait(effect.seconds)  # closing the client ends the pause (drive's)
             return None
         if isinstance(effect, Local):
             return effect.perform()
