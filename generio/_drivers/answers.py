@@ -93,11 +93,10 @@ class _Errors:
         if isinstance(exc, httpx.RequestError | httpx.StreamError):
             raise connection_error(op, exc) from scrubbed(exc)
         if isinstance(exc, _UNREADABLE) and seen and _was_read(seen[-1]):
-            answer = seen[-1]
+            last = seen[-1]
             raise error_from_response(
-                op.method, op.path, answer.status_code, answer.content, answer.headers,
-                unparseable=True,
-            ) from scrubbed(exc)  # fmt: skip
+                op.method, op.path, last.status_code, last.content, last.headers, unparseable=True
+            ) from scrubbed(exc)
         # Anything else is not a failure to parse an answer: a bug that must stay visible.
 
 
