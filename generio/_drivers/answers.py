@@ -9,7 +9,6 @@ import httpx
 
 from generio._errors import (
     APIConnectionError,
-    APIStatusError,
     APITimeoutError,
     GenerioError,
     InputError,
@@ -29,17 +28,6 @@ if TYPE_CHECKING:  # the operations load the generated client: with the first re
 
 T = TypeVar("T")
 _JSON_TYPES = ("application/json", "+json")
-
-
-def _unparseable(op: Operation[Any], response: httpx.Response) -> APIStatusError:
-    return error_from_response(
-        op.method,
-        op.path,
-        response.status_code,
-        response.content,
-        response.headers,
-        unparseable=True,
-    )
 
 
 def _was_read(response: httpx.Response) -> bool:
@@ -69,9 +57,8 @@ def connection_error(op: Operation[Any], exc: Exception) -> APIConnectionError:
     )
 
 
-#: What reading a hostile answer can raise, besides parsing's ValueError: KeyError and
-#: IndexError (LookupError), TypeError, AttributeError, OverflowError (ArithmeticError:
-#: a number too large for a float) and RecursionError (JSON nested thousands deep).
+#: What reading a hostile answer can raise besides ValueError: OverflowError (a number too
+#: large for a float), RecursionError (JSON nested thousands deep), ...
 _UNREADABLE = (ValueError, LookupError, TypeError, AttributeError, ArithmeticError, RecursionError)
 
 
@@ -88,10 +75,7 @@ def scrubbed(exc: BaseException) -> BaseException:
 
 
 class _Errors:
-    """Turns what escapes one request into generio's errors and hides the key for the step.
-
-    A class, not a generator, as it wraps every request.
-    """
+    """Turns what escapes one request into generio's errors (a class: it wraps every request)."""
 
     __slots__ = ("_op", "_seen")
 
@@ -109,7 +93,10 @@ class _Errors:
         if isinstance(exc, httpx.RequestError | httpx.StreamError):
             raise connection_error(op, exc) from scrubbed(exc)
         if isinstance(exc, _UNREADABLE) and seen and _was_read(seen[-1]):
-            raise _unparseable(op, seen[-1]) from scrubbed(exc)
+            last = seen[-1]
+            raise error_from_response(
+                op.method, op.path, last.status_code, last.content, last.headers, unparseable=True
+            ) from scrubbed(exc)
         # Anything else is not a failure to parse an answer: a bug that must stay visible.
 
 
@@ -151,11 +138,17 @@ def _json_of(op: Operation[Any], response: httpx.Response) -> Any:
     return body
 
 
+def check_status(op: Operation[Any], response: httpx.Response) -> None:
+    """Raise the error an unsuccessful answer stands for (its body read)."""
+    if not 200 <= response.status_code < 300:
+        raise error_from_response(
+            op.method, op.path, response.status_code, response.content, response.headers
+        )
+
+
 def read_answer(op: Operation[T], response: httpx.Response) -> T:
     """Our object from an answer (already read), or the error it stands for."""
-    status = response.status_code
-    if not 200 <= status < 300:
-        raise error_from_response(op.method, op.path, status, response.content, response.headers)
+    check_status(op, response)
     content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
     binary = op.binary
     if binary is not None and content_type and not content_type.endswith(_JSON_TYPES):
@@ -163,13 +156,8 @@ def read_answer(op: Operation[T], response: httpx.Response) -> T:
     content = response.content
     if not content or (content[:1].isspace() and not content.strip()):
         return _parsed(lambda: op.parse(None))
-    if (
-        binary is not None
-        and not content_type
-        and response.content.lstrip()[:1] not in (b"{", b"[")
-    ):
-        # No Content-Type, and no JSON either.
-        return _parsed(lambda: binary(response.content, content_type))
+    if binary is not None and not content_type and content.lstrip()[:1] not in (b"{", b"["):
+        return _parsed(lambda: binary(content, content_type))  # no Content-Type, no JSON
     body = _json_of(op, response)
     return _parsed(lambda: op.parse(body))
 
@@ -177,10 +165,8 @@ def read_answer(op: Operation[T], response: httpx.Response) -> T:
 class Prefix:
     """What goes before an operation's path to make the URL httpx's merge would make.
 
-    httpx's merge keeps the base URL's scheme, host and port, and puts the path after the
-    base's path (which always ends in a slash). With no query or fragment in the base, that
-    is the base as text without its last slash, then the path; None when the base has either
-    (httpx merges those). Remade only when the client's base URL changes.
+    With no query or fragment in the base URL, that is the base as text without its last
+    slash; None when it has either (httpx merges those). Remade when the base URL changes.
     """
 
     __slots__ = ("_pair",)

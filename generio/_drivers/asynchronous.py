@@ -8,17 +8,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
-from generio._drivers.answers import Prefix, guarded, read_answer
+from generio._drivers.answers import Prefix, check_status, guarded, read_answer
 from generio._errors import ClientClosedError, GenerioError, WrongEventLoopError
-from generio._jobs.effects import (
-    Download,
-    Effect,
-    Job,
-    Local,
-    Saved,
-    Sleep,
-    Stepper,
-)
+from generio._jobs.effects import Download, Effect, Job, Local, Saved, Sleep, Stepper
 from generio._jobs.state import ClientState, InFlight
 
 if TYPE_CHECKING:
@@ -26,11 +18,10 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T")
-#: How long clean-up after a cancellation (aborting the flow) may take, shielded.
+#: How long clean-up after an interruption (aborting the flow) may take; close() waits as long.
 CLEANUP_SECONDS = 10.0
-#: An output up to this size is held in memory until complete, then opened, written and
-#: committed in one trip to a worker thread; a larger one is written as it arrives. Small
-#: enough that a batch of hundreds of downloads at once holds tens of MB at most.
+#: An output up to this size is held in memory, then written in one trip to a worker thread:
+#: a batch of hundreds of downloads at once holds tens of MB at most.
 HOLD_BYTES = 256 * 1024
 
 
@@ -45,8 +36,7 @@ class AsyncDriver:
     ) -> None:
         self.http = http
         self.state = state
-        #: The event loop of the first call: the connections belong to it (a copy made by
-        #: ``with_options`` shares them, so it inherits the loop).
+        #: The event loop of the first call, which the connections belong to (and copies').
         self.loop = loop
         self._pid = os.getpid()
         self._prefix = Prefix()
@@ -115,17 +105,14 @@ class AsyncDriver:
         """Perform one effect of a clean-up: shielded from the cancellation, with a deadline."""
         import anyio
 
-        # The task is being cancelled: clean-up must still reach the service, briefly.
         deadline = anyio.current_time() + CLEANUP_SECONDS
         with anyio.CancelScope(shield=True, deadline=deadline) as scope:
             while True:
                 try:
                     return await self._perform_now(effect)
                 except anyio.get_cancelled_exc_class():
-                    # A shield holds off anyio's cancellations, not a native asyncio
-                    # task.cancel() (a gather tearing down, asyncio.run's final sweep):
-                    # such a one breaks this step, which is repeated (they are all
-                    # idempotent: a lookup, an abort) until the deadline.
+                    # A shield holds off anyio's cancellations, not asyncio's task.cancel():
+                    # the step (idempotent: a lookup, an abort) is repeated until the deadline.
                     if scope.cancel_called or anyio.current_time() >= deadline:
                         raise
         return None  # the deadline passed  # pragma: no cover
@@ -153,19 +140,15 @@ class AsyncDriver:
             return read_answer(op, await self.http.request(**request, extensions=extensions))
 
     async def _download(self, effect: Download) -> Saved:
-        # The writer (JSON scanning, base64, safe files) loads on the first download.
-        from generio._drivers.download import DownloadLimits, check_status, past_deadline
-        from generio._drivers.writer import OutputWriter
+        from generio._drivers.download import DownloadLimits, past_deadline
+        from generio._drivers.writer import OutputWriter  # loaded on the first download
 
         limits = DownloadLimits.start(self.state.settings, effect.deadline)
         extensions, errors = guarded(effect.op, effect.budget, self.state.settings)
         timeout = limits.request_timeout(self.http.timeout)
         writer: OutputWriter | None = None
         try:
-            with (
-                past_deadline(effect.path, limits),
-                errors,
-            ):
+            with past_deadline(effect.path, limits), errors:
                 stream = self.http.stream(
                     **effect.op.raw_request(asynchronous=True, base=self._prefix.of(self.http)),
                     timeout=timeout,
@@ -179,15 +162,12 @@ class AsyncDriver:
                     writer = OutputWriter(effect, content_type, limits, HOLD_BYTES)
                     writer.__enter__()
                     async for chunk in answer.aiter_bytes():
-                        writer.feed(chunk)
-                    mime = writer.check()
+                        writer.content.feed(chunk)
+                    mime = writer.content.finish()
         except BaseException as exc:
             if writer is not None:
                 writer.__exit__(type(exc), exc, exc.__traceback__)  # nothing is kept
             raise
-        # Opening a small output's file, writing it and committing it (the file and its
-        # directory synced to disk) take one trip to a worker thread: the event loop (every
-        # other flow of a batch) never waits on the disk.
-        import anyio.to_thread
+        import anyio.to_thread  # the event loop (every other flow) never waits on the disk
 
         return await anyio.to_thread.run_sync(writer.commit, mime)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 from collections.abc import AsyncGenerator, Iterable
@@ -15,24 +16,6 @@ from generio._jobs.batch_progress import BatchCallback, Tracker
 from generio._jobs.chain import batch_keys, chain_job, interrupted_note, prepare_batch_job
 from generio._jobs.options import OnInterrupt
 from generio._payload.marker import new_key
-
-
-class _Place:
-    """One of a batch's places, given back once: when the job's last flow ends, or its end."""
-
-    def __init__(self, places: anyio.Semaphore) -> None:
-        self._places = places
-        self._held = False
-
-    async def take(self) -> None:
-        await self._places.acquire()
-        self._held = True
-
-    def give(self) -> None:
-        if self._held:
-            self._held = False
-            self._places.release()
-
 
 #: A worker's report: ``(index, None)`` when a job starts, ``(index, True)`` when its last
 #: flow ended (it saves), ``(index, outcome)`` when it ends.
@@ -72,23 +55,27 @@ async def _iterate(
     # A job holds one of ``concurrency`` places until its last flow ends, then saves its
     # outputs beside the next job's flow; at most as many jobs again save at once.
     places = anyio.Semaphore(concurrency)
+    holding: set[int] = set()  # the jobs holding a place: each gives it back once
+
+    def give(index: int, saving: bool = False) -> None:
+        if index in holding:
+            holding.remove(index)
+            places.release()
+        if saving:
+            send.send_nowait((index, True))
 
     async def worker() -> None:
         while True:
-            place = _Place(places)
-            await place.take()
+            await places.acquire()
             plan = next(queue, None)
             if plan is None:
-                place.give()
+                places.release()
                 return
+            holding.add(plan.index)
             send.send_nowait((plan.index, None))
-
-            def saving(index: int = plan.index, place: _Place = place) -> None:
-                place.give()
-                send.send_nowait((index, True))
-
             try:
                 job = chain_job(driver.state, plan, keys)
+                saving = functools.partial(give, plan.index, True)
                 outcome: Outcome = await driver.drive(job, saving)
             except Exception as exc:  # noqa: BLE001 - the job's result
                 outcome = as_outcome(plan.index, exc)
@@ -96,7 +83,7 @@ async def _iterate(
                 stopped.append(exc)  # cancelled: run()'s clean-up marked it
                 raise
             finally:
-                place.give()
+                give(plan.index)
             send.send_nowait((plan.index, outcome))
 
     error: BaseException | None = None
@@ -123,9 +110,8 @@ async def _iterate(
             except anyio.get_cancelled_exc_class():
                 raise
             except BaseException as exc:  # noqa: BLE001 - re-raised once the workers stopped
-                # Closed early, or the caller's on_progress raised: stop the workers (their
-                # clean-up runs shielded), then let the exception out as it was, not in a
-                # group.
+                # Closed early, or on_progress raised: stop the workers (their clean-up
+                # shielded), then let the exception out as it was, not in a group.
                 error = exc
                 group.cancel_scope.cancel()
     if error is not None:

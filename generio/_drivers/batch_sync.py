@@ -35,7 +35,7 @@ def iterate(
     plans = plan_jobs(jobs, on_interrupt, new_key)
     loaded = driver.drive(prepare_batch_job(driver.state, plans, journal))
     keys = batch_keys(driver.state, plans, loaded)
-    return _iterate(driver, plans, concurrency, on_progress, on_interrupt, keys)
+    return _iterate(driver, plans, concurrency, on_progress, keys)
 
 
 def _iterate(
@@ -43,15 +43,14 @@ def _iterate(
     plans: list[Plan],
     concurrency: int,
     on_progress: BatchCallback | None,
-    on_interrupt: OnInterrupt,
     keys: BatchKeys | None,
 ) -> Generator[tuple[int, Outcome], None, None]:
     tracker = Tracker(len(plans))
     stop = threading.Event()
     pending = deque(plans)
     running: dict[Future[Outcome], int] = {}
-    # A job whose last flow ended gives its place to the next job while it saves (at most
-    # as many jobs again save at once): its index comes on the queue of ended jobs then.
+    # A job whose last flow ended gives its place to the next job while it saves: its index
+    # comes on the queue of ended jobs then (its future when it ends).
     ended: queue.SimpleQueue[Future[Outcome] | int] = queue.SimpleQueue()
     if on_progress is not None:
         on_progress(tracker.snapshot())

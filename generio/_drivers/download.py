@@ -12,20 +12,12 @@ import attrs
 import httpx
 
 from generio._drivers.answers import bad_body
-from generio._errors import (
-    APITimeoutError,
-    DownloadTimeoutError,
-    InputError,
-    ResponseTooLargeError,
-)
-from generio._http.bounded import Limit, content_limit
-from generio._http.operations import Operation
+from generio._errors import APITimeoutError, DownloadTimeoutError, InputError, ResponseTooLargeError
 from generio._http.settings import Settings
-from generio._payload.error_body import error_from_response
 from generio._payload.stream import BodyDecoder
 
 #: What a failed save adds to its message; a stream says what it handed out instead.
-NOTHING_SAVED = "Nothing was saved."
+NOTHING_SAVED = " Nothing was saved."
 
 
 @attrs.frozen
@@ -44,10 +36,6 @@ class DownloadLimits:
             deadline = time.monotonic() + timeout
         return cls(settings.max_download_bytes, timeout, deadline)
 
-    def body(self) -> Limit:
-        """Return the body's ceiling, decompressed: the file as base64 inside its JSON."""
-        return content_limit(self.max_bytes)
-
     def request_timeout(self, client: httpx.Timeout | None) -> httpx.Timeout | None:
         """Return the client's timeouts, none longer than the whole deadline."""
         if self.deadline is None:
@@ -59,20 +47,11 @@ class DownloadLimits:
         def capped(value: float | None) -> float:
             return min(math.inf if value is None else value, left)
 
-        return httpx.Timeout(
-            connect=capped(base.connect),
-            read=capped(base.read),
-            write=capped(base.write),
-            pool=capped(base.pool),
-        )
+        return httpx.Timeout(**{name: capped(value) for name, value in base.as_dict().items()})
 
     def expired(self) -> bool:
         """Whether the deadline has passed."""
         return self.deadline is not None and time.monotonic() > self.deadline
-
-
-def _told(tail: str) -> str:
-    return f" {tail}" if tail else ""
 
 
 def timeout_error(
@@ -81,7 +60,7 @@ def timeout_error(
     """Return the error of a download (or stream) that passed ``download_timeout``."""
     return DownloadTimeoutError(
         f"GET {path}: the download took longer than {timeout or 0:g} s, the client's "
-        f"download_timeout (retries included).{_told(tail)} What to do: the output stays on "
+        f"download_timeout (retries included).{tail} What to do: the output stays on "
         "the service: fetch it again later (that creates no flow), or create the client with "
         "a longer download_timeout.",
         method="GET",
@@ -93,7 +72,7 @@ def too_large_error(path: str, limit: int, tail: str = NOTHING_SAVED) -> Respons
     """Return the error of an output (downloaded or streamed) past ``max_download_bytes``."""
     return ResponseTooLargeError(
         f"GET {path}: the output is larger than {limit} bytes, the client's "
-        f"max_download_bytes.{_told(tail)} What to do: if so large an output is expected, "
+        f"max_download_bytes.{tail} What to do: if so large an output is expected, "
         "create the client with a larger max_download_bytes.",
         limit=limit,
         method="GET",
@@ -113,20 +92,8 @@ def past_deadline(path: str, limits: DownloadLimits) -> Iterator[None]:
         raise timeout_error(path, limits.timeout) from exc
 
 
-def check_status(op: Operation[Any], response: httpx.Response) -> None:
-    """Raise the error an unsuccessful answer stands for (its body read)."""
-    if not 200 <= response.status_code < 300:
-        raise error_from_response(
-            op.method, op.path, response.status_code, response.content, response.headers
-        )
-
-
 class _Local(Exception):
-    """Carries a local failure (a file's name or directory refused) out past the decoder."""
-
-    def __init__(self, error: InputError) -> None:
-        super().__init__(error)
-        self.error = error
+    """Carries a local failure (its ``InputError``: a file's name refused) past the decoder."""
 
 
 def _local(step: Callable[[Any], None]) -> Callable[[Any], None]:
@@ -160,11 +127,6 @@ class Content:
         self.size = 0
         self._decoder = BodyDecoder(content_type, _local(on_mime), self._take)
 
-    @property
-    def mime_type(self) -> str | None:
-        """The content's MIME type, once the body showed it."""
-        return self._decoder.mime_type
-
     def _take(self, data: bytes) -> None:
         self.size += len(data)
         if self.size > self._limits.max_bytes:
@@ -181,22 +143,19 @@ class Content:
             raise timeout_error(self._path, self._limits.timeout, self._tail)
         self._step(self._decoder.feed, chunk)
 
-    def _step(self, step: Callable[..., None], *args: bytes) -> None:
+    def _step(
+        self, step: Callable[..., None], *args: bytes, why: str = "could not be read"
+    ) -> None:
         try:
             step(*args)
         except _Local as local:  # a file that could not be opened: not the body's fault
-            raise local.error from None
+            raise local.args[0] from None
         except InputError as exc:
-            raise bad_body(self._path, f"its body could not be read ({exc})") from None
+            raise bad_body(self._path, f"its body {why} ({exc})") from None
 
     def finish(self) -> str:
         """Check the body was complete; return the content's MIME type."""
-        try:
-            self._decoder.close()
-        except _Local as local:
-            raise local.error from None
-        except InputError as exc:
-            raise bad_body(self._path, f"its body was cut short or malformed ({exc})") from None
+        self._step(self._decoder.close, why="was cut short or malformed")
         if self._decoder.mime_type is None:
             raise bad_body(self._path, "its body held no data")
         return self._decoder.mime_type

@@ -1,4 +1,4 @@
-"""The logic of ``flows.stream_output``, shared by both clients' streams; it does no I/O.
+"""The logic of ``flows.stream_output``: the base of both clients' streams; it does no I/O.
 
 Nothing of a request lives in a context variable, so a stream opened in one thread or
 task can be read in another (Starlette reads a sync iterator from a thread pool).
@@ -7,18 +7,13 @@ task can be read in another (Starlette reads a sync iterator from a thread pool)
 from __future__ import annotations
 
 import zlib
-from typing import Any
+from collections import deque
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from generio._drivers.answers import bad_body, connection_error, scrubbed
-from generio._drivers.download import (
-    Content,
-    DownloadLimits,
-    check_status,
-    timeout_error,
-    too_large_error,
-)
+from generio._drivers.answers import bad_body, check_status, connection_error, scrubbed
+from generio._drivers.download import Content, DownloadLimits, timeout_error, too_large_error
 from generio._errors import (
     APITimeoutError,
     DownloadTimeoutError,
@@ -26,11 +21,15 @@ from generio._errors import (
     ResponseTooLargeError,
     ServerError,
 )
-from generio._http.operations import Operation
+from generio._http.bounded import content_limit
+from generio._http.operations import get_output_op
 from generio._http.sending import tags
 from generio._jobs.flow_errors import name_flow, while_collecting
 from generio._jobs.retries import Patience, ride_out
-from generio._jobs.state import ClientState
+
+if TYPE_CHECKING:
+    from generio._drivers.asynchronous import AsyncDriver
+    from generio._drivers.sync import SyncDriver
 
 _ADVICE = " What to do: "
 _WEB = (
@@ -42,19 +41,22 @@ _WEB = (
 
 
 class StreamCore:
-    """One output's stream, without the I/O: requests to make, chunks in, pieces out."""
+    """Both streams' base, without the I/O: requests to make, chunks in, pieces ready."""
 
-    def __init__(self, state: ClientState, flow_id: str, op: Operation[Any]) -> None:
-        self._state = state
+    def __init__(self, driver: SyncDriver | AsyncDriver, flow_id: str, asset_id: str) -> None:
         self.flow_id = flow_id
-        self.op = op
-        self.path = op.path
+        self.asset_id = asset_id
+        self._state = driver.state
+        self._op = get_output_op(flow_id, asset_id)
         self._patience: Patience | None = None
         self._limits: DownloadLimits | None = None
         self._content: Content | None = None
+        self._response: httpx.Response | None = None
         self._pending: list[bytes] = []
-        #: Decoded bytes handed out so far, and their CRC-32.
-        self.handed = 0
+        self._ready: deque[bytes] = deque()  # decoded pieces to hand out
+        self._ended = False
+        # Decoded bytes handed out (or ready) so far, and their CRC-32.
+        self._handed = 0
         self._crc = 0
         # While a reopened stream skips what was handed out already: bytes left, their CRC.
         self._skip = 0
@@ -65,13 +67,16 @@ class StreamCore:
 
     @property
     def mime_type(self) -> str | None:
-        """The content's MIME type, once the answer showed it."""
+        """The content's MIME type, known once the stream is open (None before)."""
         return self._mime
 
-    def request(
-        self, client_timeout: httpx.Timeout | None
-    ) -> tuple[dict[str, Any], httpx.Timeout | None]:
-        """Return the ``extensions`` and ``timeout`` of the next attempt's request (``op``'s)."""
+    @property
+    def bytes_handed_out(self) -> int:
+        """How many bytes of content the stream has handed out so far."""
+        return self._handed - sum(map(len, self._ready))
+
+    def _request(self, http: httpx.Client | httpx.AsyncClient) -> httpx.Request:
+        """Build the next attempt's request (``op``'s), within the download's deadline."""
         if self._patience is None:
             settings = self._state.settings
             self._patience = Patience.start(settings.download_timeout)
@@ -79,29 +84,32 @@ class StreamCore:
         assert self._limits is not None  # noqa: S101 - set with the patience
         budget = self._state.budget()
         budget.deadline = self._patience.deadline
-        extensions, _seen = tags(budget, self._limits.body())
-        return extensions, self._limits.request_timeout(client_timeout)
+        extensions, _seen = tags(budget, content_limit(self._limits.max_bytes))
+        return http.build_request(
+            **self._op.raw_request(asynchronous=isinstance(http, httpx.AsyncClient)),
+            timeout=self._limits.request_timeout(http.timeout),
+            extensions=extensions,
+        )
 
-    def begin(self, response: httpx.Response) -> None:
+    def _begin(self, response: httpx.Response) -> None:
         """Take an answer's head (its body read if it is an error)."""
         assert self._limits is not None  # noqa: S101 - set by the first request
-        check_status(self.op, response)
+        check_status(self._op, response)
         self._pending.clear()
         content_type = response.headers.get("content-type", "")
         self._content = Content(
-            self.path, content_type, self._limits, self._on_mime, self._pending.append, ""
+            self._op.path, content_type, self._limits, self._on_mime, self._pending.append, ""
         )
-        self._skip, self._skip_crc = self.handed, 0
+        self._skip, self._skip_crc = self._handed, 0
         self._take(self._content.start)
 
     def _on_mime(self, mime: str) -> None:
         self._mime = mime
 
-    def _take(self, step: Any, *args: Any) -> list[bytes]:
-        """Run one step of the download core; return the pieces to hand out (skip applied)."""
+    def _take(self, step: Any, *args: Any) -> None:
+        """Run one step of the download core; its pieces (skip applied) become ready."""
         step(*args)
         pieces, self._pending[:] = list(self._pending), []
-        out = []
         for piece in pieces:
             if self._skip:
                 seen, piece = piece[: self._skip], piece[self._skip :]
@@ -110,34 +118,31 @@ class StreamCore:
                 if not self._skip and self._skip_crc != self._crc:
                     raise self._changed()
             if piece:
-                self.handed += len(piece)
+                self._handed += len(piece)
                 self._crc = zlib.crc32(piece, self._crc)
-                out.append(piece)
-        return out
+                self._ready.append(piece)
 
     def _changed(self) -> ServerError:
         self._fatal = bad_body(
-            self.path,
-            f"its content differs from the {self.handed} bytes read before the connection "
+            self._op.path,
+            f"its content differs from the {self._handed} bytes read before the connection "
             "was lost, so the rest cannot follow them",
         )
         return self._fatal
 
-    def feed(self, chunk: bytes) -> list[bytes]:
-        """Take the next chunk of the body; return the pieces to hand out."""
+    def _feed(self, chunk: bytes | None) -> bool:
+        """Decode a chunk of the body (None: its end) into the ready pieces; False at the end."""
         assert self._content is not None  # noqa: S101 - begun
-        return self._take(self._content.feed, chunk)
-
-    def finish(self) -> list[bytes]:
-        """Check the body was complete; return its last pieces."""
-        assert self._content is not None  # noqa: S101 - begun
-        self._content.finish()
-        last = self._take(lambda: None)
+        if chunk is not None:
+            self._take(self._content.feed, chunk)
+            return True
+        self._take(self._content.finish)
         if self._skip:
             raise self._changed()
-        return last
+        self._ended = True
+        return False
 
-    def failed(self, exc: Exception) -> float:
+    def _failed(self, exc: Exception) -> float:
         """Decide after an attempt failed: the seconds to wait before the next, or raise."""
         error = self._translate(exc)
         if error is self._fatal:
@@ -154,7 +159,7 @@ class StreamCore:
         if isinstance(exc, GenerioError):
             error = exc
         elif isinstance(exc, httpx.RequestError | httpx.StreamError):
-            error = connection_error(self.op, exc)
+            error = connection_error(self._op, exc)
             error.__cause__ = scrubbed(exc)
         else:
             raise exc  # a bug, not a failure of the service: it must stay visible
@@ -162,27 +167,26 @@ class StreamCore:
         cut = isinstance(error, APITimeoutError) and not isinstance(error, DownloadTimeoutError)
         if cut and limits is not None and limits.expired():
             # The request's timeout was cut to what was left of download_timeout.
-            error = timeout_error(self.path, limits.timeout, "")
+            error = timeout_error(self._op.path, limits.timeout, "")
         return error
 
     def _final(self, error: GenerioError) -> GenerioError:
         """Name the flow; say what was handed out already, and what works then."""
-        name_flow(error, self.flow_id)
-        if isinstance(error, ResponseTooLargeError) and self.handed:
-            limit = self._limits.max_bytes if self._limits is not None else error.limit
-            error = too_large_error(self.path, limit, "")
-        if self.handed:
-            head, _, own = error.message.partition(_ADVICE)
-            told = (
-                f"{head.rstrip()} {self.handed} bytes of the output had already been handed "
-                "out, so whatever received them holds an incomplete copy: discard it (a web "
-                "response cut short this way ends without its last chunk, which HTTP clients "
-                "report as an error)."
-            )
-            advice = f"{own.rstrip('. ')}; {_WEB}" if own else _WEB
-            error.message = f"{told}{_ADVICE}{advice}."
-            error.args = (error.message,)
-            name_flow(error, self.flow_id)
+        if not self._handed:
+            while_collecting(error, self.flow_id, completed=False)
             return error
-        while_collecting(error, self.flow_id, completed=False)
+        if isinstance(error, ResponseTooLargeError):
+            limit = self._limits.max_bytes if self._limits is not None else error.limit
+            error = too_large_error(self._op.path, limit, "")
+        head, _, own = error.message.partition(_ADVICE)
+        told = (
+            f"{head.rstrip()} {self._handed} bytes of the output had already been handed "
+            "out, so whatever received them holds an incomplete copy: discard it (a web "
+            "response cut short this way ends without its last chunk, which HTTP clients "
+            "report as an error)."
+        )
+        advice = f"{own.rstrip('. ')}; {_WEB}" if own else _WEB
+        error.message = f"{told}{_ADVICE}{advice}."
+        error.args = (error.message,)
+        name_flow(error, self.flow_id)
         return error

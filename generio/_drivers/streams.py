@@ -1,9 +1,8 @@
-"""One output streamed as decoded bytes: ``flows.stream_output`` of both clients."""
+"""One output streamed as decoded bytes: ``flows.stream_output`` of both clients (the I/O)."""
 
 from __future__ import annotations
 
 import time
-from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING
@@ -12,64 +11,29 @@ import httpx
 
 from generio._drivers.stream_core import StreamCore
 from generio._errors import ClientClosedError
-from generio._http.operations import get_output_op
 
 if TYPE_CHECKING:
     from generio._drivers.asynchronous import AsyncDriver
     from generio._drivers.sync import SyncDriver
 
 
-class _Stream:
-    """What both streams hold: the core, the answer, the pieces ready to hand out."""
-
-    def __init__(self, driver: SyncDriver | AsyncDriver, flow_id: str, asset_id: str) -> None:
-        self.flow_id = flow_id
-        self.asset_id = asset_id
-        self._core = StreamCore(driver.state, flow_id, get_output_op(flow_id, asset_id))
-        self._response: httpx.Response | None = None
-        self._ready: deque[bytes] = deque()
-        self._ended = False
-
-    @property
-    def mime_type(self) -> str | None:
-        """The content's MIME type, known once the stream is open (None before)."""
-        return self._core.mime_type
-
-    @property
-    def bytes_handed_out(self) -> int:
-        """How many bytes of content the stream has handed out so far."""
-        return self._core.handed - sum(map(len, self._ready))
-
-    def _take(self, chunk: bytes | None) -> bool:
-        """Decode a chunk of the body (None: its end) into the ready pieces; False at the end."""
-        if chunk is None:
-            self._ready.extend(self._core.finish())
-            self._ended = True
-            return False
-        self._ready.extend(self._core.feed(chunk))
-        return True
-
-
-class OutputStream(_Stream):
+class OutputStream(StreamCore):
     """The decoded content of one output, in chunks: ``flows.stream_output``'s answer.
 
     Open it (``open()`` or ``with``) to send the request and learn the MIME type before
-    anything is handed out; iterate it for the content (the request is made on the first
-    step if it was not opened). It is closed at the end of the content, on an error, by
-    ``close()`` or the ``with`` block, and when a half-read stream is collected::
+    anything is handed out; iterate it for the content (opening it if need be). It is
+    closed at the end of the content, on an error, by ``close()`` or the ``with`` block,
+    and when a half-read stream is collected::
 
         with client.flows.stream_output(flow_id, asset_id) as chunks:
             print(chunks.mime_type)  # known once opened
             for chunk in chunks:
                 sink.write(chunk)
 
-    In a web app, open it in the handler and return it as the body; it may be read from
-    any thread (Starlette's ``StreamingResponse`` reads a sync iterator in a thread pool).
-
-    Opening rides out transient failures (connection errors, timeouts, 5xx, 429, unreadable
-    answers) with backoff until ``download_timeout`` (the client's, retries included); so
-    does reading: a connection lost half-way is opened again and continues where it broke
-    off. The content may grow to ``max_download_bytes``.
+    It may be read from any thread (Starlette's ``StreamingResponse`` reads a sync
+    iterator in a thread pool). Opening and reading ride out transient failures with
+    backoff until ``download_timeout`` (retries included): a connection lost half-way is
+    opened again and continues where it broke off.
 
     Attributes:
         mime_type: the content's MIME type, known once the stream is open.
@@ -109,24 +73,18 @@ class OutputStream(_Stream):
             if self._http.is_closed:
                 raise ClientClosedError("Generio")
             try:
-                self._attempt()
+                return self._attempt()
             except Exception as exc:  # noqa: BLE001 - the core decides: retry or raise
                 time.sleep(self._pause(exc))
             except BaseException:
                 self._drop()
                 raise
-            else:
-                return
 
     def _attempt(self) -> None:
-        extensions, timeout = self._core.request(self._http.timeout)
-        request = self._http.build_request(
-            **self._core.op.raw_request(), timeout=timeout, extensions=extensions
-        )
-        self._response = response = self._http.send(request, stream=True)
+        self._response = response = self._http.send(self._request(self._http), stream=True)
         if not response.is_success:
             response.read()
-        self._core.begin(response)
+        self._begin(response)
         self._chunks = response.iter_bytes()
         while self.mime_type is None and self._pull():
             pass  # the MIME type is known once open: read the head of the body
@@ -134,29 +92,16 @@ class OutputStream(_Stream):
     def _pull(self) -> bool:
         """Read one chunk of the body into the ready pieces; False at its end."""
         assert self._chunks is not None  # noqa: S101 - set by _attempt
-        if self._take(next(self._chunks, None)):
+        if self._feed(next(self._chunks, None)):
             return True
         self._drop()
         return False
-
-    def _next_piece(self) -> bytes | None:
-        while not self._ready:
-            if self._ended:
-                return None
-            if self._response is None:
-                self._connect()
-                continue
-            try:
-                self._pull()
-            except Exception as exc:  # noqa: BLE001 - the core decides: retry or raise
-                time.sleep(self._pause(exc))  # then reopened, skipping what was sent
-        return self._ready.popleft()
 
     def _pause(self, exc: Exception) -> float:
         """Drop the answer; the seconds before the next attempt, or the final error."""
         self._drop()
         try:
-            pause: float = self._core.failed(exc)
+            pause: float = self._failed(exc)
         except BaseException:
             self.close()  # a stream that failed is done
             raise
@@ -169,8 +114,16 @@ class OutputStream(_Stream):
 
     def _generate(self) -> Generator[bytes, None, None]:
         try:
-            while (piece := self._next_piece()) is not None:
-                yield piece
+            while self._ready or not self._ended:
+                if self._ready:
+                    yield self._ready.popleft()
+                elif self._response is None:
+                    self._connect()
+                else:
+                    try:
+                        self._pull()
+                    except Exception as exc:  # noqa: BLE001 - the core decides: retry or raise
+                        time.sleep(self._pause(exc))  # then reopened, skipping what was sent
         finally:
             self.close()
 
@@ -206,7 +159,7 @@ class OutputStream(_Stream):
         self.close()
 
 
-class AsyncOutputStream(_Stream):
+class AsyncOutputStream(StreamCore):
     """The async :class:`OutputStream`: ``await stream.open()``, ``async with``, ``async for``.
 
     It may be opened in one task and read in another of the same event loop (a handler
@@ -238,55 +191,35 @@ class AsyncOutputStream(_Stream):
         while True:
             self._driver.check_usable()
             try:
-                await self._attempt()
+                return await self._attempt()
             except Exception as exc:  # noqa: BLE001 - the core decides: retry or raise
                 await anyio.sleep(await self._pause(exc))
             except BaseException:
                 await self._drop()
                 raise
-            else:
-                return
 
     async def _attempt(self) -> None:
-        extensions, timeout = self._core.request(self._http.timeout)
-        request = self._http.build_request(
-            **self._core.op.raw_request(asynchronous=True), timeout=timeout, extensions=extensions
-        )
+        request = self._request(self._http)
         self._response = response = await self._http.send(request, stream=True)
         if not response.is_success:
             await response.aread()
-        self._core.begin(response)
+        self._begin(response)
         self._chunks = response.aiter_bytes()
         while self.mime_type is None and await self._pull():
             pass  # the MIME type is known once open: read the head of the body
 
     async def _pull(self) -> bool:
         assert self._chunks is not None  # noqa: S101 - set by _attempt
-        if self._take(await anext(self._chunks, None)):
+        if self._feed(await anext(self._chunks, None)):
             return True
         await self._drop()
         return False
-
-    async def _next_piece(self) -> bytes | None:
-        import anyio
-
-        while not self._ready:
-            if self._ended:
-                return None
-            if self._response is None:
-                await self._connect()
-                continue
-            try:
-                await self._pull()
-            except Exception as exc:  # noqa: BLE001 - the core decides: retry or raise
-                await anyio.sleep(await self._pause(exc))  # then reopened, skipping
-        return self._ready.popleft()
 
     async def _pause(self, exc: Exception) -> float:
         """Drop the answer; the seconds before the next attempt, or the final error."""
         await self._drop()
         try:
-            pause: float = self._core.failed(exc)
+            pause: float = self._failed(exc)
         except BaseException:
             await self.aclose()  # a stream that failed is done
             raise
@@ -301,9 +234,19 @@ class AsyncOutputStream(_Stream):
                 await response.aclose()
 
     async def _generate(self) -> AsyncGenerator[bytes, None]:
+        import anyio
+
         try:
-            while (piece := await self._next_piece()) is not None:
-                yield piece
+            while self._ready or not self._ended:
+                if self._ready:
+                    yield self._ready.popleft()
+                elif self._response is None:
+                    await self._connect()
+                else:
+                    try:
+                        await self._pull()
+                    except Exception as exc:  # noqa: BLE001 - the core decides: retry or raise
+                        await anyio.sleep(await self._pause(exc))  # then reopened, skipping
         finally:
             await self.aclose()
 

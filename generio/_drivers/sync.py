@@ -3,23 +3,14 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import httpx
 
-from generio._drivers.answers import Prefix, guarded, read_answer
+from generio._drivers.answers import Prefix, check_status, guarded, read_answer
 from generio._errors import ClientClosedError, GenerioError
-from generio._jobs.effects import (
-    Download,
-    Effect,
-    Job,
-    Local,
-    Saved,
-    Sleep,
-    Stepper,
-)
+from generio._jobs.effects import Download, Effect, Job, Local, Saved, Sleep, Stepper
 from generio._jobs.state import ClientState
 
 T = TypeVar("T")
@@ -94,11 +85,7 @@ class SyncDriver:
     def perform(self, effect: Effect) -> Any:
         """Perform one effect; its result (or its exception) goes back to the job."""
         if isinstance(effect, Sleep):
-            wake = getattr(self._pauses, "wake", None)
-            if wake is None:
-                time.sleep(effect.seconds)
-            else:
-                wake.wait(effect.seconds)  # closing the client ends the pause
+            self._pauses.wake.wait(effect.seconds)  # closing the client ends the pause (drive's)
             return None
         if isinstance(effect, Local):
             return effect.perform()
@@ -119,9 +106,8 @@ class SyncDriver:
             return read_answer(op, response)
 
     def _download(self, effect: Download) -> Saved:
-        # The writer (JSON scanning, base64, safe files) loads on the first download.
-        from generio._drivers.download import DownloadLimits, check_status, past_deadline
-        from generio._drivers.writer import OutputWriter
+        from generio._drivers.download import DownloadLimits, past_deadline
+        from generio._drivers.writer import OutputWriter  # loaded on the first download
 
         limits = DownloadLimits.start(self.state.settings, effect.deadline)
         extensions, errors = guarded(effect.op, effect.budget, self.state.settings)
@@ -144,5 +130,5 @@ class SyncDriver:
                 for chunk in answer.iter_bytes():
                     if life.closing:  # close() stops a download at once (never a clean-up's)
                         raise self._closed_error()
-                    writer.feed(chunk)
-                return writer.finish()
+                    writer.content.feed(chunk)
+                return writer.saved(writer.content.finish())

@@ -45,22 +45,20 @@ class OutputWriter:
         self._stack = contextlib.ExitStack()
         self._file: IO[bytes] | None = None
         self.path: Path | None = None
-        # Up to ``hold`` bytes stay in memory before a file is opened: an output that small
-        # is opened, written and committed at once, in one trip to a worker thread.
+        # Up to ``hold`` bytes stay in memory before a file is opened (see HOLD_BYTES).
         self._hold = hold
         self._held: list[bytes] = []
         self._held_size = 0
         self._mime: str | None = None
-        # The file already under this output's own readable name, if any; kept (and no copy
-        # written) when the download turns out to hold the same bytes: a resumed run.
+        # The file already under this output's readable name: kept if it holds the same bytes.
         self._twin: Path | None = None
         self._digest = hashlib.sha256()
         self._keep_twin = False
-        self._content = Content(effect.path, content_type, limits, self._open, self._write)
+        self.content = Content(effect.path, content_type, limits, self._open, self._write)
 
     def __enter__(self) -> OutputWriter:
         self._stack.__enter__()
-        self._content.start()
+        self.content.start()
         return self
 
     def __exit__(
@@ -82,8 +80,8 @@ class OutputWriter:
             self._open_file(mime)
 
     def _open_file(self, mime: str) -> None:
-        directory = self._effect.directory
         effect = self._effect
+        directory = effect.directory
         name = file_name(effect, mime)
         writer = _files.atomic_writer(
             directory, name, flow_id=effect.flow_id or None, asset_id=effect.asset_id
@@ -107,7 +105,7 @@ class OutputWriter:
             return
         try:
             self._file.write(data)
-        except OSError as exc:  # a full disk: the flow's fault? never; retried? never
+        except OSError as exc:  # a full disk: never the flow's fault, never retried
             effect = self._effect
             where = self.path or effect.directory
             raise OutputSaveError(
@@ -119,16 +117,13 @@ class OutputWriter:
     def _same_as_twin(self) -> bool:
         """Whether the file under this output's own name holds exactly what was downloaded."""
         twin = self._twin
-        theirs = hashlib.sha256()
         try:
-            if twin is None or twin.stat().st_size != self._content.size:
+            if twin is None or twin.stat().st_size != self.content.size:
                 return False
             with twin.open("rb") as stream:
-                while block := stream.read(1 << 20):
-                    theirs.update(block)
+                return hashlib.file_digest(stream, "sha256").digest() == self._digest.digest()
         except OSError:  # unreadable now: keep the new file rather than guess
             return False
-        return theirs.digest() == self._digest.digest()
 
     def _write_held(self, mime: str) -> None:
         """Open the file and write what was held back."""
@@ -136,18 +131,6 @@ class OutputWriter:
         held, self._held, self._held_size = self._held, [], 0
         for data in held:
             self._write(data)
-
-    def feed(self, chunk: bytes) -> None:
-        """Take the next chunk of the body (errors: :meth:`Content.feed`'s)."""
-        self._content.feed(chunk)
-
-    def check(self) -> str:
-        """Check the body was complete (errors: :meth:`Content.finish`'s); its MIME type."""
-        return self._content.finish()
-
-    def finish(self) -> Saved:
-        """Check the body was complete; return the path the file gets once committed."""
-        return self.saved(self.check())
 
     def saved(self, mime: str) -> Saved:
         """Return the path the file gets once committed (a held output's file opened now)."""

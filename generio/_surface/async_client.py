@@ -86,9 +86,8 @@ class AsyncGenerio(ClientBase):
         self._templates = AsyncTemplates(self._driver)
         self._flows = AsyncFlows(self._driver)
 
-    if TYPE_CHECKING:
-        # What type checkers and the API reference see: read-only properties. At run time
-        # the Resource descriptors below serve them, and help() lists their methods.
+    if TYPE_CHECKING:  # read-only properties; at run time Resource serves them, for help()
+
         @property
         def templates(self) -> AsyncTemplates:
             """The templates, awaited: ``list()`` and ``get()`` (see :class:`AsyncTemplates`)."""
@@ -108,10 +107,9 @@ class AsyncGenerio(ClientBase):
 
     @property
     def low_level(self) -> generio_api.Client:
-        """The generated ``generio_api.Client``, wired like this client.
+        """The generated ``generio_api.Client``, wired like this client: for ``asyncio*`` calls.
 
-        Pass it as ``client=`` to the ``asyncio*`` functions of ``generio_api.api``
-        (:attr:`Generio.low_level` says more).
+        Pass it as ``client=`` to the ``asyncio*`` functions of ``generio_api.api``.
         """
         return self._low
 
@@ -180,13 +178,9 @@ class AsyncGenerio(ClientBase):
         Cancelling it aborts (or keeps, as ``on_interrupt`` says) the flows of the jobs
         under way, shielded.
         """
-        iterator = self.iter_run_many(
-            jobs,
-            concurrency=concurrency,
-            on_progress=on_progress,
-            on_interrupt=on_interrupt,
-            journal=journal,
-        )
+        from generio._drivers.batch_async import iterate  # the batch's modules: on first use
+
+        iterator = iterate(self._driver, jobs, concurrency, on_progress, on_interrupt, journal)
         async with contextlib.aclosing(iterator):
             done = {index: outcome async for index, outcome in iterator}
         return [done[index] for index in sorted(done)]
@@ -218,12 +212,10 @@ class AsyncGenerio(ClientBase):
         """Close the connections generio opened (not those of your ``http_client``).
 
         Calls in flight (other tasks) have their current step cancelled and fail with
-        :class:`~generio.ClientClosedError`; a ``run()`` first aborts its flow (or keeps it,
-        ``on_interrupt="keep"``) and the error names it (``generio_flow_id``). Waits for
-        those clean-ups, and for interrupted runs still aborting their flows (at most
-        :data:`CLEANUP_SECONDS`: ``asyncio.gather`` lets its caller go on, and close the
-        client, as soon as the first of its cancelled tasks ends). Copies made by
-        :meth:`with_options` are closed with it; closing a copy closes only the copy.
+        :class:`~generio.ClientClosedError`; a ``run()`` first aborts (or keeps) its flow.
+        Waits for those clean-ups, and for cancelled runs still aborting theirs (at most
+        10 s). Copies made by :meth:`with_options` close with it; closing a copy closes
+        only the copy.
         """
         import anyio
 

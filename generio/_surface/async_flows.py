@@ -1,7 +1,4 @@
-"""``client.flows`` of :class:`~generio.AsyncGenerio`: :class:`~generio.Flows`, awaited.
-
-The same jobs as the blocking methods (``flow_jobs.py``), handed to the async driver.
-"""
+"""``client.flows`` of :class:`~generio.AsyncGenerio`: the jobs of ``flow_jobs.py``, awaited."""
 
 from __future__ import annotations
 
@@ -22,11 +19,7 @@ if TYPE_CHECKING:
 
 
 class AsyncFlows:
-    """``client.flows`` of :class:`AsyncGenerio`.
-
-    Each method is the awaitable twin of the same method of :class:`~generio.Flows`,
-    with the same arguments and errors.
-    """
+    """``client.flows`` of :class:`AsyncGenerio`: :class:`~generio.Flows`'s methods, awaited."""
 
     def __init__(self, driver: AsyncDriver) -> None:
         self._driver = driver
@@ -42,10 +35,10 @@ class AsyncFlows:
         idempotency_key: str | None = None,
         on_interrupt: OnInterrupt = "auto",
     ) -> Flow:
-        """Create a flow (started at once when it has inputs), never twice.
+        """Create a flow, never twice (awaited :meth:`Flows.create`).
 
         Cancelled while its ``POST`` is in flight, the flow is found by its key and aborted or
-        kept as ``on_interrupt`` says, shielded, as in :meth:`Flows.create`.
+        kept as ``on_interrupt`` says, shielded.
         """
         from generio._jobs.run import create_flow_job  # loaded on first create
 
@@ -56,10 +49,7 @@ class AsyncFlows:
         return await self._driver.drive(job)
 
     async def get(self, flow_id: str) -> Flow:
-        """Return the flow's current state and progress.
-
-        Awaited :meth:`Flows.get`: the same arguments, result and errors.
-        """
+        """Return the flow's current state and progress (awaited :meth:`Flows.get`)."""
         from generio._http.operations import get_flow_op
 
         return await self._driver.drive(jobs.ask(self._state, flow_id, get_flow_op(flow_id)))
@@ -71,10 +61,7 @@ class AsyncFlows:
         sort_by: FlowSortField | None = None,
         query: Mapping[str, Any] | None = None,
     ) -> list[Flow]:
-        """Return the account's flows, optionally filtered by state and sorted.
-
-        Awaited :meth:`Flows.list`: the same arguments, result and errors.
-        """
+        """Return the account's flows (awaited :meth:`Flows.list`)."""
         from generio._jobs.calls import list_flows_job
 
         job = list_flows_job(self._state, state, sort_by, query)
@@ -88,10 +75,7 @@ class AsyncFlows:
         additional: Any = None,
         mime_type: str | None = None,
     ) -> Asset:
-        """Add one input to a flow in ``created``, streamed, never twice.
-
-        Awaited :meth:`Flows.upload_input`: the same arguments, result and errors.
-        """
+        """Add one input to a flow in ``created`` (awaited :meth:`Flows.upload_input`)."""
         from generio._jobs.calls import judged
         from generio._jobs.create import upload_job
 
@@ -100,10 +84,7 @@ class AsyncFlows:
         return await self._driver.drive(jobs.about(flow_id, job))
 
     async def start(self, flow_id: str) -> Flow:
-        """Start a flow created without inputs.
-
-        Awaited :meth:`Flows.start`: the same arguments, result and errors.
-        """
+        """Start a flow created without inputs (awaited :meth:`Flows.start`)."""
         from generio._jobs.calls import action_job
 
         return await self._driver.drive(
@@ -111,10 +92,7 @@ class AsyncFlows:
         )
 
     async def abort(self, flow_id: str) -> Flow:
-        """Abort a starting or running flow.
-
-        Awaited :meth:`Flows.abort`: the same arguments, result and errors.
-        """
+        """Abort a starting or running flow (awaited :meth:`Flows.abort`)."""
         from generio._jobs.calls import action_job
 
         return await self._driver.drive(
@@ -122,19 +100,13 @@ class AsyncFlows:
         )
 
     async def delete(self, flow_id: str) -> None:
-        """Delete a flow and its assets, irreversibly.
-
-        Awaited :meth:`Flows.delete`: the same arguments, result and errors.
-        """
+        """Delete a flow and its assets, irreversibly (awaited :meth:`Flows.delete`)."""
         from generio._jobs.calls import delete_job
 
         await self._driver.drive(jobs.about(flow_id, delete_job(self._state, flow_id)))
 
     async def inputs(self, flow_id: str, *, include_data: bool = False) -> builtins.list[Asset]:
-        """Return the flow's inputs.
-
-        Awaited :meth:`Flows.inputs`: the same arguments, result and errors.
-        """
+        """Return the flow's inputs (awaited :meth:`Flows.inputs`)."""
         from generio._http.operations import list_inputs_op
 
         return await self._driver.drive(
@@ -142,10 +114,7 @@ class AsyncFlows:
         )
 
     async def input(self, flow_id: str, asset_id: str) -> Asset:
-        """Return one input, with its content.
-
-        Awaited :meth:`Flows.input`: the same arguments, result and errors.
-        """
+        """Return one input, with its content (awaited :meth:`Flows.input`)."""
         from generio._http.operations import get_input_op
 
         return await self._driver.drive(
@@ -161,10 +130,7 @@ class AsyncFlows:
         raise_on_failure: bool = False,
         progress_interval: float | None = None,
     ) -> Flow:
-        """Wait until the flow finishes, polling adaptively.
-
-        Awaited :meth:`Flows.wait`: the same arguments, result and errors.
-        """
+        """Wait until the flow finishes, polling adaptively (awaited :meth:`Flows.wait`)."""
         from generio._jobs.run import wait_checked_job
 
         job = wait_checked_job(
@@ -174,46 +140,32 @@ class AsyncFlows:
         return await self._driver.drive(jobs.about(flow_id, job))
 
     async def outputs(self, flow_id: str, *, include_data: bool = False) -> builtins.list[Asset]:
-        """Return a finished flow's outputs.
-
-        Awaited :meth:`Flows.outputs`: the same arguments, result and errors.
-        """
+        """Return a finished flow's outputs (awaited :meth:`Flows.outputs`)."""
         job = jobs.outputs_job(self._state, flow_id, include_data)
         return await self._driver.drive(job)
 
     async def output(self, flow_id: str, asset_id: str) -> Asset:
-        """Return one output with its content (``.data``, ``.mime_type``).
-
-        Awaited :meth:`Flows.output`: the same arguments, result and errors.
-        """
+        """Return one output with its content (awaited :meth:`Flows.output`)."""
         return await self._driver.drive(jobs.one_output_job(self._state, flow_id, asset_id))
 
     async def download_outputs(
         self, flow_id: str, out_dir: str | os.PathLike[str]
     ) -> builtins.list[Path]:
-        """Stream every ready output of a finished flow into ``out_dir``.
-
-        Awaited :meth:`Flows.download_outputs`: the same arguments, result and errors.
-        """
+        """Save every ready output into ``out_dir`` (awaited :meth:`Flows.download_outputs`)."""
         return await self._driver.drive(jobs.saved_outputs_job(self._state, flow_id, out_dir))
 
     async def download_output(
         self, flow_id: str, asset_id: str, dest: str | os.PathLike[str]
     ) -> Path:
-        """Stream one output of a finished flow into a file; return its path.
-
-        Awaited :meth:`Flows.download_output`: the same arguments, result and errors.
-        """
+        """Save one output into a file; return its path (awaited :meth:`Flows.download_output`)."""
         job = jobs.saved_output_job(self._state, flow_id, asset_id, dest)
         return (await self._driver.drive(job)).path
 
     def stream_output(self, flow_id: str, asset_id: str) -> AsyncOutputStream:
         """Return one output's decoded content as an async iterable of byte chunks.
 
-        Not awaited itself: open the stream (``await .open()`` or ``async with``) to meet
-        errors and learn ``.mime_type`` before anything is handed out, then iterate it with
-        ``async for``. It may be opened in one task and read in another of the same event
-        loop (a handler that returns it to Starlette's ``StreamingResponse``).
+        Not awaited itself: open it (``await .open()`` or ``async with``) to meet errors and
+        learn ``.mime_type``, then iterate it with ``async for``, in this task or another.
 
         >>> async with client.flows.stream_output(flow_id, asset_id) as chunks:  # doctest: +SKIP
         ...     async for chunk in chunks:
@@ -226,10 +178,7 @@ class AsyncFlows:
         return AsyncOutputStream(self._driver, flow_id, asset_id)
 
     async def find(self, *, idempotency_key: str, template: str | None = None) -> Flow | None:
-        """Return the flow created with ``idempotency_key`` (by any client or process), or None.
-
-        Awaited :meth:`Flows.find`: the same arguments, result and errors.
-        """
+        """Return the flow made with ``idempotency_key`` or None (awaited :meth:`Flows.find`)."""
         from generio._jobs.keys import find_job  # loaded on first use
 
         return await self._driver.drive(find_job(self._state, idempotency_key, template))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 import inspect
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Generic, NoReturn, Self, TypeVar, overload
+from typing import TYPE_CHECKING, Any, NoReturn, Self
 
 import attrs
 import httpx
@@ -25,19 +25,11 @@ if TYPE_CHECKING:
     from generio._jobs.state import ClientState
 
 
-R = TypeVar("R")
-
-
 def _signature(function: Any) -> str:
-    parts = []
-    star = False
-    for param in list(inspect.signature(function).parameters.values())[1:]:
-        if param.kind is param.KEYWORD_ONLY and not star:
-            parts.append("*")
-            star = True
-        default = "" if param.default is param.empty else f"={param.default!r}"
-        parts.append(f"{param.name}{default}")
-    return f"({', '.join(parts)})"
+    """Return the signature without ``self`` and annotations: ``(flow_id, *, timeout=None)``."""
+    signature = inspect.signature(function)
+    params = [p.replace(annotation=p.empty) for p in list(signature.parameters.values())[1:]]
+    return str(signature.replace(parameters=params, return_annotation=signature.empty))
 
 
 def summary(kind: type, title: str) -> str:
@@ -53,22 +45,18 @@ def summary(kind: type, title: str) -> str:
     return "\n".join(lines)
 
 
-class Resource(Generic[R]):
-    """A client's read-only resource attribute (``flows``, ``templates``), documented."""
+class Resource:
+    """A client's read-only resource attribute (``flows``, ``templates``), documented.
 
-    def __init__(self, kind: type[R], attribute: str, title: str) -> None:
+    Only at run time: type checkers see the clients' properties.
+    """
+
+    def __init__(self, kind: type, attribute: str, title: str) -> None:
         self._attribute = attribute
         self.__doc__ = summary(kind, title)
 
-    @overload
-    def __get__(self, obj: None, owner: type | None = None) -> Resource[R]: ...
-    @overload
-    def __get__(self, obj: object, owner: type | None = None) -> R: ...
-    def __get__(self, obj: object | None, owner: type | None = None) -> R | Resource[R]:
-        if obj is None:
-            return self
-        value: R = getattr(obj, self._attribute)
-        return value
+    def __get__(self, obj: object | None, owner: type | None = None) -> Any:
+        return self if obj is None else getattr(obj, self._attribute)
 
     def __set__(self, obj: object, value: object) -> NoReturn:
         raise AttributeError("this attribute is read-only")
@@ -80,8 +68,7 @@ class ClientBase:
     _state: ClientState
     _low: generio_api.Client
     _http: Any
-    #: The plain httpx clients this client sends through (``_http/pools.py``), shared
-    #: with its ``with_options`` copies.
+    #: The plain httpx clients sent through (``_http/pools.py``), shared with the copies.
     _pools: Any
     #: Whether closing this client closes ``_pools``: the client that made them does.
     _owner: bool = True
@@ -108,11 +95,7 @@ class ClientBase:
         max_retries: int | None,
         headers: Mapping[str, str] | None,
     ) -> Self:
-        """``with_options``: a copy over the same pools and memory, with other settings.
-
-        Raises:
-            ConfigurationError: a bad ``timeout`` or ``max_retries``.
-        """
+        """``with_options``: a copy over the same pools and memory (ConfigurationError if bad)."""
         old = self._state.settings
         retries = check_count(
             "max_retries", old.max_retries if max_retries is None else max_retries, 0

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from generio._drivers.asynchronous import CLEANUP_SECONDS
 from generio._http.settings import (
     DEFAULT_DOWNLOAD_TIMEOUT,
     DEFAULT_MAX_DOWNLOAD_BYTES,
@@ -31,10 +32,6 @@ if TYPE_CHECKING:
     from generio._jobs.batch_progress import BatchCallback
 
 
-#: How long close() waits for interrupted runs of other threads to abort their flows.
-_CLEANUP_SECONDS = 10.0
-
-
 class Generio(ClientBase):
     """The GENERIO Flows API client (blocking). Safe to share between threads.
 
@@ -44,10 +41,9 @@ class Generio(ClientBase):
         timeout: per-request timeout in seconds or an ``httpx.Timeout`` (default 30 s, 10 s
             to connect); None for none at all.
         max_retries: extra attempts per call on failures that are safe to retry.
-        http_client: your own ``httpx.Client`` (proxies, certificates, limits). generio sends
-            through it without modifying it, and still adds the base URL, auth, its
-            timeout (yours when ``timeout`` is not given), retries and logging. Do not set
-            ``auth`` on it. You close it.
+        http_client: your own ``httpx.Client`` (proxies, certificates, limits), left
+            unmodified and closed by you; generio adds the base URL, auth, its timeout
+            (yours when ``timeout`` is not given), retries and logging. Set no ``auth`` on it.
         allow_insecure: allow plain ``http://`` to a non-loopback host.
         max_response_bytes, max_download_bytes, download_timeout: limits on answers and
             downloads (README, "Limits"); past one, a ``ResponseTooLargeError`` or
@@ -96,9 +92,8 @@ class Generio(ClientBase):
         self._templates = Templates(self._driver)
         self._flows = Flows(self._driver)
 
-    if TYPE_CHECKING:
-        # What type checkers and the API reference see: read-only properties. At run time
-        # the Resource descriptors below serve them, and help() lists their methods.
+    if TYPE_CHECKING:  # read-only properties; at run time Resource serves them, for help()
+
         @property
         def templates(self) -> Templates:
             """The templates: ``list()`` and ``get()`` (see :class:`Templates`)."""
@@ -121,8 +116,7 @@ class Generio(ClientBase):
         """The generated ``generio_api.Client``, wired like this client.
 
         It sends with this client's key, URL, timeouts and retries. Pass it as ``client=``
-        to the functions of ``generio_api.api``: the ``sync*`` ones for :class:`Generio`,
-        the ``asyncio*`` ones for :class:`AsyncGenerio`.
+        to the ``sync*`` functions of ``generio_api.api`` (``asyncio*`` for AsyncGenerio).
         """
         return self._low
 
@@ -135,11 +129,9 @@ class Generio(ClientBase):
     ) -> Generio:
         """Return a copy of this client with other request options, sharing its connections.
 
-        The copy sends through the same connection pools (and proxies, and your
-        ``http_client``) and the same template cache; creating one costs no connection.
-        Close the original when done: closing a copy leaves the shared pools open, and
-        closing the original closes its copies too (their calls then fail with
-        ``ClientClosedError``; a copy never opens a socket its original cannot close).
+        The copy shares the connection pools (and your ``http_client``) and template cache.
+        Closing a copy leaves the pools open; closing the original closes its copies too
+        (their calls then fail with ``ClientClosedError``).
 
         >>> fast = client.with_options(timeout=5, max_retries=0)  # doctest: +SKIP
         >>> fast.flows.get(flow_id)  # doctest: +SKIP
@@ -174,13 +166,12 @@ class Generio(ClientBase):
     ) -> RunResult:
         """Run a template on inputs and collect the outputs, in one call.
 
-        Checks the inputs, creates the flow with them (it starts by itself), waits, then
-        writes the outputs to ``out_dir`` (``.paths``), or, without one, returns them with
-        their content in ``.data``, or, with ``fetch_outputs=False``, leaves them on the
-        service. Ctrl-C at any point aborts the flow it created, or keeps it for a keyed
-        re-run (see ``on_interrupt``), then re-raises. Fetching the outputs of the
-        completed (paid) flow rides out transient failures until ``download_timeout``;
-        every error raised once the flow exists carries ``generio_flow_id``.
+        Creates the flow (it starts by itself), waits, then writes the outputs to
+        ``out_dir`` (``.paths``), or returns them with their content in ``.data``. Fetching
+        them rides out transient failures until ``download_timeout``; every error raised
+        once the flow exists carries ``generio_flow_id``.
+
+        >>> client.run("model_generate_fromprompt", "a chair", out_dir="out")  # doctest: +SKIP
 
         Args:
             template: a template name or id, or a :class:`Template`.
@@ -192,23 +183,17 @@ class Generio(ClientBase):
             on_progress: called with the flow each time its state or progress changes.
             idempotency_key: your key for this run (see :meth:`Flows.create`): a run with
                 the same key picks up the flow it made instead of creating another.
-            on_interrupt: what happens to the flow when the run is interrupted
-                (``KeyboardInterrupt``, cancellation, an exception from ``on_progress``):
-                ``"abort"`` it, ``"keep"`` it running for a keyed re-run, or ``"auto"``
-                (the default, as in batches and the CLI): keep it when you gave an
-                ``idempotency_key`` (a re-run with it collects the flow, paying nothing
-                more), abort it otherwise. The exception is re-raised with
+            on_interrupt: the flow's fate when the run is interrupted (Ctrl-C,
+                cancellation, an exception from ``on_progress``): ``"abort"``, ``"keep"``
+                (for a keyed re-run to collect), or ``"auto"``: keep it when you gave an
+                ``idempotency_key``, abort it otherwise. The exception is re-raised with
                 ``generio_flow_id`` (the flow's id, or None) and a note.
             fetch_outputs: False leaves the outputs on the service: ``.outputs`` lists them
-                (id, status, the MIME type the template declares) without content, to
-                stream (:meth:`Flows.stream_output`) or save (:meth:`Flows.download_output`)
-                later; ``out_dir`` and ``out_name`` then have nothing to write.
-            out_name: name the files in ``out_dir`` ``<out_name>.<ext>`` (then
-                ``<out_name>-1.<ext>``, ... for further outputs) instead of the readable
-                default; a file of that name is replaced.
+                without content, to stream or download later.
+            out_name: name the files ``<out_name>.<ext>`` (then ``<out_name>-1.<ext>``,
+                ...) instead of the readable default; a file of that name is replaced.
             progress_interval: look at the flow at least this often (seconds, 0.2 at the
-                least), so ``on_progress`` sees its progress move that often; each look is
-                one request. None: as often as the finish estimate needs.
+                least); each look is one request. None: as often as the estimate needs.
 
         Raises:
             InputError: an input, ``timeout``, ``out_dir``, ``out_name`` or the key is
@@ -240,30 +225,23 @@ class Generio(ClientBase):
 
         Args:
             jobs: each a :class:`~generio.Job`: :meth:`run`'s arguments, plus ``then`` to
-                chain steps (each step's inputs are the previous step's outputs), e.g.
-                ``{"template": "model_generate_fromprompt", "inputs": "a chair",
-                "then": {"template": "model_optimize"}, "idempotency_key": "chair-1"}``.
-            concurrency: how many jobs' flows run at once. A job whose last flow has
-                ended saves its outputs without holding a place, so the next job's flow
-                starts meanwhile (at most ``concurrency`` jobs save at once).
+                chain steps (each step's inputs are the previous step's outputs).
+            concurrency: how many jobs' flows run at once (a job whose last flow ended
+                saves its outputs beside the next job's flow).
             on_progress: called with a :class:`~generio.BatchProgress` whenever a job
                 starts or ends (in the calling thread).
-            on_interrupt: what happens to the flows in flight when the batch is
-                interrupted: ``"abort"`` them, ``"keep"`` them running so a re-run with
-                the same keys collects them, or ``"auto"`` (the default, as in ``run()``
-                and ``generio batch``): keep those of jobs with your ``idempotency_key``,
-                abort the others (nobody could collect them). A job's own wins.
-            journal: a file where each keyed job's flow id is recorded as soon as it is
-                known (made, with its folder, if missing). Run the batch again with
-                the same journal after a crash: those jobs need no lookup in the account's
-                listing, and jobs whose create was in flight are looked for among flows
-                created since. See README, "Resume after a crash".
+            on_interrupt: the fate of the flows in flight when the batch is interrupted,
+                as in :meth:`run` (``"auto"`` keeps those of keyed jobs); a job's own wins.
+            journal: a file recording each keyed job's flow id as soon as it is known
+                (made if missing); a re-run after a crash with it needs no lookup.
+
+        >>> results = client.run_many([{"template": "model_generate_fromprompt",
+        ...                             "inputs": "a chair"}])  # doctest: +SKIP
 
         Returns:
-            For each job, in order, its :class:`~generio.RunResult` (``.steps`` holds every
-            step's flow) or the :class:`~generio.GenerioError` it ended with. Any other
-            exception a job raises is wrapped in a :class:`~generio.JobError` (the original
-            is its ``__cause__``): one job's failure never stops the others.
+            For each job, in order, its :class:`~generio.RunResult` or the
+            :class:`~generio.GenerioError` it ended with (any other exception wrapped in a
+            :class:`~generio.JobError`): one job's failure never stops the others.
 
         Raises:
             ConfigurationError: ``concurrency`` is not an integer >= 1.
@@ -272,13 +250,9 @@ class Generio(ClientBase):
             LookupIncompleteError: (as a job's result) its key's lookup could not finish.
             ClientClosedError: the client was closed.
         """
-        iterator = self.iter_run_many(
-            jobs,
-            concurrency=concurrency,
-            on_progress=on_progress,
-            on_interrupt=on_interrupt,
-            journal=journal,
-        )
+        from generio._drivers.batch_sync import iterate  # the batch's modules: on first use
+
+        iterator = iterate(self._driver, jobs, concurrency, on_progress, on_interrupt, journal)
         with contextlib.closing(iterator):
             done = dict(iterator)
         return [done[index] for index in sorted(done)]
@@ -309,17 +283,15 @@ class Generio(ClientBase):
     def close(self) -> None:
         """Close the connections generio opened (not those of your ``http_client``).
 
-        Calls still running in other threads are interrupted at their next step (a poll's
-        pause ends at once, a download stops between two chunks) and fail with
-        :class:`~generio.ClientClosedError`; a ``run()`` first aborts its flow, or keeps it
-        with ``on_interrupt="keep"``, and the error names it (``generio_flow_id``). Closing
-        waits for those clean-ups (at most 10 s), then closes the pools. The copies made
-        by :meth:`with_options` are closed with it; closing a copy closes only the copy.
+        Calls running in other threads fail at their next step with
+        :class:`~generio.ClientClosedError`; a ``run()`` first aborts (or keeps) its flow,
+        and closing waits for that (at most 10 s). Copies made by :meth:`with_options`
+        close with it; closing a copy closes only the copy.
         """
         life = self._state.life
         life.begin_close()
-        life.wait_calls(_CLEANUP_SECONDS)
-        self._state.wait_for_cleanups(_CLEANUP_SECONDS)
+        life.wait_calls(CLEANUP_SECONDS)
+        self._state.wait_for_cleanups(CLEANUP_SECONDS)
         life.mark_closed()
         self._http.close()
 

@@ -1,10 +1,8 @@
 """The jobs behind ``client.flows``'s methods, built once for both clients.
 
 ``Flows`` and ``AsyncFlows`` each define their public methods (so checkers and the reference
-name them), and each method hands one of these jobs to its driver: the sync and async
-methods differ only in ``await``. The job modules load on first use, so importing the
-client stays light. Each read of a finished flow's outputs rides out transient failures
-until ``download_timeout``, and every job about an existing flow raises errors naming it.
+name them) and hand these jobs to their driver. The job modules load on first use, so
+importing the client stays light.
 """
 
 from __future__ import annotations
@@ -67,11 +65,7 @@ def saved_outputs_job(
 def saved_output_job(
     state: ClientState, flow_id: str, asset_id: str, dest: str | os.PathLike[str]
 ) -> Job[Saved]:
-    """``flows.download_output``: one output into ``dest`` (looked at before the job starts).
-
-    Raises:
-        InputError: ``dest`` is neither a file name nor a directory (at the call).
-    """
+    """``flows.download_output``: one output into ``dest`` (an InputError at the call if bad)."""
     from generio._jobs.downloads import download_output_job
 
     target = Path(dest)

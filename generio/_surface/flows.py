@@ -41,16 +41,12 @@ class Flows:
             template: a template name or id, or a :class:`Template`.
             inputs: one input or a list (see :meth:`upload_input` for the kinds), or None.
             parameters: the template's parameters; omitted ones take their defaults.
-            additional: any JSON to keep with the flow; ``flow.additional`` reads it back
-                exactly.
-            idempotency_key: your key for this request. A later create with the same key,
-                from any client or process, returns this flow instead of creating one
-                (:class:`~generio.KeyLookup`). None: a random key, still exact on retries.
-            on_interrupt: interrupted (Ctrl-C, cancellation) while its ``POST`` is in
-                flight, the flow is found by its key and ``"abort"``-ed or ``"keep"``-ed
-                running; ``"auto"`` keeps it when you gave ``idempotency_key``, aborts it
-                otherwise (as :meth:`Generio.run`). The exception goes on with
-                ``generio_flow_id`` and a note.
+            additional: any JSON to keep with the flow (``flow.additional``).
+            idempotency_key: your key for this request: a later create with the same key,
+                from any client or process, returns this flow instead of creating one.
+                None: a random key, still exact on retries.
+            on_interrupt: interrupted while its ``POST`` is in flight, the flow is found by
+                its key and aborted or kept, as :meth:`Generio.run` says.
 
         Raises:
             InputError: an input is unusable or not accepted by the template (nothing is
@@ -60,9 +56,7 @@ class Flows:
             LookupIncompleteError: the key's lookup could not finish (nothing is created).
             ValidationError: the service rejected the parameters.
 
-        The key travels in ``additional`` under :data:`generio.IDEMPOTENCY_FIELD` and is
-        removed from every Flow returned. A retry after an ambiguous failure adopts only
-        the flow with the call's key.
+        >>> client.flows.create("model_generate_fromprompt", inputs="a chair")  # doctest: +SKIP
         """
         from generio._jobs.run import create_flow_job  # loaded on first create
 
@@ -95,15 +89,13 @@ class Flows:
             state: only flows in this state (``created``, ``running``, ``completed``, ...).
             sort_by: ``created_at`` (the default), ``state``, ``progress``, ``started_at``
                 or ``finished_at``; ascending.
-            query: more query parameters of the listing, by their API names: one the API
-                added reaches the service once the client is regenerated, before this
-                method names it (``query={"tag": "chairs"}``).
+            query: more query parameters of the listing, by their API names
+                (``query={"tag": "chairs"}``).
 
         Raises:
-            InputError: ``sort_by`` is not one of those fields; ``query`` holds a parameter
-                the listing does not take (the error names those it takes).
-            ResponseTooLargeError: the listing goes on past 100,000 flows or 1,000 pages;
-                nothing is returned (filter by ``state`` to narrow it).
+            InputError: ``sort_by`` is not one of those fields, or ``query`` holds a
+                parameter the listing does not take.
+            ResponseTooLargeError: the listing goes on past 100,000 flows or 1,000 pages.
         """
         from generio._jobs.calls import list_flows_job
 
@@ -122,8 +114,8 @@ class Flows:
         Args:
             flow_id: the flow.
             source: a prompt (``str``), a data URI (``str`` starting ``data:``), a
-                :class:`pathlib.Path`, ``bytes``, a binary file object, or an :class:`Asset`
-                of another flow. Files are streamed, never loaded whole.
+                :class:`pathlib.Path`, ``bytes``, a binary file object (streamed), or an
+                :class:`Asset` of another flow.
             additional: any JSON to keep with the input (copied to its output).
             mime_type: the MIME type, when detection from content and name is not wanted.
 
@@ -196,8 +188,7 @@ class Flows:
     ) -> Flow:
         """Wait until the flow finishes; returns it in its terminal state.
 
-        Polls adaptively: just after the finish its progress predicts (a flow of a tenth
-        of a second is seen done about 0.1 s after it finished).
+        Polls adaptively: just after the finish its progress predicts.
 
         Args:
             flow_id: the flow.
@@ -206,8 +197,7 @@ class Flows:
             raise_on_failure: raise :class:`FlowFailed` when the flow ends ``failed`` or
                 ``aborted``, as :meth:`Generio.run` does; otherwise return it.
             progress_interval: look at the flow at least this often (seconds, 0.2 at the
-                least), so ``on_progress`` sees its progress move that often (a progress
-                bar); each look is one request. None: only as often as the estimate needs.
+                least); each look is one request. None: only as often as the estimate needs.
 
         Raises:
             WaitTimeout: ``timeout`` passed; the flow keeps running.
@@ -275,19 +265,13 @@ class Flows:
     def stream_output(self, flow_id: str, asset_id: str) -> OutputStream:
         """Return one output's decoded content as an iterable of byte chunks.
 
-        Nothing is staged on disk or held whole in memory: pass a model straight on (a
-        web response, an upload elsewhere). Open it first (``.open()`` or ``with``) to meet
-        errors and learn ``.mime_type`` before anything is handed out, then iterate it. It
-        may be opened in one thread or task and read in another (a web framework's
-        streaming response); see the README's "Serving models from a web app".
+        Nothing is staged on disk or held whole in memory. Open it first (``.open()`` or
+        ``with``) to meet errors and learn ``.mime_type`` before anything is handed out,
+        then iterate it, in this thread or another (a web framework's streaming response).
 
         >>> with client.flows.stream_output(flow_id, asset_id) as chunks:  # doctest: +SKIP
         ...     for chunk in chunks:
         ...         sink.write(chunk)
-
-        Opening and reading ride out transient failures until the client's
-        ``download_timeout`` (a connection lost half-way continues where it broke off); the
-        content may grow to ``max_download_bytes``.
 
         Raises:
             ConflictError: the flow has not finished yet.
@@ -303,9 +287,8 @@ class Flows:
     def find(self, *, idempotency_key: str, template: str | None = None) -> Flow | None:
         """Return the flow created with ``idempotency_key`` (by any client or process), or None.
 
-        Reads only what the client does not know yet of the account's listing (see
-        :class:`~generio.KeyLookup`), then the flow itself, as it is now. The earliest flow
-        wins should several carry the key.
+        Reads only what the client does not know yet of the account's listing, then the
+        flow itself. The earliest flow wins should several carry the key.
 
         Args:
             idempotency_key: the key given to ``create``, ``run`` or a batch job (step ``n``

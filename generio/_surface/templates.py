@@ -41,19 +41,13 @@ class AsyncTemplates:
         self._driver = driver
 
     async def list(self) -> list[Template]:
-        """Return all templates the account can use (refreshing the template cache).
-
-        Awaited :meth:`Templates.list`: the same arguments, result and errors.
-        """
+        """Return all templates the account can use (awaited :meth:`Templates.list`)."""
         from generio._jobs.calls import list_templates_job
 
         return await self._driver.drive(list_templates_job(self._driver.state))
 
     async def get(self, id_or_name: str) -> Template:
-        """Return one template by id or name, e.g. ``"model_generate_fromimage"``.
-
-        Awaited :meth:`Templates.get`: the same arguments, result and errors.
-        """
+        """Return one template by id or name (awaited :meth:`Templates.get`)."""
         from generio._jobs.calls import get_template_job
 
         return await self._driver.drive(get_template_job(self._driver.state, id_or_name))
