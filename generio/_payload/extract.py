@@ -8,12 +8,12 @@ from collections.abc import Callable
 from typing import Any
 
 from generio._payload.data_uri import (
-    _BASE64_RULES,
     _HEADER_RE,
     _MAX_HEADER,
     _URI_LIKE_RE,
     Base64StreamDecoder,
     DecodeError,
+    _base64_error,
     _header_problem,
     _preview,
     parse_header,
@@ -280,12 +280,10 @@ class DataFieldExtractor(JsonFieldScanner):
             self._emit(view[pos:slash])
             width = 6 if buf[slash + 1 : slash + 2] == b"u" else 2
             if slash + width > stop:  # an escaped quote, or a backslash cut off by one
-                raise DecodeError(
-                    f"invalid base64 data (it contains a quote or backslash): {_BASE64_RULES}."
-                )
+                raise _base64_error("it contains a quote or backslash")
             char = _unescape(buf[slash : slash + width])
             if not char.isascii():
-                raise DecodeError(f"invalid base64 data (it contains {char!r}): {_BASE64_RULES}.")
+                raise _base64_error(f"it contains {char!r}")
             self._emit(char.encode("ascii"))
             pos = slash + width
 
