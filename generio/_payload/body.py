@@ -118,16 +118,8 @@ class Placeholders:
     def body(self, value: Any) -> JsonBody:
         """Return ``value`` (the ``to_dict()`` of a body) as a body streaming the inputs."""
         text = dumps(value, "the request body")
-        pieces = _PLACEHOLDER.split(text)
-        parts: list[bytes | Prepared] = []
-        used: list[int] = []
-        for index, piece in enumerate(pieces):
-            if index % 2:
-                used.append(int(piece))
-                parts.append(self._items[used[-1]])
-            elif piece:
-                parts.append(piece)
-        if sorted(used) != list(range(len(self._items))):
+        pieces = _PLACEHOLDER.split(text)  # the indexes of the inputs at odd positions
+        if sorted(map(int, pieces[1::2])) != list(range(len(self._items))):
             # A placeholder lost or repeated by the layout: never send a body without its inputs.
             raise InputError("the request body does not hold each input once; report this.")
-        return JsonBody(parts)
+        return JsonBody([self._items[int(p)] if i % 2 else p for i, p in enumerate(pieces) if p])
