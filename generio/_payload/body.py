@@ -35,27 +35,24 @@ def _plain_text(text: str) -> bool:
 
 
 def _wire_length(item: Prepared) -> int:
-    if item.text is not None:
-        if _plain_text(item.text):
-            return len(item.text) + 2
-        return len(dumps(item.text, "input"))
-    return _data_uri.encoded_length(item.size, item.mime_type) + 2
+    if item.text is None:
+        return _data_uri.encoded_length(item.size, item.mime_type) + 2
+    return len(item.text) + 2 if _plain_text(item.text) else len(dumps(item.text, "input"))
 
 
 def _wire(item: Prepared) -> Iterator[bytes]:
     """Yield the input's value as a JSON string literal, in chunks."""
-    if item.text is not None:
-        if not _plain_text(item.text):
-            yield dumps(item.text, "input")
-            return
+    if item.text is None:
+        yield b'"'
+        yield from _data_uri.encode_checked(item, _CHUNK)
+        yield b'"'
+    elif _plain_text(item.text):
         yield b'"'
         for start in range(0, len(item.text), _TEXT_SLICE):
             yield item.text[start : start + _TEXT_SLICE].encode("ascii")
         yield b'"'
-        return
-    yield b'"'
-    yield from _data_uri.encode_checked(item, _CHUNK)
-    yield b'"'
+    else:
+        yield dumps(item.text, "input")
 
 
 class JsonBody:
