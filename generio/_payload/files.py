@@ -70,11 +70,7 @@ def _remove_if_stale(part: Path) -> bool:
 
 
 def open_part(directory: Path, filename: str, flags: int) -> tuple[int, Path]:
-    """Create and lock the part of ``filename``, stale parts of it removed first.
-
-    Stale parts are looked for only when the first writer's name is taken: a free name
-    (the rule) costs no look.
-    """
+    """Create and lock the part of ``filename``, stale parts of it removed first."""
     scratch = _part(directory, filename, secrets.token_hex(4))
     fd = os.open(scratch, flags, 0o666)
     try:
@@ -85,7 +81,7 @@ def open_part(directory: Path, filename: str, flags: int) -> tuple[int, Path]:
             try:
                 os.link(scratch, part)
             except FileExistsError:
-                if slot == 1:  # remove stale parts, from the first writer's to the first free
+                if slot == 1:  # sweep stale parts only now: a free name (the rule) costs no look
                     for other in range(1, _SLOTS + 1):
                         stale = _part(directory, filename, other)
                         if not os.path.lexists(stale):
@@ -178,18 +174,14 @@ def _make_directory(directory: Path, failed: Callable[[OSError, Path], Exception
 def _check_target(
     directory: Path, root: Path, filename: str, failed: Callable[[OSError, Path], Exception]
 ) -> Path:
-    """Return ``root / filename``, refused when it would not be a file directly in ``root``.
-
-    One ``lstat`` of the name: only a symlink can lead out of ``root``, so only a symlink
-    has its path resolved.
-    """
+    """Return ``root / filename``, refused when it would not be a file directly in ``root``."""
     target = root / filename
     refused = filename in {"", ".", ".."} or any(c in filename for c in {os.sep, "/", "\x00"})
     mode = 0
     if not refused:
         with contextlib.suppress(OSError):  # nothing of that name yet (the open will tell)
             mode = os.lstat(target).st_mode
-        if stat.S_ISLNK(mode):
+        if stat.S_ISLNK(mode):  # only a symlink can lead out of root: only it is resolved
             refused = target.resolve().parent != root.resolve()
             mode = 0
             if not refused:
