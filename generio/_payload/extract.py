@@ -71,9 +71,8 @@ class DataFieldExtractor:
         self._last_key: str | None = None
         self._escaped = False  # a backslash ended the last chunk inside a string
         self._carry = b""  # an escape cut by a chunk boundary inside the data string
-        self._head = bytearray()  # raw start of the data string, until the header is known
-        self._head_text: list[str] = []
-        self._text = bytearray()
+        self._text = bytearray()  # the raw data string while it is no data URI (yet)
+        self._head_text: list[str] = []  # its start unescaped, until the header is known
         self._decoder = Base64StreamDecoder()
         self._error: DecodeError | None = None
         self._result: dict[str, Any] | None = None
@@ -214,7 +213,7 @@ class DataFieldExtractor:
                 char = _unescape(buf[pos : pos + width])
             else:
                 char = chr(byte)  # a non-ASCII byte is not in any header; as latin-1 is fine
-            self._head += buf[pos : pos + width]
+            self._text += buf[pos : pos + width]
             self._head_text.append(char)
             pos += width
             if self._decide_head(closed=False):
@@ -246,7 +245,7 @@ class DataFieldExtractor:
             return False
         if closed and _URI_LIKE_RE.match(head):
             raise DecodeError(f"the asset's 'data' is {_header_problem(head)}")
-        if closed or len(self._head) >= _MAX_HEADER:
+        if closed or len(self._text) >= _MAX_HEADER:
             return self._become_text(closed)
         return False
 
@@ -254,15 +253,11 @@ class DataFieldExtractor:
         self.mime_type = mime
         self.data_kind = "data_uri"
         self._state = _DATA_BASE64
-        self._head = bytearray()
-        self._head_text = []
+        self._text = bytearray()
         if self._on_mime is not None:
             self._on_mime(mime)
 
     def _become_text(self, closed: bool) -> bool:
-        self._text = self._head
-        self._head = bytearray()
-        self._head_text = []
         self._state = _DATA_TEXT
         if closed:
             self._end_text()
