@@ -328,22 +328,18 @@ class Base64StreamDecoder:
             view = view.cast("B")
         head = b""
         start = 0
-        if self._tail:
-            need = 4 - len(self._tail)
-            if view.nbytes < need:
-                self._tail += view.tobytes()
-                self._check_tail()
-                return b""
-            head = self._decode(self._tail + view[:need].tobytes())
-            self._tail = b""
-            start = need
+        if self._tail:  # complete the group the last chunk left open
+            start = min(4 - len(self._tail), view.nbytes)
+            self._tail += view[:start].tobytes()
+            if len(self._tail) == 4:
+                head, self._tail = self._decode(self._tail), b""
         end = start + (view.nbytes - start) // 4 * 4
         body = self._decode(view[start:end]) if end > start else b""
         if end < view.nbytes:
             if self._padded:
                 self._decode(b"====")  # raises: data after padding
             self._tail = view[end:].tobytes()
-            self._check_tail()
+        self._check_tail()
         return head + body if head else body
 
     def finish(self) -> bytes:
