@@ -35,27 +35,24 @@ def _plain_text(text: str) -> bool:
 
 
 def _wire_length(item: Prepared) -> int:
-    if item.text is not None:
-        if _plain_text(item.text):
-            return len(item.text) + 2
-        return len(dumps(item.text, "input"))
-    return _data_uri.encoded_length(item.size, item.mime_type) + 2
+    if item.text is None:
+        return _data_uri.encoded_length(item.size, item.mime_type) + 2
+    return len(item.text) + 2 if _plain_text(item.text) else len(dumps(item.text, "input"))
 
 
 def _wire(item: Prepared) -> Iterator[bytes]:
     """Yield the input's value as a JSON string literal, in chunks."""
-    if item.text is not None:
-        if not _plain_text(item.text):
-            yield dumps(item.text, "input")
-            return
+    if item.text is None:
+        yield b'"'
+        yield from _data_uri.encode_checked(item, _CHUNK)
+        yield b'"'
+    elif _plain_text(item.text):
         yield b'"'
         for start in range(0, len(item.text), _TEXT_SLICE):
             yield item.text[start : start + _TEXT_SLICE].encode("ascii")
         yield b'"'
-        return
-    yield b'"'
-    yield from _data_uri.encode_checked(item, _CHUNK)
-    yield b'"'
+    else:
+        yield dumps(item.text, "input")
 
 
 class JsonBody:
@@ -118,16 +115,8 @@ class Placeholders:
     def body(self, value: Any) -> JsonBody:
         """Return ``value`` (the ``to_dict()`` of a body) as a body streaming the inputs."""
         text = dumps(value, "the request body")
-        pieces = _PLACEHOLDER.split(text)
-        parts: list[bytes | Prepared] = []
-        used: list[int] = []
-        for index, piece in enumerate(pieces):
-            if index % 2:
-                used.append(int(piece))
-                parts.append(self._items[used[-1]])
-            elif piece:
-                parts.append(piece)
-        if sorted(used) != list(range(len(self._items))):
+        pieces = _PLACEHOLDER.split(text)  # the indexes of the inputs at odd positions
+        if sorted(map(int, pieces[1::2])) != list(range(len(self._items))):
             # A placeholder lost or repeated by the layout: never send a body without its inputs.
             raise InputError("the request body does not hold each input once; report this.")
-        return JsonBody(parts)
+        return JsonBody([self._items[int(p)] if i % 2 else p for i, p in enumerate(pieces) if p])

@@ -142,19 +142,18 @@ def encoded_length(size: int, mime_type: str) -> int:
     return len(_prefix(mime_type)) + 4 * ((size + 2) // 3)
 
 
-def _raw_chunks(stream: BinaryIO, chunk_size: int) -> Iterator[memoryview | bytes]:
-    """Yield the stream in chunks of exactly ``chunk_size`` bytes, the last one shorter."""
+def _raw_chunks(stream: BinaryIO, chunk_size: int) -> Iterator[memoryview]:
+    """Yield the stream in chunks of exactly ``chunk_size`` bytes (one reused buffer)."""
     readinto = getattr(stream, "readinto", None)
-    if readinto is None:
-        yield from _read_chunks(stream, chunk_size)
-        return
-    buffer = bytearray(chunk_size)
-    view = memoryview(buffer)
+    view = memoryview(bytearray(chunk_size))
     while True:
         filled = 0
         while filled < chunk_size:
-            got = readinto(view[filled:])
-            if got is None:
+            if readinto is None:  # a stream with read() only
+                data = read_binary(stream, "the stream", chunk_size - filled)
+                got = len(data)
+                view[filled : filled + got] = data
+            elif (got := readinto(view[filled:])) is None:
                 raise InputError(
                     "the stream is non-blocking and had no data ready; pass a blocking "
                     "binary file object"
@@ -166,20 +165,6 @@ def _raw_chunks(stream: BinaryIO, chunk_size: int) -> Iterator[memoryview | byte
             yield view[:filled]
         if filled < chunk_size:
             return
-
-
-def _read_chunks(stream: BinaryIO, chunk_size: int) -> Iterator[bytes]:
-    pending = bytearray()
-    while True:
-        data = read_binary(stream, "the stream", chunk_size - len(pending))
-        if not data:
-            break
-        pending += data
-        if len(pending) == chunk_size:
-            yield bytes(pending)
-            pending.clear()
-    if pending:
-        yield bytes(pending)
 
 
 def iter_encode(
@@ -281,17 +266,14 @@ def decode(uri: str) -> tuple[str, bytes]:
         raise _base64_error(exc) from None
 
 
-_BASE64_RULES = (
-    "the data must be standard base64 (A-Z a-z 0-9 + /) with '=' padding only at its end "
-    "and no whitespace or line breaks"
-)
-
-
 _BASE64_CHARS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
 
 
-def _base64_error(exc: ValueError) -> DecodeError:
-    return DecodeError(f"invalid base64 data ({exc}): {_BASE64_RULES}.")
+def _base64_error(why: object) -> DecodeError:
+    return DecodeError(
+        f"invalid base64 data ({why}): the data must be standard base64 (A-Z a-z 0-9 + /) "
+        "with '=' padding only at its end and no whitespace or line breaks."
+    )
 
 
 class Base64StreamDecoder:
@@ -315,7 +297,7 @@ class Base64StreamDecoder:
 
     def _decode(self, span: bytes | memoryview) -> bytes:
         if self._padded:
-            raise DecodeError(f"invalid base64 data (data after '=' padding): {_BASE64_RULES}.")
+            raise _base64_error("data after '=' padding")
         try:
             out = binascii.a2b_base64(span, strict_mode=True)
         except ValueError as exc:
@@ -328,7 +310,7 @@ class Base64StreamDecoder:
         # Left-over characters are checked now, so that a bad one is reported as invalid
         # rather than, at finish(), as a truncation.
         if not _BASE64_CHARS.issuperset(self._tail):
-            raise _base64_error(ValueError("Only base64 data is allowed"))
+            raise _base64_error("Only base64 data is allowed")
 
     def feed(self, chunk: bytes | bytearray | memoryview | str) -> bytes:
         """Decode what ``chunk`` completes and return those bytes (maybe ``b""``)."""
@@ -338,7 +320,7 @@ class Base64StreamDecoder:
             try:
                 chunk = chunk.encode("ascii")
             except UnicodeEncodeError:
-                raise DecodeError(f"invalid base64 data (non-ASCII): {_BASE64_RULES}.") from None
+                raise _base64_error("non-ASCII") from None
         view = memoryview(chunk)
         if not view.nbytes:
             return b""
@@ -346,22 +328,18 @@ class Base64StreamDecoder:
             view = view.cast("B")
         head = b""
         start = 0
-        if self._tail:
-            need = 4 - len(self._tail)
-            if view.nbytes < need:
-                self._tail += view.tobytes()
-                self._check_tail()
-                return b""
-            head = self._decode(self._tail + view[:need].tobytes())
-            self._tail = b""
-            start = need
+        if self._tail:  # complete the group the last chunk left open
+            start = min(4 - len(self._tail), view.nbytes)
+            self._tail += view[:start].tobytes()
+            if len(self._tail) == 4:
+                head, self._tail = self._decode(self._tail), b""
         end = start + (view.nbytes - start) // 4 * 4
         body = self._decode(view[start:end]) if end > start else b""
         if end < view.nbytes:
             if self._padded:
                 self._decode(b"====")  # raises: data after padding
             self._tail = view[end:].tobytes()
-            self._check_tail()
+        self._check_tail()
         return head + body if head else body
 
     def finish(self) -> bytes:

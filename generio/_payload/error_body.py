@@ -47,10 +47,8 @@ def _field_errors(value: Any) -> tuple[FieldError, ...]:
     if isinstance(value, list):
         found = [_field_error(item) for item in value]
     elif isinstance(value, Mapping):
-        for name, entry in value.items():
-            found += [
-                _field_error(e, name) for e in (entry if isinstance(entry, list) else [entry])
-            ]
+        lists = {name: e if isinstance(e, list) else [e] for name, e in value.items()}
+        found = [_field_error(e, name) for name, entries in lists.items() for e in entries]
     return tuple(error for error in found if error is not None)
 
 
@@ -87,15 +85,9 @@ def read_words(parsed: object) -> Words:
         if isinstance(raw_code, str | int) and not isinstance(raw_code, bool)
         else None
     )
-    if "detail" in parsed:
-        detail = parsed["detail"]
-        if isinstance(detail, Mapping):
-            inner = read_words(detail)
-            return attrs.evolve(inner, code=inner.code or code, detail=detail)
-        if isinstance(detail, list):
-            errors = _field_errors(detail)
-            return Words(_joined(errors), code, errors, detail)
-        return Words(_text_of(detail), code, detail=detail)
+    if "detail" in parsed:  # FastAPI: a message, field errors, or an object of its own
+        inner = read_words(parsed["detail"])
+        return attrs.evolve(inner, code=inner.code or code, detail=parsed["detail"])
     error = parsed.get("error")
     if isinstance(error, Mapping):
         inner = read_words({k: v for k, v in error.items() if k != "error"})
@@ -110,7 +102,7 @@ def read_words(parsed: object) -> Words:
             return Words(message, code or error_text, detail=message)
         return Words(error_text, code, detail=error_text)
     errors = _field_errors(parsed.get("errors"))
-    message = message or (_joined(errors) if errors else None)
+    message = message or _joined(errors)
     return Words(message, code, errors, message)
 
 

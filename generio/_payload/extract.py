@@ -8,29 +8,24 @@ from collections.abc import Callable
 from typing import Any
 
 from generio._payload.data_uri import (
-    _BASE64_RULES,
     _HEADER_RE,
     _MAX_HEADER,
     _URI_LIKE_RE,
     Base64StreamDecoder,
     DecodeError,
+    _base64_error,
     _header_problem,
     _preview,
     parse_header,
     repair_misprint,
 )
-from generio._payload.json_scan import (
-    _BEFORE_DATA,
-    _DATA_BASE64,
-    _DATA_HEAD,
-    _DATA_TEXT,
-    _JSON,
-    _MAX_FIELDS,
-    _STRING,
-    JsonFieldScanner,
-)
 from generio._payload.mime import normalize
 
+_STRUCTURAL = re.compile(rb'["{}\[\],:]')
+_STRING_SPECIAL = re.compile(rb'["\\]')
+_MAX_FIELDS = 16 * 1024 * 1024
+# Where the scanner is. Everything but the "data" string is copied to ``_fields``.
+_JSON, _STRING, _BEFORE_DATA, _DATA_HEAD, _DATA_BASE64, _DATA_TEXT = range(6)
 _NON_WHITESPACE = re.compile(rb"[^ \t\n\r]")
 _HEX4 = re.compile(rb"[0-9A-Fa-f]{4}")
 _NOT_SLASH_ESCAPE = re.compile(rb"\\(?:[^/]|\Z)")  # an escape other than \/
@@ -39,17 +34,15 @@ _SIMPLE_ESCAPES = {ord(k): v for k, v in zip('"\\/bfnrt', '"\\/\b\f\n\r\t', stri
 
 def _unescape(escape: bytes) -> str:
     r"""Decode one complete JSON escape (``\n``, ``\/``, ``\u00e9``, ...)."""
-    if escape[1] == 0x75:  # \uXXXX
-        if not _HEX4.fullmatch(escape[2:6]):
-            raise DecodeError(f"invalid JSON escape {_preview(escape)} in the 'data' value.")
+    if escape[1] == 0x75 and _HEX4.fullmatch(escape[2:6]):  # \uXXXX
         return chr(int(escape[2:6], 16))
-    char = _SIMPLE_ESCAPES.get(escape[1])
+    char = _SIMPLE_ESCAPES.get(escape[1])  # None for a malformed \u too
     if char is None:
         raise DecodeError(f"invalid JSON escape {_preview(escape)} in the 'data' value.")
     return char
 
 
-class DataFieldExtractor(JsonFieldScanner):
+class DataFieldExtractor:
     r"""Read an asset's JSON body in chunks, streaming its ``"data"`` out as decoded bytes."""
 
     def __init__(
@@ -78,9 +71,8 @@ class DataFieldExtractor(JsonFieldScanner):
         self._last_key: str | None = None
         self._escaped = False  # a backslash ended the last chunk inside a string
         self._carry = b""  # an escape cut by a chunk boundary inside the data string
-        self._head = bytearray()  # raw start of the data string, until the header is known
-        self._head_text: list[str] = []
-        self._text = bytearray()
+        self._text = bytearray()  # the raw data string while it is no data URI (yet)
+        self._head_text: list[str] = []  # its start unescaped, until the header is known
         self._decoder = Base64StreamDecoder()
         self._error: DecodeError | None = None
         self._result: dict[str, Any] | None = None
@@ -97,25 +89,93 @@ class DataFieldExtractor(JsonFieldScanner):
         if self._carry:
             buf = self._carry + buf
             self._carry = b""
+        scanners = self._SCANNERS
         try:
             pos, end = 0, len(buf)
             while pos < end:
-                state = self._state
-                if state == _DATA_BASE64:
-                    pos = self._scan_base64(buf, pos)
-                elif state == _JSON:
-                    pos = self._scan_json(buf, pos)
-                elif state == _STRING:
-                    pos = self._scan_string(buf, pos)
-                elif state == _BEFORE_DATA:
-                    pos = self._scan_before_data(buf, pos)
-                elif state == _DATA_HEAD:
-                    pos = self._scan_head(buf, pos)
-                else:
-                    pos = self._scan_text(buf, pos)
+                pos = scanners[self._state](self, buf, pos)
         except DecodeError as exc:
             self._error = exc
             raise
+
+    def _keep(self, piece: bytes | memoryview) -> None:
+        if len(self._fields) + len(piece) > self._limit:
+            raise DecodeError(
+                f"the asset body's fields other than 'data' exceed {self._limit} bytes; this "
+                "is not an asset the API sends (raise max_field_bytes if it really is)."
+            )
+        self._fields += piece
+
+    def _scan_json(self, buf: bytes, pos: int) -> int:
+        """Outside strings: copy up to the next structural character and act on it."""
+        match = _STRUCTURAL.search(buf, pos)
+        if match is None:
+            self._keep(buf[pos:])
+            return len(buf)
+        at = match.start()
+        self._keep(buf[pos : at + 1])
+        char = buf[at]
+        top = self._depth == 1 and self._root_is_object and not self._root_done
+        if char == 0x22:  # "
+            self._state = _STRING
+            if top and self._expect_key:
+                self._key_start = len(self._fields) - 1
+                self._expect_key = False
+        elif char in b"{[":
+            if self._depth == 0 and not self._root_done:
+                self._root_is_object = char == 0x7B
+                self._expect_key = True
+            self._depth += 1
+        elif char in b"}]":
+            self._depth -= 1
+            if self._depth <= 0:
+                self._root_done = True
+        elif char == 0x2C and top:  # ,
+            self._expect_key = True
+        elif char == 0x3A and top:  # :
+            if self._last_key == "data":
+                self._state = _BEFORE_DATA
+            self._last_key = None
+        return at + 1
+
+    def _string_end(self, buf: bytes, pos: int) -> int:
+        """Index of the quote that closes the string being read, or -1 if ``buf`` ends first."""
+        if self._escaped:
+            self._escaped = False
+            pos += 1
+        while True:
+            match = _STRING_SPECIAL.search(buf, pos)
+            if match is None:
+                return -1
+            at = match.start()
+            if buf[at] == 0x22:
+                return at
+            if at + 1 == len(buf):
+                self._escaped = True
+                return -1
+            pos = at + 2
+
+    def _scan_string(self, buf: bytes, pos: int) -> int:
+        """Inside a string other than data: copy it, find its end, note keys."""
+        quote = self._string_end(buf, pos)
+        if quote < 0:
+            self._keep(buf[pos:])
+            return len(buf)
+        self._keep(buf[pos : quote + 1])
+        self._state = _JSON
+        if self._key_start >= 0:
+            self._end_key()
+        return quote + 1
+
+    def _end_key(self) -> None:
+        try:
+            key = json.loads(self._fields[self._key_start :])
+        except ValueError as exc:
+            raise DecodeError(f"the asset body is not valid JSON (a key: {exc}).") from None
+        self._key_start = -1
+        if key == "data" and self.data_kind != "missing":
+            raise DecodeError("the asset body has two 'data' fields.")
+        self._last_key = key
 
     def _scan_before_data(self, buf: bytes, pos: int) -> int:
         match = _NON_WHITESPACE.search(buf, pos)
@@ -153,7 +213,7 @@ class DataFieldExtractor(JsonFieldScanner):
                 char = _unescape(buf[pos : pos + width])
             else:
                 char = chr(byte)  # a non-ASCII byte is not in any header; as latin-1 is fine
-            self._head += buf[pos : pos + width]
+            self._text += buf[pos : pos + width]
             self._head_text.append(char)
             pos += width
             if self._decide_head(closed=False):
@@ -185,7 +245,7 @@ class DataFieldExtractor(JsonFieldScanner):
             return False
         if closed and _URI_LIKE_RE.match(head):
             raise DecodeError(f"the asset's 'data' is {_header_problem(head)}")
-        if closed or len(self._head) >= _MAX_HEADER:
+        if closed or len(self._text) >= _MAX_HEADER:
             return self._become_text(closed)
         return False
 
@@ -193,15 +253,11 @@ class DataFieldExtractor(JsonFieldScanner):
         self.mime_type = mime
         self.data_kind = "data_uri"
         self._state = _DATA_BASE64
-        self._head = bytearray()
-        self._head_text = []
+        self._text = bytearray()
         if self._on_mime is not None:
             self._on_mime(mime)
 
     def _become_text(self, closed: bool) -> bool:
-        self._text = self._head
-        self._head = bytearray()
-        self._head_text = []
         self._state = _DATA_TEXT
         if closed:
             self._end_text()
@@ -280,14 +336,15 @@ class DataFieldExtractor(JsonFieldScanner):
             self._emit(view[pos:slash])
             width = 6 if buf[slash + 1 : slash + 2] == b"u" else 2
             if slash + width > stop:  # an escaped quote, or a backslash cut off by one
-                raise DecodeError(
-                    f"invalid base64 data (it contains a quote or backslash): {_BASE64_RULES}."
-                )
+                raise _base64_error("it contains a quote or backslash")
             char = _unescape(buf[slash : slash + width])
             if not char.isascii():
-                raise DecodeError(f"invalid base64 data (it contains {char!r}): {_BASE64_RULES}.")
+                raise _base64_error(f"it contains {char!r}")
             self._emit(char.encode("ascii"))
             pos = slash + width
+
+    # The scanner of each state, in the order of the states' numbers.
+    _SCANNERS = (_scan_json, _scan_string, _scan_before_data, _scan_head, _scan_base64, _scan_text)
 
     # -- closing
 
@@ -295,13 +352,12 @@ class DataFieldExtractor(JsonFieldScanner):
         """Check that the body was complete and return its top-level fields but ``data``."""
         if self._error is not None:
             raise DecodeError(self._error.message)
-        if self._result is not None:
-            return dict(self._result)
-        try:
-            self._result = self._close()
-        except DecodeError as exc:
-            self._error = exc
-            raise
+        if self._result is None:
+            try:
+                self._result = self._close()
+            except DecodeError as exc:
+                self._error = exc
+                raise
         return dict(self._result)
 
     def _close(self) -> dict[str, Any]:

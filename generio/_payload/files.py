@@ -36,16 +36,12 @@ def _part(directory: Path, filename: str, tag: int | str) -> Path:
     return directory / f".{filename[:_NAME_KEPT]}.generio{extra}.part"
 
 
-def _try_lock(fd: int) -> bool | None:
-    """Take a part's exclusive lock without waiting: True, False (held), None (no locks)."""
-    if fcntl is None:  # pragma: no cover - Windows
-        return None
+def _try_lock(fd: int) -> bool:
+    """Take a part's exclusive lock without waiting; False when held or locks are unsupported."""
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
+    except OSError:  # BlockingIOError: held; others: no locks here (some network file systems)
         return False
-    except OSError:  # locks not supported here (some network file systems)
-        return None
     return True
 
 
@@ -73,32 +69,24 @@ def _remove_if_stale(part: Path) -> bool:
         os.close(fd)
 
 
-def _remove_stale_parts(directory: Path, filename: str) -> None:
-    """Remove the stale parts of ``filename``, from the first writer's to the first free."""
-    for slot in range(1, _SLOTS + 1):
-        part = _part(directory, filename, slot)
-        if not os.path.lexists(part):
-            break
-        _remove_if_stale(part)
-
-
 def open_part(directory: Path, filename: str, flags: int) -> tuple[int, Path]:
-    """Create and lock the part of ``filename``, stale parts of it removed first.
-
-    Stale parts are looked for only when the first writer's name is taken: a free name
-    (the rule) costs no look.
-    """
+    """Create and lock the part of ``filename``, stale parts of it removed first."""
     scratch = _part(directory, filename, secrets.token_hex(4))
     fd = os.open(scratch, flags, 0o666)
     try:
-        _try_lock(fd)  # before the part has its name: no one ever sees it unlocked
+        if fcntl is not None:  # before the part has its name: no one ever sees it unlocked
+            _try_lock(fd)
         for slot in range(1, _SLOTS + 1):
             part = _part(directory, filename, slot)
             try:
                 os.link(scratch, part)
             except FileExistsError:
-                if slot == 1:
-                    _remove_stale_parts(directory, filename)
+                if slot == 1:  # sweep stale parts only now: a free name (the rule) costs no look
+                    for other in range(1, _SLOTS + 1):
+                        stale = _part(directory, filename, other)
+                        if not os.path.lexists(stale):
+                            break
+                        _remove_if_stale(stale)
                 if _remove_if_stale(part):
                     with contextlib.suppress(FileExistsError):
                         os.link(scratch, part)
@@ -126,18 +114,11 @@ _RESERVED = frozenset(
 )
 
 
-def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:8]
-
-
-def _clean_extension(extension: str) -> str:
-    letters = re.sub(r"[^A-Za-z0-9]", "", extension)[:_MAX_EXTENSION]
-    return f".{letters}" if letters else ""
-
-
 def safe_filename(asset_id: str, extension: str, *, taken: set[str] | None = None) -> str:
     """Return a file name for ``asset_id`` that is safe on Linux, macOS and Windows."""
-    ext = _clean_extension(extension)
+    letters = re.sub(r"[^A-Za-z0-9]", "", extension)[:_MAX_EXTENSION]
+    ext = f".{letters}" if letters else ""
+    digest = hashlib.sha256(asset_id.encode("utf-8", "surrogatepass")).hexdigest()[:8]
     stem = _UNSAFE.sub("_", asset_id).lstrip(".-").rstrip(".")
     if stem.split(".", 1)[0].upper() in _RESERVED:
         stem = f"_{stem}"
@@ -145,12 +126,12 @@ def safe_filename(asset_id: str, extension: str, *, taken: set[str] | None = Non
         stem = stem[:_MAX_STEM].rstrip(".")
     changed = stem != asset_id or not stem  # an empty id gets "asset-<hash>"
     if changed:
-        stem = f"{stem or 'asset'}-{_digest(asset_id)}"
+        stem = f"{stem or 'asset'}-{digest}"
     name = stem + ext
     if taken is not None:
         used = {t.lower() for t in taken}
         if name.lower() in used and not changed:
-            stem = f"{stem}-{_digest(asset_id)}"
+            stem = f"{stem}-{digest}"
             name = stem + ext
         counter = 2
         while name.lower() in used:
@@ -190,37 +171,17 @@ def _make_directory(directory: Path, failed: Callable[[OSError, Path], Exception
         raise failed(exc, directory) from None
 
 
-def _root(directory: Path) -> Path:
-    """Return ``directory`` made absolute, pinned against a later change of working directory.
-
-    Lexically when it has no ``..`` (the same directory as its resolved path, at the cost of
-    no system call); resolved otherwise, as ``..`` after a symlink leads elsewhere.
-    """
-    if ".." in directory.parts:
-        return directory.resolve()
-    return Path(os.path.abspath(directory))
-
-
 def _check_target(
     directory: Path, root: Path, filename: str, failed: Callable[[OSError, Path], Exception]
 ) -> Path:
-    """Return ``root / filename``, refused when it would not be a file directly in ``root``.
-
-    One ``lstat`` of the name: only a symlink can lead out of ``root``, so only a symlink
-    has its path resolved.
-    """
-    separators = {os.sep, "/"} | ({os.altsep} if os.altsep else set())
+    """Return ``root / filename``, refused when it would not be a file directly in ``root``."""
     target = root / filename
-    refused = (
-        filename in {"", ".", ".."}
-        or any(sep in filename for sep in separators)
-        or "\x00" in filename
-    )
+    refused = filename in {"", ".", ".."} or any(c in filename for c in {os.sep, "/", "\x00"})
     mode = 0
     if not refused:
         with contextlib.suppress(OSError):  # nothing of that name yet (the open will tell)
             mode = os.lstat(target).st_mode
-        if stat.S_ISLNK(mode):
+        if stat.S_ISLNK(mode):  # only a symlink can lead out of root: only it is resolved
             refused = target.resolve().parent != root.resolve()
             mode = 0
             if not refused:
@@ -237,23 +198,6 @@ def _check_target(
     return target
 
 
-def _open_part(
-    root: Path,
-    filename: str,
-    flags: int,
-    failed: Callable[[OSError, Path], Exception],
-    *,
-    retry: bool = True,
-) -> tuple[int, Path]:
-    """:func:`open_part`, its failure typed; a missing directory passes when it may be made."""
-    try:
-        return open_part(root, filename, flags)
-    except OSError as exc:
-        if retry and isinstance(exc, (FileNotFoundError, NotADirectoryError)):
-            raise
-        raise failed(exc, root) from None
-
-
 @contextlib.contextmanager
 def atomic_writer(
     directory: Path,
@@ -266,18 +210,25 @@ def atomic_writer(
     directory = Path(directory)
     # Whose file is written (a flow's output, or not), for the error of a local failure.
     failed = functools.partial(OutputSaveError, flow_id=flow_id, asset_id=asset_id)
-    root = _root(directory)
+    # Absolute, pinned against a later chdir: lexically (no system call) unless a ".."
+    # after a symlink could lead elsewhere.
+    root = directory.resolve() if ".." in directory.parts else Path(os.path.abspath(directory))
     target = _check_target(directory, root, filename, failed)
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
     for extra in ("O_BINARY", "O_NOFOLLOW", "O_CLOEXEC"):
         flags |= getattr(os, extra, 0)
     try:
-        fd, temporary = _open_part(root, filename, flags, failed)
+        fd, temporary = open_part(root, filename, flags)
     except (FileNotFoundError, NotADirectoryError):
         # The directory is missing (or runs through a file): made here, not checked before
         # every file, which would cost each of a batch's outputs system calls.
         _make_directory(directory, failed)
-        fd, temporary = _open_part(root, filename, flags, failed, retry=False)
+        try:
+            fd, temporary = open_part(root, filename, flags)
+        except OSError as exc:
+            raise failed(exc, root) from None
+    except OSError as exc:
+        raise failed(exc, root) from None
     stream = open_stream(fd)
     try:
         yield stream

@@ -63,28 +63,21 @@ def as_sources(inputs: object) -> list[Source]:
     return [source_of(item) for item in inputs]
 
 
-def _not_utf8(text: str) -> str | None:
-    """Name the first character UTF-8 cannot carry (a lone surrogate), or None."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        return f"{text[exc.start]!r} at position {exc.start}"
-    return None
-
-
 def _from_text(text: str, explicit: str | None, additional: Any, label: str | None) -> Prepared:
     # "data: a red chair" is a prompt that happens to start so; "data:image/png,base64;..."
     # is a file whose URI is malformed, and parse_header says what the right form is.
     if not looks_like_data_uri(text):
         if not text.strip():
             raise InputError("an empty prompt cannot be an input; describe the model.")
-        bad = _not_utf8(text)
-        if bad is not None:
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as exc:
             raise InputError(
-                f"the prompt is not valid Unicode: it holds {bad} (a lone surrogate, as "
-                "left by decoding bytes with errors='surrogateescape'), which cannot be sent "
-                "as UTF-8. Decode the text correctly, or remove that character."
-            )
+                f"the prompt is not valid Unicode: it holds {text[exc.start]!r} at position "
+                f"{exc.start} (a lone surrogate, as left by decoding bytes with "
+                "errors='surrogateescape'), which cannot be sent as UTF-8. Decode the text "
+                "correctly, or remove that character."
+            ) from None
         mime = _mime.normalize(explicit) if explicit else PROMPT_MIME
         return Prepared(mime, label or "text prompt", additional, text=text, is_prompt=True)
     mime = parse_header(text)

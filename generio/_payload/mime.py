@@ -7,19 +7,16 @@ from pathlib import PurePosixPath
 #: How many leading bytes :func:`sniff` needs to recognise every format it knows.
 SNIFF_BYTES = 16
 
-# (offset, magic) pairs per type; every pair must match.
-_MAGIC: tuple[tuple[str, tuple[tuple[int, bytes], ...]], ...] = (
-    ("image/png", ((0, b"\x89PNG\r\n\x1a\n"),)),
-    ("image/jpeg", ((0, b"\xff\xd8\xff"),)),
-    ("image/tiff", ((0, b"II*\x00"),)),  # little-endian TIFF
-    ("image/tiff", ((0, b"MM\x00*"),)),  # big-endian TIFF
-    ("image/tiff", ((0, b"II+\x00"),)),  # little-endian BigTIFF
-    ("image/tiff", ((0, b"MM\x00+"),)),  # big-endian BigTIFF
-    ("image/webp", ((0, b"RIFF"), (8, b"WEBP"))),
-    ("image/gif", ((0, b"GIF87a"),)),
-    ("image/gif", ((0, b"GIF89a"),)),
-    ("model/gltf-binary", ((0, b"glTF"),)),
-)
+# Leading bytes per type (WebP, "RIFF....WEBP", is told in sniff). TIFF: little- and
+# big-endian, classic and BigTIFF.
+_MAGIC = {
+    b"\x89PNG\r\n\x1a\n": "image/png",
+    b"\xff\xd8\xff": "image/jpeg",
+    **dict.fromkeys((b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"), "image/tiff"),
+    b"GIF87a": "image/gif",
+    b"GIF89a": "image/gif",
+    b"glTF": "model/gltf-binary",
+}
 
 #: A GLB model (binary glTF): what the 3D templates make.
 GLB_MIME = "model/gltf-binary"
@@ -49,10 +46,9 @@ _ALIASES: dict[str, str] = {
 
 def sniff(head: bytes) -> str | None:
     """Return the MIME type that ``head``'s magic bytes announce, or None if unknown."""
-    for mime, parts in _MAGIC:
-        if all(head[offset : offset + len(magic)] == magic for offset, magic in parts):
-            return mime
-    return None
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    return next((mime for magic, mime in _MAGIC.items() if head.startswith(magic)), None)
 
 
 def guess_from_name(name: str) -> str | None:

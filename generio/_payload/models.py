@@ -19,8 +19,6 @@ from generio._payload.names import save_data
 from generio._types import FlowState
 
 TERMINAL_STATES = frozenset({"completed", "aborted", "failed"})  # a flow never changes after
-#: Terminal states that mean the outputs are missing or partial.
-FAILED_STATES = frozenset({"aborted", "failed"})
 #: A flow created without inputs sits here until someone starts it.
 NOT_STARTED_STATE = "created"
 
@@ -30,10 +28,6 @@ def is_terminal(state: str) -> bool:
     return state in TERMINAL_STATES
 
 
-#: Asset statuses that mean the data can be fetched (the vendor's pages use both words).
-READY_STATUSES = frozenset({"ready", "available"})
-#: Asset statuses that mean it failed; any other status counts as ready when data comes.
-FAILED_ASSET_STATUSES = frozenset({"error", "failed"})
 PROMPT_MIME = "text/plain"
 
 
@@ -84,7 +78,7 @@ class Flow:
     @property
     def is_failed(self) -> bool:
         """Whether the flow ended ``failed`` or ``aborted``."""
-        return self.state in FAILED_STATES
+        return self.state in ("failed", "aborted")
 
 
 @attrs.frozen
@@ -124,16 +118,7 @@ class Template:
 
 def unknown_template(name: str) -> Template:
     """Return a template known only by its name: nothing of it can be checked locally."""
-    return Template(
-        id=name,
-        name=name,
-        description="",
-        parameters={},
-        input_types=(),
-        output_types=(),
-        input_types_known=False,
-        parameters_known=False,
-    )
+    return Template(name, name, "", {}, (), (), input_types_known=False, parameters_known=False)
 
 
 @attrs.frozen
@@ -181,12 +166,12 @@ class Asset:
     @property
     def is_ready(self) -> bool:
         """Whether the data can be fetched (status ``ready`` or ``available``)."""
-        return self.status in READY_STATUSES
+        return self.status in ("ready", "available")  # the vendor's pages use both words
 
     @property
     def is_failed(self) -> bool:
         """Whether the service says the asset failed (status ``error`` or ``failed``)."""
-        return self.status in FAILED_ASSET_STATUSES
+        return self.status in ("error", "failed")
 
     @property
     def has_data(self) -> bool:
@@ -300,7 +285,25 @@ class Output(Asset):
         loaded = super().data
         if loaded is not None:
             return loaded
-        return _read_output(self)
+        if self.path is None:
+            if self.left_on_service:
+                flow = self.flow_id or "FLOW_ID"
+                raise InputError(
+                    f"output {self.id} was left on the service (run(fetch_outputs=False)), so "
+                    f"it has no content here: stream it with client.flows.stream_output({flow!r}, "
+                    f"{self.id!r}), or save it with client.flows.download_output({flow!r}, "
+                    f"{self.id!r}, dest)."
+                )
+            raise InputError(
+                f"output {self.id} has no content ({self.error or 'the service sent no content'})."
+            )
+        try:
+            return self.path.read_bytes()
+        except OSError as exc:
+            raise InputError(
+                f"output {self.id} was saved to '{self.path}', which cannot be read now: "
+                f"{exc.strerror or exc}."
+            ) from None
 
     @classmethod
     def of(cls, asset: Asset, path: Path | None = None, *, left: bool = False) -> Output:
@@ -309,27 +312,6 @@ class Output(Asset):
             str(f.alias): getattr(asset, f.name) for f in attrs.fields(Asset) if f.init
         }
         return cls(**values, path=path, left_on_service=left)
-
-
-def _read_output(output: Output) -> bytes:
-    if output.path is None:
-        if output.left_on_service:
-            flow = output.flow_id or "FLOW_ID"
-            raise InputError(
-                f"output {output.id} was left on the service (run(fetch_outputs=False)), so "
-                f"it has no content here: stream it with client.flows.stream_output({flow!r}, "
-                f"{output.id!r}), or save it with client.flows.download_output({flow!r}, "
-                f"{output.id!r}, dest)."
-            )
-        why = output.error or "the service sent no content"
-        raise InputError(f"output {output.id} has no content ({why}).")
-    try:
-        return output.path.read_bytes()
-    except OSError as exc:
-        raise InputError(
-            f"output {output.id} was saved to '{output.path}', which cannot be read now: "
-            f"{exc.strerror or exc}."
-        ) from None
 
 
 @attrs.frozen

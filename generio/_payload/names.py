@@ -25,21 +25,18 @@ def slug(text: str) -> str:
     return words[:SLUG_LENGTH].rstrip("-")
 
 
-def _slug_of(source: object) -> str:
-    if isinstance(source, str):
-        return "" if source.startswith("data:") else slug(source)
-    if isinstance(source, os.PathLike):
-        return slug(PurePath(os.fspath(source)).stem)
-    name = getattr(source, "name", None)  # an open file
-    if isinstance(name, str) and hasattr(source, "read"):
-        return slug(PurePath(name).stem)
-    return ""
-
-
 def slug_of_inputs(sources: Sequence[object]) -> str:
     """Return the slug of the first input that has words (a prompt or a file name)."""
     for source in sources:
-        found = _slug_of(source)
+        name = getattr(source, "name", None)  # an open file
+        if isinstance(source, str) and not source.startswith("data:"):
+            found = slug(source)
+        elif isinstance(source, os.PathLike):
+            found = slug(PurePath(os.fspath(source)).stem)
+        elif isinstance(name, str) and hasattr(source, "read"):
+            found = slug(PurePath(name).stem)
+        else:
+            continue
         if found:
             return found
     return FALLBACK_SLUG
@@ -49,20 +46,15 @@ def slug_of_inputs(sources: Sequence[object]) -> str:
 MAX_OUT_NAME = 200
 
 
-def check_out_name(name: object, where: str = "out_name") -> str:
+def check_out_name(name: object) -> str:
     """Return ``name``, checked as the base of output file names."""
     if not isinstance(name, str) or not name.strip():
-        raise InputError(f"{where} must be a non-empty file name (a str), not {name!r}.")
-    separators = {"/", "\\", os.sep} | ({os.altsep} if os.altsep else set())
-    if (
-        name in {".", ".."}
-        or name.startswith(".")
-        or any(sep in name for sep in separators)
-        or any(not ch.isprintable() for ch in name)
-        or len(name) > MAX_OUT_NAME
-    ):
+        raise InputError(f"out_name must be a non-empty file name (a str), not {name!r}.")
+    # os.sep and os.altsep are among these two on every OS; "." and ".." start with a dot.
+    bad = name.startswith(".") or "/" in name or "\\" in name or not name.isprintable()
+    if bad or len(name) > MAX_OUT_NAME:
         raise InputError(
-            f"{where} {name!r} must name one visible file (no folder, no leading dot, no "
+            f"out_name {name!r} must name one visible file (no folder, no leading dot, no "
             f"control characters, at most {MAX_OUT_NAME} characters); put folders in out_dir."
         )
     return name

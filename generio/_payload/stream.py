@@ -54,34 +54,24 @@ class BodyDecoder:
             self._on_data, on_mime=self._mime, accept_misprint=True
         )
 
-    def _decide(self, chunk: bytes) -> bytes | None:
-        """Buffer the start of a body without Content-Type until its kind shows."""
-        assert self._undecided is not None  # noqa: S101 - only called while undecided
-        head = self._undecided + chunk
-        if not head.strip() and len(head) < _mime.SNIFF_BYTES:
-            self._undecided = head
-            return None
-        self._undecided = None
-        if head.lstrip()[:1] in (b"{", b"["):
-            self._start_json()
-        else:
-            self._raw_type = _mime.detect(head[: _mime.SNIFF_BYTES]) or OCTETS
-            self._mime(self._raw_type)
-        return head
-
     def feed(self, chunk: bytes) -> None:
         """Take the next chunk of the body."""
         self.start()
-        if self._undecided is not None:
-            decided = self._decide(chunk)
-            if decided is None:
+        if self._undecided is not None:  # buffered until the body's start shows its kind
+            chunk = self._undecided + chunk
+            if not chunk.strip() and len(chunk) < _mime.SNIFF_BYTES:
+                self._undecided = chunk
                 return
-            chunk = decided
-        if self._extractor is None:
-            if chunk:
-                self._on_data(chunk)
-            return
-        self._extractor.feed(chunk)
+            self._undecided = None
+            if chunk.lstrip()[:1] in (b"{", b"["):
+                self._start_json()
+            else:
+                self._raw_type = _mime.detect(chunk[: _mime.SNIFF_BYTES]) or OCTETS
+                self._mime(self._raw_type)
+        if self._extractor is not None:
+            self._extractor.feed(chunk)
+        elif chunk:
+            self._on_data(chunk)
 
     def close(self) -> None:
         """Check the body was complete (a JSON body ended where it should)."""

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, get_args
 
 import attrs
 
@@ -13,6 +14,7 @@ from generio._payload.data_uri import repair_misprint
 from generio._payload.marker import ABSENT, marker_of, public_additional
 from generio._payload.mime import normalize
 from generio._payload.models import Asset, Flow, Template, mime_of_payload
+from generio._types import FlowState
 
 T = TypeVar("T")
 
@@ -66,8 +68,8 @@ def timestamp(value: object, field: str = "timestamp") -> datetime | None:
         except (OverflowError, OSError, ValueError):
             return None
     if isinstance(value, str):
-        parsed = _iso_or_none(value)
-        if parsed is not None:
+        with contextlib.suppress(ValueError):
+            parsed = datetime.fromisoformat(value.strip())
             # A time without a zone is taken as UTC, so times always compare with each other.
             return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
         number = _float_or_none(value)
@@ -79,13 +81,6 @@ def timestamp(value: object, field: str = "timestamp") -> datetime | None:
         return None
     degraded("bad_time", f"{field} is a {type(value).__name__}, not a date-time; ignored.")
     return None
-
-
-def _iso_or_none(value: str) -> datetime | None:
-    try:
-        return datetime.fromisoformat(value.strip())
-    except ValueError:
-        return None
 
 
 def _float_or_none(value: str) -> float | None:
@@ -139,9 +134,7 @@ def flow_from_json(body: object) -> Flow:
 
 
 #: The states of the docs: a ``PATCH`` answer must show one of them to count as the flow.
-KNOWN_STATES = frozenset(
-    {"created", "starting", "running", "aborting", "completed", "aborted", "failed"}
-)
+KNOWN_STATES = frozenset(get_args(FlowState))
 
 
 def flow_or_none(body: object, flow_id: str | None = None) -> Flow | None:
@@ -236,17 +229,16 @@ def asset_from_json(
         if not default_id:
             raise
         asset_id = default_id
-    status = data.get("status")
     payload = _text(data.get("data"))
     if payload is not None and payload[:5].lower() == "data:":
         payload = repair_misprint(payload)
-    error = data.get("error")
+    status, error = data.get("status"), data.get("error")
     return Asset(
         id=asset_id,
         status=None if status is None else str(status),
         mime_type=mime_of_payload(payload) or _declared_mime(data),
         additional=data.get("additional"),
-        error=error if isinstance(error, str) else None if error is None else str(error),
+        error=None if error is None else str(error),
         flow_id=flow_id,
         kind=kind,
         payload=payload,
