@@ -151,7 +151,11 @@ def _raw_chunks(stream: BinaryIO, chunk_size: int) -> Iterator[memoryview]:
         while filled < chunk_size:
             if readinto is None:  # a stream with read() only
                 data = read_binary(stream, "the stream", chunk_size - filled)
-                got = len(data)
+                if (got := len(data)) > chunk_size - filled:
+                    raise InputError(
+                        f"the stream's read({chunk_size - filled}) returned {got} bytes, more "
+                        "than asked; pass a standard binary file object"
+                    )
                 view[filled : filled + got] = data
             elif (got := readinto(view[filled:])) is None:
                 raise InputError(

@@ -815,3 +815,25 @@ def test_extractor_streams_before_close() -> None:
     extractor.feed(body[len(body) // 2 :])
     assert extractor.close() == {"z": 1}
     assert sink.data == payload
+
+
+class _ReadOnly:
+    """A binary stream with read() only; ``extra`` more bytes than asked when set."""
+
+    def __init__(self, data: bytes, extra: int = 0) -> None:
+        self._data = io.BytesIO(data)
+        self._extra = extra
+
+    def read(self, size: int = -1) -> bytes:
+        return self._data.read(size + self._extra if size > 0 else size)
+
+
+def test_iter_encode_of_a_read_only_stream_concatenates_to_the_whole_base64() -> None:
+    content = b"xyz" * 3333 + b"q"
+    pieces = list(iter_encode(_ReadOnly(content), "model/gltf-binary", chunk_size=3000))
+    assert b"".join(pieces[1:]) == base64.b64encode(content)
+
+
+def test_iter_encode_refuses_a_stream_that_reads_more_than_asked() -> None:
+    with pytest.raises(InputError, match=r"returned 3001 bytes, more than asked"):
+        list(iter_encode(_ReadOnly(b"x" * 10000, 1), "model/gltf-binary", chunk_size=3000))
