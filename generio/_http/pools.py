@@ -17,7 +17,7 @@ import httpx
 
 from generio._errors import ClientClosedError, ConfigurationError
 from generio._http.forksafe import fresh_lock, renew_after_fork
-from generio._secret import Secret, proxy_secrets, redact_credentials
+from generio._secret import proxy_secrets, redact_credentials
 
 C = TypeVar("C", httpx.Client, httpx.AsyncClient)
 
@@ -28,7 +28,7 @@ SHARDS = 25
 LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=100)
 #: The parent's pools in a forked child: kept referenced so nothing closes their sockets.
 _SET_ASIDE: list[object] = []
-_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY")
+_VARIABLES = ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY")
 #: What httpx raises for a proxy it cannot use.
 _REFUSED = (httpx.InvalidURL, ValueError, TypeError, ImportError)
 
@@ -44,30 +44,10 @@ def shard_limits(limits: httpx.Limits = LIMITS, shards: int = SHARDS) -> httpx.L
     )
 
 
-def _proxy_urls() -> list[tuple[str, str]]:
-    """Return the proxy variables set in the environment: (name, value)."""
-    found = []
-    for name in _VARIABLES:
-        for variant in (name.lower(), name):
-            value = os.environ.get(variant)
-            if value:
-                found.append((variant, value))
-    return found
-
-
-def _secrets() -> tuple[Secret, ...]:
-    """Return the credentials of the environment's proxies, hidden while they live."""
-    secrets: tuple[Secret, ...] = ()
-    for url in urllib.request.getproxies_environment().values():
-        if "://" in url or "@" in url:
-            secrets += proxy_secrets(url if "://" in url else f"http://{url}")
-    return secrets
-
-
 def _refusal(exc: BaseException) -> ConfigurationError:
     """Name the proxy variable httpx could not use (each is tried alone), hiding credentials."""
     culprit, value = "the proxy variables", ""
-    for name, url in _proxy_urls():
+    for name, url in [(name, os.environ[name]) for name in _VARIABLES if os.environ.get(name)]:
         try:  # no connection is made: only whether httpx accepts the proxy
             proxy = httpx.Proxy(url if "://" in url else f"http://{url}")
             httpx.HTTPTransport(verify=False, proxy=proxy)
@@ -116,13 +96,19 @@ class _Pools(Generic[C]):
         self._clients: list[C | None] = [user] if user is not None else [None] * SHARDS
         self._load = _Load(len(self._clients))
         self._lock = threading.Lock()
-        self._secrets = _secrets() if user is None else ()
-        if make is not None:
-            try:  # one pool at once: a proxy variable httpx refuses fails here, not later
-                self._clients[0] = make()
-            except _REFUSED as exc:
-                raise _refusal(exc) from None
+        # The credentials of the environment's proxies, hidden while they live.
+        proxies = urllib.request.getproxies_environment().values() if user is None else ()
+        self._secrets = tuple(secret for url in proxies for secret in proxy_secrets(url))
+        if make is not None:  # one pool at once: a proxy variable httpx refuses fails here
+            self._clients[0] = self._new()
         renew_after_fork(self)
+
+    def _new(self) -> C:
+        assert self._make is not None  # noqa: S101 - only made pools are None
+        try:
+            return self._make()
+        except _REFUSED as exc:  # a proxy variable httpx refuses
+            raise _refusal(exc) from None
 
     def after_fork(self) -> None:
         """In a forked child: set the parent's pools aside; new ones are made on first use."""
@@ -140,22 +126,14 @@ class _Pools(Generic[C]):
         client = self._clients[index]
         if client is None:
             try:
-                client = self._made(index)
+                with self._lock:
+                    client = self._clients[index]
+                    if client is None:
+                        client = self._clients[index] = self._new()
             except BaseException:
                 self._load.give(index)
                 raise
         return client, index
-
-    def _made(self, index: int) -> C:
-        with self._lock:
-            client = self._clients[index]
-            if client is None:
-                assert self._make is not None  # noqa: S101 - only made pools are None
-                try:
-                    client = self._clients[index] = self._make()
-                except _REFUSED as exc:  # the proxy variables changed since
-                    raise _refusal(exc) from None
-            return client
 
     def give(self, index: int) -> None:
         """Count a request of pool ``index`` as ended (its response closed)."""
