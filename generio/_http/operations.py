@@ -132,14 +132,6 @@ def _operation(
     )
 
 
-def _streamed(
-    module: ModuleType, parse: Callable[[Any], T], placeholders: Placeholders, *args: Any, body: Any
-) -> Operation[T]:
-    """Return ``module``'s operation, its JSON body streaming the inputs of ``placeholders``."""
-    request = module._get_kwargs(*args, body=body)
-    return _operation(request, parse, body=placeholders.body(request["json"]))
-
-
 def list_templates_op() -> Operation[list[Template]]:
     return _operation(
         list_templates._get_kwargs(),
@@ -179,14 +171,13 @@ def create_flow_op(
         additional=types.UNSET if additional is None else additional,
         inputs=[_input(placeholders, item) for item in inputs] if inputs else types.UNSET,
     )
-    return _streamed(create_flow, flow_from_json, placeholders, body=model)
+    request = create_flow._get_kwargs(body=model)
+    return _operation(request, flow_from_json, body=placeholders.body(request["json"]))
 
 
 def _input(placeholders: Placeholders, item: Prepared) -> models.Input:
-    data = placeholders.add(item)
-    return models.Input(
-        data=data, additional=types.UNSET if item.additional is None else item.additional
-    )
+    additional = types.UNSET if item.additional is None else item.additional
+    return models.Input(data=placeholders.add(item), additional=additional)
 
 
 def update_flow_op(flow_id: str, action: Act) -> Operation[Flow | None]:
@@ -269,10 +260,9 @@ def get_output_op(flow_id: str, asset_id: str) -> Operation[Asset]:
 def upload_input_op(flow_id: str, item: Prepared) -> Operation[Asset]:
     """Add one input to a flow; its data is streamed."""
     placeholders = Placeholders()
-    return _streamed(
-        upload_input,
+    request = upload_input._get_kwargs(check_id(flow_id), body=_input(placeholders, item))
+    return _operation(
+        request,
         lambda answer: asset_from_json(answer, flow_id=flow_id, kind="input"),
-        placeholders,
-        check_id(flow_id),
-        body=_input(placeholders, item),
+        body=placeholders.body(request["json"]),
     )
