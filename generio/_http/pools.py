@@ -23,9 +23,6 @@ C = TypeVar("C", httpx.Client, httpx.AsyncClient)
 
 #: How many pools share the connections.
 SHARDS = 25
-#: All pools together: as many idle connections as open ones, so run_many or many threads
-#: polling at once reuse connections (httpx keeps only 20 idle by default).
-LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=100)
 #: The parent's pools in a forked child: kept referenced so nothing closes their sockets.
 _SET_ASIDE: list[object] = []
 _VARIABLES = ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY")
@@ -33,15 +30,13 @@ _VARIABLES = ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_pro
 _REFUSED = (httpx.InvalidURL, ValueError, TypeError, ImportError)
 
 
-def shard_limits(limits: httpx.Limits = LIMITS, shards: int = SHARDS) -> httpx.Limits:
-    """Return the limits of one pool: ``shards`` of them hold what ``limits`` allows."""
-    total = limits.max_connections or 100
-    idle = limits.max_keepalive_connections or total
-    return httpx.Limits(
-        max_connections=max(1, total // shards),
-        max_keepalive_connections=max(1, idle // shards),
-        keepalive_expiry=limits.keepalive_expiry,
-    )
+def shard_limits() -> httpx.Limits:
+    """Return one pool's share of 100 connections, as many kept idle as open.
+
+    So run_many or many threads polling at once reuse connections (httpx keeps 20 idle).
+    """
+    share = 100 // SHARDS
+    return httpx.Limits(max_connections=share, max_keepalive_connections=share)
 
 
 def _refusal(exc: BaseException) -> ConfigurationError:

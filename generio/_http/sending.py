@@ -58,7 +58,11 @@ class _Attempts(Generic[C]):
     def answered(self, response: httpx.Response) -> float | None:
         """Bound the answer (its close gives the pool back); the delay before a retry."""
         bound(self.request, response, self.limit, functools.partial(self.pools.give, self.index))
-        return self.after(response)
+        wait = self.after(response)
+        box = self.request.extensions.get(CAPTURE_EXTENSION)  # the answer box of :func:`tags`
+        if wait is None and isinstance(box, list):
+            box.append(response)
+        return wait
 
     def after(self, outcome: httpx.Response | Exception) -> float | None:
         """Log an attempt's outcome; return the delay before a retry, or None to stop."""
@@ -124,13 +128,6 @@ def _start(
     }
 
 
-def _keep(request: httpx.Request, response: httpx.Response) -> None:
-    """Put the final answer in the request's answer box, if it has one (:func:`tags`)."""
-    box = request.extensions.get(CAPTURE_EXTENSION)
-    if isinstance(box, list):
-        box.append(response)
-
-
 class SendingClient(httpx.Client):
     """An ``httpx.Client`` whose ``send()`` goes through :class:`Pools`, retrying and bounded."""
 
@@ -165,7 +162,6 @@ class SendingClient(httpx.Client):
                     break
                 response.close()
             time.sleep(wait)
-        _keep(request, response)
         try:
             for hook in self.event_hooks["response"]:
                 hook(response)
@@ -219,7 +215,6 @@ class AsyncSendingClient(httpx.AsyncClient):
                     break
                 await response.aclose()
             await anyio.sleep(wait)
-        _keep(request, response)
         try:
             for hook in self.event_hooks["response"]:
                 await hook(response)
