@@ -80,15 +80,12 @@ def should_retry(method: str, outcome: int | BaseException, attempt: int, max_re
     """Decide whether one more attempt is allowed and safe."""
     if attempt >= max_retries:
         return False
+    idempotent = method.upper() in IDEMPOTENT_METHODS
     if isinstance(outcome, int):
-        if outcome not in RETRY_STATUSES:
-            return False
         # A 429 means the service refused before doing anything; anything else may have
         # been half done, which only the facade can check for a POST.
-        return method.upper() in IDEMPOTENT_METHODS or outcome == 429
-    return isinstance(outcome, _TRANSIENT) and (
-        method.upper() in IDEMPOTENT_METHODS or is_unsent(outcome)
-    )
+        return outcome in RETRY_STATUSES and (idempotent or outcome == 429)
+    return isinstance(outcome, _TRANSIENT) and (idempotent or is_unsent(outcome))
 
 
 def rereads_unreadable(method: str, error: BaseException, budget: Budget) -> bool:
