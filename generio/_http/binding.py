@@ -26,7 +26,6 @@ class _Deferred:
 
 
 def deferred(name: str) -> Any:
-    """Return the generated module ``name``, imported on first use."""
     return _Deferred(name)
 
 

@@ -30,8 +30,6 @@ _ENVELOPE = 1024 * 1024
 
 @attrs.frozen
 class Limit:
-    """A ceiling on one body's decompressed size."""
-
     limit: int
     setting: str
 
@@ -56,7 +54,6 @@ class _Inflater:
         self._raw_possible = coding == "deflate"  # until the first piece is fed
 
     def feed(self, data: bytes) -> Iterator[bytes]:
-        """Yield the decompressed pieces of ``data``."""
         try:
             try:
                 first = self._zlib.decompress(data, PIECE)
@@ -78,7 +75,6 @@ class _Inflater:
             raise httpx.DecodingError(f"the {self._coding} body is corrupt: {exc}") from None
 
     def flush(self) -> Iterator[bytes]:
-        """Yield what the decompressor still holds."""
         try:
             rest = self._zlib.flush()
         except zlib.error as exc:  # pragma: no cover - flush raises only on internal errors
@@ -124,14 +120,12 @@ class _Framed(httpx.SyncByteStream, httpx.AsyncByteStream):
             done()
 
     def close(self) -> None:
-        """Close the network stream."""
         try:
             self._inner.close()
         finally:
             self._ended()
 
     async def aclose(self) -> None:
-        """Close the network stream."""
         try:
             await self._inner.aclose()
         finally:
@@ -205,7 +199,6 @@ def _framing(response: httpx.Response) -> tuple[list[str], int | None, bool]:
 
 
 def too_large(method: str, path: str, status: int, limit: Limit) -> ResponseTooLargeError:
-    """Return the error of an answer past ``limit``."""
     hint = _JSON_HINT if limit.setting == "max_response_bytes" else ""
     return ResponseTooLargeError(
         f"{method} {path} answered with more than {limit.limit} bytes (decompressed), the "

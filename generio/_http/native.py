@@ -262,7 +262,6 @@ class NativeBackend(httpcore.AsyncNetworkBackend):
         timeout: float | None = None,
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.AsyncNetworkStream:
-        """Open a connection to a Unix socket."""
         if not _on_asyncio():
             return await self.fallback.connect_unix_socket(
                 path, timeout=timeout, socket_options=socket_options

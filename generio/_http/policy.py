@@ -77,7 +77,6 @@ def is_unsent(error: BaseException) -> bool:
 
 
 def should_retry(method: str, outcome: int | BaseException, attempt: int, max_retries: int) -> bool:
-    """Decide whether one more attempt is allowed and safe."""
     if attempt >= max_retries:
         return False
     idempotent = method.upper() in IDEMPOTENT_METHODS

@@ -55,7 +55,6 @@ class BearerAuth(httpx.Auth):
         self.__key = api_key
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        """Set the header on the request and send it once."""
         request.headers["Authorization"] = "Bearer " + self.__key.reveal()
         yield request
 
@@ -78,12 +77,10 @@ class Settings:
 
 def _is_loopback(host: str) -> bool:
     host = host.lower()
-    if host in {"localhost", "localhost.localdomain"} or host.endswith(".localhost"):
-        return True
     try:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
-        return False
+        return host in {"localhost", "localhost.localdomain"} or host.endswith(".localhost")
 
 
 def _check_base_url(base_url: str, allow_insecure: bool) -> str:
