@@ -76,17 +76,15 @@ class _Load:
 
 
 class _Pools(Generic[C]):
-    """Pools made on first use by ``make`` (or the user's one client), shared by copies."""
+    """Pools of class ``kind`` made on first use (or the user's one client), shared by copies."""
 
-    def __init__(
-        self, make: Callable[[], C] | None, user: C | None, kind: str, jar: CookieJar
-    ) -> None:
-        self._make: Callable[[], C] | None = make
-        self._kind = kind
+    def __init__(self, user: C | None, kind: type[C], name: str) -> None:
+        self._kind = name
         #: Your own client, the only pool; None when generio makes them.
         self.user: C | None = user
         #: The cookies the pools keep from answers, which the sending clients send back.
-        self.jar = jar
+        self.jar = user.cookies.jar if user is not None else CookieJar()
+        self._make: Callable[[], C] | None = None if user is not None else _maker(kind, self.jar)
         self.closed = False
         self._clients: list[C | None] = [user] if user is not None else [None] * SHARDS
         self._load = _Load(len(self._clients))
@@ -94,7 +92,7 @@ class _Pools(Generic[C]):
         # The credentials of the environment's proxies, hidden while they live.
         proxies = urllib.request.getproxies_environment().values() if user is None else ()
         self._secrets = tuple(secret for url in proxies for secret in proxy_secrets(url))
-        if make is not None:  # one pool at once: a proxy variable httpx refuses fails here
+        if user is None:  # one pool at once: a proxy variable httpx refuses fails here
             self._clients[0] = self._new()
         renew_after_fork(self)
 
@@ -145,9 +143,7 @@ class Pools(_Pools[httpx.Client]):
     """The pools of a :class:`~generio.Generio` and its copies."""
 
     def __init__(self, user: httpx.Client | None) -> None:
-        jar = user.cookies.jar if user is not None else CookieJar()
-        make = None if user is not None else _maker(httpx.Client, jar)
-        super().__init__(make, user, "Generio", jar)
+        super().__init__(user, httpx.Client, "Generio")
 
     def close(self) -> None:
         """Close the pools this process made (never yours)."""
@@ -159,9 +155,13 @@ class AsyncPools(_Pools[httpx.AsyncClient]):
     """The pools of an :class:`~generio.AsyncGenerio` and its copies (see :class:`Pools`)."""
 
     def __init__(self, user: httpx.AsyncClient | None) -> None:
-        jar = user.cookies.jar if user is not None else CookieJar()
-        make = None if user is not None else _native(_maker(httpx.AsyncClient, jar))
-        super().__init__(make, user, "AsyncGenerio", jar)
+        super().__init__(user, httpx.AsyncClient, "AsyncGenerio")
+
+    def _new(self) -> httpx.AsyncClient:
+        """Make a pool that speaks asyncio directly (:mod:`generio._http.native`)."""
+        from generio._http.native import install  # imports httpcore: only when pools are made
+
+        return install(super()._new())
 
     async def aclose(self) -> None:
         """Close the pools this process made (never yours)."""
@@ -188,22 +188,15 @@ class _Cookies(httpx.Cookies):
                 return
 
 
-def _skipping(client: C, jar: CookieJar) -> C:
-    """Give ``client`` (made with ``cookies=jar``) :class:`_Cookies` over the same jar."""
-    if getattr(client, "_cookies", None) is client.cookies:  # httpx's attribute, as in 0.24-0.28
-        client._cookies = _Cookies(jar)  # no public way to choose the class
-    return client
-
-
 def _maker(kind: type[C], jar: CookieJar) -> Callable[[], C]:
     """Return what makes one plain pool: httpx's defaults, one TLS context, a shard's limits."""
     tls = httpx.create_ssl_context()  # as httpx makes it (certifi, SSL_CERT_FILE...), once
     limits = shard_limits()
-    return lambda: _skipping(kind(verify=tls, limits=limits, cookies=jar), jar)
 
+    def make() -> C:
+        client = kind(verify=tls, limits=limits, cookies=jar)
+        if getattr(client, "_cookies", None) is client.cookies:  # httpx's, as in 0.24-0.28
+            client._cookies = _Cookies(jar)  # no public way to choose the class
+        return client
 
-def _native(make: Callable[[], httpx.AsyncClient]) -> Callable[[], httpx.AsyncClient]:
-    """Return ``make`` whose pools speak asyncio directly (:mod:`generio._http.native`)."""
-    from generio._http.native import install  # imports httpcore: only when pools are made
-
-    return lambda: install(make())
+    return make
