@@ -258,8 +258,7 @@ def bound(
         return response
     if codings or refusal is not None:
         del response.headers["content-encoding"]
-        if "content-length" in response.headers:
-            del response.headers["content-length"]
+        response.headers.pop("content-length", None)
     where = (method, path, response.status_code)
     response.stream = BoundedStream(response.stream, codings, limit, where, refusal, done)
     return response

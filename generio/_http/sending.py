@@ -119,13 +119,11 @@ def _start(
         raise RuntimeError("Cannot send a request, as the client has been closed.")
     if "timeout" not in request.extensions:  # a request built elsewhere
         request.extensions["timeout"] = client.timeout.as_dict()
-    return {
-        "stream": True,
-        "auth": client.auth if auth is httpx.USE_CLIENT_DEFAULT else auth,
-        "follow_redirects": client.follow_redirects
-        if follow is httpx.USE_CLIENT_DEFAULT
-        else follow,
-    }
+    if auth is httpx.USE_CLIENT_DEFAULT:
+        auth = client.auth
+    if follow is httpx.USE_CLIENT_DEFAULT:
+        follow = client.follow_redirects
+    return {"stream": True, "auth": auth, "follow_redirects": follow}
 
 
 class SendingClient(httpx.Client):
