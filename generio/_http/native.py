@@ -100,10 +100,8 @@ class NativeStream(httpcore.AsyncNetworkStream):
     """One connection, read and written through its asyncio transport."""
 
     def __init__(self, transport: asyncio.Transport, connection: _Connection) -> None:
-        self._transport = transport
-        self._connection = connection
+        self._transport, self._connection, self._closed = transport, connection, False
         self._loop = asyncio.get_running_loop()
-        self._closed = False
 
     async def _wait(self, timeout: float | None, slot: str) -> bool:
         """Wait until the connection changes; False if ``timeout`` passed first."""
@@ -148,8 +146,8 @@ class NativeStream(httpcore.AsyncNetworkStream):
     async def aclose(self) -> None:
         """Close the connection; its socket is closed when this returns.
 
-        No TLS ``close_notify`` is exchanged (as httpcore's anyio backend does not), and bytes
-        still buffered are dropped: httpcore closes only connections it will not use again.
+        No TLS ``close_notify`` (nor does anyio's backend) and buffered bytes are dropped:
+        httpcore closes only connections it will not use again.
         """
         if self._closed:
             return

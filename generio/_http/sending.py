@@ -35,7 +35,7 @@ class _Attempts(Generic[C]):
         self.budget = budget_of(request) or Budget(max_retries)
         self.request, self.limit, self.index = request, limit, 0
         self.pools: _Pools[C] = pools
-        self.started = time.monotonic()
+        self.started = 0.0  # set by begin(), before each attempt
 
     def begin(self) -> C:
         """Cut the attempt's timeouts to the call's deadline; lend it the least busy pool."""
