@@ -26,7 +26,6 @@ class _Deferred:
 
 
 def deferred(name: str) -> Any:
-    """Return the generated module ``name``, imported on first use."""
     return _Deferred(name)
 
 
@@ -64,10 +63,6 @@ def _as_enum(annotation: Any, value: Any) -> Any:
     return value  # not one: the generated code sends it as it is, or refuses it below
 
 
-def _where(module: ModuleType, args: Sequence[Any]) -> str:
-    return said(module._get_kwargs(*args))
-
-
 def _refusal(module: ModuleType, args: Sequence[Any], values: Mapping[str, Any]) -> InputError:
     names = _keywords(module)
     for name, value in values.items():
@@ -76,7 +71,8 @@ def _refusal(module: ModuleType, args: Sequence[Any], values: Mapping[str, Any])
             listed = ", ".join(map(str, allowed))
             return InputError(f"{name} must be one of {listed}, not {value!r}.")
     given = ", ".join(f"{name}={value!r}" for name, value in values.items())
-    return InputError(f"{_where(module, args)} cannot send {given}: check the values' types.")
+    where = said(module._get_kwargs(*args))
+    return InputError(f"{where} cannot send {given}: check the values' types.")
 
 
 def request_of(
@@ -95,9 +91,9 @@ def request_of(
     if unknown:
         takes = f"it takes {', '.join(known)}" if known else "it takes none"
         raise InputError(
-            f"{_where(module, args)} has no query parameter {', '.join(map(repr, unknown))} "
-            f"({takes}). If the API added it, regenerate the client (CONTRIBUTING: the API "
-            "changed)."
+            f"{said(module._get_kwargs(*args))} has no query parameter "
+            f"{', '.join(map(repr, unknown))} ({takes}). If the API added it, regenerate the "
+            "client (CONTRIBUTING: the API changed)."
         )
     coerced = {name: _as_enum(known[name], value) for name, value in values.items()}
     try:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import AsyncIterator, Callable, Iterator
-from typing import Final
+from typing import Any, Final
 
 import attrs
 import httpx
@@ -30,8 +30,6 @@ _ENVELOPE = 1024 * 1024
 
 @attrs.frozen
 class Limit:
-    """A ceiling on one body's decompressed size."""
-
     limit: int
     setting: str
 
@@ -52,23 +50,20 @@ class _Inflater:
     def __init__(self, coding: str) -> None:
         self._coding = coding
         # gzip: its header; deflate: the zlib header, or raw deflate as some servers send.
-        wbits = zlib.MAX_WBITS | 16 if coding in _GZIP else zlib.MAX_WBITS
-        self._zlib = zlib.decompressobj(wbits)
-        self._started = False
+        self._zlib = zlib.decompressobj(zlib.MAX_WBITS | 16 if coding in _GZIP else zlib.MAX_WBITS)
+        self._raw_possible = coding == "deflate"  # until the first piece is fed
 
     def feed(self, data: bytes) -> Iterator[bytes]:
-        """Yield the decompressed pieces of ``data``."""
         try:
-            if not self._started and self._coding == "deflate":
-                self._started = True
-                try:
-                    first = self._zlib.decompress(data, PIECE)
-                except zlib.error:
-                    self._zlib = zlib.decompressobj(-zlib.MAX_WBITS)
-                    first = self._zlib.decompress(data, PIECE)
-            else:
-                self._started = True
+            try:
                 first = self._zlib.decompress(data, PIECE)
+            except zlib.error:
+                if not self._raw_possible:
+                    raise
+                self._zlib = zlib.decompressobj(-zlib.MAX_WBITS)
+                first = self._zlib.decompress(data, PIECE)
+            finally:
+                self._raw_possible = False
             if first:
                 yield first
             while self._zlib.unconsumed_tail:
@@ -80,7 +75,6 @@ class _Inflater:
             raise httpx.DecodingError(f"the {self._coding} body is corrupt: {exc}") from None
 
     def flush(self) -> Iterator[bytes]:
-        """Yield what the decompressor still holds."""
         try:
             rest = self._zlib.flush()
         except zlib.error as exc:  # pragma: no cover - flush raises only on internal errors
@@ -108,20 +102,17 @@ class _Framed(httpx.SyncByteStream, httpx.AsyncByteStream):
     """A body framed within its limit: h11 reads no more, so only its end is told to the pool."""
 
     def __init__(
-        self,
-        inner: httpx.SyncByteStream | httpx.AsyncByteStream,
-        done: Callable[[], None] | None,
+        self, inner: httpx.SyncByteStream | httpx.AsyncByteStream, done: Callable[[], None] | None
     ) -> None:
-        self._inner = inner
-        self._done: Callable[[], None] | None = done
+        self._inner: Any = inner  # the side's own kind: the client reads only its own side
+        self._done = done
 
     def __iter__(self) -> Iterator[bytes]:
-        assert isinstance(self._inner, httpx.SyncByteStream)  # noqa: S101 - sync transport
         return iter(self._inner)
 
     def __aiter__(self) -> AsyncIterator[bytes]:
-        assert isinstance(self._inner, httpx.AsyncByteStream)  # noqa: S101 - async transport
-        return self._inner.__aiter__()
+        inner: httpx.AsyncByteStream = self._inner
+        return inner.__aiter__()
 
     def _ended(self) -> None:
         done, self._done = self._done, None
@@ -129,16 +120,12 @@ class _Framed(httpx.SyncByteStream, httpx.AsyncByteStream):
             done()
 
     def close(self) -> None:
-        """Close the network stream."""
-        assert isinstance(self._inner, httpx.SyncByteStream)  # noqa: S101 - sync transport
         try:
             self._inner.close()
         finally:
             self._ended()
 
     async def aclose(self) -> None:
-        """Close the network stream."""
-        assert isinstance(self._inner, httpx.AsyncByteStream)  # noqa: S101 - async transport
         try:
             await self._inner.aclose()
         finally:
@@ -158,12 +145,9 @@ class BoundedStream(_Framed):
         done: Callable[[], None] | None = None,
     ) -> None:
         super().__init__(inner, done)
-        self._refusal = refusal
-        self._where = where
+        self._refusal, self._where, self._limit, self._count = refusal, where, limit, 0
         # Content-Encoding lists codings in the order they were applied: undo the last first.
         self._inflaters = [_Inflater(c) for c in reversed(codings)]
-        self._limit = limit
-        self._count = 0
 
     def _counted(self, piece: bytes) -> bytes:
         self._count += len(piece)
@@ -172,7 +156,6 @@ class BoundedStream(_Framed):
         return piece
 
     def __iter__(self) -> Iterator[bytes]:
-        assert isinstance(self._inner, httpx.SyncByteStream)  # noqa: S101 - sync transport
         if self._refusal is not None:
             raise self._refusal
         for data in self._inner:
@@ -182,7 +165,6 @@ class BoundedStream(_Framed):
             yield self._counted(piece)
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        assert isinstance(self._inner, httpx.AsyncByteStream)  # noqa: S101 - async transport
         if self._refusal is not None:
             raise self._refusal
         async for data in self._inner:
@@ -217,7 +199,6 @@ def _framing(response: httpx.Response) -> tuple[list[str], int | None, bool]:
 
 
 def too_large(method: str, path: str, status: int, limit: Limit) -> ResponseTooLargeError:
-    """Return the error of an answer past ``limit``."""
     hint = _JSON_HINT if limit.setting == "max_response_bytes" else ""
     return ResponseTooLargeError(
         f"{method} {path} answered with more than {limit.limit} bytes (decompressed), the "
@@ -277,8 +258,7 @@ def bound(
         return response
     if codings or refusal is not None:
         del response.headers["content-encoding"]
-        if "content-length" in response.headers:
-            del response.headers["content-length"]
+        response.headers.pop("content-length", None)
     where = (method, path, response.status_code)
     response.stream = BoundedStream(response.stream, codings, limit, where, refusal, done)
     return response

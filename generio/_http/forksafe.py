@@ -33,14 +33,10 @@ _FRESH: dict[int, threading.Lock] = {}
 
 def fresh_lock(old: object) -> threading.Lock:
     """Return the replacement of ``old`` in a forked child (the same one for every sharer)."""
-    lock = _FRESH.get(id(old))
-    if lock is None:
-        lock = _FRESH[id(old)] = threading.Lock()
-    return lock
+    return _FRESH.setdefault(id(old), threading.Lock())
 
 
 def _in_child() -> None:
-    _FRESH.clear()
     try:
         for owner in list(_RENEW.values()):
             owner.after_fork()

@@ -1,12 +1,9 @@
 """httpcore's network backend spoken to asyncio directly, for the pools generio makes.
 
-httpcore's default backend goes through anyio, which costs about a third of an async batch's
-event-loop time: a cancel scope with a timer around every read and write, and, each time a
-pool looks at an idle connection, a dict of every attribute of its socket (a ``getpeername``
-call) to find the socket to poll. Here a protocol keeps each connection's bytes as they
-arrive, so a read that has bytes returns them at once, a timeout is one timer on a future,
-and whether an idle connection was closed by the server is known without a system call.
-Under any other event loop (trio) the pool's own backend is used unchanged.
+httpcore's anyio backend costs about a third of an async batch's event-loop time (a cancel
+scope per read and write, a ``getpeername`` per idle-connection check). Here a protocol keeps
+each connection's bytes, so a read with bytes returns at once, a timeout is one timer, and
+a closed idle connection is known without a system call. Other loops (trio) keep the pool's own.
 """
 
 # ruff: noqa: ASYNC109 - httpcore's interface takes timeout= on each call
@@ -39,15 +36,12 @@ class _Connection(asyncio.Protocol):
         self.size = 0  # bytes not yet read
         self.ended = False  # the server sent its end, or the connection is gone
         self.error: BaseException | None = None  # why the connection was lost, if not cleanly
-        self.reading_paused = False
-        self.writing_paused = False
-        #: What a read waiting for bytes awaits, and a write waiting for room (HTTP/2 may
-        #: do both at once).
+        self.reading_paused = self.writing_paused = False
+        # What a read waiting for bytes awaits, and a write waiting for room (HTTP/2: both).
         self.reader: asyncio.Future[bool] | None = None
         self.writer: asyncio.Future[bool] | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        """Keep the transport the stream writes to."""
         self.transport = cast(asyncio.Transport, transport)  # uvloop's are not subclasses
 
     def data_received(self, data: bytes) -> None:
@@ -65,19 +59,14 @@ class _Connection(asyncio.Protocol):
         _wake(self.reader)
 
     def connection_lost(self, exc: Exception | None) -> None:
-        """Note that the connection is gone; wake whoever waits."""
-        self.ended = True
-        self.error = exc
-        self.writing_paused = False
+        self.ended, self.error, self.writing_paused = True, exc, False
         _wake(self.reader)
         _wake(self.writer)
 
     def pause_writing(self) -> None:
-        """Make writes wait: the transport's buffer is full."""
         self.writing_paused = True
 
     def resume_writing(self) -> None:
-        """Let writes go on: the transport's buffer drained."""
         self.writing_paused = False
         _wake(self.writer)
 
@@ -101,31 +90,24 @@ class _Connection(asyncio.Protocol):
         return piece
 
 
-def _wake(waiter: asyncio.Future[bool] | None) -> None:
-    """Tell a waiting read or write that the connection changed."""
+def _wake(waiter: asyncio.Future[bool] | None, changed: bool = True) -> None:
+    """Tell a waiting read or write that the connection changed (False: its time is up)."""
     if waiter is not None and not waiter.done():
-        waiter.set_result(True)
-
-
-def _expire(waiter: asyncio.Future[bool]) -> None:
-    if not waiter.done():
-        waiter.set_result(False)
+        waiter.set_result(changed)
 
 
 class NativeStream(httpcore.AsyncNetworkStream):
     """One connection, read and written through its asyncio transport."""
 
     def __init__(self, transport: asyncio.Transport, connection: _Connection) -> None:
-        self._transport = transport
-        self._connection = connection
+        self._transport, self._connection, self._closed = transport, connection, False
         self._loop = asyncio.get_running_loop()
-        self._closed = False
 
     async def _wait(self, timeout: float | None, slot: str) -> bool:
         """Wait until the connection changes; False if ``timeout`` passed first."""
         waiter: asyncio.Future[bool] = self._loop.create_future()
         setattr(self._connection, slot, waiter)
-        timer = None if timeout is None else self._loop.call_later(timeout, _expire, waiter)
+        timer = None if timeout is None else self._loop.call_later(timeout, _wake, waiter, False)
         try:
             return await waiter
         finally:
@@ -164,8 +146,8 @@ class NativeStream(httpcore.AsyncNetworkStream):
     async def aclose(self) -> None:
         """Close the connection; its socket is closed when this returns.
 
-        No TLS ``close_notify`` is exchanged (as httpcore's anyio backend does not), and bytes
-        still buffered are dropped: httpcore closes only connections it will not use again.
+        No TLS ``close_notify`` (nor does anyio's backend) and buffered bytes are dropped:
+        httpcore closes only connections it will not use again.
         """
         if self._closed:
             return
@@ -205,15 +187,17 @@ class NativeStream(httpcore.AsyncNetworkStream):
         """Answer httpcore's questions about the connection from the transport's own record."""
         if info == "is_readable":  # asked of each idle connection before it is reused
             return self._connection.ended or self._connection.size > 0
-        if info == "ssl_object":
-            return self._transport.get_extra_info("ssl_object")
-        if info == "client_addr":
-            return self._transport.get_extra_info("sockname")
-        if info == "server_addr":
-            return self._transport.get_extra_info("peername")
-        if info == "socket":
-            return self._transport.get_extra_info("socket")
-        return None
+        name = _EXTRA_INFO.get(info)
+        return None if name is None else self._transport.get_extra_info(name)
+
+
+#: httpcore's names of what ``get_extra_info`` answers -> asyncio's.
+_EXTRA_INFO = {
+    "ssl_object": "ssl_object",
+    "client_addr": "sockname",
+    "server_addr": "peername",
+    "socket": "socket",
+}
 
 
 def _on_asyncio() -> bool:
@@ -221,14 +205,6 @@ def _on_asyncio() -> bool:
         return sniffio.current_async_library() == "asyncio"
     except sniffio.AsyncLibraryNotFoundError:
         return False
-
-
-def _options(transport: asyncio.BaseTransport, options: Iterable[Any] | None) -> None:
-    """Set the socket options on the connected socket, as httpcore's own backends do."""
-    if options:
-        sock = transport.get_extra_info("socket")
-        for option in options:
-            sock.setsockopt(*option)
 
 
 class NativeBackend(httpcore.AsyncNetworkBackend):
@@ -244,7 +220,8 @@ class NativeBackend(httpcore.AsyncNetworkBackend):
         try:
             async with asyncio.timeout(timeout):
                 transport, connection = await opening
-            _options(transport, options)
+            for option in options or ():  # as httpcore's own backends set them
+                transport.get_extra_info("socket").setsockopt(*option)
         except TimeoutError:
             raise httpcore.ConnectTimeout(f"no connection within {timeout} s") from None
         except OSError as exc:
@@ -272,12 +249,9 @@ class NativeBackend(httpcore.AsyncNetworkBackend):
             )
         # The name's addresses in turn, as the sync client's socket.create_connection: asyncio's
         # happy eyeballs (3.11) leaves a connected socket unclosed when the connect is cancelled.
-        opening = asyncio.get_running_loop().create_connection(
-            _Connection,
-            host,
-            port,
-            local_addr=None if local_address is None else (local_address, 0),
-        )
+        local = None if local_address is None else (local_address, 0)
+        loop = asyncio.get_running_loop()
+        opening = loop.create_connection(_Connection, host, port, local_addr=local)
         return await self._connected(opening, timeout, socket_options)
 
     async def connect_unix_socket(
@@ -286,7 +260,6 @@ class NativeBackend(httpcore.AsyncNetworkBackend):
         timeout: float | None = None,
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.AsyncNetworkStream:
-        """Open a connection to a Unix socket."""
         if not _on_asyncio():
             return await self.fallback.connect_unix_socket(
                 path, timeout=timeout, socket_options=socket_options
@@ -296,24 +269,19 @@ class NativeBackend(httpcore.AsyncNetworkBackend):
 
     async def sleep(self, seconds: float) -> None:
         """Sleep between httpcore's connection retries."""
-        if not _on_asyncio():
-            await self.fallback.sleep(seconds)
-        else:
-            await asyncio.sleep(seconds)
+        await (asyncio.sleep(seconds) if _on_asyncio() else self.fallback.sleep(seconds))
 
 
 def install(client: httpx.AsyncClient) -> httpx.AsyncClient:
     """Give the pools of ``client`` (one generio made) the native backend; return ``client``.
 
-    httpx builds one httpcore pool per transport (the direct one and one per proxy it read
-    from the environment) and lets no backend be chosen, so each pool's is replaced before
-    its first connection: httpx's private ``_transport``, ``_mounts`` and ``_pool``, and
-    httpcore's ``_network_backend``, as in httpx 0.24-0.28 and httpcore 0.17-1.0 (the
-    lowest and highest are tested). Where one is missing the pool keeps anyio.
+    httpx makes one httpcore pool per transport (direct, one per proxy) and lets no backend be
+    chosen, so each is replaced before its first connection: httpx's ``_transport``, ``_mounts``,
+    ``_pool`` and httpcore's ``_network_backend`` (httpx 0.24-0.28, httpcore 0.17-1.0, both
+    ends tested). Where one is missing the pool keeps anyio.
     """
-    transports = [getattr(client, "_transport", None)]
-    transports += list((getattr(client, "_mounts", None) or {}).values())
-    for transport in transports:
+    mounts = getattr(client, "_mounts", None) or {}
+    for transport in [getattr(client, "_transport", None), *mounts.values()]:
         pool = getattr(transport, "_pool", None)
         backend = getattr(pool, "_network_backend", None)
         if isinstance(backend, httpcore.AsyncNetworkBackend) and not isinstance(

@@ -78,9 +78,8 @@ class Operation(Generic[T]):
     def raw_request(self, *, asynchronous: bool = False, base: str | None = None) -> dict[str, Any]:
         """Keyword arguments of ``httpx.(Async)Client.request`` for this operation.
 
-        With ``base`` (see ``_drivers.answers.Prefix``) the URL is made whole here, as httpx would
-        merge it: httpx then parses it once per request instead of twice (its merge parses
-        the path, then the joined URL). A path that is not a plain ``/...`` is left to httpx.
+        With ``base`` (``_drivers.answers.Prefix``) a plain ``/...`` path is joined here as httpx
+        would join it, so httpx parses the URL once per request instead of twice.
         """
         url = path = self.path
         if base is not None and path[:1] == "/" and path[1:2] != "/":
@@ -111,9 +110,6 @@ def check_id(value: str) -> str:
     return value
 
 
-# --- building requests with the generated code ----------------------------------------
-
-
 def _operation(
     request: Mapping[str, Any],
     parse: Callable[[Any], T],
@@ -136,17 +132,6 @@ def _operation(
     )
 
 
-def _streamed(
-    module: ModuleType, parse: Callable[[Any], T], placeholders: Placeholders, *args: Any, body: Any
-) -> Operation[T]:
-    """Return ``module``'s operation, its JSON body streaming the inputs of ``placeholders``."""
-    request = module._get_kwargs(*args, body=body)
-    return _operation(request, parse, body=placeholders.body(request["json"]))
-
-
-# --- the operations -------------------------------------------------------------------
-
-
 def list_templates_op() -> Operation[list[Template]]:
     return _operation(
         list_templates._get_kwargs(),
@@ -155,7 +140,6 @@ def list_templates_op() -> Operation[list[Template]]:
 
 
 def get_template_op(id_or_name: str) -> Operation[Template]:
-    """Read one template by id or name."""
     return _operation(get_template._get_kwargs(check_id(id_or_name)), template_from_json)
 
 
@@ -187,14 +171,13 @@ def create_flow_op(
         additional=types.UNSET if additional is None else additional,
         inputs=[_input(placeholders, item) for item in inputs] if inputs else types.UNSET,
     )
-    return _streamed(create_flow, flow_from_json, placeholders, body=model)
+    request = create_flow._get_kwargs(body=model)
+    return _operation(request, flow_from_json, body=placeholders.body(request["json"]))
 
 
 def _input(placeholders: Placeholders, item: Prepared) -> models.Input:
-    data = placeholders.add(item)
-    return models.Input(
-        data=data, additional=types.UNSET if item.additional is None else item.additional
-    )
+    additional = types.UNSET if item.additional is None else item.additional
+    return models.Input(data=placeholders.add(item), additional=additional)
 
 
 def update_flow_op(flow_id: str, action: Act) -> Operation[Flow | None]:
@@ -234,23 +217,10 @@ def list_outputs_op(flow_id: str, include_data: bool) -> Operation[list[Asset]]:
     return _assets_op(list_outputs, "output", flow_id, include_data)
 
 
-def get_input_op(flow_id: str, asset_id: str) -> Operation[Asset]:
-    """Read one input with its content."""
-    request = get_input._get_kwargs(check_id(flow_id), check_id(asset_id))
-    where = said(request)
-    # The docs say a single asset's answer may hold only "data": the id is the one asked.
-    return _operation(
-        request,
-        lambda body: asset_from_json(
-            body, flow_id=flow_id, kind="input", default_id=asset_id, source=where
-        ),
-        carries_data=True,
-    )
-
-
-def get_output_op(flow_id: str, asset_id: str) -> Operation[Asset]:
-    """Read one output with its content: JSON with a data URI, or a raw body."""
-    request = get_output._get_kwargs(check_id(flow_id), check_id(asset_id))
+def _asset_op(
+    request: Mapping[str, Any], kind: str, flow_id: str, asset_id: str
+) -> Operation[Asset]:
+    """Read one input or output with its content: JSON with a data URI, or (an output) raw."""
     where = said(request)
 
     def binary(content: bytes, content_type: str) -> Asset:
@@ -261,28 +231,38 @@ def get_output_op(flow_id: str, asset_id: str) -> Operation[Asset]:
             status="ready",
             mime_type=content_type,
             flow_id=flow_id,
-            kind="output",
+            kind=kind,
             payload=content,
             source=where,
         )
 
+    # The docs say a single asset's answer may hold only "data": the id is the one asked.
     return _operation(
         request,
         lambda body: asset_from_json(
-            body, flow_id=flow_id, kind="output", default_id=asset_id, source=where
+            body, flow_id=flow_id, kind=kind, default_id=asset_id, source=where
         ),
-        binary=binary,
+        binary=binary if kind == "output" else None,
         carries_data=True,
     )
+
+
+def get_input_op(flow_id: str, asset_id: str) -> Operation[Asset]:
+    request = get_input._get_kwargs(check_id(flow_id), check_id(asset_id))
+    return _asset_op(request, "input", flow_id, asset_id)
+
+
+def get_output_op(flow_id: str, asset_id: str) -> Operation[Asset]:
+    request = get_output._get_kwargs(check_id(flow_id), check_id(asset_id))
+    return _asset_op(request, "output", flow_id, asset_id)
 
 
 def upload_input_op(flow_id: str, item: Prepared) -> Operation[Asset]:
     """Add one input to a flow; its data is streamed."""
     placeholders = Placeholders()
-    return _streamed(
-        upload_input,
+    request = upload_input._get_kwargs(check_id(flow_id), body=_input(placeholders, item))
+    return _operation(
+        request,
         lambda answer: asset_from_json(answer, flow_id=flow_id, kind="input"),
-        placeholders,
-        check_id(flow_id),
-        body=_input(placeholders, item),
+        body=placeholders.body(request["json"]),
     )

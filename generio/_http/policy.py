@@ -32,27 +32,16 @@ _UNSENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 # Transport failures worth another attempt (a bad URL or protocol is not).
 _TRANSIENT = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
 
-#: Set to ``1`` (``true``, ``yes``, ``on``) in a process's environment, it starts that
-#: process as if inside ``generio.testing.no_delays()``: for tests that run an application
-#: as a child process against the emulator. Clients then refuse any base URL that is not on
-#: this machine (loopback), so it can never reach the real service without backoff.
+#: ``1`` (``true``, ``yes``, ``on``) starts a process as if inside ``testing.no_delays()``,
+#: for an application run as a child against the emulator; clients then refuse any base URL
+#: not on loopback, so it can never reach the real service without backoff.
 NO_DELAYS_ENV = "GENERIO_NO_DELAYS"
 #: Seconds between polls when :data:`NO_DELAYS_ENV` is on (``no_delays()``'s default).
 ENV_POLL_INTERVAL = 0.02
-
-
-def _switched_on(value: str | None) -> bool:
-    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
-
-
-_FROM_ENVIRONMENT = _switched_on(os.environ.get(NO_DELAYS_ENV))
-_delays_disabled = _FROM_ENVIRONMENT
-_test_poll_interval = ENV_POLL_INTERVAL if _FROM_ENVIRONMENT else 0.0
-
-
-def delays_disabled_by_environment() -> bool:
-    """Whether :data:`NO_DELAYS_ENV` switched the delays off when generio was imported."""
-    return _FROM_ENVIRONMENT
+#: Whether :data:`NO_DELAYS_ENV` switched the delays off when generio was imported.
+SET_BY_ENVIRONMENT = os.environ.get(NO_DELAYS_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
+_delays_disabled = SET_BY_ENVIRONMENT
+_test_poll_interval = ENV_POLL_INTERVAL if SET_BY_ENVIRONMENT else 0.0
 
 
 def jitter() -> float:
@@ -75,12 +64,10 @@ def set_test_poll_interval(seconds: float) -> float:
 
 
 def test_poll_interval() -> float:
-    """Seconds between polls while delays are disabled."""
     return _test_poll_interval
 
 
 def delays_disabled() -> bool:
-    """Whether :func:`set_delays_disabled` zeroed the delays."""
     return _delays_disabled
 
 
@@ -90,18 +77,14 @@ def is_unsent(error: BaseException) -> bool:
 
 
 def should_retry(method: str, outcome: int | BaseException, attempt: int, max_retries: int) -> bool:
-    """Decide whether one more attempt is allowed and safe."""
     if attempt >= max_retries:
         return False
+    idempotent = method.upper() in IDEMPOTENT_METHODS
     if isinstance(outcome, int):
-        if outcome not in RETRY_STATUSES:
-            return False
         # A 429 means the service refused before doing anything; anything else may have
         # been half done, which only the facade can check for a POST.
-        return method.upper() in IDEMPOTENT_METHODS or outcome == 429
-    if not isinstance(outcome, _TRANSIENT):
-        return False
-    return method.upper() in IDEMPOTENT_METHODS or is_unsent(outcome)
+        return outcome in RETRY_STATUSES and (idempotent or outcome == 429)
+    return isinstance(outcome, _TRANSIENT) and (idempotent or is_unsent(outcome))
 
 
 def rereads_unreadable(method: str, error: BaseException, budget: Budget) -> bool:
@@ -135,9 +118,7 @@ class Budget:
 
     def left(self) -> float | None:
         """Seconds left before the deadline (None: no deadline; never below zero)."""
-        if self.deadline is None:
-            return None
-        return max(self.deadline - time.monotonic(), 0.0)
+        return None if self.deadline is None else max(self.deadline - time.monotonic(), 0.0)
 
     @property
     def retried(self) -> bool:
@@ -155,7 +136,6 @@ class Budget:
 
     @property
     def exhausted(self) -> bool:
-        """Whether no retry is left."""
         return self.used >= self.max_retries
 
 

@@ -17,57 +17,32 @@ import httpx
 
 from generio._errors import ClientClosedError, ConfigurationError
 from generio._http.forksafe import fresh_lock, renew_after_fork
-from generio._secret import Secret, proxy_secrets, redact_credentials
+from generio._secret import proxy_secrets, redact_credentials
 
 C = TypeVar("C", httpx.Client, httpx.AsyncClient)
 
 #: How many pools share the connections.
 SHARDS = 25
-#: All pools together: as many idle connections as open ones, so run_many or many threads
-#: polling at once reuse connections (httpx keeps only 20 idle by default).
-LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=100)
 #: The parent's pools in a forked child: kept referenced so nothing closes their sockets.
 _SET_ASIDE: list[object] = []
-_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY")
+_VARIABLES = ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY")
 #: What httpx raises for a proxy it cannot use.
 _REFUSED = (httpx.InvalidURL, ValueError, TypeError, ImportError)
 
 
-def shard_limits(limits: httpx.Limits = LIMITS, shards: int = SHARDS) -> httpx.Limits:
-    """Return the limits of one pool: ``shards`` of them hold what ``limits`` allows."""
-    total = limits.max_connections or 100
-    idle = limits.max_keepalive_connections or total
-    return httpx.Limits(
-        max_connections=max(1, total // shards),
-        max_keepalive_connections=max(1, idle // shards),
-        keepalive_expiry=limits.keepalive_expiry,
-    )
+def shard_limits() -> httpx.Limits:
+    """Return one pool's share of 100 connections, as many kept idle as open.
 
-
-def _proxy_urls() -> list[tuple[str, str]]:
-    """Return the proxy variables set in the environment: (name, value)."""
-    found = []
-    for name in _VARIABLES:
-        for variant in (name.lower(), name):
-            value = os.environ.get(variant)
-            if value:
-                found.append((variant, value))
-    return found
-
-
-def _secrets() -> tuple[Secret, ...]:
-    """Return the credentials of the environment's proxies, hidden while they live."""
-    secrets: tuple[Secret, ...] = ()
-    for url in urllib.request.getproxies_environment().values():
-        if "://" in url or "@" in url:
-            secrets += proxy_secrets(url if "://" in url else f"http://{url}")
-    return secrets
+    So run_many or many threads polling at once reuse connections (httpx keeps 20 idle).
+    """
+    share = 100 // SHARDS
+    return httpx.Limits(max_connections=share, max_keepalive_connections=share)
 
 
 def _refusal(exc: BaseException) -> ConfigurationError:
     """Name the proxy variable httpx could not use (each is tried alone), hiding credentials."""
     culprit, value = "the proxy variables", ""
-    for name, url in _proxy_urls():
+    for name, url in [(name, os.environ[name]) for name in _VARIABLES if os.environ.get(name)]:
         try:  # no connection is made: only whether httpx accepts the proxy
             proxy = httpx.Proxy(url if "://" in url else f"http://{url}")
             httpx.HTTPTransport(verify=False, proxy=proxy)
@@ -101,28 +76,32 @@ class _Load:
 
 
 class _Pools(Generic[C]):
-    """Pools made on first use by ``make`` (or the user's one client), shared by copies."""
+    """Pools of class ``kind`` made on first use (or the user's one client), shared by copies."""
 
-    def __init__(
-        self, make: Callable[[], C] | None, user: C | None, kind: str, jar: CookieJar
-    ) -> None:
-        self._make: Callable[[], C] | None = make
-        self._kind = kind
+    def __init__(self, user: C | None, kind: type[C], name: str) -> None:
+        self._kind = name
         #: Your own client, the only pool; None when generio makes them.
         self.user: C | None = user
         #: The cookies the pools keep from answers, which the sending clients send back.
-        self.jar = jar
+        self.jar = user.cookies.jar if user is not None else CookieJar()
+        self._make: Callable[[], C] | None = None if user is not None else _maker(kind, self.jar)
         self.closed = False
         self._clients: list[C | None] = [user] if user is not None else [None] * SHARDS
         self._load = _Load(len(self._clients))
         self._lock = threading.Lock()
-        self._secrets = _secrets() if user is None else ()
-        if make is not None:
-            try:  # one pool at once: a proxy variable httpx refuses fails here, not later
-                self._clients[0] = make()
-            except _REFUSED as exc:
-                raise _refusal(exc) from None
+        # The credentials of the environment's proxies, hidden while they live.
+        proxies = urllib.request.getproxies_environment().values() if user is None else ()
+        self._secrets = tuple(secret for url in proxies for secret in proxy_secrets(url))
+        if user is None:  # one pool at once: a proxy variable httpx refuses fails here
+            self._clients[0] = self._new()
         renew_after_fork(self)
+
+    def _new(self) -> C:
+        assert self._make is not None  # noqa: S101 - only made pools are None
+        try:
+            return self._make()
+        except _REFUSED as exc:  # a proxy variable httpx refuses
+            raise _refusal(exc) from None
 
     def after_fork(self) -> None:
         """In a forked child: set the parent's pools aside; new ones are made on first use."""
@@ -140,22 +119,14 @@ class _Pools(Generic[C]):
         client = self._clients[index]
         if client is None:
             try:
-                client = self._made(index)
+                with self._lock:
+                    client = self._clients[index]
+                    if client is None:
+                        client = self._clients[index] = self._new()
             except BaseException:
                 self._load.give(index)
                 raise
         return client, index
-
-    def _made(self, index: int) -> C:
-        with self._lock:
-            client = self._clients[index]
-            if client is None:
-                assert self._make is not None  # noqa: S101 - only made pools are None
-                try:
-                    client = self._clients[index] = self._make()
-                except _REFUSED as exc:  # the proxy variables changed since
-                    raise _refusal(exc) from None
-            return client
 
     def give(self, index: int) -> None:
         """Count a request of pool ``index`` as ended (its response closed)."""
@@ -172,9 +143,7 @@ class Pools(_Pools[httpx.Client]):
     """The pools of a :class:`~generio.Generio` and its copies."""
 
     def __init__(self, user: httpx.Client | None) -> None:
-        jar = user.cookies.jar if user is not None else CookieJar()
-        make = None if user is not None else _maker(httpx.Client, jar)
-        super().__init__(make, user, "Generio", jar)
+        super().__init__(user, httpx.Client, "Generio")
 
     def close(self) -> None:
         """Close the pools this process made (never yours)."""
@@ -186,9 +155,13 @@ class AsyncPools(_Pools[httpx.AsyncClient]):
     """The pools of an :class:`~generio.AsyncGenerio` and its copies (see :class:`Pools`)."""
 
     def __init__(self, user: httpx.AsyncClient | None) -> None:
-        jar = user.cookies.jar if user is not None else CookieJar()
-        make = None if user is not None else _native(_maker(httpx.AsyncClient, jar))
-        super().__init__(make, user, "AsyncGenerio", jar)
+        super().__init__(user, httpx.AsyncClient, "AsyncGenerio")
+
+    def _new(self) -> httpx.AsyncClient:
+        """Make a pool that speaks asyncio directly (:mod:`generio._http.native`)."""
+        from generio._http.native import install  # imports httpcore: only when pools are made
+
+        return install(super()._new())
 
     async def aclose(self) -> None:
         """Close the pools this process made (never yours)."""
@@ -215,22 +188,15 @@ class _Cookies(httpx.Cookies):
                 return
 
 
-def _skipping(client: C, jar: CookieJar) -> C:
-    """Give ``client`` (made with ``cookies=jar``) :class:`_Cookies` over the same jar."""
-    if getattr(client, "_cookies", None) is client.cookies:  # httpx's attribute, as in 0.24-0.28
-        client._cookies = _Cookies(jar)  # no public way to choose the class
-    return client
-
-
 def _maker(kind: type[C], jar: CookieJar) -> Callable[[], C]:
     """Return what makes one plain pool: httpx's defaults, one TLS context, a shard's limits."""
     tls = httpx.create_ssl_context()  # as httpx makes it (certifi, SSL_CERT_FILE...), once
     limits = shard_limits()
-    return lambda: _skipping(kind(verify=tls, limits=limits, cookies=jar), jar)
 
+    def make() -> C:
+        client = kind(verify=tls, limits=limits, cookies=jar)
+        if getattr(client, "_cookies", None) is client.cookies:  # httpx's, as in 0.24-0.28
+            client._cookies = _Cookies(jar)  # no public way to choose the class
+        return client
 
-def _native(make: Callable[[], httpx.AsyncClient]) -> Callable[[], httpx.AsyncClient]:
-    """Return ``make`` whose pools speak asyncio directly (:mod:`generio._http.native`)."""
-    from generio._http.native import install  # imports httpcore: only when pools are made
-
-    return lambda: install(make())
+    return make

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import logging
 import time
+from collections.abc import Callable
 from typing import Any, Generic
 
 import httpx
@@ -30,26 +31,22 @@ class _Attempts(Generic[C]):
     def __init__(
         self, request: httpx.Request, pools: _Pools[C], limit: Limit, max_retries: int
     ) -> None:
-        # The facade attaches one budget per logical call to its requests; a bare low-level
-        # call gets its own.
+        # The facade attaches one budget per logical call; a bare low-level call gets its own.
         self.budget = budget_of(request) or Budget(max_retries)
         self.request, self.limit, self.index = request, limit, 0
         self.pools: _Pools[C] = pools
-        self.method = request.method
-        self.path = request.url.path
-        self.started = time.monotonic()
+        self.started = 0.0  # set by begin(), before each attempt
 
     def begin(self) -> C:
         """Cut the attempt's timeouts to the call's deadline; lend it the least busy pool."""
         self.started = time.monotonic()
         left = self.budget.left()
         if left is not None:
-            request = self.request
-            timeouts = dict(request.extensions.get("timeout") or {})
+            timeouts = dict(self.request.extensions.get("timeout") or {})
             for phase in ("connect", "read", "write", "pool"):
                 value = timeouts.get(phase)
                 timeouts[phase] = max(min(left, value if value is not None else left), 0.001)
-            request.extensions["timeout"] = timeouts
+            self.request.extensions["timeout"] = timeouts
         pool, self.index = self.pools.take()
         return pool
 
@@ -61,95 +58,82 @@ class _Attempts(Generic[C]):
     def answered(self, response: httpx.Response) -> float | None:
         """Bound the answer (its close gives the pool back); the delay before a retry."""
         bound(self.request, response, self.limit, functools.partial(self.pools.give, self.index))
-        return self.after(response)
+        wait = self.after(response)
+        box = self.request.extensions.get(CAPTURE_EXTENSION)  # the answer box of :func:`tags`
+        if wait is None and isinstance(box, list):
+            box.append(response)
+        return wait
 
     def after(self, outcome: httpx.Response | Exception) -> float | None:
         """Log an attempt's outcome; return the delay before a retry, or None to stop."""
+        method, path, budget = self.request.method, self.request.url.path, self.budget
+        status = outcome.status_code if isinstance(outcome, httpx.Response) else outcome
+        shown = status if isinstance(status, int) else type(status).__name__
         elapsed = time.monotonic() - self.started
-        attempt = self.budget.used + 1
-        if isinstance(outcome, httpx.Response):
-            status: int | Exception = outcome.status_code
-            shown: object = status
-        else:
-            status, shown = outcome, type(outcome).__name__
         logger.debug(
-            "%s %s -> %s in %.3fs (attempt %d)", self.method, self.path, shown, elapsed, attempt
+            "%s %s -> %s in %.3fs (attempt %d)", method, path, shown, elapsed, budget.used + 1
         )
-        if not self.budget.allows(self.method, status):
+        if not budget.allows(method, status):
             return None
         retry_after = None  # read only when a retry is possible: most answers are final
         if isinstance(outcome, httpx.Response):
             retry_after = parse_retry_after(outcome.headers.get("retry-after"))
-        wait = delay(self.budget.used + 1, retry_after)
-        left = self.budget.left()
+        wait = delay(budget.used + 1, retry_after)
+        left = budget.left()
         if left is not None and wait >= left:
             return None  # the retry could not even start before the call's deadline
-        self.budget.take()
+        retry = budget.take()
         logger.debug(
             "retrying %s %s in %.2fs (retry %d of %d)",
-            self.method,
-            self.path,
+            method,
+            path,
             wait,
-            self.budget.used,
-            self.budget.max_retries,
+            retry,
+            budget.max_retries,
         )
         return wait
 
 
-class _Unused(httpx.BaseTransport, httpx.AsyncBaseTransport):
-    """The transport of a sending client, which sends through its pools instead."""
+class Refusing(httpx.BaseTransport, httpx.AsyncBaseTransport):
+    """A transport that must never send: it raises what ``error`` makes."""
+
+    def __init__(self, error: Callable[[], Exception]) -> None:
+        self._error = error
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        """Refuse: ``send()`` never comes here."""
-        raise RuntimeError("a generio client sends through its pools")
+        raise self._error()
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        """Refuse: ``send()`` never comes here."""
-        raise RuntimeError("a generio client sends through its pools")
+        raise self._error()
 
 
-_UNUSED = _Unused()
+#: The transport of a sending client, which sends through its pools instead.
+_UNUSED = Refusing(lambda: RuntimeError("a generio client sends through its pools"))
 
 
-def _pool_options(
+def _start(
     client: httpx.Client | httpx.AsyncClient, request: httpx.Request, auth: Any, follow: Any
 ) -> dict[str, Any]:
     """Return a pool's ``send()`` arguments: the sending client's auth and redirect policy."""
+    if client.is_closed:
+        raise RuntimeError("Cannot send a request, as the client has been closed.")
     if "timeout" not in request.extensions:  # a request built elsewhere
         request.extensions["timeout"] = client.timeout.as_dict()
-    return {
-        "stream": True,
-        "auth": client.auth if auth is httpx.USE_CLIENT_DEFAULT else auth,
-        "follow_redirects": client.follow_redirects
-        if follow is httpx.USE_CLIENT_DEFAULT
-        else follow,
-    }
-
-
-def _keep(request: httpx.Request, response: httpx.Response) -> None:
-    """Put the final answer in the request's answer box, if it has one (:func:`tags`)."""
-    box = request.extensions.get(CAPTURE_EXTENSION)
-    if isinstance(box, list):
-        box.append(response)
+    if auth is httpx.USE_CLIENT_DEFAULT:
+        auth = client.auth
+    if follow is httpx.USE_CLIENT_DEFAULT:
+        follow = client.follow_redirects
+    return {"stream": True, "auth": auth, "follow_redirects": follow}
 
 
 class SendingClient(httpx.Client):
     """An ``httpx.Client`` whose ``send()`` goes through :class:`Pools`, retrying and bounded."""
 
     def __init__(
-        self,
-        pools: Pools,
-        *,
-        owner: bool,
-        max_retries: int,
-        max_response_bytes: int,
-        **options: Any,
+        self, pools: Pools, *, owner: bool, max_retries: int, limit: Limit, **options: Any
     ) -> None:
         super().__init__(transport=_UNUSED, **options)
-        self._pools = pools
-        self._owner = owner
-        self._max_retries = max_retries
-        self._limit = Limit(max_response_bytes, "max_response_bytes")
+        self._pools, self._owner, self._max_retries, self._limit = pools, owner, max_retries, limit
 
     def send(
         self,
@@ -160,9 +144,7 @@ class SendingClient(httpx.Client):
         follow_redirects: Any = httpx.USE_CLIENT_DEFAULT,
     ) -> httpx.Response:
         """Send ``request`` through the least busy pool, retrying within the budget."""
-        if self.is_closed:
-            raise RuntimeError("Cannot send a request, as the client has been closed.")
-        options = _pool_options(self, request, auth, follow_redirects)
+        options = _start(self, request, auth, follow_redirects)
         for hook in self.event_hooks["request"]:
             hook(request)
         attempts = _Attempts(request, self._pools, self._limit, self._max_retries)
@@ -178,7 +160,6 @@ class SendingClient(httpx.Client):
                     break
                 response.close()
             time.sleep(wait)
-        _keep(request, response)
         try:
             for hook in self.event_hooks["response"]:
                 hook(response)
@@ -200,19 +181,10 @@ class AsyncSendingClient(httpx.AsyncClient):
     """The async :class:`SendingClient`, over :class:`AsyncPools`; sleeps without blocking."""
 
     def __init__(
-        self,
-        pools: AsyncPools,
-        *,
-        owner: bool,
-        max_retries: int,
-        max_response_bytes: int,
-        **options: Any,
+        self, pools: AsyncPools, *, owner: bool, max_retries: int, limit: Limit, **options: Any
     ) -> None:
         super().__init__(transport=_UNUSED, **options)
-        self._pools = pools
-        self._owner = owner
-        self._max_retries = max_retries
-        self._limit = Limit(max_response_bytes, "max_response_bytes")
+        self._pools, self._owner, self._max_retries, self._limit = pools, owner, max_retries, limit
 
     async def send(
         self,
@@ -225,9 +197,7 @@ class AsyncSendingClient(httpx.AsyncClient):
         """Send ``request`` through the least busy pool, retrying within the budget."""
         import anyio  # httpx depends on anyio; imported here to keep `import generio` light
 
-        if self.is_closed:
-            raise RuntimeError("Cannot send a request, as the client has been closed.")
-        options = _pool_options(self, request, auth, follow_redirects)
+        options = _start(self, request, auth, follow_redirects)
         for hook in self.event_hooks["request"]:
             await hook(request)
         attempts = _Attempts(request, self._pools, self._limit, self._max_retries)
@@ -243,7 +213,6 @@ class AsyncSendingClient(httpx.AsyncClient):
                     break
                 await response.aclose()
             await anyio.sleep(wait)
-        _keep(request, response)
         try:
             for hook in self.event_hooks["response"]:
                 await hook(response)

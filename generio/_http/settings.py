@@ -12,17 +12,15 @@ import attrs
 import httpx
 
 from generio._errors import ConfigurationError, check_count
-from generio._http.policy import NO_DELAYS_ENV, delays_disabled_by_environment
+from generio._http.policy import NO_DELAYS_ENV, SET_BY_ENVIRONMENT
 from generio._secret import Secret
 
 DEFAULT_BASE_URL: Final = "https://flows.generio.ai"
 #: The generated client waits forever by default; a stuck connection must not hang a script.
 DEFAULT_TIMEOUT: Final = httpx.Timeout(30.0, connect=10.0)
-#: Largest JSON answer without a model read, decompressed (flows, pages, templates,
-#: errors). The largest such answer generio accepts is a page of MAX_PAGE_ENTRIES (10,000)
-#: flows: 4.3 MiB at 451 bytes per realistic entry (with an idempotency marker and
-#: timestamps); 8 MiB leaves room for ``additional`` of about 400 more bytes per flow. A
-#: gzip bomb or an endless body stops here: measured peaks in ``benchmarks/bench_hostile.py``.
+#: Largest JSON answer without a model, decompressed. The largest generio accepts is a page
+#: of 10,000 flows: 4.3 MiB at 451 bytes a realistic entry; 8 MiB leaves ~400 more bytes a
+#: flow for ``additional``. Stops gzip bombs and endless bodies (``bench_hostile.py``).
 DEFAULT_MAX_RESPONSE_BYTES: Final = 8 * 1024 * 1024
 #: Largest model one output may be: a downloaded file, a stream, or an answer carrying it
 #: inline (``output()``, ``outputs(include_data=True)``, ``run()`` without ``out_dir``).
@@ -57,7 +55,6 @@ class BearerAuth(httpx.Auth):
         self.__key = api_key
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        """Set the header on the request and send it once."""
         request.headers["Authorization"] = "Bearer " + self.__key.reveal()
         yield request
 
@@ -79,14 +76,11 @@ class Settings:
 
 
 def _is_loopback(host: str) -> bool:
-    if host.lower() in {"localhost", "localhost.localdomain"} or host.lower().endswith(
-        ".localhost"
-    ):
-        return True
+    host = host.lower()
     try:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
-        return False
+        return host in {"localhost", "localhost.localdomain"} or host.endswith(".localhost")
 
 
 def _check_base_url(base_url: str, allow_insecure: bool) -> str:
@@ -104,7 +98,7 @@ def _check_base_url(base_url: str, allow_insecure: bool) -> str:
         raise ConfigurationError(
             "base_url must not carry credentials; pass the key as api_key= instead."
         )
-    if delays_disabled_by_environment() and not _is_loopback(parsed.host):
+    if SET_BY_ENVIRONMENT and not _is_loopback(parsed.host):
         raise ConfigurationError(
             f"{NO_DELAYS_ENV} is set, which turns off every retry backoff and polls flows "
             f"back to back: that is for tests against a local emulator, and base_url {url!r} "
@@ -120,19 +114,15 @@ def _check_base_url(base_url: str, allow_insecure: bool) -> str:
     return url
 
 
-def _env_key(environ: Mapping[str, str] | None) -> Secret | None:
+def _env(environ: Mapping[str, str] | None, name: str) -> str | None:
     # Read in a frame of its own: a frame that can raise must not hold os.environ (its
     # repr, shown by a traceback with locals, would carry the key).
-    return Secret.wrap((os.environ if environ is None else environ).get(ENV_API_KEY))
-
-
-def _env_url(environ: Mapping[str, str] | None) -> str | None:
-    return (os.environ if environ is None else environ).get(ENV_BASE_URL)
+    return (os.environ if environ is None else environ).get(name)
 
 
 def _check_key(api_key: Secret | None) -> Secret:
+    # Every message is said without the value: an error message must never carry the key.
     if api_key is not None and api_key.wrong_type is not None:
-        # Said without the value: an error message must never carry the key.
         hint = " (decode it first)" if api_key.wrong_type in {"bytes", "bytearray"} else ""
         raise ConfigurationError(
             f"api_key must be a str, not {api_key.wrong_type}{hint}; pass the key as "
@@ -146,7 +136,6 @@ def _check_key(api_key: Secret | None) -> Secret:
             "Keys are created in your GENERIO account."
         )
     if problem is not None:
-        # Said without the key: an error message must never carry it.
         raise ConfigurationError(
             "the API key contains spaces or control characters; copy it again from your "
             "GENERIO account."
@@ -210,11 +199,10 @@ def resolve_settings(
     environ: Mapping[str, str] | None = None,
 ) -> Settings:
     """Combine arguments, environment and defaults into checked :class:`Settings`."""
-    key = _check_key(Secret.wrap(api_key) if api_key is not None else _env_key(environ))
-    url = _check_base_url(
-        base_url if base_url is not None else _env_url(environ) or DEFAULT_BASE_URL,
-        allow_insecure,
-    )
+    key = _check_key(Secret.wrap(api_key if api_key is not None else _env(environ, ENV_API_KEY)))
+    if base_url is None:
+        base_url = _env(environ, ENV_BASE_URL) or DEFAULT_BASE_URL
+    url = _check_base_url(base_url, allow_insecure)
     return Settings(
         api_key=key,
         base_url=url,
