@@ -142,22 +142,24 @@ def encoded_length(size: int, mime_type: str) -> int:
     return len(_prefix(mime_type)) + 4 * ((size + 2) // 3)
 
 
-def _raw_chunks(stream: BinaryIO, chunk_size: int) -> Iterator[memoryview]:
-    """Yield the stream in chunks of exactly ``chunk_size`` bytes (one reused buffer)."""
+def _raw_chunks(stream: BinaryIO, chunk_size: int) -> Iterator[bytes | memoryview]:
+    """Yield the stream in chunks of exactly ``chunk_size`` bytes, the last one shorter."""
     readinto = getattr(stream, "readinto", None)
-    view = memoryview(bytearray(chunk_size))
+    if readinto is None:  # read() only, which may return more or less than asked
+        pending = bytearray()
+        while data := read_binary(stream, "the stream", chunk_size):
+            pending += data
+            while len(pending) >= chunk_size:
+                yield bytes(pending[:chunk_size])
+                del pending[:chunk_size]
+        if pending:
+            yield bytes(pending)
+        return
+    view = memoryview(bytearray(chunk_size))  # one buffer, reused
     while True:
         filled = 0
         while filled < chunk_size:
-            if readinto is None:  # a stream with read() only
-                data = read_binary(stream, "the stream", chunk_size - filled)
-                if (got := len(data)) > chunk_size - filled:
-                    raise InputError(
-                        f"the stream's read({chunk_size - filled}) returned {got} bytes, more "
-                        "than asked; pass a standard binary file object"
-                    )
-                view[filled : filled + got] = data
-            elif (got := readinto(view[filled:])) is None:
+            if (got := readinto(view[filled:])) is None:
                 raise InputError(
                     "the stream is non-blocking and had no data ready; pass a blocking "
                     "binary file object"
@@ -334,9 +336,10 @@ class Base64StreamDecoder:
         start = 0
         if self._tail:  # complete the group the last chunk left open
             start = min(4 - len(self._tail), view.nbytes)
-            self._tail += view[:start].tobytes()
-            if len(self._tail) == 4:
-                head, self._tail = self._decode(self._tail), b""
+            group = self._tail + view[:start].tobytes()
+            if len(group) == 4:  # decoded before it is kept: a bad group leaves the tail as it was
+                head, group = self._decode(group), b""
+            self._tail = group
         end = start + (view.nbytes - start) // 4 * 4
         body = self._decode(view[start:end]) if end > start else b""
         if end < view.nbytes:

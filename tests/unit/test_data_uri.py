@@ -834,6 +834,18 @@ def test_iter_encode_of_a_read_only_stream_concatenates_to_the_whole_base64() ->
     assert b"".join(pieces[1:]) == base64.b64encode(content)
 
 
-def test_iter_encode_refuses_a_stream_that_reads_more_than_asked() -> None:
-    with pytest.raises(InputError, match=r"returned 3001 bytes, more than asked"):
-        list(iter_encode(_ReadOnly(b"x" * 10000, 1), "model/gltf-binary", chunk_size=3000))
+@pytest.mark.parametrize("extra", [1, 4, 7000])
+def test_iter_encode_takes_a_stream_that_reads_more_than_asked(extra: int) -> None:
+    content = bytes(range(256)) * 40
+    stream = _ReadOnly(content, extra)
+    pieces = list(iter_encode(stream, "model/gltf-binary", chunk_size=3000))
+    assert b"".join(pieces[1:]) == base64.b64encode(content)
+
+
+def test_a_bad_group_leaves_the_decoder_as_it_was() -> None:
+    decoder = Base64StreamDecoder()
+    assert decoder.feed(b"QU") == b""
+    with pytest.raises(DecodeError):
+        decoder.feed(b"!!AAAA")
+    assert decoder.feed(b"JD") == b"ABC"
+    assert decoder.finish() == b""
