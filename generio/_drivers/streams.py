@@ -30,10 +30,13 @@ class OutputStream(StreamCore):
             for chunk in chunks:
                 sink.write(chunk)
 
-    It may be read from any thread (Starlette's ``StreamingResponse`` reads a sync
-    iterator in a thread pool). Opening and reading ride out transient failures with
-    backoff until ``download_timeout`` (retries included): a connection lost half-way is
-    opened again and continues where it broke off.
+    In a web app, open it in the handler and return it as the body; it may be read from
+    any thread (Starlette's ``StreamingResponse`` reads a sync iterator in a thread pool).
+
+    Opening rides out transient failures (connection errors, timeouts, 5xx, 429, unreadable
+    answers) with backoff until ``download_timeout`` (the client's, retries included); so
+    does reading: a connection lost half-way is opened again and continues where it broke
+    off. The content may grow to ``max_download_bytes``.
 
     Attributes:
         mime_type: the content's MIME type, known once the stream is open.

@@ -212,10 +212,12 @@ class AsyncGenerio(ClientBase):
         """Close the connections generio opened (not those of your ``http_client``).
 
         Calls in flight (other tasks) have their current step cancelled and fail with
-        :class:`~generio.ClientClosedError`; a ``run()`` first aborts (or keeps) its flow.
-        Waits for those clean-ups, and for cancelled runs still aborting theirs (at most
-        10 s). Copies made by :meth:`with_options` close with it; closing a copy closes
-        only the copy.
+        :class:`~generio.ClientClosedError`; a ``run()`` first aborts (or keeps) its flow,
+        the error naming it (``generio_flow_id``). Waits for those clean-ups, and for
+        cancelled runs still aborting theirs (at most 10 s: ``asyncio.gather`` lets its
+        caller go on, and close the client, as soon as the first cancelled task ends).
+        Copies made by :meth:`with_options` close with it; closing a copy closes only the
+        copy.
         """
         import anyio
 

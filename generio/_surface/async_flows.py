@@ -35,7 +35,7 @@ class AsyncFlows:
         idempotency_key: str | None = None,
         on_interrupt: OnInterrupt = "auto",
     ) -> Flow:
-        """Create a flow, never twice (awaited :meth:`Flows.create`).
+        """Create a flow (started at once with inputs), never twice (awaited :meth:`Flows.create`).
 
         Cancelled while its ``POST`` is in flight, the flow is found by its key and aborted or
         kept as ``on_interrupt`` says, shielded.
@@ -165,7 +165,8 @@ class AsyncFlows:
         """Return one output's decoded content as an async iterable of byte chunks.
 
         Not awaited itself: open it (``await .open()`` or ``async with``) to meet errors and
-        learn ``.mime_type``, then iterate it with ``async for``, in this task or another.
+        learn ``.mime_type``, then iterate it with ``async for``, in this task or another
+        of the same event loop.
 
         >>> async with client.flows.stream_output(flow_id, asset_id) as chunks:  # doctest: +SKIP
         ...     async for chunk in chunks:

@@ -166,10 +166,12 @@ class Generio(ClientBase):
     ) -> RunResult:
         """Run a template on inputs and collect the outputs, in one call.
 
-        Creates the flow (it starts by itself), waits, then writes the outputs to
-        ``out_dir`` (``.paths``), or returns them with their content in ``.data``. Fetching
-        them rides out transient failures until ``download_timeout``; every error raised
-        once the flow exists carries ``generio_flow_id``.
+        Checks the inputs, creates the flow (it starts by itself), waits, then writes the
+        outputs to ``out_dir`` (``.paths``), or returns them with their content in ``.data``,
+        or, with ``fetch_outputs=False``, leaves them on the service. Ctrl-C aborts the flow
+        or keeps it (``on_interrupt``), then re-raises. Fetching the paid outputs rides out
+        transient failures until ``download_timeout``; every error raised once the flow
+        exists carries ``generio_flow_id``.
 
         >>> client.run("model_generate_fromprompt", "a chair", out_dir="out")  # doctest: +SKIP
 
@@ -185,15 +187,19 @@ class Generio(ClientBase):
                 the same key picks up the flow it made instead of creating another.
             on_interrupt: the flow's fate when the run is interrupted (Ctrl-C,
                 cancellation, an exception from ``on_progress``): ``"abort"``, ``"keep"``
-                (for a keyed re-run to collect), or ``"auto"``: keep it when you gave an
+                (for a keyed re-run to collect, paying nothing more), or ``"auto"`` (the
+                default, as in batches and the CLI): keep it when you gave an
                 ``idempotency_key``, abort it otherwise. The exception is re-raised with
                 ``generio_flow_id`` (the flow's id, or None) and a note.
             fetch_outputs: False leaves the outputs on the service: ``.outputs`` lists them
-                without content, to stream or download later.
+                (id, status, the MIME type the template declares) without content, for
+                :meth:`Flows.stream_output` or :meth:`Flows.download_output` later;
+                ``out_dir`` and ``out_name`` then have nothing to write.
             out_name: name the files ``<out_name>.<ext>`` (then ``<out_name>-1.<ext>``,
                 ...) instead of the readable default; a file of that name is replaced.
             progress_interval: look at the flow at least this often (seconds, 0.2 at the
-                least); each look is one request. None: as often as the estimate needs.
+                least), so ``on_progress`` sees progress move that often; each look is one
+                request. None: as often as the finish estimate needs.
 
         Raises:
             InputError: an input, ``timeout``, ``out_dir``, ``out_name`` or the key is
@@ -227,13 +233,18 @@ class Generio(ClientBase):
             jobs: each a :class:`~generio.Job`: :meth:`run`'s arguments, plus ``then`` to
                 chain steps (each step's inputs are the previous step's outputs).
             concurrency: how many jobs' flows run at once (a job whose last flow ended
-                saves its outputs beside the next job's flow).
+                saves its outputs beside the next job's flow; at most ``concurrency`` save
+                at once).
             on_progress: called with a :class:`~generio.BatchProgress` whenever a job
                 starts or ends (in the calling thread).
-            on_interrupt: the fate of the flows in flight when the batch is interrupted,
-                as in :meth:`run` (``"auto"`` keeps those of keyed jobs); a job's own wins.
+            on_interrupt: the fate of the flows in flight when the batch is interrupted:
+                ``"abort"``, ``"keep"`` (a re-run with the same keys collects them), or
+                ``"auto"``: keep those of keyed jobs, abort the others (nobody could collect
+                them). A job's own wins.
             journal: a file recording each keyed job's flow id as soon as it is known
-                (made if missing); a re-run after a crash with it needs no lookup.
+                (made, with its folder, if missing). A re-run after a crash with it needs no
+                lookup for those jobs; jobs whose create was in flight are looked for among
+                flows created since. See README, "Resume after a crash".
 
         >>> results = client.run_many([{"template": "model_generate_fromprompt",
         ...                             "inputs": "a chair"}])  # doctest: +SKIP
@@ -241,7 +252,8 @@ class Generio(ClientBase):
         Returns:
             For each job, in order, its :class:`~generio.RunResult` or the
             :class:`~generio.GenerioError` it ended with (any other exception wrapped in a
-            :class:`~generio.JobError`): one job's failure never stops the others.
+            :class:`~generio.JobError`, the original its ``__cause__``): one job's failure
+            never stops the others. A chained job's ``.steps`` holds every step's flow.
 
         Raises:
             ConfigurationError: ``concurrency`` is not an integer >= 1.
@@ -284,8 +296,10 @@ class Generio(ClientBase):
         """Close the connections generio opened (not those of your ``http_client``).
 
         Calls running in other threads fail at their next step with
-        :class:`~generio.ClientClosedError`; a ``run()`` first aborts (or keeps) its flow,
-        and closing waits for that (at most 10 s). Copies made by :meth:`with_options`
+        :class:`~generio.ClientClosedError` (a poll's pause ends at once, a download stops
+        between two chunks); a ``run()`` first aborts (or keeps) its flow, the error naming
+        it (``generio_flow_id``), and closing waits for that (at most 10 s), then closes
+        the pools. Copies made by :meth:`with_options`
         close with it; closing a copy closes only the copy.
         """
         life = self._state.life

@@ -41,12 +41,16 @@ class Flows:
             template: a template name or id, or a :class:`Template`.
             inputs: one input or a list (see :meth:`upload_input` for the kinds), or None.
             parameters: the template's parameters; omitted ones take their defaults.
-            additional: any JSON to keep with the flow (``flow.additional``).
-            idempotency_key: your key for this request: a later create with the same key,
-                from any client or process, returns this flow instead of creating one.
-                None: a random key, still exact on retries.
-            on_interrupt: interrupted while its ``POST`` is in flight, the flow is found by
-                its key and aborted or kept, as :meth:`Generio.run` says.
+            additional: any JSON to keep with the flow; ``flow.additional`` reads it back
+                exactly.
+            idempotency_key: your key for this request. A later create with the same key,
+                from any client or process, returns this flow instead of creating one
+                (:class:`~generio.KeyLookup`). None: a random key, still exact on retries.
+            on_interrupt: interrupted (Ctrl-C, cancellation) while its ``POST`` is in
+                flight, the flow is found by its key and ``"abort"``-ed or ``"keep"``-ed
+                running; ``"auto"`` keeps it when you gave ``idempotency_key``, aborts it
+                otherwise (as :meth:`Generio.run`). The exception goes on with
+                ``generio_flow_id`` and a note.
 
         Raises:
             InputError: an input is unusable or not accepted by the template (nothing is
@@ -55,6 +59,10 @@ class Flows:
                 parameters or inputs (nothing is created).
             LookupIncompleteError: the key's lookup could not finish (nothing is created).
             ValidationError: the service rejected the parameters.
+
+        The key travels in ``additional`` under :data:`generio.IDEMPOTENCY_FIELD` and is
+        removed from every Flow returned. A retry after an ambiguous failure adopts only
+        the flow with the call's key.
 
         >>> client.flows.create("model_generate_fromprompt", inputs="a chair")  # doctest: +SKIP
         """
@@ -89,13 +97,15 @@ class Flows:
             state: only flows in this state (``created``, ``running``, ``completed``, ...).
             sort_by: ``created_at`` (the default), ``state``, ``progress``, ``started_at``
                 or ``finished_at``; ascending.
-            query: more query parameters of the listing, by their API names
-                (``query={"tag": "chairs"}``).
+            query: more query parameters of the listing, by their API names: one the API
+                added reaches the service once the client is regenerated, before this
+                method names it (``query={"tag": "chairs"}``).
 
         Raises:
-            InputError: ``sort_by`` is not one of those fields, or ``query`` holds a
-                parameter the listing does not take.
-            ResponseTooLargeError: the listing goes on past 100,000 flows or 1,000 pages.
+            InputError: ``sort_by`` is not one of those fields; ``query`` holds a parameter
+                the listing does not take (the error names those it takes).
+            ResponseTooLargeError: the listing goes on past 100,000 flows or 1,000 pages;
+                nothing is returned (filter by ``state`` to narrow it).
         """
         from generio._jobs.calls import list_flows_job
 
@@ -197,7 +207,8 @@ class Flows:
             raise_on_failure: raise :class:`FlowFailed` when the flow ends ``failed`` or
                 ``aborted``, as :meth:`Generio.run` does; otherwise return it.
             progress_interval: look at the flow at least this often (seconds, 0.2 at the
-                least); each look is one request. None: only as often as the estimate needs.
+                least), so ``on_progress`` sees its progress move that often (a progress
+                bar); each look is one request. None: only as often as the estimate needs.
 
         Raises:
             WaitTimeout: ``timeout`` passed; the flow keeps running.
@@ -265,9 +276,15 @@ class Flows:
     def stream_output(self, flow_id: str, asset_id: str) -> OutputStream:
         """Return one output's decoded content as an iterable of byte chunks.
 
-        Nothing is staged on disk or held whole in memory. Open it first (``.open()`` or
-        ``with``) to meet errors and learn ``.mime_type`` before anything is handed out,
-        then iterate it, in this thread or another (a web framework's streaming response).
+        Nothing is staged on disk or held whole in memory: pass a model straight on (a
+        web response, an upload elsewhere). Open it first (``.open()`` or ``with``) to meet
+        errors and learn ``.mime_type`` before anything is handed out, then iterate it. It
+        may be opened in one thread or task and read in another (a web framework's
+        streaming response); see the README's "Serving models from a web app".
+
+        Opening and reading ride out transient failures until the client's
+        ``download_timeout`` (a connection lost half-way continues where it broke off); the
+        content may grow to ``max_download_bytes``.
 
         >>> with client.flows.stream_output(flow_id, asset_id) as chunks:  # doctest: +SKIP
         ...     for chunk in chunks:
@@ -287,8 +304,9 @@ class Flows:
     def find(self, *, idempotency_key: str, template: str | None = None) -> Flow | None:
         """Return the flow created with ``idempotency_key`` (by any client or process), or None.
 
-        Reads only what the client does not know yet of the account's listing, then the
-        flow itself. The earliest flow wins should several carry the key.
+        Reads only what the client does not know yet of the account's listing (see
+        :class:`~generio.KeyLookup`), then the flow itself, as it is now. The earliest flow
+        wins should several carry the key.
 
         Args:
             idempotency_key: the key given to ``create``, ``run`` or a batch job (step ``n``
