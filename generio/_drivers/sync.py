@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any, TypeVar
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
 from generio._drivers.answers import Prefix, check_status, guarded, read_answer
 from generio._errors import ClientClosedError, GenerioError
+from generio._http.sending import WAKE_EXTENSION, PauseCut
 from generio._jobs.effects import Download, Effect, Job, Local, Saved, Sleep, Stepper
 from generio._jobs.state import ClientState
+
+if TYPE_CHECKING:
+    from generio._http.operations import Operation
+    from generio._http.policy import Budget
 
 T = TypeVar("T")
 
@@ -51,6 +57,7 @@ class SyncDriver:
             raise ClientClosedError("Generio")
         call = life.enter(stop if stop is not None else threading.Event())
         outer, self._pauses.wake = getattr(self._pauses, "wake", None), call.wake
+        outer_cut = getattr(self._pauses, "cut", None)
         stepper = Stepper(job, on_ended)
         counted = False
         try:
@@ -65,9 +72,14 @@ class SyncDriver:
                     if stop is not None and stop.is_set():
                         stepper.fail(Stopped())
                         continue
+                # A clean-up's retries are never cut short: it has its own bound.
+                self._pauses.cut = None if stepper.cleanup else call.wake
                 try:
                     stepper.succeed(self.perform(effect))
                 except BaseException as exc:  # noqa: BLE001 - the job decides; it re-raises
+                    if isinstance(exc, PauseCut):  # a retry's pause, ended by close() or stop
+                        stopped = stop is not None and stop.is_set() and not life.closing
+                        exc = Stopped() if stopped else self._closed_error()
                     closing = not stepper.cleanup and life.closing
                     if closing and not isinstance(exc, ClientClosedError | GenerioError):
                         # The pools closed under the request: that is the close's doing.
@@ -78,7 +90,7 @@ class SyncDriver:
             return stepper.result
         finally:
             life.leave(call)
-            self._pauses.wake = outer
+            self._pauses.wake, self._pauses.cut = outer, outer_cut
             if counted:
                 self.state.cleanup_ended()
 
@@ -94,7 +106,7 @@ class SyncDriver:
         if isinstance(effect, Download):
             return self._download(effect)
         op = effect.op
-        extensions, errors = guarded(op, effect.budget, self.state.settings)
+        extensions, errors = self._guarded(op, effect.budget)
         with errors:
             try:
                 request = op.raw_request(base=self._prefix.of(self.http))
@@ -105,12 +117,21 @@ class SyncDriver:
                 raise
             return read_answer(op, response)
 
+    def _guarded(
+        self, op: Operation[Any], budget: Budget
+    ) -> tuple[dict[str, Any], AbstractContextManager[None]]:
+        """``answers.guarded``, with the event that ends the request's retry pauses."""
+        extensions, errors = guarded(op, budget, self.state.settings)
+        if (cut := getattr(self._pauses, "cut", None)) is not None:
+            extensions[WAKE_EXTENSION] = cut  # set by close() or a batch's stop: PauseCut
+        return extensions, errors
+
     def _download(self, effect: Download) -> Saved:
         from generio._drivers.download import DownloadLimits, past_deadline
         from generio._drivers.writer import OutputWriter  # loaded on the first download
 
         limits = DownloadLimits.start(self.state.settings, effect.deadline)
-        extensions, errors = guarded(effect.op, effect.budget, self.state.settings)
+        extensions, errors = self._guarded(effect.op, effect.budget)
         timeout = limits.request_timeout(self.http.timeout)
         with (
             past_deadline(effect.path, limits),

@@ -23,6 +23,21 @@ logger = logging.getLogger("generio")
 
 #: The key of a request's httpx ``extensions`` holding a list that receives its answer.
 CAPTURE_EXTENSION = "generio_seen"
+#: ... and the ``threading.Event`` of its call that ends a retry's pause (``close()``).
+WAKE_EXTENSION = "generio_wake"
+
+
+class PauseCut(Exception):
+    """A retry's pause ended by its call's wake-up: the client closing, or a batch stopping."""
+
+
+def _pause(request: httpx.Request, seconds: float) -> None:
+    """Sleep before a retry; a call's wake-up ends it at once (a blocking call has no cancel)."""
+    wake = request.extensions.get(WAKE_EXTENSION)
+    if wake is None:
+        time.sleep(seconds)
+    elif wake.wait(seconds):
+        raise PauseCut
 
 
 class _Attempts(Generic[C]):
@@ -159,7 +174,7 @@ class SendingClient(httpx.Client):
                 if (wait := attempts.answered(response)) is None:
                     break
                 response.close()
-            time.sleep(wait)
+            _pause(request, wait)
         try:
             for hook in self.event_hooks["response"]:
                 hook(response)

@@ -132,6 +132,44 @@ def test_close_while_runs_of_many_threads_wait(
     assert states <= {"aborting", "aborted"}
 
 
+def test_close_ends_a_retry_pause_at_once(client: Generio, emu: Emulator, real_polls: None) -> None:
+    """close() while a call waits out a 429's Retry-After: it fails at once, not after it."""
+    flow = client.flows.create(PROMPT_TEMPLATE)
+    emu.add_fault("rate_limit", "get_flow", count=3, retry_after=30)
+    thread, outcome = _in_thread(lambda: client.flows.get(flow.id))
+    _wait_for(lambda: any(r.operation == "get_flow" for r in emu.fault_log))  # a 429 came
+    began = time.monotonic()
+    _close(client)
+    thread.join(EVENT_SECONDS)
+    # The pause is 30 s; close() used to wait out its 10 s for the call, which slept on.
+    assert time.monotonic() - began < 8.0
+    error = outcome["error"]
+    assert isinstance(error, ClientClosedError)
+    assert error.generio_flow_id == flow.id
+
+
+def test_close_during_a_retry_pause_still_aborts_the_run_s_flow(
+    sync_client: Generio,
+    emu: Emulator,
+    emu_clock: EmulatorClock,
+    real_polls: None,
+    http: httpx.Client,
+) -> None:
+    """A run() in a retry pause when closed: cut short, yet its clean-up aborts the flow."""
+    emu.add_fault("rate_limit", "get_flow", count=3, retry_after=30)
+    thread, outcome = _in_thread(lambda: sync_client.run(PROMPT_TEMPLATE, "a chair"))
+    _wait_for(lambda: any(r.operation == "get_flow" for r in emu.fault_log))
+    sync_client.close()
+    thread.join(EVENT_SECONDS)
+    error = outcome["error"]
+    assert isinstance(error, ClientClosedError)
+    flow_id = emu.ledger[0].flow_id
+    assert error.generio_flow_id == flow_id
+    assert f"flow {flow_id} was aborted" in " ".join(error.__notes__)
+    emu.clear_faults()
+    assert http.get(f"/flows/{flow_id}").json()["state"] in ("aborting", "aborted")
+
+
 def test_aclose_from_another_task_during_run(
     emu: Emulator, emu_clock: EmulatorClock, http: httpx.Client
 ) -> None:

@@ -113,7 +113,7 @@ def test_retry_after_http_date_is_honoured(monkeypatch: pytest.MonkeyPatch) -> N
     """A Retry-After HTTP date becomes the wait before the retry (capped)."""
     monkeypatch.setattr(_retry, "_delays_disabled", False)
     waits: list[float] = []
-    monkeypatch.setattr("generio._http.sending.time.sleep", waits.append)
+    monkeypatch.setattr("generio._http.sending._pause", lambda _request, wait: waits.append(wait))
     answers = iter(
         [
             httpx.Response(503, headers={"retry-after": formatdate(usegmt=True)}),
