@@ -530,3 +530,27 @@ def test_both_clients_offer_the_same_batch_methods() -> None:
         ]  # fmt: skip
     assert inspect.iscoroutinefunction(AsyncGenerio.run_many)
     assert inspect.isasyncgenfunction(AsyncGenerio.iter_run_many) is False  # checks at the call
+
+
+def test_ctrl_c_ends_the_retry_pauses_of_a_sync_batch(emu: Emulator, real_polls: None) -> None:
+    """Jobs waiting out a 429's Retry-After when the batch stops: they stop at once."""
+    emu.flow_seconds = 60
+    emu.add_fault("rate_limit", "get_flow", retry_after=30)
+    raised: list[float] = []
+
+    def on_progress(progress: BatchProgress) -> None:
+        if progress.failed:
+            _until(lambda: sum(r.operation == "get_flow" for r in emu.fault_log) >= 2)
+            raised.append(time.monotonic())
+            raise KeyboardInterrupt
+
+    with (
+        Generio(emu.api_key, emu.base_url) as client,
+        pytest.raises(KeyboardInterrupt),
+    ):
+        client.run_many(_slow_jobs(), concurrency=3, on_progress=on_progress)
+    # Each pause is 30 s; the jobs used to sleep it out before their clean-up.
+    assert time.monotonic() - raised[0] < 8.0
+    emu.clear_faults()
+    assert {e.state for e in emu.ledger} <= {"aborting", "aborted"}
+    assert len(emu.ledger) == 2
