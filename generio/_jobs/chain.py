@@ -21,9 +21,13 @@ def interrupted_note(
     """Tell the batch's exception which flows were in flight (of ``plans``) and their fate."""
     modes = {plan.on_interrupt for plan in plans}
     mode = modes.pop() if len(modes) == 1 else "mixed"
-    ids = [flow_id for e in stopped if (flow_id := getattr(e, "generio_flow_id", None)) is not None]
+    ids: list[str] = []
+    ended: list[str] = []
+    for e in stopped:
+        if (flow_id := getattr(e, "generio_flow_id", None)) is not None:
+            (ended if getattr(e, "_generio_ended", False) else ids).append(flow_id)
     try:
-        error.generio_flow_ids = ids  # type: ignore[attr-defined]
+        error.generio_flow_ids = ids + ended  # type: ignore[attr-defined]
     except (AttributeError, TypeError):  # pragma: no cover - a slotted exception type
         return
     fate = {
@@ -31,9 +35,16 @@ def interrupted_note(
         "abort": "aborted",
     }.get(mode, "aborted, or left running for those with your idempotency_key (on_interrupt)")
     listed = ", ".join(ids) if ids else "none"
+    saving = (
+        f" Flows {', '.join(ended)} had ended, their outputs not all saved: collect them with "
+        "flows.download_outputs(flow_id, out_dir)."
+        if ended
+        else ""
+    )
     error.add_note(
         f"generio: the batch was interrupted; flows of the jobs in flight ({listed}) were "
-        f"{fate}. Finished jobs keep their flows; keyed jobs pick theirs up when run again."
+        f"{fate}.{saving} Finished jobs keep their flows; keyed jobs pick theirs up when run "
+        "again."
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from collections.abc import Mapping
@@ -79,7 +80,9 @@ def _clean_up(
     if flow is None:
         where = "while creating the flow" if progress.posted else "before any flow was created"
         note = f"generio: {what} was interrupted {where}; no flow with its key was found."
-    elif flow.is_terminal:
+    elif flow.is_terminal:  # saving its outputs: nothing to abort (a batch says so apart)
+        with contextlib.suppress(AttributeError, TypeError):
+            error._generio_ended = True  # type: ignore[attr-defined]
         note = (
             f"generio: {what} was interrupted after flow {flow.id} ended {flow.state}; "
             f"collect its outputs with flows.download_outputs({flow.id!r}, ...)."

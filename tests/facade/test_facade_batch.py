@@ -554,3 +554,30 @@ def test_ctrl_c_ends_the_retry_pauses_of_a_sync_batch(emu: Emulator, real_polls:
     emu.clear_faults()
     assert {e.state for e in emu.ledger} <= {"aborting", "aborted"}
     assert len(emu.ledger) == 2
+
+
+def test_ctrl_c_while_a_job_saves_says_its_flow_had_ended(emu: Emulator, tmp_path: Path) -> None:
+    """The batch's note tells a saving job's ended flow apart from the flows it aborted."""
+    emu.add_fault(Fault("slow", "list_outputs", delay=1.0, count=1))  # job 0 stops saving
+
+    def on_progress(progress: BatchProgress) -> None:
+        if progress.saving and progress.running:  # job 1 started while job 0 saves
+            _until(lambda: len(emu.ledger) == 2)
+            raise KeyboardInterrupt
+
+    jobs = [
+        {"template": PROMPT_TEMPLATE, "inputs": f"saved {i}", "out_dir": tmp_path / str(i)}
+        for i in range(3)
+    ]
+    emu.flow_seconds = 0.2
+    with (
+        Generio(emu.api_key, emu.base_url) as client,
+        pytest.raises(KeyboardInterrupt) as caught,
+    ):
+        client.run_many(jobs, concurrency=1, on_progress=on_progress, on_interrupt="abort")
+    first, second = sorted(emu.ledger, key=lambda entry: entry.created_at)
+    note = caught.value.__notes__[-1]
+    assert f"in flight ({second.flow_id}) were aborted" in note
+    assert f"Flows {first.flow_id} had ended" in note
+    assert sorted(caught.value.generio_flow_ids) == sorted([first.flow_id, second.flow_id])  # type: ignore[attr-defined]
+    assert first.state == "completed"
