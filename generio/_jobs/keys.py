@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -18,10 +19,11 @@ from generio._errors import (
 )
 from generio._http.operations import get_flow_op
 from generio._http.policy import Budget
+from generio._jobs.calls import request_job
 from generio._jobs.effects import Job, Local, local
 from generio._jobs.journal import Journal
 from generio._jobs.listing import Need, ensure_job
-from generio._jobs.retries import call
+from generio._jobs.retries import Patience, call, patiently
 from generio._jobs.state import ClientState
 from generio._payload import data_uri as _data_uri
 from generio._payload.local import Prepared
@@ -120,8 +122,14 @@ def find_key_job(
         return None
     flow = read.get(known.flow_id)  # read just now, or read it
     if flow is None:
+        op = get_flow_op(known.flow_id)
         try:
-            flow = yield from call(get_flow_op(known.flow_id), state.budget())
+            if need.after:  # our lost create's flow, maybe billed: never given up for a 5xx
+                patience = Patience.start(state.settings.download_timeout)
+                job = functools.partial(request_job, state, op, patience.deadline)
+                flow = yield from patiently(patience, job)
+            else:
+                flow = yield from call(op, state.budget())
         except NotFoundError:
             state.index.forget(known.flow_id)  # deleted since it was read: the key is free
             return None
