@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -21,7 +22,7 @@ from generio._http.operations import (
     update_flow_op,
 )
 from generio._jobs.effects import Job
-from generio._jobs.retries import call
+from generio._jobs.retries import Patience, call, patiently
 from generio._jobs.state import ClientState
 from generio._payload.json_bounds import MAX_LISTING_ENTRIES
 from generio._payload.models import TERMINAL_STATES, Flow, Template
@@ -56,6 +57,14 @@ def request_job(state: ClientState, op: Operation[T], deadline: float | None = N
     budget = state.budget()
     budget.deadline = deadline
     return (yield from call(op, budget))
+
+
+def patient_job(state: ClientState, op: Operation[T]) -> Job[T]:
+    """One read about a paid flow, riding out transient failures until ``download_timeout``."""
+    patience = Patience.start(state.settings.download_timeout)
+    return (
+        yield from patiently(patience, functools.partial(request_job, state, op, patience.deadline))
+    )
 
 
 def list_templates_job(state: ClientState) -> Job[list[Template]]:

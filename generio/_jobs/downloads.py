@@ -16,8 +16,9 @@ import attrs
 from generio._degrade import degraded
 from generio._errors import InputError, OutputSaveError
 from generio._http.operations import get_output_op, list_outputs_op
+from generio._jobs.calls import patient_job
 from generio._jobs.effects import Download, Job, Local, Saved, local
-from generio._jobs.outputs import patient_job, reading_outputs
+from generio._jobs.outputs import reading_outputs
 from generio._jobs.retries import Patience, patiently
 from generio._jobs.state import ClientState
 from generio._payload.models import Asset

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import logging
@@ -19,11 +18,11 @@ from generio._errors import (
 )
 from generio._http.operations import get_flow_op
 from generio._http.policy import Budget
-from generio._jobs.calls import request_job
+from generio._jobs.calls import patient_job
 from generio._jobs.effects import Job, Local, local
 from generio._jobs.journal import Journal
 from generio._jobs.listing import Need, ensure_job
-from generio._jobs.retries import Patience, call, patiently
+from generio._jobs.retries import call
 from generio._jobs.state import ClientState
 from generio._payload import data_uri as _data_uri
 from generio._payload.local import Prepared
@@ -125,9 +124,7 @@ def find_key_job(
         op = get_flow_op(known.flow_id)
         try:
             if need.after:  # our lost create's flow, maybe billed: never given up for a 5xx
-                patience = Patience.start(state.settings.download_timeout)
-                job = functools.partial(request_job, state, op, patience.deadline)
-                flow = yield from patiently(patience, job)
+                flow = yield from patient_job(state, op)
             else:
                 flow = yield from call(op, state.budget())
         except NotFoundError:

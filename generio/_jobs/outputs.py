@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-import functools
 from typing import TypeVar
 
-from generio._http.operations import Operation, get_output_op
-from generio._jobs.calls import judged, request_job
+from generio._http.operations import get_output_op
+from generio._jobs.calls import judged, patient_job
 from generio._jobs.effects import Job
 from generio._jobs.flow_errors import name_flow, while_collecting
-from generio._jobs.retries import Patience, patiently
 from generio._jobs.state import ClientState
 from generio._payload.models import Asset
 
 T = TypeVar("T")
-
-
-def patient_job(state: ClientState, op: Operation[T]) -> Job[T]:
-    """One read of a finished flow's outputs, riding out transient failures (``ride_out``)."""
-    patience = Patience.start(state.settings.download_timeout)
-    job = functools.partial(request_job, state, op, patience.deadline)
-    return (yield from patiently(patience, job))
 
 
 def output_job(state: ClientState, flow_id: str, asset_id: str) -> Job[Asset]:
