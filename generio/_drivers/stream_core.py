@@ -16,6 +16,7 @@ from generio._drivers.answers import bad_body, check_status, connection_error, s
 from generio._drivers.download import Content, DownloadLimits, timeout_error, too_large_error
 from generio._errors import (
     APITimeoutError,
+    ClientClosedError,
     DownloadTimeoutError,
     GenerioError,
     ResponseTooLargeError,
@@ -42,6 +43,8 @@ _WEB = (
 
 class StreamCore:
     """Both streams' base, without the I/O: requests to make, chunks in, pieces ready."""
+
+    _client = "Generio"  # the client's name in ClientClosedError
 
     def __init__(self, driver: SyncDriver | AsyncDriver, flow_id: str, asset_id: str) -> None:
         self.flow_id = flow_id
@@ -144,6 +147,10 @@ class StreamCore:
 
     def _failed(self, exc: Exception) -> float:
         """Decide after an attempt failed: the seconds to wait before the next, or raise."""
+        if self._ended:
+            return 0.0  # closed by another thread or task: nothing more is sent
+        if self._state.life.closing:
+            raise ClientClosedError(self._client, in_flight=True)
         error = self._translate(exc)
         if error is self._fatal:
             raise self._final(error)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import time
+import threading
 from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING
@@ -11,8 +11,11 @@ import httpx
 
 from generio._drivers.stream_core import StreamCore
 from generio._errors import ClientClosedError
+from generio._http.sending import WAKE_EXTENSION
 
 if TYPE_CHECKING:
+    import anyio
+
     from generio._drivers.asynchronous import AsyncDriver
     from generio._drivers.sync import SyncDriver
 
@@ -55,6 +58,7 @@ class OutputStream(StreamCore):
     def __init__(self, driver: SyncDriver, flow_id: str, asset_id: str) -> None:
         super().__init__(driver, flow_id, asset_id)
         self._http: httpx.Client = driver.http
+        self._wake = threading.Event()  # set by closing the stream or the client: pauses end
         self._chunks: Iterator[bytes] | None = None
         self._pieces: Generator[bytes, None, None] | None = None
 
@@ -71,20 +75,37 @@ class OutputStream(StreamCore):
             self._connect()
         return self
 
-    def _connect(self) -> None:
-        while True:
-            if self._http.is_closed:
-                raise ClientClosedError("Generio")
-            try:
-                return self._attempt()
-            except Exception as exc:  # noqa: BLE001 - the core decides: retry or raise
-                time.sleep(self._pause(exc))
-            except BaseException:
-                self._drop()
-                raise
+    def _connect(self, pause: float = 0.0) -> None:
+        """Open the answer, after ``pause`` and with retries; closing ends a pause at once."""
+        life = self._state.life
+        call = life.enter(self._wake, awaited=False)  # closing the client sets the wake-up
+        try:
+            while True:
+                if pause:
+                    self._wake.wait(pause)
+                if self._ended:
+                    return  # closed by another thread meanwhile
+                if self._http.is_closed or life.closing:
+                    raise ClientClosedError("Generio", in_flight=self._patience is not None)
+                try:
+                    self._attempt()
+                except Exception as exc:  # noqa: BLE001 - the core decides: retry or raise
+                    pause = self._pause(exc)
+                except BaseException:
+                    self._drop()
+                    raise
+                else:
+                    return
+        finally:
+            life.leave(call)
 
     def _attempt(self) -> None:
-        self._response = response = self._http.send(self._request(self._http), stream=True)
+        request = self._request(self._http)
+        request.extensions[WAKE_EXTENSION] = self._wake  # ends the transport's retry pauses
+        self._response = response = self._http.send(request, stream=True)
+        if self._ended:  # closed by another thread while the request was sent
+            self._drop()
+            return
         if not response.is_success:
             response.read()
         self._begin(response)
@@ -126,7 +147,7 @@ class OutputStream(StreamCore):
                     try:
                         self._pull()
                     except Exception as exc:  # noqa: BLE001 - the core decides: retry or raise
-                        time.sleep(self._pause(exc))  # then reopened, skipping what was sent
+                        self._connect(self._pause(exc))  # reopened, skipping what was sent
         finally:
             self.close()
 
@@ -139,8 +160,13 @@ class OutputStream(StreamCore):
         return next(iter(self))
 
     def close(self) -> None:
-        """Close the answer (leaving the rest of the content unread); the stream is done."""
+        """Close the answer (leaving the rest of the content unread); the stream is done.
+
+        It may be called from another thread than the one reading: a retry's pause there
+        ends at once, and its reading ends without sending anything more.
+        """
         self._ended = True
+        self._wake.set()
         self._ready.clear()
         self._drop()
 
@@ -173,6 +199,7 @@ class AsyncOutputStream(StreamCore):
         super().__init__(driver, flow_id, asset_id)
         self._driver = driver
         self._http: httpx.AsyncClient = driver.http
+        self._scope: anyio.CancelScope | None = None  # of the pauses: closing cancels it
         self._chunks: AsyncIterator[bytes] | None = None
         self._pieces: AsyncGenerator[bytes, None] | None = None
 
@@ -188,22 +215,43 @@ class AsyncOutputStream(StreamCore):
             await self._connect()
         return self
 
-    async def _connect(self) -> None:
+    async def _connect(self, pause: float = 0.0) -> None:
+        """Open the answer, after ``pause`` and with retries; closing cancels a pause."""
         import anyio
 
-        while True:
-            self._driver.check_usable()
+        life = self._state.life
+        with anyio.CancelScope() as self._scope:
+            call = life.enter(awaited=False)
+            call.scope = self._scope  # closing the client cancels it
             try:
-                return await self._attempt()
-            except Exception as exc:  # noqa: BLE001 - the core decides: retry or raise
-                await anyio.sleep(await self._pause(exc))
-            except BaseException:
-                await self._drop()
-                raise
+                while True:
+                    if pause:
+                        await anyio.sleep(pause)
+                    if self._ended:
+                        return  # closed by another task meanwhile
+                    self._driver.check_usable()
+                    try:
+                        await self._attempt()
+                    except Exception as exc:  # noqa: BLE001 - the core decides: retry or raise
+                        pause = await self._pause(exc)
+                    except BaseException:
+                        await self._drop()
+                        raise
+                    else:
+                        return
+            finally:
+                life.leave(call)
+                self._scope = None
+        if not self._ended:  # the scope was cancelled by closing the client
+            await self.aclose()
+            raise ClientClosedError(self._client, in_flight=True)
 
     async def _attempt(self) -> None:
         request = self._request(self._http)
         self._response = response = await self._http.send(request, stream=True)
+        if self._ended:  # closed by another task while the request was sent
+            await self._drop()
+            return
         if not response.is_success:
             await response.aread()
         self._begin(response)
@@ -237,8 +285,6 @@ class AsyncOutputStream(StreamCore):
                 await response.aclose()
 
     async def _generate(self) -> AsyncGenerator[bytes, None]:
-        import anyio
-
         try:
             while self._ready or not self._ended:
                 if self._ready:
@@ -249,7 +295,7 @@ class AsyncOutputStream(StreamCore):
                     try:
                         await self._pull()
                     except Exception as exc:  # noqa: BLE001 - the core decides: retry or raise
-                        await anyio.sleep(await self._pause(exc))  # then reopened, skipping
+                        await self._connect(await self._pause(exc))  # reopened, skipping
         finally:
             await self.aclose()
 
@@ -262,8 +308,14 @@ class AsyncOutputStream(StreamCore):
         return await self.__aiter__().__anext__()
 
     async def aclose(self) -> None:
-        """Close the answer (leaving the rest of the content unread); the stream is done."""
+        """Close the answer (leaving the rest of the content unread); the stream is done.
+
+        It may be called from another task than the one reading: a retry's pause there
+        ends at once, and its reading ends without sending anything more.
+        """
         self._ended = True
+        if self._scope is not None:
+            self._scope.cancel()
         self._ready.clear()
         await self._drop()
 

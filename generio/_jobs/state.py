@@ -31,6 +31,8 @@ class InFlight:
     wake: threading.Event | None = None
     thread: int = attrs.field(factory=threading.get_ident)
     scope: Any = None
+    # A stream's attempt is interrupted but not waited for: closing the pools ends its read.
+    awaited: bool = True
 
     def interrupt(self) -> None:
         """End the call's pause (blocking clients), or cancel its current step (async ones)."""
@@ -72,9 +74,9 @@ class Lifecycle:
             yield life
             life = life._parent
 
-    def enter(self, wake: threading.Event | None = None) -> InFlight:
+    def enter(self, wake: threading.Event | None = None, *, awaited: bool = True) -> InFlight:
         """Count a call in flight, here and with every client this one was copied from."""
-        call = InFlight(wake)
+        call = InFlight(wake, awaited=awaited)
         for life in self._chain():
             with life._lock:
                 life._calls.add(call)
@@ -98,7 +100,7 @@ class Lifecycle:
         """Whether calls are still in flight (only other threads' with ``other_threads``)."""
         me = threading.get_ident()
         with self._lock:
-            return any(not other_threads or c.thread != me for c in self._calls)
+            return any(c.awaited and (not other_threads or c.thread != me) for c in self._calls)
 
     def wait_calls(self, seconds: float) -> None:
         """Block at most ``seconds`` while calls of other threads are in flight."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import gc
 import hashlib
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import anyio
@@ -20,6 +21,7 @@ import pytest
 
 from generio import (
     AsyncGenerio,
+    ClientClosedError,
     DownloadTimeoutError,
     Generio,
     NotFoundError,
@@ -232,3 +234,79 @@ def test_stream_honours_download_timeout_on_a_stalled_answer(emu: Emulator) -> N
     for error in (caught.value, caught_async.value):
         assert error.generio_flow_id == flow_id  # type: ignore[attr-defined]
         assert "download_timeout" in str(error)
+
+
+def _first_fault(emu: Emulator) -> None:
+    deadline = time.monotonic() + 60.0
+    while not emu.fault_log:
+        assert time.monotonic() < deadline, "no fault fired"
+        time.sleep(0.01)
+
+
+@pytest.mark.parametrize("max_retries", [0, 2], ids=["stream-pause", "transport-pause"])
+@pytest.mark.parametrize("closer", ["stream", "client"])
+def test_closing_from_another_thread_ends_a_stream_s_retry_pause(
+    emu: Emulator, real_polls: None, max_retries: int, closer: str
+) -> None:
+    """A web server's thread waits out a 429's 20 s Retry-After; close() elsewhere ends it.
+
+    Closing the stream ends its reading quietly and sends nothing more; closing the client
+    makes it raise ClientClosedError. Either way within moments, not after the pause.
+    """
+    flow_id, asset_id, _ = _finished(emu)
+    emu.add_fault("rate_limit", "get_output", count=10, retry_after=20)
+    client = Generio(emu.api_key, emu.base_url, max_retries=max_retries)
+    stream = client.flows.stream_output(flow_id, asset_id)
+    with ThreadPoolExecutor(1) as pool:
+        reading = pool.submit(lambda: b"".join(stream))
+        _first_fault(emu)
+        began = time.monotonic()
+        if closer == "stream":
+            stream.close()
+            assert reading.result(timeout=60) == b""
+        else:
+            client.close()
+            with pytest.raises(ClientClosedError):
+                reading.result(timeout=60)
+        elapsed = time.monotonic() - began
+    client.close()
+    assert elapsed < 5.0, f"the pause went on for {elapsed:.1f} s after close()"
+    assert fired(emu) == [("rate_limit", "get_output")]  # nothing sent after the close
+
+
+@pytest.mark.parametrize("closer", ["stream", "client"])
+def test_closing_from_another_task_ends_an_async_stream_s_retry_pause(
+    emu: Emulator, real_polls: None, closer: str
+) -> None:
+    """The async twin: aclose() in another task ends the stream's 20 s pause at once."""
+    flow_id, asset_id, _ = _finished(emu)
+    emu.add_fault("rate_limit", "get_output", count=10, retry_after=20)
+
+    async def scenario() -> tuple[object, float]:
+        client = AsyncGenerio(emu.api_key, emu.base_url, max_retries=0)
+        stream = client.flows.stream_output(flow_id, asset_id)
+        outcome: dict[str, object] = {}
+
+        async def reader() -> None:
+            try:
+                outcome["read"] = b"".join([c async for c in stream])
+            except ClientClosedError as exc:
+                outcome["read"] = exc
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(reader)
+            while not emu.fault_log:  # noqa: ASYNC110 - filled by the emulator's thread
+                await anyio.sleep(0.01)
+            began = anyio.current_time()
+            await (stream.aclose() if closer == "stream" else client.aclose())
+        elapsed = anyio.current_time() - began
+        await client.aclose()
+        return outcome["read"], elapsed
+
+    read, elapsed = anyio.run(scenario)
+    assert elapsed < 5.0, f"the pause went on for {elapsed:.1f} s after aclose()"
+    if closer == "stream":
+        assert read == b""
+    else:
+        assert isinstance(read, ClientClosedError)
+    assert fired(emu) == [("rate_limit", "get_output")]
