@@ -195,6 +195,8 @@ class AsyncOutputStream(StreamCore):
     that opens it, and Starlette's ``StreamingResponse`` that reads it).
     """
 
+    _client = "AsyncGenerio"
+
     def __init__(self, driver: AsyncDriver, flow_id: str, asset_id: str) -> None:
         super().__init__(driver, flow_id, asset_id)
         self._driver = driver

@@ -310,3 +310,29 @@ def test_closing_from_another_task_ends_an_async_stream_s_retry_pause(
     else:
         assert isinstance(read, ClientClosedError)
     assert fired(emu) == [("rate_limit", "get_output")]
+
+
+def test_closing_the_client_half_way_through_a_stream_fails_it_as_closed(emu: Emulator) -> None:
+    """The client closed between two chunks: the next read raises ClientClosedError.
+
+    The error names the client the stream came from, and nothing is sent again.
+    """
+    flow_id, asset_id, _ = _finished(emu, 3_000_000)
+    before = emu.request_counts["get_output"]
+    client = Generio(emu.api_key, emu.base_url)
+    chunks = iter(client.flows.stream_output(flow_id, asset_id))
+    next(chunks)
+    client.close()
+    with pytest.raises(ClientClosedError, match="this Generio was closed while"):
+        b"".join(chunks)
+
+    async def scenario() -> None:
+        client = AsyncGenerio(emu.api_key, emu.base_url)
+        chunks = client.flows.stream_output(flow_id, asset_id).__aiter__()
+        await chunks.__anext__()
+        await client.aclose()
+        with pytest.raises(ClientClosedError, match="this AsyncGenerio was closed while"):
+            b"".join([chunk async for chunk in chunks])
+
+    anyio.run(scenario)
+    assert emu.request_counts["get_output"] - before == 2  # one a stream, none after closing
