@@ -23,6 +23,12 @@ C = TypeVar("C", httpx.Client, httpx.AsyncClient)
 
 #: How many pools share the connections.
 SHARDS = 25
+#: Connections open at once, over all pools. A web app that streams models holds one per
+#: reader: with httpx's 100, a thread-pool app serving more readers than that stalled for
+#: good (its handlers, waiting for a connection, held the threads the streams read in).
+MAX_CONNECTIONS = 1000
+#: Connections kept idle for reuse, over all pools: a batch's 200 jobs poll at once.
+MAX_IDLE = 200
 #: The parent's pools in a forked child: kept referenced so nothing closes their sockets.
 _SET_ASIDE: list[object] = []
 _VARIABLES = ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY")
@@ -31,12 +37,10 @@ _REFUSED = (httpx.InvalidURL, ValueError, TypeError, ImportError)
 
 
 def shard_limits() -> httpx.Limits:
-    """Return one pool's share of 100 connections, as many kept idle as open.
-
-    So run_many or many threads polling at once reuse connections (httpx keeps 20 idle).
-    """
-    share = 100 // SHARDS
-    return httpx.Limits(max_connections=share, max_keepalive_connections=share)
+    """Return one pool's share of the connections, open and idle (httpx keeps 20 idle)."""
+    return httpx.Limits(
+        max_connections=MAX_CONNECTIONS // SHARDS, max_keepalive_connections=MAX_IDLE // SHARDS
+    )
 
 
 def _refusal(exc: BaseException) -> ConfigurationError:

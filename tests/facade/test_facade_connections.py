@@ -20,7 +20,7 @@ from generio_api.api.templates import list_templates
 from generio_api.models import Flow as LowFlow
 
 from generio import AsyncGenerio, Generio
-from generio._http.pools import SHARDS, shard_limits
+from generio._http.pools import MAX_CONNECTIONS, SHARDS, shard_limits
 from generio.testing import Emulator
 from tests.helpers.facade import PROMPT_TEMPLATE
 from tests.helpers.forward_proxy import ForwardProxy
@@ -102,7 +102,7 @@ def test_cookies_an_answer_sets_are_sent_back() -> None:
 
 def test_pools_are_small_and_made_only_when_requests_overlap(emu: Emulator) -> None:
     """One request at a time uses one pool; overlapping ones spread over several."""
-    assert shard_limits().max_connections == 100 // SHARDS
+    assert shard_limits().max_connections * SHARDS == MAX_CONNECTIONS
     with Generio(emu.api_key, emu.base_url) as client:
         flow = client.flows.create(PROMPT_TEMPLATE, inputs="a chair")
         for _ in range(20):

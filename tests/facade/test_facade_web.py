@@ -85,6 +85,26 @@ def test_fifty_concurrent_downloads_get_the_whole_model(emu: Emulator, recipe: s
 
 
 @pytest.mark.parametrize("recipe", RECIPE_NAMES)
+def test_more_readers_than_httpx_s_hundred_connections(emu: Emulator, recipe: str) -> None:
+    """150 clients at once, past httpx's default of 100 connections: every one is served.
+
+    The blocking recipe stalled for good there: handlers waiting for a connection held the
+    threads that the open streams needed to read on and give theirs back.
+    """
+    flow_id, asset_id, expected = _model(emu, 500_000)
+    readers = 150
+
+    async def download() -> list[tuple[int, str, str]]:
+        with anyio.fail_after(60):  # served in seconds; a stall shows here
+            return await _download_all(f"{app.url}/models/{flow_id}/{asset_id}", readers)
+
+    with serve_recipe(recipe, emu) as app:
+        results = anyio.run(download)
+    digest = hashlib.sha256(expected).hexdigest()
+    assert results == [(200, "model/gltf-binary", digest)] * readers
+
+
+@pytest.mark.parametrize("recipe", RECIPE_NAMES)
 def test_recipe_rides_out_faults_and_answers_errors_with_statuses(
     emu: Emulator, recipe: str
 ) -> None:
