@@ -20,9 +20,12 @@ from generio._payload.stream import BodyDecoder
 NOTHING_SAVED = " Nothing was saved."
 
 
-@attrs.frozen
+@attrs.define
 class DownloadLimits:
-    """The ceilings of one download attempt: its file's size and its deadline."""
+    """The ceilings of one download attempt: its file's size and its deadline.
+
+    A stream moves the deadline on by the time its reader holds it between chunks.
+    """
 
     max_bytes: int
     timeout: float | None

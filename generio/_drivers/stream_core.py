@@ -6,6 +6,7 @@ task can be read in another (Starlette reads a sync iterator from a thread pool)
 
 from __future__ import annotations
 
+import time
 import zlib
 from collections import deque
 from typing import TYPE_CHECKING, Any
@@ -67,6 +68,8 @@ class StreamCore:
         self._mime: str | None = None
         # An error no new attempt can mend (the content changed under a reopened stream).
         self._fatal: ServerError | None = None
+        # Since when the reader holds the stream (after open() or a piece): not the service's.
+        self._away: float | None = None
 
     @property
     def mime_type(self) -> str | None:
@@ -93,6 +96,19 @@ class StreamCore:
             timeout=self._limits.request_timeout(http.timeout),
             extensions=extensions,
         )
+
+    def _back(self) -> None:
+        """Move the deadline on by the time the reader held the stream; it asks for more.
+
+        ``download_timeout`` bounds the wait for the service, not a slow reader's pace (a
+        web client on a slow link, an upload elsewhere).
+        """
+        if self._away is None:
+            return
+        held, self._away = time.monotonic() - self._away, None
+        for limit in (self._patience, self._limits):
+            if limit is not None and limit.deadline is not None:
+                limit.deadline += held
 
     def _begin(self, response: httpx.Response) -> None:
         """Take an answer's head (its body read if it is an error)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING
@@ -39,7 +40,8 @@ class OutputStream(StreamCore):
     Opening rides out transient failures (connection errors, timeouts, 5xx, 429, unreadable
     answers) with backoff until ``download_timeout`` (the client's, retries included); so
     does reading: a connection lost half-way is opened again and continues where it broke
-    off. The content may grow to ``max_download_bytes``.
+    off. The time your code holds the stream between chunks does not count against
+    ``download_timeout``. The content may grow to ``max_download_bytes``.
 
     Attributes:
         mime_type: the content's MIME type, known once the stream is open.
@@ -73,6 +75,7 @@ class OutputStream(StreamCore):
         """
         if self._response is None and not self._ended:
             self._connect()
+            self._away = time.monotonic()
         return self
 
     def _connect(self, pause: float = 0.0) -> None:
@@ -139,7 +142,9 @@ class OutputStream(StreamCore):
     def _generate(self) -> Generator[bytes, None, None]:
         try:
             while self._ready or not self._ended:
+                self._back()
                 if self._ready:
+                    self._away = time.monotonic()
                     yield self._ready.popleft()
                 elif self._response is None:
                     self._connect()
@@ -215,6 +220,7 @@ class AsyncOutputStream(StreamCore):
         """
         if self._response is None and not self._ended:
             await self._connect()
+            self._away = time.monotonic()
         return self
 
     async def _connect(self, pause: float = 0.0) -> None:
@@ -289,7 +295,9 @@ class AsyncOutputStream(StreamCore):
     async def _generate(self) -> AsyncGenerator[bytes, None]:
         try:
             while self._ready or not self._ended:
+                self._back()
                 if self._ready:
+                    self._away = time.monotonic()
                     yield self._ready.popleft()
                 elif self._response is None:
                     await self._connect()

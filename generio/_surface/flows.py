@@ -283,8 +283,9 @@ class Flows:
         streaming response); see the README's "Serving models from a web app".
 
         Opening and reading ride out transient failures until the client's
-        ``download_timeout`` (a connection lost half-way continues where it broke off); the
-        content may grow to ``max_download_bytes``.
+        ``download_timeout`` (a connection lost half-way continues where it broke off; the
+        time your code holds the stream between chunks is not counted); the content may grow
+        to ``max_download_bytes``.
 
         >>> with client.flows.stream_output(flow_id, asset_id) as chunks:  # doctest: +SKIP
         ...     for chunk in chunks:

@@ -336,3 +336,34 @@ def test_closing_the_client_half_way_through_a_stream_fails_it_as_closed(emu: Em
 
     anyio.run(scenario)
     assert emu.request_counts["get_output"] - before == 2  # one a stream, none after closing
+
+
+def test_a_slow_reader_s_own_time_is_not_the_download_s(emu: Emulator) -> None:
+    """A reader that takes 2 s over a stream, with download_timeout=1: it gets it all.
+
+    download_timeout bounds the wait for the service; the time the reader holds the stream
+    between chunks (a slow web client, an upload elsewhere) is its own.
+    """
+    flow_id, asset_id, expected = _finished(emu, 1_000_000)
+
+    with Generio(emu.api_key, emu.base_url, download_timeout=1.0) as client:
+        stream = client.flows.stream_output(flow_id, asset_id).open()
+        time.sleep(0.4)  # the response starts a while after open()
+        chunks = []
+        for chunk in stream:
+            chunks.append(chunk)
+            time.sleep(0.1)  # about 16 chunks: 2 s in all
+    assert b"".join(chunks) == expected
+    assert len(chunks) > 8
+
+    async def scenario() -> bytes:
+        async with AsyncGenerio(emu.api_key, emu.base_url, download_timeout=1.0) as client:
+            stream = await client.flows.stream_output(flow_id, asset_id).open()
+            await anyio.sleep(0.4)
+            chunks = []
+            async for chunk in stream:
+                chunks.append(chunk)
+                await anyio.sleep(0.1)
+            return b"".join(chunks)
+
+    assert anyio.run(scenario) == expected
