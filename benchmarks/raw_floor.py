@@ -28,16 +28,18 @@ from typing import Any
 
 import httpx
 
+from generio._http.pools import MAX_CONNECTIONS, MAX_IDLE
 from generio.testing import Emulator
 
 FLOW_SECONDS = 2.0
 POLL_SECONDS = 0.5
-CONNECTIONS = 100
 
 
 def _limits(shards: int) -> httpx.Limits:
-    each = max(1, CONNECTIONS // shards)
-    return httpx.Limits(max_connections=each, max_keepalive_connections=each)
+    return httpx.Limits(
+        max_connections=max(1, MAX_CONNECTIONS // shards),
+        max_keepalive_connections=max(1, MAX_IDLE // shards),
+    )
 
 
 def _body(i: int) -> dict[str, Any]:

@@ -58,7 +58,8 @@ class StreamCore:
         self._response: httpx.Response | None = None
         self._pending: list[bytes] = []
         self._ready: deque[bytes] = deque()  # decoded pieces to hand out
-        self._ended = False
+        self._ended = False  # at the content's end, or closed
+        self._closed = False  # by close()/aclose(), maybe from another thread: hand out no more
         # Decoded bytes handed out (or ready) so far, and their CRC-32.
         self._handed = 0
         self._crc = 0
@@ -164,7 +165,7 @@ class StreamCore:
     def _failed(self, exc: Exception) -> float:
         """Decide after an attempt failed: the seconds to wait before the next, or raise."""
         if self._ended:
-            return 0.0  # closed by another thread or task: nothing more is sent
+            return 0.0  # closed by another thread or task: no new attempt
         if self._state.life.closing:
             raise ClientClosedError(self._client, in_flight=True)
         error = self._translate(exc)

@@ -84,7 +84,7 @@ class OutputStream(StreamCore):
         call = life.enter(self._wake, awaited=False)  # closing the client sets the wake-up
         try:
             while True:
-                if pause:
+                if pause and not life.closing:  # checked once counted: a close can't slip by
                     self._wake.wait(pause)
                 if self._ended:
                     return  # closed by another thread meanwhile
@@ -141,7 +141,7 @@ class OutputStream(StreamCore):
 
     def _generate(self) -> Generator[bytes, None, None]:
         try:
-            while self._ready or not self._ended:
+            while not self._closed and (self._ready or not self._ended):
                 self._back()
                 if self._ready:
                     self._away = time.monotonic()
@@ -168,9 +168,9 @@ class OutputStream(StreamCore):
         """Close the answer (leaving the rest of the content unread); the stream is done.
 
         It may be called from another thread than the one reading: a retry's pause there
-        ends at once, and its reading ends without sending anything more.
+        ends at once with no new attempt, and the stream hands out nothing more.
         """
-        self._ended = True
+        self._closed = self._ended = True
         self._wake.set()
         self._ready.clear()
         self._drop()
@@ -294,7 +294,7 @@ class AsyncOutputStream(StreamCore):
 
     async def _generate(self) -> AsyncGenerator[bytes, None]:
         try:
-            while self._ready or not self._ended:
+            while not self._closed and (self._ready or not self._ended):
                 self._back()
                 if self._ready:
                     self._away = time.monotonic()
@@ -321,9 +321,9 @@ class AsyncOutputStream(StreamCore):
         """Close the answer (leaving the rest of the content unread); the stream is done.
 
         It may be called from another task than the one reading: a retry's pause there
-        ends at once, and its reading ends without sending anything more.
+        ends at once with no new attempt, and the stream hands out nothing more.
         """
-        self._ended = True
+        self._closed = self._ended = True
         if self._scope is not None:
             self._scope.cancel()
         self._ready.clear()

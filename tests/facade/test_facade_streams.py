@@ -28,6 +28,7 @@ from generio import (
     ResponseTooLargeError,
     ServerError,
 )
+from generio._http import pools
 from generio.testing import Emulator
 from tests.helpers.emulator import finished_output, fired
 from tests.helpers.facade import KEY, MOCK_URL, PROMPT_TEMPLATE
@@ -162,12 +163,15 @@ def test_open_meets_errors_before_anything_is_handed_out(sync_client: Generio) -
     assert list(stream) == []  # a failed stream is closed
 
 
-def test_streams_dropped_half_read_free_their_connections(emu: Emulator) -> None:
-    """150 streams read one chunk each and dropped: the pool of 100 never runs dry.
+def test_streams_dropped_half_read_free_their_connections(
+    emu: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """150 streams read one chunk each and dropped: a pool of 100 never runs dry.
 
     gc.collect(1) collects the young generations, as the interpreter does on its own every
     few hundred allocations; a full collection walks the whole heap (66 ms each here).
     """
+    monkeypatch.setattr(pools, "MAX_CONNECTIONS", 100)  # below 150: a leak would show
     flow_id, asset_id, _ = _finished(emu)
     with Generio(emu.api_key, emu.base_url, timeout=10.0) as client:
         for _ in range(150):
