@@ -62,19 +62,20 @@ class SyncDriver:
         counted = False
         try:
             while (effect := stepper.advance()) is not None:
-                if stepper.cleanup and not counted:
-                    counted = True
-                    self.state.cleanup_started()
-                if not stepper.cleanup:
-                    if life.closing:
-                        stepper.fail(self._closed_error(), interruption=True)
-                        continue
-                    if stop is not None and stop.is_set():
-                        stepper.fail(Stopped())
-                        continue
-                # A clean-up's retries are never cut short: it has its own bound.
-                self._pauses.cut = None if stepper.cleanup else call.wake
+                # Everything up to the step's result is in the try: Ctrl-C lands on any line.
                 try:
+                    if stepper.cleanup and not counted:
+                        counted = True
+                        self.state.cleanup_started()
+                    if not stepper.cleanup:
+                        if life.closing:
+                            stepper.fail(self._closed_error(), interruption=True)
+                            continue
+                        if stop is not None and stop.is_set():
+                            stepper.fail(Stopped())
+                            continue
+                    # A clean-up's retries are never cut short: it has its own bound.
+                    self._pauses.cut = None if stepper.cleanup else call.wake
                     stepper.succeed(self.perform(effect))
                 except BaseException as exc:  # noqa: BLE001 - the job decides; it re-raises
                     if isinstance(exc, PauseCut):  # a retry's pause, ended by close() or stop

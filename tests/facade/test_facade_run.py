@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from generio import FlowFailed, Generio, RunResult, WaitTimeout
+from generio._jobs.state import Lifecycle
 from generio.testing import Emulator, sample_glb, sample_jpeg, sample_png
 from tests.helpers.emulator import emulator_outputs
 from tests.helpers.facade import IMAGE_TEMPLATE, OPTIMIZE_TEMPLATE, PROMPT_TEMPLATE
@@ -118,6 +119,32 @@ def test_run_keyboard_interrupt_aborts(sync_client: Generio, emu: Emulator) -> N
 
     with pytest.raises(KeyboardInterrupt):
         sync_client.run(PROMPT_TEMPLATE, "a chest", on_progress=interrupt)
+    (entry,) = emu.ledger
+    assert entry.state in ("aborting", "aborted")
+
+
+def test_ctrl_c_in_the_driver_s_own_lines_still_aborts(
+    sync_client: Generio, emu: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C landing between two steps (not in a request or a pause) aborts the flow too.
+
+    A signal is delivered at any line of the main thread: here where the driver checks,
+    before the next step, whether the client is closing (a CLI test met it under load).
+    """
+    emu.flow_seconds = 30
+    read = Lifecycle.closing.fget
+    landed: list[bool] = []
+
+    def closing(life: Lifecycle) -> bool:
+        if emu.ledger and not landed:
+            landed.append(True)
+            raise KeyboardInterrupt
+        return bool(read(life))  # type: ignore[misc]
+
+    monkeypatch.setattr(Lifecycle, "closing", property(closing))
+    with pytest.raises(KeyboardInterrupt):
+        sync_client.run(PROMPT_TEMPLATE, "a chest")
+    assert landed
     (entry,) = emu.ledger
     assert entry.state in ("aborting", "aborted")
 
