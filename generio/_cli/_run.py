@@ -54,6 +54,12 @@ def _interrupted(exc: BaseException, seen: Flow | None, keyed: bool = False) -> 
             f"interrupted while saving the outputs of flow {flow_id}; "
             f"get them with: generio flows download {flow_id}"
         )
+    notes = getattr(exc, "__notes__", ())
+    if any(f"aborting flow {flow_id} failed" in text for text in notes):  # run()'s own note
+        return (
+            f"interrupted; aborting flow {flow_id} failed, so it may run on: abort it with: "
+            f"generio flows abort {flow_id}"
+        )
     if keyed:  # run()'s on_interrupt="auto" keeps a keyed flow for the re-run
         return (
             f"interrupted; flow {flow_id} runs on (it has your --idempotency-key): run the "

@@ -76,6 +76,21 @@ def test_interrupted_run_aborts_in_process(
     assert entry.state in ("aborting", "aborted")
 
 
+def test_an_abort_that_fails_after_ctrl_c_is_said_with_what_to_do(
+    cli: Cli, emu: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The abort after Ctrl-C keeps failing: the CLI says so, not that it is aborting."""
+    emu.flow_seconds = SLOW_FLOW_SECONDS
+    emu.add_fault("server_error", "update_flow", count=10)
+    _interrupt_on_first_update(monkeypatch)
+    result = cli("run", PROMPT_TEMPLATE, "a chair nobody stops")
+    assert result.exit_code == 130
+    (entry,) = emu.ledger
+    assert entry.state in ("starting", "running")
+    assert f"aborting flow {entry.flow_id} failed" in result.stderr
+    assert f"generio flows abort {entry.flow_id}" in result.stderr
+
+
 def test_interrupted_wait_leaves_the_flow_running(
     cli: Cli, sync_client: Generio, emu: Emulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
