@@ -71,13 +71,14 @@ class AsyncDriver:
         counted = False
         try:
             while (effect := stepper.advance()) is not None:
-                if stepper.cleanup and not counted:
-                    counted = True
-                    self.state.cleanup_started()
-                if not stepper.cleanup and life.closing:
-                    stepper.fail(self._closed_error(), interruption=True)
-                    continue
+                # All up to the step's result is in the try: trio's Ctrl-C lands on any line.
                 try:
+                    if stepper.cleanup and not counted:
+                        counted = True
+                        self.state.cleanup_started()
+                    if not stepper.cleanup and life.closing:
+                        stepper.fail(self._closed_error(), interruption=True)
+                        continue
                     step = self._clean_up(effect) if stepper.cleanup else self._step(effect, call)
                     stepper.succeed(await step)
                 except BaseException as exc:  # noqa: BLE001 - the job decides; it re-raises

@@ -149,6 +149,37 @@ def test_ctrl_c_in_the_driver_s_own_lines_still_aborts(
     assert entry.state in ("aborting", "aborted")
 
 
+@pytest.mark.parametrize("backend", ["asyncio", "trio"])
+def test_ctrl_c_in_the_async_driver_s_own_lines_still_aborts(
+    emu: Emulator, monkeypatch: pytest.MonkeyPatch, backend: str
+) -> None:
+    """The async twin: trio raises Ctrl-C on any line, not only at an await."""
+    import anyio
+
+    from generio import AsyncGenerio
+
+    emu.flow_seconds = 30
+    read = Lifecycle.closing.fget
+    landed: list[bool] = []
+
+    def closing(life: Lifecycle) -> bool:
+        if emu.ledger and not landed:
+            landed.append(True)
+            raise KeyboardInterrupt
+        return bool(read(life))  # type: ignore[misc]
+
+    async def scenario() -> None:
+        async with AsyncGenerio(emu.api_key, emu.base_url) as client:
+            await client.run(PROMPT_TEMPLATE, "a chest")
+
+    monkeypatch.setattr(Lifecycle, "closing", property(closing))
+    with pytest.raises(KeyboardInterrupt):
+        anyio.run(scenario, backend=backend)
+    assert landed
+    (entry,) = emu.ledger
+    assert entry.state in ("aborting", "aborted")
+
+
 @pytest.mark.anyio
 async def test_async_run_cancelled_aborts(emu: Emulator) -> None:
     """Cancelling the task running run() aborts its flow, shielded, then cancels."""
