@@ -85,12 +85,7 @@ def _create(
             template, inputs=sources, parameters=parameters, idempotency_key=key
         )
     except KeyboardInterrupt as exc:
-        flow_id = getattr(exc, "generio_flow_id", None)
-        note(
-            "interrupted before a flow was created"
-            if flow_id is None
-            else f"interrupted; aborting flow {flow_id} (check: generio flows get {flow_id})"
-        )
+        note(_interrupted(exc, None, keyed=key is not None))
         raise typer.Exit(EXIT_INTERRUPTED) from None
 
 

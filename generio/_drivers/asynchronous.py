@@ -70,21 +70,27 @@ class AsyncDriver:
         stepper = Stepper(job, on_ended)
         counted = False
         try:
-            while (effect := stepper.advance()) is not None:
-                # All up to the step's result is in the try: trio's Ctrl-C lands on any line.
+            while True:
+                # Each step, up to its result and the loop's jump back, is in the try: trio's
+                # Ctrl-C lands on any line, and the job must hear of it to clean up.
                 try:
-                    if stepper.cleanup and not counted:
-                        counted = True
-                        self.state.cleanup_started()
-                    if not stepper.cleanup and life.closing:
-                        stepper.fail(self._closed_error(), interruption=True)
-                        continue
-                    step = self._clean_up(effect) if stepper.cleanup else self._step(effect, call)
-                    stepper.succeed(await step)
-                except BaseException as exc:  # noqa: BLE001 - the job decides; it re-raises
+                    while True:
+                        if (effect := stepper.advance()) is None:
+                            return stepper.result
+                        if stepper.cleanup and not counted:
+                            counted = True
+                            self.state.cleanup_started()
+                        if not stepper.cleanup and life.closing:
+                            stepper.fail(self._closed_error(), interruption=True)
+                            continue
+                        cleanup = stepper.cleanup
+                        step = self._clean_up(effect) if cleanup else self._step(effect, call)
+                        stepper.succeed(await step)
+                except BaseException as exc:  # the job decides; it re-raises
+                    if not stepper.suspended:
+                        raise  # the job's own end (its error), or Ctrl-C once it had ended
                     closing = not stepper.cleanup and isinstance(exc, ClientClosedError)
                     stepper.fail(exc, interruption=closing and life.closing)
-            return stepper.result
         finally:
             life.leave(call)
             if counted:

@@ -61,23 +61,29 @@ class SyncDriver:
         stepper = Stepper(job, on_ended)
         counted = False
         try:
-            while (effect := stepper.advance()) is not None:
-                # Everything up to the step's result is in the try: Ctrl-C lands on any line.
+            while True:
+                # Each step, up to its result and the loop's jump back, is in the try:
+                # Ctrl-C lands on any line, and the job must hear of it to clean up.
                 try:
-                    if stepper.cleanup and not counted:
-                        counted = True
-                        self.state.cleanup_started()
-                    if not stepper.cleanup:
-                        if life.closing:
-                            stepper.fail(self._closed_error(), interruption=True)
-                            continue
-                        if stop is not None and stop.is_set():
-                            stepper.fail(Stopped())
-                            continue
-                    # A clean-up's retries are never cut short: it has its own bound.
-                    self._pauses.cut = None if stepper.cleanup else call.wake
-                    stepper.succeed(self.perform(effect))
-                except BaseException as exc:  # noqa: BLE001 - the job decides; it re-raises
+                    while True:
+                        if (effect := stepper.advance()) is None:
+                            return stepper.result
+                        if stepper.cleanup and not counted:
+                            counted = True
+                            self.state.cleanup_started()
+                        if not stepper.cleanup:
+                            if life.closing:
+                                stepper.fail(self._closed_error(), interruption=True)
+                                continue
+                            if stop is not None and stop.is_set():
+                                stepper.fail(Stopped())
+                                continue
+                        # A clean-up's retries are never cut short: it has its own bound.
+                        self._pauses.cut = None if stepper.cleanup else call.wake
+                        stepper.succeed(self.perform(effect))
+                except BaseException as exc:  # the job decides; it re-raises
+                    if not stepper.suspended:
+                        raise  # the job's own end (its error), or Ctrl-C once it had ended
                     if isinstance(exc, PauseCut):  # a retry's pause, ended by close() or stop
                         stopped = stop is not None and stop.is_set() and not life.closing
                         exc = Stopped() if stopped else self._closed_error()
@@ -88,7 +94,6 @@ class SyncDriver:
                         closed.__cause__ = exc
                         exc = closed
                     stepper.fail(exc, interruption=closing and isinstance(exc, ClientClosedError))
-            return stepper.result
         finally:
             life.leave(call)
             self._pauses.wake, self._pauses.cut = outer, outer_cut

@@ -120,6 +120,15 @@ class Stepper(Generic[T]):
             return None
         return effect
 
+    @property
+    def suspended(self) -> bool:
+        """Whether the job waits at a yield (or has not begun): an exception now is not its own.
+
+        One that ended by raising is finished; a Ctrl-C landing in a driver's lines finds
+        it suspended, and goes to it (``fail``) so that it cleans up.
+        """
+        return getattr(self._job, "gi_frame", None) is not None
+
     def succeed(self, value: object) -> None:
         """Record the last effect's result, for the next :meth:`advance`."""
         self._value = value

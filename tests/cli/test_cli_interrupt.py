@@ -140,6 +140,43 @@ def test_sigint_while_the_create_is_in_flight_aborts_the_flow(
     assert out == ""
 
 
+def test_sigint_during_a_keyed_no_wait_create_keeps_the_flow_and_says_so(
+    emu: Emulator, subprocess_env: dict[str, str], tmp_path: Path
+) -> None:
+    """`run --no-wait --idempotency-key`: Ctrl-C during the create keeps the flow, and says so.
+
+    As run() does, the keyed flow is kept for the re-run; the CLI used to say "aborting".
+    """
+    import time
+
+    emu.flow_seconds = SLOW_FLOW_SECONDS
+    emu.add_fault("slow", "create_flow", delay=20)
+    command = ["run", PROMPT_TEMPLATE, "a held chair", "--no-wait", "--idempotency-key", "k-1"]
+    child = subprocess.Popen(
+        [sys.executable, "-c", _CHILD, *command],
+        env=subprocess_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not emu.ledger:
+            assert time.monotonic() < deadline, "the flow was never created"
+            time.sleep(0.02)
+        child.send_signal(signal.SIGINT)
+        _, err = child.communicate(timeout=60)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.communicate()
+    assert child.returncode == 130
+    (entry,) = emu.ledger
+    assert entry.state in ("starting", "running")
+    assert f"flow {entry.flow_id} runs on" in err
+    assert "aborting" not in err
+
+
 def test_run_with_an_idempotency_key_reuses_the_flow(cli: Cli, emu: Emulator) -> None:
     """`run --idempotency-key` twice: one flow; the second run collects it again."""
     first = cli("run", PROMPT_TEMPLATE, "a keyed chair", "--idempotency-key", "cli-1", "--json")

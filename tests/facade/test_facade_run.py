@@ -180,6 +180,51 @@ def test_ctrl_c_in_the_async_driver_s_own_lines_still_aborts(
     assert entry.state in ("aborting", "aborted")
 
 
+@pytest.mark.parametrize("backend", [None, "asyncio", "trio"], ids=["sync", "asyncio", "trio"])
+def test_ctrl_c_just_after_the_job_yielded_still_aborts(
+    emu: Emulator, monkeypatch: pytest.MonkeyPatch, backend: str | None
+) -> None:
+    """Ctrl-C landing once the job has handed out its next step, before the driver takes it.
+
+    The step is lost, the job still suspended at its yield: it hears of the interrupt there
+    and aborts its flow (``Stepper.suspended`` tells that from the job's own end).
+    """
+    import anyio
+
+    from generio import AsyncGenerio
+    from generio._jobs.effects import Stepper
+
+    emu.flow_seconds = 30
+    advance = Stepper.advance
+    landed: list[bool] = []
+
+    def interrupted(stepper: Stepper[object]) -> object:
+        effect = advance(stepper)
+        if effect is not None and emu.ledger and not landed:
+            landed.append(True)
+            raise KeyboardInterrupt
+        return effect
+
+    async def scenario() -> None:
+        async with AsyncGenerio(emu.api_key, emu.base_url) as client:
+            await client.run(PROMPT_TEMPLATE, "a chest")
+
+    def run() -> None:
+        if backend is None:
+            with Generio(emu.api_key, emu.base_url) as client:
+                client.run(PROMPT_TEMPLATE, "a chest")
+        else:
+            anyio.run(scenario, backend=backend)
+
+    monkeypatch.setattr(Stepper, "advance", interrupted)
+    with pytest.raises(KeyboardInterrupt) as caught:
+        run()
+    assert landed
+    (entry,) = emu.ledger
+    assert entry.state in ("aborting", "aborted")
+    assert caught.value.generio_flow_id == entry.flow_id  # type: ignore[attr-defined]
+
+
 @pytest.mark.anyio
 async def test_async_run_cancelled_aborts(emu: Emulator) -> None:
     """Cancelling the task running run() aborts its flow, shielded, then cancels."""
