@@ -54,8 +54,7 @@ def _interrupted(exc: BaseException, seen: Flow | None, keyed: bool = False) -> 
             f"interrupted while saving the outputs of flow {flow_id}; "
             f"get them with: generio flows download {flow_id}"
         )
-    notes = getattr(exc, "__notes__", ())
-    if any(f"aborting flow {flow_id} failed" in text for text in notes):  # run()'s own note
+    if getattr(exc, "_generio_fate", None) == "abort failed":  # set by run()'s clean-up
         return (
             f"interrupted; aborting flow {flow_id} failed, so it may run on: abort it with: "
             f"generio flows abort {flow_id}"

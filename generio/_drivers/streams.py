@@ -89,7 +89,7 @@ class OutputStream(StreamCore):
                 if self._ended:
                     return  # closed by another thread meanwhile
                 if self._http.is_closed or life.closing:
-                    raise ClientClosedError("Generio", in_flight=self._patience is not None)
+                    raise ClientClosedError(self._client, in_flight=self._patience is not None)
                 try:
                     self._attempt()
                 except Exception as exc:  # noqa: BLE001 - the core decides: retry or raise

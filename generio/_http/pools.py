@@ -24,7 +24,7 @@ C = TypeVar("C", httpx.Client, httpx.AsyncClient)
 #: How many pools share the connections.
 SHARDS = 25
 #: Connections open at once, over all pools. A web app that streams models holds one per
-#: reader: with httpx's 100, a thread-pool app serving more readers than that stalled for
+#: reader: with the former 100, a thread-pool app serving more readers than that stalled for
 #: good (its handlers, waiting for a connection, held the threads the streams read in).
 MAX_CONNECTIONS = 1000
 #: Connections kept idle for reuse, over all pools: a batch's 200 jobs poll at once.

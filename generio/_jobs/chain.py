@@ -25,7 +25,7 @@ def interrupted_note(
     ended: list[str] = []
     for e in stopped:
         if (flow_id := getattr(e, "generio_flow_id", None)) is not None:
-            (ended if getattr(e, "_generio_ended", False) else ids).append(flow_id)
+            (ended if getattr(e, "_generio_fate", None) == "ended" else ids).append(flow_id)
     try:
         error.generio_flow_ids = ids + ended  # type: ignore[attr-defined]
     except (AttributeError, TypeError):  # pragma: no cover - a slotted exception type

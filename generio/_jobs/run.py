@@ -77,12 +77,12 @@ def _clean_up(
         except GenerioError as exc:  # a lookup that could not finish, or another request's flow
             logger.debug("could not look for the flow with key %s: %s", progress.key, exc)
     again = f"{what[:-2]}(..., idempotency_key={progress.key!r})"
+    fate = None  # read by the batch's note and the CLI: "ended" or "abort failed"
     if flow is None:
         where = "while creating the flow" if progress.posted else "before any flow was created"
         note = f"generio: {what} was interrupted {where}; no flow with its key was found."
     elif flow.is_terminal:  # saving its outputs: nothing to abort (a batch says so apart)
-        with contextlib.suppress(AttributeError, TypeError):
-            error._generio_ended = True  # type: ignore[attr-defined]
+        fate = "ended"
         note = (
             f"generio: {what} was interrupted after flow {flow.id} ended {flow.state}; "
             f"collect its outputs with flows.download_outputs({flow.id!r}, ...)."
@@ -103,6 +103,7 @@ def _clean_up(
             yield from call(update_flow_op(flow.id, "abort"), state.budget())
         except GenerioError as exc:
             logger.debug("could not abort flow %s after an interruption: %s", flow.id, exc)
+            fate = "abort failed"
             note = (
                 f"generio: {what} was interrupted; aborting flow {flow.id} failed ({exc}). "
                 f"Abort it with flows.abort({flow.id!r}), or pick it up with {again}."
@@ -111,6 +112,8 @@ def _clean_up(
             logger.debug("aborted flow %s after an interruption", flow.id)
             note = f"generio: {what} was interrupted; flow {flow.id} was aborted."
     name_flow(error, flow.id if flow is not None else None, force=True)
+    with contextlib.suppress(AttributeError, TypeError):
+        error._generio_fate = fate  # type: ignore[attr-defined]
     error.add_note(note)
 
 
