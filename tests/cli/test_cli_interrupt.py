@@ -104,19 +104,20 @@ def test_interrupted_wait_leaves_the_flow_running(
     assert sync_client.flows.get(flow_id).state in ("starting", "running")
 
 
-@pytest.mark.parametrize("extra", [[], ["--no-wait"]], ids=["run", "no-wait"])
-def test_sigint_while_the_create_is_in_flight_aborts_the_flow(
-    emu: Emulator, subprocess_env: dict[str, str], tmp_path: Path, extra: list[str]
-) -> None:
-    """SIGINT while POST /flows awaits its answer: the flow is found by key and aborted."""
+def _sigint_while_the_create_waits(
+    emu: Emulator, env: dict[str, str], command: list[str]
+) -> tuple[int, str, str]:
+    """Run ``generio <command>`` with its create's answer held; SIGINT once the flow exists.
+
+    Returns the exit code, stdout and stderr.
+    """
     import time
 
     emu.flow_seconds = SLOW_FLOW_SECONDS
     emu.add_fault("slow", "create_flow", delay=20)  # the flow exists, its answer is held
-    command = ["run", PROMPT_TEMPLATE, "a held chair", "-o", str(tmp_path), *extra]
     child = subprocess.Popen(
         [sys.executable, "-c", _CHILD, *command],
-        env=subprocess_env,
+        env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -132,7 +133,17 @@ def test_sigint_while_the_create_is_in_flight_aborts_the_flow(
         if child.poll() is None:
             child.kill()
             child.communicate()
-    assert child.returncode == 130
+    return child.returncode, out, err
+
+
+@pytest.mark.parametrize("extra", [[], ["--no-wait"]], ids=["run", "no-wait"])
+def test_sigint_while_the_create_is_in_flight_aborts_the_flow(
+    emu: Emulator, subprocess_env: dict[str, str], tmp_path: Path, extra: list[str]
+) -> None:
+    """SIGINT while POST /flows awaits its answer: the flow is found by key and aborted."""
+    command = ["run", PROMPT_TEMPLATE, "a held chair", "-o", str(tmp_path), *extra]
+    code, out, err = _sigint_while_the_create_waits(emu, subprocess_env, command)
+    assert code == 130
     (entry,) = emu.ledger
     assert entry.state in ("aborting", "aborted")
     assert f"aborting flow {entry.flow_id}" in err
@@ -141,36 +152,15 @@ def test_sigint_while_the_create_is_in_flight_aborts_the_flow(
 
 
 def test_sigint_during_a_keyed_no_wait_create_keeps_the_flow_and_says_so(
-    emu: Emulator, subprocess_env: dict[str, str], tmp_path: Path
+    emu: Emulator, subprocess_env: dict[str, str]
 ) -> None:
     """`run --no-wait --idempotency-key`: Ctrl-C during the create keeps the flow, and says so.
 
     As run() does, the keyed flow is kept for the re-run; the CLI used to say "aborting".
     """
-    import time
-
-    emu.flow_seconds = SLOW_FLOW_SECONDS
-    emu.add_fault("slow", "create_flow", delay=20)
     command = ["run", PROMPT_TEMPLATE, "a held chair", "--no-wait", "--idempotency-key", "k-1"]
-    child = subprocess.Popen(
-        [sys.executable, "-c", _CHILD, *command],
-        env=subprocess_env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while not emu.ledger:
-            assert time.monotonic() < deadline, "the flow was never created"
-            time.sleep(0.02)
-        child.send_signal(signal.SIGINT)
-        _, err = child.communicate(timeout=60)
-    finally:
-        if child.poll() is None:
-            child.kill()
-            child.communicate()
-    assert child.returncode == 130
+    code, _, err = _sigint_while_the_create_waits(emu, subprocess_env, command)
+    assert code == 130
     (entry,) = emu.ledger
     assert entry.state in ("starting", "running")
     assert f"flow {entry.flow_id} runs on" in err

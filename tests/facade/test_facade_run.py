@@ -123,87 +123,18 @@ def test_run_keyboard_interrupt_aborts(sync_client: Generio, emu: Emulator) -> N
     assert entry.state in ("aborting", "aborted")
 
 
-def test_ctrl_c_in_the_driver_s_own_lines_still_aborts(
-    sync_client: Generio, emu: Emulator, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Ctrl-C landing between two steps (not in a request or a pause) aborts the flow too.
-
-    A signal is delivered at any line of the main thread: here where the driver checks,
-    before the next step, whether the client is closing (a CLI test met it under load).
-    """
-    emu.flow_seconds = 30
-    read = Lifecycle.closing.fget
-    landed: list[bool] = []
-
-    def closing(life: Lifecycle) -> bool:
-        if emu.ledger and not landed:
-            landed.append(True)
-            raise KeyboardInterrupt
-        return bool(read(life))  # type: ignore[misc]
-
-    monkeypatch.setattr(Lifecycle, "closing", property(closing))
-    with pytest.raises(KeyboardInterrupt):
-        sync_client.run(PROMPT_TEMPLATE, "a chest")
-    assert landed
-    (entry,) = emu.ledger
-    assert entry.state in ("aborting", "aborted")
+BACKENDS = pytest.mark.parametrize(
+    "backend", [None, "asyncio", "trio"], ids=["sync", "asyncio", "trio"]
+)
 
 
-@pytest.mark.parametrize("backend", ["asyncio", "trio"])
-def test_ctrl_c_in_the_async_driver_s_own_lines_still_aborts(
-    emu: Emulator, monkeypatch: pytest.MonkeyPatch, backend: str
-) -> None:
-    """The async twin: trio raises Ctrl-C on any line, not only at an await."""
+def _run_until_interrupted(emu: Emulator, backend: str | None) -> KeyboardInterrupt:
+    """run() a slow flow on a fresh client of ``backend`` (None: Generio); its Ctrl-C."""
     import anyio
 
     from generio import AsyncGenerio
 
     emu.flow_seconds = 30
-    read = Lifecycle.closing.fget
-    landed: list[bool] = []
-
-    def closing(life: Lifecycle) -> bool:
-        if emu.ledger and not landed:
-            landed.append(True)
-            raise KeyboardInterrupt
-        return bool(read(life))  # type: ignore[misc]
-
-    async def scenario() -> None:
-        async with AsyncGenerio(emu.api_key, emu.base_url) as client:
-            await client.run(PROMPT_TEMPLATE, "a chest")
-
-    monkeypatch.setattr(Lifecycle, "closing", property(closing))
-    with pytest.raises(KeyboardInterrupt):
-        anyio.run(scenario, backend=backend)
-    assert landed
-    (entry,) = emu.ledger
-    assert entry.state in ("aborting", "aborted")
-
-
-@pytest.mark.parametrize("backend", [None, "asyncio", "trio"], ids=["sync", "asyncio", "trio"])
-def test_ctrl_c_just_after_the_job_yielded_still_aborts(
-    emu: Emulator, monkeypatch: pytest.MonkeyPatch, backend: str | None
-) -> None:
-    """Ctrl-C landing once the job has handed out its next step, before the driver takes it.
-
-    The step is lost, the job still suspended at its yield: it hears of the interrupt there
-    and aborts its flow (``Stepper.suspended`` tells that from the job's own end).
-    """
-    import anyio
-
-    from generio import AsyncGenerio
-    from generio._jobs.effects import Stepper
-
-    emu.flow_seconds = 30
-    advance = Stepper.advance
-    landed: list[bool] = []
-
-    def interrupted(stepper: Stepper[object]) -> object:
-        effect = advance(stepper)
-        if effect is not None and emu.ledger and not landed:
-            landed.append(True)
-            raise KeyboardInterrupt
-        return effect
 
     async def scenario() -> None:
         async with AsyncGenerio(emu.api_key, emu.base_url) as client:
@@ -216,13 +147,64 @@ def test_ctrl_c_just_after_the_job_yielded_still_aborts(
         else:
             anyio.run(scenario, backend=backend)
 
-    monkeypatch.setattr(Stepper, "advance", interrupted)
     with pytest.raises(KeyboardInterrupt) as caught:
         run()
+    return caught.value
+
+
+@BACKENDS
+def test_ctrl_c_at_the_driver_s_closing_check_still_aborts(
+    emu: Emulator, monkeypatch: pytest.MonkeyPatch, backend: str | None
+) -> None:
+    """Ctrl-C landing between two steps (not in a request or a pause) aborts the flow too.
+
+    A signal is delivered at any line of the main thread (trio's at any line of a task):
+    here where the driver checks, before the next step, whether the client is closing (a
+    CLI test met it under load).
+    """
+    read = Lifecycle.closing.fget
+    landed: list[bool] = []
+
+    def closing(life: Lifecycle) -> bool:
+        if emu.ledger and not landed:
+            landed.append(True)
+            raise KeyboardInterrupt
+        return bool(read(life))  # type: ignore[misc]
+
+    monkeypatch.setattr(Lifecycle, "closing", property(closing))
+    _run_until_interrupted(emu, backend)
     assert landed
     (entry,) = emu.ledger
     assert entry.state in ("aborting", "aborted")
-    assert caught.value.generio_flow_id == entry.flow_id  # type: ignore[attr-defined]
+
+
+@BACKENDS
+def test_ctrl_c_just_after_the_job_yielded_still_aborts(
+    emu: Emulator, monkeypatch: pytest.MonkeyPatch, backend: str | None
+) -> None:
+    """Ctrl-C landing once the job has handed out its next step, before the driver takes it.
+
+    The step is lost, the job still suspended at its yield: it hears of the interrupt there
+    and aborts its flow (``Stepper.suspended`` tells that from the job's own end).
+    """
+    from generio._jobs.effects import Stepper
+
+    advance = Stepper.advance
+    landed: list[bool] = []
+
+    def interrupted(stepper: Stepper[object]) -> object:
+        effect = advance(stepper)
+        if effect is not None and emu.ledger and not landed:
+            landed.append(True)
+            raise KeyboardInterrupt
+        return effect
+
+    monkeypatch.setattr(Stepper, "advance", interrupted)
+    caught = _run_until_interrupted(emu, backend)
+    assert landed
+    (entry,) = emu.ledger
+    assert entry.state in ("aborting", "aborted")
+    assert caught.generio_flow_id == entry.flow_id  # type: ignore[attr-defined]
 
 
 @pytest.mark.anyio
