@@ -68,7 +68,6 @@ class AsyncDriver:
         life = self.state.life
         call = life.enter()
         stepper = Stepper(job, on_ended)
-        counted = False
         try:
             while True:
                 # Each step, up to its result and the loop's jump back, is in the try: trio's
@@ -77,9 +76,8 @@ class AsyncDriver:
                     while True:
                         if (effect := stepper.advance()) is None:
                             return stepper.result
-                        if stepper.cleanup and not counted:
-                            counted = True
-                            self.state.cleanup_started()
+                        if stepper.cleanup:
+                            self.state.cleanup_started(call)
                         if not stepper.cleanup and life.closing:
                             stepper.fail(self._closed_error(), interruption=True)
                             continue
@@ -93,8 +91,7 @@ class AsyncDriver:
                     stepper.fail(exc, interruption=closing and life.closing)
         finally:
             life.leave(call)
-            if counted:
-                self.state.cleanup_ended()
+            self.state.cleanup_ended(call)
 
     async def _step(self, effect: Effect, call: InFlight) -> Any:
         """Perform one effect in a scope that closing the client cancels."""

@@ -59,7 +59,6 @@ class SyncDriver:
         outer, self._pauses.wake = getattr(self._pauses, "wake", None), call.wake
         outer_cut = getattr(self._pauses, "cut", None)
         stepper = Stepper(job, on_ended)
-        counted = False
         try:
             while True:
                 # Each step, up to its result and the loop's jump back, is in the try:
@@ -68,9 +67,8 @@ class SyncDriver:
                     while True:
                         if (effect := stepper.advance()) is None:
                             return stepper.result
-                        if stepper.cleanup and not counted:
-                            counted = True
-                            self.state.cleanup_started()
+                        if stepper.cleanup:
+                            self.state.cleanup_started(call)
                         if not stepper.cleanup:
                             if life.closing:
                                 stepper.fail(self._closed_error(), interruption=True)
@@ -97,8 +95,7 @@ class SyncDriver:
         finally:
             life.leave(call)
             self._pauses.wake, self._pauses.cut = outer, outer_cut
-            if counted:
-                self.state.cleanup_ended()
+            self.state.cleanup_ended(call)
 
     def perform(self, effect: Effect) -> Any:
         """Perform one effect; its result (or its exception) goes back to the job."""

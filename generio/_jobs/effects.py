@@ -71,6 +71,15 @@ class Ended:
     """The job's last flow has ended: a batch may start its next job while this one saves."""
 
 
+@attrs.frozen
+class CleaningUp:
+    """The job was interrupted: what it yields from now on is clean-up (never cut short).
+
+    The job says so itself, for an interruption the driver never saw (its ``on_progress``
+    raising KeyboardInterrupt inside the job).
+    """
+
+
 class Local(Generic[T]):
     """Local file work a job needs done (make a directory, read input files' heads)."""
 
@@ -83,7 +92,7 @@ class Local(Generic[T]):
 
 Effect: TypeAlias = Call[Any] | Sleep | Download | Local[Any]
 #: A job: yields effects (and its :class:`Ended` news), receives their results, returns its value.
-Job: TypeAlias = Generator[Effect | Ended, Any, T]
+Job: TypeAlias = Generator[Effect | Ended | CleaningUp, Any, T]
 
 
 def local(work: Local[T]) -> Generator[Local[T], Any, T]:
@@ -111,8 +120,10 @@ class Stepper(Generic[T]):
         error, self._error = self._error, None
         try:
             effect = self._job.send(self._value) if error is None else self._job.throw(error)
-            while isinstance(effect, Ended):  # no I/O: whoever drives the job hears of it
-                if self._on_ended is not None:
+            while isinstance(effect, Ended | CleaningUp):  # news, no I/O
+                if isinstance(effect, CleaningUp):
+                    self.cleanup = True
+                elif self._on_ended is not None:
                     self._on_ended()
                 effect = self._job.send(None)
         except StopIteration as stop:

@@ -21,7 +21,7 @@ from generio._jobs.downloads import (
     list_outputs_job,
     note_status,
 )
-from generio._jobs.effects import Ended, Job, local
+from generio._jobs.effects import CleaningUp, Ended, Job, local
 from generio._jobs.flow_errors import name_flow, while_collecting, while_waiting
 from generio._jobs.keys import BatchKeys, CreateProgress, adopt_job
 from generio._jobs.options import OnInterrupt, check_on_interrupt, resolve
@@ -69,6 +69,7 @@ def _clean_up(
     what: str = "run()",
 ) -> Job[None]:
     """Abort (or keep) the flow of an interrupted call; mark the exception with what happened."""
+    yield CleaningUp()
     if flow is None and progress.posted and progress.marker is not None:
         try:  # the flow the interrupted create may have made (no marker: nothing was sent)
             flow = yield from adopt_job(

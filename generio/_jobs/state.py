@@ -134,20 +134,22 @@ class ClientState:
         self._claimed: dict[str, float] = {}  # id -> when claimed (monotonic)
         # Keys a call of this client creates a flow with right now: another call waits.
         self._keys_in_use: set[str] = set()
-        self._cleanups = 0  # jobs cleaning up after an interruption: close() waits
+        # Calls cleaning up after an interruption: close() waits. A set, not a count: adding
+        # and discarding are single steps, so a second Ctrl-C cannot unbalance it.
+        self._cleaning: set[InFlight] = set()
         renew_after_fork(self)
 
     def after_fork(self) -> None:
         """In a forked child: fresh locks; the parent's calls hold no key, clean nothing up."""
         self._lock = fresh_lock(self._lock)
         self._keys_in_use.clear()  # in place: with_options copies share the set
-        self._cleanups = 0
+        self._cleaning = set()
 
     def derived(self, settings: Settings) -> ClientState:
         """Return a state with other settings sharing this one's memory (``with_options``)."""
         twin = copy.copy(self)
         twin.settings = settings
-        twin._cleanups = 0
+        twin._cleaning = set()
         twin.life = Lifecycle(self.life)
         renew_after_fork(twin)
         return twin
@@ -192,21 +194,18 @@ class ClientState:
         with self._lock:
             self._keys_in_use.discard(key)
 
-    def cleanup_started(self) -> None:
-        """Count a job that began cleaning up after an interruption (aborting its flow)."""
-        with self._lock:
-            self._cleanups += 1
+    def cleanup_started(self, call: InFlight) -> None:
+        """Note a call that cleans up after an interruption (aborting its flow); again: no-op."""
+        self._cleaning.add(call)
 
-    def cleanup_ended(self) -> None:
-        """Count one clean-up as done."""
-        with self._lock:
-            self._cleanups -= 1
+    def cleanup_ended(self, call: InFlight) -> None:
+        """Note the call's clean-up (if any) as done."""
+        self._cleaning.discard(call)
 
     @property
     def cleaning_up(self) -> bool:
-        """Whether any job of this client is still cleaning up."""
-        with self._lock:
-            return self._cleanups > 0
+        """Whether any call of this client is still cleaning up."""
+        return bool(self._cleaning)
 
     def wait_for_cleanups(self, seconds: float) -> None:
         """Block at most ``seconds`` while runs of other threads still abort their flows."""

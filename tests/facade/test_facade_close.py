@@ -197,6 +197,54 @@ def test_aclose_from_another_task_during_run(
     assert http.get(f"/flows/{entry.flow_id}").json()["state"] in ("aborting", "aborted")
 
 
+def test_close_begun_as_on_progress_interrupts_still_aborts(
+    sync_client: Generio, emu: Emulator, emu_clock: EmulatorClock, http: httpx.Client
+) -> None:
+    """Ctrl-C raised in on_progress (a CLI's bar) while close() begins in another thread.
+
+    The run's clean-up starts inside the job, where the driver never saw the interrupt: it
+    is still a clean-up (not cut by the close) that aborts the flow, and close() waits for it.
+    """
+
+    def on_progress(_flow: object) -> None:
+        threading.Thread(target=sync_client.close, daemon=True).start()
+        _wait_for(lambda: sync_client._state.life.closing)
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt) as caught:
+        sync_client.run(PROMPT_TEMPLATE, "a chair", on_progress=on_progress)
+    (entry,) = emu.ledger
+    assert f"flow {entry.flow_id} was aborted" in " ".join(caught.value.__notes__)
+    assert http.get(f"/flows/{entry.flow_id}").json()["state"] in ("aborting", "aborted")
+
+
+@pytest.mark.parametrize("backend", ["asyncio", "trio"])
+def test_aclose_begun_as_on_progress_raises_still_aborts(
+    emu: Emulator, emu_clock: EmulatorClock, http: httpx.Client, backend: str
+) -> None:
+    """on_progress raising while aclose() starts in another task: the abort is shielded."""
+
+    class Stop(Exception):
+        pass
+
+    async def scenario() -> BaseException:
+        client = AsyncGenerio(emu.api_key, emu.base_url)
+        async with anyio.create_task_group() as group:
+
+            def on_progress(_flow: object) -> None:
+                group.start_soon(client.aclose)  # runs once the run awaits its abort
+                raise Stop
+
+            with pytest.raises(Stop) as caught:
+                await client.run(PROMPT_TEMPLATE, "a chair", on_progress=on_progress)
+        return caught.value
+
+    error = anyio.run(scenario, backend=backend)
+    (entry,) = emu.ledger
+    assert f"flow {entry.flow_id} was aborted" in " ".join(error.__notes__)
+    assert http.get(f"/flows/{entry.flow_id}").json()["state"] in ("aborting", "aborted")
+
+
 def test_close_stops_a_download_in_flight(
     sync_client: Generio, emu: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
