@@ -86,8 +86,13 @@ class SyncDriver:
                         stopped = stop is not None and stop.is_set() and not life.closing
                         exc = Stopped() if stopped else self._closed_error()
                     closing = not stepper.cleanup and life.closing
-                    if closing and not isinstance(exc, ClientClosedError | GenerioError):
-                        # The pools closed under the request: that is the close's doing.
+                    if (
+                        closing
+                        and isinstance(exc, Exception)
+                        and not isinstance(exc, ClientClosedError | GenerioError)
+                    ):
+                        # The pools closed under the request: that is the close's doing (a
+                        # Ctrl-C meanwhile stays a Ctrl-C).
                         closed = self._closed_error()
                         closed.__cause__ = exc
                         exc = closed

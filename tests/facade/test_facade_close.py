@@ -218,6 +218,37 @@ def test_close_begun_as_on_progress_interrupts_still_aborts(
     assert http.get(f"/flows/{entry.flow_id}").json()["state"] in ("aborting", "aborted")
 
 
+def test_ctrl_c_in_a_request_as_close_begins_stays_a_ctrl_c(
+    sync_client: Generio,
+    emu: Emulator,
+    emu_clock: EmulatorClock,
+    http: httpx.Client,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Ctrl-C in a poll while another thread closes the client: the caller gets the Ctrl-C.
+
+    What the closed pools break under a request becomes ClientClosedError; an interrupt is
+    the user's, and a program that exits 130 on it must still see it.
+    """
+    from generio._drivers.sync import SyncDriver
+
+    perform = SyncDriver.perform
+
+    def interrupted(driver: SyncDriver, effect: Any) -> Any:
+        if emu.ledger and not driver.state.life.closing:
+            threading.Thread(target=sync_client.close, daemon=True).start()
+            _wait_for(lambda: driver.state.life.closing)
+            raise KeyboardInterrupt
+        return perform(driver, effect)
+
+    monkeypatch.setattr(SyncDriver, "perform", interrupted)
+    with pytest.raises(KeyboardInterrupt) as caught:
+        sync_client.run(PROMPT_TEMPLATE, "a chair")
+    (entry,) = emu.ledger
+    assert f"flow {entry.flow_id} was aborted" in " ".join(caught.value.__notes__)
+    assert http.get(f"/flows/{entry.flow_id}").json()["state"] in ("aborting", "aborted")
+
+
 @pytest.mark.parametrize("backend", ["asyncio", "trio"])
 def test_aclose_begun_as_on_progress_raises_still_aborts(
     emu: Emulator, emu_clock: EmulatorClock, http: httpx.Client, backend: str
