@@ -233,7 +233,10 @@ class LookupIncompleteError(APIError):
         oldest: datetime | None,
         after: str,
         listing: str = "",
+        cause: str = "unreadable",
     ) -> None:
+        # cause: "unreadable" (a page or flow: later may work), "bound" (max_pages: the
+        # account only grows) or "links" (the listing's next links are broken).
         self.key = key
         self.reason = reason
         self.pages = pages
@@ -241,16 +244,23 @@ class LookupIncompleteError(APIError):
         self.oldest = oldest
         reached = f", back to {oldest.isoformat()}" if oldest is not None else ""
         if after:  # a create whose answer was lost: its flow may exist
+            where = {
+                "bound": "from a client with a higher KeyLookup(max_pages=...)",
+                "links": "or in flows.list()",
+            }.get(cause, "once the service answers")
             advice = (
                 "It was not sent again: a flow it made would be billed twice. What to do: "
-                f"look for it with flows.find(idempotency_key={key!r}) once the service "
-                "answers, before creating again."
+                f"look for it with flows.find(idempotency_key={key!r}) {where}, before "
+                "creating again."
             )
         else:
+            cure = {
+                "bound": "raise KeyLookup(max_pages=...)",
+                "links": "check the service's next links",
+            }.get(cause, "try again later")
             advice = (
-                "Nothing was created, so nothing can be billed twice. What to do: try again "
-                "later, raise KeyLookup(max_pages=...), or pass "
-                "KeyLookup(on_incomplete='create') to create anyway."
+                f"Nothing was created, so nothing can be billed twice. What to do: {cure}, or "
+                "pass KeyLookup(on_incomplete='create') to create anyway."
             )
         super().__init__(
             f"{after}could not tell whether a flow with idempotency key {key!r} exists: {reason} "

@@ -33,9 +33,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("generio")
 T = TypeVar("T")
-#: The most pages one listing reads: MAX_LISTING_ENTRIES at 100 a page (1,000), while
-#: endless pages of a few entries each still end.
-MAX_PAGES = MAX_LISTING_ENTRIES // 100
+#: The most pages one listing reads: MAX_LISTING_ENTRIES at 10 a page (10,000; the page
+#: size is not documented), while endless pages of a few entries each still end.
+MAX_PAGES = MAX_LISTING_ENTRIES // 10
 #: Statuses a service may use to refuse what the flow's state forbids.
 CONFLICT_STATUSES = frozenset({400, 409, 412, 423})
 _KNOWN = frozenset({"created", "starting", "running", "aborting"}) | TERMINAL_STATES

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, TypeVar
 
 import attrs
@@ -36,6 +36,14 @@ _TURN = 0.02
 _MAX_TURN = 0.2
 #: Pages of an oldest-first listing remembered for the next refresh.
 _TAIL = 3
+#: A creation time further past our clock is a wrong clock's (one flow of the account), not
+#: the service's now: bounds never start later (so a lookup reads deeper, never less).
+_AHEAD = timedelta(hours=1)
+
+
+def _believed(newest: datetime) -> datetime:
+    """Return the newest creation time, or our clock plus ``_AHEAD`` if that is earlier."""
+    return min(newest, datetime.now(UTC) + _AHEAD)
 
 
 @attrs.frozen
@@ -116,7 +124,7 @@ def _bound(newest: datetime | None, need: Need, window: float) -> datetime | Non
     if newest is None:
         return None
     age = window if need.since is None else time.monotonic() - need.since
-    return newest - timedelta(seconds=age + SETTLE)
+    return _believed(newest) - timedelta(seconds=age + SETTLE)
 
 
 def _deep(coverage: Coverage, need: Need, window: float) -> bool:
@@ -174,7 +182,7 @@ class _Reader:
         #: The listing's first page, as the generated client builds it, by creation time.
         self.first = list_flows_op(None, "created_at")
 
-    def incomplete(self, reason: str) -> LookupIncompleteError:
+    def incomplete(self, reason: str, cause: str = "unreadable") -> LookupIncompleteError:
         return LookupIncompleteError(
             self.need.key or "(a batch's keys)",
             reason,
@@ -183,13 +191,15 @@ class _Reader:
             oldest=self.oldest,
             after=self.need.after,
             listing=f"{self.first.method} {self.first.path}",
+            cause=cause,
         )
 
     def page(self, path: str) -> Job[tuple[list[Flow], str | None]]:
         """Read one page; its flows and the next page's path (None on the last)."""
         if self.pages >= self.state.lookup.max_pages:
             raise self.incomplete(
-                f"the listing goes on past KeyLookup.max_pages ({self.state.lookup.max_pages})"
+                f"the listing goes on past KeyLookup.max_pages ({self.state.lookup.max_pages})",
+                "bound",
             )
         try:
             page: Page[Flow] = yield from call(page_op(self.first, path), self.budget)
@@ -208,9 +218,9 @@ class _Reader:
             return page.items, None
         link = resolve_link(self.state.settings.base_url, path, page.next)
         if link is None:
-            raise self.incomplete("a next link leaves the client's base URL")
+            raise self.incomplete("a next link leaves the client's base URL", "links")
         if link in self.seen:
-            raise self.incomplete("a next link leads back to a page already read")
+            raise self.incomplete("a next link leads back to a page already read", "links")
         self.seen.add(link)
         return page.items, link
 
@@ -275,7 +285,7 @@ class _Reader:
         known = coverage.newest
         if known is None:
             raise _Restart
-        settled = known - timedelta(seconds=SETTLE)
+        settled = _believed(known) - timedelta(seconds=SETTLE)
         scan = _Scan(known)
         path: str | None = self.first.target
         while path is not None:

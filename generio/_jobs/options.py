@@ -34,8 +34,9 @@ OnIncomplete = Literal["raise", "create"]
 
 #: The default key window: 24 hours, as payment APIs keep their idempotency keys.
 DEFAULT_WINDOW = 24 * 3600.0
-#: The default bound on the list pages one lookup reads.
-DEFAULT_MAX_PAGES = 1000
+#: The default bound on the list pages one lookup reads: 100,000 flows at 10 a page (the
+#: service's page size is not documented).
+DEFAULT_MAX_PAGES = 10_000
 
 
 def _seconds(value: float | timedelta) -> float:
@@ -70,7 +71,7 @@ class KeyLookup:
             flows older than this; oldest first, it must read to the end anyway, and finds
             any key on the pages. When list entries leave ``additional`` out, only flows
             inside the window are read one by one for their keys.
-        max_pages: the most list pages one lookup reads (1,000: 100,000 flows at 100 a
+        max_pages: the most list pages one lookup reads (10,000: 100,000 flows at 10 a
             page). A lookup that needs more raises :class:`~generio.LookupIncompleteError`.
         on_incomplete: what a create does when its lookup could not read all it needed (the
             page bound, a page or flow that could not be read): ``"raise"``

@@ -104,7 +104,7 @@ class Flows:
         Raises:
             InputError: ``sort_by`` is not one of those fields; ``query`` holds a parameter
                 the listing does not take (the error names those it takes).
-            ResponseTooLargeError: the listing goes on past 100,000 flows or 1,000 pages;
+            ResponseTooLargeError: the listing goes on past 100,000 flows or 10,000 pages;
                 nothing is returned (filter by ``state`` to narrow it).
         """
         from generio._jobs.calls import list_flows_job

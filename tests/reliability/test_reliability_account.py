@@ -20,7 +20,7 @@ from generio._drivers.asynchronous import AsyncDriver
 from generio._drivers.sync import SyncDriver
 from generio._jobs.account import MAX_CLAIMS
 from generio._jobs.effects import Call, Effect
-from tests.helpers.big_account import BigAccount, serve
+from tests.helpers.big_account import BigAccount, FakeFlow, serve
 from tests.helpers.facade import client_at
 
 PROMPT = "model_generate_fromprompt"
@@ -120,6 +120,45 @@ def test_a_keyed_rerun_after_12000_newer_flows_newest_first(kind: str, links: st
     assert again.flow.id == made
     assert [f.flow_id for f in account.ledger] == [made]
     assert account.pages() == 121  # down to the key's flow, within the 24-hour window
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_one_flow_dated_days_ahead_does_not_cut_a_keyed_lookup_short(kind: str) -> None:
+    """Newest first, one flow dated 2 days ahead (a wrong clock): the key is still found.
+
+    Bounds come from the newest creation time listed; one far past our clock would make a
+    lookup stop at the first page and miss the key, so the call would be billed twice.
+    """
+    account = BigAccount(order="descending")
+    account.prefill(2_000, span=60 * 3600)  # 20 pages, 8 of them inside the window
+    ahead = FakeFlow(account.new_id(), PROMPT, {"n": "ahead"}, account.now() + 2 * 86400)
+    account.flows.append(ahead)
+    account._by_id[ahead.flow_id] = ahead
+    with serve(account):
+        with client_at(kind, "key", account.base_url) as first:
+            made = first.run(PROMPT, "a lamp", idempotency_key="order-7").flow.id
+        time.sleep(1.1)
+        account.prefill(300, span=1.0, end=account.now())  # three pages made after it
+        account.requests.clear()
+        with client_at(kind, "key", account.base_url) as second:
+            again = second.run(PROMPT, "a lamp", idempotency_key="order-7").flow.id
+    assert again == made
+    assert len(account.ledger) == 1
+    assert account.pages() < 16  # down to the window (an hour past it), not all 24 pages
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_pages_of_ten_flows_do_not_stop_a_keyed_lookup(kind: str) -> None:
+    """12,000 flows listed 10 a page (1,200 pages): a fresh client's keyed call finds its key."""
+    account = BigAccount(page_size=10)
+    account.prefill(12_000)
+    with serve(account):
+        with client_at(kind, "key", account.base_url) as first:
+            made = first.run(PROMPT, "a desk", idempotency_key="desk-1").flow.id
+        with client_at(kind, "key", account.base_url) as second:
+            again = second.run(PROMPT, "a desk", idempotency_key="desk-1").flow.id
+    assert again == made
+    assert len(account.ledger) == 1
 
 
 @pytest.mark.parametrize("kind", KINDS)

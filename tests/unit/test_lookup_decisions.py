@@ -201,6 +201,9 @@ def test_the_page_bound_raises_instead_of_creating() -> None:
     assert (error.key, error.pages, error.flows) == ("k-1", 3, 6)
     assert error.oldest == NOW - timedelta(minutes=600)
     assert "max_pages (3)" in str(error)
+    # The account only grows: waiting cannot help, a higher bound can.
+    assert "What to do: raise KeyLookup(max_pages=...)" in str(error)
+    assert "try again later" not in str(error)
 
 
 def test_a_key_found_before_the_bound_is_enough() -> None:
