@@ -78,12 +78,16 @@ def build(
         "follow_redirects": False,  # a redirect must not carry the key to another host
     }
     low = Client(base_url=settings.base_url, timeout=timeout)
+    # The generated client gets an httpx client of its own over the same pools: its
+    # with_timeout()/with_headers() change that one in place, and `with low:` closes it,
+    # neither touching the facade's (closing the facade still ends both: the pools close).
+    mine = {**options, "owner": False}
     if isinstance(pools, AsyncPools):
-        sender = AsyncSendingClient(pools, **options)
-        low.set_async_httpx_client(sender)
+        twin = AsyncSendingClient(pools, **mine)
+        low.set_async_httpx_client(twin)
         low.set_httpx_client(httpx.Client(transport=_wrong_side("async (AsyncGenerio)")))
-        return sender, low
-    http = SendingClient(pools, **options)
-    low.set_httpx_client(http)
+        return AsyncSendingClient(pools, twin=twin, **options), low
+    sync_twin = SendingClient(pools, **mine)
+    low.set_httpx_client(sync_twin)
     low.set_async_httpx_client(httpx.AsyncClient(transport=_wrong_side("sync (Generio)")))
-    return http, low
+    return SendingClient(pools, twin=sync_twin, **options), low

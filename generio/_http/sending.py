@@ -14,6 +14,7 @@ from typing import Any, Generic
 
 import httpx
 
+from generio._errors import ClientClosedError
 from generio._http.bounded import LIMIT_EXTENSION, Limit, bound
 from generio._http.policy import BUDGET_EXTENSION, Budget, budget_of, delay
 from generio._http.pools import AsyncPools, C, Pools, _Pools
@@ -127,10 +128,12 @@ _UNUSED = Refusing(lambda: RuntimeError("a generio client sends through its pool
 
 
 def _start(
-    client: httpx.Client | httpx.AsyncClient, request: httpx.Request, auth: Any, follow: Any
+    client: SendingClient | AsyncSendingClient, request: httpx.Request, auth: Any, follow: Any
 ) -> dict[str, Any]:
     """Return a pool's ``send()`` arguments: the sending client's auth and redirect policy."""
     if client.is_closed:
+        if client.ended:  # closed with its facade client, not by `with low_level:`
+            raise ClientClosedError(client._pools._kind)
         raise RuntimeError("Cannot send a request, as the client has been closed.")
     if "timeout" not in request.extensions:  # a request built elsewhere
         request.extensions["timeout"] = client.timeout.as_dict()
@@ -145,10 +148,20 @@ class SendingClient(httpx.Client):
     """An ``httpx.Client`` whose ``send()`` goes through :class:`Pools`, retrying and bounded."""
 
     def __init__(
-        self, pools: Pools, *, owner: bool, max_retries: int, limit: Limit, **options: Any
+        self,
+        pools: Pools,
+        *,
+        owner: bool,
+        max_retries: int,
+        limit: Limit,
+        twin: SendingClient | None = None,
+        **options: Any,
     ) -> None:
         super().__init__(transport=_UNUSED, **options)
         self._pools, self._owner, self._max_retries, self._limit = pools, owner, max_retries, limit
+        #: The low-level client's own sender (``_http/clients.py``): closed with this one.
+        self._twin = twin
+        self.ended = False
 
     def send(
         self,
@@ -188,6 +201,9 @@ class SendingClient(httpx.Client):
     def close(self) -> None:
         """Close this client; the one that made the pools closes them too."""
         super().close()
+        if self._twin is not None:
+            self.ended = self._twin.ended = True
+            self._twin.close()
         if self._owner:
             self._pools.close()
 
@@ -196,10 +212,19 @@ class AsyncSendingClient(httpx.AsyncClient):
     """The async :class:`SendingClient`, over :class:`AsyncPools`; sleeps without blocking."""
 
     def __init__(
-        self, pools: AsyncPools, *, owner: bool, max_retries: int, limit: Limit, **options: Any
+        self,
+        pools: AsyncPools,
+        *,
+        owner: bool,
+        max_retries: int,
+        limit: Limit,
+        twin: AsyncSendingClient | None = None,
+        **options: Any,
     ) -> None:
         super().__init__(transport=_UNUSED, **options)
         self._pools, self._owner, self._max_retries, self._limit = pools, owner, max_retries, limit
+        self._twin = twin
+        self.ended = False
 
     async def send(
         self,
@@ -241,6 +266,9 @@ class AsyncSendingClient(httpx.AsyncClient):
     async def aclose(self) -> None:
         """Close this client; the one that made the pools closes them too."""
         await super().aclose()
+        if self._twin is not None:
+            self.ended = self._twin.ended = True
+            await self._twin.aclose()
         if self._owner:
             await self._pools.aclose()
 

@@ -12,6 +12,7 @@ from generio_api.api.templates import list_templates
 from generio import (
     AsyncGenerio,
     AuthenticationError,
+    ClientClosedError,
     ConfigurationError,
     Generio,
     GenerioError,
@@ -155,6 +156,40 @@ def test_low_level_is_wired(emu: Emulator) -> None:
         assert len(parsed.templates) == 3  # type: ignore[union-attr]
         with pytest.raises(GenerioError, match="sync"):
             anyio.run(lambda: list_templates.asyncio(client=client.low_level))
+
+
+def test_low_level_changes_and_with_block_leave_the_facade_alone(emu: Emulator) -> None:
+    """low_level's with_timeout() and `with` block touch only the low-level client.
+
+    The generated client changes its httpx client in place and closes it on leaving a
+    `with` block (its documented use): the facade's requests and life stay as they were.
+    """
+    with Generio(emu.api_key, emu.base_url, timeout=5, max_retries=0) as client:
+        client.low_level.with_timeout(httpx.Timeout(0.05))
+        client.low_level.with_headers({"X-Debug": "1"})
+        emu.add_fault("slow", "list_templates", count=1, delay=0.3)
+        assert len(client.templates.list()) == 3  # the facade's 5 s, not the 0.05 s
+        with client.low_level as low:
+            assert list_templates.sync(client=low) is not None
+        assert len(client.templates.list()) == 3
+        assert client.flows.list() == []
+    # Closing the facade ends the low-level client too, with the facade's error.
+    with pytest.raises(ClientClosedError, match="this Generio is closed"):
+        client.low_level.get_httpx_client().get("/templates")
+
+
+def test_async_low_level_with_block_leaves_the_facade_alone(emu: Emulator) -> None:
+    """AsyncGenerio: `async with client.low_level` closes the low-level client only."""
+
+    async def main() -> None:
+        async with AsyncGenerio(emu.api_key, emu.base_url) as client:
+            async with client.low_level as low:
+                assert await list_templates.asyncio(client=low) is not None
+            assert len(await client.templates.list()) == 3
+        with pytest.raises(ClientClosedError, match="this AsyncGenerio is closed"):
+            await client.low_level.get_async_httpx_client().get("/templates")
+
+    anyio.run(main)
 
 
 def test_async_low_level_is_wired(emu: Emulator) -> None:
