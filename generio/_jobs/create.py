@@ -83,6 +83,11 @@ def post_once(
             return found
         if failure is not None:
             yield from retry_post(budget, failure)
+            # A service may store what it was sent after it failed to answer (a gateway's
+            # 504): look once more, after the pause, before sending it again.
+            found = yield from find(failure)
+            if found is not None:
+                return found
 
 
 def template_job(state: ClientState, template: str | Template) -> Job[Template]:

@@ -21,7 +21,7 @@ from generio._jobs.downloads import (
     list_outputs_job,
     note_status,
 )
-from generio._jobs.effects import CleaningUp, Ended, Job, local
+from generio._jobs.effects import CleaningUp, Ended, Job, Sleep, local
 from generio._jobs.flow_errors import name_flow, while_collecting, while_waiting
 from generio._jobs.keys import BatchKeys, CreateProgress, adopt_job
 from generio._jobs.options import OnInterrupt, check_on_interrupt, resolve
@@ -31,6 +31,7 @@ from generio._jobs.state import ClientState
 from generio._jobs.wait import check_progress_interval, check_timeout, wait_job
 from generio._outcomes import FlowFailed
 from generio._payload.inputs import as_sources
+from generio._payload.marker import Marker
 from generio._payload.models import (
     NOT_STARTED_STATE,
     Asset,
@@ -60,6 +61,29 @@ class _Guarded:
             raise
 
 
+#: Pauses between looks for the flow of an interrupted POST: a service may list it only
+#: once it has stored what it was sent (a large input), after the request was cut.
+_LOOKS = (0.25, 0.5, 1.0, 2.0, 4.0)
+
+
+def _posted_flow(state: ClientState, progress: CreateProgress, marker: Marker) -> Job[Flow | None]:
+    """Look for the flow an interrupted create may have made, for about 8 s."""
+    for pause in (0.0, *_LOOKS):
+        if pause:
+            yield Sleep(pause)
+        try:
+            budget = state.budget()
+            found = yield from adopt_job(
+                state, marker, progress.template or "", progress.began, budget, ""
+            )
+        except GenerioError as exc:  # a lookup that could not finish, or another request's flow
+            logger.debug("could not look for the flow with key %s: %s", progress.key, exc)
+            return None
+        if found is not None:
+            return found
+    return None
+
+
 def _clean_up(
     state: ClientState,
     flow: Flow | None,
@@ -71,17 +95,21 @@ def _clean_up(
     """Abort (or keep) the flow of an interrupted call; mark the exception with what happened."""
     yield CleaningUp()
     if flow is None and progress.posted and progress.marker is not None:
-        try:  # the flow the interrupted create may have made (no marker: nothing was sent)
-            flow = yield from adopt_job(
-                state, progress.marker, progress.template or "", progress.began, state.budget(), ""
-            )
-        except GenerioError as exc:  # a lookup that could not finish, or another request's flow
-            logger.debug("could not look for the flow with key %s: %s", progress.key, exc)
+        flow = yield from _posted_flow(state, progress, progress.marker)
     again = f"{what[:-2]}(..., idempotency_key={progress.key!r})"
     fate = None  # read by the batch's note and the CLI: "ended" or "abort failed"
     if flow is None:
-        where = "while creating the flow" if progress.posted else "before any flow was created"
-        note = f"generio: {what} was interrupted {where}; no flow with its key was found."
+        if progress.posted:
+            note = (
+                f"generio: {what} was interrupted while creating the flow; no flow with its key "
+                f"was found. If the service still made it, flows.find(idempotency_key="
+                f"{progress.key!r}) finds it."
+            )
+        else:
+            note = (
+                f"generio: {what} was interrupted before any flow was created; no flow with "
+                "its key was found."
+            )
     elif flow.is_terminal:  # saving its outputs: nothing to abort (a batch says so apart)
         fate = "ended"
         note = (

@@ -8,7 +8,9 @@ duplicate, never another call's flow.
 
 from __future__ import annotations
 
+import json
 import threading
+from datetime import UTC, datetime
 from typing import Any
 
 import anyio
@@ -18,7 +20,14 @@ import pytest
 from generio import AsyncGenerio, Flow, Generio, ServerError
 from generio.testing import Emulator, sample_png
 from tests.helpers.emulator import fired
-from tests.helpers.facade import IMAGE_TEMPLATE, PROMPT_TEMPLATE, MockFactory
+from tests.helpers.facade import (
+    FLOW_JSON,
+    IMAGE_TEMPLATE,
+    KEY,
+    MOCK_URL,
+    PROMPT_TEMPLATE,
+    MockFactory,
+)
 
 PROMPTS = [f"a chair in style {i}" for i in range(6)]
 
@@ -226,6 +235,67 @@ def test_post_5xx_reconciled_not_blindly_retried(make_client: MockFactory) -> No
         "GET /templates/model_generate_fromprompt",
         "POST /flows",
         "GET /flows",
+        "GET /flows",  # looked at again after the pause, before the second POST
         "POST /flows",
         "GET /flows",
     ]
+
+
+class _LateService:
+    """A service that stores a create only after the first look for it (a late commit).
+
+    ``on_post`` says what the POST gets: a 503, or KeyboardInterrupt (Ctrl-C while it is
+    in flight). What it was sent is listed from the second ``GET /flows`` on.
+    """
+
+    def __init__(self, on_post: str) -> None:
+        self.on_post = on_post
+        self.seen: list[str] = []
+        self.sent: dict[str, Any] = {}
+
+    def flow(self, state: str = "running") -> dict[str, Any]:
+        now = datetime.now(UTC).isoformat()
+        return {**FLOW_JSON, "flow_id": "late1", "created_at": now, "state": state,
+                "additional": self.sent["additional"]}  # fmt: skip
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.seen.append(f"{request.method} {request.url.path}")
+        if request.url.path.startswith("/templates"):
+            return httpx.Response(200, json=_template())
+        if request.method == "POST":
+            self.sent.update(json.loads(request.read()))
+            if self.on_post == "interrupt":
+                raise KeyboardInterrupt
+            return httpx.Response(503, json={"detail": "busy"})
+        if request.method == "PATCH":
+            return httpx.Response(200, json=self.flow("aborting"))
+        listed = self.seen.count("GET /flows") > 1
+        return httpx.Response(200, json={"flows": [self.flow()] if listed else []})
+
+
+def test_a_create_stored_after_its_503_is_found_not_bought_again(make_client: MockFactory) -> None:
+    """A 503 on POST /flows whose flow is listed only a moment later: adopted, one POST."""
+    service = _LateService("503")
+    with make_client(httpx.MockTransport(service), max_retries=2) as client:
+        flow = client.flows.create("model_generate_fromprompt", inputs=["a chair"])
+    assert flow.id == "late1"
+    assert service.seen.count("POST /flows") == 1
+
+
+def test_ctrl_c_during_a_create_stored_late_still_aborts_its_flow() -> None:
+    """Ctrl-C while POST /flows is in flight, the flow listed only later: found, aborted.
+
+    A service stores a large create after it has read it, maybe after the client let go:
+    one look straight away would miss the flow, left running and billed with no one to
+    know its id.
+    """
+    service = _LateService("interrupt")
+    http = httpx.Client(transport=httpx.MockTransport(service))
+    with (
+        Generio(KEY, MOCK_URL, http_client=http) as client,
+        pytest.raises(KeyboardInterrupt) as caught,
+    ):
+        client.flows.create("model_generate_fromprompt", inputs=["a chair"])
+    assert "flow late1 was aborted" in " ".join(caught.value.__notes__)
+    assert service.seen.count("PATCH /flows/late1") == 1
+    assert service.seen.count("POST /flows") == 1

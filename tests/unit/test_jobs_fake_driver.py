@@ -142,6 +142,7 @@ def test_a_lost_post_that_made_nothing_is_sent_again() -> None:
             Step(f"GET /templates/{TEMPLATE}", TEMPLATE_JSON),
             Step("POST /flows", posted.fail),
             Step(LIST, {"flows": []}),
+            Step(LIST, {"flows": []}),  # again after the backoff: a late store shows there
             Step("POST /flows", made),
         ]
     )
