@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import socket
 import threading
 import time
+import weakref
 from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING
@@ -60,7 +63,7 @@ class OutputStream(StreamCore):
     def __init__(self, driver: SyncDriver, flow_id: str, asset_id: str) -> None:
         super().__init__(driver, flow_id, asset_id)
         self._http: httpx.Client = driver.http
-        self._wake = threading.Event()  # set by closing the stream or the client: pauses end
+        self._wake = _Wake(self)  # set by closing the stream or the client: pauses, reads end
         self._chunks: Iterator[bytes] | None = None
         self._pieces: Generator[bytes, None, None] | None = None
 
@@ -149,10 +152,14 @@ class OutputStream(StreamCore):
                 elif self._response is None:
                     self._connect()
                 else:
+                    # Counted while it reads: closing the client ends a read that waits.
+                    call = self._state.life.enter(self._wake, awaited=False)
                     try:
                         self._pull()
                     except Exception as exc:  # noqa: BLE001 - the core decides: retry or raise
                         self._connect(self._pause(exc))  # reopened, skipping what was sent
+                    finally:
+                        self._state.life.leave(call)
         finally:
             self.close()
 
@@ -191,6 +198,28 @@ class OutputStream(StreamCore):
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+class _Wake(threading.Event):
+    """A stream's wake-up: setting it also ends a read another thread waits in on its socket.
+
+    Closing a socket does not wake such a read on Linux; the answer is unfinished, so its
+    connection is not going back to the pool anyway.
+    """
+
+    def __init__(self, stream: OutputStream) -> None:
+        super().__init__()
+        self._stream = weakref.ref(stream)  # no cycle: a dropped stream is freed at once
+
+    def set(self) -> None:
+        super().set()
+        stream = self._stream()
+        response = stream._response if stream is not None else None
+        network = response.extensions.get("network_stream") if response is not None else None
+        sock = network.get_extra_info("socket") if network is not None else None
+        if isinstance(sock, socket.socket):
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
 
 
 class AsyncOutputStream(StreamCore):

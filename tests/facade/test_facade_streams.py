@@ -316,6 +316,59 @@ def test_closing_from_another_task_ends_an_async_stream_s_retry_pause(
     assert fired(emu) == [("rate_limit", "get_output")]
 
 
+@pytest.mark.parametrize("closer", ["stream", "client"])
+def test_closing_from_another_thread_ends_a_read_of_a_stalled_answer(closer: str) -> None:
+    """The service stops sending half way; close() in another thread ends the read at once.
+
+    A web server closes a stream its browser left while a worker thread waits for the next
+    chunk: on Linux, closing a socket does not wake a read waiting on it, so the thread (and
+    the connection) stayed until the 60 s read timeout.
+    """
+    import socket
+    import threading
+
+    stop = threading.Event()
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            while b"\r\n\r\n" not in conn.recv(65536):
+                pass
+            head = b"HTTP/1.1 200 OK\r\nContent-Type: model/gltf-binary\r\n"
+            conn.sendall(head + b"Content-Length: 1000000\r\n\r\n" + b"glTF" + bytes(99_996))
+            stop.wait(120)  # the rest never comes
+
+    server = threading.Thread(target=serve, daemon=True)
+    server.start()
+    client = Generio(KEY, f"http://127.0.0.1:{port}", timeout=60)
+    stream = client.flows.stream_output("6941ac784e4fd44b7afb5f4c", "6941ac784e4fd44b7afb5f4d")
+    got: list[int] = []
+    try:
+        with ThreadPoolExecutor(1) as pool:
+            reading = pool.submit(lambda: [got.append(len(chunk)) for chunk in stream])
+            deadline = time.monotonic() + 30
+            while sum(got) < 100_000 and time.monotonic() < deadline:
+                time.sleep(0.01)
+            time.sleep(0.2)  # the reader now waits for the next chunk
+            began = time.monotonic()
+            if closer == "stream":
+                stream.close()
+                reading.result(timeout=30)
+            else:
+                client.close()
+                with pytest.raises(ClientClosedError, match="this Generio was closed while"):
+                    reading.result(timeout=30)
+            elapsed = time.monotonic() - began
+    finally:
+        stop.set()
+        client.close()
+        listener.close()
+    assert sum(got) == 100_000
+    assert elapsed < 5.0, f"the read went on for {elapsed:.1f} s after close()"
+
+
 def test_closing_the_client_half_way_through_a_stream_fails_it_as_closed(emu: Emulator) -> None:
     """The client closed between two chunks: the next read raises ClientClosedError.
 
