@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ipaddress
-import math
 import os
 from collections.abc import Generator, Mapping
 from typing import Any, Final
@@ -98,6 +97,11 @@ def _check_base_url(base_url: str, allow_insecure: bool) -> str:
         raise ConfigurationError(
             "base_url must not carry credentials; pass the key as api_key= instead."
         )
+    if parsed.query or parsed.fragment:  # every path goes after it: ?x=1/flows is no URL
+        raise ConfigurationError(
+            f"base_url {url!r} must not carry a query or a fragment (after '?' or '#'): "
+            "give the service's root, such as https://host/v1."
+        )
     if SET_BY_ENVIRONMENT and not _is_loopback(parsed.host):
         raise ConfigurationError(
             f"{NO_DELAYS_ENV} is set, which turns off every retry backoff and polls flows "
@@ -143,15 +147,19 @@ def _check_key(api_key: Secret | None) -> Secret:
     return key
 
 
+#: The longest timeout taken (115 days): a socket refuses far longer ones (OverflowError).
+MAX_SECONDS = 10_000_000.0
+
+
 def _seconds(value: object) -> float | None:
-    """Return a positive, finite number of seconds as a float; None when it is not one."""
+    """Return a positive number of seconds up to ``MAX_SECONDS``; None when it is not one."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     try:
         seconds = float(value)
     except OverflowError:  # an int too large for a float
         return None
-    return seconds if math.isfinite(seconds) and seconds > 0 else None
+    return seconds if 0 < seconds <= MAX_SECONDS else None
 
 
 def check_timeout(
@@ -169,8 +177,9 @@ def check_timeout(
     seconds = _seconds(timeout)
     if seconds is None:
         raise ConfigurationError(
-            f"{name} must be a positive number of seconds, an httpx.Timeout or None, "
-            f"not {timeout!r} (NaN and infinity are not; None waits forever)."
+            f"{name} must be a positive number of seconds (at most 10,000,000), an "
+            f"httpx.Timeout or None, not {timeout!r} (NaN and infinity are not; None waits "
+            "forever)."
         )
     return httpx.Timeout(seconds, connect=min(seconds, 10.0))
 
@@ -181,7 +190,8 @@ def _seconds_or_none(name: str, value: object) -> float | None:
     seconds = _seconds(value)
     if seconds is None:
         raise ConfigurationError(
-            f"{name} must be a positive, finite number of seconds or None, not {value!r}."
+            f"{name} must be a positive number of seconds (at most 10,000,000) or None, "
+            f"not {value!r}."
         )
     return seconds
 

@@ -141,6 +141,14 @@ def safe_filename(asset_id: str, extension: str, *, taken: set[str] | None = Non
     return name
 
 
+def is_directory(path: Path) -> bool:
+    """Whether ``path`` is a directory; False for a name the system refuses (too long)."""
+    try:
+        return path.is_dir()
+    except OSError:  # ENAMETOOLONG: writing the file then says so, typed
+        return False
+
+
 def sync_directory(directory: Path) -> None:
     """Make the rename itself durable (POSIX); best effort, as some file systems refuse."""
     if os.name != "posix":

@@ -35,7 +35,14 @@ class Prepared:
     def open_raw(self) -> Iterator[BinaryIO]:
         """Yield (once) a binary stream at the content's start; a file is opened anew."""
         if self.path is not None:
-            with open(self.path, "rb") as handle:
+            try:  # opened again for each attempt: a retry may find it gone
+                handle = open(self.path, "rb")  # noqa: SIM115 - closed by the with below
+            except OSError as exc:
+                raise InputError(
+                    f"{self.label} could not be opened again to send it "
+                    f"({exc.strerror or exc}); keep it in place until the call returns."
+                ) from None
+            with handle:
                 yield handle
         elif self.blob is not None:
             yield io.BytesIO(self.blob)

@@ -97,7 +97,7 @@ def save_data(
     data: bytes, mime_type: str | None, path: Path, *, asset_id: str, flow_id: str | None
 ) -> Path:
     """Write an asset's content to ``path`` (a file) or into it (a directory); see Asset.save."""
-    if path.is_dir():
+    if _files.is_directory(path):
         directory = path
         mime = mime_type or _mime.detect(data[: _mime.SNIFF_BYTES]) or ""
         name = _free_name(_files.safe_filename(asset_id, _mime.extension_for(mime)), directory)

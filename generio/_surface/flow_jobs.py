@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from generio._errors import InputError
+from generio._payload.files import is_directory
 
 if TYPE_CHECKING:
     from generio._http.operations import Operation
@@ -69,7 +70,7 @@ def saved_output_job(
     from generio._jobs.downloads import download_output_job
 
     target = Path(dest)
-    if target.is_dir():
+    if is_directory(target):
         return download_output_job(state, flow_id, asset_id, target, None)
     if not target.name or target.name in {".", ".."}:
         raise InputError(f"dest {str(dest)!r} is neither a file name nor a directory.")

@@ -232,3 +232,46 @@ def test_a_directory_under_the_outputs_name_is_refused_once(
             client.flows.download_output(flow.id, output.id, tmp_path)
     assert _output_gets(proxy) == 1
     assert part_files(tmp_path) == []
+
+
+def test_a_file_name_too_long_for_the_system_is_typed(emu: Emulator, tmp_path: Path) -> None:
+    """dest= and Asset.save() with a 300-character name: OutputSaveError, not a raw OSError."""
+    from generio import Generio
+    from tests.helpers.emulator import finished_output
+
+    flow_id, asset_id, _ = finished_output(emu, 10_000)
+    long_name = "x" * 300 + ".glb"
+    with Generio(emu.api_key, emu.base_url) as client:
+        with pytest.raises(OutputSaveError) as caught:
+            client.flows.download_output(flow_id, asset_id, tmp_path / long_name)
+        assert caught.value.errno == errno.ENAMETOOLONG
+        asset = client.flows.output(flow_id, asset_id)
+        with pytest.raises(OutputSaveError):
+            asset.save(tmp_path / long_name)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_input_file_gone_before_the_retry_is_an_input_error(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    """The create answered 503, the input file deleted before its retry: InputError, no flow."""
+    import httpx
+
+    from generio import Generio
+    from generio.testing import sample_png
+
+    image = tmp_path / "view.png"
+    image.write_bytes(sample_png())
+
+    def delete_on_503(response: httpx.Response) -> None:
+        if response.status_code == 503:
+            image.unlink(missing_ok=True)
+
+    emu.add_fault("unavailable", "create_flow", count=1, retry_after=0)
+    http = httpx.Client(event_hooks={"response": [delete_on_503]})
+    with (
+        Generio(emu.api_key, emu.base_url, http_client=http) as client,
+        pytest.raises(InputError, match="could not be opened again to send it"),
+    ):
+        client.flows.create("model_generate_fromimage", inputs=[image])
+    assert emu.ledger == []

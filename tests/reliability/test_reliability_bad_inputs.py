@@ -698,6 +698,9 @@ CASES: list[Case] = [
          ConfigurationError, ("api_key must be a str", "bytes"), secrets=(BYTES_KEY.decode(),)),
     Case("negative-client-timeout", "local", lambda c: c.client(timeout=-1), ConfigurationError,
          ("timeout must be a positive number",)),
+    # Longer than a socket takes: it failed every sync request with OverflowError.
+    Case("timeout-past-a-socket-s", "local", lambda c: c.client(timeout=1e10),
+         ConfigurationError, ("timeout must be a positive number", "at most 10,000,000")),
     Case("negative-max-retries", "local", lambda c: c.client(max_retries=-1),
          ConfigurationError, ("max_retries must be an integer >= 0",)),
     Case("http-to-public-host", "local", lambda c: c.client(base_url="http://flows.example.com"),
@@ -709,6 +712,9 @@ CASES: list[Case] = [
     Case("credentials-in-url", "local",
          lambda c: c.client(base_url=URL_WITH_PASSWORD),
          ConfigurationError, ("must not carry credentials",), secrets=(URL_PASSWORD,)),
+    # Every path goes after the base URL: a query there sent GET /v1?x=1/templates.
+    Case("query-in-url", "local", lambda c: c.client(base_url="https://flows.example/v1?x=1"),
+         ConfigurationError, ("must not carry a query or a fragment",)),
     Case("http-client-of-the-other-kind", "local",
          lambda c: c.client(http_client=_other_kind(c)),
          ConfigurationError, ("http_client must be an httpx.",)),
