@@ -11,9 +11,10 @@ from typing import Any
 
 import attrs
 
-from generio._errors import ClientClosedError, GenerioError, InputError
-from generio._http.operations import list_outputs_op, update_flow_op
+from generio._errors import APIStatusError, ClientClosedError, GenerioError, InputError
+from generio._http.operations import get_flow_op, list_outputs_op, update_flow_op
 from generio._jobs.batch import check_outputs
+from generio._jobs.calls import CONFLICT_STATUSES
 from generio._jobs.create import create_job
 from generio._jobs.downloads import (
     PrepareDir,
@@ -34,6 +35,7 @@ from generio._payload.inputs import as_sources
 from generio._payload.marker import Marker
 from generio._payload.models import (
     NOT_STARTED_STATE,
+    TERMINAL_STATES,
     Asset,
     Flow,
     Output,
@@ -84,6 +86,17 @@ def _posted_flow(state: ClientState, progress: CreateProgress, marker: Marker) -
     return None
 
 
+def _state_after(state: ClientState, flow_id: str, error: GenerioError) -> Job[str | None]:
+    """Read the flow's state after a refused abort (None: not a refusal, or unreadable)."""
+    if not (isinstance(error, APIStatusError) and error.status_code in CONFLICT_STATUSES):
+        return None
+    try:
+        flow: Flow = yield from call(get_flow_op(flow_id), state.budget())
+    except GenerioError:
+        return None
+    return flow.state
+
+
 def _clean_up(
     state: ClientState,
     flow: Flow | None,
@@ -128,18 +141,29 @@ def _clean_up(
             f"Pick it up with flows.wait({flow.id!r}) or {again}."
         )
     else:
+        now: str | None = "aborted"
         try:
             yield from call(update_flow_op(flow.id, "abort"), state.budget())
         except GenerioError as exc:
-            logger.debug("could not abort flow %s after an interruption: %s", flow.id, exc)
-            fate = "abort failed"
-            note = (
-                f"generio: {what} was interrupted; aborting flow {flow.id} failed ({exc}). "
-                f"Abort it with flows.abort({flow.id!r}), or pick it up with {again}."
-            )
-        else:
+            # Refused: an earlier attempt (a repeated cancellation) may have aborted it, or
+            # it ended meanwhile; its state tells.
+            now = yield from _state_after(state, flow.id, exc)
+            if now not in ("aborting", "aborted") and now not in TERMINAL_STATES:
+                logger.debug("could not abort flow %s after an interruption: %s", flow.id, exc)
+                fate = "abort failed"
+                note = (
+                    f"generio: {what} was interrupted; aborting flow {flow.id} failed ({exc}). "
+                    f"Abort it with flows.abort({flow.id!r}), or pick it up with {again}."
+                )
+        if now in ("aborting", "aborted"):
             logger.debug("aborted flow %s after an interruption", flow.id)
             note = f"generio: {what} was interrupted; flow {flow.id} was aborted."
+        elif now in TERMINAL_STATES:
+            fate = "ended"
+            note = (
+                f"generio: {what} was interrupted; flow {flow.id} ended {now} before it could "
+                f"be aborted: collect its outputs with flows.download_outputs({flow.id!r}, ...)."
+            )
     name_flow(error, flow.id if flow is not None else None, force=True)
     with contextlib.suppress(AttributeError, TypeError):
         error._generio_fate = fate  # type: ignore[attr-defined]

@@ -454,3 +454,23 @@ def test_closing_a_copy_closes_only_the_copy(emu: Emulator) -> None:
 
     anyio.run(scenario)
     assert client_sockets(_port(emu)) == 0
+
+
+def test_an_abort_refused_as_the_flow_is_already_aborted_says_aborted(
+    sync_client: Generio, emu: Emulator, emu_clock: EmulatorClock, http: httpx.Client
+) -> None:
+    """The clean-up's abort answered 409 as the flow is aborted already: it says aborted.
+
+    As after a first attempt whose answer a second cancellation cut: not "aborting failed".
+    """
+
+    def on_progress(flow: Any) -> None:
+        assert http.patch(f"/flows/{flow.id}", json={"action": "abort"}).is_success
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt) as caught:
+        sync_client.run(PROMPT_TEMPLATE, "a chair", on_progress=on_progress)
+    (entry,) = emu.ledger
+    notes = " ".join(caught.value.__notes__)
+    assert f"flow {entry.flow_id} was aborted" in notes, notes
+    assert caught.value._generio_fate is None  # type: ignore[attr-defined]
