@@ -194,7 +194,17 @@ class _Cookies(httpx.Cookies):
 
 def _maker(kind: type[C], jar: CookieJar) -> Callable[[], C]:
     """Return what makes one plain pool: httpx's defaults, one TLS context, a shard's limits."""
-    tls = httpx.create_ssl_context()  # as httpx makes it (certifi, SSL_CERT_FILE...), once
+    try:
+        tls = httpx.create_ssl_context()  # as httpx makes it (certifi, SSL_CERT_FILE...), once
+    except OSError as exc:  # ssl.SSLError too: a missing or unreadable certificates file
+        names = [
+            f"{n}={os.environ[n]!r}" for n in ("SSL_CERT_FILE", "SSL_CERT_DIR") if n in os.environ
+        ]
+        raise ConfigurationError(
+            f"the TLS certificates could not be loaded ({' and '.join(names) or 'certifi'}): "
+            f"{exc}. What to do: point the variable at a PEM file of CA certificates, or "
+            "unset it to use certifi's."
+        ) from None
     limits = shard_limits()
 
     def make() -> C:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import anyio
 import httpx
@@ -217,3 +218,21 @@ def test_request_log_lines(caplog: pytest.LogCaptureFixture) -> None:
     assert record.levelno == logging.DEBUG
     assert "GET /flows/f1 -> 200 in" in record.getMessage()
     assert "(attempt 1)" in record.getMessage()
+
+
+@pytest.mark.parametrize("content", [None, b"not a certificate\n"], ids=["missing", "garbage"])
+def test_unusable_ssl_cert_file_is_a_configuration_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, content: bytes | None
+) -> None:
+    """SSL_CERT_FILE naming no file (or no certificate): ConfigurationError naming it.
+
+    httpx's bare FileNotFoundError named no file, and the CLI took it for a write failure.
+    """
+    bundle = tmp_path / "ca.pem"
+    if content is not None:
+        bundle.write_bytes(content)
+    monkeypatch.setenv("SSL_CERT_FILE", str(bundle))
+    with pytest.raises(ConfigurationError, match="SSL_CERT_FILE=") as caught:
+        Generio(KEY)
+    assert str(bundle) in str(caught.value)
+    assert "What to do" in str(caught.value)
