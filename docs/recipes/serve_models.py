@@ -1,6 +1,7 @@
 """Serve generated models from a FastAPI app (async): uvicorn serve_models:app --loop asyncio."""
 
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI, HTTPException
@@ -9,11 +10,14 @@ from starlette.background import BackgroundTask
 
 from generio import AsyncGenerio, ConflictError, GenerioError, NotFoundError
 
+logger = logging.getLogger(__name__)
+
 
 @contextlib.asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Open one AsyncGenerio for the app's life, on the app's event loop."""
-    async with AsyncGenerio() as client:
+    # A browser waits 2 minutes at most: a handler that outlives it gives up by then.
+    async with AsyncGenerio(download_timeout=120) as client:
         app.state.generio = client
         yield
 
@@ -33,7 +37,8 @@ async def model(flow_id: str, asset_id: str) -> StreamingResponse:
     except ConflictError:
         raise HTTPException(409, "the model is not ready yet") from None
     except GenerioError as exc:  # the service kept failing until download_timeout
-        raise HTTPException(502, f"the model service failed: {exc.message}") from None
+        logger.warning("model %s/%s: %s", flow_id, asset_id, exc)  # not for the browser
+        raise HTTPException(502, "the model service is unavailable; try again") from None
     return StreamingResponse(
         stream, media_type=stream.mime_type, background=BackgroundTask(stream.aclose)
     )
