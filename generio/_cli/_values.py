@@ -43,12 +43,15 @@ def positive_seconds(text: str) -> float:
     """Read a number of seconds above 0 (``--request-timeout``).
 
     Raises:
-        typer.BadParameter: not a finite number above 0.
+        typer.BadParameter: not a number above 0 and at most the library's bound.
     """
+    from generio._http.settings import MAX_SECONDS
+
     value = _number(text)
-    if value is None or value <= 0:
+    if value is None or not 0 < value <= MAX_SECONDS:
         raise typer.BadParameter(
-            f"{text} is not a positive, finite number of seconds; give one above 0, e.g. 30"
+            f"{text} is not a positive, finite number of seconds up to {MAX_SECONDS:,.0f}; "
+            "give one above 0, e.g. 30"
         )
     return value
 

@@ -75,7 +75,8 @@ _LOCATIONS: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], 
 _INPUT_SHOULD_BE = re.compile(r"Input should be ((?:'[^']*'(?:, | or )?)+)")
 _QUOTED = re.compile(r"'([^']*)'")
 _LIBRARY_SETTING = re.compile(
-    r"\b(?:timeout must be a positive number of seconds, an httpx\.Timeout or None, not "
+    r"\b(?:timeout must be a positive number of seconds \(at most 10,000,000\), an "
+    r"httpx\.Timeout or None, not "
     r"([^ ;]+?))\.?(?=$| )"
 )
 _WAIT_TIMEOUT = re.compile(r"\btimeout must be a number of seconds >= 0 or None, not ([^ ]+?)\.?$")

@@ -97,7 +97,7 @@ def test_unreachable_service_exits_3(cli: Cli) -> None:
     assert result.stderr.startswith("generio: error: ")
 
 
-@pytest.mark.parametrize("value", ["-1", "0", "nan", "inf", "-inf"])
+@pytest.mark.parametrize("value", ["-1", "0", "nan", "inf", "-inf", "1e10"])
 def test_bad_request_timeout_is_a_usage_error(cli: Cli, value: str) -> None:
     """A --request-timeout that is not a positive, finite number is refused by name: exit 2."""
     result = cli("--request-timeout", value, "templates")
