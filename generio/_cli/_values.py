@@ -50,7 +50,7 @@ def positive_seconds(text: str) -> float:
     value = _number(text)
     if value is None or not 0 < value <= MAX_SECONDS:
         raise typer.BadParameter(
-            f"{text} is not a positive, finite number of seconds up to {MAX_SECONDS:,.0f}; "
+            f"{text} is not a positive, finite number of seconds up to {MAX_SECONDS:g}; "
             "give one above 0, e.g. 30"
         )
     return value

@@ -75,7 +75,7 @@ _LOCATIONS: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], 
 _INPUT_SHOULD_BE = re.compile(r"Input should be ((?:'[^']*'(?:, | or )?)+)")
 _QUOTED = re.compile(r"'([^']*)'")
 _LIBRARY_SETTING = re.compile(
-    r"\b(?:timeout must be a positive number of seconds \(at most 10,000,000\), an "
+    r"\b(?:timeout must be a positive number of seconds \(at most 1e9\), an "
     r"httpx\.Timeout or None, not "
     r"([^ ;]+?))\.?(?=$| )"
 )

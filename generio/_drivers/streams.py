@@ -122,7 +122,11 @@ class OutputStream(StreamCore):
     def _pull(self) -> bool:
         """Read one chunk of the body into the ready pieces; False at its end."""
         assert self._chunks is not None  # noqa: S101 - set by _attempt
-        if self._feed(next(self._chunks, None)):
+        chunk = next(self._chunks, None)
+        if chunk is None and self._wake.is_set() and not self._ended:
+            # The end a shut-down socket gives an answer without a length: the client closed.
+            raise ClientClosedError(self._client, in_flight=True)
+        if self._feed(chunk):
             return True
         self._drop()
         return False
@@ -215,7 +219,9 @@ class _Wake(threading.Event):
         super().set()
         stream = self._stream()
         response = stream._response if stream is not None else None
-        network = response.extensions.get("network_stream") if response is not None else None
+        if response is None or response.is_closed or response.http_version != "HTTP/1.1":
+            return  # read to its end (the connection may serve another request), or shared
+        network = response.extensions.get("network_stream")
         sock = network.get_extra_info("socket") if network is not None else None
         if isinstance(sock, socket.socket):
             with contextlib.suppress(OSError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -105,7 +106,11 @@ class SyncDriver:
     def perform(self, effect: Effect) -> Any:
         """Perform one effect; its result (or its exception) goes back to the job."""
         if isinstance(effect, Sleep):
-            self._pauses.wake.wait(effect.seconds)  # closing the client ends the pause (drive's)
+            # Closing the client (or a batch's stop) ends a pause, never a clean-up's.
+            if (cut := getattr(self._pauses, "cut", None)) is not None:
+                cut.wait(effect.seconds)
+            else:
+                time.sleep(effect.seconds)
             return None
         if isinstance(effect, Local):
             return effect.perform()

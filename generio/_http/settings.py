@@ -147,8 +147,8 @@ def _check_key(api_key: Secret | None) -> Secret:
     return key
 
 
-#: The longest timeout taken (115 days): a socket refuses far longer ones (OverflowError).
-MAX_SECONDS = 10_000_000.0
+#: The longest timeout taken (about 31 years): a socket refuses 1e10 s (OverflowError).
+MAX_SECONDS = 1_000_000_000.0
 
 
 def _seconds(value: object) -> float | None:
@@ -177,7 +177,7 @@ def check_timeout(
     seconds = _seconds(timeout)
     if seconds is None:
         raise ConfigurationError(
-            f"{name} must be a positive number of seconds (at most 10,000,000), an "
+            f"{name} must be a positive number of seconds (at most 1e9), an "
             f"httpx.Timeout or None, not {timeout!r} (NaN and infinity are not; None waits "
             "forever)."
         )
@@ -190,7 +190,7 @@ def _seconds_or_none(name: str, value: object) -> float | None:
     seconds = _seconds(value)
     if seconds is None:
         raise ConfigurationError(
-            f"{name} must be a positive number of seconds (at most 10,000,000) or None, "
+            f"{name} must be a positive, finite number of seconds (at most 1e9) or None, "
             f"not {value!r}."
         )
     return seconds

@@ -180,6 +180,7 @@ def create_job(
     marker = progress.marker = Marker(progress.key, digest)
     progress.template = resolved.name
     op = create_flow_op(resolved.name, parameters, wire_additional(additional, marker), prepared)
+    progress.body = op.body
     batch = batch or BatchKeys(progress.began)  # alone: the listing as of the call's start
     if not progress.explicit:
         return (yield from _post_flow(state, op, marker, progress, batch))

@@ -25,6 +25,7 @@ from generio._jobs.listing import Need, ensure_job
 from generio._jobs.retries import call
 from generio._jobs.state import ClientState
 from generio._payload import data_uri as _data_uri
+from generio._payload.body import JsonBody
 from generio._payload.local import Prepared
 from generio._payload.marker import Marker, check_key, new_key
 from generio._payload.models import Flow
@@ -44,6 +45,8 @@ class CreateProgress:
     began: float = attrs.field(factory=time.monotonic)
     template: str | None = None
     marker: Marker | None = None
+    #: The create's body: whether a POST began sending it (the service may have the flow).
+    body: JsonBody | None = None
 
     @classmethod
     def start(cls, idempotency_key: str | None, *, known_new: bool = False) -> CreateProgress:

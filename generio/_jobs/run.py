@@ -68,22 +68,33 @@ class _Guarded:
 _LOOKS = (0.25, 0.5, 1.0, 2.0, 4.0)
 
 
-def _posted_flow(state: ClientState, progress: CreateProgress, marker: Marker) -> Job[Flow | None]:
-    """Look for the flow an interrupted create may have made, for about 8 s."""
-    for pause in (0.0, *_LOOKS):
-        if pause:
-            yield Sleep(pause)
+def _posted_flow(
+    state: ClientState, progress: CreateProgress, marker: Marker
+) -> Job[tuple[Flow | None, bool]]:
+    """Look for the flow an interrupted create may have made; whether the look finished.
+
+    About 8 s once a POST began sending its body, one look if none did (nothing reached
+    the service). Another interruption meanwhile (a second Ctrl-C) ends the look.
+    """
+    sent = progress.body is not None and progress.body.sent
+    for pause in (0.0, *(_LOOKS if sent else ())):
         try:
+            if pause:
+                yield Sleep(pause)
             budget = state.budget()
             found = yield from adopt_job(
                 state, marker, progress.template or "", progress.began, budget, ""
             )
+        except GeneratorExit:
+            raise
         except GenerioError as exc:  # a lookup that could not finish, or another request's flow
             logger.debug("could not look for the flow with key %s: %s", progress.key, exc)
-            return None
+            return None, True
+        except BaseException:  # noqa: BLE001 - the first interruption goes on, with its note
+            return None, False
         if found is not None:
-            return found
-    return None
+            return found, True
+    return None, True
 
 
 def _state_after(state: ClientState, flow_id: str, error: GenerioError) -> Job[str | None]:
@@ -107,16 +118,17 @@ def _clean_up(
 ) -> Job[None]:
     """Abort (or keep) the flow of an interrupted call; mark the exception with what happened."""
     yield CleaningUp()
+    looked = True
     if flow is None and progress.posted and progress.marker is not None:
-        flow = yield from _posted_flow(state, progress, progress.marker)
+        flow, looked = yield from _posted_flow(state, progress, progress.marker)
     again = f"{what[:-2]}(..., idempotency_key={progress.key!r})"
     fate = None  # read by the batch's note and the CLI: "ended" or "abort failed"
     if flow is None:
         if progress.posted:
+            found = "no flow with its key was found" if looked else "the look for it was cut"
             note = (
-                f"generio: {what} was interrupted while creating the flow; no flow with its key "
-                f"was found. If the service still made it, flows.find(idempotency_key="
-                f"{progress.key!r}) finds it."
+                f"generio: {what} was interrupted while creating the flow; {found}. If the "
+                f"service still made it, flows.find(idempotency_key={progress.key!r}) finds it."
             )
         else:
             note = (

@@ -60,6 +60,8 @@ class JsonBody:
 
     def __init__(self, parts: Sequence[bytes | Prepared]) -> None:
         self._parts = tuple(parts)
+        #: Whether a request began sending it: its headers reached the service.
+        self.sent = False
         self.length: int = sum(
             len(part) if isinstance(part, bytes) else _wire_length(part) for part in self._parts
         )
@@ -70,6 +72,7 @@ class JsonBody:
         return {"Content-Type": "application/json", "Content-Length": str(self.length)}
 
     def __iter__(self) -> Iterator[bytes]:
+        self.sent = True
         for part in self._parts:
             if isinstance(part, bytes):
                 yield part

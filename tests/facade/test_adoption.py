@@ -299,3 +299,52 @@ def test_ctrl_c_during_a_create_stored_late_still_aborts_its_flow() -> None:
     assert "flow late1 was aborted" in " ".join(caught.value.__notes__)
     assert service.seen.count("PATCH /flows/late1") == 1
     assert service.seen.count("POST /flows") == 1
+
+
+class _Interrupting(httpx.BaseTransport):
+    """Ctrl-C lands in POST /flows before its body is sent (connecting); lists are empty.
+
+    ``again`` makes the first look for the flow meet a second Ctrl-C.
+    """
+
+    def __init__(self, again: bool = False) -> None:
+        self.again = again
+        self.seen: list[str] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.seen.append(f"{request.method} {request.url.path}")
+        if request.url.path.startswith("/templates"):
+            return httpx.Response(200, json=_template())
+        if request.method == "POST":
+            if self.again:
+                request.read()  # sent: the service may have it
+            raise KeyboardInterrupt
+        if self.again:
+            raise KeyboardInterrupt
+        return httpx.Response(200, json={"flows": []})
+
+
+def test_ctrl_c_before_the_create_s_body_was_sent_looks_once() -> None:
+    """Nothing reached the service: one look for the flow, not 8 s of them."""
+    transport = _Interrupting()
+    with (
+        Generio(KEY, MOCK_URL, http_client=httpx.Client(transport=transport)) as client,
+        pytest.raises(KeyboardInterrupt) as caught,
+    ):
+        client.flows.create("model_generate_fromprompt", inputs=["a chair"])
+    assert transport.seen.count("GET /flows") == 1
+    assert "no flow with its key was found" in " ".join(caught.value.__notes__)
+
+
+def test_a_second_ctrl_c_ends_the_look_and_keeps_the_note() -> None:
+    """Ctrl-C again while the flow is looked for: the first one goes on, naming the key."""
+    transport = _Interrupting(again=True)
+    with (
+        Generio(KEY, MOCK_URL, http_client=httpx.Client(transport=transport)) as client,
+        pytest.raises(KeyboardInterrupt) as caught,
+    ):
+        client.flows.create("model_generate_fromprompt", inputs=["a chair"])
+    notes = " ".join(caught.value.__notes__)
+    assert "the look for it was cut" in notes
+    assert "flows.find(idempotency_key='auto-" in notes
+    assert transport.seen.count("GET /flows") == 1
