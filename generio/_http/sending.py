@@ -161,7 +161,7 @@ class SendingClient(httpx.Client):
         self._pools, self._owner, self._max_retries, self._limit = pools, owner, max_retries, limit
         #: The low-level client's own sender (``_http/clients.py``): closed with this one.
         self._twin = twin
-        self.ended = False
+        self.ended: bool = False
 
     def send(
         self,
@@ -224,7 +224,7 @@ class AsyncSendingClient(httpx.AsyncClient):
         super().__init__(transport=_UNUSED, **options)
         self._pools, self._owner, self._max_retries, self._limit = pools, owner, max_retries, limit
         self._twin = twin
-        self.ended = False
+        self.ended: bool = False
 
     async def send(
         self,

@@ -61,7 +61,7 @@ class JsonBody:
     def __init__(self, parts: Sequence[bytes | Prepared]) -> None:
         self._parts = tuple(parts)
         #: Whether a request began sending it: its headers reached the service.
-        self.sent = False
+        self.sent: bool = False
         self.length: int = sum(
             len(part) if isinstance(part, bytes) else _wire_length(part) for part in self._parts
         )
