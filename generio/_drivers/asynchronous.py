@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -67,7 +68,7 @@ class AsyncDriver:
             raise
         life = self.state.life
         call = life.enter()
-        stepper = Stepper(job, on_ended)
+        stepper = Stepper(job, on_ended, functools.partial(self.state.cleanup_started, call))
         try:
             while True:
                 # Each step, up to its result and the loop's jump back, is in the try: trio's
@@ -76,8 +77,6 @@ class AsyncDriver:
                     while True:
                         if (effect := stepper.advance()) is None:
                             return stepper.result
-                        if stepper.cleanup:
-                            self.state.cleanup_started(call)
                         if not stepper.cleanup and life.closing:
                             stepper.fail(self._closed_error(), interruption=True)
                             continue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections.abc import Callable
@@ -59,7 +60,7 @@ class SyncDriver:
         call = life.enter(stop if stop is not None else threading.Event())
         outer, self._pauses.wake = getattr(self._pauses, "wake", None), call.wake
         outer_cut = getattr(self._pauses, "cut", None)
-        stepper = Stepper(job, on_ended)
+        stepper = Stepper(job, on_ended, functools.partial(self.state.cleanup_started, call))
         try:
             while True:
                 # Each step, up to its result and the loop's jump back, is in the try:
@@ -68,8 +69,6 @@ class SyncDriver:
                     while True:
                         if (effect := stepper.advance()) is None:
                             return stepper.result
-                        if stepper.cleanup:
-                            self.state.cleanup_started(call)
                         if not stepper.cleanup:
                             if life.closing:
                                 stepper.fail(self._closed_error(), interruption=True)

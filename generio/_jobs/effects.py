@@ -104,11 +104,17 @@ def local(work: Local[T]) -> Generator[Local[T], Any, T]:
 class Stepper(Generic[T]):
     """Advances a job: feeds results and errors in, hands the next effect out."""
 
-    __slots__ = ("_error", "_job", "_on_ended", "_value", "cleanup", "result")
+    __slots__ = ("_error", "_job", "_on_cleanup", "_on_ended", "_value", "cleanup", "result")
 
-    def __init__(self, job: Job[T], on_ended: Callable[[], object] | None = None) -> None:
+    def __init__(
+        self,
+        job: Job[T],
+        on_ended: Callable[[], object] | None = None,
+        on_cleanup: Callable[[], object] | None = None,
+    ) -> None:
         self._job = job
         self._on_ended = on_ended
+        self._on_cleanup = on_cleanup  # told once, when the clean-up begins (close() waits)
         self._value: Any = None
         self._error: BaseException | None = None
         #: True once an interruption reached the job: what it still yields is clean-up.
@@ -122,7 +128,7 @@ class Stepper(Generic[T]):
             effect = self._job.send(self._value) if error is None else self._job.throw(error)
             while isinstance(effect, Ended | CleaningUp):  # news, no I/O
                 if isinstance(effect, CleaningUp):
-                    self.cleanup = True
+                    self._begin_cleanup()
                 elif self._on_ended is not None:
                     self._on_ended()
                 effect = self._job.send(None)
@@ -149,4 +155,10 @@ class Stepper(Generic[T]):
         self._value = None
         self._error = error
         if interruption or not isinstance(error, Exception):  # KeyboardInterrupt, ...
+            self._begin_cleanup()
+
+    def _begin_cleanup(self) -> None:
+        if not self.cleanup:
             self.cleanup = True
+            if self._on_cleanup is not None:
+                self._on_cleanup()

@@ -153,20 +153,14 @@ def _clean_up(
             f"Pick it up with flows.wait({flow.id!r}) or {again}."
         )
     else:
-        now: str | None = "aborted"
+        failure: GenerioError | None = None
         try:
             yield from call(update_flow_op(flow.id, "abort"), state.budget())
+            now: str | None = "aborted"
         except GenerioError as exc:
             # Refused: an earlier attempt (a repeated cancellation) may have aborted it, or
             # it ended meanwhile; its state tells.
-            now = yield from _state_after(state, flow.id, exc)
-            if now not in ("aborting", "aborted") and now not in TERMINAL_STATES:
-                logger.debug("could not abort flow %s after an interruption: %s", flow.id, exc)
-                fate = "abort failed"
-                note = (
-                    f"generio: {what} was interrupted; aborting flow {flow.id} failed ({exc}). "
-                    f"Abort it with flows.abort({flow.id!r}), or pick it up with {again}."
-                )
+            failure, now = exc, (yield from _state_after(state, flow.id, exc))
         if now in ("aborting", "aborted"):
             logger.debug("aborted flow %s after an interruption", flow.id)
             note = f"generio: {what} was interrupted; flow {flow.id} was aborted."
@@ -175,6 +169,13 @@ def _clean_up(
             note = (
                 f"generio: {what} was interrupted; flow {flow.id} ended {now} before it could "
                 f"be aborted: collect its outputs with flows.download_outputs({flow.id!r}, ...)."
+            )
+        else:
+            logger.debug("could not abort flow %s after an interruption: %s", flow.id, failure)
+            fate = "abort failed"
+            note = (
+                f"generio: {what} was interrupted; aborting flow {flow.id} failed ({failure}). "
+                f"Abort it with flows.abort({flow.id!r}), or pick it up with {again}."
             )
     name_flow(error, flow.id if flow is not None else None, force=True)
     with contextlib.suppress(AttributeError, TypeError):
